@@ -28,8 +28,11 @@ public sealed record Star(string? Qualifier = null) : Expr;
 
 /// <summary>A constant. <see cref="TypeName"/> is a Spark DDL type name ("int", "bigint", "string", ...);
 /// <see cref="Value"/> is null, bool, int, long, float, double, decimal, string, byte[], DateTime (UTC) or DateOnly.</summary>
-[JsonConverter(typeof(LiteralJsonConverter))]
-public sealed record Literal(object? Value, string TypeName) : Expr;
+public sealed record Literal(object? Value, string TypeName) : Expr
+{
+    /// <summary>The value; a JSON element read back from a serialised plan becomes the CLR value of <see cref="TypeName"/>.</summary>
+    public object? Value { get; init; } = LiteralValues.Normalize(Value, TypeName);
+}
 
 /// <summary>Names the result of <see cref="Child"/>.</summary>
 public sealed record Alias(Expr Child, string Name) : Expr;

@@ -1,11 +1,16 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace OrleansStream.Engine.Logical;
 
 /// <summary>The wire form of a logical plan: JSON, so that a plan written by one version of the client stays readable.</summary>
 public static class PlanSerializer
 {
-    private static readonly JsonSerializerOptions Options = new() { WriteIndented = false };
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = false,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     /// <summary>Serialises <paramref name="plan"/>.</summary>
     public static string Serialize(LogicalPlan plan) => JsonSerializer.Serialize(plan, Options);

@@ -1,0 +1,143 @@
+using System.Text;
+using Apache.Arrow;
+using OrleansStream.Engine;
+using OrleansStream.Engine.Data;
+using OrleansStream.Engine.Expressions;
+using OrleansStream.Engine.Formats;
+using OrleansStream.Engine.Logical;
+using OrleansStream.Engine.Sql;
+using OrleansStream.Engine.Types;
+using OrleansStream.Grains.Sources;
+using OrleansStream.Interfaces.Batch;
+using OrleansStream.Interfaces.Sinks;
+
+namespace OrleansStream.Client;
+
+/// <summary>
+/// An immutable description of a table, bounded (batch) or unbounded (streaming), as Spark's DataFrame.
+/// Transformations build a new DataFrame; only actions (<see cref="CollectAsync"/>, <see cref="ShowAsync"/>,
+/// <see cref="Write"/>, <see cref="WriteStream"/>) talk to the cluster.
+/// </summary>
+public sealed class DataFrame
+{
+    internal DataFrame(StreamSession session, LogicalPlan plan)
+    {
+        Session = session;
+        Plan = plan;
+    }
+
+    internal StreamSession Session { get; }
+    internal LogicalPlan Plan { get; }
+
+    /// <summary>True when the DataFrame reads at least one streaming source.</summary>
+    public bool IsStreaming => Leaves(Plan).Any(l => l is SourceRelation { IsStreaming: true });
+
+    /// <summary>The output schema; throws the analysis error when the plan does not resolve.</summary>
+    public Schema Schema => Analyzer.Analyze(Plan, ResolveSourceSchema);
+
+    /// <summary>The column names, in order.</summary>
+    public IReadOnlyList<string> Columns => Schema.FieldsList.Select(f => f.Name).ToList();
+
+    /// <summary>Projects columns and expressions.</summary>
+    public DataFrame Select(params Column[] columns) => With(new Project(Plan, columns.Select(c => c.Expr).ToArray()));
+    /// <summary>Projects columns by name ("*" and "a.*" allowed).</summary>
+    public DataFrame Select(params string[] columns) => Select(columns.Select(Functions.Col).ToArray());
+    /// <summary>Projects Spark SQL expressions ("amount * 2 AS doubled").</summary>
+    public DataFrame SelectExpr(params string[] expressions) => With(new Project(Plan, expressions.Select(SqlExpressionParser.ParseNamed).ToArray()));
+    /// <summary>Keeps rows where <paramref name="condition"/> is true.</summary>
+    public DataFrame Where(Column condition) => With(new Filter(Plan, condition.Expr));
+    /// <summary>Keeps rows where the SQL condition is true.</summary>
+    public DataFrame Where(string condition) => With(new Filter(Plan, SqlExpressionParser.Parse(condition)));
+    /// <summary>Alias of <see cref="Where(Column)"/>.</summary>
+    public DataFrame Filter(Column condition) => Where(condition);
+    /// <summary>Alias of <see cref="Where(string)"/>.</summary>
+    public DataFrame Filter(string condition) => Where(condition);
+    /// <summary>Adds or replaces a column.</summary>
+    public DataFrame WithColumn(string name, Column column) => With(new WithColumns(Plan, [name], [column.Expr]));
+    /// <summary>Renames a column; a no-op when it does not exist.</summary>
+    public DataFrame WithColumnRenamed(string existing, string newName) => With(new RenameColumn(Plan, existing, newName));
+    /// <summary>Drops columns; names that do not exist are ignored.</summary>
+    public DataFrame Drop(params string[] columns) => With(new DropColumns(Plan, columns));
+    /// <summary>UNION ALL by position.</summary>
+    public DataFrame Union(DataFrame other)
+    {
+        if (other.Session != Session) throw new ArgumentException("Cannot union DataFrames of different sessions.");
+        return With(new Union(Plan, other.Plan));
+    }
+
+    /// <summary>Writes a streaming DataFrame out as a query.</summary>
+    public DataStreamWriter WriteStream => IsStreaming ? new(this)
+        : throw new InvalidOperationException("'writeStream' can be called only on streaming Dataset/DataFrame.");
+
+    /// <summary>Writes a batch DataFrame.</summary>
+    public DataFrameWriter Write => !IsStreaming ? new(this)
+        : throw new InvalidOperationException("'write' can not be called on streaming Dataset/DataFrame. Use WriteStream.");
+
+    /// <summary>Runs the batch query and returns every row.</summary>
+    public async Task<IReadOnlyList<Row>> CollectAsync(CancellationToken cancellationToken = default) =>
+        Row.FromBatch(await CollectBatchAsync(cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Runs the batch query and returns the number of rows.</summary>
+    public async Task<long> CountAsync(CancellationToken cancellationToken = default) =>
+        (await CollectBatchAsync(cancellationToken).ConfigureAwait(false)).Length;
+
+    /// <summary>Prints the first rows as Spark's show() does.</summary>
+    public async Task ShowAsync(int numRows = 20, bool truncate = true, CancellationToken cancellationToken = default) =>
+        Console.Write(ConsoleFormatter.Show(await CollectBatchAsync(cancellationToken).ConfigureAwait(false), numRows, truncate));
+
+    /// <summary>Prints the schema as a tree.</summary>
+    public void PrintSchema() => Console.Write(DataTypes.ToTreeString(Schema));
+
+    /// <summary>Prints the logical plan and the schema it resolves to.</summary>
+    public void Explain() => Console.Write(ExplainString());
+
+    /// <summary>The text <see cref="Explain"/> prints.</summary>
+    public string ExplainString()
+    {
+        var text = new StringBuilder("== Parsed Logical Plan ==\n");
+        PrintPlan(Plan, 0, text);
+        text.Append("\n== Analyzed Schema ==\n").Append(DataTypes.ToTreeString(Schema));
+        return text.ToString();
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"DataFrame[{string.Join(", ", Schema.FieldsList.Select(f => $"{f.Name}: {DataTypes.ToDdl(f.DataType)}"))}]";
+
+    internal async Task<RecordBatch> CollectBatchAsync(CancellationToken cancellationToken)
+    {
+        if (IsStreaming)
+            throw new InvalidOperationException("Queries with streaming sources must be executed with writeStream.start(); CollectAsync is only for batch DataFrames.");
+        var bytes = await Session.Grains.GetGrain<IBatchQueryGrain>(0).CollectAsync(PlanSerializer.Serialize(Plan), cancellationToken).ConfigureAwait(false);
+        return ArrowIpc.Deserialize(bytes);
+    }
+
+    private DataFrame With(LogicalPlan plan) => new(Session, plan);
+
+    private Schema ResolveSourceSchema(SourceRelation source)
+    {
+        if (source.Format != "memory-table") return SourceSchemas.Resolve(source);
+        // The memory sink's table exists only in the cluster: ask it (rare, only for Schema/Explain of a table).
+        var name = source.Options["name"];
+        var bytes = Session.Grains.GetGrain<IMemorySinkGrain>(name).ReadAsync().GetAwaiter().GetResult();
+        return bytes.Length > 0 ? ArrowIpc.ReadSchema(bytes) : throw new AnalysisException($"[TABLE_OR_VIEW_NOT_FOUND] The table or view `{name}` cannot be found.");
+    }
+
+    private static IEnumerable<LogicalPlan> Leaves(LogicalPlan plan) => plan.Children.Count == 0 ? [plan] : plan.Children.SelectMany(Leaves);
+
+    private static void PrintPlan(LogicalPlan plan, int depth, StringBuilder text)
+    {
+        text.Append(depth == 0 ? "" : new string(' ', depth * 3 - 3) + "+- ").Append(plan switch
+        {
+            SourceRelation s => $"{(s.IsStreaming ? "StreamingRelation" : "Relation")} {s.Format} [{string.Join(", ", s.Options.Where(o => o.Key is "path" or "name").Select(o => $"{o.Key}={o.Value}"))}]",
+            LocalRelation => "LocalRelation",
+            Project p => $"Project [{string.Join(", ", p.Exprs)}]",
+            Filter f => $"Filter {f.Condition}",
+            WithColumns w => $"WithColumns [{string.Join(", ", w.Names)}]",
+            RenameColumn r => $"Rename {r.Existing} -> {r.NewName}",
+            DropColumns d => $"Drop [{string.Join(", ", d.Names)}]",
+            Engine.Logical.Union => "Union",
+            _ => plan.GetType().Name,
+        }).Append('\n');
+        foreach (var child in plan.Children) PrintPlan(child, depth + 1, text);
+    }
+}

@@ -1,0 +1,161 @@
+using OrleansStream.Interfaces.Queries;
+
+namespace OrleansStream.Client;
+
+/// <summary>A handle to a running streaming query (Spark's StreamingQuery).</summary>
+public sealed class StreamingQuery
+{
+    private static readonly TimeSpan WaitSlice = TimeSpan.FromSeconds(5);
+    private readonly StreamSession _session;
+    private readonly IStreamingQueryGrain _grain;
+    private readonly QueryObserver _observer;
+    private readonly IQueryObserver _observerReference;
+    private readonly TaskCompletionSource _terminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly object _gate = new();
+    private List<StreamingQueryProgress> _progress = new();
+    private long _lastPublishedBatchId = -1;
+
+    private StreamingQuery(StreamSession session, IStreamingQueryGrain grain, QueryObserver observer, IQueryObserver reference)
+    {
+        _session = session;
+        _grain = grain;
+        _observer = observer;
+        _observerReference = reference;
+    }
+
+    /// <summary>The query id: the same every time the query restarts from its checkpoint.</summary>
+    public Guid Id { get; private set; }
+    /// <summary>The id of this run.</summary>
+    public Guid RunId { get; private set; }
+    /// <summary>The query name, or null.</summary>
+    public string? Name { get; private set; }
+    /// <summary>Whether the run is still active.</summary>
+    public bool IsActive => !_terminated.Task.IsCompleted;
+    /// <summary>The error that terminated the run, if it failed.</summary>
+    public StreamingQueryException? Exception { get; private set; }
+    /// <summary>The current status (asks the cluster).</summary>
+    public QueryStatus Status => _grain.GetStatusAsync().GetAwaiter().GetResult();
+    /// <summary>The progress of the last committed epoch of this run, or null.</summary>
+    public StreamingQueryProgress? LastProgress { get { lock (_gate) return _progress.Count == 0 ? null : _progress[^1]; } }
+    /// <summary>The progress of recent epochs of this run, oldest first.</summary>
+    public IReadOnlyList<StreamingQueryProgress> RecentProgress { get { lock (_gate) return _progress.ToList(); } }
+
+    internal static async Task<StreamingQuery> StartAsync(StreamSession session, QuerySpec spec, Func<DataFrame, long, Task>? foreachBatch, CancellationToken cancellationToken)
+    {
+        var grain = session.Grains.GetGrain<IStreamingQueryGrain>(spec.CheckpointLocation);
+        var observer = new QueryObserver(session, foreachBatch);
+        var reference = session.Grains.CreateObjectReference<IQueryObserver>(observer);
+        var query = new StreamingQuery(session, grain, observer, reference);
+        observer.Query = query;
+        session.Streams.CheckNameIsFree(spec.QueryName);
+        var info = await grain.StartAsync(spec, reference, cancellationToken).ConfigureAwait(false);
+        (query.Id, query.RunId, query.Name) = (info.Id, info.RunId, info.Name);
+        session.Streams.OnStarted(query);
+        return query;
+    }
+
+    /// <summary>Waits until every row available at the sources when called has been processed and committed.</summary>
+    public async Task ProcessAllAvailableAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfFailed();
+        var ticket = await _grain.MarkAvailableAsync().ConfigureAwait(false);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            bool done;
+            try
+            {
+                done = await _grain.WaitForTicketAsync(ticket, WaitSlice).ConfigureAwait(false);
+            }
+            catch (StreamingQueryException ex)
+            {
+                OnTerminated(ex.Message);
+                throw Exception!;
+            }
+            if (done) break;
+        }
+        await RefreshProgressAsync().ConfigureAwait(false);
+        ThrowIfFailed();
+    }
+
+    /// <summary>Waits until the query stops or fails; rethrows its error.</summary>
+    public async Task AwaitTerminationAsync(CancellationToken cancellationToken = default)
+    {
+        while (!await AwaitTerminationAsync(WaitSlice, cancellationToken).ConfigureAwait(false)) { }
+    }
+
+    /// <summary>Waits at most <paramref name="timeout"/>; true when the query terminated. Rethrows its error.</summary>
+    public async Task<bool> AwaitTerminationAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (IsActive && DateTime.UtcNow < deadline)
+        {
+            // The observer's terminated event is one-way; polling the status covers a lost message.
+            await Task.WhenAny(_terminated.Task, Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken)).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            var status = await _grain.GetStatusAsync().ConfigureAwait(false);
+            if (!status.IsActive) OnTerminated(status.Error);
+        }
+        ThrowIfFailed();
+        return !IsActive;
+    }
+
+    /// <summary>Stops the query after its running epoch.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        await _grain.StopAsync(cancellationToken).ConfigureAwait(false);
+        await RefreshProgressAsync().ConfigureAwait(false);
+        OnTerminated((await _grain.GetStatusAsync().ConfigureAwait(false)).Error);
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"StreamingQuery[id={Id}, runId={RunId}, name={Name}]";
+
+    internal void OnProgress(StreamingQueryProgress progress)
+    {
+        lock (_gate)
+        {
+            if (_progress.Count == 0 || _progress[^1].BatchId < progress.BatchId) _progress.Add(progress);
+            if (_progress.Count > 100) _progress.RemoveAt(0);
+        }
+        Publish(progress);
+    }
+
+    // Progress reaches the client twice (the observer's one-way push and the refresh after processAllAvailable/stop):
+    // listeners hear of each epoch once, whichever comes first.
+    private void Publish(StreamingQueryProgress progress)
+    {
+        lock (_gate)
+        {
+            if (progress.BatchId <= _lastPublishedBatchId) return;
+            _lastPublishedBatchId = progress.BatchId;
+        }
+        _session.Streams.OnProgress(progress);
+    }
+
+    internal void OnTerminated(string? error)
+    {
+        lock (_gate)
+        {
+            if (_terminated.Task.IsCompleted) return;
+            if (error is not null) Exception = new StreamingQueryException($"Query {Name ?? Id.ToString()} [id = {Id}, runId = {RunId}] terminated with exception: {error}");
+        }
+        _terminated.TrySetResult();
+        _session.Grains.DeleteObjectReference<IQueryObserver>(_observerReference);
+        _session.Streams.OnTerminated(this);
+        GC.KeepAlive(_observer);
+    }
+
+    private async Task RefreshProgressAsync()
+    {
+        var json = await _grain.GetRecentProgressAsync().ConfigureAwait(false);
+        var progress = json.Select(StreamingQueryProgress.FromJson).Where(p => p.RunId == RunId).ToList();
+        lock (_gate) if (progress.Count >= _progress.Count) _progress = progress;
+        foreach (var p in progress) Publish(p);
+    }
+
+    private void ThrowIfFailed()
+    {
+        if (Exception is { } ex) throw ex;
+    }
+}

@@ -1,0 +1,120 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OrleansStream.Engine.Data;
+using OrleansStream.Engine.Logical;
+using OrleansStream.Grains.Hosting;
+using OrleansStream.Interfaces.Sources;
+
+namespace OrleansStream.Client;
+
+/// <summary>
+/// The entry point (Spark's SparkSession): reads streams and tables, builds DataFrames and manages queries,
+/// against an embedded silo (<see cref="StartLocalAsync"/>) or a running cluster (<see cref="ConnectAsync"/>).
+/// </summary>
+public sealed class StreamSession : IAsyncDisposable
+{
+    private readonly IHost _host;
+    private int _nextSourceId;
+
+    private StreamSession(IHost host)
+    {
+        _host = host;
+        Grains = host.Services.GetRequiredService<IClusterClient>();
+        Streams = new StreamingQueryManager(this);
+    }
+
+    internal IClusterClient Grains { get; }
+    internal string SessionKey { get; } = Guid.NewGuid().ToString("N");
+
+    /// <summary>Queries started from this session.</summary>
+    public StreamingQueryManager Streams { get; }
+
+    /// <summary>Reads streaming DataFrames.</summary>
+    public DataStreamReader ReadStream => new(this);
+
+    /// <summary>Reads batch DataFrames.</summary>
+    public DataFrameReader Read => new(this);
+
+    /// <summary>Starts a silo in this process, with file-system checkpoints under the data directory, and connects to it.</summary>
+    public static async Task<StreamSession> StartLocalAsync(StreamSessionOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new StreamSessionOptions();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.LogLevel);
+        if (options.TimeProvider is { } time) builder.Services.AddSingleton(time);
+        // Engine options also come from OrleansStream__* environment variables (fault injection in crash tests uses this).
+        builder.Configuration.AddEnvironmentVariables();
+        builder.Services.Configure<OrleansStreamOptions>(builder.Configuration.GetSection(OrleansStreamOptions.SectionName));
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(FreePort(options.SiloPort), FreePort(options.GatewayPort), serviceId: options.ServiceId, clusterId: options.ClusterId);
+            silo.AddOrleansStream(o =>
+            {
+                if (options.DataDirectory is { } dir) o.DataDirectory = dir;
+            });
+        });
+        var host = builder.Build();
+        await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        return new StreamSession(host);
+    }
+
+    /// <summary>Connects to a running cluster through its gateway on this machine.</summary>
+    public static async Task<StreamSession> ConnectAsync(StreamSessionOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.LogLevel);
+        builder.UseOrleansClient(client => client.UseLocalhostClustering(
+            options.GatewayPort == 0 ? 30000 : options.GatewayPort, options.ServiceId, options.ClusterId));
+        var host = builder.Build();
+        await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        return new StreamSession(host);
+    }
+
+    /// <summary>A new in-memory test stream of <typeparamref name="T"/> (column "value" for scalars, _1, _2... for tuples, property names for records).</summary>
+    public MemoryStream<T> CreateMemoryStream<T>() => new(this, Guid.NewGuid().ToString("N"));
+
+    /// <summary>Adds rows to several memory streams so that they all land in the same epoch.</summary>
+    public async Task AddDataAsync(params MemoryStreamRows[] rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var appends = rows.Select(r => new MemoryStreamAppend(r.StreamId, r.ArrowIpc)).ToList();
+        await Grains.GetGrain<IMemoryStreamGrain>(SessionKey).AddAsync(appends).ConfigureAwait(false);
+    }
+
+    /// <summary>The table of a memory sink (the query's name), read again by every action on the returned DataFrame.</summary>
+    public DataFrame Table(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return new DataFrame(this, new SourceRelation(NextSourceId(), "memory-table", new Dictionary<string, string> { ["name"] = name }, null, false));
+    }
+
+    /// <summary>A batch DataFrame over rows given here.</summary>
+    public DataFrame CreateDataFrame(IReadOnlyList<object?[]> rows, string schemaDdl)
+    {
+        var batch = ArrowValues.FromRows(Engine.Types.DataTypes.ParseSchema(schemaDdl), rows);
+        return new DataFrame(this, new LocalRelation(ArrowIpc.Serialize(batch)));
+    }
+
+    internal string NextSourceId() => Interlocked.Increment(ref _nextSourceId).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Stops the queries of this session and, for an embedded silo, the silo.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var query in Streams.Active) await query.StopAsync().ConfigureAwait(false);
+        await _host.StopAsync().ConfigureAwait(false);
+        _host.Dispose();
+    }
+
+    private static int FreePort(int requested)
+    {
+        if (requested != 0) return requested;
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

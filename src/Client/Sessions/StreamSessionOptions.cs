@@ -1,0 +1,26 @@
+namespace OrleansStream.Client;
+
+/// <summary>How a <see cref="StreamSession"/> starts or finds its cluster.</summary>
+public sealed class StreamSessionOptions
+{
+    /// <summary>Embedded silo only: where checkpoints live (default: ./orleansstream-data).</summary>
+    public string? DataDirectory { get; set; }
+
+    /// <summary>Embedded silo only: the engine clock (batch timestamps, processing-time triggers). Tests pass a fake one.</summary>
+    public TimeProvider? TimeProvider { get; set; }
+
+    /// <summary>Embedded silo: its silo port (0 = a free port). Connect: unused.</summary>
+    public int SiloPort { get; set; }
+
+    /// <summary>Embedded silo: its gateway port (0 = a free port). Connect: the gateway port of the cluster (default 30000).</summary>
+    public int GatewayPort { get; set; }
+
+    /// <summary>Orleans cluster id.</summary>
+    public string ClusterId { get; set; } = "orleansstream";
+
+    /// <summary>Orleans service id.</summary>
+    public string ServiceId { get; set; } = "orleansstream";
+
+    /// <summary>The lowest level of the embedded silo's log that reaches the console (default Warning).</summary>
+    public Microsoft.Extensions.Logging.LogLevel LogLevel { get; set; } = Microsoft.Extensions.Logging.LogLevel.Warning;
+}

@@ -1,0 +1,201 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace OrleansStream.Engine.Checkpointing;
+
+/// <summary>
+/// A checkpoint store on the local file system under a root directory. Each record is one file holding a small
+/// header (magic + a random 16-byte version) and the data; the ETag is the hex of that version, so it changes on
+/// every write and every process reads the same ETag from the same file. Writes go to a temp file that is renamed
+/// into place (create-if-absent: rename without overwrite). Conditional operations on one key are serialised by a
+/// per-key lock in the process and an exclusive lock file across processes. Internal files live under ".os-*" folders.
+/// </summary>
+public sealed class FileSystemCheckpointStore : ICheckpointStore
+{
+    private static readonly byte[] Magic = "OSC1"u8.ToArray();
+    private const int HeaderLength = 4 + 16;
+    private const string LockDir = ".os-locks";
+    private const string TempDir = ".os-tmp";
+
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+
+    /// <summary>Creates (if needed) a store under <paramref name="root"/>.</summary>
+    public FileSystemCheckpointStore(string root)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(root);
+        Root = Path.GetFullPath(root);
+        Directory.CreateDirectory(Path.Combine(Root, LockDir));
+        Directory.CreateDirectory(Path.Combine(Root, TempDir));
+    }
+
+    /// <summary>The root directory.</summary>
+    public string Root { get; }
+
+    /// <inheritdoc />
+    public async Task<CheckpointBlob?> ReadAsync(string key, CancellationToken ct = default)
+    {
+        var path = PathOf(key);
+        byte[] bytes;
+        try { bytes = await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false); }
+        catch (FileNotFoundException) { return null; }
+        catch (DirectoryNotFoundException) { return null; }
+        return Decode(key, bytes);
+    }
+
+    /// <inheritdoc />
+    public async Task<string> PutIfAbsentAsync(string key, ReadOnlyMemory<byte> data, CancellationToken ct = default)
+    {
+        var path = PathOf(key);
+        using var _ = await LockAsync(key, ct).ConfigureAwait(false);
+        if (File.Exists(path)) throw new CheckpointConflictException(key, $"Checkpoint key '{key}' already exists.");
+        var (temp, etag) = await WriteTempAsync(data, ct).ConfigureAwait(false);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        try
+        {
+            File.Move(temp, path, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            TryDelete(temp);
+            throw new CheckpointConflictException(key, $"Checkpoint key '{key}' already exists.");
+        }
+        return etag;
+    }
+
+    /// <inheritdoc />
+    public async Task<string> ReplaceAsync(string key, ReadOnlyMemory<byte> data, string etag, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(etag);
+        var path = PathOf(key);
+        using var _ = await LockAsync(key, ct).ConfigureAwait(false);
+        var current = await ReadEtagAsync(key, path, ct).ConfigureAwait(false)
+            ?? throw new CheckpointConflictException(key, $"Checkpoint key '{key}' does not exist.");
+        if (!string.Equals(current, etag, StringComparison.Ordinal))
+            throw new CheckpointConflictException(key, $"Checkpoint key '{key}' was changed by another writer (ETag {current}, expected {etag}).");
+        var (temp, newEtag) = await WriteTempAsync(data, ct).ConfigureAwait(false);
+        File.Move(temp, path, overwrite: true);
+        return newEtag;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct = default)
+    {
+        CheckpointKeys.ValidatePrefix(prefix);
+        int slash = prefix.LastIndexOf('/');
+        var start = slash < 0 ? Root : Path.Combine(Root, prefix[..slash].Replace('/', Path.DirectorySeparatorChar));
+        var keys = new List<string>();
+        if (Directory.Exists(start))
+        {
+            foreach (var file in Directory.EnumerateFiles(start, "*", SearchOption.AllDirectories))
+            {
+                var key = Path.GetRelativePath(Root, file).Replace(Path.DirectorySeparatorChar, '/');
+                if (key.StartsWith(".os-", StringComparison.Ordinal)) continue;
+                if (key.StartsWith(prefix, StringComparison.Ordinal)) keys.Add(key);
+            }
+        }
+        keys.Sort(StringComparer.Ordinal);
+        return Task.FromResult<IReadOnlyList<string>>(keys);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> DeleteAsync(string key, string? etag, CancellationToken ct = default)
+    {
+        var path = PathOf(key);
+        using var _ = await LockAsync(key, ct).ConfigureAwait(false);
+        var current = await ReadEtagAsync(key, path, ct).ConfigureAwait(false);
+        if (current is null) return false;
+        if (etag is not null && !string.Equals(current, etag, StringComparison.Ordinal))
+            throw new CheckpointConflictException(key, $"Checkpoint key '{key}' was changed by another writer (ETag {current}, expected {etag}).");
+        File.Delete(path);
+        return true;
+    }
+
+    private string PathOf(string key)
+    {
+        CheckpointKeys.Validate(key);
+        if (key.StartsWith(".os-", StringComparison.Ordinal)) throw new ArgumentException($"Checkpoint key '{key}' uses a reserved name.", nameof(key));
+        return Path.Combine(Root, key.Replace('/', Path.DirectorySeparatorChar));
+    }
+
+    private static CheckpointBlob Decode(string key, byte[] bytes)
+    {
+        if (bytes.Length < HeaderLength || !bytes.AsSpan(0, 4).SequenceEqual(Magic))
+            throw new InvalidDataException($"Checkpoint file for key '{key}' is not a checkpoint record.");
+        return new CheckpointBlob(bytes[HeaderLength..], Convert.ToHexStringLower(bytes.AsSpan(4, 16)));
+    }
+
+    private static async Task<string?> ReadEtagAsync(string key, string path, CancellationToken ct)
+    {
+        try
+        {
+            await using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            var header = new byte[HeaderLength];
+            int read = await fs.ReadAtLeastAsync(header, HeaderLength, throwOnEndOfStream: false, ct).ConfigureAwait(false);
+            if (read < HeaderLength || !header.AsSpan(0, 4).SequenceEqual(Magic))
+                throw new InvalidDataException($"Checkpoint file for key '{key}' is not a checkpoint record.");
+            return Convert.ToHexStringLower(header.AsSpan(4, 16));
+        }
+        catch (FileNotFoundException) { return null; }
+        catch (DirectoryNotFoundException) { return null; }
+    }
+
+    private async Task<(string Temp, string ETag)> WriteTempAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        var version = RandomNumberGenerator.GetBytes(16);
+        var temp = Path.Combine(Root, TempDir, Guid.NewGuid().ToString("N") + ".tmp");
+        await using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, useAsync: true))
+        {
+            await fs.WriteAsync(Magic, ct).ConfigureAwait(false);
+            await fs.WriteAsync(version, ct).ConfigureAwait(false);
+            await fs.WriteAsync(data, ct).ConfigureAwait(false);
+            await fs.FlushAsync(ct).ConfigureAwait(false);
+            fs.Flush(flushToDisk: true);
+        }
+        return (temp, Convert.ToHexStringLower(version));
+    }
+
+    private async Task<IDisposable> LockAsync(string key, CancellationToken ct)
+    {
+        var gate = _locks.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var lockPath = Path.Combine(Root, LockDir, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key))) + ".lock");
+            for (int attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    var fs = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                    return new Release(gate, fs);
+                }
+                catch (IOException) when (attempt < 2000)
+                {
+                    await Task.Delay(5, ct).ConfigureAwait(false);
+                }
+            }
+        }
+        catch
+        {
+            gate.Release();
+            throw;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    private sealed class Release(SemaphoreSlim gate, FileStream lockFile) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            lockFile.Dispose();
+            gate.Release();
+        }
+    }
+}

@@ -1,0 +1,169 @@
+using System.Runtime.InteropServices;
+using Apache.Arrow;
+using Apache.Arrow.Types;
+
+namespace OrleansStream.Engine.Expressions.Kernels;
+
+/// <summary>Gathers rows of an array by index (a negative index yields null), for every supported type incl. nested
+/// struct, list and map. Used to compact filtered batches, to repeat rows for explode and to pick CASE / coalesce results.</summary>
+internal static class TakeKernel
+{
+    /// <summary>A new array whose row i is row <c>indices[i]</c> of <paramref name="array"/> (null when the index is negative).</summary>
+    public static IArrowArray Take(IArrowArray array, ReadOnlySpan<int> indices)
+    {
+        var data = array.Data;
+        var type = data.DataType;
+        var n = indices.Length;
+        if (n == 0) return array.Length == 0 ? array : ArrowArrayFactory.Slice(array, 0, 0);
+        var validity = TakeValidity(array, indices);
+        var nullBuffer = Bitmaps.ToBuffer(validity, n, out var nulls);
+        switch (type)
+        {
+            case NullType:
+                return new NullArray(n);
+            case BooleanType:
+            {
+                var src = data.Buffers[1].Span;
+                var bits = new byte[BitUtility.ByteCount(n)];
+                for (var i = 0; i < n; i++)
+                {
+                    var k = indices[i];
+                    if (k >= 0 && BitUtility.GetBit(src, data.Offset + k)) Bitmaps.Set(bits, i);
+                }
+                return new BooleanArray(new ArrowBuffer(bits), nullBuffer, n, nulls, 0);
+            }
+            case FixedWidthType fw:
+            {
+                var width = fw.BitWidth / 8;
+                var dst = new byte[n * width];
+                var src = data.Buffers[1].Span[(data.Offset * width)..];
+                switch (width)
+                {
+                    case 4: Gather(MemoryMarshal.Cast<byte, int>(src), MemoryMarshal.Cast<byte, int>(dst.AsSpan()), indices); break;
+                    case 8: Gather(MemoryMarshal.Cast<byte, long>(src), MemoryMarshal.Cast<byte, long>(dst.AsSpan()), indices); break;
+                    case 16: Gather(MemoryMarshal.Cast<byte, Int128>(src), MemoryMarshal.Cast<byte, Int128>(dst.AsSpan()), indices); break;
+                    case 2: Gather(MemoryMarshal.Cast<byte, short>(src), MemoryMarshal.Cast<byte, short>(dst.AsSpan()), indices); break;
+                    case 1: Gather(src, dst.AsSpan(), indices); break;
+                    default:
+                        for (var i = 0; i < n; i++)
+                            if (indices[i] >= 0) src.Slice(indices[i] * width, width).CopyTo(dst.AsSpan(i * width));
+                        break;
+                }
+                return ArrowArrayFactory.BuildArray(new ArrayData(type, n, nulls, 0, [nullBuffer, new ArrowBuffer(dst)], []));
+            }
+            case StringType or BinaryType:
+            {
+                var offsets = MemoryMarshal.Cast<byte, int>(data.Buffers[1].Span).Slice(data.Offset, data.Length + 1);
+                var values = data.Buffers[2].Span;
+                var total = 0L;
+                for (var i = 0; i < n; i++)
+                {
+                    var k = indices[i];
+                    if (k >= 0) total += offsets[k + 1] - offsets[k];
+                }
+                var newOffsets = new byte[(n + 1) * 4];
+                var no = MemoryMarshal.Cast<byte, int>(newOffsets.AsSpan());
+                var dst = new byte[checked((int)total)];
+                var pos = 0;
+                for (var i = 0; i < n; i++)
+                {
+                    var k = indices[i];
+                    if (k >= 0)
+                    {
+                        var len = offsets[k + 1] - offsets[k];
+                        values.Slice(offsets[k], len).CopyTo(dst.AsSpan(pos));
+                        pos += len;
+                    }
+                    no[i + 1] = pos;
+                }
+                return ArrowArrayFactory.BuildArray(new ArrayData(type, n, nulls, 0, [nullBuffer, new ArrowBuffer(newOffsets), new ArrowBuffer(dst)], []));
+            }
+            case StructType st:
+            {
+                var s = (StructArray)array;
+                var children = new IArrowArray[st.Fields.Count];
+                for (var f = 0; f < children.Length; f++) children[f] = Take(s.Fields[f], indices);
+                return new StructArray(st, n, children, nullBuffer, nulls, 0);
+            }
+            case ListType or MapType:
+            {
+                var l = (ListArray)array;
+                var offsets = l.ValueOffsets;
+                var total = 0;
+                for (var i = 0; i < n; i++)
+                {
+                    var k = indices[i];
+                    if (k >= 0) total += offsets[k + 1] - offsets[k];
+                }
+                var childIdx = new int[total];
+                var newOffsets = new int[n + 1];
+                var pos = 0;
+                for (var i = 0; i < n; i++)
+                {
+                    var k = indices[i];
+                    if (k >= 0)
+                        for (var j = offsets[k]; j < offsets[k + 1]; j++) childIdx[pos++] = j;
+                    newOffsets[i + 1] = pos;
+                }
+                var child = Take(l.Values, childIdx);
+                var offsetBytes = new byte[(n + 1) * 4];
+                MemoryMarshal.AsBytes(newOffsets.AsSpan()).CopyTo(offsetBytes);
+                return ArrowArrayFactory.BuildArray(new ArrayData(type, n, nulls, 0, [nullBuffer, new ArrowBuffer(offsetBytes)], [child.Data]));
+            }
+            default:
+                throw new NotSupportedException($"Take is not supported for Arrow type {type.Name}.");
+        }
+    }
+
+    private static void Gather<T>(ReadOnlySpan<T> src, Span<T> dst, ReadOnlySpan<int> indices) where T : unmanaged
+    {
+        for (var i = 0; i < indices.Length; i++)
+        {
+            var k = indices[i];
+            if (k >= 0) dst[i] = src[k];
+        }
+    }
+
+    private static byte[]? TakeValidity(IArrowArray array, ReadOnlySpan<int> indices)
+    {
+        var n = indices.Length;
+        var hasNegative = false;
+        foreach (var k in indices)
+            if (k < 0) { hasNegative = true; break; }
+        if (array.NullCount == 0 && !hasNegative) return null;
+        var result = new byte[BitUtility.ByteCount(n)];
+        if (array.NullCount == 0)
+        {
+            for (var i = 0; i < n; i++)
+                if (indices[i] >= 0) Bitmaps.Set(result, i);
+            return result;
+        }
+        if (array.Data.DataType.TypeId == ArrowTypeId.Null) return result;
+        var src = array.Data.Buffers[0].Span;
+        var off = array.Offset;
+        for (var i = 0; i < n; i++)
+        {
+            var k = indices[i];
+            if (k >= 0 && BitUtility.GetBit(src, off + k)) Bitmaps.Set(result, i);
+        }
+        return result;
+    }
+
+    /// <summary>Row i of the result is row i of <c>sources[choice[i]]</c> (null when the choice is negative).
+    /// All sources must have the same type and length.</summary>
+    public static IArrowArray Choose(IReadOnlyList<IArrowArray> sources, ReadOnlySpan<int> choice, IArrowType type)
+    {
+        var n = choice.Length;
+        if (type is NullType) return new NullArray(n);
+        if (sources.Count == 1)
+        {
+            var same = true;
+            foreach (var c in choice) if (c != 0) { same = false; break; }
+            if (same) return sources[0];
+        }
+        var all = sources.Count == 1 ? sources[0] : ArrowArrayConcatenator.Concatenate(sources.ToList(), null);
+        var idx = new int[n];
+        for (var i = 0; i < n; i++) idx[i] = choice[i] < 0 ? -1 : choice[i] * n + i;
+        return Take(all, idx);
+    }
+}

@@ -1,0 +1,119 @@
+using System.Text.Json;
+using Apache.Arrow;
+using Apache.Arrow.Types;
+
+namespace OrleansStream.Engine.Formats;
+
+/// <summary>Spark's JSON schema inference: merges the type of every record.</summary>
+internal sealed class JsonSchemaInference
+{
+    private enum Kind { Null, Boolean, Long, Double, String, Struct, Array }
+
+    private sealed class Node
+    {
+        public Kind Kind;
+        public SortedDictionary<string, Node>? Fields;
+        public Node? Element;
+    }
+
+    private readonly Node _root = new() { Kind = Kind.Struct, Fields = new(StringComparer.Ordinal) };
+
+    /// <summary>Adds one line; false (with a reason) when it is not a JSON object.</summary>
+    public bool AddLine(ReadOnlySpan<byte> line, out string? reason)
+    {
+        try
+        {
+            var r = new Utf8JsonReader(line, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+            if (!r.Read() || r.TokenType != JsonTokenType.StartObject)
+            {
+                reason = "the record is not a JSON object";
+                return false;
+            }
+            var node = ReadValue(ref r);
+            if (r.Read())
+            {
+                reason = "unexpected content after the JSON object";
+                return false;
+            }
+            Merge(_root, node);
+            reason = null;
+            return true;
+        }
+        catch (JsonException e)
+        {
+            reason = "invalid JSON: " + e.Message;
+            return false;
+        }
+    }
+
+    public Schema ToSchema(string? corruptColumn)
+    {
+        var fields = new List<Field>();
+        foreach (var (name, node) in _root.Fields!) fields.Add(new Field(name, ToArrow(node), true));
+        if (corruptColumn is not null && !_root.Fields!.ContainsKey(corruptColumn))
+        {
+            fields.Add(new Field(corruptColumn, StringType.Default, true));
+            fields.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        }
+        return new Schema(fields, null);
+    }
+
+    private static IArrowType ToArrow(Node n) => n.Kind switch
+    {
+        Kind.Boolean => BooleanType.Default,
+        Kind.Long => Int64Type.Default,
+        Kind.Double => DoubleType.Default,
+        Kind.Struct => new StructType(n.Fields!.Select(kv => new Field(kv.Key, ToArrow(kv.Value), true)).ToList()),
+        Kind.Array => new ListType(new Field("element", ToArrow(n.Element!), true)),
+        _ => StringType.Default,
+    };
+
+    private static Node ReadValue(ref Utf8JsonReader r)
+    {
+        switch (r.TokenType)
+        {
+            case JsonTokenType.Null: return new Node { Kind = Kind.Null };
+            case JsonTokenType.True or JsonTokenType.False: return new Node { Kind = Kind.Boolean };
+            case JsonTokenType.Number: return new Node { Kind = r.TryGetInt64(out _) ? Kind.Long : Kind.Double };
+            case JsonTokenType.String: return new Node { Kind = Kind.String };
+            case JsonTokenType.StartArray:
+            {
+                var arr = new Node { Kind = Kind.Array, Element = new Node { Kind = Kind.Null } };
+                while (r.Read() && r.TokenType != JsonTokenType.EndArray) arr.Element = Merge(arr.Element, ReadValue(ref r));
+                return arr;
+            }
+            case JsonTokenType.StartObject:
+            {
+                var obj = new Node { Kind = Kind.Struct, Fields = new(StringComparer.Ordinal) };
+                while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+                {
+                    var name = r.GetString()!;
+                    r.Read();
+                    var value = ReadValue(ref r);
+                    obj.Fields[name] = obj.Fields.TryGetValue(name, out var existing) ? Merge(existing, value) : value;
+                }
+                return obj;
+            }
+            default: throw new JsonException("unexpected token " + r.TokenType);
+        }
+    }
+
+    /// <summary>Merges <paramref name="b"/> into <paramref name="a"/> (in place when both are structs) and returns the result.</summary>
+    private static Node Merge(Node a, Node b)
+    {
+        if (a.Kind == Kind.Null) return b;
+        if (b.Kind == Kind.Null) return a;
+        if (a.Kind == b.Kind)
+        {
+            if (a.Kind == Kind.Struct)
+            {
+                foreach (var (name, node) in b.Fields!)
+                    a.Fields![name] = a.Fields.TryGetValue(name, out var existing) ? Merge(existing, node) : node;
+            }
+            else if (a.Kind == Kind.Array) a.Element = Merge(a.Element!, b.Element!);
+            return a;
+        }
+        if (a.Kind is Kind.Long or Kind.Double && b.Kind is Kind.Long or Kind.Double) return new Node { Kind = Kind.Double };
+        return new Node { Kind = Kind.String };
+    }
+}

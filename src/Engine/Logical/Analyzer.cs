@@ -1,0 +1,49 @@
+using Apache.Arrow;
+
+namespace OrleansStream.Engine.Logical;
+
+/// <summary>
+/// Resolves a logical plan: computes every node's output schema, expanding stars and generators, and fails with an
+/// <see cref="AnalysisException"/> worded as Spark words it for unknown columns, non-boolean filters, unions of different
+/// widths and type mismatches.
+/// </summary>
+public static class Analyzer
+{
+    /// <summary>The output schema of <paramref name="plan"/>; <paramref name="sourceSchema"/> gives each source's schema.</summary>
+    /// <exception cref="AnalysisException">The plan does not resolve.</exception>
+    /// <exception cref="NotSupportedException">The plan holds a node this analyzer does not know.</exception>
+    public static Schema Analyze(LogicalPlan plan, Func<SourceRelation, Schema> sourceSchema)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(sourceSchema);
+        return plan switch
+        {
+            SourceRelation s => sourceSchema(s),
+            LocalRelation l => AnalyzerProjection.LocalSchema(l),
+            Project p => ProjectSchema(p.Exprs, Analyze(p.Child, sourceSchema)),
+            Filter f => FilterSchema(f, Analyze(f.Child, sourceSchema)),
+            WithColumns w => WithColumnsSchema(w, Analyze(w.Child, sourceSchema)),
+            RenameColumn r => RenameSchema(r, Analyze(r.Child, sourceSchema)),
+            DropColumns d => DropSchema(d, Analyze(d.Child, sourceSchema)),
+            Union u => AnalyzerProjection.UnionSchema(Analyze(u.Left, sourceSchema), Analyze(u.Right, sourceSchema)),
+            _ => throw new NotSupportedException($"The analyzer does not support {plan.GetType().Name} nodes."),
+        };
+    }
+
+    private static Schema ProjectSchema(IReadOnlyList<Expressions.Expr> exprs, Schema input) =>
+        new(AnalyzerProjection.Bind(exprs, input).SelectMany(i => i.Fields), null);
+
+    private static Schema FilterSchema(Filter f, Schema input)
+    {
+        AnalyzerProjection.CheckFilter(f.Condition, input);
+        return input;
+    }
+
+    private static Schema WithColumnsSchema(WithColumns w, Schema input) => ProjectSchema(AnalyzerProjection.WithColumnsList(w, input), input);
+
+    private static Schema RenameSchema(RenameColumn r, Schema input) =>
+        AnalyzerProjection.RenameList(r, input) is { } list ? ProjectSchema(list, input) : input;
+
+    private static Schema DropSchema(DropColumns d, Schema input) =>
+        AnalyzerProjection.DropList(d, input) is { } list ? ProjectSchema(list, input) : input;
+}

@@ -1,0 +1,162 @@
+using System.Text;
+using System.Text.Json;
+using OrleansStream.Engine.Sources;
+
+namespace OrleansStream.Engine.Sinks;
+
+/// <summary>
+/// The <c>_spark_metadata</c> log of a file sink directory: one file per committed epoch ("v1" then one JSON
+/// entry per data file). An epoch's entry is written once (temp file + rename without overwrite), so readers
+/// that go through <see cref="ReadableFiles"/> see each epoch's files exactly once, never a half-written epoch.
+/// </summary>
+public sealed class FileSinkLog
+{
+    /// <summary>The name of the metadata folder inside a sink directory.</summary>
+    public const string MetadataDirectoryName = "_spark_metadata";
+
+    /// <summary>Opens the log of sink directory <paramref name="directory"/> (nothing is created until a commit).</summary>
+    public FileSinkLog(string directory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        Directory = Path.GetFullPath(directory);
+        MetadataDirectory = Path.Combine(Directory, MetadataDirectoryName);
+    }
+
+    /// <summary>The sink directory.</summary>
+    public string Directory { get; }
+
+    /// <summary>The metadata log folder.</summary>
+    public string MetadataDirectory { get; }
+
+    /// <summary>True when epoch <paramref name="batchId"/> is committed.</summary>
+    public bool TryGetCommitted(long batchId) => File.Exists(EntryPath(batchId));
+
+    /// <summary>True (with its files, relative to the sink directory) when epoch <paramref name="batchId"/> is committed.</summary>
+    public bool TryGetCommitted(long batchId, out IReadOnlyList<string> files)
+    {
+        var path = EntryPath(batchId);
+        if (!File.Exists(path))
+        {
+            files = [];
+            return false;
+        }
+        files = ParseEntry(File.ReadAllText(path));
+        return true;
+    }
+
+    /// <summary>
+    /// Commits epoch <paramref name="batchId"/> with <paramref name="files"/> (names relative to the sink directory).
+    /// Committing again with the same files is a no-op (a replayed epoch).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The epoch is already committed with different files.</exception>
+    public void Commit(long batchId, IReadOnlyList<string> files)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(batchId);
+        ArgumentNullException.ThrowIfNull(files);
+        System.IO.Directory.CreateDirectory(MetadataDirectory);
+        var sb = new StringBuilder("v1\n");
+        foreach (var f in files)
+            sb.Append(JsonSerializer.Serialize(new Entry { Path = f.Replace('\\', '/'), Action = "add" })).Append('\n');
+        var final = EntryPath(batchId);
+        var temp = Path.Combine(MetadataDirectory, $".{batchId}.{Guid.NewGuid():N}.tmp");
+        File.WriteAllText(temp, sb.ToString(), new UTF8Encoding(false));
+        try
+        {
+            File.Move(temp, final, overwrite: false);
+        }
+        catch (IOException) when (File.Exists(final))
+        {
+            File.Delete(temp);
+            var existing = ParseEntry(File.ReadAllText(final));
+            var wanted = files.Select(f => f.Replace('\\', '/')).ToHashSet(StringComparer.Ordinal);
+            if (!wanted.SetEquals(existing))
+                throw new InvalidOperationException(
+                    $"Batch {batchId} of file sink {Directory} is already committed with different files ({string.Join(", ", existing)}); refusing ({string.Join(", ", wanted)}).");
+        }
+    }
+
+    /// <summary>The committed epochs in ascending order.</summary>
+    public IReadOnlyList<long> CommittedBatchIds()
+    {
+        if (!System.IO.Directory.Exists(MetadataDirectory)) return [];
+        var ids = new List<long>();
+        foreach (var f in System.IO.Directory.EnumerateFiles(MetadataDirectory))
+        {
+            var name = Path.GetFileName(f);
+            if (long.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)) ids.Add(id);
+            else if (name.EndsWith(".compact", StringComparison.Ordinal) && long.TryParse(name[..^8], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out id)) ids.Add(id);
+        }
+        ids.Sort();
+        return ids;
+    }
+
+    /// <summary>The latest committed epoch, or null.</summary>
+    public long? LatestCommitted()
+    {
+        var ids = CommittedBatchIds();
+        return ids.Count == 0 ? null : ids[^1];
+    }
+
+    /// <summary>Every committed file (relative to the sink directory, or as written by Spark), by epoch then listing order, without duplicates.</summary>
+    public IReadOnlyList<string> AllCommittedFiles()
+    {
+        var result = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var id in CommittedBatchIds())
+        {
+            var path = EntryPath(id);
+            if (!File.Exists(path)) path += ".compact";
+            foreach (var f in ParseEntry(File.ReadAllText(path)))
+                if (seen.Add(f)) result.Add(f);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The files a batch read of <paramref name="directory"/> must see (full paths): when the directory has a
+    /// <c>_spark_metadata</c> log, only the files it lists (that exist); otherwise every data file in it.
+    /// </summary>
+    public static IReadOnlyList<string> ReadableFiles(string directory)
+    {
+        var log = new FileSinkLog(directory);
+        if (System.IO.Directory.Exists(log.MetadataDirectory))
+        {
+            var files = new List<string>();
+            foreach (var f in log.AllCommittedFiles())
+            {
+                var full = f.StartsWith("file:", StringComparison.OrdinalIgnoreCase) ? new Uri(f).LocalPath : Path.Combine(log.Directory, f);
+                if (File.Exists(full)) files.Add(full);
+            }
+            return files;
+        }
+        if (!System.IO.Directory.Exists(log.Directory)) return [];
+        return System.IO.Directory.EnumerateFiles(log.Directory)
+            .Where(f => FileSourceListing.IsDataFileName(Path.GetFileName(f)))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+    }
+
+    private string EntryPath(long batchId) => Path.Combine(MetadataDirectory, batchId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    private static List<string> ParseEntry(string text)
+    {
+        var files = new List<string>();
+        foreach (var line in text.Split('\n'))
+        {
+            var l = line.Trim();
+            if (l.Length == 0 || l[0] != '{') continue;
+            var e = JsonSerializer.Deserialize<Entry>(l);
+            if (e?.Path is not null && e.Action != "delete") files.Add(e.Path);
+        }
+        return files;
+    }
+
+    private sealed class Entry
+    {
+        [System.Text.Json.Serialization.JsonPropertyName("path")]
+        public string? Path { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("action")]
+        public string? Action { get; set; }
+    }
+}

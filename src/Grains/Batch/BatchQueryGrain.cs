@@ -1,0 +1,88 @@
+using Apache.Arrow;
+using OrleansStream.Engine;
+using OrleansStream.Engine.Data;
+using OrleansStream.Engine.Execution;
+using OrleansStream.Engine.Formats;
+using OrleansStream.Engine.Logical;
+using OrleansStream.Engine.Planning;
+using OrleansStream.Engine.Sinks;
+using OrleansStream.Engine.Types;
+using OrleansStream.Grains.Execution;
+using OrleansStream.Grains.Hosting;
+using OrleansStream.Grains.Sources;
+using OrleansStream.Interfaces.Batch;
+using OrleansStream.Interfaces.Sinks;
+
+namespace OrleansStream.Grains.Batch;
+
+/// <summary>Runs batch DataFrame plans with the same planner and operators as streaming epochs.</summary>
+[StatelessWorker]
+internal sealed class BatchQueryGrain(TimeProvider time) : Grain, IBatchQueryGrain
+{
+    public async Task<byte[]> CollectAsync(string planJson, CancellationToken cancellationToken = default) =>
+        ArrowIpc.Serialize(await RunAsync(PlanSerializer.Deserialize(planJson)));
+
+    public async Task<long> WriteAsync(string planJson, string format, string path, string saveMode, IReadOnlyDictionary<string, string> options, CancellationToken cancellationToken = default)
+    {
+        var dir = PathResolver.DataPath(path, "path");
+        if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
+        {
+            switch (saveMode)
+            {
+                case "ignore": return 0;
+                case "error" or "errorifexists": throw new IOException($"[PATH_ALREADY_EXISTS] Path {dir} already exists. Set mode as \"overwrite\" to overwrite the existing path.");
+                case "overwrite": Directory.Delete(dir, recursive: true); break;
+            }
+        }
+        Directory.CreateDirectory(dir);
+        var batch = await RunAsync(PlanSerializer.Deserialize(planJson));
+        // Batch writes name their file by time so that appends never collide; a streaming sink uses its epoch instead.
+        new FileSinkWriter(dir, FileFormats.GetWriter(format), options).Write(time.GetUtcNow().ToUnixTimeMilliseconds(), 0, batch);
+        return batch.Length;
+    }
+
+    public async Task<string> AnalyzeAsync(string planJson, CancellationToken cancellationToken = default)
+    {
+        var plan = PlanSerializer.Deserialize(planJson);
+        var tables = await LoadTablesAsync(plan);
+        return DataTypes.ToDdl(Analyzer.Analyze(plan, s => SchemaOf(s, tables)));
+    }
+
+    private async Task<RecordBatch> RunAsync(LogicalPlan plan)
+    {
+        var tables = await LoadTablesAsync(plan);
+        var physical = StatelessPlanner.Plan(plan, s => SchemaOf(s, tables));
+        var context = EpochContext.ForBatch(time.GetUtcNow());
+        var output = new List<RecordBatch>();
+        foreach (var pipeline in physical.Pipelines)
+            foreach (var input in ReadLeaf(pipeline.Leaf, pipeline.InputSchema, tables))
+                output.Add(pipeline.Run(input, context));
+        return ArrowValues.Concat(physical.OutputSchema, output);
+    }
+
+    private async Task<Dictionary<string, byte[]>> LoadTablesAsync(LogicalPlan plan)
+    {
+        var tables = new Dictionary<string, byte[]>();
+        foreach (var source in CompiledQuery.Leaves(plan).OfType<SourceRelation>().Where(s => s.Format == "memory-table"))
+        {
+            var name = source.Options["name"];
+            var bytes = await GrainFactory.GetGrain<IMemorySinkGrain>(name).ReadAsync();
+            tables[name] = bytes.Length > 0 ? bytes : throw new AnalysisException($"[TABLE_OR_VIEW_NOT_FOUND] The table or view `{name}` cannot be found.");
+        }
+        return tables;
+    }
+
+    private static Schema SchemaOf(SourceRelation source, Dictionary<string, byte[]> tables) => source.Format == "memory-table"
+        ? ArrowIpc.ReadSchema(tables[source.Options["name"]])
+        : source.IsStreaming
+            ? throw new InvalidOperationException("Queries with streaming sources must be executed with writeStream.start().")
+            : SourceSchemas.Resolve(source);
+
+    private static IEnumerable<RecordBatch> ReadLeaf(LogicalPlan leaf, Schema schema, Dictionary<string, byte[]> tables) => leaf switch
+    {
+        LocalRelation local => ArrowIpc.DeserializeMany(local.ArrowIpc),
+        SourceRelation { Format: "memory-table" } table => ArrowIpc.DeserializeMany(tables[table.Options["name"]]),
+        SourceRelation file => SourceSchemas.DataFiles(file).Select(f => FileReading.Read(file.Format, f, schema, new ReaderOptions(file.Options))),
+        _ => throw new NotSupportedException($"Cannot read {leaf.GetType().Name} in a batch query."),
+    };
+}

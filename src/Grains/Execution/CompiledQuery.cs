@@ -1,0 +1,75 @@
+using Apache.Arrow;
+using OrleansStream.Engine.Logical;
+using OrleansStream.Engine.Types;
+using OrleansStream.Grains.Sources;
+using OrleansStream.Interfaces.Execution;
+using OrleansStream.Interfaces.Queries;
+
+namespace OrleansStream.Grains.Execution;
+
+/// <summary>A query spec parsed, analysed and validated: its plan, its streaming sources and its sink.</summary>
+internal sealed class CompiledQuery
+{
+    private static readonly HashSet<string> SinkFormats = new(StringComparer.OrdinalIgnoreCase)
+        { "memory", "console", "json", "csv", "parquet", "text", "foreachBatch", "noop" };
+
+    private CompiledQuery(LogicalPlan plan, IReadOnlyList<(SourceRelation Relation, ISourceConnector Connector)> sources, Schema outputSchema, SinkSpec sink)
+    {
+        Plan = plan;
+        Sources = sources;
+        OutputSchema = outputSchema;
+        Sink = sink;
+    }
+
+    public LogicalPlan Plan { get; }
+    public IReadOnlyList<(SourceRelation Relation, ISourceConnector Connector)> Sources { get; }
+    public Schema OutputSchema { get; }
+    public SinkSpec Sink { get; }
+    public bool IsFileSink => SourceConnectorFactory.FileFormats.Contains(Sink.Format);
+
+    /// <summary>Everything a query needs before it may start; throws with the reason when it cannot run.</summary>
+    public static CompiledQuery Compile(QuerySpec spec, SourceConnectorFactory connectors)
+    {
+        var plan = PlanSerializer.Deserialize(spec.PlanJson);
+        var relations = Leaves(plan).OfType<SourceRelation>().Where(s => s.IsStreaming).ToList();
+        if (relations.Count == 0)
+            throw new InvalidOperationException("'writeStream' can be called only on streaming Dataset/DataFrame.");
+        var sources = relations.Select(r => (r, connectors.Create(r))).ToList();
+        var byId = sources.ToDictionary(s => s.r.SourceId, s => s.Item2.Schema);
+        var schema = Analyzer.Analyze(plan, r => byId.TryGetValue(r.SourceId, out var s) ? s : throw new NotSupportedException(
+            $"Source '{r.Format}' is a batch source; joining streams with static data is not supported yet."));
+        ValidateSink(spec);
+        var sink = new SinkSpec
+        {
+            Format = spec.SinkFormat,
+            OutputMode = spec.OutputMode.ToLowerInvariant(),
+            Options = spec.Options,
+            QueryName = spec.QueryName,
+            OutputSchemaDdl = DataTypes.ToDdl(schema),
+        };
+        return new CompiledQuery(plan, sources, schema, sink);
+    }
+
+    public static IEnumerable<LogicalPlan> Leaves(LogicalPlan plan) =>
+        plan.Children.Count == 0 ? [plan] : plan.Children.SelectMany(Leaves);
+
+    private static void ValidateSink(QuerySpec spec)
+    {
+        if (!SinkFormats.Contains(spec.SinkFormat))
+            throw new NotSupportedException($"Data source '{spec.SinkFormat}' does not support streamed writing. Supported: {string.Join(", ", SinkFormats.Order())}.");
+        var mode = spec.OutputMode.ToLowerInvariant();
+        if (mode is not ("append" or "update" or "complete"))
+            throw new ArgumentException($"Unknown output mode '{spec.OutputMode}'. Accepted output modes are 'append', 'complete', 'update'.");
+        // The stateless stage has no aggregation: Spark refuses Complete mode for it.
+        if (mode == "complete")
+            throw new InvalidOperationException("Complete output mode not supported when there are no streaming aggregations on streaming DataFrames/Datasets.");
+        if (SourceConnectorFactory.FileFormats.Contains(spec.SinkFormat))
+        {
+            if (mode != "append") throw new InvalidOperationException($"Data source {spec.SinkFormat} does not support {mode} output mode.");
+            if (!spec.Options.TryGetValue("path", out var path) || string.IsNullOrWhiteSpace(path))
+                throw new ArgumentException("'path' is not specified: the file sink needs option 'path'.");
+        }
+        if (spec.SinkFormat.Equals("memory", StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(spec.QueryName))
+            throw new ArgumentException("queryName must be specified for memory sink.");
+    }
+}

@@ -1,0 +1,269 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansStream.Client;
+using OrleansStream.Engine.Sinks;
+using OrleansStream.Grains.Hosting;
+using OrleansStream.Grains.Sources;
+using OrleansStream.Interfaces.Execution;
+using OrleansStream.Interfaces.Queries;
+
+namespace OrleansStream.Grains.Execution;
+
+/// <summary>
+/// Drives the epochs of one query (DESIGN.md §4): plan, write ahead, run, commit sink, commit log.
+/// Reentrant so that status, stop and processAllAvailable calls interleave with the epoch loop; the loop itself is
+/// one logical flow on the grain's scheduler, so its fields need no locks.
+/// </summary>
+[Reentrant]
+internal sealed partial class TriggerGrain(
+    [PersistentState("trigger", OrleansStreamSiloBuilderExtensions.CheckpointStorageName)] IPersistentState<TriggerState> state,
+    SourceConnectorFactory connectors,
+    TimeProvider time,
+    IOptions<OrleansStreamOptions> options,
+    ILogger<TriggerGrain> logger) : Grain, ITriggerGrain
+{
+    private readonly OrleansStreamOptions _options = options.Value;
+    private TriggerRun? _run;
+
+    private string QueryKey => this.GetPrimaryKeyString();
+
+    public Task StartRunAsync(RunRequest request)
+    {
+        if (_run is { IsActive: true })
+            throw new InvalidOperationException($"Cannot start query with id {request.QueryId} as another run of it ({_run.Request.RunId}) is still active.");
+        var compiled = CompiledQuery.Compile(request.Spec, connectors);
+        _run = new TriggerRun(request, compiled);
+        _run.Loop = RunLoopAsync(_run);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopRunAsync()
+    {
+        if (_run is not { } run) return;
+        run.RequestStop();
+        await run.Loop!;
+    }
+
+    public Task<QueryStatus> GetStatusAsync() => Task.FromResult(_run?.Status(state.State.LastCommitted)
+        ?? new QueryStatus { Message = "Stopped", LastCommittedBatchId = state.State.LastCommitted });
+
+    public Task<IReadOnlyList<string>> GetRecentProgressAsync() =>
+        Task.FromResult<IReadOnlyList<string>>(_run?.Progress.ToList() ?? []);
+
+    public Task<long> MarkAvailableAsync()
+    {
+        if (_run is not { } run) return Task.FromResult(0L);
+        var ticket = run.PlanRound + 1;
+        if (run.Request.Spec.Trigger.Interval == TimeSpan.Zero) run.Poke();
+        return Task.FromResult(ticket);
+    }
+
+    public async Task<bool> WaitForTicketAsync(long ticket, TimeSpan maxWait)
+    {
+        if (_run is not { } run) return true;
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            if (run.Error is { } error) throw new StreamingQueryException(error);
+            if (!run.IsActive || run.LastIdleRound >= ticket) return true;
+            var remaining = maxWait - deadline.Elapsed;
+            if (remaining <= TimeSpan.Zero) return false;
+            await Task.WhenAny(run.RoundCompleted, Task.Delay(remaining));
+        }
+    }
+
+    private async Task RunLoopAsync(TriggerRun run)
+    {
+        await Task.Yield();
+        try
+        {
+            await RecoverAsync(run);
+            run.Bounds = run.Request.Spec.Trigger.Kind == TriggerKind.AvailableNow ? await CaptureBoundsAsync(run) : null;
+            while (!run.StopRequested)
+            {
+                DelayDeactivation(TimeSpan.FromMinutes(30));
+                var triggerStart = time.GetUtcNow();
+                var record = await PlanAsync(run, triggerStart);
+                if (record is null)
+                {
+                    if (!run.WasIdle && run.Request.Observer is { } observer) _ = observer.OnIdle(run.Request.RunId);
+                    run.CompleteRound(idle: true);
+                    if (run.Request.Spec.Trigger.Kind != TriggerKind.ProcessingTime) break;
+                    await run.WaitAsync(run.Request.Spec.Trigger.Interval == TimeSpan.Zero ? _options.PollingDelay : NextTriggerDelay(run), time, realTime: run.Request.Spec.Trigger.Interval == TimeSpan.Zero);
+                    continue;
+                }
+                await ExecuteAsync(run, record, triggerStart);
+                run.CompleteRound(idle: false);
+                if (run.Request.Spec.Trigger.Kind == TriggerKind.Once) break;
+                if (run.Request.Spec.Trigger is { Kind: TriggerKind.ProcessingTime, Interval: var interval } && interval > TimeSpan.Zero)
+                    await run.WaitAsync(NextTriggerDelay(run), time, realTime: false);
+            }
+            Terminate(run, null);
+        }
+        catch (Exception ex)
+        {
+            LogErrorQueryFailed(logger, ex, QueryKey, run.Request.RunId);
+            Terminate(run, ex);
+        }
+    }
+
+    // Spark aligns processing-time triggers to multiples of the interval.
+    private TimeSpan NextTriggerDelay(TriggerRun run)
+    {
+        var intervalMs = (long)run.Request.Spec.Trigger.Interval.TotalMilliseconds;
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var next = (now / intervalMs + 1) * intervalMs;
+        return TimeSpan.FromMilliseconds(next - now);
+    }
+
+    /// <summary>An epoch written ahead but not committed is re-run with exactly its recorded offsets and timestamp.</summary>
+    private async Task RecoverAsync(TriggerRun run)
+    {
+        var pending = state.State.Offsets.Values.Where(o => o.BatchId > state.State.LastCommitted).OrderBy(o => o.BatchId).ToList();
+        foreach (var record in pending)
+        {
+            LogInformationReplaying(logger, QueryKey, record.BatchId);
+            await ExecuteAsync(run, record, time.GetUtcNow());
+        }
+    }
+
+    private async Task<Dictionary<string, string?>> CaptureBoundsAsync(TriggerRun run)
+    {
+        var bounds = new Dictionary<string, string?>();
+        foreach (var (relation, connector) in run.Query.Sources)
+            bounds[relation.SourceId] = await connector.CaptureBoundAsync(PlanningState(relation.SourceId), CancellationToken.None);
+        return bounds;
+    }
+
+    private async Task<OffsetRecord?> PlanAsync(TriggerRun run, DateTimeOffset triggerStart)
+    {
+        run.StartRound();
+        var watch = Stopwatch.StartNew();
+        var batchId = state.State.LastCommitted + 1;
+        var previous = state.State.Offsets.GetValueOrDefault(batchId - 1);
+        var start = new Dictionary<string, string?>();
+        var end = new Dictionary<string, string?>();
+        var hasData = false;
+        foreach (var (relation, connector) in run.Query.Sources)
+        {
+            var from = previous?.End.GetValueOrDefault(relation.SourceId);
+            var bound = run.Bounds?.GetValueOrDefault(relation.SourceId);
+            var to = await connector.PlanAsync(from, PlanningState(relation.SourceId), bound, CancellationToken.None);
+            start[relation.SourceId] = from;
+            end[relation.SourceId] = to ?? from;
+            hasData |= to is not null;
+        }
+        run.LatestOffsetMs = watch.ElapsedMilliseconds;
+        run.IsDataAvailable = hasData;
+        if (!hasData) return null;
+
+        var record = new OffsetRecord
+        {
+            BatchId = batchId,
+            Start = start,
+            End = end,
+            BatchTimestampMs = triggerStart.ToUnixTimeMilliseconds(),
+            WatermarkMs = state.State.Commits.GetValueOrDefault(batchId - 1)?.NextWatermarkMs ?? 0,
+        };
+        foreach (var (relation, connector) in run.Query.Sources)
+            if (end[relation.SourceId] is { } to && to != start[relation.SourceId]) connector.OnPlanned(to, PlanningState(relation.SourceId));
+
+        // Write-ahead: the epoch's offsets are durable before any source task reads a row.
+        watch.Restart();
+        state.State.Offsets[batchId] = record;
+        await state.WriteStateAsync();
+        run.WalCommitMs = watch.ElapsedMilliseconds;
+        return record;
+    }
+
+    private SourcePlanningState PlanningState(string sourceId) =>
+        state.State.Sources.TryGetValue(sourceId, out var s) ? s : state.State.Sources[sourceId] = new SourcePlanningState();
+
+    private async Task ExecuteAsync(TriggerRun run, OffsetRecord record, DateTimeOffset triggerStart)
+    {
+        var watch = Stopwatch.StartNew();
+        run.IsTriggerActive = true;
+        var attempt = Guid.NewGuid();
+        var query = run.Query;
+        var sinkKeys = new SortedSet<string>(StringComparer.Ordinal) { SinkKey(0) };
+        var work = new List<(string SourceId, Task<SourceTaskResult> Result)>();
+        var taskIndex = 0;
+        foreach (var (relation, connector) in query.Sources)
+        {
+            var from = record.Start.GetValueOrDefault(relation.SourceId);
+            var to = record.End.GetValueOrDefault(relation.SourceId);
+            if (to is null || to == from) continue;
+            for (var partition = 0; partition < connector.NumPartitions; partition++, taskIndex++)
+            {
+                var sinkKey = SinkKey(query.IsFileSink ? taskIndex : 0);
+                sinkKeys.Add(sinkKey);
+                var task = new SourceTask
+                {
+                    QueryKey = QueryKey, Attempt = attempt, PlanJson = run.Request.Spec.PlanJson, SourceId = relation.SourceId,
+                    Partition = partition, NumPartitions = connector.NumPartitions, StartOffset = from, EndOffset = to,
+                    BatchId = record.BatchId, BatchTimestampMicros = record.BatchTimestampMs * 1000, TaskIndex = taskIndex,
+                    SinkKey = sinkKey, Sink = query.Sink,
+                };
+                work.Add((relation.SourceId, GrainFactory.GetGrain<ISourceTaskGrain>($"{QueryKey}|{relation.SourceId}|{partition}").RunAsync(task)));
+            }
+        }
+        await Task.WhenAll(work.Select(w => w.Result));
+        var files = await Task.WhenAll(sinkKeys.Select(k => GrainFactory.GetGrain<ISinkGrain>(k)
+            .CommitAsync(attempt, record.BatchId, query.Sink, run.Request.Observer, run.Request.QueryId, run.Request.RunId)));
+        await HangIfAskedAsync(record.BatchId);
+        if (query.IsFileSink)
+            new FileSinkLog(PathResolver.DataPath(query.Sink.Options["path"], "path")).Commit(record.BatchId, files.SelectMany(f => f).Order(StringComparer.Ordinal).ToList());
+        var addBatchMs = watch.ElapsedMilliseconds;
+
+        watch.Restart();
+        state.State.Commits[record.BatchId] = new CommitRecord(record.BatchId, record.WatermarkMs);
+        Trim();
+        await state.WriteStateAsync();
+        var commitMs = watch.ElapsedMilliseconds;
+        run.IsTriggerActive = false;
+        LogInformationBatchCommitted(logger, QueryKey, record.BatchId);
+
+        var perSource = work.GroupBy(w => w.SourceId).ToDictionary(g => g.Key, g => g.Sum(w => w.Result.Result.InputRows));
+        var outputRows = work.Sum(w => w.Result.Result.OutputRows);
+        var progress = ProgressReport.Build(run, record, triggerStart, time.GetUtcNow(), perSource, outputRows, addBatchMs, commitMs);
+        run.AddProgress(progress, _options.RecentProgressCount);
+        if (run.Request.Observer is { } observer) _ = observer.OnProgress(run.Request.RunId, progress);
+    }
+
+    private async Task HangIfAskedAsync(long batchId)
+    {
+        if (_options.HangBeforeCommitOfBatch != batchId) return;
+        LogWarningHanging(logger, QueryKey, batchId);
+        if (_options.HangMarkerFile is { } marker) await File.WriteAllTextAsync(marker, batchId.ToString(CultureInfo.InvariantCulture));
+        await Task.Delay(Timeout.Infinite);
+    }
+
+    private string SinkKey(int partition) => string.Create(CultureInfo.InvariantCulture, $"{QueryKey}|{partition}");
+
+    private void Trim()
+    {
+        var keep = state.State.LastCommitted - _options.MinBatchesToRetain;
+        foreach (var old in state.State.Offsets.Keys.Where(k => k < keep).ToList()) state.State.Offsets.Remove(old);
+        foreach (var old in state.State.Commits.Keys.Where(k => k < keep).ToList()) state.State.Commits.Remove(old);
+    }
+
+    private void Terminate(TriggerRun run, Exception? error)
+    {
+        run.Terminate(error);
+        if (run.Request.Observer is { } observer) _ = observer.OnTerminated(run.Request.RunId, run.Error);
+    }
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Query {Query}: batch {BatchId} committed")]
+    private static partial void LogInformationBatchCommitted(ILogger logger, string query, long batchId);
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Query {Query}: re-running batch {BatchId} from the offset log")]
+    private static partial void LogInformationReplaying(ILogger logger, string query, long batchId);
+
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Warning, Message = "Query {Query}: fault injection, hanging before the commit of batch {BatchId}")]
+    private static partial void LogWarningHanging(ILogger logger, string query, long batchId);
+
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Error, Message = "Query {Query} run {RunId} failed")]
+    private static partial void LogErrorQueryFailed(ILogger logger, Exception exception, string query, Guid runId);
+}

@@ -1,0 +1,40 @@
+using OrleansStream.Grains.Sources;
+
+namespace OrleansStream.Grains.Execution;
+
+/// <summary>
+/// The trigger's part of the checkpoint: the offset log (written ahead of every epoch) and the commit log
+/// (written after its sink committed), plus per-source planning state. Trimmed to the last few epochs.
+/// </summary>
+[GenerateSerializer, Alias("OrleansStream.TriggerState")]
+public sealed class TriggerState
+{
+    /// <summary>offsets[e]: what epoch e reads, decided before any work.</summary>
+    [Id(0)] public SortedDictionary<long, OffsetRecord> Offsets { get; set; } = new();
+    /// <summary>commits[e]: epoch e's output is committed.</summary>
+    [Id(1)] public SortedDictionary<long, CommitRecord> Commits { get; set; } = new();
+    /// <summary>Planning state per source id.</summary>
+    [Id(2)] public Dictionary<string, SourcePlanningState> Sources { get; set; } = new();
+
+    /// <summary>The last committed epoch, or -1.</summary>
+    public long LastCommitted => Commits.Count == 0 ? -1 : Commits.Keys.Last();
+}
+
+/// <summary>One entry of the offset log.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansStream.OffsetRecord")]
+public sealed record OffsetRecord
+{
+    [Id(0)] public required long BatchId { get; init; }
+    /// <summary>Per source id: the offset the epoch starts after (null: from the beginning).</summary>
+    [Id(1)] public required Dictionary<string, string?> Start { get; init; }
+    /// <summary>Per source id: the offset the epoch ends at.</summary>
+    [Id(2)] public required Dictionary<string, string?> End { get; init; }
+    /// <summary>The batch timestamp: current_timestamp() in this epoch (ms since the Unix epoch).</summary>
+    [Id(3)] public required long BatchTimestampMs { get; init; }
+    /// <summary>The watermark in force in this epoch (ms).</summary>
+    [Id(4)] public long WatermarkMs { get; init; }
+}
+
+/// <summary>One entry of the commit log.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansStream.CommitRecord")]
+public sealed record CommitRecord([property: Id(0)] long BatchId, [property: Id(1)] long NextWatermarkMs);

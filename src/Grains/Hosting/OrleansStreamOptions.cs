@@ -1,0 +1,30 @@
+namespace OrleansStream.Grains.Hosting;
+
+/// <summary>Engine options of a silo.</summary>
+public sealed class OrleansStreamOptions
+{
+    /// <summary>The configuration section and environment-variable prefix ("OrleansStream__DataDirectory").</summary>
+    public const string SectionName = "OrleansStream";
+
+    /// <summary>Root of checkpoints and memory-sink spill; relative checkpoint locations resolve under it.</summary>
+    public string DataDirectory { get; set; } = Path.Combine(Environment.CurrentDirectory, "orleansstream-data");
+
+    /// <summary>How long the default trigger waits before asking the sources again when no data was there.</summary>
+    public TimeSpan PollingDelay { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>How many progress reports a query keeps (Spark's spark.sql.streaming.numRecentProgressUpdates).</summary>
+    public int RecentProgressCount { get; set; } = 100;
+
+    /// <summary>How many epochs of offset and commit log are kept in the checkpoint (Spark's minBatchesToRetain).</summary>
+    public int MinBatchesToRetain { get; set; } = 100;
+
+    /// <summary>
+    /// Fault injection for crash tests: after the sink of this epoch wrote its output, and before the file-sink log and the
+    /// commit log are written, the trigger creates <see cref="HangMarkerFile"/> and stops making progress, so that a test
+    /// can kill the process at exactly that point. Never set in production.
+    /// </summary>
+    public long? HangBeforeCommitOfBatch { get; set; }
+
+    /// <summary>The file created when the trigger hangs (see <see cref="HangBeforeCommitOfBatch"/>).</summary>
+    public string? HangMarkerFile { get; set; }
+}

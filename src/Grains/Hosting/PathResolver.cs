@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Options;
+
+namespace OrleansStream.Grains.Hosting;
+
+/// <summary>Turns user-given locations into checked full paths.</summary>
+internal sealed class PathResolver(IOptions<OrleansStreamOptions> options)
+{
+    public string DataDirectory { get; } = Path.GetFullPath(options.Value.DataDirectory);
+
+    /// <summary>
+    /// The grain key of a checkpoint location: its path relative to the data directory. A relative location lives under
+    /// the data directory; an absolute one must already be inside it, so that no query writes outside the configured root.
+    /// </summary>
+    public string CheckpointKey(string location)
+    {
+        if (string.IsNullOrWhiteSpace(location))
+            throw new ArgumentException("Option 'checkpointLocation' is empty.");
+        var root = Path.Combine(DataDirectory, "checkpoints");
+        var full = Path.GetFullPath(Path.IsPathRooted(location) ? location : Path.Combine(root, location));
+        if (!full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new ArgumentException($"Option 'checkpointLocation' = '{location}' escapes the checkpoint root '{root}'.");
+        return Path.GetRelativePath(root, full).Replace(Path.DirectorySeparatorChar, '/');
+    }
+
+    /// <summary>A source or sink path: relative paths resolve against the process's working directory, as in Spark's local mode.</summary>
+    public static string DataPath(string path, string optionName)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+            throw new ArgumentException($"Option '{optionName}' must be set to a directory.");
+        return Path.GetFullPath(path);
+    }
+}

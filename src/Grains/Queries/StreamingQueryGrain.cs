@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Logging;
+using OrleansStream.Grains.Execution;
+using OrleansStream.Grains.Hosting;
+using OrleansStream.Grains.Sources;
+using OrleansStream.Interfaces.Execution;
+using OrleansStream.Interfaces.Queries;
+
+namespace OrleansStream.Grains.Queries;
+
+/// <summary>
+/// A query, keyed by its checkpoint location: validates what the client asks for before anything is written,
+/// keeps the query id (stable across restarts) and run history, and starts and stops runs of its trigger.
+/// </summary>
+internal sealed partial class StreamingQueryGrain(
+    [PersistentState("query", OrleansStreamSiloBuilderExtensions.CheckpointStorageName)] IPersistentState<QueryState> state,
+    SourceConnectorFactory connectors,
+    ILogger<StreamingQueryGrain> logger) : Grain, IStreamingQueryGrain
+{
+    private ITriggerGrain Trigger => GrainFactory.GetGrain<ITriggerGrain>(this.GetPrimaryKeyString());
+
+    public async Task<QueryStartInfo> StartAsync(QuerySpec spec, IQueryObserver? observer, CancellationToken cancellationToken = default)
+    {
+        // Refuse a query that cannot run before the checkpoint holds anything of it.
+        CompiledQuery.Compile(spec, connectors);
+        if ((await Trigger.GetStatusAsync()).IsActive)
+            throw new InvalidOperationException($"Cannot start query with id {state.State.Id} as another query with same id is already active. Perhaps you are attempting to restart a query from checkpoint '{spec.CheckpointLocation}' that is already active.");
+        if (state.State.Id == Guid.Empty) state.State.Id = Guid.NewGuid();
+        var runId = Guid.NewGuid();
+        state.State.Runs.Add(new RunRecord(runId, DateTime.UtcNow, spec.QueryName));
+        state.State.Spec = spec;
+        await state.WriteStateAsync();
+        await Trigger.StartRunAsync(new RunRequest(state.State.Id, runId, spec, observer));
+        LogInformationStarted(logger, this.GetPrimaryKeyString(), state.State.Id, runId);
+        return new QueryStartInfo(state.State.Id, runId, spec.QueryName);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken = default) => Trigger.StopRunAsync();
+    public Task<QueryStatus> GetStatusAsync() => Trigger.GetStatusAsync();
+    public Task<IReadOnlyList<string>> GetRecentProgressAsync() => Trigger.GetRecentProgressAsync();
+    public Task<long> MarkAvailableAsync() => Trigger.MarkAvailableAsync();
+    public Task<bool> WaitForTicketAsync(long ticket, TimeSpan maxWait) => Trigger.WaitForTicketAsync(ticket, maxWait);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Query {Query} (id {QueryId}) started run {RunId}")]
+    private static partial void LogInformationStarted(ILogger logger, string query, Guid queryId, Guid runId);
+}
+
+/// <summary>The query's part of the checkpoint.</summary>
+[GenerateSerializer, Alias("OrleansStream.QueryState")]
+public sealed class QueryState
+{
+    /// <summary>The query id, fixed at the first start from this checkpoint.</summary>
+    [Id(0)] public Guid Id { get; set; }
+    /// <summary>The spec of the latest run.</summary>
+    [Id(1)] public QuerySpec? Spec { get; set; }
+    /// <summary>Every run started from this checkpoint.</summary>
+    [Id(2)] public List<RunRecord> Runs { get; set; } = new();
+}
+
+/// <summary>One run in the history.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansStream.RunRecord")]
+public sealed record RunRecord([property: Id(0)] Guid RunId, [property: Id(1)] DateTime StartedUtc, [property: Id(2)] string? Name);

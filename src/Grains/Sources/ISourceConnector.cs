@@ -1,0 +1,34 @@
+using Apache.Arrow;
+
+namespace OrleansStream.Grains.Sources;
+
+/// <summary>
+/// A replayable streaming source as the epoch protocol sees it: offsets are opaque JSON strings that the trigger
+/// writes ahead of work; reading a range again returns the same rows.
+/// </summary>
+internal interface ISourceConnector
+{
+    /// <summary>The schema of every batch <see cref="ReadAsync"/> returns.</summary>
+    Schema Schema { get; }
+
+    /// <summary>How many source tasks read one epoch of this source.</summary>
+    int NumPartitions { get; }
+
+    /// <summary>Human-readable description for progress ("MemoryStream[value]", "RateSource[rowsPerSecond=10]").</summary>
+    string Description { get; }
+
+    /// <summary>
+    /// The end offset of the next epoch after <paramref name="previousEnd"/>, or null when there is no new data.
+    /// <paramref name="bound"/> (from <see cref="CaptureBoundAsync"/>) limits planning for Trigger.AvailableNow.
+    /// </summary>
+    Task<string?> PlanAsync(string? previousEnd, SourcePlanningState state, string? bound, CancellationToken cancellationToken);
+
+    /// <summary>What is available now, as a bound for <see cref="PlanAsync"/>; null when the source cannot bound itself.</summary>
+    Task<string?> CaptureBoundAsync(SourcePlanningState state, CancellationToken cancellationToken);
+
+    /// <summary>Reads partition <paramref name="partition"/> of (<paramref name="start"/>, <paramref name="end"/>].</summary>
+    Task<IReadOnlyList<RecordBatch>> ReadAsync(string? start, string end, int partition, CancellationToken cancellationToken);
+
+    /// <summary>Records in <paramref name="state"/> what the epoch ending at <paramref name="end"/> consumed (file sources remember files).</summary>
+    void OnPlanned(string end, SourcePlanningState state) { }
+}

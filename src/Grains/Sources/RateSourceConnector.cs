@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Text.Json;
+using Apache.Arrow;
+using Apache.Arrow.Types;
+
+namespace OrleansStream.Grains.Sources;
+
+/// <summary>
+/// Spark's <c>rate</c> (rowsPerSecond from the first trigger, by the silo's clock) and <c>rate-micro-batch</c>
+/// (rowsPerBatch per epoch, timestamps advancing by advanceMillisPerBatch) sources. Row i has value i; both are
+/// fully determined by the offset, so a replayed epoch produces the same rows.
+/// </summary>
+internal sealed class RateSourceConnector : ISourceConnector
+{
+    internal static readonly Schema RateSchema = new Schema.Builder()
+        .Field(f => f.Name("timestamp").DataType(new TimestampType(TimeUnit.Microsecond, "UTC")).Nullable(false))
+        .Field(f => f.Name("value").DataType(Int64Type.Default).Nullable(false))
+        .Build();
+
+    private readonly bool _microBatch;
+    private readonly long _rowsPerSecond, _rowsPerBatch, _startTimestampMs, _advanceMillisPerBatch;
+    private readonly TimeProvider _time;
+
+    public RateSourceConnector(string format, IReadOnlyDictionary<string, string> options, TimeProvider time)
+    {
+        _time = time;
+        _microBatch = format.Equals("rate-micro-batch", StringComparison.OrdinalIgnoreCase);
+        NumPartitions = (int)PositiveOption(options, "numPartitions", 1);
+        if (_microBatch)
+        {
+            if (!options.ContainsKey("rowsPerBatch")) throw new ArgumentException("Option 'rowsPerBatch' is required by the rate-micro-batch source.");
+            _rowsPerBatch = PositiveOption(options, "rowsPerBatch", 1);
+            _startTimestampMs = LongOption(options, "startTimestamp", 0);
+            _advanceMillisPerBatch = LongOption(options, "advanceMillisPerBatch", 1000);
+        }
+        else
+        {
+            _rowsPerSecond = PositiveOption(options, "rowsPerSecond", 1);
+        }
+    }
+
+    public Schema Schema => RateSchema;
+    public int NumPartitions { get; }
+    public string Description => _microBatch
+        ? $"RatePerMicroBatchStream[rowsPerBatch={_rowsPerBatch}, numPartitions={NumPartitions}]"
+        : $"RateStreamV2[rowsPerSecond={_rowsPerSecond}, numPartitions={NumPartitions}]";
+
+    public Task<string?> PlanAsync(string? previousEnd, SourcePlanningState state, string? bound, CancellationToken cancellationToken)
+    {
+        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        state.StartMs ??= nowMs;
+        var prev = RateOffset.Parse(previousEnd, state.StartMs.Value);
+        var next = _microBatch
+            ? prev with { Rows = prev.Rows + _rowsPerBatch }
+            : prev with { Rows = Math.Max(prev.Rows, (nowMs - prev.StartMs) * _rowsPerSecond / 1000) };
+        if (bound is not null) next = next with { Rows = Math.Min(next.Rows, RateOffset.Parse(bound, nowMs).Rows) };
+        return Task.FromResult(next.Rows > prev.Rows ? next.ToString() : null);
+    }
+
+    public Task<string?> CaptureBoundAsync(SourcePlanningState state, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
+
+    public Task<IReadOnlyList<RecordBatch>> ReadAsync(string? start, string end, int partition, CancellationToken cancellationToken)
+    {
+        var to = RateOffset.Parse(end, 0);
+        var from = start is null ? 0 : RateOffset.Parse(start, 0).Rows;
+        return Task.FromResult<IReadOnlyList<RecordBatch>>([Generate(to.StartMs, from, to.Rows, partition)]);
+    }
+
+    private RecordBatch Generate(long startMs, long from, long to, int partition)
+    {
+        // Row i belongs to partition i % NumPartitions, as in Spark's rate source.
+        var first = from + ((partition - from % NumPartitions) + NumPartitions) % NumPartitions;
+        var count = first >= to ? 0 : (int)((to - 1 - first) / NumPartitions + 1);
+        var values = new ArrowBuffer.Builder<long>(count);
+        var stamps = new ArrowBuffer.Builder<long>(count);
+        for (long i = first; i < to; i += NumPartitions)
+        {
+            values.Append(i);
+            stamps.Append(TimestampMicros(startMs, i));
+        }
+        var ts = new TimestampArray(new ArrayData((TimestampType)RateSchema.FieldsList[0].DataType, count, 0, 0, [ArrowBuffer.Empty, stamps.Build()]));
+        var val = new Int64Array(values.Build(), ArrowBuffer.Empty, count, 0, 0);
+        return new RecordBatch(RateSchema, [ts, val], count);
+    }
+
+    private long TimestampMicros(long startMs, long row) => _microBatch
+        ? (_startTimestampMs + row / _rowsPerBatch * _advanceMillisPerBatch) * 1000
+        : startMs * 1000 + row * 1_000_000 / _rowsPerSecond;
+
+    private static long LongOption(IReadOnlyDictionary<string, string> options, string name, long fallback) =>
+        !options.TryGetValue(name, out var text) ? fallback
+        : long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v
+        : throw new ArgumentException($"Option '{name}' must be an integer, got '{text}'.");
+
+    private static long PositiveOption(IReadOnlyDictionary<string, string> options, string name, long fallback)
+    {
+        var v = LongOption(options, name, fallback);
+        return v > 0 ? v : throw new ArgumentException($"Option '{name}' must be positive, got {v}.");
+    }
+
+    /// <summary>The rate offset: when the source started (by the silo's clock) and how many rows precede the offset.</summary>
+    private sealed record RateOffset(long StartMs, long Rows)
+    {
+        public static RateOffset Parse(string? json, long nowMs)
+        {
+            if (json is null) return new RateOffset(nowMs, 0);
+            using var doc = JsonDocument.Parse(json);
+            return new RateOffset(doc.RootElement.GetProperty("startMs").GetInt64(), doc.RootElement.GetProperty("rows").GetInt64());
+        }
+
+        public override string ToString() => $"{{\"startMs\":{StartMs},\"rows\":{Rows}}}";
+    }
+}

@@ -1,0 +1,35 @@
+using Apache.Arrow;
+using OrleansStream.Engine.Formats;
+using OrleansStream.Engine.Logical;
+using OrleansStream.Engine.Sinks;
+using OrleansStream.Engine.Types;
+using OrleansStream.Grains.Hosting;
+
+namespace OrleansStream.Grains.Sources;
+
+/// <summary>The schema of a source relation: given by the user, fixed by the format, or (batch file reads only) inferred.</summary>
+public static class SourceSchemas
+{
+    /// <summary>Resolves the schema of <paramref name="source"/>; throws with the reason when it cannot be known.</summary>
+    public static Schema Resolve(SourceRelation source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var format = source.Format.ToLowerInvariant();
+        if (format == "text") return TextFileReader.Schema;
+        if (format is "rate" or "rate-micro-batch") return RateSourceConnector.RateSchema;
+        if (source.SchemaDdl is { } ddl) return DataTypes.ParseSchema(ddl);
+        if (source.IsStreaming || !SourceConnectorFactory.FileFormats.Contains(format))
+            throw new ArgumentException($"Schema must be specified when creating a streaming source DataFrame ({format}): call .Schema(...) on the reader.");
+        var options = new ReaderOptions(source.Options);
+        return FileReading.Infer(format, DataFiles(source), options);
+    }
+
+    /// <summary>The data files of a batch file read: one file, or the committed files of a folder (a file sink's log decides).</summary>
+    internal static IReadOnlyList<string> DataFiles(SourceRelation source)
+    {
+        var path = PathResolver.DataPath(source.Options.GetValueOrDefault("path") ?? "", "path");
+        if (File.Exists(path)) return [path];
+        if (!Directory.Exists(path)) throw new FileNotFoundException($"[PATH_NOT_FOUND] Path does not exist: {path}.", path);
+        return FileSinkLog.ReadableFiles(path);
+    }
+}

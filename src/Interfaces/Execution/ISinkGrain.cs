@@ -1,0 +1,24 @@
+using OrleansStream.Interfaces.Queries;
+
+namespace OrleansStream.Interfaces.Execution;
+
+/// <summary>One partition of a query's sink: stages an epoch's output and commits it idempotently.</summary>
+[Alias("OrleansStream.ISinkGrain")]
+public interface ISinkGrain : IGrainWithStringKey
+{
+    /// <summary>Stages the rows of source task <paramref name="taskIndex"/> for the epoch attempt.</summary>
+    [Alias("Stage")] Task StageAsync(Guid attempt, long batchId, int taskIndex, byte[] arrowIpc, SinkSpec sink);
+    /// <summary>Commits what was staged for the attempt; returns the files written (file sinks) or an empty list.</summary>
+    [Alias("Commit")] Task<IReadOnlyList<string>> CommitAsync(Guid attempt, long batchId, SinkSpec sink, IQueryObserver? observer, Guid queryId, Guid runId);
+}
+
+/// <summary>Where an epoch's output goes.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansStream.SinkSpec")]
+public sealed record SinkSpec
+{
+    [Id(0)] public required string Format { get; init; }
+    [Id(1)] public required string OutputMode { get; init; }
+    [Id(2)] public required IReadOnlyDictionary<string, string> Options { get; init; }
+    [Id(3)] public string? QueryName { get; init; }
+    [Id(4)] public required string OutputSchemaDdl { get; init; }
+}

@@ -1,0 +1,32 @@
+namespace OrleansStream.Interfaces.Execution;
+
+/// <summary>Reads one partition of one source for one epoch, runs the stateless stage and hands the rows to the sink partition.</summary>
+[Alias("OrleansStream.ISourceTaskGrain")]
+public interface ISourceTaskGrain : IGrainWithStringKey
+{
+    /// <summary>Runs <paramref name="task"/>; deterministic given the task.</summary>
+    [Alias("Run")] Task<SourceTaskResult> RunAsync(SourceTask task);
+}
+
+/// <summary>One source partition's share of one epoch.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansStream.SourceTask")]
+public sealed record SourceTask
+{
+    [Id(0)] public required string QueryKey { get; init; }
+    [Id(1)] public required Guid Attempt { get; init; }
+    [Id(2)] public required string PlanJson { get; init; }
+    [Id(3)] public required string SourceId { get; init; }
+    [Id(4)] public required int Partition { get; init; }
+    [Id(5)] public required int NumPartitions { get; init; }
+    [Id(6)] public string? StartOffset { get; init; }
+    [Id(7)] public required string EndOffset { get; init; }
+    [Id(8)] public required long BatchId { get; init; }
+    [Id(9)] public required long BatchTimestampMicros { get; init; }
+    [Id(10)] public required int TaskIndex { get; init; }
+    [Id(11)] public required string SinkKey { get; init; }
+    [Id(12)] public required SinkSpec Sink { get; init; }
+}
+
+/// <summary>What a source task did.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansStream.SourceTaskResult")]
+public sealed record SourceTaskResult([property: Id(0)] long InputRows, [property: Id(1)] long OutputRows);

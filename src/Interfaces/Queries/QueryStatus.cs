@@ -1,0 +1,19 @@
+namespace OrleansStream.Interfaces.Queries;
+
+/// <summary>Spark's StreamingQueryStatus plus the lifecycle the client needs.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansStream.QueryStatus")]
+public sealed record QueryStatus
+{
+    /// <summary>What the query is doing, in Spark's words ("Waiting for data to arrive", "Processing new data", "Stopped").</summary>
+    [Id(0)] public required string Message { get; init; }
+    /// <summary>Whether new data is available at the sources.</summary>
+    [Id(1)] public bool IsDataAvailable { get; init; }
+    /// <summary>Whether an epoch is running.</summary>
+    [Id(2)] public bool IsTriggerActive { get; init; }
+    /// <summary>Whether the run is still active.</summary>
+    [Id(3)] public bool IsActive { get; init; }
+    /// <summary>The error that terminated the run, if it failed.</summary>
+    [Id(4)] public string? Error { get; init; }
+    /// <summary>The last committed epoch, or -1.</summary>
+    [Id(5)] public long LastCommittedBatchId { get; init; } = -1;
+}

@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Text;
+using OrleansStream.Client;
+using static OrleansStream.Client.Functions;
+
+namespace OrleansStream.Silo;
+
+/// <summary>
+/// The main job: JSON events arrive as files in a folder; a streaming query parses them with from_json, projects and
+/// filters, prints every epoch to the console and appends it to a JSON file sink, on a one-second trigger. Run it again
+/// and it resumes from its checkpoint: files already processed are not read again.
+/// </summary>
+internal sealed class DemoJob(JobOptions options)
+{
+    private const string EventSchema = "user STRING, action STRING, amount DOUBLE, ts TIMESTAMP";
+    private static readonly string[] Users = ["ada", "bob", "cyd", "dee"];
+    private static readonly string[] Actions = ["view", "click", "buy"];
+
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var input = Path.Combine(options.DataDirectory, "demo", "in");
+        var output = Path.Combine(options.DataDirectory, "demo", "out");
+        Directory.CreateDirectory(input);
+        await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = options.DataDirectory }, cancellationToken);
+        session.Streams.AddListener(new ProgressPrinter());
+
+        var events = session.ReadStream.Format("text").Option("maxFilesPerTrigger", options.MaxFilesPerTrigger).Load(input)
+            .Select(FromJson(Col("value"), EventSchema).As("event"))
+            .Select("event.*")
+            .Where(Col("action") != "view")
+            .WithColumn("amount_cents", (Col("amount") * 100).Cast("long"))
+            .WithColumn("processed_at", CurrentTimestamp());
+
+        var query = await events.WriteStream
+            .Format(options.Sink).Option("path", output).Option("truncate", "false")
+            .Option("checkpointLocation", "demo")
+            .QueryName("demo")
+            .Trigger(Trigger.ProcessingTime(options.Interval))
+            .StartAsync(cancellationToken);
+        Console.WriteLine($"Query {query.Id} (run {query.RunId}) reading {input}, writing {output}");
+
+        var generator = options.Generate ? GenerateAsync(input, cancellationToken) : Task.CompletedTask;
+        try
+        {
+            if (options.UntilIdle)
+            {
+                await query.ProcessAllAvailableAsync(cancellationToken);
+            }
+            else
+            {
+                while (query.IsActive && query.RecentProgress.Count < options.Epochs)
+                    await query.AwaitTerminationAsync(TimeSpan.FromMilliseconds(200), cancellationToken);
+            }
+        }
+        finally
+        {
+            options.StopGenerating = true;
+            await generator;
+            await query.StopAsync(CancellationToken.None);
+        }
+        Console.WriteLine($"Stopped after batch {query.LastProgress?.BatchId}. Run again to resume from the checkpoint.");
+        return 0;
+    }
+
+    private async Task GenerateAsync(string input, CancellationToken cancellationToken)
+    {
+        var next = Directory.GetFiles(input, "events-*.json").Length;
+        var random = new Random(next);
+        while (!options.StopGenerating && !cancellationToken.IsCancellationRequested)
+        {
+            var text = new StringBuilder();
+            for (var i = 0; i < 5; i++)
+            {
+                var ts = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+                text.Append(CultureInfo.InvariantCulture, $"{{\"user\":\"{Users[random.Next(Users.Length)]}\",\"action\":\"{Actions[random.Next(Actions.Length)]}\",\"amount\":{random.Next(100, 10000) / 100.0},\"ts\":\"{ts}\"}}\n");
+            }
+            var file = Path.Combine(input, $"events-{next++:D6}.json");
+            await File.WriteAllTextAsync(file + ".tmp", text.ToString(), CancellationToken.None);
+            File.Move(file + ".tmp", file);
+            try { await Task.Delay(TimeSpan.FromMilliseconds(700), cancellationToken); } catch (OperationCanceledException) { }
+        }
+    }
+
+    private sealed class ProgressPrinter : StreamingQueryListener
+    {
+        public override void OnQueryProgress(QueryProgressEvent e) =>
+            Console.WriteLine($"progress: batchId={e.Progress.BatchId} numInputRows={e.Progress.NumInputRows} " +
+                $"numOutputRows={e.Progress.Sink.NumOutputRows} durationMs={e.Progress.DurationMs.GetValueOrDefault("triggerExecution")} " +
+                $"endOffset={e.Progress.Sources.FirstOrDefault()?.EndOffset}");
+    }
+}

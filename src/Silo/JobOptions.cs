@@ -1,0 +1,37 @@
+using System.Globalization;
+
+namespace OrleansStream.Silo;
+
+/// <summary>Command-line options of the main job.</summary>
+internal sealed class JobOptions
+{
+    public string DataDirectory { get; private set; } = Path.Combine(Environment.CurrentDirectory, "orleansstream-data");
+    public int Epochs { get; private set; } = 5;
+    public bool Generate { get; private set; } = true;
+    public bool UntilIdle { get; private set; }
+    public string Sink { get; private set; } = "console";
+    public long MaxFilesPerTrigger { get; private set; } = 10;
+    public string Interval { get; private set; } = "1 second";
+    public volatile bool StopGenerating;
+
+    public static JobOptions Parse(IReadOnlyList<string> args)
+    {
+        var o = new JobOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"Option '{args[i]}' needs a value.");
+            switch (args[i])
+            {
+                case "--data": o.DataDirectory = Path.GetFullPath(Value()); break;
+                case "--epochs": o.Epochs = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--no-generate": o.Generate = false; break;
+                case "--until-idle": o.UntilIdle = true; break;
+                case "--sink": o.Sink = Value(); break;
+                case "--max-files-per-trigger": o.MaxFilesPerTrigger = long.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--interval": o.Interval = Value(); break;
+                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --data DIR, --epochs N, --no-generate, --until-idle, --sink console|json|csv|parquet, --max-files-per-trigger N, --interval \"1 second\".");
+            }
+        }
+        return o;
+    }
+}

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using OrleansStream.Client.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace OrleansStream.Client.Tests.Recovery;
+
+/// <summary>
+/// Kills the process that hosts the silo for real, after the write-ahead record of an epoch and after its sink wrote
+/// part files, before the file-sink log and the commit log; a restart must deliver every input row exactly once.
+/// </summary>
+public sealed class ProcessKillTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task KillBetweenWriteAheadAndCommit_RestartDeliversEveryRowExactlyOnce()
+    {
+        using var dir = new TempDirectory();
+        var input = dir.Sub(Path.Combine("demo", "in"));
+        var expected = new List<string>();
+        for (var f = 0; f < 4; f++)
+        {
+            var lines = Enumerable.Range(0, 5).Select(i => $"{{\"user\":\"u{f}-{i}\",\"action\":\"{(i == 0 ? "view" : "buy")}\",\"amount\":{f}.{i},\"ts\":\"2026-01-01T00:00:0{i}Z\"}}").ToList();
+            expected.AddRange(Enumerable.Range(1, 4).Select(i => $"u{f}-{i}"));
+            TempDirectory.WriteFile(input, $"events-{f:D6}.json", string.Join('\n', lines) + "\n");
+        }
+        var marker = Path.Combine(dir.Path, "hanging");
+        var job = new[] { "job", "--data", dir.Path, "--no-generate", "--until-idle", "--sink", "json", "--max-files-per-trigger", "1", "--interval", "0 seconds" };
+
+        using (var first = StartJob(job, new() { ["OrleansStream__HangBeforeCommitOfBatch"] = "1", ["OrleansStream__HangMarkerFile"] = marker }))
+        {
+            await WaitForFileAsync(marker, first, TimeSpan.FromSeconds(90));
+            first.Kill(entireProcessTree: true);
+            await first.WaitForExitAsync();
+        }
+        var outDir = Path.Combine(dir.Path, "demo", "out");
+        Assert.Contains(Directory.GetFiles(outDir), f => Path.GetFileName(f).StartsWith("part-00001", StringComparison.Ordinal));
+        Assert.False(File.Exists(Path.Combine(outDir, "_spark_metadata", "1")), "batch 1 must not be committed before the kill");
+
+        using (var second = StartJob(job, new()))
+        {
+            Assert.True(second.WaitForExit(TimeSpan.FromSeconds(120)), "the resumed job did not finish");
+            Assert.Equal(0, second.ExitCode);
+        }
+
+        await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = Path.Combine(dir.Path, "reader") });
+        var users = (await session.Read.Schema("user STRING, action STRING").Json(outDir).CollectAsync()).Select(r => (string)r["user"]!).ToList();
+        Assert.Equal(expected.Order(), users.Order());
+    }
+
+    private Process StartJob(string[] args, Dictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(SiloAssembly());
+        foreach (var a in args) info.ArgumentList.Add(a);
+        foreach (var (k, v) in environment) info.Environment[k] = v;
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) Log(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Log("err: " + e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private void Log(string line)
+    {
+        try { output.WriteLine(line); } catch (InvalidOperationException) { }
+    }
+
+    // The silo executable is built by the solution build in the same configuration as this test assembly.
+    private static string SiloAssembly()
+    {
+        var testDir = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
+        var framework = Path.GetFileName(testDir);
+        var configuration = Path.GetFileName(Path.GetDirectoryName(testDir)!);
+        var root = Path.GetFullPath(Path.Combine(testDir, "..", "..", "..", "..", ".."));
+        var path = Path.Combine(root, "src", "Silo", "bin", configuration, framework, "OrleansStream.Silo.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"Build the solution first: {path} is missing.");
+    }
+
+    private static async Task WaitForFileAsync(string path, Process process, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!File.Exists(path))
+        {
+            if (process.HasExited) throw new InvalidOperationException($"The job exited with code {process.ExitCode} before reaching the fault point.");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"The job did not reach the fault point in {timeout}.");
+            await Task.Delay(100);
+        }
+    }
+}
