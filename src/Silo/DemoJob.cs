@@ -21,7 +21,7 @@ internal sealed class DemoJob(JobOptions options)
         var input = Path.Combine(options.DataDirectory, "demo", "in");
         var output = Path.Combine(options.DataDirectory, "demo", "out");
         Directory.CreateDirectory(input);
-        await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = options.DataDirectory }, cancellationToken);
+        await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = options.DataDirectory, LogLevel = Microsoft.Extensions.Logging.LogLevel.Error }, cancellationToken);
         session.Streams.AddListener(new ProgressPrinter());
 
         var events = session.ReadStream.Format("text").Option("maxFilesPerTrigger", options.MaxFilesPerTrigger).Load(input)

@@ -37,14 +37,14 @@ internal sealed class FileSourceConnector(string format, string directory, Schem
 
     public void OnPlanned(string end, SourcePlanningState state)
     {
-        foreach (var file in Parse(end).Files) state.SeenFiles.Add(file);
+        foreach (var file in Parse(end).files) state.SeenFiles.Add(file);
     }
 
     public Task<IReadOnlyList<RecordBatch>> ReadAsync(string? start, string end, int partition, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<RecordBatch>>(Parse(end).Files.Select(f => FileReading.Read(format, f, schema, _readerOptions)).ToList());
+        Task.FromResult<IReadOnlyList<RecordBatch>>(Parse(end).files.Select(f => FileReading.Read(format, f, schema, _readerOptions)).ToList());
 
     private static FileOffset Parse(string json) => JsonSerializer.Deserialize<FileOffset>(json) ?? throw new JsonException("empty file offset");
 
     /// <summary>logOffset counts the files taken so far (as Spark's FileStreamSourceOffset); files are this epoch's.</summary>
-    private sealed record FileOffset(long logOffset, IReadOnlyList<string> Files);
+    private sealed record FileOffset(long logOffset, IReadOnlyList<string> files);
 }
