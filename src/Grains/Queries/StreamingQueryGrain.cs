@@ -14,6 +14,7 @@ namespace OrleansStream.Grains.Queries;
 internal sealed partial class StreamingQueryGrain(
     [PersistentState("query", OrleansStreamSiloBuilderExtensions.CheckpointStorageName)] IPersistentState<QueryState> state,
     SourceConnectorFactory connectors,
+    TimeProvider time,
     ILogger<StreamingQueryGrain> logger) : Grain, IStreamingQueryGrain
 {
     private ITriggerGrain Trigger => GrainFactory.GetGrain<ITriggerGrain>(this.GetPrimaryKeyString());
@@ -26,7 +27,7 @@ internal sealed partial class StreamingQueryGrain(
             throw new InvalidOperationException($"Cannot start query with id {state.State.Id} as another query with same id is already active. Perhaps you are attempting to restart a query from checkpoint '{spec.CheckpointLocation}' that is already active.");
         if (state.State.Id == Guid.Empty) state.State.Id = Guid.NewGuid();
         var runId = Guid.NewGuid();
-        state.State.Runs.Add(new RunRecord(runId, DateTime.UtcNow, spec.QueryName));
+        state.State.Runs.Add(new RunRecord(runId, time.GetUtcNow().UtcDateTime, spec.QueryName));
         state.State.Spec = spec;
         await state.WriteStateAsync();
         await Trigger.StartRunAsync(new RunRequest(state.State.Id, runId, spec, observer));
