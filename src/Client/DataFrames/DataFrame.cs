@@ -130,8 +130,8 @@ public sealed class DataFrame
         {
             SourceRelation s => $"{(s.IsStreaming ? "StreamingRelation" : "Relation")} {s.Format} [{string.Join(", ", s.Options.Where(o => o.Key is "path" or "name").Select(o => $"{o.Key}={o.Value}"))}]",
             LocalRelation => "LocalRelation",
-            Project p => $"Project [{string.Join(", ", p.Exprs)}]",
-            Filter f => $"Filter {f.Condition}",
+            Project p => $"Project [{string.Join(", ", p.Exprs.Select(ExpressionTyper.ToSql))}]",
+            Filter f => $"Filter {ExpressionTyper.ToSql(f.Condition)}",
             WithColumns w => $"WithColumns [{string.Join(", ", w.Names)}]",
             RenameColumn r => $"Rename {r.Existing} -> {r.NewName}",
             DropColumns d => $"Drop [{string.Join(", ", d.Names)}]",
