@@ -30,7 +30,7 @@ public sealed class DataFrame
     internal LogicalPlan Plan { get; }
 
     /// <summary>True when the DataFrame reads at least one streaming source.</summary>
-    public bool IsStreaming => Leaves(Plan).Any(l => l is SourceRelation { IsStreaming: true });
+    public bool IsStreaming => Plan.Leaves().Any(l => l is SourceRelation { IsStreaming: true });
 
     /// <summary>The output schema; throws the analysis error when the plan does not resolve.</summary>
     public Schema Schema => Analyzer.Analyze(Plan, ResolveSourceSchema);
@@ -121,8 +121,6 @@ public sealed class DataFrame
         var bytes = Session.Grains.GetGrain<IMemorySinkGrain>(name).ReadAsync().GetAwaiter().GetResult();
         return bytes.Length > 0 ? ArrowIpc.ReadSchema(bytes) : throw new AnalysisException($"[TABLE_OR_VIEW_NOT_FOUND] The table or view `{name}` cannot be found.");
     }
-
-    private static IEnumerable<LogicalPlan> Leaves(LogicalPlan plan) => plan.Children.Count == 0 ? [plan] : plan.Children.SelectMany(Leaves);
 
     private static void PrintPlan(LogicalPlan plan, int depth, StringBuilder text)
     {

@@ -21,6 +21,9 @@ public abstract record LogicalPlan
     /// <summary>The direct inputs of this node.</summary>
     [JsonIgnore]
     public abstract IReadOnlyList<LogicalPlan> Children { get; }
+
+    /// <summary>The leaves under this node (sources and local relations), left to right.</summary>
+    public IEnumerable<LogicalPlan> Leaves() => Children.Count == 0 ? [this] : Children.SelectMany(c => c.Leaves());
 }
 
 /// <summary>A leaf that reads a source: a streaming source when <see cref="IsStreaming"/>, otherwise a batch read.</summary>

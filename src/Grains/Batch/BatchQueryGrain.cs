@@ -63,7 +63,7 @@ internal sealed class BatchQueryGrain(TimeProvider time) : Grain, IBatchQueryGra
     private async Task<Dictionary<string, byte[]>> LoadTablesAsync(LogicalPlan plan)
     {
         var tables = new Dictionary<string, byte[]>();
-        foreach (var source in CompiledQuery.Leaves(plan).OfType<SourceRelation>().Where(s => s.Format == "memory-table"))
+        foreach (var source in plan.Leaves().OfType<SourceRelation>().Where(s => s.Format == "memory-table"))
         {
             var name = source.Options["name"];
             var bytes = await GrainFactory.GetGrain<IMemorySinkGrain>(name).ReadAsync();

@@ -31,7 +31,7 @@ internal sealed class CompiledQuery
     public static CompiledQuery Compile(QuerySpec spec, SourceConnectorFactory connectors)
     {
         var plan = PlanSerializer.Deserialize(spec.PlanJson);
-        var relations = Leaves(plan).OfType<SourceRelation>().Where(s => s.IsStreaming).ToList();
+        var relations = plan.Leaves().OfType<SourceRelation>().Where(s => s.IsStreaming).ToList();
         if (relations.Count == 0)
             throw new InvalidOperationException("'writeStream' can be called only on streaming Dataset/DataFrame.");
         var sources = relations.Select(r => (r, connectors.Create(r))).ToList();
@@ -49,9 +49,6 @@ internal sealed class CompiledQuery
         };
         return new CompiledQuery(plan, sources, schema, sink);
     }
-
-    public static IEnumerable<LogicalPlan> Leaves(LogicalPlan plan) =>
-        plan.Children.Count == 0 ? [plan] : plan.Children.SelectMany(Leaves);
 
     private static void ValidateSink(QuerySpec spec)
     {
