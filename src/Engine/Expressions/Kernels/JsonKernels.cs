@@ -443,15 +443,17 @@ internal static class JsonKernels
             ArrayFactory.Struct(_type, _children.Select(c => c.Build()).ToList(), Validity, Count);
     }
 
-    private sealed class ListColumn(ListType type) : JsonColumn
+    /// <summary>A column whose rows are runs of child entries (lists, maps): keeps the offsets.</summary>
+    private abstract class OffsetColumn : JsonColumn
     {
-        private readonly JsonColumn _child = Create(type.ValueDataType);
-        private int[] _offsets = new int[17];
+        protected int[] Offsets = new int[17];
 
-        private void EndRow()
+        protected abstract int ChildCount { get; }
+
+        protected void EndRow()
         {
-            if (Count + 2 > _offsets.Length) System.Array.Resize(ref _offsets, _offsets.Length * 2);
-            _offsets[Count + 1] = _child.Count;
+            if (Count + 2 > Offsets.Length) System.Array.Resize(ref Offsets, Offsets.Length * 2);
+            Offsets[Count + 1] = ChildCount;
         }
 
         public override void AppendNull()
@@ -459,6 +461,13 @@ internal static class JsonKernels
             EndRow();
             MarkNull();
         }
+    }
+
+    private sealed class ListColumn(ListType type) : OffsetColumn
+    {
+        private readonly JsonColumn _child = Create(type.ValueDataType);
+
+        protected override int ChildCount => _child.Count;
 
         public override void Read(ref Utf8JsonReader reader, ReadOnlySpan<byte> source)
         {
@@ -473,26 +482,15 @@ internal static class JsonKernels
             MarkValid();
         }
 
-        public override IArrowArray Build() => ArrayFactory.List(type, _offsets, _child.Build(), Validity, Count);
+        public override IArrowArray Build() => ArrayFactory.List(type, Offsets, _child.Build(), Validity, Count);
     }
 
-    private sealed class MapColumn(MapType type) : JsonColumn
+    private sealed class MapColumn(MapType type) : OffsetColumn
     {
         private readonly StringColumnWriter _keys = new(16, 256);
         private readonly JsonColumn _values = Create(type.ValueField.DataType);
-        private int[] _offsets = new int[17];
 
-        private void EndRow()
-        {
-            if (Count + 2 > _offsets.Length) System.Array.Resize(ref _offsets, _offsets.Length * 2);
-            _offsets[Count + 1] = _values.Count;
-        }
-
-        public override void AppendNull()
-        {
-            EndRow();
-            MarkNull();
-        }
+        protected override int ChildCount => _values.Count;
 
         public override void Read(ref Utf8JsonReader reader, ReadOnlySpan<byte> source)
         {
@@ -515,7 +513,7 @@ internal static class JsonKernels
         public override IArrowArray Build()
         {
             var entries = new StructArray(type.KeyValueType, _values.Count, [_keys.Build(), _values.Build()], ArrowBuffer.Empty, 0, 0);
-            return ArrayFactory.List(type, _offsets, entries, Validity, Count);
+            return ArrayFactory.List(type, Offsets, entries, Validity, Count);
         }
     }
 }
