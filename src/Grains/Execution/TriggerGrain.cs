@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using OrleansStream.Client;
 using OrleansStream.Engine.Sinks;
 using OrleansStream.Grains.Hosting;
+using OrleansStream.Grains.Sinks;
 using OrleansStream.Grains.Sources;
 using OrleansStream.Interfaces.Execution;
 using OrleansStream.Interfaces.Queries;
@@ -214,7 +215,7 @@ internal sealed partial class TriggerGrain(
             .CommitAsync(attempt, record.BatchId, query.Sink, run.Request.Observer, run.Request.QueryId, run.Request.RunId)));
         await HangIfAskedAsync(record.BatchId);
         if (query.IsFileSink)
-            new FileSinkLog(PathResolver.DataPath(query.Sink.Options["path"], "path")).Commit(record.BatchId, files.SelectMany(f => f).Order(StringComparer.Ordinal).ToList());
+            new FileSinkLog(query.Sink.OutputPath()).Commit(record.BatchId, files.SelectMany(f => f).Order(StringComparer.Ordinal).ToList());
         var addBatchMs = watch.ElapsedMilliseconds;
 
         watch.Restart();

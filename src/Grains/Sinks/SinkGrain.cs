@@ -3,7 +3,6 @@ using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Formats;
 using OrleansStream.Engine.Sinks;
 using OrleansStream.Engine.Types;
-using OrleansStream.Grains.Hosting;
 using OrleansStream.Grains.Sources;
 using OrleansStream.Interfaces.Execution;
 using OrleansStream.Interfaces.Queries;
@@ -27,7 +26,7 @@ internal sealed class SinkGrain : Grain, ISinkGrain
         if (SourceConnectorFactory.FileFormats.Contains(sink.Format))
         {
             var batch = ArrowValues.Concat(OutputSchema(sink), ArrowIpc.DeserializeMany(arrowIpc));
-            var writer = new FileSinkWriter(PathResolver.DataPath(Option(sink, "path"), "path"), FileFormats.GetWriter(sink.Format), sink.Options);
+            var writer = new FileSinkWriter(sink.OutputPath(), FileFormats.GetWriter(sink.Format), sink.Options);
             _files.Add(writer.Write(batchId, taskIndex, batch));
         }
         else
@@ -70,9 +69,6 @@ internal sealed class SinkGrain : Grain, ISinkGrain
         _staged.Clear();
         _files.Clear();
     }
-
-    private static string Option(SinkSpec sink, string name) =>
-        sink.Options.FirstOrDefault(o => o.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Value ?? "";
 
     private static Schema OutputSchema(SinkSpec sink) => DataTypes.ParseSchema(sink.OutputSchemaDdl);
 
