@@ -7,7 +7,8 @@ namespace OrleansStream.Silo;
 
 /// <summary>
 /// The main job: JSON events arrive as files in a folder; a streaming query parses them with from_json, projects and
-/// filters, prints every epoch to the console and appends it to a JSON file sink, on a one-second trigger. Run it again
+/// filters, prints every epoch to the console and appends it to a JSON file sink, on a one-second trigger (with --windowed,
+/// it counts events per user in 10-second event-time windows and appends each window once it is final). Run it again
 /// and it resumes from its checkpoint: files already processed are not read again.
 /// </summary>
 internal sealed class DemoJob(JobOptions options)
@@ -30,10 +31,14 @@ internal sealed class DemoJob(JobOptions options)
             .Where(Col("action") != "view")
             .WithColumn("amount_cents", (Col("amount") * 100).Cast("long"))
             .WithColumn("processed_at", CurrentTimestamp());
+        if (options.Windowed)
+            events = events.WithWatermark("ts", "5 seconds")
+                .GroupBy(Window(Col("ts"), "10 seconds"), Col("user"))
+                .Agg(Count().As("events"), Sum("amount_cents").As("cents"));
 
         var query = await events.WriteStream
             .Format(options.Sink).Option("path", output).Option("truncate", "false")
-            .Option("checkpointLocation", "demo")
+            .Option("checkpointLocation", options.Windowed ? "demo-windowed" : "demo")
             .QueryName("demo")
             .Trigger(Trigger.ProcessingTime(options.Interval))
             .StartAsync(cancellationToken);

@@ -12,6 +12,7 @@ internal sealed class JobOptions
     public string Sink { get; private set; } = "console";
     public long MaxFilesPerTrigger { get; private set; } = 10;
     public string Interval { get; private set; } = "1 second";
+    public bool Windowed { get; private set; }
     public volatile bool StopGenerating;
 
     public static JobOptions Parse(IReadOnlyList<string> args)
@@ -29,7 +30,8 @@ internal sealed class JobOptions
                 case "--sink": o.Sink = Value(); break;
                 case "--max-files-per-trigger": o.MaxFilesPerTrigger = long.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--interval": o.Interval = Value(); break;
-                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --data DIR, --epochs N, --no-generate, --until-idle, --sink console|json|csv|parquet, --max-files-per-trigger N, --interval \"1 second\".");
+                case "--windowed": o.Windowed = true; break;
+                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --data DIR, --epochs N, --no-generate, --until-idle, --sink console|json|csv|parquet, --max-files-per-trigger N, --interval \"1 second\", --windowed (per-user counts in 10-second event-time windows, Append mode, watermark 5 seconds).");
             }
         }
         return o;

@@ -31,7 +31,7 @@ internal static class StatelessBenchmark
         var projected = new Project(plan, [new OrleansStream.Engine.Expressions.ColumnRef("timestamp"),
             new OrleansStream.Engine.Expressions.Alias(new OrleansStream.Engine.Expressions.BinaryExpr(OrleansStream.Engine.Expressions.BinaryOp.Multiply, new OrleansStream.Engine.Expressions.ColumnRef("value"), new OrleansStream.Engine.Expressions.Literal(2, "int")), "doubled"),
             new OrleansStream.Engine.Expressions.Alias(new OrleansStream.Engine.Expressions.BinaryExpr(OrleansStream.Engine.Expressions.BinaryOp.Add, new OrleansStream.Engine.Expressions.ColumnRef("value"), new OrleansStream.Engine.Expressions.Literal(0.5, "double")), "shifted")]);
-        var pipeline = StatelessPlanner.Plan(projected, _ => schema).Pipelines[0];
+        var pipeline = QueryPlanner.Plan(projected, _ => schema).Pipelines[0];
         var times = new List<double>();
         long rows = 0;
         var total = Stopwatch.StartNew();
@@ -73,7 +73,7 @@ internal static class StatelessBenchmark
         return new RecordBatch(schema, [ts.Build(), values.Build()], count);
     }
 
-    private static Result Summarise(string name, long rows, double seconds, List<double> times)
+    internal static Result Summarise(string name, long rows, double seconds, List<double> times)
     {
         times.Sort();
         double Percentile(double p) => times.Count == 0 ? 0 : times[Math.Min(times.Count - 1, (int)Math.Ceiling(p * times.Count) - 1)];

@@ -65,6 +65,33 @@ public sealed class DataFrame
         return With(new Union(Plan, other.Plan));
     }
 
+    /// <summary>Groups rows by columns, expressions, <see cref="Functions.Window(Column, string, string?, string?)"/> or
+    /// <see cref="Functions.SessionWindow(Column, string)"/>; no columns means one global group.</summary>
+    public GroupedData GroupBy(params Column[] columns) => new(this, columns.Select(c => c.Expr).ToArray());
+    /// <summary>Groups rows by named columns.</summary>
+    public GroupedData GroupBy(params string[] columns) => GroupBy(columns.Select(Functions.Col).ToArray());
+    /// <summary>Aggregates over the whole DataFrame (one group): <c>Agg(Count())</c>.</summary>
+    public DataFrame Agg(params Column[] aggregates) => GroupBy(System.Array.Empty<Column>()).Agg(aggregates);
+
+    /// <summary>
+    /// Declares <paramref name="eventTime"/> as the event time with a lateness bound: the watermark is the maximum event time
+    /// seen minus <paramref name="delayThreshold"/> ("10 seconds"); state older than it is final and evicted, rows older than it are late.
+    /// </summary>
+    public DataFrame WithWatermark(string eventTime, string delayThreshold)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(eventTime);
+        ArgumentException.ThrowIfNullOrWhiteSpace(delayThreshold);
+        IntervalParser.Parse(delayThreshold, "watermark delay");
+        return With(new EventTimeWatermark(Plan, eventTime, delayThreshold));
+    }
+
+    /// <summary>Drops rows whose <paramref name="columns"/> (all columns when none) repeat an earlier row's; on a stream, keys
+    /// are kept in state (until the watermark passes them when the event-time column is among the keys).</summary>
+    public DataFrame DropDuplicates(params string[] columns) => With(new Deduplicate(Plan, columns, WithinWatermark: false));
+
+    /// <summary>Drops rows whose <paramref name="columns"/> repeat an earlier row's within the watermark delay (needs <see cref="WithWatermark"/>).</summary>
+    public DataFrame DropDuplicatesWithinWatermark(params string[] columns) => With(new Deduplicate(Plan, columns, WithinWatermark: true));
+
     /// <summary>Writes a streaming DataFrame out as a query.</summary>
     public DataStreamWriter WriteStream => IsStreaming ? new(this)
         : throw new InvalidOperationException("'writeStream' can be called only on streaming Dataset/DataFrame.");
@@ -113,6 +140,8 @@ public sealed class DataFrame
 
     private DataFrame With(LogicalPlan plan) => new(Session, plan);
 
+    internal DataFrame WithPlan(LogicalPlan plan) => With(plan);
+
     private Schema ResolveSourceSchema(SourceRelation source)
     {
         if (source.Format != "memory-table") return SourceSchemas.Resolve(source);
@@ -134,6 +163,9 @@ public sealed class DataFrame
             RenameColumn r => $"Rename {r.Existing} -> {r.NewName}",
             DropColumns d => $"Drop [{string.Join(", ", d.Names)}]",
             Engine.Logical.Union => "Union",
+            Aggregate a => $"Aggregate [{string.Join(", ", a.Grouping.Select(ExpressionTyper.ToSql))}], [{string.Join(", ", a.Outputs.Select(ExpressionTyper.ToSql))}]",
+            EventTimeWatermark w => $"EventTimeWatermark {w.Column}, {w.Delay}",
+            Deduplicate d => $"{(d.WithinWatermark ? "DeduplicateWithinWatermark" : "Deduplicate")} [{string.Join(", ", d.Keys)}]",
             _ => plan.GetType().Name,
         }).Append('\n');
         foreach (var child in plan.Children) PrintPlan(child, depth + 1, text);

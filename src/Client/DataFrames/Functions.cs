@@ -71,6 +71,24 @@ public static class Functions
     public static Column First(string column) => Call("first", Col(column));
     /// <summary>Last value.</summary>
     public static Column Last(string column) => Call("last", Col(column));
+    /// <summary>count of non-null values.</summary>
+    public static Column Count(Column column) => Call("count", column);
+    /// <summary>Sum.</summary>
+    public static Column Sum(Column column) => Call("sum", column);
+    /// <summary>Average.</summary>
+    public static Column Avg(Column column) => Call("avg", column);
+    /// <summary>Minimum.</summary>
+    public static Column Min(Column column) => Call("min", column);
+    /// <summary>Maximum.</summary>
+    public static Column Max(Column column) => Call("max", column);
+    /// <summary>First value in arrival order (nulls included, as Spark's default).</summary>
+    public static Column First(Column column) => Call("first", column);
+    /// <summary>Last value in arrival order (nulls included, as Spark's default).</summary>
+    public static Column Last(Column column) => Call("last", column);
+    /// <summary>Approximate number of distinct non-null values (HyperLogLog++, relative error 5%).</summary>
+    public static Column ApproxCountDistinct(string column) => Call("approx_count_distinct", Col(column));
+    /// <summary>Approximate number of distinct non-null values (HyperLogLog++, relative error 5%).</summary>
+    public static Column ApproxCountDistinct(Column column) => Call("approx_count_distinct", column);
     /// <summary>Tumbling or sliding event-time window: a struct with start and end.</summary>
     public static Column Window(Column timeColumn, string size, string? slide = null, string? start = null) =>
         Call("window", [timeColumn, Lit(size), .. slide is null ? System.Array.Empty<Column>() : [Lit(slide)], .. start is null ? System.Array.Empty<Column>() : [Lit(start)]]);

@@ -48,6 +48,9 @@ public sealed class Row : IReadOnlyList<object?>, IEquatable<Row>
     /// <summary>The value of field <paramref name="name"/> as <typeparamref name="T"/>.</summary>
     public T Get<T>(string name) => Get<T>(IndexOf(name));
 
+    /// <summary>The index of field <paramref name="name"/> (Spark's fieldIndex).</summary>
+    public int FieldIndex(string name) => IndexOf(name);
+
     /// <summary>Whether the value at <paramref name="index"/> is null.</summary>
     public bool IsNullAt(int index) => Values[index] is null;
 

@@ -86,6 +86,9 @@ public sealed class DataStreamWriter
             RenameColumn r => r with { Child = Visit(r.Child) },
             DropColumns d => d with { Child = Visit(d.Child) },
             Union u => new Union(Visit(u.Left), Visit(u.Right)),
+            Aggregate a => a with { Child = Visit(a.Child) },
+            EventTimeWatermark w => w with { Child = Visit(w.Child) },
+            Deduplicate d => d with { Child = Visit(d.Child) },
             _ when node.Children.Count == 0 => node,
             _ => throw new NotSupportedException($"Plan node {node.GetType().Name} is not supported in streaming queries yet."),
         };

@@ -1,3 +1,4 @@
+using OrleansStream.Engine.Types;
 using OrleansStream.Interfaces.Queries;
 
 namespace OrleansStream.Client;

@@ -10,5 +10,9 @@ namespace OrleansStream.Engine.Execution;
 public sealed record EpochContext(long BatchId, long BatchTimestampMicros, long WatermarkMicros = 0)
 {
     /// <summary>A context for tests and batch queries at a given time.</summary>
+    /// <summary>Where watermark operators record the event times they see; null when nobody collects them.</summary>
+    public EventTimeCollector? EventTime { get; init; }
+
+    /// <summary>A context for tests and batch queries at a given time.</summary>
     public static EpochContext ForBatch(DateTimeOffset now) => new(0, now.ToUnixTimeMilliseconds() * 1000);
 }

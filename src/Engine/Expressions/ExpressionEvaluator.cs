@@ -264,6 +264,8 @@ public static class ExpressionEvaluator
             }
             case "to_json":
                 return JsonKernels.ToJson(args[0]!);
+            case "window_time":
+                return Operators.Windows.WindowTime.Of(args[0]!);
             case "current_timestamp" or "now" or "localtimestamp":
                 return ArrayFactory.Broadcast(ctx.BatchTimestampMicros, DataTypes.Timestamp, n);
             case "current_date" or "curdate":

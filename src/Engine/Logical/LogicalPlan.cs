@@ -16,6 +16,9 @@ namespace OrleansStream.Engine.Logical;
 [JsonDerivedType(typeof(RenameColumn), "rename")]
 [JsonDerivedType(typeof(DropColumns), "drop")]
 [JsonDerivedType(typeof(Union), "union")]
+[JsonDerivedType(typeof(Aggregate), "aggregate")]
+[JsonDerivedType(typeof(EventTimeWatermark), "watermark")]
+[JsonDerivedType(typeof(Deduplicate), "deduplicate")]
 public abstract record LogicalPlan
 {
     /// <summary>The direct inputs of this node.</summary>
@@ -84,4 +87,28 @@ public sealed record Union(LogicalPlan Left, LogicalPlan Right) : LogicalPlan
 {
     /// <inheritdoc />
     public override IReadOnlyList<LogicalPlan> Children => [Left, Right];
+}
+
+/// <summary>
+/// GROUP BY: <see cref="Grouping"/> keys (columns, expressions, <c>window(...)</c>, <c>session_window(...)</c>) and the
+/// output list <see cref="Outputs"/>, which holds the grouping expressions and aggregate expressions (as Spark's Aggregate).
+/// </summary>
+public sealed record Aggregate(LogicalPlan Child, IReadOnlyList<Expr> Grouping, IReadOnlyList<Expr> Outputs) : LogicalPlan
+{
+    /// <inheritdoc />
+    public override IReadOnlyList<LogicalPlan> Children => [Child];
+}
+
+/// <summary>withWatermark: marks <see cref="Column"/> as the event time with a lateness bound of <see cref="Delay"/> ("10 seconds").</summary>
+public sealed record EventTimeWatermark(LogicalPlan Child, string Column, string Delay) : LogicalPlan
+{
+    /// <inheritdoc />
+    public override IReadOnlyList<LogicalPlan> Children => [Child];
+}
+
+/// <summary>dropDuplicates over <see cref="Keys"/> (every column when empty); <see cref="WithinWatermark"/> for dropDuplicatesWithinWatermark.</summary>
+public sealed record Deduplicate(LogicalPlan Child, IReadOnlyList<string> Keys, bool WithinWatermark) : LogicalPlan
+{
+    /// <inheritdoc />
+    public override IReadOnlyList<LogicalPlan> Children => [Child];
 }

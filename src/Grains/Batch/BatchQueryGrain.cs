@@ -51,13 +51,8 @@ internal sealed class BatchQueryGrain(TimeProvider time) : Grain, IBatchQueryGra
     private async Task<RecordBatch> RunAsync(LogicalPlan plan)
     {
         var tables = await LoadTablesAsync(plan);
-        var physical = StatelessPlanner.Plan(plan, s => SchemaOf(s, tables));
-        var context = EpochContext.ForBatch(time.GetUtcNow());
-        var output = new List<RecordBatch>();
-        foreach (var pipeline in physical.Pipelines)
-            foreach (var input in ReadLeaf(pipeline.Leaf, pipeline.InputSchema, tables))
-                output.Add(pipeline.Run(input, context));
-        return ArrowValues.Concat(physical.OutputSchema, output);
+        var physical = QueryPlanner.Plan(plan, s => SchemaOf(s, tables));
+        return BatchExecutor.Run(physical, pipeline => ReadLeaf(pipeline.Leaf, pipeline.InputSchema, tables), EpochContext.ForBatch(time.GetUtcNow()));
     }
 
     private async Task<Dictionary<string, byte[]>> LoadTablesAsync(LogicalPlan plan)

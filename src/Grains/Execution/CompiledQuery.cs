@@ -1,5 +1,6 @@
 using Apache.Arrow;
 using OrleansStream.Engine.Logical;
+using OrleansStream.Engine.Planning;
 using OrleansStream.Engine.Types;
 using OrleansStream.Grains.Sources;
 using OrleansStream.Interfaces.Execution;
@@ -13,15 +14,18 @@ internal sealed class CompiledQuery
     private static readonly HashSet<string> SinkFormats = new(StringComparer.OrdinalIgnoreCase)
         { "memory", "console", "json", "csv", "parquet", "text", "foreachBatch", "noop" };
 
-    private CompiledQuery(LogicalPlan plan, IReadOnlyList<(SourceRelation Relation, ISourceConnector Connector)> sources, Schema outputSchema, SinkSpec sink)
+    private CompiledQuery(LogicalPlan plan, PhysicalPlan physical, IReadOnlyList<(SourceRelation Relation, ISourceConnector Connector)> sources, Schema outputSchema, SinkSpec sink)
     {
         Plan = plan;
+        Physical = physical;
         Sources = sources;
         OutputSchema = outputSchema;
         Sink = sink;
     }
 
     public LogicalPlan Plan { get; }
+    /// <summary>The physical plan (stateful operators, watermarks).</summary>
+    public PhysicalPlan Physical { get; }
     public IReadOnlyList<(SourceRelation Relation, ISourceConnector Connector)> Sources { get; }
     public Schema OutputSchema { get; }
     public SinkSpec Sink { get; }
@@ -36,9 +40,12 @@ internal sealed class CompiledQuery
             throw new InvalidOperationException("'writeStream' can be called only on streaming Dataset/DataFrame.");
         var sources = relations.Select(r => (r, connectors.Create(r))).ToList();
         var byId = sources.ToDictionary(s => s.r.SourceId, s => s.Item2.Schema);
-        var schema = Analyzer.Analyze(plan, r => byId.TryGetValue(r.SourceId, out var s) ? s : throw new NotSupportedException(
-            $"Source '{r.Format}' is a batch source; joining streams with static data is not supported yet."));
         ValidateSink(spec);
+        var physical = QueryPlanner.Plan(plan, r => byId.TryGetValue(r.SourceId, out var s) ? s : throw new NotSupportedException(
+            $"Source '{r.Format}' is a batch source; joining streams with static data is not supported yet."), spec.OutputMode);
+        var schema = physical.OutputSchema;
+        if (physical.IsStateful && spec.Options.TryGetValue("numStatePartitions", out var n) && (!int.TryParse(n, out var partitions) || partitions is < 1 or > 4096))
+            throw new ArgumentException($"Option 'numStatePartitions' must be an integer from 1 to 4096, not '{n}'.");
         var sink = new SinkSpec
         {
             Format = spec.SinkFormat,
@@ -47,7 +54,7 @@ internal sealed class CompiledQuery
             QueryName = spec.QueryName,
             OutputSchemaDdl = DataTypes.ToDdl(schema),
         };
-        return new CompiledQuery(plan, sources, schema, sink);
+        return new CompiledQuery(plan, physical, sources, schema, sink);
     }
 
     private static void ValidateSink(QuerySpec spec)
@@ -57,9 +64,6 @@ internal sealed class CompiledQuery
         var mode = spec.OutputMode.ToLowerInvariant();
         if (mode is not ("append" or "update" or "complete"))
             throw new ArgumentException($"Unknown output mode '{spec.OutputMode}'. Accepted output modes are 'append', 'complete', 'update'.");
-        // The stateless stage has no aggregation: Spark refuses Complete mode for it.
-        if (mode == "complete")
-            throw new InvalidOperationException("Complete output mode not supported when there are no streaming aggregations on streaming DataFrames/Datasets.");
         if (SourceConnectorFactory.FileFormats.Contains(spec.SinkFormat))
         {
             if (mode != "append") throw new InvalidOperationException($"Data source {spec.SinkFormat} does not support {mode} output mode.");

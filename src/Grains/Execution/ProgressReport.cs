@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using OrleansStream.Client;
+using OrleansStream.Interfaces.Execution;
 
 namespace OrleansStream.Grains.Execution;
 
@@ -8,7 +9,8 @@ namespace OrleansStream.Grains.Execution;
 internal static class ProgressReport
 {
     public static string Build(TriggerRun run, OffsetRecord record, DateTimeOffset triggerStart, DateTimeOffset end,
-        IReadOnlyDictionary<string, long> inputRowsPerSource, long outputRows, long addBatchMs, long commitMs)
+        IReadOnlyDictionary<string, long> inputRowsPerSource, long outputRows, long addBatchMs, long commitMs,
+        IReadOnlyList<OperatorEpoch> operators, IReadOnlyDictionary<int, EventTimeSummary> eventTime)
     {
         var totalMs = Math.Max(0, (long)(end - triggerStart).TotalMilliseconds);
         var sinceLast = run.PreviousTriggerStart is { } prev ? (triggerStart - prev).TotalSeconds : 0;
@@ -45,9 +47,47 @@ internal static class ProgressReport
                 ProcessedRowsPerSecond = Rate(inputRowsPerSource.GetValueOrDefault(s.Relation.SourceId), totalMs / 1000.0),
             }).ToList(),
             Sink = new SinkProgress { Description = SinkDescription(run.Query), NumOutputRows = outputRows },
+            StateOperators = operators.Select(StateOperator).ToList(),
+            EventTime = EventTime(run.Query, record, eventTime),
         };
         return progress.Json;
     }
+
+    private static StateOperatorProgress StateOperator(OperatorEpoch op) => new()
+    {
+        OperatorName = op.Name,
+        NumRowsTotal = op.Results.Sum(r => r.NumRowsTotal),
+        NumRowsUpdated = op.Results.Sum(r => r.NumRowsUpdated),
+        NumRowsRemoved = op.Results.Sum(r => r.NumRowsRemoved),
+        NumRowsDroppedByWatermark = op.Results.Sum(r => r.NumRowsDroppedByWatermark),
+        MemoryUsedBytes = op.Results.Sum(r => r.MemoryUsedBytes),
+        CommitTimeMs = op.Results.Count == 0 ? 0 : op.Results.Max(r => r.CommitTimeMs),
+        NumShufflePartitions = op.Partitions,
+        CustomMetrics = new()
+        {
+            ["stateBytesWritten"] = op.Results.Sum(r => r.StateBytesWritten),
+            ["snapshotsWritten"] = op.Results.Count(r => r.WroteSnapshot),
+        },
+    };
+
+    // Spark reports the event times seen in the epoch and the watermark it ran with, as ISO-8601 UTC.
+    private static Dictionary<string, string> EventTime(CompiledQuery query, OffsetRecord record, IReadOnlyDictionary<int, EventTimeSummary> eventTime)
+    {
+        var result = new Dictionary<string, string>();
+        if (query.Physical.Watermarks.Count == 0) return result;
+        if (eventTime.Count > 0)
+        {
+            var count = eventTime.Values.Sum(s => s.Count);
+            result["min"] = Iso(eventTime.Values.Min(s => s.MinMicros) / 1000);
+            result["max"] = Iso(eventTime.Values.Max(s => s.MaxMicros) / 1000);
+            result["avg"] = Iso((long)(eventTime.Values.Sum(s => s.SumMicros) / count / 1000));
+        }
+        result["watermark"] = Iso(record.WatermarkMs);
+        return result;
+    }
+
+    private static string Iso(long ms) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     private static string SinkDescription(CompiledQuery query) => query.Sink.Format.ToLowerInvariant() switch
     {

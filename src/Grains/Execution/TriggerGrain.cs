@@ -7,6 +7,7 @@ using OrleansStream.Engine.Sinks;
 using OrleansStream.Grains.Hosting;
 using OrleansStream.Grains.Sinks;
 using OrleansStream.Grains.Sources;
+using OrleansStream.Grains.State;
 using OrleansStream.Interfaces.Execution;
 using OrleansStream.Interfaces.Queries;
 
@@ -38,6 +39,16 @@ internal sealed partial class TriggerGrain(
         _run = new TriggerRun(request, compiled);
         _run.Loop = RunLoopAsync(_run);
         return Task.CompletedTask;
+    }
+
+    // Key groups are fixed at a query's first start; the partition count may change between runs (rescaling).
+    private async Task PrepareStateAsync(TriggerRun run)
+    {
+        if (!run.Query.Physical.IsStateful) return;
+        if (state.State.NumKeyGroups == 0) state.State.NumKeyGroups = _options.NumKeyGroups;
+        if (run.Request.Spec.Options.TryGetValue("numStatePartitions", out var n)) run.StatePartitions = int.Parse(n, CultureInfo.InvariantCulture);
+        else if (_options.StatePartitions > 0) run.StatePartitions = _options.StatePartitions;
+        else run.StatePartitions = Math.Max(2, 2 * (await GrainFactory.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count);
     }
 
     public async Task StopRunAsync()
@@ -80,6 +91,7 @@ internal sealed partial class TriggerGrain(
         await Task.Yield();
         try
         {
+            await PrepareStateAsync(run);
             await RecoverAsync(run);
             run.Bounds = run.Request.Spec.Trigger.Kind == TriggerKind.AvailableNow ? await CaptureBoundsAsync(run) : null;
             while (!run.StopRequested)
@@ -158,7 +170,8 @@ internal sealed partial class TriggerGrain(
         }
         run.LatestOffsetMs = watch.ElapsedMilliseconds;
         run.IsDataAvailable = hasData;
-        if (!hasData) return null;
+        var watermark = state.State.Commits.GetValueOrDefault(batchId - 1)?.NextWatermarkMs ?? 0;
+        if (!hasData && !NoDataEpochDue(run, previous, watermark)) return null;
 
         var record = new OffsetRecord
         {
@@ -166,7 +179,10 @@ internal sealed partial class TriggerGrain(
             Start = start,
             End = end,
             BatchTimestampMs = triggerStart.ToUnixTimeMilliseconds(),
-            WatermarkMs = state.State.Commits.GetValueOrDefault(batchId - 1)?.NextWatermarkMs ?? 0,
+            WatermarkMs = watermark,
+            LateWatermarkMs = previous?.WatermarkMs ?? 0,
+            IsNoData = !hasData,
+            StatePartitions = run.Query.Physical.StatefulOperators.ToDictionary(op => op.Id, _ => run.StatePartitions),
         };
         foreach (var (relation, connector) in run.Query.Sources)
             if (end[relation.SourceId] is { } to && to != start[relation.SourceId]) connector.OnPlanned(to, PlanningState(relation.SourceId));
@@ -178,6 +194,11 @@ internal sealed partial class TriggerGrain(
         run.WalCommitMs = watch.ElapsedMilliseconds;
         return record;
     }
+
+    // Spark runs an epoch without new data when the watermark moved and a stateful operator must emit or evict by it.
+    private static bool NoDataEpochDue(TriggerRun run, OffsetRecord? previous, long watermark) =>
+        previous is not null && watermark > previous.WatermarkMs
+        && run.Query.Physical.StatefulOperators.Any(op => op.UsesWatermark && (run.Query.Sink.OutputMode != "complete" || op is not Engine.Planning.AggregationOperatorSpec));
 
     private SourcePlanningState PlanningState(string sourceId) =>
         state.State.Sources.TryGetValue(sourceId, out var s) ? s : state.State.Sources[sourceId] = new SourcePlanningState();
@@ -206,11 +227,13 @@ internal sealed partial class TriggerGrain(
                     Partition = partition, NumPartitions = connector.NumPartitions, StartOffset = from, EndOffset = to,
                     BatchId = record.BatchId, BatchTimestampMicros = record.BatchTimestampMs * 1000, TaskIndex = taskIndex,
                     SinkKey = sinkKey, Sink = query.Sink,
+                    StatePartitions = query.Physical.IsStateful ? record.StatePartitions[0] : 0, NumKeyGroups = state.State.NumKeyGroups,
                 };
                 work.Add((relation.SourceId, GrainFactory.GetGrain<ISourceTaskGrain>($"{QueryKey}|{relation.SourceId}|{partition}").RunAsync(task)));
             }
         }
         await Task.WhenAll(work.Select(w => w.Result));
+        var operators = await RunStatefulOperatorsAsync(run, record, attempt, sinkKeys);
         var files = await Task.WhenAll(sinkKeys.Select(k => GrainFactory.GetGrain<ISinkGrain>(k)
             .CommitAsync(attempt, record.BatchId, query.Sink, run.Request.Observer, run.Request.QueryId, run.Request.RunId)));
         await HangIfAskedAsync(record.BatchId);
@@ -219,7 +242,9 @@ internal sealed partial class TriggerGrain(
         var addBatchMs = watch.ElapsedMilliseconds;
 
         watch.Restart();
-        state.State.Commits[record.BatchId] = new CommitRecord(record.BatchId, record.WatermarkMs);
+        var eventTime = EventTimeOf(work.Select(w => w.Result.Result));
+        state.State.Commits[record.BatchId] = new CommitRecord(record.BatchId, NextWatermark(query, record, eventTime));
+        foreach (var (id, partitions) in record.StatePartitions) state.State.StatePartitions[id] = partitions;
         Trim();
         await state.WriteStateAsync();
         var commitMs = watch.ElapsedMilliseconds;
@@ -227,10 +252,69 @@ internal sealed partial class TriggerGrain(
         LogInformationBatchCommitted(logger, QueryKey, record.BatchId);
 
         var perSource = work.GroupBy(w => w.SourceId).ToDictionary(g => g.Key, g => g.Sum(w => w.Result.Result.InputRows));
-        var outputRows = work.Sum(w => w.Result.Result.OutputRows);
-        var progress = ProgressReport.Build(run, record, triggerStart, time.GetUtcNow(), perSource, outputRows, addBatchMs, commitMs);
+        var outputRows = query.Physical.IsStateful ? operators[^1].Results.Sum(r => r.OutputRows) : work.Sum(w => w.Result.Result.OutputRows);
+        var progress = ProgressReport.Build(run, record, triggerStart, time.GetUtcNow(), perSource, outputRows, addBatchMs, commitMs, operators, eventTime);
         run.AddProgress(progress, _options.RecentProgressCount);
         if (run.Request.Observer is { } observer) _ = observer.OnProgress(run.Request.RunId, progress);
+    }
+
+    /// <summary>Finishes the epoch in every partition of every stateful operator, in chain order (each feeds the next).</summary>
+    private async Task<List<OperatorEpoch>> RunStatefulOperatorsAsync(TriggerRun run, OffsetRecord record, Guid attempt, SortedSet<string> sinkKeys)
+    {
+        var query = run.Query;
+        var result = new List<OperatorEpoch>();
+        var ops = query.Physical.StatefulOperators;
+        for (var k = 0; k < ops.Count; k++)
+        {
+            var partitions = record.StatePartitions[ops[k].Id];
+            var last = k == ops.Count - 1;
+            var calls = new List<Task<PartitionResult>>();
+            for (var p = 0; p < partitions; p++)
+            {
+                var sinkKey = SinkKey(query.IsFileSink ? p : 0);
+                if (last) sinkKeys.Add(sinkKey);
+                calls.Add(GrainFactory.GetGrain<IStatePartitionGrain>(Exchange.PartitionKey(QueryKey, ops[k].Id, p)).FinishAsync(new PartitionEpoch
+                {
+                    QueryKey = QueryKey, Attempt = attempt, PlanJson = run.Request.Spec.PlanJson, OperatorId = ops[k].Id, Partition = p,
+                    NumPartitions = partitions, StoredPartitions = state.State.StatePartitions.GetValueOrDefault(ops[k].Id, partitions),
+                    NumKeyGroups = state.State.NumKeyGroups, BatchId = record.BatchId, LastCommitted = state.State.LastCommitted,
+                    BatchTimestampMicros = record.BatchTimestampMs * 1000,
+                    LateThresholdMicros = query.Physical.Watermarks.Count > 0 ? record.LateWatermarkMs * 1000 : null,
+                    EvictThresholdMicros = query.Physical.Watermarks.Count > 0 ? record.WatermarkMs * 1000 : null,
+                    OutputMode = query.Sink.OutputMode, NextPartitions = last ? 0 : record.StatePartitions[ops[k + 1].Id],
+                    SinkKey = sinkKey, Sink = query.Sink, SnapshotInterval = _options.StateSnapshotInterval,
+                }));
+            }
+            result.Add(new OperatorEpoch(ops[k].Name, partitions, await Task.WhenAll(calls)));
+        }
+        return result;
+    }
+
+    private static Dictionary<int, EventTimeSummary> EventTimeOf(IEnumerable<SourceTaskResult> results)
+    {
+        var merged = new Dictionary<int, EventTimeSummary>();
+        foreach (var (id, s) in results.SelectMany(r => r.EventTime))
+            merged[id] = merged.TryGetValue(id, out var m)
+                ? new EventTimeSummary(Math.Min(m.MinMicros, s.MinMicros), Math.Max(m.MaxMicros, s.MaxMicros), m.SumMicros + s.SumMicros, m.Count + s.Count)
+                : s;
+        return merged;
+    }
+
+    /// <summary>
+    /// Spark's watermark: per withWatermark the maximum event time seen minus its delay; the global watermark is the minimum
+    /// over the inputs that have seen data, and it never moves backwards. It takes effect in the next epoch.
+    /// </summary>
+    private long NextWatermark(CompiledQuery query, OffsetRecord record, Dictionary<int, EventTimeSummary> eventTime)
+    {
+        if (query.Physical.Watermarks.Count == 0) return record.WatermarkMs;
+        foreach (var (id, stats) in eventTime)
+        {
+            var maxMs = Math.DivRem(stats.MaxMicros, 1000).Quotient - (stats.MaxMicros < 0 && stats.MaxMicros % 1000 != 0 ? 1 : 0);
+            state.State.EventTimeMaxMs[id] = Math.Max(state.State.EventTimeMaxMs.GetValueOrDefault(id, long.MinValue), maxMs);
+        }
+        var candidates = query.Physical.Watermarks.Where(w => state.State.EventTimeMaxMs.ContainsKey(w.Id))
+            .Select(w => state.State.EventTimeMaxMs[w.Id] - w.DelayMs).ToList();
+        return candidates.Count == 0 ? record.WatermarkMs : Math.Max(record.WatermarkMs, candidates.Min());
     }
 
     private async Task HangIfAskedAsync(long batchId)

@@ -13,6 +13,8 @@ internal sealed class TriggerRun(RunRequest request, CompiledQuery query)
     public RunRequest Request { get; } = request;
     public CompiledQuery Query { get; } = query;
     public Task? Loop { get; set; }
+    /// <summary>State partitions per stateful operator in this run.</summary>
+    public int StatePartitions { get; set; }
     public Dictionary<string, string?>? Bounds { get; set; }
     public bool StopRequested { get; private set; }
     public bool IsActive { get; private set; } = true;

@@ -16,6 +16,13 @@ public sealed class TriggerState
     /// <summary>Planning state per source id.</summary>
     [Id(2)] public Dictionary<string, SourcePlanningState> Sources { get; set; } = new();
 
+    /// <summary>Key groups of the query's keyed state, fixed at first start (0 until then).</summary>
+    [Id(3)] public int NumKeyGroups { get; set; }
+    /// <summary>Per stateful operator id: the number of partitions that wrote its committed state.</summary>
+    [Id(4)] public Dictionary<int, int> StatePartitions { get; set; } = new();
+    /// <summary>Per watermark node id: the maximum event time seen so far (ms).</summary>
+    [Id(5)] public Dictionary<int, long> EventTimeMaxMs { get; set; } = new();
+
     /// <summary>The last committed epoch, or -1.</summary>
     public long LastCommitted => Commits.Count == 0 ? -1 : Commits.Keys.Last();
 }
@@ -33,6 +40,12 @@ public sealed record OffsetRecord
     [Id(3)] public required long BatchTimestampMs { get; init; }
     /// <summary>The watermark in force in this epoch (ms).</summary>
     [Id(4)] public long WatermarkMs { get; init; }
+    /// <summary>The watermark of the previous epoch: input at or below it is late (Spark's watermark for late events).</summary>
+    [Id(5)] public long LateWatermarkMs { get; init; }
+    /// <summary>Whether the epoch runs only because the watermark moved (no source has new data).</summary>
+    [Id(6)] public bool IsNoData { get; init; }
+    /// <summary>State partitions per stateful operator in this epoch.</summary>
+    [Id(7)] public Dictionary<int, int> StatePartitions { get; init; } = new();
 }
 
 /// <summary>One entry of the commit log.</summary>

@@ -27,4 +27,13 @@ public sealed class OrleansStreamOptions
 
     /// <summary>The file created when the trigger hangs (see <see cref="HangBeforeCommitOfBatch"/>).</summary>
     public string? HangMarkerFile { get; set; }
+
+    /// <summary>State partitions per stateful operator for queries that do not set option "numStatePartitions"; 0 sizes it to the cluster (two per active silo).</summary>
+    public int StatePartitions { get; set; }
+
+    /// <summary>Key groups a query's keys hash into, fixed when the query first starts (DESIGN.md §2).</summary>
+    public int NumKeyGroups { get; set; } = 128;
+
+    /// <summary>A state partition writes a full snapshot every this many epochs and a delta in between.</summary>
+    public int StateSnapshotInterval { get; set; } = 10;
 }

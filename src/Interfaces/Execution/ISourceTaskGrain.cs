@@ -25,8 +25,15 @@ public sealed record SourceTask
     [Id(10)] public required int TaskIndex { get; init; }
     [Id(11)] public required string SinkKey { get; init; }
     [Id(12)] public required SinkSpec Sink { get; init; }
+    /// <summary>Partitions of the first stateful operator (0 for a stateless query: rows go to the sink).</summary>
+    [Id(13)] public int StatePartitions { get; init; }
+    [Id(14)] public int NumKeyGroups { get; init; }
 }
 
 /// <summary>What a source task did.</summary>
 [GenerateSerializer, Immutable, Alias("OrleansStream.SourceTaskResult")]
-public sealed record SourceTaskResult([property: Id(0)] long InputRows, [property: Id(1)] long OutputRows);
+public sealed record SourceTaskResult([property: Id(0)] long InputRows, [property: Id(1)] long OutputRows)
+{
+    /// <summary>Event-time statistics per watermark node id.</summary>
+    [Id(2)] public Dictionary<int, EventTimeSummary> EventTime { get; init; } = new();
+}

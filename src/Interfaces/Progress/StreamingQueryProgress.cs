@@ -102,4 +102,6 @@ public sealed class StateOperatorProgress
     [JsonPropertyName("commitTimeMs")] public long CommitTimeMs { get; init; }
     /// <summary>State partitions.</summary>
     [JsonPropertyName("numShufflePartitions")] public long NumShufflePartitions { get; init; }
+    /// <summary>Operator-specific counters: stateBytesWritten (checkpoint bytes this epoch), snapshotsWritten.</summary>
+    [JsonPropertyName("customMetrics")] public Dictionary<string, long> CustomMetrics { get; init; } = new();
 }

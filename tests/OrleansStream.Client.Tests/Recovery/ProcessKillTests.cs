@@ -46,6 +46,45 @@ public sealed class ProcessKillTests(ITestOutputHelper output)
         Assert.Equal(expected.Order(), users.Order());
     }
 
+    [Fact]
+    public async Task KillAfterStateIsStagedBeforeCommit_NoCountIsAppliedTwiceAndNoWindowIsEmittedTwice()
+    {
+        using var dir = new TempDirectory();
+        var input = dir.Sub(Path.Combine("demo", "in"));
+        // File f holds events at f*20 + i seconds (i = 0..4; i = 0 is a "view" and filtered out), users u0/u1 alternating:
+        // every window [f*20, f*20+10) ends with 2 events per user. The watermark (max - 5 s) makes file f's window final
+        // while file f+1 is processed, so batch 2 is the first epoch that emits a window.
+        for (var f = 0; f < 4; f++)
+        {
+            var lines = Enumerable.Range(0, 5).Select(i =>
+                $"{{\"user\":\"u{i % 2}\",\"action\":\"{(i == 0 ? "view" : "buy")}\",\"amount\":1.0,\"ts\":\"2026-01-01T00:{f * 20 / 60:D2}:{f * 20 % 60 + i:D2}Z\"}}");
+            TempDirectory.WriteFile(input, $"events-{f:D6}.json", string.Join('\n', lines) + "\n");
+        }
+        var marker = Path.Combine(dir.Path, "hanging");
+        var job = new[] { "job", "--windowed", "--data", dir.Path, "--no-generate", "--until-idle", "--sink", "json", "--max-files-per-trigger", "1", "--interval", "0 seconds" };
+
+        using (var first = StartJob(job, new() { ["OrleansStream__HangBeforeCommitOfBatch"] = "2", ["OrleansStream__HangMarkerFile"] = marker }))
+        {
+            await WaitForFileAsync(marker, first, TimeSpan.FromSeconds(90));
+            first.Kill(entireProcessTree: true);
+            await first.WaitForExitAsync();
+        }
+        var outDir = Path.Combine(dir.Path, "demo", "out");
+        Assert.Contains(Directory.GetFiles(outDir), f => Path.GetFileName(f).StartsWith("part-00002", StringComparison.Ordinal));
+        Assert.False(File.Exists(Path.Combine(outDir, "_spark_metadata", "2")), "batch 2 must not be committed before the kill");
+
+        using (var second = StartJob(job, new()))
+        {
+            Assert.True(second.WaitForExit(TimeSpan.FromSeconds(120)), "the resumed job did not finish");
+            Assert.Equal(0, second.ExitCode);
+        }
+
+        await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = Path.Combine(dir.Path, "reader") });
+        var rows = await session.Read.Schema("window STRUCT<start: TIMESTAMP, end: TIMESTAMP>, user STRING, events BIGINT").Json(outDir).CollectAsync();
+        var windows = rows.Select(r => $"{r.Get<Row>("window").Get<DateTime>(0):mm:ss} {r["user"]} {r["events"]}").Order().ToList();
+        Assert.Equal(["00:00 u0 2", "00:00 u1 2", "00:20 u0 2", "00:20 u1 2", "00:40 u0 2", "00:40 u1 2"], windows);
+    }
+
     private Process StartJob(string[] args, Dictionary<string, string> environment)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

@@ -34,7 +34,7 @@ public class PlannerTests
     public void Single_source_chain()
     {
         var plan = new Project(new Filter(AnalyzerTests.Events, SqlExpressionParser.Parse("a > 1")), Sel("a * 10 AS x", "upper(b) AS b"));
-        var phys = StatelessPlanner.Plan(plan, AnalyzerTests.SchemaOf);
+        var phys = QueryPlanner.Plan(plan, AnalyzerTests.SchemaOf);
         var p = Assert.Single(phys.Pipelines);
         Assert.Equal("0", p.LeafId);
         Assert.Same(AnalyzerTests.Events, p.Leaf);
@@ -54,7 +54,7 @@ public class PlannerTests
         var right = new Project(AnalyzerTests.Other, Sel("c", "d"));
         var local = Local(("k", Ints(7)), ("v", Strs("loc")));
         var plan = new WithColumns(new Union(new Union(left, right), local), ["tag"], [new Literal("t", "string")]);
-        var phys = StatelessPlanner.Plan(plan, AnalyzerTests.SchemaOf);
+        var phys = QueryPlanner.Plan(plan, AnalyzerTests.SchemaOf);
         Assert.Equal(["0", "1", "local:0"], phys.Pipelines.Select(p => p.LeafId));
         Assert.Equal("id bigint, name string, tag string", DataTypes.ToDdl(phys.OutputSchema).Replace(" NOT NULL", "", StringComparison.Ordinal));
         Assert.All(phys.Pipelines, p => Assert.Equal(DataTypes.ToDdl(phys.OutputSchema), DataTypes.ToDdl(p.OutputSchema)));
@@ -81,7 +81,7 @@ public class PlannerTests
     public void Explode_rename_and_drop_compile_to_operators()
     {
         var plan = new DropColumns(new RenameColumn(new Project(AnalyzerTests.Events, Sel("a", "explode(payload.tags) AS tag")), "tag", "word"), ["a"]);
-        var phys = StatelessPlanner.Plan(plan, AnalyzerTests.SchemaOf);
+        var phys = QueryPlanner.Plan(plan, AnalyzerTests.SchemaOf);
         Assert.Equal("word string", DataTypes.ToDdl(phys.OutputSchema));
         var p = Assert.Single(phys.Pipelines);
         var payload = Eval("from_json(v, 'x INT, tags ARRAY<STRING>')", Batch(("v", Strs("{\"tags\":[\"p\",\"q\"]}", "{\"tags\":[]}", "{\"tags\":[\"r\"]}"))));
@@ -92,10 +92,10 @@ public class PlannerTests
     [Fact]
     public void Unsupported_nodes_and_aggregates_are_named()
     {
-        var ex = Assert.Throws<NotSupportedException>(() => StatelessPlanner.Plan(new Unknown(AnalyzerTests.Events), AnalyzerTests.SchemaOf));
+        var ex = Assert.Throws<NotSupportedException>(() => QueryPlanner.Plan(new Unknown(AnalyzerTests.Events), AnalyzerTests.SchemaOf));
         Assert.Contains("Unknown", ex.Message);
-        var agg = Assert.Throws<NotSupportedException>(() => StatelessPlanner.Plan(new Project(AnalyzerTests.Events, Sel("count(*)")), AnalyzerTests.SchemaOf));
+        var agg = Assert.Throws<NotSupportedException>(() => QueryPlanner.Plan(new Project(AnalyzerTests.Events, Sel("count(*)")), AnalyzerTests.SchemaOf));
         Assert.Contains("count(1)", agg.Message);
-        Assert.Throws<AnalysisException>(() => StatelessPlanner.Plan(new Project(AnalyzerTests.Events, Sel("zzz")), AnalyzerTests.SchemaOf));
+        Assert.Throws<AnalysisException>(() => QueryPlanner.Plan(new Project(AnalyzerTests.Events, Sel("zzz")), AnalyzerTests.SchemaOf));
     }
 }

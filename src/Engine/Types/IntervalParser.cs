@@ -1,11 +1,13 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace OrleansStream.Client;
+namespace OrleansStream.Engine.Types;
 
 /// <summary>Parses Spark interval strings: "10 seconds", "1 minute", "500 ms", "1 hour 30 minutes".</summary>
-internal static partial class IntervalParser
+public static partial class IntervalParser
 {
+    /// <summary>Parses <paramref name="text"/>; <paramref name="what"/> names the value in the error ("trigger interval", "window duration").</summary>
+    /// <exception cref="FormatException">The text is not an interval.</exception>
     public static TimeSpan Parse(string text, string what)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -25,6 +27,9 @@ internal static partial class IntervalParser
                 "h" or "hour" or "hours" => TimeSpan.FromHours(n),
                 "d" or "day" or "days" => TimeSpan.FromDays(n),
                 "week" or "weeks" => TimeSpan.FromDays(7 * n),
+                // Spark counts a month as 31 days in watermark delays and window durations.
+                "month" or "months" => TimeSpan.FromDays(31 * n),
+                "year" or "years" => TimeSpan.FromDays(12 * 31 * n),
                 var unit => throw new FormatException($"Invalid {what} '{text}': unknown unit '{unit}'."),
             };
         }
@@ -33,4 +38,7 @@ internal static partial class IntervalParser
 
     [GeneratedRegex(@"\s*(-?\d+(?:\.\d+)?)\s*([a-z]+)\s*")]
     private static partial Regex Part();
+
+    /// <summary>The interval in whole microseconds (Spark's resolution for timestamps).</summary>
+    public static long ParseMicros(string text, string what) => Parse(text, what).Ticks / 10;
 }

@@ -1,0 +1,68 @@
+using Apache.Arrow;
+using Apache.Arrow.Types;
+using OrleansStream.Engine.Data;
+
+namespace OrleansStream.Engine.Operators.Aggregation.Accumulators;
+
+/// <summary><c>count(*)</c> (no input column) and <c>count(col)</c> (non-null values). Buffer: <c>count</c> bigint.</summary>
+internal sealed class CountAccumulator(int index) : Accumulator
+{
+    private readonly Field[] _fields = [Buffer(index, "count", Int64Type.Default, nullable: false)];
+    private long[] _counts = [];
+
+    public override IReadOnlyList<Field> BufferFields => _fields;
+
+    public override IArrowType ResultType => Int64Type.Default;
+
+    public override long EstimatedBytes => _counts.Length * 8L;
+
+    public override void Update(ReadOnlySpan<int> slots, IArrowArray? input)
+    {
+        var counts = _counts;
+        if (input is null || input.NullCount == 0 && input.Data.DataType.TypeId != ArrowTypeId.Null)
+        {
+            foreach (var s in slots)
+                if (s >= 0) counts[s]++;
+            return;
+        }
+        if (ArrowSpans.AllNull(input)) return;
+        var validity = ArrowSpans.Validity(input);
+        var offset = input.Offset;
+        for (var r = 0; r < slots.Length; r++)
+        {
+            var s = slots[r];
+            if (s >= 0 && ArrowSpans.IsValid(validity, offset, r)) counts[s]++;
+        }
+    }
+
+    public override void Merge(ReadOnlySpan<int> slots, RecordBatch partial, int firstColumn)
+    {
+        var column = PartialColumn(partial, firstColumn, 0);
+        if (ArrowSpans.AllNull(column)) return;
+        var values = ArrowSpans.Values<long>(column);
+        var validity = ArrowSpans.Validity(column);
+        var offset = column.Offset;
+        var counts = _counts;
+        for (var r = 0; r < slots.Length; r++)
+        {
+            var s = slots[r];
+            if (s >= 0 && ArrowSpans.IsValid(validity, offset, r)) counts[s] += values[r];
+        }
+    }
+
+    public override void MergeSlot(int target, int source) => _counts[target] += _counts[source];
+
+    public override void Reset(ReadOnlySpan<int> slots)
+    {
+        foreach (var s in slots) _counts[s] = 0;
+    }
+
+    public override void ResetAll() => System.Array.Clear(_counts);
+
+    public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn) =>
+        output[firstColumn] = WriteFixed(Int64Type.Default, slots, _counts, null);
+
+    public override IArrowArray Evaluate(ReadOnlySpan<int> slots) => WriteFixed(Int64Type.Default, slots, _counts, null);
+
+    protected override void Resize(int size) => System.Array.Resize(ref _counts, size);
+}

@@ -1,0 +1,98 @@
+using Apache.Arrow;
+using Apache.Arrow.Types;
+using OrleansStream.Engine.Data;
+
+namespace OrleansStream.Engine.Operators.Aggregation.Accumulators;
+
+/// <summary><c>min</c> or <c>max</c> of a fixed-width or boolean column, ignoring nulls; ties keep the value already held.
+/// Buffer: <c>min</c> or <c>max</c> of the input type (null while empty).</summary>
+internal sealed class MinMaxAccumulator<T, TOrder> : Accumulator
+    where T : unmanaged
+    where TOrder : struct, IValueOrder<T>
+{
+    private readonly bool _max;
+    private readonly IArrowType _type;
+    private readonly Field[] _fields;
+    private T[] _values = [];
+    private bool[] _has = [];
+    private byte[]? _scratch;
+
+    public MinMaxAccumulator(int index, IArrowType type, bool max)
+    {
+        _max = max;
+        _type = type;
+        _fields = [Buffer(index, max ? "max" : "min", type)];
+    }
+
+    public override IReadOnlyList<Field> BufferFields => _fields;
+
+    public override IArrowType ResultType => _type;
+
+    public override long EstimatedBytes => _values.Length * (System.Runtime.CompilerServices.Unsafe.SizeOf<T>() + 1L);
+
+    public override void Update(ReadOnlySpan<int> slots, IArrowArray? input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        Accumulate(slots, input);
+    }
+
+    public override void Merge(ReadOnlySpan<int> slots, RecordBatch partial, int firstColumn) =>
+        Accumulate(slots, PartialColumn(partial, firstColumn, 0));
+
+    public override void MergeSlot(int target, int source)
+    {
+        if (_has[source]) Offer(target, _values[source]);
+    }
+
+    public override void Reset(ReadOnlySpan<int> slots)
+    {
+        foreach (var s in slots)
+        {
+            _values[s] = default;
+            _has[s] = false;
+        }
+    }
+
+    public override void ResetAll()
+    {
+        System.Array.Clear(_values);
+        System.Array.Clear(_has);
+    }
+
+    public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn) =>
+        output[firstColumn] = Evaluate(slots);
+
+    public override IArrowArray Evaluate(ReadOnlySpan<int> slots) => WriteFixed(_type, slots, _values, _has);
+
+    protected override void Resize(int size)
+    {
+        System.Array.Resize(ref _values, size);
+        System.Array.Resize(ref _has, size);
+    }
+
+    private void Accumulate(ReadOnlySpan<int> slots, IArrowArray column)
+    {
+        if (ArrowSpans.AllNull(column)) return;
+        var values = ArrowSpans.FixedValues<T>(column, ref _scratch);
+        var validity = ArrowSpans.Validity(column);
+        var offset = column.Offset;
+        for (var r = 0; r < slots.Length; r++)
+        {
+            var s = slots[r];
+            if (s >= 0 && ArrowSpans.IsValid(validity, offset, r)) Offer(s, values[r]);
+        }
+    }
+
+    private void Offer(int slot, T value)
+    {
+        if (!_has[slot])
+        {
+            _values[slot] = value;
+            _has[slot] = true;
+        }
+        else if (_max ? TOrder.Less(_values[slot], value) : TOrder.Less(value, _values[slot]))
+        {
+            _values[slot] = value;
+        }
+    }
+}

@@ -1,0 +1,147 @@
+using System.Runtime.InteropServices;
+using Apache.Arrow;
+using OrleansStream.Engine.Execution;
+using OrleansStream.Engine.Expressions;
+using OrleansStream.Engine.Expressions.Kernels;
+using OrleansStream.Engine.Operators.Windows;
+using OrleansStream.Engine.Planning;
+using OrleansStream.Engine.State;
+using OrleansStream.Engine.Types;
+
+namespace OrleansStream.Engine.Operators.Aggregation;
+
+/// <summary>
+/// Partial aggregation before the shuffle (Spark's partial HashAggregate): evaluates the grouping keys (assigning time
+/// windows and initial sessions) and the aggregate arguments column-wise and folds the epoch's rows into one partial row
+/// per key, so that a partition receives each key once per producer.
+/// </summary>
+public sealed class AggregateExchangeWriter : IExchangeWriter
+{
+    private readonly AggregateBinding _binding;
+    private readonly PartialAggregator _partial;
+    private readonly Dictionary<string, long> _gapCache = new(StringComparer.Ordinal);
+    private bool _any;
+
+    /// <summary>Creates the writer for <paramref name="binding"/>.</summary>
+    public AggregateExchangeWriter(AggregateBinding binding)
+    {
+        _binding = binding ?? throw new ArgumentNullException(nameof(binding));
+        _partial = new PartialAggregator(binding.StateKeySchema, binding.Aggregates);
+        ExchangeSchema = new AggregationState(binding.StateKeySchema, binding.Aggregates).PartialSchema;
+        // Sessions of one group must meet in one partition to merge: route on the plain keys only.
+        RoutingColumns = binding.SessionKey is { } session
+            ? Enumerable.Range(0, binding.StateKeySchema.FieldsList.Count).Where(c => c != binding.StateColumnOf(session) && c != binding.StateColumnOf(session) + 1).ToList()
+            : Enumerable.Range(0, binding.StateKeySchema.FieldsList.Count).ToList();
+    }
+
+    /// <inheritdoc />
+    public Schema ExchangeSchema { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<int> RoutingColumns { get; }
+
+    /// <inheritdoc />
+    public void Add(RecordBatch batch, EpochContext context)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Length == 0) return;
+        var keys = new IArrowArray?[_binding.Keys.Count];
+        for (var i = 0; i < keys.Length; i++)
+            if (_binding.Keys[i].Kind == GroupingKind.Plain) keys[i] = ExpressionEvaluator.Evaluate(_binding.Keys[i].Value, batch, context);
+        var inputs = _binding.AggregateInputs.Select(a => a is null ? null : ExpressionEvaluator.Evaluate(a, batch, context)).ToArray();
+        if (_binding.TimeKey is not { } timeKey)
+        {
+            _partial.Add(keys!, inputs, batch.Length);
+            _any = true;
+            return;
+        }
+        var key = _binding.Keys[timeKey];
+        var time = ExpressionEvaluator.Evaluate(key.Value, batch, context);
+        if (key.Kind == GroupingKind.Window)
+            for (var overlap = 0; overlap < key.Window!.Overlaps; overlap++) AddWindow(batch.Length, keys, inputs, timeKey, time, overlap);
+        else
+            AddSessions(batch, context, keys, inputs, timeKey, time);
+    }
+
+    private void AddWindow(int length, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, IArrowArray time, int overlap)
+    {
+        var rows = new int[length];
+        var starts = ArrayFactory.NewValues<long>(length);
+        var ends = ArrayFactory.NewValues<long>(length);
+        var kept = _binding.Keys[timeKey].Window!.Assign(time, overlap, rows, MemoryMarshal.Cast<byte, long>(starts.AsSpan()), MemoryMarshal.Cast<byte, long>(ends.AsSpan()));
+        AddKept(length, keys, inputs, timeKey, rows, starts, ends, kept);
+    }
+
+    private void AddSessions(RecordBatch batch, EpochContext context, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, IArrowArray time)
+    {
+        var length = batch.Length;
+        var gaps = Gaps(_binding.Keys[timeKey].Gap!, batch, context);
+        var times = WindowAssigner.TimeValues(time);
+        var validity = Bitmaps.Validity(time);
+        var rows = new int[length];
+        var starts = ArrayFactory.NewValues<long>(length);
+        var ends = ArrayFactory.NewValues<long>(length);
+        var s = MemoryMarshal.Cast<byte, long>(starts.AsSpan());
+        var e = MemoryMarshal.Cast<byte, long>(ends.AsSpan());
+        var kept = 0;
+        for (var i = 0; i < length; i++)
+        {
+            // Spark drops rows without a time and rows whose gap is not positive.
+            if (!Bitmaps.Get(validity, i) || gaps[i] <= 0) continue;
+            rows[kept] = i;
+            s[kept] = times[i];
+            e[kept] = times[i] + gaps[i];
+            kept++;
+        }
+        AddKept(length, keys, inputs, timeKey, rows, starts, ends, kept);
+    }
+
+    private void AddKept(int length, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, int[] rows, byte[] starts, byte[] ends, int kept)
+    {
+        if (kept == 0) return;
+        var all = kept == length;
+        var keyColumns = new List<IArrowArray>(keys.Length + 1);
+        for (var i = 0; i < keys.Length; i++)
+        {
+            if (i == timeKey)
+            {
+                keyColumns.Add(ArrayFactory.Primitive(DataTypes.Timestamp, starts, null, kept));
+                keyColumns.Add(ArrayFactory.Primitive(DataTypes.Timestamp, ends, null, kept));
+            }
+            else keyColumns.Add(all ? keys[i]! : TakeKernel.Take(keys[i]!, rows.AsSpan(0, kept)));
+        }
+        var taken = new IArrowArray?[inputs.Length];
+        for (var i = 0; i < inputs.Length; i++) taken[i] = inputs[i] is null || all ? inputs[i] : TakeKernel.Take(inputs[i]!, rows.AsSpan(0, kept));
+        _partial.Add(keyColumns, taken, kept);
+        _any = true;
+    }
+
+    // Per-row gaps in µs; a literal gap is parsed once, a gap expression's distinct strings once each.
+    private long[] Gaps(Expr gap, RecordBatch batch, EpochContext context)
+    {
+        var gaps = new long[batch.Length];
+        if (gap is Literal { Value: string text })
+        {
+            System.Array.Fill(gaps, ParseGap(text));
+            return gaps;
+        }
+        var values = (StringArray)ExpressionEvaluator.Evaluate(gap, batch, context);
+        for (var i = 0; i < gaps.Length; i++)
+            gaps[i] = values.IsNull(i) ? 0 : ParseGap(values.GetString(i));
+        return gaps;
+    }
+
+    private long ParseGap(string text)
+    {
+        if (!_gapCache.TryGetValue(text, out var micros)) _gapCache[text] = micros = IntervalParser.ParseMicros(text, "session gap");
+        return micros;
+    }
+
+    /// <inheritdoc />
+    public RecordBatch? Finish()
+    {
+        if (!_any) return null;
+        _any = false;
+        return _partial.Finish();
+    }
+}

@@ -1,0 +1,154 @@
+using Apache.Arrow;
+using Apache.Arrow.Types;
+using OrleansStream.Engine.Expressions;
+using OrleansStream.Engine.Expressions.Kernels;
+using OrleansStream.Engine.Planning;
+using OrleansStream.Engine.State;
+
+namespace OrleansStream.Engine.Operators.Aggregation;
+
+/// <summary>
+/// The final aggregation in a state partition (Spark's StateStoreRestore + merge + StateStoreSave) for plain keys and
+/// time windows. Per epoch: drops late partial rows (event-time key at or below the late threshold), merges the rest into
+/// state, then releases rows by output mode — Complete: every key; Update: the keys this epoch changed, then evicts final
+/// keys; Append: only final keys (event time at or below the eviction threshold), each once, as it evicts them.
+/// </summary>
+public sealed class StreamingAggregationOperator : IStatefulOperator
+{
+    private readonly AggregateBinding _binding;
+    private readonly AggregationState _state;
+    private readonly string _outputMode;
+    private readonly int? _eventTimeColumn;
+    private readonly List<int> _touched = new();
+    private readonly List<int> _final = new();
+
+    /// <summary>Creates the operator. <paramref name="eventTimeColumn"/> is the state key column (a window's end, or a
+    /// watermarked grouping column) that decides lateness and finality, or null when the keys carry no event time.</summary>
+    public StreamingAggregationOperator(AggregateBinding binding, string outputMode, int? eventTimeColumn)
+    {
+        _binding = binding ?? throw new ArgumentNullException(nameof(binding));
+        _state = new AggregationState(binding.StateKeySchema, binding.Aggregates);
+        _outputMode = outputMode;
+        _eventTimeColumn = eventTimeColumn;
+        OutputSchema = binding.ResultSchema;
+        StateRoutingColumns = Enumerable.Range(1, binding.StateKeySchema.FieldsList.Count).ToList();
+    }
+
+    /// <inheritdoc />
+    public Schema OutputSchema { get; }
+
+    /// <inheritdoc />
+    public StateOperatorMetrics Metrics { get; private set; } = StateOperatorMetrics.Empty;
+
+    /// <inheritdoc />
+    public RecordBatch Process(IReadOnlyList<RecordBatch> input, StatefulContext context)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(context);
+        _touched.Clear();
+        long dropped = 0, removed = 0;
+        foreach (var batch in input)
+        {
+            var (onTime, late) = LateRows.Drop(batch, _eventTimeColumn, context.LateThresholdMicros);
+            dropped += late;
+            if (onTime.Length > 0) _state.Merge(onTime, _touched);
+        }
+        RecordBatch output;
+        switch (_outputMode)
+        {
+            case "complete":
+                _final.Clear();
+                _state.LiveSlots(_final);
+                output = Results(_final);
+                break;
+            case "update":
+                output = Results(_touched);
+                removed = Evict(context);
+                break;
+            default:
+                CollectFinal(context);
+                output = Results(_final);
+                _state.Remove(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_final));
+                removed = _final.Count;
+                break;
+        }
+        Metrics = new StateOperatorMetrics(_state.Count, _touched.Count, removed, dropped, _state.EstimatedBytes);
+        return output;
+    }
+
+    private int Evict(StatefulContext context)
+    {
+        CollectFinal(context);
+        _state.Remove(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_final));
+        return _final.Count;
+    }
+
+    private void CollectFinal(StatefulContext context)
+    {
+        _final.Clear();
+        if (_eventTimeColumn is { } column && context.EvictThresholdMicros is { } threshold)
+            _state.SlotsWithKeyAtMost(column, threshold, _final);
+    }
+
+    private RecordBatch Results(List<int> slots) =>
+        WindowStructs.Build(_state.Results(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slots)), _binding, OutputSchema);
+
+    /// <inheritdoc />
+    public IReadOnlyList<int> StateRoutingColumns { get; }
+
+    /// <inheritdoc />
+    public RecordBatch Delta() => _state.Delta();
+
+    /// <inheritdoc />
+    public RecordBatch Snapshot() => _state.Snapshot();
+
+    /// <inheritdoc />
+    public void MarkClean() => _state.MarkClean();
+
+    /// <inheritdoc />
+    public void Apply(RecordBatch stateRows) => _state.Apply(stateRows);
+}
+
+/// <summary>Turns the start/end key columns of a time window into the <c>window</c> struct column Spark outputs.</summary>
+internal static class WindowStructs
+{
+    public static RecordBatch Build(RecordBatch stateResult, AggregateBinding binding, Schema output)
+    {
+        if (binding.TimeKey is null) return new RecordBatch(output, stateResult.Arrays, stateResult.Length);
+        var columns = new List<IArrowArray>(output.FieldsList.Count);
+        var source = 0;
+        for (var i = 0; i < binding.Keys.Count; i++)
+        {
+            if (binding.Keys[i].Kind == GroupingKind.Plain)
+            {
+                columns.Add(stateResult.Column(source++));
+                continue;
+            }
+            columns.Add(ArrayFactory.Struct((StructType)FunctionTypes.WindowType, [stateResult.Column(source), stateResult.Column(source + 1)], null, stateResult.Length));
+            source += 2;
+        }
+        for (; source < stateResult.ColumnCount; source++) columns.Add(stateResult.Column(source));
+        return new RecordBatch(output, columns, stateResult.Length);
+    }
+}
+
+/// <summary>Late-row filtering on an event-time key column (Spark's watermark predicate for late data).</summary>
+internal static class LateRows
+{
+    /// <summary>The rows of <paramref name="batch"/> whose event time is above <paramref name="threshold"/>, and how many were dropped.</summary>
+    public static (RecordBatch OnTime, long Dropped) Drop(RecordBatch batch, int? column, long? threshold)
+    {
+        if (column is not { } c || threshold is not { } t || batch.Length == 0) return (batch, 0);
+        var times = Operators.Windows.WindowAssigner.TimeValues(batch.Column(c));
+        var validity = Bitmaps.Validity(batch.Column(c));
+        var keep = new int[batch.Length];
+        var kept = 0;
+        for (var i = 0; i < times.Length; i++)
+            if (!Bitmaps.Get(validity, i) || times[i] > t) keep[kept++] = i;
+        if (kept == batch.Length) return (batch, 0);
+        var indices = keep.AsSpan(0, kept);
+        var columns = new IArrowArray[batch.ColumnCount];
+        for (var i = 0; i < columns.Length; i++) columns[i] = TakeKernel.Take(batch.Column(i), indices);
+        return (new RecordBatch(batch.Schema, columns, kept), batch.Length - kept);
+    }
+}

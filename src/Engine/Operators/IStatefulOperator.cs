@@ -1,0 +1,48 @@
+using Apache.Arrow;
+
+namespace OrleansStream.Engine.Operators;
+
+/// <summary>
+/// The partition side of a stateful operator (aggregation, deduplication): it consumes the rows routed to its key groups
+/// for one epoch, updates its keyed state and returns the rows the output mode releases. Deterministic given
+/// (state, input in order, <see cref="StatefulContext"/>). State persists as Arrow batches: a delta per epoch and snapshots.
+/// </summary>
+public interface IStatefulOperator
+{
+    /// <summary>The schema of the rows <see cref="Process"/> returns.</summary>
+    Schema OutputSchema { get; }
+
+    /// <summary>Applies one epoch's input (in a deterministic order) and returns the output rows.</summary>
+    RecordBatch Process(IReadOnlyList<RecordBatch> input, StatefulContext context);
+
+    /// <summary>Counters of the last <see cref="Process"/> call and the state size.</summary>
+    StateOperatorMetrics Metrics { get; }
+
+    /// <summary>Rows changed or removed since the last <see cref="MarkClean"/> (the epoch's delta).</summary>
+    RecordBatch Delta();
+
+    /// <summary>The whole state.</summary>
+    RecordBatch Snapshot();
+
+    /// <summary>The columns of <see cref="Delta"/>'s rows that route a key to its key group (as the exchange routes it).</summary>
+    IReadOnlyList<int> StateRoutingColumns { get; }
+
+    /// <summary>Starts a new delta.</summary>
+    void MarkClean();
+
+    /// <summary>Loads a snapshot or applies a delta (rows of <see cref="Delta"/>'s schema; the caller filters key groups).</summary>
+    void Apply(RecordBatch stateRows);
+}
+
+/// <summary>What a stateful operator may know about its epoch.</summary>
+/// <param name="BatchId">The epoch.</param>
+/// <param name="LateThresholdMicros">Input whose event time is at or below this is late and dropped (Spark: the previous epoch's watermark); null without a watermark.</param>
+/// <param name="EvictThresholdMicros">State whose event time is at or below this is final: emitted (Append) and evicted; null without a watermark.</param>
+public sealed record StatefulContext(long BatchId, long? LateThresholdMicros, long? EvictThresholdMicros);
+
+/// <summary>Spark's per-operator progress counters for one epoch of one partition (summed over partitions by the trigger).</summary>
+public sealed record StateOperatorMetrics(long NumRowsTotal, long NumRowsUpdated, long NumRowsRemoved, long NumRowsDroppedByWatermark, long MemoryUsedBytes)
+{
+    /// <summary>No state, no work.</summary>
+    public static readonly StateOperatorMetrics Empty = new(0, 0, 0, 0, 0);
+}

@@ -1,0 +1,237 @@
+using System.Runtime.InteropServices;
+using Apache.Arrow;
+using Apache.Arrow.Types;
+using OrleansStream.Engine.Operators.Aggregation;
+using OrleansStream.Engine.Types;
+
+namespace OrleansStream.Engine.State;
+
+/// <summary>
+/// The keyed state of a streaming aggregation in one state partition: a <see cref="KeyTable"/> of group keys, the
+/// <see cref="AggregateBuffers"/> of every group, and tracking of what changed since the last checkpoint
+/// (<see cref="Delta"/> / <see cref="MarkClean"/>). Not thread-safe.
+/// </summary>
+public sealed class AggregationState
+{
+    private readonly KeyTable _keys;
+    private readonly AggregateBuffers _buffers;
+    private readonly ChangeTracker _changes;
+    private readonly KeyEncoder _applyEncoder;
+    private readonly int _keyCount;
+    private int[] _slots = [];
+    private bool[] _added = [];
+    private int[] _touchStamp = [];
+    private int _stamp;
+
+    /// <summary>Creates an empty state.</summary>
+    /// <exception cref="NotSupportedException">A key type or aggregate is not supported.</exception>
+    /// <exception cref="AnalysisException">An aggregate's function or argument type is invalid.</exception>
+    public AggregationState(Schema keySchema, IReadOnlyList<AggregateSpec> aggregates)
+    {
+        ArgumentNullException.ThrowIfNull(keySchema);
+        ArgumentNullException.ThrowIfNull(aggregates);
+        _keys = new KeyTable(keySchema);
+        _buffers = new AggregateBuffers(aggregates);
+        _changes = new ChangeTracker(keySchema);
+        _applyEncoder = new KeyEncoder(keySchema);
+        _keyCount = keySchema.FieldsList.Count;
+        KeySchema = keySchema;
+        PartialSchema = PartialSchemaOf(keySchema, _buffers);
+        ResultSchema = new Schema([.. keySchema.FieldsList, .. _buffers.ResultFields], null);
+        DeltaSchema = StateBatches.Schema(keySchema, _buffers.Fields);
+    }
+
+    /// <summary>The grouping key schema.</summary>
+    public Schema KeySchema { get; }
+
+    /// <summary>Key columns, then the partial-buffer columns of every aggregate (<see cref="AggregateBuffers.Fields"/>:
+    /// "_agg0_sum", "_agg0_count", ...). The layout of <see cref="PartialAggregator.Finish"/> and <see cref="Merge"/>.</summary>
+    public Schema PartialSchema { get; }
+
+    /// <summary>Key columns, then one final value column per aggregate, named "_agg0".."_aggN" (the planner renames them).</summary>
+    public Schema ResultSchema { get; }
+
+    /// <summary>The schema of <see cref="Delta"/> and <see cref="Snapshot"/>: "__deleted" boolean, then <see cref="PartialSchema"/>
+    /// with every buffer column nullable (a removed key's buffers are null).</summary>
+    public Schema DeltaSchema { get; }
+
+    /// <summary>Number of groups held.</summary>
+    public int Count => _keys.Count;
+
+    /// <summary>The group keys (slot ids index <see cref="Buffers"/>).</summary>
+    public KeyTable Keys => _keys;
+
+    /// <summary>The aggregate buffers, indexed by slot (e.g. <see cref="AggregateBuffers.MergeSlot"/> for session windows).</summary>
+    public AggregateBuffers Buffers => _buffers;
+
+    /// <summary>Estimated memory held, in bytes.</summary>
+    public long EstimatedBytes => _keys.EstimatedBytes + _buffers.EstimatedBytes + _changes.EstimatedBytes
+        + _slots.Length * 5L + _touchStamp.Length * 4L + _applyEncoder.RowCount * 8L;
+
+    /// <summary>The partial schema of an aggregation: <paramref name="keySchema"/>'s fields, then the buffer fields.</summary>
+    public static Schema PartialSchemaOf(Schema keySchema, AggregateBuffers buffers)
+    {
+        ArgumentNullException.ThrowIfNull(keySchema);
+        ArgumentNullException.ThrowIfNull(buffers);
+        return new Schema([.. keySchema.FieldsList, .. buffers.Fields], null);
+    }
+
+    /// <summary>Merges partial rows (<see cref="PartialSchema"/>) into the state, in row order. Appends each slot touched to
+    /// <paramref name="touchedSlots"/> once, in first-touched order.</summary>
+    /// <exception cref="ArgumentException">The batch does not have the partial schema's layout.</exception>
+    public void Merge(RecordBatch partial, List<int> touchedSlots)
+    {
+        ArgumentNullException.ThrowIfNull(partial);
+        ArgumentNullException.ThrowIfNull(touchedSlots);
+        if (partial.ColumnCount != PartialSchema.FieldsList.Count)
+            throw new ArgumentException(
+                $"A partial batch needs {PartialSchema.FieldsList.Count} columns ({DataTypes.ToDdl(PartialSchema)}) but this one has {partial.ColumnCount}.",
+                nameof(partial));
+        var slots = Locate(KeyColumnsOf(partial), partial.Length);
+        _buffers.Merge(slots, partial, _keyCount);
+        Touch(slots, touchedSlots);
+    }
+
+    /// <summary>Aggregates raw rows straight into the state (no partial step): row r has key <c>keyColumns[*][r]</c> and
+    /// argument <c>inputs[i][r]</c> for aggregate i (null for count(*)). Appends touched slots as <see cref="Merge"/> does.</summary>
+    public void Update(IReadOnlyList<IArrowArray> keyColumns, IReadOnlyList<IArrowArray?> inputs, int length, List<int> touchedSlots)
+    {
+        ArgumentNullException.ThrowIfNull(touchedSlots);
+        var slots = Locate(keyColumns, length);
+        _buffers.Update(slots, inputs);
+        Touch(slots, touchedSlots);
+    }
+
+    /// <summary>Appends every live slot, in slot id order.</summary>
+    public void LiveSlots(List<int> slots) => _keys.LiveSlots(slots);
+
+    /// <summary>Appends the live slots whose key column <paramref name="keyColumn"/> (a timestamp in microseconds or a bigint)
+    /// is at most <paramref name="thresholdMicros"/>, in slot id order; null keys never match. For watermark eviction.</summary>
+    public void SlotsWithKeyAtMost(int keyColumn, long thresholdMicros, List<int> slots)
+    {
+        ArgumentNullException.ThrowIfNull(slots);
+        if ((uint)keyColumn >= (uint)_keyCount) throw new ArgumentOutOfRangeException(nameof(keyColumn));
+        var type = KeySchema.FieldsList[keyColumn].DataType;
+        if (type.TypeId is not (ArrowTypeId.Timestamp or ArrowTypeId.Int64))
+            throw new ArgumentException($"Key column {keyColumn} is {DataTypes.ToDdl(type)}, not a timestamp or bigint.", nameof(keyColumn));
+        for (var s = 0; s < _keys.SlotBound; s++)
+            if (_keys.IsLive(s) && _keys.TryReadInt64(s, keyColumn, out var v) && v <= thresholdMicros) slots.Add(s);
+    }
+
+    /// <summary>Result rows (<see cref="ResultSchema"/>) for <paramref name="slots"/>, in that order.</summary>
+    public RecordBatch Results(ReadOnlySpan<int> slots)
+    {
+        var keys = _keys.KeyColumns(slots);
+        var values = _buffers.Evaluate(slots);
+        return new RecordBatch(ResultSchema, [.. keys, .. values], slots.Length);
+    }
+
+    /// <summary>The partial rows (<see cref="PartialSchema"/>) of <paramref name="slots"/>, in that order.</summary>
+    public RecordBatch Partials(ReadOnlySpan<int> slots)
+    {
+        var keys = _keys.KeyColumns(slots);
+        var values = _buffers.WritePartial(slots);
+        return new RecordBatch(PartialSchema, [.. keys, .. values], slots.Length);
+    }
+
+    /// <summary>Removes the groups of <paramref name="slots"/>, each listed once (recorded as deletions for the next
+    /// <see cref="Delta"/>); their slot ids may then be reused by new groups.</summary>
+    public void Remove(ReadOnlySpan<int> slots)
+    {
+        foreach (var s in slots)
+            if (!_keys.IsLive(s)) throw new ArgumentOutOfRangeException(nameof(slots), s, "The slot holds no group.");
+        _buffers.Reset(slots);
+        foreach (var s in slots)
+        {
+            _changes.OnRemoved(_keys.KeyBytes(s));
+            _keys.Remove(s);
+        }
+    }
+
+    /// <summary>A row per group changed or removed since the last <see cref="MarkClean"/> (<see cref="DeltaSchema"/>): removed
+    /// groups first (deleted = true, buffers null), then changed groups in first-changed order.</summary>
+    public RecordBatch Delta()
+    {
+        var live = new List<int>();
+        _changes.ChangedLiveSlots(_keys, live);
+        var removed = _changes.RemovedCount;
+        var removedKeys = removed > 0 ? _changes.RemovedKeys() : null;
+        var slots = new int[removed + live.Count];
+        slots.AsSpan(0, removed).Fill(-1);
+        live.CopyTo(slots, removed);
+        var liveKeys = _keys.KeyColumns(CollectionsMarshal.AsSpan(live));
+        return StateBatches.Build(DeltaSchema, removed, removedKeys, live.Count, liveKeys, _buffers.WritePartial(slots));
+    }
+
+    /// <summary>Every live group (<see cref="DeltaSchema"/>, deleted = false), in slot id order.</summary>
+    public RecordBatch Snapshot()
+    {
+        var live = new List<int>(_keys.Count);
+        _keys.LiveSlots(live);
+        var span = CollectionsMarshal.AsSpan(live);
+        return StateBatches.Build(DeltaSchema, 0, null, live.Count, _keys.KeyColumns(span), _buffers.WritePartial(span));
+    }
+
+    /// <summary>Forgets the changes recorded so far (call once a <see cref="Delta"/> is durably saved).</summary>
+    public void MarkClean() => _changes.Clear();
+
+    /// <summary>
+    /// Loads a <see cref="Delta"/> or <see cref="Snapshot"/>: deleted rows remove their group, other rows REPLACE their group's
+    /// buffers (adding the group if needed). Rows whose key group (of <paramref name="numKeyGroups"/>) fails
+    /// <paramref name="keepKeyGroup"/> are skipped, which is how a partition picks its key groups when rescaling. Loaded
+    /// groups are not marked changed. Apply a snapshot and then each later delta in order to restore a state.
+    /// </summary>
+    public void Apply(RecordBatch deltaOrSnapshot, Func<int, bool>? keepKeyGroup = null, int numKeyGroups = KeyGroups.DefaultNumKeyGroups)
+    {
+        StateBatches.Check(DeltaSchema, deltaOrSnapshot);
+        var n = deltaOrSnapshot.Length;
+        var slots = new int[n];
+        var removed = new List<int>();
+        StateBatches.ResolveApply(_keys, _applyEncoder, deltaOrSnapshot, _keyCount, keepKeyGroup, numKeyGroups, slots, removed);
+        _buffers.EnsureCapacity(_keys.SlotBound);
+        _buffers.Reset(CollectionsMarshal.AsSpan(removed));
+        _buffers.Replace(slots, deltaOrSnapshot, 1 + _keyCount);
+    }
+
+    private IArrowArray[] KeyColumnsOf(RecordBatch batch)
+    {
+        var columns = new IArrowArray[_keyCount];
+        for (var c = 0; c < columns.Length; c++) columns[c] = batch.Column(c);
+        return columns;
+    }
+
+    /// <summary>Finds or adds each row's group and sizes the buffers; returns the rows' slots (a reused scratch span).</summary>
+    private Span<int> Locate(IReadOnlyList<IArrowArray> keyColumns, int length)
+    {
+        if (_slots.Length < length)
+        {
+            _slots = new int[Math.Max(length, _slots.Length * 2)];
+            _added = new bool[_slots.Length];
+        }
+        var slots = _slots.AsSpan(0, length);
+        var added = _added.AsSpan(0, length);
+        _keys.GetOrAdd(keyColumns, length, slots, added);
+        _buffers.EnsureCapacity(_keys.SlotBound);
+        if (_changes.RemovedCount > 0)
+            for (var r = 0; r < length; r++)
+                if (added[r]) _changes.OnAdded(_keys.KeyBytes(slots[r]));
+        return slots;
+    }
+
+    private void Touch(ReadOnlySpan<int> slots, List<int> touchedSlots)
+    {
+        if (_touchStamp.Length < _keys.SlotBound) System.Array.Resize(ref _touchStamp, Math.Max(_keys.SlotBound, _touchStamp.Length * 2));
+        if (++_stamp == int.MaxValue)
+        {
+            System.Array.Clear(_touchStamp);
+            _stamp = 1;
+        }
+        foreach (var s in slots)
+        {
+            if (_touchStamp[s] == _stamp) continue;
+            _touchStamp[s] = _stamp;
+            touchedSlots.Add(s);
+            _changes.MarkDirty(s);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using Apache.Arrow;
+using Apache.Arrow.Types;
+using OrleansStream.Engine.Data;
+using OrleansStream.Engine.Types;
+
+namespace OrleansStream.Engine.State;
+
+/// <summary>Shared pieces of the delta/snapshot batches of keyed states: <c>"__deleted"</c>, the key columns, then state columns,
+/// one row per key.</summary>
+internal static class StateBatches
+{
+    public const string DeletedColumn = "__deleted";
+
+    /// <summary>The delta/snapshot schema: "__deleted" (non-null boolean), the key fields, then <paramref name="valueFields"/>
+    /// made nullable (a removed key's values are null).</summary>
+    public static Schema Schema(Schema keySchema, IEnumerable<Field> valueFields)
+    {
+        var fields = new List<Field> { new(DeletedColumn, BooleanType.Default, false) };
+        fields.AddRange(keySchema.FieldsList);
+        foreach (var f in valueFields) fields.Add(f.IsNullable ? f : new Field(f.Name, f.DataType, true, f.Metadata));
+        return new Schema(fields, null);
+    }
+
+    /// <summary>A batch of <paramref name="removed"/> removed keys followed by <paramref name="live"/> live ones.</summary>
+    public static RecordBatch Build(Schema schema, int removed, IArrowArray[]? removedKeys, int live, IArrowArray[] liveKeys, IArrowArray[] values)
+    {
+        var n = removed + live;
+        var columns = new IArrowArray[schema.FieldsList.Count];
+        var deleted = new FixedColumnWriter<byte>(n);
+        deleted.Values[..removed].Fill(1);
+        columns[0] = deleted.Build(BooleanType.Default);
+        for (var c = 0; c < liveKeys.Length; c++)
+        {
+            columns[1 + c] = removed == 0 || removedKeys is null ? liveKeys[c]
+                : live == 0 ? removedKeys[c]
+                : ArrowArrayConcatenator.Concatenate([removedKeys[c], liveKeys[c]]);
+        }
+        values.CopyTo(columns, 1 + liveKeys.Length);
+        return new RecordBatch(schema, columns, n);
+    }
+
+    /// <summary>Checks that <paramref name="batch"/> has the delta/snapshot layout of <paramref name="schema"/>.</summary>
+    public static void Check(Schema schema, RecordBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var expected = schema.FieldsList;
+        if (batch.ColumnCount != expected.Count)
+            throw new ArgumentException($"A state batch needs {expected.Count} columns ({DataTypes.ToDdl(schema)}) but this one has {batch.ColumnCount}.", nameof(batch));
+        for (var c = 0; c < expected.Count; c++)
+        {
+            var actual = batch.Column(c).Data.DataType;
+            if (actual.TypeId != expected[c].DataType.TypeId && actual.TypeId != ArrowTypeId.Null)
+                throw new ArgumentException(
+                    $"State batch column {c} ('{expected[c].Name}') should be {DataTypes.ToDdl(expected[c].DataType)} but is {DataTypes.ToDdl(actual)}.", nameof(batch));
+        }
+    }
+
+    /// <summary>
+    /// Applies the keys of a delta/snapshot batch to <paramref name="keys"/>: rows whose key group fails
+    /// <paramref name="keepKeyGroup"/> are skipped, deleted rows remove their key (its slot is appended to
+    /// <paramref name="removedSlots"/>), other rows find or add theirs. <c>slots[r]</c> is the slot whose state row r replaces,
+    /// or -1; when a key occurs in several rows only its last row counts.
+    /// </summary>
+    public static void ResolveApply(KeyTable keys, KeyEncoder encoder, RecordBatch batch, int keyCount, Func<int, bool>? keepKeyGroup,
+        int numKeyGroups, Span<int> slots, List<int> removedSlots)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(numKeyGroups, 1);
+        var n = batch.Length;
+        var keyColumns = new IArrowArray[keyCount];
+        for (var c = 0; c < keyCount; c++) keyColumns[c] = batch.Column(1 + c);
+        encoder.Encode(keyColumns, n);
+        var deletedColumn = batch.Column(0);
+        var deletedBits = deletedColumn.Data.DataType.TypeId == ArrowTypeId.Boolean ? deletedColumn.Data.Buffers[1].Span : default;
+        var rowOfSlot = new Dictionary<int, int>();
+        for (var r = 0; r < n; r++)
+        {
+            slots[r] = -1;
+            var key = encoder.Key(r);
+            if (keepKeyGroup is not null && !keepKeyGroup(KeyGroups.Of(key, numKeyGroups))) continue;
+            var deleted = !deletedBits.IsEmpty && deletedColumn.IsValid(r) && BitUtility.GetBit(deletedBits, deletedColumn.Offset + r);
+            if (deleted)
+            {
+                if (!keys.TryGet(key, out var slot)) continue;
+                if (rowOfSlot.Remove(slot, out var earlier)) slots[earlier] = -1;
+                keys.Remove(slot);
+                removedSlots.Add(slot);
+                continue;
+            }
+            var s = keys.GetOrAdd(key, out _);
+            if (rowOfSlot.TryGetValue(s, out var previous)) slots[previous] = -1;
+            rowOfSlot[s] = r;
+            slots[r] = s;
+        }
+    }
+}

@@ -1,0 +1,26 @@
+using OrleansStream.Engine.Logical;
+using OrleansStream.Engine.Planning;
+using OrleansStream.Grains.Sources;
+
+namespace OrleansStream.Grains.Execution;
+
+/// <summary>A grain's compiled physical plan and source connectors, rebuilt only when the plan text changes (once per run).</summary>
+internal sealed class PlanCache(SourceConnectorFactory connectors)
+{
+    private string? _planJson;
+    private PhysicalPlan? _plan;
+    private Dictionary<string, ISourceConnector>? _connectors;
+
+    public (PhysicalPlan Plan, IReadOnlyDictionary<string, ISourceConnector> Connectors) Get(string planJson)
+    {
+        if (_planJson != planJson)
+        {
+            var logical = PlanSerializer.Deserialize(planJson);
+            var sources = logical.Leaves().OfType<SourceRelation>().Where(s => s.IsStreaming).ToDictionary(s => s.SourceId, connectors.Create);
+            _plan = QueryPlanner.Plan(logical, r => sources[r.SourceId].Schema);
+            _connectors = sources;
+            _planJson = planJson;
+        }
+        return (_plan!, _connectors!);
+    }
+}

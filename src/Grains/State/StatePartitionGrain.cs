@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using Apache.Arrow;
+using OrleansStream.Engine.Checkpointing;
+using OrleansStream.Engine.Data;
+using OrleansStream.Engine.Execution;
+using OrleansStream.Engine.Operators;
+using OrleansStream.Engine.Planning;
+using OrleansStream.Grains.Execution;
+using OrleansStream.Grains.Sources;
+using OrleansStream.Interfaces.Execution;
+
+namespace OrleansStream.Grains.State;
+
+/// <summary>
+/// A state partition (DESIGN.md §3–4): keeps its key groups' state in memory at the version of the last epoch it ran,
+/// consumes the rows staged for an epoch in producer order, hands the operator's output on (to the next stateful operator's
+/// partitions, or to the sink) and writes the epoch's state version. If asked to build on an older version than it holds
+/// (the epoch is being re-run after a failure), it reloads that version from the checkpoint first.
+/// </summary>
+internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICheckpointStore store) : Grain, IStatePartitionGrain
+{
+    private readonly PlanCache _plans = new(connectors);
+    private readonly StateFileStore _files = new(store);
+    private readonly SortedDictionary<int, List<byte[]>> _staged = new();
+    private Guid _attempt;
+    private IStatefulOperator? _operator;
+    private long _version = long.MinValue;
+    private int _partitions;
+    private bool _forceSnapshot;
+
+    public Task StageAsync(Guid attempt, long batchId, int producer, byte[] arrowIpc)
+    {
+        Reset(attempt);
+        if (!_staged.TryGetValue(producer, out var list)) _staged[producer] = list = new List<byte[]>();
+        list.Add(arrowIpc);
+        return Task.CompletedTask;
+    }
+
+    public async Task<PartitionResult> FinishAsync(PartitionEpoch epoch)
+    {
+        Reset(epoch.Attempt);
+        var (plan, _) = _plans.Get(epoch.PlanJson);
+        var spec = plan.StatefulOperators[epoch.OperatorId];
+        if (_operator is null || _version != epoch.LastCommitted || _partitions != epoch.NumPartitions)
+        {
+            _operator = spec.CreateOperator(epoch.OutputMode);
+            _forceSnapshot = await _files.LoadAsync(_operator, epoch);
+            _version = epoch.LastCommitted;
+            _partitions = epoch.NumPartitions;
+        }
+        var input = _staged.Values.SelectMany(list => list).SelectMany(bytes => ArrowIpc.DeserializeMany(bytes)).ToList();
+        _staged.Clear();
+        var output = _operator.Process(input, new StatefulContext(epoch.BatchId, epoch.LateThresholdMicros, epoch.EvictThresholdMicros));
+        var rows = spec.RunPost(output, new EpochContext(epoch.BatchId, epoch.BatchTimestampMicros));
+        await HandOnAsync(plan, epoch, rows);
+
+        var watch = Stopwatch.StartNew();
+        var (bytes, snapshot) = await _files.WriteAsync(_operator, epoch, _forceSnapshot);
+        _forceSnapshot = false;
+        _version = epoch.BatchId;
+        var metrics = _operator.Metrics;
+        return new PartitionResult
+        {
+            OutputRows = rows.Length,
+            NumRowsTotal = metrics.NumRowsTotal,
+            NumRowsUpdated = metrics.NumRowsUpdated,
+            NumRowsRemoved = metrics.NumRowsRemoved,
+            NumRowsDroppedByWatermark = metrics.NumRowsDroppedByWatermark,
+            MemoryUsedBytes = metrics.MemoryUsedBytes,
+            CommitTimeMs = watch.ElapsedMilliseconds,
+            StateBytesWritten = bytes,
+            WroteSnapshot = snapshot,
+        };
+    }
+
+    private async Task HandOnAsync(PhysicalPlan plan, PartitionEpoch epoch, RecordBatch rows)
+    {
+        if (rows.Length == 0) return;
+        if (epoch.NextPartitions > 0)
+        {
+            var writer = plan.StatefulOperators[epoch.OperatorId + 1].CreateExchangeWriter();
+            writer.Add(rows, new EpochContext(epoch.BatchId, epoch.BatchTimestampMicros));
+            await Exchange.RouteAsync(GrainFactory, writer, epoch.QueryKey, epoch.OperatorId + 1, epoch.NextPartitions, epoch.NumKeyGroups, epoch.Attempt, epoch.BatchId, epoch.Partition);
+            return;
+        }
+        if (epoch.Sink.Format.Equals("noop", StringComparison.OrdinalIgnoreCase)) return;
+        await GrainFactory.GetGrain<ISinkGrain>(epoch.SinkKey).StageAsync(epoch.Attempt, epoch.BatchId, epoch.Partition, ArrowIpc.Serialize(rows), epoch.Sink);
+    }
+
+    private void Reset(Guid attempt)
+    {
+        if (_attempt == attempt) return;
+        _attempt = attempt;
+        _staged.Clear();
+    }
+}

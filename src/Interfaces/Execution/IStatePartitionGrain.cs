@@ -1,0 +1,65 @@
+using OrleansStream.Interfaces.Queries;
+
+namespace OrleansStream.Interfaces.Execution;
+
+/// <summary>
+/// One state partition of one stateful operator of a query (keyed "{query}|op{id}|{partition}"): owns a range of key
+/// groups, receives their rows for an epoch, runs the operator and stages its state as version e (DESIGN.md §3–4).
+/// </summary>
+[Alias("OrleansStream.IStatePartitionGrain")]
+public interface IStatePartitionGrain : IGrainWithStringKey
+{
+    /// <summary>Stages rows routed here by <paramref name="producer"/> (a source task or an upstream partition) for the attempt.</summary>
+    [Alias("Stage")] Task StageAsync(Guid attempt, long batchId, int producer, byte[] arrowIpc);
+
+    /// <summary>All input of the epoch is staged: run the operator, hand its output on, persist state version e.</summary>
+    [Alias("Finish")] Task<PartitionResult> FinishAsync(PartitionEpoch epoch);
+}
+
+/// <summary>What a partition needs to finish an epoch.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansStream.PartitionEpoch")]
+public sealed record PartitionEpoch
+{
+    [Id(0)] public required string QueryKey { get; init; }
+    [Id(1)] public required Guid Attempt { get; init; }
+    [Id(2)] public required string PlanJson { get; init; }
+    [Id(3)] public required int OperatorId { get; init; }
+    [Id(4)] public required int Partition { get; init; }
+    /// <summary>The partitions of this operator in this epoch.</summary>
+    [Id(5)] public required int NumPartitions { get; init; }
+    /// <summary>The partitions the committed state was written by (differs from <see cref="NumPartitions"/> after rescaling).</summary>
+    [Id(6)] public required int StoredPartitions { get; init; }
+    [Id(7)] public required int NumKeyGroups { get; init; }
+    [Id(8)] public required long BatchId { get; init; }
+    /// <summary>The state version this epoch builds on (the last committed epoch, or -1).</summary>
+    [Id(9)] public required long LastCommitted { get; init; }
+    [Id(10)] public required long BatchTimestampMicros { get; init; }
+    [Id(11)] public long? LateThresholdMicros { get; init; }
+    [Id(12)] public long? EvictThresholdMicros { get; init; }
+    [Id(13)] public required string OutputMode { get; init; }
+    /// <summary>The partitions of the next stateful operator, or 0 when the output goes to the sink.</summary>
+    [Id(14)] public required int NextPartitions { get; init; }
+    [Id(15)] public required string SinkKey { get; init; }
+    [Id(16)] public required SinkSpec Sink { get; init; }
+    /// <summary>Write a full snapshot every this many versions (deltas in between).</summary>
+    [Id(17)] public required int SnapshotInterval { get; init; }
+}
+
+/// <summary>What a partition did in an epoch (Spark's per-operator progress counters, before summing).</summary>
+[GenerateSerializer, Immutable, Alias("OrleansStream.PartitionResult")]
+public sealed record PartitionResult
+{
+    [Id(0)] public long OutputRows { get; init; }
+    [Id(1)] public long NumRowsTotal { get; init; }
+    [Id(2)] public long NumRowsUpdated { get; init; }
+    [Id(3)] public long NumRowsRemoved { get; init; }
+    [Id(4)] public long NumRowsDroppedByWatermark { get; init; }
+    [Id(5)] public long MemoryUsedBytes { get; init; }
+    [Id(6)] public long CommitTimeMs { get; init; }
+    [Id(7)] public long StateBytesWritten { get; init; }
+    [Id(8)] public bool WroteSnapshot { get; init; }
+}
+
+/// <summary>Event-time statistics of one watermark node in one task (µs).</summary>
+[GenerateSerializer, Immutable, Alias("OrleansStream.EventTimeSummary")]
+public sealed record EventTimeSummary([property: Id(0)] long MinMicros, [property: Id(1)] long MaxMicros, [property: Id(2)] double SumMicros, [property: Id(3)] long Count);

@@ -1,0 +1,207 @@
+using System.Runtime.InteropServices;
+using Apache.Arrow;
+using OrleansStream.Engine.Operators.Aggregation;
+using OrleansStream.Engine.State;
+using static OrleansStream.Engine.Tests.Aggregation.AggregationTestData;
+using static OrleansStream.Engine.Tests.State.StateTestData;
+
+namespace OrleansStream.Engine.Tests.State;
+
+public class AggregationStateTests
+{
+    private static readonly (string, int?)[] Aggregates =
+    [
+        ("count", null), ("sum", 2), ("avg", 3), ("min", 4), ("max", 2), ("first", 4), ("last", 2), ("approx_count_distinct", 4), ("sum", 3),
+    ];
+
+    private const string Ddl = "k string, g int, v int, m decimal(9,2), s string";
+
+    private static AggregationState NewState() => new(Schema("k string, g int"), Plan(Batch(Ddl), [0, 1], Aggregates).Specs);
+
+    private static void Feed(AggregationState state, RecordBatch input, List<int>? touched = null) =>
+        state.Merge(Partial(input, [0, 1], Aggregates), touched ?? []);
+
+    private static RecordBatch Input(int from, int count, int keys) =>
+        Batch(Ddl, Enumerable.Range(from, count).Select(i => new object?[]
+        {
+            i % 11 == 0 ? null : "key-" + (i % keys) + (i % 3 == 0 ? "日本" : ""),
+            i % keys % 4,
+            i % 7 == 0 ? null : i,
+            i % 5 == 0 ? null : i / 4m,
+            i % 9 == 0 ? null : "v" + (i % 13),
+        }).ToArray());
+
+    private static int SlotOf(AggregationState state, params object?[] key)
+    {
+        var keyBatch = Batch("k string, g int", key);
+        var slots = new int[1];
+        state.Keys.TryGet(Columns(keyBatch, 0, 1), 1, slots);
+        return slots[0];
+    }
+
+    [Fact]
+    public void Schemas_NameKeysThenBuffersThenResults()
+    {
+        var state = new AggregationState(Schema("k string"), [new AggregateSpec("avg", Apache.Arrow.Types.Int32Type.Default), new AggregateSpec("count", null)]);
+        Assert.Equal("k string, _agg0_sum double, _agg0_count bigint NOT NULL, _agg1_count bigint NOT NULL", Engine.Types.DataTypes.ToDdl(state.PartialSchema));
+        Assert.Equal("k string, _agg0 double, _agg1 bigint NOT NULL", Engine.Types.DataTypes.ToDdl(state.ResultSchema));
+        Assert.Equal("__deleted boolean NOT NULL, k string, _agg0_sum double, _agg0_count bigint, _agg1_count bigint", Engine.Types.DataTypes.ToDdl(state.DeltaSchema));
+    }
+
+    [Fact]
+    public void Delta_AfterMarkClean_HoldsOnlyChangedAndRemovedKeys()
+    {
+        var state = new AggregationState(Schema("k string"), [new AggregateSpec("count", null), new AggregateSpec("sum", Apache.Arrow.Types.Int32Type.Default)]);
+        (string, int?)[] aggregates = [("count", null), ("sum", 1)];
+        state.Merge(Partial(Batch("k string, v int", ["a", 1], ["b", 2], ["c", 3], ["a", 4]), [0], aggregates), []);
+        Assert.Equal(["false | a | 2 | 5", "false | b | 1 | 2", "false | c | 1 | 3"], Rows(state.Delta()).Select(Print));
+        state.MarkClean();
+        Assert.Equal(0, state.Delta().Length);
+
+        var touched = new List<int>();
+        state.Merge(Partial(Batch("k string, v int", ["d", 10], ["b", null]), [0], aggregates), touched);
+        state.Remove([SlotOf1(state, "c")]);
+        // Removed keys first, buffers null; then changed keys in first-changed order.
+        Assert.Equal(["true | c | null | null", "false | d | 1 | 10", "false | b | 2 | 2"], Rows(state.Delta()).Select(Print));
+
+        // Removing d and adding c again before the checkpoint: c is a change (its new value), d a removal.
+        state.Remove([SlotOf1(state, "d")]);
+        state.Merge(Partial(Batch("k string, v int", ["c", 7]), [0], aggregates), []);
+        Assert.Equal(["true | d | null | null", "false | c | 1 | 7", "false | b | 2 | 2"], Rows(state.Delta()).Select(Print));
+        state.MarkClean();
+        Assert.Equal(0, state.Delta().Length);
+        Assert.Equal(3, state.Count);
+    }
+
+    private static int SlotOf1(AggregationState state, string key)
+    {
+        var slots = new int[1];
+        state.Keys.TryGet([Column("string", key)], 1, slots);
+        return slots[0];
+    }
+
+    [Fact]
+    public void SnapshotThenDeltas_ThroughIpc_RestoreIdenticalResults()
+    {
+        var original = NewState();
+        Feed(original, Input(0, 500, 40));
+        var snapshot = ThroughIpc(original.Snapshot());
+        original.MarkClean();
+
+        Feed(original, Input(500, 300, 60));
+        var evict = new List<int>();
+        original.LiveSlots(evict);
+        original.Remove(CollectionsMarshal.AsSpan(evict)[..5]);
+        var delta1 = ThroughIpc(original.Delta());
+        original.MarkClean();
+        Feed(original, Input(800, 50, 70));
+        var delta2 = ThroughIpc(original.Delta());
+        original.MarkClean();
+
+        var restored = NewState();
+        restored.Apply(snapshot);
+        restored.Apply(delta1);
+        restored.Apply(delta2);
+        Assert.Equal(original.Count, restored.Count);
+        Assert.Equal(Sorted(AllResults(original)), Sorted(AllResults(restored)));
+        Assert.Equal(0, restored.Delta().Length);
+
+        // And the restored state keeps aggregating exactly like the original.
+        Feed(original, Input(850, 100, 80));
+        Feed(restored, Input(850, 100, 80));
+        Assert.Equal(Sorted(AllResults(original)), Sorted(AllResults(restored)));
+    }
+
+    [Fact]
+    public void Apply_WithKeyGroupFilter_KeepsOnlyThosePartitionsKeys()
+    {
+        var original = NewState();
+        Feed(original, Input(0, 1000, 200));
+        var snapshot = ThroughIpc(original.Snapshot());
+        var parts = new AggregationState[3];
+        for (var p = 0; p < parts.Length; p++)
+        {
+            var partition = p;
+            parts[p] = NewState();
+            parts[p].Apply(snapshot, g => KeyGroups.PartitionOf(g, 128, 3) == partition, 128);
+            var live = new List<int>();
+            parts[p].LiveSlots(live);
+            Assert.All(live, s => Assert.Equal(partition, KeyGroups.PartitionOf(parts[p].Keys.KeyGroupOf(s, 128), 128, 3)));
+            Assert.InRange(parts[p].Count, 1, original.Count - 1);
+        }
+        Assert.Equal(original.Count, parts.Sum(p => p.Count));
+        Assert.Equal(Sorted(AllResults(original)), parts.SelectMany(p => Sorted(AllResults(p))).OrderBy(s => s, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Apply_LaterRowForTheSameKeyWins_AndDeletedRowsRemove()
+    {
+        var state = new AggregationState(Schema("k string"), [new AggregateSpec("sum", Apache.Arrow.Types.Int64Type.Default)]);
+        var batch = Batch("__deleted boolean, k string, _agg0_sum bigint",
+            [false, "a", 1L], [false, "b", 2L], [false, "a", 10L], [true, "b", null], [true, "zz", null], [false, "c", null]);
+        state.Apply(batch);
+        Assert.Equal(["a | 10", "c | null"], Sorted(AllResults(state)));
+        Assert.Throws<ArgumentException>(() => state.Apply(Batch("k string, _agg0_sum bigint", ["a", 1L])));
+    }
+
+    [Fact]
+    public void SlotsWithKeyAtMost_ComparesTheTimestampKey_NullNeverMatches()
+    {
+        var state = new AggregationState(Schema("name string, w timestamp"), [new AggregateSpec("count", null)]);
+        var keys = Batch("name string, w timestamp",
+            ["x", DateTime.UnixEpoch.AddTicks(100)], ["y", DateTime.UnixEpoch.AddTicks(200)], ["z", null], ["w", DateTime.UnixEpoch.AddTicks(300)]);
+        state.Update(Columns(keys, 0, 1), [null], 4, []);
+        var slots = new List<int>();
+        state.SlotsWithKeyAtMost(1, 20, slots);
+        Assert.Equal([0, 1], slots);
+        slots.Clear();
+        state.SlotsWithKeyAtMost(1, long.MaxValue, slots);
+        Assert.Equal([0, 1, 3], slots);
+        Assert.Throws<ArgumentException>(() => state.SlotsWithKeyAtMost(0, 0, slots));
+    }
+
+    [Fact]
+    public void Merge_OfExistingKeys_DoesNotAllocatePerRow()
+    {
+        const int n = 1_000_000;
+        var keys = new long[n];
+        for (var i = 0; i < n; i++) keys[i] = i * 31L;
+        var column = new Int64Array.Builder().AppendRange(keys).Build();
+        var input = new RecordBatch(new Schema([new Field("k", Apache.Arrow.Types.Int64Type.Default, true)], null), [column], n);
+        (string, int?)[] aggregates = [("count", null), ("sum", 0), ("max", 0), ("first", 0)];
+        var (keySchema, specs) = Plan(input, [0], aggregates);
+        var partial = Partial(input, [0], aggregates);
+        var state = new AggregationState(keySchema, specs);
+        var touched = new List<int>(n);
+        state.Merge(partial, touched);
+        Assert.Equal(n, state.Count);
+
+        touched.Clear();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        state.Merge(partial, touched);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 16 * 1024, $"Merging {n} existing keys allocated {allocated} bytes.");
+        Assert.Equal(n, touched.Count);
+        Assert.Equal(["31 | 2 | 62 | 31 | 31"], Rows(state.Results([1])).Select(Print));
+    }
+
+    [Fact]
+    public void EmptyBatchesAndEmptyStates_AreHarmless()
+    {
+        var state = NewState();
+        state.Merge(ThroughIpc(Partial(Batch(Ddl), [0, 1], Aggregates)), []);
+        Assert.Equal(0, state.Count);
+        Assert.Equal(0, state.Delta().Length);
+        var snapshot = ThroughIpc(state.Snapshot());
+        Assert.Equal(state.DeltaSchema.FieldsList.Select(f => f.Name), snapshot.Schema.FieldsList.Select(f => f.Name));
+        var restored = NewState();
+        restored.Apply(snapshot);
+        Assert.Equal(0, restored.Count);
+        Assert.Equal(0, state.Results([]).Length);
+
+        // Grouping without aggregates (a distinct) keeps just the keys.
+        var distinct = new AggregationState(Schema("k string"), []);
+        distinct.Merge(Batch("k string", ["x"], ["y"], ["x"]), []);
+        Assert.Equal(["x", "y"], Rows(AllResults(distinct)).Select(Print));
+    }
+}
