@@ -44,6 +44,8 @@ internal sealed class CompiledQuery
         var physical = QueryPlanner.Plan(plan, r => byId.TryGetValue(r.SourceId, out var s) ? s : throw new NotSupportedException(
             $"Source '{r.Format}' is a batch source; joining streams with static data is not supported yet."), spec.OutputMode);
         var schema = physical.OutputSchema;
+        if (spec.Options.TryGetValue("multipleWatermarkPolicy", out var policy) && !policy.Equals("min", StringComparison.OrdinalIgnoreCase) && !policy.Equals("max", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"Option 'multipleWatermarkPolicy' must be 'min' or 'max', not '{policy}'.");
         if (physical.IsStateful && spec.Options.TryGetValue("numStatePartitions", out var n) && (!int.TryParse(n, out var partitions) || partitions is < 1 or > 4096))
             throw new ArgumentException($"Option 'numStatePartitions' must be an integer from 1 to 4096, not '{n}'.");
         var sink = new SinkSpec

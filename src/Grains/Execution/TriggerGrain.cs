@@ -44,6 +44,7 @@ internal sealed partial class TriggerGrain(
     // Key groups are fixed at a query's first start; the partition count may change between runs (rescaling).
     private async Task PrepareStateAsync(TriggerRun run)
     {
+        state.State.WatermarkPolicy ??= run.Request.Spec.Options.GetValueOrDefault("multipleWatermarkPolicy", "min").ToLowerInvariant();
         if (!run.Query.Physical.IsStateful) return;
         if (state.State.NumKeyGroups == 0) state.State.NumKeyGroups = _options.NumKeyGroups;
         if (run.Request.Spec.Options.TryGetValue("numStatePartitions", out var n)) run.StatePartitions = int.Parse(n, CultureInfo.InvariantCulture);
@@ -302,7 +303,8 @@ internal sealed partial class TriggerGrain(
 
     /// <summary>
     /// Spark's watermark: per withWatermark the maximum event time seen minus its delay; the global watermark is the minimum
-    /// over the inputs that have seen data, and it never moves backwards. It takes effect in the next epoch.
+    /// (or, with policy "max", the maximum) over the inputs that have seen data, and it never moves backwards. It takes
+    /// effect in the next epoch.
     /// </summary>
     private long NextWatermark(CompiledQuery query, OffsetRecord record, Dictionary<int, EventTimeSummary> eventTime)
     {
@@ -314,7 +316,8 @@ internal sealed partial class TriggerGrain(
         }
         var candidates = query.Physical.Watermarks.Where(w => state.State.EventTimeMaxMs.ContainsKey(w.Id))
             .Select(w => state.State.EventTimeMaxMs[w.Id] - w.DelayMs).ToList();
-        return candidates.Count == 0 ? record.WatermarkMs : Math.Max(record.WatermarkMs, candidates.Min());
+        if (candidates.Count == 0) return record.WatermarkMs;
+        return Math.Max(record.WatermarkMs, state.State.WatermarkPolicy == "max" ? candidates.Max() : candidates.Min());
     }
 
     private async Task HangIfAskedAsync(long batchId)

@@ -23,6 +23,9 @@ public sealed class TriggerState
     /// <summary>Per watermark node id: the maximum event time seen so far (ms).</summary>
     [Id(5)] public Dictionary<int, long> EventTimeMaxMs { get; set; } = new();
 
+    /// <summary>How the watermarks of several inputs combine ("min" or "max"), frozen at first start as in Spark.</summary>
+    [Id(6)] public string? WatermarkPolicy { get; set; }
+
     /// <summary>The last committed epoch, or -1.</summary>
     public long LastCommitted => Commits.Count == 0 ? -1 : Commits.Keys.Last();
 }

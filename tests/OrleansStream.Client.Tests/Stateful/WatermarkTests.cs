@@ -1,0 +1,91 @@
+using OrleansStream.Client.Tests.Infrastructure;
+using static OrleansStream.Client.Functions;
+
+namespace OrleansStream.Client.Tests.Stateful;
+
+/// <summary>Watermarks across inputs and restarts, and the state checkpoint they bound.</summary>
+[Collection(SessionCollection.Name)]
+public sealed class WatermarkTests(SessionFixture fixture)
+{
+    private StreamSession Session => fixture.Session;
+
+    private static DataFrame Timed(MemoryStream<long> input) =>
+        input.ToDF().WithColumn("eventTime", Col("value").Cast("timestamp")).WithWatermark("eventTime", "0 seconds");
+
+    [Theory]
+    [InlineData("min", "", "", "20-25:1 5-10:1")]
+    [InlineData("max", "5-10:1", "20-25:1 5-10:1", "20-25:1 5-10:1")]
+    public async Task TwoInputs_CombineTheirWatermarksByThePolicy(string policy, string afterBoth, string afterFast, string afterSlow)
+    {
+        var fast = Session.CreateMemoryStream<long>();
+        var slow = Session.CreateMemoryStream<long>();
+        var name = "two_watermarks_" + policy;
+        var query = await Timed(fast).Union(Timed(slow))
+            .GroupBy(Window(Col("eventTime"), "5 seconds")).Count()
+            .WriteStream.OutputMode(OutputMode.Append).Option("multipleWatermarkPolicy", policy).Format("memory").QueryName(name).StartAsync();
+
+        string[] Expected(string rows) => rows.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        // fast sees 20, slow sees 5: min = 5 (nothing final); max = 20 ([5,10) final)
+        await Session.AddDataAsync(fast.Rows(20), slow.Rows(5));
+        await query.ProcessAllAvailableAsync();
+        Assert.Equal(Expected(afterBoth), Scenario.Windows(await Session.Table(name).CollectAsync()));
+        // fast moves to 40: min stays 5 (nothing final); max is 40 ([20,25) final too)
+        await fast.AddDataAsync(40);
+        await query.ProcessAllAvailableAsync();
+        Assert.Equal(Expected(afterFast), Scenario.Windows(await Session.Table(name).CollectAsync()));
+        // slow catches up to 40: min is 40 too
+        await slow.AddDataAsync(40);
+        await query.ProcessAllAvailableAsync();
+        Assert.Equal(Expected(afterSlow), Scenario.Windows(await Session.Table(name).CollectAsync()));
+        await query.StopAsync();
+    }
+
+    [Fact]
+    public async Task TheWatermarkAndOpenWindowsSurviveARestart()
+    {
+        var checkpoint = "watermark-restart-" + Guid.NewGuid().ToString("N");
+        var input = Session.CreateMemoryStream<long>();
+        var windows = input.ToDF().WithColumn("eventTime", Col("value").Cast("timestamp")).WithWatermark("eventTime", "10 seconds")
+            .GroupBy(Window(Col("eventTime"), "5 seconds")).Count();
+        async Task<StreamingQuery> Start() => await windows.WriteStream.OutputMode(OutputMode.Append).Format("memory")
+            .QueryName("restarted_windows").Option("checkpointLocation", checkpoint).StartAsync();
+
+        var query = await Start();
+        await input.AddDataAsync(10, 11, 12, 13, 14, 15);
+        await input.AddDataAsync(25);
+        await query.ProcessAllAvailableAsync();
+        Assert.Equal(["10-15:5"], Scenario.Windows(await Session.Table("restarted_windows").CollectAsync()));
+        await query.StopAsync();
+
+        // After the restart the watermark is still 15: 12 is late; [15,20) still holds its row and gains 16.
+        query = await Start();
+        await input.AddDataAsync(12, 16, 40);
+        await query.ProcessAllAvailableAsync();
+        Assert.Equal(["10-15:5", "15-20:2", "25-30:1"], Scenario.Windows(await Session.Table("restarted_windows").CollectAsync()));
+        await query.StopAsync();
+    }
+
+    [Fact]
+    public async Task StateCheckpoint_IsADeltaOfTheChangedKeys_WithPeriodicSnapshots()
+    {
+        var input = Session.CreateMemoryStream<long>();
+        var query = await input.ToDF().GroupBy("value").Count()
+            .WriteStream.OutputMode(OutputMode.Update).Format("noop").Option("numStatePartitions", "2").StartAsync();
+        await input.AddDataAsync(Enumerable.Range(0, 5000).Select(i => (long)i).ToArray());
+        await query.ProcessAllAvailableAsync();
+        var full = query.LastProgress!.StateOperators[0].CustomMetrics["stateBytesWritten"];
+        // Epochs 1..9 change 50 keys (1%) each; epoch 9 is the tenth version and writes a full snapshot.
+        var written = new List<long>();
+        for (var e = 1; e <= 9; e++)
+        {
+            await input.AddDataAsync(Enumerable.Range(0, 50).Select(i => (long)(e * 100 + i)).ToArray());
+            await query.ProcessAllAvailableAsync();
+            written.Add(query.LastProgress!.StateOperators[0].CustomMetrics["stateBytesWritten"]);
+            Assert.Equal(5000, query.LastProgress.StateOperators[0].NumRowsTotal);
+        }
+        Assert.All(written.Take(8), bytes => Assert.InRange(bytes, 1, full / 10));
+        Assert.InRange(written[8], full / 2, full * 2);
+        Assert.Equal(2, query.LastProgress!.StateOperators[0].CustomMetrics["snapshotsWritten"]);
+        await query.StopAsync();
+    }
+}
