@@ -30,16 +30,14 @@ public static class KeyGroupPartitioner
             var indices = new int[counts[p]];
             var n = 0;
             for (var i = 0; i < partitions.Length; i++) if (partitions[i] == p) indices[n++] = i;
-            var columns = new IArrowArray[batch.ColumnCount];
-            for (var c = 0; c < columns.Length; c++) columns[c] = TakeKernel.Take(batch.Column(c), indices);
-            result[p] = new RecordBatch(batch.Schema, columns, indices.Length);
+            result[p] = TakeKernel.TakeRows(batch, indices);
         }
         return result;
     }
 
     /// <summary>The rows of <paramref name="batch"/> whose key group <paramref name="partition"/> owns.</summary>
     public static RecordBatch Owned(RecordBatch batch, IReadOnlyList<int> routingColumns, int numKeyGroups, int numPartitions, int partition) =>
-        Split(batch, routingColumns, numKeyGroups, numPartitions)[partition] ?? new RecordBatch(batch.Schema, batch.Arrays.Select(a => TakeKernel.Take(a, [])), 0);
+        Split(batch, routingColumns, numKeyGroups, numPartitions)[partition] ?? TakeKernel.TakeRows(batch, []);
 
     private static int[] PartitionsOf(RecordBatch batch, IReadOnlyList<int> routingColumns, int numKeyGroups, int numPartitions)
     {

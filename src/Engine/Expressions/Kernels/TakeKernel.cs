@@ -8,6 +8,14 @@ namespace OrleansStream.Engine.Expressions.Kernels;
 /// struct, list and map. Used to compact filtered batches, to repeat rows for explode and to pick CASE / coalesce results.</summary>
 internal static class TakeKernel
 {
+    /// <summary>A new batch whose row i is row <c>indices[i]</c> of <paramref name="batch"/>.</summary>
+    public static RecordBatch TakeRows(RecordBatch batch, ReadOnlySpan<int> indices)
+    {
+        var columns = new IArrowArray[batch.ColumnCount];
+        for (var c = 0; c < columns.Length; c++) columns[c] = Take(batch.Column(c), indices);
+        return new RecordBatch(batch.Schema, columns, indices.Length);
+    }
+
     /// <summary>A new array whose row i is row <c>indices[i]</c> of <paramref name="array"/> (null when the index is negative).</summary>
     public static IArrowArray Take(IArrowArray array, ReadOnlySpan<int> indices)
     {

@@ -146,9 +146,6 @@ internal static class LateRows
         for (var i = 0; i < times.Length; i++)
             if (!Bitmaps.Get(validity, i) || times[i] > t) keep[kept++] = i;
         if (kept == batch.Length) return (batch, 0);
-        var indices = keep.AsSpan(0, kept);
-        var columns = new IArrowArray[batch.ColumnCount];
-        for (var i = 0; i < columns.Length; i++) columns[i] = TakeKernel.Take(batch.Column(i), indices);
-        return (new RecordBatch(batch.Schema, columns, kept), batch.Length - kept);
+        return (TakeKernel.TakeRows(batch, keep.AsSpan(0, kept)), batch.Length - kept);
     }
 }

@@ -60,7 +60,7 @@ public sealed class DeduplicationOperator : IStatefulOperator
             for (var i = 0; i < keep.Length; i++) if (keep[i]) indices.Add(i);
             updated += indices.Count;
             if (indices.Count == rows.Length) output.Add(rows);
-            else if (indices.Count > 0) output.Add(Take(rows, CollectionsMarshal.AsSpan(indices)));
+            else if (indices.Count > 0) output.Add(TakeKernel.TakeRows(rows, CollectionsMarshal.AsSpan(indices)));
         }
         var removed = context.EvictThresholdMicros is { } threshold && _eventTimeColumn is not null ? _state.Evict(threshold) : 0;
         Metrics = new StateOperatorMetrics(_state.Count, updated, removed, dropped, _state.EstimatedBytes);
@@ -79,13 +79,6 @@ public sealed class DeduplicationOperator : IStatefulOperator
         var validity = Bitmaps.Validity(rows.Column(column));
         for (var i = 0; i < expiry.Length; i++) expiry[i] = Bitmaps.Get(validity, i) ? times[i] + _expiryOffsetMicros : long.MaxValue;
         return expiry;
-    }
-
-    private static RecordBatch Take(RecordBatch batch, ReadOnlySpan<int> indices)
-    {
-        var columns = new IArrowArray[batch.ColumnCount];
-        for (var c = 0; c < columns.Length; c++) columns[c] = TakeKernel.Take(batch.Column(c), indices);
-        return new RecordBatch(batch.Schema, columns, indices.Length);
     }
 
     /// <inheritdoc />
