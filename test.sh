@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # Runs every test of OrleansStream on a fresh machine: restores, builds once, runs the test projects.
-# Services the tests need are started by the tests themselves (embedded silos, child silo processes).
+# Azurite (the Azure Blob Storage emulator, pinned in infra/azurite) is installed if needed and started here on a free
+# loopback port for the blob checkpoint tests, and stopped however the script ends; every other service the tests need
+# is started by the tests themselves (embedded silos, child silo processes).
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+source infra/azurite/start.sh
+trap azurite_stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 dotnet build OrleansStream.sln -c Release -nologo -v minimal
+# Exports ORLEANSSTREAM_TEST_AZURITE_BLOB, which the Azurite tests read (they fail, not skip, without it).
+azurite_start
 # The crash tests start the silo executable as a separate process, so it is built above with the tests.
 dotnet test OrleansStream.sln -c Release --no-build -nologo -v minimal --logger "console;verbosity=normal" "$@"

@@ -9,6 +9,9 @@ public sealed class OrleansStreamOptions
     /// <summary>Root of checkpoints and memory-sink spill; relative checkpoint locations resolve under it.</summary>
     public string DataDirectory { get; set; } = Path.Combine(Environment.CurrentDirectory, "orleansstream-data");
 
+    /// <summary>Where checkpoints are stored: the file system under <see cref="DataDirectory"/> (default) or Azure Blob Storage.</summary>
+    public CheckpointStorageOptions Checkpoints { get; set; } = new();
+
     /// <summary>How long the default trigger waits before asking the sources again when no data was there.</summary>
     public TimeSpan PollingDelay { get; set; } = TimeSpan.FromMilliseconds(10);
 

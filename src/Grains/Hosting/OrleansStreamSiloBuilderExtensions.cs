@@ -1,3 +1,4 @@
+using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -15,7 +16,11 @@ public static class OrleansStreamSiloBuilderExtensions
     /// <summary>The name of the grain-storage provider that holds every checkpoint record.</summary>
     public const string CheckpointStorageName = "checkpoints";
 
-    /// <summary>Adds the engine's grains' services and a file-system <c>checkpoints</c> store under <see cref="OrleansStreamOptions.DataDirectory"/>.</summary>
+    /// <summary>
+    /// Adds the engine's grains' services and the <c>checkpoints</c> grain storage over the checkpoint store chosen by
+    /// <see cref="OrleansStreamOptions.Checkpoints"/>: the file system under <see cref="OrleansStreamOptions.DataDirectory"/> (default)
+    /// or Azure Blob Storage. The options are validated when the host starts.
+    /// </summary>
     public static ISiloBuilder AddOrleansStream(this ISiloBuilder builder, Action<OrleansStreamOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -29,9 +34,10 @@ public static class OrleansStreamSiloBuilderExtensions
         ArgumentNullException.ThrowIfNull(services);
         var options = services.AddOptions<OrleansStreamOptions>();
         if (configure is not null) options.Configure(configure);
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OrleansStreamOptions>, OrleansStreamOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<ICheckpointStore>(sp =>
-            new FileSystemCheckpointStore(Path.Combine(sp.GetRequiredService<IOptions<OrleansStreamOptions>>().Value.DataDirectory, "checkpoints")));
+        services.TryAddSingleton(CreateCheckpointStore);
         services.AddKeyedSingleton<IGrainStorage>(CheckpointStorageName, (sp, key) => new CheckpointGrainStorage(
             CheckpointStorageName,
             sp.GetRequiredService<ICheckpointStore>(),
@@ -40,5 +46,16 @@ public static class OrleansStreamSiloBuilderExtensions
         services.TryAddSingleton<SourceConnectorFactory>();
         services.TryAddSingleton<PathResolver>();
         return services;
+    }
+
+    // Options.Value runs the validator, so an invalid configuration fails here too when no host validated it at start.
+    private static ICheckpointStore CreateCheckpointStore(IServiceProvider sp)
+    {
+        var options = sp.GetRequiredService<IOptions<OrleansStreamOptions>>().Value;
+        if (!OrleansStreamOptionsValidator.IsProvider(options.Checkpoints.Provider, CheckpointStorageOptions.AzureBlobProvider))
+            return new FileSystemCheckpointStore(Path.Combine(options.DataDirectory, "checkpoints"));
+        var blob = options.Checkpoints.AzureBlob;
+        var container = new BlobServiceClient(blob.ConnectionString).GetBlobContainerClient(blob.Container);
+        return new AzureBlobCheckpointStore(container, blob.Prefix, sp.GetRequiredService<ILogger<AzureBlobCheckpointStore>>());
     }
 }
