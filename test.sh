@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Runs every test of OrleansStream on a fresh machine: restores, builds once, runs the test projects.
 # Azurite (the Azure Blob Storage emulator, pinned in infra/azurite) is installed if needed and started here on a free
-# loopback port for the blob checkpoint tests, and stopped however the script ends; every other service the tests need
-# is started by the tests themselves (embedded silos, child silo processes).
+# loopback port for the blob checkpoint tests, and stopped however the script ends; redis-server is installed if missing
+# and started by the cluster tests themselves, as are embedded silos and child silo processes.
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# The multi-process cluster tests run Debian's redis-server for membership (each test picks its own port).
+if ! command -v redis-server >/dev/null; then
+  echo "redis-server missing: installing it with apt-get"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+fi
 source infra/azurite/start.sh
 trap azurite_stop EXIT
 trap 'exit 130' INT

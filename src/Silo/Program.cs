@@ -1,16 +1,20 @@
+using Microsoft.Extensions.Options;
 using OrleansStream.Silo;
 
 // OrleansStream.Silo job [options]   the main job on embedded defaults (see README)
+// OrleansStream.Silo silo            a cluster member configured from OrleansStream__* environment variables
 // OrleansStream.Silo                  same as 'job'
 try
 {
-    var args2 = args.Length > 0 && args[0] == "job" ? args[1..] : args;
     using var cts = new CancellationTokenSource();
     Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
-    return await new DemoJob(JobOptions.Parse(args2)).RunAsync(cts.Token);
+    if (args.Length > 0 && args[0] == "silo") return await SiloHost.RunAsync(args[1..], cts.Token);
+    var jobArgs = args.Length > 0 && args[0] == "job" ? args[1..] : args;
+    return await new DemoJob(JobOptions.Parse(jobArgs)).RunAsync(cts.Token);
 }
-catch (ArgumentException ex)
+catch (Exception ex) when (ex is ArgumentException or OptionsValidationException)
 {
+    // Configuration errors name the option; print them without a stack trace.
     Console.Error.WriteLine(ex.Message);
     return 2;
 }

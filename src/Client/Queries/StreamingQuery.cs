@@ -6,6 +6,7 @@ namespace OrleansStream.Client;
 public sealed class StreamingQuery
 {
     private static readonly TimeSpan WaitSlice = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
     private readonly StreamSession _session;
     private readonly IStreamingQueryGrain _grain;
     private readonly QueryObserver _observer;
@@ -35,6 +36,9 @@ public sealed class StreamingQuery
     public StreamingQueryException? Exception { get; private set; }
     /// <summary>The current status (asks the cluster).</summary>
     public QueryStatus Status => _grain.GetStatusAsync().GetAwaiter().GetResult();
+
+    /// <summary>The status, without blocking (includes the silo that coordinates the query).</summary>
+    public Task<QueryStatus> GetStatusAsync() => _grain.GetStatusAsync();
     /// <summary>The progress of the last committed epoch of this run, or null.</summary>
     public StreamingQueryProgress? LastProgress { get { lock (_gate) return _progress.Count == 0 ? null : _progress[^1]; } }
     /// <summary>The progress of recent epochs of this run, oldest first.</summary>
@@ -51,7 +55,32 @@ public sealed class StreamingQuery
         var info = await grain.StartAsync(spec, reference, cancellationToken).ConfigureAwait(false);
         (query.Id, query.RunId, query.Name) = (info.Id, info.RunId, info.Name);
         session.Streams.OnStarted(query);
+        _ = query.HeartbeatAsync();
         return query;
+    }
+
+    // Asking for the status every second notices a termination whose one-way message was lost and, after the
+    // coordinating silo died, activates the trigger again elsewhere so that it resumes the run from its checkpoint.
+    private async Task HeartbeatAsync()
+    {
+        while (IsActive)
+        {
+            await Task.WhenAny(_terminated.Task, Task.Delay(HeartbeatInterval)).ConfigureAwait(false);
+            if (!IsActive) return;
+            try
+            {
+                var status = await _grain.GetStatusAsync().ConfigureAwait(false);
+                if (!status.IsActive) OnTerminated(status.Error);
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is OrleansException or TimeoutException)
+            {
+                // The cluster is failing over; the next beat tries again.
+            }
+        }
     }
 
     /// <summary>Waits until every row available at the sources when called has been processed and committed.</summary>

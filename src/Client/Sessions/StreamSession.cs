@@ -62,14 +62,34 @@ public sealed class StreamSession : IAsyncDisposable
         return new StreamSession(host);
     }
 
-    /// <summary>Connects to a running cluster through its gateway on this machine.</summary>
+    /// <summary>Connects to a running cluster: through the gateway on this machine, or through every live gateway listed in Redis.</summary>
+    /// <exception cref="ArgumentException">The clustering options are incomplete (the message names the option).</exception>
     public static async Task<StreamSession> ConnectAsync(StreamSessionOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.LogLevel);
-        builder.UseOrleansClient(client => client.UseLocalhostClustering(
-            options.GatewayPort == 0 ? 30000 : options.GatewayPort, options.ServiceId, options.ClusterId));
+        builder.UseOrleansClient(client =>
+        {
+            switch (options.Clustering.ToLowerInvariant())
+            {
+                case "localhost":
+                    client.UseLocalhostClustering(options.GatewayPort == 0 ? 30000 : options.GatewayPort, options.ServiceId, options.ClusterId);
+                    break;
+                case "redis":
+                    var connection = options.RedisConnectionString is { Length: > 0 } c ? c
+                        : throw new ArgumentException("StreamSessionOptions.RedisConnectionString is required when Clustering is Redis.", nameof(options));
+                    client.Configure<Orleans.Configuration.ClusterOptions>(o =>
+                    {
+                        o.ClusterId = options.ClusterId;
+                        o.ServiceId = options.ServiceId;
+                    });
+                    client.UseRedisClustering(o => o.ConfigurationOptions = OrleansStreamClusterExtensions.ParseRedis(connection));
+                    break;
+                default:
+                    throw new ArgumentException($"StreamSessionOptions.Clustering must be 'Localhost' or 'Redis', not '{options.Clustering}'.", nameof(options));
+            }
+        });
         var host = builder.Build();
         await host.StartAsync(cancellationToken).ConfigureAwait(false);
         return new StreamSession(host);

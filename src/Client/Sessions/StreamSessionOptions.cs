@@ -15,6 +15,12 @@ public sealed class StreamSessionOptions
     /// <summary>Embedded silo: its gateway port (0 = a free port). Connect: the gateway port of the cluster (default 30000).</summary>
     public int GatewayPort { get; set; }
 
+    /// <summary>Connect: how to find the cluster's gateways: "Localhost" (the gateway on <see cref="GatewayPort"/> of this machine) or "Redis" (every live silo's gateway, from the membership table).</summary>
+    public string Clustering { get; set; } = "Localhost";
+
+    /// <summary>Connect with Redis clustering: the Redis connection string (never logged).</summary>
+    public string? RedisConnectionString { get; set; }
+
     /// <summary>Orleans cluster id.</summary>
     public string ClusterId { get; set; } = "orleansstream";
 

@@ -2,6 +2,7 @@ using Apache.Arrow;
 using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Planning;
 using OrleansStream.Engine.Types;
+using OrleansStream.Grains.Hosting;
 using OrleansStream.Grains.Sources;
 using OrleansStream.Interfaces.Execution;
 using OrleansStream.Interfaces.Queries;
@@ -32,7 +33,7 @@ internal sealed class CompiledQuery
     public bool IsFileSink => SourceConnectorFactory.FileFormats.Contains(Sink.Format);
 
     /// <summary>Everything a query needs before it may start; throws with the reason when it cannot run.</summary>
-    public static CompiledQuery Compile(QuerySpec spec, SourceConnectorFactory connectors)
+    public static CompiledQuery Compile(QuerySpec spec, SourceConnectorFactory connectors, PathResolver paths)
     {
         var plan = PlanSerializer.Deserialize(spec.PlanJson);
         var relations = plan.Leaves().OfType<SourceRelation>().Where(s => s.IsStreaming).ToList();
@@ -41,6 +42,9 @@ internal sealed class CompiledQuery
         var sources = relations.Select(r => (r, connectors.Create(r))).ToList();
         var byId = sources.ToDictionary(s => s.r.SourceId, s => s.Item2.Schema);
         ValidateSink(spec);
+        foreach (var relation in plan.Leaves().OfType<SourceRelation>().Where(r => r.Options.ContainsKey("path")))
+            paths.CheckFileRoot(relation.Options["path"], "path");
+        if (SourceConnectorFactory.FileFormats.Contains(spec.SinkFormat)) paths.CheckFileRoot(spec.Options["path"], "path");
         var physical = QueryPlanner.Plan(plan, r => byId.TryGetValue(r.SourceId, out var s) ? s : throw new NotSupportedException(
             $"Source '{r.Format}' is a batch source; joining streams with static data is not supported yet."), spec.OutputMode);
         var schema = physical.OutputSchema;

@@ -22,8 +22,10 @@ namespace OrleansStream.Grains.Execution;
 internal sealed partial class TriggerGrain(
     [PersistentState("trigger", OrleansStreamSiloBuilderExtensions.CheckpointStorageName)] IPersistentState<TriggerState> state,
     SourceConnectorFactory connectors,
+    PathResolver paths,
     TimeProvider time,
     IOptions<OrleansStreamOptions> options,
+    ILocalSiloDetails silo,
     ILogger<TriggerGrain> logger) : Grain, ITriggerGrain
 {
     private readonly OrleansStreamOptions _options = options.Value;
@@ -31,14 +33,42 @@ internal sealed partial class TriggerGrain(
 
     private string QueryKey => this.GetPrimaryKeyString();
 
-    public Task StartRunAsync(RunRequest request)
+    private bool _deactivating;
+
+    public async Task StartRunAsync(RunRequest request)
     {
         if (_run is { IsActive: true })
             throw new InvalidOperationException($"Cannot start query with id {request.QueryId} as another run of it ({_run.Request.RunId}) is still active.");
-        var compiled = CompiledQuery.Compile(request.Spec, connectors);
-        _run = new TriggerRun(request, compiled);
-        _run.Loop = RunLoopAsync(_run);
+        var compiled = CompiledQuery.Compile(request.Spec, connectors, paths);
+        state.State.ActiveRun = request;
+        await state.WriteStateAsync();
+        Begin(new TriggerRun(request, compiled));
+    }
+
+    // The run outlives this activation: if the silo dies or Orleans moves the grain, the next activation resumes it
+    // from the checkpoint (re-running a written-ahead epoch) as soon as anything calls the query.
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.ActiveRun is { } request)
+        {
+            LogWarningResuming(logger, QueryKey, request.RunId);
+            Begin(new TriggerRun(request, CompiledQuery.Compile(request.Spec, connectors, paths)) { Resumed = true });
+        }
         return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // Not a stop: the run continues in the next activation, so do not report it terminated.
+        _deactivating = true;
+        _run?.RequestStop();
+        return Task.CompletedTask;
+    }
+
+    private void Begin(TriggerRun run)
+    {
+        _run = run;
+        run.Loop = RunLoopAsync(run);
     }
 
     // Key groups are fixed at a query's first start; the partition count may change between runs (rescaling).
@@ -59,8 +89,8 @@ internal sealed partial class TriggerGrain(
         await run.Loop!;
     }
 
-    public Task<QueryStatus> GetStatusAsync() => Task.FromResult(_run?.Status(state.State.LastCommitted)
-        ?? new QueryStatus { Message = "Stopped", LastCommittedBatchId = state.State.LastCommitted });
+    public Task<QueryStatus> GetStatusAsync() => Task.FromResult((_run?.Status(state.State.LastCommitted)
+        ?? new QueryStatus { Message = "Stopped", LastCommittedBatchId = state.State.LastCommitted }) with { Silo = silo.SiloAddress.Endpoint.ToString() });
 
     public Task<IReadOnlyList<string>> GetRecentProgressAsync() =>
         Task.FromResult<IReadOnlyList<string>>(_run?.Progress.ToList() ?? []);
@@ -108,18 +138,23 @@ internal sealed partial class TriggerGrain(
                     await run.WaitAsync(run.Request.Spec.Trigger.Interval == TimeSpan.Zero ? _options.PollingDelay : NextTriggerDelay(run), time, realTime: run.Request.Spec.Trigger.Interval == TimeSpan.Zero);
                     continue;
                 }
-                await ExecuteAsync(run, record, triggerStart);
+                await ExecuteWithRetriesAsync(run, record, triggerStart);
                 run.CompleteRound(idle: false);
                 if (run.Request.Spec.Trigger.Kind == TriggerKind.Once) break;
                 if (run.Request.Spec.Trigger is { Kind: TriggerKind.ProcessingTime, Interval: var interval } && interval > TimeSpan.Zero)
                     await run.WaitAsync(NextTriggerDelay(run), time, realTime: false);
             }
-            Terminate(run, null);
+            await TerminateAsync(run, null);
+        }
+        catch (Exception ex) when (_deactivating)
+        {
+            LogWarningMoved(logger, ex, QueryKey, run.Request.RunId);
+            run.Terminate(ex);
         }
         catch (Exception ex)
         {
             LogErrorQueryFailed(logger, ex, QueryKey, run.Request.RunId);
-            Terminate(run, ex);
+            await TerminateAsync(run, ex);
         }
     }
 
@@ -139,7 +174,7 @@ internal sealed partial class TriggerGrain(
         foreach (var record in pending)
         {
             LogInformationReplaying(logger, QueryKey, record.BatchId);
-            await ExecuteAsync(run, record, time.GetUtcNow());
+            await ExecuteWithRetriesAsync(run, record, time.GetUtcNow());
         }
     }
 
@@ -203,6 +238,33 @@ internal sealed partial class TriggerGrain(
 
     private SourcePlanningState PlanningState(string sourceId) =>
         state.State.Sources.TryGetValue(sourceId, out var s) ? s : state.State.Sources[sourceId] = new SourcePlanningState();
+
+    /// <summary>
+    /// Runs an epoch, and runs it again from its offset record when a grain call failed for infrastructure reasons: a
+    /// dead silo's grains reactivate elsewhere and reload the last committed state, so the re-run is exactly-once.
+    /// </summary>
+    private async Task ExecuteWithRetriesAsync(TriggerRun run, OffsetRecord record, DateTimeOffset triggerStart)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await ExecuteAsync(run, record, triggerStart);
+                return;
+            }
+            catch (Exception ex) when (IsTransient(ex) && attempt < _options.EpochAttempts && !run.StopRequested)
+            {
+                LogWarningRetrying(logger, ex, QueryKey, record.BatchId, attempt);
+                run.IsTriggerActive = false;
+                await Task.Delay(_options.EpochRetryDelay);
+            }
+        }
+    }
+
+    // A conflict on our own checkpoint means another activation of this query is running: that is never transient.
+    private static bool IsTransient(Exception ex) => ex is TimeoutException
+        || (ex is OrleansException && ex is not Orleans.Storage.InconsistentStateException)
+        || (ex is AggregateException { InnerExceptions: var inner } && inner.All(IsTransient));
 
     private async Task ExecuteAsync(TriggerRun run, OffsetRecord record, DateTimeOffset triggerStart)
     {
@@ -337,9 +399,22 @@ internal sealed partial class TriggerGrain(
         foreach (var old in state.State.Commits.Keys.Where(k => k < keep).ToList()) state.State.Commits.Remove(old);
     }
 
-    private void Terminate(TriggerRun run, Exception? error)
+    private async Task TerminateAsync(TriggerRun run, Exception? error)
     {
         run.Terminate(error);
+        if (_deactivating) return;
+        if (state.State.ActiveRun?.RunId == run.Request.RunId)
+        {
+            state.State.ActiveRun = null;
+            try
+            {
+                await state.WriteStateAsync();
+            }
+            catch (Exception ex) when (ex is OrleansException or IOException)
+            {
+                LogErrorQueryFailed(logger, ex, QueryKey, run.Request.RunId);
+            }
+        }
         if (run.Request.Observer is { } observer) _ = observer.OnTerminated(run.Request.RunId, run.Error);
     }
 
@@ -351,6 +426,15 @@ internal sealed partial class TriggerGrain(
 
     [LoggerMessage(EventId = 1204, Level = LogLevel.Warning, Message = "Query {Query}: fault injection, hanging before the commit of batch {BatchId}")]
     private static partial void LogWarningHanging(ILogger logger, string query, long batchId);
+
+    [LoggerMessage(EventId = 1205, Level = LogLevel.Warning, Message = "Query {Query}: batch {BatchId} attempt {Attempt} failed; running it again from its offsets")]
+    private static partial void LogWarningRetrying(ILogger logger, Exception exception, string query, long batchId, int attempt);
+
+    [LoggerMessage(EventId = 1206, Level = LogLevel.Warning, Message = "Query {Query}: resuming run {RunId} in a new activation of its trigger")]
+    private static partial void LogWarningResuming(ILogger logger, string query, Guid runId);
+
+    [LoggerMessage(EventId = 1207, Level = LogLevel.Warning, Message = "Query {Query}: run {RunId} left this activation (deactivated); the next activation resumes it")]
+    private static partial void LogWarningMoved(ILogger logger, Exception exception, string query, Guid runId);
 
     [LoggerMessage(EventId = 1203, Level = LogLevel.Error, Message = "Query {Query} run {RunId} failed")]
     private static partial void LogErrorQueryFailed(ILogger logger, Exception exception, string query, Guid runId);

@@ -13,6 +13,8 @@ internal sealed class TriggerRun(RunRequest request, CompiledQuery query)
     public RunRequest Request { get; } = request;
     public CompiledQuery Query { get; } = query;
     public Task? Loop { get; set; }
+    /// <summary>Whether the cluster resumed this run after its coordinator moved (a new start of the query replaces it).</summary>
+    public bool Resumed { get; init; }
     /// <summary>State partitions per stateful operator in this run.</summary>
     public int StatePartitions { get; set; }
     public Dictionary<string, string?>? Bounds { get; set; }
@@ -85,6 +87,7 @@ internal sealed class TriggerRun(RunRequest request, CompiledQuery query)
         IsTriggerActive = IsTriggerActive,
         Error = Error,
         LastCommittedBatchId = lastCommitted,
+        Resumed = Resumed,
     };
 
     private void SignalRound()

@@ -1,3 +1,4 @@
+using OrleansStream.Interfaces.Execution;
 using OrleansStream.Grains.Sources;
 
 namespace OrleansStream.Grains.Execution;
@@ -25,6 +26,9 @@ public sealed class TriggerState
 
     /// <summary>How the watermarks of several inputs combine ("min" or "max"), frozen at first start as in Spark.</summary>
     [Id(6)] public string? WatermarkPolicy { get; set; }
+
+    /// <summary>The run in progress, so that a new activation (after the coordinator's silo died) resumes it; null when stopped.</summary>
+    [Id(7)] public RunRequest? ActiveRun { get; set; }
 
     /// <summary>The last committed epoch, or -1.</summary>
     public long LastCommitted => Commits.Count == 0 ? -1 : Commits.Keys.Last();

@@ -12,6 +12,12 @@ public sealed class OrleansStreamOptions
     /// <summary>Where checkpoints are stored: the file system under <see cref="DataDirectory"/> (default) or Azure Blob Storage.</summary>
     public CheckpointStorageOptions Checkpoints { get; set; } = new();
 
+    /// <summary>
+    /// Directories (';'-separated) that file sources and sinks may use. Unset (the embedded default), any path is allowed;
+    /// set (a cluster: OrleansStream__FileRoots=/data), a query reading or writing elsewhere is refused at start.
+    /// </summary>
+    public string? FileRoots { get; set; }
+
     /// <summary>How long the default trigger waits before asking the sources again when no data was there.</summary>
     public TimeSpan PollingDelay { get; set; } = TimeSpan.FromMilliseconds(10);
 
@@ -30,6 +36,22 @@ public sealed class OrleansStreamOptions
 
     /// <summary>The file created when the trigger hangs (see <see cref="HangBeforeCommitOfBatch"/>).</summary>
     public string? HangMarkerFile { get; set; }
+
+    /// <summary>
+    /// Fault injection for cluster tests: while this file exists, state partitions of this silo that start finishing an
+    /// epoch create <see cref="PausedMarkerFile"/> and wait, so that a test can kill the silo in the middle of an epoch.
+    /// Never set in production.
+    /// </summary>
+    public string? PausePartitionsFile { get; set; }
+
+    /// <summary>The file a paused partition creates (see <see cref="PausePartitionsFile"/>).</summary>
+    public string? PausedMarkerFile { get; set; }
+
+    /// <summary>How many times an epoch is attempted when grain calls fail for infrastructure reasons (a silo died, a call timed out).</summary>
+    public int EpochAttempts { get; set; } = 10;
+
+    /// <summary>The pause before an epoch is attempted again.</summary>
+    public TimeSpan EpochRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>State partitions per stateful operator for queries that do not set option "numStatePartitions"; 0 sizes it to the cluster (two per active silo).</summary>
     public int StatePartitions { get; set; }

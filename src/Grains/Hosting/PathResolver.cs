@@ -22,6 +22,23 @@ internal sealed class PathResolver(IOptions<OrleansStreamOptions> options)
         return Path.GetRelativePath(root, full).Replace(Path.DirectorySeparatorChar, '/');
     }
 
+    /// <summary>
+    /// Checks a file source or sink path against <see cref="OrleansStreamOptions.FileRoots"/>: when roots are configured
+    /// (a cluster), the path must lie inside one of them; "..", links out or other absolute paths are refused.
+    /// </summary>
+    /// <exception cref="ArgumentException">The path escapes every configured root.</exception>
+    public void CheckFileRoot(string path, string optionName)
+    {
+        if (options.Value.FileRoots is not { Length: > 0 } roots) return;
+        var full = DataPath(path, optionName);
+        foreach (var root in roots.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var rootFull = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+            if (full == rootFull || full.StartsWith(rootFull + Path.DirectorySeparatorChar, StringComparison.Ordinal)) return;
+        }
+        throw new ArgumentException($"Option '{optionName}' = '{path}' is outside the configured file roots ({roots}); this cluster only reads and writes files there.");
+    }
+
     /// <summary>A source or sink path: relative paths resolve against the process's working directory, as in Spark's local mode.</summary>
     public static string DataPath(string path, string optionName)
     {

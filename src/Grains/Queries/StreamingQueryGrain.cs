@@ -14,6 +14,7 @@ namespace OrleansStream.Grains.Queries;
 internal sealed partial class StreamingQueryGrain(
     [PersistentState("query", OrleansStreamSiloBuilderExtensions.CheckpointStorageName)] IPersistentState<QueryState> state,
     SourceConnectorFactory connectors,
+    PathResolver paths,
     TimeProvider time,
     ILogger<StreamingQueryGrain> logger) : Grain, IStreamingQueryGrain
 {
@@ -22,8 +23,11 @@ internal sealed partial class StreamingQueryGrain(
     public async Task<QueryStartInfo> StartAsync(QuerySpec spec, IQueryObserver? observer, CancellationToken cancellationToken = default)
     {
         // Refuse a query that cannot run before the checkpoint holds anything of it.
-        CompiledQuery.Compile(spec, connectors);
-        if ((await Trigger.GetStatusAsync()).IsActive)
+        CompiledQuery.Compile(spec, connectors, paths);
+        var status = await Trigger.GetStatusAsync();
+        // A run the cluster resumed by itself (its client is gone) is taken over by a new start.
+        if (status is { IsActive: true, Resumed: true }) await Trigger.StopRunAsync();
+        else if (status.IsActive)
             throw new InvalidOperationException($"Cannot start query with id {state.State.Id} as another query with same id is already active. Perhaps you are attempting to restart a query from checkpoint '{spec.CheckpointLocation}' that is already active.");
         if (state.State.Id == Guid.Empty) state.State.Id = Guid.NewGuid();
         var runId = Guid.NewGuid();

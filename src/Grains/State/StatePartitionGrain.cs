@@ -5,7 +5,10 @@ using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Execution;
 using OrleansStream.Engine.Operators;
 using OrleansStream.Engine.Planning;
+using Microsoft.Extensions.Options;
+using Orleans.Placement;
 using OrleansStream.Grains.Execution;
+using OrleansStream.Grains.Hosting;
 using OrleansStream.Grains.Sources;
 using OrleansStream.Interfaces.Execution;
 
@@ -17,7 +20,9 @@ namespace OrleansStream.Grains.State;
 /// partitions, or to the sink) and writes the epoch's state version. If asked to build on an older version than it holds
 /// (the epoch is being re-run after a failure), it reloads that version from the checkpoint first.
 /// </summary>
-internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICheckpointStore store) : Grain, IStatePartitionGrain
+// Hash placement spreads an operator's partitions over the silos (and re-spreads them when one dies), where the default would keep them next to the trigger.
+[HashBasedPlacement]
+internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICheckpointStore store, IOptions<OrleansStreamOptions> options) : Grain, IStatePartitionGrain
 {
     private readonly PlanCache _plans = new(connectors);
     private readonly StateFileStore _files = new(store);
@@ -38,6 +43,7 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
 
     public async Task<PartitionResult> FinishAsync(PartitionEpoch epoch)
     {
+        await PauseIfAskedAsync();
         Reset(epoch.Attempt);
         var (plan, _) = _plans.Get(epoch.PlanJson);
         var spec = plan.StatefulOperators[epoch.OperatorId];
@@ -48,6 +54,9 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
             _version = epoch.LastCommitted;
             _partitions = epoch.NumPartitions;
         }
+        // From here the in-memory state moves past the loaded version: if anything below fails (a sink or the next
+        // operator's partition died), the next attempt must reload the committed version rather than trust memory.
+        _version = long.MinValue;
         var input = _staged.Values.SelectMany(list => list).SelectMany(bytes => ArrowIpc.DeserializeMany(bytes)).ToList();
         _staged.Clear();
         var output = _operator.Process(input, new StatefulContext(epoch.BatchId, epoch.LateThresholdMicros, epoch.EvictThresholdMicros));
@@ -85,6 +94,13 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
         }
         if (epoch.Sink.Format.Equals("noop", StringComparison.OrdinalIgnoreCase)) return;
         await GrainFactory.GetGrain<ISinkGrain>(epoch.SinkKey).StageAsync(epoch.Attempt, epoch.BatchId, epoch.Partition, ArrowIpc.Serialize(rows), epoch.Sink);
+    }
+
+    private async Task PauseIfAskedAsync()
+    {
+        if (options.Value.PausePartitionsFile is not { } pause || !File.Exists(pause)) return;
+        if (options.Value.PausedMarkerFile is { } marker) await File.WriteAllTextAsync(marker, this.GetPrimaryKeyString());
+        while (File.Exists(pause)) await Task.Delay(50);
     }
 
     private void Reset(Guid attempt)

@@ -16,4 +16,8 @@ public sealed record QueryStatus
     [Id(4)] public string? Error { get; init; }
     /// <summary>The last committed epoch, or -1.</summary>
     [Id(5)] public long LastCommittedBatchId { get; init; } = -1;
+    /// <summary>The silo that coordinates the query (its trigger grain's host), as "address:port".</summary>
+    [Id(6)] public string? Silo { get; init; }
+    /// <summary>Whether the cluster resumed the run by itself after the silo coordinating it died; starting the query again replaces such a run.</summary>
+    [Id(7)] public bool Resumed { get; init; }
 }
