@@ -55,6 +55,7 @@ public sealed class StreamSession : IAsyncDisposable
             silo.AddOrleansStream(o =>
             {
                 if (options.DataDirectory is { } dir) o.DataDirectory = dir;
+                if (options.Checkpoints is { } checkpoints) o.Checkpoints = checkpoints;
             });
         });
         var host = builder.Build();

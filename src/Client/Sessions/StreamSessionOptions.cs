@@ -6,6 +6,9 @@ public sealed class StreamSessionOptions
     /// <summary>Embedded silo only: where checkpoints live (default: ./orleansstream-data).</summary>
     public string? DataDirectory { get; set; }
 
+    /// <summary>Embedded silo only: the checkpoint store (default: the file system under <see cref="DataDirectory"/>; or Azure Blob Storage).</summary>
+    public OrleansStream.Grains.Hosting.CheckpointStorageOptions? Checkpoints { get; set; }
+
     /// <summary>Embedded silo only: the engine clock (batch timestamps, processing-time triggers). Tests pass a fake one.</summary>
     public TimeProvider? TimeProvider { get; set; }
 

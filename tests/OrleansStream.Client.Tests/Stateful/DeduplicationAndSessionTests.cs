@@ -4,8 +4,7 @@ using static OrleansStream.Client.Functions;
 namespace OrleansStream.Client.Tests.Stateful;
 
 /// <summary>dropDuplicates (with and without watermark), dropDuplicatesWithinWatermark, session windows, dedup into aggregation.</summary>
-[Collection(SessionCollection.Name)]
-public sealed class DeduplicationAndSessionTests(SessionFixture fixture)
+public abstract class DeduplicationAndSessionTests(SessionFixture fixture)
 {
     private StreamSession Session => fixture.Session;
 
@@ -130,3 +129,9 @@ public sealed class DeduplicationAndSessionTests(SessionFixture fixture)
         await query.StopAsync();
     }
 }
+
+[Collection(SessionCollection.Name)]
+public sealed class DeduplicationAndSessionOnFileSystem(SessionFixture fixture) : DeduplicationAndSessionTests(fixture);
+
+[Collection(BlobSessionCollection.Name)]
+public sealed class DeduplicationAndSessionOnAzureBlob(BlobSessionFixture fixture) : DeduplicationAndSessionTests(fixture);

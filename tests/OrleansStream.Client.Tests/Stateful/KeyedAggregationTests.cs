@@ -4,8 +4,7 @@ using static OrleansStream.Client.Functions;
 namespace OrleansStream.Client.Tests.Stateful;
 
 /// <summary>Aggregations without event time: keyed and global, Complete and Update, every aggregate function, restarts and rescaling.</summary>
-[Collection(SessionCollection.Name)]
-public sealed class KeyedAggregationTests(SessionFixture fixture)
+public abstract class KeyedAggregationTests(SessionFixture fixture)
 {
     private StreamSession Session => fixture.Session;
 
@@ -80,3 +79,9 @@ public sealed class KeyedAggregationTests(SessionFixture fixture)
         Assert.Equal(["a:6:2", "b:2:1"], Scenario.Plain(rows));
     }
 }
+
+[Collection(SessionCollection.Name)]
+public sealed class KeyedAggregationOnFileSystem(SessionFixture fixture) : KeyedAggregationTests(fixture);
+
+[Collection(BlobSessionCollection.Name)]
+public sealed class KeyedAggregationOnAzureBlob(BlobSessionFixture fixture) : KeyedAggregationTests(fixture);

@@ -4,8 +4,7 @@ using static OrleansStream.Client.Functions;
 namespace OrleansStream.Client.Tests.Stateful;
 
 /// <summary>Watermarks across inputs and restarts, and the state checkpoint they bound.</summary>
-[Collection(SessionCollection.Name)]
-public sealed class WatermarkTests(SessionFixture fixture)
+public abstract class WatermarkTests(SessionFixture fixture)
 {
     private StreamSession Session => fixture.Session;
 
@@ -89,3 +88,9 @@ public sealed class WatermarkTests(SessionFixture fixture)
         await query.StopAsync();
     }
 }
+
+[Collection(SessionCollection.Name)]
+public sealed class WatermarkOnFileSystem(SessionFixture fixture) : WatermarkTests(fixture);
+
+[Collection(BlobSessionCollection.Name)]
+public sealed class WatermarkOnAzureBlob(BlobSessionFixture fixture) : WatermarkTests(fixture);

@@ -9,8 +9,7 @@ namespace OrleansStream.Client.Tests.Stateful;
 /// Spark's rules: the watermark in force in epoch e was computed at the end of e - 1; input late against the previous
 /// epoch's watermark is dropped; a window is final when its end is at or below the watermark.
 /// </summary>
-[Collection(SessionCollection.Name)]
-public sealed class WindowAggregationTests(SessionFixture fixture)
+public abstract class WindowAggregationTests(SessionFixture fixture)
 {
     private StreamSession Session => fixture.Session;
 
@@ -120,3 +119,9 @@ public sealed class WindowAggregationTests(SessionFixture fixture)
         await query.StopAsync();
     }
 }
+
+[Collection(SessionCollection.Name)]
+public sealed class WindowAggregationOnFileSystem(SessionFixture fixture) : WindowAggregationTests(fixture);
+
+[Collection(BlobSessionCollection.Name)]
+public sealed class WindowAggregationOnAzureBlob(BlobSessionFixture fixture) : WindowAggregationTests(fixture);

@@ -3,8 +3,7 @@ using static OrleansStream.Client.Functions;
 
 namespace OrleansStream.Client.Tests.Streaming;
 
-[Collection(SessionCollection.Name)]
-public sealed class MemoryStreamQueryTests(SessionFixture fixture)
+public abstract class MemoryStreamQueryTests(SessionFixture fixture)
 {
     private StreamSession Session => fixture.Session;
 
@@ -156,3 +155,9 @@ public sealed class MemoryStreamQueryTests(SessionFixture fixture)
         public override void OnQueryTerminated(QueryTerminatedEvent e) { lock (Events) Events.Add($"terminated:{e.Id}"); }
     }
 }
+
+[Collection(SessionCollection.Name)]
+public sealed class MemoryStreamQueryOnFileSystem(SessionFixture fixture) : MemoryStreamQueryTests(fixture);
+
+[Collection(BlobSessionCollection.Name)]
+public sealed class MemoryStreamQueryOnAzureBlob(BlobSessionFixture fixture) : MemoryStreamQueryTests(fixture);
