@@ -1,6 +1,23 @@
 using OrleansStream.Benchmarks;
+using OrleansStream.Benchmarks.Micro;
+using OrleansStream.Benchmarks.Nexmark;
 
+// dotnet run -c Release --project tests/Benchmarks -- nexmark [--events N] [--rate EV_PER_S] [--queries q0,q1,...] [--out DIR]
+// dotnet run -c Release --project tests/Benchmarks -- nexmark-generate --out DIR [--events N] [--format parquet|json]
+// dotnet run -c Release --project tests/Benchmarks -- micro [filter]
 // dotnet run -c Release --project tests/Benchmarks -- [rowsPerBatch] [epochs] [stateful]
+switch (args.FirstOrDefault())
+{
+    case "nexmark":
+        return await NexmarkSuite.RunAsync(args[1..]);
+    case "nexmark-generate":
+        return NexmarkGenerateCommand.Run(args[1..]);
+    case "nexmark-engine": // one query's engine runs, in a child process of the suite
+        return await EngineRunner.MainAsync(args[1]);
+    case "micro":
+        return MicroSuite.Run(args[1..]);
+}
+
 var rowsPerBatch = args.Length > 0 ? int.Parse(args[0]) : 100_000;
 var epochs = args.Length > 1 ? int.Parse(args[1]) : 30;
 var stateful = args.Length > 2 && args[2] == "stateful";
@@ -18,3 +35,4 @@ if (stateful)
     Console.WriteLine($"windowed count / stateless streaming query = {results[2].RowsPerSecond / engine.RowsPerSecond:P1}");
     await StatefulBenchmark.CheckpointBytesAsync(1_000_000, 12);
 }
+return 0;

@@ -1,0 +1,46 @@
+namespace OrleansStream.Benchmarks.Nexmark;
+
+/// <summary>What one query's engine runs measured (written by the child process as JSON, read by the suite).</summary>
+public sealed class EngineResult
+{
+    /// <summary>Query name.</summary>
+    public string Query { get; set; } = "";
+    /// <summary>Output mode of the throughput run.</summary>
+    public string Mode { get; set; } = "";
+    /// <summary>Whether the source schema declared only the columns the query reads.</summary>
+    public bool PrunedSchema { get; set; }
+    /// <summary>The throughput run again with all seven bid columns declared (when asked for).</summary>
+    public ThroughputResult? FullSchema { get; set; }
+    /// <summary>Bid rows the throughput run read.</summary>
+    public long Events { get; set; }
+    /// <summary>Wall seconds of the throughput run (query start to its end after the last epoch).</summary>
+    public double WallSeconds { get; set; }
+    /// <summary>CPU seconds of the whole process over the same interval.</summary>
+    public double CpuSeconds { get; set; }
+    /// <summary>Epochs that read data.</summary>
+    public int DataEpochs { get; set; }
+    /// <summary>Epochs without data (the watermark moved and state had to be emitted or evicted).</summary>
+    public int NoDataEpochs { get; set; }
+    /// <summary>Mean progress durationMs per data epoch: latestOffset, walCommit, addBatch, commitOffsets, triggerExecution.</summary>
+    public Dictionary<string, double> EpochMs { get; set; } = new();
+    /// <summary>Mean stateOperators commitTimeMs per data epoch (summed over operators).</summary>
+    public double StateCommitMs { get; set; }
+    /// <summary>Mean stateOperators customMetrics["stateBytesWritten"] per data epoch (summed over operators).</summary>
+    public double StateBytesPerEpoch { get; set; }
+    /// <summary>Largest stateBytesWritten of one epoch.</summary>
+    public long StateBytesMax { get; set; }
+    /// <summary>Rows the sink received over the run (for Update, the rows of every epoch).</summary>
+    public long OutputRows { get; set; }
+    /// <summary>Keys held in state after the last epoch.</summary>
+    public long StateRows { get; set; }
+    /// <summary>Peak resident bytes of the process during the throughput run.</summary>
+    public long PeakResidentBytes { get; set; }
+    /// <summary>Whether <see cref="PeakResidentBytes"/> covers only the run (false: the process's whole life).</summary>
+    public bool PeakResidentIsPerRun { get; set; }
+    /// <summary>Largest sampled managed heap during the throughput run.</summary>
+    public long PeakManagedBytes { get; set; }
+    /// <summary>The latency run.</summary>
+    public LatencyResult? Latency { get; set; }
+    /// <summary>Why the query failed, if it did.</summary>
+    public string? Error { get; set; }
+}

@@ -1,0 +1,35 @@
+namespace OrleansStream.Benchmarks.Nexmark;
+
+/// <summary>What the suite asks one engine child process to run (passed as a JSON file).</summary>
+public sealed class EngineRunRequest
+{
+    /// <summary>Query name.</summary>
+    public string Query { get; set; } = "";
+    /// <summary>Folder of the bid files of the throughput run.</summary>
+    public string BidsDirectory { get; set; } = "";
+    /// <summary>Folder of a few bid files that warm the JIT and the grains up first.</summary>
+    public string WarmupDirectory { get; set; } = "";
+    /// <summary>This run's own folder (checkpoints, the latency run's input).</summary>
+    public string WorkDirectory { get; set; } = "";
+    /// <summary>Source file format (parquet or json).</summary>
+    public string Format { get; set; } = "parquet";
+    /// <summary>Source schema: "pruned" (only the columns the query reads), "full" (all seven), or "both" (pruned, plus a
+    /// second throughput run with all seven).</summary>
+    public string Schema { get; set; } = "both";
+    /// <summary>maxFilesPerTrigger of the throughput run.</summary>
+    public int FilesPerTrigger { get; set; }
+    /// <summary>Generator parameters (the latency run generates its own bids, after those of the throughput run).</summary>
+    public long Seed { get; set; }
+    /// <summary>Event-time rate.</summary>
+    public long EventsPerSecond { get; set; }
+    /// <summary>First bid offset of the latency run.</summary>
+    public long LatencyFirstBid { get; set; }
+    /// <summary>How long the latency run feeds, seconds (0: no latency run).</summary>
+    public double LatencySeconds { get; set; }
+    /// <summary>Milliseconds between two latency files.</summary>
+    public double LatencyFileIntervalMs { get; set; }
+    /// <summary>Latency input rate as a fraction of the saturated rate.</summary>
+    public double LatencyFraction { get; set; }
+    /// <summary>Where the child writes its <see cref="EngineResult"/>.</summary>
+    public string ResultPath { get; set; } = "";
+}

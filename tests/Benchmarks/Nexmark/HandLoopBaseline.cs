@@ -1,0 +1,280 @@
+using System.Runtime.InteropServices;
+using Apache.Arrow;
+using OrleansStream.Engine.Types;
+
+namespace OrleansStream.Benchmarks.Nexmark;
+
+/// <summary>
+/// Baseline (a), the ceiling: a hand-written single-threaded loop per query over the same generated Arrow columns (in
+/// memory, no file decoding), producing the query's output columns batch by batch and, for aggregations, keeping
+/// per-window hash maps that it evicts by the same watermark as the engine. Returns the number of result rows.
+/// </summary>
+internal static class HandLoopBaseline
+{
+    public static long Run(string query, IReadOnlyList<RecordBatch> batches) => query switch
+    {
+        "q0" => Q0(batches),
+        "q1" => Q1(batches),
+        "q2" => Q2(batches),
+        "q5-agg" => Q5(batches),
+        "q7-agg" => Q7(batches),
+        "q11" => Q11(batches),
+        "q12" => Q12(batches),
+        "q14" => Q14(batches),
+        "count-1m" => CountDistinctKeys(batches),
+        _ => throw new ArgumentException($"No hand loop for {query}."),
+    };
+
+    private static readonly Schema Q0Schema = new([.. new[] { 0, 1, 2, 5, 6 }.Select(i => NexmarkSchemas.Bid.FieldsList[i])], null);
+
+    // A projection of existing columns copies nothing in Arrow: the ceiling is building the output batch.
+    private static long Q0(IReadOnlyList<RecordBatch> batches)
+    {
+        long rows = 0;
+        foreach (var b in batches)
+            rows += new RecordBatch(Q0Schema, [b.Column(0), b.Column(1), b.Column(2), b.Column(5), b.Column(6)], b.Length).Length;
+        return rows;
+    }
+
+    private static long Q1(IReadOnlyList<RecordBatch> batches)
+    {
+        long rows = 0;
+        foreach (var b in batches)
+        {
+            var price = Int64(b, 2);
+            var euro = new double[b.Length];
+            for (var i = 0; i < euro.Length; i++) euro[i] = price[i] * NexmarkQueries.DollarToEuro;
+            rows += new RecordBatch.Builder().Append("auction", false, b.Column(0)).Append("bidder", false, b.Column(1))
+                .Append("price", false, Doubles(euro)).Append("dateTime", false, b.Column(5)).Append("extra", false, b.Column(6)).Build().Length;
+        }
+        return rows;
+    }
+
+    private static long Q2(IReadOnlyList<RecordBatch> batches)
+    {
+        long rows = 0;
+        var selection = new List<int>();
+        foreach (var b in batches)
+        {
+            var auction = Int64(b, 0);
+            selection.Clear();
+            for (var i = 0; i < auction.Length; i++) if (auction[i] % 123 == 0) selection.Add(i);
+            var idx = CollectionsMarshal.AsSpan(selection);
+            rows += new RecordBatch.Builder().Append("auction", false, Int64Array(Gather(auction, idx)))
+                .Append("price", false, Int64Array(Gather(Int64(b, 2), idx))).Build().Length;
+        }
+        return rows;
+    }
+
+    private static long Q14(IReadOnlyList<RecordBatch> batches)
+    {
+        ReadOnlySpan<byte> day = "dayTime"u8, night = "nightTime"u8, other = "otherTime"u8;
+        long rows = 0;
+        var selection = new List<int>();
+        foreach (var b in batches)
+        {
+            var price = Int64(b, 2);
+            selection.Clear();
+            for (var i = 0; i < price.Length; i++)
+            {
+                var euro = price[i] * NexmarkQueries.DollarToEuro;
+                if (euro > 1_000_000.0 && euro < 50_000_000.0) selection.Add(i);
+            }
+            var idx = CollectionsMarshal.AsSpan(selection);
+            var time = Int64(b, 5);
+            var extra = (StringArray)b.Column(6);
+            var euros = new double[idx.Length];
+            var bucket = new Utf8ColumnWriter(idx.Length, 9);
+            var counts = new int[idx.Length];
+            var offsets = extra.ValueOffsets;
+            for (var k = 0; k < idx.Length; k++)
+            {
+                var i = idx[k];
+                euros[k] = price[i] * NexmarkQueries.DollarToEuro;
+                var secondOfDay = Math.DivRem(time[i], 1_000_000L).Quotient % 86_400;
+                bucket.Append(secondOfDay is >= 28_800 and < 68_400 ? day : secondOfDay < 25_200 || secondOfDay >= 72_000 ? night : other);
+                counts[k] = offsets[i + 1] - offsets[i]; // the generator writes ASCII: bytes = characters
+            }
+            rows += new RecordBatch.Builder()
+                .Append("auction", false, Int64Array(Gather(Int64(b, 0), idx))).Append("bidder", false, Int64Array(Gather(Int64(b, 1), idx)))
+                .Append("price", false, Doubles(euros)).Append("bidTimeType", false, bucket.Build())
+                .Append("dateTime", false, Timestamps(Gather(time, idx))).Append("extra", false, Gather(extra, idx))
+                .Append("c_counts", false, new Int32Array(new ArrowBuffer(MemoryMarshal.AsBytes(counts.AsSpan()).ToArray()), ArrowBuffer.Empty, counts.Length, 0, 0))
+                .Build().Length;
+        }
+        return rows;
+    }
+
+    private static long Q5(IReadOnlyList<RecordBatch> batches)
+    {
+        // Per window start, the count per auction; a window is emitted and dropped once the watermark passes its end.
+        var windows = new Dictionary<long, Dictionary<long, long>>();
+        long emitted = 0, maxTime = long.MinValue;
+        const long size = NexmarkQueries.Q5SizeMicros, slide = NexmarkQueries.Q5SlideMicros;
+        foreach (var b in batches)
+        {
+            var auction = Int64(b, 0);
+            var time = Int64(b, 5);
+            for (var i = 0; i < time.Length; i++)
+            {
+                var t = time[i];
+                var lastStart = t - FloorMod(t, slide);
+                for (var start = lastStart; start > t - size; start -= slide)
+                {
+                    if (!windows.TryGetValue(start, out var counts)) windows[start] = counts = new Dictionary<long, long>();
+                    CollectionsMarshal.GetValueRefOrAddDefault(counts, auction[i], out _)++;
+                }
+                maxTime = Math.Max(maxTime, t);
+            }
+            emitted += Evict(windows, Watermark(maxTime), size);
+        }
+        return emitted;
+    }
+
+    private static long Q7(IReadOnlyList<RecordBatch> batches)
+    {
+        var windows = new Dictionary<long, Dictionary<long, long>>();
+        long emitted = 0, maxTime = long.MinValue;
+        const long size = NexmarkQueries.Q7SizeMicros;
+        foreach (var b in batches)
+        {
+            var price = Int64(b, 2);
+            var time = Int64(b, 5);
+            for (var i = 0; i < time.Length; i++)
+            {
+                var t = time[i];
+                var start = t - FloorMod(t, size);
+                if (!windows.TryGetValue(start, out var max)) windows[start] = max = new Dictionary<long, long> { [0] = long.MinValue };
+                ref var m = ref CollectionsMarshal.GetValueRefOrNullRef(max, 0);
+                if (price[i] > m) m = price[i];
+                maxTime = Math.Max(maxTime, t);
+            }
+            emitted += Evict(windows, Watermark(maxTime), size);
+        }
+        return emitted;
+    }
+
+    private static long Q11(IReadOnlyList<RecordBatch> batches)
+    {
+        // Open sessions per bidder; a session closes when a bid arrives a gap or more after its last bid, and is emitted
+        // once the watermark passes its end (last bid + gap), as the engine's session window does.
+        var open = new Dictionary<long, (long Start, long Last, long Count)>();
+        var closed = new List<long>();
+        long emitted = 0, maxTime = long.MinValue;
+        const long gap = NexmarkQueries.Q11GapMicros;
+        foreach (var b in batches)
+        {
+            var bidder = Int64(b, 1);
+            var time = Int64(b, 5);
+            for (var i = 0; i < time.Length; i++)
+            {
+                var t = time[i];
+                ref var s = ref CollectionsMarshal.GetValueRefOrAddDefault(open, bidder[i], out var exists);
+                if (exists && t < s.Last + gap) s = (s.Start, Math.Max(s.Last, t), s.Count + 1);
+                else
+                {
+                    if (exists) closed.Add(s.Last + gap);
+                    s = (t, t, 1);
+                }
+                maxTime = Math.Max(maxTime, t);
+            }
+            var watermark = Watermark(maxTime);
+            emitted += closed.RemoveAll(end => end <= watermark);
+            foreach (var (key, s) in open)
+                if (s.Last + gap <= watermark)
+                {
+                    open.Remove(key);
+                    emitted++;
+                }
+        }
+        return emitted;
+    }
+
+    private static long Q12(IReadOnlyList<RecordBatch> batches)
+    {
+        // Processing time is read once per batch, as the engine stamps each epoch once; windows close when it passes their end.
+        var windows = new Dictionary<long, Dictionary<long, long>>();
+        long emitted = 0;
+        const long size = NexmarkQueries.Q12SizeMicros;
+        foreach (var b in batches)
+        {
+            var now = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+            emitted += Evict(windows, now, size);
+            var start = now - FloorMod(now, size);
+            if (!windows.TryGetValue(start, out var counts)) windows[start] = counts = new Dictionary<long, long>();
+            var bidder = Int64(b, 1);
+            for (var i = 0; i < bidder.Length; i++) CollectionsMarshal.GetValueRefOrAddDefault(counts, bidder[i], out _)++;
+        }
+        return emitted + windows.Values.Sum(w => w.Count);
+    }
+
+    private static long CountDistinctKeys(IReadOnlyList<RecordBatch> batches)
+    {
+        var counts = new Dictionary<long, long>();
+        foreach (var b in batches)
+        {
+            var auction = Int64(b, 0);
+            var bidder = Int64(b, 1);
+            var price = Int64(b, 2);
+            for (var i = 0; i < price.Length; i++)
+                CollectionsMarshal.GetValueRefOrAddDefault(counts, Key(auction[i], bidder[i], price[i]), out _)++;
+        }
+        return counts.Count;
+    }
+
+    /// <summary>The grouped count's key, as <see cref="NexmarkQueries.KeySql"/> computes it.</summary>
+    public static long Key(long auction, long bidder, long price) => (price * 1000003 + bidder * 7919 + auction) % NexmarkQueries.DistinctKeys;
+
+    /// <summary>The engine's watermark: the largest event time, in whole milliseconds, minus the delay (µs).</summary>
+    public static long Watermark(long maxTimeMicros) => Math.DivRem(maxTimeMicros, 1000L).Quotient * 1000 - NexmarkQueries.WatermarkDelayMicros;
+
+    private static long Evict(Dictionary<long, Dictionary<long, long>> windows, long watermark, long size)
+    {
+        long emitted = 0;
+        foreach (var (start, groups) in windows)
+            if (start + size <= watermark)
+            {
+                emitted += groups.Count;
+                windows.Remove(start);
+            }
+        return emitted;
+    }
+
+    private static long FloorMod(long a, long b)
+    {
+        var m = a % b;
+        return m < 0 ? m + b : m;
+    }
+
+    private static ReadOnlySpan<long> Int64(RecordBatch b, int column) => b.Column(column) switch
+    {
+        Int64Array a => a.Values,
+        TimestampArray t => t.Values,
+        var other => throw new InvalidOperationException($"Column {column} is {other.Data.DataType.Name}."),
+    };
+
+    private static long[] Gather(ReadOnlySpan<long> values, ReadOnlySpan<int> indices)
+    {
+        var result = new long[indices.Length];
+        for (var k = 0; k < indices.Length; k++) result[k] = values[indices[k]];
+        return result;
+    }
+
+    private static StringArray Gather(StringArray values, ReadOnlySpan<int> indices)
+    {
+        var offsets = values.ValueOffsets;
+        var data = values.Values;
+        var writer = new Utf8ColumnWriter(indices.Length, indices.Length == 0 ? 0 : (offsets[^1] - offsets[0]) / Math.Max(1, values.Length) + 1);
+        foreach (var i in indices) writer.Append(data[offsets[i]..offsets[i + 1]]);
+        return writer.Build();
+    }
+
+    private static Int64Array Int64Array(long[] values) =>
+        new(new ArrowBuffer(MemoryMarshal.AsBytes(values.AsSpan()).ToArray()), ArrowBuffer.Empty, values.Length, 0, 0);
+
+    private static DoubleArray Doubles(double[] values) =>
+        new(new ArrowBuffer(MemoryMarshal.AsBytes(values.AsSpan()).ToArray()), ArrowBuffer.Empty, values.Length, 0, 0);
+
+    private static TimestampArray Timestamps(long[] micros) =>
+        new(DataTypes.Timestamp, new ArrowBuffer(MemoryMarshal.AsBytes(micros.AsSpan()).ToArray()), ArrowBuffer.Empty, micros.Length, 0, 0);
+}

@@ -1,0 +1,260 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Apache.Arrow;
+using OrleansStream.Engine.Types;
+
+namespace OrleansStream.Benchmarks.Nexmark;
+
+/// <summary>
+/// The Nexmark event generator (NEXMARK.md), column-wise into Arrow batches. Event n's kind comes from n % 50 (1 person,
+/// 3 auctions, 46 bids); its fields from a random stream seeded by (seed, n) and its time from n and the event-time rate,
+/// so any offset range of any table can be regenerated, in any order, in any process. Ids, hot keys, prices and sizes
+/// follow the standard generator (Beam/Flink) so that numbers compare with other systems'.
+/// </summary>
+public sealed class NexmarkGenerator
+{
+    private static readonly string[] HotChannels = ["Google", "Facebook", "Baidu", "Apple"];
+    private static readonly string[] FirstNames = ["Peter", "Paul", "Luke", "John", "Saul", "Vicky", "Kate", "Julie", "Sarah", "Deiter", "Walter"];
+    private static readonly string[] LastNames = ["Shultz", "Abrams", "Spencer", "White", "Bartels", "Walton", "Smith", "Jones", "Noris"];
+    private static readonly string[] Cities = ["Phoenix", "Los Angeles", "San Francisco", "Boise", "Portland", "Bend", "Redmond", "Seattle", "Kent", "Cheyenne"];
+    private static readonly string[] States = ["AZ", "CA", "ID", "OR", "WA", "WY"];
+    private const int TextPoolSize = 1 << 16;
+
+    private readonly byte[][] _hotChannels;
+    private readonly byte[][] _hotUrls;
+    private readonly byte[][] _channels;
+    private readonly byte[][] _channelUrls;
+    private readonly byte[][] _firstNames, _lastNames, _cities, _states;
+    // Random text is cut from one pool of random letters: a slice costs a copy, not a random draw per character.
+    private readonly byte[] _text;
+
+    /// <summary>A generator for <paramref name="config"/>.</summary>
+    public NexmarkGenerator(NexmarkConfig config)
+    {
+        Config = config ?? throw new ArgumentNullException(nameof(config));
+        var rnd = new EventRandom(config.Seed, -1);
+        _text = new byte[TextPoolSize];
+        for (var i = 0; i < _text.Length; i++) _text[i] = (byte)('a' + rnd.NextInt(26));
+        _hotChannels = HotChannels.Select(Encoding.UTF8.GetBytes).ToArray();
+        _hotUrls = HotChannels.Select((_, i) => Encoding.UTF8.GetBytes(BaseUrl(new EventRandom(config.Seed, -2 - i)))).ToArray();
+        _channels = new byte[NexmarkConfig.NumChannels][];
+        _channelUrls = new byte[NexmarkConfig.NumChannels][];
+        for (var c = 0; c < NexmarkConfig.NumChannels; c++)
+        {
+            var r = new EventRandom(config.Seed, -100 - c);
+            _channels[c] = Encoding.UTF8.GetBytes("channel-" + c.ToString(CultureInfo.InvariantCulture));
+            var url = BaseUrl(r);
+            // As the standard generator: 9 in 10 channel urls carry the channel id (bit-reversed).
+            if (r.NextInt(10) > 0) url += "&channel_id=" + Math.Abs((long)ReverseBits(c)).ToString(CultureInfo.InvariantCulture);
+            _channelUrls[c] = Encoding.UTF8.GetBytes(url);
+        }
+        _firstNames = FirstNames.Select(Encoding.UTF8.GetBytes).ToArray();
+        _lastNames = LastNames.Select(Encoding.UTF8.GetBytes).ToArray();
+        _cities = Cities.Select(Encoding.UTF8.GetBytes).ToArray();
+        _states = States.Select(Encoding.UTF8.GetBytes).ToArray();
+    }
+
+    /// <summary>The parameters.</summary>
+    public NexmarkConfig Config { get; }
+
+    /// <summary>What event <paramref name="n"/> is.</summary>
+    public static NexmarkEventKind KindOf(long n) => (n % NexmarkConfig.TotalProportion) switch
+    {
+        < NexmarkConfig.PersonProportion => NexmarkEventKind.Person,
+        < NexmarkConfig.PersonProportion + NexmarkConfig.AuctionProportion => NexmarkEventKind.Auction,
+        _ => NexmarkEventKind.Bid,
+    };
+
+    /// <summary>The event number of the <paramref name="k"/>-th bid (bids are 46 of every 50 events).</summary>
+    public static long BidEventNumber(long k) =>
+        k / NexmarkConfig.BidProportion * NexmarkConfig.TotalProportion + NexmarkConfig.PersonProportion + NexmarkConfig.AuctionProportion + k % NexmarkConfig.BidProportion;
+
+    /// <summary>The event number of the <paramref name="k"/>-th person.</summary>
+    public static long PersonEventNumber(long k) => k * NexmarkConfig.TotalProportion;
+
+    /// <summary>The event number of the <paramref name="k"/>-th auction.</summary>
+    public static long AuctionEventNumber(long k) =>
+        k / NexmarkConfig.AuctionProportion * NexmarkConfig.TotalProportion + NexmarkConfig.PersonProportion + k % NexmarkConfig.AuctionProportion;
+
+    /// <summary>Bids <paramref name="firstBid"/> .. <paramref name="firstBid"/> + <paramref name="count"/> - 1 (bid offsets, not event numbers).</summary>
+    public RecordBatch Bids(long firstBid, int count)
+    {
+        var auction = new long[count];
+        var bidder = new long[count];
+        var price = new long[count];
+        var time = new long[count];
+        var channel = new Utf8ColumnWriter(count, 8);
+        var url = new Utf8ColumnWriter(count, 80);
+        var extra = new Utf8ColumnWriter(count, NexmarkConfig.AvgBidBytes - 32);
+        for (var i = 0; i < count; i++)
+        {
+            var n = BidEventNumber(firstBid + i);
+            var rnd = new EventRandom(Config.Seed, n);
+            auction[i] = NexmarkConfig.FirstAuctionId + (rnd.NextInt(NexmarkConfig.HotAuctionRatio) > 0
+                ? LastBase0AuctionId(n) / NexmarkConfig.HotKeyBuckets * NexmarkConfig.HotKeyBuckets
+                : NextBase0AuctionId(n, ref rnd));
+            // Hot bidders are the second person of a block, so that they do not collide with hot sellers.
+            bidder[i] = NexmarkConfig.FirstPersonId + (rnd.NextInt(NexmarkConfig.HotBiddersRatio) > 0
+                ? LastBase0PersonId(n) / NexmarkConfig.HotKeyBuckets * NexmarkConfig.HotKeyBuckets + 1
+                : NextBase0PersonId(n, ref rnd));
+            price[i] = NextPrice(ref rnd);
+            if (rnd.NextInt(NexmarkConfig.HotChannelsRatio) > 0)
+            {
+                var h = rnd.NextInt(_hotChannels.Length);
+                channel.Append(_hotChannels[h]);
+                url.Append(_hotUrls[h]);
+            }
+            else
+            {
+                var c = rnd.NextInt(NexmarkConfig.NumChannels);
+                channel.Append(_channels[c]);
+                url.Append(_channelUrls[c]);
+            }
+            time[i] = Config.EventTimeMicros(n);
+            extra.Append(NextExtra(ref rnd, 8 * 4, NexmarkConfig.AvgBidBytes));
+        }
+        return new RecordBatch(NexmarkSchemas.Bid,
+            [Int64(auction), Int64(bidder), Int64(price), channel.Build(), url.Build(), Timestamps(time), extra.Build()], count);
+    }
+
+    /// <summary>People <paramref name="firstPerson"/> .. + <paramref name="count"/> - 1.</summary>
+    public RecordBatch Persons(long firstPerson, int count)
+    {
+        var id = new long[count];
+        var time = new long[count];
+        var name = new Utf8ColumnWriter(count, 12);
+        var email = new Utf8ColumnWriter(count, 17);
+        var card = new Utf8ColumnWriter(count, 19);
+        var city = new Utf8ColumnWriter(count, 8);
+        var state = new Utf8ColumnWriter(count, 2);
+        var extra = new Utf8ColumnWriter(count, 140);
+        Span<byte> digits = stackalloc byte[19];
+        for (var i = 0; i < count; i++)
+        {
+            var n = PersonEventNumber(firstPerson + i);
+            var rnd = new EventRandom(Config.Seed, n);
+            id[i] = NexmarkConfig.FirstPersonId + LastBase0PersonId(n);
+            var first = _firstNames[rnd.NextInt(_firstNames.Length)];
+            var last = _lastNames[rnd.NextInt(_lastNames.Length)];
+            name.Append([.. first, (byte)' ', .. last]);
+            email.Append([.. Text(ref rnd, 7), (byte)'@', .. Text(ref rnd, 5), (byte)'.', (byte)'c', (byte)'o', (byte)'m']);
+            for (var d = 0; d < digits.Length; d++) digits[d] = d % 5 == 4 ? (byte)' ' : (byte)('0' + rnd.NextInt(10));
+            card.Append(digits);
+            var c = _cities[rnd.NextInt(_cities.Length)];
+            var s = _states[rnd.NextInt(_states.Length)];
+            city.Append(c);
+            state.Append(s);
+            time[i] = Config.EventTimeMicros(n);
+            var size = 8 + first.Length + 1 + last.Length + 17 + digits.Length + c.Length + s.Length;
+            extra.Append(NextExtra(ref rnd, size, NexmarkConfig.AvgPersonBytes));
+        }
+        return new RecordBatch(NexmarkSchemas.Person,
+            [Int64(id), name.Build(), email.Build(), card.Build(), city.Build(), state.Build(), Timestamps(time), extra.Build()], count);
+    }
+
+    /// <summary>Auctions <paramref name="firstAuction"/> .. + <paramref name="count"/> - 1.</summary>
+    public RecordBatch Auctions(long firstAuction, int count)
+    {
+        var id = new long[count];
+        var initial = new long[count];
+        var reserve = new long[count];
+        var time = new long[count];
+        var expires = new long[count];
+        var seller = new long[count];
+        var category = new long[count];
+        var item = new Utf8ColumnWriter(count, 20);
+        var description = new Utf8ColumnWriter(count, 100);
+        var extra = new Utf8ColumnWriter(count, 340);
+        for (var i = 0; i < count; i++)
+        {
+            var n = AuctionEventNumber(firstAuction + i);
+            var rnd = new EventRandom(Config.Seed, n);
+            id[i] = NexmarkConfig.FirstAuctionId + LastBase0AuctionId(n);
+            item.Append(Text(ref rnd, 20));
+            description.Append(Text(ref rnd, 100));
+            initial[i] = NextPrice(ref rnd);
+            reserve[i] = initial[i] + NextPrice(ref rnd);
+            time[i] = Config.EventTimeMicros(n);
+            // As the standard generator: auctions last on average until about NumInFlightAuctions more have been created.
+            var horizon = Config.EventTimeMicros(n + (long)NexmarkConfig.NumInFlightAuctions * NexmarkConfig.TotalProportion / NexmarkConfig.AuctionProportion) - time[i];
+            expires[i] = time[i] + 1 + rnd.NextLong(Math.Max(horizon * 2, 1));
+            seller[i] = NexmarkConfig.FirstPersonId + (rnd.NextInt(NexmarkConfig.HotSellersRatio) > 0
+                ? LastBase0PersonId(n) / NexmarkConfig.HotKeyBuckets * NexmarkConfig.HotKeyBuckets
+                : NextBase0PersonId(n, ref rnd));
+            category[i] = NexmarkConfig.FirstCategoryId + rnd.NextInt(NexmarkConfig.NumCategories);
+            extra.Append(NextExtra(ref rnd, 8 + 20 + 100 + 8 * 5, NexmarkConfig.AvgAuctionBytes));
+        }
+        return new RecordBatch(NexmarkSchemas.Auction,
+            [Int64(id), item.Build(), description.Build(), Int64(initial), Int64(reserve), Timestamps(time), Timestamps(expires),
+             Int64(seller), Int64(category), extra.Build()], count);
+    }
+
+    // The id arithmetic of the standard generator: which person/auction was created last before event n.
+    internal static long LastBase0PersonId(long n) => n / NexmarkConfig.TotalProportion;
+
+    internal static long LastBase0AuctionId(long n)
+    {
+        var epoch = n / NexmarkConfig.TotalProportion;
+        var offset = n % NexmarkConfig.TotalProportion;
+        if (offset < NexmarkConfig.PersonProportion)
+        {
+            epoch--;
+            offset = NexmarkConfig.AuctionProportion - 1;
+        }
+        else if (offset >= NexmarkConfig.PersonProportion + NexmarkConfig.AuctionProportion) offset = NexmarkConfig.AuctionProportion - 1;
+        else offset -= NexmarkConfig.PersonProportion;
+        return epoch * NexmarkConfig.AuctionProportion + offset;
+    }
+
+    private static long NextBase0AuctionId(long n, ref EventRandom rnd)
+    {
+        var max = LastBase0AuctionId(n);
+        var min = Math.Max(max - NexmarkConfig.NumInFlightAuctions, 0);
+        return min + rnd.NextLong(max - min + 1 + NexmarkConfig.AuctionIdLead);
+    }
+
+    private static long NextBase0PersonId(long n, ref EventRandom rnd)
+    {
+        var numPeople = LastBase0PersonId(n) + 1;
+        var active = Math.Min(numPeople, NexmarkConfig.NumActivePeople);
+        return numPeople - active + rnd.NextLong(active + NexmarkConfig.PersonIdLead);
+    }
+
+    /// <summary>round(10^(U·6) · 100) cents: log-uniform between 1 and 1,000,000 dollars.</summary>
+    private static long NextPrice(ref EventRandom rnd) => (long)Math.Round(Math.Pow(10.0, rnd.NextDouble() * 6.0) * 100.0);
+
+    /// <summary>Padding that brings an event of <paramref name="currentSize"/> bytes to <paramref name="average"/> on average (±20%).</summary>
+    private ReadOnlySpan<byte> NextExtra(ref EventRandom rnd, int currentSize, int average)
+    {
+        if (currentSize > average) return [];
+        var desired = average - currentSize;
+        var delta = (int)Math.Round(desired * 0.2);
+        return Text(ref rnd, desired - delta + (delta == 0 ? 0 : rnd.NextInt(2 * delta)));
+    }
+
+    private ReadOnlySpan<byte> Text(ref EventRandom rnd, int length) => _text.AsSpan(rnd.NextInt(TextPoolSize - length), length);
+
+    private static string BaseUrl(EventRandom rnd)
+    {
+        string Part(ref EventRandom r) => string.Create(5, r.NextULong(), (span, bits) =>
+        {
+            for (var i = 0; i < span.Length; i++, bits /= 26) span[i] = (char)('a' + (int)(bits % 26));
+        });
+        return $"https://www.nexmark.com/{Part(ref rnd)}/{Part(ref rnd)}/{Part(ref rnd)}/item.htm?query=1";
+    }
+
+    private static int ReverseBits(int v)
+    {
+        var u = (uint)v;
+        var r = 0u;
+        for (var i = 0; i < 32; i++, u >>= 1) r = (r << 1) | (u & 1);
+        return (int)r;
+    }
+
+    private static Int64Array Int64(long[] values) =>
+        new(new ArrowBuffer(MemoryMarshal.AsBytes(values.AsSpan()).ToArray()), ArrowBuffer.Empty, values.Length, 0, 0);
+
+    private static TimestampArray Timestamps(long[] micros) =>
+        new(DataTypes.Timestamp, new ArrowBuffer(MemoryMarshal.AsBytes(micros.AsSpan()).ToArray()), ArrowBuffer.Empty, micros.Length, 0, 0);
+}

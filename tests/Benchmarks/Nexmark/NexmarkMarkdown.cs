@@ -1,0 +1,58 @@
+using System.Globalization;
+using System.Text;
+
+namespace OrleansStream.Benchmarks.Nexmark;
+
+/// <summary>The suite's results as markdown: a throughput table with the baseline ratios, and an epoch/latency/memory table.</summary>
+public static class NexmarkMarkdown
+{
+    /// <summary>The markdown of <paramref name="report"/>.</summary>
+    public static string Write(NexmarkReport report)
+    {
+        var s = new StringBuilder();
+        s.AppendLine(Inv($"## Nexmark, {report.Events:N0} bids, event-time rate {report.EventTimeRate:N0} ev/s"));
+        s.AppendLine();
+        s.AppendLine(Inv($"`dotnet run -c Release --project tests/Benchmarks -- {report.Command}` — {report.StartedUtc:yyyy-MM-dd HH:mm} UTC, {report.Runtime}, {report.CoresAvailable} cores."));
+        s.AppendLine(Inv($"Engine source: {report.Source}; noop sink; Trigger.AvailableNow over the backlog; one embedded silo per query in its own process."));
+        s.AppendLine(Inv($"Per core = per CPU second of the whole process (all threads: silo, GC, DuckDB's); cores used = CPU s / wall s. The engine's {report.Format} reader alone decodes {report.SourceDecodeEventsPerCoreSecond:N0} bids (all 7 columns) per CPU second, single-threaded."));
+        s.AppendLine();
+        s.AppendLine("| query | mode | engine bids/s | cores used | engine /core | engine /core, 7 columns declared | hand /core | engine/hand | Rx /core | engine/Rx | DuckDB /core | engine/DuckDB | result rows engine / hand / Rx / DuckDB |");
+        s.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        foreach (var q in report.Queries)
+        {
+            var e = q.Engine;
+            if (e.Error is not null)
+            {
+                s.AppendLine(Inv($"| {q.Query} | {e.Mode} | failed: {e.Error.Replace("|", "\\|", StringComparison.Ordinal)} | | | | | | | | | | |"));
+                continue;
+            }
+            BaselineResult? B(string system) => q.Baselines.FirstOrDefault(b => b.System == system);
+            string Rate(BaselineResult? b) => b is null ? "–" : Number(b.EventsPerCoreSecond);
+            string Ratio(string system) => B(system) is null ? "–" : Inv($"{q.Ratio(system):0.000}");
+            string Rows(BaselineResult? b) => b is null ? "–" : b.OutputRows.ToString("N0", CultureInfo.InvariantCulture);
+            s.AppendLine(Inv($"| {q.Query} | {e.Mode} | {Number(e.Events / e.WallSeconds)} | {e.CpuSeconds / e.WallSeconds:0.00} | {Number(q.EngineEventsPerCoreSecond)} | {(e.FullSchema is { } full ? Number(full.EventsPerCoreSecond) : "–")} | {Rate(B("hand"))} | {Ratio("hand")} | {Rate(B("rx"))} | {Ratio("rx")} | {Rate(B("duckdb"))} | {Ratio("duckdb")} | {q.EngineResultRows:N0} / {Rows(B("hand"))} / {Rows(B("rx"))} / {Rows(B("duckdb"))} |"));
+        }
+        s.AppendLine();
+        s.AppendLine("Epoch time split (mean ms per data epoch, from progress durationMs; state commit = stateOperators commitTimeMs), checkpoint bytes (stateOperators customMetrics stateBytesWritten), latency (file handed to the source folder → foreachBatch call with its epoch, default trigger, input at 10% of the saturated rate), peak memory of the throughput run.");
+        s.AppendLine();
+        s.AppendLine("| query | epochs (+no-data) | bids/epoch | latestOffset | walCommit | addBatch | commitOffsets | state commit | ckpt bytes/epoch (max) | latency mode | input bids/s | p50 ms | p99 ms | peak RSS MB | peak heap MB |");
+        s.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|");
+        foreach (var q in report.Queries.Where(q => q.Engine.Error is null))
+        {
+            var e = q.Engine;
+            double Ms(string phase) => e.EpochMs.GetValueOrDefault(phase);
+            var l = e.Latency;
+            s.AppendLine(Inv($"| {q.Query} | {e.DataEpochs} (+{e.NoDataEpochs}) | {(e.DataEpochs == 0 ? 0 : e.Events / e.DataEpochs):N0} | {Ms("latestOffset"):0.0} | {Ms("walCommit"):0.0} | {Ms("addBatch"):0.0} | {Ms("commitOffsets"):0.0} | {e.StateCommitMs:0.0} | {Bytes(e.StateBytesPerEpoch)} ({Bytes(e.StateBytesMax)}) | {l?.Mode ?? "–"} | {(l is null ? "–" : Number(l.EventsPerSecond))} | {(l is null ? "–" : Inv($"{l.P50Ms:0.0}"))} | {(l is null ? "–" : Inv($"{l.P99Ms:0.0}"))} | {e.PeakResidentBytes / 1048576.0:N0}{(e.PeakResidentIsPerRun ? "" : "*")} | {e.PeakManagedBytes / 1048576.0:N0} |"));
+        }
+        s.AppendLine();
+        s.AppendLine("Queries: " + string.Join("; ", report.Queries.Select(q => $"{q.Query} = {q.Computes}")) + ".");
+        return s.ToString();
+    }
+
+    private static string Number(double v) => double.IsNaN(v) || double.IsInfinity(v) ? "–"
+        : v >= 1e9 ? Inv($"{v / 1e9:0.0} G") : v >= 1e6 ? Inv($"{v / 1e6:0.00} M") : v >= 1e3 ? Inv($"{v / 1e3:0.0} K") : Inv($"{v:0}");
+
+    private static string Bytes(double v) => v >= 1048576 ? Inv($"{v / 1048576:0.0} MB") : v >= 1024 ? Inv($"{v / 1024:0.0} KB") : Inv($"{v:0} B");
+
+    private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,76 @@
+using System.Globalization;
+
+namespace OrleansStream.Benchmarks.Nexmark;
+
+/// <summary>The command line of <c>-- nexmark</c>.</summary>
+public sealed class NexmarkOptions
+{
+    /// <summary>Bids the throughput runs read (the bid stream is 92% of the Nexmark events).</summary>
+    public long Events { get; set; } = 5_000_000;
+    /// <summary>Event-time rate, events per second over all kinds.</summary>
+    public long Rate { get; set; } = 10_000;
+    /// <summary>Queries to run, in order.</summary>
+    public IReadOnlyList<string> Queries { get; set; } = NexmarkQueries.All.Select(q => q.Name).ToList();
+    /// <summary>Where results go.</summary>
+    public string Out { get; set; } = Path.Combine("tests", "Benchmarks", "results");
+    /// <summary>Generator seed.</summary>
+    public long Seed { get; set; } = 42;
+    /// <summary>Bids per source file.</summary>
+    public int BidsPerFile { get; set; } = 50_000;
+    /// <summary>maxFilesPerTrigger of the throughput runs.</summary>
+    public int FilesPerTrigger { get; set; } = 4;
+    /// <summary>Source file format: parquet or json.</summary>
+    public string Format { get; set; } = "parquet";
+    /// <summary>The engine's source schema: pruned (only the columns each query reads, what Spark's column pruning does by
+    /// itself; this engine decodes every declared column), full (all seven), or both (pruned runs, plus a full-schema throughput run).</summary>
+    public string Schema { get; set; } = "both";
+    /// <summary>Seconds of fixed-rate input in each latency run (0 skips them).</summary>
+    public double LatencySeconds { get; set; } = 10;
+    /// <summary>Milliseconds between two files of a latency run.</summary>
+    public double LatencyFileIntervalMs { get; set; } = 50;
+    /// <summary>Baselines to run: hand, rx, duckdb (any subset).</summary>
+    public IReadOnlySet<string> Baselines { get; set; } = new HashSet<string> { "hand", "rx", "duckdb" };
+    /// <summary>Folder for generated files and checkpoints (deleted at the end).</summary>
+    public string? Work { get; set; }
+
+    /// <summary>Parses <c>--events N --rate R --queries a,b --out DIR ...</c>.</summary>
+    public static NexmarkOptions Parse(IReadOnlyList<string> args)
+    {
+        var o = new NexmarkOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            long Long() => long.Parse(Value().Replace("_", "", StringComparison.Ordinal), NumberStyles.Integer, CultureInfo.InvariantCulture);
+            double Double() => double.Parse(Value(), CultureInfo.InvariantCulture);
+            switch (args[i])
+            {
+                case "--events": o.Events = Long(); break;
+                case "--rate": o.Rate = Long(); break;
+                case "--queries": o.Queries = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(q => NexmarkQueries.Get(q).Name).ToList(); break;
+                case "--out": o.Out = Value(); break;
+                case "--seed": o.Seed = Long(); break;
+                case "--bids-per-file": o.BidsPerFile = checked((int)Long()); break;
+                case "--files-per-trigger": o.FilesPerTrigger = checked((int)Long()); break;
+                case "--format":
+                    o.Format = Value().ToLowerInvariant();
+                    if (o.Format is not ("parquet" or "json")) throw new ArgumentException("--format takes parquet or json.");
+                    break;
+                case "--latency-seconds": o.LatencySeconds = Double(); break;
+                case "--latency-interval-ms": o.LatencyFileIntervalMs = Double(); break;
+                case "--baselines": o.Baselines = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(b => b != "none").ToHashSet(); break;
+                case "--work": o.Work = Value(); break;
+                case "--schema":
+                    o.Schema = Value().ToLowerInvariant();
+                    if (o.Schema is not ("pruned" or "full" or "both")) throw new ArgumentException("--schema takes pruned, full or both.");
+                    break;
+                default: throw new ArgumentException($"Unknown option {args[i]}. {Usage}");
+            }
+        }
+        if (o.Events <= 0 || o.Rate <= 0 || o.BidsPerFile <= 0 || o.FilesPerTrigger <= 0) throw new ArgumentException("--events, --rate, --bids-per-file and --files-per-trigger must be positive.");
+        return o;
+    }
+
+    /// <summary>The usage line.</summary>
+    public const string Usage = "nexmark [--events N] [--rate EV_PER_S] [--queries q0,q1,...] [--out DIR] [--seed S] [--bids-per-file N] " +
+        "[--files-per-trigger N] [--format parquet|json] [--latency-seconds S] [--latency-interval-ms MS] [--baselines hand,rx,duckdb|none] [--schema pruned|full|both] [--work DIR]";
+}

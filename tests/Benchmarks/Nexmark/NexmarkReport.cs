@@ -1,0 +1,26 @@
+namespace OrleansStream.Benchmarks.Nexmark;
+
+/// <summary>One suite run: its parameters, the machine, and every query's results (written as JSON).</summary>
+public sealed class NexmarkReport
+{
+    /// <summary>When the run started (UTC).</summary>
+    public DateTime StartedUtc { get; set; }
+    /// <summary>The command line after "--".</summary>
+    public string Command { get; set; } = "";
+    /// <summary>Bids per throughput run.</summary>
+    public long Events { get; set; }
+    /// <summary>Event-time rate, events per second over all kinds.</summary>
+    public long EventTimeRate { get; set; }
+    /// <summary>Source format, bids per file, maxFilesPerTrigger.</summary>
+    public string Source { get; set; } = "";
+    /// <summary>Logical cores of the machine (Environment.ProcessorCount).</summary>
+    public int CoresAvailable { get; set; }
+    /// <summary>Runtime and OS.</summary>
+    public string Runtime { get; set; } = "";
+    /// <summary>Source file format (parquet or json).</summary>
+    public string Format { get; set; } = "parquet";
+    /// <summary>Single-threaded decode of the same bid files with the engine's reader of <see cref="Format"/>, all seven columns, bids per CPU second.</summary>
+    public double SourceDecodeEventsPerCoreSecond { get; set; }
+    /// <summary>Per query.</summary>
+    public List<QueryReport> Queries { get; set; } = new();
+}

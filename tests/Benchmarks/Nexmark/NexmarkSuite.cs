@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Apache.Arrow;
+using OrleansStream.Engine.Formats;
+
+namespace OrleansStream.Benchmarks.Nexmark;
+
+/// <summary>
+/// <c>-- nexmark</c>: generates the bids once (kept in memory as Arrow for the hand loops, written as files for the engine
+/// and DuckDB), runs each query's engine measurements in a child process, then the baselines in this process, and writes
+/// results.json and results.md to the output folder.
+/// </summary>
+public static class NexmarkSuite
+{
+    /// <summary>Runs the suite.</summary>
+    public static async Task<int> RunAsync(IReadOnlyList<string> args)
+    {
+        var options = NexmarkOptions.Parse(args);
+        var work = Path.GetFullPath(options.Work ?? Path.Combine(Path.GetTempPath(), "nexmark-" + Guid.NewGuid().ToString("N")[..8]));
+        var bidsDirectory = Path.Combine(work, "bids");
+        var warmupDirectory = Path.Combine(work, "warmup");
+        Directory.CreateDirectory(work);
+        var config = new NexmarkConfig(options.Seed, options.Rate);
+        var generator = new NexmarkGenerator(config);
+        var report = new NexmarkReport
+        {
+            StartedUtc = DateTime.UtcNow,
+            Command = "nexmark " + string.Join(' ', args),
+            Events = options.Events,
+            EventTimeRate = options.Rate,
+            Format = options.Format,
+            Source = $"{options.Format} files of {options.BidsPerFile:N0} bids, maxFilesPerTrigger {options.FilesPerTrigger}, "
+                + (options.Schema == "full" ? "all 7 bid columns declared" : "source schema declaring only the columns each query reads"),
+            CoresAvailable = Environment.ProcessorCount,
+            Runtime = $"{RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}",
+        };
+        try
+        {
+            var watch = Stopwatch.StartNew();
+            var batches = Generate(generator, options, bidsDirectory, warmupDirectory);
+            Console.WriteLine($"Generated {options.Events:N0} bids (event-time rate {options.Rate:N0} ev/s) into {bidsDirectory} in {watch.Elapsed.TotalSeconds:F1} s");
+            // Measured before the baselines fill the heap with objects, in a process as quiet as the engine's.
+            report.SourceDecodeEventsPerCoreSecond = MeasureDecode(bidsDirectory, options.Format);
+            Console.WriteLine($"The engine's {options.Format} reader alone: {report.SourceDecodeEventsPerCoreSecond:N0} bids per CPU second");
+            var lastTime = config.EventTimeMicros(NexmarkGenerator.BidEventNumber(options.Events - 1));
+            var finalWatermark = HandLoopBaseline.Watermark(lastTime);
+
+            foreach (var name in options.Queries)
+            {
+                var query = NexmarkQueries.Get(name);
+                Console.WriteLine($"{query.Name}: engine ({query.Mode}) ...");
+                report.Queries.Add(new QueryReport { Query = query.Name, Computes = query.Computes, Engine = await RunEngineAsync(query, options, work, bidsDirectory, warmupDirectory) });
+            }
+
+            // Hand loops and DuckDB first, Rx last: its millions of bid objects would otherwise make every later GC expensive.
+            foreach (var entry in report.Queries)
+            {
+                // Each baseline first runs once over a small input, so the measured run does not pay for the JIT (or DuckDB's start).
+                if (options.Baselines.Contains("hand"))
+                    entry.Baselines.Add(Measure("hand", entry.Query, options.Events,
+                        () => HandLoopBaseline.Run(entry.Query, batches[..1]), () => HandLoopBaseline.Run(entry.Query, batches)));
+                if (options.Baselines.Contains("duckdb") && DuckDbBaseline.Supports(entry.Query) && options.Format == "parquet")
+                    entry.Baselines.Add(Measure("duckdb", entry.Query, options.Events,
+                        () => DuckDbBaseline.Run(entry.Query, Path.Combine(bidsDirectory, NexmarkFiles.FileName("bids", 0, "parquet")), finalWatermark),
+                        () => DuckDbBaseline.Run(entry.Query, Path.Combine(bidsDirectory, "*.parquet"), finalWatermark)));
+            }
+            if (options.Baselines.Contains("rx"))
+            {
+                var objects = Bid.FromBatches(batches);
+                var sample = objects[..Math.Min(objects.Count, options.BidsPerFile)];
+                foreach (var entry in report.Queries)
+                    entry.Baselines.Add(Measure("rx", entry.Query, options.Events,
+                        () => RxBaseline.Run(entry.Query, sample, finalWatermark), () => RxBaseline.Run(entry.Query, objects, finalWatermark)));
+            }
+            foreach (var entry in report.Queries)
+                Console.WriteLine($"{entry.Query}: baselines {string.Join(", ", entry.Baselines.Select(b => $"{b.System} {b.EventsPerCoreSecond:N0}/core-s ({b.OutputRows:N0} rows)"))}");
+            Directory.CreateDirectory(options.Out);
+            var json = Path.Combine(options.Out, "results.json");
+            var markdown = Path.Combine(options.Out, "results.md");
+            await File.WriteAllTextAsync(json, JsonSerializer.Serialize(report, EngineRunner.Json));
+            var table = NexmarkMarkdown.Write(report);
+            await File.WriteAllTextAsync(markdown, table);
+            Console.WriteLine();
+            Console.WriteLine(table);
+            Console.WriteLine($"Wrote {json} and {markdown} ({watch.Elapsed.TotalMinutes:F1} min)");
+            return report.Queries.Any(q => q.Engine.Error is not null) ? 1 : 0;
+        }
+        finally
+        {
+            if (options.Work is null) TryDelete(work);
+        }
+    }
+
+    private static List<RecordBatch> Generate(NexmarkGenerator generator, NexmarkOptions options, string bidsDirectory, string warmupDirectory)
+    {
+        var files = (int)((options.Events + options.BidsPerFile - 1) / options.BidsPerFile);
+        var batches = new RecordBatch[files];
+        var content = new byte[files][];
+        Parallel.For(0, files, i =>
+        {
+            var first = (long)i * options.BidsPerFile;
+            batches[i] = generator.Bids(first, (int)Math.Min(options.BidsPerFile, options.Events - first));
+            content[i] = NexmarkFiles.Encode(batches[i], options.Format);
+        });
+        // Published in order, so modification times (the order a file source takes files in) follow the offsets.
+        Directory.CreateDirectory(bidsDirectory);
+        for (var i = 0; i < files; i++) NexmarkFiles.Publish(bidsDirectory, NexmarkFiles.FileName("bids", i, options.Format), content[i], durable: true);
+        // Warm-up files are bids from far beyond the measured ones, so no run sees the same rows twice.
+        NexmarkFiles.WriteBids(generator, warmupDirectory, options.Format, options.Events * 4, Math.Min(options.Events, 3 * 20_000), 20_000);
+        return [.. batches];
+    }
+
+    private static async Task<EngineResult> RunEngineAsync(NexmarkQuery query, NexmarkOptions options, string work, string bids, string warmup)
+    {
+        var directory = Path.Combine(work, "engine-" + query.Name);
+        Directory.CreateDirectory(directory);
+        var request = new EngineRunRequest
+        {
+            Query = query.Name, BidsDirectory = bids, WarmupDirectory = warmup, WorkDirectory = directory, Format = options.Format,
+            FilesPerTrigger = options.FilesPerTrigger, Schema = options.Schema, Seed = options.Seed, EventsPerSecond = options.Rate,
+            LatencyFirstBid = options.Events * 2, LatencySeconds = options.LatencySeconds, LatencyFileIntervalMs = options.LatencyFileIntervalMs,
+            LatencyFraction = 0.1, ResultPath = Path.Combine(directory, "result.json"),
+        };
+        var requestPath = Path.Combine(directory, "request.json");
+        await File.WriteAllTextAsync(requestPath, JsonSerializer.Serialize(request, EngineRunner.Json));
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
+        // Under "dotnet run" the process may be the dotnet host: then the assembly is the first argument.
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") start.ArgumentList.Add(typeof(NexmarkSuite).Assembly.Location);
+        start.ArgumentList.Add("nexmark-engine");
+        start.ArgumentList.Add(requestPath);
+        using var child = Process.Start(start) ?? throw new InvalidOperationException("Could not start the engine process.");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(15));
+        try
+        {
+            await child.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            child.Kill(entireProcessTree: true);
+            return new EngineResult { Query = query.Name, Error = "timed out after 15 minutes" };
+        }
+        return File.Exists(request.ResultPath)
+            ? JsonSerializer.Deserialize<EngineResult>(await File.ReadAllTextAsync(request.ResultPath), EngineRunner.Json)!
+            : new EngineResult { Query = query.Name, Error = $"engine process exited with {child.ExitCode} and no result" };
+    }
+
+    private static BaselineResult Measure(string system, string query, long events, Func<long> warmUp, Func<long> run)
+    {
+        try
+        {
+            warmUp();
+            var (rows, repetitions, meter) = Repeat(run);
+            return new BaselineResult(system, query, events * repetitions, meter.WallSeconds, meter.CpuSeconds, rows, repetitions);
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"{system} {query}: {e.GetBaseException().Message}");
+            return new BaselineResult(system, query, 0, 0, 0, -1, 0);
+        }
+    }
+
+    private static double MeasureDecode(string directory, string format)
+    {
+        var reader = FileFormats.Get(format);
+        var options = new ReaderOptions(new Dictionary<string, string>());
+        var files = Directory.EnumerateFiles(directory).Order(StringComparer.Ordinal).ToList();
+        reader.Read(files[0], NexmarkSchemas.Bid, options); // warm-up: the JIT
+        var (rows, repetitions, meter) = Repeat(() => files.Sum(file => (long)reader.Read(file, NexmarkSchemas.Bid, options).Length));
+        return rows * repetitions / meter.CpuSeconds;
+    }
+
+    // The kernel reports CPU time in clock ticks (10 ms): a run is repeated until it has taken at least a second.
+    private static (long Rows, int Repetitions, ProcessMeter Meter) Repeat(Func<long> run)
+    {
+        using var meter = ProcessMeter.Start();
+        long rows;
+        var repetitions = 0;
+        do
+        {
+            rows = run();
+            repetitions++;
+        }
+        while (meter.Elapsed < TimeSpan.FromSeconds(1));
+        meter.Stop();
+        return (rows, repetitions, meter);
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, true);
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"Could not delete {directory}: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,20 @@
+using System.Collections.Concurrent;
+using OrleansStream.Client;
+
+namespace OrleansStream.Benchmarks.Nexmark;
+
+/// <summary>Keeps every progress report of a session (StreamingQuery.RecentProgress holds only the last 100).</summary>
+internal sealed class ProgressCollector : StreamingQueryListener
+{
+    private readonly ConcurrentDictionary<(Guid RunId, long BatchId), StreamingQueryProgress> _progress = new();
+
+    /// <inheritdoc />
+    public override void OnQueryProgress(QueryProgressEvent e) => _progress.TryAdd((e.Progress.RunId, e.Progress.BatchId), e.Progress);
+
+    /// <summary>The epochs of <paramref name="query"/>'s run, oldest first, including those only its RecentProgress has.</summary>
+    public IReadOnlyList<StreamingQueryProgress> Of(StreamingQuery query)
+    {
+        foreach (var p in query.RecentProgress) _progress.TryAdd((p.RunId, p.BatchId), p);
+        return _progress.Values.Where(p => p.RunId == query.RunId).OrderBy(p => p.BatchId).ToList();
+    }
+}
