@@ -13,6 +13,7 @@ public sealed class StreamingQuery
     private readonly IQueryObserver _observerReference;
     private readonly TaskCompletionSource _terminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly object _gate = new();
+    private bool _terminating;
     private List<StreamingQueryProgress> _progress = new();
     private long _lastPublishedBatchId = -1;
 
@@ -99,6 +100,7 @@ public sealed class StreamingQuery
             catch (StreamingQueryException ex)
             {
                 OnTerminated(ex.Message);
+                await _terminated.Task.ConfigureAwait(false);
                 throw Exception!;
             }
             if (done) break;
@@ -133,8 +135,8 @@ public sealed class StreamingQuery
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         await _grain.StopAsync(cancellationToken).ConfigureAwait(false);
-        await RefreshProgressAsync().ConfigureAwait(false);
         OnTerminated((await _grain.GetStatusAsync().ConfigureAwait(false)).Error);
+        await _terminated.Task.ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -166,8 +168,24 @@ public sealed class StreamingQuery
     {
         lock (_gate)
         {
-            if (_terminated.Task.IsCompleted) return;
+            if (_terminating) return;
+            _terminating = true;
             if (error is not null) Exception = new StreamingQueryException($"Query {Name ?? Id.ToString()} [id = {Id}, runId = {RunId}] terminated with exception: {error}");
+        }
+        _ = CompleteTerminationAsync();
+    }
+
+    // As in Spark, the last progress is in place before awaitTermination returns: the one-way progress pushes may still be
+    // in flight when the termination arrives, so fetch what the trigger kept before letting go of the observer.
+    private async Task CompleteTerminationAsync()
+    {
+        try
+        {
+            await RefreshProgressAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OrleansException or TimeoutException or ObjectDisposedException)
+        {
+            // The cluster is gone: keep the progress we have.
         }
         _terminated.TrySetResult();
         _session.Grains.DeleteObjectReference<IQueryObserver>(_observerReference);

@@ -53,12 +53,16 @@ public sealed class FileStreamTests
         var input = dir.Sub("in");
         for (var i = 0; i < 3; i++) TempDirectory.WriteFile(input, $"f{i}.json", Lines(i * 10, i * 10 + 1));
         await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = dir.Path });
+        var heard = new ProgressCounter();
+        session.Streams.AddListener(heard);
 
         var query = await session.ReadStream.Schema(Schema).Option("maxFilesPerTrigger", 1).Json(input)
             .WriteStream.Format("memory").QueryName("available_now").Trigger(Trigger.AvailableNow()).StartAsync();
         Assert.True(await query.AwaitTerminationAsync(TimeSpan.FromSeconds(60)));
 
+        // As in Spark, every epoch's progress is in place (and was heard) when awaitTermination returns.
         Assert.Equal(3, query.RecentProgress.Count);
+        Assert.Equal([0L, 1L, 2L], heard.BatchIds.Order());
         Assert.All(query.RecentProgress, p => Assert.Equal(2, p.NumInputRows));
         Assert.Equal(6, (await session.Table("available_now").CollectAsync()).Count);
     }
@@ -124,4 +128,11 @@ public sealed class FileStreamTests
         session.ReadStream.Schema(Schema).Option("maxFilesPerTrigger", 1).Json(input)
             .Where(Col("id") > 1)
             .Select(Col("id"), Upper(Col("name")).As("big"));
+
+    private sealed class ProgressCounter : StreamingQueryListener
+    {
+        private readonly System.Collections.Concurrent.ConcurrentBag<long> _batchIds = new();
+        public IEnumerable<long> BatchIds => _batchIds;
+        public override void OnQueryProgress(QueryProgressEvent e) => _batchIds.Add(e.Progress.BatchId);
+    }
 }
