@@ -256,14 +256,6 @@ public sealed class AggregateBinding
         Alias a => a.Name,
         FunctionCall { Name: var n } when n.Equals("window", StringComparison.OrdinalIgnoreCase) => "window",
         FunctionCall { Name: var n } when n.Equals("session_window", StringComparison.OrdinalIgnoreCase) => "session_window",
-        _ => ExpressionTyper.NameOf(CountStarAsCountOne(e)),
-    };
-
-    private static Expr CountStarAsCountOne(Expr e) => e switch
-    {
-        FunctionCall { Name: var n, Args: [Star] } f when n.Equals("count", StringComparison.OrdinalIgnoreCase) => f with { Args = [new Literal(1, "int")] },
-        FunctionCall f => f with { Args = f.Args.Select(CountStarAsCountOne).ToList() },
-        BinaryExpr b => b with { Left = CountStarAsCountOne(b.Left), Right = CountStarAsCountOne(b.Right) },
-        _ => e,
+        _ => ExpressionTyper.NameOf(e),
     };
 }
