@@ -47,14 +47,24 @@ internal sealed partial class TriggerGrain(
 
     // The run outlives this activation: if the silo dies or Orleans moves the grain, the next activation resumes it
     // from the checkpoint (re-running a written-ahead epoch) as soon as anything calls the query.
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (state.State.ActiveRun is { } request)
+        if (state.State.ActiveRun is not { } request) return;
+        LogWarningResuming(logger, QueryKey, request.RunId);
+        CompiledQuery compiled;
+        try
         {
-            LogWarningResuming(logger, QueryKey, request.RunId);
-            Begin(new TriggerRun(request, CompiledQuery.Compile(request.Spec, connectors, paths)) { Resumed = true });
+            compiled = CompiledQuery.Compile(request.Spec, connectors, paths);
         }
-        return Task.CompletedTask;
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or NotSupportedException or Engine.AnalysisException or IOException)
+        {
+            // The query can no longer start here (its source vanished, the silo's roots changed): end the run, keep the grain usable.
+            LogErrorQueryFailed(logger, ex, QueryKey, request.RunId);
+            state.State.ActiveRun = null;
+            await state.WriteStateAsync();
+            return;
+        }
+        Begin(new TriggerRun(request, compiled) { Resumed = true });
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
