@@ -18,14 +18,37 @@ public static class ArrowIpc
     {
         ArgumentNullException.ThrowIfNull(batches);
         ArgumentNullException.ThrowIfNull(schema);
-        using var ms = new MemoryStream();
-        using (var writer = new ArrowStreamWriter(ms, schema, leaveOpen: true))
+        // Written into a pooled buffer sized from the batches and copied out once: the result is the only new array
+        // (a growing MemoryStream plus ToArray allocated about 3x the output).
+        using var stream = new PooledBufferStream(EstimateSize(batches, schema));
+        using (var writer = new ArrowStreamWriter(stream, schema, leaveOpen: true))
         {
             writer.WriteStart();
             foreach (var b in batches) writer.WriteRecordBatch(b);
             writer.WriteEnd();
         }
-        return ms.ToArray();
+        return stream.ToArray();
+    }
+
+    /// <summary>Body bytes (each buffer padded to 8) plus a generous allowance for the flatbuffer messages; too big only wastes pool space.</summary>
+    private static int EstimateSize(IReadOnlyList<RecordBatch> batches, Schema schema)
+    {
+        long size = 1024 + 256L * schema.FieldsList.Count;
+        foreach (var batch in batches)
+        {
+            size += 512;
+            for (int c = 0; c < batch.ColumnCount; c++) size += EstimateSize(batch.Column(c).Data);
+        }
+        return (int)Math.Min(size, System.Array.MaxLength);
+    }
+
+    private static long EstimateSize(ArrayData data)
+    {
+        long size = 64;
+        foreach (var buffer in data.Buffers ?? []) size += 32 + ((buffer.Length + 7L) & ~7L);
+        foreach (var child in data.Children ?? []) size += EstimateSize(child);
+        if (data.Dictionary is not null) size += 512 + EstimateSize(data.Dictionary);
+        return size;
     }
 
     /// <summary>Reads the first batch of a stream (an empty batch of the stream's schema when it has none). The batch references <paramref name="bytes"/>.</summary>

@@ -48,6 +48,7 @@ public static class ParquetFormat
         await using var reader = await ParquetReader.CreateAsync(stream, ReadOptions, leaveStreamOpen: true, ct).ConfigureAwait(false);
         var fileSchema = ToArrowSchema(reader.Schema);
         schema ??= fileSchema;
+        var twins = ParquetColumnReader.RawTwins(reader.Schema);
         var result = new List<RecordBatch>();
         for (int g = 0; g < reader.RowGroupCount; g++)
         {
@@ -65,7 +66,7 @@ public static class ParquetFormat
                     columns[c] = nulls.Build();
                     continue;
                 }
-                columns[c] = await ReadColumnAsync(rg, pq, target.DataType, rows, ct).ConfigureAwait(false);
+                columns[c] = await ReadColumnAsync(rg, pq, twins, target.DataType, rows, ct).ConfigureAwait(false);
             }
             result.Add(new RecordBatch(schema, columns, rows));
         }
@@ -225,7 +226,8 @@ public static class ParquetFormat
         return v;
     }
 
-    private static async Task<IArrowArray> ReadColumnAsync(ParquetRowGroupReader rg, PqField field, IArrowType type, int rows, CancellationToken ct)
+    private static async Task<IArrowArray> ReadColumnAsync(ParquetRowGroupReader rg, PqField field, Dictionary<string, DataField> twins,
+        IArrowType type, int rows, CancellationToken ct)
     {
         if (field is StructField sf && type is ArrowStructType st)
         {
@@ -239,11 +241,13 @@ public static class ParquetFormat
                     for (int r = 0; r < rows; r++) nulls.AppendNull();
                     children[i] = nulls.Build();
                 }
-                else children[i] = await ReadColumnAsync(rg, child, st.Fields[i].DataType, rows, ct).ConfigureAwait(false);
+                else children[i] = await ReadColumnAsync(rg, child, twins, st.Fields[i].DataType, rows, ct).ConfigureAwait(false);
             }
             return new StructArray(st, rows, children, ArrowBuffer.Empty, 0);
         }
         var df = (DataField)field;
+        // Common case: values go straight into Arrow buffers; the builder path below covers the rest (widening, repeated, odd units).
+        if (await ParquetColumnReader.TryReadAsync(rg, df, twins, type, rows, ct).ConfigureAwait(false) is { } fast) return fast;
         var builder = ColumnBuilder.Create(type);
         var t = df.ClrType;
         if (t == typeof(string) || t == typeof(ReadOnlyMemory<char>))
