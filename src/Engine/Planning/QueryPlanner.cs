@@ -34,7 +34,9 @@ public static class QueryPlanner
         var flow = Build(root, context);
         if (flow.Upstream is { } last)
             foreach (var op in flow.Post) last.PostOperators.Add(op);
-        var plan = new PhysicalPlan(flow.Schema, flow.Pipelines.Select(p => new SourcePipeline(p.LeafId, p.Leaf, p.InputSchema, p.Operators)).ToList(),
+        var required = ColumnPruning.RequiredColumns(root, node => context.OutputSchemas[node]);
+        var plan = new PhysicalPlan(flow.Schema, flow.Pipelines.Select(p => new SourcePipeline(p.LeafId, p.Leaf, p.InputSchema, p.Operators,
+                p.Leaf is SourceRelation s && required.TryGetValue(s.SourceId, out var columns) ? columns : null)).ToList(),
             context.Stateful, context.Watermarks);
         if (outputMode is not null) StreamingRules.Check(plan, outputMode.ToLowerInvariant(), context.Kinds);
         return plan;
@@ -43,6 +45,8 @@ public static class QueryPlanner
     private sealed class Context(Func<SourceRelation, Schema> sourceSchema)
     {
         public Func<SourceRelation, Schema> SourceSchema { get; } = sourceSchema;
+        /// <summary>Each node's output schema, for column pruning (by reference: equal subtrees may sit in different places).</summary>
+        public Dictionary<LogicalPlan, Schema> OutputSchemas { get; } = new(ReferenceEqualityComparer.Instance);
         public int LocalCounter { get; set; }
         public List<StatefulOperatorSpec> Stateful { get; } = new();
         public List<WatermarkSpec> Watermarks { get; } = new();
@@ -63,6 +67,13 @@ public static class QueryPlanner
     }
 
     private static Flow Build(LogicalPlan node, Context ctx)
+    {
+        var flow = BuildNode(node, ctx);
+        ctx.OutputSchemas[node] = flow.Schema;
+        return flow;
+    }
+
+    private static Flow BuildNode(LogicalPlan node, Context ctx)
     {
         switch (node)
         {

@@ -52,7 +52,7 @@ internal sealed class BatchQueryGrain(TimeProvider time) : Grain, IBatchQueryGra
     {
         var tables = await LoadTablesAsync(plan);
         var physical = QueryPlanner.Plan(plan, s => SchemaOf(s, tables));
-        return BatchExecutor.Run(physical, pipeline => ReadLeaf(pipeline.Leaf, pipeline.InputSchema, tables), EpochContext.ForBatch(time.GetUtcNow()));
+        return BatchExecutor.Run(physical, pipeline => ReadLeaf(pipeline, tables), EpochContext.ForBatch(time.GetUtcNow()));
     }
 
     private async Task<Dictionary<string, byte[]>> LoadTablesAsync(LogicalPlan plan)
@@ -73,11 +73,13 @@ internal sealed class BatchQueryGrain(TimeProvider time) : Grain, IBatchQueryGra
             ? throw new InvalidOperationException("Queries with streaming sources must be executed with writeStream.start().")
             : SourceSchemas.Resolve(source);
 
-    private static IEnumerable<RecordBatch> ReadLeaf(LogicalPlan leaf, Schema schema, Dictionary<string, byte[]> tables) => leaf switch
+    // Only a file source may decode fewer columns (see FileReading.ColumnsToRead); the pipeline takes whole batches as they are.
+    private static IEnumerable<RecordBatch> ReadLeaf(SourcePipeline pipeline, Dictionary<string, byte[]> tables) => pipeline.Leaf switch
     {
         LocalRelation local => ArrowIpc.DeserializeMany(local.ArrowIpc),
         SourceRelation { Format: "memory-table" } table => ArrowIpc.DeserializeMany(tables[table.Options["name"]]),
-        SourceRelation file => SourceSchemas.DataFiles(file).Select(f => FileReading.Read(file.Format, f, schema, new ReaderOptions(file.Options))),
-        _ => throw new NotSupportedException($"Cannot read {leaf.GetType().Name} in a batch query."),
+        SourceRelation file => SourceSchemas.DataFiles(file).Select(f => FileReading.Read(file.Format, f,
+            FileReading.ColumnsToRead(file.Format, pipeline.InputSchema, pipeline.ReadSchema), new ReaderOptions(file.Options))),
+        _ => throw new NotSupportedException($"Cannot read {pipeline.Leaf.GetType().Name} in a batch query."),
     };
 }

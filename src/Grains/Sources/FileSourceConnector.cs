@@ -43,6 +43,12 @@ internal sealed class FileSourceConnector(string format, string directory, Schem
     public Task<IReadOnlyList<RecordBatch>> ReadAsync(string? start, string end, int partition, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<RecordBatch>>(Parse(end).files.Select(f => FileReading.Read(format, f, schema, _readerOptions)).ToList());
 
+    public Task<IReadOnlyList<RecordBatch>> ReadColumnsAsync(string? start, string end, int partition, Schema columns, CancellationToken cancellationToken)
+    {
+        var read = FileReading.ColumnsToRead(format, schema, columns);
+        return Task.FromResult<IReadOnlyList<RecordBatch>>(Parse(end).files.Select(f => FileReading.Read(format, f, read, _readerOptions)).ToList());
+    }
+
     private static FileOffset Parse(string json) => JsonSerializer.Deserialize<FileOffset>(json) ?? throw new JsonException("empty file offset");
 
     /// <summary>logOffset counts the files taken so far (as Spark's FileStreamSourceOffset); files are this epoch's.</summary>

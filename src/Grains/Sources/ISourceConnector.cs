@@ -29,6 +29,14 @@ internal interface ISourceConnector
     /// <summary>Reads partition <paramref name="partition"/> of (<paramref name="start"/>, <paramref name="end"/>].</summary>
     Task<IReadOnlyList<RecordBatch>> ReadAsync(string? start, string end, int partition, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Reads partition <paramref name="partition"/> of (<paramref name="start"/>, <paramref name="end"/>], decoding only the
+    /// columns of <paramref name="columns"/> (a part of <see cref="Schema"/>, in its order) when the source can; a source that
+    /// cannot returns batches of the whole <see cref="Schema"/>, which the pipeline runs as they are.
+    /// </summary>
+    Task<IReadOnlyList<RecordBatch>> ReadColumnsAsync(string? start, string end, int partition, Schema columns, CancellationToken cancellationToken) =>
+        ReadAsync(start, end, partition, cancellationToken);
+
     /// <summary>Records in <paramref name="state"/> what the epoch ending at <paramref name="end"/> consumed (file sources remember files).</summary>
     void OnPlanned(string end, SourcePlanningState state) { }
 }

@@ -21,8 +21,8 @@ public sealed class NexmarkOptions
     public int FilesPerTrigger { get; set; } = 4;
     /// <summary>Source file format: parquet or json.</summary>
     public string Format { get; set; } = "parquet";
-    /// <summary>The engine's source schema: pruned (only the columns each query reads, what Spark's column pruning does by
-    /// itself; this engine decodes every declared column), full (all seven), or both (pruned runs, plus a full-schema throughput run).</summary>
+    /// <summary>The engine's source schema: pruned (only the columns each query reads, what column pruning does by
+    /// itself), full (all seven), or both (pruned runs, plus a full-schema throughput run).</summary>
     public string Schema { get; set; } = "both";
     /// <summary>Seconds of fixed-rate input in each latency run (0 skips them).</summary>
     public double LatencySeconds { get; set; } = 10;

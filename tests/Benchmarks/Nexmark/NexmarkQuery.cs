@@ -11,6 +11,6 @@ namespace OrleansStream.Benchmarks.Nexmark;
 /// <param name="Build">The query over the bids stream, with the public DataFrame API.</param>
 /// <param name="IsAggregation">Whether it keeps state (the DuckDB baseline runs for these).</param>
 /// <param name="Columns">The bid columns it reads: with --prune-columns the source schema declares only these, as Spark's
-/// column pruning would (the engine reads every column of the declared schema).</param>
+/// column pruning would (the planner now prunes the others itself).</param>
 public sealed record NexmarkQuery(string Name, string Computes, OutputMode Mode, OutputMode LatencyMode, Func<DataFrame, DataFrame> Build, bool IsAggregation,
     IReadOnlyList<string> Columns);

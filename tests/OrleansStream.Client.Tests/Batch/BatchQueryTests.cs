@@ -41,4 +41,20 @@ public sealed class BatchQueryTests(SessionFixture fixture)
         var rows = await Session.Read.Parquet(output).CollectAsync();
         Assert.Equal(["1:a", "2:b", "3:c"], rows.Select(r => $"{r["id"]}:{r["word"]}").Order());
     }
+
+    [Fact]
+    public async Task ParquetOfSevenColumns_QuerySelectingTwo_ReadsThemAndReturnsTheRightRows()
+    {
+        // The planner prunes the five unread columns: the parquet reader decodes auction and price only.
+        var csv = fixture.Data.Sub("bids-" + Guid.NewGuid().ToString("N")[..6]);
+        TempDirectory.WriteFile(csv, "bids.csv", "auction,bidder,price,channel,url,dateTime,extra\n" +
+            string.Concat(Enumerable.Range(0, 30).Select(i => $"{i},{i * 7},{i * 10},c{i},u{i},2024-01-01 00:00:{i:00},x\n")));
+        var parquet = Path.Combine(fixture.Data.Path, "bids-pq-" + Guid.NewGuid().ToString("N")[..6]);
+        await Session.Read.Schema("auction BIGINT, bidder BIGINT, price BIGINT, channel STRING, url STRING, dateTime TIMESTAMP, extra STRING")
+            .Option("header", true).Csv(csv).Write.Format("parquet").SaveAsync(parquet);
+
+        var rows = await Session.Read.Parquet(parquet).Where(Col("auction") % 4 == 0).Select(Col("auction"), Col("price")).CollectAsync();
+        Assert.Equal(Enumerable.Range(0, 30).Where(i => i % 4 == 0).Select(i => $"{i}:{i * 10}"),
+            rows.OrderBy(r => (long)r["auction"]!).Select(r => $"{r["auction"]}:{r["price"]}"));
+    }
 }
