@@ -16,7 +16,8 @@ internal sealed class FileSourceConnector(string format, string directory, Schem
     private readonly bool _latestFirst = new ReaderOptions(options).GetBool("latestFirst", false);
 
     public Schema Schema => schema;
-    public int NumPartitions => 1;
+    // An epoch's files are spread over this many source tasks (file i goes to task i % n), so that decoding uses every core.
+    public int NumPartitions { get; } = new ReaderOptions(options).GetPositiveInt("numPartitions") ?? Math.Clamp(Environment.ProcessorCount, 1, 8);
     public string Description => $"FileStreamSource[file:{directory}]";
 
     public Task<string?> PlanAsync(string? previousEnd, SourcePlanningState state, string? bound, CancellationToken cancellationToken)
@@ -41,13 +42,15 @@ internal sealed class FileSourceConnector(string format, string directory, Schem
     }
 
     public Task<IReadOnlyList<RecordBatch>> ReadAsync(string? start, string end, int partition, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<RecordBatch>>(Parse(end).files.Select(f => FileReading.Read(format, f, schema, _readerOptions)).ToList());
+        Task.FromResult<IReadOnlyList<RecordBatch>>(FilesOf(end, partition).Select(f => FileReading.Read(format, f, schema, _readerOptions)).ToList());
 
     public Task<IReadOnlyList<RecordBatch>> ReadColumnsAsync(string? start, string end, int partition, Schema columns, CancellationToken cancellationToken)
     {
         var read = FileReading.ColumnsToRead(format, schema, columns);
-        return Task.FromResult<IReadOnlyList<RecordBatch>>(Parse(end).files.Select(f => FileReading.Read(format, f, read, _readerOptions)).ToList());
+        return Task.FromResult<IReadOnlyList<RecordBatch>>(FilesOf(end, partition).Select(f => FileReading.Read(format, f, read, _readerOptions)).ToList());
     }
+
+    private IEnumerable<string> FilesOf(string end, int partition) => Parse(end).files.Where((_, i) => i % NumPartitions == partition);
 
     private static FileOffset Parse(string json) => JsonSerializer.Deserialize<FileOffset>(json) ?? throw new JsonException("empty file offset");
 
