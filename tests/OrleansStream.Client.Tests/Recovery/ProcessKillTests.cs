@@ -22,24 +22,7 @@ public sealed class ProcessKillTests(ITestOutputHelper output)
             expected.AddRange(Enumerable.Range(1, 4).Select(i => $"u{f}-{i}"));
             TempDirectory.WriteFile(input, $"events-{f:D6}.json", string.Join('\n', lines) + "\n");
         }
-        var marker = Path.Combine(dir.Path, "hanging");
-        var job = new[] { "job", "--data", dir.Path, "--no-generate", "--until-idle", "--sink", "json", "--max-files-per-trigger", "1", "--interval", "0 seconds" };
-
-        using (var first = StartJob(job, new() { ["OrleansStream__HangBeforeCommitOfBatch"] = "1", ["OrleansStream__HangMarkerFile"] = marker }))
-        {
-            await WaitForFileAsync(marker, first, TimeSpan.FromSeconds(90));
-            first.Kill(entireProcessTree: true);
-            await first.WaitForExitAsync();
-        }
-        var outDir = Path.Combine(dir.Path, "demo", "out");
-        Assert.Contains(Directory.GetFiles(outDir), f => Path.GetFileName(f).StartsWith("part-00001", StringComparison.Ordinal));
-        Assert.False(File.Exists(Path.Combine(outDir, "_spark_metadata", "1")), "batch 1 must not be committed before the kill");
-
-        using (var second = StartJob(job, new()))
-        {
-            Assert.True(second.WaitForExit(TimeSpan.FromSeconds(120)), "the resumed job did not finish");
-            Assert.Equal(0, second.ExitCode);
-        }
+        var outDir = await KillBeforeCommitAndRestartAsync(dir, batch: 1);
 
         await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = Path.Combine(dir.Path, "reader") });
         var users = (await session.Read.Schema("user STRING, action STRING").Json(outDir).CollectAsync()).Select(r => (string)r["user"]!).ToList();
@@ -60,29 +43,41 @@ public sealed class ProcessKillTests(ITestOutputHelper output)
                 $"{{\"user\":\"u{i % 2}\",\"action\":\"{(i == 0 ? "view" : "buy")}\",\"amount\":1.0,\"ts\":\"2026-01-01T00:{f * 20 / 60:D2}:{f * 20 % 60 + i:D2}Z\"}}");
             TempDirectory.WriteFile(input, $"events-{f:D6}.json", string.Join('\n', lines) + "\n");
         }
-        var marker = Path.Combine(dir.Path, "hanging");
-        var job = new[] { "job", "--windowed", "--data", dir.Path, "--no-generate", "--until-idle", "--sink", "json", "--max-files-per-trigger", "1", "--interval", "0 seconds" };
+        var outDir = await KillBeforeCommitAndRestartAsync(dir, batch: 2, "--windowed");
 
-        using (var first = StartJob(job, new() { ["OrleansStream__HangBeforeCommitOfBatch"] = "2", ["OrleansStream__HangMarkerFile"] = marker }))
+        await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = Path.Combine(dir.Path, "reader") });
+        var rows = await session.Read.Schema("window STRUCT<start: TIMESTAMP, end: TIMESTAMP>, user STRING, events BIGINT").Json(outDir).CollectAsync();
+        var windows = rows.Select(r => $"{r.Get<Row>("window").Get<DateTime>(0):mm:ss} {r["user"]} {r["events"]}").Order().ToList();
+        Assert.Equal(["00:00 u0 2", "00:00 u1 2", "00:20 u0 2", "00:20 u1 2", "00:40 u0 2", "00:40 u1 2"], windows);
+    }
+
+    /// <summary>
+    /// Runs the main job as a process that hangs after batch <paramref name="batch"/> wrote its part file and before the
+    /// sink log and commit log, kills it there, checks that the batch was not committed, and runs the job again to the end.
+    /// Returns the output folder.
+    /// </summary>
+    private async Task<string> KillBeforeCommitAndRestartAsync(TempDirectory dir, int batch, params string[] jobOptions)
+    {
+        var marker = Path.Combine(dir.Path, "hanging");
+        string[] job = ["job", .. jobOptions, "--data", dir.Path, "--no-generate", "--until-idle", "--sink", "json", "--max-files-per-trigger", "1", "--interval", "0 seconds"];
+        var batchText = batch.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        using (var first = StartJob(job, new() { ["OrleansStream__HangBeforeCommitOfBatch"] = batchText, ["OrleansStream__HangMarkerFile"] = marker }))
         {
             await WaitForFileAsync(marker, first, TimeSpan.FromSeconds(90));
             first.Kill(entireProcessTree: true);
             await first.WaitForExitAsync();
         }
         var outDir = Path.Combine(dir.Path, "demo", "out");
-        Assert.Contains(Directory.GetFiles(outDir), f => Path.GetFileName(f).StartsWith("part-00002", StringComparison.Ordinal));
-        Assert.False(File.Exists(Path.Combine(outDir, "_spark_metadata", "2")), "batch 2 must not be committed before the kill");
+        Assert.Contains(Directory.GetFiles(outDir), f => Path.GetFileName(f).StartsWith($"part-{batch:D5}", StringComparison.Ordinal));
+        Assert.False(File.Exists(Path.Combine(outDir, "_spark_metadata", batchText)), $"batch {batch} must not be committed before the kill");
 
         using (var second = StartJob(job, new()))
         {
             Assert.True(second.WaitForExit(TimeSpan.FromSeconds(120)), "the resumed job did not finish");
             Assert.Equal(0, second.ExitCode);
         }
-
-        await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = Path.Combine(dir.Path, "reader") });
-        var rows = await session.Read.Schema("window STRUCT<start: TIMESTAMP, end: TIMESTAMP>, user STRING, events BIGINT").Json(outDir).CollectAsync();
-        var windows = rows.Select(r => $"{r.Get<Row>("window").Get<DateTime>(0):mm:ss} {r["user"]} {r["events"]}").Order().ToList();
-        Assert.Equal(["00:00 u0 2", "00:00 u1 2", "00:20 u0 2", "00:20 u1 2", "00:40 u0 2", "00:40 u1 2"], windows);
+        return outDir;
     }
 
     private Process StartJob(string[] args, Dictionary<string, string> environment)
