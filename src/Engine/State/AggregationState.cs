@@ -18,8 +18,6 @@ public sealed class AggregationState
     private readonly ChangeTracker _changes;
     private readonly KeyEncoder _applyEncoder;
     private readonly int _keyCount;
-    private int[] _slots = [];
-    private bool[] _added = [];
     private int[] _touchStamp = [];
     private int _stamp;
 
@@ -66,7 +64,7 @@ public sealed class AggregationState
 
     /// <summary>Estimated memory held, in bytes.</summary>
     public long EstimatedBytes => _keys.EstimatedBytes + _buffers.EstimatedBytes + _changes.EstimatedBytes
-        + _slots.Length * 5L + _touchStamp.Length * 4L + _applyEncoder.RowCount * 8L;
+        + _touchStamp.Length * 4L + _applyEncoder.RowCount * 8L;
 
     /// <summary>The partial schema of an aggregation: <paramref name="keySchema"/>'s fields, then the buffer fields.</summary>
     public static Schema PartialSchemaOf(Schema keySchema, AggregateBuffers buffers)
@@ -203,14 +201,7 @@ public sealed class AggregationState
     /// <summary>Finds or adds each row's group and sizes the buffers; returns the rows' slots (a reused scratch span).</summary>
     private Span<int> Locate(IReadOnlyList<IArrowArray> keyColumns, int length)
     {
-        if (_slots.Length < length)
-        {
-            _slots = new int[Math.Max(length, _slots.Length * 2)];
-            _added = new bool[_slots.Length];
-        }
-        var slots = _slots.AsSpan(0, length);
-        var added = _added.AsSpan(0, length);
-        _keys.GetOrAdd(keyColumns, length, slots, added);
+        var slots = _keys.GetOrAdd(keyColumns, length, out var added);
         _buffers.EnsureCapacity(_keys.SlotBound);
         if (_changes.RemovedCount > 0)
             for (var r = 0; r < length; r++)

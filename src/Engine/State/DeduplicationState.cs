@@ -19,8 +19,6 @@ public sealed class DeduplicationState
     private readonly KeyEncoder _applyEncoder;
     private readonly int _keyCount;
     private long[] _expiry = [];
-    private int[] _slots = [];
-    private bool[] _added = [];
 
     /// <summary>Creates an empty state for keys of <paramref name="keySchema"/>.</summary>
     /// <exception cref="NotSupportedException">A key column's type cannot be a key.</exception>
@@ -48,7 +46,7 @@ public sealed class DeduplicationState
     public KeyTable Keys => _keys;
 
     /// <summary>Estimated memory held, in bytes.</summary>
-    public long EstimatedBytes => _keys.EstimatedBytes + _changes.EstimatedBytes + _expiry.Length * 8L + _slots.Length * 5L;
+    public long EstimatedBytes => _keys.EstimatedBytes + _changes.EstimatedBytes + _expiry.Length * 8L;
 
     /// <summary>
     /// Sets <c>keep[r]</c> for each of the first <paramref name="length"/> rows: true when its key is neither in the state nor
@@ -59,14 +57,7 @@ public sealed class DeduplicationState
     {
         if (expiryMicros.Length < length || keep.Length < length)
             throw new ArgumentException($"The expiry and keep spans must hold {length} entries.");
-        if (_slots.Length < length)
-        {
-            _slots = new int[Math.Max(length, _slots.Length * 2)];
-            _added = new bool[_slots.Length];
-        }
-        var slots = _slots.AsSpan(0, length);
-        var added = _added.AsSpan(0, length);
-        _keys.GetOrAdd(keyColumns, length, slots, added);
+        var slots = _keys.GetOrAdd(keyColumns, length, out var added);
         if (_expiry.Length < _keys.SlotBound) System.Array.Resize(ref _expiry, Math.Max(_keys.SlotBound, Math.Max(16, _expiry.Length * 2)));
         var trackRemovals = _changes.RemovedCount > 0;
         for (var r = 0; r < length; r++)

@@ -10,6 +10,8 @@ namespace OrleansStream.Engine.State;
 /// </summary>
 public sealed class KeyTable
 {
+    private int[] _scratchSlots = [];
+    private bool[] _scratchAdded = [];
     private const int FreeLength = -1;
 
     private readonly KeyEncoder _encoder;
@@ -41,7 +43,8 @@ public sealed class KeyTable
 
     /// <summary>Estimated memory held by the table, in bytes.</summary>
     public long EstimatedBytes =>
-        _buckets.Length * 4L + _hashes.Length * 8L + _keyStart.Length * 4L + _keyLength.Length * 4L + _arena.Length + _free.Length * 4L;
+        _buckets.Length * 4L + _hashes.Length * 8L + _keyStart.Length * 4L + _keyLength.Length * 4L + _arena.Length + _free.Length * 4L
+        + _scratchSlots.Length * 5L;
 
     /// <summary>Finds or adds the key of each of the first <paramref name="length"/> rows: <c>slots[r]</c> is the row's slot and
     /// <c>added[r]</c> is true for the row that added it (a key repeated within the batch is added once, by its first row).</summary>
@@ -54,6 +57,23 @@ public sealed class KeyTable
             var key = _encoder.Key(r);
             slots[r] = GetOrAdd(key, KeyHash.Hash(key), out added[r]);
         }
+    }
+
+    /// <summary>
+    /// <see cref="GetOrAdd(IReadOnlyList{IArrowArray}, int, Span{int}, Span{bool})"/> into buffers this table keeps and reuses:
+    /// the returned spans are valid until the next call.
+    /// </summary>
+    public Span<int> GetOrAdd(IReadOnlyList<IArrowArray> keyColumns, int length, out Span<bool> added)
+    {
+        if (_scratchSlots.Length < length)
+        {
+            _scratchSlots = new int[Math.Max(length, _scratchSlots.Length * 2)];
+            _scratchAdded = new bool[_scratchSlots.Length];
+        }
+        var slots = _scratchSlots.AsSpan(0, length);
+        added = _scratchAdded.AsSpan(0, length);
+        GetOrAdd(keyColumns, length, slots, added);
+        return slots;
     }
 
     /// <summary>Finds or adds one encoded key and returns its slot.</summary>
