@@ -22,8 +22,8 @@ internal sealed class StateFileStore(ICheckpointStore store)
     /// <summary>Loads version <see cref="PartitionEpoch.LastCommitted"/> into <paramref name="op"/>; true when it was written by a different number of partitions.</summary>
     public async Task<bool> LoadAsync(IStatefulOperator op, PartitionEpoch epoch)
     {
-        var mine = Directory(epoch, epoch.NumPartitions, epoch.Partition);
-        foreach (var stale in (await ListAsync(mine)).Where(f => f.Version > epoch.LastCommitted))
+        var mine = await ListAsync(Directory(epoch, epoch.NumPartitions, epoch.Partition));
+        foreach (var stale in mine.Where(f => f.Version > epoch.LastCommitted))
             await store.DeleteAsync(stale.Key, null);
         if (epoch.LastCommitted < 0) return false;
         if (epoch.StoredPartitions == epoch.NumPartitions)
@@ -33,7 +33,7 @@ internal sealed class StateFileStore(ICheckpointStore store)
         }
         // Rescaled: this partition's key groups are spread over the old partitions' files.
         for (var old = 0; old < epoch.StoredPartitions; old++)
-            await ApplyChainAsync(op, Directory(epoch, epoch.StoredPartitions, old), epoch.LastCommitted,
+            await ApplyChainAsync(op, await ListAsync(Directory(epoch, epoch.StoredPartitions, old)), epoch.LastCommitted,
                 batch => KeyGroupPartitioner.Owned(batch, op.StateRoutingColumns, epoch.NumKeyGroups, epoch.NumPartitions, epoch.Partition));
         return true;
     }
@@ -64,9 +64,9 @@ internal sealed class StateFileStore(ICheckpointStore store)
         foreach (var old in files.Where(f => f.Version < keep)) await store.DeleteAsync(old.Key, null);
     }
 
-    private async Task ApplyChainAsync(IStatefulOperator op, string dir, long version, Func<Apache.Arrow.RecordBatch, Apache.Arrow.RecordBatch>? filter)
+    private async Task ApplyChainAsync(IStatefulOperator op, List<(string Key, long Version, bool Snapshot)> listing, long version, Func<Apache.Arrow.RecordBatch, Apache.Arrow.RecordBatch>? filter)
     {
-        var files = (await ListAsync(dir)).Where(f => f.Version <= version).ToList();
+        var files = listing.Where(f => f.Version <= version).ToList();
         var from = files.Where(f => f.Snapshot).Select(f => f.Version).DefaultIfEmpty(-1).Max();
         foreach (var file in files.Where(f => (f.Snapshot && f.Version == from) || (!f.Snapshot && f.Version > from)).OrderBy(f => f.Version))
         {
