@@ -227,7 +227,6 @@ internal sealed partial class TriggerGrain(
             BatchTimestampMs = triggerStart.ToUnixTimeMilliseconds(),
             WatermarkMs = watermark,
             LateWatermarkMs = previous?.WatermarkMs ?? 0,
-            IsNoData = !hasData,
             StatePartitions = run.Query.Physical.StatefulOperators.ToDictionary(op => op.Id, _ => run.StatePartitions),
         };
         foreach (var (relation, connector) in run.Query.Sources)

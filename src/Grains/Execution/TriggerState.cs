@@ -49,8 +49,6 @@ public sealed record OffsetRecord
     [Id(4)] public long WatermarkMs { get; init; }
     /// <summary>The watermark of the previous epoch: input at or below it is late (Spark's watermark for late events).</summary>
     [Id(5)] public long LateWatermarkMs { get; init; }
-    /// <summary>Whether the epoch runs only because the watermark moved (no source has new data).</summary>
-    [Id(6)] public bool IsNoData { get; init; }
     /// <summary>State partitions per stateful operator in this epoch.</summary>
     [Id(7)] public Dictionary<int, int> StatePartitions { get; init; } = new();
 }
