@@ -5,7 +5,6 @@ using OrleansStream.Engine.Expressions;
 using OrleansStream.Engine.Expressions.Kernels;
 using OrleansStream.Engine.Operators.Windows;
 using OrleansStream.Engine.Planning;
-using OrleansStream.Engine.State;
 using OrleansStream.Engine.Types;
 
 namespace OrleansStream.Engine.Operators.Aggregation;
@@ -27,7 +26,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     {
         _binding = binding ?? throw new ArgumentNullException(nameof(binding));
         _partial = new PartialAggregator(binding.StateKeySchema, binding.Aggregates);
-        ExchangeSchema = new AggregationState(binding.StateKeySchema, binding.Aggregates).PartialSchema;
+        ExchangeSchema = _partial.PartialSchema;
         // Sessions of one group must meet in one partition to merge: route on the plain keys only.
         RoutingColumns = binding.SessionKey is { } session
             ? Enumerable.Range(0, binding.StateKeySchema.FieldsList.Count).Where(c => c != binding.StateColumnOf(session) && c != binding.StateColumnOf(session) + 1).ToList()
