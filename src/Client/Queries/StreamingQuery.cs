@@ -118,15 +118,9 @@ public sealed class StreamingQuery
     /// <summary>Waits at most <paramref name="timeout"/>; true when the query terminated. Rethrows its error.</summary>
     public async Task<bool> AwaitTerminationAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (IsActive && DateTime.UtcNow < deadline)
-        {
-            // The observer's terminated event is one-way; polling the status covers a lost message.
-            await Task.WhenAny(_terminated.Task, Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken)).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-            var status = await _grain.GetStatusAsync().ConfigureAwait(false);
-            if (!status.IsActive) OnTerminated(status.Error);
-        }
+        // The heartbeat notices a termination whose one-way message was lost; here we only wait for it.
+        await Task.WhenAny(_terminated.Task, Task.Delay(timeout, cancellationToken)).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
         ThrowIfFailed();
         return !IsActive;
     }
