@@ -181,10 +181,11 @@ public sealed class StreamingQuery
         {
             // The cluster is gone: keep the progress we have.
         }
-        _terminated.TrySetResult();
+        // Listeners hear of the termination before anyone awaiting it resumes, as in Spark.
         _session.Grains.DeleteObjectReference<IQueryObserver>(_observerReference);
         _session.Streams.OnTerminated(this);
         GC.KeepAlive(_observer);
+        _terminated.TrySetResult();
     }
 
     private async Task RefreshProgressAsync()
