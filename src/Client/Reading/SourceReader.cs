@@ -24,7 +24,7 @@ public abstract class SourceReader<TSelf> where TSelf : SourceReader<TSelf>
     private protected string? SchemaDdl { get; }
     private protected IReadOnlyDictionary<string, string> Options { get; }
 
-    /// <summary>The source format: json, csv, text, parquet (streams also: rate, rate-micro-batch).</summary>
+    /// <summary>The source format: json, csv, text, parquet (streams also: rate, rate-micro-batch, nexmark).</summary>
     public TSelf Format(string format) => With(format, SchemaDdl, Options);
     /// <summary>The schema as Spark DDL ("ts TIMESTAMP, user STRING, amount DOUBLE").</summary>
     public TSelf Schema(string ddl)

@@ -83,6 +83,24 @@ public sealed class ReaderOptions
         var v => throw new ArgumentException($"Invalid value '{v}' for option '{name}': expected a positive integer."),
     };
 
+    /// <summary>A positive 64-bit integer option, or null when absent.</summary>
+    /// <exception cref="ArgumentException">The value is not a positive integer.</exception>
+    public long? GetPositiveLong(string name) => GetLong(name) switch
+    {
+        null => null,
+        > 0 and var v => v,
+        var v => throw new ArgumentException($"Invalid value '{v}' for option '{name}': expected a positive integer."),
+    };
+
+    /// <summary>A 64-bit integer option, or null when absent.</summary>
+    /// <exception cref="ArgumentException">The value is not an integer.</exception>
+    public long? GetLong(string name) => Get(name) switch
+    {
+        null => null,
+        var v when long.TryParse(v.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var l) => l,
+        var v => throw new ArgumentException($"Invalid value '{v}' for option '{name}': expected an integer."),
+    };
+
     private char GetChar(string name, char defaultValue)
     {
         var v = Get(name);

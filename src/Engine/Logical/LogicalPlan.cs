@@ -31,7 +31,7 @@ public abstract record LogicalPlan
 
 /// <summary>A leaf that reads a source: a streaming source when <see cref="IsStreaming"/>, otherwise a batch read.</summary>
 /// <param name="SourceId">Stable id of this source inside its query (e.g. "0"); keys offsets in the checkpoint.</param>
-/// <param name="Format">memory, rate, rate-micro-batch, json, csv, text, parquet.</param>
+/// <param name="Format">memory, rate, rate-micro-batch, nexmark, json, csv, text, parquet.</param>
 /// <param name="Options">Reader options (path, maxFilesPerTrigger, mode, header, streamId, ...), case-insensitive keys.</param>
 /// <param name="SchemaDdl">User-given schema as Spark DDL ("a INT, b STRING"), or null to use the format's own.</param>
 public sealed record SourceRelation(string SourceId, string Format, IReadOnlyDictionary<string, string> Options, string? SchemaDdl, bool IsStreaming) : LogicalPlan

@@ -2,6 +2,7 @@ using Apache.Arrow;
 using OrleansStream.Engine.Formats;
 using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Sinks;
+using OrleansStream.Engine.Sources.Nexmark;
 using OrleansStream.Engine.Types;
 using OrleansStream.Grains.Hosting;
 
@@ -17,6 +18,10 @@ public static class SourceSchemas
         var format = source.Format.ToLowerInvariant();
         if (format == "text") return TextFileReader.Schema;
         if (format is "rate" or "rate-micro-batch") return RateSourceConnector.RateSchema;
+        if (format == "nexmark")
+            return source.SchemaDdl is null
+                ? NexmarkSchemas.Of(new ReaderOptions(source.Options).Get("table")?.Trim() ?? "bid")
+                : throw new ArgumentException(NexmarkSourceConnector.UserSchemaRefused);
         if (source.SchemaDdl is { } ddl) return DataTypes.ParseSchema(ddl);
         if (source.IsStreaming || !SourceConnectorFactory.FileFormats.Contains(format))
             throw new ArgumentException($"Schema must be specified when creating a streaming source DataFrame ({format}): call .Schema(...) on the reader.");

@@ -1,6 +1,7 @@
 using Apache.Arrow;
 using OrleansStream.Benchmarks.Nexmark;
 using OrleansStream.Engine.Execution;
+using OrleansStream.Engine.Sources.Nexmark;
 
 namespace OrleansStream.Benchmarks.Micro;
 

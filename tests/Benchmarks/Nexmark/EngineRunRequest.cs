@@ -5,6 +5,12 @@ public sealed class EngineRunRequest
 {
     /// <summary>Query name.</summary>
     public string Query { get; set; } = "";
+    /// <summary>The engine's source: "nexmark" (the built-in generator source) or "files" (the bid files of <see cref="BidsDirectory"/>).</summary>
+    public string Source { get; set; } = "nexmark";
+    /// <summary>Bids the throughput run reads.</summary>
+    public long Events { get; set; }
+    /// <summary>Bids per epoch of the nexmark source's throughput run (rowsPerBatch).</summary>
+    public long RowsPerBatch { get; set; }
     /// <summary>Folder of the bid files of the throughput run.</summary>
     public string BidsDirectory { get; set; } = "";
     /// <summary>Folder of a few bid files that warm the JIT and the grains up first.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using OrleansStream.Client;
+using OrleansStream.Engine.Sources.Nexmark;
 
 namespace OrleansStream.Benchmarks.Nexmark;
 
@@ -46,25 +47,31 @@ internal static class EngineRunner
         });
         var collector = new ProgressCollector();
         session.Streams.AddListener(collector);
-        // The primary runs declare only the columns the query reads; with "both" a second throughput run declares all
-        // seven, which the planner's column pruning should bring close to the first.
-        var primaryPruned = r.Schema != "full";
-        DataFrame Bids(string directory, int? filesPerTrigger, bool pruned)
+        var files = r.Source == "files";
+        // File sources: the primary runs declare only the columns the query reads; with "both" a second throughput run
+        // declares all seven, which the planner's column pruning should bring close to the first. The nexmark source's
+        // schema is fixed: the planner alone decides which columns it generates.
+        var primaryPruned = files && r.Schema != "full";
+        DataFrame Files(string directory, int? filesPerTrigger, bool pruned)
         {
             var reader = session.ReadStream.Format(r.Format).Schema(pruned ? NexmarkSchemas.BidDdlOf(query.Columns) : NexmarkSchemas.BidDdl);
             if (filesPerTrigger is { } f) reader = reader.Option("maxFilesPerTrigger", f);
             return reader.Load(directory);
         }
+        DataFrame Generated(long rows, long perBatch) => NexmarkSource(session, r).Option("numRows", rows).Option("rowsPerBatch", perBatch).Load();
 
         // Warm-up: every source schema, sink and output mode once, so the measured runs do not pay for the JIT or first activations.
-        foreach (var pruned in r.Schema == "both" ? new[] { true, false } : [primaryPruned])
-            await (await query.Build(Bids(r.WarmupDirectory, 1, pruned)).WriteStream.OutputMode(query.Mode).Format("noop")
+        var warmUps = files
+            ? (r.Schema == "both" ? new[] { true, false } : [primaryPruned]).Select(pruned => Files(r.WarmupDirectory, 1, pruned)).ToList()
+            : [Generated(60_000, 20_000)];
+        foreach (var warmUp in warmUps)
+            await (await query.Build(warmUp).WriteStream.OutputMode(query.Mode).Format("noop")
                 .Trigger(Trigger.AvailableNow()).StartAsync()).AwaitTerminationAsync();
-        await (await query.Build(Bids(r.WarmupDirectory, 1, primaryPruned)).WriteStream.OutputMode(query.LatencyMode)
+        await (await query.Build(warmUps[0]).WriteStream.OutputMode(query.LatencyMode)
             .ForeachBatch((_, _) => Task.CompletedTask).Trigger(Trigger.AvailableNow()).StartAsync()).AwaitTerminationAsync();
 
         var result = new EngineResult { Query = query.Name, Mode = query.Mode.ToString(), PrunedSchema = primaryPruned };
-        var (epochs, meter) = await ThroughputAsync(query, collector, Bids(r.BidsDirectory, r.FilesPerTrigger, primaryPruned));
+        var (epochs, meter) = await ThroughputAsync(query, collector, files ? Files(r.BidsDirectory, r.FilesPerTrigger, primaryPruned) : Generated(r.Events, r.RowsPerBatch));
         Summarise(result, epochs, query);
         result.WallSeconds = meter.WallSeconds;
         result.CpuSeconds = meter.CpuSeconds;
@@ -72,17 +79,25 @@ internal static class EngineRunner
         result.PeakResidentIsPerRun = meter.PeakResidentIsPerInterval;
         result.PeakManagedBytes = meter.PeakManagedBytes;
         Console.WriteLine($"  {query.Name}: engine {result.Events:N0} bids in {result.WallSeconds:F2} s wall, {result.CpuSeconds:F2} s CPU, {result.DataEpochs} epochs");
-        if (r.Schema == "both")
+        if (files && r.Schema == "both")
         {
-            var (full, fullMeter) = await ThroughputAsync(query, collector, Bids(r.BidsDirectory, r.FilesPerTrigger, false));
+            var (full, fullMeter) = await ThroughputAsync(query, collector, Files(r.BidsDirectory, r.FilesPerTrigger, false));
             result.FullSchema = new ThroughputResult(full.Sum(p => p.NumInputRows), fullMeter.WallSeconds, fullMeter.CpuSeconds);
             Console.WriteLine($"  {query.Name}: engine, all 7 columns declared: {result.FullSchema.Events:N0} bids in {fullMeter.WallSeconds:F2} s wall, {fullMeter.CpuSeconds:F2} s CPU");
         }
         if (r.LatencySeconds > 0 && result.Events > 0)
-            result.Latency = await MeasureLatencyAsync(r, query, session, collector, r.LatencyFraction * result.Events / result.WallSeconds,
-                (directory, files) => Bids(directory, files, primaryPruned));
+        {
+            var rate = r.LatencyFraction * result.Events / result.WallSeconds;
+            result.Latency = files
+                ? await MeasureFileLatencyAsync(r, query, collector, rate, (directory, count) => Files(directory, count, primaryPruned))
+                : await MeasureNexmarkLatencyAsync(r, query, session, collector, rate);
+        }
         return result;
     }
+
+    /// <summary>The built-in nexmark source over the bids table with the run's seed and event-time rate.</summary>
+    private static DataStreamReader NexmarkSource(StreamSession session, EngineRunRequest r) =>
+        session.ReadStream.Format("nexmark").Option("table", "bid").Option("seed", r.Seed).Option("eventsPerSecond", r.EventsPerSecond);
 
     /// <summary>One throughput run: the whole backlog with Trigger.AvailableNow into the noop sink.</summary>
     private static async Task<(IReadOnlyList<StreamingQueryProgress> Epochs, ProcessMeter Meter)> ThroughputAsync(NexmarkQuery query, ProgressCollector collector, DataFrame bids)
@@ -118,7 +133,56 @@ internal static class EngineRunner
             Console.WriteLine($"  {query.Name}: no stateBytesWritten reported");
     }
 
-    private static async Task<LatencyResult> MeasureLatencyAsync(EngineRunRequest r, NexmarkQuery query, StreamSession session,
+    /// <summary>
+    /// Latency with the nexmark source paced at <paramref name="rate"/> bids per second by the silo's clock: bid k is handed
+    /// to the source at start + (k + 1) / rate (the moment the source first offers it), and becomes visible when the
+    /// foreachBatch call of the epoch that read it starts. Bids after the first second are the samples.
+    /// </summary>
+    private static async Task<LatencyResult> MeasureNexmarkLatencyAsync(EngineRunRequest r, NexmarkQuery query, StreamSession session,
+        ProgressCollector collector, double rate)
+    {
+        var perSecond = Math.Max(1, (long)Math.Round(rate));
+        var visible = new ConcurrentDictionary<long, double>();
+        var run = await query.Build(NexmarkSource(session, r).Option("rowsPerSecond", perSecond).Load()).WriteStream.OutputMode(query.LatencyMode)
+            .ForeachBatch((_, batchId) =>
+            {
+                visible.TryAdd(batchId, (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds);
+                return Task.CompletedTask;
+            })
+            .StartAsync();
+        await Task.Delay(TimeSpan.FromSeconds(r.LatencySeconds));
+        await run.StopAsync();
+
+        // Every stride-th bid is a sample: at most about 10,000 per second of input, spread evenly like the bids themselves.
+        var stride = Math.Max(1, perSecond / 10_000);
+        var latencies = new List<double>();
+        var epochs = collector.Of(run);
+        foreach (var p in epochs)
+        {
+            if (!visible.TryGetValue(p.BatchId, out var seen) || p.Sources.Count == 0 || p.Sources[0].EndOffset is not { } end) continue;
+            var from = p.Sources[0].StartOffset is { ValueKind: JsonValueKind.Object } start ? start.GetProperty("rows").GetInt64() : 0;
+            var startMs = end.GetProperty("startMs").GetInt64();
+            var first = Math.Max(from, perSecond);
+            for (var k = first + (stride - first % stride) % stride; k < end.GetProperty("rows").GetInt64(); k += stride)
+                latencies.Add(seen - (startMs + (k + 1) * 1000.0 / perSecond));
+        }
+        return Summarise(latencies, new LatencyResult { Mode = query.LatencyMode.ToString(), EventsPerSecond = perSecond, Epochs = epochs.Count }, query);
+    }
+
+    private static LatencyResult Summarise(List<double> latencies, LatencyResult result, NexmarkQuery query)
+    {
+        latencies.Sort();
+        double Percentile(double q) => latencies.Count == 0 ? double.NaN : latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(q * latencies.Count) - 1)];
+        result.Samples = latencies.Count;
+        result.P50Ms = Percentile(0.50);
+        result.P99Ms = Percentile(0.99);
+        result.MaxMs = latencies.Count == 0 ? double.NaN : latencies[^1];
+        Console.WriteLine($"  {query.Name}: latency at {result.EventsPerSecond:N0} bids/s: p50 {result.P50Ms:F1} ms, p99 {result.P99Ms:F1} ms, max {result.MaxMs:F1} ms over {result.Samples:N0} samples, {result.Epochs} epochs");
+        return result;
+    }
+
+    /// <summary>Latency with a file source: bid files renamed into an empty folder at a fixed rate, one sample per file.</summary>
+    private static async Task<LatencyResult> MeasureFileLatencyAsync(EngineRunRequest r, NexmarkQuery query,
         ProgressCollector collector, double rate, Func<string, int?, DataFrame> bids)
     {
         var interval = TimeSpan.FromMilliseconds(r.LatencyFileIntervalMs);
@@ -172,21 +236,13 @@ internal static class EngineRunner
                 if (handed.TryGetValue(Path.GetFileName(file.GetString()!), out var at) && at >= warmUpEnd)
                     latencies.Add((seen - at) * 1000.0 / Stopwatch.Frequency);
         }
-        latencies.Sort();
-        double Percentile(double q) => latencies.Count == 0 ? double.NaN : latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(q * latencies.Count) - 1)];
-        var result = new LatencyResult
+        return Summarise(latencies, new LatencyResult
         {
             Mode = query.LatencyMode.ToString(),
             EventsPerSecond = perFile / interval.TotalSeconds,
             FileIntervalMs = interval.TotalMilliseconds,
             BidsPerFile = perFile,
-            Files = latencies.Count,
             Epochs = epochs.Count,
-            P50Ms = Percentile(0.50),
-            P99Ms = Percentile(0.99),
-            MaxMs = latencies.Count == 0 ? double.NaN : latencies[^1],
-        };
-        Console.WriteLine($"  {query.Name}: latency at {result.EventsPerSecond:N0} bids/s: p50 {result.P50Ms:F1} ms, p99 {result.P99Ms:F1} ms over {result.Files} files, {result.Epochs} epochs");
-        return result;
+        }, query);
     }
 }

@@ -1,17 +1,19 @@
 using System.Runtime.InteropServices;
 using Apache.Arrow;
+using OrleansStream.Engine.Sources.Nexmark;
 using OrleansStream.Engine.Types;
 
 namespace OrleansStream.Benchmarks.Nexmark;
 
 /// <summary>
-/// Baseline (a), the ceiling: a hand-written single-threaded loop per query over the same generated Arrow columns (in
-/// memory, no file decoding), producing the query's output columns batch by batch and, for aggregations, keeping
-/// per-window hash maps that it evicts by the same watermark as the engine. Returns the number of result rows.
+/// Baseline (a), the ceiling: a hand-written single-threaded loop per query over the same generated Arrow columns (the
+/// suite hands it the generator's batches of the columns the query reads, as the engine's source gets them), producing the
+/// query's output columns batch by batch and, for aggregations, keeping per-window hash maps that it evicts by the same
+/// watermark as the engine. Returns the number of result rows.
 /// </summary>
 internal static class HandLoopBaseline
 {
-    public static long Run(string query, IReadOnlyList<RecordBatch> batches) => query switch
+    public static long Run(string query, IEnumerable<RecordBatch> batches) => query switch
     {
         "q0" => Q0(batches),
         "q1" => Q1(batches),
@@ -28,52 +30,52 @@ internal static class HandLoopBaseline
     private static readonly Schema Q0Schema = new([.. new[] { 0, 1, 2, 5, 6 }.Select(i => NexmarkSchemas.Bid.FieldsList[i])], null);
 
     // A projection of existing columns copies nothing in Arrow: the ceiling is building the output batch.
-    private static long Q0(IReadOnlyList<RecordBatch> batches)
+    private static long Q0(IEnumerable<RecordBatch> batches)
     {
         long rows = 0;
         foreach (var b in batches)
-            rows += new RecordBatch(Q0Schema, [b.Column(0), b.Column(1), b.Column(2), b.Column(5), b.Column(6)], b.Length).Length;
+            rows += new RecordBatch(Q0Schema, [b.Column("auction"), b.Column("bidder"), b.Column("price"), b.Column("dateTime"), b.Column("extra")], b.Length).Length;
         return rows;
     }
 
-    private static long Q1(IReadOnlyList<RecordBatch> batches)
+    private static long Q1(IEnumerable<RecordBatch> batches)
     {
         long rows = 0;
         foreach (var b in batches)
         {
-            var price = Int64(b, 2);
+            var price = Int64(b, "price");
             var euro = new double[b.Length];
             for (var i = 0; i < euro.Length; i++) euro[i] = price[i] * NexmarkQueries.DollarToEuro;
-            rows += new RecordBatch.Builder().Append("auction", false, b.Column(0)).Append("bidder", false, b.Column(1))
-                .Append("price", false, Doubles(euro)).Append("dateTime", false, b.Column(5)).Append("extra", false, b.Column(6)).Build().Length;
+            rows += new RecordBatch.Builder().Append("auction", false, b.Column("auction")).Append("bidder", false, b.Column("bidder"))
+                .Append("price", false, Doubles(euro)).Append("dateTime", false, b.Column("dateTime")).Append("extra", false, b.Column("extra")).Build().Length;
         }
         return rows;
     }
 
-    private static long Q2(IReadOnlyList<RecordBatch> batches)
+    private static long Q2(IEnumerable<RecordBatch> batches)
     {
         long rows = 0;
         var selection = new List<int>();
         foreach (var b in batches)
         {
-            var auction = Int64(b, 0);
+            var auction = Int64(b, "auction");
             selection.Clear();
             for (var i = 0; i < auction.Length; i++) if (auction[i] % 123 == 0) selection.Add(i);
             var idx = CollectionsMarshal.AsSpan(selection);
             rows += new RecordBatch.Builder().Append("auction", false, Int64Array(Gather(auction, idx)))
-                .Append("price", false, Int64Array(Gather(Int64(b, 2), idx))).Build().Length;
+                .Append("price", false, Int64Array(Gather(Int64(b, "price"), idx))).Build().Length;
         }
         return rows;
     }
 
-    private static long Q14(IReadOnlyList<RecordBatch> batches)
+    private static long Q14(IEnumerable<RecordBatch> batches)
     {
         ReadOnlySpan<byte> day = "dayTime"u8, night = "nightTime"u8, other = "otherTime"u8;
         long rows = 0;
         var selection = new List<int>();
         foreach (var b in batches)
         {
-            var price = Int64(b, 2);
+            var price = Int64(b, "price");
             selection.Clear();
             for (var i = 0; i < price.Length; i++)
             {
@@ -81,8 +83,8 @@ internal static class HandLoopBaseline
                 if (euro > 1_000_000.0 && euro < 50_000_000.0) selection.Add(i);
             }
             var idx = CollectionsMarshal.AsSpan(selection);
-            var time = Int64(b, 5);
-            var extra = (StringArray)b.Column(6);
+            var time = Int64(b, "dateTime");
+            var extra = (StringArray)b.Column("extra");
             var euros = new double[idx.Length];
             var bucket = new Utf8ColumnWriter(idx.Length, 9);
             var counts = new int[idx.Length];
@@ -96,7 +98,7 @@ internal static class HandLoopBaseline
                 counts[k] = offsets[i + 1] - offsets[i]; // the generator writes ASCII: bytes = characters
             }
             rows += new RecordBatch.Builder()
-                .Append("auction", false, Int64Array(Gather(Int64(b, 0), idx))).Append("bidder", false, Int64Array(Gather(Int64(b, 1), idx)))
+                .Append("auction", false, Int64Array(Gather(Int64(b, "auction"), idx))).Append("bidder", false, Int64Array(Gather(Int64(b, "bidder"), idx)))
                 .Append("price", false, Doubles(euros)).Append("bidTimeType", false, bucket.Build())
                 .Append("dateTime", false, Timestamps(Gather(time, idx))).Append("extra", false, Gather(extra, idx))
                 .Append("c_counts", false, new Int32Array(new ArrowBuffer(MemoryMarshal.AsBytes(counts.AsSpan()).ToArray()), ArrowBuffer.Empty, counts.Length, 0, 0))
@@ -105,7 +107,7 @@ internal static class HandLoopBaseline
         return rows;
     }
 
-    private static long Q5(IReadOnlyList<RecordBatch> batches)
+    private static long Q5(IEnumerable<RecordBatch> batches)
     {
         // Per window start, the count per auction; a window is emitted and dropped once the watermark passes its end.
         var windows = new Dictionary<long, Dictionary<long, long>>();
@@ -113,8 +115,8 @@ internal static class HandLoopBaseline
         const long size = NexmarkQueries.Q5SizeMicros, slide = NexmarkQueries.Q5SlideMicros;
         foreach (var b in batches)
         {
-            var auction = Int64(b, 0);
-            var time = Int64(b, 5);
+            var auction = Int64(b, "auction");
+            var time = Int64(b, "dateTime");
             for (var i = 0; i < time.Length; i++)
             {
                 var t = time[i];
@@ -131,15 +133,15 @@ internal static class HandLoopBaseline
         return emitted;
     }
 
-    private static long Q7(IReadOnlyList<RecordBatch> batches)
+    private static long Q7(IEnumerable<RecordBatch> batches)
     {
         var windows = new Dictionary<long, Dictionary<long, long>>();
         long emitted = 0, maxTime = long.MinValue;
         const long size = NexmarkQueries.Q7SizeMicros;
         foreach (var b in batches)
         {
-            var price = Int64(b, 2);
-            var time = Int64(b, 5);
+            var price = Int64(b, "price");
+            var time = Int64(b, "dateTime");
             for (var i = 0; i < time.Length; i++)
             {
                 var t = time[i];
@@ -154,7 +156,7 @@ internal static class HandLoopBaseline
         return emitted;
     }
 
-    private static long Q11(IReadOnlyList<RecordBatch> batches)
+    private static long Q11(IEnumerable<RecordBatch> batches)
     {
         // Open sessions per bidder; a session closes when a bid arrives a gap or more after its last bid, and is emitted
         // once the watermark passes its end (last bid + gap), as the engine's session window does.
@@ -164,8 +166,8 @@ internal static class HandLoopBaseline
         const long gap = NexmarkQueries.Q11GapMicros;
         foreach (var b in batches)
         {
-            var bidder = Int64(b, 1);
-            var time = Int64(b, 5);
+            var bidder = Int64(b, "bidder");
+            var time = Int64(b, "dateTime");
             for (var i = 0; i < time.Length; i++)
             {
                 var t = time[i];
@@ -190,7 +192,7 @@ internal static class HandLoopBaseline
         return emitted;
     }
 
-    private static long Q12(IReadOnlyList<RecordBatch> batches)
+    private static long Q12(IEnumerable<RecordBatch> batches)
     {
         // Processing time is read once per batch, as the engine stamps each epoch once; windows close when it passes their end.
         var windows = new Dictionary<long, Dictionary<long, long>>();
@@ -202,20 +204,20 @@ internal static class HandLoopBaseline
             emitted += Evict(windows, now, size);
             var start = now - FloorMod(now, size);
             if (!windows.TryGetValue(start, out var counts)) windows[start] = counts = new Dictionary<long, long>();
-            var bidder = Int64(b, 1);
+            var bidder = Int64(b, "bidder");
             for (var i = 0; i < bidder.Length; i++) CollectionsMarshal.GetValueRefOrAddDefault(counts, bidder[i], out _)++;
         }
         return emitted + windows.Values.Sum(w => w.Count);
     }
 
-    private static long CountDistinctKeys(IReadOnlyList<RecordBatch> batches)
+    private static long CountDistinctKeys(IEnumerable<RecordBatch> batches)
     {
         var counts = new Dictionary<long, long>();
         foreach (var b in batches)
         {
-            var auction = Int64(b, 0);
-            var bidder = Int64(b, 1);
-            var price = Int64(b, 2);
+            var auction = Int64(b, "auction");
+            var bidder = Int64(b, "bidder");
+            var price = Int64(b, "price");
             for (var i = 0; i < price.Length; i++)
                 CollectionsMarshal.GetValueRefOrAddDefault(counts, Key(auction[i], bidder[i], price[i]), out _)++;
         }
@@ -246,7 +248,7 @@ internal static class HandLoopBaseline
         return m < 0 ? m + b : m;
     }
 
-    private static ReadOnlySpan<long> Int64(RecordBatch b, int column) => b.Column(column) switch
+    private static ReadOnlySpan<long> Int64(RecordBatch b, string column) => b.Column(column) switch
     {
         Int64Array a => a.Values,
         TimestampArray t => t.Values,

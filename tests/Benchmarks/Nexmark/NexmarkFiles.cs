@@ -1,6 +1,7 @@
 using System.Globalization;
 using Apache.Arrow;
 using OrleansStream.Engine.Formats;
+using OrleansStream.Engine.Sources.Nexmark;
 
 namespace OrleansStream.Benchmarks.Nexmark;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using OrleansStream.Engine.Sources.Nexmark;
 
 namespace OrleansStream.Benchmarks.Nexmark;
 

@@ -15,6 +15,10 @@ public sealed class NexmarkOptions
     public string Out { get; set; } = Path.Combine("tests", "Benchmarks", "results");
     /// <summary>Generator seed.</summary>
     public long Seed { get; set; } = 42;
+    /// <summary>The engine's source: nexmark (the built-in generator source, the default) or files (bid files in --format).</summary>
+    public string Source { get; set; } = "nexmark";
+    /// <summary>Bids per epoch of the nexmark source (4 files' worth, as the file source's default here).</summary>
+    public long RowsPerBatch { get; set; } = 200_000;
     /// <summary>Bids per source file.</summary>
     public int BidsPerFile { get; set; } = 50_000;
     /// <summary>maxFilesPerTrigger of the throughput runs.</summary>
@@ -26,7 +30,7 @@ public sealed class NexmarkOptions
     public string Schema { get; set; } = "both";
     /// <summary>Seconds of fixed-rate input in each latency run (0 skips them).</summary>
     public double LatencySeconds { get; set; } = 10;
-    /// <summary>Milliseconds between two files of a latency run.</summary>
+    /// <summary>Milliseconds between two files of a latency run (files source only).</summary>
     public double LatencyFileIntervalMs { get; set; } = 50;
     /// <summary>Baselines to run: hand, rx, duckdb (any subset).</summary>
     public IReadOnlySet<string> Baselines { get; set; } = new HashSet<string> { "hand", "rx", "duckdb" };
@@ -49,6 +53,11 @@ public sealed class NexmarkOptions
                 case "--queries": o.Queries = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(q => NexmarkQueries.Get(q).Name).ToList(); break;
                 case "--out": o.Out = Value(); break;
                 case "--seed": o.Seed = Long(); break;
+                case "--source":
+                    o.Source = Value().ToLowerInvariant();
+                    if (o.Source is not ("nexmark" or "files")) throw new ArgumentException("--source takes nexmark or files.");
+                    break;
+                case "--rows-per-batch": o.RowsPerBatch = Long(); break;
                 case "--bids-per-file": o.BidsPerFile = checked((int)Long()); break;
                 case "--files-per-trigger": o.FilesPerTrigger = checked((int)Long()); break;
                 case "--format":
@@ -66,11 +75,12 @@ public sealed class NexmarkOptions
                 default: throw new ArgumentException($"Unknown option {args[i]}. {Usage}");
             }
         }
-        if (o.Events <= 0 || o.Rate <= 0 || o.BidsPerFile <= 0 || o.FilesPerTrigger <= 0) throw new ArgumentException("--events, --rate, --bids-per-file and --files-per-trigger must be positive.");
+        if (o.Events <= 0 || o.Rate <= 0 || o.BidsPerFile <= 0 || o.FilesPerTrigger <= 0 || o.RowsPerBatch <= 0)
+            throw new ArgumentException("--events, --rate, --rows-per-batch, --bids-per-file and --files-per-trigger must be positive.");
         return o;
     }
 
     /// <summary>The usage line.</summary>
-    public const string Usage = "nexmark [--events N] [--rate EV_PER_S] [--queries q0,q1,...] [--out DIR] [--seed S] [--bids-per-file N] " +
+    public const string Usage = "nexmark [--events N] [--rate EV_PER_S] [--queries q0,q1,...] [--out DIR] [--seed S] [--source nexmark|files] [--rows-per-batch N] [--bids-per-file N] " +
         "[--files-per-trigger N] [--format parquet|json] [--latency-seconds S] [--latency-interval-ms MS] [--baselines hand,rx,duckdb|none] [--schema pruned|full|both] [--work DIR]";
 }

@@ -3,13 +3,14 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Apache.Arrow;
 using OrleansStream.Engine.Formats;
+using OrleansStream.Engine.Sources.Nexmark;
 
 namespace OrleansStream.Benchmarks.Nexmark;
 
 /// <summary>
-/// <c>-- nexmark</c>: generates the bids once (kept in memory as Arrow for the hand loops, written as files for the engine
-/// and DuckDB), runs each query's engine measurements in a child process, then the baselines in this process, and writes
-/// results.json and results.md to the output folder.
+/// <c>-- nexmark</c>: runs each query's engine measurements in a child process (over the built-in nexmark source, or bid
+/// files), then the baselines in this process over the same generated bids (DuckDB over the same bids as Parquet files),
+/// and writes results.json and results.md to the output folder.
 /// </summary>
 public static class NexmarkSuite
 {
@@ -30,19 +31,25 @@ public static class NexmarkSuite
             Events = options.Events,
             EventTimeRate = options.Rate,
             Format = options.Format,
-            Source = $"{options.Format} files of {options.BidsPerFile:N0} bids, maxFilesPerTrigger {options.FilesPerTrigger}, "
-                + (options.Schema == "full" ? "all 7 bid columns declared" : "source schema declaring only the columns each query reads"),
+            Source = options.Source == "nexmark"
+                ? $"the built-in nexmark source (bids generated in the source tasks, only the columns each query reads), rowsPerBatch {options.RowsPerBatch:N0}"
+                : $"{options.Format} files of {options.BidsPerFile:N0} bids, maxFilesPerTrigger {options.FilesPerTrigger}, "
+                    + (options.Schema == "full" ? "all 7 bid columns declared" : "source schema declaring only the columns each query reads"),
             CoresAvailable = Environment.ProcessorCount,
             Runtime = $"{RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}",
         };
         try
         {
             var watch = Stopwatch.StartNew();
-            var batches = Generate(generator, options, bidsDirectory, warmupDirectory);
-            Console.WriteLine($"Generated {options.Events:N0} bids (event-time rate {options.Rate:N0} ev/s) into {bidsDirectory} in {watch.Elapsed.TotalSeconds:F1} s");
-            // Measured before the baselines fill the heap with objects, in a process as quiet as the engine's.
-            report.SourceDecodeEventsPerCoreSecond = MeasureDecode(bidsDirectory, options.Format);
-            Console.WriteLine($"The engine's {options.Format} reader alone: {report.SourceDecodeEventsPerCoreSecond:N0} bids per CPU second");
+            // Files are for the file source and for DuckDB, which reads the same bids from Parquet.
+            var needFiles = options.Source == "files" || (options.Baselines.Contains("duckdb") && options.Format == "parquet");
+            if (needFiles)
+            {
+                WriteFiles(generator, options, bidsDirectory, warmupDirectory);
+                Console.WriteLine($"Wrote {options.Events:N0} bids (event-time rate {options.Rate:N0} ev/s) into {bidsDirectory} in {watch.Elapsed.TotalSeconds:F1} s");
+                report.SourceDecodeEventsPerCoreSecond = MeasureDecode(bidsDirectory, options.Format);
+                Console.WriteLine($"The engine's {options.Format} reader alone: {report.SourceDecodeEventsPerCoreSecond:N0} bids per CPU second");
+            }
             var lastTime = config.EventTimeMicros(NexmarkGenerator.BidEventNumber(options.Events - 1));
             var finalWatermark = HandLoopBaseline.Watermark(lastTime);
 
@@ -53,25 +60,24 @@ public static class NexmarkSuite
                 report.Queries.Add(new QueryReport { Query = query.Name, Computes = query.Computes, Engine = await RunEngineAsync(query, options, work, bidsDirectory, warmupDirectory) });
             }
 
-            // Hand loops and DuckDB first, Rx last: its millions of bid objects would otherwise make every later GC expensive.
             foreach (var entry in report.Queries)
             {
+                // The baselines get the bids as the engine's source does: generated as they go, only the columns the query reads.
+                var columns = NexmarkSchemas.BidColumns(NexmarkQueries.Get(entry.Query).Columns);
+                IEnumerable<RecordBatch> Bids(long events) => Generated(generator, columns, events);
                 // Each baseline first runs once over a small input, so the measured run does not pay for the JIT (or DuckDB's start).
+                entry.Baselines.Add(Measure("generator", entry.Query, options.Events, () => Count(Bids(WarmUpBids)), () => Count(Bids(options.Events))));
                 if (options.Baselines.Contains("hand"))
                     entry.Baselines.Add(Measure("hand", entry.Query, options.Events,
-                        () => HandLoopBaseline.Run(entry.Query, batches[..1]), () => HandLoopBaseline.Run(entry.Query, batches)));
+                        () => HandLoopBaseline.Run(entry.Query, Bids(WarmUpBids)), () => HandLoopBaseline.Run(entry.Query, Bids(options.Events))));
+                if (options.Baselines.Contains("rx"))
+                    entry.Baselines.Add(Measure("rx", entry.Query, options.Events,
+                        () => RxBaseline.Run(entry.Query, Bid.FromBatches(Bids(WarmUpBids)), finalWatermark),
+                        () => RxBaseline.Run(entry.Query, Bid.FromBatches(Bids(options.Events)), finalWatermark)));
                 if (options.Baselines.Contains("duckdb") && DuckDbBaseline.Supports(entry.Query) && options.Format == "parquet")
                     entry.Baselines.Add(Measure("duckdb", entry.Query, options.Events,
                         () => DuckDbBaseline.Run(entry.Query, Path.Combine(bidsDirectory, NexmarkFiles.FileName("bids", 0, "parquet")), finalWatermark),
                         () => DuckDbBaseline.Run(entry.Query, Path.Combine(bidsDirectory, "*.parquet"), finalWatermark)));
-            }
-            if (options.Baselines.Contains("rx"))
-            {
-                var objects = Bid.FromBatches(batches);
-                var sample = objects[..Math.Min(objects.Count, options.BidsPerFile)];
-                foreach (var entry in report.Queries)
-                    entry.Baselines.Add(Measure("rx", entry.Query, options.Events,
-                        () => RxBaseline.Run(entry.Query, sample, finalWatermark), () => RxBaseline.Run(entry.Query, objects, finalWatermark)));
             }
             foreach (var entry in report.Queries)
                 Console.WriteLine($"{entry.Query}: baselines {string.Join(", ", entry.Baselines.Select(b => $"{b.System} {b.EventsPerCoreSecond:N0}/core-s ({b.OutputRows:N0} rows)"))}");
@@ -92,23 +98,32 @@ public static class NexmarkSuite
         }
     }
 
-    private static List<RecordBatch> Generate(NexmarkGenerator generator, NexmarkOptions options, string bidsDirectory, string warmupDirectory)
+    private const long WarmUpBids = 50_000;
+    private const int GeneratedBatchRows = 65_536;
+
+    /// <summary>Bids 0 .. <paramref name="events"/> - 1 with <paramref name="columns"/>, generated batch by batch as they are read.</summary>
+    private static IEnumerable<RecordBatch> Generated(NexmarkGenerator generator, Schema columns, long events)
+    {
+        for (long first = 0; first < events; first += GeneratedBatchRows)
+            yield return generator.Bids(first, (int)Math.Min(GeneratedBatchRows, events - first), columns);
+    }
+
+    private static long Count(IEnumerable<RecordBatch> batches) => batches.Sum(b => (long)b.Length);
+
+    private static void WriteFiles(NexmarkGenerator generator, NexmarkOptions options, string bidsDirectory, string warmupDirectory)
     {
         var files = (int)((options.Events + options.BidsPerFile - 1) / options.BidsPerFile);
-        var batches = new RecordBatch[files];
         var content = new byte[files][];
         Parallel.For(0, files, i =>
         {
             var first = (long)i * options.BidsPerFile;
-            batches[i] = generator.Bids(first, (int)Math.Min(options.BidsPerFile, options.Events - first));
-            content[i] = NexmarkFiles.Encode(batches[i], options.Format);
+            content[i] = NexmarkFiles.Encode(generator.Bids(first, (int)Math.Min(options.BidsPerFile, options.Events - first)), options.Format);
         });
         // Published in order, so modification times (the order a file source takes files in) follow the offsets.
         Directory.CreateDirectory(bidsDirectory);
         for (var i = 0; i < files; i++) NexmarkFiles.Publish(bidsDirectory, NexmarkFiles.FileName("bids", i, options.Format), content[i], durable: true);
         // Warm-up files are bids from far beyond the measured ones, so no run sees the same rows twice.
         NexmarkFiles.WriteBids(generator, warmupDirectory, options.Format, options.Events * 4, Math.Min(options.Events, 3 * 20_000), 20_000);
-        return [.. batches];
     }
 
     private static async Task<EngineResult> RunEngineAsync(NexmarkQuery query, NexmarkOptions options, string work, string bids, string warmup)
@@ -117,7 +132,7 @@ public static class NexmarkSuite
         Directory.CreateDirectory(directory);
         var request = new EngineRunRequest
         {
-            Query = query.Name, BidsDirectory = bids, WarmupDirectory = warmup, WorkDirectory = directory, Format = options.Format,
+            Query = query.Name, Source = options.Source, Events = options.Events, RowsPerBatch = options.RowsPerBatch, BidsDirectory = bids, WarmupDirectory = warmup, WorkDirectory = directory, Format = options.Format,
             FilesPerTrigger = options.FilesPerTrigger, Schema = options.Schema, Seed = options.Seed, EventsPerSecond = options.Rate,
             LatencyFirstBid = options.Events * 2, LatencySeconds = options.LatencySeconds, LatencyFileIntervalMs = options.LatencyFileIntervalMs,
             LatencyFraction = 0.1, ResultPath = Path.Combine(directory, "result.json"),

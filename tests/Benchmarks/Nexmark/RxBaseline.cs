@@ -4,10 +4,11 @@ using System.Reactive.Subjects;
 namespace OrleansStream.Benchmarks.Nexmark;
 
 /// <summary>
-/// Baseline (b): each query as a System.Reactive (Rx.NET) pipeline over bids as objects, pushed one by one through a
-/// Subject as an ingestion loop would. Rx has no event-time windows or watermarks, so aggregations are written the way a
-/// .NET developer replaying a stream would: GroupBy on the (window, key) and an aggregate per group, emitted when the
-/// input completes, then only the windows the engine's final watermark has closed. Returns the number of result rows.
+/// Baseline (b): each query as a System.Reactive (Rx.NET) pipeline over bids as objects (made from the generator's batches
+/// as they come, with the columns the query reads), pushed one by one through a Subject as an ingestion loop would. Rx has
+/// no event-time windows or watermarks, so aggregations are written the way a .NET developer replaying a stream would:
+/// GroupBy on the (window, key) and an aggregate per group, emitted when the input completes, then only the windows the
+/// engine's final watermark has closed. Returns the number of result rows.
 /// </summary>
 internal static class RxBaseline
 {
@@ -15,7 +16,7 @@ internal static class RxBaseline
     private sealed record Converted(long Auction, long Bidder, double Price, DateTime DateTime, string Extra);
     private sealed record Classified(long Auction, long Bidder, double Price, string BidTimeType, DateTime DateTime, string Extra, int CCounts);
 
-    public static long Run(string query, IReadOnlyList<Bid> bids, long finalWatermarkMicros)
+    public static long Run(string query, IEnumerable<Bid> bids, long finalWatermarkMicros)
     {
         var input = new Subject<Bid>();
         long rows = 0;

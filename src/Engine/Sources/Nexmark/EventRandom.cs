@@ -1,4 +1,4 @@
-namespace OrleansStream.Benchmarks.Nexmark;
+namespace OrleansStream.Engine.Sources.Nexmark;
 
 /// <summary>
 /// A SplitMix64 random stream seeded from (seed, event number): every event draws from its own stream, so any offset range

@@ -2,9 +2,10 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using Apache.Arrow;
+using OrleansStream.Engine.Expressions.Kernels;
 using OrleansStream.Engine.Types;
 
-namespace OrleansStream.Benchmarks.Nexmark;
+namespace OrleansStream.Engine.Sources.Nexmark;
 
 /// <summary>
 /// The Nexmark event generator (NEXMARK.md), column-wise into Arrow batches. Event n's kind comes from n % 50 (1 person,
@@ -77,45 +78,80 @@ public sealed class NexmarkGenerator
     public static long AuctionEventNumber(long k) =>
         k / NexmarkConfig.AuctionProportion * NexmarkConfig.TotalProportion + NexmarkConfig.PersonProportion + k % NexmarkConfig.AuctionProportion;
 
-    /// <summary>Bids <paramref name="firstBid"/> .. <paramref name="firstBid"/> + <paramref name="count"/> - 1 (bid offsets, not event numbers).</summary>
-    public RecordBatch Bids(long firstBid, int count)
+    /// <summary>Bids <paramref name="firstBid"/> .. <paramref name="firstBid"/> + <paramref name="count"/> - 1 (bid offsets, not event numbers), every column.</summary>
+    public RecordBatch Bids(long firstBid, int count) => Bids(firstBid, count, NexmarkSchemas.Bid);
+
+    /// <summary>
+    /// Bids <paramref name="firstBid"/> .. + <paramref name="count"/> - 1 with only the fields of <paramref name="columns"/>
+    /// (fields of <see cref="NexmarkSchemas.Bid"/>, in its order). Every event draws the same random numbers whatever is
+    /// asked for, so a column has the same values in every projection; only the copying of unwanted columns is skipped.
+    /// </summary>
+    public RecordBatch Bids(long firstBid, int count, Schema columns)
     {
-        var auction = new long[count];
-        var bidder = new long[count];
-        var price = new long[count];
-        var time = new long[count];
-        var channel = new Utf8ColumnWriter(count, 8);
-        var url = new Utf8ColumnWriter(count, 80);
-        var extra = new Utf8ColumnWriter(count, NexmarkConfig.AvgBidBytes - 32);
+        ArgumentNullException.ThrowIfNull(columns);
+        var want = BidColumns(columns);
+        var auction = want[0] ? new long[count] : null;
+        var bidder = want[1] ? new long[count] : null;
+        var price = want[2] ? new long[count] : null;
+        var channel = want[3] ? new StringColumnWriter(count, count * 8) : null;
+        var url = want[4] ? new StringColumnWriter(count, count * 80) : null;
+        var time = want[5] ? new long[count] : null;
+        var extra = want[6] ? new StringColumnWriter(count, count * (NexmarkConfig.AvgBidBytes - 32)) : null;
         for (var i = 0; i < count; i++)
         {
             var n = BidEventNumber(firstBid + i);
             var rnd = new EventRandom(Config.Seed, n);
-            auction[i] = NexmarkConfig.FirstAuctionId + (rnd.NextInt(NexmarkConfig.HotAuctionRatio) > 0
+            var a = NexmarkConfig.FirstAuctionId + (rnd.NextInt(NexmarkConfig.HotAuctionRatio) > 0
                 ? LastBase0AuctionId(n) / NexmarkConfig.HotKeyBuckets * NexmarkConfig.HotKeyBuckets
                 : NextBase0AuctionId(n, ref rnd));
             // Hot bidders are the second person of a block, so that they do not collide with hot sellers.
-            bidder[i] = NexmarkConfig.FirstPersonId + (rnd.NextInt(NexmarkConfig.HotBiddersRatio) > 0
+            var b = NexmarkConfig.FirstPersonId + (rnd.NextInt(NexmarkConfig.HotBiddersRatio) > 0
                 ? LastBase0PersonId(n) / NexmarkConfig.HotKeyBuckets * NexmarkConfig.HotKeyBuckets + 1
                 : NextBase0PersonId(n, ref rnd));
-            price[i] = NextPrice(ref rnd);
+            var p = NextPrice(ref rnd);
+            if (auction is not null) auction[i] = a;
+            if (bidder is not null) bidder[i] = b;
+            if (price is not null) price[i] = p;
             if (rnd.NextInt(NexmarkConfig.HotChannelsRatio) > 0)
             {
                 var h = rnd.NextInt(_hotChannels.Length);
-                channel.Append(_hotChannels[h]);
-                url.Append(_hotUrls[h]);
+                channel?.Append(_hotChannels[h]);
+                url?.Append(_hotUrls[h]);
             }
             else
             {
                 var c = rnd.NextInt(NexmarkConfig.NumChannels);
-                channel.Append(_channels[c]);
-                url.Append(_channelUrls[c]);
+                channel?.Append(_channels[c]);
+                url?.Append(_channelUrls[c]);
             }
-            time[i] = Config.EventTimeMicros(n);
-            extra.Append(NextExtra(ref rnd, 8 * 4, NexmarkConfig.AvgBidBytes));
+            if (time is not null) time[i] = Config.EventTimeMicros(n);
+            // The padding is the event's last draw: skipping it when unwanted changes no other column.
+            extra?.Append(NextExtra(ref rnd, 8 * 4, NexmarkConfig.AvgBidBytes));
         }
-        return new RecordBatch(NexmarkSchemas.Bid,
-            [Int64(auction), Int64(bidder), Int64(price), channel.Build(), url.Build(), Timestamps(time), extra.Build()], count);
+        var arrays = new List<IArrowArray>(columns.FieldsList.Count);
+        if (auction is not null) arrays.Add(Int64(auction));
+        if (bidder is not null) arrays.Add(Int64(bidder));
+        if (price is not null) arrays.Add(Int64(price));
+        if (channel is not null) arrays.Add(channel.Build());
+        if (url is not null) arrays.Add(url.Build());
+        if (time is not null) arrays.Add(Timestamps(time));
+        if (extra is not null) arrays.Add(extra.Build());
+        return new RecordBatch(columns, arrays, count);
+    }
+
+    private static bool[] BidColumns(Schema columns)
+    {
+        var want = new bool[NexmarkSchemas.Bid.FieldsList.Count];
+        var previous = -1;
+        foreach (var field in columns.FieldsList)
+        {
+            var index = NexmarkSchemas.Bid.GetFieldIndex(field.Name);
+            if (index <= previous)
+                throw new ArgumentException($"Column '{field.Name}' is not a bid column after column {previous} (bid columns: {NexmarkSchemas.BidDdl}).", nameof(columns));
+            want[index] = true;
+            previous = index;
+        }
+        return want;
     }
 
     /// <summary>People <paramref name="firstPerson"/> .. + <paramref name="count"/> - 1.</summary>
@@ -123,12 +159,12 @@ public sealed class NexmarkGenerator
     {
         var id = new long[count];
         var time = new long[count];
-        var name = new Utf8ColumnWriter(count, 12);
-        var email = new Utf8ColumnWriter(count, 17);
-        var card = new Utf8ColumnWriter(count, 19);
-        var city = new Utf8ColumnWriter(count, 8);
-        var state = new Utf8ColumnWriter(count, 2);
-        var extra = new Utf8ColumnWriter(count, 140);
+        var name = new StringColumnWriter(count, count * 12);
+        var email = new StringColumnWriter(count, count * 17);
+        var card = new StringColumnWriter(count, count * 19);
+        var city = new StringColumnWriter(count, count * 8);
+        var state = new StringColumnWriter(count, count * 2);
+        var extra = new StringColumnWriter(count, count * 140);
         Span<byte> digits = stackalloc byte[19];
         for (var i = 0; i < count; i++)
         {
@@ -163,9 +199,9 @@ public sealed class NexmarkGenerator
         var expires = new long[count];
         var seller = new long[count];
         var category = new long[count];
-        var item = new Utf8ColumnWriter(count, 20);
-        var description = new Utf8ColumnWriter(count, 100);
-        var extra = new Utf8ColumnWriter(count, 340);
+        var item = new StringColumnWriter(count, count * 20);
+        var description = new StringColumnWriter(count, count * 100);
+        var extra = new StringColumnWriter(count, count * 340);
         for (var i = 0; i < count; i++)
         {
             var n = AuctionEventNumber(firstAuction + i);

@@ -1,4 +1,4 @@
-namespace OrleansStream.Benchmarks.Nexmark;
+namespace OrleansStream.Engine.Sources.Nexmark;
 
 /// <summary>The three Nexmark event kinds.</summary>
 public enum NexmarkEventKind

@@ -1,7 +1,7 @@
 using Apache.Arrow;
 using OrleansStream.Engine.Types;
 
-namespace OrleansStream.Benchmarks.Nexmark;
+namespace OrleansStream.Engine.Sources.Nexmark;
 
 /// <summary>The three Nexmark tables as Spark DDL (what a file source's Schema(...) takes) and as Arrow schemas.</summary>
 public static class NexmarkSchemas
@@ -17,10 +17,23 @@ public static class NexmarkSchemas
     public static string BidDdlOf(IReadOnlyCollection<string> columns) =>
         string.Join(", ", BidDdl.Split(", ").Where(c => columns.Contains(c.Split(' ')[0])));
 
+    /// <summary>The fields of the bids table named in <paramref name="columns"/>, in the table's order.</summary>
+    public static Schema BidColumns(IReadOnlyCollection<string> columns) =>
+        new([.. Bid.FieldsList.Where(f => columns.Contains(f.Name))], null);
+
     /// <summary>Arrow schema of <see cref="BidDdl"/> (parsed by the engine, so types and nullability are exactly what it expects).</summary>
     public static Schema Bid { get; } = DataTypes.ParseSchema(BidDdl);
     /// <summary>Arrow schema of <see cref="PersonDdl"/>.</summary>
     public static Schema Person { get; } = DataTypes.ParseSchema(PersonDdl);
     /// <summary>Arrow schema of <see cref="AuctionDdl"/>.</summary>
     public static Schema Auction { get; } = DataTypes.ParseSchema(AuctionDdl);
+
+    /// <summary>The schema of <paramref name="table"/>: bid, person or auction (case-insensitive).</summary>
+    public static Schema Of(string table) => table.ToLowerInvariant() switch
+    {
+        "bid" => Bid,
+        "person" => Person,
+        "auction" => Auction,
+        _ => throw new ArgumentException($"Invalid value '{table}' for option 'table' of the nexmark source: expected bid, person or auction."),
+    };
 }

@@ -1,4 +1,4 @@
-namespace OrleansStream.Benchmarks.Nexmark;
+namespace OrleansStream.Engine.Sources.Nexmark;
 
 /// <summary>
 /// The generator's parameters. The constants are the standard Nexmark defaults (Beam/Flink's GeneratorConfig), so numbers
