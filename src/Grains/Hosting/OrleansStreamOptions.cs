@@ -59,6 +59,9 @@ public sealed class OrleansStreamOptions
     /// <summary>Key groups a query's keys hash into, fixed when the query first starts (DESIGN.md §2).</summary>
     public int NumKeyGroups { get; set; } = 128;
 
-    /// <summary>A state partition writes a full snapshot every this many epochs and a delta in between.</summary>
+    /// <summary>
+    /// A state partition writes a delta every epoch; once this many versions follow its last snapshot, it compacts the last
+    /// committed version into a new snapshot in the background (off the commit path) and drops the older files.
+    /// </summary>
     public int StateSnapshotInterval { get; set; } = 10;
 }

@@ -5,6 +5,7 @@ using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Execution;
 using OrleansStream.Engine.Operators;
 using OrleansStream.Engine.Planning;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
 using OrleansStream.Grains.Execution;
@@ -22,10 +23,11 @@ namespace OrleansStream.Grains.State;
 /// </summary>
 // Hash placement spreads an operator's partitions over the silos (and re-spreads them when one dies), where the default would keep them next to the trigger.
 [HashBasedPlacement]
-internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICheckpointStore store, IOptions<OrleansStreamOptions> options) : Grain, IStatePartitionGrain
+internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICheckpointStore store, IOptions<OrleansStreamOptions> options,
+    ILogger<StatePartitionGrain> logger) : Grain, IStatePartitionGrain
 {
     private readonly PlanCache _plans = new(connectors);
-    private readonly StateFileStore _files = new(store);
+    private readonly StateFileStore _files = new(store, logger);
     private readonly SortedDictionary<int, List<byte[]>> _staged = new();
     private Guid _attempt;
     private IStatefulOperator? _operator;
@@ -67,6 +69,10 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
         var (bytes, snapshot) = await _files.WriteAsync(_operator, epoch, _forceSnapshot);
         _forceSnapshot = false;
         _version = epoch.BatchId;
+        var commitMs = watch.ElapsedMilliseconds;
+        // A background snapshot is counted in the epoch that sees it finished: bytes written, but no commit time.
+        var (compactedBytes, compacted) = _files.TakeCompacted();
+        _files.CompactIfDue(epoch, () => spec.CreateOperator(epoch.OutputMode));
         var metrics = _operator.Metrics;
         return new PartitionResult
         {
@@ -76,9 +82,9 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
             NumRowsRemoved = metrics.NumRowsRemoved,
             NumRowsDroppedByWatermark = metrics.NumRowsDroppedByWatermark,
             MemoryUsedBytes = metrics.MemoryUsedBytes,
-            CommitTimeMs = watch.ElapsedMilliseconds,
-            StateBytesWritten = bytes,
-            WroteSnapshot = snapshot,
+            CommitTimeMs = commitMs,
+            StateBytesWritten = bytes + compactedBytes,
+            WroteSnapshot = snapshot || compacted,
         };
     }
 
