@@ -1,6 +1,6 @@
 using Apache.Arrow;
-using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Execution;
+using OrleansStream.Engine.Expressions.Kernels;
 using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Operators;
 
@@ -28,13 +28,14 @@ public sealed class SourcePipeline
         ReadSchema = _required.Contains(false)
             ? new Schema(inputSchema.FieldsList.Where((_, i) => _required[i]).ToList(), inputSchema.Metadata)
             : inputSchema;
-        _nulls = new IArrowArray?[_required.Length];
+        _nulls = new Dictionary<int, IArrowArray>?[_required.Length];
     }
 
     private readonly bool[] _required;
     // The all-null stand-ins of unread columns, by column, reused while batches have the same length (files of a source
     // usually do); arrays are immutable, so a race only builds one twice.
-    private readonly IArrowArray?[] _nulls;
+    private const int MaxCachedNullLengths = 8;
+    private readonly Dictionary<int, IArrowArray>?[] _nulls;
 
     /// <summary><see cref="SourceRelation.SourceId"/>, or "local:{n}" for the n-th <see cref="LocalRelation"/> (0-based, left to right).</summary>
     public string LeafId { get; }
@@ -83,12 +84,12 @@ public sealed class SourcePipeline
                 columns[i] = input.Column(read++);
                 continue;
             }
-            var nulls = _nulls[i];
-            if (nulls is null || nulls.Length != input.Length)
+            // Sources cut their reads into a few batch lengths: one all-null column per length (zeroed buffers, no per-row work).
+            var byLength = _nulls[i] ??= new Dictionary<int, IArrowArray>();
+            if (!byLength.TryGetValue(input.Length, out var nulls))
             {
-                var builder = ColumnBuilder.Create(InputSchema.FieldsList[i].DataType);
-                for (var r = 0; r < input.Length; r++) builder.AppendNull();
-                _nulls[i] = nulls = builder.Build();
+                if (byLength.Count >= MaxCachedNullLengths) byLength.Clear();
+                byLength[input.Length] = nulls = ArrayFactory.Nulls(InputSchema.FieldsList[i].DataType, input.Length);
             }
             columns[i] = nulls;
         }

@@ -20,7 +20,8 @@ internal sealed class NexmarkSourceConnector : ISourceConnector
     private const long DefaultRowsPerBatch = 100_000;
 
     private readonly string _table;
-    private readonly NexmarkGenerator _generator;
+    private readonly NexmarkConfig _config;
+    private NexmarkGenerator? _generator;
     private readonly long? _rowsPerSecond, _numRows, _rowsPerBatch;
     private readonly TimeProvider _time;
 
@@ -31,7 +32,7 @@ internal sealed class NexmarkSourceConnector : ISourceConnector
         Schema = NexmarkSchemas.Of(_table);
         var config = new NexmarkConfig(reader.GetLong("seed") ?? NexmarkConfig.Default.Seed,
             reader.GetPositiveLong("eventsPerSecond") ?? NexmarkConfig.Default.EventsPerSecond);
-        _generator = new NexmarkGenerator(config);
+        _config = config;
         _rowsPerSecond = reader.GetPositiveLong("rowsPerSecond");
         _numRows = reader.GetPositiveLong("numRows");
         // Unpaced, every row exists at once: an epoch takes at most rowsPerBatch of them so that epochs stay small.
@@ -43,7 +44,7 @@ internal sealed class NexmarkSourceConnector : ISourceConnector
     public Schema Schema { get; }
     public int NumPartitions { get; }
     public string Description =>
-        $"NexmarkSource[table={_table}, eventsPerSecond={_generator.Config.EventsPerSecond}, rowsPerSecond={_rowsPerSecond?.ToString() ?? "unpaced"}, numPartitions={NumPartitions}]";
+        $"NexmarkSource[table={_table}, eventsPerSecond={_config.EventsPerSecond}, rowsPerSecond={_rowsPerSecond?.ToString() ?? "unpaced"}, numPartitions={NumPartitions}]";
 
     public Task<string?> PlanAsync(string? previousEnd, SourcePlanningState state, string? bound, CancellationToken cancellationToken)
     {
@@ -89,8 +90,10 @@ internal sealed class NexmarkSourceConnector : ISourceConnector
 
     private RecordBatch Generate(long first, int count, Schema columns)
     {
-        if (_table == "bid") return _generator.Bids(first, count, columns);
-        var all = _table == "person" ? _generator.Persons(first, count) : _generator.Auctions(first, count);
+        // Built on first read: the trigger's planning copy of the connector never generates.
+        var generator = _generator ??= new NexmarkGenerator(_config);
+        if (_table == "bid") return generator.Bids(first, count, columns);
+        var all = _table == "person" ? generator.Persons(first, count) : generator.Auctions(first, count);
         if (columns.FieldsList.Count == Schema.FieldsList.Count) return all;
         return new RecordBatch(columns, columns.FieldsList.Select(f => all.Column(Schema.GetFieldIndex(f.Name))), count);
     }
