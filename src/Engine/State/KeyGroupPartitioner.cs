@@ -1,3 +1,4 @@
+using System.Buffers;
 using Apache.Arrow;
 using OrleansStream.Engine.Expressions.Kernels;
 
@@ -14,23 +15,28 @@ public static class KeyGroupPartitioner
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(routingColumns);
+        ArgumentOutOfRangeException.ThrowIfLessThan(numKeyGroups, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(numPartitions, 1);
         var result = new RecordBatch?[numPartitions];
-        if (batch.Length == 0) return result;
-        var partitions = PartitionsOf(batch, routingColumns, numKeyGroups, numPartitions);
-        var counts = new int[numPartitions];
-        foreach (var p in partitions) counts[p]++;
-        for (var p = 0; p < numPartitions; p++)
+        var n = batch.Length;
+        if (n == 0) return result;
+        // No key (a global aggregation): every row belongs to key group 0.
+        if (routingColumns.Count == 0)
         {
-            if (counts[p] == 0) continue;
-            if (counts[p] == batch.Length)
-            {
-                result[p] = batch;
-                return result;
-            }
-            var indices = new int[counts[p]];
-            var n = 0;
-            for (var i = 0; i < partitions.Length; i++) if (partitions[i] == p) indices[n++] = i;
-            result[p] = TakeKernel.TakeRows(batch, indices);
+            result[KeyGroups.PartitionOf(0, numKeyGroups, numPartitions)] = batch;
+            return result;
+        }
+        var partitions = ArrayPool<int>.Shared.Rent(n);
+        var order = ArrayPool<int>.Shared.Rent(n);
+        try
+        {
+            PartitionsOf(batch, routingColumns, numKeyGroups, numPartitions, partitions.AsSpan(0, n));
+            Scatter(batch, partitions.AsSpan(0, n), order.AsSpan(0, n), result);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(order);
+            ArrayPool<int>.Shared.Return(partitions);
         }
         return result;
     }
@@ -39,13 +45,35 @@ public static class KeyGroupPartitioner
     public static RecordBatch Owned(RecordBatch batch, IReadOnlyList<int> routingColumns, int numKeyGroups, int numPartitions, int partition) =>
         Split(batch, routingColumns, numKeyGroups, numPartitions)[partition] ?? TakeKernel.TakeRows(batch, []);
 
-    private static int[] PartitionsOf(RecordBatch batch, IReadOnlyList<int> routingColumns, int numKeyGroups, int numPartitions)
+    // Counting sort of the row indices by partition (stable, so each partition keeps row order), then one gather per partition.
+    private static void Scatter(RecordBatch batch, ReadOnlySpan<int> partitions, Span<int> order, RecordBatch?[] result)
     {
-        var groups = new int[batch.Length];
-        // No key (a global aggregation): every row belongs to key group 0.
-        if (routingColumns.Count > 0)
-            KeyGroups.Assign(routingColumns.Select(c => batch.Column(c)).ToList(), batch.Length, numKeyGroups, groups);
-        for (var i = 0; i < groups.Length; i++) groups[i] = KeyGroups.PartitionOf(groups[i], numKeyGroups, numPartitions);
-        return groups;
+        var numPartitions = result.Length;
+        Span<int> starts = numPartitions <= 256 ? stackalloc int[numPartitions + 1] : new int[numPartitions + 1];
+        starts.Clear();
+        foreach (var p in partitions) starts[p + 1]++;
+        for (var p = 0; p < numPartitions; p++)
+        {
+            if (starts[p + 1] != partitions.Length) continue;
+            result[p] = batch;
+            return;
+        }
+        for (var p = 0; p < numPartitions; p++) starts[p + 1] += starts[p];
+        Span<int> next = numPartitions <= 256 ? stackalloc int[numPartitions] : new int[numPartitions];
+        starts[..numPartitions].CopyTo(next);
+        for (var i = 0; i < partitions.Length; i++) order[next[partitions[i]]++] = i;
+        for (var p = 0; p < numPartitions; p++)
+            if (starts[p + 1] > starts[p]) result[p] = TakeKernel.TakeRows(batch, order[starts[p]..starts[p + 1]]);
+    }
+
+    private static void PartitionsOf(RecordBatch batch, IReadOnlyList<int> routingColumns, int numKeyGroups, int numPartitions, Span<int> partitions)
+    {
+        var columns = new IArrowArray[routingColumns.Count];
+        for (var c = 0; c < columns.Length; c++) columns[c] = batch.Column(routingColumns[c]);
+        KeyGroups.Assign(columns, partitions.Length, numKeyGroups, partitions);
+        // Key group -> partition through a small table (K is 128 by default) instead of a division per row.
+        Span<int> partitionOfGroup = numKeyGroups <= 1024 ? stackalloc int[numKeyGroups] : new int[numKeyGroups];
+        for (var g = 0; g < numKeyGroups; g++) partitionOfGroup[g] = KeyGroups.PartitionOf(g, numKeyGroups, numPartitions);
+        for (var i = 0; i < partitions.Length; i++) partitions[i] = partitionOfGroup[partitions[i]];
     }
 }

@@ -1,5 +1,6 @@
 using Apache.Arrow;
 using Apache.Arrow.Types;
+using OrleansStream.Engine.Data;
 
 namespace OrleansStream.Engine.State;
 
@@ -31,9 +32,48 @@ public static class KeyGroups
         ArgumentNullException.ThrowIfNull(keyColumns);
         ArgumentOutOfRangeException.ThrowIfLessThan(numKeyGroups, 1);
         if (groups.Length < length) throw new ArgumentException($"The groups span holds {groups.Length} entries, fewer than {length}.", nameof(groups));
+        if (IsInt64Key(keyColumns))
+        {
+            AssignInt64(keyColumns[0], length, numKeyGroups, groups);
+            return;
+        }
         var encoder = EncoderFor(keyColumns);
         encoder.Encode(keyColumns, length);
         for (var r = 0; r < length; r++) groups[r] = FromHash(KeyHash.Hash(encoder.Key(r)), numKeyGroups);
+    }
+
+    /// <summary>True for a key of one bigint or timestamp column, which hashes without encoding
+    /// (<see cref="KeyHash.HashInt64Key"/>).</summary>
+    internal static bool IsInt64Key(IReadOnlyList<IArrowArray> keyColumns) =>
+        keyColumns.Count == 1 && keyColumns[0].Data.DataType.TypeId is ArrowTypeId.Int64 or ArrowTypeId.Timestamp;
+
+    /// <summary>The hash of each of the first <paramref name="length"/> rows of a bigint or timestamp column, equal to
+    /// <see cref="KeyHash.Hash"/> of the row's encoded key.</summary>
+    internal static void HashInt64(IArrowArray column, int length, Span<ulong> hashes)
+    {
+        var values = ArrowSpans.Values<long>(column)[..length];
+        hashes = hashes[..length];
+        var validity = ArrowSpans.Validity(column);
+        if (validity.IsEmpty)
+        {
+            for (var r = 0; r < values.Length; r++) hashes[r] = KeyHash.HashInt64Key(values[r], true);
+            return;
+        }
+        var offset = column.Offset;
+        for (var r = 0; r < values.Length; r++) hashes[r] = KeyHash.HashInt64Key(values[r], BitUtility.GetBit(validity, offset + r));
+    }
+
+    private static void AssignInt64(IArrowArray column, int length, int numKeyGroups, Span<int> groups)
+    {
+        var values = ArrowSpans.Values<long>(column)[..length];
+        var validity = ArrowSpans.Validity(column);
+        var offset = column.Offset;
+        var k = (ulong)numKeyGroups;
+        for (var r = 0; r < values.Length; r++)
+        {
+            var valid = validity.IsEmpty || BitUtility.GetBit(validity, offset + r);
+            groups[r] = (int)Math.BigMul(KeyHash.HashInt64Key(values[r], valid), k, out _);
+        }
     }
 
     /// <summary>The state partition owning <paramref name="keyGroup"/>: partition p owns the contiguous key groups

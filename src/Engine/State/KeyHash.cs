@@ -41,6 +41,30 @@ internal static class KeyHash
         return h;
     }
 
+    /// <summary>
+    /// <see cref="Hash"/> of the <see cref="KeyEncoder"/> encoding of a single bigint/timestamp key column (marker byte, then
+    /// the value's 8 little-endian bytes, all zero for null), computed from the value without encoding it.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static ulong HashInt64Key(long value, bool valid)
+    {
+        // 9 bytes: one 8-byte block (marker + the value's low 7 bytes), then a 1-byte tail (the value's high byte).
+        var v = valid ? (ulong)value : 0UL;
+        var k = (valid ? 1UL : 0UL) | (v << 8);
+        k *= M;
+        k ^= k >> R;
+        k *= M;
+        var h = DefaultSeed ^ unchecked(9UL * M);
+        h ^= k;
+        h *= M;
+        h ^= v >> 56;
+        h *= M;
+        h ^= h >> R;
+        h *= M;
+        h ^= h >> R;
+        return h;
+    }
+
     /// <summary>A bijective 64-bit mix (MurmurHash3's fmix64 after adding <paramref name="seed"/>): distinct inputs never collide.</summary>
     public static ulong Mix(ulong value, ulong seed = DefaultSeed)
     {

@@ -4,9 +4,12 @@ using OrleansStream.Engine.State;
 
 namespace OrleansStream.Benchmarks.Micro;
 
-/// <summary>Key routing (KeyGroupPartitioner.Split): hash each row's key to one of 128 key groups and split the batch per partition.</summary>
+/// <summary>Key routing (KeyGroupPartitioner.Split): hash each row's key to one of 128 key groups and split the batch per partition;
+/// the KeyGroups variants time the hashing alone (they do not depend on the partition count).</summary>
 public class KeyRoutingBenchmarks
 {
+    private readonly int[] _groups = new int[MicroData.Rows];
+
     /// <summary>State partitions the batch is split over.</summary>
     [Params(2, 8)]
     public int Partitions { get; set; }
@@ -18,4 +21,18 @@ public class KeyRoutingBenchmarks
     /// <summary>Routing on a string column (channel).</summary>
     [Benchmark(OperationsPerInvoke = MicroData.Rows)]
     public RecordBatch?[] StringKey() => KeyGroupPartitioner.Split(MicroData.Bids, [3], 128, Partitions);
+
+    /// <summary>Only the key groups of an int64 column (the hashing part of routing, no split).</summary>
+    [Benchmark(OperationsPerInvoke = MicroData.Rows)]
+    public int Int64KeyGroups() => Assign(1);
+
+    /// <summary>Only the key groups of a string column.</summary>
+    [Benchmark(OperationsPerInvoke = MicroData.Rows)]
+    public int StringKeyGroups() => Assign(3);
+
+    private int Assign(int column)
+    {
+        KeyGroups.Assign([MicroData.Bids.Column(column)], MicroData.Rows, 128, _groups);
+        return _groups[0];
+    }
 }

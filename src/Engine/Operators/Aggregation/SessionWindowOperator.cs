@@ -22,7 +22,7 @@ public sealed class SessionWindowOperator : IStatefulOperator
     private readonly string _outputMode;
     private readonly int _startColumn;
     private readonly int[] _groupColumns;
-    private readonly Schema _groupSchema;
+    private readonly SessionIndex _index;
 
     /// <summary>Creates the operator for an aggregation with a session key.</summary>
     public SessionWindowOperator(AggregateBinding binding, string outputMode)
@@ -32,7 +32,7 @@ public sealed class SessionWindowOperator : IStatefulOperator
         _outputMode = outputMode;
         _startColumn = binding.StateColumnOf(binding.SessionKey ?? throw new ArgumentException("The aggregation has no session window.", nameof(binding)));
         _groupColumns = Enumerable.Range(0, binding.StateKeySchema.FieldsList.Count).Where(c => c != _startColumn && c != _startColumn + 1).ToArray();
-        _groupSchema = new Schema(_groupColumns.Select(c => binding.StateKeySchema.FieldsList[c]).ToList(), null);
+        _index = new SessionIndex(new Schema(_groupColumns.Select(c => binding.StateKeySchema.FieldsList[c]).ToList(), null));
         OutputSchema = binding.ResultSchema;
         StateRoutingColumns = _groupColumns.Select(c => c + 1).ToList();
     }
@@ -59,67 +59,108 @@ public sealed class SessionWindowOperator : IStatefulOperator
         var updated = onTime.Count == 0 ? 0 : MergeSessions(onTime);
         var emit = new List<int>();
         if (_outputMode == "complete") _state.LiveSlots(emit);
-        else if (context.EvictThresholdMicros is { } threshold) _state.SlotsWithKeyAtMost(_startColumn + 1, threshold, emit);
+        else if (context.EvictThresholdMicros is { } threshold) _index.EndedBy(threshold, emit);
         var output = WindowStructs.Build(_state.Results(CollectionsMarshal.AsSpan(emit)), _binding, OutputSchema);
         long removed = 0;
         if (_outputMode != "complete")
         {
+            foreach (var slot in emit) _index.Remove(slot);
             _state.Remove(CollectionsMarshal.AsSpan(emit));
             removed = emit.Count;
         }
-        Metrics = new StateOperatorMetrics(_state.Count, updated, removed, dropped, _state.EstimatedBytes);
+        Metrics = new StateOperatorMetrics(_state.Count, updated, removed, dropped, _state.EstimatedBytes + _index.EstimatedBytes);
         return output;
     }
 
     // Existing sessions of the groups in the input and the new sessions are re-keyed to their merged bounds, removed, and
-    // merged back: AggregationState.Merge then combines the pieces of each merged session, oldest start first.
+    // merged back: AggregationState.Merge then combines the pieces of each merged session, oldest start first. Only the
+    // input's groups are read (through the index); pieces, removals and merges keep the order a scan of every live session
+    // in slot order would give, so slot ids, output and checkpoints do not depend on the index.
     private int MergeSessions(List<RecordBatch> input)
     {
-        var live = new List<int>();
-        _state.LiveSlots(live);
-        var existing = _state.Partials(CollectionsMarshal.AsSpan(live));
-        var all = ArrowValues.Concat(_state.PartialSchema, [existing, .. input]);
-        var groups = new KeyTable(_groupSchema);
+        var incoming = input.Count == 1 ? input[0] : ArrowValues.Concat(_state.PartialSchema, input);
+        var inputGroups = new int[incoming.Length];
+        _index.GroupsOf(GroupColumns(incoming), incoming.Length, inputGroups);
+        var existingSlots = ExistingSlots(inputGroups);
+        var existing = _state.Partials(CollectionsMarshal.AsSpan(existingSlots));
+        var all = existing.Length == 0 ? incoming : ArrowValues.Concat(_state.PartialSchema, [existing, incoming]);
         var groupOf = new int[all.Length];
-        var added = new bool[all.Length];
-        groups.GetOrAdd(_groupColumns.Select(c => all.Column(c)).ToList(), all.Length, groupOf, added);
-        var touchedGroups = new HashSet<int>();
-        for (var i = existing.Length; i < all.Length; i++) touchedGroups.Add(groupOf[i]);
+        for (var i = 0; i < existing.Length; i++) groupOf[i] = _index.GroupOf(existingSlots[i]);
+        inputGroups.CopyTo(groupOf, existing.Length);
 
-        var starts = WindowAssigner.TimeValues(all.Column(_startColumn)).ToArray();
-        var ends = WindowAssigner.TimeValues(all.Column(_startColumn + 1)).ToArray();
-        var pieces = new List<int>();
-        for (var i = 0; i < all.Length; i++) if (touchedGroups.Contains(groupOf[i])) pieces.Add(i);
-        // Order by group, then start; an existing session precedes a new one with the same start (rows keep arrival order).
-        pieces.Sort((a, b) => groupOf[a] != groupOf[b] ? groupOf[a].CompareTo(groupOf[b]) : starts[a] != starts[b] ? starts[a].CompareTo(starts[b]) : a.CompareTo(b));
+        var starts = WindowAssigner.TimeValues(all.Column(_startColumn));
+        var ends = WindowAssigner.TimeValues(all.Column(_startColumn + 1));
+        var pieces = SessionPieces.Order(groupOf, starts, _index.GroupBound);
 
-        var newStarts = new long[pieces.Count];
-        var newEnds = new long[pieces.Count];
-        var sessions = 0;
-        for (var p = 0; p < pieces.Count;)
+        var newStarts = new long[pieces.Length];
+        var newEnds = new long[pieces.Length];
+        var sessionGroups = new List<(int Group, long End)>();
+        for (var p = 0; p < pieces.Length;)
         {
             var first = p;
             var end = ends[pieces[p]];
-            for (p++; p < pieces.Count && groupOf[pieces[p]] == groupOf[pieces[first]] && starts[pieces[p]] < end; p++)
+            for (p++; p < pieces.Length && groupOf[pieces[p]] == groupOf[pieces[first]] && starts[pieces[p]] < end; p++)
                 end = Math.Max(end, ends[pieces[p]]);
             for (var q = first; q < p; q++)
             {
                 newStarts[q] = starts[pieces[first]];
                 newEnds[q] = end;
             }
-            sessions++;
+            sessionGroups.Add((groupOf[pieces[first]], end));
         }
 
-        var removeSlots = new List<int>();
-        for (var i = 0; i < existing.Length; i++) if (touchedGroups.Contains(groupOf[i])) removeSlots.Add(live[i]);
-        _state.Remove(CollectionsMarshal.AsSpan(removeSlots));
+        // Removed in slot order, as the freed ids are reused last-freed-first by the merge below.
+        foreach (var slot in existingSlots) _index.Remove(slot, keepGroup: true);
+        _state.Remove(CollectionsMarshal.AsSpan(existingSlots));
 
-        var indices = pieces.ToArray();
         var columns = new IArrowArray[all.ColumnCount];
         for (var c = 0; c < columns.Length; c++)
-            columns[c] = c == _startColumn ? Timestamps(newStarts) : c == _startColumn + 1 ? Timestamps(newEnds) : TakeKernel.Take(all.Column(c), indices);
-        _state.Merge(new RecordBatch(_state.PartialSchema, columns, indices.Length), new List<int>());
-        return sessions;
+            columns[c] = c == _startColumn ? Timestamps(newStarts) : c == _startColumn + 1 ? Timestamps(newEnds) : TakeKernel.Take(all.Column(c), pieces);
+        // Each merged session is a new key, so the state touches one new slot per session, in session order.
+        var sessionSlots = new List<int>(sessionGroups.Count);
+        _state.Merge(new RecordBatch(_state.PartialSchema, columns, pieces.Length), sessionSlots);
+        for (var i = 0; i < sessionSlots.Count; i++) _index.Add(sessionSlots[i], sessionGroups[i].Group, sessionGroups[i].End);
+        return sessionGroups.Count;
+    }
+
+    // The live sessions of the input's groups, in slot order.
+    private List<int> ExistingSlots(int[] inputGroups)
+    {
+        var seen = new bool[_index.GroupBound];
+        var slots = new List<int>();
+        foreach (var g in inputGroups)
+        {
+            if (seen[g]) continue;
+            seen[g] = true;
+            _index.SlotsOf(g, slots);
+        }
+        slots.Sort();
+        return slots;
+    }
+
+    private IArrowArray[] GroupColumns(RecordBatch batch)
+    {
+        var columns = new IArrowArray[_groupColumns.Length];
+        for (var c = 0; c < columns.Length; c++) columns[c] = batch.Column(_groupColumns[c]);
+        return columns;
+    }
+
+    // After a restore the index is rebuilt from the state's keys.
+    private void RebuildIndex()
+    {
+        _index.Clear();
+        var live = new List<int>(_state.Count);
+        _state.LiveSlots(live);
+        if (live.Count == 0) return;
+        var keys = _state.Keys.KeyColumns(CollectionsMarshal.AsSpan(live));
+        var groupColumns = new IArrowArray[_groupColumns.Length];
+        for (var c = 0; c < groupColumns.Length; c++) groupColumns[c] = keys[_groupColumns[c]];
+        var groups = new int[live.Count];
+        _index.GroupsOf(groupColumns, live.Count, groups);
+        var ends = WindowAssigner.TimeValues(keys[_startColumn + 1]);
+        var endValidity = Bitmaps.Validity(keys[_startColumn + 1]);
+        for (var i = 0; i < live.Count; i++)
+            _index.Add(live[i], groups[i], Bitmaps.Get(endValidity, i) ? ends[i] : long.MaxValue);
     }
 
     private static IArrowArray Timestamps(long[] values) =>
@@ -138,5 +179,9 @@ public sealed class SessionWindowOperator : IStatefulOperator
     public void MarkClean() => _state.MarkClean();
 
     /// <inheritdoc />
-    public void Apply(RecordBatch stateRows) => _state.Apply(stateRows);
+    public void Apply(RecordBatch stateRows)
+    {
+        _state.Apply(stateRows);
+        RebuildIndex();
+    }
 }

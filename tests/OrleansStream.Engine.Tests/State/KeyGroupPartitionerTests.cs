@@ -1,0 +1,53 @@
+using Apache.Arrow;
+using OrleansStream.Engine.State;
+using static OrleansStream.Engine.Tests.State.StateTestData;
+
+namespace OrleansStream.Engine.Tests.State;
+
+public class KeyGroupPartitionerTests
+{
+    private static RecordBatch Sample(int rows)
+    {
+        var random = new Random(3);
+        return Batch("id bigint, name string, n int, ts timestamp", Enumerable.Range(0, rows).Select(i => new object?[]
+        {
+            i % 11 == 5 ? null : random.NextInt64(-1000, 1000),
+            i % 13 == 7 ? null : "name-" + random.Next(300),
+            i,
+            DateTime.UnixEpoch.AddMilliseconds(random.Next(100_000)),
+        }).ToArray());
+    }
+
+    [Theory]
+    [InlineData(new[] { 0 }, 1)]
+    [InlineData(new[] { 0 }, 2)]
+    [InlineData(new[] { 0 }, 8)]
+    [InlineData(new[] { 3 }, 3)]
+    [InlineData(new[] { 1 }, 8)]
+    [InlineData(new[] { 0, 1 }, 5)]
+    [InlineData(new int[0], 4)]
+    public void Split_MatchesPerRowKeyGroupsOfEncodedKeys_InRowOrder(int[] routing, int partitions)
+    {
+        var batch = Sample(1200).Slice(150, 1000);
+        var parts = KeyGroupPartitioner.Split(batch, routing, 128, partitions);
+        var encoder = new KeyEncoder(new Schema(routing.Select(c => batch.Schema.FieldsList[c]).ToList(), null));
+        var expected = new List<int>[partitions];
+        for (var p = 0; p < partitions; p++) expected[p] = [];
+        for (var r = 0; r < batch.Length; r++)
+        {
+            var group = routing.Length == 0 ? 0 : KeyGroups.Of(encoder.EncodeRow(routing.Select(batch.Column).ToList(), r), 128);
+            expected[KeyGroups.PartitionOf(group, 128, partitions)].Add(r);
+        }
+        var ids = ((Int32Array)batch.Column(2)).ToArray();
+        for (var p = 0; p < partitions; p++)
+        {
+            if (expected[p].Count == 0)
+            {
+                Assert.Null(parts[p]);
+                continue;
+            }
+            Assert.Equal(expected[p].Select(r => ids[r]), ((Int32Array)parts[p]!.Column(2)).ToArray());
+            Assert.Equal(expected[p].Select(r => Print(Rows(batch)[r])), Rows(parts[p]!).Select(Print));
+        }
+    }
+}
