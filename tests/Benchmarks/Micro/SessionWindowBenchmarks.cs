@@ -6,6 +6,7 @@ using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Operators;
 using OrleansStream.Engine.Operators.Aggregation;
 using OrleansStream.Engine.Planning;
+using OrleansStream.Engine.Sources.Nexmark;
 using OrleansStream.Engine.Sql;
 using OrleansStream.Engine.Types;
 
