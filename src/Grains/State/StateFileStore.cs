@@ -14,23 +14,25 @@ namespace OrleansStream.Grains.State;
 /// the newest snapshot at or below v plus the deltas after it. Every file is written create-if-absent, so two
 /// activations of one partition can never both write a version; versions above the last committed epoch are staged
 /// attempts and are discarded before a partition loads.
-/// An epoch writes only its delta. Snapshots are compacted off the commit path, as Spark's state store maintenance does:
-/// once enough deltas follow the last snapshot, a background task rebuilds the last committed version from its files
-/// into a fresh operator, writes it as a snapshot and then deletes what the snapshot makes unreachable.
+/// Every epoch writes its delta on the commit path, so the chain alone always restores any committed version. Once
+/// enough versions follow the last snapshot, the epoch also takes a snapshot of its in-memory state, but only encodes it
+/// there: the write runs in the background, and the files the snapshot makes unreachable are deleted only after its
+/// version has committed (an attempt that fails leaves the chain it would have shortened intact).
 /// </summary>
 internal sealed class StateFileStore(ICheckpointStore store, ILogger logger)
 {
     private const string Delta = ".delta";
     private const string Snapshot = ".snapshot";
     private long _lastSnapshot = -1;
-    private Task<long> _compaction = Task.FromResult(0L);
-    private long _reportedSnapshot = -1;
+    private long _cleanUpAfter = -1;
+    private Task _background = Task.CompletedTask;
 
     /// <summary>Loads version <see cref="PartitionEpoch.LastCommitted"/> into <paramref name="op"/>; true when it was written by a different number of partitions.</summary>
     public async Task<bool> LoadAsync(IStatefulOperator op, PartitionEpoch epoch)
     {
-        // A compaction still deleting old versions would pull files from under the chain this load reads.
-        await _compaction.ConfigureAwait(true);
+        // A snapshot still being written or old versions still being deleted would race the listing below.
+        await _background.ConfigureAwait(true);
+        _cleanUpAfter = -1;
         var mine = await ListAsync(Directory(epoch, epoch.NumPartitions, epoch.Partition));
         foreach (var stale in mine.Where(f => f.Version > epoch.LastCommitted))
             await store.DeleteAsync(stale.Key, null);
@@ -49,77 +51,73 @@ internal sealed class StateFileStore(ICheckpointStore store, ILogger logger)
     }
 
     /// <summary>
-    /// Writes version <see cref="PartitionEpoch.BatchId"/>: its delta if anything changed, or a snapshot when forced (the
-    /// first version after a rescale, which has no chain in the new layout). Returns the bytes written.
+    /// Writes version <see cref="PartitionEpoch.BatchId"/>: its delta if anything changed, and a snapshot when forced (the
+    /// first version after a rescale, which has no chain in the new layout) or due. A due snapshot is written in the
+    /// background. Returns the bytes written or being written.
     /// </summary>
     public async Task<(long Bytes, bool Snapshot)> WriteAsync(IStatefulOperator op, PartitionEpoch epoch, bool forceSnapshot)
     {
-        var batch = forceSnapshot ? op.Snapshot() : op.Delta();
-        if (!forceSnapshot && batch.Length == 0)
+        var dir = Directory(epoch, epoch.NumPartitions, epoch.Partition);
+        CleanUpIfCommitted(dir, epoch.LastCommitted);
+        long written = 0;
+        var delta = forceSnapshot ? null : op.Delta();
+        if (delta is { Length: > 0 })
         {
-            op.MarkClean();
-            return (0, false);
+            var bytes = ArrowIpc.Serialize(delta);
+            await store.PutIfAbsentAsync(dir + Name(epoch.BatchId, false), bytes);
+            written += bytes.Length;
         }
-        var bytes = ArrowIpc.Serialize(batch);
-        var dir = Directory(epoch, epoch.NumPartitions, epoch.Partition);
-        await store.PutIfAbsentAsync(dir + Name(epoch.BatchId, forceSnapshot), bytes);
+        var due = epoch.BatchId - _lastSnapshot >= epoch.SnapshotInterval && _background.IsCompleted;
+        if (forceSnapshot || due)
+        {
+            // Encoded here, while the state is this version; only the I/O leaves the commit path.
+            var snapshot = ArrowIpc.Serialize(op.Snapshot());
+            var key = dir + Name(epoch.BatchId, true);
+            if (forceSnapshot) await store.PutIfAbsentAsync(key, snapshot);
+            else _background = Task.Run(() => WriteSnapshotAsync(key, snapshot));
+            _lastSnapshot = epoch.BatchId;
+            _cleanUpAfter = epoch.BatchId;
+            written += snapshot.Length;
+        }
         op.MarkClean();
-        if (forceSnapshot) _lastSnapshot = epoch.BatchId;
-        return (bytes.Length, forceSnapshot);
+        return (written, forceSnapshot || due);
     }
 
-    /// <summary>
-    /// Starts compacting the last committed version into a snapshot when <see cref="PartitionEpoch.SnapshotInterval"/>
-    /// versions follow the last snapshot and no compaction is running. Only committed versions are compacted: an attempt
-    /// that fails is discarded, a committed version never is.
-    /// </summary>
-    public void CompactIfDue(PartitionEpoch epoch, Func<IStatefulOperator> createOperator)
-    {
-        var version = epoch.LastCommitted;
-        if (!_compaction.IsCompleted || version < 0 || version - _lastSnapshot < epoch.SnapshotInterval) return;
-        var dir = Directory(epoch, epoch.NumPartitions, epoch.Partition);
-        _lastSnapshot = version;
-        _compaction = Task.Run(() => CompactAsync(dir, version, createOperator));
-    }
-
-    /// <summary>A background snapshot finished since the last call: its version's bytes, reported once.</summary>
-    public (long Bytes, bool Snapshot) TakeCompacted()
-    {
-        if (!_compaction.IsCompletedSuccessfully || _compaction.Result == 0 || _reportedSnapshot == _lastSnapshot) return (0, false);
-        _reportedSnapshot = _lastSnapshot;
-        return (_compaction.Result, true);
-    }
-
-    private async Task<long> CompactAsync(string dir, long version, Func<IStatefulOperator> createOperator)
+    private async Task WriteSnapshotAsync(string key, byte[] snapshot)
     {
         try
         {
-            var op = createOperator();
-            await ApplyChainAsync(op, await ListAsync(dir), version, null);
-            var bytes = ArrowIpc.Serialize(op.Snapshot());
-            try
-            {
-                await store.PutIfAbsentAsync(dir + Name(version, true), bytes);
-            }
-            catch (CheckpointConflictException)
-            {
-                // Another activation of this partition compacted the same committed version: the same rows.
-            }
-            await CleanUpAsync(dir, version);
-            return bytes.Length;
+            await store.PutIfAbsentAsync(key, snapshot);
         }
         catch (Exception e)
         {
-            // The delta chain is intact without the snapshot: the next due compaction tries again.
-            logger.LogWarning(e, "Compacting state version {Version} of {Directory} into a snapshot failed", version, dir);
-            return 0;
+            // The delta chain restores this version without the snapshot.
+            logger.LogWarning(e, "Writing state snapshot {Key} failed", key);
         }
     }
 
-    // Keeps the newest committed snapshot and what follows it; older versions can never be loaded again.
+    // Once the last snapshot's version has committed, older versions can never be loaded again: delete them in the background.
+    private void CleanUpIfCommitted(string dir, long lastCommitted)
+    {
+        if (_cleanUpAfter < 0 || _cleanUpAfter > lastCommitted || !_background.IsCompleted) return;
+        var snapshotVersion = _cleanUpAfter;
+        _cleanUpAfter = -1;
+        _background = Task.Run(() => CleanUpAsync(dir, snapshotVersion));
+    }
+
     private async Task CleanUpAsync(string dir, long snapshotVersion)
     {
-        foreach (var old in (await ListAsync(dir)).Where(f => f.Version < snapshotVersion)) await store.DeleteAsync(old.Key, null);
+        try
+        {
+            var files = await ListAsync(dir);
+            // Only when the snapshot is there: a failed background write leaves the chain as the way to this version.
+            if (!files.Any(f => f.Snapshot && f.Version == snapshotVersion)) return;
+            foreach (var old in files.Where(f => f.Version < snapshotVersion)) await store.DeleteAsync(old.Key, null);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Deleting state versions before {Version} in {Directory} failed", snapshotVersion, dir);
+        }
     }
 
     private async Task ApplyChainAsync(IStatefulOperator op, List<(string Key, long Version, bool Snapshot)> listing, long version, Func<Apache.Arrow.RecordBatch, Apache.Arrow.RecordBatch>? filter)

@@ -70,9 +70,6 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
         _forceSnapshot = false;
         _version = epoch.BatchId;
         var commitMs = watch.ElapsedMilliseconds;
-        // A background snapshot is counted in the epoch that sees it finished: bytes written, but no commit time.
-        var (compactedBytes, compacted) = _files.TakeCompacted();
-        _files.CompactIfDue(epoch, () => spec.CreateOperator(epoch.OutputMode));
         var metrics = _operator.Metrics;
         return new PartitionResult
         {
@@ -83,8 +80,8 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
             NumRowsDroppedByWatermark = metrics.NumRowsDroppedByWatermark,
             MemoryUsedBytes = metrics.MemoryUsedBytes,
             CommitTimeMs = commitMs,
-            StateBytesWritten = bytes + compactedBytes,
-            WroteSnapshot = snapshot || compacted,
+            StateBytesWritten = bytes,
+            WroteSnapshot = snapshot,
         };
     }
 
