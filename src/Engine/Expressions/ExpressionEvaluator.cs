@@ -1,3 +1,4 @@
+using System.Buffers;
 using Apache.Arrow;
 using Apache.Arrow.Types;
 using OrleansStream.Engine.Execution;
@@ -21,21 +22,68 @@ public static class ExpressionEvaluator
         ArgumentNullException.ThrowIfNull(expr);
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(ctx);
+        return Evaluate(expr, batch, ctx, new EvaluationCache(batch));
+    }
+
+    /// <summary>Evaluates <paramref name="expr"/> sharing <paramref name="cache"/> with other expressions over the same
+    /// batch (a projection's items), so a sub-expression they have in common is computed once.</summary>
+    internal static IArrowArray Evaluate(Expr expr, RecordBatch batch, EpochContext ctx, EvaluationCache cache)
+    {
+        if (!ReferenceEquals(cache.Batch, batch)) throw new ArgumentException("The cache belongs to another batch.", nameof(cache));
         if (batch.Length == 0)
         {
             // empty inputs may carry empty offset buffers: answer with an empty column of the typed result
             var type = ExpressionTyper.TypeOf(expr, batch.Schema);
             return ArrayFactory.Nulls(type, 0);
         }
-        return Eval(expr, batch, ctx);
+        return Eval(expr, batch, ctx, cache);
     }
 
     /// <summary>Evaluates a predicate to a boolean array (null type results become all-null booleans).</summary>
     internal static BooleanArray EvaluatePredicate(Expr expr, RecordBatch batch, EpochContext ctx) => AsBoolean(Evaluate(expr, batch, ctx));
 
+    private static IArrowArray Eval(Expr expr, RecordBatch batch, EpochContext ctx, EvaluationCache cache)
+    {
+        if (!EvaluationCache.IsCacheable(expr)) return Compute(expr, batch, ctx, cache);
+        if (cache.TryGet(expr, out var known)) return known;
+        var result = Compute(expr, batch, ctx, cache);
+        cache.Add(expr, result);
+        return result;
+    }
+
+    /// <summary>A binary operator's operands. A constant facing a column stays one row long: the kernels apply it to
+    /// every row without materialising it as a column. (AND and OR take columns.)</summary>
+    private static (IArrowArray Left, IArrowArray Right) Operands(BinaryExpr b, RecordBatch batch, EpochContext ctx, EvaluationCache cache)
+    {
+        if (b.Op is not (BinaryOp.And or BinaryOp.Or))
+        {
+            var leftConstant = IsConstant(b.Left);
+            if (leftConstant != IsConstant(b.Right))
+                return leftConstant ? (Constant(b.Left), Eval(b.Right, batch, ctx, cache)) : (Eval(b.Left, batch, ctx, cache), Constant(b.Right));
+        }
+        return (Eval(b.Left, batch, ctx, cache), Eval(b.Right, batch, ctx, cache));
+    }
+
+    private static bool IsConstant(Expr e) => e switch
+    {
+        Literal => true,
+        CastExpr c => IsConstant(c.Child),
+        Alias a => IsConstant(a.Child),
+        _ => false,
+    };
+
+    /// <summary>A constant (a literal, possibly cast) as a one-row array, through the same broadcast and cast as a column.</summary>
+    private static IArrowArray Constant(Expr e) => e switch
+    {
+        Literal l => ArrayFactory.Broadcast(l, 1),
+        CastExpr c => CastKernels.Cast(Constant(c.Child), ArrayFactory.ParseTypeCached(c.TypeName)),
+        Alias a => Constant(a.Child),
+        _ => throw new ArgumentException("not a constant", nameof(e)),
+    };
+
     private static BooleanArray AsBoolean(IArrowArray a) => a as BooleanArray ?? (BooleanArray)CastKernels.Cast(a, BooleanType.Default);
 
-    private static IArrowArray Eval(Expr expr, RecordBatch batch, EpochContext ctx)
+    private static IArrowArray Compute(Expr expr, RecordBatch batch, EpochContext ctx, EvaluationCache cache)
     {
         var n = batch.Length;
         switch (expr)
@@ -52,11 +100,10 @@ public static class ExpressionEvaluator
             case Literal l:
                 return ArrayFactory.Broadcast(l, n);
             case Alias a:
-                return Eval(a.Child, batch, ctx);
+                return Eval(a.Child, batch, ctx, cache);
             case BinaryExpr b:
             {
-                var l = Eval(b.Left, batch, ctx);
-                var r = Eval(b.Right, batch, ctx);
+                var (l, r) = Operands(b, batch, ctx, cache);
                 var lt = l.Data.DataType;
                 var rt = r.Data.DataType;
                 if (ExpressionTyper.IsArithmetic(b.Op))
@@ -73,7 +120,7 @@ public static class ExpressionEvaluator
             }
             case UnaryExpr u:
             {
-                var c = Eval(u.Child, batch, ctx);
+                var c = Eval(u.Child, batch, ctx, cache);
                 return u.Op switch
                 {
                     UnaryOp.Not => LogicKernels.Not(AsBoolean(c)),
@@ -83,14 +130,14 @@ public static class ExpressionEvaluator
                 };
             }
             case CastExpr c:
-                return CastKernels.Cast(Eval(c.Child, batch, ctx), ArrayFactory.ParseTypeCached(c.TypeName));
+                return CastKernels.Cast(Eval(c.Child, batch, ctx, cache), ArrayFactory.ParseTypeCached(c.TypeName));
             case CaseWhen cw:
-                return EvalCase(cw, batch, ctx);
+                return EvalCase(cw, batch, ctx, cache);
             case FunctionCall f:
-                return EvalFunction(f, batch, ctx);
+                return EvalFunction(f, batch, ctx, cache);
             case GetField g:
             {
-                var c = Eval(g.Child, batch, ctx);
+                var c = Eval(g.Child, batch, ctx, cache);
                 if (c is not StructArray s)
                     throw new AnalysisException($"[INVALID_EXTRACT_BASE_FIELD_TYPE] Can't extract a value from \"{ExpressionTyper.ToSql(g.Child)}\". Need a complex type [STRUCT, ARRAY, MAP] but got \"{DataTypes.ToDdl(c.Data.DataType).ToUpperInvariant()}\".");
                 var st = (StructType)s.Data.DataType;
@@ -127,34 +174,44 @@ public static class ExpressionEvaluator
         return ArrowArrayFactory.BuildArray(new ArrayData(child.Data.DataType, n, nulls, off, buffers, child.Data.Children, child.Data.Dictionary));
     }
 
-    private static IArrowArray EvalCase(CaseWhen cw, RecordBatch batch, EpochContext ctx)
+    private static IArrowArray EvalCase(CaseWhen cw, RecordBatch batch, EpochContext ctx, EvaluationCache cache)
     {
         var n = batch.Length;
-        var values = new List<IArrowArray>(cw.Branches.Count + 1);
-        var choice = new int[n];
-        System.Array.Fill(choice, -2);
-        IArrowType type = NullType.Default;
-        for (var b = 0; b < cw.Branches.Count; b++)
+        var conditions = new BooleanArray[cw.Branches.Count];
+        for (var b = 0; b < conditions.Length; b++) conditions[b] = AsBoolean(Eval(cw.Branches[b].Condition, batch, ctx, cache));
+        var elseIndex = cw.Else is null ? -1 : cw.Branches.Count;
+        // the per-row choice is scratch: a pooled array spares a fresh large allocation per batch
+        var rented = ArrayPool<int>.Shared.Rent(n);
+        try
         {
-            var cond = AsBoolean(Eval(cw.Branches[b].Condition, batch, ctx));
-            var bits = cond.ValueBuffer.Span;
-            for (var i = 0; i < n; i++)
-                if (choice[i] == -2 && cond.IsValid(i) && BitUtility.GetBit(bits, cond.Offset + i)) choice[i] = b;
-            var v = Eval(cw.Branches[b].Value, batch, ctx);
+            var choice = rented.AsSpan(0, n);
+            CaseKernels.Choices(conditions, elseIndex, choice);
+            if (CaseKernels.StringLiterals(cw) is { } literals) return CaseKernels.LiteralStrings(literals, choice);
+            return ChooseValues(cw, batch, ctx, cache, choice);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(rented);
+        }
+    }
+
+    private static IArrowArray ChooseValues(CaseWhen cw, RecordBatch batch, EpochContext ctx, EvaluationCache cache, ReadOnlySpan<int> choice)
+    {
+        var values = new List<IArrowArray>(cw.Branches.Count + 1);
+        IArrowType type = NullType.Default;
+        foreach (var branch in cw.Branches)
+        {
+            var v = Eval(branch.Value, batch, ctx, cache);
             values.Add(v);
             type = TypeCoercion.Common(type, v.Data.DataType) ?? throw new AnalysisException($"[DATATYPE_MISMATCH.DATA_DIFF_TYPES] Cannot resolve \"{ExpressionTyper.ToSql(cw)}\": branches have incompatible types.");
         }
-        var elseIndex = -1;
         if (cw.Else is not null)
         {
-            var e = Eval(cw.Else, batch, ctx);
-            elseIndex = values.Count;
+            var e = Eval(cw.Else, batch, ctx, cache);
             values.Add(e);
             type = TypeCoercion.Common(type, e.Data.DataType) ?? throw new AnalysisException($"[DATATYPE_MISMATCH.DATA_DIFF_TYPES] Cannot resolve \"{ExpressionTyper.ToSql(cw)}\": branches have incompatible types.");
         }
-        for (var i = 0; i < n; i++)
-            if (choice[i] == -2) choice[i] = elseIndex;
-        if (type is NullType) return new NullArray(n);
+        if (type is NullType) return new NullArray(batch.Length);
         for (var k = 0; k < values.Count; k++) values[k] = CastKernels.Cast(values[k], type);
         return TakeKernel.Choose(values, choice, type);
     }
@@ -172,7 +229,7 @@ public static class ExpressionEvaluator
         throw new AnalysisException($"[DATATYPE_MISMATCH.NON_FOLDABLE_INPUT] Cannot resolve \"{ExpressionTyper.ToSql(f)}\": argument {arg + 1} of `{f.Name}` must be an integer literal.");
     }
 
-    private static IArrowArray EvalFunction(FunctionCall f, RecordBatch batch, EpochContext ctx)
+    private static IArrowArray EvalFunction(FunctionCall f, RecordBatch batch, EpochContext ctx, EvaluationCache cache)
     {
         var n = batch.Length;
         var name = f.Name.ToLowerInvariant();
@@ -180,7 +237,7 @@ public static class ExpressionEvaluator
             throw new AnalysisException($"[MISSING_GROUP_BY] The aggregate function `{name}` can only be used in an aggregation (groupBy(...).agg(...)), not in \"{ExpressionTyper.ToSql(f)}\".");
         if (FunctionTypes.IsGenerator(name))
             throw new AnalysisException($"[UNSUPPORTED_GENERATOR.OUTSIDE_SELECT] The generator is not supported outside the SELECT clause, but got: \"{ExpressionTyper.ToSql(f)}\".");
-        IArrowArray Arg(int i) => Eval(f.Args[i], batch, ctx);
+        IArrowArray Arg(int i) => Eval(f.Args[i], batch, ctx, cache);
         StringArray Str(int i) => (StringArray)CastKernels.Cast(Arg(i), StringType.Default);
         // validate arity and names through the shared typing rules
         var argTypes = new List<(IArrowType, bool)>();
@@ -252,6 +309,8 @@ public static class ExpressionEvaluator
                     for (var i = 0; i < n; i++)
                         for (var k = 0; k < m; k++) idx[i * m + k] = k * n + i;
                     child = TakeKernel.Take(all, idx);
+                    // native concatenation memory: keep it reachable until the gather has read it (see TakeKernel.Choose)
+                    GC.KeepAlive(all);
                 }
                 var nullable = new ListType(new Field("element", lt.ValueDataType, ElementNullable(f, batch.Schema)));
                 return ArrayFactory.List(nullable, offsets, child, null, n);

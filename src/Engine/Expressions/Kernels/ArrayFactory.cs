@@ -131,10 +131,10 @@ internal static class ArrayFactory
             {
                 var dt = (Decimal128Type)type;
                 var b = new Decimal128Array.Builder(dt);
-                var d = Math.Round(Convert.ToDecimal(value, ci), dt.Scale, MidpointRounding.AwayFromZero);
-                b.Reserve(length);
-                for (var i = 0; i < length; i++) b.Append(d);
-                return b.Build();
+                b.Append(Math.Round(Convert.ToDecimal(value, ci), dt.Scale, MidpointRounding.AwayFromZero));
+                var one = b.Build();
+                // the builder scales the value once; the copies are its 128 bits
+                return length == 1 ? one : Fill(type, DecimalKernels.Values(one)[0], length);
             }
             case ArrowTypeId.String or ArrowTypeId.Binary:
             {
@@ -160,6 +160,10 @@ internal static class ArrayFactory
                 throw new NotSupportedException($"Literals of type {DataTypes.ToDdl(type)} are not supported.");
         }
     }
+
+    /// <summary>A one-row array repeated <paramref name="length"/> times (a constant operand widened for a kernel
+    /// that has no constant form).</summary>
+    public static IArrowArray Expand(IArrowArray one, int length) => TakeKernel.Take(one, new int[length]);
 
     private static IArrowArray Fill<T>(IArrowType type, T value, int length) where T : unmanaged
     {

@@ -24,6 +24,7 @@ internal static class CastKernels
         var n = src.Length;
         if (from.TypeId == ArrowTypeId.Null) return ArrayFactory.Nulls(target, n);
         if (target.TypeId == ArrowTypeId.String) return ToStringArray(src);
+        if (target is Decimal128Type dt && DecimalKernels.TryCast(src, dt) is { } scaled) return scaled;
         switch (src)
         {
             case BooleanArray b: return FromBoolean(b, target);

@@ -50,6 +50,7 @@ internal static class StringKernels
 
     private static int CharCount(ReadOnlySpan<byte> v)
     {
+        if (System.Text.Ascii.IsValid(v)) return v.Length;
         var count = 0;
         foreach (var b in v)
             if ((b & 0xC0) != 0x80) count++;
@@ -80,12 +81,12 @@ internal static class StringKernels
         var data = s.Values;
         var bytes = ArrayFactory.NewValues<int>(n);
         var dst = MemoryMarshal.Cast<byte, int>(bytes.AsSpan());
-        var isString = a is StringArray;
-        for (var i = 0; i < n; i++)
-        {
-            var v = data[offsets[i]..offsets[i + 1]];
-            dst[i] = isString ? CharCount(v) : v.Length;
-        }
+        // bytes are characters for binary values and for ASCII text, which one vectorised check over all rows finds
+        var bytesAreChars = a is not StringArray || n == 0 || System.Text.Ascii.IsValid(data[offsets[0]..offsets[n]]);
+        if (bytesAreChars)
+            for (var i = 0; i < n; i++) dst[i] = offsets[i + 1] - offsets[i];
+        else
+            for (var i = 0; i < n; i++) dst[i] = CharCount(data[offsets[i]..offsets[i + 1]]);
         return ArrayFactory.Primitive(Int32Type.Default, bytes, Bitmaps.Validity(a), n);
     }
 

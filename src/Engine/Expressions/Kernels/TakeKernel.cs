@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using Apache.Arrow;
 using Apache.Arrow.Types;
@@ -170,8 +171,20 @@ internal static class TakeKernel
             if (same) return sources[0];
         }
         var all = sources.Count == 1 ? sources[0] : ArrowArrayConcatenator.Concatenate(sources.ToList(), null);
-        var idx = new int[n];
-        for (var i = 0; i < n; i++) idx[i] = choice[i] < 0 ? -1 : choice[i] * n + i;
-        return Take(all, idx);
+        // the gather indices are scratch: pooled rather than a fresh large allocation per call
+        var rented = ArrayPool<int>.Shared.Rent(n);
+        try
+        {
+            var idx = rented.AsSpan(0, n);
+            for (var i = 0; i < n; i++) idx[i] = choice[i] < 0 ? -1 : choice[i] * n + i;
+            return Take(all, idx);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(rented);
+            // the concatenation lives in native memory freed by a finalizer: Take reads it through spans, which do not
+            // keep it reachable, so without this a collection during the gather frees it under our feet
+            GC.KeepAlive(all);
+        }
     }
 }

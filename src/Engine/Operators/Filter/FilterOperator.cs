@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using Apache.Arrow;
 using OrleansStream.Engine.Execution;
@@ -10,12 +11,26 @@ namespace OrleansStream.Engine.Operators.Filter;
 /// <summary>WHERE: keeps the rows whose predicate is true (null counts as false) and compacts every column.</summary>
 public sealed class FilterOperator : IBatchOperator
 {
+    /// <summary>Rows per slice the predicate is evaluated over. Its intermediate columns (a 16-byte decimal column
+    /// included) then stay below the large-object threshold and reuse warm gen-0 memory, where a whole-batch column
+    /// is a fresh large-object allocation, paid for in page faults, per operator node and batch.</summary>
+    internal const int DefaultChunkRows = 4096;
+
     private readonly Expr _condition;
+    private readonly int _chunkRows;
 
     /// <summary>Binds <paramref name="condition"/> to <paramref name="inputSchema"/>.</summary>
     /// <exception cref="AnalysisException">The condition does not resolve or is not boolean.</exception>
     public FilterOperator(Expr condition, Schema inputSchema)
+        : this(condition, inputSchema, DefaultChunkRows)
     {
+    }
+
+    /// <summary>As the public constructor, with the slice size (tests compare slicing with whole batches).</summary>
+    internal FilterOperator(Expr condition, Schema inputSchema, int chunkRows)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
+        _chunkRows = chunkRows;
         ArgumentNullException.ThrowIfNull(condition);
         ArgumentNullException.ThrowIfNull(inputSchema);
         AnalyzerProjection.CheckFilter(condition, inputSchema);
@@ -32,16 +47,47 @@ public sealed class FilterOperator : IBatchOperator
         ArgumentNullException.ThrowIfNull(input);
         var n = input.Length;
         if (n == 0) return input;
-        var predicate = ExpressionEvaluator.EvaluatePredicate(_condition, input, context);
-        var selected = Selection(predicate);
-        if (selected.Length == n) return new RecordBatch(OutputSchema, input.Arrays, n);
-        var columns = new IArrowArray[input.ColumnCount];
-        for (var c = 0; c < columns.Length; c++) columns[c] = TakeKernel.Take(input.Column(c), selected);
-        return new RecordBatch(OutputSchema, columns, selected.Length);
+        var selection = ArrayPool<int>.Shared.Rent(n);
+        try
+        {
+            var count = Select(input, context, selection);
+            if (count == n) return new RecordBatch(OutputSchema, input.Arrays, n);
+            var kept = selection.AsSpan(0, count);
+            var columns = new IArrowArray[input.ColumnCount];
+            for (var c = 0; c < columns.Length; c++) columns[c] = TakeKernel.Take(input.Column(c), kept);
+            return new RecordBatch(OutputSchema, columns, count);
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(selection);
+        }
     }
 
-    /// <summary>Indices of the rows where <paramref name="predicate"/> is true and not null.</summary>
-    internal static int[] Selection(BooleanArray predicate)
+    /// <summary>Writes the indices of the kept rows into <paramref name="selection"/>, slice by slice; returns how many.</summary>
+    private int Select(RecordBatch input, EpochContext context, int[] selection)
+    {
+        var n = input.Length;
+        var count = 0;
+        for (var start = 0; start < n; start += _chunkRows)
+        {
+            var length = Math.Min(_chunkRows, n - start);
+            var chunk = length == n ? input : Slice(input, start, length);
+            var predicate = ExpressionEvaluator.EvaluatePredicate(_condition, chunk, context);
+            count += AppendSelected(predicate, start, selection.AsSpan(count));
+        }
+        return count;
+    }
+
+    private static RecordBatch Slice(RecordBatch batch, int start, int length)
+    {
+        var columns = new IArrowArray[batch.ColumnCount];
+        for (var c = 0; c < columns.Length; c++) columns[c] = ArrowArrayFactory.Slice(batch.Column(c), start, length);
+        return new RecordBatch(batch.Schema, columns, length);
+    }
+
+    /// <summary>Writes <paramref name="first"/> + i for every row i where <paramref name="predicate"/> is true and not null
+    /// into <paramref name="destination"/>; returns how many.</summary>
+    private static int AppendSelected(BooleanArray predicate, int first, Span<int> destination)
     {
         var n = predicate.Length;
         var bits = Bitmaps.Values(predicate);
@@ -50,9 +96,6 @@ public sealed class FilterOperator : IBatchOperator
             for (var i = 0; i < bits.Length; i++) bits[i] &= valid[i];
         // clear the padding bits past n
         if ((n & 7) != 0) bits[^1] &= (byte)((1 << (n & 7)) - 1);
-        var count = 0;
-        foreach (var b in bits) count += BitOperations.PopCount(b);
-        var result = new int[count];
         var k = 0;
         for (var byteIndex = 0; byteIndex < bits.Length; byteIndex++)
         {
@@ -60,10 +103,10 @@ public sealed class FilterOperator : IBatchOperator
             while (b != 0)
             {
                 var bit = BitOperations.TrailingZeroCount(b);
-                result[k++] = (byteIndex << 3) + bit;
+                destination[k++] = first + (byteIndex << 3) + bit;
                 b &= b - 1;
             }
         }
-        return result;
+        return k;
     }
 }

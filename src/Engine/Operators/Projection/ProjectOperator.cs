@@ -35,10 +35,13 @@ public sealed class ProjectOperator : IBatchOperator
     public RecordBatch Process(RecordBatch input, EpochContext context)
     {
         ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(context);
         var columns = new IArrowArray[_exprs.Length];
+        // items often repeat a sub-expression (q14's price * 0.908 in several places): compute it once per batch
+        var cache = new EvaluationCache(input);
         for (var i = 0; i < _exprs.Length; i++)
         {
-            var array = ExpressionEvaluator.Evaluate(_exprs[i], input, context);
+            var array = ExpressionEvaluator.Evaluate(_exprs[i], input, context, cache);
             var target = OutputSchema.FieldsList[i].DataType;
             if (array.Data.DataType.TypeId != target.TypeId || target is Apache.Arrow.Types.Decimal128Type)
                 array = CastKernels.Cast(array, target);
