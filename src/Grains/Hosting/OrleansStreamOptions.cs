@@ -60,8 +60,9 @@ public sealed class OrleansStreamOptions
     public int NumKeyGroups { get; set; } = 128;
 
     /// <summary>
-    /// A state partition writes a delta every epoch; once this many versions follow its last snapshot, it compacts the last
-    /// committed version into a new snapshot in the background (off the commit path) and drops the older files.
+    /// A state partition writes a delta every epoch; once at least this many versions follow its last snapshot and their
+    /// deltas add up to half of its size, it writes a new snapshot (encoded on the commit path, written in the background)
+    /// and, once that version commits, drops the older files.
     /// </summary>
     public int StateSnapshotInterval { get; set; } = 10;
 }

@@ -1,9 +1,9 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using OrleansStream.Engine.Checkpointing;
 using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Operators;
 using OrleansStream.Engine.State;
-using Microsoft.Extensions.Logging;
 using OrleansStream.Interfaces.Execution;
 
 namespace OrleansStream.Grains.State;
@@ -15,7 +15,8 @@ namespace OrleansStream.Grains.State;
 /// activations of one partition can never both write a version; versions above the last committed epoch are staged
 /// attempts and are discarded before a partition loads.
 /// Every epoch writes its delta on the commit path, so the chain alone always restores any committed version. Once
-/// enough versions follow the last snapshot, the epoch also takes a snapshot of its in-memory state, but only encodes it
+/// enough versions follow the last snapshot and their deltas add up to half of it (replaying them would cost more than
+/// reading a snapshot), the epoch also takes a snapshot of its in-memory state, but only encodes it
 /// there: the write runs in the background, and the files the snapshot makes unreachable are deleted only after its
 /// version has committed (an attempt that fails leaves the chain it would have shortened intact).
 /// </summary>
@@ -24,6 +25,8 @@ internal sealed class StateFileStore(ICheckpointStore store, ILogger logger)
     private const string Delta = ".delta";
     private const string Snapshot = ".snapshot";
     private long _lastSnapshot = -1;
+    private long _snapshotBytes = -1;
+    private long _deltaBytesSinceSnapshot;
     private long _cleanUpAfter = -1;
     private Task _background = Task.CompletedTask;
 
@@ -37,6 +40,8 @@ internal sealed class StateFileStore(ICheckpointStore store, ILogger logger)
         foreach (var stale in mine.Where(f => f.Version > epoch.LastCommitted))
             await store.DeleteAsync(stale.Key, null);
         _lastSnapshot = mine.Where(f => f.Snapshot && f.Version <= epoch.LastCommitted).Select(f => f.Version).DefaultIfEmpty(-1).Max();
+        _snapshotBytes = -1;
+        _deltaBytesSinceSnapshot = 0;
         if (epoch.LastCommitted < 0) return false;
         if (epoch.StoredPartitions == epoch.NumPartitions)
         {
@@ -66,8 +71,11 @@ internal sealed class StateFileStore(ICheckpointStore store, ILogger logger)
             var bytes = ArrowIpc.Serialize(delta);
             await store.PutIfAbsentAsync(dir + Name(epoch.BatchId, false), bytes);
             written += bytes.Length;
+            _deltaBytesSinceSnapshot += bytes.Length;
         }
-        var due = epoch.BatchId - _lastSnapshot >= epoch.SnapshotInterval && _background.IsCompleted;
+        // A small state changing little (a latency-bound query) keeps its chain long; a snapshot of unknown size is due by count alone.
+        var due = epoch.BatchId - _lastSnapshot >= epoch.SnapshotInterval && _background.IsCompleted
+            && (_snapshotBytes < 0 || _deltaBytesSinceSnapshot * 2 >= _snapshotBytes);
         if (forceSnapshot || due)
         {
             // Encoded here, while the state is this version; only the I/O leaves the commit path.
@@ -76,6 +84,8 @@ internal sealed class StateFileStore(ICheckpointStore store, ILogger logger)
             if (forceSnapshot) await store.PutIfAbsentAsync(key, snapshot);
             else _background = Task.Run(() => WriteSnapshotAsync(key, snapshot));
             _lastSnapshot = epoch.BatchId;
+            _snapshotBytes = snapshot.Length;
+            _deltaBytesSinceSnapshot = 0;
             _cleanUpAfter = epoch.BatchId;
             written += snapshot.Length;
         }

@@ -69,7 +69,6 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
         var (bytes, snapshot) = await _files.WriteAsync(_operator, epoch, _forceSnapshot);
         _forceSnapshot = false;
         _version = epoch.BatchId;
-        var commitMs = watch.ElapsedMilliseconds;
         var metrics = _operator.Metrics;
         return new PartitionResult
         {
@@ -79,7 +78,7 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
             NumRowsRemoved = metrics.NumRowsRemoved,
             NumRowsDroppedByWatermark = metrics.NumRowsDroppedByWatermark,
             MemoryUsedBytes = metrics.MemoryUsedBytes,
-            CommitTimeMs = commitMs,
+            CommitTimeMs = watch.ElapsedMilliseconds,
             StateBytesWritten = bytes,
             WroteSnapshot = snapshot,
         };
