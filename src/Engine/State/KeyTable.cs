@@ -258,6 +258,19 @@ public sealed class KeyTable
 
     private int GetOrAddInt64(long value, ulong hash, out bool added)
     {
+        var slot = ProbeInt64(value, hash, out var bucket);
+        added = slot < 0;
+        if (!added) return slot;
+        Span<byte> key = stackalloc byte[1 + sizeof(long)];
+        EncodeInt64(hash, value, key);
+        return Insert(bucket, hash, key, value);
+    }
+
+    private int FindInt64(long value, ulong hash) => ProbeInt64(value, hash, out _);
+
+    // The key's slot, or -1 with the empty bucket where it would go.
+    private int ProbeInt64(long value, ulong hash, out int bucket)
+    {
         var buckets = _buckets;
         var mask = _mask;
         var tag = (uint)hash;
@@ -265,32 +278,18 @@ public sealed class KeyTable
         while (true)
         {
             var e = buckets[b];
-            if (e == 0) break;
+            if (e == 0)
+            {
+                bucket = b;
+                return -1;
+            }
             var s = (int)(uint)e - 1;
             if ((uint)(e >> 32) == tag && SameInt64(s, value, hash))
             {
-                added = false;
+                bucket = b;
                 return s;
             }
             b = (b + 1) & mask;
-        }
-        added = true;
-        Span<byte> key = stackalloc byte[1 + sizeof(long)];
-        EncodeInt64(hash, value, key);
-        return Insert(b, hash, key, value);
-    }
-
-    private int FindInt64(long value, ulong hash)
-    {
-        var tag = (uint)hash;
-        var b = (int)hash & _mask;
-        while (true)
-        {
-            var e = _buckets[b];
-            if (e == 0) return -1;
-            var s = (int)(uint)e - 1;
-            if ((uint)(e >> 32) == tag && SameInt64(s, value, hash)) return s;
-            b = (b + 1) & _mask;
         }
     }
 
