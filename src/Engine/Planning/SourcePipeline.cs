@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Apache.Arrow;
 using OrleansStream.Engine.Execution;
 using OrleansStream.Engine.Expressions.Kernels;
@@ -28,14 +29,14 @@ public sealed class SourcePipeline
         ReadSchema = _required.Contains(false)
             ? new Schema(inputSchema.FieldsList.Where((_, i) => _required[i]).ToList(), inputSchema.Metadata)
             : inputSchema;
-        _nulls = new Dictionary<int, IArrowArray>?[_required.Length];
+        _nulls = new ConcurrentDictionary<int, IArrowArray>?[_required.Length];
     }
 
     private readonly bool[] _required;
-    // The all-null stand-ins of unread columns, by column, reused while batches have the same length (files of a source
-    // usually do); arrays are immutable, so a race only builds one twice.
+    // The all-null stand-ins of unread columns, by column and batch length (sources cut their reads into a few lengths);
+    // arrays are immutable, so a race only builds one twice.
     private const int MaxCachedNullLengths = 8;
-    private readonly Dictionary<int, IArrowArray>?[] _nulls;
+    private readonly ConcurrentDictionary<int, IArrowArray>?[] _nulls;
 
     /// <summary><see cref="SourceRelation.SourceId"/>, or "local:{n}" for the n-th <see cref="LocalRelation"/> (0-based, left to right).</summary>
     public string LeafId { get; }
@@ -84,14 +85,10 @@ public sealed class SourcePipeline
                 columns[i] = input.Column(read++);
                 continue;
             }
-            // Sources cut their reads into a few batch lengths: one all-null column per length (zeroed buffers, no per-row work).
-            var byLength = _nulls[i] ??= new Dictionary<int, IArrowArray>();
-            if (!byLength.TryGetValue(input.Length, out var nulls))
-            {
-                if (byLength.Count >= MaxCachedNullLengths) byLength.Clear();
-                byLength[input.Length] = nulls = ArrayFactory.Nulls(InputSchema.FieldsList[i].DataType, input.Length);
-            }
-            columns[i] = nulls;
+            var byLength = _nulls[i] ??= new ConcurrentDictionary<int, IArrowArray>();
+            if (byLength.Count >= MaxCachedNullLengths) byLength.Clear();
+            // Zeroed buffers: no per-row work.
+            columns[i] = byLength.GetOrAdd(input.Length, static (length, type) => ArrayFactory.Nulls(type, length), InputSchema.FieldsList[i].DataType);
         }
         return new RecordBatch(InputSchema, columns, input.Length);
     }
