@@ -14,8 +14,6 @@ namespace OrleansStream.Grains.Sources;
 /// </summary>
 internal sealed class NexmarkSourceConnector : ISourceConnector
 {
-    internal const string UserSchemaRefused =
-        "The nexmark source does not take a user-specified schema: its tables' columns are fixed (the planner reads only the columns a query uses).";
     private const int MaxBatchRows = 65_536;
     private const long DefaultRowsPerBatch = 100_000;
 
@@ -25,11 +23,12 @@ internal sealed class NexmarkSourceConnector : ISourceConnector
     private readonly long? _rowsPerSecond, _numRows, _rowsPerBatch;
     private readonly TimeProvider _time;
 
-    public NexmarkSourceConnector(IReadOnlyDictionary<string, string> options, TimeProvider time)
+    /// <param name="schema">The table's schema, as <see cref="SourceSchemas.Resolve"/> gives it.</param>
+    public NexmarkSourceConnector(Schema schema, IReadOnlyDictionary<string, string> options, TimeProvider time)
     {
         var reader = new ReaderOptions(options);
         _table = (reader.Get("table") ?? "bid").Trim().ToLowerInvariant();
-        Schema = NexmarkSchemas.Of(_table);
+        Schema = schema;
         var config = new NexmarkConfig(reader.GetLong("seed") ?? NexmarkConfig.Default.Seed,
             reader.GetPositiveLong("eventsPerSecond") ?? NexmarkConfig.Default.EventsPerSecond);
         _config = config;

@@ -19,7 +19,7 @@ internal sealed class SourceConnectorFactory(IGrainFactory grains, TimeProvider 
         {
             "memory" => new MemorySourceConnector(grains, Required(options, "session", format), Required(options, "streamId", format), UserSchema(source)),
             "rate" or "rate-micro-batch" => new RateSourceConnector(format, options, time),
-            "nexmark" => source.SchemaDdl is null ? new NexmarkSourceConnector(options, time) : throw new ArgumentException(NexmarkSourceConnector.UserSchemaRefused),
+            "nexmark" => new NexmarkSourceConnector(SourceSchemas.Resolve(source), options, time),
             _ when FileFormats.Contains(format) => new FileSourceConnector(format, PathResolver.DataPath(Required(options, "path", format), "path"), FileSchema(source, format), options),
             _ => throw new NotSupportedException($"Data source '{source.Format}' does not support streamed reading. Supported: memory, rate, rate-micro-batch, nexmark, json, csv, text, parquet."),
         };

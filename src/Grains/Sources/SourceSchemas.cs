@@ -21,7 +21,7 @@ public static class SourceSchemas
         if (format == "nexmark")
             return source.SchemaDdl is null
                 ? NexmarkSchemas.Of(new ReaderOptions(source.Options).Get("table")?.Trim() ?? "bid")
-                : throw new ArgumentException(NexmarkSourceConnector.UserSchemaRefused);
+                : throw new ArgumentException("The nexmark source does not take a user-specified schema: its tables' columns are fixed (the planner reads only the columns a query uses).");
         if (source.SchemaDdl is { } ddl) return DataTypes.ParseSchema(ddl);
         if (source.IsStreaming || !SourceConnectorFactory.FileFormats.Contains(format))
             throw new ArgumentException($"Schema must be specified when creating a streaming source DataFrame ({format}): call .Schema(...) on the reader.");
