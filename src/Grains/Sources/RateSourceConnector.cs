@@ -1,7 +1,7 @@
-using System.Globalization;
 using System.Text.Json;
 using Apache.Arrow;
 using Apache.Arrow.Types;
+using OrleansStream.Engine.Formats;
 
 namespace OrleansStream.Grains.Sources;
 
@@ -25,17 +25,17 @@ internal sealed class RateSourceConnector : ISourceConnector
     {
         _time = time;
         _microBatch = format.Equals("rate-micro-batch", StringComparison.OrdinalIgnoreCase);
-        NumPartitions = (int)PositiveOption(options, "numPartitions", 1);
+        var reader = new ReaderOptions(options);
+        NumPartitions = reader.GetPositiveInt("numPartitions") ?? 1;
         if (_microBatch)
         {
-            if (!options.ContainsKey("rowsPerBatch")) throw new ArgumentException("Option 'rowsPerBatch' is required by the rate-micro-batch source.");
-            _rowsPerBatch = PositiveOption(options, "rowsPerBatch", 1);
-            _startTimestampMs = LongOption(options, "startTimestamp", 0);
-            _advanceMillisPerBatch = LongOption(options, "advanceMillisPerBatch", 1000);
+            _rowsPerBatch = reader.GetPositiveLong("rowsPerBatch") ?? throw new ArgumentException("Option 'rowsPerBatch' is required by the rate-micro-batch source.");
+            _startTimestampMs = reader.GetLong("startTimestamp") ?? 0;
+            _advanceMillisPerBatch = reader.GetLong("advanceMillisPerBatch") ?? 1000;
         }
         else
         {
-            _rowsPerSecond = PositiveOption(options, "rowsPerSecond", 1);
+            _rowsPerSecond = reader.GetPositiveLong("rowsPerSecond") ?? 1;
         }
     }
 
@@ -86,17 +86,6 @@ internal sealed class RateSourceConnector : ISourceConnector
     private long TimestampMicros(long startMs, long row) => _microBatch
         ? (_startTimestampMs + row / _rowsPerBatch * _advanceMillisPerBatch) * 1000
         : startMs * 1000 + row * 1_000_000 / _rowsPerSecond;
-
-    private static long LongOption(IReadOnlyDictionary<string, string> options, string name, long fallback) =>
-        !options.TryGetValue(name, out var text) ? fallback
-        : long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v
-        : throw new ArgumentException($"Option '{name}' must be an integer, got '{text}'.");
-
-    private static long PositiveOption(IReadOnlyDictionary<string, string> options, string name, long fallback)
-    {
-        var v = LongOption(options, name, fallback);
-        return v > 0 ? v : throw new ArgumentException($"Option '{name}' must be positive, got {v}.");
-    }
 
     /// <summary>The rate offset: when the source started (by the silo's clock) and how many rows precede the offset.</summary>
     private sealed record RateOffset(long StartMs, long Rows)
