@@ -27,7 +27,7 @@ internal sealed class StateFileStore(ICheckpointStore store, ILogger logger)
     private long _lastSnapshot = -1;
     private long _snapshotBytes = -1;
     private long _deltaBytesSinceSnapshot;
-    private long _cleanUpAfter = -1;
+    private bool _cleanUpPending;
     private Task _background = Task.CompletedTask;
 
     /// <summary>Loads version <see cref="PartitionEpoch.LastCommitted"/> into <paramref name="op"/>; true when it was written by a different number of partitions.</summary>
@@ -35,7 +35,7 @@ internal sealed class StateFileStore(ICheckpointStore store, ILogger logger)
     {
         // A snapshot still being written or old versions still being deleted would race the listing below.
         await _background.ConfigureAwait(true);
-        _cleanUpAfter = -1;
+        _cleanUpPending = false;
         var mine = await ListAsync(Directory(epoch, epoch.NumPartitions, epoch.Partition));
         foreach (var stale in mine.Where(f => f.Version > epoch.LastCommitted))
             await store.DeleteAsync(stale.Key, null);
@@ -86,7 +86,7 @@ internal sealed class StateFileStore(ICheckpointStore store, ILogger logger)
             _lastSnapshot = epoch.BatchId;
             _snapshotBytes = snapshot.Length;
             _deltaBytesSinceSnapshot = 0;
-            _cleanUpAfter = epoch.BatchId;
+            _cleanUpPending = true;
             written += snapshot.Length;
         }
         op.MarkClean();
@@ -109,9 +109,9 @@ internal sealed class StateFileStore(ICheckpointStore store, ILogger logger)
     // Once the last snapshot's version has committed, older versions can never be loaded again: delete them in the background.
     private void CleanUpIfCommitted(string dir, long lastCommitted)
     {
-        if (_cleanUpAfter < 0 || _cleanUpAfter > lastCommitted || !_background.IsCompleted) return;
-        var snapshotVersion = _cleanUpAfter;
-        _cleanUpAfter = -1;
+        if (!_cleanUpPending || _lastSnapshot > lastCommitted || !_background.IsCompleted) return;
+        var snapshotVersion = _lastSnapshot;
+        _cleanUpPending = false;
         _background = Task.Run(() => CleanUpAsync(dir, snapshotVersion));
     }
 
