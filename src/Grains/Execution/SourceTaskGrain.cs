@@ -1,6 +1,8 @@
 using Apache.Arrow;
 using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Execution;
+using OrleansStream.Engine.Operators;
+using OrleansStream.Engine.Planning;
 using OrleansStream.Grains.Sources;
 using OrleansStream.Grains.State;
 using OrleansStream.Interfaces.Execution;
@@ -15,6 +17,8 @@ namespace OrleansStream.Grains.Execution;
 internal sealed class SourceTaskGrain(SourceConnectorFactory connectors) : Grain, ISourceTaskGrain
 {
     private readonly PlanCache _plans = new(connectors);
+    private IExchangeWriter? _idleExchange;
+    private PhysicalPlan? _idleExchangePlan;
 
     public async Task<SourceTaskResult> RunAsync(SourceTask task)
     {
@@ -23,7 +27,7 @@ internal sealed class SourceTaskGrain(SourceConnectorFactory connectors) : Grain
         var input = await sources[task.SourceId].ReadColumnsAsync(task.StartOffset, task.EndOffset, task.Partition, pipeline.ReadSchema, CancellationToken.None);
         var eventTime = new EventTimeCollector();
         var context = new EpochContext(task.BatchId, task.BatchTimestampMicros) { EventTime = eventTime };
-        var exchange = plan.IsStateful ? plan.StatefulOperators[0].CreateExchangeWriter() : null;
+        var exchange = plan.IsStateful ? TakeExchange(plan) : null;
         long inputRows = 0, outputRows = 0;
         var output = new List<RecordBatch>(input.Count);
         foreach (var batch in input)
@@ -36,7 +40,10 @@ internal sealed class SourceTaskGrain(SourceConnectorFactory connectors) : Grain
             else exchange.Add(result, context);
         }
         if (exchange is not null)
+        {
             await Exchange.RouteAsync(GrainFactory, exchange, task.QueryKey, 0, task.StatePartitions, task.NumKeyGroups, task.Attempt, task.BatchId, task.TaskIndex);
+            (_idleExchange, _idleExchangePlan) = (exchange, plan);
+        }
         // The noop sink (benchmarks) discards rows: do not ship them to a sink partition only to drop them there.
         else if (output.Count > 0 && !task.Sink.Format.Equals("noop", StringComparison.OrdinalIgnoreCase))
         {
@@ -47,5 +54,14 @@ internal sealed class SourceTaskGrain(SourceConnectorFactory connectors) : Grain
         {
             EventTime = eventTime.Stats.ToDictionary(s => s.Key, s => new EventTimeSummary(s.Value.MinMicros, s.Value.MaxMicros, s.Value.SumMicros, s.Value.Count)),
         };
+    }
+
+    // A writer keeps its hash table's capacity from epoch to epoch, which spares regrowing it from empty each time. Only a
+    // writer whose epoch finished is kept: one that failed midway may still hold that epoch's rows.
+    private IExchangeWriter TakeExchange(PhysicalPlan plan)
+    {
+        var writer = ReferenceEquals(plan, _idleExchangePlan) ? _idleExchange : null;
+        (_idleExchange, _idleExchangePlan) = (null, null);
+        return writer ?? plan.StatefulOperators[0].CreateExchangeWriter();
     }
 }

@@ -5,6 +5,7 @@ using OrleansStream.Engine.Expressions;
 using OrleansStream.Engine.Expressions.Kernels;
 using OrleansStream.Engine.Operators.Windows;
 using OrleansStream.Engine.Planning;
+using OrleansStream.Engine.State;
 using OrleansStream.Engine.Types;
 
 namespace OrleansStream.Engine.Operators.Aggregation;
@@ -19,6 +20,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     private readonly AggregateBinding _binding;
     private readonly PartialAggregator _partial;
     private readonly Dictionary<string, long> _gapCache = new(StringComparer.Ordinal);
+    private readonly KeyTable? _sessionGroups;
     private bool _any;
 
     /// <summary>Creates the writer for <paramref name="binding"/>.</summary>
@@ -31,6 +33,8 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         RoutingColumns = binding.SessionKey is { } session
             ? Enumerable.Range(0, binding.StateKeySchema.FieldsList.Count).Where(c => c != binding.StateColumnOf(session) && c != binding.StateColumnOf(session) + 1).ToList()
             : Enumerable.Range(0, binding.StateKeySchema.FieldsList.Count).ToList();
+        if (binding.SessionKey is not null)
+            _sessionGroups = new KeyTable(new Schema(RoutingColumns.Select(c => binding.StateKeySchema.FieldsList[c]).ToList(), null));
     }
 
     /// <inheritdoc />
@@ -68,7 +72,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         var starts = ArrayFactory.NewValues<long>(length);
         var ends = ArrayFactory.NewValues<long>(length);
         var kept = _binding.Keys[timeKey].Window!.Assign(time, overlap, rows, MemoryMarshal.Cast<byte, long>(starts.AsSpan()), MemoryMarshal.Cast<byte, long>(ends.AsSpan()));
-        AddKept(length, keys, inputs, timeKey, rows, starts, ends, kept);
+        AddKept(length, keys, inputs, timeKey, rows, starts, ends, kept, inRowOrder: kept == length);
     }
 
     private void AddSessions(RecordBatch batch, EpochContext context, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, IArrowArray time)
@@ -92,13 +96,58 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
             e[kept] = times[i] + gaps[i];
             kept++;
         }
-        AddKept(length, keys, inputs, timeKey, rows, starts, ends, kept);
+        var sorted = MergeLocalSessions(length, keys, timeKey, rows.AsSpan(0, kept), s[..kept], e[..kept]);
+        AddKept(length, keys, inputs, timeKey, rows, starts, ends, kept, inRowOrder: !sorted && kept == length);
     }
 
-    private void AddKept(int length, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, int[] rows, byte[] starts, byte[] ends, int kept)
+    // Overlapping sessions of one group in the batch are merged here, before the shuffle (Spark's optional local session
+    // merge): each row is re-keyed to its merged session's bounds, so the partial aggregation folds them into one row.
+    // The state partition merges overlapping sessions again across producers and epochs, and merging is the same whether
+    // it happens in one step or two, so the results are too. It keeps a batch of sessions from shipping a row per event.
+    // The rows are left sorted by group, then start, then row: the order in which the state folds pieces, so that
+    // order-dependent aggregates (first, last) come out as if every row had travelled alone. Returns false when it did not sort.
+    private bool MergeLocalSessions(int length, IArrowArray?[] keys, int timeKey, Span<int> rows, Span<long> starts, Span<long> ends)
+    {
+        if (rows.Length < 2) return false;
+        var groupColumns = new List<IArrowArray>(keys.Length - 1);
+        for (var i = 0; i < keys.Length; i++)
+            if (i != timeKey) groupColumns.Add(keys[i]!);
+        var groups = _sessionGroups!;
+        groups.Clear();
+        var groupOfRow = groups.GetOrAdd(groupColumns, length, out _);
+        var groupOf = new int[rows.Length];
+        for (var k = 0; k < rows.Length; k++) groupOf[k] = groupOfRow[rows[k]];
+        var pieces = SessionPieces.Order(groupOf, starts, groups.SlotBound);
+        for (var p = 0; p < pieces.Length;)
+        {
+            var first = p;
+            var start = starts[pieces[p]];
+            var end = ends[pieces[p]];
+            for (p++; p < pieces.Length && groupOf[pieces[p]] == groupOf[pieces[first]] && starts[pieces[p]] < end; p++)
+                end = Math.Max(end, ends[pieces[p]]);
+            for (var q = first; q < p; q++)
+            {
+                starts[pieces[q]] = start;
+                ends[pieces[q]] = end;
+            }
+        }
+        Permute(rows, pieces);
+        Permute(starts, pieces);
+        Permute(ends, pieces);
+        return true;
+    }
+
+    private static void Permute<T>(Span<T> values, int[] order)
+    {
+        var copy = values.ToArray();
+        for (var i = 0; i < order.Length; i++) values[i] = copy[order[i]];
+    }
+
+    // inRowOrder: the kept rows are all the batch's rows, in order, so they need no gathering.
+    private void AddKept(int length, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, int[] rows, byte[] starts, byte[] ends, int kept, bool inRowOrder)
     {
         if (kept == 0) return;
-        var all = kept == length;
+        var all = inRowOrder;
         var keyColumns = new List<IArrowArray>(keys.Length + 1);
         for (var i = 0; i < keys.Length; i++)
         {
