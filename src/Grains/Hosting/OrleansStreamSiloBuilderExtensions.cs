@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansStream.Engine.Checkpointing;
 using OrleansStream.Grains.Sources;
@@ -41,7 +42,7 @@ public static class OrleansStreamSiloBuilderExtensions
         services.AddKeyedSingleton<IGrainStorage>(CheckpointStorageName, (sp, key) => new CheckpointGrainStorage(
             CheckpointStorageName,
             sp.GetRequiredService<ICheckpointStore>(),
-            sp.GetRequiredService<IGrainStorageSerializer>(),
+            new CheckpointStateSerializer(sp.GetRequiredService<Serializer>(), sp.GetRequiredService<IGrainStorageSerializer>()),
             sp.GetRequiredService<ILogger<CheckpointGrainStorage>>()));
         services.TryAddSingleton<SourceConnectorFactory>();
         services.TryAddSingleton<PathResolver>();
