@@ -107,7 +107,7 @@ public static class ArrowValues
         for (int c = 0; c < columns.Length; c++)
         {
             for (int b = 0; b < parts.Length; b++) parts[b] = nonEmpty[b].Column(c);
-            columns[c] = ArrowArrayConcatenator.Concatenate(parts);
+            columns[c] = ArrowArrayConcatenator.Concatenate(parts, ManagedMemoryAllocator.Instance);
         }
         return new RecordBatch(schema, columns, length);
     }

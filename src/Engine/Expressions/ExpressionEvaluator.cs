@@ -1,6 +1,7 @@
 using System.Buffers;
 using Apache.Arrow;
 using Apache.Arrow.Types;
+using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Execution;
 using OrleansStream.Engine.Expressions.Kernels;
 using OrleansStream.Engine.Types;
@@ -304,13 +305,11 @@ public static class ExpressionEvaluator
                 else
                 {
                     var cast = args.Select(a => CastKernels.Cast(a!, lt.ValueDataType)).ToList();
-                    var all = m == 1 ? cast[0] : ArrowArrayConcatenator.Concatenate(cast, null);
+                    var all = m == 1 ? cast[0] : ArrowArrayConcatenator.Concatenate(cast, ManagedMemoryAllocator.Instance);
                     var idx = new int[n * m];
                     for (var i = 0; i < n; i++)
                         for (var k = 0; k < m; k++) idx[i * m + k] = k * n + i;
                     child = TakeKernel.Take(all, idx);
-                    // native concatenation memory: keep it reachable until the gather has read it (see TakeKernel.Choose)
-                    GC.KeepAlive(all);
                 }
                 var nullable = new ListType(new Field("element", lt.ValueDataType, ElementNullable(f, batch.Schema)));
                 return ArrayFactory.List(nullable, offsets, child, null, n);

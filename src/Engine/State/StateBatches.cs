@@ -33,7 +33,7 @@ internal static class StateBatches
         {
             columns[1 + c] = removed == 0 || removedKeys is null ? liveKeys[c]
                 : live == 0 ? removedKeys[c]
-                : ArrowArrayConcatenator.Concatenate([removedKeys[c], liveKeys[c]]);
+                : ArrowArrayConcatenator.Concatenate([removedKeys[c], liveKeys[c]], ManagedMemoryAllocator.Instance);
         }
         values.CopyTo(columns, 1 + liveKeys.Length);
         return new RecordBatch(schema, columns, n);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Apache.Arrow;
 using Apache.Arrow.Types;
+using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Formats;
 
 namespace OrleansStream.Grains.Sources;
@@ -78,8 +79,8 @@ internal sealed class RateSourceConnector : ISourceConnector
             values.Append(i);
             stamps.Append(TimestampMicros(startMs, i));
         }
-        var ts = new TimestampArray(new ArrayData((TimestampType)RateSchema.FieldsList[0].DataType, count, 0, 0, [ArrowBuffer.Empty, stamps.Build()]));
-        var val = new Int64Array(values.Build(), ArrowBuffer.Empty, count, 0, 0);
+        var ts = new TimestampArray(new ArrayData((TimestampType)RateSchema.FieldsList[0].DataType, count, 0, 0, [ArrowBuffer.Empty, stamps.Build(ManagedMemoryAllocator.Instance)]));
+        var val = new Int64Array(values.Build(ManagedMemoryAllocator.Instance), ArrowBuffer.Empty, count, 0, 0);
         return new RecordBatch(RateSchema, [ts, val], count);
     }
 

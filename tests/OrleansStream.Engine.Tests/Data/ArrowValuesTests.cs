@@ -66,6 +66,18 @@ public class ArrowValuesTests
     }
 
     [Fact]
+    public void Concat_writes_managed_memory_that_spans_keep_alive()
+    {
+        var batch = ArrowValues.FromRows(AllTypes, SampleRows());
+        var joined = ArrowValues.Concat(AllTypes, ArrowValues.Split(batch, 2));
+        // Arrow's default allocator hands out native memory a finalizer frees; a kernel holding only a span could read it freed.
+        foreach (var column in joined.Arrays)
+            foreach (var buffer in column.Data.Buffers)
+                Assert.True(buffer.IsEmpty || System.Runtime.InteropServices.MemoryMarshal.TryGetArray(buffer.Memory, out _),
+                    $"A buffer of a concatenated {column.Data.DataType.Name} column is not a managed array.");
+    }
+
+    [Fact]
     public void Empty_has_schema_and_no_rows()
     {
         var e = ArrowValues.Empty(AllTypes);

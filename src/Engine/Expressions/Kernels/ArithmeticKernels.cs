@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using Apache.Arrow;
 using Apache.Arrow.Types;
+using OrleansStream.Engine.Data;
 
 namespace OrleansStream.Engine.Expressions.Kernels;
 
@@ -199,7 +200,7 @@ internal static class ArithmeticKernels
             if (CastKernels.FitDecimal(ref z, type)) builder.Append(z);
             else builder.AppendNull();
         }
-        return builder.Build();
+        return builder.Build(ManagedMemoryAllocator.Instance);
     }
 
     /// <summary>Unary minus.</summary>

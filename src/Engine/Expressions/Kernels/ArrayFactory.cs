@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Apache.Arrow;
 using Apache.Arrow.Types;
+using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Types;
 
 namespace OrleansStream.Engine.Expressions.Kernels;
@@ -132,7 +133,7 @@ internal static class ArrayFactory
                 var dt = (Decimal128Type)type;
                 var b = new Decimal128Array.Builder(dt);
                 b.Append(Math.Round(Convert.ToDecimal(value, ci), dt.Scale, MidpointRounding.AwayFromZero));
-                var one = b.Build();
+                var one = b.Build(ManagedMemoryAllocator.Instance);
                 // the builder scales the value once; the copies are its 128 bits
                 return length == 1 ? one : Fill(type, DecimalKernels.Values(one)[0], length);
             }

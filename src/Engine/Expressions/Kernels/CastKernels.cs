@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using Apache.Arrow;
 using Apache.Arrow.Types;
+using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Types;
 
 namespace OrleansStream.Engine.Expressions.Kernels;
@@ -157,7 +158,7 @@ internal static class CastKernels
                     if (TryToDecimal(src[i], out var d) && FitDecimal(ref d, dt)) b.Append(d);
                     else b.AppendNull();
                 }
-                return b.Build();
+                return b.Build(ManagedMemoryAllocator.Instance);
             }
         }
         throw Unsupported(a.Data.DataType, target);
@@ -229,7 +230,7 @@ internal static class CastKernels
                     if (FitDecimal(ref d, dt)) b.Append(d);
                     else b.AppendNull();
                 }
-                return b.Build();
+                return b.Build(ManagedMemoryAllocator.Instance);
             }
             case ArrowTypeId.Boolean:
             {
@@ -401,7 +402,7 @@ internal static class CastKernels
                     if (Bitmaps.Get(validity, i) && NumberText.TryParseDecimal(data[offsets[i]..offsets[i + 1]], out var v) && FitDecimal(ref v, dt)) b.Append(v);
                     else b.AppendNull();
                 }
-                return b.Build();
+                return b.Build(ManagedMemoryAllocator.Instance);
             }
             case ArrowTypeId.Timestamp:
             {

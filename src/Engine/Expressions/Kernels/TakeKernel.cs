@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using Apache.Arrow;
 using Apache.Arrow.Types;
+using OrleansStream.Engine.Data;
 
 namespace OrleansStream.Engine.Expressions.Kernels;
 
@@ -170,7 +171,7 @@ internal static class TakeKernel
             foreach (var c in choice) if (c != 0) { same = false; break; }
             if (same) return sources[0];
         }
-        var all = sources.Count == 1 ? sources[0] : ArrowArrayConcatenator.Concatenate(sources.ToList(), null);
+        var all = sources.Count == 1 ? sources[0] : ArrowArrayConcatenator.Concatenate(sources.ToList(), ManagedMemoryAllocator.Instance);
         // the gather indices are scratch: pooled rather than a fresh large allocation per call
         var rented = ArrayPool<int>.Shared.Rent(n);
         try
@@ -182,9 +183,6 @@ internal static class TakeKernel
         finally
         {
             ArrayPool<int>.Shared.Return(rented);
-            // the concatenation lives in native memory freed by a finalizer: Take reads it through spans, which do not
-            // keep it reachable, so without this a collection during the gather frees it under our feet
-            GC.KeepAlive(all);
         }
     }
 }
