@@ -19,7 +19,7 @@ public sealed class AggregationState
     private readonly KeyEncoder _applyEncoder;
     private readonly int _keyCount;
     private int[] _touchStamp = [];
-    private int _stamp;
+    private int _stamp = 1;
 
     /// <summary>Creates an empty state.</summary>
     /// <exception cref="NotSupportedException">A key type or aggregate is not supported.</exception>
@@ -75,7 +75,8 @@ public sealed class AggregationState
     }
 
     /// <summary>Merges partial rows (<see cref="PartialSchema"/>) into the state, in row order. Appends each slot touched to
-    /// <paramref name="touchedSlots"/> once, in first-touched order.</summary>
+    /// <paramref name="touchedSlots"/> once, in first-touched order: start with an empty list, and later calls into the same
+    /// list (several producers' partials of one epoch) do not append a slot it already holds.</summary>
     /// <exception cref="ArgumentException">The batch does not have the partial schema's layout.</exception>
     public void Merge(RecordBatch partial, List<int> touchedSlots)
     {
@@ -209,10 +210,11 @@ public sealed class AggregationState
         return slots;
     }
 
+    // A slot stamped with the current stamp is in the caller's list already; an empty list starts a new stamp.
     private void Touch(ReadOnlySpan<int> slots, List<int> touchedSlots)
     {
         if (_touchStamp.Length < _keys.SlotBound) System.Array.Resize(ref _touchStamp, Math.Max(_keys.SlotBound, _touchStamp.Length * 2));
-        if (++_stamp == int.MaxValue)
+        if (touchedSlots.Count == 0 && ++_stamp == int.MaxValue)
         {
             System.Array.Clear(_touchStamp);
             _stamp = 1;
