@@ -8,7 +8,8 @@ namespace OrleansStream.Engine.State;
 /// Keyed routing (DESIGN §2): a row's key hashes to one of K key groups, and contiguous ranges of key groups belong to
 /// each of N state partitions, so a partition owns whole key groups and their state moves with them when N changes.
 /// The hash is MurmurHash64A over the <see cref="KeyEncoder"/> bytes, so a key lands in the same group in every process,
-/// whichever batch or array it arrives in.
+/// whichever batch or array it arrives in; keys of bigint/timestamp columns only get the same hash from their values,
+/// without being encoded.
 /// </summary>
 public static class KeyGroups
 {
@@ -35,6 +36,11 @@ public static class KeyGroups
         if (IsInt64Key(keyColumns))
         {
             AssignInt64(keyColumns[0], length, numKeyGroups, groups);
+            return;
+        }
+        if (FixedKeys.IsFixedKey(keyColumns))
+        {
+            AssignFixed(keyColumns, length, numKeyGroups, groups);
             return;
         }
         var encoder = EncoderFor(keyColumns);
@@ -73,6 +79,21 @@ public static class KeyGroups
         {
             var valid = validity.IsEmpty || BitUtility.GetBit(validity, offset + r);
             groups[r] = (int)Math.BigMul(KeyHash.HashInt64Key(values[r], valid), k, out _);
+        }
+    }
+
+    private static void AssignFixed(IReadOnlyList<IArrowArray> keyColumns, int length, int numKeyGroups, Span<int> groups)
+    {
+        var width = keyColumns.Count;
+        var chunk = Math.Min(length, FixedKeys.ChunkRows);
+        Span<long> values = stackalloc long[chunk * width];
+        Span<byte> flags = stackalloc byte[chunk];
+        Span<ulong> hashes = stackalloc ulong[chunk];
+        for (var start = 0; start < length; start += chunk)
+        {
+            var n = Math.Min(chunk, length - start);
+            FixedKeys.Load(keyColumns, start, values[..(n * width)], flags[..n], hashes[..n]);
+            for (var r = 0; r < n; r++) groups[start + r] = FromHash(hashes[r], numKeyGroups);
         }
     }
 

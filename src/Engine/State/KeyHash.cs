@@ -65,6 +65,60 @@ internal static class KeyHash
         return h;
     }
 
+    /// <summary>
+    /// <see cref="Hash"/> of the <see cref="KeyEncoder"/> encoding of a key of one to seven bigint/timestamp columns (per
+    /// column a marker byte, then the value's 8 little-endian bytes, all zero for null), computed from the values without
+    /// encoding them: <paramref name="values"/> holds column c's value and bit c of <paramref name="nullMask"/> is set when
+    /// column c is null (its value is then ignored). For one column this equals <see cref="HashInt64Key"/>.
+    /// </summary>
+    public static ulong HashInt64Columns(ReadOnlySpan<long> values, int nullMask)
+    {
+        var h = StartInt64Columns(values.Length);
+        var carry = 0UL;
+        for (var c = 0; c < values.Length; c++) AddInt64Column(ref h, ref carry, c, values[c], ((nullMask >> c) & 1) == 0);
+        return FinishInt64Columns(h, carry);
+    }
+
+    // HashInt64Columns in steps, so that a caller can take each column's value from its own array (see FixedKeys.Load):
+    // StartInt64Columns, then AddInt64Column for columns 0, 1, ... in order, then FinishInt64Columns.
+    //
+    // Column c is a 72-bit chunk (marker | value << 8) at bit 72c of the encoding. With fewer than 8 columns each chunk
+    // completes exactly one 8-byte block: the 8c bits carried from earlier chunks plus the chunk's low 64 - 8c bits. The
+    // chunk's top 8c + 8 bits carry on, and after the last column the carry is the tail (one byte per column).
+
+    /// <summary>The hash state before the first column of a key of <paramref name="columns"/> bigint/timestamp columns (at most 7).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static ulong StartInt64Columns(int columns) => DefaultSeed ^ unchecked((ulong)(9 * columns) * M);
+
+    /// <summary>Adds column <paramref name="column"/> (columns are added in order; see <see cref="HashInt64Columns"/>).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static void AddInt64Column(ref ulong h, ref ulong carry, int column, long value, bool valid)
+    {
+        var shift = 8 * column;
+        var v = valid ? (ulong)value : 0UL;
+        var low = (valid ? 1UL : 0UL) | (v << 8);
+        var k = carry | (low << shift);
+        // (low >> 1) >> (63 - shift) is low >> (64 - shift), and 0 for shift 0 (a shift by 64 would not shift in C#).
+        carry = ((low >> 1) >> (63 - shift)) | ((v >> 56) << shift);
+        k *= M;
+        k ^= k >> R;
+        k *= M;
+        h ^= k;
+        h *= M;
+    }
+
+    /// <summary>The hash once every column has been added.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static ulong FinishInt64Columns(ulong h, ulong carry)
+    {
+        h ^= carry;
+        h *= M;
+        h ^= h >> R;
+        h *= M;
+        h ^= h >> R;
+        return h;
+    }
+
     /// <summary>A bijective 64-bit mix (MurmurHash3's fmix64 after adding <paramref name="seed"/>): distinct inputs never collide.</summary>
     public static ulong Mix(ulong value, ulong seed = DefaultSeed)
     {

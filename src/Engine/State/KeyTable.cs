@@ -12,9 +12,10 @@ namespace OrleansStream.Engine.State;
 /// Maps encoded keys (see <see cref="KeyEncoder"/>) to dense int slot ids, so that per-key state can live in plain arrays
 /// indexed by slot. Open addressing with linear probing over one bucket array whose entries hold the slot and 32 bits of
 /// the key's hash, so a probe rejects other keys without touching per-slot arrays; key bytes live in a single byte arena,
-/// so looking up or adding a key allocates nothing per row. A key of one bigint or timestamp column is also kept as a
-/// long per slot and looked up by value, hashed without encoding (same hash as its encoding, so key groups do not change).
-/// Removed slot ids are reused (last freed, first reused). Not thread-safe.
+/// so looking up or adding a key allocates nothing per row. A key of one to four bigint or timestamp columns is also kept
+/// as longs per slot (plus null bits for several columns) and looked up by value, hashed without encoding (same hash as its
+/// encoding, so slots, key groups and persisted bytes do not change); it is encoded only when added. Removed slot ids are
+/// reused (last freed, first reused). Not thread-safe.
 /// </summary>
 public sealed class KeyTable
 {
@@ -23,12 +24,14 @@ public sealed class KeyTable
     private const int PrefetchDistance = 16;
 
     private readonly KeyEncoder _encoder;
-    private readonly bool _int64Key;
+    // Longs per slot of a key kept by value: 1 for one bigint/timestamp column, 2..4 for a fixed key (see FixedKeys), else 0.
+    private readonly int _width;
     private ulong[] _buckets = new ulong[16];   // (uint)hash << 32 | slot + 1; 0 = empty
     private int _mask = 15;
     private ulong[] _hashes = [];
     private KeyRef[] _keyRefs = [];             // Length FreeLength for a free slot
-    private long[] _int64Keys = [];             // the value of a one-bigint key (0 for null), when _int64Key
+    private long[] _keyValues = [];             // _width values per slot (0 for null)
+    private byte[] _nullBits = [];              // per slot: bit c set when column c is null, when _width >= 2
     private byte[] _arena = [];
     private int _arenaLength;
     private long _garbage;                      // bytes of removed keys still in the arena
@@ -45,7 +48,8 @@ public sealed class KeyTable
     public KeyTable(Schema keySchema)
     {
         _encoder = new KeyEncoder(keySchema);
-        _int64Key = keySchema.FieldsList.Count == 1 && keySchema.FieldsList[0].DataType.TypeId is ArrowTypeId.Int64 or ArrowTypeId.Timestamp;
+        var fields = keySchema.FieldsList;
+        _width = fields.Count == 1 && FixedKeys.IsInt64Type(fields[0].DataType) ? 1 : FixedKeys.WidthOf(keySchema);
     }
 
     /// <summary>The key schema.</summary>
@@ -59,17 +63,18 @@ public sealed class KeyTable
 
     /// <summary>Estimated memory held by the table, in bytes.</summary>
     public long EstimatedBytes =>
-        _buckets.Length * 8L + _hashes.Length * 8L + _keyRefs.Length * 8L + _int64Keys.Length * 8L + _arena.Length + _free.Length * 4L
-        + _scratchSlots.Length * 5L + _scratchHashes.Length * 8L;
+        _buckets.Length * 8L + _hashes.Length * 8L + _keyRefs.Length * 8L + _keyValues.Length * 8L + _nullBits.Length + _arena.Length
+        + _free.Length * 4L + _scratchSlots.Length * 5L + _scratchHashes.Length * 8L;
 
     /// <summary>Finds or adds the key of each of the first <paramref name="length"/> rows: <c>slots[r]</c> is the row's slot and
     /// <c>added[r]</c> is true for the row that added it (a key repeated within the batch is added once, by its first row).</summary>
     public void GetOrAdd(IReadOnlyList<IArrowArray> keyColumns, int length, Span<int> slots, Span<bool> added)
     {
         if (slots.Length < length || added.Length < length) throw new ArgumentException($"The output spans must hold {length} entries.");
-        if (IsTypedInt64(keyColumns, length))
+        if (IsTyped(keyColumns, length))
         {
-            GetOrAddInt64(keyColumns[0], length, slots, added);
+            if (_width == 1) GetOrAddInt64(keyColumns[0], length, slots, added);
+            else ProbeFixedRows(keyColumns, length, slots, added, add: true);
             return;
         }
         _encoder.Encode(keyColumns, length);
@@ -105,22 +110,9 @@ public sealed class KeyTable
     public int TryGet(IReadOnlyList<IArrowArray> keyColumns, int length, Span<int> slots)
     {
         if (slots.Length < length) throw new ArgumentException($"The slots span must hold {length} entries.", nameof(slots));
+        if (IsTyped(keyColumns, length))
+            return _width == 1 ? TryGetInt64(keyColumns[0], length, slots) : ProbeFixedRows(keyColumns, length, slots, default, add: false);
         var found = 0;
-        if (IsTypedInt64(keyColumns, length))
-        {
-            var column = keyColumns[0];
-            var hashes = ScratchHashes(length);
-            KeyGroups.HashInt64(column, length, hashes);
-            var values = ArrowSpans.Values<long>(column);
-            var validity = ArrowSpans.Validity(column);
-            for (var r = 0; r < length; r++)
-            {
-                var value = validity.IsEmpty || BitUtility.GetBit(validity, column.Offset + r) ? values[r] : 0;
-                slots[r] = FindInt64(value, hashes[r]);
-                if (slots[r] >= 0) found++;
-            }
-            return found;
-        }
         _encoder.Encode(keyColumns, length);
         for (var r = 0; r < length; r++)
         {
@@ -188,12 +180,10 @@ public sealed class KeyTable
     /// <summary>The keys of <paramref name="slots"/> as one array per key field, in that order.</summary>
     public IArrowArray[] KeyColumns(ReadOnlySpan<int> slots)
     {
+        foreach (var s in slots) CheckLive(s);
+        if (_width > 0) return ValueColumns(slots);
         var starts = new int[slots.Length];
-        for (var i = 0; i < slots.Length; i++)
-        {
-            CheckLive(slots[i]);
-            starts[i] = _keyRefs[slots[i]].Start;
-        }
+        for (var i = 0; i < slots.Length; i++) starts[i] = _keyRefs[slots[i]].Start;
         return _encoder.Decode(_arena.AsSpan(0, _arenaLength), starts);
     }
 
@@ -219,15 +209,22 @@ public sealed class KeyTable
         _count = 0;
     }
 
-    // A key column that is a real bigint/timestamp array (not the null type, which the encoder also accepts).
-    private bool IsTypedInt64(IReadOnlyList<IArrowArray> keyColumns, int length)
+    // Key columns of a key kept by value that are real arrays of the key fields' types (not the null type, which the encoder
+    // also accepts, nor a timestamp of another unit, which it refuses): those go by value, anything else through the encoder.
+    private bool IsTyped(IReadOnlyList<IArrowArray> keyColumns, int length)
     {
         ArgumentNullException.ThrowIfNull(keyColumns);
-        if (!_int64Key || keyColumns.Count != 1 || !KeyGroups.IsInt64Key(keyColumns)) return false;
-        var column = keyColumns[0];
-        if (column.Data.DataType is TimestampType actual && actual.Unit != ((TimestampType)KeySchema.FieldsList[0].DataType).Unit) return false;
-        if (column.Data.DataType.TypeId != KeySchema.FieldsList[0].DataType.TypeId) return false;
-        if (column.Length < length) throw new ArgumentException($"Key column '{KeySchema.FieldsList[0].Name}' has {column.Length} rows, fewer than {length}.");
+        if (_width == 0 || keyColumns.Count != _width) return false;
+        var fields = KeySchema.FieldsList;
+        for (var c = 0; c < _width; c++)
+        {
+            var actual = keyColumns[c].Data.DataType;
+            var expected = fields[c].DataType;
+            if (actual.TypeId != expected.TypeId) return false;
+            if (actual is TimestampType a && a.Unit != ((TimestampType)expected).Unit) return false;
+        }
+        for (var c = 0; c < _width; c++)
+            if (keyColumns[c].Length < length) throw new ArgumentException($"Key column '{fields[c].Name}' has {keyColumns[c].Length} rows, fewer than {length}.");
         return true;
     }
 
@@ -247,6 +244,22 @@ public sealed class KeyTable
         }
     }
 
+    private int TryGetInt64(IArrowArray column, int length, Span<int> slots)
+    {
+        var hashes = ScratchHashes(length);
+        KeyGroups.HashInt64(column, length, hashes);
+        var values = ArrowSpans.Values<long>(column);
+        var validity = ArrowSpans.Validity(column);
+        var found = 0;
+        for (var r = 0; r < length; r++)
+        {
+            var value = validity.IsEmpty || BitUtility.GetBit(validity, column.Offset + r) ? values[r] : 0;
+            slots[r] = FindInt64(value, hashes[r]);
+            if (slots[r] >= 0) found++;
+        }
+        return found;
+    }
+
     private Span<ulong> ScratchHashes(int length)
     {
         if (_scratchHashes.Length < length) _scratchHashes = new ulong[Math.Max(length, _scratchHashes.Length * 2)];
@@ -263,7 +276,9 @@ public sealed class KeyTable
         if (!added) return slot;
         Span<byte> key = stackalloc byte[1 + sizeof(long)];
         EncodeInt64(hash, value, key);
-        return Insert(bucket, hash, key, value);
+        slot = Insert(bucket, hash, key);
+        _keyValues[slot] = value;
+        return slot;
     }
 
     private int FindInt64(long value, ulong hash) => ProbeInt64(value, hash, out _);
@@ -295,7 +310,7 @@ public sealed class KeyTable
 
     // Null is stored as value 0: the full hash tells a null key from the key 0 (their hashes differ), so only value 0 reads it.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool SameInt64(int slot, long value, ulong hash) => _int64Keys[slot] == value && (value != 0 || _hashes[slot] == hash);
+    private bool SameInt64(int slot, long value, ulong hash) => _keyValues[slot] == value && (value != 0 || _hashes[slot] == hash);
 
     private static readonly ulong NullInt64Hash = KeyHash.HashInt64Key(0, false);
 
@@ -306,13 +321,121 @@ public sealed class KeyTable
         BinaryPrimitives.WriteInt64LittleEndian(key[1..], value);
     }
 
+    // Finds, or when adding adds, the key of each row of a fixed key; returns the number found. Rows go a chunk at a time,
+    // so that their values, flags and hashes stay in cache from being read to being probed; hashes come a chunk ahead of
+    // the probes, so the probe loop can prefetch the buckets of rows ahead (a large table misses the cache on each).
+    private int ProbeFixedRows(IReadOnlyList<IArrowArray> keyColumns, int length, Span<int> slots, Span<bool> added, bool add)
+    {
+        var width = _width;
+        var chunk = Math.Min(length, FixedKeys.ChunkRows);
+        Span<long> values = stackalloc long[chunk * width];
+        Span<byte> flags = stackalloc byte[chunk];
+        Span<ulong> hashes = stackalloc ulong[chunk];
+        var found = 0;
+        for (var start = 0; start < length; start += chunk)
+        {
+            var n = Math.Min(chunk, length - start);
+            FixedKeys.Load(keyColumns, start, values[..(n * width)], flags[..n], hashes[..n]);
+            var prefetch = Sse.IsSupported && _buckets.Length > 1 << 15;
+            if (prefetch)
+                for (var r = 0; r < Math.Min(n, PrefetchDistance); r++) PrefetchBucket(hashes[r]);
+            for (var r = 0; r < n; r++)
+            {
+                if (prefetch && r + PrefetchDistance < n) PrefetchBucket(hashes[r + PrefetchDistance]);
+                var key = values.Slice(r * width, width);
+                var slot = ProbeFixed(key, flags[r], hashes[r], out var bucket);
+                if (add)
+                {
+                    added[start + r] = slot < 0;
+                    if (slot < 0) slot = InsertFixed(bucket, hashes[r], key, flags[r]);
+                }
+                slots[start + r] = slot;
+                if (slot >= 0) found++;
+            }
+        }
+        return found;
+    }
+
+    // Adds a key whose probe ended at the empty bucket b, encoding it for the arena.
+    private int InsertFixed(int b, ulong hash, ReadOnlySpan<long> values, byte flags)
+    {
+        Span<byte> key = stackalloc byte[FixedKeys.MaxColumns * FixedKeys.ColumnBytes];
+        key = key[..(_width * FixedKeys.ColumnBytes)];
+        FixedKeys.Encode(values, flags, key);
+        var slot = Insert(b, hash, key);
+        values.CopyTo(_keyValues.AsSpan(slot * _width, _width));
+        _nullBits[slot] = (byte)(flags & FixedKeys.NullBits);
+        return slot;
+    }
+
+    // The key's slot, or -1 with the empty bucket where it would go.
+    private int ProbeFixed(ReadOnlySpan<long> values, byte flags, ulong hash, out int bucket)
+    {
+        var buckets = _buckets;
+        var mask = _mask;
+        var tag = (uint)hash;
+        var b = (int)hash & mask;
+        while (true)
+        {
+            var e = buckets[b];
+            if (e == 0)
+            {
+                bucket = b;
+                return -1;
+            }
+            var s = (int)(uint)e - 1;
+            if ((uint)(e >> 32) == tag && SameFixed(s, values, flags))
+            {
+                bucket = b;
+                return s;
+            }
+            b = (b + 1) & mask;
+        }
+    }
+
+    // Nulls are stored as 0, so the null bits are read only for a key with a zero or null column (see FixedKeys.ZeroFlag).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool SameFixed(int slot, ReadOnlySpan<long> values, byte flags)
+    {
+        var stored = _keyValues.AsSpan(slot * values.Length, values.Length);
+        for (var c = 0; c < values.Length; c++)
+            if (stored[c] != values[c]) return false;
+        return flags < FixedKeys.ZeroFlag || _nullBits[slot] == (flags & FixedKeys.NullBits);
+    }
+
+    // KeyColumns of a key kept by value, built from the values as KeyEncoder.Decode builds them from the bytes: a value
+    // buffer of the field's type, and a validity bitmap only when some key in the column is null.
+    private IArrowArray[] ValueColumns(ReadOnlySpan<int> slots)
+    {
+        var fields = KeySchema.FieldsList;
+        var result = new IArrowArray[_width];
+        for (var c = 0; c < _width; c++)
+        {
+            var writer = new FixedColumnWriter<long>(slots.Length);
+            var values = writer.Values;
+            for (var i = 0; i < slots.Length; i++)
+            {
+                var s = slots[i];
+                values[i] = _keyValues[s * _width + c];
+                if (IsNullValue(s, c)) writer.SetNull(i);
+            }
+            result[c] = writer.Build(fields[c].DataType);
+        }
+        return result;
+    }
+
+    // A one-bigint key keeps no null bits: its null is the value 0 with the null key's hash (see SameInt64).
+    private bool IsNullValue(int slot, int column) =>
+        _width == 1 ? _keyValues[slot] == 0 && _hashes[slot] == NullInt64Hash : ((_nullBits[slot] >> column) & 1) != 0;
+
     private int GetOrAdd(ReadOnlySpan<byte> key, ulong hash, out bool added)
     {
-        if (_int64Key)
+        if (_width == 1)
         {
             var value = Int64Of(key);
             return GetOrAddInt64(value, hash, out added);
         }
+        if (_width > 1) return ProbeEncodedFixed(key, hash, add: true, out added);
         var tag = (uint)hash;
         var b = (int)hash & _mask;
         while (true)
@@ -328,12 +451,13 @@ public sealed class KeyTable
             b = (b + 1) & _mask;
         }
         added = true;
-        return Insert(b, hash, key, 0);
+        return Insert(b, hash, key);
     }
 
     private int Find(ReadOnlySpan<byte> key, ulong hash)
     {
-        if (_int64Key) return FindInt64(Int64Of(key), hash);
+        if (_width == 1) return FindInt64(Int64Of(key), hash);
+        if (_width > 1) return ProbeEncodedFixed(key, hash, add: false, out _);
         var tag = (uint)hash;
         var b = (int)hash & _mask;
         while (true)
@@ -344,6 +468,17 @@ public sealed class KeyTable
             if ((uint)(e >> 32) == tag && SameBytes(s, key)) return s;
             b = (b + 1) & _mask;
         }
+    }
+
+    // An encoded key of a table of fixed keys goes by value too, so keys added either way are found either way.
+    private int ProbeEncodedFixed(ReadOnlySpan<byte> key, ulong hash, bool add, out bool added)
+    {
+        Span<long> values = stackalloc long[FixedKeys.MaxColumns];
+        values = values[.._width];
+        var flags = FixedKeys.Decode(key, values);
+        var slot = ProbeFixed(values, flags, hash, out var bucket);
+        added = add && slot < 0;
+        return added ? InsertFixed(bucket, hash, values, flags) : slot;
     }
 
     private bool SameBytes(int slot, ReadOnlySpan<byte> key)
@@ -359,8 +494,8 @@ public sealed class KeyTable
         return BinaryPrimitives.ReadInt64LittleEndian(key[1..]);
     }
 
-    // Adds a key whose probe ended at the empty bucket b.
-    private int Insert(int b, ulong hash, ReadOnlySpan<byte> key, long int64Key)
+    // Adds a key whose probe ended at the empty bucket b (a caller keeping the key by value then stores its values).
+    private int Insert(int b, ulong hash, ReadOnlySpan<byte> key)
     {
         if ((_count + 1) * 2L > _buckets.Length)
         {
@@ -371,7 +506,6 @@ public sealed class KeyTable
         var slot = AllocateSlot();
         _hashes[slot] = hash;
         _keyRefs[slot] = new KeyRef(AppendToArena(key), key.Length);
-        if (_int64Key) _int64Keys[slot] = int64Key;
         _buckets[b] = ((ulong)(uint)hash << 32) | (uint)(slot + 1);
         _count++;
         return slot;
@@ -385,7 +519,8 @@ public sealed class KeyTable
             var size = Math.Max(16, _hashes.Length * 2);
             System.Array.Resize(ref _hashes, size);
             System.Array.Resize(ref _keyRefs, size);
-            if (_int64Key) System.Array.Resize(ref _int64Keys, size);
+            if (_width > 0) System.Array.Resize(ref _keyValues, size * _width);
+            if (_width > 1) System.Array.Resize(ref _nullBits, size);
         }
         return _slotBound++;
     }

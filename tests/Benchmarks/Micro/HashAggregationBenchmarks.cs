@@ -9,17 +9,17 @@ namespace OrleansStream.Benchmarks.Micro;
 
 /// <summary>
 /// Hash aggregation, count(*) and max(price) per key, on int64 keys (bidder: about a thousand distinct; a key mixed into
-/// 1M values) and string keys (channel: about 6,000 distinct): source-side partial aggregation (PartialAggregator) and the
-/// state partition's update (AggregationState), per row.
+/// 1M values), string keys (channel: about 6,000 distinct) and q5's window keys (auction, window start, window end: about
+/// 21,600 distinct): source-side partial aggregation (PartialAggregator) and the state partition's update (AggregationState), per row.
 /// </summary>
 public class HashAggregationBenchmarks
 {
     private static readonly AggregateSpec[] Aggregates = [new("count", null), new("max", Int64Type.Default)];
     private readonly List<int> _touched = new();
     private IArrowArray[] _bidder = null!, _channel = null!, _mixed = null!;
-    private IArrowArray?[] _inputs = null!;
-    private PartialAggregator _partialInt64 = null!, _partialString = null!;
-    private AggregationState _stateInt64 = null!, _stateString = null!, _stateMillion = null!;
+    private IArrowArray?[] _inputs = null!, _windowInputs = null!;
+    private PartialAggregator _partialInt64 = null!, _partialString = null!, _partialWindow = null!;
+    private AggregationState _stateInt64 = null!, _stateString = null!, _stateMillion = null!, _stateWindow = null!;
 
     /// <summary>Builds the key columns and warms the states up to their steady key counts.</summary>
     [GlobalSetup]
@@ -42,6 +42,10 @@ public class HashAggregationBenchmarks
         _stateInt64 = new AggregationState(int64Key, Aggregates);
         _stateString = new AggregationState(stringKey, Aggregates);
         _stateMillion = new AggregationState(int64Key, Aggregates);
+        // Window rows repeat each bid five times (once per window), so their argument column is the price repeated likewise.
+        _windowInputs = [null, Repeat((Int64Array)bids.Column(2), MicroData.WindowRows / MicroData.Rows)];
+        _partialWindow = new PartialAggregator(MicroData.WindowKeySchema, Aggregates);
+        _stateWindow = new AggregationState(MicroData.WindowKeySchema, Aggregates);
         // The million-key state holds a million keys before the measured updates, as the count-1m query's state does.
         var all = new Int64Array.Builder();
         for (var k = 0; k < Nexmark.NexmarkQueries.DistinctKeys; k++) all.Append(k);
@@ -80,12 +84,34 @@ public class HashAggregationBenchmarks
     [Benchmark(OperationsPerInvoke = MicroData.Rows)]
     public int StateInt64KeyMillion() => Update(_stateMillion, _mixed);
 
-    private int Update(AggregationState state, IArrowArray[] keys)
+    /// <summary>Partial aggregation on q5's window keys (bigint, timestamp, timestamp), per window row.</summary>
+    [Benchmark(OperationsPerInvoke = MicroData.WindowRows)]
+    public RecordBatch PartialWindowKey()
+    {
+        _partialWindow.Add(MicroData.WindowKeys, _windowInputs, MicroData.WindowRows);
+        return _partialWindow.Finish();
+    }
+
+    /// <summary>State update on q5's window keys (about 21,600 in state), per window row.</summary>
+    [Benchmark(OperationsPerInvoke = MicroData.WindowRows)]
+    public int StateWindowKey() => Update(_stateWindow, MicroData.WindowKeys, _windowInputs, MicroData.WindowRows);
+
+    private int Update(AggregationState state, IArrowArray[] keys) => Update(state, keys, _inputs, MicroData.Rows);
+
+    private int Update(AggregationState state, IArrowArray[] keys, IArrowArray?[] inputs, int rows)
     {
         _touched.Clear();
-        state.Update(keys, _inputs, MicroData.Rows, _touched);
+        state.Update(keys, inputs, rows, _touched);
         // Keeps the change tracker from growing across iterations, as a checkpoint does every epoch.
         state.MarkClean();
         return _touched.Count;
+    }
+
+    private static Int64Array Repeat(Int64Array column, int times)
+    {
+        var builder = new Int64Array.Builder();
+        for (var t = 0; t < times; t++)
+            foreach (var v in column.Values) builder.Append(v);
+        return builder.Build();
     }
 }

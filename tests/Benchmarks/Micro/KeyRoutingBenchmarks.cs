@@ -9,6 +9,7 @@ namespace OrleansStream.Benchmarks.Micro;
 public class KeyRoutingBenchmarks
 {
     private readonly int[] _groups = new int[MicroData.Rows];
+    private readonly int[] _windowGroups = new int[MicroData.WindowRows];
 
     /// <summary>State partitions the batch is split over.</summary>
     [Params(2, 8)]
@@ -29,6 +30,14 @@ public class KeyRoutingBenchmarks
     /// <summary>Only the key groups of a string column.</summary>
     [Benchmark(OperationsPerInvoke = MicroData.Rows)]
     public int StringKeyGroups() => Assign(3);
+
+    /// <summary>Only the key groups of q5's window keys (auction, window start, window end), per window row.</summary>
+    [Benchmark(OperationsPerInvoke = MicroData.WindowRows)]
+    public int WindowKeyGroups()
+    {
+        KeyGroups.Assign(MicroData.WindowKeys, MicroData.WindowRows, 128, _windowGroups);
+        return _windowGroups[0];
+    }
 
     private int Assign(int column)
     {
