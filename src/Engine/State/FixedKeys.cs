@@ -102,6 +102,7 @@ internal static class FixedKeys
 
     // A row at a time, every column of the row unrolled (a column's shift in the hash is then a constant): a column at a time
     // would have to keep each row's hash state in memory between columns, which costs more than the hashing.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void LoadRows(int width, in Columns columns, Span<long> values, Span<byte> flags, Span<ulong> hashes)
     {
         var initial = KeyHash.StartInt64Columns(width);

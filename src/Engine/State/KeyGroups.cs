@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Apache.Arrow;
 using Apache.Arrow.Types;
 using OrleansStream.Engine.Data;
@@ -82,6 +83,7 @@ public static class KeyGroups
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AssignFixed(IReadOnlyList<IArrowArray> keyColumns, int length, int numKeyGroups, Span<int> groups)
     {
         var width = keyColumns.Count;

@@ -324,6 +324,7 @@ public sealed class KeyTable
     // Finds, or when adding adds, the key of each row of a fixed key; returns the number found. Rows go a chunk at a time,
     // so that their values, flags and hashes stay in cache from being read to being probed; hashes come a chunk ahead of
     // the probes, so the probe loop can prefetch the buckets of rows ahead (a large table misses the cache on each).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int ProbeFixedRows(IReadOnlyList<IArrowArray> keyColumns, int length, Span<int> slots, Span<bool> added, bool add)
     {
         var width = _width;
