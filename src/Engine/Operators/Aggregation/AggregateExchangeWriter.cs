@@ -72,7 +72,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         var starts = ArrayFactory.NewValues<long>(length);
         var ends = ArrayFactory.NewValues<long>(length);
         var kept = _binding.Keys[timeKey].Window!.Assign(time, overlap, rows, MemoryMarshal.Cast<byte, long>(starts.AsSpan()), MemoryMarshal.Cast<byte, long>(ends.AsSpan()));
-        AddKept(length, keys, inputs, timeKey, rows, starts, ends, kept, inRowOrder: kept == length);
+        AddKept(keys, inputs, timeKey, rows, starts, ends, kept, inRowOrder: kept == length);
     }
 
     private void AddSessions(RecordBatch batch, EpochContext context, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, IArrowArray time)
@@ -97,15 +97,16 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
             kept++;
         }
         var sorted = MergeLocalSessions(length, keys, timeKey, rows.AsSpan(0, kept), s[..kept], e[..kept]);
-        AddKept(length, keys, inputs, timeKey, rows, starts, ends, kept, inRowOrder: !sorted && kept == length);
+        AddKept(keys, inputs, timeKey, rows, starts, ends, kept, inRowOrder: !sorted && kept == length);
     }
 
     // Overlapping sessions of one group in the batch are merged here, before the shuffle (Spark's optional local session
     // merge): each row is re-keyed to its merged session's bounds, so the partial aggregation folds them into one row.
     // The state partition merges overlapping sessions again across producers and epochs, and merging is the same whether
     // it happens in one step or two, so the results are too. It keeps a batch of sessions from shipping a row per event.
-    // The rows are left sorted by group, then start, then row: the order in which the state folds pieces, so that
-    // order-dependent aggregates (first, last) come out as if every row had travelled alone. Returns false when it did not sort.
+    // The rows are left sorted by group, then start, then row, the order in which the state folds pieces, so that
+    // order-dependent aggregates (first, last) follow event time within a batch as in Spark's sort-based merge. Across
+    // batches they depend on how pieces met, as in Spark. Returns false when it did not sort.
     private bool MergeLocalSessions(int length, IArrowArray?[] keys, int timeKey, Span<int> rows, Span<long> starts, Span<long> ends)
     {
         if (rows.Length < 2) return false;
@@ -144,7 +145,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     }
 
     // inRowOrder: the kept rows are all the batch's rows, in order, so they need no gathering.
-    private void AddKept(int length, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, int[] rows, byte[] starts, byte[] ends, int kept, bool inRowOrder)
+    private void AddKept(IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, int[] rows, byte[] starts, byte[] ends, int kept, bool inRowOrder)
     {
         if (kept == 0) return;
         var all = inRowOrder;
