@@ -1,3 +1,4 @@
+using System.Buffers;
 using Apache.Arrow;
 using Apache.Arrow.Ipc;
 
@@ -16,18 +17,34 @@ public static class ArrowIpc
     /// <summary>Serializes batches sharing <paramref name="schema"/> as one Arrow IPC stream (valid with zero batches).</summary>
     public static byte[] SerializeMany(IReadOnlyList<RecordBatch> batches, Schema schema)
     {
-        ArgumentNullException.ThrowIfNull(batches);
-        ArgumentNullException.ThrowIfNull(schema);
         // Written into a pooled buffer sized from the batches and copied out once: the result is the only new array
         // (a growing MemoryStream plus ToArray allocated about 3x the output).
-        using var stream = new PooledBufferStream(EstimateSize(batches, schema));
+        using var stream = WritePooled(batches, schema);
+        return stream.ToArray();
+    }
+
+    /// <summary>
+    /// Serializes one batch (with its schema) into a buffer rented from the shared array pool, for bytes that are only
+    /// passed on (written to a file, sent): dispose the result once they are, and do not use its memory after that.
+    /// </summary>
+    public static IMemoryOwner<byte> SerializePooled(RecordBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return WritePooled([batch], batch.Schema);
+    }
+
+    private static PooledBufferStream WritePooled(IReadOnlyList<RecordBatch> batches, Schema schema)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        ArgumentNullException.ThrowIfNull(schema);
+        var stream = new PooledBufferStream(EstimateSize(batches, schema));
         using (var writer = new ArrowStreamWriter(stream, schema, leaveOpen: true))
         {
             writer.WriteStart();
             foreach (var b in batches) writer.WriteRecordBatch(b);
             writer.WriteEnd();
         }
-        return stream.ToArray();
+        return stream;
     }
 
     /// <summary>Body bytes (each buffer padded to 8) plus a generous allowance for the flatbuffer messages; too big only wastes pool space.</summary>

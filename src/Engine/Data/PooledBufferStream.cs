@@ -5,9 +5,10 @@ namespace OrleansStream.Engine.Data;
 /// <summary>
 /// A write-only stream over a buffer rented from <see cref="ArrayPool{T}.Shared"/>. Serializers that must end in an
 /// exactly sized <c>byte[]</c> write here and copy once (<see cref="ToArray"/>), instead of growing a MemoryStream by
-/// doubling (each step a new array) and then copying it out anyway.
+/// doubling (each step a new array) and then copying it out anyway. Those that only pass the bytes on read them in place
+/// (<see cref="Memory"/>) until the stream is disposed.
 /// </summary>
-internal sealed class PooledBufferStream : Stream
+internal sealed class PooledBufferStream : Stream, IMemoryOwner<byte>
 {
     private byte[] _buffer;
     private int _length;
@@ -33,6 +34,9 @@ internal sealed class PooledBufferStream : Stream
         get => _length;
         set => throw new NotSupportedException();
     }
+
+    /// <summary>The bytes written so far, in the rented buffer: valid until the stream is disposed.</summary>
+    public Memory<byte> Memory => _buffer.AsMemory(0, _length);
 
     /// <summary>The bytes written so far, as a new array of exactly that length.</summary>
     public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();

@@ -18,6 +18,7 @@ public sealed class AggregationState
     private readonly ChangeTracker _changes;
     private readonly KeyEncoder _applyEncoder;
     private readonly int _keyCount;
+    private readonly List<int> _deltaSlots = [];   // reused: a delta of a large state lists hundreds of thousands
     private int[] _touchStamp = [];
     private int _stamp = 1;
 
@@ -64,7 +65,7 @@ public sealed class AggregationState
 
     /// <summary>Estimated memory held, in bytes.</summary>
     public long EstimatedBytes => _keys.EstimatedBytes + _buffers.EstimatedBytes + _changes.EstimatedBytes
-        + _touchStamp.Length * 4L + _applyEncoder.RowCount * 8L;
+        + _touchStamp.Length * 4L + _deltaSlots.Capacity * 4L + _applyEncoder.RowCount * 8L;
 
     /// <summary>The partial schema of an aggregation: <paramref name="keySchema"/>'s fields, then the buffer fields.</summary>
     public static Schema PartialSchemaOf(Schema keySchema, AggregateBuffers buffers)
@@ -148,18 +149,18 @@ public sealed class AggregationState
     }
 
     /// <summary>A row per group changed or removed since the last <see cref="MarkClean"/> (<see cref="DeltaSchema"/>): removed
-    /// groups first (deleted = true, buffers null), then changed groups in first-changed order.</summary>
+    /// groups first (deleted = true, buffers null), then changed groups in slot order.</summary>
     public RecordBatch Delta()
     {
-        var live = new List<int>();
-        _changes.ChangedLiveSlots(_keys, live);
         var removed = _changes.RemovedCount;
         var removedKeys = removed > 0 ? _changes.RemovedKeys() : null;
-        var slots = new int[removed + live.Count];
-        slots.AsSpan(0, removed).Fill(-1);
-        live.CopyTo(slots, removed);
-        var liveKeys = _keys.KeyColumns(CollectionsMarshal.AsSpan(live));
-        return StateBatches.Build(DeltaSchema, removed, removedKeys, live.Count, liveKeys, _buffers.WritePartial(slots));
+        // Removed rows come first, as slot -1 (null buffers).
+        CollectionsMarshal.SetCount(_deltaSlots, removed);
+        CollectionsMarshal.AsSpan(_deltaSlots).Fill(-1);
+        _changes.ChangedLiveSlots(_keys, _deltaSlots);
+        var slots = CollectionsMarshal.AsSpan(_deltaSlots);
+        var liveKeys = _keys.LiveKeyColumns(slots[removed..]);
+        return StateBatches.Build(DeltaSchema, removed, removedKeys, slots.Length - removed, liveKeys, _buffers.WritePartial(slots));
     }
 
     /// <summary>Every live group (<see cref="DeltaSchema"/>, deleted = false), in slot id order.</summary>
@@ -168,7 +169,7 @@ public sealed class AggregationState
         var live = new List<int>(_keys.Count);
         _keys.LiveSlots(live);
         var span = CollectionsMarshal.AsSpan(live);
-        return StateBatches.Build(DeltaSchema, 0, null, live.Count, _keys.KeyColumns(span), _buffers.WritePartial(span));
+        return StateBatches.Build(DeltaSchema, 0, null, live.Count, _keys.LiveKeyColumns(span), _buffers.WritePartial(span));
     }
 
     /// <summary>Forgets the changes recorded so far (call once a <see cref="Delta"/> is durably saved).</summary>

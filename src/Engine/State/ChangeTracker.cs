@@ -1,29 +1,30 @@
+using System.Numerics;
 using Apache.Arrow;
 
 namespace OrleansStream.Engine.State;
 
 /// <summary>
-/// What changed in a keyed state since its last checkpoint: the slots written (each once) and the
+/// What changed in a keyed state since its last checkpoint: the slots written (a bit per slot) and the
 /// keys removed (tombstones, kept as encoded keys because their slots may be reused by other keys before the checkpoint).
 /// A key removed and then added again before the checkpoint is a change, not a removal.
 /// </summary>
 internal sealed class ChangeTracker
 {
     private readonly KeyTable _tombstones;
-    private readonly List<int> _dirtySlots = [];
-    private bool[] _dirty = [];
+    private ulong[] _dirty = [];
+    private int _dirtyWords;    // words that may have a bit set: Clear zeroes only those
 
     public ChangeTracker(Schema keySchema) => _tombstones = new KeyTable(keySchema);
 
-    public long EstimatedBytes => _tombstones.EstimatedBytes + _dirty.Length + _dirtySlots.Capacity * 4L;
+    public long EstimatedBytes => _tombstones.EstimatedBytes + _dirty.Length * 8L;
 
-    /// <summary>Records a write to <paramref name="slot"/>. A removed slot keeps its flag, so a key that reuses it is not listed twice.</summary>
+    /// <summary>Records a write to <paramref name="slot"/>. A removed slot keeps its bit, so a key that reuses it is not listed twice.</summary>
     public void MarkDirty(int slot)
     {
-        if (slot >= _dirty.Length) System.Array.Resize(ref _dirty, Math.Max(slot + 1, Math.Max(16, _dirty.Length * 2)));
-        if (_dirty[slot]) return;
-        _dirty[slot] = true;
-        _dirtySlots.Add(slot);
+        var word = slot >> 6;
+        if (word >= _dirty.Length) System.Array.Resize(ref _dirty, Math.Max(word + 1, Math.Max(4, _dirty.Length * 2)));
+        _dirty[word] |= 1UL << slot;
+        if (word >= _dirtyWords) _dirtyWords = word + 1;
     }
 
     /// <summary>Call when a key is added: it is no longer a removal.</summary>
@@ -39,18 +40,16 @@ internal sealed class ChangeTracker
     public void ChangedLiveSlots(KeyTable keys, List<int> slots)
     {
         // In slot order, the delta's gathers of keys and buffers walk memory forward instead of jumping at random: with a
-        // million keys that is most of their cost. Many changes: scan the flags; few: sort the list.
-        if (_dirtySlots.Count * 8L >= keys.SlotBound)
+        // million keys that is most of their cost. A bit per slot yields that order at a cost per word plus per change.
+        var words = Math.Min(_dirtyWords, (keys.SlotBound + 63) >> 6);
+        for (var w = 0; w < words; w++)
         {
-            var bound = Math.Min(keys.SlotBound, _dirty.Length);
-            for (var s = 0; s < bound; s++)
-                if (_dirty[s] && keys.IsLive(s)) slots.Add(s);
-            return;
+            for (var bits = _dirty[w]; bits != 0; bits &= bits - 1)
+            {
+                var s = (w << 6) + BitOperations.TrailingZeroCount(bits);
+                if (keys.IsLive(s)) slots.Add(s);
+            }
         }
-        var first = slots.Count;
-        foreach (var s in _dirtySlots)
-            if (keys.IsLive(s)) slots.Add(s);
-        slots.Sort(first, slots.Count - first, null);
     }
 
     /// <summary>Number of removed keys.</summary>
@@ -67,8 +66,8 @@ internal sealed class ChangeTracker
     /// <summary>Forgets every change (after a checkpoint).</summary>
     public void Clear()
     {
-        foreach (var s in _dirtySlots) _dirty[s] = false;
-        _dirtySlots.Clear();
+        System.Array.Clear(_dirty, 0, _dirtyWords);
+        _dirtyWords = 0;
         _tombstones.Clear();
     }
 }

@@ -181,6 +181,13 @@ public sealed class KeyTable
     public IArrowArray[] KeyColumns(ReadOnlySpan<int> slots)
     {
         foreach (var s in slots) CheckLive(s);
+        return LiveKeyColumns(slots);
+    }
+
+    /// <summary><see cref="KeyColumns"/> of slots the caller has just listed as live (a state's delta or snapshot), unchecked:
+    /// with a million keys, a second pass over the slots' entries costs a tenth of the gather.</summary>
+    internal IArrowArray[] LiveKeyColumns(ReadOnlySpan<int> slots)
+    {
         if (_width > 0) return ValueColumns(slots);
         var starts = new int[slots.Length];
         for (var i = 0; i < slots.Length; i++) starts[i] = _keyRefs[slots[i]].Start;

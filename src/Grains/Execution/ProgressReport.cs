@@ -8,11 +8,14 @@ namespace OrleansStream.Grains.Execution;
 /// <summary>Builds Spark's progress JSON for one committed epoch.</summary>
 internal static class ProgressReport
 {
+    /// <summary>A phase's duration in whole milliseconds, rounded: truncating would understate every mean of a few-ms phase by half a millisecond.</summary>
+    public static long Milliseconds(System.Diagnostics.Stopwatch watch) => (long)Math.Round(watch.Elapsed.TotalMilliseconds);
+
     public static string Build(TriggerRun run, OffsetRecord record, DateTimeOffset triggerStart, DateTimeOffset end,
         IReadOnlyDictionary<string, long> inputRowsPerSource, long outputRows, long addBatchMs, long commitMs,
         IReadOnlyList<OperatorEpoch> operators, IReadOnlyDictionary<int, EventTimeSummary> eventTime)
     {
-        var totalMs = Math.Max(0, (long)(end - triggerStart).TotalMilliseconds);
+        var totalMs = Math.Max(0, (long)Math.Round((end - triggerStart).TotalMilliseconds));
         var sinceLast = run.PreviousTriggerStart is { } prev ? (triggerStart - prev).TotalSeconds : 0;
         run.PreviousTriggerStart = triggerStart;
         var inputRows = inputRowsPerSource.Values.Sum();

@@ -214,7 +214,7 @@ internal sealed partial class TriggerGrain(
             end[relation.SourceId] = to ?? from;
             hasData |= to is not null;
         }
-        run.LatestOffsetMs = watch.ElapsedMilliseconds;
+        run.LatestOffsetMs = ProgressReport.Milliseconds(watch);
         run.IsDataAvailable = hasData;
         var watermark = state.State.Commits.GetValueOrDefault(batchId - 1)?.NextWatermarkMs ?? 0;
         if (!hasData && !NoDataEpochDue(run, previous, watermark)) return null;
@@ -236,7 +236,7 @@ internal sealed partial class TriggerGrain(
         watch.Restart();
         state.State.Offsets[batchId] = record;
         await state.WriteStateAsync();
-        run.WalCommitMs = watch.ElapsedMilliseconds;
+        run.WalCommitMs = ProgressReport.Milliseconds(watch);
         return record;
     }
 
@@ -311,7 +311,7 @@ internal sealed partial class TriggerGrain(
         await HangIfAskedAsync(record.BatchId);
         if (query.IsFileSink)
             new FileSinkLog(query.Sink.OutputPath()).Commit(record.BatchId, files.SelectMany(f => f).Order(StringComparer.Ordinal).ToList());
-        var addBatchMs = watch.ElapsedMilliseconds;
+        var addBatchMs = ProgressReport.Milliseconds(watch);
 
         watch.Restart();
         var eventTime = EventTimeOf(work.Select(w => w.Result.Result));
@@ -319,7 +319,7 @@ internal sealed partial class TriggerGrain(
         foreach (var (id, partitions) in record.StatePartitions) state.State.StatePartitions[id] = partitions;
         Trim();
         await state.WriteStateAsync();
-        var commitMs = watch.ElapsedMilliseconds;
+        var commitMs = ProgressReport.Milliseconds(watch);
         run.IsTriggerActive = false;
         LogInformationBatchCommitted(logger, QueryKey, record.BatchId);
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using OrleansStream.Engine.Checkpointing;
@@ -68,10 +69,10 @@ internal sealed class StateFileStore(ICheckpointStore store, ILogger logger)
         var delta = forceSnapshot ? null : op.Delta();
         if (delta is { Length: > 0 })
         {
-            var bytes = ArrowIpc.Serialize(delta);
-            await store.PutIfAbsentAsync(dir + Name(epoch.BatchId, false), bytes);
-            written += bytes.Length;
-            _deltaBytesSinceSnapshot += bytes.Length;
+            using var bytes = ArrowIpc.SerializePooled(delta);
+            await store.PutIfAbsentAsync(dir + Name(epoch.BatchId, false), bytes.Memory);
+            written += bytes.Memory.Length;
+            _deltaBytesSinceSnapshot += bytes.Memory.Length;
         }
         // A small state changing little (a latency-bound query) keeps its chain long; a snapshot of unknown size is due by count alone.
         var due = epoch.BatchId - _lastSnapshot >= epoch.SnapshotInterval && _background.IsCompleted
@@ -79,30 +80,36 @@ internal sealed class StateFileStore(ICheckpointStore store, ILogger logger)
         if (forceSnapshot || due)
         {
             // Encoded here, while the state is this version; only the I/O leaves the commit path.
-            var snapshot = ArrowIpc.Serialize(op.Snapshot());
+            var snapshot = ArrowIpc.SerializePooled(op.Snapshot());
+            var length = snapshot.Memory.Length;
             var key = dir + Name(epoch.BatchId, true);
-            if (forceSnapshot) await store.PutIfAbsentAsync(key, snapshot);
-            else _background = Task.Run(() => WriteSnapshotAsync(key, snapshot));
+            if (forceSnapshot) await WriteSnapshotAsync(key, snapshot, rethrow: true);
+            else _background = Task.Run(() => WriteSnapshotAsync(key, snapshot, rethrow: false));
             _lastSnapshot = epoch.BatchId;
-            _snapshotBytes = snapshot.Length;
+            _snapshotBytes = length;
             _deltaBytesSinceSnapshot = 0;
             _cleanUpPending = true;
-            written += snapshot.Length;
+            written += length;
         }
         op.MarkClean();
         return (written, forceSnapshot || due);
     }
 
-    private async Task WriteSnapshotAsync(string key, byte[] snapshot)
+    // Owns the pooled bytes. A forced snapshot is the only way to its version and fails the epoch; a due one does not.
+    private async Task WriteSnapshotAsync(string key, IMemoryOwner<byte> snapshot, bool rethrow)
     {
         try
         {
-            await store.PutIfAbsentAsync(key, snapshot);
+            await store.PutIfAbsentAsync(key, snapshot.Memory);
         }
-        catch (Exception e)
+        catch (Exception e) when (!rethrow)
         {
             // The delta chain restores this version without the snapshot.
             logger.LogWarning(e, "Writing state snapshot {Key} failed", key);
+        }
+        finally
+        {
+            snapshot.Dispose();
         }
     }
 

@@ -78,7 +78,7 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
             NumRowsRemoved = metrics.NumRowsRemoved,
             NumRowsDroppedByWatermark = metrics.NumRowsDroppedByWatermark,
             MemoryUsedBytes = metrics.MemoryUsedBytes,
-            CommitTimeMs = watch.ElapsedMilliseconds,
+            CommitTimeMs = ProgressReport.Milliseconds(watch),
             StateBytesWritten = bytes,
             WroteSnapshot = snapshot,
         };

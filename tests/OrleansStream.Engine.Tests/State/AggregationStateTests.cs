@@ -73,6 +73,40 @@ public class AggregationStateTests
         Assert.Equal(3, state.Count);
     }
 
+    [Fact]
+    public void Delta_OfManyKeys_ListsExactlyEachEpochsChangedKeys_InSlotOrder()
+    {
+        // Thousands of bigint keys, so changes spread over many words of the change tracker; slots are reused after removals.
+        var state = new AggregationState(Schema("k bigint"), [new AggregateSpec("count", null)]);
+        (string, int?)[] aggregates = [("count", null)];
+        var random = new Random(11);
+        var counts = new Dictionary<long, long>();
+        for (var epoch = 0; epoch < 6; epoch++)
+        {
+            var keys = Enumerable.Range(0, 700).Select(_ => (long)random.Next(5000)).ToArray();
+            state.Merge(Partial(Batch("k bigint", keys.Select(k => new object?[] { k }).ToArray()), [0], aggregates), []);
+            foreach (var k in keys) counts[k] = counts.GetValueOrDefault(k) + 1;
+            var removed = counts.Keys.Where(k => k % 7 == epoch).Take(40).ToList();
+            var slots = new int[removed.Count];
+            state.Keys.TryGet([Column("bigint", removed.Cast<object?>().ToArray())], removed.Count, slots);
+            state.Remove(slots);
+            foreach (var k in removed) counts.Remove(k);
+
+            var delta = state.Delta();
+            var rows = Rows(delta).ToList();
+            var changed = keys.Distinct().Where(counts.ContainsKey);
+            Assert.Equal(removed.Order(), rows.Where(r => (bool)r[0]!).Select(r => (long)r[1]!).Order());
+            var live = rows.Where(r => !(bool)r[0]!).ToList();
+            Assert.Equal(changed.Order(), live.Select(r => (long)r[1]!).Order());
+            Assert.All(live, r => Assert.Equal(counts[(long)r[1]!], (long)r[2]!));
+            var liveSlots = new int[live.Count];
+            state.Keys.TryGet([Column("bigint", live.Select(r => r[1]).ToArray())], live.Count, liveSlots);
+            Assert.Equal(liveSlots.Order(), liveSlots);
+            state.MarkClean();
+            Assert.Equal(0, state.Delta().Length);
+        }
+    }
+
     private static int SlotOf1(AggregationState state, string key)
     {
         var slots = new int[1];
