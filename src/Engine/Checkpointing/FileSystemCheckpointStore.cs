@@ -1,6 +1,5 @@
-using System.Collections.Concurrent;
+using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 
 namespace OrleansStream.Engine.Checkpointing;
 
@@ -8,8 +7,10 @@ namespace OrleansStream.Engine.Checkpointing;
 /// A checkpoint store on the local file system under a root directory. Each record is one file holding a small
 /// header (magic + a random 16-byte version) and the data; the ETag is the hex of that version, so it changes on
 /// every write and every process reads the same ETag from the same file. Writes go to a temp file that is renamed
-/// into place (create-if-absent: rename without overwrite). Conditional operations on one key are serialised by a
-/// per-key lock in the process and an exclusive lock file across processes. Internal files live under ".os-*" folders.
+/// into place (create-if-absent: rename without overwrite). Operations on one key are serialised by a lock in the process
+/// and an exclusive lock file across processes (a rename without overwrite is not atomic on every platform: on Linux two
+/// concurrent ones can both succeed). Keys hash to one of <see cref="LockStripes"/> locks, so the lock files stay few however
+/// many keys come and go. Internal files live under ".os-*" folders.
 /// </summary>
 public sealed class FileSystemCheckpointStore : ICheckpointStore
 {
@@ -17,8 +18,9 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
     private const int HeaderLength = 4 + 16;
     private const string LockDir = ".os-locks";
     private const string TempDir = ".os-tmp";
+    private const int LockStripes = 256;
 
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim[] _locks = Enumerable.Range(0, LockStripes).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
 
     /// <summary>Creates (if needed) a store under <paramref name="root"/>.</summary>
     public FileSystemCheckpointStore(string root)
@@ -157,11 +159,12 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
 
     private async Task<IDisposable> LockAsync(string key, CancellationToken ct)
     {
-        var gate = _locks.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
+        var stripe = StripeOf(key);
+        var gate = _locks[stripe];
         await gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            var lockPath = Path.Combine(Root, LockDir, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key))) + ".lock");
+            var lockPath = Path.Combine(Root, LockDir, stripe.ToString("x2", CultureInfo.InvariantCulture) + ".lock");
             for (int attempt = 0; ; attempt++)
             {
                 try
@@ -180,6 +183,14 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
             gate.Release();
             throw;
         }
+    }
+
+    // FNV-1a over the key's UTF-16 code units: the same stripe in every process, unlike string.GetHashCode.
+    private static int StripeOf(string key)
+    {
+        var hash = 2166136261u;
+        foreach (var c in key) hash = (hash ^ c) * 16777619u;
+        return (int)(hash % LockStripes);
     }
 
     private static void TryDelete(string path)

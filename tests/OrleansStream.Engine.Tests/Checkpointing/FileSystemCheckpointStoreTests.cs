@@ -29,4 +29,21 @@ public sealed class FileSystemCheckpointStoreTests : CheckpointStoreContractTest
         Assert.Single(results, r => r is not null);
         Assert.Equal(["q/commits/0"], await b.ListAsync(""));
     }
+
+    [Fact]
+    public async Task Keys_that_come_and_go_leave_no_files_behind_beyond_a_fixed_set_of_locks()
+    {
+        // A state partition writes a file per epoch and deletes old ones: the store's own files must not grow with them.
+        var root = Path.Combine(_dir.Path, "churn");
+        var store = new FileSystemCheckpointStore(root);
+        for (var i = 0; i < 1000; i++)
+        {
+            var key = $"state/q/op0/n2/p0/{i:D20}.delta";
+            var etag = await store.PutIfAbsentAsync(key, new byte[] { 1 });
+            if (i % 2 == 0) await store.DeleteAsync(key, null);
+            else await store.DeleteAsync(key, await store.ReplaceAsync(key, new byte[] { 2 }, etag));
+        }
+        Assert.Empty(await store.ListAsync(""));
+        Assert.InRange(Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Count(), 0, 256);
+    }
 }
