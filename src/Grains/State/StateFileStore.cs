@@ -17,9 +17,10 @@ namespace OrleansStream.Grains.State;
 /// attempts and are discarded before a partition loads.
 /// Every epoch writes its delta on the commit path, so the chain alone always restores any committed version. Once
 /// enough versions follow the last snapshot and their deltas add up to half of it (replaying them would cost more than
-/// reading a snapshot), the epoch also takes a snapshot of its in-memory state, but only encodes it
-/// there: the write runs in the background, and the files the snapshot makes unreachable are deleted only after its
-/// version has committed (an attempt that fails leaves the chain it would have shortened intact).
+/// reading a snapshot), a snapshot of that version falls due. Like Spark's state store maintenance it stays off the
+/// commit path: the partition encodes it after the epoch (at the latest before the state next changes) and writes it in
+/// the background. The files a snapshot makes unreachable are deleted only after its version has committed (an attempt
+/// that fails leaves the chain it would have shortened intact).
 /// </summary>
 internal sealed class StateFileStore(ICheckpointStore store, ILogger logger)
 {
@@ -29,6 +30,8 @@ internal sealed class StateFileStore(ICheckpointStore store, ILogger logger)
     private long _snapshotBytes = -1;
     private long _deltaBytesSinceSnapshot;
     private bool _cleanUpPending;
+    private (string? Key, long Version) _dueSnapshot;
+    private long _unreportedBytes;
     private Task _background = Task.CompletedTask;
 
     /// <summary>Loads version <see cref="PartitionEpoch.LastCommitted"/> into <paramref name="op"/>; true when it was written by a different number of partitions.</summary>
@@ -37,6 +40,8 @@ internal sealed class StateFileStore(ICheckpointStore store, ILogger logger)
         // A snapshot still being written or old versions still being deleted would race the listing below.
         await _background.ConfigureAwait(true);
         _cleanUpPending = false;
+        _dueSnapshot = default;
+        _unreportedBytes = 0;
         var mine = await ListAsync(Directory(epoch, epoch.NumPartitions, epoch.Partition));
         foreach (var stale in mine.Where(f => f.Version > epoch.LastCommitted))
             await store.DeleteAsync(stale.Key, null);
@@ -58,14 +63,17 @@ internal sealed class StateFileStore(ICheckpointStore store, ILogger logger)
 
     /// <summary>
     /// Writes version <see cref="PartitionEpoch.BatchId"/>: its delta if anything changed, and a snapshot when forced (the
-    /// first version after a rescale, which has no chain in the new layout) or due. A due snapshot is written in the
-    /// background. Returns the bytes written or being written.
+    /// first version after a rescale, which has no chain in the new layout). A snapshot merely due is left to
+    /// <see cref="TakeDueSnapshot"/>, after the epoch. Returns the bytes written, including those of a snapshot taken
+    /// since the last call, and whether they include a snapshot.
     /// </summary>
     public async Task<(long Bytes, bool Snapshot)> WriteAsync(IStatefulOperator op, PartitionEpoch epoch, bool forceSnapshot)
     {
         var dir = Directory(epoch, epoch.NumPartitions, epoch.Partition);
         CleanUpIfCommitted(dir, epoch.LastCommitted);
-        long written = 0;
+        var written = _unreportedBytes;
+        var snapshotWritten = written > 0;
+        _unreportedBytes = 0;
         var delta = forceSnapshot ? null : op.Delta();
         if (delta is { Length: > 0 })
         {
@@ -74,25 +82,53 @@ internal sealed class StateFileStore(ICheckpointStore store, ILogger logger)
             written += bytes.Memory.Length;
             _deltaBytesSinceSnapshot += bytes.Memory.Length;
         }
-        // A small state changing little (a latency-bound query) keeps its chain long; a snapshot of unknown size is due by count alone.
-        var due = epoch.BatchId - _lastSnapshot >= epoch.SnapshotInterval && _background.IsCompleted
-            && (_snapshotBytes < 0 || _deltaBytesSinceSnapshot * 2 >= _snapshotBytes);
-        if (forceSnapshot || due)
+        if (forceSnapshot)
         {
-            // Encoded here, while the state is this version; only the I/O leaves the commit path.
             var snapshot = ArrowIpc.SerializePooled(op.Snapshot());
-            var length = snapshot.Memory.Length;
-            var key = dir + Name(epoch.BatchId, true);
-            if (forceSnapshot) await WriteSnapshotAsync(key, snapshot, rethrow: true);
-            else _background = Task.Run(() => WriteSnapshotAsync(key, snapshot, rethrow: false));
-            _lastSnapshot = epoch.BatchId;
-            _snapshotBytes = length;
-            _deltaBytesSinceSnapshot = 0;
-            _cleanUpPending = true;
-            written += length;
+            written += snapshot.Memory.Length;
+            snapshotWritten = true;
+            OnSnapshot(epoch.BatchId, snapshot.Memory.Length);
+            await WriteSnapshotAsync(dir + Name(epoch.BatchId, true), snapshot, rethrow: true);
+        }
+        else if (IsSnapshotDue(epoch))
+        {
+            _dueSnapshot = (dir + Name(epoch.BatchId, true), epoch.BatchId);
+            OnSnapshot(epoch.BatchId, _snapshotBytes);
         }
         op.MarkClean();
-        return (written, forceSnapshot || due);
+        return (written, snapshotWritten);
+    }
+
+    /// <summary>True when <see cref="WriteAsync"/> found a snapshot due that has not been taken yet.</summary>
+    public bool IsSnapshotPending => _dueSnapshot.Key is not null;
+
+    /// <summary>
+    /// Takes the due snapshot if <paramref name="version"/> (the version the state in <paramref name="op"/> is at) is its
+    /// version: encodes the state and writes it in the background. Call it after the epoch that found it due, and again
+    /// before the state next changes, since a snapshot of a later state under this version's name would be wrong.
+    /// </summary>
+    public void TakeDueSnapshot(IStatefulOperator op, long version)
+    {
+        var (key, due) = _dueSnapshot;
+        if (key is null || due != version) return;
+        _dueSnapshot = default;
+        var snapshot = ArrowIpc.SerializePooled(op.Snapshot());
+        _snapshotBytes = snapshot.Memory.Length;
+        _unreportedBytes += snapshot.Memory.Length;
+        _background = Task.Run(() => WriteSnapshotAsync(key, snapshot, rethrow: false));
+    }
+
+    // A small state changing little (a latency-bound query) keeps its chain long; a snapshot of unknown size is due by count alone.
+    private bool IsSnapshotDue(PartitionEpoch epoch) =>
+        epoch.BatchId - _lastSnapshot >= epoch.SnapshotInterval && _background.IsCompleted && !IsSnapshotPending
+        && (_snapshotBytes < 0 || _deltaBytesSinceSnapshot * 2 >= _snapshotBytes);
+
+    private void OnSnapshot(long version, long bytes)
+    {
+        _lastSnapshot = version;
+        _snapshotBytes = bytes;
+        _deltaBytesSinceSnapshot = 0;
+        _cleanUpPending = true;
     }
 
     // Owns the pooled bytes. A forced snapshot is the only way to its version and fails the epoch; a due one does not.

@@ -56,6 +56,7 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
             _version = epoch.LastCommitted;
             _partitions = epoch.NumPartitions;
         }
+        _files.TakeDueSnapshot(_operator, _version);
         // From here the in-memory state moves past the loaded version: if anything below fails (a sink or the next
         // operator's partition died), the next attempt must reload the committed version rather than trust memory.
         _version = long.MinValue;
@@ -69,6 +70,7 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
         var (bytes, snapshot) = await _files.WriteAsync(_operator, epoch, _forceSnapshot);
         _forceSnapshot = false;
         _version = epoch.BatchId;
+        if (_files.IsSnapshotPending) TakeSnapshotAfterThisTurn(_operator);
         var metrics = _operator.Metrics;
         return new PartitionResult
         {
@@ -83,6 +85,22 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
             WroteSnapshot = snapshot,
         };
     }
+
+    // Queued on this activation's scheduler, so it runs between requests (never alongside one's synchronous part), and
+    // takes the snapshot only if the state is still at the version it fell due in.
+    private void TakeSnapshotAfterThisTurn(IStatefulOperator op) =>
+        Task.Factory.StartNew(() =>
+        {
+            try
+            {
+                _files.TakeDueSnapshot(op, _version);
+            }
+            catch (Exception e)
+            {
+                // The delta chain still restores every version.
+                logger.LogWarning(e, "Taking a state snapshot of {Partition} failed", this.GetPrimaryKeyString());
+            }
+        }, CancellationToken.None, TaskCreationOptions.None, TaskScheduler.Current);
 
     private async Task HandOnAsync(PhysicalPlan plan, PartitionEpoch epoch, RecordBatch rows)
     {
