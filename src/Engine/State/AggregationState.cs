@@ -148,6 +148,25 @@ public sealed class AggregationState
         }
     }
 
+    /// <summary>
+    /// Removes the groups of <paramref name="slots"/>, which must be exactly those <see cref="SlotsWithKeyAtMost"/> lists for
+    /// <paramref name="keyColumn"/> and <paramref name="thresholdMicros"/> (watermark eviction). The next <see cref="Delta"/>
+    /// records the range instead of a row per removed group.
+    /// </summary>
+    public void RemoveAtOrBelow(int keyColumn, long thresholdMicros, ReadOnlySpan<int> slots)
+    {
+        foreach (var s in slots)
+            if (!_keys.IsLive(s) || !_keys.TryReadInt64(s, keyColumn, out var v) || v > thresholdMicros)
+                throw new ArgumentOutOfRangeException(nameof(slots), s, $"The slot holds no group whose key column {keyColumn} is at or below {thresholdMicros}.");
+        if (!_changes.OnRangeRemoved(keyColumn, thresholdMicros))
+        {
+            Remove(slots);
+            return;
+        }
+        _buffers.Reset(slots);
+        foreach (var s in slots) _keys.Remove(s);
+    }
+
     /// <summary>A row per group changed or removed since the last <see cref="MarkClean"/> (<see cref="DeltaSchema"/>): removed
     /// groups first (deleted = true, buffers null), then changed groups in slot order.</summary>
     public RecordBatch Delta()
@@ -160,7 +179,8 @@ public sealed class AggregationState
         _changes.ChangedLiveSlots(_keys, _deltaSlots);
         var slots = CollectionsMarshal.AsSpan(_deltaSlots);
         var liveKeys = _keys.LiveKeyColumns(slots[removed..]);
-        return StateBatches.Build(DeltaSchema, removed, removedKeys, slots.Length - removed, liveKeys, _buffers.WritePartial(slots));
+        var schema = StateBatches.WithRangeRemoval(DeltaSchema, _changes.RangeRemoval);
+        return StateBatches.Build(schema, removed, removedKeys, slots.Length - removed, liveKeys, _buffers.WritePartial(slots));
     }
 
     /// <summary>Every live group (<see cref="DeltaSchema"/>, deleted = false), in slot id order.</summary>
@@ -187,6 +207,12 @@ public sealed class AggregationState
         var n = deltaOrSnapshot.Length;
         var slots = new int[n];
         var removed = new List<int>();
+        // The range first: the delta's rows are the groups written after it.
+        if (StateBatches.RangeRemovalOf(deltaOrSnapshot.Schema) is { } range)
+        {
+            SlotsWithKeyAtMost(range.Column, range.AtOrBelow, removed);
+            foreach (var s in removed) _keys.Remove(s);
+        }
         StateBatches.ResolveApply(_keys, _applyEncoder, deltaOrSnapshot, _keyCount, keepKeyGroup, numKeyGroups, slots, removed);
         _buffers.EnsureCapacity(_keys.SlotBound);
         _buffers.Reset(CollectionsMarshal.AsSpan(removed));

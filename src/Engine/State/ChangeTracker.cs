@@ -52,8 +52,25 @@ internal sealed class ChangeTracker
         }
     }
 
-    /// <summary>Number of removed keys.</summary>
+    /// <summary>Number of removed keys (not counting those a range removal covers).</summary>
     public int RemovedCount => _tombstones.Count;
+
+    /// <summary>The range removal recorded since the last checkpoint: every key whose key column <c>Column</c> was at most
+    /// <c>AtOrBelow</c> was removed. Null when there was none.</summary>
+    public (int Column, long AtOrBelow)? RangeRemoval { get; private set; }
+
+    /// <summary>
+    /// Records that every key whose key column <paramref name="column"/> is at most <paramref name="atOrBelow"/> was removed,
+    /// in place of a tombstone per key. False (nothing recorded) when a range on another column is recorded already.
+    /// Ranges on one column combine into the highest: a delta applies its range before its rows, and its rows hold every
+    /// key written since, so a key removed by the lower range and written again is restored by its row.
+    /// </summary>
+    public bool OnRangeRemoved(int column, long atOrBelow)
+    {
+        if (RangeRemoval is { } range && range.Column != column) return false;
+        RangeRemoval = (column, RangeRemoval is { } r ? Math.Max(r.AtOrBelow, atOrBelow) : atOrBelow);
+        return true;
+    }
 
     /// <summary>The removed keys as key columns.</summary>
     public IArrowArray[] RemovedKeys()
@@ -69,5 +86,6 @@ internal sealed class ChangeTracker
         System.Array.Clear(_dirty, 0, _dirtyWords);
         _dirtyWords = 0;
         _tombstones.Clear();
+        RangeRemoval = null;
     }
 }

@@ -203,7 +203,14 @@ public sealed class KeyTable
     }
 
     /// <summary>Reads a bigint or timestamp key column of a live slot without decoding the key; false when it is null.</summary>
-    public bool TryReadInt64(int slot, int keyColumn, out long value) => _encoder.TryReadInt64(KeyBytes(slot), keyColumn, out value);
+    public bool TryReadInt64(int slot, int keyColumn, out long value)
+    {
+        if (_width == 0 || (uint)keyColumn >= (uint)_width) return _encoder.TryReadInt64(KeyBytes(slot), keyColumn, out value);
+        // A key kept by value is read from its values: a watermark's eviction scan reads one per live key.
+        CheckLive(slot);
+        value = _keyValues[slot * _width + keyColumn];
+        return !IsNullValue(slot, keyColumn);
+    }
 
     /// <summary>Removes every key and forgets all slot ids (the next key gets slot 0), keeping the allocated capacity.</summary>
     public void Clear()

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Apache.Arrow;
 using Apache.Arrow.Types;
 using OrleansStream.Engine.Data;
@@ -19,6 +20,31 @@ internal static class StateBatches
         fields.AddRange(keySchema.FieldsList);
         foreach (var f in valueFields) fields.Add(f.IsNullable ? f : new Field(f.Name, f.DataType, true, f.Metadata));
         return new Schema(fields, null);
+    }
+
+    // Schema metadata of a delta that removed a range of keys (watermark eviction) instead of listing each.
+    private const string RangeColumnKey = "orleansstream.removed.keyColumn";
+    private const string RangeAtOrBelowKey = "orleansstream.removed.atOrBelow";
+
+    /// <summary><paramref name="schema"/>, carrying <paramref name="range"/> (a key column's index and the value at or below
+    /// which every key was removed) as metadata when there is one.</summary>
+    public static Schema WithRangeRemoval(Schema schema, (int Column, long AtOrBelow)? range) =>
+        range is not { } r ? schema : new Schema(schema.FieldsList, new Dictionary<string, string>
+        {
+            [RangeColumnKey] = r.Column.ToString(CultureInfo.InvariantCulture),
+            [RangeAtOrBelowKey] = r.AtOrBelow.ToString(CultureInfo.InvariantCulture),
+        });
+
+    /// <summary>The range removal a delta's schema carries, if any.</summary>
+    /// <exception cref="InvalidDataException">The metadata is malformed.</exception>
+    public static (int Column, long AtOrBelow)? RangeRemovalOf(Schema schema)
+    {
+        if (schema.Metadata is not { } metadata || !metadata.TryGetValue(RangeColumnKey, out var column)) return null;
+        if (!int.TryParse(column, NumberStyles.None, CultureInfo.InvariantCulture, out var c)
+            || !metadata.TryGetValue(RangeAtOrBelowKey, out var bound)
+            || !long.TryParse(bound, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var atOrBelow))
+            throw new InvalidDataException($"A state delta's range removal is malformed: column '{column}', bound '{metadata.GetValueOrDefault(RangeAtOrBelowKey)}'.");
+        return (c, atOrBelow);
     }
 
     /// <summary>A batch of <paramref name="removed"/> removed keys followed by <paramref name="live"/> live ones.</summary>

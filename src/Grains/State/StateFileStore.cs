@@ -75,7 +75,8 @@ internal sealed class StateFileStore(ICheckpointStore store, ILogger logger)
         var snapshotWritten = written > 0;
         _unreportedBytes = 0;
         var delta = forceSnapshot ? null : op.Delta();
-        if (delta is { Length: > 0 })
+        // A delta of no rows may still remove a range of keys, which its schema's metadata carries.
+        if (delta is not null && (delta.Length > 0 || delta.Schema.HasMetadata))
         {
             using var bytes = ArrowIpc.SerializePooled(delta);
             await store.PutIfAbsentAsync(dir + Name(epoch.BatchId, false), bytes.Memory);

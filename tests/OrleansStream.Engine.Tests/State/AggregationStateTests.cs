@@ -147,6 +147,53 @@ public class AggregationStateTests
     }
 
     [Fact]
+    public void RemoveAtOrBelow_RecordsTheRange_NotATombstonePerKey_AndRestoresExactly()
+    {
+        (string, int?)[] aggregates = [("count", null), ("sum", 2)];
+        AggregationState NewWindowState() => new(Schema("k bigint, end timestamp"), [new AggregateSpec("count", null), new AggregateSpec("sum", Apache.Arrow.Types.Int64Type.Default)]);
+        RecordBatch Rows3(params (long K, long? End, long V)[] rows) =>
+            Partial(Batch("k bigint, end timestamp, v bigint", rows.Select(r => new object?[] { r.K, r.End is { } e ? DateTimeOffset.FromUnixTimeMilliseconds(e) : null, r.V }).ToArray()), [0, 1], aggregates);
+        void Evict(AggregationState state, long atOrBelowMs)
+        {
+            var slots = new List<int>();
+            state.SlotsWithKeyAtMost(1, atOrBelowMs * 1000, slots);
+            state.RemoveAtOrBelow(1, atOrBelowMs * 1000, CollectionsMarshal.AsSpan(slots));
+        }
+
+        var original = NewWindowState();
+        original.Merge(Rows3((1, 10, 1), (2, 10, 2), (1, 20, 3), (3, 30, 4), (4, null, 5)), []);
+        var snapshot = ThroughIpc(original.Snapshot());
+        original.MarkClean();
+
+        // Epoch 1: windows ending at 10 and 20 are evicted; a window ending at 15 is written after the eviction, one at 40 before.
+        original.Merge(Rows3((5, 40, 6)), []);
+        Evict(original, 20);
+        original.Merge(Rows3((6, 15, 7)), []);
+        Evict(original, 12);
+        var delta1 = ThroughIpc(original.Delta());
+        Assert.DoesNotContain(Rows(delta1), r => (bool)r[0]!);
+        Assert.Equal(2, delta1.Length);
+        original.MarkClean();
+
+        // Epoch 2 only evicts: its delta has no rows, only the range.
+        Evict(original, 30);
+        var delta2 = ThroughIpc(original.Delta());
+        Assert.Equal(0, delta2.Length);
+        Assert.True(delta2.Schema.HasMetadata);
+        original.MarkClean();
+
+        var restored = NewWindowState();
+        foreach (var batch in new[] { snapshot, delta1, delta2 }) restored.Apply(batch);
+        Assert.Equal([4L, 5L], Rows(AllResults(original)).Select(r => (long)r[0]!).Order());
+        Assert.Equal(Sorted(AllResults(original)), Sorted(AllResults(restored)));
+
+        // Restored up to epoch 1 only, the window ending at 15 (written after that epoch's eviction) is there.
+        var atEpoch1 = NewWindowState();
+        foreach (var batch in new[] { snapshot, delta1 }) atEpoch1.Apply(batch);
+        Assert.Equal([3L, 4L, 5L, 6L], Rows(AllResults(atEpoch1)).Select(r => (long)r[0]!).Order());
+    }
+
+    [Fact]
     public void Apply_WithKeyGroupFilter_KeepsOnlyThosePartitionsKeys()
     {
         var original = NewState();

@@ -68,7 +68,7 @@ public sealed class StreamingAggregationOperator : IStatefulOperator
             default:
                 CollectFinal(context);
                 output = Results(_final);
-                _state.Remove(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_final));
+                RemoveFinal(context);
                 removed = _final.Count;
                 break;
         }
@@ -79,8 +79,16 @@ public sealed class StreamingAggregationOperator : IStatefulOperator
     private int Evict(StatefulContext context)
     {
         CollectFinal(context);
-        _state.Remove(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_final));
+        RemoveFinal(context);
         return _final.Count;
+    }
+
+    // Final keys are all keys at or below the threshold, and none can come back (their rows are late from now on): the
+    // checkpoint records the threshold rather than a tombstone per key.
+    private void RemoveFinal(StatefulContext context)
+    {
+        if (_final.Count == 0) return;
+        _state.RemoveAtOrBelow(_eventTimeColumn!.Value, context.EvictThresholdMicros!.Value, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_final));
     }
 
     private void CollectFinal(StatefulContext context)
