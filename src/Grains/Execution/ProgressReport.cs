@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using OrleansStream.Client;
@@ -9,7 +10,7 @@ namespace OrleansStream.Grains.Execution;
 internal static class ProgressReport
 {
     /// <summary>A phase's duration in whole milliseconds, rounded: truncating would understate every mean of a few-ms phase by half a millisecond.</summary>
-    public static long Milliseconds(System.Diagnostics.Stopwatch watch) => (long)Math.Round(watch.Elapsed.TotalMilliseconds);
+    public static long Milliseconds(Stopwatch watch) => (long)Math.Round(watch.Elapsed.TotalMilliseconds);
 
     public static string Build(TriggerRun run, OffsetRecord record, DateTimeOffset triggerStart, DateTimeOffset end,
         IReadOnlyDictionary<string, long> inputRowsPerSource, long outputRows, long addBatchMs, long commitMs,

@@ -86,8 +86,8 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
         };
     }
 
-    // Queued on this activation's scheduler, so it runs between requests (never alongside one's synchronous part), and
-    // takes the snapshot only if the state is still at the version it fell due in.
+    // Queued on this activation's scheduler, it runs as a turn of its own, never alongside other grain code, but possibly
+    // while a later request awaits: so it takes the snapshot only if the state is still at the version it fell due in.
     private void TakeSnapshotAfterThisTurn(IStatefulOperator op) =>
         Task.Factory.StartNew(() =>
         {
