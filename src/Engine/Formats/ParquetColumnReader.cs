@@ -135,7 +135,7 @@ internal static class ParquetColumnReader
     /// <summary>Scatters dense values to their rows (nulls stay zero, as Arrow expects nothing of them).</summary>
     private static IArrowArray Primitive<T>(IArrowType type, Dense<T> dense, int rows) where T : unmanaged
     {
-        var values = new byte[rows * Marshal.SizeOf<T>()];
+        var values = new byte[rows * Unsafe.SizeOf<T>()];
         var dst = MemoryMarshal.Cast<byte, T>(values.AsSpan());
         if (dense.Validity is null) dense.Values.AsSpan(0, rows).CopyTo(dst);
         else

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using Apache.Arrow;
@@ -17,7 +18,7 @@ internal static class ArrayFactory
     public static IArrowType ParseTypeCached(string typeName) => TypeCache.GetOrAdd(typeName, static t => DataTypes.ParseType(t));
 
     /// <summary>A new zeroed value buffer for <paramref name="length"/> values of <typeparamref name="T"/>.</summary>
-    public static byte[] NewValues<T>(int length) where T : unmanaged => new byte[length * Marshal.SizeOf<T>()];
+    public static byte[] NewValues<T>(int length) where T : unmanaged => new byte[length * Unsafe.SizeOf<T>()];
 
     /// <summary>Wraps a fixed-width value buffer and an optional validity bitmap as an array of <paramref name="type"/>.</summary>
     public static IArrowArray Primitive(IArrowType type, byte[] values, byte[]? validity, int length)
