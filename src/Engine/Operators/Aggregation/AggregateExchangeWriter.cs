@@ -21,6 +21,8 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     private readonly PartialAggregator _partial;
     private readonly Dictionary<string, long> _gapCache = new(StringComparer.Ordinal);
     private readonly KeyTable? _sessionGroups;
+    private int[] _rows = [];
+    private byte[] _starts = [], _ends = [];
     private bool _any;
 
     /// <summary>Creates the writer for <paramref name="binding"/>.</summary>
@@ -68,9 +70,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
 
     private void AddWindow(int length, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, IArrowArray time, int overlap)
     {
-        var rows = new int[length];
-        var starts = ArrayFactory.NewValues<long>(length);
-        var ends = ArrayFactory.NewValues<long>(length);
+        var (rows, starts, ends) = Scratch(length);
         var kept = _binding.Keys[timeKey].Window!.Assign(time, overlap, rows, MemoryMarshal.Cast<byte, long>(starts.AsSpan()), MemoryMarshal.Cast<byte, long>(ends.AsSpan()));
         AddKept(keys, inputs, timeKey, rows, starts, ends, kept, inRowOrder: kept == length);
     }
@@ -81,9 +81,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         var gaps = Gaps(_binding.Keys[timeKey].Gap!, batch, context);
         var times = WindowAssigner.TimeValues(time);
         var validity = Bitmaps.Validity(time);
-        var rows = new int[length];
-        var starts = ArrayFactory.NewValues<long>(length);
-        var ends = ArrayFactory.NewValues<long>(length);
+        var (rows, starts, ends) = Scratch(length);
         var s = MemoryMarshal.Cast<byte, long>(starts.AsSpan());
         var e = MemoryMarshal.Cast<byte, long>(ends.AsSpan());
         var kept = 0;
@@ -98,6 +96,19 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         }
         var sorted = MergeLocalSessions(length, keys, timeKey, rows.AsSpan(0, kept), s[..kept], e[..kept]);
         AddKept(keys, inputs, timeKey, rows, starts, ends, kept, inRowOrder: !sorted && kept == length);
+    }
+
+    // The row and window-bound buffers of one Add, reused from batch to batch (and overlap to overlap): the key table
+    // copies what it keeps, and a fresh set per call was megabytes of zeroed large-object-heap arrays.
+    private (int[] Rows, byte[] Starts, byte[] Ends) Scratch(int length)
+    {
+        if (_rows.Length < length)
+        {
+            _rows = new int[length];
+            _starts = ArrayFactory.NewValues<long>(length);
+            _ends = ArrayFactory.NewValues<long>(length);
+        }
+        return (_rows, _starts, _ends);
     }
 
     // Overlapping sessions of one group in the batch are merged here, before the shuffle (Spark's optional local session
