@@ -94,28 +94,42 @@ internal static class StateBatches
         var n = batch.Length;
         var keyColumns = new IArrowArray[keyCount];
         for (var c = 0; c < keyCount; c++) keyColumns[c] = batch.Column(1 + c);
+        var deleted = batch.Column(0) as BooleanArray;
+        // The last row of each slot so far (-1: none); a slot freed and reused within the batch stays below bound + n.
+        var rowOfSlot = new int[keys.SlotBound + n];
+        System.Array.Fill(rowOfSlot, -1);
+        var anyDeleted = false;
+        for (var r = 0; r < n && !anyDeleted; r++) anyDeleted = deleted?.GetValue(r) == true;
+        if (keepKeyGroup is null && !anyDeleted)
+        {
+            // A snapshot, or a delta without tombstones: the keys go in by column, as an epoch's rows do.
+            keys.GetOrAdd(keyColumns, n, slots[..n], new bool[n]);
+            for (var r = 0; r < n; r++) KeepLastRow(slots, rowOfSlot, r, slots[r]);
+            return;
+        }
         encoder.Encode(keyColumns, n);
-        var deletedColumn = batch.Column(0);
-        var deletedBits = deletedColumn.Data.DataType.TypeId == ArrowTypeId.Boolean ? deletedColumn.Data.Buffers[1].Span : default;
-        var rowOfSlot = new Dictionary<int, int>();
         for (var r = 0; r < n; r++)
         {
             slots[r] = -1;
             var key = encoder.Key(r);
             if (keepKeyGroup is not null && !keepKeyGroup(KeyGroups.Of(key, numKeyGroups))) continue;
-            var deleted = !deletedBits.IsEmpty && deletedColumn.IsValid(r) && BitUtility.GetBit(deletedBits, deletedColumn.Offset + r);
-            if (deleted)
+            if (deleted?.GetValue(r) == true)
             {
                 if (!keys.TryGet(key, out var slot)) continue;
-                if (rowOfSlot.Remove(slot, out var earlier)) slots[earlier] = -1;
+                if (rowOfSlot[slot] >= 0) slots[rowOfSlot[slot]] = -1;
+                rowOfSlot[slot] = -1;
                 keys.Remove(slot);
                 removedSlots.Add(slot);
                 continue;
             }
-            var s = keys.GetOrAdd(key, out _);
-            if (rowOfSlot.TryGetValue(s, out var previous)) slots[previous] = -1;
-            rowOfSlot[s] = r;
-            slots[r] = s;
+            KeepLastRow(slots, rowOfSlot, r, keys.GetOrAdd(key, out _));
         }
+    }
+
+    private static void KeepLastRow(Span<int> slots, int[] rowOfSlot, int row, int slot)
+    {
+        if (rowOfSlot[slot] >= 0) slots[rowOfSlot[slot]] = -1;
+        rowOfSlot[slot] = row;
+        slots[row] = slot;
     }
 }

@@ -18,6 +18,7 @@ public class StateCheckpointBenchmarks
     private const int Keys = 500_000;
     private const int Changed = 90_000;
     private AggregationState _state = null!;
+    private RecordBatch _snapshot = null!;
 
     /// <summary>Fills the state, then changes 90,000 keys drawn at random, as an epoch of bids on random keys does.</summary>
     [GlobalSetup]
@@ -31,6 +32,7 @@ public class StateCheckpointBenchmarks
         var random = new Random(7);
         touched.Clear();
         _state.Update([Sequence(Changed, _ => random.NextInt64(Keys) * 2)], [null], Changed, touched);
+        _snapshot = ArrowIpc.Deserialize(ArrowIpc.Serialize(_state.Snapshot()));
     }
 
     /// <summary>The changed keys and their counts (deduplicated changes: fewer rows than <see cref="Changed"/>).</summary>
@@ -48,6 +50,15 @@ public class StateCheckpointBenchmarks
     /// <summary>The snapshot as Arrow IPC bytes.</summary>
     [Benchmark(OperationsPerInvoke = Keys)]
     public int SnapshotIpc() => SerializedLength(_state.Snapshot());
+
+    /// <summary>Restoring a snapshot into an empty state, as a partition does after a restart.</summary>
+    [Benchmark(OperationsPerInvoke = Keys)]
+    public int Restore()
+    {
+        var restored = new AggregationState(_state.Keys.KeySchema, [new AggregateSpec("count", null)]);
+        restored.Apply(_snapshot);
+        return restored.Count;
+    }
 
     // As the checkpoint write does: into a pooled buffer, handed to the store and returned.
     private static int SerializedLength(RecordBatch batch)

@@ -223,6 +223,13 @@ public class AggregationStateTests
         state.Apply(batch);
         Assert.Equal(["a | 10", "c | null"], Sorted(AllResults(state)));
         Assert.Throws<ArgumentException>(() => state.Apply(Batch("k string, _agg0_sum bigint", ["a", 1L])));
+
+        // Without deleted rows the keys go in by column; the last row of a key still wins, for string and bigint keys.
+        state.Apply(Batch("__deleted boolean, k string, _agg0_sum bigint", [false, "d", 4L], [false, "a", 11L], [false, "d", 40L], [false, "a", 12L]));
+        Assert.Equal(["a | 12", "c | null", "d | 40"], Sorted(AllResults(state)));
+        var numbers = new AggregationState(Schema("k bigint"), [new AggregateSpec("sum", Apache.Arrow.Types.Int64Type.Default)]);
+        numbers.Apply(Batch("__deleted boolean, k bigint, _agg0_sum bigint", [false, 1L, 1L], [false, null, 2L], [false, 1L, 3L], [false, null, 4L], [false, 2L, 5L]));
+        Assert.Equal(["1 | 3", "2 | 5", "null | 4"], Sorted(AllResults(numbers)));
     }
 
     [Fact]
