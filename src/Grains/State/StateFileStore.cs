@@ -88,13 +88,14 @@ internal sealed class StateFileStore(ICheckpointStore store, ILogger logger)
             var snapshot = ArrowIpc.SerializePooled(op.Snapshot());
             written += snapshot.Memory.Length;
             snapshotWritten = true;
-            OnSnapshot(epoch.BatchId, snapshot.Memory.Length);
+            _snapshotBytes = snapshot.Memory.Length;
+            OnSnapshot(epoch.BatchId);
             await WriteSnapshotAsync(dir + Name(epoch.BatchId, true), snapshot, rethrow: true);
         }
         else if (IsSnapshotDue(epoch))
         {
             _dueSnapshot = (dir + Name(epoch.BatchId, true), epoch.BatchId);
-            OnSnapshot(epoch.BatchId, _snapshotBytes);
+            OnSnapshot(epoch.BatchId);
         }
         op.MarkClean();
         return (written, snapshotWritten);
@@ -124,10 +125,10 @@ internal sealed class StateFileStore(ICheckpointStore store, ILogger logger)
         epoch.BatchId - _lastSnapshot >= epoch.SnapshotInterval && _background.IsCompleted && !IsSnapshotPending
         && (_snapshotBytes < 0 || _deltaBytesSinceSnapshot * 2 >= _snapshotBytes);
 
-    private void OnSnapshot(long version, long bytes)
+    // The snapshot's size is known once it is encoded: at once when forced, in TakeDueSnapshot when due.
+    private void OnSnapshot(long version)
     {
         _lastSnapshot = version;
-        _snapshotBytes = bytes;
         _deltaBytesSinceSnapshot = 0;
         _cleanUpPending = true;
     }
