@@ -15,10 +15,17 @@ namespace OrleansStream.Engine.Operators.Aggregation;
 /// windows and initial sessions) and the aggregate arguments column-wise and folds the epoch's rows into one partial row
 /// per key, so that a partition receives each key once per producer.
 /// </summary>
+/// <remarks>
+/// A sliding window whose size is a multiple of its slide puts a row in size / slide windows, which all hold the whole
+/// slide-long pane the row falls in. Such rows are folded per pane first (the pane is keyed by its latest window, the
+/// row's first), and the pane partials are merged into each of their windows when the epoch finishes: a row is hashed
+/// once instead of once per window, and the pane rows, usually far fewer, once per window.
+/// </remarks>
 public sealed class AggregateExchangeWriter : IExchangeWriter
 {
     private readonly AggregateBinding _binding;
     private readonly PartialAggregator _partial;
+    private readonly PartialAggregator? _panes;
     private readonly Dictionary<string, long> _gapCache = new(StringComparer.Ordinal);
     private readonly KeyTable? _sessionGroups;
     private int[] _rows = [];
@@ -31,6 +38,8 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         _binding = binding ?? throw new ArgumentNullException(nameof(binding));
         _partial = new PartialAggregator(binding.StateKeySchema, binding.Aggregates);
         ExchangeSchema = _partial.PartialSchema;
+        if (binding.TimeKey is { } time && binding.Keys[time].Window is { Overlaps: > 1 } window && window.SizeMicros % window.SlideMicros == 0)
+            _panes = new PartialAggregator(binding.StateKeySchema, binding.Aggregates);
         // Sessions of one group must meet in one partition to merge: route on the plain keys only.
         RoutingColumns = binding.SessionKey is { } session
             ? Enumerable.Range(0, binding.StateKeySchema.FieldsList.Count).Where(c => c != binding.StateColumnOf(session) && c != binding.StateColumnOf(session) + 1).ToList()
@@ -62,17 +71,19 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         }
         var key = _binding.Keys[timeKey];
         var time = ExpressionEvaluator.Evaluate(key.Value, batch, context);
-        if (key.Kind == GroupingKind.Window)
-            for (var overlap = 0; overlap < key.Window!.Overlaps; overlap++) AddWindow(batch.Length, keys, inputs, timeKey, time, overlap);
+        if (_panes is not null)
+            AddWindow(_panes, batch.Length, keys, inputs, timeKey, time, overlap: 0);
+        else if (key.Kind == GroupingKind.Window)
+            for (var overlap = 0; overlap < key.Window!.Overlaps; overlap++) AddWindow(_partial, batch.Length, keys, inputs, timeKey, time, overlap);
         else
             AddSessions(batch, context, keys, inputs, timeKey, time);
     }
 
-    private void AddWindow(int length, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, IArrowArray time, int overlap)
+    private void AddWindow(PartialAggregator target, int length, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, IArrowArray time, int overlap)
     {
         var (rows, starts, ends) = Scratch(length);
         var kept = _binding.Keys[timeKey].Window!.Assign(time, overlap, rows, MemoryMarshal.Cast<byte, long>(starts.AsSpan()), MemoryMarshal.Cast<byte, long>(ends.AsSpan()));
-        AddKept(keys, inputs, timeKey, rows, starts, ends, kept, inRowOrder: kept == length);
+        AddKept(target, keys, inputs, timeKey, rows, starts, ends, kept, inRowOrder: kept == length);
     }
 
     private void AddSessions(RecordBatch batch, EpochContext context, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, IArrowArray time)
@@ -95,7 +106,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
             kept++;
         }
         var sorted = MergeLocalSessions(length, keys, timeKey, rows.AsSpan(0, kept), s[..kept], e[..kept]);
-        AddKept(keys, inputs, timeKey, rows, starts, ends, kept, inRowOrder: !sorted && kept == length);
+        AddKept(_partial, keys, inputs, timeKey, rows, starts, ends, kept, inRowOrder: !sorted && kept == length);
     }
 
     // The row and window-bound buffers of one Add, reused from batch to batch (and overlap to overlap): the key table
@@ -156,7 +167,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     }
 
     // inRowOrder: the kept rows are all the batch's rows, in order, so they need no gathering.
-    private void AddKept(IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, int[] rows, byte[] starts, byte[] ends, int kept, bool inRowOrder)
+    private void AddKept(PartialAggregator target, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, int[] rows, byte[] starts, byte[] ends, int kept, bool inRowOrder)
     {
         if (kept == 0) return;
         var all = inRowOrder;
@@ -172,7 +183,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         }
         var taken = new IArrowArray?[inputs.Length];
         for (var i = 0; i < inputs.Length; i++) taken[i] = inputs[i] is null || all ? inputs[i] : TakeKernel.Take(inputs[i]!, rows.AsSpan(0, kept));
-        _partial.Add(keyColumns, taken, kept);
+        target.Add(keyColumns, taken, kept);
         _any = true;
     }
 
@@ -202,6 +213,34 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     {
         if (!_any) return null;
         _any = false;
+        if (_panes is not null) MergePanes(_panes.Finish());
         return _partial.Finish();
+    }
+
+    // The pane starting at p is in the windows starting at p, p - slide, ..., p - (overlaps - 1) * slide. All panes are
+    // merged into their window of one overlap before the next overlap's, so a window receives its earliest pane first
+    // (first/last follow event time across the panes).
+    private void MergePanes(RecordBatch panes)
+    {
+        var window = _binding.Keys[_binding.TimeKey!.Value].Window!;
+        var startColumn = _binding.StateColumnOf(_binding.TimeKey.Value);
+        var keyColumns = new IArrowArray[_binding.StateKeySchema.FieldsList.Count];
+        for (var c = 0; c < keyColumns.Length; c++) keyColumns[c] = panes.Column(c);
+        var starts = WindowAssigner.TimeValues(panes.Column(startColumn));
+        for (var overlap = 0; overlap < window.Overlaps; overlap++)
+        {
+            var shift = overlap * window.SlideMicros;
+            keyColumns[startColumn] = Shifted(starts, -shift);
+            keyColumns[startColumn + 1] = Shifted(starts, window.SizeMicros - shift);
+            _partial.Merge(keyColumns, panes);
+        }
+    }
+
+    private static IArrowArray Shifted(ReadOnlySpan<long> values, long by)
+    {
+        var bytes = ArrayFactory.NewValues<long>(values.Length);
+        var shifted = MemoryMarshal.Cast<byte, long>(bytes.AsSpan());
+        for (var i = 0; i < values.Length; i++) shifted[i] = values[i] + by;
+        return ArrayFactory.Primitive(DataTypes.Timestamp, bytes, null, values.Length);
     }
 }

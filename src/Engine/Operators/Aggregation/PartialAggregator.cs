@@ -40,6 +40,21 @@ public sealed class PartialAggregator
     /// (null for count(*)).</summary>
     public void Add(IReadOnlyList<IArrowArray> keyColumns, IReadOnlyList<IArrowArray?> inputs, int length)
     {
+        _buffers.Update(Locate(keyColumns, length), inputs);
+    }
+
+    /// <summary>Merges partial rows (laid out as <see cref="PartialSchema"/>, or another aggregator's <see cref="Finish"/>) under
+    /// the keys <paramref name="keyColumns"/>, which may differ from the batch's own key columns: row r's buffers go to key
+    /// <c>keyColumns[*][r]</c>, in row order.</summary>
+    public void Merge(IReadOnlyList<IArrowArray> keyColumns, RecordBatch partial)
+    {
+        ArgumentNullException.ThrowIfNull(partial);
+        var slots = Locate(keyColumns, partial.Length);
+        _buffers.Merge(slots, partial, keyColumns.Count);
+    }
+
+    private Span<int> Locate(IReadOnlyList<IArrowArray> keyColumns, int length)
+    {
         if (_slots.Length < length)
         {
             _slots = new int[Math.Max(length, _slots.Length * 2)];
@@ -48,7 +63,7 @@ public sealed class PartialAggregator
         var slots = _slots.AsSpan(0, length);
         _keys.GetOrAdd(keyColumns, length, slots, _added.AsSpan(0, length));
         _buffers.EnsureCapacity(_keys.SlotBound);
-        _buffers.Update(slots, inputs);
+        return slots;
     }
 
     /// <summary>One partial row per distinct key, in first-seen order (no rows when nothing was added, also for a global

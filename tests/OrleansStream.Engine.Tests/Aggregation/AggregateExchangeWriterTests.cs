@@ -1,0 +1,83 @@
+using OrleansStream.Engine.Execution;
+using OrleansStream.Engine.Logical;
+using OrleansStream.Engine.Operators;
+using OrleansStream.Engine.Operators.Aggregation;
+using OrleansStream.Engine.Planning;
+using OrleansStream.Engine.Sql;
+using static OrleansStream.Engine.Tests.State.StateTestData;
+
+namespace OrleansStream.Engine.Tests.Aggregation;
+
+/// <summary>The partial aggregation before the shuffle, checked against windows assigned row by row.</summary>
+public class AggregateExchangeWriterTests
+{
+    private const string Ddl = "k bigint, t timestamp, v bigint";
+
+    // Sliding windows whose size is a multiple of the slide are folded per pane and then merged into each window; the
+    // others (and an offset start) are assigned row by row. Either way every window must hold exactly its rows.
+    [Theory]
+    [InlineData("'10 seconds', '2 seconds'")]
+    [InlineData("'10 seconds', '2 seconds', '1 second'")]
+    [InlineData("'10 seconds', '5 seconds', '-3 seconds'")]
+    [InlineData("'10 seconds', '3 seconds'")]
+    [InlineData("'4 seconds'")]
+    public void SlidingWindowPartials_HoldEveryRowInEveryWindowThatContainsIt(string window)
+    {
+        var binding = Bind($"window(t, {window})");
+        var (size, slide, start) = (binding.Keys[1].Window!.SizeMicros, binding.Keys[1].Window!.SlideMicros, binding.Keys[1].Window!.StartMicros);
+        var random = new Random(7);
+        var batches = Enumerable.Range(0, 3).Select(_ => Enumerable.Range(0, 400).Select(_ => RandomRow(random)).ToArray()).ToList();
+
+        // Two producers, the first with two batches in its epoch, as a state partition receives them.
+        var first = new AggregateExchangeWriter(binding);
+        first.Add(Batch(Ddl, batches[0]), new EpochContext(0, 0));
+        first.Add(Batch(Ddl, batches[1]), new EpochContext(0, 0));
+        var second = new AggregateExchangeWriter(binding);
+        second.Add(Batch(Ddl, batches[2]), new EpochContext(0, 0));
+        var op = new StreamingAggregationOperator(binding, "update", null);
+        var output = op.Process([first.Finish()!, second.Finish()!], new StatefulContext(0, null, null));
+
+        var actual = Rows(output).Select(r => Print([r[0], .. (object?[])r[1]!, .. r[2..]])).Order(StringComparer.Ordinal).ToList();
+        var expected = Expected(batches.SelectMany(b => b), size, slide, start);
+        Assert.Equal(expected, actual);
+    }
+
+    private static AggregateBinding Bind(string window)
+    {
+        var grouping = new[] { "k", window }.Select(SqlExpressionParser.ParseNamed).ToList();
+        var outputs = grouping.Concat(new[] { "count(*) AS n", "sum(v) AS s", "min(v) AS lo", "max(v) AS hi" }.Select(SqlExpressionParser.ParseNamed)).ToList();
+        var node = new Aggregate(new SourceRelation("0", "memory", new Dictionary<string, string>(), null, true), grouping, outputs);
+        return AggregateBinding.Bind(node, Schema(Ddl));
+    }
+
+    // Keys with nulls, times over negative and positive seconds with nulls, values with nulls.
+    private static object?[] RandomRow(Random random) =>
+    [
+        random.Next(8) == 0 ? null : (long)random.Next(4),
+        random.Next(10) == 0 ? null : DateTime.UnixEpoch.AddMilliseconds(random.Next(-20_000, 40_000)),
+        random.Next(6) == 0 ? null : (long)random.Next(-50, 50),
+    ];
+
+    // Spark's TimeWindowing, a row at a time: the windows [s, s + size) with s = lastStart - i * slide that contain t.
+    private static List<string> Expected(IEnumerable<object?[]> rows, long size, long slide, long start)
+    {
+        var windows = new Dictionary<(long?, long), (long N, long? S, long? Lo, long? Hi)>();
+        foreach (var row in rows)
+        {
+            if (row[1] is not DateTime time) continue;
+            var t = (time - DateTime.UnixEpoch).Ticks / 10;
+            var lastStart = t - (((t - start) % slide) + slide) % slide;
+            for (var s = lastStart; s > t - size; s -= slide)
+            {
+                var key = ((long?)row[0], s);
+                var (n, sum, lo, hi) = windows.GetValueOrDefault(key);
+                var v = (long?)row[2];
+                windows[key] = (n + 1, v is null ? sum : (sum ?? 0) + v, v is null ? lo : Math.Min(lo ?? v.Value, v.Value), v is null ? hi : Math.Max(hi ?? v.Value, v.Value));
+            }
+        }
+        return windows.Select(w => Print([w.Key.Item1, Micros(w.Key.Item2), Micros(w.Key.Item2 + size), w.Value.N, w.Value.S, w.Value.Lo, w.Value.Hi]))
+            .Order(StringComparer.Ordinal).ToList();
+    }
+
+    private static DateTime Micros(long micros) => DateTime.UnixEpoch.AddTicks(micros * 10);
+}
