@@ -17,24 +17,27 @@ public static class NexmarkMarkdown
         s.AppendLine("Per core = per CPU second of the whole process (all threads: silo, GC, DuckDB's); cores used = CPU s / wall s. "
             + "The hand loop and Rx get the bids as the engine's source does (generated as they go, only the columns the query reads); "
             + "'generator /core' is that input alone, the part of every figure no system can avoid. DuckDB reads the same bids from Parquet files.");
+        if (report.Runs > 1)
+            s.AppendLine(Inv($"Each query ran {report.Runs} times, engine and baselines alternating; every figure is the median run's (by CPU time), ratios are of the medians, and the last columns give each run's ratios in run order (run i of the engine against run i of the baseline)."));
         if (report.SourceDecodeEventsPerCoreSecond > 0)
             s.AppendLine(Inv($"The engine's {report.Format} reader alone decodes {report.SourceDecodeEventsPerCoreSecond:N0} bids (all 7 columns) per CPU second, single-threaded."));
         s.AppendLine();
-        s.AppendLine("| query | mode | engine bids/s | cores used | engine /core | engine /core, 7 columns declared | generator /core | hand /core | engine/hand | Rx /core | engine/Rx | DuckDB /core | engine/DuckDB | result rows engine / hand / Rx / DuckDB |");
-        s.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        s.AppendLine("| query | mode | engine bids/s | cores used | engine /core | engine /core, 7 columns declared | generator /core | hand /core | engine/hand | Rx /core | engine/Rx | DuckDB /core | engine/DuckDB | result rows engine / hand / Rx / DuckDB | engine/hand per run | engine/Rx per run |");
+        s.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|");
         foreach (var q in report.Queries)
         {
             var e = q.Engine;
             if (e.Error is not null)
             {
-                s.AppendLine(Inv($"| {q.Query} | {e.Mode} | failed: {e.Error.Replace("|", "\\|", StringComparison.Ordinal)} | | | | | | | | | | | |"));
+                s.AppendLine(Inv($"| {q.Query} | {e.Mode} | failed: {e.Error.Replace("|", "\\|", StringComparison.Ordinal)} | | | | | | | | | | | | | |"));
                 continue;
             }
             BaselineResult? B(string system) => q.Baselines.FirstOrDefault(b => b.System == system);
             string Rate(BaselineResult? b) => b is null ? "–" : Number(b.EventsPerCoreSecond);
             string Ratio(string system) => B(system) is null ? "–" : Inv($"{q.Ratio(system):0.000}");
             string Rows(BaselineResult? b) => b is null ? "–" : b.OutputRows.ToString("N0", CultureInfo.InvariantCulture);
-            s.AppendLine(Inv($"| {q.Query} | {e.Mode} | {Number(e.Events / e.WallSeconds)} | {e.CpuSeconds / e.WallSeconds:0.00} | {Number(q.EngineEventsPerCoreSecond)} | {(e.FullSchema is { } full ? Number(full.EventsPerCoreSecond) : "–")} | {Rate(B("generator"))} | {Rate(B("hand"))} | {Ratio("hand")} | {Rate(B("rx"))} | {Ratio("rx")} | {Rate(B("duckdb"))} | {Ratio("duckdb")} | {q.EngineResultRows:N0} / {Rows(B("hand"))} / {Rows(B("rx"))} / {Rows(B("duckdb"))} |"));
+            string PerRun(string system, string format) => B(system) is null ? "–" : string.Join(" ", q.RunRatios(system).Select(r => r.ToString(format, CultureInfo.InvariantCulture)));
+            s.AppendLine(Inv($"| {q.Query} | {e.Mode} | {Number(e.Events / e.WallSeconds)} | {e.CpuSeconds / e.WallSeconds:0.00} | {Number(q.EngineEventsPerCoreSecond)} | {(e.FullSchema is { } full ? Number(full.EventsPerCoreSecond) : "–")} | {Rate(B("generator"))} | {Rate(B("hand"))} | {Ratio("hand")} | {Rate(B("rx"))} | {Ratio("rx")} | {Rate(B("duckdb"))} | {Ratio("duckdb")} | {q.EngineResultRows:N0} / {Rows(B("hand"))} / {Rows(B("rx"))} / {Rows(B("duckdb"))} | {PerRun("hand", "0.00")} | {PerRun("rx", "0.0")} |"));
         }
         s.AppendLine();
         s.AppendLine("Epoch time split (mean ms per data epoch, from progress durationMs; state commit = stateOperators commitTimeMs), checkpoint bytes (stateOperators customMetrics stateBytesWritten), latency (bid handed to the source → foreachBatch call of its epoch, default trigger, input paced at 10% of the saturated rate), peak memory of the throughput run.");

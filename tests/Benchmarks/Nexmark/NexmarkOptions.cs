@@ -34,6 +34,9 @@ public sealed class NexmarkOptions
     public double LatencyFileIntervalMs { get; set; } = 50;
     /// <summary>Baselines to run: hand, rx, duckdb (any subset).</summary>
     public IReadOnlySet<string> Baselines { get; set; } = new HashSet<string> { "hand", "rx", "duckdb" };
+    /// <summary>Runs per query of the engine and of each baseline, alternating; each figure is the median run's. On a shared
+    /// machine one run can be off by half; the median of three is what the ratios are read from.</summary>
+    public int Runs { get; set; } = 3;
     /// <summary>Folder for generated files and checkpoints (deleted at the end).</summary>
     public string? Work { get; set; }
 
@@ -68,6 +71,7 @@ public sealed class NexmarkOptions
                 case "--latency-interval-ms": o.LatencyFileIntervalMs = Double(); break;
                 case "--baselines": o.Baselines = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(b => b != "none").ToHashSet(); break;
                 case "--work": o.Work = Value(); break;
+                case "--runs": o.Runs = checked((int)Long()); break;
                 case "--schema":
                     o.Schema = Value().ToLowerInvariant();
                     if (o.Schema is not ("pruned" or "full" or "both")) throw new ArgumentException("--schema takes pruned, full or both.");
@@ -75,12 +79,12 @@ public sealed class NexmarkOptions
                 default: throw new ArgumentException($"Unknown option {args[i]}. {Usage}");
             }
         }
-        if (o.Events <= 0 || o.Rate <= 0 || o.BidsPerFile <= 0 || o.FilesPerTrigger <= 0 || o.RowsPerBatch <= 0)
-            throw new ArgumentException("--events, --rate, --rows-per-batch, --bids-per-file and --files-per-trigger must be positive.");
+        if (o.Events <= 0 || o.Rate <= 0 || o.BidsPerFile <= 0 || o.FilesPerTrigger <= 0 || o.RowsPerBatch <= 0 || o.Runs <= 0)
+            throw new ArgumentException("--events, --rate, --rows-per-batch, --bids-per-file, --files-per-trigger and --runs must be positive.");
         return o;
     }
 
     /// <summary>The usage line.</summary>
     public const string Usage = "nexmark [--events N] [--rate EV_PER_S] [--queries q0,q1,...] [--out DIR] [--seed S] [--source nexmark|files] [--rows-per-batch N] [--bids-per-file N] " +
-        "[--files-per-trigger N] [--format parquet|json] [--latency-seconds S] [--latency-interval-ms MS] [--baselines hand,rx,duckdb|none] [--schema pruned|full|both] [--work DIR]";
+        "[--files-per-trigger N] [--format parquet|json] [--latency-seconds S] [--latency-interval-ms MS] [--baselines hand,rx,duckdb|none] [--schema pruned|full|both] [--runs N] [--work DIR]";
 }

@@ -11,6 +11,8 @@ public sealed class NexmarkReport
     public long Events { get; set; }
     /// <summary>Event-time rate, events per second over all kinds.</summary>
     public long EventTimeRate { get; set; }
+    /// <summary>Runs per query of the engine and of each baseline.</summary>
+    public int Runs { get; set; } = 1;
     /// <summary>Source format, bids per file, maxFilesPerTrigger.</summary>
     public string Source { get; set; } = "";
     /// <summary>Logical cores of the machine (Environment.ProcessorCount).</summary>

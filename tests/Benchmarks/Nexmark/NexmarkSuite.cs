@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Apache.Arrow;
@@ -30,6 +31,7 @@ public static class NexmarkSuite
             Command = "nexmark " + string.Join(' ', args),
             Events = options.Events,
             EventTimeRate = options.Rate,
+            Runs = options.Runs,
             Format = options.Format,
             Source = options.Source == "nexmark"
                 ? $"the built-in nexmark source (bids generated in the source tasks, only the columns each query reads), rowsPerBatch {options.RowsPerBatch:N0}"
@@ -53,31 +55,20 @@ public static class NexmarkSuite
             var lastTime = config.EventTimeMicros(NexmarkGenerator.BidEventNumber(options.Events - 1));
             var finalWatermark = HandLoopBaseline.Watermark(lastTime);
 
+            // Engine and baselines alternate run by run, so that a stretch of load on the shared machine falls on both.
             foreach (var name in options.Queries)
             {
                 var query = NexmarkQueries.Get(name);
-                Console.WriteLine($"{query.Name}: engine ({query.Mode}) ...");
-                report.Queries.Add(new QueryReport { Query = query.Name, Computes = query.Computes, Engine = await RunEngineAsync(query, options, work, bidsDirectory, warmupDirectory) });
-            }
-
-            foreach (var entry in report.Queries)
-            {
-                // The baselines get the bids as the engine's source does: generated as they go, only the columns the query reads.
-                var columns = NexmarkSchemas.BidColumns(NexmarkQueries.Get(entry.Query).Columns);
-                IEnumerable<RecordBatch> Bids(long events) => Generated(generator, columns, events);
-                // Each baseline first runs once over a small input, so the measured run does not pay for the JIT (or DuckDB's start).
-                entry.Baselines.Add(Measure("generator", entry.Query, options.Events, () => Count(Bids(WarmUpBids)), () => Count(Bids(options.Events))));
-                if (options.Baselines.Contains("hand"))
-                    entry.Baselines.Add(Measure("hand", entry.Query, options.Events,
-                        () => HandLoopBaseline.Run(entry.Query, Bids(WarmUpBids)), () => HandLoopBaseline.Run(entry.Query, Bids(options.Events))));
-                if (options.Baselines.Contains("rx"))
-                    entry.Baselines.Add(Measure("rx", entry.Query, options.Events,
-                        () => RxBaseline.Run(entry.Query, Bid.FromBatches(Bids(WarmUpBids)), finalWatermark),
-                        () => RxBaseline.Run(entry.Query, Bid.FromBatches(Bids(options.Events)), finalWatermark)));
-                if (options.Baselines.Contains("duckdb") && DuckDbBaseline.Supports(entry.Query) && options.Format == "parquet")
-                    entry.Baselines.Add(Measure("duckdb", entry.Query, options.Events,
-                        () => DuckDbBaseline.Run(entry.Query, Path.Combine(bidsDirectory, NexmarkFiles.FileName("bids", 0, "parquet")), finalWatermark),
-                        () => DuckDbBaseline.Run(entry.Query, Path.Combine(bidsDirectory, "*.parquet"), finalWatermark)));
+                var entry = new QueryReport { Query = query.Name, Computes = query.Computes };
+                report.Queries.Add(entry);
+                for (var run = 0; run < options.Runs; run++)
+                {
+                    Console.WriteLine($"{query.Name}: engine ({query.Mode}), run {run + 1} of {options.Runs} ...");
+                    entry.EngineRuns.Add(await RunEngineAsync(query, options, work, bidsDirectory, warmupDirectory, run));
+                    MeasureBaselines(entry, options, generator, bidsDirectory, finalWatermark, warmUp: run == 0);
+                }
+                entry.Engine = MedianEngineRun(entry.EngineRuns);
+                entry.Baselines.AddRange(entry.BaselineRuns.GroupBy(b => b.System).Select(g => g.OrderBy(b => b.EventsPerCoreSecond).ElementAt(g.Count() / 2)));
             }
             foreach (var entry in report.Queries)
                 Console.WriteLine($"{entry.Query}: baselines {string.Join(", ", entry.Baselines.Select(b => $"{b.System} {b.EventsPerCoreSecond:N0}/core-s ({b.OutputRows:N0} rows)"))}");
@@ -96,6 +87,33 @@ public static class NexmarkSuite
         {
             if (options.Work is null) TryDelete(work);
         }
+    }
+
+    private static void MeasureBaselines(QueryReport entry, NexmarkOptions options, NexmarkGenerator generator, string bidsDirectory, long finalWatermark, bool warmUp)
+    {
+        // The baselines get the bids as the engine's source does: generated as they go, only the columns the query reads.
+        var columns = NexmarkSchemas.BidColumns(NexmarkQueries.Get(entry.Query).Columns);
+        IEnumerable<RecordBatch> Bids(long events) => Generated(generator, columns, events);
+        // Each baseline first runs once over a small input, so the measured runs do not pay for the JIT (or DuckDB's start).
+        void Add(string system, Func<long> warm, Func<long> run) => entry.BaselineRuns.Add(Measure(system, entry.Query, options.Events, warmUp ? warm : null, run));
+        Add("generator", () => Count(Bids(WarmUpBids)), () => Count(Bids(options.Events)));
+        if (options.Baselines.Contains("hand"))
+            Add("hand", () => HandLoopBaseline.Run(entry.Query, Bids(WarmUpBids)), () => HandLoopBaseline.Run(entry.Query, Bids(options.Events)));
+        if (options.Baselines.Contains("rx"))
+            Add("rx", () => RxBaseline.Run(entry.Query, Bid.FromBatches(Bids(WarmUpBids)), finalWatermark),
+                () => RxBaseline.Run(entry.Query, Bid.FromBatches(Bids(options.Events)), finalWatermark));
+        if (options.Baselines.Contains("duckdb") && DuckDbBaseline.Supports(entry.Query) && options.Format == "parquet")
+            Add("duckdb", () => DuckDbBaseline.Run(entry.Query, Path.Combine(bidsDirectory, NexmarkFiles.FileName("bids", 0, "parquet")), finalWatermark),
+                () => DuckDbBaseline.Run(entry.Query, Path.Combine(bidsDirectory, "*.parquet"), finalWatermark));
+    }
+
+    // The run of median CPU time (a failed run if any failed), with the first run's latency: only the first measures it.
+    private static EngineResult MedianEngineRun(List<EngineResult> runs)
+    {
+        if (runs.FirstOrDefault(r => r.Error is not null) is { } failed) return failed;
+        var median = runs.OrderBy(r => r.CpuSeconds / Math.Max(1, r.Events)).ElementAt(runs.Count / 2);
+        median.Latency ??= runs[0].Latency;
+        return median;
     }
 
     private const long WarmUpBids = 50_000;
@@ -126,15 +144,16 @@ public static class NexmarkSuite
         NexmarkFiles.WriteBids(generator, warmupDirectory, options.Format, options.Events * 4, Math.Min(options.Events, 3 * 20_000), 20_000);
     }
 
-    private static async Task<EngineResult> RunEngineAsync(NexmarkQuery query, NexmarkOptions options, string work, string bids, string warmup)
+    // Each run in a folder of its own: a run must not find the checkpoint of the one before and resume from it.
+    private static async Task<EngineResult> RunEngineAsync(NexmarkQuery query, NexmarkOptions options, string work, string bids, string warmup, int run)
     {
-        var directory = Path.Combine(work, "engine-" + query.Name);
+        var directory = Path.Combine(work, "engine-" + query.Name, "run-" + (run + 1).ToString(CultureInfo.InvariantCulture));
         Directory.CreateDirectory(directory);
         var request = new EngineRunRequest
         {
             Query = query.Name, Source = options.Source, Events = options.Events, RowsPerBatch = options.RowsPerBatch, BidsDirectory = bids, WarmupDirectory = warmup, WorkDirectory = directory, Format = options.Format,
             FilesPerTrigger = options.FilesPerTrigger, Schema = options.Schema, Seed = options.Seed, EventsPerSecond = options.Rate,
-            LatencyFirstBid = options.Events * 2, LatencySeconds = options.LatencySeconds, LatencyFileIntervalMs = options.LatencyFileIntervalMs,
+            LatencyFirstBid = options.Events * 2, LatencySeconds = run == 0 ? options.LatencySeconds : 0, LatencyFileIntervalMs = options.LatencyFileIntervalMs,
             LatencyFraction = 0.1, ResultPath = Path.Combine(directory, "result.json"),
         };
         var requestPath = Path.Combine(directory, "request.json");
@@ -160,11 +179,11 @@ public static class NexmarkSuite
             : new EngineResult { Query = query.Name, Error = $"engine process exited with {child.ExitCode} and no result" };
     }
 
-    private static BaselineResult Measure(string system, string query, long events, Func<long> warmUp, Func<long> run)
+    private static BaselineResult Measure(string system, string query, long events, Func<long>? warmUp, Func<long> run)
     {
         try
         {
-            warmUp();
+            warmUp?.Invoke();
             var (rows, repetitions, meter) = Repeat(run);
             return new BaselineResult(system, query, events * repetitions, meter.WallSeconds, meter.CpuSeconds, rows, repetitions);
         }
