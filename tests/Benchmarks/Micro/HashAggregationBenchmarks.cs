@@ -10,15 +10,15 @@ namespace OrleansStream.Benchmarks.Micro;
 /// <summary>
 /// Hash aggregation, count(*) and max(price) per key, on int64 keys (bidder: about a thousand distinct; a key mixed into
 /// 1M values), string keys (channel: about 6,000 distinct) and q5's window keys (auction, window start, window end: about
-/// 21,600 distinct): source-side partial aggregation (PartialAggregator) and the state partition's update (AggregationState), per row.
+/// 21,600 distinct), and window-only keys of time-ordered rows (as q7's max per window: runs of one key): source-side partial aggregation (PartialAggregator) and the state partition's update (AggregationState), per row.
 /// </summary>
 public class HashAggregationBenchmarks
 {
     private static readonly AggregateSpec[] Aggregates = [new("count", null), new("max", Int64Type.Default)];
     private readonly List<int> _touched = new();
-    private IArrowArray[] _bidder = null!, _channel = null!, _mixed = null!;
+    private IArrowArray[] _bidder = null!, _channel = null!, _mixed = null!, _windowOnly = null!;
     private IArrowArray?[] _inputs = null!, _windowInputs = null!;
-    private PartialAggregator _partialInt64 = null!, _partialString = null!, _partialWindow = null!;
+    private PartialAggregator _partialInt64 = null!, _partialString = null!, _partialWindow = null!, _partialWindowOnly = null!;
     private AggregationState _stateInt64 = null!, _stateString = null!, _stateMillion = null!, _stateWindow = null!;
 
     /// <summary>Builds the key columns and warms the states up to their steady key counts.</summary>
@@ -46,6 +46,9 @@ public class HashAggregationBenchmarks
         _windowInputs = [null, Repeat((Int64Array)bids.Column(2), MicroData.WindowRows / MicroData.Rows)];
         _partialWindow = new PartialAggregator(MicroData.WindowKeySchema, Aggregates);
         _stateWindow = new AggregationState(MicroData.WindowKeySchema, Aggregates);
+        // The first window of every bid, in bid (time) order: start and end change every 2 seconds of event time.
+        _windowOnly = [ArrowArrayFactory.Slice(MicroData.WindowKeys[1], 0, MicroData.Rows), ArrowArrayFactory.Slice(MicroData.WindowKeys[2], 0, MicroData.Rows)];
+        _partialWindowOnly = new PartialAggregator(DataTypes.ParseSchema("window_start TIMESTAMP, window_end TIMESTAMP"), Aggregates);
         // The million-key state holds a million keys before the measured updates, as the count-1m query's state does.
         var all = new Int64Array.Builder();
         for (var k = 0; k < Nexmark.NexmarkQueries.DistinctKeys; k++) all.Append(k);
@@ -90,6 +93,14 @@ public class HashAggregationBenchmarks
     {
         _partialWindow.Add(MicroData.WindowKeys, _windowInputs, MicroData.WindowRows);
         return _partialWindow.Finish();
+    }
+
+    /// <summary>Partial aggregation on window-only keys (window start, window end) of time-ordered rows.</summary>
+    [Benchmark(OperationsPerInvoke = MicroData.Rows)]
+    public RecordBatch PartialWindowOnlyKey()
+    {
+        _partialWindowOnly.Add(_windowOnly, _inputs, MicroData.Rows);
+        return _partialWindowOnly.Finish();
     }
 
     /// <summary>State update on q5's window keys (about 21,600 in state), per window row.</summary>
