@@ -75,11 +75,10 @@ public static class KeyGroups
         var values = ArrowSpans.Values<long>(column)[..length];
         var validity = ArrowSpans.Validity(column);
         var offset = column.Offset;
-        var k = (ulong)numKeyGroups;
         for (var r = 0; r < values.Length; r++)
         {
             var valid = validity.IsEmpty || BitUtility.GetBit(validity, offset + r);
-            groups[r] = (int)Math.BigMul(KeyHash.HashInt64Key(values[r], valid), k, out _);
+            groups[r] = FromHash(KeyHash.HashInt64Key(values[r], valid), numKeyGroups);
         }
     }
 

@@ -61,8 +61,8 @@ public sealed class OrleansStreamOptions
 
     /// <summary>
     /// A state partition writes a delta every epoch; once at least this many versions follow its last snapshot and their
-    /// deltas add up to half of its size, it writes a new snapshot (encoded on the commit path, written in the background)
-    /// and, once that version commits, drops the older files.
+    /// deltas add up to half of its size, a new snapshot falls due: the partition encodes it after the epoch (off the commit
+    /// path), writes it in the background and, once that version commits, drops the older files.
     /// </summary>
     public int StateSnapshotInterval { get; set; } = 10;
 }
