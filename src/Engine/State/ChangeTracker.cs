@@ -41,15 +41,11 @@ internal sealed class ChangeTracker
     {
         // In slot order, the delta's gathers of keys and buffers walk memory forward instead of jumping at random: with a
         // million keys that is most of their cost. A bit per slot yields that order at a cost per word plus per change.
+        // A word of the table's live bitmap drops the removed slots without reading their keys.
         var words = Math.Min(_dirtyWords, (keys.SlotBound + 63) >> 6);
         for (var w = 0; w < words; w++)
-        {
-            for (var bits = _dirty[w]; bits != 0; bits &= bits - 1)
-            {
-                var s = (w << 6) + BitOperations.TrailingZeroCount(bits);
-                if (keys.IsLive(s)) slots.Add(s);
-            }
-        }
+            for (var bits = _dirty[w] & keys.LiveWord(w); bits != 0; bits &= bits - 1)
+                slots.Add((w << 6) + BitOperations.TrailingZeroCount(bits));
     }
 
     /// <summary>Number of removed keys (not counting those a range removal covers).</summary>

@@ -30,6 +30,7 @@ public sealed class KeyTable
     private int _mask = 15;
     private ulong[] _hashes = [];
     private KeyRef[] _keyRefs = [];             // Length FreeLength for a free slot
+    private ulong[] _live = [];                 // a bit per slot, set while it holds a key: scans read 1 bit, not a KeyRef
     private long[] _keyValues = [];             // _width values per slot (0 for null)
     private byte[] _nullBits = [];              // per slot: bit c set when column c is null, when _width >= 2
     private byte[] _arena = [];
@@ -63,7 +64,7 @@ public sealed class KeyTable
 
     /// <summary>Estimated memory held by the table, in bytes.</summary>
     public long EstimatedBytes =>
-        _buckets.Length * 8L + _hashes.Length * 8L + _keyRefs.Length * 8L + _keyValues.Length * 8L + _nullBits.Length + _arena.Length
+        _buckets.Length * 8L + _hashes.Length * 8L + _keyRefs.Length * 8L + _live.Length * 8L + _keyValues.Length * 8L + _nullBits.Length + _arena.Length
         + _free.Length * 4L + _scratchSlots.Length * 5L + _scratchHashes.Length * 8L;
 
     /// <summary>Finds or adds the key of each of the first <paramref name="length"/> rows: <c>slots[r]</c> is the row's slot and
@@ -131,7 +132,11 @@ public sealed class KeyTable
     }
 
     /// <summary>True when <paramref name="slot"/> holds a live key.</summary>
-    public bool IsLive(int slot) => (uint)slot < (uint)_slotBound && _keyRefs[slot].Length != FreeLength;
+    public bool IsLive(int slot) => (uint)slot < (uint)_slotBound && ((_live[slot >> 6] >> slot) & 1) != 0;
+
+    /// <summary>Bit <c>b</c> of word <paramref name="word"/> is set when slot <c>64 * word + b</c> holds a key (for scans that
+    /// combine it with a per-slot bitmap of their own).</summary>
+    internal ulong LiveWord(int word) => (uint)word < (uint)_live.Length ? _live[word] : 0;
 
     /// <summary>The encoded key of a live slot (valid until the table next changes).</summary>
     public ReadOnlySpan<byte> KeyBytes(int slot)
@@ -164,6 +169,7 @@ public sealed class KeyTable
         _buckets[hole] = 0;
         _garbage += _keyRefs[slot].Length;
         _keyRefs[slot].Length = FreeLength;
+        _live[slot >> 6] &= ~(1UL << slot);
         if (_freeCount == _free.Length) System.Array.Resize(ref _free, Math.Max(16, _free.Length * 2));
         _free[_freeCount++] = slot;
         _count--;
@@ -173,8 +179,9 @@ public sealed class KeyTable
     public void LiveSlots(List<int> slots)
     {
         ArgumentNullException.ThrowIfNull(slots);
-        for (var s = 0; s < _slotBound; s++)
-            if (_keyRefs[s].Length != FreeLength) slots.Add(s);
+        for (var w = 0; w < (_slotBound + 63) >> 6; w++)
+            for (var bits = _live[w]; bits != 0; bits &= bits - 1)
+                slots.Add((w << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits));
     }
 
     /// <summary>The keys of <paramref name="slots"/> as one array per key field, in that order.</summary>
@@ -216,6 +223,7 @@ public sealed class KeyTable
     public void Clear()
     {
         System.Array.Clear(_buckets);
+        System.Array.Clear(_live);
         _arenaLength = 0;
         _garbage = 0;
         _freeCount = 0;
@@ -528,16 +536,18 @@ public sealed class KeyTable
 
     private int AllocateSlot()
     {
-        if (_freeCount > 0) return _free[--_freeCount];
-        if (_slotBound == _hashes.Length)
+        var slot = _freeCount > 0 ? _free[--_freeCount] : _slotBound++;
+        if (slot == _hashes.Length)
         {
-            var size = Math.Max(16, _hashes.Length * 2);
+            var size = Math.Max(64, _hashes.Length * 2);
             System.Array.Resize(ref _hashes, size);
             System.Array.Resize(ref _keyRefs, size);
+            System.Array.Resize(ref _live, size >> 6);
             if (_width > 0) System.Array.Resize(ref _keyValues, size * _width);
             if (_width > 1) System.Array.Resize(ref _nullBits, size);
         }
-        return _slotBound++;
+        _live[slot >> 6] |= 1UL << slot;
+        return slot;
     }
 
     private int AppendToArena(ReadOnlySpan<byte> key)

@@ -6,8 +6,9 @@ namespace OrleansStream.Interfaces.Execution;
 [Alias("OrleansStream.ISinkGrain")]
 public interface ISinkGrain : IGrainWithStringKey
 {
-    /// <summary>Stages the rows of source task <paramref name="taskIndex"/> for the epoch attempt.</summary>
-    [Alias("Stage")] Task StageAsync(Guid attempt, long batchId, int taskIndex, byte[] arrowIpc, SinkSpec sink);
+    /// <summary>Stages the rows of source task <paramref name="taskIndex"/> for the epoch attempt. The caller must not change
+    /// <paramref name="arrowIpc"/> afterwards: within a silo it is passed on without a copy.</summary>
+    [Alias("Stage")] Task StageAsync(Guid attempt, long batchId, int taskIndex, [Immutable] byte[] arrowIpc, SinkSpec sink);
     /// <summary>Commits what was staged for the attempt; returns the files written (file sinks) or an empty list.</summary>
     [Alias("Commit")] Task<IReadOnlyList<string>> CommitAsync(Guid attempt, long batchId, SinkSpec sink, IQueryObserver? observer, Guid queryId, Guid runId);
 }

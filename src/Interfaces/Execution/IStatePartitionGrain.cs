@@ -9,8 +9,9 @@ namespace OrleansStream.Interfaces.Execution;
 [Alias("OrleansStream.IStatePartitionGrain")]
 public interface IStatePartitionGrain : IGrainWithStringKey
 {
-    /// <summary>Stages rows routed here by <paramref name="producer"/> (a source task or an upstream partition) for the attempt.</summary>
-    [Alias("Stage")] Task StageAsync(Guid attempt, long batchId, int producer, byte[] arrowIpc);
+    /// <summary>Stages rows routed here by <paramref name="producer"/> (a source task or an upstream partition) for the attempt.
+    /// The caller must not change <paramref name="arrowIpc"/> afterwards: within a silo it is passed on without a copy.</summary>
+    [Alias("Stage")] Task StageAsync(Guid attempt, long batchId, int producer, [Immutable] byte[] arrowIpc);
 
     /// <summary>All input of the epoch is staged: run the operator, hand its output on, persist state version e.</summary>
     [Alias("Finish")] Task<PartitionResult> FinishAsync(PartitionEpoch epoch);
