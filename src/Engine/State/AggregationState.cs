@@ -19,8 +19,7 @@ public sealed class AggregationState
     private readonly KeyEncoder _applyEncoder;
     private readonly int _keyCount;
     private readonly List<int> _deltaSlots = [];   // reused: a delta of a large state lists hundreds of thousands
-    private int[] _touchStamp = [];
-    private int _stamp = 1;
+    private ulong[] _touched = [];   // a bit per slot already in the caller's touched list (a word per 64 slots stays cached)
 
     /// <summary>Creates an empty state.</summary>
     /// <exception cref="NotSupportedException">A key type or aggregate is not supported.</exception>
@@ -65,7 +64,7 @@ public sealed class AggregationState
 
     /// <summary>Estimated memory held, in bytes.</summary>
     public long EstimatedBytes => _keys.EstimatedBytes + _buffers.EstimatedBytes + _changes.EstimatedBytes
-        + _touchStamp.Length * 4L + _deltaSlots.Capacity * 4L + _applyEncoder.RowCount * 8L;
+        + _touched.Length * 8L + _deltaSlots.Capacity * 4L + _applyEncoder.RowCount * 8L;
 
     /// <summary>The partial schema of an aggregation: <paramref name="keySchema"/>'s fields, then the buffer fields.</summary>
     public static Schema PartialSchemaOf(Schema keySchema, AggregateBuffers buffers)
@@ -237,19 +236,18 @@ public sealed class AggregationState
         return slots;
     }
 
-    // A slot stamped with the current stamp is in the caller's list already; an empty list starts a new stamp.
+    // A slot whose bit is set is in the caller's list already; an empty list starts over.
     private void Touch(ReadOnlySpan<int> slots, List<int> touchedSlots)
     {
-        if (_touchStamp.Length < _keys.SlotBound) System.Array.Resize(ref _touchStamp, Math.Max(_keys.SlotBound, _touchStamp.Length * 2));
-        if (touchedSlots.Count == 0 && ++_stamp == int.MaxValue)
-        {
-            System.Array.Clear(_touchStamp);
-            _stamp = 1;
-        }
+        var words = (_keys.SlotBound + 63) >> 6;
+        if (_touched.Length < words) System.Array.Resize(ref _touched, Math.Max(words, _touched.Length * 2));
+        if (touchedSlots.Count == 0) System.Array.Clear(_touched);
         foreach (var s in slots)
         {
-            if (_touchStamp[s] == _stamp) continue;
-            _touchStamp[s] = _stamp;
+            ref var word = ref _touched[s >> 6];
+            var bit = 1UL << s;
+            if ((word & bit) != 0) continue;
+            word |= bit;
             touchedSlots.Add(s);
             _changes.MarkDirty(s);
         }

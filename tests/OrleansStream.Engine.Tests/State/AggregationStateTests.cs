@@ -249,6 +249,27 @@ public class AggregationStateTests
     }
 
     [Fact]
+    public void Merge_ListsEachTouchedSlotOncePerList_AndAnEmptyListStartsOver()
+    {
+        var state = new AggregationState(Schema("k string"), [new AggregateSpec("count", null)]);
+        (string, int?)[] aggregates = [("count", null)];
+        RecordBatch Keys(params string[] keys) => Partial(Batch("k string", keys.Select(k => new object?[] { k }).ToArray()), [0], aggregates);
+
+        // Two producers' partials of one epoch into one list: b is listed once, in first-touched order.
+        var epoch1 = new List<int>();
+        state.Merge(Keys("a", "b", "a"), epoch1);
+        state.Merge(Keys("c", "b", "d"), epoch1);
+        Assert.Equal(new[] { "a", "b", "c", "d" }.Select(k => SlotOf1(state, k)), epoch1);
+
+        // The next epoch's list starts empty: keys touched last epoch are listed again, untouched ones are not.
+        var epoch2 = new List<int>();
+        state.Merge(Keys("d", "e"), epoch2);
+        state.Merge(Keys("a", "e"), epoch2);
+        Assert.Equal(new[] { "d", "e", "a" }.Select(k => SlotOf1(state, k)), epoch2);
+        Assert.Equal(["d | 2", "e | 2", "a | 3"], Rows(state.Results(CollectionsMarshal.AsSpan(epoch2))).Select(Print));
+    }
+
+    [Fact]
     public void Merge_OfExistingKeys_DoesNotAllocatePerRow()
     {
         const int n = 1_000_000;
