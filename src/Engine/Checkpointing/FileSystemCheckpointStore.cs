@@ -51,7 +51,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         var path = PathOf(key);
         using var _ = await LockAsync(key, ct).ConfigureAwait(false);
         if (File.Exists(path)) throw new CheckpointConflictException(key, $"Checkpoint key '{key}' already exists.");
-        var (temp, etag) = await WriteTempAsync(data, ct).ConfigureAwait(false);
+        var (temp, etag) = WriteTemp(data, ct);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         try
         {
@@ -75,7 +75,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
             ?? throw new CheckpointConflictException(key, $"Checkpoint key '{key}' does not exist.");
         if (!string.Equals(current, etag, StringComparison.Ordinal))
             throw new CheckpointConflictException(key, $"Checkpoint key '{key}' was changed by another writer (ETag {current}, expected {etag}).");
-        var (temp, newEtag) = await WriteTempAsync(data, ct).ConfigureAwait(false);
+        var (temp, newEtag) = WriteTemp(data, ct);
         File.Move(temp, path, overwrite: true);
         return newEtag;
     }
@@ -142,19 +142,21 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         catch (DirectoryNotFoundException) { return null; }
     }
 
-    private async Task<(string Temp, string ETag)> WriteTempAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
+    // Written and flushed on the calling thread: an async FileStream on Linux runs each write and the flush as a thread-pool
+    // work item of its own, and on a busy silo every hop waits for a thread while the epoch waits for the commit.
+    private (string Temp, string ETag) WriteTemp(ReadOnlyMemory<byte> data, CancellationToken ct)
     {
-        var version = RandomNumberGenerator.GetBytes(16);
+        ct.ThrowIfCancellationRequested();
+        var header = new byte[HeaderLength];
+        Magic.CopyTo(header, 0);
+        RandomNumberGenerator.Fill(header.AsSpan(4));
         var temp = Path.Combine(Root, TempDir, Guid.NewGuid().ToString("N") + ".tmp");
-        await using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, useAsync: true))
+        using (var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write))
         {
-            await fs.WriteAsync(Magic, ct).ConfigureAwait(false);
-            await fs.WriteAsync(version, ct).ConfigureAwait(false);
-            await fs.WriteAsync(data, ct).ConfigureAwait(false);
-            await fs.FlushAsync(ct).ConfigureAwait(false);
-            fs.Flush(flushToDisk: true);
+            RandomAccess.Write(handle, [header, data], 0);
+            RandomAccess.FlushToDisk(handle);
         }
-        return (temp, Convert.ToHexStringLower(version));
+        return (temp, Convert.ToHexStringLower(header.AsSpan(4)));
     }
 
     private async Task<IDisposable> LockAsync(string key, CancellationToken ct)
