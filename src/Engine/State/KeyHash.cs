@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace OrleansStream.Engine.State;
 
@@ -45,7 +46,7 @@ internal static class KeyHash
     /// <see cref="Hash"/> of the <see cref="KeyEncoder"/> encoding of a single bigint/timestamp key column (marker byte, then
     /// the value's 8 little-endian bytes, all zero for null), computed from the value without encoding it.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong HashInt64Key(long value, bool valid)
     {
         // 9 bytes: one 8-byte block (marker + the value's low 7 bytes), then a 1-byte tail (the value's high byte).
@@ -87,11 +88,11 @@ internal static class KeyHash
     // chunk's top 8c + 8 bits carry on, and after the last column the carry is the tail (one byte per column).
 
     /// <summary>The hash state before the first column of a key of <paramref name="columns"/> bigint/timestamp columns (at most 7).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong StartInt64Columns(int columns) => DefaultSeed ^ unchecked((ulong)(9 * columns) * M);
 
     /// <summary>Adds column <paramref name="column"/> (columns are added in order; see <see cref="HashInt64Columns"/>).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AddInt64Column(ref ulong h, ref ulong carry, int column, long value, bool valid)
     {
         var shift = 8 * column;
@@ -108,7 +109,7 @@ internal static class KeyHash
     }
 
     /// <summary>The hash once every column has been added.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong FinishInt64Columns(ulong h, ulong carry)
     {
         h ^= carry;

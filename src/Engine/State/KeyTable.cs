@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
@@ -181,7 +182,7 @@ public sealed class KeyTable
         ArgumentNullException.ThrowIfNull(slots);
         for (var w = 0; w < (_slotBound + 63) >> 6; w++)
             for (var bits = _live[w]; bits != 0; bits &= bits - 1)
-                slots.Add((w << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits));
+                slots.Add((w << 6) + BitOperations.TrailingZeroCount(bits));
     }
 
     /// <summary>The keys of <paramref name="slots"/> as one array per key field, in that order.</summary>
@@ -336,11 +337,11 @@ public sealed class KeyTable
 
     private static readonly ulong NullInt64Hash = KeyHash.HashInt64Key(0, false);
 
+    // The encoding of a one-column key is a fixed key's, of one column.
     private static void EncodeInt64(ulong hash, long value, Span<byte> key)
     {
         var valid = value != 0 || hash != NullInt64Hash;
-        key[0] = valid ? (byte)1 : (byte)0;
-        BinaryPrimitives.WriteInt64LittleEndian(key[1..], value);
+        FixedKeys.Encode(new ReadOnlySpan<long>(in value), valid ? 0 : 1, key);
     }
 
     // Finds, or when adding adds, the key of each row of a fixed key; returns the number found. Rows go a chunk at a time,

@@ -170,7 +170,6 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     private void AddKept(PartialAggregator target, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, int[] rows, byte[] starts, byte[] ends, int kept, bool inRowOrder)
     {
         if (kept == 0) return;
-        var all = inRowOrder;
         var keyColumns = new List<IArrowArray>(keys.Length + 1);
         for (var i = 0; i < keys.Length; i++)
         {
@@ -179,10 +178,10 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
                 keyColumns.Add(ArrayFactory.Primitive(DataTypes.Timestamp, starts, null, kept));
                 keyColumns.Add(ArrayFactory.Primitive(DataTypes.Timestamp, ends, null, kept));
             }
-            else keyColumns.Add(all ? keys[i]! : TakeKernel.Take(keys[i]!, rows.AsSpan(0, kept)));
+            else keyColumns.Add(inRowOrder ? keys[i]! : TakeKernel.Take(keys[i]!, rows.AsSpan(0, kept)));
         }
         var taken = new IArrowArray?[inputs.Length];
-        for (var i = 0; i < inputs.Length; i++) taken[i] = inputs[i] is null || all ? inputs[i] : TakeKernel.Take(inputs[i]!, rows.AsSpan(0, kept));
+        for (var i = 0; i < inputs.Length; i++) taken[i] = inputs[i] is null || inRowOrder ? inputs[i] : TakeKernel.Take(inputs[i]!, rows.AsSpan(0, kept));
         target.Add(keyColumns, taken, kept);
         _any = true;
     }
