@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.InteropServices;
 using Apache.Arrow;
 using Apache.Arrow.Types;
@@ -234,6 +235,22 @@ public sealed class AggregationState
             for (var r = 0; r < length; r++)
                 if (added[r]) _changes.OnAdded(_keys.KeyBytes(slots[r]));
         return slots;
+    }
+
+    /// <summary>Puts <paramref name="touchedSlots"/>, the list the latest <see cref="Merge"/> or <see cref="Update"/> calls filled,
+    /// in slot order: gathering the keys and buffers of a million-key state for <see cref="Results"/> then walks its arrays
+    /// forward instead of missing the cache on every slot.</summary>
+    public void OrderBySlot(List<int> touchedSlots)
+    {
+        ArgumentNullException.ThrowIfNull(touchedSlots);
+        var count = touchedSlots.Count;
+        touchedSlots.Clear();
+        if (count == 0) return;
+        for (var w = 0; w < _touched.Length; w++)
+            for (var bits = _touched[w]; bits != 0; bits &= bits - 1)
+                touchedSlots.Add((w << 6) + BitOperations.TrailingZeroCount(bits));
+        if (touchedSlots.Count != count)
+            throw new InvalidOperationException($"The list holds {count} slots, but {touchedSlots.Count} were touched since it started: it is not the latest list.");
     }
 
     // A slot whose bit is set is in the caller's list already; an empty list starts over.

@@ -39,6 +39,12 @@ public sealed class EngineResult
     public bool PeakResidentIsPerRun { get; set; }
     /// <summary>Largest sampled managed heap during the throughput run.</summary>
     public long PeakManagedBytes { get; set; }
+    /// <summary>Managed bytes allocated during the throughput run.</summary>
+    public long AllocatedBytes { get; set; }
+    /// <summary>Seconds the GC paused the process during the throughput run.</summary>
+    public double GcPauseSeconds { get; set; }
+    /// <summary>GC collections during the throughput run, per generation 0, 1, 2.</summary>
+    public int[] Collections { get; set; } = [0, 0, 0];
     /// <summary>The latency run.</summary>
     public LatencyResult? Latency { get; set; }
     /// <summary>Why the query failed, if it did.</summary>

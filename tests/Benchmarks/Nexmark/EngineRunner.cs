@@ -78,6 +78,9 @@ internal static class EngineRunner
         result.PeakResidentBytes = meter.PeakResidentBytes;
         result.PeakResidentIsPerRun = meter.PeakResidentIsPerInterval;
         result.PeakManagedBytes = meter.PeakManagedBytes;
+        result.AllocatedBytes = meter.AllocatedBytes;
+        result.GcPauseSeconds = meter.GcPauseSeconds;
+        result.Collections = meter.Collections;
         Console.WriteLine($"  {query.Name}: engine {result.Events:N0} bids in {result.WallSeconds:F2} s wall, {result.CpuSeconds:F2} s CPU, {result.DataEpochs} epochs");
         if (files && r.Schema == "both")
         {

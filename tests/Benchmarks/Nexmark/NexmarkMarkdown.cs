@@ -40,16 +40,16 @@ public static class NexmarkMarkdown
             s.AppendLine(Inv($"| {q.Query} | {e.Mode} | {Number(e.Events / e.WallSeconds)} | {e.CpuSeconds / e.WallSeconds:0.00} | {Number(q.EngineEventsPerCoreSecond)} | {(e.FullSchema is { } full ? Number(full.EventsPerCoreSecond) : "–")} | {Rate(B("generator"))} | {Rate(B("hand"))} | {Ratio("hand")} | {Rate(B("rx"))} | {Ratio("rx")} | {Rate(B("duckdb"))} | {Ratio("duckdb")} | {q.EngineResultRows:N0} / {Rows(B("hand"))} / {Rows(B("rx"))} / {Rows(B("duckdb"))} | {PerRun("hand", "0.00")} | {PerRun("rx", "0.0")} |"));
         }
         s.AppendLine();
-        s.AppendLine("Epoch time split (mean ms per data epoch, from progress durationMs; state commit = stateOperators commitTimeMs), checkpoint bytes (stateOperators customMetrics stateBytesWritten), latency (bid handed to the source → foreachBatch call of its epoch, default trigger, input paced at 10% of the saturated rate), peak memory of the throughput run.");
+        s.AppendLine("Epoch time split (mean ms per data epoch, from progress durationMs; state commit = stateOperators commitTimeMs), checkpoint bytes (stateOperators customMetrics stateBytesWritten), latency (bid handed to the source → foreachBatch call of its epoch, default trigger, input paced at 10% of the saturated rate), peak memory, managed allocation per bid, GC pause share of wall time and GC count (gen 0/1/2) of the throughput run.");
         s.AppendLine();
-        s.AppendLine("| query | epochs (+no-data) | bids/epoch | latestOffset | walCommit | addBatch | commitOffsets | state commit | ckpt bytes/epoch (max) | latency mode | input bids/s | p50 ms | p99 ms | peak RSS MB | peak heap MB |");
-        s.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|");
+        s.AppendLine("| query | epochs (+no-data) | bids/epoch | latestOffset | walCommit | addBatch | commitOffsets | state commit | ckpt bytes/epoch (max) | latency mode | input bids/s | p50 ms | p99 ms | peak RSS MB | peak heap MB | alloc B/bid | GC pause | GCs |");
+        s.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var q in report.Queries.Where(q => q.Engine.Error is null))
         {
             var e = q.Engine;
             double Ms(string phase) => e.EpochMs.GetValueOrDefault(phase);
             var l = e.Latency;
-            s.AppendLine(Inv($"| {q.Query} | {e.DataEpochs} (+{e.NoDataEpochs}) | {(e.DataEpochs == 0 ? 0 : e.Events / e.DataEpochs):N0} | {Ms("latestOffset"):0.0} | {Ms("walCommit"):0.0} | {Ms("addBatch"):0.0} | {Ms("commitOffsets"):0.0} | {e.StateCommitMs:0.0} | {Bytes(e.StateBytesPerEpoch)} ({Bytes(e.StateBytesMax)}) | {l?.Mode ?? "–"} | {(l is null ? "–" : Number(l.EventsPerSecond))} | {(l is null ? "–" : Inv($"{l.P50Ms:0.0}"))} | {(l is null ? "–" : Inv($"{l.P99Ms:0.0}"))} | {e.PeakResidentBytes / 1048576.0:N0}{(e.PeakResidentIsPerRun ? "" : "*")} | {e.PeakManagedBytes / 1048576.0:N0} |"));
+            s.AppendLine(Inv($"| {q.Query} | {e.DataEpochs} (+{e.NoDataEpochs}) | {(e.DataEpochs == 0 ? 0 : e.Events / e.DataEpochs):N0} | {Ms("latestOffset"):0.0} | {Ms("walCommit"):0.0} | {Ms("addBatch"):0.0} | {Ms("commitOffsets"):0.0} | {e.StateCommitMs:0.0} | {Bytes(e.StateBytesPerEpoch)} ({Bytes(e.StateBytesMax)}) | {l?.Mode ?? "–"} | {(l is null ? "–" : Number(l.EventsPerSecond))} | {(l is null ? "–" : Inv($"{l.P50Ms:0.0}"))} | {(l is null ? "–" : Inv($"{l.P99Ms:0.0}"))} | {e.PeakResidentBytes / 1048576.0:N0}{(e.PeakResidentIsPerRun ? "" : "*")} | {e.PeakManagedBytes / 1048576.0:N0} | {(e.Events == 0 ? 0 : (double)e.AllocatedBytes / e.Events):0} | {(e.WallSeconds == 0 ? 0 : e.GcPauseSeconds / e.WallSeconds):0.0%} | {string.Join("/", e.Collections)} |"));
         }
         s.AppendLine();
         s.AppendLine("Queries: " + string.Join("; ", report.Queries.Select(q => $"{q.Query} = {q.Computes}")) + ".");

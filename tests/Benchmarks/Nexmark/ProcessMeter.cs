@@ -8,12 +8,16 @@ namespace OrleansStream.Benchmarks.Nexmark;
 /// ones), and peak memory. Cores used = CPU seconds / wall seconds, so "events per second per core" is events per CPU
 /// second: it does not credit idle cores, and on a machine shared with other builds it depends less on their load than
 /// wall time does. Peak resident memory is the kernel's high-water mark (VmHWM), reset at the start where Linux allows it,
-/// plus the largest managed heap seen by a 20 ms sampler.
+/// plus the largest managed heap seen by a 20 ms sampler. Managed allocation and GC figures are the runtime's own counters
+/// over the interval (every thread of the process).
 /// </summary>
 internal sealed class ProcessMeter : IDisposable
 {
     private readonly Stopwatch _wall = Stopwatch.StartNew();
     private readonly TimeSpan _cpuStart;
+    private readonly long _allocatedStart = GC.GetTotalAllocatedBytes(precise: true);
+    private readonly TimeSpan _pauseStart = GC.GetTotalPauseDuration();
+    private readonly int[] _collectionsStart = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
     private readonly Timer _sampler;
     private long _peakManaged;
     private bool _stopped;
@@ -36,6 +40,12 @@ internal sealed class ProcessMeter : IDisposable
     public long PeakResidentBytes { get; private set; }
     /// <summary>Largest managed heap sampled.</summary>
     public long PeakManagedBytes => Interlocked.Read(ref _peakManaged);
+    /// <summary>Managed bytes allocated during the interval.</summary>
+    public long AllocatedBytes { get; private set; }
+    /// <summary>Time the GC paused the process during the interval.</summary>
+    public double GcPauseSeconds { get; private set; }
+    /// <summary>Collections during the interval, per generation (a gen-2 collection also counts as gen 0 and 1).</summary>
+    public int[] Collections { get; private set; } = [0, 0, 0];
     /// <summary>Whether the resident high-water mark was reset at the start (false: it covers the whole process life).</summary>
     public bool PeakResidentIsPerInterval { get; private set; }
 
@@ -54,6 +64,9 @@ internal sealed class ProcessMeter : IDisposable
         _stopped = true;
         WallSeconds = _wall.Elapsed.TotalSeconds;
         CpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - _cpuStart).TotalSeconds;
+        AllocatedBytes = GC.GetTotalAllocatedBytes(precise: true) - _allocatedStart;
+        GcPauseSeconds = (GC.GetTotalPauseDuration() - _pauseStart).TotalSeconds;
+        Collections = [.. Enumerable.Range(0, 3).Select(g => GC.CollectionCount(g) - _collectionsStart[g])];
         Sample();
         _sampler.Dispose();
         PeakResidentBytes = ReadPeakResident();

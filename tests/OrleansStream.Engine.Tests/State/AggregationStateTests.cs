@@ -270,6 +270,26 @@ public class AggregationStateTests
     }
 
     [Fact]
+    public void OrderBySlot_ListsTheLatestListsSlotsInSlotOrder_AndRefusesAnOlderList()
+    {
+        var state = new AggregationState(Schema("k string"), [new AggregateSpec("count", null)]);
+        (string, int?)[] aggregates = [("count", null)];
+        RecordBatch Keys(params string[] keys) => Partial(Batch("k string", keys.Select(k => new object?[] { k }).ToArray()), [0], aggregates);
+        state.Merge(Keys("a", "b", "c", "d", "e"), []);
+
+        var epoch = new List<int>();
+        state.Merge(Keys("e", "b"), epoch);
+        state.Merge(Keys("d", "b"), epoch);
+        state.OrderBySlot(epoch);
+        Assert.Equal(new[] { "b", "d", "e" }.Select(k => SlotOf1(state, k)), epoch);
+        Assert.Equal(["b | 3", "d | 2", "e | 2"], Rows(state.Results(CollectionsMarshal.AsSpan(epoch))).Select(Print));
+
+        var next = new List<int>();
+        state.Merge(Keys("a"), next);
+        Assert.Throws<InvalidOperationException>(() => state.OrderBySlot(epoch));
+    }
+
+    [Fact]
     public void Merge_OfExistingKeys_DoesNotAllocatePerRow()
     {
         const int n = 1_000_000;

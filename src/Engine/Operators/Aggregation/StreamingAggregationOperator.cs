@@ -62,6 +62,7 @@ public sealed class StreamingAggregationOperator : IStatefulOperator
                 output = Results(_final);
                 break;
             case "update":
+                _state.OrderBySlot(_touched);
                 output = Results(_touched);
                 removed = Evict(context);
                 break;
