@@ -6,8 +6,9 @@ namespace OrleansStream.Engine.Checkpointing;
 /// <summary>
 /// A checkpoint store on the local file system under a root directory. Each record is one file holding a small
 /// header (magic + a random 16-byte version) and the data; the ETag is the hex of that version, so it changes on
-/// every write and every process reads the same ETag from the same file. Writes go to a temp file that is renamed
-/// into place (create-if-absent: rename without overwrite). Operations on one key are serialised by a lock in the process
+/// every write and every process reads the same ETag from the same file. Writes go to a temp file that is flushed
+/// to disk and renamed into place (create-if-absent: rename without overwrite), and the directory is flushed after the
+/// rename: a record written survives a power loss, not only a crash of the process. Operations on one key are serialised by a lock in the process
 /// and an exclusive lock file across processes (a rename without overwrite is not atomic on every platform: on Linux two
 /// concurrent ones can both succeed). Keys hash to one of <see cref="LockStripes"/> locks, so the lock files stay few however
 /// many keys come and go. Internal files live under ".os-*" folders.
@@ -52,7 +53,8 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         using var _ = await LockAsync(key, ct).ConfigureAwait(false);
         if (File.Exists(path)) throw new CheckpointConflictException(key, $"Checkpoint key '{key}' already exists.");
         var (temp, etag) = WriteTemp(data, ct);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var directory = Path.GetDirectoryName(path)!;
+        CreateDirectoryDurably(directory);
         try
         {
             File.Move(temp, path, overwrite: false);
@@ -62,6 +64,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
             TryDelete(temp);
             throw new CheckpointConflictException(key, $"Checkpoint key '{key}' already exists.");
         }
+        DirectoryFlush.Flush(directory);
         return etag;
     }
 
@@ -77,6 +80,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
             throw new CheckpointConflictException(key, $"Checkpoint key '{key}' was changed by another writer (ETag {current}, expected {etag}).");
         var (temp, newEtag) = WriteTemp(data, ct);
         File.Move(temp, path, overwrite: true);
+        DirectoryFlush.Flush(Path.GetDirectoryName(path)!);
         return newEtag;
     }
 
@@ -157,6 +161,16 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
             RandomAccess.FlushToDisk(handle);
         }
         return (temp, Convert.ToHexStringLower(header.AsSpan(4)));
+    }
+
+    // A directory created for a key is an entry of its parent, which is flushed like the directory of a renamed file.
+    private static void CreateDirectoryDurably(string directory)
+    {
+        if (Directory.Exists(directory)) return;
+        var parent = Path.GetDirectoryName(directory)!;
+        CreateDirectoryDurably(parent);
+        Directory.CreateDirectory(directory);
+        DirectoryFlush.Flush(parent);
     }
 
     private async Task<IDisposable> LockAsync(string key, CancellationToken ct)

@@ -31,6 +31,17 @@ public sealed class FileSystemCheckpointStoreTests : CheckpointStoreContractTest
     }
 
     [Fact]
+    public void Flushing_a_directory_that_is_not_there_names_it()
+    {
+        // Windows has no directory flush (NTFS journals renames), so there it does nothing.
+        if (OperatingSystem.IsWindows()) return;
+        DirectoryFlush.Flush(_dir.Path);
+        var missing = Path.Combine(_dir.Path, "missing");
+        var error = Assert.Throws<IOException>(() => DirectoryFlush.Flush(missing));
+        Assert.Contains(missing, error.Message);
+    }
+
+    [Fact]
     public async Task Keys_that_come_and_go_leave_no_files_behind_beyond_a_fixed_set_of_locks()
     {
         // A state partition writes a file per epoch and deletes old ones: the store's own files must not grow with them.
