@@ -42,6 +42,40 @@ public class AggregateExchangeWriterTests
         Assert.Equal(expected, actual);
     }
 
+    // Rows of one group that overlap within a batch are merged into one session before the shuffle and folded in time
+    // order; a second batch of the same epoch adds its own sessions, which the state merges with the first's.
+    [Fact]
+    public void SessionPartials_FoldEachLocallyMergedSessionInTimeOrder_AndTheStateMergesThemAcrossBatches()
+    {
+        var grouping = new[] { "k", "session_window(t, '10 seconds')" }.Select(SqlExpressionParser.ParseNamed).ToList();
+        var outputs = grouping.Concat(new[] { "count(*) AS n", "sum(v) AS s", "first(v) AS f", "last(v) AS l" }.Select(SqlExpressionParser.ParseNamed)).ToList();
+        var binding = AggregateBinding.Bind(new Aggregate(new SourceRelation("0", "memory", new Dictionary<string, string>(), null, true), grouping, outputs), Schema(Ddl));
+        object?[] Row(long k, int seconds, long v) => [k, DateTime.UnixEpoch.AddSeconds(seconds), v];
+
+        var writer = new AggregateExchangeWriter(binding);
+        writer.Add(Batch(Ddl, Row(1, 30, 1), Row(1, 5, 2), Row(2, 1, 3), Row(1, 0, 4), Row(1, 12, 5)), new EpochContext(0, 0));
+        var firstBatch = writer.Finish()!;
+        // Key 1: [0, 22) from 0, 5 and 12 s, and [30, 40); key 2: [1, 11).
+        Assert.Equal(3, firstBatch.Length);
+        writer.Add(Batch(Ddl, Row(1, 0, 4), Row(1, 5, 2), Row(1, 12, 5), Row(1, 30, 1), Row(2, 1, 3)), new EpochContext(0, 0));
+        writer.Add(Batch(Ddl, Row(2, 3, 6), Row(1, 50, 7)), new EpochContext(0, 0));
+        var twoBatches = writer.Finish()!;
+        Assert.Equal(5, twoBatches.Length);
+
+        var op = new SessionWindowOperator(binding, "complete");
+        var output = op.Process([twoBatches], new StatefulContext(0, null, null));
+        DateTime S(int seconds) => DateTime.UnixEpoch.AddSeconds(seconds);
+        Assert.Equal(
+            new[]
+            {
+                Print([1L, S(0), S(22), 3L, 11L, 4L, 5L]),
+                Print([1L, S(30), S(40), 1L, 1L, 1L, 1L]),
+                Print([1L, S(50), S(60), 1L, 7L, 7L, 7L]),
+                Print([2L, S(1), S(13), 2L, 9L, 3L, 6L]),
+            },
+            Rows(output).Select(r => Print([r[0], .. (object?[])r[1]!, .. r[2..]])).Order(StringComparer.Ordinal));
+    }
+
     private static AggregateBinding Bind(string window)
     {
         var grouping = new[] { "k", window }.Select(SqlExpressionParser.ParseNamed).ToList();

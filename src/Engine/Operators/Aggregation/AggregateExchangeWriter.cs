@@ -13,7 +13,8 @@ namespace OrleansStream.Engine.Operators.Aggregation;
 /// <summary>
 /// Partial aggregation before the shuffle (Spark's partial HashAggregate): evaluates the grouping keys (assigning time
 /// windows and initial sessions) and the aggregate arguments column-wise and folds the epoch's rows into one partial row
-/// per key, so that a partition receives each key once per producer.
+/// per key, so that a partition receives each key once per producer. Sessions are folded per batch instead: the local
+/// merge leaves each session's rows consecutive, so they fold without a hash table into one row per session and batch.
 /// </summary>
 /// <remarks>
 /// A sliding window whose size is a multiple of its slide puts a row in size / slide windows, which all hold the whole
@@ -28,7 +29,8 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     private readonly PartialAggregator? _panes;
     private readonly Dictionary<string, long> _gapCache = new(StringComparer.Ordinal);
     private readonly KeyTable? _sessionGroups;
-    private int[] _rows = [];
+    private readonly RunAggregator? _sessions;
+    private int[] _rows = [], _runOf = [];
     private byte[] _starts = [], _ends = [];
     private bool _any;
 
@@ -45,7 +47,10 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
             ? Enumerable.Range(0, binding.StateKeySchema.FieldsList.Count).Where(c => c != binding.StateColumnOf(session) && c != binding.StateColumnOf(session) + 1).ToList()
             : Enumerable.Range(0, binding.StateKeySchema.FieldsList.Count).ToList();
         if (binding.SessionKey is not null)
+        {
             _sessionGroups = new KeyTable(new Schema(RoutingColumns.Select(c => binding.StateKeySchema.FieldsList[c]).ToList(), null));
+            _sessions = new RunAggregator(binding.StateKeySchema, binding.Aggregates);
+        }
     }
 
     /// <inheritdoc />
@@ -105,8 +110,44 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
             e[kept] = times[i] + gaps[i];
             kept++;
         }
-        var sorted = MergeLocalSessions(length, keys, timeKey, rows.AsSpan(0, kept), s[..kept], e[..kept]);
-        AddKept(_partial, keys, inputs, timeKey, rows, starts, ends, kept, inRowOrder: !sorted && kept == length);
+        if (_runOf.Length < kept) _runOf = new int[Math.Max(kept, _runOf.Length * 2)];
+        var runOf = _runOf.AsSpan(0, kept);
+        var runs = MergeLocalSessions(length, keys, timeKey, rows.AsSpan(0, kept), s[..kept], e[..kept], runOf);
+        AddSessionRuns(keys, inputs, timeKey, rows.AsSpan(0, kept), s[..kept], e[..kept], runOf, runs);
+    }
+
+    // After the local merge, the rows of one merged session are consecutive: each such run is one partial row, keyed by
+    // its group and bounds, so the rows are folded without hashing their keys.
+    private void AddSessionRuns(IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, ReadOnlySpan<int> rows, ReadOnlySpan<long> starts,
+        ReadOnlySpan<long> ends, ReadOnlySpan<int> runOf, int runs)
+    {
+        if (runs == 0) return;
+        var heads = new int[runs];
+        for (var i = rows.Length - 1; i >= 0; i--) heads[runOf[i]] = i;
+        var headRows = new int[runs];
+        for (var r = 0; r < runs; r++) headRows[r] = rows[heads[r]];
+        var keyColumns = new List<IArrowArray>(keys.Length + 1);
+        for (var i = 0; i < keys.Length; i++)
+        {
+            if (i == timeKey)
+            {
+                keyColumns.Add(AtHeads(starts, heads));
+                keyColumns.Add(AtHeads(ends, heads));
+            }
+            else keyColumns.Add(TakeKernel.Take(keys[i]!, headRows));
+        }
+        var taken = new IArrowArray?[inputs.Length];
+        for (var i = 0; i < inputs.Length; i++) taken[i] = inputs[i] is null ? null : TakeKernel.Take(inputs[i]!, rows);
+        _sessions!.Add([.. keyColumns], runOf, taken, runs);
+        _any = true;
+    }
+
+    private static IArrowArray AtHeads(ReadOnlySpan<long> values, int[] heads)
+    {
+        var bytes = ArrayFactory.NewValues<long>(heads.Length);
+        var output = MemoryMarshal.Cast<byte, long>(bytes.AsSpan());
+        for (var r = 0; r < heads.Length; r++) output[r] = values[heads[r]];
+        return ArrayFactory.Primitive(DataTypes.Timestamp, bytes, null, heads.Length);
     }
 
     // The row and window-bound buffers of one Add, reused from batch to batch (and overlap to overlap): the key table
@@ -128,10 +169,15 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     // it happens in one step or two, so the results are too. It keeps a batch of sessions from shipping a row per event.
     // The rows are left sorted by group, then start, then row, the order in which the state folds pieces, so that
     // order-dependent aggregates (first, last) follow event time within a batch as in Spark's sort-based merge. Across
-    // batches they depend on how pieces met, as in Spark. Returns false when it did not sort.
-    private bool MergeLocalSessions(int length, IArrowArray?[] keys, int timeKey, Span<int> rows, Span<long> starts, Span<long> ends)
+    // batches they depend on how pieces met, as in Spark. Numbers each row's merged session in runOf (from 0, in the
+    // rows' new order) and returns the number of sessions.
+    private int MergeLocalSessions(int length, IArrowArray?[] keys, int timeKey, Span<int> rows, Span<long> starts, Span<long> ends, Span<int> runOf)
     {
-        if (rows.Length < 2) return false;
+        if (rows.Length < 2)
+        {
+            runOf.Clear();
+            return rows.Length;
+        }
         var groupColumns = new List<IArrowArray>(keys.Length - 1);
         for (var i = 0; i < keys.Length; i++)
             if (i != timeKey) groupColumns.Add(keys[i]!);
@@ -141,7 +187,8 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         var groupOf = new int[rows.Length];
         for (var k = 0; k < rows.Length; k++) groupOf[k] = groupOfRow[rows[k]];
         var pieces = SessionPieces.Order(groupOf, starts, groups.SlotBound);
-        for (var p = 0; p < pieces.Length;)
+        var runs = 0;
+        for (var p = 0; p < pieces.Length; runs++)
         {
             var first = p;
             var start = starts[pieces[p]];
@@ -152,12 +199,13 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
             {
                 starts[pieces[q]] = start;
                 ends[pieces[q]] = end;
+                runOf[q] = runs;
             }
         }
         Permute(rows, pieces);
         Permute(starts, pieces);
         Permute(ends, pieces);
-        return true;
+        return runs;
     }
 
     private static void Permute<T>(Span<T> values, int[] order)
@@ -212,6 +260,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     {
         if (!_any) return null;
         _any = false;
+        if (_sessions is not null) return _sessions.Finish();
         if (_panes is not null) MergePanes(_panes.Finish());
         return _partial.Finish();
     }
