@@ -141,11 +141,8 @@ public sealed class AggregationState
         foreach (var s in slots)
             if (!_keys.IsLive(s)) throw new ArgumentOutOfRangeException(nameof(slots), s, "The slot holds no group.");
         _buffers.Reset(slots);
-        foreach (var s in slots)
-        {
-            _changes.OnRemoved(_keys.KeyBytes(s));
-            _keys.Remove(s);
-        }
+        foreach (var s in slots) _changes.OnRemoved(_keys.KeyBytes(s));
+        _keys.Remove(slots);
     }
 
     /// <summary>
@@ -164,7 +161,7 @@ public sealed class AggregationState
             return;
         }
         _buffers.Reset(slots);
-        foreach (var s in slots) _keys.Remove(s);
+        _keys.Remove(slots);
     }
 
     /// <summary>A row per group changed or removed since the last <see cref="MarkClean"/> (<see cref="DeltaSchema"/>): removed

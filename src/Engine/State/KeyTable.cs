@@ -168,6 +168,52 @@ public sealed class KeyTable
             hole = j;
         }
         _buckets[hole] = 0;
+        Free(slot);
+    }
+
+    /// <summary>
+    /// Removes the keys of live slots, each listed once, as <see cref="Remove(int)"/> would one by one. When they are at least
+    /// a third of the keys (a watermark evicting the windows it closed), the buckets are rebuilt from the keys that stay
+    /// instead: a deletion finds its bucket and shifts its cluster at a cache miss or two, and a rebuild spends one per key
+    /// it keeps.
+    /// </summary>
+    public void Remove(ReadOnlySpan<int> slots)
+    {
+        if (slots.Length * 3 < _count)
+        {
+            foreach (var s in slots) CheckLive(s);
+            foreach (var s in slots) Remove(s);
+            return;
+        }
+        // Live bits first: a slot listed twice finds its bit clear, and the table is restored before anything else changed.
+        for (var i = 0; i < slots.Length; i++)
+        {
+            if (IsLive(slots[i]))
+            {
+                _live[slots[i] >> 6] &= ~(1UL << slots[i]);
+                continue;
+            }
+            foreach (var s in slots[..i]) _live[s >> 6] |= 1UL << s;
+            throw new ArgumentOutOfRangeException(nameof(slots), slots[i], "The slot holds no key or is listed twice.");
+        }
+        foreach (var s in slots) Free(s);
+        System.Array.Clear(_buckets);
+        for (var w = 0; w < (_slotBound + 63) >> 6; w++)
+        {
+            for (var bits = _live[w]; bits != 0; bits &= bits - 1)
+            {
+                var slot = (w << 6) + BitOperations.TrailingZeroCount(bits);
+                var hash = _hashes[slot];
+                var b = (int)hash & _mask;
+                while (_buckets[b] != 0) b = (b + 1) & _mask;
+                _buckets[b] = ((ulong)(uint)hash << 32) | (uint)(slot + 1);
+            }
+        }
+    }
+
+    // The slot's bookkeeping once its bucket is gone: its key bytes become garbage and its id goes to the free list.
+    private void Free(int slot)
+    {
         _garbage += _keyRefs[slot].Length;
         _keyRefs[slot].Length = FreeLength;
         _live[slot >> 6] &= ~(1UL << slot);
