@@ -203,10 +203,7 @@ public sealed class KeyTable
             for (var bits = _live[w]; bits != 0; bits &= bits - 1)
             {
                 var slot = (w << 6) + BitOperations.TrailingZeroCount(bits);
-                var hash = _hashes[slot];
-                var b = (int)hash & _mask;
-                while (_buckets[b] != 0) b = (b + 1) & _mask;
-                _buckets[b] = ((ulong)(uint)hash << 32) | (uint)(slot + 1);
+                _buckets[EmptyBucketFrom(_buckets, (int)_hashes[slot] & _mask)] = Entry(_hashes[slot], slot);
             }
         }
     }
@@ -570,13 +567,12 @@ public sealed class KeyTable
         if ((_count + 1) * 2L > _buckets.Length)
         {
             GrowBuckets();
-            b = (int)hash & _mask;
-            while (_buckets[b] != 0) b = (b + 1) & _mask;
+            b = EmptyBucketFrom(_buckets, (int)hash & _mask);
         }
         var slot = AllocateSlot();
         _hashes[slot] = hash;
         _keyRefs[slot] = new KeyRef(AppendToArena(key), key.Length);
-        _buckets[b] = ((ulong)(uint)hash << 32) | (uint)(slot + 1);
+        _buckets[b] = Entry(hash, slot);
         _count++;
         return slot;
     }
@@ -642,12 +638,24 @@ public sealed class KeyTable
         foreach (var e in old)
         {
             if (e == 0) continue;
-            var b = HomeOf(e, mask);
-            while (buckets[b] != 0) b = (b + 1) & mask;
-            buckets[b] = e;
+            buckets[EmptyBucketFrom(buckets, HomeOf(e, mask))] = e;
         }
         _buckets = buckets;
         _mask = mask;
+    }
+
+    // A bucket holds the hash's low 32 bits (its home and a tag that rules out most mismatches) and slot + 1 (0 = empty).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Entry(ulong hash, int slot) => ((ulong)(uint)hash << 32) | (uint)(slot + 1);
+
+    // Linear probing: the first empty bucket at or after home (the array is at most half full, so there is one).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int EmptyBucketFrom(ulong[] buckets, int home)
+    {
+        var mask = buckets.Length - 1;
+        var b = home;
+        while (buckets[b] != 0) b = (b + 1) & mask;
+        return b;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
