@@ -47,9 +47,7 @@ public class AggregateExchangeWriterTests
     [Fact]
     public void SessionPartials_FoldEachLocallyMergedSessionInTimeOrder_AndTheStateMergesThemAcrossBatches()
     {
-        var grouping = new[] { "k", "session_window(t, '10 seconds')" }.Select(SqlExpressionParser.ParseNamed).ToList();
-        var outputs = grouping.Concat(new[] { "count(*) AS n", "sum(v) AS s", "first(v) AS f", "last(v) AS l" }.Select(SqlExpressionParser.ParseNamed)).ToList();
-        var binding = AggregateBinding.Bind(new Aggregate(new SourceRelation("0", "memory", new Dictionary<string, string>(), null, true), grouping, outputs), Schema(Ddl));
+        var binding = Bind("session_window(t, '10 seconds')", "count(*) AS n", "sum(v) AS s", "first(v) AS f", "last(v) AS l");
         object?[] Row(long k, int seconds, long v) => [k, DateTime.UnixEpoch.AddSeconds(seconds), v];
 
         var writer = new AggregateExchangeWriter(binding);
@@ -76,10 +74,12 @@ public class AggregateExchangeWriterTests
             Rows(output).Select(r => Print([r[0], .. (object?[])r[1]!, .. r[2..]])).Order(StringComparer.Ordinal));
     }
 
-    private static AggregateBinding Bind(string window)
+    // Grouped by k and the time key; without aggregates named, count, sum, min and max of v.
+    private static AggregateBinding Bind(string timeKey, params string[] aggregates)
     {
-        var grouping = new[] { "k", window }.Select(SqlExpressionParser.ParseNamed).ToList();
-        var outputs = grouping.Concat(new[] { "count(*) AS n", "sum(v) AS s", "min(v) AS lo", "max(v) AS hi" }.Select(SqlExpressionParser.ParseNamed)).ToList();
+        var grouping = new[] { "k", timeKey }.Select(SqlExpressionParser.ParseNamed).ToList();
+        if (aggregates.Length == 0) aggregates = ["count(*) AS n", "sum(v) AS s", "min(v) AS lo", "max(v) AS hi"];
+        var outputs = grouping.Concat(aggregates.Select(SqlExpressionParser.ParseNamed)).ToList();
         var node = new Aggregate(new SourceRelation("0", "memory", new Dictionary<string, string>(), null, true), grouping, outputs);
         return AggregateBinding.Bind(node, Schema(Ddl));
     }
