@@ -1,4 +1,5 @@
 using Apache.Arrow;
+using OrleansStream.Engine.Data;
 using OrleansStream.Engine.State;
 
 namespace OrleansStream.Engine.Operators.Aggregation;
@@ -65,7 +66,7 @@ internal sealed class RunAggregator
     {
         var columns = new IArrowArray[PartialSchema.FieldsList.Count];
         for (var c = 0; c < columns.Length; c++)
-            columns[c] = ArrowArrayConcatenator.Concatenate(batches.Select(b => b.Column(c)).ToList());
+            columns[c] = ArrowArrayConcatenator.Concatenate(batches.Select(b => b.Column(c)).ToList(), ManagedMemoryAllocator.Instance);
         return new RecordBatch(PartialSchema, columns, batches.Sum(b => b.Length));
     }
 }
