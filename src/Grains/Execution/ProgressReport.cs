@@ -71,6 +71,7 @@ internal static class ProgressReport
         {
             ["stateBytesWritten"] = op.Results.Sum(r => r.StateBytesWritten),
             ["snapshotsWritten"] = op.Results.Count(r => r.WroteSnapshot),
+            ["backgroundWriteTimeMs"] = op.Results.Count == 0 ? 0 : op.Results.Max(r => r.PreviousWriteMs),
         },
     };
 

@@ -15,6 +15,9 @@ namespace OrleansStream.Grains.Execution;
 
 /// <summary>
 /// Drives the epochs of one query (DESIGN.md §4): plan, write ahead, run, commit sink, commit log.
+/// A stateful epoch's state versions are written while the next epoch runs, so its commit record waits for them: it is
+/// written with the next write-ahead once every partition has answered the next epoch (which they do only once their
+/// previous version is durable), or alone when the query goes idle, waits for its next trigger or stops.
 /// Reentrant so that status, stop and processAllAvailable calls interleave with the epoch loop; the loop itself is
 /// one logical flow on the grain's scheduler, so its fields need no locks.
 /// </summary>
@@ -133,6 +136,7 @@ internal sealed partial class TriggerGrain(
         try
         {
             await PrepareStateAsync(run);
+            run.LastRun = run.DurableThrough = state.State.LastCommitted;
             await RecoverAsync(run);
             run.Bounds = run.Request.Spec.Trigger.Kind == TriggerKind.AvailableNow ? await CaptureBoundsAsync(run) : null;
             while (!run.StopRequested)
@@ -142,6 +146,8 @@ internal sealed partial class TriggerGrain(
                 var record = await PlanAsync(run, triggerStart);
                 if (record is null)
                 {
+                    // Before the round counts as idle: processAllAvailable and the status must find every epoch run committed.
+                    await CommitWithRetriesAsync(run);
                     if (!run.WasIdle && run.Request.Observer is { } observer) _ = observer.OnIdle(run.Request.RunId);
                     run.CompleteRound(idle: true);
                     if (run.Request.Spec.Trigger.Kind != TriggerKind.ProcessingTime) break;
@@ -152,8 +158,12 @@ internal sealed partial class TriggerGrain(
                 run.CompleteRound(idle: false);
                 if (run.Request.Spec.Trigger.Kind == TriggerKind.Once) break;
                 if (run.Request.Spec.Trigger is { Kind: TriggerKind.ProcessingTime, Interval: var interval } && interval > TimeSpan.Zero)
+                {
+                    await CommitWithRetriesAsync(run);
                     await run.WaitAsync(NextTriggerDelay(run), time, realTime: false);
+                }
             }
+            await CommitAtStopAsync(run);
             await TerminateAsync(run, null);
         }
         catch (Exception ex) when (_deactivating)
@@ -200,7 +210,7 @@ internal sealed partial class TriggerGrain(
     {
         run.StartRound();
         var watch = Stopwatch.StartNew();
-        var batchId = state.State.LastCommitted + 1;
+        var batchId = run.LastRun + 1;
         var previous = state.State.Offsets.GetValueOrDefault(batchId - 1);
         var start = new Dictionary<string, string?>();
         var end = new Dictionary<string, string?>();
@@ -216,7 +226,7 @@ internal sealed partial class TriggerGrain(
         }
         run.LatestOffsetMs = ProgressReport.Milliseconds(watch);
         run.IsDataAvailable = hasData;
-        var watermark = state.State.Commits.GetValueOrDefault(batchId - 1)?.NextWatermarkMs ?? 0;
+        var watermark = CommitOf(run, batchId - 1)?.NextWatermarkMs ?? 0;
         if (!hasData && !NoDataEpochDue(run, previous, watermark)) return null;
 
         var record = new OffsetRecord
@@ -232,10 +242,11 @@ internal sealed partial class TriggerGrain(
         foreach (var (relation, connector) in run.Query.Sources)
             if (end[relation.SourceId] is { } to && to != start[relation.SourceId]) connector.OnPlanned(to, PlanningState(relation.SourceId));
 
-        // Write-ahead: the epoch's offsets are durable before any source task reads a row.
+        // Write-ahead: the epoch's offsets are durable before any source task reads a row. The same write commits the
+        // epochs whose state has become durable since the last one.
         watch.Restart();
         state.State.Offsets[batchId] = record;
-        await state.WriteStateAsync();
+        await WriteStateAsync(run);
         run.WalCommitMs = ProgressReport.Milliseconds(watch);
         return record;
     }
@@ -250,7 +261,8 @@ internal sealed partial class TriggerGrain(
 
     /// <summary>
     /// Runs an epoch, and runs it again from its offset record when a grain call failed for infrastructure reasons: a
-    /// dead silo's grains reactivate elsewhere and reload the last committed state, so the re-run is exactly-once.
+    /// dead silo's grains reactivate elsewhere and reload the last committed state, so the re-run is exactly-once. The
+    /// epochs run before it but not committed are run again first, since the failure may have lost their state too.
     /// </summary>
     private async Task ExecuteWithRetriesAsync(TriggerRun run, OffsetRecord record, DateTimeOffset triggerStart)
     {
@@ -258,6 +270,9 @@ internal sealed partial class TriggerGrain(
         {
             try
             {
+                if (attempt > 1) await RerunUncommittedAsync(run, record.BatchId);
+                // Partitions change count only by reloading, and they can load only a committed version.
+                if (RescalesState(record)) await CommitRunEpochsAsync(run);
                 await ExecuteAsync(run, record, triggerStart);
                 return;
             }
@@ -306,6 +321,8 @@ internal sealed partial class TriggerGrain(
         }
         await Task.WhenAll(work.Select(w => w.Result));
         var operators = await RunStatefulOperatorsAsync(run, record, attempt, sinkKeys);
+        // Each partition answered only once its version of the previous epoch was durable.
+        if (query.Physical.IsStateful) run.DurableThrough = Math.Max(run.DurableThrough, record.BatchId - 1);
         var files = await Task.WhenAll(sinkKeys.Select(k => GrainFactory.GetGrain<ISinkGrain>(k)
             .CommitAsync(attempt, record.BatchId, query.Sink, run.Request.Observer, run.Request.QueryId, run.Request.RunId)));
         await HangIfAskedAsync(record.BatchId);
@@ -315,13 +332,16 @@ internal sealed partial class TriggerGrain(
 
         watch.Restart();
         var eventTime = EventTimeOf(work.Select(w => w.Result.Result));
-        state.State.Commits[record.BatchId] = new CommitRecord(record.BatchId, NextWatermark(query, record, eventTime));
-        foreach (var (id, partitions) in record.StatePartitions) state.State.StatePartitions[id] = partitions;
-        Trim();
-        await state.WriteStateAsync();
+        run.Uncommitted.Add(new CommitRecord(record.BatchId, NextWatermark(query, record, eventTime)));
+        run.LastRun = record.BatchId;
+        // Without state the epoch is durable once its sink committed; a stateful one's commit waits for its state.
+        if (!query.Physical.IsStateful)
+        {
+            run.DurableThrough = record.BatchId;
+            await WriteStateAsync(run);
+        }
         var commitMs = ProgressReport.Milliseconds(watch);
         run.IsTriggerActive = false;
-        LogInformationBatchCommitted(logger, QueryKey, record.BatchId);
 
         var perSource = work.GroupBy(w => w.SourceId).ToDictionary(g => g.Key, g => g.Sum(w => w.Result.Result.InputRows));
         var outputRows = query.Physical.IsStateful ? operators[^1].Results.Sum(r => r.OutputRows) : work.Sum(w => w.Result.Result.OutputRows);
@@ -329,6 +349,88 @@ internal sealed partial class TriggerGrain(
         run.AddProgress(progress, _options.RecentProgressCount);
         if (run.Request.Observer is { } observer) _ = observer.OnProgress(run.Request.RunId, progress);
     }
+
+    /// <summary>Runs again, from their offset records, the epochs before <paramref name="before"/> whose state is not known durable.</summary>
+    private async Task RerunUncommittedAsync(TriggerRun run, long before)
+    {
+        run.Uncommitted.RemoveAll(c => c.BatchId > run.DurableThrough);
+        await WriteStateAsync(run);
+        run.LastRun = run.DurableThrough = state.State.LastCommitted;
+        foreach (var record in state.State.Offsets.Values.Where(o => o.BatchId > run.LastRun && o.BatchId < before).ToList())
+        {
+            LogInformationReplaying(logger, QueryKey, record.BatchId);
+            await ExecuteAsync(run, record, time.GetUtcNow());
+        }
+    }
+
+    private bool RescalesState(OffsetRecord record) =>
+        state.State.Offsets.GetValueOrDefault(record.BatchId - 1) is { } previous
+        && record.StatePartitions.Any(p => previous.StatePartitions.GetValueOrDefault(p.Key) != p.Value);
+
+    /// <summary>Waits until every epoch run has its state durable and writes their commit records.</summary>
+    private async Task CommitRunEpochsAsync(TriggerRun run)
+    {
+        if (run.Uncommitted.Count == 0) return;
+        if (run.DurableThrough < run.LastRun)
+        {
+            var record = state.State.Offsets[run.LastRun];
+            await Task.WhenAll(record.StatePartitions.SelectMany(op => Enumerable.Range(0, op.Value).Select(p =>
+                GrainFactory.GetGrain<IStatePartitionGrain>(Exchange.PartitionKey(QueryKey, op.Key, p)).WhenWrittenAsync(run.LastRun))));
+            run.DurableThrough = run.LastRun;
+        }
+        await WriteStateAsync(run);
+    }
+
+    private async Task CommitWithRetriesAsync(TriggerRun run)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                if (attempt > 1) await RerunUncommittedAsync(run, run.LastRun + 1);
+                await CommitRunEpochsAsync(run);
+                return;
+            }
+            catch (Exception ex) when (IsTransient(ex) && attempt < _options.EpochAttempts && !run.StopRequested)
+            {
+                LogWarningRetrying(logger, ex, QueryKey, run.LastRun, attempt);
+                await Task.Delay(_options.EpochRetryDelay);
+            }
+        }
+    }
+
+    // A stop does not wait out a failure: the next run re-runs from the offset log whatever was left uncommitted.
+    private async Task CommitAtStopAsync(TriggerRun run)
+    {
+        try
+        {
+            await CommitWithRetriesAsync(run);
+        }
+        catch (Exception ex) when (IsTransient(ex))
+        {
+            LogWarningLeftUncommitted(logger, ex, QueryKey, state.State.LastCommitted);
+        }
+    }
+
+    /// <summary>Writes the trigger's state, moving into its commit log the epochs run whose state has become durable.</summary>
+    private async Task WriteStateAsync(TriggerRun run)
+    {
+        var committed = new List<long>();
+        while (run.Uncommitted.Count > 0 && run.Uncommitted[0].BatchId <= run.DurableThrough)
+        {
+            var commit = run.Uncommitted[0];
+            run.Uncommitted.RemoveAt(0);
+            state.State.Commits[commit.BatchId] = commit;
+            foreach (var (id, partitions) in state.State.Offsets[commit.BatchId].StatePartitions) state.State.StatePartitions[id] = partitions;
+            committed.Add(commit.BatchId);
+        }
+        Trim();
+        await state.WriteStateAsync();
+        foreach (var batchId in committed) LogInformationBatchCommitted(logger, QueryKey, batchId);
+    }
+
+    private CommitRecord? CommitOf(TriggerRun run, long batchId) =>
+        run.Uncommitted.Find(c => c.BatchId == batchId) ?? state.State.Commits.GetValueOrDefault(batchId);
 
     /// <summary>Finishes the epoch in every partition of every stateful operator, in chain order (each feeds the next).</summary>
     private async Task<List<OperatorEpoch>> RunStatefulOperatorsAsync(TriggerRun run, OffsetRecord record, Guid attempt, SortedSet<string> sinkKeys)
@@ -444,6 +546,9 @@ internal sealed partial class TriggerGrain(
 
     [LoggerMessage(EventId = 1207, Level = LogLevel.Warning, Message = "Query {Query}: run {RunId} left this activation (deactivated); the next activation resumes it")]
     private static partial void LogWarningMoved(ILogger logger, Exception exception, string query, Guid runId);
+
+    [LoggerMessage(EventId = 1208, Level = LogLevel.Warning, Message = "Query {Query}: stopped with epochs after {LastCommitted} run but not committed; the next run re-runs them")]
+    private static partial void LogWarningLeftUncommitted(ILogger logger, Exception exception, string query, long lastCommitted);
 
     [LoggerMessage(EventId = 1203, Level = LogLevel.Error, Message = "Query {Query} run {RunId} failed")]
     private static partial void LogErrorQueryFailed(ILogger logger, Exception exception, string query, Guid runId);

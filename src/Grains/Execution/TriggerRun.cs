@@ -18,6 +18,12 @@ internal sealed class TriggerRun(RunRequest request, CompiledQuery query)
     /// <summary>State partitions per stateful operator in this run.</summary>
     public int StatePartitions { get; set; }
     public Dictionary<string, string?>? Bounds { get; set; }
+    /// <summary>The last epoch run through its sink commit: the last committed one, or up to two after it.</summary>
+    public long LastRun { get; set; }
+    /// <summary>The newest epoch whose state version every partition has made durable.</summary>
+    public long DurableThrough { get; set; }
+    /// <summary>Commit records of epochs run but not yet in the commit log, oldest first.</summary>
+    public List<CommitRecord> Uncommitted { get; } = [];
     public bool StopRequested { get; private set; }
     public bool IsActive { get; private set; } = true;
     public string? Error { get; private set; }

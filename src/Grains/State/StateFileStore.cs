@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using OrleansStream.Engine.Checkpointing;
@@ -15,7 +16,9 @@ namespace OrleansStream.Grains.State;
 /// the newest snapshot at or below v plus the deltas after it. Every file is written create-if-absent, so two
 /// activations of one partition can never both write a version; versions above the last committed epoch are staged
 /// attempts and are discarded before a partition loads.
-/// Every epoch writes its delta on the commit path, so the chain alone always restores any committed version. Once
+/// Every epoch writes its delta, so the chain alone always restores any committed version. The write runs in the
+/// background while the next epoch runs; the partition waits for it before it answers that epoch, and the trigger
+/// commits a version only after every partition answered so. Once
 /// enough versions follow the last snapshot and their deltas add up to half of it (replaying them would cost more than
 /// reading a snapshot), a snapshot of that version falls due. Like Spark's state store maintenance it stays off the
 /// commit path: the partition encodes it after the epoch (at the latest before the state next changes) and writes it in
@@ -33,12 +36,17 @@ internal sealed class StateFileStore(ICheckpointStore store, ILogger logger)
     private (string? Key, long Version) _dueSnapshot;
     private long _unreportedBytes;
     private Task _background = Task.CompletedTask;
+    private (long Version, Task Task) _lastWrite = (long.MinValue, Task.CompletedTask);
+    private long _lastWriteMs;
 
     /// <summary>Loads version <see cref="PartitionEpoch.LastCommitted"/> into <paramref name="op"/>; true when it was written by a different number of partitions.</summary>
     public async Task<bool> LoadAsync(IStatefulOperator op, PartitionEpoch epoch)
     {
-        // A snapshot still being written or old versions still being deleted would race the listing below.
+        // A version still being written, a snapshot still being written or old versions still being deleted would race the
+        // listing below. A failed write is why we reload; the version it meant is above the committed one and deleted here.
+        await _lastWrite.Task.ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(true);
         await _background.ConfigureAwait(true);
+        _lastWrite = (epoch.LastCommitted, Task.CompletedTask);
         _cleanUpPending = false;
         _dueSnapshot = default;
         _unreportedBytes = 0;
@@ -62,46 +70,70 @@ internal sealed class StateFileStore(ICheckpointStore store, ILogger logger)
     }
 
     /// <summary>
-    /// Writes version <see cref="PartitionEpoch.BatchId"/>: its delta if anything changed, and a snapshot when forced (the
-    /// first version after a rescale, which has no chain in the new layout). A snapshot merely due is left to
-    /// <see cref="TakeDueSnapshot"/>, after the epoch. Returns the bytes written, including those of a snapshot taken
-    /// since the last call, and whether they include a snapshot.
+    /// Starts writing version <see cref="PartitionEpoch.BatchId"/>: its delta if anything changed, or a snapshot when forced
+    /// (the first version after a rescale, which has no chain in the new layout). The state is encoded before this
+    /// returns, so the operator may change it again at once; the write itself runs in the background until
+    /// <see cref="WhenWrittenAsync"/>. A snapshot merely due is left to <see cref="TakeDueSnapshot"/>, after the epoch.
+    /// Returns the bytes written, including those of a snapshot taken since the last call, and whether they include a snapshot.
     /// </summary>
-    public async Task<(long Bytes, bool Snapshot)> WriteAsync(IStatefulOperator op, PartitionEpoch epoch, bool forceSnapshot)
+    public (long Bytes, bool Snapshot) BeginWrite(IStatefulOperator op, PartitionEpoch epoch, bool forceSnapshot)
     {
+        if (!_lastWrite.Task.IsCompleted) throw new InvalidOperationException($"State version {_lastWrite.Version} is still being written.");
         var dir = Directory(epoch, epoch.NumPartitions, epoch.Partition);
         CleanUpIfCommitted(dir, epoch.LastCommitted);
         var written = _unreportedBytes;
         var snapshotWritten = written > 0;
         _unreportedBytes = 0;
-        var delta = forceSnapshot ? null : op.Delta();
-        // A delta of no rows may still remove a range of keys, which its schema's metadata carries.
-        if (delta is not null && (delta.Length > 0 || delta.Schema.HasMetadata))
-        {
-            using var bytes = ArrowIpc.SerializePooled(delta);
-            await store.PutIfAbsentAsync(dir + Name(epoch.BatchId, false), bytes.Memory);
-            written += bytes.Memory.Length;
-            _deltaBytesSinceSnapshot += bytes.Memory.Length;
-        }
+        IMemoryOwner<byte>? file = null;
         if (forceSnapshot)
         {
-            var snapshot = ArrowIpc.SerializePooled(op.Snapshot());
-            written += snapshot.Memory.Length;
+            file = ArrowIpc.SerializePooled(op.Snapshot());
             snapshotWritten = true;
-            _snapshotBytes = snapshot.Memory.Length;
+            _snapshotBytes = file.Memory.Length;
             OnSnapshot(epoch.BatchId);
-            await WriteSnapshotAsync(dir + Name(epoch.BatchId, true), snapshot, rethrow: true);
         }
-        else if (IsSnapshotDue(epoch))
+        // A delta of no rows may still remove a range of keys, which its schema's metadata carries.
+        else if (op.Delta() is { } delta && (delta.Length > 0 || delta.Schema.HasMetadata))
+        {
+            file = ArrowIpc.SerializePooled(delta);
+            _deltaBytesSinceSnapshot += file.Memory.Length;
+        }
+        if (!forceSnapshot && IsSnapshotDue(epoch))
         {
             _dueSnapshot = (dir + Name(epoch.BatchId, true), epoch.BatchId);
             OnSnapshot(epoch.BatchId);
         }
         op.MarkClean();
+        written += file?.Memory.Length ?? 0;
+        Interlocked.Exchange(ref _lastWriteMs, 0);
+        _lastWrite = (epoch.BatchId, file is null ? Task.CompletedTask : Task.Run(() => PutAsync(dir + Name(epoch.BatchId, forceSnapshot), file)));
         return (written, snapshotWritten);
     }
 
-    /// <summary>True when <see cref="WriteAsync"/> found a snapshot due that has not been taken yet.</summary>
+    /// <summary>Completes when <paramref name="version"/>, the last version begun, is durable; rethrows its write's failure.</summary>
+    public Task WhenWrittenAsync(long version) => _lastWrite.Version == version
+        ? _lastWrite.Task
+        : Task.FromException(new StateVersionUnavailableException($"State version {version} was not written by this activation (its last is {_lastWrite.Version})."));
+
+    /// <summary>How long the last version's background write took (ms; 0 when it had nothing to write).</summary>
+    public long LastWriteMs => Interlocked.Read(ref _lastWriteMs);
+
+    // Owns the pooled bytes. The file is flushed to disk before the task completes.
+    private async Task PutAsync(string key, IMemoryOwner<byte> file)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await store.PutIfAbsentAsync(key, file.Memory).ConfigureAwait(false);
+        }
+        finally
+        {
+            file.Dispose();
+            Interlocked.Exchange(ref _lastWriteMs, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }
+
+    /// <summary>True when <see cref="BeginWrite"/> found a snapshot due that has not been taken yet.</summary>
     public bool IsSnapshotPending => _dueSnapshot.Key is not null;
 
     /// <summary>
@@ -117,7 +149,7 @@ internal sealed class StateFileStore(ICheckpointStore store, ILogger logger)
         var snapshot = ArrowIpc.SerializePooled(op.Snapshot());
         _snapshotBytes = snapshot.Memory.Length;
         _unreportedBytes += snapshot.Memory.Length;
-        _background = Task.Run(() => WriteSnapshotAsync(key, snapshot, rethrow: false));
+        _background = Task.Run(() => WriteSnapshotAsync(key, snapshot));
     }
 
     // A small state changing little (a latency-bound query) keeps its chain long; a snapshot of unknown size is due by count alone.
@@ -133,14 +165,14 @@ internal sealed class StateFileStore(ICheckpointStore store, ILogger logger)
         _cleanUpPending = true;
     }
 
-    // Owns the pooled bytes. A forced snapshot is the only way to its version and fails the epoch; a due one does not.
-    private async Task WriteSnapshotAsync(string key, IMemoryOwner<byte> snapshot, bool rethrow)
+    // Owns the pooled bytes. A due snapshot only shortens the chain: failing to write it fails nothing.
+    private async Task WriteSnapshotAsync(string key, IMemoryOwner<byte> snapshot)
     {
         try
         {
             await store.PutIfAbsentAsync(key, snapshot.Memory);
         }
-        catch (Exception e) when (!rethrow)
+        catch (Exception e)
         {
             // The delta chain restores this version without the snapshot.
             logger.LogWarning(e, "Writing state snapshot {Key} failed", key);

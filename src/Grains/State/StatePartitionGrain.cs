@@ -18,8 +18,9 @@ namespace OrleansStream.Grains.State;
 /// <summary>
 /// A state partition (DESIGN.md §3–4): keeps its key groups' state in memory at the version of the last epoch it ran,
 /// consumes the rows staged for an epoch in producer order, hands the operator's output on (to the next stateful operator's
-/// partitions, or to the sink) and writes the epoch's state version. If asked to build on an older version than it holds
-/// (the epoch is being re-run after a failure), it reloads that version from the checkpoint first.
+/// partitions, or to the sink) and writes the epoch's state version in the background while the next epoch runs. If asked
+/// to build on a version it does not hold (the epoch is being re-run after a failure), it reloads the last committed
+/// version from the checkpoint first.
 /// </summary>
 // Hash placement spreads an operator's partitions over the silos (and re-spreads them when one dies), where the default would keep them next to the trigger.
 [HashBasedPlacement]
@@ -49,8 +50,11 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
         Reset(epoch.Attempt);
         var (plan, _) = _plans.Get(epoch.PlanJson);
         var spec = plan.StatefulOperators[epoch.OperatorId];
-        if (_operator is null || _version != epoch.LastCommitted || _partitions != epoch.NumPartitions)
+        if (_operator is null || _version != epoch.BatchId - 1 || _partitions != epoch.NumPartitions)
         {
+            // Only a committed version can be loaded; a newer one lived in a memory that is gone (or was never made durable).
+            if (epoch.LastCommitted != epoch.BatchId - 1)
+                throw new StateVersionUnavailableException($"State partition {this.GetPrimaryKeyString()} cannot run epoch {epoch.BatchId}: version {epoch.BatchId - 1} is not in its memory and not committed (the last committed is {epoch.LastCommitted}).");
             _operator = spec.CreateOperator(epoch.OutputMode);
             _forceSnapshot = await _files.LoadAsync(_operator, epoch);
             _version = epoch.LastCommitted;
@@ -67,7 +71,10 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
         await HandOnAsync(plan, epoch, rows);
 
         var watch = Stopwatch.StartNew();
-        var (bytes, snapshot) = await _files.WriteAsync(_operator, epoch, _forceSnapshot);
+        // The previous version was written while this epoch ran; once it is durable, this answer lets the trigger commit it.
+        await _files.WhenWrittenAsync(epoch.BatchId - 1);
+        var previousWriteMs = _files.LastWriteMs;
+        var (bytes, snapshot) = _files.BeginWrite(_operator, epoch, _forceSnapshot);
         _forceSnapshot = false;
         _version = epoch.BatchId;
         if (_files.IsSnapshotPending) TakeSnapshotAfterThisTurn(_operator);
@@ -83,8 +90,13 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
             CommitTimeMs = ProgressReport.Milliseconds(watch),
             StateBytesWritten = bytes,
             WroteSnapshot = snapshot,
+            PreviousWriteMs = previousWriteMs,
         };
     }
+
+    public Task WhenWrittenAsync(long version) => _version == version
+        ? _files.WhenWrittenAsync(version)
+        : throw new StateVersionUnavailableException($"State partition {this.GetPrimaryKeyString()} does not hold version {version} (it holds {_version}).");
 
     // Queued on this activation's scheduler, it runs as a turn of its own, never alongside other grain code, but possibly
     // while a later request awaits: so it takes the snapshot only if the state is still at the version it fell due in.

@@ -13,8 +13,17 @@ public interface IStatePartitionGrain : IGrainWithStringKey
     /// The caller must not change <paramref name="arrowIpc"/> afterwards: within a silo it is passed on without a copy.</summary>
     [Alias("Stage")] Task StageAsync(Guid attempt, long batchId, int producer, [Immutable] byte[] arrowIpc);
 
-    /// <summary>All input of the epoch is staged: run the operator, hand its output on, persist state version e.</summary>
+    /// <summary>
+    /// All input of the epoch is staged: run the operator, hand its output on, and start writing state version e. Returns
+    /// once version e-1 is durable; version e is written while the next epoch runs (see <see cref="WhenWrittenAsync"/>).
+    /// </summary>
+    /// <exception cref="StateVersionUnavailableException">This activation does not hold version e-1 and the checkpoint
+    /// does not either (e-1 is not committed): the epochs after the last committed one must run again.</exception>
     [Alias("Finish")] Task<PartitionResult> FinishAsync(PartitionEpoch epoch);
+
+    /// <summary>Completes when state version <paramref name="version"/>, the last this partition ran, is durable.</summary>
+    /// <exception cref="StateVersionUnavailableException">This activation did not run that version (it was activated since).</exception>
+    [Alias("WhenWritten")] Task WhenWrittenAsync(long version);
 }
 
 /// <summary>What a partition needs to finish an epoch.</summary>
@@ -32,7 +41,10 @@ public sealed record PartitionEpoch
     [Id(6)] public required int StoredPartitions { get; init; }
     [Id(7)] public required int NumKeyGroups { get; init; }
     [Id(8)] public required long BatchId { get; init; }
-    /// <summary>The state version this epoch builds on (the last committed epoch, or -1).</summary>
+    /// <summary>
+    /// The last committed epoch, or -1: the newest state version the checkpoint is known to hold. The epoch builds on
+    /// version <see cref="BatchId"/> - 1, which is newer while its write is still pending.
+    /// </summary>
     [Id(9)] public required long LastCommitted { get; init; }
     [Id(10)] public required long BatchTimestampMicros { get; init; }
     [Id(11)] public long? LateThresholdMicros { get; init; }
@@ -59,6 +71,8 @@ public sealed record PartitionResult
     [Id(6)] public long CommitTimeMs { get; init; }
     [Id(7)] public long StateBytesWritten { get; init; }
     [Id(8)] public bool WroteSnapshot { get; init; }
+    /// <summary>How long the previous version's write took, in the background while this epoch ran.</summary>
+    [Id(9)] public long PreviousWriteMs { get; init; }
 }
 
 /// <summary>Event-time statistics of one watermark node in one task (µs).</summary>

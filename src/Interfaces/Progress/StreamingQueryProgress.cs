@@ -98,10 +98,11 @@ public sealed class StateOperatorProgress
     [JsonPropertyName("numRowsDroppedByWatermark")] public long NumRowsDroppedByWatermark { get; init; }
     /// <summary>Memory used by state.</summary>
     [JsonPropertyName("memoryUsedBytes")] public long MemoryUsedBytes { get; init; }
-    /// <summary>Time to commit state.</summary>
+    /// <summary>Time the epoch spent committing state: encoding this version, and waiting for the previous one's background write.</summary>
     [JsonPropertyName("commitTimeMs")] public long CommitTimeMs { get; init; }
     /// <summary>State partitions.</summary>
     [JsonPropertyName("numShufflePartitions")] public long NumShufflePartitions { get; init; }
-    /// <summary>Operator-specific counters: stateBytesWritten (checkpoint bytes this epoch), snapshotsWritten.</summary>
+    /// <summary>Operator-specific counters: stateBytesWritten (checkpoint bytes this epoch), snapshotsWritten, and
+    /// backgroundWriteTimeMs (the slowest partition's write of the previous version, which ran while this epoch did).</summary>
     [JsonPropertyName("customMetrics")] public Dictionary<string, long> CustomMetrics { get; init; } = new();
 }

@@ -25,6 +25,9 @@ public sealed class EngineResult
     public Dictionary<string, double> EpochMs { get; set; } = new();
     /// <summary>Mean stateOperators commitTimeMs per data epoch (summed over operators).</summary>
     public double StateCommitMs { get; set; }
+    /// <summary>Mean stateOperators customMetrics["backgroundWriteTimeMs"] per data epoch (summed over operators): the
+    /// previous version's write, which ran while the epoch did and is not part of its time.</summary>
+    public double StateBackgroundWriteMs { get; set; }
     /// <summary>Mean stateOperators customMetrics["stateBytesWritten"] per data epoch (summed over operators).</summary>
     public double StateBytesPerEpoch { get; set; }
     /// <summary>Largest stateBytesWritten of one epoch.</summary>

@@ -127,6 +127,7 @@ internal static class EngineRunner
         foreach (var phase in new[] { "latestOffset", "walCommit", "addBatch", "commitOffsets", "triggerExecution" })
             result.EpochMs[phase] = data.Count == 0 ? 0 : data.Average(p => (double)p.DurationMs.GetValueOrDefault(phase));
         result.StateCommitMs = data.Count == 0 ? 0 : data.Average(p => (double)p.StateOperators.Sum(o => o.CommitTimeMs));
+        result.StateBackgroundWriteMs = data.Count == 0 ? 0 : data.Average(p => (double)p.StateOperators.Sum(o => o.CustomMetrics.GetValueOrDefault("backgroundWriteTimeMs")));
         long BytesOf(StreamingQueryProgress p) => p.StateOperators.Sum(o => o.CustomMetrics.GetValueOrDefault("stateBytesWritten"));
         result.StateBytesPerEpoch = data.Count == 0 ? 0 : data.Average(p => (double)BytesOf(p));
         result.StateBytesMax = epochs.Count == 0 ? 0 : epochs.Max(BytesOf);

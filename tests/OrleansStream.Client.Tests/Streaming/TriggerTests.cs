@@ -31,6 +31,28 @@ public sealed class TriggerTests
     }
 
     [Fact]
+    public async Task ProcessingTime_StatefulEpochIsCommittedBeforeTheNextTrigger()
+    {
+        // A stateful epoch's state is written in the background; its commit must not wait for the next epoch to run.
+        using var dir = new TempDirectory();
+        var clock = new ManualTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = dir.Path, TimeProvider = clock });
+
+        var input = session.CreateMemoryStream<int>();
+        await input.AddDataAsync(1, 2, 1);
+        var query = await input.ToDF().GroupBy("value").Count()
+            .WriteStream.OutputMode(OutputMode.Complete).Format("memory").QueryName("clocked_counts").Trigger(Trigger.ProcessingTime("10 seconds")).StartAsync();
+        await WaitUntil(() => query.Status.LastCommittedBatchId == 0);
+        await input.AddDataAsync(2);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        await WaitUntil(() => query.Status.LastCommittedBatchId == 1);
+
+        var counts = (await session.Table("clocked_counts").CollectAsync()).ToDictionary(r => r.Get<int>("value"), r => r.Get<long>("count"));
+        Assert.Equal(new Dictionary<int, long> { [1] = 2, [2] = 2 }, counts);
+        await query.StopAsync();
+    }
+
+    [Fact]
     public async Task Once_RunsOneEpochAndTerminates()
     {
         using var dir = new TempDirectory();
