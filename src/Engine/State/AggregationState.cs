@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Runtime.InteropServices;
 using Apache.Arrow;
 using Apache.Arrow.Types;
@@ -243,9 +242,7 @@ public sealed class AggregationState
         var count = touchedSlots.Count;
         touchedSlots.Clear();
         if (count == 0) return;
-        for (var w = 0; w < _touched.Length; w++)
-            for (var bits = _touched[w]; bits != 0; bits &= bits - 1)
-                touchedSlots.Add((w << 6) + BitOperations.TrailingZeroCount(bits));
+        for (var w = 0; w < _touched.Length; w++) SlotBits.AddSetBits(touchedSlots, w, _touched[w]);
         if (touchedSlots.Count != count)
             throw new InvalidOperationException($"The list holds {count} slots, but {touchedSlots.Count} were touched since it started: it is not the latest list.");
     }

@@ -1,4 +1,3 @@
-using System.Numerics;
 using Apache.Arrow;
 
 namespace OrleansStream.Engine.State;
@@ -43,9 +42,7 @@ internal sealed class ChangeTracker
         // million keys that is most of their cost. A bit per slot yields that order at a cost per word plus per change.
         // A word of the table's live bitmap drops the removed slots without reading their keys.
         var words = Math.Min(_dirtyWords, (keys.SlotBound + 63) >> 6);
-        for (var w = 0; w < words; w++)
-            for (var bits = _dirty[w] & keys.LiveWord(w); bits != 0; bits &= bits - 1)
-                slots.Add((w << 6) + BitOperations.TrailingZeroCount(bits));
+        for (var w = 0; w < words; w++) SlotBits.AddSetBits(slots, w, _dirty[w] & keys.LiveWord(w));
     }
 
     /// <summary>Number of removed keys (not counting those a range removal covers).</summary>

@@ -223,9 +223,7 @@ public sealed class KeyTable
     public void LiveSlots(List<int> slots)
     {
         ArgumentNullException.ThrowIfNull(slots);
-        for (var w = 0; w < (_slotBound + 63) >> 6; w++)
-            for (var bits = _live[w]; bits != 0; bits &= bits - 1)
-                slots.Add((w << 6) + BitOperations.TrailingZeroCount(bits));
+        for (var w = 0; w < (_slotBound + 63) >> 6; w++) SlotBits.AddSetBits(slots, w, _live[w]);
     }
 
     /// <summary>The keys of <paramref name="slots"/> as one array per key field, in that order.</summary>

@@ -47,7 +47,7 @@ internal sealed class RunAggregator
     public RecordBatch? Finish()
     {
         if (_batches.Count == 0) return null;
-        var batch = _batches.Count == 1 ? _batches[0] : Concatenate(_batches);
+        var batch = _batches.Count == 1 ? _batches[0] : ArrowValues.Concat(PartialSchema, _batches);
         _batches.Clear();
         return batch;
     }
@@ -60,13 +60,5 @@ internal sealed class RunAggregator
             for (var i = 0; i < _identity.Length; i++) _identity[i] = i;
         }
         return _identity.AsSpan(0, length);
-    }
-
-    private RecordBatch Concatenate(List<RecordBatch> batches)
-    {
-        var columns = new IArrowArray[PartialSchema.FieldsList.Count];
-        for (var c = 0; c < columns.Length; c++)
-            columns[c] = ArrowArrayConcatenator.Concatenate(batches.Select(b => b.Column(c)).ToList(), ManagedMemoryAllocator.Instance);
-        return new RecordBatch(PartialSchema, columns, batches.Sum(b => b.Length));
     }
 }
