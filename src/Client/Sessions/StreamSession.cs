@@ -57,6 +57,7 @@ public sealed class StreamSession : IAsyncDisposable
                 if (options.DataDirectory is { } dir) o.DataDirectory = dir;
                 if (options.Checkpoints is { } checkpoints) o.Checkpoints = checkpoints;
             });
+            options.ConfigureSilo?.Invoke(silo);
         });
         var host = builder.Build();
         await host.StartAsync(cancellationToken).ConfigureAwait(false);

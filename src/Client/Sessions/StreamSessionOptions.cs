@@ -30,6 +30,12 @@ public sealed class StreamSessionOptions
     /// <summary>Orleans service id.</summary>
     public string ServiceId { get; set; } = "orleansstream";
 
+    /// <summary>
+    /// Embedded silo only: configures the silo after OrleansStream's own registrations (tests register grain call filters
+    /// here to inject faults at an exact step of the epoch protocol).
+    /// </summary>
+    public Action<Orleans.Hosting.ISiloBuilder>? ConfigureSilo { get; set; }
+
     /// <summary>The lowest level of the embedded silo's log that reaches the console (default Warning).</summary>
     public Microsoft.Extensions.Logging.LogLevel LogLevel { get; set; } = Microsoft.Extensions.Logging.LogLevel.Warning;
 }

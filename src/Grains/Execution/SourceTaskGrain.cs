@@ -30,6 +30,7 @@ internal sealed class SourceTaskGrain(SourceConnectorFactory connectors) : Grain
         var exchange = plan.IsStateful ? TakeExchange(plan) : null;
         long inputRows = 0, outputRows = 0;
         var output = new List<RecordBatch>(input.Count);
+        var deliveries = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var batch in input)
         {
             inputRows += batch.Length;
@@ -41,17 +42,19 @@ internal sealed class SourceTaskGrain(SourceConnectorFactory connectors) : Grain
         }
         if (exchange is not null)
         {
-            await Exchange.RouteAsync(GrainFactory, exchange, task.QueryKey, 0, task.StatePartitions, task.NumKeyGroups, task.Attempt, task.BatchId, task.TaskIndex);
+            await Exchange.RouteAsync(GrainFactory, exchange, task.QueryKey, 0, task.StatePartitions, task.NumKeyGroups, task.Attempt, task.BatchId, task.TaskIndex, deliveries);
             (_idleExchange, _idleExchangePlan) = (exchange, plan);
         }
         // The noop sink (benchmarks) discards rows: do not ship them to a sink partition only to drop them there.
         else if (output.Count > 0 && !task.Sink.Format.Equals("noop", StringComparison.OrdinalIgnoreCase))
         {
             var bytes = ArrowIpc.SerializeMany(output, pipeline.OutputSchema);
+            deliveries[task.SinkKey] = 1;
             await GrainFactory.GetGrain<ISinkGrain>(task.SinkKey).StageAsync(task.Attempt, task.BatchId, task.TaskIndex, bytes, task.Sink);
         }
         return new SourceTaskResult(inputRows, outputRows)
         {
+            Deliveries = deliveries,
             EventTime = eventTime.Stats.ToDictionary(s => s.Key, s => new EventTimeSummary(s.Value.MinMicros, s.Value.MaxMicros, s.Value.SumMicros, s.Value.Count)),
         };
     }

@@ -33,6 +33,7 @@ internal sealed partial class TriggerGrain(
 {
     private readonly OrleansStreamOptions _options = options.Value;
     private TriggerRun? _run;
+    private RunRequest? _pendingResume;
 
     private string QueryKey => this.GetPrimaryKeyString();
 
@@ -40,19 +41,34 @@ internal sealed partial class TriggerGrain(
 
     public async Task StartRunAsync(RunRequest request)
     {
+        // A run the cluster resumed by itself (its client is gone) is taken over by a new start; a run that an activation
+        // would resume but has not yet begun is simply replaced, so that the new run does all the work and reports it.
+        _pendingResume = null;
+        if (_run is { IsActive: true, Resumed: true } resumed)
+        {
+            resumed.RequestStop(byCaller: true);
+            await resumed.Loop!;
+        }
         if (_run is { IsActive: true })
-            throw new InvalidOperationException($"Cannot start query with id {request.QueryId} as another run of it ({_run.Request.RunId}) is still active.");
+            throw new InvalidOperationException($"Cannot start query with id {request.QueryId} as another query with same id is already active. Perhaps you are attempting to restart a query from checkpoint '{request.Spec.CheckpointLocation}' that is already active.");
         var compiled = CompiledQuery.Compile(request.Spec, connectors, paths);
         state.State.ActiveRun = request;
         await state.WriteStateAsync();
         Begin(new TriggerRun(request, compiled));
     }
 
-    // The run outlives this activation: if the silo dies or Orleans moves the grain, the next activation resumes it
-    // from the checkpoint (re-running a written-ahead epoch) as soon as anything calls the query.
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    // The run outlives this activation: if the silo dies or Orleans moves the grain, the next activation resumes it from
+    // the checkpoint (re-running a written-ahead epoch) as soon as anything but a new start calls the query.
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (state.State.ActiveRun is not { } request) return;
+        _pendingResume = state.State.ActiveRun;
+        return Task.CompletedTask;
+    }
+
+    private async Task ResumePendingRunAsync()
+    {
+        if (_pendingResume is not { } request) return;
+        _pendingResume = null;
         LogWarningResuming(logger, QueryKey, request.RunId);
         CompiledQuery compiled;
         try
@@ -91,33 +107,46 @@ internal sealed partial class TriggerGrain(
         if (!run.Query.Physical.IsStateful) return;
         if (state.State.NumKeyGroups == 0) state.State.NumKeyGroups = _options.NumKeyGroups;
         if (run.Request.Spec.Options.TryGetValue("numStatePartitions", out var n)) run.StatePartitions = int.Parse(n, CultureInfo.InvariantCulture);
+        // A run resumed after its coordinator moved keeps its partition count: the silos alive at this moment (one fewer
+        // after a kill) must not rescale the state of a running query.
+        else if (run.Resumed && state.State.Offsets.Values.LastOrDefault()?.StatePartitions.Values.FirstOrDefault() is > 0 and var running) run.StatePartitions = running;
         else if (_options.StatePartitions > 0) run.StatePartitions = _options.StatePartitions;
         else run.StatePartitions = Math.Max(2, 2 * (await GrainFactory.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count);
     }
 
     public async Task StopRunAsync()
     {
+        await ResumePendingRunAsync();
         if (_run is not { } run) return;
-        run.RequestStop();
+        run.RequestStop(byCaller: true);
         await run.Loop!;
     }
 
-    public Task<QueryStatus> GetStatusAsync() => Task.FromResult((_run?.Status(state.State.LastCommitted)
-        ?? new QueryStatus { Message = "Stopped", LastCommittedBatchId = state.State.LastCommitted }) with { Silo = silo.SiloAddress.Endpoint.ToString() });
-
-    public Task<IReadOnlyList<string>> GetRecentProgressAsync() =>
-        Task.FromResult<IReadOnlyList<string>>(_run?.Progress.ToList() ?? []);
-
-    public Task<long> MarkAvailableAsync()
+    public async Task<QueryStatus> GetStatusAsync()
     {
-        if (_run is not { } run) return Task.FromResult(0L);
+        await ResumePendingRunAsync();
+        return (_run?.Status(state.State.LastCommitted)
+            ?? new QueryStatus { Message = "Stopped", LastCommittedBatchId = state.State.LastCommitted }) with { Silo = silo.SiloAddress.Endpoint.ToString() };
+    }
+
+    public async Task<IReadOnlyList<string>> GetRecentProgressAsync()
+    {
+        await ResumePendingRunAsync();
+        return _run?.Progress.ToList() ?? [];
+    }
+
+    public async Task<long> MarkAvailableAsync()
+    {
+        await ResumePendingRunAsync();
+        if (_run is not { } run) return 0L;
         var ticket = run.PlanRound + 1;
         if (run.Request.Spec.Trigger.Interval == TimeSpan.Zero) run.Poke();
-        return Task.FromResult(ticket);
+        return ticket;
     }
 
     public async Task<bool> WaitForTicketAsync(long ticket, TimeSpan maxWait)
     {
+        await ResumePendingRunAsync();
         if (_run is not { } run) return true;
         var deadline = Stopwatch.StartNew();
         while (true)
@@ -211,6 +240,14 @@ internal sealed partial class TriggerGrain(
         run.StartRound();
         var watch = Stopwatch.StartNew();
         var batchId = run.LastRun + 1;
+        // A written-ahead epoch is re-run with exactly its recorded offsets, never planned afresh: its sources already
+        // recorded what it consumed (a file source would skip its files for good).
+        if (state.State.Offsets.GetValueOrDefault(batchId) is { } writtenAhead)
+        {
+            LogInformationReplaying(logger, QueryKey, batchId);
+            run.IsDataAvailable = true;
+            return writtenAhead;
+        }
         var previous = state.State.Offsets.GetValueOrDefault(batchId - 1);
         var start = new Dictionary<string, string?>();
         var end = new Dictionary<string, string?>();
@@ -264,25 +301,47 @@ internal sealed partial class TriggerGrain(
     /// dead silo's grains reactivate elsewhere and reload the last committed state, so the re-run is exactly-once. The
     /// epochs run before it but not committed are run again first, since the failure may have lost their state too.
     /// </summary>
-    private async Task ExecuteWithRetriesAsync(TriggerRun run, OffsetRecord record, DateTimeOffset triggerStart)
+    private Task ExecuteWithRetriesAsync(TriggerRun run, OffsetRecord record, DateTimeOffset triggerStart) =>
+        WithRetriesAsync(run, record.BatchId, async attempt =>
+        {
+            if (attempt > 1) await RerunUncommittedAsync(run, record.BatchId);
+            // Partitions change count only by reloading, and they can load only a committed version.
+            if (RescalesState(record)) await CommitRunEpochsAsync(run);
+            await ExecuteAsync(run, record, triggerStart);
+        });
+
+    /// <summary>
+    /// Runs <paramref name="step"/> until it succeeds, again after each transient failure (a silo died, a call timed out,
+    /// an activation was replaced), with a growing pause, for as long as the retry budget lasts: it outlasts Orleans'
+    /// failure detection, so that a dead silo's grains have been re-placed before it runs out.
+    /// </summary>
+    private async Task WithRetriesAsync(TriggerRun run, long batchId, Func<int, Task> step)
     {
+        var started = Stopwatch.StartNew();
+        var delay = _options.EpochRetryDelay;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                if (attempt > 1) await RerunUncommittedAsync(run, record.BatchId);
-                // Partitions change count only by reloading, and they can load only a committed version.
-                if (RescalesState(record)) await CommitRunEpochsAsync(run);
-                await ExecuteAsync(run, record, triggerStart);
+                await step(attempt);
                 return;
             }
-            catch (Exception ex) when (IsTransient(ex) && attempt < _options.EpochAttempts && !run.StopRequested)
+            catch (Exception ex) when (IsTransient(ex) && !run.StopRequested)
             {
-                LogWarningRetrying(logger, ex, QueryKey, record.BatchId, attempt);
+                if (started.Elapsed + delay > _options.EpochRetryBudget)
+                    throw new EpochFailedException($"Batch {batchId} failed {attempt} times over {started.Elapsed.TotalSeconds:F0} s (the retry budget, OrleansStream__EpochRetryBudget, is {_options.EpochRetryBudget}); the last failure: {Innermost(ex).Message}", ex);
+                LogWarningRetrying(logger, ex, QueryKey, batchId, attempt);
                 run.IsTriggerActive = false;
-                await Task.Delay(_options.EpochRetryDelay);
+                await Task.Delay(delay);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.EpochRetryMaxDelay.Ticks));
             }
         }
+    }
+
+    private static Exception Innermost(Exception ex)
+    {
+        while (ex is AggregateException { InnerException: { } inner }) ex = inner;
+        return ex;
     }
 
     // A conflict on our own checkpoint means another activation of this query is running: that is never transient.
@@ -320,11 +379,13 @@ internal sealed partial class TriggerGrain(
             }
         }
         await Task.WhenAll(work.Select(w => w.Result));
-        var operators = await RunStatefulOperatorsAsync(run, record, attempt, sinkKeys);
+        var deliveries = Deliveries(work.Select(w => w.Result.Result.Deliveries));
+        var operators = await RunStatefulOperatorsAsync(run, record, attempt, sinkKeys, deliveries);
         // Each partition answered only once its version of the previous epoch was durable.
         if (query.Physical.IsStateful) run.DurableThrough = Math.Max(run.DurableThrough, record.BatchId - 1);
+        if (operators.Count > 0) deliveries = Deliveries(operators[^1].Results.Select(r => r.Deliveries));
         var files = await Task.WhenAll(sinkKeys.Select(k => GrainFactory.GetGrain<ISinkGrain>(k)
-            .CommitAsync(attempt, record.BatchId, query.Sink, run.Request.Observer, run.Request.QueryId, run.Request.RunId)));
+            .CommitAsync(attempt, record.BatchId, deliveries.GetValueOrDefault(k), query.Sink, run.Request.Observer, run.Request.QueryId, run.Request.RunId)));
         await HangIfAskedAsync(record.BatchId);
         if (query.IsFileSink)
             new FileSinkLog(query.Sink.OutputPath()).Commit(record.BatchId, files.SelectMany(f => f).Order(StringComparer.Ordinal).ToList());
@@ -381,23 +442,14 @@ internal sealed partial class TriggerGrain(
         await WriteStateAsync(run);
     }
 
-    private async Task CommitWithRetriesAsync(TriggerRun run)
-    {
-        for (var attempt = 1; ; attempt++)
+    // Every written-ahead epoch has run when this is called; a failed re-run may have left LastRun below the newest of
+    // them, so the re-run bound is the offset log's, not LastRun.
+    private Task CommitWithRetriesAsync(TriggerRun run) =>
+        WithRetriesAsync(run, run.LastRun, async attempt =>
         {
-            try
-            {
-                if (attempt > 1) await RerunUncommittedAsync(run, run.LastRun + 1);
-                await CommitRunEpochsAsync(run);
-                return;
-            }
-            catch (Exception ex) when (IsTransient(ex) && attempt < _options.EpochAttempts && !run.StopRequested)
-            {
-                LogWarningRetrying(logger, ex, QueryKey, run.LastRun, attempt);
-                await Task.Delay(_options.EpochRetryDelay);
-            }
-        }
-    }
+            if (attempt > 1) await RerunUncommittedAsync(run, state.State.Offsets.Keys.LastOrDefault(run.LastRun) + 1);
+            await CommitRunEpochsAsync(run);
+        });
 
     // A stop does not wait out a failure: the next run re-runs from the offset log whatever was left uncommitted.
     private async Task CommitAtStopAsync(TriggerRun run)
@@ -406,7 +458,7 @@ internal sealed partial class TriggerGrain(
         {
             await CommitWithRetriesAsync(run);
         }
-        catch (Exception ex) when (IsTransient(ex))
+        catch (Exception ex) when (IsTransient(ex) || ex is EpochFailedException)
         {
             LogWarningLeftUncommitted(logger, ex, QueryKey, state.State.LastCommitted);
         }
@@ -433,7 +485,9 @@ internal sealed partial class TriggerGrain(
         run.Uncommitted.Find(c => c.BatchId == batchId) ?? state.State.Commits.GetValueOrDefault(batchId);
 
     /// <summary>Finishes the epoch in every partition of every stateful operator, in chain order (each feeds the next).</summary>
-    private async Task<List<OperatorEpoch>> RunStatefulOperatorsAsync(TriggerRun run, OffsetRecord record, Guid attempt, SortedSet<string> sinkKeys)
+    /// <param name="deliveries">Stage calls per grain key made by the source tasks: what the first operator's partitions must hold.</param>
+    private async Task<List<OperatorEpoch>> RunStatefulOperatorsAsync(TriggerRun run, OffsetRecord record, Guid attempt, SortedSet<string> sinkKeys,
+        Dictionary<string, int> deliveries)
     {
         var query = run.Query;
         var result = new List<OperatorEpoch>();
@@ -447,8 +501,10 @@ internal sealed partial class TriggerGrain(
             {
                 var sinkKey = SinkKey(query.IsFileSink ? p : 0);
                 if (last) sinkKeys.Add(sinkKey);
-                calls.Add(GrainFactory.GetGrain<IStatePartitionGrain>(Exchange.PartitionKey(QueryKey, ops[k].Id, p)).FinishAsync(new PartitionEpoch
+                var key = Exchange.PartitionKey(QueryKey, ops[k].Id, p);
+                calls.Add(GrainFactory.GetGrain<IStatePartitionGrain>(key).FinishAsync(new PartitionEpoch
                 {
+                    ExpectedInputs = deliveries.GetValueOrDefault(key),
                     QueryKey = QueryKey, Attempt = attempt, PlanJson = run.Request.Spec.PlanJson, OperatorId = ops[k].Id, Partition = p,
                     NumPartitions = partitions, StoredPartitions = state.State.StatePartitions.GetValueOrDefault(ops[k].Id, partitions),
                     NumKeyGroups = state.State.NumKeyGroups, BatchId = record.BatchId, LastCommitted = state.State.LastCommitted,
@@ -459,9 +515,18 @@ internal sealed partial class TriggerGrain(
                     SinkKey = sinkKey, Sink = query.Sink, SnapshotInterval = _options.StateSnapshotInterval,
                 }));
             }
-            result.Add(new OperatorEpoch(ops[k].Name, partitions, await Task.WhenAll(calls)));
+            var results = await Task.WhenAll(calls);
+            result.Add(new OperatorEpoch(ops[k].Name, partitions, results));
+            deliveries = Deliveries(results.Select(r => r.Deliveries));
         }
         return result;
+    }
+
+    private static Dictionary<string, int> Deliveries(IEnumerable<Dictionary<string, int>> perProducer)
+    {
+        var total = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (key, calls) in perProducer.SelectMany(d => d)) total[key] = total.GetValueOrDefault(key) + calls;
+        return total;
     }
 
     private static Dictionary<int, EventTimeSummary> EventTimeOf(IEnumerable<SourceTaskResult> results)
@@ -526,7 +591,8 @@ internal sealed partial class TriggerGrain(
                 LogErrorQueryFailed(logger, ex, QueryKey, run.Request.RunId);
             }
         }
-        if (run.Request.Observer is { } observer) _ = observer.OnTerminated(run.Request.RunId, run.Error);
+        // A caller that stopped the run learns of it from its own call; its client may already have let go of the observer.
+        if (run.Request.Observer is { } observer && !run.StoppedByCaller) _ = observer.OnTerminated(run.Request.RunId, run.Error);
     }
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Query {Query}: batch {BatchId} committed")]

@@ -53,9 +53,13 @@ internal sealed class TriggerRun(RunRequest request, CompiledQuery query)
         while (_progress.Count > keep) _progress.Dequeue();
     }
 
-    public void RequestStop()
+    /// <summary>Whether a caller (the client's stop, or a new start taking over) asked the run to stop.</summary>
+    public bool StoppedByCaller { get; private set; }
+
+    public void RequestStop(bool byCaller = false)
     {
         StopRequested = true;
+        StoppedByCaller |= byCaller;
         Poke();
     }
 

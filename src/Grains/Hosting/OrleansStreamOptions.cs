@@ -47,11 +47,18 @@ public sealed class OrleansStreamOptions
     /// <summary>The file a paused partition creates (see <see cref="PausePartitionsFile"/>).</summary>
     public string? PausedMarkerFile { get; set; }
 
-    /// <summary>How many times an epoch is attempted when grain calls fail for infrastructure reasons (a silo died, a call timed out).</summary>
-    public int EpochAttempts { get; set; } = 10;
+    /// <summary>
+    /// How long an epoch is attempted again when grain calls fail for infrastructure reasons (a silo died, a call timed
+    /// out, an activation was replaced) before the query fails. Longer than Orleans takes to declare a silo dead (its
+    /// probes, votes and membership refresh: tens of seconds by default), so that a dead silo's grains are re-placed first.
+    /// </summary>
+    public TimeSpan EpochRetryBudget { get; set; } = TimeSpan.FromMinutes(3);
 
-    /// <summary>The pause before an epoch is attempted again.</summary>
-    public TimeSpan EpochRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>The pause before the second attempt of an epoch; it doubles with each further attempt up to <see cref="EpochRetryMaxDelay"/>.</summary>
+    public TimeSpan EpochRetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The longest pause between attempts of an epoch.</summary>
+    public TimeSpan EpochRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>State partitions per stateful operator for queries that do not set option "numStatePartitions"; 0 sizes it to the cluster (two per active silo).</summary>
     public int StatePartitions { get; set; }

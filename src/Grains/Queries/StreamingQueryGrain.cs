@@ -24,17 +24,17 @@ internal sealed partial class StreamingQueryGrain(
     {
         // Refuse a query that cannot run before the checkpoint holds anything of it.
         CompiledQuery.Compile(spec, connectors, paths);
-        var status = await Trigger.GetStatusAsync();
-        // A run the cluster resumed by itself (its client is gone) is taken over by a new start.
-        if (status is { IsActive: true, Resumed: true }) await Trigger.StopRunAsync();
-        else if (status.IsActive)
-            throw new InvalidOperationException($"Cannot start query with id {state.State.Id} as another query with same id is already active. Perhaps you are attempting to restart a query from checkpoint '{spec.CheckpointLocation}' that is already active.");
-        if (state.State.Id == Guid.Empty) state.State.Id = Guid.NewGuid();
+        if (state.State.Id == Guid.Empty)
+        {
+            state.State.Id = Guid.NewGuid();
+            await state.WriteStateAsync();
+        }
+        // The trigger refuses a second active run, and takes over one the cluster resumed by itself (its client is gone).
         var runId = Guid.NewGuid();
+        await Trigger.StartRunAsync(new RunRequest(state.State.Id, runId, spec, observer));
         state.State.Runs.Add(new RunRecord(runId, time.GetUtcNow().UtcDateTime, spec.QueryName));
         state.State.Spec = spec;
         await state.WriteStateAsync();
-        await Trigger.StartRunAsync(new RunRequest(state.State.Id, runId, spec, observer));
         LogInformationStarted(logger, this.GetPrimaryKeyString(), state.State.Id, runId);
         return new QueryStartInfo(state.State.Id, runId, spec.QueryName);
     }

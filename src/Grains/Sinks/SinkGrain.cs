@@ -19,10 +19,12 @@ internal sealed class SinkGrain : Grain, ISinkGrain
     private Guid _attempt;
     private readonly SortedDictionary<int, byte[]> _staged = new();
     private readonly List<string> _files = new();
+    private int _stagedCalls;
 
     public Task StageAsync(Guid attempt, long batchId, int taskIndex, byte[] arrowIpc, SinkSpec sink)
     {
         Reset(attempt);
+        _stagedCalls++;
         if (SourceConnectorFactory.FileFormats.Contains(sink.Format))
         {
             var batch = ArrowValues.Concat(OutputSchema(sink), ArrowIpc.DeserializeMany(arrowIpc));
@@ -36,11 +38,14 @@ internal sealed class SinkGrain : Grain, ISinkGrain
         return Task.CompletedTask;
     }
 
-    public async Task<IReadOnlyList<string>> CommitAsync(Guid attempt, long batchId, SinkSpec sink, IQueryObserver? observer, Guid queryId, Guid runId)
+    public async Task<IReadOnlyList<string>> CommitAsync(Guid attempt, long batchId, int expectedStages, SinkSpec sink, IQueryObserver? observer, Guid queryId, Guid runId)
     {
         Reset(attempt);
         try
         {
+            // Staged rows (and the names of part files written) live in activation memory: committing what is left after
+            // Orleans replaced the activation they reached would lose them.
+            StagedInputMissingException.ThrowIfMissing($"Sink partition {this.GetPrimaryKeyString()}", batchId, expectedStages, _stagedCalls);
             switch (sink.Format.ToLowerInvariant())
             {
                 case "memory":
@@ -68,6 +73,7 @@ internal sealed class SinkGrain : Grain, ISinkGrain
         _attempt = attempt;
         _staged.Clear();
         _files.Clear();
+        _stagedCalls = 0;
     }
 
     private static Schema OutputSchema(SinkSpec sink) => DataTypes.ParseSchema(sink.OutputSchemaDdl);

@@ -31,6 +31,7 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
     private readonly StateFileStore _files = new(store, logger);
     private readonly SortedDictionary<int, List<byte[]>> _staged = new();
     private Guid _attempt;
+    private int _stagedCalls;
     private IStatefulOperator? _operator;
     private long _version = long.MinValue;
     private int _partitions;
@@ -41,6 +42,7 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
         Reset(attempt);
         if (!_staged.TryGetValue(producer, out var list)) _staged[producer] = list = new List<byte[]>();
         list.Add(arrowIpc);
+        _stagedCalls++;
         return Task.CompletedTask;
     }
 
@@ -48,6 +50,9 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
     {
         await PauseIfAskedAsync();
         Reset(epoch.Attempt);
+        // Staged rows live in activation memory: if Orleans replaced the activation they reached, running on what is left
+        // would commit the epoch without them.
+        StagedInputMissingException.ThrowIfMissing($"State partition {this.GetPrimaryKeyString()}", epoch.BatchId, epoch.ExpectedInputs, _stagedCalls);
         var (plan, _) = _plans.Get(epoch.PlanJson);
         var spec = plan.StatefulOperators[epoch.OperatorId];
         if (_operator is null || _version != epoch.BatchId - 1 || _partitions != epoch.NumPartitions)
@@ -66,9 +71,11 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
         _version = long.MinValue;
         var input = _staged.Values.SelectMany(list => list).SelectMany(bytes => ArrowIpc.DeserializeMany(bytes)).ToList();
         _staged.Clear();
+        _stagedCalls = 0;
         var output = _operator.Process(input, new StatefulContext(epoch.BatchId, epoch.LateThresholdMicros, epoch.EvictThresholdMicros));
         var rows = spec.RunPost(output, new EpochContext(epoch.BatchId, epoch.BatchTimestampMicros));
-        await HandOnAsync(plan, epoch, rows);
+        var deliveries = new Dictionary<string, int>(StringComparer.Ordinal);
+        await HandOnAsync(plan, epoch, rows, deliveries);
 
         var watch = Stopwatch.StartNew();
         // The previous version was written while this epoch ran; once it is durable, this answer lets the trigger commit it.
@@ -91,6 +98,7 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
             StateBytesWritten = bytes,
             WroteSnapshot = snapshot,
             PreviousWriteMs = previousWriteMs,
+            Deliveries = deliveries,
         };
     }
 
@@ -114,17 +122,18 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
             }
         }, CancellationToken.None, TaskCreationOptions.None, TaskScheduler.Current);
 
-    private async Task HandOnAsync(PhysicalPlan plan, PartitionEpoch epoch, RecordBatch rows)
+    private async Task HandOnAsync(PhysicalPlan plan, PartitionEpoch epoch, RecordBatch rows, Dictionary<string, int> deliveries)
     {
         if (rows.Length == 0) return;
         if (epoch.NextPartitions > 0)
         {
             var writer = plan.StatefulOperators[epoch.OperatorId + 1].CreateExchangeWriter();
             writer.Add(rows, new EpochContext(epoch.BatchId, epoch.BatchTimestampMicros));
-            await Exchange.RouteAsync(GrainFactory, writer, epoch.QueryKey, epoch.OperatorId + 1, epoch.NextPartitions, epoch.NumKeyGroups, epoch.Attempt, epoch.BatchId, epoch.Partition);
+            await Exchange.RouteAsync(GrainFactory, writer, epoch.QueryKey, epoch.OperatorId + 1, epoch.NextPartitions, epoch.NumKeyGroups, epoch.Attempt, epoch.BatchId, epoch.Partition, deliveries);
             return;
         }
         if (epoch.Sink.Format.Equals("noop", StringComparison.OrdinalIgnoreCase)) return;
+        deliveries[epoch.SinkKey] = 1;
         await GrainFactory.GetGrain<ISinkGrain>(epoch.SinkKey).StageAsync(epoch.Attempt, epoch.BatchId, epoch.Partition, ArrowIpc.Serialize(rows), epoch.Sink);
     }
 
@@ -140,5 +149,6 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
         if (_attempt == attempt) return;
         _attempt = attempt;
         _staged.Clear();
+        _stagedCalls = 0;
     }
 }

@@ -10,7 +10,9 @@ public interface ISinkGrain : IGrainWithStringKey
     /// <paramref name="arrowIpc"/> afterwards: within a silo it is passed on without a copy.</summary>
     [Alias("Stage")] Task StageAsync(Guid attempt, long batchId, int taskIndex, [Immutable] byte[] arrowIpc, SinkSpec sink);
     /// <summary>Commits what was staged for the attempt; returns the files written (file sinks) or an empty list.</summary>
-    [Alias("Commit")] Task<IReadOnlyList<string>> CommitAsync(Guid attempt, long batchId, SinkSpec sink, IQueryObserver? observer, Guid queryId, Guid runId);
+    /// <param name="expectedStages">How many stage calls the epoch's producers made here for the attempt.</param>
+    /// <exception cref="StagedInputMissingException">Fewer were staged in this activation (it replaced the one they reached).</exception>
+    [Alias("Commit")] Task<IReadOnlyList<string>> CommitAsync(Guid attempt, long batchId, int expectedStages, SinkSpec sink, IQueryObserver? observer, Guid queryId, Guid runId);
 }
 
 /// <summary>Where an epoch's output goes.</summary>

@@ -36,4 +36,6 @@ public sealed record SourceTaskResult([property: Id(0)] long InputRows, [propert
 {
     /// <summary>Event-time statistics per watermark node id.</summary>
     [Id(2)] public Dictionary<int, EventTimeSummary> EventTime { get; init; } = new();
+    /// <summary>How many stage calls this task made to each grain it staged rows at (keyed by grain key).</summary>
+    [Id(3)] public Dictionary<string, int> Deliveries { get; init; } = new();
 }

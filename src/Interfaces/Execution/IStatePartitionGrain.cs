@@ -56,6 +56,9 @@ public sealed record PartitionEpoch
     [Id(16)] public required SinkSpec Sink { get; init; }
     /// <summary>Write a full snapshot every this many versions (deltas in between).</summary>
     [Id(17)] public required int SnapshotInterval { get; init; }
+    /// <summary>How many stage calls the epoch's producers made to this partition for this attempt: finishing with fewer
+    /// staged (an activation that lost them) fails the attempt instead of running the epoch on partial input.</summary>
+    [Id(18)] public int ExpectedInputs { get; init; }
 }
 
 /// <summary>What a partition did in an epoch (Spark's per-operator progress counters, before summing).</summary>
@@ -73,6 +76,8 @@ public sealed record PartitionResult
     [Id(8)] public bool WroteSnapshot { get; init; }
     /// <summary>How long the previous version's write took, in the background while this epoch ran.</summary>
     [Id(9)] public long PreviousWriteMs { get; init; }
+    /// <summary>How many stage calls the partition made to each grain it handed rows to (keyed by grain key).</summary>
+    [Id(10)] public Dictionary<string, int> Deliveries { get; init; } = new();
 }
 
 /// <summary>Event-time statistics of one watermark node in one task (µs).</summary>
