@@ -18,3 +18,9 @@ catch (Exception ex) when (ex is ArgumentException or OptionsValidationException
     Console.Error.WriteLine(ex.Message);
     return 2;
 }
+catch (Exception ex) when (ex is not OperationCanceledException)
+{
+    // The query failed (its error names the cause) or could not start: one message and a failure exit code, not an abort.
+    Console.Error.WriteLine($"orleansstream: {ex.Message}");
+    return 1;
+}

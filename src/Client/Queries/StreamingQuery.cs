@@ -7,6 +7,7 @@ public sealed class StreamingQuery
 {
     private static readonly TimeSpan WaitSlice = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ObserverGracePeriod = TimeSpan.FromSeconds(5);
     private readonly StreamSession _session;
     private readonly IStreamingQueryGrain _grain;
     private readonly QueryObserver _observer;
@@ -47,7 +48,10 @@ public sealed class StreamingQuery
 
     internal static async Task<StreamingQuery> StartAsync(StreamSession session, QuerySpec spec, Func<DataFrame, long, Task>? foreachBatch, CancellationToken cancellationToken)
     {
-        var grain = session.Grains.GetGrain<IStreamingQueryGrain>(spec.CheckpointLocation);
+        // Every spelling of one checkpoint location must reach the same query grain.
+        var location = await session.Grains.GetGrain<ICheckpointLocationGrain>(0).ResolveAsync(spec.CheckpointLocation).ConfigureAwait(false);
+        spec = spec with { CheckpointLocation = location };
+        var grain = session.Grains.GetGrain<IStreamingQueryGrain>(location);
         var observer = new QueryObserver(session, foreachBatch);
         var reference = session.Grains.CreateObjectReference<IQueryObserver>(observer);
         var query = new StreamingQuery(session, grain, observer, reference);
@@ -182,10 +186,25 @@ public sealed class StreamingQuery
             // The cluster is gone: keep the progress we have.
         }
         // Listeners hear of the termination before anyone awaiting it resumes, as in Spark.
-        _session.Grains.DeleteObjectReference<IQueryObserver>(_observerReference);
         _session.Streams.OnTerminated(this);
-        GC.KeepAlive(_observer);
         _terminated.TrySetResult();
+        _ = ReleaseObserverAsync();
+    }
+
+    // One-way progress and idle messages the run sent before it ended may arrive after its stop call returned: the
+    // observer stays reachable a little longer, so that they land instead of being logged as errors by the client.
+    private async Task ReleaseObserverAsync()
+    {
+        await Task.Delay(ObserverGracePeriod).ConfigureAwait(false);
+        try
+        {
+            _session.Grains.DeleteObjectReference<IQueryObserver>(_observerReference);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The session is gone, and its observers with it.
+        }
+        GC.KeepAlive(_observer);
     }
 
     private async Task RefreshProgressAsync()

@@ -30,6 +30,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         Root = Path.GetFullPath(root);
         Directory.CreateDirectory(Path.Combine(Root, LockDir));
         Directory.CreateDirectory(Path.Combine(Root, TempDir));
+        StaleTempFiles.Remove(Path.Combine(Root, TempDir), "*.tmp", DateTime.UtcNow);
     }
 
     /// <summary>The root directory.</summary>

@@ -28,6 +28,13 @@ public sealed class FileSinkLog
     /// <summary>The metadata log folder.</summary>
     public string MetadataDirectory { get; }
 
+    /// <summary>Removes the temp files of part files and log entries that a killed writer left in the sink directory.</summary>
+    public void RemoveStaleTempFiles(DateTime utcNow)
+    {
+        Checkpointing.StaleTempFiles.Remove(Directory, ".part-*.tmp", utcNow);
+        Checkpointing.StaleTempFiles.Remove(MetadataDirectory, ".*.tmp", utcNow);
+    }
+
     /// <summary>True when epoch <paramref name="batchId"/> is committed.</summary>
     public bool TryGetCommitted(long batchId) => File.Exists(EntryPath(batchId));
 
@@ -45,11 +52,11 @@ public sealed class FileSinkLog
     }
 
     /// <summary>
-    /// Commits epoch <paramref name="batchId"/> with <paramref name="files"/> (names relative to the sink directory).
-    /// Committing again with the same files is a no-op (a replayed epoch).
+    /// Commits epoch <paramref name="batchId"/> with <paramref name="files"/> (names relative to the sink directory) and returns
+    /// the files the log holds for it. An epoch already committed keeps the files it was committed with (as Spark's sink skips
+    /// a committed batch): a replay after a crash between this log and the commit log wrote its own files, which do not count.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The epoch is already committed with different files.</exception>
-    public void Commit(long batchId, IReadOnlyList<string> files)
+    public IReadOnlyList<string> Commit(long batchId, IReadOnlyList<string> files)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(batchId);
         ArgumentNullException.ThrowIfNull(files);
@@ -67,12 +74,40 @@ public sealed class FileSinkLog
         catch (IOException) when (File.Exists(final))
         {
             File.Delete(temp);
-            var existing = ParseEntry(File.ReadAllText(final));
-            var wanted = files.Select(f => f.Replace('\\', '/')).ToHashSet(StringComparer.Ordinal);
-            if (!wanted.SetEquals(existing))
-                throw new InvalidOperationException(
-                    $"Batch {batchId} of file sink {Directory} is already committed with different files ({string.Join(", ", existing)}); refusing ({string.Join(", ", wanted)}).");
+            return ParseEntry(File.ReadAllText(final));
         }
+        return files;
+    }
+
+    private string OwnerPath => Path.Combine(MetadataDirectory, "owner.json");
+
+    /// <summary>The query that owns this output folder, or null when none has claimed it.</summary>
+    public FileSinkOwner? ReadOwner() =>
+        File.Exists(OwnerPath) ? JsonSerializer.Deserialize<FileSinkOwner>(File.ReadAllText(OwnerPath)) : null;
+
+    /// <summary>
+    /// Claims the folder for query <paramref name="queryId"/> at its start. A folder that is unclaimed and empty of batches,
+    /// or already this query's, is fine. One that another query owns, or that holds batches of an unknown writer (unless
+    /// <paramref name="knownHere"/>: a query started before from the same checkpoint, whose sink predates owner records), is
+    /// refused, unless <paramref name="takeOver"/>: then this query owns it and its epochs continue the log.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The folder belongs to another query (the message names both and the option).</exception>
+    public FileSinkOwner Claim(Guid queryId, string checkpointLocation, bool knownHere, bool takeOver)
+    {
+        var owner = ReadOwner();
+        if (owner?.QueryId == queryId) return owner;
+        var latest = LatestCommitted();
+        if (!takeOver && (owner is not null || (latest is not null && !knownHere)))
+            throw new InvalidOperationException(
+                $"The output folder '{Directory}' already holds the file sink log of {(owner is null ? "another query" : $"query {owner.QueryId} (checkpoint '{owner.CheckpointLocation}')")}, "
+                + $"up to batch {latest?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}; query {queryId} (checkpoint '{checkpointLocation}') would mix its output into it. "
+                + "Write to another folder, delete this one, or set option 'takeOverOutput' to 'true' to continue its log with this query.");
+        var claimed = new FileSinkOwner(queryId, checkpointLocation, owner is null && knownHere ? 0 : (latest ?? -1) + 1);
+        System.IO.Directory.CreateDirectory(MetadataDirectory);
+        var temp = Path.Combine(MetadataDirectory, $".owner.{Guid.NewGuid():N}.tmp");
+        File.WriteAllText(temp, JsonSerializer.Serialize(claimed), new UTF8Encoding(false));
+        File.Move(temp, OwnerPath, overwrite: true);
+        return claimed;
     }
 
     /// <summary>The committed epochs in ascending order.</summary>

@@ -4,9 +4,9 @@ using OrleansStream.Engine.Formats;
 namespace OrleansStream.Engine.Sinks;
 
 /// <summary>
-/// Writes one epoch's output for one partition into a file sink directory under a deterministic name
-/// ("part-{batchId:D5}-{partition:D3}.{ext}"), through a hidden temp file and a rename that replaces a file
-/// left by an earlier attempt of the same epoch, so a replay is idempotent.
+/// Writes one epoch attempt's output for one partition into a file sink directory under a name of its own
+/// ("part-{batchId:D5}-{partition:D3}-{attempt}.{ext}"), through a hidden temp file and a rename that never replaces a
+/// file: no write can change a committed file, whichever query or attempt makes it. The sink log decides which files count.
 /// </summary>
 public sealed class FileSinkWriter
 {
@@ -28,18 +28,18 @@ public sealed class FileSinkWriter
     /// <summary>The file format.</summary>
     public IFileFormatWriter Format { get; }
 
-    /// <summary>The file name of an epoch's partition.</summary>
-    public static string FileName(long batchId, int partition, string extension) =>
-        $"part-{batchId:D5}-{partition:D3}.{extension}";
+    /// <summary>The file name of an epoch attempt's partition.</summary>
+    public static string FileName(long batchId, int partition, Guid attempt, string extension) =>
+        $"part-{batchId:D5}-{partition:D3}-{attempt:N}.{extension}";
 
     /// <summary>Writes <paramref name="batch"/> and returns its file name relative to <see cref="Directory"/>.</summary>
-    public string Write(long batchId, int partition, RecordBatch batch)
+    public string Write(long batchId, int partition, Guid attempt, RecordBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentOutOfRangeException.ThrowIfNegative(batchId);
         ArgumentOutOfRangeException.ThrowIfNegative(partition);
         System.IO.Directory.CreateDirectory(Directory);
-        var name = FileName(batchId, partition, Format.Extension);
+        var name = FileName(batchId, partition, attempt, Format.Extension);
         var temp = Path.Combine(Directory, $".{name}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -48,7 +48,7 @@ public sealed class FileSinkWriter
                 Format.Write(stream, batch, _options);
                 stream.Flush(flushToDisk: true);
             }
-            File.Move(temp, Path.Combine(Directory, name), overwrite: true);
+            File.Move(temp, Path.Combine(Directory, name), overwrite: false);
         }
         finally
         {

@@ -37,7 +37,7 @@ internal sealed class BatchQueryGrain(TimeProvider time) : Grain, IBatchQueryGra
         Directory.CreateDirectory(dir);
         var batch = await RunAsync(PlanSerializer.Deserialize(planJson));
         // Batch writes name their file by time so that appends never collide; a streaming sink uses its epoch instead.
-        new FileSinkWriter(dir, FileFormats.GetWriter(format), options).Write(time.GetUtcNow().ToUnixTimeMilliseconds(), 0, batch);
+        new FileSinkWriter(dir, FileFormats.GetWriter(format), options).Write(time.GetUtcNow().ToUnixTimeMilliseconds(), 0, Guid.NewGuid(), batch);
         return batch.Length;
     }
 

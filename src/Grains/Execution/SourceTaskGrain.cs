@@ -24,7 +24,7 @@ internal sealed class SourceTaskGrain(SourceConnectorFactory connectors) : Grain
     {
         var (plan, sources) = _plans.Get(task.PlanJson);
         var pipeline = plan.Pipelines.Single(p => p.LeafId == task.SourceId);
-        var input = await sources[task.SourceId].ReadColumnsAsync(task.StartOffset, task.EndOffset, task.Partition, pipeline.ReadSchema, CancellationToken.None);
+        var input = await sources[task.SourceId].ReadColumnsAsync(task.StartOffset, task.EndOffset, task.Partition, task.NumPartitions, pipeline.ReadSchema, CancellationToken.None);
         var eventTime = new EventTimeCollector();
         var context = new EpochContext(task.BatchId, task.BatchTimestampMicros) { EventTime = eventTime };
         var exchange = plan.IsStateful ? TakeExchange(plan) : null;

@@ -104,6 +104,7 @@ internal sealed partial class TriggerGrain(
     private async Task PrepareStateAsync(TriggerRun run)
     {
         state.State.WatermarkPolicy ??= run.Request.Spec.Options.GetValueOrDefault("multipleWatermarkPolicy", "min").ToLowerInvariant();
+        if (run.Query.IsFileSink) new FileSinkLog(run.Query.Sink.OutputPath()).RemoveStaleTempFiles(time.GetUtcNow().UtcDateTime);
         if (!run.Query.Physical.IsStateful) return;
         if (state.State.NumKeyGroups == 0) state.State.NumKeyGroups = _options.NumKeyGroups;
         if (run.Request.Spec.Options.TryGetValue("numStatePartitions", out var n)) run.StatePartitions = int.Parse(n, CultureInfo.InvariantCulture);
@@ -275,6 +276,7 @@ internal sealed partial class TriggerGrain(
             WatermarkMs = watermark,
             LateWatermarkMs = previous?.WatermarkMs ?? 0,
             StatePartitions = run.Query.Physical.StatefulOperators.ToDictionary(op => op.Id, _ => run.StatePartitions),
+            SourcePartitions = run.Query.Sources.ToDictionary(s => s.Relation.SourceId, s => s.Connector.NumPartitions),
         };
         foreach (var (relation, connector) in run.Query.Sources)
             if (end[relation.SourceId] is { } to && to != start[relation.SourceId]) connector.OnPlanned(to, PlanningState(relation.SourceId));
@@ -363,14 +365,16 @@ internal sealed partial class TriggerGrain(
             var from = record.Start.GetValueOrDefault(relation.SourceId);
             var to = record.End.GetValueOrDefault(relation.SourceId);
             if (to is null || to == from) continue;
-            for (var partition = 0; partition < connector.NumPartitions; partition++, taskIndex++)
+            // Records written before the count was recorded were planned with the connector's count.
+            var partitions = record.SourcePartitions.GetValueOrDefault(relation.SourceId, connector.NumPartitions);
+            for (var partition = 0; partition < partitions; partition++, taskIndex++)
             {
                 var sinkKey = SinkKey(query.IsFileSink ? taskIndex : 0);
                 sinkKeys.Add(sinkKey);
                 var task = new SourceTask
                 {
                     QueryKey = QueryKey, Attempt = attempt, PlanJson = run.Request.Spec.PlanJson, SourceId = relation.SourceId,
-                    Partition = partition, NumPartitions = connector.NumPartitions, StartOffset = from, EndOffset = to,
+                    Partition = partition, NumPartitions = partitions, StartOffset = from, EndOffset = to,
                     BatchId = record.BatchId, BatchTimestampMicros = record.BatchTimestampMs * 1000, TaskIndex = taskIndex,
                     SinkKey = sinkKey, Sink = query.Sink,
                     StatePartitions = query.Physical.IsStateful ? record.StatePartitions[0] : 0, NumKeyGroups = state.State.NumKeyGroups,
@@ -386,9 +390,9 @@ internal sealed partial class TriggerGrain(
         if (operators.Count > 0) deliveries = Deliveries(operators[^1].Results.Select(r => r.Deliveries));
         var files = await Task.WhenAll(sinkKeys.Select(k => GrainFactory.GetGrain<ISinkGrain>(k)
             .CommitAsync(attempt, record.BatchId, deliveries.GetValueOrDefault(k), query.Sink, run.Request.Observer, run.Request.QueryId, run.Request.RunId)));
-        await HangIfAskedAsync(record.BatchId);
-        if (query.IsFileSink)
-            new FileSinkLog(query.Sink.OutputPath()).Commit(record.BatchId, files.SelectMany(f => f).Order(StringComparer.Ordinal).ToList());
+        await HangIfAskedAsync(record.BatchId, afterSinkLog: false);
+        if (query.IsFileSink) CommitFileSink(run, record.BatchId, files.SelectMany(f => f).Order(StringComparer.Ordinal).ToList());
+        await HangIfAskedAsync(record.BatchId, afterSinkLog: true);
         var addBatchMs = ProgressReport.Milliseconds(watch);
 
         watch.Restart();
@@ -409,6 +413,20 @@ internal sealed partial class TriggerGrain(
         var progress = ProgressReport.Build(run, record, triggerStart, time.GetUtcNow(), perSource, outputRows, addBatchMs, commitMs, operators, eventTime);
         run.AddProgress(progress, _options.RecentProgressCount);
         if (run.Request.Observer is { } observer) _ = observer.OnProgress(run.Request.RunId, progress);
+    }
+
+    /// <summary>
+    /// Writes the epoch's entry of the file-sink log, under the log batch id the folder's owner record maps it to. A replay of
+    /// an epoch the log already holds keeps the files committed first; the replay's own files are removed.
+    /// </summary>
+    private static void CommitFileSink(TriggerRun run, long batchId, List<string> written)
+    {
+        var log = new FileSinkLog(run.Query.Sink.OutputPath());
+        var owner = log.ReadOwner();
+        if (owner is not null && owner.QueryId != run.Request.QueryId)
+            throw new InvalidOperationException($"Query {run.Request.QueryId} no longer owns its output folder '{log.Directory}': query {owner.QueryId} (checkpoint '{owner.CheckpointLocation}') took it over. Stopping rather than mixing their output.");
+        var committed = log.Commit((owner?.FirstBatchId ?? 0) + batchId, written);
+        foreach (var orphan in written.Except(committed, StringComparer.Ordinal)) File.Delete(Path.Combine(log.Directory, orphan));
     }
 
     /// <summary>Runs again, from their offset records, the epochs before <paramref name="before"/> whose state is not known durable.</summary>
@@ -558,9 +576,9 @@ internal sealed partial class TriggerGrain(
         return Math.Max(record.WatermarkMs, state.State.WatermarkPolicy == "max" ? candidates.Max() : candidates.Min());
     }
 
-    private async Task HangIfAskedAsync(long batchId)
+    private async Task HangIfAskedAsync(long batchId, bool afterSinkLog)
     {
-        if (_options.HangBeforeCommitOfBatch != batchId) return;
+        if (_options.HangBeforeCommitOfBatch != batchId || _options.HangAfterSinkLog != afterSinkLog) return;
         LogWarningHanging(logger, QueryKey, batchId);
         if (_options.HangMarkerFile is { } marker) await File.WriteAllTextAsync(marker, batchId.ToString(CultureInfo.InvariantCulture));
         await Task.Delay(Timeout.Infinite);

@@ -51,6 +51,9 @@ public sealed record OffsetRecord
     [Id(5)] public long LateWatermarkMs { get; init; }
     /// <summary>State partitions per stateful operator in this epoch.</summary>
     [Id(7)] public Dictionary<int, int> StatePartitions { get; init; } = new();
+    /// <summary>Per source id: how many source tasks read this epoch (and so which part file gets which input). Recorded,
+    /// because the default follows the core count, and a replay on another machine must split the epoch the same way.</summary>
+    [Id(8)] public Dictionary<string, int> SourcePartitions { get; init; } = new();
 }
 
 /// <summary>One entry of the commit log.</summary>

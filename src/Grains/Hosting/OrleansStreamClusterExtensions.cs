@@ -40,7 +40,10 @@ public static class OrleansStreamClusterExtensions
         {
             o.NumMissedProbesLimit = 3;
             o.ProbeTimeout = options.FailureDetectionTime / 3;
-            o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(10);
+            // A dead silo's vote counts until its heartbeat row is stale: when two of three silos die together, the survivor
+            // alone can evict them only then. Stale after two missed heartbeats, so within the failure detection time.
+            o.IAmAliveTablePublishTimeout = options.FailureDetectionTime / 3;
+            o.NumMissedTableIAmAliveLimit = 2;
         });
         builder.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = options.ResponseTimeout);
         switch (options.Clustering.ToLowerInvariant())

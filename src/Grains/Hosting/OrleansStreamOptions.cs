@@ -34,6 +34,9 @@ public sealed class OrleansStreamOptions
     /// </summary>
     public long? HangBeforeCommitOfBatch { get; set; }
 
+    /// <summary>With <see cref="HangBeforeCommitOfBatch"/>: hang after the file-sink log is written instead (before the commit log).</summary>
+    public bool HangAfterSinkLog { get; set; }
+
     /// <summary>The file created when the trigger hangs (see <see cref="HangBeforeCommitOfBatch"/>).</summary>
     public string? HangMarkerFile { get; set; }
 
@@ -58,7 +61,7 @@ public sealed class OrleansStreamOptions
     public TimeSpan EpochRetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>The longest pause between attempts of an epoch.</summary>
-    public TimeSpan EpochRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan EpochRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>State partitions per stateful operator for queries that do not set option "numStatePartitions"; 0 sizes it to the cluster (two per active silo).</summary>
     public int StatePartitions { get; set; }

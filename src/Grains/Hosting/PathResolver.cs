@@ -8,18 +8,23 @@ internal sealed class PathResolver(IOptions<OrleansStreamOptions> options)
     public string DataDirectory { get; } = Path.GetFullPath(options.Value.DataDirectory);
 
     /// <summary>
-    /// The grain key of a checkpoint location: its path relative to the data directory. A relative location lives under
-    /// the data directory; an absolute one must already be inside it, so that no query writes outside the configured root.
+    /// The grain key of a checkpoint location, the same for every spelling of one location. A relative location lives under
+    /// the checkpoint root and is keyed by its normalised relative path ("ck", "ck/", "./ck", "a/../ck" and the root's absolute
+    /// "…/checkpoints/ck" are all "ck"); any other absolute location must lie inside the data directory, so that no query
+    /// writes outside it, and is keyed by its normalised full path.
     /// </summary>
+    /// <exception cref="ArgumentException">The location is empty or escapes the checkpoint root or the data directory.</exception>
     public string CheckpointKey(string location)
     {
         if (string.IsNullOrWhiteSpace(location))
             throw new ArgumentException("Option 'checkpointLocation' is empty.");
         var root = Path.Combine(DataDirectory, "checkpoints");
-        var full = Path.GetFullPath(Path.IsPathRooted(location) ? location : Path.Combine(root, location));
-        if (!full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(Path.IsPathRooted(location) ? location : Path.Combine(root, location)));
+        if (full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            return Path.GetRelativePath(root, full).Replace(Path.DirectorySeparatorChar, '/');
+        if (!Path.IsPathRooted(location) || !full.StartsWith(DataDirectory + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             throw new ArgumentException($"Option 'checkpointLocation' = '{location}' escapes the checkpoint root '{root}'.");
-        return Path.GetRelativePath(root, full).Replace(Path.DirectorySeparatorChar, '/');
+        return full.Replace(Path.DirectorySeparatorChar, '/');
     }
 
     /// <summary>

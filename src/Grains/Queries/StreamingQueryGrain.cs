@@ -1,3 +1,5 @@
+using OrleansStream.Engine.Sinks;
+using OrleansStream.Grains.Sinks;
 using Microsoft.Extensions.Logging;
 using OrleansStream.Grains.Execution;
 using OrleansStream.Grains.Hosting;
@@ -23,12 +25,16 @@ internal sealed partial class StreamingQueryGrain(
     public async Task<QueryStartInfo> StartAsync(QuerySpec spec, IQueryObserver? observer, CancellationToken cancellationToken = default)
     {
         // Refuse a query that cannot run before the checkpoint holds anything of it.
-        CompiledQuery.Compile(spec, connectors, paths);
+        var compiled = CompiledQuery.Compile(spec, connectors, paths);
         if (state.State.Id == Guid.Empty)
         {
             state.State.Id = Guid.NewGuid();
             await state.WriteStateAsync();
         }
+        // A file sink's folder belongs to one query: a new checkpoint (a reset, or another query) must not mix into it.
+        if (compiled.IsFileSink)
+            new FileSinkLog(compiled.Sink.OutputPath()).Claim(state.State.Id, spec.CheckpointLocation, knownHere: state.State.Runs.Count > 0,
+                takeOver: spec.Options.TryGetValue("takeOverOutput", out var takeOver) && takeOver.Equals("true", StringComparison.OrdinalIgnoreCase));
         // The trigger refuses a second active run, and takes over one the cluster resumed by itself (its client is gone).
         var runId = Guid.NewGuid();
         await Trigger.StartRunAsync(new RunRequest(state.State.Id, runId, spec, observer));

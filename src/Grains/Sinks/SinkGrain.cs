@@ -29,7 +29,7 @@ internal sealed class SinkGrain : Grain, ISinkGrain
         {
             var batch = ArrowValues.Concat(OutputSchema(sink), ArrowIpc.DeserializeMany(arrowIpc));
             var writer = new FileSinkWriter(sink.OutputPath(), FileFormats.GetWriter(sink.Format), sink.Options);
-            _files.Add(writer.Write(batchId, taskIndex, batch));
+            _files.Add(writer.Write(batchId, taskIndex, attempt, batch));
         }
         else
         {

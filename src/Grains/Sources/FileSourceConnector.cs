@@ -41,16 +41,16 @@ internal sealed class FileSourceConnector(string format, string directory, Schem
         foreach (var file in Parse(end).files) state.SeenFiles.Add(file);
     }
 
-    public Task<IReadOnlyList<RecordBatch>> ReadAsync(string? start, string end, int partition, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<RecordBatch>>(FilesOf(end, partition).Select(f => FileReading.Read(format, f, schema, _readerOptions)).ToList());
+    public Task<IReadOnlyList<RecordBatch>> ReadAsync(string? start, string end, int partition, int numPartitions, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<RecordBatch>>(FilesOf(end, partition, numPartitions).Select(f => FileReading.Read(format, f, schema, _readerOptions)).ToList());
 
-    public Task<IReadOnlyList<RecordBatch>> ReadColumnsAsync(string? start, string end, int partition, Schema columns, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<RecordBatch>> ReadColumnsAsync(string? start, string end, int partition, int numPartitions, Schema columns, CancellationToken cancellationToken)
     {
         var read = FileReading.ColumnsToRead(format, schema, columns);
-        return Task.FromResult<IReadOnlyList<RecordBatch>>(FilesOf(end, partition).Select(f => FileReading.Read(format, f, read, _readerOptions)).ToList());
+        return Task.FromResult<IReadOnlyList<RecordBatch>>(FilesOf(end, partition, numPartitions).Select(f => FileReading.Read(format, f, read, _readerOptions)).ToList());
     }
 
-    private IEnumerable<string> FilesOf(string end, int partition) => Parse(end).files.Where((_, i) => i % NumPartitions == partition);
+    private static IEnumerable<string> FilesOf(string end, int partition, int numPartitions) => Parse(end).files.Where((_, i) => i % numPartitions == partition);
 
     private static FileOffset Parse(string json) => JsonSerializer.Deserialize<FileOffset>(json) ?? throw new JsonException("empty file offset");
 

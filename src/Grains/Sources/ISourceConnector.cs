@@ -11,7 +11,8 @@ internal interface ISourceConnector
     /// <summary>The schema of every batch <see cref="ReadAsync"/> returns.</summary>
     Schema Schema { get; }
 
-    /// <summary>How many source tasks read one epoch of this source.</summary>
+    /// <summary>How many source tasks read one epoch of this source when it is planned (the offset log records it, so that a
+    /// replay splits the epoch the same way on any machine).</summary>
     int NumPartitions { get; }
 
     /// <summary>Human-readable description for progress ("MemoryStream[value]", "RateSource[rowsPerSecond=10]").</summary>
@@ -26,16 +27,16 @@ internal interface ISourceConnector
     /// <summary>What is available now, as a bound for <see cref="PlanAsync"/>; null when the source cannot bound itself.</summary>
     Task<string?> CaptureBoundAsync(SourcePlanningState state, CancellationToken cancellationToken);
 
-    /// <summary>Reads partition <paramref name="partition"/> of (<paramref name="start"/>, <paramref name="end"/>].</summary>
-    Task<IReadOnlyList<RecordBatch>> ReadAsync(string? start, string end, int partition, CancellationToken cancellationToken);
+    /// <summary>Reads partition <paramref name="partition"/> of <paramref name="numPartitions"/> of (<paramref name="start"/>, <paramref name="end"/>].</summary>
+    Task<IReadOnlyList<RecordBatch>> ReadAsync(string? start, string end, int partition, int numPartitions, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Reads partition <paramref name="partition"/> of (<paramref name="start"/>, <paramref name="end"/>], decoding only the
+    /// Reads partition <paramref name="partition"/> of <paramref name="numPartitions"/> of (<paramref name="start"/>, <paramref name="end"/>], decoding only the
     /// columns of <paramref name="columns"/> (a part of <see cref="Schema"/>, in its order) when the source can; a source that
     /// cannot returns batches of the whole <see cref="Schema"/>, which the pipeline runs as they are.
     /// </summary>
-    Task<IReadOnlyList<RecordBatch>> ReadColumnsAsync(string? start, string end, int partition, Schema columns, CancellationToken cancellationToken) =>
-        ReadAsync(start, end, partition, cancellationToken);
+    Task<IReadOnlyList<RecordBatch>> ReadColumnsAsync(string? start, string end, int partition, int numPartitions, Schema columns, CancellationToken cancellationToken) =>
+        ReadAsync(start, end, partition, numPartitions, cancellationToken);
 
     /// <summary>Records in <paramref name="state"/> what the epoch ending at <paramref name="end"/> consumed (file sources remember files).</summary>
     void OnPlanned(string end, SourcePlanningState state) { }

@@ -24,7 +24,7 @@ internal sealed class MemorySourceConnector(IGrainFactory grains, string session
     public async Task<string?> CaptureBoundAsync(SourcePlanningState state, CancellationToken cancellationToken) =>
         Format(await Grain.GetLatestOffsetAsync(streamId));
 
-    public async Task<IReadOnlyList<RecordBatch>> ReadAsync(string? start, string end, int partition, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<RecordBatch>> ReadAsync(string? start, string end, int partition, int numPartitions, CancellationToken cancellationToken)
     {
         var entries = await Grain.ReadAsync(streamId, Parse(start), Parse(end));
         return entries.Select(bytes => ArrowIpc.Deserialize(bytes)).ToList();

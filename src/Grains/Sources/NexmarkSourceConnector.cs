@@ -63,16 +63,16 @@ internal sealed class NexmarkSourceConnector : ISourceConnector
         return Task.FromResult<string?>(new NexmarkOffset(_numRows is { } total ? Math.Min(rows, total) : rows, state.StartMs ?? 0).ToString());
     }
 
-    public Task<IReadOnlyList<RecordBatch>> ReadAsync(string? start, string end, int partition, CancellationToken cancellationToken) =>
-        ReadColumnsAsync(start, end, partition, Schema, cancellationToken);
+    public Task<IReadOnlyList<RecordBatch>> ReadAsync(string? start, string end, int partition, int numPartitions, CancellationToken cancellationToken) =>
+        ReadColumnsAsync(start, end, partition, numPartitions, Schema, cancellationToken);
 
-    public Task<IReadOnlyList<RecordBatch>> ReadColumnsAsync(string? start, string end, int partition, Schema columns, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<RecordBatch>> ReadColumnsAsync(string? start, string end, int partition, int numPartitions, Schema columns, CancellationToken cancellationToken)
     {
         // Partition p of (from, to] is the p-th contiguous slice: generation runs over consecutive rows.
         var from = NexmarkOffset.Parse(start)?.Rows ?? 0;
         var to = NexmarkOffset.Parse(end)!.Rows;
-        var first = from + (to - from) * partition / NumPartitions;
-        var last = from + (to - from) * (partition + 1) / NumPartitions;
+        var first = from + (to - from) * partition / numPartitions;
+        var last = from + (to - from) * (partition + 1) / numPartitions;
         var batches = new List<RecordBatch>();
         for (var row = first; row < last; row += MaxBatchRows)
             batches.Add(Generate(row, (int)Math.Min(MaxBatchRows, last - row), columns));

@@ -60,21 +60,21 @@ internal sealed class RateSourceConnector : ISourceConnector
 
     public Task<string?> CaptureBoundAsync(SourcePlanningState state, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
 
-    public Task<IReadOnlyList<RecordBatch>> ReadAsync(string? start, string end, int partition, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<RecordBatch>> ReadAsync(string? start, string end, int partition, int numPartitions, CancellationToken cancellationToken)
     {
         var to = RateOffset.Parse(end, 0);
         var from = start is null ? 0 : RateOffset.Parse(start, 0).Rows;
-        return Task.FromResult<IReadOnlyList<RecordBatch>>([Generate(to.StartMs, from, to.Rows, partition)]);
+        return Task.FromResult<IReadOnlyList<RecordBatch>>([Generate(to.StartMs, from, to.Rows, partition, numPartitions)]);
     }
 
-    private RecordBatch Generate(long startMs, long from, long to, int partition)
+    private RecordBatch Generate(long startMs, long from, long to, int partition, int numPartitions)
     {
-        // Row i belongs to partition i % NumPartitions, as in Spark's rate source.
-        var first = from + ((partition - from % NumPartitions) + NumPartitions) % NumPartitions;
-        var count = first >= to ? 0 : (int)((to - 1 - first) / NumPartitions + 1);
+        // Row i belongs to partition i % numPartitions, as in Spark's rate source.
+        var first = from + ((partition - from % numPartitions) + numPartitions) % numPartitions;
+        var count = first >= to ? 0 : (int)((to - 1 - first) / numPartitions + 1);
         var values = new ArrowBuffer.Builder<long>(count);
         var stamps = new ArrowBuffer.Builder<long>(count);
-        for (long i = first; i < to; i += NumPartitions)
+        for (long i = first; i < to; i += numPartitions)
         {
             values.Append(i);
             stamps.Append(TimestampMicros(startMs, i));

@@ -51,6 +51,45 @@ public sealed class ProcessKillTests(ITestOutputHelper output)
         Assert.Equal(["00:00 u0 2", "00:00 u1 2", "00:20 u0 2", "00:20 u1 2", "00:40 u0 2", "00:40 u1 2"], windows);
     }
 
+    // The file source splits an epoch's files over one source task per core by default, and each task writes its own part
+    // file: a replay on a machine with fewer cores must split the epoch as it was split the first time.
+    [Fact]
+    public async Task KillAfterTheSinkLog_RestartOnAMachineWithFewerCores_DeliversEveryRowExactlyOnce()
+    {
+        using var dir = new TempDirectory();
+        var input = dir.Sub(Path.Combine("demo", "in"));
+        var expected = new List<string>();
+        for (var f = 0; f < 4; f++)
+        {
+            expected.AddRange(Enumerable.Range(0, 3).Select(i => $"u{f}-{i}"));
+            TempDirectory.WriteFile(input, $"events-{f:D6}.json", string.Concat(Enumerable.Range(0, 3).Select(i =>
+                $"{{\"user\":\"u{f}-{i}\",\"action\":\"buy\",\"amount\":1.0,\"ts\":\"2026-01-01T00:00:0{i}Z\"}}\n")));
+        }
+        var marker = Path.Combine(dir.Path, "hanging");
+        string[] job = ["job", "--data", dir.Path, "--no-generate", "--until-idle", "--sink", "json", "--max-files-per-trigger", "4", "--interval", "0 seconds"];
+        using (var first = StartJob(job, new()
+        {
+            ["DOTNET_PROCESSOR_COUNT"] = "2", ["OrleansStream__HangBeforeCommitOfBatch"] = "0", ["OrleansStream__HangAfterSinkLog"] = "true",
+            ["OrleansStream__HangMarkerFile"] = marker,
+        }))
+        {
+            await WaitForFileAsync(marker, first, TimeSpan.FromSeconds(90));
+            first.Kill(entireProcessTree: true);
+            await first.WaitForExitAsync();
+        }
+        var outDir = Path.Combine(dir.Path, "demo", "out");
+        Assert.True(File.Exists(Path.Combine(outDir, "_spark_metadata", "0")), "batch 0's sink log entry must be written before the kill");
+
+        using (var second = StartJob(job, new() { ["DOTNET_PROCESSOR_COUNT"] = "1" }))
+        {
+            Assert.True(second.WaitForExit(TimeSpan.FromSeconds(120)), "the resumed job did not finish");
+            Assert.Equal(0, second.ExitCode);
+        }
+        await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = Path.Combine(dir.Path, "reader") });
+        var users = (await session.Read.Schema("user STRING").Json(outDir).CollectAsync()).Select(r => (string)r["user"]!).ToList();
+        Assert.Equal(expected.Order(), users.Order());
+    }
+
     /// <summary>
     /// Runs the main job as a process that hangs after batch <paramref name="batch"/> wrote its part file and before the
     /// sink log and commit log, kills it there, checks that the batch was not committed, and runs the job again to the end.

@@ -15,6 +15,9 @@ public sealed class PathResolverTests
         var resolver = Resolver("/srv/os");
         Assert.Equal("queries/counts", resolver.CheckpointKey("queries/counts"));
         Assert.Equal("counts", resolver.CheckpointKey("/srv/os/checkpoints/counts"));
+        // One location, however it is spelled, is one checkpoint (and one query).
+        Assert.All(new[] { "counts/", "./counts", "queries/../counts", "/srv/os/checkpoints/counts/" }, l => Assert.Equal("counts", resolver.CheckpointKey(l)));
+        Assert.Equal("/srv/os/elsewhere/counts", resolver.CheckpointKey("/srv/os/elsewhere/./counts/"));
         Assert.Contains("escapes the checkpoint root", Assert.Throws<ArgumentException>(() => resolver.CheckpointKey("../../etc")).Message);
         Assert.Contains("'checkpointLocation'", Assert.Throws<ArgumentException>(() => resolver.CheckpointKey("/etc/passwd")).Message);
     }
