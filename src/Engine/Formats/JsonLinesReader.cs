@@ -398,6 +398,19 @@ public static class JsonLinesReader
 
         public int Find(ref Utf8JsonReader r, int hint)
         {
+            try
+            {
+                return FindName(ref r, hint);
+            }
+            catch (InvalidOperationException)
+            {
+                // A name whose escapes do not decode (a lone surrogate such as \uD800) equals no field name: an unknown field.
+                return -1;
+            }
+        }
+
+        private int FindName(ref Utf8JsonReader r, int hint)
+        {
             int n = _utf8.Length;
             for (int k = 0; k < n; k++)
             {

@@ -50,11 +50,7 @@ internal sealed class JsonSchemaInference
             reason = "invalid JSON: " + e.Message;
             return false;
         }
-        catch (MalformedValueException e)
-        {
-            reason = e.Message;
-            return false;
-        }
+
     }
 
     public Schema ToSchema(string? corruptColumn)
@@ -101,6 +97,7 @@ internal sealed class JsonSchemaInference
                     var name = PropertyName(ref r);
                     r.Read();
                     var value = ReadValue(ref r);
+                    if (name is null) continue;
                     obj.Fields[name] = obj.Fields.TryGetValue(name, out var existing) ? Merge(existing, value) : value;
                 }
                 return obj;
@@ -109,16 +106,17 @@ internal sealed class JsonSchemaInference
         }
     }
 
-    // A name whose escapes do not decode (a lone surrogate such as \uD800) makes the record malformed.
-    private static string PropertyName(ref Utf8JsonReader r)
+    // A name whose escapes do not decode (a lone surrogate such as \uD800) is null: no column can have it, so the reader
+    // skips that field as unknown and inference leaves it out.
+    private static string? PropertyName(ref Utf8JsonReader r)
     {
         try
         {
             return r.GetString()!;
         }
-        catch (InvalidOperationException e)
+        catch (InvalidOperationException)
         {
-            throw new MalformedValueException("cannot decode a field name: " + e.Message);
+            return null;
         }
     }
 

@@ -22,6 +22,13 @@ public class FromJsonUndecodableTests
     }
 
     [Fact]
+    public void An_undecodable_field_name_is_an_unknown_field()
+    {
+        var row = Parse(Strs("{\"\\uD800\":\"x\",\"k\":1}"));
+        Assert.Equal(1, row[0]!["k"]);
+    }
+
+    [Fact]
     public void An_undecodable_map_key_drops_its_entry()
     {
         var row = Parse(Strs("{\"m\":{\"\\uD800\":1,\"ok\":2},\"k\":1}"));

@@ -118,9 +118,17 @@ public class JsonPoisonRecordTests
         Assert.Equal($"Malformed record in file {path} at line 2: invalid UTF-8 (byte 0xFF) at offset 19 of the record (mode FAILFAST)", e.Message);
     }
 
+    [Fact]
+    public void A_lone_surrogate_escape_in_an_unknown_key_is_ignored_with_its_field()
+    {
+        using var dir = new TempDir();
+        var path = Write(dir, "{\"id\":2,\"\\uD800\":\"x\"}");
+        var rows = ArrowValues.ToRows(JsonLinesReader.Read(path, WithCorrupt, Mode("FAILFAST")));
+        Assert.Equal([1, 2, 3], rows.Select(r => r[0]));
+    }
+
     [Theory]
     [InlineData("{\"a\u00FF\":1}")]
-    [InlineData("{\"\\uD800\":1}")]
     [InlineData("{\"a\":\"\u00FF\"}")]
     public void InferSchema_treats_undecodable_records_as_malformed(string bad)
     {
@@ -131,6 +139,15 @@ public class JsonPoisonRecordTests
         var e = Assert.Throws<MalformedRecordException>(() => JsonLinesReader.InferSchema([path], Mode("FAILFAST")));
         Assert.Equal(2, e.LineNumber);
         Assert.Contains(path, e.Message);
+    }
+
+    [Fact]
+    public void InferSchema_leaves_out_a_field_whose_name_does_not_decode()
+    {
+        using var dir = new TempDir();
+        var path = Write(dir, "{\"\\uD800\":1,\"extra\":true}");
+        var schema = JsonLinesReader.InferSchema([path], Mode("FAILFAST"));
+        Assert.Equal(["amount", "extra", "id", "name", "ts"], schema.FieldsList.Select(f => f.Name));
     }
 
     private static string Write(TempDir dir, string badLine)

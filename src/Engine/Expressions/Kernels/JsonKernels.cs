@@ -446,9 +446,7 @@ internal static class JsonKernels
             System.Array.Clear(_seen);
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var k = -1;
-                for (var f = 0; f < _names.Length; f++)
-                    if (!_seen[f] && reader.ValueTextEquals(_names[f])) { k = f; break; }
+                var k = Find(ref reader);
                 reader.Read();
                 if (k < 0)
                 {
@@ -461,6 +459,21 @@ internal static class JsonKernels
             for (var f = 0; f < _children.Length; f++)
                 if (!_seen[f]) _children[f].AppendNull();
             MarkValid();
+        }
+
+        private int Find(ref Utf8JsonReader reader)
+        {
+            try
+            {
+                for (var f = 0; f < _names.Length; f++)
+                    if (!_seen[f] && reader.ValueTextEquals(_names[f])) return f;
+                return -1;
+            }
+            catch (InvalidOperationException)
+            {
+                // A name whose escapes do not decode (a lone surrogate such as \uD800) equals no field name: an unknown field.
+                return -1;
+            }
         }
 
         public override IArrowArray Build() =>
