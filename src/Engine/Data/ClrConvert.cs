@@ -70,6 +70,21 @@ internal static class ClrConvert
         return negative ? -mantissa : mantissa;
     }
 
+    /// <summary><see cref="DecimalToInt128"/>, false where the value does not fit 128 bits at <paramref name="scale"/> (readers: a malformed value).</summary>
+    public static bool TryDecimalToInt128(decimal value, int scale, out Int128 result)
+    {
+        try
+        {
+            result = DecimalToInt128(value, scale);
+            return true;
+        }
+        catch (OverflowException)
+        {
+            result = default;
+            return false;
+        }
+    }
+
     public static long ToTimestamp(object v, TimeUnit unit)
     {
         long micros = v switch
@@ -92,6 +107,18 @@ internal static class ClrConvert
             TimeUnit.Nanosecond => checked(micros * 1000),
             _ => micros,
         };
+    }
+
+    /// <summary><see cref="MicrosToUnit"/>, false where nanoseconds would overflow (beyond the years 1677-2262).</summary>
+    public static bool TryMicrosToUnit(long micros, TimeUnit unit, out long result)
+    {
+        if (unit == TimeUnit.Nanosecond && micros is > long.MaxValue / 1000 or < long.MinValue / 1000)
+        {
+            result = default;
+            return false;
+        }
+        result = MicrosToUnit(micros, unit);
+        return true;
     }
 
     /// <summary>Microseconds since the Unix epoch; Local times are converted, Unspecified ones are taken as UTC.</summary>

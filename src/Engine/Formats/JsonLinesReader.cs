@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using Apache.Arrow;
 using Apache.Arrow.Types;
 using OrleansStream.Engine.Data;
@@ -29,13 +30,15 @@ public static class JsonLinesReader
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(options);
         var parser = new Parser(schema, options);
+        // One vectorised pass over the file; lines are checked one by one only when it holds invalid UTF-8.
+        bool checkLines = !Utf8.IsValid(utf8);
         long lineNumber = 0;
         foreach (var line in LineSplitter.Lines(utf8))
         {
             lineNumber++;
             var span = utf8.Slice(line.Start, line.Length);
             if (LineSplitter.IsBlank(span)) continue;
-            parser.ParseLine(span, sourceName, lineNumber);
+            parser.ParseLine(span, sourceName, lineNumber, checkLines);
         }
         return parser.Finish();
     }
@@ -54,13 +57,14 @@ public static class JsonLinesReader
         foreach (var path in paths)
         {
             var bytes = File.ReadAllBytes(path);
+            bool checkLines = !Utf8.IsValid(bytes);
             long lineNumber = 0;
             foreach (var line in LineSplitter.Lines(bytes))
             {
                 lineNumber++;
                 var span = bytes.AsSpan(line.Start, line.Length);
                 if (LineSplitter.IsBlank(span)) continue;
-                if (!inference.AddLine(span, out var reason))
+                if (!inference.AddLine(span, checkLines, out var reason))
                 {
                     if (options.Mode == ParseMode.FailFast) throw new MalformedRecordException(path, lineNumber, reason!);
                     sawMalformed = true;
@@ -97,10 +101,15 @@ public static class JsonLinesReader
             _topMatcher = new FieldMatcher(schema.FieldsList, _corruptIndex);
         }
 
-        public void ParseLine(ReadOnlySpan<byte> line, string source, long lineNumber)
+        /// <summary>Parses one record; <paramref name="checkUtf8"/> when the file holds invalid UTF-8 somewhere.</summary>
+        public void ParseLine(ReadOnlySpan<byte> line, string source, long lineNumber, bool checkUtf8)
         {
             try
             {
+                // System.Text.Json decodes UTF-8 only when a value is read as text (and then throws), so a record with
+                // invalid UTF-8 anywhere, even in a field that is skipped, is malformed as a whole, as with Spark's parser.
+                if (checkUtf8 && Utf8Lines.FirstInvalid(line) is >= 0 and var at)
+                    throw new MalformedValueException(Utf8Lines.Describe(line, at));
                 var reader = new Utf8JsonReader(line, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
                 if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
                     throw new MalformedValueException("the record is not a JSON object");
@@ -111,23 +120,27 @@ public static class JsonLinesReader
             }
             catch (Exception e) when (e is MalformedValueException or JsonException or FormatException or OverflowException)
             {
-                foreach (var b in _builders) b.Truncate(_rows);
-                var reason = e is JsonException ? "invalid JSON: " + e.Message : e.Message;
-                switch (_options.Mode)
-                {
-                    case ParseMode.FailFast:
-                        throw new MalformedRecordException(source, lineNumber, reason);
-                    case ParseMode.DropMalformed:
-                        return;
-                    default:
-                        for (int i = 0; i < _builders.Length; i++)
-                        {
-                            if (i == _corruptIndex) ((BinaryColumnBuilder)_builders[i]).AppendBytes(line);
-                            else _builders[i].AppendNull();
-                        }
-                        _rows++;
-                        return;
-                }
+                OnMalformed(line, source, lineNumber, e is JsonException ? "invalid JSON: " + e.Message : e.Message, checkUtf8);
+            }
+        }
+
+        private void OnMalformed(ReadOnlySpan<byte> line, string source, long lineNumber, string reason, bool checkUtf8)
+        {
+            foreach (var b in _builders) b.Truncate(_rows);
+            switch (_options.Mode)
+            {
+                case ParseMode.FailFast:
+                    throw new MalformedRecordException(source, lineNumber, reason);
+                case ParseMode.DropMalformed:
+                    return;
+                default:
+                    for (int i = 0; i < _builders.Length; i++)
+                    {
+                        if (i == _corruptIndex) Utf8Lines.Append((BinaryColumnBuilder)_builders[i], line, checkUtf8);
+                        else _builders[i].AppendNull();
+                    }
+                    _rows++;
+                    return;
             }
         }
 
@@ -226,24 +239,15 @@ public static class JsonLinesReader
                     ((FixedWidthColumnBuilder<double>)b).Append(ReadDouble(ref r, "double"));
                     return;
                 case ArrowTypeId.Decimal128:
-                    if (token != JsonTokenType.Number || !r.TryGetDecimal(out var dec)) throw Mismatch(ref r, "decimal");
-                    ((FixedWidthColumnBuilder<Int128>)b).Append(ClrConvert.DecimalToInt128(dec, ((Decimal128Type)b.Type).Scale));
+                    if (token != JsonTokenType.Number || !r.TryGetDecimal(out var dec)
+                        || !ClrConvert.TryDecimalToInt128(dec, ((Decimal128Type)b.Type).Scale, out var unscaled)) throw Mismatch(ref r, "decimal");
+                    ((FixedWidthColumnBuilder<Int128>)b).Append(unscaled);
                     return;
                 case ArrowTypeId.Timestamp:
-                {
-                    long micros;
-                    if (token == JsonTokenType.Number)
-                    {
-                        if (r.TryGetInt64(out var secs)) micros = checked(secs * 1_000_000);
-                        else micros = (long)(r.GetDouble() * 1_000_000);
-                    }
-                    else
-                    {
-                        if (token != JsonTokenType.String || !TryGetChars(ref r, TextValueParser.TryParseTimestamp, out micros)) throw Mismatch(ref r, "timestamp");
-                    }
-                    ((FixedWidthColumnBuilder<long>)b).Append(ClrConvert.MicrosToUnit(micros, ((TimestampType)b.Type).Unit));
+                    if (!TryReadMicros(ref r, out var micros) || !ClrConvert.TryMicrosToUnit(micros, ((TimestampType)b.Type).Unit, out var ts))
+                        throw Mismatch(ref r, "timestamp");
+                    ((FixedWidthColumnBuilder<long>)b).Append(ts);
                     return;
-                }
                 case ArrowTypeId.Date32:
                 {
                     if (token != JsonTokenType.String || !TryGetChars(ref r, TextValueParser.TryParseDate, out int days)) throw Mismatch(ref r, "date");
@@ -286,6 +290,24 @@ public static class JsonLinesReader
             }
         }
 
+        /// <summary>A timestamp from an ISO string or a number of seconds since the epoch; false when neither, or out of range.</summary>
+        private static bool TryReadMicros(ref Utf8JsonReader r, out long micros)
+        {
+            const long maxSeconds = long.MaxValue / 1_000_000;
+            micros = 0;
+            if (r.TokenType == JsonTokenType.String) return TryGetChars(ref r, TextValueParser.TryParseTimestamp, out micros);
+            if (r.TokenType != JsonTokenType.Number) return false;
+            if (r.TryGetInt64(out var secs))
+            {
+                if (secs is > maxSeconds or < -maxSeconds) return false;
+                micros = secs * 1_000_000;
+                return true;
+            }
+            if (!r.TryGetDouble(out var d) || !(Math.Abs(d) < maxSeconds)) return false;
+            micros = (long)(d * 1_000_000);
+            return true;
+        }
+
         private static double ReadDouble(ref Utf8JsonReader r, string typeName)
         {
             if (r.TokenType == JsonTokenType.Number && r.TryGetDouble(out var d)) return d;
@@ -300,7 +322,15 @@ public static class JsonLinesReader
             int max = r.HasValueSequence ? (int)r.ValueSequence.Length : r.ValueSpan.Length;
             if (max > 256) { value = default!; return false; }
             Span<char> chars = stackalloc char[max];
-            int n = r.CopyString(chars);
+            int n;
+            try
+            {
+                n = r.CopyString(chars);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw Undecodable(e);
+            }
             return parse(chars[..n], out value);
         }
 
@@ -313,8 +343,18 @@ public static class JsonLinesReader
             }
             int max = r.HasValueSequence ? (int)r.ValueSequence.Length : r.ValueSpan.Length;
             var span = b.BeginWrite(max);
-            b.CommitWritten(r.CopyString(span));
+            try
+            {
+                b.CommitWritten(r.CopyString(span));
+            }
+            catch (InvalidOperationException e)
+            {
+                throw Undecodable(e);
+            }
         }
+
+        // The escapes of a string do not decode (a lone surrogate such as \uD800); the line is valid UTF-8 by then.
+        private static MalformedValueException Undecodable(InvalidOperationException e) => new("cannot decode the string: " + e.Message);
 
         private static void Expect(bool ok, ref Utf8JsonReader r, string typeName)
         {
@@ -323,12 +363,13 @@ public static class JsonLinesReader
 
         private static MalformedValueException Mismatch(ref Utf8JsonReader r, string typeName)
         {
+            // The raw text as in the file (escapes included), shortened; the reader runs over one span, so never a sequence.
             string text = r.TokenType switch
             {
                 JsonTokenType.StartObject => "an object",
                 JsonTokenType.StartArray => "an array",
-                JsonTokenType.String => "\"" + r.GetString() + "\"",
-                _ => Encoding.UTF8.GetString(r.HasValueSequence ? r.ValueSequence.ToArray() : r.ValueSpan.ToArray()),
+                JsonTokenType.String => RecordExcerpt.Quote(r.ValueSpan, "\""),
+                _ => RecordExcerpt.Quote(r.ValueSpan, ""),
             };
             return new MalformedValueException($"cannot parse {text} as {typeName}");
         }
@@ -356,6 +397,19 @@ public static class JsonLinesReader
         public int SkipIndex { get; }
 
         public int Find(ref Utf8JsonReader r, int hint)
+        {
+            try
+            {
+                return FindName(ref r, hint);
+            }
+            catch (InvalidOperationException)
+            {
+                // A name whose escapes do not decode (a lone surrogate such as \uD800) equals no field name: an unknown field.
+                return -1;
+            }
+        }
+
+        private int FindName(ref Utf8JsonReader r, int hint)
         {
             int n = _utf8.Length;
             for (int k = 0; k < n; k++)

@@ -18,11 +18,17 @@ internal sealed class JsonSchemaInference
 
     private readonly Node _root = new() { Kind = Kind.Struct, Fields = new(StringComparer.Ordinal) };
 
-    /// <summary>Adds one line; false (with a reason) when it is not a JSON object.</summary>
-    public bool AddLine(ReadOnlySpan<byte> line, out string? reason)
+    /// <summary>Adds one line; false (with a reason) when it is not a JSON object. <paramref name="checkUtf8"/> when the file holds invalid UTF-8.</summary>
+    public bool AddLine(ReadOnlySpan<byte> line, bool checkUtf8, out string? reason)
     {
         try
         {
+            // As when reading: a record with invalid UTF-8 anywhere is malformed, whatever field holds it.
+            if (checkUtf8 && Utf8Lines.FirstInvalid(line) is >= 0 and var at)
+            {
+                reason = Utf8Lines.Describe(line, at);
+                return false;
+            }
             var r = new Utf8JsonReader(line, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
             if (!r.Read() || r.TokenType != JsonTokenType.StartObject)
             {
@@ -44,6 +50,7 @@ internal sealed class JsonSchemaInference
             reason = "invalid JSON: " + e.Message;
             return false;
         }
+
     }
 
     public Schema ToSchema(string? corruptColumn)
@@ -87,14 +94,29 @@ internal sealed class JsonSchemaInference
                 var obj = new Node { Kind = Kind.Struct, Fields = new(StringComparer.Ordinal) };
                 while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
                 {
-                    var name = r.GetString()!;
+                    var name = PropertyName(ref r);
                     r.Read();
                     var value = ReadValue(ref r);
+                    if (name is null) continue;
                     obj.Fields[name] = obj.Fields.TryGetValue(name, out var existing) ? Merge(existing, value) : value;
                 }
                 return obj;
             }
             default: throw new JsonException("unexpected token " + r.TokenType);
+        }
+    }
+
+    // A name whose escapes do not decode (a lone surrogate such as \uD800) is null: no column can have it, so the reader
+    // skips that field as unknown and inference leaves it out.
+    private static string? PropertyName(ref Utf8JsonReader r)
+    {
+        try
+        {
+            return r.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
         }
     }
 

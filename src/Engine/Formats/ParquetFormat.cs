@@ -25,22 +25,47 @@ public static class ParquetFormat
     public static ArrowSchema ReadSchema(string path) => Run(() => ReadSchemaAsync(path));
 
     /// <summary>The Arrow schema of a parquet file.</summary>
+    /// <exception cref="IOException">The file is not a Parquet file or is corrupt; the message names it.</exception>
     public static async Task<ArrowSchema> ReadSchemaAsync(string path, CancellationToken ct = default)
     {
-        await using var stream = File.OpenRead(path);
-        await using var reader = await ParquetReader.CreateAsync(stream, ReadOptions, leaveStreamOpen: false, ct).ConfigureAwait(false);
-        return ToArrowSchema(reader.Schema);
+        try
+        {
+            await using var stream = File.OpenRead(path);
+            await using var reader = await ParquetReader.CreateAsync(stream, ReadOptions, leaveStreamOpen: false, ct).ConfigureAwait(false);
+            return ToArrowSchema(reader.Schema);
+        }
+        catch (Exception e) when (IsCorruption(e))
+        {
+            throw Corrupt(path, e);
+        }
     }
 
     /// <summary>Reads a file, one batch per row group. With <paramref name="schema"/>, columns are matched by name and absent ones are null.</summary>
     public static IReadOnlyList<RecordBatch> Read(string path, ArrowSchema? schema = null) => Run(() => ReadAsync(path, schema));
 
     /// <summary>Reads a file, one batch per row group. With <paramref name="schema"/>, columns are matched by name and absent ones are null.</summary>
+    /// <exception cref="IOException">The file is not a Parquet file or is corrupt; the message names it.</exception>
     public static async Task<IReadOnlyList<RecordBatch>> ReadAsync(string path, ArrowSchema? schema = null, CancellationToken ct = default)
     {
-        await using var stream = File.OpenRead(path);
-        return await ReadAsync(stream, schema, ct).ConfigureAwait(false);
+        try
+        {
+            await using var stream = File.OpenRead(path);
+            return await ReadAsync(stream, schema, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsCorruption(e))
+        {
+            throw Corrupt(path, e);
+        }
     }
+
+    // Parquet.Net reports damage with whatever exception its decoders hit (IOException, InvalidDataException, index or
+    // overflow errors, ...) and without the file. Errors that already name the path, cancellation and unsupported
+    // column types keep their own type.
+    private static bool IsCorruption(Exception e) => e is not (OperationCanceledException or FileNotFoundException
+        or DirectoryNotFoundException or UnauthorizedAccessException or NotSupportedException or OutOfMemoryException);
+
+    private static IOException Corrupt(string path, Exception e) =>
+        new($"Cannot read Parquet file {path}: it is not a Parquet file or it is corrupt ({e.GetType().Name}: {RecordExcerpt.Quote(e.Message, "")})", e);
 
     /// <summary>Reads a parquet stream (must be seekable).</summary>
     public static async Task<IReadOnlyList<RecordBatch>> ReadAsync(Stream stream, ArrowSchema? schema, CancellationToken ct = default)

@@ -55,12 +55,12 @@ internal static class TextColumnAppender
                 ((FixedWidthColumnBuilder<double>)b).Append(d);
                 return;
             case ArrowTypeId.Decimal128:
-                if (!TextValueParser.TryParseDecimal(text, out var m)) throw Fail(text, "decimal");
-                ((FixedWidthColumnBuilder<Int128>)b).Append(ClrConvert.DecimalToInt128(m, ((Decimal128Type)b.Type).Scale));
+                if (!TextValueParser.TryParseDecimal(text, out var m) || !ClrConvert.TryDecimalToInt128(m, ((Decimal128Type)b.Type).Scale, out var scaled)) throw Fail(text, "decimal");
+                ((FixedWidthColumnBuilder<Int128>)b).Append(scaled);
                 return;
             case ArrowTypeId.Timestamp:
-                if (!TextValueParser.TryParseTimestamp(text, out var micros)) throw Fail(text, "timestamp");
-                ((FixedWidthColumnBuilder<long>)b).Append(ClrConvert.MicrosToUnit(micros, ((TimestampType)b.Type).Unit));
+                if (!TextValueParser.TryParseTimestamp(text, out var micros) || !ClrConvert.TryMicrosToUnit(micros, ((TimestampType)b.Type).Unit, out var ts)) throw Fail(text, "timestamp");
+                ((FixedWidthColumnBuilder<long>)b).Append(ts);
                 return;
             case ArrowTypeId.Date32:
                 if (!TextValueParser.TryParseDate(text, out var days)) throw Fail(text, "date");
@@ -71,5 +71,5 @@ internal static class TextColumnAppender
         }
     }
 
-    private static MalformedValueException Fail(ReadOnlySpan<char> text, string type) => new($"cannot parse '{text}' as {type}");
+    private static MalformedValueException Fail(ReadOnlySpan<char> text, string type) => new($"cannot parse {RecordExcerpt.Quote(text, "'")} as {type}");
 }

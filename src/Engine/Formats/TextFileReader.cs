@@ -1,3 +1,4 @@
+using System.Text.Unicode;
 using Apache.Arrow;
 using Apache.Arrow.Types;
 using OrleansStream.Engine.Data;
@@ -19,7 +20,9 @@ public static class TextFileReader
         ArgumentNullException.ThrowIfNull(path);
         var bytes = File.ReadAllBytes(path);
         var builder = new BinaryColumnBuilder(StringType.Default);
-        foreach (var line in LineSplitter.Lines(bytes)) builder.AppendBytes(bytes.AsSpan(line.Start, line.Length));
+        // Spark does not fail on bytes that are not UTF-8: invalid sequences become U+FFFD (checked per line only when the file has some).
+        bool mayBeInvalid = !Utf8.IsValid(bytes);
+        foreach (var line in LineSplitter.Lines(bytes)) Utf8Lines.Append(builder, bytes.AsSpan(line.Start, line.Length), mayBeInvalid);
         return new RecordBatch(Schema, [builder.Build()], builder.Length);
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Unicode;
 using Apache.Arrow;
 using Apache.Arrow.Types;
 using OrleansStream.Engine.Types;
@@ -13,17 +14,20 @@ internal static class JsonKernels
 {
     private static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = false };
 
-    /// <summary>from_json(col, schema): a struct (or array/map) per row; null input or malformed JSON gives null; a field
-    /// whose JSON value does not fit its type is null.</summary>
+    /// <summary>from_json(col, schema): a struct (or array/map) per row; null input or malformed JSON (including text that is
+    /// not UTF-8) gives null; a field whose JSON value does not fit its type or does not decode is null.</summary>
     public static IArrowArray FromJson(StringArray s, IArrowType type)
     {
         var n = s.Length;
         var builder = JsonColumn.Create(type);
+        // System.Text.Json throws on invalid UTF-8 only when it decodes a value; one vectorised check of the batch's bytes
+        // spares the rows that check when (as almost always) they are all valid.
+        var checkRows = n > 0 && !Utf8.IsValid(s.ValueBuffer.Span[s.ValueOffsets[0]..s.ValueOffsets[n]]);
         for (var i = 0; i < n; i++)
         {
             if (s.IsNull(i)) { builder.AppendNull(); continue; }
             var bytes = s.GetBytes(i);
-            if (!IsWellFormed(bytes, type)) { builder.AppendNull(); continue; }
+            if (checkRows && !Utf8.IsValid(bytes) || !IsWellFormed(bytes, type)) { builder.AppendNull(); continue; }
             var reader = new Utf8JsonReader(bytes, ReaderOptions);
             reader.Read();
             builder.Read(ref reader, bytes);
@@ -206,6 +210,22 @@ internal static class JsonKernels
             if (BitUtility.ByteCount(Count + 1) > Validity!.Length) System.Array.Resize(ref Validity, Validity.Length * 2);
         }
 
+        /// <summary>Unescapes the current string into <paramref name="destination"/>; false when its escapes do not decode
+        /// (a lone surrogate such as \uD800), which System.Text.Json reports with an exception.</summary>
+        protected static bool TryCopyString(ref Utf8JsonReader reader, Span<byte> destination, out int written)
+        {
+            try
+            {
+                written = reader.CopyString(destination);
+                return true;
+            }
+            catch (InvalidOperationException)
+            {
+                written = 0;
+                return false;
+            }
+        }
+
         protected static void SkipValue(ref Utf8JsonReader reader)
         {
             if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray) reader.Skip();
@@ -297,12 +317,12 @@ internal static class JsonKernels
 
         private byte[] _scratch = new byte[64];
 
+        /// <summary>The unescaped value; empty (so it does not parse) when its escapes do not decode.</summary>
         private ReadOnlySpan<byte> Unescaped(ref Utf8JsonReader reader)
         {
             if (!reader.ValueIsEscaped) return reader.ValueSpan;
             if (reader.ValueSpan.Length > _scratch.Length) _scratch = new byte[reader.ValueSpan.Length * 2];
-            var n = reader.CopyString(_scratch);
-            return _scratch.AsSpan(0, n);
+            return TryCopyString(ref reader, _scratch, out var n) ? _scratch.AsSpan(0, n) : default;
         }
 
         public override IArrowArray Build()
@@ -368,7 +388,11 @@ internal static class JsonKernels
                     else
                     {
                         if (_scratch.Length < reader.ValueSpan.Length) _scratch = new byte[reader.ValueSpan.Length * 2];
-                        var n = reader.CopyString(_scratch);
+                        if (!TryCopyString(ref reader, _scratch, out var n))
+                        {
+                            AppendNull();
+                            return;
+                        }
                         _writer.Append(_scratch.AsSpan(0, n));
                     }
                     break;
@@ -422,9 +446,7 @@ internal static class JsonKernels
             System.Array.Clear(_seen);
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var k = -1;
-                for (var f = 0; f < _names.Length; f++)
-                    if (!_seen[f] && reader.ValueTextEquals(_names[f])) { k = f; break; }
+                var k = Find(ref reader);
                 reader.Read();
                 if (k < 0)
                 {
@@ -437,6 +459,21 @@ internal static class JsonKernels
             for (var f = 0; f < _children.Length; f++)
                 if (!_seen[f]) _children[f].AppendNull();
             MarkValid();
+        }
+
+        private int Find(ref Utf8JsonReader reader)
+        {
+            try
+            {
+                for (var f = 0; f < _names.Length; f++)
+                    if (!_seen[f] && reader.ValueTextEquals(_names[f])) return f;
+                return -1;
+            }
+            catch (InvalidOperationException)
+            {
+                // A name whose escapes do not decode (a lone surrogate such as \uD800) equals no field name: an unknown field.
+                return -1;
+            }
         }
 
         public override IArrowArray Build() =>
@@ -489,6 +526,7 @@ internal static class JsonKernels
     {
         private readonly StringColumnWriter _keys = new(16, 256);
         private readonly JsonColumn _values = Create(type.ValueField.DataType);
+        private byte[] _scratch = new byte[64];
 
         protected override int ChildCount => _values.Count;
 
@@ -502,12 +540,31 @@ internal static class JsonKernels
             }
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                _keys.Append(System.Text.Encoding.UTF8.GetBytes(reader.GetString()!));
+                if (!TryAppendKey(ref reader))
+                {
+                    // A key whose escapes do not decode drops its entry: a map cannot hold a key that is not text.
+                    reader.Read();
+                    SkipValue(ref reader);
+                    continue;
+                }
                 reader.Read();
                 _values.Read(ref reader, source);
             }
             EndRow();
             MarkValid();
+        }
+
+        private bool TryAppendKey(ref Utf8JsonReader reader)
+        {
+            if (!reader.ValueIsEscaped)
+            {
+                _keys.Append(reader.ValueSpan);
+                return true;
+            }
+            if (_scratch.Length < reader.ValueSpan.Length) _scratch = new byte[reader.ValueSpan.Length * 2];
+            if (!TryCopyString(ref reader, _scratch, out var n)) return false;
+            _keys.Append(_scratch.AsSpan(0, n));
+            return true;
         }
 
         public override IArrowArray Build()
