@@ -7,13 +7,20 @@ namespace OrleansStream.Grains.Storage;
 /// </summary>
 internal sealed class CheckpointStoreHealth(TimeProvider time)
 {
+    // Enough to cover any epoch's window: older stalls only count towards TotalStallMs.
+    private const int KeptStalls = 64;
+
     private readonly Lock _lock = new();
+    private readonly Queue<(DateTimeOffset Start, DateTimeOffset End)> _recent = new();
     private DateTimeOffset? _stallStarted;
     private long _completedStallMs;
 
     public CheckpointStoreHealth() : this(TimeProvider.System)
     {
     }
+
+    /// <summary>The clock stalls are measured with (the silo's <see cref="TimeProvider"/>).</summary>
+    public DateTimeOffset Now => time.GetUtcNow();
 
     /// <summary>When the current stall began, or null while storage answers.</summary>
     public DateTimeOffset? CurrentStallStarted
@@ -29,11 +36,21 @@ internal sealed class CheckpointStoreHealth(TimeProvider time)
     {
         get
         {
-            lock (_lock) return _completedStallMs + CurrentStallMs();
+            lock (_lock) return _completedStallMs + (_stallStarted is { } started ? Milliseconds(started, Now) : 0);
         }
     }
 
-    /// <summary>A call that began at <paramref name="callStarted"/> failed for a transport reason.</summary>
+    /// <summary>Milliseconds of stall between <paramref name="from"/> and <paramref name="to"/>: how much of an epoch was spent waiting for storage.</summary>
+    public long StalledMsBetween(DateTimeOffset from, DateTimeOffset to)
+    {
+        lock (_lock)
+        {
+            var ms = _recent.Sum(s => Overlap(s.Start, s.End, from, to));
+            return _stallStarted is { } started ? ms + Overlap(started, Now, from, to) : ms;
+        }
+    }
+
+    /// <summary>A call that began at <paramref name="callStarted"/> (by <see cref="Now"/>) failed for a transport reason.</summary>
     public void OnFailure(DateTimeOffset callStarted)
     {
         lock (_lock)
@@ -48,12 +65,17 @@ internal sealed class CheckpointStoreHealth(TimeProvider time)
         lock (_lock)
         {
             if (_stallStarted is not { } started) return null;
-            var stall = time.GetUtcNow() - started;
-            _completedStallMs += (long)stall.TotalMilliseconds;
+            var end = Now;
+            _completedStallMs += Milliseconds(started, end);
+            _recent.Enqueue((started, end));
+            if (_recent.Count > KeptStalls) _recent.Dequeue();
             _stallStarted = null;
-            return stall;
+            return end - started;
         }
     }
 
-    private long CurrentStallMs() => _stallStarted is { } started ? Math.Max(0, (long)(time.GetUtcNow() - started).TotalMilliseconds) : 0;
+    private static long Overlap(DateTimeOffset start, DateTimeOffset end, DateTimeOffset from, DateTimeOffset to) =>
+        Milliseconds(start > from ? start : from, end < to ? end : to);
+
+    private static long Milliseconds(DateTimeOffset from, DateTimeOffset to) => Math.Max(0, (long)(to - from).TotalMilliseconds);
 }

@@ -27,7 +27,7 @@ internal sealed partial class StorageOutageRetry(
     /// </summary>
     public async Task<T> RunAsync<T>(string operation, string key, Func<CancellationToken, Task<T>> attempt, CancellationToken ct)
     {
-        var callStarted = DateTimeOffset.UtcNow;
+        var callStarted = health.Now;
         var watch = Stopwatch.StartNew();
         var delay = settings.FirstDelay;
         for (var attempts = 1; ; attempts++)
