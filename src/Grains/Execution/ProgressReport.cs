@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using OrleansStream.Client;
+using OrleansStream.Grains.Storage;
 using OrleansStream.Interfaces.Execution;
 
 namespace OrleansStream.Grains.Execution;
@@ -14,7 +15,7 @@ internal static class ProgressReport
 
     public static string Build(TriggerRun run, OffsetRecord record, DateTimeOffset triggerStart, DateTimeOffset end,
         IReadOnlyDictionary<string, long> inputRowsPerSource, long outputRows, long addBatchMs, long commitMs,
-        IReadOnlyList<OperatorEpoch> operators, IReadOnlyDictionary<int, EventTimeSummary> eventTime)
+        IReadOnlyList<OperatorEpoch> operators, IReadOnlyDictionary<int, EventTimeSummary> eventTime, CheckpointStoreHealth storageHealth)
     {
         var totalMs = Math.Max(0, (long)Math.Round((end - triggerStart).TotalMilliseconds));
         var sinceLast = run.PreviousTriggerStart is { } prev ? (triggerStart - prev).TotalSeconds : 0;
@@ -39,6 +40,7 @@ internal static class ProgressReport
                 ["addBatch"] = addBatchMs,
                 ["commitOffsets"] = commitMs,
                 ["triggerExecution"] = totalMs,
+                ["checkpointStorageStall"] = storageHealth.StalledMsBetween(triggerStart, end),
             },
             Sources = run.Query.Sources.Select(s => new SourceProgress
             {

@@ -8,6 +8,7 @@ using OrleansStream.Grains.Hosting;
 using OrleansStream.Grains.Sinks;
 using OrleansStream.Grains.Sources;
 using OrleansStream.Grains.State;
+using OrleansStream.Grains.Storage;
 using OrleansStream.Interfaces.Execution;
 using OrleansStream.Interfaces.Queries;
 
@@ -29,6 +30,7 @@ internal sealed partial class TriggerGrain(
     TimeProvider time,
     IOptions<OrleansStreamOptions> options,
     ILocalSiloDetails silo,
+    CheckpointStoreHealth storageHealth,
     ILogger<TriggerGrain> logger) : Grain, ITriggerGrain
 {
     private readonly OrleansStreamOptions _options = options.Value;
@@ -410,7 +412,7 @@ internal sealed partial class TriggerGrain(
 
         var perSource = work.GroupBy(w => w.SourceId).ToDictionary(g => g.Key, g => g.Sum(w => w.Result.Result.InputRows));
         var outputRows = query.Physical.IsStateful ? operators[^1].Results.Sum(r => r.OutputRows) : work.Sum(w => w.Result.Result.OutputRows);
-        var progress = ProgressReport.Build(run, record, triggerStart, time.GetUtcNow(), perSource, outputRows, addBatchMs, commitMs, operators, eventTime);
+        var progress = ProgressReport.Build(run, record, triggerStart, time.GetUtcNow(), perSource, outputRows, addBatchMs, commitMs, operators, eventTime, storageHealth);
         run.AddProgress(progress, _options.RecentProgressCount);
         if (run.Request.Observer is { } observer) _ = observer.OnProgress(run.Request.RunId, progress);
     }

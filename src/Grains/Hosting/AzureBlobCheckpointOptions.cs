@@ -17,6 +17,20 @@ public sealed class AzureBlobCheckpointOptions
     /// <summary>A '/'-separated prefix of every blob name, so that several clusters can share one container; empty for none.</summary>
     public string? Prefix { get; set; }
 
+    /// <summary>
+    /// How long one HTTP try may wait for the service to accept a request or send the next part of a response before it is
+    /// abandoned and tried again (the SDK's <c>Retry.NetworkTimeout</c>; default 15 s), so that a hung connection costs
+    /// seconds, not the SDK's default 100 s. Large state snapshots over slow links may need more.
+    /// </summary>
+    public TimeSpan NetworkTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How long one attempt of a checkpoint call may take in all, including the SDK's own quick retries (default 1 minute);
+    /// a call that runs out is tried again within <see cref="CheckpointStorageOptions.OutageBudget"/>. At least <see cref="NetworkTimeout"/>.
+    /// </summary>
+    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Never shows <see cref="ConnectionString"/>, so that logging the options cannot leak it.</summary>
-    public override string ToString() => $"AzureBlob(Container={Container}, Prefix={Prefix})";
+    public override string ToString() =>
+        $"AzureBlob(Container={Container}, Prefix={Prefix}, NetworkTimeout={NetworkTimeout}, OperationTimeout={OperationTimeout})";
 }

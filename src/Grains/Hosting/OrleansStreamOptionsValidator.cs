@@ -23,14 +23,15 @@ internal sealed class OrleansStreamOptionsValidator : IValidateOptions<OrleansSt
             return ValidateOptionsResult.Fail(
                 $"{Describe("Provider")} is '{checkpoints.Provider}'; it must be '{CheckpointStorageOptions.FileSystemProvider}' or '{CheckpointStorageOptions.AzureBlobProvider}'.");
         }
-        return ValidateAzureBlob(checkpoints.AzureBlob ?? new AzureBlobCheckpointOptions());
+        return ValidateAzureBlob(checkpoints, checkpoints.AzureBlob ?? new AzureBlobCheckpointOptions());
     }
 
     internal static bool IsProvider(string? provider, string expected) => string.Equals(provider, expected, StringComparison.OrdinalIgnoreCase);
 
-    private static ValidateOptionsResult ValidateAzureBlob(AzureBlobCheckpointOptions blob)
+    private static ValidateOptionsResult ValidateAzureBlob(CheckpointStorageOptions checkpoints, AzureBlobCheckpointOptions blob)
     {
         var failures = new List<string>();
+        ValidateTimeouts(checkpoints, blob, failures);
         if (string.IsNullOrWhiteSpace(blob.ConnectionString))
         {
             failures.Add($"{Describe("AzureBlob:ConnectionString")} must be set when {Describe("Provider")} is '{CheckpointStorageOptions.AzureBlobProvider}'.");
@@ -61,6 +62,17 @@ internal sealed class OrleansStreamOptionsValidator : IValidateOptions<OrleansSt
             failures.Add($"{Describe("AzureBlob:Prefix")} is '{blob.Prefix}'; it must be a relative '/'-separated path without empty, '.' or '..' segments.");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    // Positive, and an attempt may last at least one network try: otherwise every call would time out before it is answered.
+    private static void ValidateTimeouts(CheckpointStorageOptions checkpoints, AzureBlobCheckpointOptions blob, List<string> failures)
+    {
+        if (checkpoints.OutageBudget <= TimeSpan.Zero)
+            failures.Add($"{Describe("OutageBudget")} is {checkpoints.OutageBudget}; it must be positive (e.g. 00:05:00).");
+        if (blob.NetworkTimeout <= TimeSpan.Zero)
+            failures.Add($"{Describe("AzureBlob:NetworkTimeout")} is {blob.NetworkTimeout}; it must be positive (e.g. 00:00:15).");
+        if (blob.OperationTimeout < blob.NetworkTimeout || blob.OperationTimeout <= TimeSpan.Zero)
+            failures.Add($"{Describe("AzureBlob:OperationTimeout")} is {blob.OperationTimeout}; it must be positive and at least {Describe("AzureBlob:NetworkTimeout")} ({blob.NetworkTimeout}).");
     }
 
     private static bool IsContainerName(string? name)

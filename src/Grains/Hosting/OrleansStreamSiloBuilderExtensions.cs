@@ -1,4 +1,3 @@
-using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -38,6 +37,7 @@ public static class OrleansStreamSiloBuilderExtensions
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OrleansStreamOptions>, OrleansStreamOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new CheckpointStoreHealth(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(CreateCheckpointStore);
         services.AddKeyedSingleton<IGrainStorage>(CheckpointStorageName, (sp, key) => new CheckpointGrainStorage(
             CheckpointStorageName,
@@ -55,8 +55,7 @@ public static class OrleansStreamSiloBuilderExtensions
         var options = sp.GetRequiredService<IOptions<OrleansStreamOptions>>().Value;
         if (!OrleansStreamOptionsValidator.IsProvider(options.Checkpoints.Provider, CheckpointStorageOptions.AzureBlobProvider))
             return new FileSystemCheckpointStore(Path.Combine(options.DataDirectory, "checkpoints"));
-        var blob = options.Checkpoints.AzureBlob;
-        var container = new BlobServiceClient(blob.ConnectionString).GetBlobContainerClient(blob.Container);
-        return new AzureBlobCheckpointStore(container, blob.Prefix, sp.GetRequiredService<ILogger<AzureBlobCheckpointStore>>());
+        return AzureBlobCheckpointStore.Create(options.Checkpoints.AzureBlob, StorageRetrySettings.From(options.Checkpoints),
+            sp.GetRequiredService<CheckpointStoreHealth>(), sp.GetRequiredService<ILogger<AzureBlobCheckpointStore>>());
     }
 }

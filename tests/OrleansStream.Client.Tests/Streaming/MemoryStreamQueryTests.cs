@@ -42,7 +42,7 @@ public abstract class MemoryStreamQueryTests(SessionFixture fixture)
 
         var json = query.LastProgress!.Json;
         foreach (var field in new[] { "\"id\"", "\"runId\"", "\"name\":\"progress_names\"", "\"timestamp\"", "\"batchId\":0", "\"numInputRows\":3",
-                     "\"inputRowsPerSecond\"", "\"processedRowsPerSecond\"", "\"durationMs\"", "\"triggerExecution\"", "\"walCommit\"",
+                     "\"inputRowsPerSecond\"", "\"processedRowsPerSecond\"", "\"durationMs\"", "\"triggerExecution\"", "\"walCommit\"", "\"checkpointStorageStall\":0",
                      "\"stateOperators\":[]", "\"sources\"", "\"endOffset\":1", "\"sink\"", "\"numOutputRows\":3" })
             Assert.Contains(field, json);
         Assert.Equal(query.Id, StreamingQueryProgress.FromJson(json).Id);

@@ -32,6 +32,9 @@ public sealed class CheckpointStorageConfigurationTests
             ["OrleansStream__Checkpoints__AzureBlob__ConnectionString"] = Azurite.ConnectionString,
             ["OrleansStream__Checkpoints__AzureBlob__Container"] = "from-env",
             ["OrleansStream__Checkpoints__AzureBlob__Prefix"] = "cluster-7",
+            ["OrleansStream__Checkpoints__OutageBudget"] = "00:07:00",
+            ["OrleansStream__Checkpoints__AzureBlob__NetworkTimeout"] = "00:00:09",
+            ["OrleansStream__Checkpoints__AzureBlob__OperationTimeout"] = "00:00:40",
         };
         foreach (var (name, value) in variables) Environment.SetEnvironmentVariable(prefix + name, value);
         try
@@ -41,6 +44,11 @@ public sealed class CheckpointStorageConfigurationTests
             var store = Assert.IsType<AzureBlobCheckpointStore>(services.GetRequiredService<ICheckpointStore>());
             Assert.Equal("from-env", store.ContainerName);
             Assert.Equal("cluster-7/", store.Prefix);
+            var checkpoints = services.GetRequiredService<IOptions<OrleansStreamOptions>>().Value.Checkpoints;
+            Assert.Equal(TimeSpan.FromMinutes(7), checkpoints.OutageBudget);
+            Assert.Equal(TimeSpan.FromSeconds(9), checkpoints.AzureBlob.NetworkTimeout);
+            Assert.Equal(TimeSpan.FromSeconds(40), checkpoints.AzureBlob.OperationTimeout);
+            Assert.Same(services.GetRequiredService<CheckpointStoreHealth>(), store.Health);
         }
         finally
         {
@@ -105,6 +113,23 @@ public sealed class CheckpointStorageConfigurationTests
         using var other = SiloHost(o => o.Checkpoints.Provider = "S3");
         var unknown = await Assert.ThrowsAsync<OptionsValidationException>(() => other.StartAsync());
         Assert.Contains("OrleansStream__Checkpoints__Provider", unknown.Message);
+    }
+
+    [Fact]
+    public async Task Invalid_timeouts_stop_the_silo_naming_each_option()
+    {
+        using var host = SiloHost(o =>
+        {
+            o.Checkpoints.Provider = "AzureBlob";
+            o.Checkpoints.AzureBlob.ConnectionString = "UseDevelopmentStorage=true";
+            o.Checkpoints.OutageBudget = TimeSpan.Zero;
+            o.Checkpoints.AzureBlob.NetworkTimeout = TimeSpan.FromSeconds(30);
+            o.Checkpoints.AzureBlob.OperationTimeout = TimeSpan.FromSeconds(10);
+        });
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("OrleansStream__Checkpoints__OutageBudget", e.Message);
+        Assert.Contains("OrleansStream__Checkpoints__AzureBlob__OperationTimeout", e.Message);
+        Assert.DoesNotContain("ConnectionString", e.Message);
     }
 
     [Fact]

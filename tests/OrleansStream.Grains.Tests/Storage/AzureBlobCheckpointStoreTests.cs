@@ -114,10 +114,11 @@ public sealed class AzureBlobCheckpointStoreTests : CheckpointStoreContractTests
     public async Task An_unreachable_endpoint_fails_without_the_key_in_the_error()
     {
         var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(64));
-        // Port 1 on loopback refuses connections; no retries keep the test short.
+        // Port 1 on loopback refuses connections; no SDK retries and a short outage budget keep the test short.
         var connectionString = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={secret};BlobEndpoint=http://127.0.0.1:1/devstoreaccount1;";
         var options = new BlobClientOptions { Retry = { MaxRetries = 0 } };
-        var store = new AzureBlobCheckpointStore(new BlobContainerClient(connectionString, "unreachable", options));
+        var retry = StorageRetrySettings.Default with { OutageBudget = TimeSpan.FromSeconds(1) };
+        var store = new AzureBlobCheckpointStore(new BlobContainerClient(connectionString, "unreachable", options), null, null, retry, new CheckpointStoreHealth());
 
         var e = await Assert.ThrowsAsync<IOException>(() => store.PutIfAbsentAsync("q/commits/0", B("x")));
         Assert.Contains("'q/commits/0'", e.Message);
