@@ -388,7 +388,7 @@ internal sealed partial class TriggerGrain(
             .CommitAsync(attempt, record.BatchId, deliveries.GetValueOrDefault(k), query.Sink, run.Request.Observer, run.Request.QueryId, run.Request.RunId)));
         await HangIfAskedAsync(record.BatchId);
         if (query.IsFileSink)
-            new FileSinkLog(query.Sink.OutputPath()).Commit(record.BatchId, files.SelectMany(f => f).Order(StringComparer.Ordinal).ToList());
+            new FileSinkLog(query.Sink.OutputPath(), paths.FileRoots).Commit(record.BatchId, files.SelectMany(f => f).Order(StringComparer.Ordinal).ToList());
         var addBatchMs = ProgressReport.Milliseconds(watch);
 
         watch.Restart();

@@ -1,15 +1,26 @@
 using Microsoft.Extensions.Options;
+using OrleansStream.Engine.Files;
 
 namespace OrleansStream.Grains.Hosting;
 
-/// <summary>Turns user-given locations into checked full paths.</summary>
+/// <summary>
+/// Turns user-given locations into checked full paths. Every check compares real paths (<see cref="RealPath"/>): links and
+/// ".." are followed as the operating system will follow them, so neither leads a query out of its roots.
+/// </summary>
 internal sealed class PathResolver(IOptions<OrleansStreamOptions> options)
 {
     public string DataDirectory { get; } = Path.GetFullPath(options.Value.DataDirectory);
 
     /// <summary>
+    /// The configured <see cref="OrleansStreamOptions.FileRoots"/>, resolved now (a root made or moved later counts from the
+    /// next query on), or null when none are configured (the embedded default: any path is the user's choice).
+    /// </summary>
+    public FileRoots? FileRoots => options.Value.FileRoots is { Length: > 0 } roots ? new FileRoots(roots) : null;
+
+    /// <summary>
     /// The grain key of a checkpoint location: its path relative to the data directory. A relative location lives under
     /// the data directory; an absolute one must already be inside it, so that no query writes outside the configured root.
+    /// With checkpoints on the file system, the location's real path must be inside the real checkpoint root too.
     /// </summary>
     public string CheckpointKey(string location)
     {
@@ -19,24 +30,27 @@ internal sealed class PathResolver(IOptions<OrleansStreamOptions> options)
         var full = Path.GetFullPath(Path.IsPathRooted(location) ? location : Path.Combine(root, location));
         if (!full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             throw new ArgumentException($"Option 'checkpointLocation' = '{location}' escapes the checkpoint root '{root}'.");
+        if (ChecksCheckpointFiles && new FileRoots(root).Outside(Path.IsPathRooted(location) ? location : Path.Join(root, location)) is { } real)
+            throw new ArgumentException($"Option 'checkpointLocation' = '{location}' resolves to '{real}' (following symbolic links), outside the checkpoint root '{root}'.");
         return Path.GetRelativePath(root, full).Replace(Path.DirectorySeparatorChar, '/');
     }
 
+    // Blob checkpoints have no file path for a link to redirect.
+    private bool ChecksCheckpointFiles =>
+        !OrleansStreamOptionsValidator.IsProvider(options.Value.Checkpoints.Provider, CheckpointStorageOptions.AzureBlobProvider);
+
     /// <summary>
     /// Checks a file source or sink path against <see cref="OrleansStreamOptions.FileRoots"/>: when roots are configured
-    /// (a cluster), the path must lie inside one of them; "..", links out or other absolute paths are refused.
+    /// (a cluster), the path's real path must lie inside one of them; "..", links out or other absolute paths are refused.
+    /// A sink folder that does not exist yet is checked through its nearest existing ancestor.
     /// </summary>
     /// <exception cref="ArgumentException">The path escapes every configured root.</exception>
     public void CheckFileRoot(string path, string optionName)
     {
-        if (options.Value.FileRoots is not { Length: > 0 } roots) return;
+        if (FileRoots is not { } roots) return;
         var full = DataPath(path, optionName);
-        foreach (var root in roots.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var rootFull = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
-            if (full == rootFull || full.StartsWith(rootFull + Path.DirectorySeparatorChar, StringComparison.Ordinal)) return;
-        }
-        throw new ArgumentException($"Option '{optionName}' = '{path}' is outside the configured file roots ({roots}); this cluster only reads and writes files there.");
+        if (roots.Outside(full) is { } real)
+            throw new ArgumentException($"Option '{optionName}' = {roots.Describe(full, real)}; this cluster only reads and writes files there.");
     }
 
     /// <summary>A source or sink path: relative paths resolve against the process's working directory, as in Spark's local mode.</summary>
