@@ -99,4 +99,16 @@ public sealed class FileRootsSymlinkTests : IAsyncLifetime
         Assert.Contains(Outside, error.Message);
         Assert.Empty(Directory.EnumerateFileSystemEntries(Outside));
     }
+
+    [Fact]
+    public async Task BatchRead_WhenTheFolderHoldsALinkOut_IsRefused()
+    {
+        var input = _dir.Sub("root/batch");
+        TempDirectory.WriteFile(input, "a.json", Lines(1));
+        TempDirectory.WriteFile(Outside, "secret.json", Lines(666));
+        File.CreateSymbolicLink(Path.Combine(input, "evil.json"), Path.Combine(Outside, "secret.json"));
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => _session.Read.Schema(Schema).Json(input).CollectAsync());
+        Assert.Contains(Path.Combine(Outside, "secret.json"), error.Message);
+    }
 }
