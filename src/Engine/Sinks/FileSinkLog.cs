@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using OrleansStream.Engine.Files;
 using OrleansStream.Engine.Sources;
 
 namespace OrleansStream.Engine.Sinks;
@@ -14,12 +15,18 @@ public sealed class FileSinkLog
     /// <summary>The name of the metadata folder inside a sink directory.</summary>
     public const string MetadataDirectoryName = "_spark_metadata";
 
-    /// <summary>Opens the log of sink directory <paramref name="directory"/> (nothing is created until a commit).</summary>
-    public FileSinkLog(string directory)
+    private readonly FileRoots? _roots;
+
+    /// <summary>
+    /// Opens the log of sink directory <paramref name="directory"/> (nothing is created until a commit); with
+    /// <paramref name="roots"/>, a commit first checks that the log folder's real path is inside them.
+    /// </summary>
+    public FileSinkLog(string directory, FileRoots? roots = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         Directory = Path.GetFullPath(directory);
         MetadataDirectory = Path.Combine(Directory, MetadataDirectoryName);
+        _roots = roots;
     }
 
     /// <summary>The sink directory.</summary>
@@ -56,10 +63,12 @@ public sealed class FileSinkLog
     /// the files the log holds for it. An epoch already committed keeps the files it was committed with (as Spark's sink skips
     /// a committed batch): a replay after a crash between this log and the commit log wrote its own files, which do not count.
     /// </summary>
+    /// <exception cref="IOException">The log folder's real path has left the file roots.</exception>
     public IReadOnlyList<string> Commit(long batchId, IReadOnlyList<string> files)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(batchId);
         ArgumentNullException.ThrowIfNull(files);
+        _roots?.ThrowIfOutside(MetadataDirectory, "File sink log folder");
         System.IO.Directory.CreateDirectory(MetadataDirectory);
         var sb = new StringBuilder("v1\n");
         foreach (var f in files)
@@ -149,11 +158,19 @@ public sealed class FileSinkLog
 
     /// <summary>
     /// The files a batch read of <paramref name="directory"/> must see (full paths): when the directory has a
-    /// <c>_spark_metadata</c> log, only the files it lists (that exist); otherwise every data file in it.
+    /// <c>_spark_metadata</c> log, only the files it lists (that exist); otherwise every data file in it. With
+    /// <paramref name="roots"/>, a file whose real path leaves them (a log entry naming another place, a link) is refused.
     /// </summary>
-    public static IReadOnlyList<string> ReadableFiles(string directory)
+    /// <exception cref="IOException">A file to read resolves outside <paramref name="roots"/>.</exception>
+    public static IReadOnlyList<string> ReadableFiles(string directory, FileRoots? roots = null)
     {
-        var log = new FileSinkLog(directory);
+        var files = LoggedOrListedFiles(new FileSinkLog(directory));
+        foreach (var file in files) roots?.ThrowIfOutside(file, "File");
+        return files;
+    }
+
+    private static IReadOnlyList<string> LoggedOrListedFiles(FileSinkLog log)
+    {
         if (System.IO.Directory.Exists(log.MetadataDirectory))
         {
             var files = new List<string>();

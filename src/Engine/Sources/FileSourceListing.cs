@@ -1,3 +1,5 @@
+using OrleansStream.Engine.Files;
+
 namespace OrleansStream.Engine.Sources;
 
 /// <summary>
@@ -5,6 +7,8 @@ namespace OrleansStream.Engine.Sources;
 /// (starting with '.' or '_') and files still being written ('.tmp', '.crc' suffixes); optionally only one
 /// extension. New files are those not in the seen set, ordered by modification time then name, oldest first
 /// (newest first with latestFirst), at most maxFilesPerTrigger of them. A missing directory has no files yet.
+/// With file roots, a file whose real path leaves them (a link dropped into the folder, or the folder itself swapped
+/// for a link) is never listed: it is reported to the refused callback instead.
 /// </summary>
 public sealed class FileSourceListing
 {
@@ -13,7 +17,10 @@ public sealed class FileSourceListing
     /// <param name="extension">Only files with this extension (without the dot; case-insensitive), or null for every data file (Spark's behaviour).</param>
     /// <param name="maxFilesPerTrigger">At most this many new files per batch, or null for all.</param>
     /// <param name="latestFirst">Take the newest files first.</param>
-    public FileSourceListing(string directory, string? extension = null, int? maxFilesPerTrigger = null, bool latestFirst = false)
+    /// <param name="roots">The folders files must really lie in, or null for anywhere.</param>
+    /// <param name="refused">Told the path of each file left out because its real path leaves <paramref name="roots"/>.</param>
+    public FileSourceListing(string directory, string? extension = null, int? maxFilesPerTrigger = null, bool latestFirst = false,
+        FileRoots? roots = null, Action<string>? refused = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         if (maxFilesPerTrigger is <= 0) throw new ArgumentException($"Invalid value '{maxFilesPerTrigger}' for option 'maxFilesPerTrigger': expected a positive integer.", nameof(maxFilesPerTrigger));
@@ -21,7 +28,11 @@ public sealed class FileSourceListing
         Extension = string.IsNullOrEmpty(extension) ? null : extension.TrimStart('.');
         MaxFilesPerTrigger = maxFilesPerTrigger;
         LatestFirst = latestFirst;
+        Roots = roots;
+        _refused = refused;
     }
+
+    private readonly Action<string>? _refused;
 
     /// <summary>Creates a listing from source options: path (required), maxFilesPerTrigger, latestFirst (Spark's names, case-insensitive).</summary>
     /// <exception cref="ArgumentException">The 'path' option is missing, or an option value is invalid; the message names the option.</exception>
@@ -46,6 +57,9 @@ public sealed class FileSourceListing
     /// <summary>Whether the newest files are taken first.</summary>
     public bool LatestFirst { get; }
 
+    /// <summary>The folders listed files must really lie in, or null.</summary>
+    public FileRoots? Roots { get; }
+
     /// <summary>True for names Spark treats as data files: not hidden ('.' or '_' prefix) and not in progress ('.tmp', '.crc').</summary>
     public static bool IsDataFileName(string name)
     {
@@ -60,10 +74,16 @@ public sealed class FileSourceListing
         var dir = new DirectoryInfo(Directory);
         if (!dir.Exists) return [];
         var files = new List<SourceFile>();
+        var folderInside = Roots is null || Roots.ContainsReal(RealPath.Resolve(Directory));
         foreach (var f in dir.EnumerateFiles())
         {
             if (!IsDataFileName(f.Name)) continue;
             if (Extension is not null && !f.Name.EndsWith("." + Extension, StringComparison.OrdinalIgnoreCase)) continue;
+            if (!IsInsideRoots(f, folderInside))
+            {
+                _refused?.Invoke(f.FullName);
+                continue;
+            }
             try { files.Add(new SourceFile(f.FullName, f.Length, f.LastWriteTimeUtc)); }
             catch (FileNotFoundException) { }
         }
@@ -75,6 +95,10 @@ public sealed class FileSourceListing
         });
         return files;
     }
+
+    // Resolving the folder once per listing keeps a poll cheap: a plain file is where its folder is, only a link needs resolving.
+    private bool IsInsideRoots(FileInfo file, bool folderInside) => Roots is null
+        || (file.Attributes.HasFlag(FileAttributes.ReparsePoint) ? Roots.Outside(file.FullName) is null : folderInside);
 
     /// <summary>The next batch of files not in <paramref name="seen"/> (full paths), at most <see cref="MaxFilesPerTrigger"/>.</summary>
     public IReadOnlyList<SourceFile> NextBatch(IReadOnlySet<string> seen)

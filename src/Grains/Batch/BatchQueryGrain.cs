@@ -17,7 +17,7 @@ namespace OrleansStream.Grains.Batch;
 
 /// <summary>Runs batch DataFrame plans with the same planner and operators as streaming epochs.</summary>
 [StatelessWorker]
-internal sealed class BatchQueryGrain(TimeProvider time) : Grain, IBatchQueryGrain
+internal sealed class BatchQueryGrain(TimeProvider time, PathResolver paths) : Grain, IBatchQueryGrain
 {
     public async Task<byte[]> CollectAsync(string planJson, CancellationToken cancellationToken = default) =>
         ArrowIpc.Serialize(await RunAsync(PlanSerializer.Deserialize(planJson)));
@@ -25,6 +25,7 @@ internal sealed class BatchQueryGrain(TimeProvider time) : Grain, IBatchQueryGra
     public async Task<long> WriteAsync(string planJson, string format, string path, string saveMode, IReadOnlyDictionary<string, string> options, CancellationToken cancellationToken = default)
     {
         var dir = PathResolver.DataPath(path, "path");
+        paths.CheckFileRoot(dir, "path");
         if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
         {
             switch (saveMode)
@@ -37,7 +38,7 @@ internal sealed class BatchQueryGrain(TimeProvider time) : Grain, IBatchQueryGra
         Directory.CreateDirectory(dir);
         var batch = await RunAsync(PlanSerializer.Deserialize(planJson));
         // Batch writes name their file by time so that appends never collide; a streaming sink uses its epoch instead.
-        new FileSinkWriter(dir, FileFormats.GetWriter(format), options).Write(time.GetUtcNow().ToUnixTimeMilliseconds(), 0, Guid.NewGuid(), batch);
+        new FileSinkWriter(dir, FileFormats.GetWriter(format), options, paths.FileRoots).Write(time.GetUtcNow().ToUnixTimeMilliseconds(), 0, Guid.NewGuid(), batch);
         return batch.Length;
     }
 
@@ -67,18 +68,18 @@ internal sealed class BatchQueryGrain(TimeProvider time) : Grain, IBatchQueryGra
         return tables;
     }
 
-    private static Schema SchemaOf(SourceRelation source, Dictionary<string, byte[]> tables) => source.Format == "memory-table"
+    private Schema SchemaOf(SourceRelation source, Dictionary<string, byte[]> tables) => source.Format == "memory-table"
         ? ArrowIpc.ReadSchema(tables[source.Options["name"]])
         : source.IsStreaming
             ? throw new InvalidOperationException("Queries with streaming sources must be executed with writeStream.start().")
-            : SourceSchemas.Resolve(source);
+            : SourceSchemas.Resolve(source, paths.FileRoots);
 
     // Only a file source may decode fewer columns (see FileReading.ColumnsToRead); the pipeline takes whole batches as they are.
-    private static IEnumerable<RecordBatch> ReadLeaf(SourcePipeline pipeline, Dictionary<string, byte[]> tables) => pipeline.Leaf switch
+    private IEnumerable<RecordBatch> ReadLeaf(SourcePipeline pipeline, Dictionary<string, byte[]> tables) => pipeline.Leaf switch
     {
         LocalRelation local => ArrowIpc.DeserializeMany(local.ArrowIpc),
         SourceRelation { Format: "memory-table" } table => ArrowIpc.DeserializeMany(tables[table.Options["name"]]),
-        SourceRelation file => SourceSchemas.DataFiles(file).Select(f => FileReading.Read(file.Format, f,
+        SourceRelation file => SourceSchemas.DataFiles(file, paths.FileRoots).Select(f => FileReading.Read(file.Format, f,
             FileReading.ColumnsToRead(file.Format, pipeline.InputSchema, pipeline.ReadSchema), new ReaderOptions(file.Options))),
         _ => throw new NotSupportedException($"Cannot read {pipeline.Leaf.GetType().Name} in a batch query."),
     };

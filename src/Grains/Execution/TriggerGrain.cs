@@ -128,8 +128,12 @@ internal sealed partial class TriggerGrain(
     public async Task<QueryStatus> GetStatusAsync()
     {
         await ResumePendingRunAsync();
-        return (_run?.Status(state.State.LastCommitted)
+        var status = (_run?.Status(state.State.LastCommitted)
             ?? new QueryStatus { Message = "Stopped", LastCommittedBatchId = state.State.LastCommitted }) with { Silo = silo.SiloAddress.Endpoint.ToString() };
+        // No progress is reported while checkpoint storage does not answer: the status is the live signal.
+        return status.IsActive && storageHealth.CurrentStallStarted is { } stalled
+            ? status with { Message = $"Waiting for checkpoint storage (stalled {(time.GetUtcNow() - stalled).TotalSeconds:F0} s)" }
+            : status;
     }
 
     public async Task<IReadOnlyList<string>> GetRecentProgressAsync()
@@ -421,9 +425,9 @@ internal sealed partial class TriggerGrain(
     /// Writes the epoch's entry of the file-sink log, under the log batch id the folder's owner record maps it to. A replay of
     /// an epoch the log already holds keeps the files committed first; the replay's own files are removed.
     /// </summary>
-    private static void CommitFileSink(TriggerRun run, long batchId, List<string> written)
+    private void CommitFileSink(TriggerRun run, long batchId, List<string> written)
     {
-        var log = new FileSinkLog(run.Query.Sink.OutputPath());
+        var log = new FileSinkLog(run.Query.Sink.OutputPath(), paths.FileRoots);
         var owner = log.ReadOwner();
         if (owner is not null && owner.QueryId != run.Request.QueryId)
             throw new InvalidOperationException($"Query {run.Request.QueryId} no longer owns its output folder '{log.Directory}': query {owner.QueryId} (checkpoint '{owner.CheckpointLocation}') took it over. Stopping rather than mixing their output.");

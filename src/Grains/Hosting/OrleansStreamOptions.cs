@@ -53,9 +53,11 @@ public sealed class OrleansStreamOptions
     /// <summary>
     /// How long an epoch is attempted again when grain calls fail for infrastructure reasons (a silo died, a call timed
     /// out, an activation was replaced) before the query fails. Longer than Orleans takes to declare a silo dead (its
-    /// probes, votes and membership refresh: tens of seconds by default), so that a dead silo's grains are re-placed first.
+    /// probes, votes and membership refresh: seconds), so that a dead silo's grains are re-placed first, and longer than the
+    /// checkpoint store's outage budget (OrleansStream__Checkpoints__OutageBudget, 5 minutes), so that a storage outage
+    /// stalls a stateful query (whose partitions write through grain calls) as long as it stalls the store.
     /// </summary>
-    public TimeSpan EpochRetryBudget { get; set; } = TimeSpan.FromMinutes(3);
+    public TimeSpan EpochRetryBudget { get; set; } = TimeSpan.FromMinutes(6);
 
     /// <summary>The pause before the second attempt of an epoch; it doubles with each further attempt up to <see cref="EpochRetryMaxDelay"/>.</summary>
     public TimeSpan EpochRetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);

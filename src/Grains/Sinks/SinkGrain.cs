@@ -3,6 +3,7 @@ using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Formats;
 using OrleansStream.Engine.Sinks;
 using OrleansStream.Engine.Types;
+using OrleansStream.Grains.Hosting;
 using OrleansStream.Grains.Sources;
 using OrleansStream.Interfaces.Execution;
 using OrleansStream.Interfaces.Queries;
@@ -14,7 +15,7 @@ namespace OrleansStream.Grains.Sinks;
 /// One sink partition. Rows of an epoch attempt are staged here (file sinks write their deterministic part files
 /// at once), and applied on commit. Staging is in memory: after a crash the whole epoch is re-run from the offset log.
 /// </summary>
-internal sealed class SinkGrain : Grain, ISinkGrain
+internal sealed class SinkGrain(PathResolver paths) : Grain, ISinkGrain
 {
     private Guid _attempt;
     private readonly SortedDictionary<int, byte[]> _staged = new();
@@ -28,7 +29,7 @@ internal sealed class SinkGrain : Grain, ISinkGrain
         if (SourceConnectorFactory.FileFormats.Contains(sink.Format))
         {
             var batch = ArrowValues.Concat(OutputSchema(sink), ArrowIpc.DeserializeMany(arrowIpc));
-            var writer = new FileSinkWriter(sink.OutputPath(), FileFormats.GetWriter(sink.Format), sink.Options);
+            var writer = new FileSinkWriter(sink.OutputPath(), FileFormats.GetWriter(sink.Format), sink.Options, paths.FileRoots);
             _files.Add(writer.Write(batchId, taskIndex, attempt, batch));
         }
         else

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Apache.Arrow;
+using Microsoft.Extensions.Logging;
+using OrleansStream.Engine.Files;
 using OrleansStream.Engine.Formats;
 using OrleansStream.Engine.Sources;
 
@@ -8,9 +10,14 @@ namespace OrleansStream.Grains.Sources;
 /// <summary>
 /// A folder that receives files. The end offset of an epoch lists the files it takes; the files already taken are part of
 /// the trigger's checkpoint, so each file is processed once, and a replayed epoch reads exactly the files it listed.
+/// With file roots, a file whose real path leaves them is never planned (it is skipped with a warning, as Spark skips files
+/// it does not take as data) and never read (a planned file that has since become such a link fails the epoch).
 /// </summary>
-internal sealed class FileSourceConnector(string format, string directory, Schema schema, IReadOnlyDictionary<string, string> options) : ISourceConnector
+internal sealed partial class FileSourceConnector(string format, string directory, Schema schema, IReadOnlyDictionary<string, string> options,
+    FileRoots? roots, ILogger<FileSourceConnector> logger) : ISourceConnector
 {
+    // Planning polls the folder every trigger: warn about each refused file once, not on every poll.
+    private readonly HashSet<string> _refused = new(StringComparer.Ordinal);
     private readonly ReaderOptions _readerOptions = new(options);
     private readonly int? _maxFiles = new ReaderOptions(options).GetPositiveInt("maxFilesPerTrigger");
     private readonly bool _latestFirst = new ReaderOptions(options).GetBool("latestFirst", false);
@@ -27,14 +34,14 @@ internal sealed class FileSourceConnector(string format, string directory, Schem
         {
             // Trigger.AvailableNow: files that arrived after the start are left for a later run.
             var allowed = JsonSerializer.Deserialize<HashSet<string>>(bound)!;
-            seen = new HashSet<string>(new FileSourceListing(directory).ListAll().Select(f => f.Path).Where(f => !allowed.Contains(f)).Concat(seen));
+            seen = new HashSet<string>(Listing().ListAll().Select(f => f.Path).Where(f => !allowed.Contains(f)).Concat(seen));
         }
-        var files = new FileSourceListing(directory, null, _maxFiles, _latestFirst).NextBatch(seen).Select(f => f.Path).ToList();
+        var files = Listing(_maxFiles, _latestFirst).NextBatch(seen).Select(f => f.Path).ToList();
         return Task.FromResult(files.Count == 0 ? null : JsonSerializer.Serialize(new FileOffset(state.SeenFiles.Count + files.Count, files)));
     }
 
     public Task<string?> CaptureBoundAsync(SourcePlanningState state, CancellationToken cancellationToken) =>
-        Task.FromResult<string?>(JsonSerializer.Serialize(new FileSourceListing(directory).NextBatch(state.SeenFiles).Select(f => f.Path).ToList()));
+        Task.FromResult<string?>(JsonSerializer.Serialize(Listing().NextBatch(state.SeenFiles).Select(f => f.Path).ToList()));
 
     public void OnPlanned(string end, SourcePlanningState state)
     {
@@ -42,13 +49,32 @@ internal sealed class FileSourceConnector(string format, string directory, Schem
     }
 
     public Task<IReadOnlyList<RecordBatch>> ReadAsync(string? start, string end, int partition, int numPartitions, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<RecordBatch>>(FilesOf(end, partition, numPartitions).Select(f => FileReading.Read(format, f, schema, _readerOptions)).ToList());
+        Task.FromResult<IReadOnlyList<RecordBatch>>(FilesOf(end, partition, numPartitions).Select(f => Read(f, schema)).ToList());
 
     public Task<IReadOnlyList<RecordBatch>> ReadColumnsAsync(string? start, string end, int partition, int numPartitions, Schema columns, CancellationToken cancellationToken)
     {
         var read = FileReading.ColumnsToRead(format, schema, columns);
-        return Task.FromResult<IReadOnlyList<RecordBatch>>(FilesOf(end, partition, numPartitions).Select(f => FileReading.Read(format, f, read, _readerOptions)).ToList());
+        return Task.FromResult<IReadOnlyList<RecordBatch>>(FilesOf(end, partition, numPartitions).Select(f => Read(f, read)).ToList());
     }
+
+    private FileSourceListing Listing(int? maxFiles = null, bool latestFirst = false) =>
+        new(directory, null, maxFiles, latestFirst, roots, Refuse);
+
+    private void Refuse(string file)
+    {
+        if (_refused.Add(file)) LogWarningFileOutsideRoots(logger, file, directory, roots!.Configured, _refused.Count);
+    }
+
+    // A file listed inside the roots may have been swapped for a link out since; the epoch lists it, so it cannot be skipped.
+    private RecordBatch Read(string file, Schema read)
+    {
+        roots?.ThrowIfOutside(file, "Source file");
+        return FileReading.Read(format, file, read, _readerOptions);
+    }
+
+    [LoggerMessage(EventId = 1401, Level = LogLevel.Warning,
+        Message = "File source skips '{File}' in '{Directory}': its real path (following symbolic links) is outside the configured file roots ({Roots}); {Count} file(s) skipped so far")]
+    private static partial void LogWarningFileOutsideRoots(ILogger logger, string file, string directory, string roots, int count);
 
     private static IEnumerable<string> FilesOf(string end, int partition, int numPartitions) => Parse(end).files.Where((_, i) => i % numPartitions == partition);
 

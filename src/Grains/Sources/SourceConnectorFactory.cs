@@ -1,5 +1,6 @@
 using Apache.Arrow;
 using Apache.Arrow.Types;
+using Microsoft.Extensions.Logging;
 using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Types;
 using OrleansStream.Grains.Hosting;
@@ -7,7 +8,7 @@ using OrleansStream.Grains.Hosting;
 namespace OrleansStream.Grains.Sources;
 
 /// <summary>Creates the connector of a streaming <see cref="SourceRelation"/> by its format.</summary>
-internal sealed class SourceConnectorFactory(IGrainFactory grains, TimeProvider time)
+internal sealed class SourceConnectorFactory(IGrainFactory grains, TimeProvider time, PathResolver paths, ILoggerFactory loggers)
 {
     public static readonly IReadOnlySet<string> FileFormats = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "json", "csv", "text", "parquet" };
 
@@ -20,7 +21,8 @@ internal sealed class SourceConnectorFactory(IGrainFactory grains, TimeProvider 
             "memory" => new MemorySourceConnector(grains, Required(options, "session", format), Required(options, "streamId", format), UserSchema(source)),
             "rate" or "rate-micro-batch" => new RateSourceConnector(format, options, time),
             "nexmark" => new NexmarkSourceConnector(SourceSchemas.Resolve(source), options, time),
-            _ when FileFormats.Contains(format) => new FileSourceConnector(format, PathResolver.DataPath(Required(options, "path", format), "path"), FileSchema(source, format), options),
+            _ when FileFormats.Contains(format) => new FileSourceConnector(format, PathResolver.DataPath(Required(options, "path", format), "path"), FileSchema(source, format), options,
+                paths.FileRoots, loggers.CreateLogger<FileSourceConnector>()),
             _ => throw new NotSupportedException($"Data source '{source.Format}' does not support streamed reading. Supported: memory, rate, rate-micro-batch, nexmark, json, csv, text, parquet."),
         };
     }
