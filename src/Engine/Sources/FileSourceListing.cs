@@ -101,15 +101,32 @@ public sealed class FileSourceListing
         || (file.Attributes.HasFlag(FileAttributes.ReparsePoint) ? Roots.Outside(file.FullName) is null : folderInside);
 
     /// <summary>The next batch of files not in <paramref name="seen"/> (full paths), at most <see cref="MaxFilesPerTrigger"/>.</summary>
-    public IReadOnlyList<SourceFile> NextBatch(IReadOnlySet<string> seen)
+    public IReadOnlyList<SourceFile> NextBatch(IReadOnlySet<string> seen) => NextBatch(seen, null, out _);
+
+    /// <summary>
+    /// The next batch of files not in <paramref name="seen"/>: at most <see cref="MaxFilesPerTrigger"/> files and, after the
+    /// first, no more than <paramref name="maxBytes"/> bytes in all (Spark's maxBytesPerTrigger); <paramref name="left"/> is
+    /// how many new files wait for later epochs.
+    /// </summary>
+    public IReadOnlyList<SourceFile> NextBatch(IReadOnlySet<string> seen, long? maxBytes, out int left)
     {
         ArgumentNullException.ThrowIfNull(seen);
         var result = new List<SourceFile>();
+        long bytes = 0;
+        left = 0;
+        var full = false;
         foreach (var f in ListAll())
         {
             if (seen.Contains(f.Path)) continue;
+            // Files go in listing order: once one does not fit, it and every later one wait.
+            full = full || (MaxFilesPerTrigger is { } max && result.Count >= max) || (result.Count > 0 && bytes + f.Length > maxBytes);
+            if (full)
+            {
+                left++;
+                continue;
+            }
             result.Add(f);
-            if (MaxFilesPerTrigger is { } max && result.Count >= max) break;
+            bytes += f.Length;
         }
         return result;
     }

@@ -51,6 +51,7 @@ internal static class ProgressReport
                 NumInputRows = inputRowsPerSource.GetValueOrDefault(s.Relation.SourceId),
                 InputRowsPerSecond = Rate(inputRowsPerSource.GetValueOrDefault(s.Relation.SourceId), sinceLast),
                 ProcessedRowsPerSecond = Rate(inputRowsPerSource.GetValueOrDefault(s.Relation.SourceId), totalMs / 1000.0),
+                Metrics = new Dictionary<string, string>(s.Connector.Backlog),
             }).ToList(),
             Sink = new SinkProgress { Description = SinkDescription(run.Query), NumOutputRows = outputRows },
             StateOperators = operators.Select(StateOperator).ToList(),

@@ -270,6 +270,7 @@ internal sealed partial class TriggerGrain(
         }
         run.LatestOffsetMs = ProgressReport.Milliseconds(watch);
         run.IsDataAvailable = hasData;
+        WarnIfFallingBehind(run);
         var watermark = CommitOf(run, batchId - 1)?.NextWatermarkMs ?? 0;
         if (!hasData && !NoDataEpochDue(run, previous, watermark)) return null;
 
@@ -294,6 +295,16 @@ internal sealed partial class TriggerGrain(
         await WriteStateAsync(run);
         run.WalCommitMs = ProgressReport.Milliseconds(watch);
         return record;
+    }
+
+    // Once a minute at most: a query that cannot keep up says so every epoch in its progress.
+    private void WarnIfFallingBehind(TriggerRun run)
+    {
+        if (run.Query.Sources.FirstOrDefault(s => s.Connector.Backlog.Count > 0) is not { Connector: { } behind }) return;
+        var now = time.GetUtcNow();
+        if (now - run.LastBehindWarning < TimeSpan.FromMinutes(1)) return;
+        run.LastBehindWarning = now;
+        LogWarningFallingBehind(logger, QueryKey, behind.Description, string.Join(", ", behind.Backlog.Select(m => $"{m.Key}={m.Value}")));
     }
 
     // Spark runs an epoch without new data when the watermark moved and a stateful operator must emit or evict by it.
@@ -639,6 +650,9 @@ internal sealed partial class TriggerGrain(
 
     [LoggerMessage(EventId = 1208, Level = LogLevel.Warning, Message = "Query {Query}: stopped with epochs after {LastCommitted} run but not committed; the next run re-runs them")]
     private static partial void LogWarningLeftUncommitted(ILogger logger, Exception exception, string query, long lastCommitted);
+
+    [LoggerMessage(EventId = 1209, Level = LogLevel.Warning, Message = "Query {Query} is falling behind: {Source} has more input than an epoch admits ({Backlog}); epochs stay bounded by maxRowsPerTrigger / maxBytesPerTrigger / maxFilesPerTrigger or OrleansStream__EpochMemoryBudgetBytes")]
+    private static partial void LogWarningFallingBehind(ILogger logger, string query, string source, string backlog);
 
     [LoggerMessage(EventId = 1203, Level = LogLevel.Error, Message = "Query {Query} run {RunId} failed")]
     private static partial void LogErrorQueryFailed(ILogger logger, Exception exception, string query, Guid runId);

@@ -34,6 +34,8 @@ internal sealed class TriggerRun(RunRequest request, CompiledQuery query)
     public long LatestOffsetMs { get; set; }
     public long WalCommitMs { get; set; }
     public DateTimeOffset? PreviousTriggerStart { get; set; }
+    /// <summary>When the run last logged that it falls behind.</summary>
+    public DateTimeOffset LastBehindWarning { get; set; } = DateTimeOffset.MinValue;
     public bool WasIdle { get; private set; }
     public IEnumerable<string> Progress => _progress;
     public Task RoundCompleted => _roundCompleted.Task;

@@ -68,6 +68,13 @@ public sealed class OrleansStreamOptions
     /// <summary>State partitions per stateful operator for queries that do not set option "numStatePartitions"; 0 sizes it to the cluster (two per active silo).</summary>
     public int StatePartitions { get; set; }
 
+    /// <summary>
+    /// The memory an epoch's input may use, from which each source's default admission limit per epoch derives (rows for
+    /// rate and nexmark, bytes of files for file sources; the options maxRowsPerTrigger and maxBytesPerTrigger override it).
+    /// A query that cannot keep up falls behind with its epochs bounded, and says so in progress and logs.
+    /// </summary>
+    public long EpochMemoryBudgetBytes { get; set; } = Engine.Sources.EpochAdmission.DefaultBudgetBytes;
+
     /// <summary>Key groups a query's keys hash into, fixed when the query first starts (DESIGN.md §2).</summary>
     public int NumKeyGroups { get; set; } = 128;
 

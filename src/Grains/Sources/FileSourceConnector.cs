@@ -14,18 +14,20 @@ namespace OrleansStream.Grains.Sources;
 /// it does not take as data) and never read (a planned file that has since become such a link fails the epoch).
 /// </summary>
 internal sealed partial class FileSourceConnector(string format, string directory, Schema schema, IReadOnlyDictionary<string, string> options,
-    FileRoots? roots, ILogger<FileSourceConnector> logger) : ISourceConnector
+    FileRoots? roots, long memoryBudgetBytes, ILogger<FileSourceConnector> logger) : ISourceConnector
 {
     // Planning polls the folder every trigger: warn about each refused file once, not on every poll.
     private readonly HashSet<string> _refused = new(StringComparer.Ordinal);
     private readonly ReaderOptions _readerOptions = new(options);
     private readonly int? _maxFiles = new ReaderOptions(options).GetPositiveInt("maxFilesPerTrigger");
     private readonly bool _latestFirst = new ReaderOptions(options).GetBool("latestFirst", false);
+    private readonly long _maxBytes = EpochAdmission.MaxFileBytes(new ReaderOptions(options).GetPositiveLong("maxBytesPerTrigger"), memoryBudgetBytes);
 
     public Schema Schema => schema;
     // An epoch's files are spread over this many source tasks (file i goes to task i % n), so that decoding uses every core.
     public int NumPartitions { get; } = new ReaderOptions(options).GetPositiveInt("numPartitions") ?? Math.Clamp(Environment.ProcessorCount, 1, 8);
     public string Description => $"FileStreamSource[file:{directory}]";
+    public IReadOnlyDictionary<string, string> Backlog { get; private set; } = ISourceConnector.NoBacklog;
 
     public Task<string?> PlanAsync(string? previousEnd, SourcePlanningState state, string? bound, CancellationToken cancellationToken)
     {
@@ -36,7 +38,8 @@ internal sealed partial class FileSourceConnector(string format, string director
             var allowed = JsonSerializer.Deserialize<HashSet<string>>(bound)!;
             seen = new HashSet<string>(Listing().ListAll().Select(f => f.Path).Where(f => !allowed.Contains(f)).Concat(seen));
         }
-        var files = Listing(_maxFiles, _latestFirst).NextBatch(seen).Select(f => f.Path).ToList();
+        var files = Listing(_maxFiles, _latestFirst).NextBatch(seen, _maxBytes, out var left).Select(f => f.Path).ToList();
+        Backlog = left == 0 ? ISourceConnector.NoBacklog : new Dictionary<string, string> { ["filesBehindLatest"] = left.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         return Task.FromResult(files.Count == 0 ? null : JsonSerializer.Serialize(new FileOffset(state.SeenFiles.Count + files.Count, files)));
     }
 

@@ -38,6 +38,15 @@ internal interface ISourceConnector
     Task<IReadOnlyList<RecordBatch>> ReadColumnsAsync(string? start, string end, int partition, int numPartitions, Schema columns, CancellationToken cancellationToken) =>
         ReadAsync(start, end, partition, numPartitions, cancellationToken);
 
+    /// <summary>
+    /// What the last <see cref="PlanAsync"/> left for later epochs because of the source's admission limit, as Spark's
+    /// per-source progress metrics ("rowsBehindLatest", "filesBehindLatest"); empty when it took everything available.
+    /// </summary>
+    IReadOnlyDictionary<string, string> Backlog => NoBacklog;
+
+    /// <summary>An empty <see cref="Backlog"/>.</summary>
+    static readonly IReadOnlyDictionary<string, string> NoBacklog = new Dictionary<string, string>();
+
     /// <summary>Records in <paramref name="state"/> what the epoch ending at <paramref name="end"/> consumed (file sources remember files).</summary>
     void OnPlanned(string end, SourcePlanningState state) { }
 }

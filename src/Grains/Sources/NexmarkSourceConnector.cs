@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Apache.Arrow;
 using OrleansStream.Engine.Formats;
+using OrleansStream.Engine.Sources;
 using OrleansStream.Engine.Sources.Nexmark;
 
 namespace OrleansStream.Grains.Sources;
@@ -16,15 +17,18 @@ internal sealed class NexmarkSourceConnector : ISourceConnector
 {
     private const int MaxBatchRows = 65_536;
     private const long DefaultRowsPerBatch = 100_000;
+    // A generated bid, person or auction row with its strings, and the pipeline's copies of it.
+    private const int NexmarkRowBytes = 256;
 
     private readonly string _table;
     private readonly NexmarkConfig _config;
     private NexmarkGenerator? _generator;
     private readonly long? _rowsPerSecond, _numRows, _rowsPerBatch;
+    private readonly long _maxRows;
     private readonly TimeProvider _time;
 
     /// <param name="schema">The table's schema, as <see cref="SourceSchemas.Resolve"/> gives it.</param>
-    public NexmarkSourceConnector(Schema schema, IReadOnlyDictionary<string, string> options, TimeProvider time)
+    public NexmarkSourceConnector(Schema schema, IReadOnlyDictionary<string, string> options, TimeProvider time, long memoryBudgetBytes)
     {
         var reader = new ReaderOptions(options);
         _table = (reader.Get("table") ?? "bid").Trim().ToLowerInvariant();
@@ -36,12 +40,16 @@ internal sealed class NexmarkSourceConnector : ISourceConnector
         _numRows = reader.GetPositiveLong("numRows");
         // Unpaced, every row exists at once: an epoch takes at most rowsPerBatch of them so that epochs stay small.
         _rowsPerBatch = reader.GetPositiveLong("rowsPerBatch") ?? (_rowsPerSecond is null ? DefaultRowsPerBatch : null);
+        // Paced, an epoch takes what the clock made available, up to the admission limit: a query that cannot keep up falls
+        // behind. Unpaced, rowsPerBatch bounds it.
+        _maxRows = EpochAdmission.MaxRows(reader.GetPositiveLong("maxRowsPerTrigger"), memoryBudgetBytes, NexmarkRowBytes);
         NumPartitions = reader.GetPositiveInt("numPartitions") ?? Math.Clamp(Environment.ProcessorCount, 1, 8);
         _time = time;
     }
 
     public Schema Schema { get; }
     public int NumPartitions { get; }
+    public IReadOnlyDictionary<string, string> Backlog { get; private set; } = ISourceConnector.NoBacklog;
     public string Description =>
         $"NexmarkSource[table={_table}, eventsPerSecond={_config.EventsPerSecond}, rowsPerSecond={_rowsPerSecond?.ToString() ?? "unpaced"}, numPartitions={NumPartitions}]";
 
@@ -52,6 +60,10 @@ internal sealed class NexmarkSourceConnector : ISourceConnector
         if (_numRows is { } total) to = Math.Min(to, total);
         if (_rowsPerBatch is { } perBatch) to = Math.Min(to, from + perBatch);
         if (NexmarkOffset.Parse(bound) is { } limit) to = Math.Min(to, limit.Rows);
+        var available = to;
+        if (_rowsPerSecond is not null && to > from) to = Math.Min(to, from + _maxRows);
+        Backlog = available <= to || _rowsPerSecond is null ? ISourceConnector.NoBacklog
+            : new Dictionary<string, string> { ["rowsBehindLatest"] = (available - to).ToString(System.Globalization.CultureInfo.InvariantCulture) };
         return Task.FromResult(to > from ? new NexmarkOffset(to, state.StartMs ?? 0).ToString() : null);
     }
 

@@ -3,6 +3,7 @@ using Apache.Arrow;
 using Apache.Arrow.Types;
 using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Formats;
+using OrleansStream.Engine.Sources;
 
 namespace OrleansStream.Grains.Sources;
 
@@ -18,11 +19,15 @@ internal sealed class RateSourceConnector : ISourceConnector
         .Field(f => f.Name("value").DataType(Int64Type.Default).Nullable(false))
         .Build();
 
+    private const int MaxBatchRows = 1 << 20;
+
     private readonly bool _microBatch;
     private readonly long _rowsPerSecond, _rowsPerBatch, _startTimestampMs, _advanceMillisPerBatch;
+    // rate-micro-batch takes rowsPerBatch by definition; rate takes what the clock made available, up to this.
+    private readonly long _maxRows = long.MaxValue;
     private readonly TimeProvider _time;
 
-    public RateSourceConnector(string format, IReadOnlyDictionary<string, string> options, TimeProvider time)
+    public RateSourceConnector(string format, IReadOnlyDictionary<string, string> options, TimeProvider time, long memoryBudgetBytes)
     {
         _time = time;
         _microBatch = format.Equals("rate-micro-batch", StringComparison.OrdinalIgnoreCase);
@@ -37,6 +42,7 @@ internal sealed class RateSourceConnector : ISourceConnector
         else
         {
             _rowsPerSecond = reader.GetPositiveLong("rowsPerSecond") ?? 1;
+            _maxRows = EpochAdmission.MaxRows(reader.GetPositiveLong("maxRowsPerTrigger"), memoryBudgetBytes);
         }
     }
 
@@ -45,6 +51,7 @@ internal sealed class RateSourceConnector : ISourceConnector
     public string Description => _microBatch
         ? $"RatePerMicroBatchStream[rowsPerBatch={_rowsPerBatch}, numPartitions={NumPartitions}]"
         : $"RateStreamV2[rowsPerSecond={_rowsPerSecond}, numPartitions={NumPartitions}]";
+    public IReadOnlyDictionary<string, string> Backlog { get; private set; } = ISourceConnector.NoBacklog;
 
     public Task<string?> PlanAsync(string? previousEnd, SourcePlanningState state, string? bound, CancellationToken cancellationToken)
     {
@@ -55,6 +62,10 @@ internal sealed class RateSourceConnector : ISourceConnector
             ? prev with { Rows = prev.Rows + _rowsPerBatch }
             : prev with { Rows = Math.Max(prev.Rows, (nowMs - prev.StartMs) * _rowsPerSecond / 1000) };
         if (bound is not null) next = next with { Rows = Math.Min(next.Rows, RateOffset.Parse(bound, nowMs).Rows) };
+        var available = next.Rows;
+        next = next with { Rows = Math.Min(available, prev.Rows + Math.Min(_maxRows, long.MaxValue - prev.Rows)) };
+        Backlog = available == next.Rows ? ISourceConnector.NoBacklog
+            : new Dictionary<string, string> { ["rowsBehindLatest"] = (available - next.Rows).ToString(System.Globalization.CultureInfo.InvariantCulture) };
         return Task.FromResult(next.Rows > prev.Rows ? next.ToString() : null);
     }
 
@@ -64,7 +75,12 @@ internal sealed class RateSourceConnector : ISourceConnector
     {
         var to = RateOffset.Parse(end, 0);
         var from = start is null ? 0 : RateOffset.Parse(start, 0).Rows;
-        return Task.FromResult<IReadOnlyList<RecordBatch>>([Generate(to.StartMs, from, to.Rows, partition, numPartitions)]);
+        // Slices of at most MaxBatchRows rows per partition: an Arrow buffer's length is an int, whatever an epoch admits.
+        var batches = new List<RecordBatch>();
+        var slice = (long)MaxBatchRows * numPartitions;
+        for (var first = from; first < to.Rows; first += slice)
+            batches.Add(Generate(to.StartMs, first, Math.Min(to.Rows, first + slice), partition, numPartitions));
+        return Task.FromResult<IReadOnlyList<RecordBatch>>(batches);
     }
 
     private RecordBatch Generate(long startMs, long from, long to, int partition, int numPartitions)

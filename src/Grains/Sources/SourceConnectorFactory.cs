@@ -8,21 +8,23 @@ using OrleansStream.Grains.Hosting;
 namespace OrleansStream.Grains.Sources;
 
 /// <summary>Creates the connector of a streaming <see cref="SourceRelation"/> by its format.</summary>
-internal sealed class SourceConnectorFactory(IGrainFactory grains, TimeProvider time, PathResolver paths, ILoggerFactory loggers)
+internal sealed class SourceConnectorFactory(IGrainFactory grains, TimeProvider time, PathResolver paths, ILoggerFactory loggers,
+    Microsoft.Extensions.Options.IOptions<OrleansStreamOptions> options)
 {
     public static readonly IReadOnlySet<string> FileFormats = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "json", "csv", "text", "parquet" };
 
     public ISourceConnector Create(SourceRelation source)
     {
-        var options = new Dictionary<string, string>(source.Options, StringComparer.OrdinalIgnoreCase);
+        var sourceOptions = new Dictionary<string, string>(source.Options, StringComparer.OrdinalIgnoreCase);
         var format = source.Format.ToLowerInvariant();
+        var budget = options.Value.EpochMemoryBudgetBytes;
         return format switch
         {
-            "memory" => new MemorySourceConnector(grains, Required(options, "session", format), Required(options, "streamId", format), UserSchema(source)),
-            "rate" or "rate-micro-batch" => new RateSourceConnector(format, options, time),
-            "nexmark" => new NexmarkSourceConnector(SourceSchemas.Resolve(source), options, time),
-            _ when FileFormats.Contains(format) => new FileSourceConnector(format, PathResolver.DataPath(Required(options, "path", format), "path"), FileSchema(source, format), options,
-                paths.FileRoots, loggers.CreateLogger<FileSourceConnector>()),
+            "memory" => new MemorySourceConnector(grains, Required(sourceOptions, "session", format), Required(sourceOptions, "streamId", format), UserSchema(source)),
+            "rate" or "rate-micro-batch" => new RateSourceConnector(format, sourceOptions, time, budget),
+            "nexmark" => new NexmarkSourceConnector(SourceSchemas.Resolve(source), sourceOptions, time, budget),
+            _ when FileFormats.Contains(format) => new FileSourceConnector(format, PathResolver.DataPath(Required(sourceOptions, "path", format), "path"), FileSchema(source, format), sourceOptions,
+                paths.FileRoots, budget, loggers.CreateLogger<FileSourceConnector>()),
             _ => throw new NotSupportedException($"Data source '{source.Format}' does not support streamed reading. Supported: memory, rate, rate-micro-batch, nexmark, json, csv, text, parquet."),
         };
     }

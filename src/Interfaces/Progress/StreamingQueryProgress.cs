@@ -72,6 +72,8 @@ public sealed class SourceProgress
     [JsonPropertyName("inputRowsPerSecond")] public double InputRowsPerSecond { get; init; }
     /// <summary>Processing rate of this epoch.</summary>
     [JsonPropertyName("processedRowsPerSecond")] public double ProcessedRowsPerSecond { get; init; }
+    /// <summary>Source metrics (Spark's "metrics"): what the epoch's admission limit left for later ("rowsBehindLatest", "filesBehindLatest").</summary>
+    [JsonPropertyName("metrics")] public Dictionary<string, string> Metrics { get; init; } = new();
 }
 
 /// <summary>Spark's SinkProgress.</summary>

@@ -66,3 +66,37 @@ public class FileSourceListingTests
         Assert.Contains("maxFilesPerTrigger", bad.Message);
     }
 }
+
+public class FileSourceAdmissionTests
+{
+    [Fact]
+    public void Max_bytes_bounds_a_batch_after_its_first_file_and_counts_the_files_left()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "os-admit-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var at = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+            foreach (var (name, size) in new[] { ("a", 100), ("b", 100), ("c", 500), ("d", 10) })
+            {
+                var path = Path.Combine(dir, name);
+                File.WriteAllBytes(path, new byte[size]);
+                File.SetLastWriteTimeUtc(path, at = at.AddSeconds(1));
+            }
+            var listing = new OrleansStream.Engine.Sources.FileSourceListing(dir);
+            var seen = new HashSet<string>();
+            Assert.Equal(["a", "b"], listing.NextBatch(seen, 250, out var left).Select(f => Path.GetFileName(f.Path)));
+            Assert.Equal(2, left);
+            seen.UnionWith(new[] { "a", "b" }.Select(n => Path.Combine(dir, n)));
+            // A file larger than the limit still goes in alone: an epoch always makes progress.
+            Assert.Equal(["c"], listing.NextBatch(seen, 250, out left).Select(f => Path.GetFileName(f.Path)));
+            Assert.Equal(1, left);
+            Assert.Equal(4, listing.NextBatch(new HashSet<string>(), null, out left).Count);
+            Assert.Equal(0, left);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}

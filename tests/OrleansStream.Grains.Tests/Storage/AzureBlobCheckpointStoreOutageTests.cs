@@ -58,7 +58,8 @@ public sealed class AzureBlobCheckpointStoreOutageTests(ITestOutputHelper output
         Assert.True(writer.LongestMs >= (outageSeconds - 1) * 1000, $"a write should have stalled for the outage, the longest took {writer.LongestMs} ms");
         Assert.True(resumedAfter < TimeSpan.FromSeconds(5), $"the writes resumed {resumedAfter} after storage came back");
         Assert.Null(health.CurrentStallStarted);
-        Assert.InRange(health.TotalStallMs, (outageSeconds - 1) * 1000L, (outageSeconds + 10) * 1000L);
+        // Azurite's restart is part of the outage, and takes seconds more on a loaded machine: the stall spans the outage as measured.
+        Assert.InRange(health.TotalStallMs, (outageSeconds - 1) * 1000L, (long)(backAfter + resumedAfter).TotalMilliseconds + 5000L);
         Assert.Contains(logger.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains($"127.0.0.1:{azurite.Port}") && e.Message.Contains("is failing"));
         Assert.Contains(logger.Entries, e => e.Level == LogLevel.Information && e.Message.Contains("answers again after a stall of"));
     }
