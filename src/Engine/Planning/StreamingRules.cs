@@ -25,6 +25,8 @@ internal static class StreamingRules
                     "Append output mode not supported when there are streaming aggregations on streaming DataFrames/DataSets without watermark: define withWatermark on the event-time column and group by it or by a window over it.");
             if (outputMode == "update" && agg.Binding.SessionKey is not null)
                 throw new AnalysisException("Update output mode not supported for session window on streaming DataFrames/Datasets: use Append or Complete.");
+            if (agg.Binding.SessionKey is not null && agg.Binding.Keys.Count == 1)
+                throw new AnalysisException("Global aggregation with session window in streaming query is not supported.");
         }
         if (outputMode == "append")
             for (var i = 1; i < plan.StatefulOperators.Count; i++)

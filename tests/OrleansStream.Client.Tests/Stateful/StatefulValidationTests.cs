@@ -33,6 +33,12 @@ public sealed class StatefulValidationTests(SessionFixture fixture)
         Assert.Contains("Update output mode not supported for session window",
             await Refused(Events().WithWatermark("eventTime", "1 second").GroupBy(SessionWindow(Col("eventTime"), "5 seconds")).Count(), OutputMode.Update));
 
+    // Spark's UnsupportedOperationChecker refuses a session window with no other grouping key.
+    [Fact]
+    public async Task GlobalSessionWindow_IsRefused() =>
+        Assert.Contains("Global aggregation with session window in streaming query is not supported",
+            await Refused(Events().WithWatermark("eventTime", "1 second").GroupBy(SessionWindow(Col("eventTime"), "5 seconds")).Count(), OutputMode.Append));
+
     [Fact]
     public async Task DistinctAggregation_IsRefused() =>
         Assert.Contains("Distinct aggregations are not supported on streaming DataFrames/Datasets",

@@ -100,7 +100,7 @@ internal sealed class ReferenceSessionWindowOperator : IStatefulOperator
         {
             var first = p;
             var end = ends[pieces[p]];
-            for (p++; p < pieces.Count && groupOf[pieces[p]] == groupOf[pieces[first]] && starts[pieces[p]] < end; p++)
+            for (p++; p < pieces.Count && groupOf[pieces[p]] == groupOf[pieces[first]] && starts[pieces[p]] <= end; p++)
                 end = Math.Max(end, ends[pieces[p]]);
             for (var q = first; q < p; q++)
             {

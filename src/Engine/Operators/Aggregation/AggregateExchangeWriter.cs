@@ -192,9 +192,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         {
             var first = p;
             var start = starts[pieces[p]];
-            var end = ends[pieces[p]];
-            for (p++; p < pieces.Length && groupOf[pieces[p]] == groupOf[pieces[first]] && starts[pieces[p]] < end; p++)
-                end = Math.Max(end, ends[pieces[p]]);
+            p = SessionPieces.RunEnd(pieces, groupOf, starts, ends, first, out var end);
             for (var q = first; q < p; q++)
             {
                 starts[pieces[q]] = start;

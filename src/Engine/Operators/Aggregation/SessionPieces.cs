@@ -3,6 +3,20 @@ namespace OrleansStream.Engine.Operators.Aggregation;
 /// <summary>The merge order of session pieces: by group (groups in order of first appearance), then start, then row.</summary>
 internal static class SessionPieces
 {
+    /// <summary>
+    /// Where the merged session that begins at piece <paramref name="first"/> of <paramref name="pieces"/> ends (the index
+    /// past its last piece), and its end time: pieces of one group join it while each starts at or before the end so far,
+    /// so sessions that touch merge, as in Spark.
+    /// </summary>
+    public static int RunEnd(ReadOnlySpan<int> pieces, ReadOnlySpan<int> groupOf, ReadOnlySpan<long> starts, ReadOnlySpan<long> ends, int first, out long end)
+    {
+        end = ends[pieces[first]];
+        var p = first + 1;
+        for (; p < pieces.Length && groupOf[pieces[p]] == groupOf[pieces[first]] && starts[pieces[p]] <= end; p++)
+            end = Math.Max(end, ends[pieces[p]]);
+        return p;
+    }
+
     /// <summary>The row indices of <paramref name="groupOf"/> (group ids below <paramref name="groupBound"/>) and
     /// <paramref name="starts"/>, ordered by group's first appearance, then start, then row.</summary>
     public static int[] Order(ReadOnlySpan<int> groupOf, ReadOnlySpan<long> starts, int groupBound)

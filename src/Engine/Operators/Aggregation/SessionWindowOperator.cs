@@ -98,9 +98,7 @@ public sealed class SessionWindowOperator : IStatefulOperator
         for (var p = 0; p < pieces.Length;)
         {
             var first = p;
-            var end = ends[pieces[p]];
-            for (p++; p < pieces.Length && groupOf[pieces[p]] == groupOf[pieces[first]] && starts[pieces[p]] < end; p++)
-                end = Math.Max(end, ends[pieces[p]]);
+            p = SessionPieces.RunEnd(pieces, groupOf, starts, ends, first, out var end);
             for (var q = first; q < p; q++)
             {
                 newStarts[q] = starts[pieces[first]];
