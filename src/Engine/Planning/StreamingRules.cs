@@ -15,7 +15,9 @@ internal static class StreamingRules
             throw new ArgumentException($"Unknown output mode '{outputMode}'. Accepted output modes are 'append', 'complete', 'update'.");
         if (outputMode == "complete" && aggregations.Count == 0)
             throw new AnalysisException("Complete output mode not supported when there are no streaming aggregations on streaming DataFrames/Datasets.");
-        if (plan.StatefulOperators.Count > 1 && outputMode != "append")
+        // Deduplication emits each row once, as in Append, so Spark lets an aggregation after it run in any mode.
+        var onlyDeduplicationBeforeTheLast = plan.StatefulOperators.SkipLast(1).All(op => op is DeduplicationOperatorSpec);
+        if (plan.StatefulOperators.Count > 1 && outputMode != "append" && !onlyDeduplicationBeforeTheLast)
             throw new AnalysisException(
                 $"Multiple stateful operators ({string.Join(" -> ", nodes.Select(Describe))}) are only supported in Append output mode, not in {Capitalized(outputMode)} mode, as in Spark.");
         foreach (var agg in aggregations)
