@@ -157,7 +157,7 @@ public static class QueryPlanner
         if (field.DataType is not TimestampType)
             throw new AnalysisException($"Event time must be defined on a window or a timestamp, but {w.Column} is of type {DataTypes.ToDdl(field.DataType)}.");
         if (input.EventTime.ContainsKey(field.Name))
-            throw new AnalysisException($"A watermark is already defined on column '{field.Name}'; redefining a watermark is not supported.");
+            throw new AnalysisException($"Redefining watermark is disallowed. A watermark is already defined on column '{field.Name}'.");
         var id = ctx.Watermarks.Count;
         ctx.Watermarks.Add(new WatermarkSpec(id, field.Name, delayMicros / 1000));
         var eventTime = new Dictionary<string, long>(input.EventTime) { [field.Name] = delayMicros };

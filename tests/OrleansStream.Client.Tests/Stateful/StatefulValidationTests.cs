@@ -62,7 +62,7 @@ public sealed class StatefulValidationTests(SessionFixture fixture)
     {
         var events = Events();
         Assert.Contains("should not be negative", Assert.Throws<AnalysisException>(() => events.WithWatermark("eventTime", "-5 seconds").Schema).Message);
-        Assert.Contains("redefining a watermark", Assert.Throws<AnalysisException>(() =>
+        Assert.Contains("Redefining watermark is disallowed.", Assert.Throws<AnalysisException>(() =>
             events.WithWatermark("eventTime", "5 seconds").WithWatermark("eventTime", "1 second").Schema).Message);
         var two = events.WithColumn("other", Col("eventTime")).WithWatermark("eventTime", "5 seconds").WithWatermark("other", "5 seconds");
         Assert.Contains("More than one event time columns", Assert.Throws<AnalysisException>(() => two.GroupBy("_1").Count().Schema).Message);

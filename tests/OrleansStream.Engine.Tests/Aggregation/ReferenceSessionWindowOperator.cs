@@ -50,9 +50,11 @@ internal sealed class ReferenceSessionWindowOperator : IStatefulOperator
         ArgumentNullException.ThrowIfNull(context);
         long dropped = 0;
         var onTime = new List<RecordBatch>();
+        // Complete mode keeps every session, so no row is late (Spark does not apply the watermark in Complete mode).
+        var lateThreshold = _outputMode == "complete" ? null : context.LateThresholdMicros;
         foreach (var batch in input)
         {
-            var (rows, late) = LateRows.Drop(batch, _startColumn + 1, context.LateThresholdMicros);
+            var (rows, late) = LateRows.Drop(batch, _startColumn + 1, lateThreshold);
             dropped += late;
             if (rows.Length > 0) onTime.Add(rows);
         }

@@ -47,9 +47,11 @@ public sealed class StreamingAggregationOperator : IStatefulOperator
         ArgumentNullException.ThrowIfNull(context);
         _touched.Clear();
         long dropped = 0, removed = 0;
+        // Complete mode keeps every group, so no row is late (Spark does not apply the watermark in Complete mode).
+        var lateThreshold = _outputMode == "complete" ? null : context.LateThresholdMicros;
         foreach (var batch in input)
         {
-            var (onTime, late) = LateRows.Drop(batch, _eventTimeColumn, context.LateThresholdMicros);
+            var (onTime, late) = LateRows.Drop(batch, _eventTimeColumn, lateThreshold);
             dropped += late;
             if (onTime.Length > 0) _state.Merge(onTime, _touched);
         }
