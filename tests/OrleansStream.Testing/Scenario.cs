@@ -1,7 +1,7 @@
-namespace OrleansStream.Client.Tests.Stateful;
+namespace OrleansStream.Testing;
 
 /// <summary>Renders result rows as short sorted strings so that a scenario's expected table reads like the semantics.</summary>
-internal static class Scenario
+public static class Scenario
 {
     /// <summary>"start-end:v1:v2" per row, with the window's bounds as seconds since the Unix epoch.</summary>
     public static string[] Windows(IReadOnlyList<Row> rows, string windowColumn = "window") =>
