@@ -140,11 +140,10 @@ public sealed class ClusterFailoverTests(PublishedSilo published, ITestOutputHel
             ["OrleansStream__Checkpoints__AzureBlob__Container"] = container,
             ["OrleansStream__DataDirectory"] = data,
             ["OrleansStream__FileRoots"] = data,
-            // Fault injection: partitions wait while the pause file exists, after marking their silo.
-            ["OrleansStream__PausePartitionsFile"] = Path.Combine(root, "pause"),
-            ["OrleansStream__PausedMarkerFile"] = Path.Combine(root, "paused-" + name),
             ["Logging__LogLevel__Default"] = "Warning",
-        }, "OrleansStream__Cluster__AdvertisedAddress", "OrleansStream__PausePartitionsFile", "OrleansStream__PausedMarkerFile", "Logging__LogLevel__Default");
+        }, "OrleansStream__Cluster__AdvertisedAddress", "Logging__LogLevel__Default");
+        // Fault injection, loaded as a test hook: partitions wait while the pause file exists, after marking their silo.
+        foreach (var (key, value) in PausePartitions.SiloEnvironment(Path.Combine(root, "pause"), Path.Combine(root, "paused-" + name))) env[key] = value;
         return SiloProcess.Start(name, published.Assembly, env);
     }
 
