@@ -21,6 +21,7 @@ internal static class SiloHost
         {
             silo.UseOrleansStreamCluster(builder.Configuration);
             silo.AddOrleansStream();
+            silo.AddSiloHooks(builder.Configuration);
         });
         using var host = builder.Build();
         await host.RunAsync(cancellationToken);

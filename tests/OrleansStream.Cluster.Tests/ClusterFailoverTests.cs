@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using OrleansStream.Client;
 using OrleansStream.Cluster.Tests.Infrastructure;
-using OrleansStream.Grains.Tests.Infrastructure;
 using static OrleansStream.Client.Functions;
 
 namespace OrleansStream.Cluster.Tests;
@@ -115,8 +114,8 @@ public sealed class ClusterFailoverTests(PublishedSilo published, ITestOutputHel
         {
             ["OrleansStream__Cluster__RedisConnectionString"] = "",
             ["OrleansStream__Checkpoints__AzureBlob__ConnectionString"] = "AccountName=x;AccountKey=c2VjcmV0LXNlY3JldA==;BlobEndpoint=http://127.0.0.1:1/x;",
-            ["OrleansStream__Cluster__SiloPort"] = Repository.FreePort().ToString(CultureInfo.InvariantCulture),
-            ["OrleansStream__Cluster__GatewayPort"] = Repository.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["OrleansStream__Cluster__SiloPort"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
+            ["OrleansStream__Cluster__GatewayPort"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
             ["OrleansStream__Cluster__ListenAddress"] = "127.0.0.1",
         }, "OrleansStream__Cluster__AdvertisedAddress");
         await using var silo = SiloProcess.Start("bad", published.Assembly, env);
@@ -132,20 +131,19 @@ public sealed class ClusterFailoverTests(PublishedSilo published, ITestOutputHel
         {
             ["OrleansStream__Cluster__RedisConnectionString"] = redis.ConnectionString,
             ["OrleansStream__Cluster__ClusterId"] = clusterId,
-            ["OrleansStream__Cluster__SiloPort"] = Repository.FreePort().ToString(CultureInfo.InvariantCulture),
-            ["OrleansStream__Cluster__GatewayPort"] = Repository.FreePort().ToString(CultureInfo.InvariantCulture),
-            ["OrleansStream__Cluster__HealthPort"] = Repository.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["OrleansStream__Cluster__SiloPort"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
+            ["OrleansStream__Cluster__GatewayPort"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
+            ["OrleansStream__Cluster__HealthPort"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
             ["OrleansStream__Cluster__ListenAddress"] = "127.0.0.1",
             ["OrleansStream__Cluster__AdvertisedAddress"] = "127.0.0.1",
             ["OrleansStream__Checkpoints__AzureBlob__ConnectionString"] = Azurite.ConnectionString,
             ["OrleansStream__Checkpoints__AzureBlob__Container"] = container,
             ["OrleansStream__DataDirectory"] = data,
             ["OrleansStream__FileRoots"] = data,
-            // Fault injection: partitions wait while the pause file exists, after marking their silo.
-            ["OrleansStream__PausePartitionsFile"] = Path.Combine(root, "pause"),
-            ["OrleansStream__PausedMarkerFile"] = Path.Combine(root, "paused-" + name),
             ["Logging__LogLevel__Default"] = "Warning",
-        }, "OrleansStream__Cluster__AdvertisedAddress", "OrleansStream__PausePartitionsFile", "OrleansStream__PausedMarkerFile", "Logging__LogLevel__Default");
+        }, "OrleansStream__Cluster__AdvertisedAddress", "Logging__LogLevel__Default");
+        // Fault injection, loaded as a test hook: partitions wait while the pause file exists, after marking their silo.
+        foreach (var (key, value) in PausePartitions.SiloEnvironment(Path.Combine(root, "pause"), Path.Combine(root, "paused-" + name))) env[key] = value;
         return SiloProcess.Start(name, published.Assembly, env);
     }
 

@@ -41,16 +41,6 @@ public sealed class OrleansStreamOptions
     public string? HangMarkerFile { get; set; }
 
     /// <summary>
-    /// Fault injection for cluster tests: while this file exists, state partitions of this silo that start finishing an
-    /// epoch create <see cref="PausedMarkerFile"/> and wait, so that a test can kill the silo in the middle of an epoch.
-    /// Never set in production.
-    /// </summary>
-    public string? PausePartitionsFile { get; set; }
-
-    /// <summary>The file a paused partition creates (see <see cref="PausePartitionsFile"/>).</summary>
-    public string? PausedMarkerFile { get; set; }
-
-    /// <summary>
     /// How long an epoch is attempted again when grain calls fail for infrastructure reasons (a silo died, a call timed
     /// out, an activation was replaced) before the query fails. Longer than Orleans takes to declare a silo dead (its
     /// probes, votes and membership refresh: seconds), so that a dead silo's grains are re-placed first, and longer than the

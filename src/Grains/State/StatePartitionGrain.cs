@@ -24,7 +24,7 @@ namespace OrleansStream.Grains.State;
 /// </summary>
 // Hash placement spreads an operator's partitions over the silos (and re-spreads them when one dies), where the default would keep them next to the trigger.
 [HashBasedPlacement]
-internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICheckpointStore store, IOptions<OrleansStreamOptions> options,
+internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICheckpointStore store,
     ILogger<StatePartitionGrain> logger) : Grain, IStatePartitionGrain
 {
     private readonly PlanCache _plans = new(connectors);
@@ -48,7 +48,6 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
 
     public async Task<PartitionResult> FinishAsync(PartitionEpoch epoch)
     {
-        await PauseIfAskedAsync();
         Reset(epoch.Attempt);
         // Staged rows live in activation memory: if Orleans replaced the activation they reached, running on what is left
         // would commit the epoch without them.
@@ -135,13 +134,6 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
         if (epoch.Sink.Format.Equals("noop", StringComparison.OrdinalIgnoreCase)) return;
         deliveries[epoch.SinkKey] = 1;
         await GrainFactory.GetGrain<ISinkGrain>(epoch.SinkKey).StageAsync(epoch.Attempt, epoch.BatchId, epoch.Partition, ArrowIpc.Serialize(rows), epoch.Sink);
-    }
-
-    private async Task PauseIfAskedAsync()
-    {
-        if (options.Value.PausePartitionsFile is not { } pause || !File.Exists(pause)) return;
-        if (options.Value.PausedMarkerFile is { } marker) await File.WriteAllTextAsync(marker, this.GetPrimaryKeyString());
-        while (File.Exists(pause)) await Task.Delay(50);
     }
 
     private void Reset(Guid attempt)

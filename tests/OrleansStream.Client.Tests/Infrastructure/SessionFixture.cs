@@ -1,5 +1,4 @@
 using OrleansStream.Grains.Hosting;
-using OrleansStream.Grains.Tests.Infrastructure;
 namespace OrleansStream.Client.Tests.Infrastructure;
 
 /// <summary>One embedded silo shared by the tests of a collection: each test uses its own queries, names and folders.</summary>

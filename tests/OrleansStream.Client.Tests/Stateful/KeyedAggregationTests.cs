@@ -1,5 +1,6 @@
 using OrleansStream.Client.Tests.Infrastructure;
 using static OrleansStream.Client.Functions;
+using static OrleansStream.Testing.StreamSteps;
 
 namespace OrleansStream.Client.Tests.Stateful;
 
@@ -11,32 +12,21 @@ public abstract class KeyedAggregationTests(SessionFixture fixture)
     [Fact]
     public async Task CompleteCounts_SurviveARestart_AndARestartWithMorePartitions()
     {
-        var checkpoint = "keyed-" + Guid.NewGuid().ToString("N");
         var input = Session.CreateMemoryStream<string>();
-        var counts = input.ToDF().GroupBy("value").Count();
-        async Task<StreamingQuery> Start(int partitions) => await counts.WriteStream.OutputMode(OutputMode.Complete).Format("memory")
-            .QueryName("keyed_counts").Option("checkpointLocation", checkpoint).Option("numStatePartitions", partitions.ToString()).StartAsync();
-
-        var query = await Start(2);
-        await input.AddDataAsync("a", "b", "a");
-        await query.ProcessAllAvailableAsync();
-        Assert.Equal(["a:2", "b:1"], Scenario.Plain(await Session.Table("keyed_counts").CollectAsync()));
-        await input.AddDataAsync("b", "c");
-        await query.ProcessAllAvailableAsync();
-        Assert.Equal(["a:2", "b:2", "c:1"], Scenario.Plain(await Session.Table("keyed_counts").CollectAsync()));
-        Assert.Equal(3, query.LastProgress!.StateOperators[0].NumRowsTotal);
-        Assert.Equal(2, query.LastProgress.StateOperators[0].NumRowsUpdated);
-        Assert.Equal(2, query.LastProgress.StateOperators[0].NumShufflePartitions);
-        await query.StopAsync();
-
-        // Same checkpoint, three partitions: every key's count moves with its key group.
-        query = await Start(3);
-        await input.AddDataAsync("a", "d");
-        await query.ProcessAllAvailableAsync();
-        Assert.Equal(["a:3", "b:2", "c:1", "d:1"], Scenario.Plain(await Session.Table("keyed_counts").CollectAsync()));
-        Assert.Equal(3, query.LastProgress!.StateOperators[0].NumShufflePartitions);
-        Assert.Equal(2, query.LastProgress.BatchId);
-        await query.StopAsync();
+        StateOperatorProgress State(StreamingQuery q) => q.LastProgress!.StateOperators[0];
+        await Session.TestStream(input.ToDF().GroupBy("value").Count(), OutputMode.Complete,
+            new StreamTestOptions { QueryName = "keyed_counts", Options = new Dictionary<string, string> { ["numStatePartitions"] = "2" } }).Run(
+            AddData(input, "a", "b", "a"),
+            CheckAnswer("a:2", "b:1"),
+            AddData(input, "b", "c"),
+            CheckAnswer("a:2", "b:2", "c:1"),
+            AssertOnQuery(q => State(q).NumRowsTotal == 3 && State(q).NumRowsUpdated == 2 && State(q).NumShufflePartitions == 2, "3 keys, 2 updated, 2 partitions"),
+            StopStream,
+            // Same checkpoint, three partitions: every key's count moves with its key group.
+            StartStream(options: new Dictionary<string, string> { ["numStatePartitions"] = "3" }),
+            AddData(input, "a", "d"),
+            CheckAnswer("a:3", "b:2", "c:1", "d:1"),
+            AssertOnQuery(q => State(q).NumShufflePartitions == 3 && q.LastProgress!.BatchId == 2, "3 partitions in epoch 2"));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using OrleansStream.Client.Tests.Infrastructure;
 using static OrleansStream.Client.Functions;
+using static OrleansStream.Testing.StreamSteps;
 
 namespace OrleansStream.Client.Tests.Stateful;
 
@@ -42,26 +43,18 @@ public abstract class WatermarkTests(SessionFixture fixture)
     [Fact]
     public async Task TheWatermarkAndOpenWindowsSurviveARestart()
     {
-        var checkpoint = "watermark-restart-" + Guid.NewGuid().ToString("N");
         var input = Session.CreateMemoryStream<long>();
         var windows = input.ToDF().WithColumn("eventTime", Col("value").Cast("timestamp")).WithWatermark("eventTime", "10 seconds")
             .GroupBy(Window(Col("eventTime"), "5 seconds")).Count();
-        async Task<StreamingQuery> Start() => await windows.WriteStream.OutputMode(OutputMode.Append).Format("memory")
-            .QueryName("restarted_windows").Option("checkpointLocation", checkpoint).StartAsync();
-
-        var query = await Start();
-        await input.AddDataAsync(10, 11, 12, 13, 14, 15);
-        await input.AddDataAsync(25);
-        await query.ProcessAllAvailableAsync();
-        Assert.Equal(["10-15:5"], Scenario.Windows(await Session.Table("restarted_windows").CollectAsync()));
-        await query.StopAsync();
-
-        // After the restart the watermark is still 15: 12 is late; [15,20) still holds its row and gains 16.
-        query = await Start();
-        await input.AddDataAsync(12, 16, 40);
-        await query.ProcessAllAvailableAsync();
-        Assert.Equal(["10-15:5", "15-20:2", "25-30:1"], Scenario.Windows(await Session.Table("restarted_windows").CollectAsync()));
-        await query.StopAsync();
+        await Session.TestStream(windows, OutputMode.Append, new StreamTestOptions { Render = rows => Scenario.Windows(rows) }).Run(
+            AddData(input, 10, 11, 12, 13, 14, 15),
+            AddData(input, 25),
+            CheckAnswer("10-15:5"),
+            StopStream,
+            // After the restart the watermark is still 15: 12 is late; [15,20) still holds its row and gains 16.
+            StartStream(),
+            AddData(input, 12, 16, 40),
+            CheckAnswer("10-15:5", "15-20:2", "25-30:1"));
     }
 
     [Fact]

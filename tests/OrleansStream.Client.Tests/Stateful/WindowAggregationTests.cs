@@ -1,5 +1,6 @@
 using OrleansStream.Client.Tests.Infrastructure;
 using static OrleansStream.Client.Functions;
+using static OrleansStream.Testing.StreamSteps;
 
 namespace OrleansStream.Client.Tests.Stateful;
 
@@ -13,6 +14,8 @@ public abstract class WindowAggregationTests(SessionFixture fixture)
 {
     private StreamSession Session => fixture.Session;
 
+    private static readonly StreamTestOptions Windows = new() { Render = rows => Scenario.Windows(rows) };
+
     private DataFrame Windowed(MemoryStream<long> input) => input.ToDF()
         .WithColumn("eventTime", Col("value").Cast("timestamp"))
         .WithWatermark("eventTime", "10 seconds")
@@ -23,54 +26,45 @@ public abstract class WindowAggregationTests(SessionFixture fixture)
     public async Task Append_EmitsEachWindowOnceWhenTheWatermarkPassesItsEnd_AndDropsLateRows()
     {
         var input = Session.CreateMemoryStream<long>();
-        var query = await Windowed(input).WriteStream.OutputMode(OutputMode.Append).Format("memory").QueryName("append_windows").StartAsync();
-        async Task<string[]> Step(params long[] values)
-        {
-            await input.AddDataAsync(values);
-            await query.ProcessAllAvailableAsync();
-            return Scenario.Windows(await Session.Table("append_windows").CollectAsync());
-        }
-
-        // epoch | input             | watermark used | state after           | emitted
-        // 0     | 10 11 12 13 14 15 | 0              | [10,15):5 [15,20):1   | -        (watermark becomes 5; the no-data epoch evicts nothing)
-        Assert.Empty(await Step(10, 11, 12, 13, 14, 15));
-        // 2     | 25                | 5              | + [25,30):1           | -        (watermark becomes 15)
-        // 3     | (no data)         | 15             | [15,20):1 [25,30):1   | [10,15):5
-        Assert.Equal(["10-15:5"], await Step(25));
-        Assert.Equal(2, query.LastProgress!.StateOperators[0].NumRowsTotal);
-        // 4     | 10 (late: its window ends at 15 <= 15) | 15 | unchanged        | -
-        Assert.Equal(["10-15:5"], await Step(10));
-        var late = query.LastProgress!;
-        Assert.Equal(1, late.StateOperators[0].NumRowsDroppedByWatermark);
-        Assert.Equal(2, late.StateOperators[0].NumRowsTotal);
-        Assert.Equal("1970-01-01T00:00:15.000Z", late.EventTime["watermark"]);
-        // 5     | 40                | 15             | + [40,45):1           | -        (watermark becomes 30)
-        // 6     | (no data)         | 30             | [40,45):1             | [15,20):1 [25,30):1
-        Assert.Equal(["10-15:5", "15-20:1", "25-30:1"], await Step(40));
-        await query.StopAsync();
+        StateOperatorProgress State(StreamingQuery q) => q.LastProgress!.StateOperators[0];
+        await Session.TestStream(Windowed(input), OutputMode.Append, Windows).Run(
+            // epoch | input             | watermark used | state after           | emitted
+            // 0     | 10 11 12 13 14 15 | 0              | [10,15):5 [15,20):1   | -        (watermark becomes 5; the no-data epoch evicts nothing)
+            AddData(input, 10, 11, 12, 13, 14, 15),
+            CheckAnswer(),
+            // 2     | 25                | 5              | + [25,30):1           | -        (watermark becomes 15)
+            // 3     | (no data)         | 15             | [15,20):1 [25,30):1   | [10,15):5
+            AddData(input, 25),
+            CheckAnswer("10-15:5"),
+            AssertOnQuery(q => State(q).NumRowsTotal == 2, "2 windows in state"),
+            // 4     | 10 (late: its window ends at 15 <= 15) | 15 | unchanged        | -
+            AddData(input, 10),
+            CheckAnswer("10-15:5"),
+            AssertOnQuery(q => State(q).NumRowsDroppedByWatermark == 1 && State(q).NumRowsTotal == 2
+                && q.LastProgress!.EventTime["watermark"] == "1970-01-01T00:00:15.000Z", "the late row dropped, watermark 15"),
+            // 5     | 40                | 15             | + [40,45):1           | -        (watermark becomes 30)
+            // 6     | (no data)         | 30             | [40,45):1             | [15,20):1 [25,30):1
+            AddData(input, 40),
+            CheckAnswer("10-15:5", "15-20:1", "25-30:1"));
     }
 
     [Fact]
     public async Task Update_EmitsChangedWindowsEveryEpoch_AndEvictsFinalOnes()
     {
         var input = Session.CreateMemoryStream<long>();
-        var query = await Windowed(input).WriteStream.OutputMode(OutputMode.Update).Format("memory").QueryName("update_windows").StartAsync();
-        async Task<string[]> Step(params long[] values)
-        {
-            await input.AddDataAsync(values);
-            await query.ProcessAllAvailableAsync();
-            return Scenario.Windows(await Session.Table("update_windows").CollectAsync());
-        }
-
-        // epoch 0: both windows change and are emitted
-        Assert.Equal(["10-15:5", "15-20:1"], await Step(10, 11, 12, 13, 14, 15));
-        // epoch 1 emits [25,30):1; the no-data epoch with watermark 15 evicts [10,15) without emitting
-        Assert.Equal(["10-15:5", "15-20:1", "25-30:1"], await Step(25));
-        Assert.Equal(1, query.LastProgress!.StateOperators[0].NumRowsRemoved);
-        // 10 is late and dropped; 16 and 17 update [15,20) to 3
-        Assert.Equal(["10-15:5", "15-20:1", "15-20:3", "25-30:1"], await Step(10, 16, 17));
-        Assert.Equal(1, query.LastProgress!.StateOperators[0].NumRowsDroppedByWatermark);
-        await query.StopAsync();
+        StateOperatorProgress State(StreamingQuery q) => q.LastProgress!.StateOperators[0];
+        await Session.TestStream(Windowed(input), OutputMode.Update, Windows).Run(
+            // epoch 0: both windows change and are emitted
+            AddData(input, 10, 11, 12, 13, 14, 15),
+            CheckAnswer("10-15:5", "15-20:1"),
+            // epoch 1 emits [25,30):1; the no-data epoch with watermark 15 evicts [10,15) without emitting
+            AddData(input, 25),
+            CheckAnswer("10-15:5", "15-20:1", "25-30:1"),
+            AssertOnQuery(q => State(q).NumRowsRemoved == 1, "[10,15) evicted"),
+            // 10 is late and dropped; 16 and 17 update [15,20) to 3
+            AddData(input, 10, 16, 17),
+            CheckAnswer("10-15:5", "15-20:1", "15-20:3", "25-30:1"),
+            AssertOnQuery(q => State(q).NumRowsDroppedByWatermark == 1, "the late row dropped"));
     }
 
     [Fact]

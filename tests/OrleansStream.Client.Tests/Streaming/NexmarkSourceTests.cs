@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using OrleansStream.Client.Tests.Infrastructure;
 using OrleansStream.Engine.Sources.Nexmark;
 using static OrleansStream.Client.Functions;
@@ -47,7 +48,7 @@ public sealed class NexmarkSourceTests
     public async Task RowsPerSecond_PacesTheSourceByTheSiloClock()
     {
         using var dir = new TempDirectory();
-        var clock = new ManualTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = dir.Path, TimeProvider = clock });
         var query = await session.ReadStream.Format("nexmark").Option("rowsPerSecond", 100).Load().Agg(Count().As("count"))
             .WriteStream.Format("memory").OutputMode(OutputMode.Complete).QueryName("paced").StartAsync();

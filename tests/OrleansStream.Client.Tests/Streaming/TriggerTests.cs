@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using OrleansStream.Client.Tests.Infrastructure;
 using static OrleansStream.Client.Functions;
 
@@ -10,7 +11,7 @@ public sealed class TriggerTests
     {
         using var dir = new TempDirectory();
         var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        var clock = new ManualTimeProvider(start);
+        var clock = new FakeTimeProvider(start);
         await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = dir.Path, TimeProvider = clock });
 
         var input = session.CreateMemoryStream<int>();
@@ -35,7 +36,7 @@ public sealed class TriggerTests
     {
         // A stateful epoch's state is written in the background; its commit must not wait for the next epoch to run.
         using var dir = new TempDirectory();
-        var clock = new ManualTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = dir.Path, TimeProvider = clock });
 
         var input = session.CreateMemoryStream<int>();

@@ -13,13 +13,6 @@ public static class Repository
         throw new InvalidOperationException("OrleansStream.sln not found above " + AppContext.BaseDirectory);
     }
 
-    /// <summary>A free loopback TCP port.</summary>
-    public static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>A new empty folder under the temp directory.</summary>
     public static string NewTempFolder(string prefix)

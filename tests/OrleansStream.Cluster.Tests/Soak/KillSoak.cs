@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using OrleansStream.Client;
 using OrleansStream.Cluster.Tests.Infrastructure;
-using OrleansStream.Grains.Tests.Infrastructure;
 using static OrleansStream.Client.Functions;
 
 namespace OrleansStream.Cluster.Tests.Soak;
@@ -180,9 +179,9 @@ internal sealed class KillSoak(string siloAssembly, int seed, Action<string> rep
         {
             ["OrleansStream__Cluster__RedisConnectionString"] = redis.ConnectionString,
             ["OrleansStream__Cluster__ClusterId"] = clusterId,
-            ["OrleansStream__Cluster__SiloPort"] = Repository.FreePort().ToString(CultureInfo.InvariantCulture),
-            ["OrleansStream__Cluster__GatewayPort"] = Repository.FreePort().ToString(CultureInfo.InvariantCulture),
-            ["OrleansStream__Cluster__HealthPort"] = Repository.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["OrleansStream__Cluster__SiloPort"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
+            ["OrleansStream__Cluster__GatewayPort"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
+            ["OrleansStream__Cluster__HealthPort"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
             ["OrleansStream__Cluster__ListenAddress"] = "127.0.0.1",
             ["OrleansStream__Cluster__AdvertisedAddress"] = "127.0.0.1",
             ["OrleansStream__Checkpoints__AzureBlob__ConnectionString"] = Azurite.ConnectionString,

@@ -181,16 +181,10 @@ public sealed class CheckpointStorageConfigurationTests
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(FreePort(), FreePort(), serviceId: "grains-tests", clusterId: "grains-tests-" + Guid.NewGuid().ToString("N"));
+            silo.UseLocalhostClustering(Ports.Free(), Ports.Free(), serviceId: "grains-tests", clusterId: "grains-tests-" + Guid.NewGuid().ToString("N"));
             silo.AddOrleansStream(configure);
         });
         return builder.Build();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -23,7 +23,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
 
     public static async Task<AzuriteProcess> StartAsync()
     {
-        var azurite = new AzuriteProcess(FreePort());
+        var azurite = new AzuriteProcess(Ports.Free());
         await azurite.StartAgainAsync();
         return azurite;
     }
@@ -89,13 +89,6 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>A loopback port that was free a moment ago.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     // infra/azurite/node_modules/.bin/azurite-blob of this repository, which infra/azurite/start.sh installs.
     private static string Binary()

@@ -84,7 +84,7 @@ public sealed class AzureBlobCheckpointStoreFaultTests(ITestOutputHelper output)
     [Fact]
     public async Task Storage_down_past_the_budget_fails_the_call_with_an_error_naming_storage_and_no_secret()
     {
-        var port = AzuriteProcess.FreePort(); // nothing listens: connections are refused
+        var port = Ports.Free(); // nothing listens: connections are refused
         var settings = Settings(TimeSpan.FromSeconds(2));
         var store = Store(ConnectionStringFor(port), settings);
 

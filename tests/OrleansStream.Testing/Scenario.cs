@@ -1,7 +1,7 @@
-namespace OrleansStream.Client.Tests.Stateful;
+namespace OrleansStream.Testing;
 
 /// <summary>Renders result rows as short sorted strings so that a scenario's expected table reads like the semantics.</summary>
-internal static class Scenario
+public static class Scenario
 {
     /// <summary>"start-end:v1:v2" per row, with the window's bounds as seconds since the Unix epoch.</summary>
     public static string[] Windows(IReadOnlyList<Row> rows, string windowColumn = "window") =>
@@ -14,7 +14,10 @@ internal static class Scenario
 
     /// <summary>"v1:v2:..." per row, sorted.</summary>
     public static string[] Plain(IReadOnlyList<Row> rows) =>
-        rows.Select(r => string.Join(":", r.Values.Select(Text))).Order(StringComparer.Ordinal).ToArray();
+        rows.Select(r => Values(r.Values)).Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>One row's values as <see cref="Plain"/> renders them: "v1:v2:...".</summary>
+    public static string Values(IEnumerable<object?> values) => string.Join(":", values.Select(Text));
 
     private static string Seconds(object? time) => time is DateTime t ? ((long)(t - DateTime.UnixEpoch).TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture) : "null";
 

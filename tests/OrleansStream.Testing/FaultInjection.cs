@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Orleans.Runtime;
 
-namespace OrleansStream.Client.Tests.Infrastructure;
+namespace OrleansStream.Testing;
 
 /// <summary>
 /// Injects faults at exact steps of the epoch protocol in an embedded silo: a test arms a fault for one grain method and

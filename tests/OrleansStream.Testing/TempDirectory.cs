@@ -1,4 +1,4 @@
-namespace OrleansStream.Client.Tests.Infrastructure;
+namespace OrleansStream.Testing;
 
 /// <summary>A directory under the system temp folder, deleted at the end of the test.</summary>
 public sealed class TempDirectory : IDisposable
@@ -7,6 +7,7 @@ public sealed class TempDirectory : IDisposable
 
     public string Path { get; }
 
+    /// <summary>The folder <paramref name="name"/> under this one, created if missing.</summary>
     public string Sub(string name)
     {
         var dir = System.IO.Path.Combine(Path, name);

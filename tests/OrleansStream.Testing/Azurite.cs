@@ -1,6 +1,6 @@
 using Azure.Storage.Blobs;
 
-namespace OrleansStream.Grains.Tests.Infrastructure;
+namespace OrleansStream.Testing;
 
 /// <summary>The Azurite blob service that ./test.sh starts (infra/azurite/start.sh) for these tests.</summary>
 public static class Azurite

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 
-namespace OrleansStream.Cluster.Tests.Infrastructure;
+namespace OrleansStream.Testing;
 
 /// <summary>Debian's redis-server on a free loopback port, without persistence, for cluster membership.</summary>
 public sealed class RedisServer : IAsyncDisposable
@@ -25,7 +25,7 @@ public sealed class RedisServer : IAsyncDisposable
     {
         var executable = new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("redis-server is not installed: run ./test.sh, which installs it (apt-get install redis-server).");
-        var port = Repository.FreePort();
+        var port = Ports.Free();
         var info = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" })
             info.ArgumentList.Add(a);

@@ -1,0 +1,2 @@
+global using Microsoft.Extensions.Time.Testing;
+global using OrleansStream.Client;
