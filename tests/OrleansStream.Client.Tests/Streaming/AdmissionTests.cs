@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using OrleansStream.Client.Tests.Infrastructure;
 
 namespace OrleansStream.Client.Tests.Streaming;
@@ -9,7 +10,7 @@ public sealed class AdmissionTests
     public async Task RateSource_TakesAtMostMaxRowsPerTrigger_AndReportsTheRowsLeftBehind()
     {
         using var dir = new TempDirectory();
-        var clock = new ManualTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = dir.Path, TimeProvider = clock });
         var query = await session.ReadStream.Format("rate").Option("rowsPerSecond", 1000).Option("maxRowsPerTrigger", 300).Load()
             .WriteStream.Format("noop").StartAsync();
