@@ -2,6 +2,7 @@ using Apache.Arrow;
 using OrleansStream.Engine.Checkpointing;
 using OrleansStream.Engine.Data;
 using OrleansStream.Engine.State;
+using OrleansStream.Engine.State.Families;
 using OrleansStream.Engine.Types;
 using Xunit;
 
@@ -262,6 +263,118 @@ public abstract class VersionedStateStoreContractTests
         Assert.True(bytes > 0);
         await store.WhenWrittenAsync(1);
     }
+
+    [Fact]
+    public async Task KeyedStateStore_RestartedFromASnapshotAndDeltas_RestoresEveryFamily()
+    {
+        var backend = CreateStore();
+        var state = Families(new KeyedStateStore(s_keySchema));
+        var store = new VersionedStateStore(backend);
+        for (var v = 0L; v < 9; v++)
+        {
+            state.BatchTimestampMicros = v * 1000;
+            Touch(state, v);
+            if (v > 0) await store.WhenWrittenAsync(v - 1);
+            store.BeginWrite(state, At(), v, v - 1, 3, false);
+            if (store.IsSnapshotPending) store.TakeDueSnapshot(state, v);
+        }
+        await store.WhenWrittenAsync(8);
+        await store.WhenIdleAsync();
+        Assert.Contains(await FilesAsync(backend, At()), f => f.EndsWith(".snapshot", StringComparison.Ordinal));
+
+        var restored = Families(new KeyedStateStore(s_keySchema));
+        await new VersionedStateStore(backend).LoadAsync(restored, At(), 1, 8);
+        Assert.Equal(Describe(state), Describe(restored));
+        // Time to live and timers carry on from the restored state.
+        Assert.Equal(state.ExpireTtl(20_000), restored.ExpireTtl(20_000));
+        Assert.Equal(state.Timers.TakeExpired(TimeMode.EventTime, 5), restored.Timers.TakeExpired(TimeMode.EventTime, 5));
+        Assert.Equal(Describe(state), Describe(restored));
+    }
+
+    [Fact]
+    public async Task KeyedStateStore_OnThreePartitionsAfterTwo_GivesEachPartitionEveryFamilyOfItsKeyGroups()
+    {
+        var backend = CreateStore();
+        var whole = Families(new KeyedStateStore(s_keySchema));
+        for (var v = 0L; v < 3; v++) Touch(whole, v);
+        // Each old partition holds the same changes, for its own keys only.
+        for (var p = 0; p < 2; p++)
+        {
+            var state = Families(new KeyedStateStore(s_keySchema));
+            var store = new VersionedStateStore(backend);
+            for (var v = 0L; v < 3; v++)
+            {
+                Touch(state, v, key => TestState.PartitionOf(key, KeyGroupCount, 2) == p);
+                if (v > 0) await store.WhenWrittenAsync(v - 1);
+                store.BeginWrite(state, At(p, 2), v, v - 1, 10, forceSnapshot: v == 0);
+            }
+            await store.WhenWrittenAsync(2);
+        }
+
+        var union = new List<string>();
+        for (var p = 0; p < 3; p++)
+        {
+            var state = Families(new KeyedStateStore(s_keySchema));
+            Assert.True(await new VersionedStateStore(backend).LoadAsync(state, At(p, 3), 2, 2));
+            var lines = Describe(state);
+            Assert.All(lines, line => Assert.Equal(p, TestState.PartitionOf(line.Split(' ')[1], KeyGroupCount, 3)));
+            union.AddRange(lines);
+        }
+        Assert.Equal(Describe(whole), union.Order(StringComparer.Ordinal));
+    }
+
+    private static readonly Schema s_keySchema = DataTypes.ParseSchema("k string");
+
+    private static KeyedStateStore Families(KeyedStateStore state)
+    {
+        state.GetValueState("value", TimeSpan.FromMilliseconds(10));
+        state.GetListState("list");
+        state.GetMapState("map");
+        return state;
+    }
+
+    private static StateKey KeyOf(KeyedStateStore state, string key) =>
+        state.Key([ArrowValues.FromRows(s_keySchema, [[key]]).Column(0)], 0);
+
+    private static byte[] Bytes(string s) => System.Text.Encoding.UTF8.GetBytes(s);
+
+    // Version v's changes to 40 keys in every family, restricted to the keys <paramref name="mine"/> accepts.
+    private static void Touch(KeyedStateStore state, long v, Func<string, bool>? mine = null)
+    {
+        for (var i = 0; i < 40; i++)
+        {
+            var name = $"key-{i}";
+            if (mine is not null && !mine(name)) continue;
+            var key = KeyOf(state, name);
+            if ((i + v) % 3 == 0) state.GetValueState("value", TimeSpan.FromMilliseconds(10)).Update(key, Bytes($"v{v}"));
+            if ((i + v) % 5 == 0) state.GetValueState("value", TimeSpan.FromMilliseconds(10)).Clear(key);
+            if (i % 2 == 0) state.GetListState("list").Append(key, Bytes($"{v}"));
+            if ((i + v) % 7 == 0) state.GetListState("list").Clear(key);
+            state.GetMapState("map").Put(key, new StateKey(Bytes($"e{(i + v) % 4}")), Bytes($"{v}"));
+            if (i % 3 == 0) state.GetMapState("map").Remove(key, new StateKey(Bytes($"e{v % 4}")));
+            state.Timers.Register(key, i % 2 == 0 ? TimeMode.EventTime : TimeMode.ProcessingTime, v * 2 + i % 3);
+            if ((i + v) % 4 == 0) state.Timers.Delete(key, TimeMode.EventTime, v * 2 - 2 + i % 3);
+        }
+    }
+
+    // Every family's content per key, one line each, sorted.
+    private static List<string> Describe(KeyedStateStore state)
+    {
+        var lines = new List<string>();
+        var keys = Enumerable.Range(0, 40).Select(i => $"key-{i}");
+        foreach (var name in keys)
+        {
+            var key = KeyOf(state, name);
+            if (state.GetValueState("value", TimeSpan.FromMilliseconds(10)).Get(key) is { } value) lines.Add($"value {name} {S(value)}");
+            if (state.GetListState("list").Get(key) is { Count: > 0 } list) lines.Add($"list {name} {string.Join(",", list.Select(S))}");
+            foreach (var (entry, v) in state.GetMapState("map").Entries(key)) lines.Add($"map {name} {S(entry.Bytes.ToArray())}={S(v)}");
+            foreach (var mode in new[] { TimeMode.EventTime, TimeMode.ProcessingTime })
+                foreach (var t in state.Timers.List(key, mode)) lines.Add($"timer {name} {mode}@{t}");
+        }
+        return lines.Order(StringComparer.Ordinal).ToList();
+    }
+
+    private static string S(byte[] b) => System.Text.Encoding.UTF8.GetString(b);
 
     private static async Task<List<string>> FilesAsync(ICheckpointStore backend, StatePartitionLocation location)
     {
