@@ -1,13 +1,15 @@
 using Apache.Arrow;
+using OrleansStream.Engine.State;
 
 namespace OrleansStream.Engine.Operators;
 
 /// <summary>
 /// The partition side of a stateful operator (aggregation, deduplication): it consumes the rows routed to its key groups
 /// for one epoch, updates its keyed state and returns the rows the output mode releases. Deterministic given
-/// (state, input in order, <see cref="StatefulContext"/>). State persists as Arrow batches: a delta per epoch and snapshots.
+/// (state, input in order, <see cref="StatefulContext"/>). Its state persists through <see cref="VersionedStateStore"/>
+/// (<see cref="IVersionedState"/>): a delta per epoch and snapshots.
 /// </summary>
-public interface IStatefulOperator
+public interface IStatefulOperator : IVersionedState
 {
     /// <summary>The schema of the rows <see cref="Process"/> returns.</summary>
     Schema OutputSchema { get; }
@@ -17,21 +19,6 @@ public interface IStatefulOperator
 
     /// <summary>Counters of the last <see cref="Process"/> call and the state size.</summary>
     StateOperatorMetrics Metrics { get; }
-
-    /// <summary>Rows changed or removed since the last <see cref="MarkClean"/> (the epoch's delta).</summary>
-    RecordBatch Delta();
-
-    /// <summary>The whole state.</summary>
-    RecordBatch Snapshot();
-
-    /// <summary>The columns of <see cref="Delta"/>'s rows that route a key to its key group (as the exchange routes it).</summary>
-    IReadOnlyList<int> StateRoutingColumns { get; }
-
-    /// <summary>Starts a new delta.</summary>
-    void MarkClean();
-
-    /// <summary>Loads a snapshot or applies a delta (rows of <see cref="Delta"/>'s schema; the caller filters key groups).</summary>
-    void Apply(RecordBatch stateRows);
 }
 
 /// <summary>What a stateful operator may know about its epoch.</summary>

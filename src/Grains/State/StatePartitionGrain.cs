@@ -5,6 +5,7 @@ using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Execution;
 using OrleansStream.Engine.Operators;
 using OrleansStream.Engine.Planning;
+using OrleansStream.Engine.State;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Placement;
@@ -28,7 +29,7 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
     ILogger<StatePartitionGrain> logger) : Grain, IStatePartitionGrain
 {
     private readonly PlanCache _plans = new(connectors);
-    private readonly StateFileStore _files = new(store, logger);
+    private readonly VersionedStateStore _files = new(store, (e, message) => logger.LogWarning(e, "{Message}", message));
     private readonly SortedDictionary<int, List<byte[]>> _staged = new();
     private Guid _attempt;
     private int _stagedCalls;
@@ -60,7 +61,7 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
             if (epoch.LastCommitted != epoch.BatchId - 1)
                 throw new StateVersionUnavailableException($"State partition {this.GetPrimaryKeyString()} cannot run epoch {epoch.BatchId}: version {epoch.BatchId - 1} is not in its memory and not committed (the last committed is {epoch.LastCommitted}).");
             _operator = spec.CreateOperator(epoch.OutputMode);
-            _forceSnapshot = await _files.LoadAsync(_operator, epoch);
+            _forceSnapshot = await _files.LoadAsync(_operator, Location(epoch), epoch.StoredPartitions, epoch.LastCommitted);
             _version = epoch.LastCommitted;
             _partitions = epoch.NumPartitions;
         }
@@ -78,9 +79,9 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
 
         var watch = Stopwatch.StartNew();
         // The previous version was written while this epoch ran; once it is durable, this answer lets the trigger commit it.
-        await _files.WhenWrittenAsync(epoch.BatchId - 1);
+        await WhenFileWrittenAsync(epoch.BatchId - 1);
         var previousWriteMs = _files.LastWriteMs;
-        var (bytes, snapshot) = _files.BeginWrite(_operator, epoch, _forceSnapshot);
+        var (bytes, snapshot) = _files.BeginWrite(_operator, Location(epoch), epoch.BatchId, epoch.LastCommitted, epoch.SnapshotInterval, _forceSnapshot);
         _forceSnapshot = false;
         _version = epoch.BatchId;
         if (_files.IsSnapshotPending) TakeSnapshotAfterThisTurn(_operator);
@@ -102,8 +103,15 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
     }
 
     public Task WhenWrittenAsync(long version) => _version == version
-        ? _files.WhenWrittenAsync(version)
+        ? WhenFileWrittenAsync(version)
         : throw new StateVersionUnavailableException($"State partition {this.GetPrimaryKeyString()} does not hold version {version} (it holds {_version}).");
+
+    private Task WhenFileWrittenAsync(long version) => _files.LastVersion == version
+        ? _files.WhenWrittenAsync(version)
+        : Task.FromException(new StateVersionUnavailableException($"State version {version} was not written by this activation (its last is {_files.LastVersion})."));
+
+    private static StatePartitionLocation Location(PartitionEpoch epoch) =>
+        new(epoch.QueryKey, epoch.OperatorId, epoch.Partition, epoch.NumPartitions, epoch.NumKeyGroups);
 
     // Queued on this activation's scheduler, it runs as a turn of its own, never alongside other grain code, but possibly
     // while a later request awaits: so it takes the snapshot only if the state is still at the version it fell due in.

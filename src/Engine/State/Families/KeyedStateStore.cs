@@ -1,0 +1,233 @@
+using Apache.Arrow;
+using Apache.Arrow.Types;
+using OrleansStream.Engine.Data;
+
+namespace OrleansStream.Engine.State.Families;
+
+/// <summary>
+/// The keyed state of one operator in one state partition (DESIGN.md §6): named column families the operator declares
+/// (<see cref="GetValueState"/>, <see cref="GetListState"/>, <see cref="GetMapState"/>, as Spark's
+/// <c>createColFamilyIfAbsent</c>), a <see cref="Timers"/> family ordered by time, and time-to-live expiry by processing
+/// time (<see cref="ExpireTtl"/>). All of it is one <see cref="IVersionedState"/>, so <see cref="VersionedStateStore"/>
+/// versions it (a delta per epoch, snapshots, clean-up) and rescales it by key group like any operator's state.
+/// <para>
+/// State rows (<see cref="StateSchema"/>): "__family" (the family's name), "__deleted", the grouping key's columns (the
+/// routing columns: a row's key group is its key's, as the exchange routes it), "__entry" (a map entry's key; a timer's
+/// mode and time), "__value" and "__expiry" (µs, null for never). Grouping keys are columns, so rescaling splits state
+/// rows without decoding anything; values are bytes, because families hold user-shaped values of any type (the typed
+/// handle above encodes them) and all families of an operator then share one schema and one file per version. The
+/// aggregation's columnar <see cref="KeyTable"/> stays its own specialised state, where columns pay off.
+/// </para>
+/// Declare every family before loading (rows of an undeclared family fail the load). Not thread-safe.
+/// </summary>
+public sealed class KeyedStateStore : IVersionedState
+{
+    /// <summary>The family name column.</summary>
+    public const string FamilyColumn = "__family";
+
+    /// <summary>The entry column (map entry key, timer mode and time).</summary>
+    public const string EntryColumn = "__entry";
+
+    /// <summary>The value column.</summary>
+    public const string ValueColumn = "__value";
+
+    /// <summary>The expiry column (µs of processing time; null: never).</summary>
+    public const string ExpiryColumn = "__expiry";
+
+    private readonly Dictionary<string, StateFamily> _families = new(StringComparer.Ordinal);
+    private readonly List<StateFamily> _ordered = [];
+    private readonly KeyEncoder _encoder;
+    private readonly int _keyCount;
+    private readonly PriorityQueue<(StateFamily Family, StateKey Key, StateKey? Entry, long Expiry), long> _ttl = new();
+
+    /// <summary>Creates an empty store for grouping keys of <paramref name="keySchema"/>.</summary>
+    /// <exception cref="NotSupportedException">A key column's type cannot be a key.</exception>
+    public KeyedStateStore(Schema keySchema)
+    {
+        ArgumentNullException.ThrowIfNull(keySchema);
+        KeySchema = keySchema;
+        _encoder = new KeyEncoder(keySchema);
+        _keyCount = keySchema.FieldsList.Count;
+        var fields = new List<Field> { new(FamilyColumn, StringType.Default, false), new(StateBatches.DeletedColumn, BooleanType.Default, false) };
+        fields.AddRange(keySchema.FieldsList);
+        fields.Add(new Field(EntryColumn, BinaryType.Default, true));
+        fields.Add(new Field(ValueColumn, BinaryType.Default, true));
+        fields.Add(new Field(ExpiryColumn, Int64Type.Default, true));
+        StateSchema = new Schema(fields, null);
+        StateRoutingColumns = Enumerable.Range(2, _keyCount).ToList();
+        Timers = new TimerFamily(this);
+        Declare(Timers);
+    }
+
+    /// <summary>The grouping key's schema.</summary>
+    public Schema KeySchema { get; }
+
+    /// <summary>The schema of <see cref="Delta"/> and <see cref="Snapshot"/>.</summary>
+    public Schema StateSchema { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<int> StateRoutingColumns { get; }
+
+    /// <summary>The timers (always declared).</summary>
+    public TimerFamily Timers { get; }
+
+    /// <summary>The families in declaration order (the timers first).</summary>
+    public IReadOnlyList<StateFamily> Families => _ordered;
+
+    /// <summary>The epoch's batch timestamp (µs): values written now expire their family's time to live after it. Set it
+    /// before each epoch (never the wall clock: a replayed epoch must expire the same values).</summary>
+    public long BatchTimestampMicros { get; set; }
+
+    /// <summary>Declares (or returns, when declared already) the value family <paramref name="name"/>.</summary>
+    /// <exception cref="ArgumentException">The name is reserved, or taken by a family of another kind or time to live.</exception>
+    public ValueStateFamily GetValueState(string name, TimeSpan? ttl = null) => GetOrDeclare(name, ttl, StateFamilyKind.Value, (n, t) => new ValueStateFamily(this, n, t));
+
+    /// <summary>Declares (or returns) the list family <paramref name="name"/>.</summary>
+    /// <exception cref="ArgumentException">The name is reserved, or taken by a family of another kind or time to live.</exception>
+    public ListStateFamily GetListState(string name, TimeSpan? ttl = null) => GetOrDeclare(name, ttl, StateFamilyKind.List, (n, t) => new ListStateFamily(this, n, t));
+
+    /// <summary>Declares (or returns) the map family <paramref name="name"/>.</summary>
+    /// <exception cref="ArgumentException">The name is reserved, or taken by a family of another kind or time to live.</exception>
+    public MapStateFamily GetMapState(string name, TimeSpan? ttl = null) => GetOrDeclare(name, ttl, StateFamilyKind.Map, (n, t) => new MapStateFamily(this, n, t));
+
+    /// <summary>The grouping key of row <paramref name="row"/> of <paramref name="keyColumns"/> (one array per key field).</summary>
+    public StateKey Key(IReadOnlyList<IArrowArray> keyColumns, int row) => new(_encoder.EncodeRow(keyColumns, row));
+
+    /// <summary>The grouping keys of the first <paramref name="length"/> rows of <paramref name="keyColumns"/>.</summary>
+    public StateKey[] Keys(IReadOnlyList<IArrowArray> keyColumns, int length)
+    {
+        _encoder.Encode(keyColumns, length);
+        var keys = new StateKey[length];
+        for (var r = 0; r < length; r++) keys[r] = new StateKey(_encoder.Key(r).ToArray());
+        return keys;
+    }
+
+    /// <summary><paramref name="keys"/> as key columns (<see cref="KeySchema"/>), in order.</summary>
+    public IArrowArray[] KeyColumns(IReadOnlyList<StateKey> keys)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        return _encoder.Decode(keys.Select(k => k.Array).ToList());
+    }
+
+    /// <summary>The key group of <paramref name="key"/> (as the exchange routes its rows).</summary>
+    public static int KeyGroupOf(StateKey key, int numKeyGroups) => KeyGroups.Of(key.Bytes, numKeyGroups);
+
+    /// <summary>
+    /// Removes every value of a family with a time to live whose expiry is at or below <paramref name="nowMicros"/> (the
+    /// batch timestamp); returns how many. A value written again since has a later expiry and stays.
+    /// </summary>
+    public int ExpireTtl(long nowMicros)
+    {
+        var expired = 0;
+        while (_ttl.TryPeek(out var item, out var expiry) && expiry <= nowMicros)
+        {
+            _ttl.Dequeue();
+            if (item.Family.ExpireIfStill(item.Key, item.Entry, item.Expiry)) expired++;
+        }
+        return expired;
+    }
+
+    /// <summary>The next time to live expiry (µs) still tracked, or null: an epoch may be due for it.</summary>
+    public long? NextTtlExpiry => _ttl.TryPeek(out _, out var expiry) ? expiry : null;
+
+    /// <inheritdoc />
+    public RecordBatch Delta()
+    {
+        var rows = new List<StateRow>();
+        foreach (var family in _ordered) family.AppendDelta(rows);
+        return Build(rows);
+    }
+
+    /// <inheritdoc />
+    public RecordBatch Snapshot()
+    {
+        var rows = new List<StateRow>();
+        foreach (var family in _ordered) family.AppendSnapshot(rows);
+        return Build(rows);
+    }
+
+    /// <inheritdoc />
+    public void MarkClean()
+    {
+        foreach (var family in _ordered) family.ClearChanges();
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="InvalidDataException">A row belongs to a family that was not declared, or the batch has another layout.</exception>
+    public void Apply(RecordBatch stateRows)
+    {
+        ArgumentNullException.ThrowIfNull(stateRows);
+        if (stateRows.ColumnCount != StateSchema.FieldsList.Count)
+            throw new InvalidDataException($"A keyed state batch needs {StateSchema.FieldsList.Count} columns but this one has {stateRows.ColumnCount}.");
+        var n = stateRows.Length;
+        if (n == 0) return;
+        var families = (StringArray)stateRows.Column(0);
+        var deleted = (BooleanArray)stateRows.Column(1);
+        var keyColumns = new IArrowArray[_keyCount];
+        for (var c = 0; c < _keyCount; c++) keyColumns[c] = stateRows.Column(2 + c);
+        var entries = stateRows.Column(2 + _keyCount) as BinaryArray;
+        var values = stateRows.Column(3 + _keyCount) as BinaryArray;
+        var expiries = stateRows.Column(4 + _keyCount) as Int64Array;
+        var keys = Keys(keyColumns, n);
+        StateFamily? family = null;
+        for (var r = 0; r < n; r++)
+        {
+            var name = families.GetString(r);
+            if (family?.Name != name && !_families.TryGetValue(name, out family))
+                throw new InvalidDataException($"The state holds rows of the family '{name}', which the operator did not declare (it declares {string.Join(", ", _families.Keys.Select(k => $"'{k}'"))}).");
+            var row = new StateRow(name, deleted.GetValue(r) == true, keys[r],
+                entries is null || entries.IsNull(r) ? null : entries.GetBytes(r).ToArray(),
+                values is null || values.IsNull(r) ? null : values.GetBytes(r).ToArray(),
+                expiries?.GetValue(r) ?? long.MaxValue);
+            family.Apply(row);
+        }
+    }
+
+    internal void TrackTtl(StateFamily family, StateKey key, StateKey? entry, long expiry) => _ttl.Enqueue((family, key, entry, expiry), expiry);
+
+    private T GetOrDeclare<T>(string name, TimeSpan? ttl, StateFamilyKind kind, Func<string, long?, T> create) where T : StateFamily
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (name.StartsWith("__", StringComparison.Ordinal)) throw new ArgumentException($"State family names starting with '__' are reserved: '{name}'.", nameof(name));
+        if (ttl is { } t && t <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(ttl), ttl, "A time to live must be positive.");
+        long? ttlMicros = ttl is { } span ? span.Ticks / TimeSpan.TicksPerMicrosecond : null;
+        if (_families.TryGetValue(name, out var existing))
+        {
+            if (existing is T same && existing.TtlMicros == ttlMicros) return same;
+            throw new ArgumentException($"The state family '{name}' is declared already as {existing.Kind} state{(existing.TtlMicros is { } x ? $" with a time to live of {x} µs" : "")}; it cannot be {kind} state{(ttlMicros is { } y ? $" with a time to live of {y} µs" : "")} too.", nameof(name));
+        }
+        var family = create(name, ttlMicros);
+        Declare(family);
+        return family;
+    }
+
+    private void Declare(StateFamily family)
+    {
+        _families.Add(family.Name, family);
+        _ordered.Add(family);
+    }
+
+    private RecordBatch Build(List<StateRow> rows)
+    {
+        if (rows.Count == 0) return ArrowValues.Empty(StateSchema);
+        var family = new StringArray.Builder();
+        var deleted = new BooleanArray.Builder();
+        var entry = new BinaryArray.Builder();
+        var value = new BinaryArray.Builder();
+        var expiry = new Int64Array.Builder();
+        foreach (var row in rows)
+        {
+            family.Append(row.Family);
+            deleted.Append(row.Deleted);
+            if (row.Entry is null) entry.AppendNull(); else entry.Append(row.Entry.AsSpan());
+            if (row.Value is null) value.AppendNull(); else value.Append(row.Value.AsSpan());
+            if (row.Deleted || row.Expiry == long.MaxValue) expiry.AppendNull(); else expiry.Append(row.Expiry);
+        }
+        var columns = new List<IArrowArray> { family.Build(), deleted.Build() };
+        columns.AddRange(KeyColumns(rows.Select(r => r.Key).ToList()));
+        columns.Add(entry.Build());
+        columns.Add(value.Build());
+        columns.Add(expiry.Build());
+        return new RecordBatch(StateSchema, columns, rows.Count);
+    }
+}

@@ -1,0 +1,69 @@
+namespace OrleansStream.Engine.State.Families;
+
+/// <summary>One value (bytes) per grouping key: Spark's ValueState.</summary>
+public sealed class ValueStateFamily : StateFamily
+{
+    private readonly Dictionary<StateKey, (byte[] Value, long Expiry)> _values = new();
+    private readonly HashSet<StateKey> _changed = new();
+
+    internal ValueStateFamily(KeyedStateStore store, string name, long? ttlMicros) : base(store, name, ttlMicros) { }
+
+    /// <inheritdoc />
+    public override StateFamilyKind Kind => StateFamilyKind.Value;
+
+    /// <inheritdoc />
+    public override int KeyCount => _values.Count;
+
+    /// <summary>True when <paramref name="key"/> has a value.</summary>
+    public bool Exists(StateKey key) => _values.ContainsKey(key);
+
+    /// <summary>The value of <paramref name="key"/>, or null.</summary>
+    public byte[]? Get(StateKey key) => _values.TryGetValue(key, out var v) ? v.Value : null;
+
+    /// <summary>Sets the value of <paramref name="key"/> (the family keeps <paramref name="value"/>: do not change it afterwards).</summary>
+    public void Update(StateKey key, byte[] value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var expiry = NewExpiry();
+        _values[key] = (value, expiry);
+        _changed.Add(key);
+        TrackTtl(key, null, expiry);
+    }
+
+    /// <summary>Removes the value of <paramref name="key"/>; false when it had none.</summary>
+    public bool Clear(StateKey key)
+    {
+        if (!_values.Remove(key)) return false;
+        _changed.Add(key);
+        return true;
+    }
+
+    internal override void AppendDelta(List<StateRow> rows)
+    {
+        foreach (var key in _changed.Order())
+            rows.Add(_values.TryGetValue(key, out var v) ? new StateRow(Name, false, key, null, v.Value, v.Expiry) : new StateRow(Name, true, key, null, null, 0));
+    }
+
+    internal override void AppendSnapshot(List<StateRow> rows)
+    {
+        foreach (var (key, v) in _values.OrderBy(kv => kv.Key)) rows.Add(new StateRow(Name, false, key, null, v.Value, v.Expiry));
+    }
+
+    internal override void Apply(in StateRow row)
+    {
+        if (row.Deleted) _values.Remove(row.Key);
+        else
+        {
+            _values[row.Key] = (row.Value ?? [], row.Expiry);
+            TrackTtl(row.Key, null, row.Expiry);
+        }
+    }
+
+    internal override void ClearChanges() => _changed.Clear();
+
+    internal override bool ExpireIfStill(StateKey key, StateKey? entry, long expiry)
+    {
+        if (!_values.TryGetValue(key, out var v) || v.Expiry != expiry) return false;
+        return Clear(key);
+    }
+}

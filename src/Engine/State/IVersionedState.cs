@@ -1,0 +1,26 @@
+using Apache.Arrow;
+
+namespace OrleansStream.Engine.State;
+
+/// <summary>
+/// A keyed state that <see cref="VersionedStateStore"/> versions (DESIGN.md §6): it persists as Arrow batches, a delta of
+/// what changed per version and a snapshot of everything now and then, and it routes every state row to a key group, so
+/// that the store can split it when the number of partitions changes.
+/// </summary>
+public interface IVersionedState
+{
+    /// <summary>Rows changed or removed since the last <see cref="MarkClean"/> (the version's delta).</summary>
+    RecordBatch Delta();
+
+    /// <summary>The whole state.</summary>
+    RecordBatch Snapshot();
+
+    /// <summary>The columns of <see cref="Delta"/>'s rows that route a key to its key group (as the exchange routes it).</summary>
+    IReadOnlyList<int> StateRoutingColumns { get; }
+
+    /// <summary>Starts a new delta.</summary>
+    void MarkClean();
+
+    /// <summary>Loads a snapshot or applies a delta (rows of <see cref="Delta"/>'s schema; the caller filters key groups).</summary>
+    void Apply(RecordBatch stateRows);
+}

@@ -1,0 +1,21 @@
+using System.Globalization;
+
+namespace OrleansStream.Engine.State;
+
+/// <summary>
+/// Where one state partition's versions live in the checkpoint store: "state/{query}/op{operator}/n{partitions}/p{partition}/".
+/// </summary>
+/// <param name="QueryKey">The query's key (escaped into one key segment).</param>
+/// <param name="OperatorId">The stateful operator's index in the plan.</param>
+/// <param name="Partition">This partition, in [0, <paramref name="NumPartitions"/>).</param>
+/// <param name="NumPartitions">The operator's partitions in this run.</param>
+/// <param name="NumKeyGroups">The query's key groups K (fixed at first start).</param>
+public sealed record StatePartitionLocation(string QueryKey, int OperatorId, int Partition, int NumPartitions, int NumKeyGroups)
+{
+    /// <summary>The folder (a key prefix ending in '/') of partition <paramref name="partition"/> of <paramref name="partitions"/>.</summary>
+    public string Directory(int partitions, int partition) =>
+        string.Create(CultureInfo.InvariantCulture, $"state/{Uri.EscapeDataString(QueryKey)}/op{OperatorId}/n{partitions}/p{partition}/");
+
+    /// <summary>This partition's folder.</summary>
+    public string Directory() => Directory(NumPartitions, Partition);
+}

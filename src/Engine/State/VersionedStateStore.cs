@@ -1,0 +1,276 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using Apache.Arrow;
+using OrleansStream.Engine.Checkpointing;
+using OrleansStream.Engine.Data;
+
+namespace OrleansStream.Engine.State;
+
+/// <summary>
+/// A state partition's versions in the checkpoint store (DESIGN.md §5–6): <see cref="StatePartitionLocation.Directory()"/>
+/// holds "{version}.delta" (keys changed in that version) and "{version}.snapshot" (every key) files as Arrow IPC. Version v
+/// is the newest snapshot at or below v plus the deltas after it. Every file is written create-if-absent, so two writers of
+/// one partition can never both write a version; versions above the last committed one are staged attempts and are
+/// discarded before a partition loads.
+/// Every version writes its delta, so the chain alone always restores any committed version. The write runs in the
+/// background while the next epoch runs; the caller waits for it (<see cref="WhenWrittenAsync"/>) before it reports that
+/// epoch, and the query commits a version only after every partition reported so. Once enough versions follow the last
+/// snapshot and their deltas add up to half of it (replaying them would cost more than reading a snapshot), a snapshot of
+/// that version falls due. Like Spark's state store maintenance it stays off the commit path: the caller takes it after
+/// the epoch (<see cref="TakeDueSnapshot"/>, at the latest before the state next changes) and it is written in the
+/// background. The files a snapshot makes unreachable are deleted only after its version has committed (an attempt that
+/// fails leaves the chain it would have shortened intact).
+/// Not thread-safe: one caller drives it, and its awaits resume on the caller's context (a grain's turns), never
+/// alongside the caller's other calls. The same code runs on every <see cref="ICheckpointStore"/> backend.
+/// </summary>
+public sealed class VersionedStateStore
+{
+    private const string Delta = ".delta";
+    private const string Snapshot = ".snapshot";
+    private readonly ICheckpointStore _store;
+    private readonly Action<Exception, string>? _onBackgroundFailure;
+    private long _lastSnapshot = -1;
+    private long _snapshotBytes = -1;
+    private long _deltaBytesSinceSnapshot;
+    private bool _cleanUpPending;
+    private (string? Key, long Version) _dueSnapshot;
+    private long _unreportedBytes;
+    private Task _background = Task.CompletedTask;
+    private (long Version, Task Task) _lastWrite = (long.MinValue, Task.CompletedTask);
+    private long _lastWriteMs;
+
+    /// <summary>Creates a store over <paramref name="store"/>.</summary>
+    /// <param name="store">The checkpoint store.</param>
+    /// <param name="onBackgroundFailure">Told of a failure that fails nothing (a due snapshot or a clean-up that could not be
+    /// written or deleted; the delta chain still restores every version), with a description; the host logs it.</param>
+    public VersionedStateStore(ICheckpointStore store, Action<Exception, string>? onBackgroundFailure = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        _store = store;
+        _onBackgroundFailure = onBackgroundFailure;
+    }
+
+    /// <summary>
+    /// Loads version <paramref name="lastCommitted"/> (-1: none) into <paramref name="state"/> after deleting this partition's
+    /// versions above it (staged attempts that never committed). When the committed state was written by
+    /// <paramref name="storedPartitions"/> partitions other than <see cref="StatePartitionLocation.NumPartitions"/>, every old
+    /// partition's chain is read and only the rows of the key groups this partition owns are applied. Returns true in that
+    /// case: the next write must then be a snapshot (<see cref="BeginWrite"/>'s forceSnapshot), since the new layout has no chain.
+    /// </summary>
+    public async Task<bool> LoadAsync(IVersionedState state, StatePartitionLocation location, int storedPartitions, long lastCommitted,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(location);
+        // A version still being written, a snapshot still being written or old versions still being deleted would race the
+        // listing below. A failed write is why we reload; the version it meant is above the committed one and deleted here.
+        await _lastWrite.Task.ContinueWith(_ => { }, TaskScheduler.Default);
+        await _background;
+        _lastWrite = (lastCommitted, Task.CompletedTask);
+        _cleanUpPending = false;
+        _dueSnapshot = default;
+        _unreportedBytes = 0;
+        var mine = await ListAsync(location.Directory(), cancellationToken);
+        foreach (var stale in mine.Where(f => f.Version > lastCommitted))
+            await _store.DeleteAsync(stale.Key, null, cancellationToken);
+        _lastSnapshot = mine.Where(f => f.Snapshot && f.Version <= lastCommitted).Select(f => f.Version).DefaultIfEmpty(-1).Max();
+        _snapshotBytes = -1;
+        _deltaBytesSinceSnapshot = 0;
+        if (lastCommitted < 0) return false;
+        if (storedPartitions == location.NumPartitions)
+        {
+            await ApplyChainAsync(state, mine, lastCommitted, null, cancellationToken);
+            return false;
+        }
+        // Rescaled: this partition's key groups are spread over the old partitions' files.
+        for (var old = 0; old < storedPartitions; old++)
+            await ApplyChainAsync(state, await ListAsync(location.Directory(storedPartitions, old), cancellationToken), lastCommitted,
+                batch => KeyGroupPartitioner.Owned(batch, state.StateRoutingColumns, location.NumKeyGroups, location.NumPartitions, location.Partition),
+                cancellationToken);
+        return true;
+    }
+
+    /// <summary>
+    /// Starts writing version <paramref name="version"/>: its delta if anything changed, or a snapshot when
+    /// <paramref name="forceSnapshot"/> (the first version after a rescale, which has no chain in the new layout). The state
+    /// is encoded before this returns, so the caller may change it again at once; the write itself runs in the background
+    /// until <see cref="WhenWrittenAsync"/>. A snapshot merely due (every <paramref name="snapshotInterval"/> versions at
+    /// least) is left to <see cref="TakeDueSnapshot"/>, after the epoch. Versions above <paramref name="lastCommitted"/> are
+    /// kept when cleaning up. Returns the bytes written, including those of a snapshot taken since the last call, and
+    /// whether they include a snapshot.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The previous version is still being written.</exception>
+    public (long Bytes, bool Snapshot) BeginWrite(IVersionedState state, StatePartitionLocation location, long version, long lastCommitted,
+        int snapshotInterval, bool forceSnapshot)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(location);
+        if (!_lastWrite.Task.IsCompleted) throw new InvalidOperationException($"State version {_lastWrite.Version} is still being written.");
+        var dir = location.Directory();
+        CleanUpIfCommitted(dir, lastCommitted);
+        var written = _unreportedBytes;
+        var snapshotWritten = written > 0;
+        _unreportedBytes = 0;
+        IMemoryOwner<byte>? file = null;
+        if (forceSnapshot)
+        {
+            file = ArrowIpc.SerializePooled(state.Snapshot());
+            snapshotWritten = true;
+            _snapshotBytes = file.Memory.Length;
+            OnSnapshot(version);
+        }
+        // A delta of no rows may still remove a range of keys, which its schema's metadata carries.
+        else if (state.Delta() is { } delta && (delta.Length > 0 || delta.Schema.HasMetadata))
+        {
+            file = ArrowIpc.SerializePooled(delta);
+            _deltaBytesSinceSnapshot += file.Memory.Length;
+        }
+        if (!forceSnapshot && IsSnapshotDue(version, snapshotInterval))
+        {
+            _dueSnapshot = (dir + Name(version, true), version);
+            OnSnapshot(version);
+        }
+        state.MarkClean();
+        written += file?.Memory.Length ?? 0;
+        Interlocked.Exchange(ref _lastWriteMs, 0);
+        _lastWrite = (version, file is null ? Task.CompletedTask : Task.Run(() => PutAsync(dir + Name(version, forceSnapshot), file)));
+        return (written, snapshotWritten);
+    }
+
+    /// <summary>The last version begun (or loaded: then it is durable already); <see cref="long.MinValue"/> before any.</summary>
+    public long LastVersion => _lastWrite.Version;
+
+    /// <summary>Completes when <paramref name="version"/>, the last version begun, is durable; rethrows its write's failure.</summary>
+    /// <exception cref="InvalidOperationException">(In the task) <paramref name="version"/> is not <see cref="LastVersion"/>.</exception>
+    public Task WhenWrittenAsync(long version) => _lastWrite.Version == version
+        ? _lastWrite.Task
+        : Task.FromException(new InvalidOperationException($"State version {version} was not written by this store (its last is {_lastWrite.Version})."));
+
+    /// <summary>How long the last version's background write took (ms; 0 when it had nothing to write).</summary>
+    public long LastWriteMs => Interlocked.Read(ref _lastWriteMs);
+
+    /// <summary>True when <see cref="BeginWrite"/> found a snapshot due that has not been taken yet.</summary>
+    public bool IsSnapshotPending => _dueSnapshot.Key is not null;
+
+    /// <summary>Completes when the background work begun so far (a due snapshot, a clean-up) has ended, successfully or not.</summary>
+    public Task WhenIdleAsync() => _background;
+
+    /// <summary>
+    /// Takes the due snapshot if <paramref name="version"/> (the version <paramref name="state"/> is at) is its version:
+    /// encodes the state and writes it in the background. Call it after the epoch that found it due, and again before the
+    /// state next changes, since a snapshot of a later state under this version's name would be wrong.
+    /// </summary>
+    public void TakeDueSnapshot(IVersionedState state, long version)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var (key, due) = _dueSnapshot;
+        if (key is null || due != version) return;
+        _dueSnapshot = default;
+        var snapshot = ArrowIpc.SerializePooled(state.Snapshot());
+        _snapshotBytes = snapshot.Memory.Length;
+        _unreportedBytes += snapshot.Memory.Length;
+        _background = Task.Run(() => WriteSnapshotAsync(key, snapshot));
+    }
+
+    // Owns the pooled bytes. The file is flushed to disk before the task completes.
+    private async Task PutAsync(string key, IMemoryOwner<byte> file)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await _store.PutIfAbsentAsync(key, file.Memory).ConfigureAwait(false);
+        }
+        finally
+        {
+            file.Dispose();
+            Interlocked.Exchange(ref _lastWriteMs, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }
+
+    // A small state changing little (a latency-bound query) keeps its chain long; a snapshot of unknown size is due by count alone.
+    private bool IsSnapshotDue(long version, int snapshotInterval) =>
+        version - _lastSnapshot >= snapshotInterval && _background.IsCompleted && !IsSnapshotPending
+        && (_snapshotBytes < 0 || _deltaBytesSinceSnapshot * 2 >= _snapshotBytes);
+
+    // The snapshot's size is known once it is encoded: at once when forced, in TakeDueSnapshot when due.
+    private void OnSnapshot(long version)
+    {
+        _lastSnapshot = version;
+        _deltaBytesSinceSnapshot = 0;
+        _cleanUpPending = true;
+    }
+
+    // Owns the pooled bytes. A due snapshot only shortens the chain: failing to write it fails nothing.
+    private async Task WriteSnapshotAsync(string key, IMemoryOwner<byte> snapshot)
+    {
+        try
+        {
+            await _store.PutIfAbsentAsync(key, snapshot.Memory).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // The delta chain restores this version without the snapshot.
+            _onBackgroundFailure?.Invoke(e, $"Writing state snapshot {key} failed");
+        }
+        finally
+        {
+            snapshot.Dispose();
+        }
+    }
+
+    // Once the last snapshot's version has committed, older versions can never be loaded again: delete them in the background.
+    private void CleanUpIfCommitted(string dir, long lastCommitted)
+    {
+        if (!_cleanUpPending || _lastSnapshot > lastCommitted || !_background.IsCompleted) return;
+        var snapshotVersion = _lastSnapshot;
+        _cleanUpPending = false;
+        _background = Task.Run(() => CleanUpAsync(dir, snapshotVersion));
+    }
+
+    private async Task CleanUpAsync(string dir, long snapshotVersion)
+    {
+        try
+        {
+            var files = await ListAsync(dir, CancellationToken.None).ConfigureAwait(false);
+            // Only when the snapshot is there: a failed background write leaves the chain as the way to this version.
+            if (!files.Any(f => f.Snapshot && f.Version == snapshotVersion)) return;
+            foreach (var old in files.Where(f => f.Version < snapshotVersion)) await _store.DeleteAsync(old.Key, null).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _onBackgroundFailure?.Invoke(e, string.Create(CultureInfo.InvariantCulture, $"Deleting state versions before {snapshotVersion} in {dir} failed"));
+        }
+    }
+
+    private async Task ApplyChainAsync(IVersionedState state, List<(string Key, long Version, bool Snapshot)> listing, long version,
+        Func<RecordBatch, RecordBatch>? filter, CancellationToken cancellationToken)
+    {
+        var files = listing.Where(f => f.Version <= version).ToList();
+        var from = files.Where(f => f.Snapshot).Select(f => f.Version).DefaultIfEmpty(-1).Max();
+        foreach (var file in files.Where(f => (f.Snapshot && f.Version == from) || (!f.Snapshot && f.Version > from)).OrderBy(f => f.Version))
+        {
+            var blob = await _store.ReadAsync(file.Key, cancellationToken) ?? throw new InvalidOperationException($"State file {file.Key} vanished while loading.");
+            var batch = ArrowIpc.Deserialize(blob.Data);
+            state.Apply(filter is null ? batch : filter(batch));
+        }
+    }
+
+    // Awaits resume on the caller's context (see the class remarks), except in the background tasks.
+    private async Task<List<(string Key, long Version, bool Snapshot)>> ListAsync(string dir, CancellationToken cancellationToken)
+    {
+        var result = new List<(string, long, bool)>();
+        foreach (var key in await _store.ListAsync(dir, cancellationToken))
+        {
+            var name = key[dir.Length..];
+            var snapshot = name.EndsWith(Snapshot, StringComparison.Ordinal);
+            if (!snapshot && !name.EndsWith(Delta, StringComparison.Ordinal)) continue;
+            var digits = name[..name.IndexOf('.', StringComparison.Ordinal)];
+            if (long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var version)) result.Add((key, version, snapshot));
+        }
+        return result;
+    }
+
+    private static string Name(long version, bool snapshot) =>
+        version.ToString("D20", CultureInfo.InvariantCulture) + (snapshot ? Snapshot : Delta);
+}

@@ -1,0 +1,460 @@
+using Apache.Arrow;
+using OrleansStream.Engine.Checkpointing;
+using OrleansStream.Engine.Data;
+using OrleansStream.Engine.State;
+using OrleansStream.Engine.State.Families;
+using OrleansStream.Engine.Types;
+using Xunit;
+
+namespace OrleansStream.Engine.Tests.State;
+
+/// <summary>
+/// The versioning of a state partition (deltas, snapshots, background writes, crash recovery, rescaling, clean-up) on a
+/// checkpoint backend. Subclass per backend: the file system here, Azure Blob on Azurite in the grains tests (linked).
+/// Uses only the engine's public surface, so that it compiles in both test projects.
+/// </summary>
+public abstract class VersionedStateStoreContractTests
+{
+    private const int KeyGroupCount = 16;
+
+    /// <summary>A fresh, empty checkpoint store.</summary>
+    protected abstract ICheckpointStore CreateStore();
+
+    private static StatePartitionLocation At(int partition = 0, int partitions = 1) => new("queries/q 1", 0, partition, partitions, KeyGroupCount);
+
+    [Fact]
+    public async Task Load_AfterAWrittenVersion_RestoresEveryKey()
+    {
+        var backend = CreateStore();
+        var state = new TestState();
+        state.Put("a", 1).Put("b", 2).Put("日本", 3);
+        var store = new VersionedStateStore(backend);
+        var (bytes, snapshot) = store.BeginWrite(state, At(), 0, -1, 10, forceSnapshot: false);
+        Assert.True(bytes > 0);
+        Assert.False(snapshot);
+        await store.WhenWrittenAsync(0);
+
+        var restored = new TestState();
+        Assert.False(await new VersionedStateStore(backend).LoadAsync(restored, At(), 1, 0));
+        Assert.Equal(state.Items, restored.Items);
+        Assert.Equal(["00000000000000000000.delta"], await FilesAsync(backend, At()));
+    }
+
+    [Fact]
+    public async Task Load_WithNothingCommitted_LoadsNothingAndDeletesStagedVersions()
+    {
+        var backend = CreateStore();
+        var state = new TestState().Put("a", 1);
+        var store = new VersionedStateStore(backend);
+        store.BeginWrite(state, At(), 0, -1, 10, false);
+        await store.WhenWrittenAsync(0);
+
+        var restored = new TestState();
+        Assert.False(await new VersionedStateStore(backend).LoadAsync(restored, At(), 1, -1));
+        Assert.Empty(restored.Items);
+        Assert.Empty(await FilesAsync(backend, At()));
+    }
+
+    [Fact]
+    public async Task Load_AfterDeltasAndSnapshots_RestoresTheLastCommittedVersionFromTheNewestSnapshotAndLaterDeltas()
+    {
+        var backend = CreateStore();
+        var state = new TestState();
+        var store = new VersionedStateStore(backend);
+        var expected = new Dictionary<long, SortedDictionary<string, long>>();
+        var snapshots = new List<long>();
+        for (var v = 0L; v < 12; v++)
+        {
+            // Every version adds keys, changes one and removes one: deltas stay about as big as each other.
+            state.Put($"k{v}", v).Put($"x{v}", -v).Put("k0", 100 + v);
+            if (v > 1) state.Remove($"x{v - 2}");
+            if (v > 0) await store.WhenWrittenAsync(v - 1);
+            var (_, snapshot) = store.BeginWrite(state, At(), v, v - 1, 3, false);
+            if (snapshot) snapshots.Add(v - 1);
+            if (store.IsSnapshotPending) store.TakeDueSnapshot(state, v);
+            expected[v] = new SortedDictionary<string, long>(state.Items);
+        }
+        await store.WhenWrittenAsync(11);
+        await store.WhenIdleAsync();
+        Assert.NotEmpty(snapshots);
+        var files = await FilesAsync(backend, At());
+        Assert.Contains(files, f => f.EndsWith(".snapshot", StringComparison.Ordinal));
+        Assert.Contains("00000000000000000011.delta", files);
+
+        var restored = new TestState();
+        await new VersionedStateStore(backend).LoadAsync(restored, At(), 1, 11);
+        Assert.Equal(expected[11], restored.Items);
+        // The snapshot and the deltas after it were read, not the whole chain: the first delta may be gone already.
+        var newestSnapshot = files.Where(f => f.EndsWith(".snapshot", StringComparison.Ordinal)).Max()!;
+        Assert.True(restored.AppliedBatches <= 1 + files.Count(f => string.CompareOrdinal(f, newestSnapshot) > 0));
+    }
+
+    [Fact]
+    public async Task BeginWrite_ReturnsBeforeTheWriteIsDurable_AndWritesTheStateAsItWasWhenCalled()
+    {
+        var backend = new GatedStore(CreateStore());
+        var state = new TestState().Put("a", 1);
+        var store = new VersionedStateStore(backend);
+        store.BeginWrite(state, At(), 0, -1, 10, false);
+        // The caller changes the state for the next epoch while the version is still being written.
+        state.Put("a", 2).Put("b", 3);
+        var written = store.WhenWrittenAsync(0);
+        await Task.Delay(50);
+        Assert.False(written.IsCompleted);
+        Assert.Throws<InvalidOperationException>(() => store.BeginWrite(state, At(), 1, -1, 10, false));
+        backend.Open();
+        await written;
+        Assert.True(store.LastWriteMs >= 0);
+
+        var restored = new TestState();
+        await new VersionedStateStore(backend).LoadAsync(restored, At(), 1, 0);
+        Assert.Equal(new SortedDictionary<string, long> { ["a"] = 1 }, restored.Items);
+    }
+
+    [Fact]
+    public async Task WhenWritten_OfAnotherVersion_Fails()
+    {
+        var store = new VersionedStateStore(CreateStore());
+        store.BeginWrite(new TestState().Put("a", 1), At(), 0, -1, 10, false);
+        await store.WhenWrittenAsync(0);
+        Assert.Equal(0, store.LastVersion);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.WhenWrittenAsync(1));
+    }
+
+    [Fact]
+    public async Task Load_AfterACrashBetweenDeltaWriteAndCommit_DiscardsTheUncommittedVersion()
+    {
+        var backend = CreateStore();
+        var state = new TestState().Put("a", 1);
+        var store = new VersionedStateStore(backend);
+        store.BeginWrite(state, At(), 0, -1, 10, false);
+        await store.WhenWrittenAsync(0);
+        state.Put("a", 2).Put("b", 2).Remove("a");
+        store.BeginWrite(state, At(), 1, 0, 10, false);
+        await store.WhenWrittenAsync(1);
+        // The process dies before version 1 commits: a new activation reloads version 0.
+        var restored = new TestState();
+        var recovered = new VersionedStateStore(backend);
+        await recovered.LoadAsync(restored, At(), 1, 0);
+        Assert.Equal(new SortedDictionary<string, long> { ["a"] = 1 }, restored.Items);
+        Assert.Equal(["00000000000000000000.delta"], await FilesAsync(backend, At()));
+        await recovered.WhenWrittenAsync(0);
+
+        // The epoch runs again, differently this time; its version is written anew (create-if-absent does not conflict).
+        restored.Put("c", 3);
+        recovered.BeginWrite(restored, At(), 1, 0, 10, false);
+        await recovered.WhenWrittenAsync(1);
+        var again = new TestState();
+        await new VersionedStateStore(backend).LoadAsync(again, At(), 1, 1);
+        Assert.Equal(new SortedDictionary<string, long> { ["a"] = 1, ["c"] = 3 }, again.Items);
+    }
+
+    [Fact]
+    public async Task Load_AfterAFailedWrite_ReloadsTheCommittedVersion()
+    {
+        var backend = new GatedStore(CreateStore()) { FailPuts = true };
+        backend.Open();
+        var state = new TestState().Put("a", 1);
+        var store = new VersionedStateStore(backend);
+        store.BeginWrite(state, At(), 0, -1, 10, false);
+        await Assert.ThrowsAsync<IOException>(() => store.WhenWrittenAsync(0));
+        backend.FailPuts = false;
+        var restored = new TestState();
+        await store.LoadAsync(restored, At(), 1, -1);
+        Assert.Empty(restored.Items);
+        store.BeginWrite(restored.Put("b", 2), At(), 0, -1, 10, false);
+        await store.WhenWrittenAsync(0);
+    }
+
+    [Fact]
+    public async Task Load_OnThreePartitionsAfterTwo_GivesEachPartitionExactlyTheKeysOfItsKeyGroups()
+    {
+        var backend = CreateStore();
+        var all = Enumerable.Range(0, 200).ToDictionary(i => $"key-{i}", i => (long)i);
+        // Two partitions write versions 0 (a snapshot) and 1 (a delta that changes and removes keys) of their key groups.
+        var expected = new SortedDictionary<string, long>();
+        for (var p = 0; p < 2; p++)
+        {
+            var state = new TestState();
+            foreach (var (k, v) in all.Where(kv => TestState.PartitionOf(kv.Key, KeyGroupCount, 2) == p)) state.Put(k, v);
+            var store = new VersionedStateStore(backend);
+            store.BeginWrite(state, At(p, 2), 0, -1, 10, forceSnapshot: true);
+            await store.WhenWrittenAsync(0);
+            foreach (var k in state.Items.Keys.Where(k => k.EndsWith('7')).ToList()) state.Remove(k);
+            foreach (var k in state.Items.Keys.Where(k => k.EndsWith('3')).ToList()) state.Put(k, -1);
+            store.BeginWrite(state, At(p, 2), 1, 0, 10, false);
+            await store.WhenWrittenAsync(1);
+            foreach (var kv in state.Items) expected.Add(kv.Key, kv.Value);
+        }
+
+        var union = new SortedDictionary<string, long>();
+        for (var p = 0; p < 3; p++)
+        {
+            var state = new TestState();
+            var store = new VersionedStateStore(backend);
+            Assert.True(await store.LoadAsync(state, At(p, 3), 2, 1));
+            Assert.All(state.Items.Keys, k => Assert.Equal(p, TestState.PartitionOf(k, KeyGroupCount, 3)));
+            foreach (var kv in state.Items) union.Add(kv.Key, kv.Value);
+            // The first version in the new layout is a snapshot: there is no chain under n3 to build on.
+            var (_, snapshot) = store.BeginWrite(state, At(p, 3), 2, 1, 10, forceSnapshot: true);
+            Assert.True(snapshot);
+            await store.WhenWrittenAsync(2);
+            Assert.Equal(["00000000000000000002.snapshot"], await FilesAsync(backend, At(p, 3)));
+        }
+        Assert.Equal(expected, union);
+    }
+
+    [Fact]
+    public async Task BeginWrite_AfterASnapshotCommitted_DeletesTheVersionsBeforeIt()
+    {
+        var backend = CreateStore();
+        var state = new TestState();
+        var store = new VersionedStateStore(backend);
+        long snapshotVersion = -1;
+        for (var v = 0L; v < 3; v++)
+        {
+            state.Put($"k{v}", v);
+            if (v > 0) await store.WhenWrittenAsync(v - 1);
+            // Nothing commits yet (lastCommitted stays -1): clean-up must wait.
+            store.BeginWrite(state, At(), v, -1, 2, false);
+            if (store.IsSnapshotPending)
+            {
+                store.TakeDueSnapshot(state, v);
+                snapshotVersion = v;
+            }
+        }
+        await store.WhenWrittenAsync(2);
+        await store.WhenIdleAsync();
+        // Due by count alone (two versions since none), the first snapshot is of version 1.
+        Assert.Equal(1, snapshotVersion);
+        Assert.Equal(["00000000000000000000.delta", "00000000000000000001.delta", "00000000000000000001.snapshot", "00000000000000000002.delta"],
+            await FilesAsync(backend, At()));
+
+        // Version 2 commits: the next write starts deleting what the snapshot made unreachable.
+        state.Put("k3", 3);
+        store.BeginWrite(state, At(), 3, 2, 2, false);
+        await store.WhenWrittenAsync(3);
+        await store.WhenIdleAsync();
+        Assert.Equal(["00000000000000000001.delta", "00000000000000000001.snapshot", "00000000000000000002.delta", "00000000000000000003.delta"],
+            await FilesAsync(backend, At()));
+
+        var restored = new TestState();
+        await new VersionedStateStore(backend).LoadAsync(restored, At(), 1, 3);
+        Assert.Equal(state.Items, restored.Items);
+    }
+
+    [Fact]
+    public async Task TakeDueSnapshot_OfAnotherVersion_TakesNothing()
+    {
+        var backend = CreateStore();
+        var state = new TestState().Put("a", 1);
+        var store = new VersionedStateStore(backend);
+        store.BeginWrite(state, At(), 0, -1, 0, false);
+        Assert.True(store.IsSnapshotPending);
+        store.TakeDueSnapshot(state, 1);
+        Assert.True(store.IsSnapshotPending);
+        store.TakeDueSnapshot(state, 0);
+        Assert.False(store.IsSnapshotPending);
+        await store.WhenWrittenAsync(0);
+        await store.WhenIdleAsync();
+        // The snapshot's bytes are reported with the next version.
+        var (bytes, snapshot) = store.BeginWrite(state, At(), 1, 0, 100, false);
+        Assert.True(snapshot);
+        Assert.True(bytes > 0);
+        await store.WhenWrittenAsync(1);
+    }
+
+    [Fact]
+    public async Task KeyedStateStore_RestartedFromASnapshotAndDeltas_RestoresEveryFamily()
+    {
+        var backend = CreateStore();
+        var state = Families(new KeyedStateStore(s_keySchema));
+        var store = new VersionedStateStore(backend);
+        for (var v = 0L; v < 9; v++)
+        {
+            state.BatchTimestampMicros = v * 1000;
+            Touch(state, v);
+            if (v > 0) await store.WhenWrittenAsync(v - 1);
+            store.BeginWrite(state, At(), v, v - 1, 3, false);
+            if (store.IsSnapshotPending) store.TakeDueSnapshot(state, v);
+        }
+        await store.WhenWrittenAsync(8);
+        await store.WhenIdleAsync();
+        Assert.Contains(await FilesAsync(backend, At()), f => f.EndsWith(".snapshot", StringComparison.Ordinal));
+
+        var restored = Families(new KeyedStateStore(s_keySchema));
+        await new VersionedStateStore(backend).LoadAsync(restored, At(), 1, 8);
+        Assert.Equal(Describe(state), Describe(restored));
+        // Time to live and timers carry on from the restored state.
+        Assert.Equal(state.ExpireTtl(20_000), restored.ExpireTtl(20_000));
+        Assert.Equal(state.Timers.TakeExpired(TimeMode.EventTime, 5), restored.Timers.TakeExpired(TimeMode.EventTime, 5));
+        Assert.Equal(Describe(state), Describe(restored));
+    }
+
+    [Fact]
+    public async Task KeyedStateStore_OnThreePartitionsAfterTwo_GivesEachPartitionEveryFamilyOfItsKeyGroups()
+    {
+        var backend = CreateStore();
+        var whole = Families(new KeyedStateStore(s_keySchema));
+        for (var v = 0L; v < 3; v++) Touch(whole, v);
+        // Each old partition holds the same changes, for its own keys only.
+        for (var p = 0; p < 2; p++)
+        {
+            var state = Families(new KeyedStateStore(s_keySchema));
+            var store = new VersionedStateStore(backend);
+            for (var v = 0L; v < 3; v++)
+            {
+                Touch(state, v, key => TestState.PartitionOf(key, KeyGroupCount, 2) == p);
+                if (v > 0) await store.WhenWrittenAsync(v - 1);
+                store.BeginWrite(state, At(p, 2), v, v - 1, 10, forceSnapshot: v == 0);
+            }
+            await store.WhenWrittenAsync(2);
+        }
+
+        var union = new List<string>();
+        for (var p = 0; p < 3; p++)
+        {
+            var state = Families(new KeyedStateStore(s_keySchema));
+            Assert.True(await new VersionedStateStore(backend).LoadAsync(state, At(p, 3), 2, 2));
+            var lines = Describe(state);
+            Assert.All(lines, line => Assert.Equal(p, TestState.PartitionOf(line.Split(' ')[1], KeyGroupCount, 3)));
+            union.AddRange(lines);
+        }
+        Assert.Equal(Describe(whole), union.Order(StringComparer.Ordinal));
+    }
+
+    private static readonly Schema s_keySchema = DataTypes.ParseSchema("k string");
+
+    private static KeyedStateStore Families(KeyedStateStore state)
+    {
+        state.GetValueState("value", TimeSpan.FromMilliseconds(10));
+        state.GetListState("list");
+        state.GetMapState("map");
+        return state;
+    }
+
+    private static StateKey KeyOf(KeyedStateStore state, string key) =>
+        state.Key([ArrowValues.FromRows(s_keySchema, [[key]]).Column(0)], 0);
+
+    private static byte[] Bytes(string s) => System.Text.Encoding.UTF8.GetBytes(s);
+
+    // Version v's changes to 40 keys in every family, restricted to the keys <paramref name="mine"/> accepts.
+    private static void Touch(KeyedStateStore state, long v, Func<string, bool>? mine = null)
+    {
+        for (var i = 0; i < 40; i++)
+        {
+            var name = $"key-{i}";
+            if (mine is not null && !mine(name)) continue;
+            var key = KeyOf(state, name);
+            if ((i + v) % 3 == 0) state.GetValueState("value", TimeSpan.FromMilliseconds(10)).Update(key, Bytes($"v{v}"));
+            if ((i + v) % 5 == 0) state.GetValueState("value", TimeSpan.FromMilliseconds(10)).Clear(key);
+            if (i % 2 == 0) state.GetListState("list").Append(key, Bytes($"{v}"));
+            if ((i + v) % 7 == 0) state.GetListState("list").Clear(key);
+            state.GetMapState("map").Put(key, new StateKey(Bytes($"e{(i + v) % 4}")), Bytes($"{v}"));
+            if (i % 3 == 0) state.GetMapState("map").Remove(key, new StateKey(Bytes($"e{v % 4}")));
+            state.Timers.Register(key, i % 2 == 0 ? TimeMode.EventTime : TimeMode.ProcessingTime, v * 2 + i % 3);
+            if ((i + v) % 4 == 0) state.Timers.Delete(key, TimeMode.EventTime, v * 2 - 2 + i % 3);
+        }
+    }
+
+    // Every family's content per key, one line each, sorted.
+    private static List<string> Describe(KeyedStateStore state)
+    {
+        var lines = new List<string>();
+        var keys = Enumerable.Range(0, 40).Select(i => $"key-{i}");
+        foreach (var name in keys)
+        {
+            var key = KeyOf(state, name);
+            if (state.GetValueState("value", TimeSpan.FromMilliseconds(10)).Get(key) is { } value) lines.Add($"value {name} {S(value)}");
+            if (state.GetListState("list").Get(key) is { Count: > 0 } list) lines.Add($"list {name} {string.Join(",", list.Select(S))}");
+            foreach (var (entry, v) in state.GetMapState("map").Entries(key)) lines.Add($"map {name} {S(entry.Bytes.ToArray())}={S(v)}");
+            foreach (var mode in new[] { TimeMode.EventTime, TimeMode.ProcessingTime })
+                foreach (var t in state.Timers.List(key, mode)) lines.Add($"timer {name} {mode}@{t}");
+        }
+        return lines.Order(StringComparer.Ordinal).ToList();
+    }
+
+    private static string S(byte[] b) => System.Text.Encoding.UTF8.GetString(b);
+
+    private static async Task<List<string>> FilesAsync(ICheckpointStore backend, StatePartitionLocation location)
+    {
+        var dir = location.Directory();
+        return (await backend.ListAsync(dir)).Select(k => k[dir.Length..]).ToList();
+    }
+
+    /// <summary>A keyed state of string keys and bigint values: the smallest <see cref="IVersionedState"/>.</summary>
+    private sealed class TestState : IVersionedState
+    {
+        private static readonly Schema s_schema = DataTypes.ParseSchema("__deleted boolean NOT NULL, k string, v bigint");
+        private readonly HashSet<string> _changed = new(StringComparer.Ordinal);
+
+        public SortedDictionary<string, long> Items { get; } = new(StringComparer.Ordinal);
+
+        public int AppliedBatches { get; private set; }
+
+        public TestState Put(string key, long value)
+        {
+            Items[key] = value;
+            _changed.Add(key);
+            return this;
+        }
+
+        public TestState Remove(string key)
+        {
+            Items.Remove(key);
+            _changed.Add(key);
+            return this;
+        }
+
+        public IReadOnlyList<int> StateRoutingColumns { get; } = [1];
+
+        public RecordBatch Delta() => ArrowValues.FromRows(s_schema, _changed.Order(StringComparer.Ordinal)
+            .Select(k => Items.TryGetValue(k, out var v) ? new object?[] { false, k, v } : [true, k, null]).ToList());
+
+        public RecordBatch Snapshot() => ArrowValues.FromRows(s_schema, Items.Select(kv => new object?[] { false, kv.Key, kv.Value }).ToList());
+
+        public void MarkClean() => _changed.Clear();
+
+        public void Apply(RecordBatch stateRows)
+        {
+            AppliedBatches++;
+            foreach (var row in ArrowValues.ToRows(stateRows))
+            {
+                if ((bool)row[0]!) Items.Remove((string)row[1]!);
+                else Items[(string)row[1]!] = (long)row[2]!;
+            }
+        }
+
+        public static int PartitionOf(string key, int numKeyGroups, int numPartitions)
+        {
+            var batch = ArrowValues.FromRows(s_schema, [[false, key, 0L]]);
+            var split = KeyGroupPartitioner.Split(batch, [1], numKeyGroups, numPartitions);
+            return System.Array.FindIndex(split, b => b is { Length: > 0 });
+        }
+    }
+
+    /// <summary>A backend whose puts wait until <see cref="Open"/> (and fail while <see cref="FailPuts"/>).</summary>
+    private sealed class GatedStore(ICheckpointStore inner) : ICheckpointStore
+    {
+        private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool FailPuts { get; set; }
+
+        public void Open() => _gate.TrySetResult();
+
+        public async Task<string> PutIfAbsentAsync(string key, ReadOnlyMemory<byte> data, CancellationToken ct = default)
+        {
+            await _gate.Task;
+            if (FailPuts) throw new IOException($"Writing '{key}' failed.");
+            return await inner.PutIfAbsentAsync(key, data, ct);
+        }
+
+        public Task<CheckpointBlob?> ReadAsync(string key, CancellationToken ct = default) => inner.ReadAsync(key, ct);
+
+        public Task<string> ReplaceAsync(string key, ReadOnlyMemory<byte> data, string etag, CancellationToken ct = default) => inner.ReplaceAsync(key, data, etag, ct);
+
+        public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct = default) => inner.ListAsync(prefix, ct);
+
+        public Task<bool> DeleteAsync(string key, string? etag, CancellationToken ct = default) => inner.DeleteAsync(key, etag, ct);
+    }
+}
