@@ -57,7 +57,7 @@ public sealed class EpochCoordinatorCrashTests
         var retried = await RunScenarioAsync(world => world.FaultAt(step, occurrence, transient: true), stopAfterFirstFire: true);
 
         Assert.Equal(1, retried.Fired);
-        AssertSameRun(reference, retried, compareCommits: false);
+        AssertSameRun(reference, retried, compareCommits: true);
     }
 
     [Fact]
