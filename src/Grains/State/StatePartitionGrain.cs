@@ -94,7 +94,7 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
             NumRowsRemoved = metrics.NumRowsRemoved,
             NumRowsDroppedByWatermark = metrics.NumRowsDroppedByWatermark,
             MemoryUsedBytes = metrics.MemoryUsedBytes,
-            CommitTimeMs = ProgressReport.Milliseconds(watch),
+            CommitTimeMs = Engine.Execution.Streaming.ProgressBuilder.Milliseconds(watch),
             StateBytesWritten = bytes,
             WroteSnapshot = snapshot,
             PreviousWriteMs = previousWriteMs,

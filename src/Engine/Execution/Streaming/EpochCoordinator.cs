@@ -1,0 +1,375 @@
+using System.Diagnostics;
+
+namespace OrleansStream.Engine.Execution.Streaming;
+
+/// <summary>
+/// The epoch protocol of one run of a query (DESIGN.md §5): plan, write ahead, run, commit, recover.
+/// A stateful epoch's state versions are written while the next epoch runs, so its commit record waits for them: it is
+/// written with the next write-ahead once every partition has answered the next epoch (which they do only once their
+/// previous version is durable), or alone when the query goes idle, waits for its next trigger or stops.
+/// The loop is one logical flow; the host may call the status members and <see cref="Poke"/>/<see cref="RequestStop"/>
+/// in between (on the same scheduler), so nothing here needs locks. It deliberately awaits without ConfigureAwait(false):
+/// every continuation must come back to the host's scheduler (a grain's turn), where the runtime's calls are valid.
+/// </summary>
+public sealed class EpochCoordinator
+{
+    private readonly IEpochRuntime _runtime;
+    private readonly CheckpointRecords _records;
+    private readonly EpochQuery _query;
+    private readonly EpochCoordinatorOptions _options;
+    private readonly TimeProvider _time;
+    private readonly WatermarkTracker _watermarks;
+    private readonly EpochDuePolicy _due;
+    private readonly ProgressBuilder _progress;
+    /// <summary>Commit records of epochs run but not yet in the commit log, oldest first.</summary>
+    private readonly List<CommitLogRecord> _uncommitted = [];
+    private CancellationTokenSource _wake = new();
+    private TaskCompletionSource _roundCompleted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Dictionary<string, string?>? _bounds;
+    private long _latestOffsetMs;
+    private long _walCommitMs;
+
+    public EpochCoordinator(IEpochRuntime runtime, CheckpointRecords records, EpochQuery query, EpochCoordinatorOptions options, TimeProvider time)
+    {
+        _runtime = runtime;
+        _records = records;
+        _query = query;
+        _options = options;
+        _time = time;
+        _watermarks = new WatermarkTracker(query.Watermarks, records);
+        _due = new EpochDuePolicy(query);
+        _progress = new ProgressBuilder(query);
+    }
+
+    public CheckpointRecords Records => _records;
+    /// <summary>State partitions per stateful operator in this run.</summary>
+    public int StatePartitions { get; private set; }
+    /// <summary>The last epoch run through its sink commit: the last committed one, or up to two after it.</summary>
+    public long LastRun { get; private set; }
+    /// <summary>The newest epoch whose state version every partition has made durable.</summary>
+    public long DurableThrough { get; private set; }
+    public bool StopRequested { get; private set; }
+    public bool IsDataAvailable { get; private set; }
+    public bool IsTriggerActive { get; private set; }
+    /// <summary>Planning rounds started (processAllAvailable asks for a round after its call).</summary>
+    public long PlanRound { get; private set; }
+    /// <summary>The last round that found nothing to do, with every epoch run committed.</summary>
+    public long LastIdleRound { get; private set; }
+    public bool WasIdle { get; private set; }
+    /// <summary>Completes when the current round ends (or the run does).</summary>
+    public Task RoundCompleted => _roundCompleted.Task;
+
+    public void RequestStop()
+    {
+        StopRequested = true;
+        Poke();
+    }
+
+    /// <summary>Ends a wait between triggers early (stop, or processAllAvailable under the default trigger).</summary>
+    public void Poke() => _wake.Cancel();
+
+    /// <summary>The run ended (the host calls this however it ended): waiters of a round are released.</summary>
+    public void NotifyTerminated()
+    {
+        IsTriggerActive = false;
+        SignalRound();
+    }
+
+    /// <summary>Runs the query until it stops (trigger, stop request) or fails; commits what it can at the end.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await PrepareAsync(cancellationToken);
+        LastRun = DurableThrough = _records.LastCommitted;
+        await RecoverAsync(cancellationToken);
+        _bounds = _options.Trigger.CapturesBounds ? await CaptureBoundsAsync(cancellationToken) : null;
+        while (!StopRequested)
+        {
+            _runtime.OnTrigger();
+            var triggerStart = _time.GetUtcNow();
+            var record = await PlanAsync(triggerStart, cancellationToken);
+            if (record is null)
+            {
+                // Before the round counts as idle: processAllAvailable and the status must find every epoch run committed.
+                await CommitWithRetriesAsync(cancellationToken);
+                if (!WasIdle) _runtime.OnIdle();
+                CompleteRound(idle: true);
+                if (_options.Trigger.StopsWhenIdle) break;
+                await WaitAsync(_options.Trigger.IsDefault ? _options.PollingDelay : _options.Trigger.NextTriggerDelay(_time.GetUtcNow()), realTime: _options.Trigger.IsDefault);
+                continue;
+            }
+            await ExecuteWithRetriesAsync(record, triggerStart, cancellationToken);
+            CompleteRound(idle: false);
+            if (_options.Trigger.StopsAfterEpoch) break;
+            if (_options.Trigger.WaitsAfterEpoch)
+            {
+                await CommitWithRetriesAsync(cancellationToken);
+                await WaitAsync(_options.Trigger.NextTriggerDelay(_time.GetUtcNow()), realTime: false);
+            }
+        }
+        await CommitAtStopAsync(cancellationToken);
+    }
+
+    // Key groups are fixed at a query's first start; the partition count may change between runs (rescaling).
+    private async Task PrepareAsync(CancellationToken cancellationToken)
+    {
+        _records.WatermarkPolicy ??= _options.WatermarkPolicy.ToLowerInvariant();
+        if (!_query.IsStateful) return;
+        if (_records.NumKeyGroups == 0) _records.NumKeyGroups = _options.NumKeyGroups;
+        if (_options.RequestedStatePartitions is { } requested) StatePartitions = requested;
+        // A run resumed after its coordinator moved keeps its partition count: the hosts alive at this moment (one fewer
+        // after a kill) must not rescale the state of a running query.
+        else if (_options.Resumed && _records.Offsets.Records.LastOrDefault()?.StatePartitions.Values.FirstOrDefault() is > 0 and var running) StatePartitions = running;
+        else if (_options.StatePartitions > 0) StatePartitions = _options.StatePartitions;
+        else StatePartitions = await _runtime.DefaultStatePartitionsAsync(cancellationToken);
+    }
+
+    /// <summary>An epoch written ahead but not committed is re-run with exactly its recorded offsets and timestamp.</summary>
+    private async Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        var pending = _records.Offsets.Records.Where(o => o.BatchId > _records.LastCommitted).OrderBy(o => o.BatchId).ToList();
+        foreach (var record in pending)
+        {
+            _runtime.OnReplaying(record.BatchId);
+            await ExecuteWithRetriesAsync(record, _time.GetUtcNow(), cancellationToken);
+        }
+    }
+
+    private async Task<Dictionary<string, string?>> CaptureBoundsAsync(CancellationToken cancellationToken)
+    {
+        var bounds = new Dictionary<string, string?>();
+        foreach (var source in _query.Sources)
+            bounds[source.Id] = await _runtime.CaptureBoundAsync(source.Id, cancellationToken);
+        return bounds;
+    }
+
+    private async Task<OffsetLogRecord?> PlanAsync(DateTimeOffset triggerStart, CancellationToken cancellationToken)
+    {
+        PlanRound++;
+        var watch = Stopwatch.StartNew();
+        var batchId = LastRun + 1;
+        // A written-ahead epoch is re-run with exactly its recorded offsets, never planned afresh: its sources already
+        // recorded what it consumed (a file source would skip its files for good).
+        if (_records.Offsets.Get(batchId) is { } writtenAhead)
+        {
+            _runtime.OnReplaying(batchId);
+            IsDataAvailable = true;
+            return writtenAhead;
+        }
+        var previous = _records.Offsets.Get(batchId - 1);
+        var start = new Dictionary<string, string?>();
+        var end = new Dictionary<string, string?>();
+        var hasData = false;
+        foreach (var source in _query.Sources)
+        {
+            var from = previous?.End.GetValueOrDefault(source.Id);
+            var bound = _bounds?.GetValueOrDefault(source.Id);
+            var to = await _runtime.LatestOffsetAsync(source.Id, from, bound, cancellationToken);
+            start[source.Id] = from;
+            end[source.Id] = to ?? from;
+            hasData |= to is not null;
+        }
+        _latestOffsetMs = ProgressBuilder.Milliseconds(watch);
+        IsDataAvailable = hasData;
+        var watermark = CommitOf(batchId - 1)?.NextWatermarkMs ?? 0;
+        if (!_due.IsDue(hasData, previous, watermark)) return null;
+
+        var record = new OffsetLogRecord
+        {
+            BatchId = batchId,
+            Start = start,
+            End = end,
+            BatchTimestampMs = triggerStart.ToUnixTimeMilliseconds(),
+            WatermarkMs = watermark,
+            LateWatermarkMs = previous?.WatermarkMs ?? 0,
+            StatePartitions = _query.Operators.ToDictionary(op => op.Id, _ => StatePartitions),
+            SourcePartitions = _query.Sources.ToDictionary(s => s.Id, s => s.NumPartitions),
+        };
+        foreach (var source in _query.Sources)
+            if (end[source.Id] is { } to && to != start[source.Id]) _runtime.OnPlanned(source.Id, to);
+
+        // Write-ahead: the epoch's offsets are durable before any source task reads a row. The same write commits the
+        // epochs whose state has become durable since the last one.
+        watch.Restart();
+        _records.Offsets.Add(record);
+        await SaveAsync(cancellationToken);
+        _walCommitMs = ProgressBuilder.Milliseconds(watch);
+        return record;
+    }
+
+    /// <summary>
+    /// Runs an epoch, and runs it again from its offset record when it failed for infrastructure reasons: a dead host's
+    /// partitions reload the last committed state, so the re-run is exactly-once. The epochs run before it but not
+    /// committed are run again first, since the failure may have lost their state too.
+    /// </summary>
+    private Task ExecuteWithRetriesAsync(OffsetLogRecord record, DateTimeOffset triggerStart, CancellationToken cancellationToken) =>
+        WithRetriesAsync(record.BatchId, async attempt =>
+        {
+            if (attempt > 1) await RerunUncommittedAsync(record.BatchId, cancellationToken);
+            // Partitions change count only by reloading, and they can load only a committed version.
+            if (RescalesState(record)) await CommitRunEpochsAsync(cancellationToken);
+            await ExecuteAsync(record, triggerStart, cancellationToken);
+        });
+
+    /// <summary>
+    /// Runs <paramref name="step"/> until it succeeds, again after each transient failure, with a growing pause, for as
+    /// long as the retry budget lasts: it outlasts failure detection, so that a dead host's work has moved before it runs out.
+    /// </summary>
+    private async Task WithRetriesAsync(long batchId, Func<int, Task> step)
+    {
+        var started = Stopwatch.StartNew();
+        var delay = _options.EpochRetryDelay;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await step(attempt);
+                return;
+            }
+            catch (Exception ex) when (_runtime.IsTransient(ex) && !StopRequested)
+            {
+                if (started.Elapsed + delay > _options.EpochRetryBudget)
+                    throw new EpochFailedException($"Batch {batchId} failed {attempt} times over {started.Elapsed.TotalSeconds:F0} s (the retry budget, OrleansStream__EpochRetryBudget, is {_options.EpochRetryBudget}); the last failure: {Innermost(ex).Message}", ex);
+                _runtime.OnRetrying(ex, batchId, attempt);
+                IsTriggerActive = false;
+                await Task.Delay(delay);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.EpochRetryMaxDelay.Ticks));
+            }
+        }
+    }
+
+    private static Exception Innermost(Exception ex)
+    {
+        while (ex is AggregateException { InnerException: { } inner }) ex = inner;
+        return ex;
+    }
+
+    private async Task ExecuteAsync(OffsetLogRecord record, DateTimeOffset triggerStart, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        IsTriggerActive = true;
+        var attempt = _runtime.StartAttempt(record, _records);
+        var sources = await attempt.RunSourceTasksAsync(cancellationToken);
+        var operators = await attempt.FinishPartitionsAsync(cancellationToken);
+        // Each partition answered only once its version of the previous epoch was durable.
+        if (_query.IsStateful) DurableThrough = Math.Max(DurableThrough, record.BatchId - 1);
+        var files = await attempt.CommitSinksAsync(cancellationToken);
+        await attempt.CommitSinkLogAsync(files, cancellationToken);
+        var addBatchMs = ProgressBuilder.Milliseconds(watch);
+
+        watch.Restart();
+        _uncommitted.Add(new CommitLogRecord(record.BatchId, _watermarks.Next(record.WatermarkMs, sources.EventTime)));
+        LastRun = record.BatchId;
+        // Without state the epoch is durable once its sink committed; a stateful one's commit waits for its state.
+        if (!_query.IsStateful)
+        {
+            DurableThrough = record.BatchId;
+            await SaveAsync(cancellationToken);
+        }
+        var commitMs = ProgressBuilder.Milliseconds(watch);
+        IsTriggerActive = false;
+
+        var outputRows = _query.IsStateful ? operators[^1].Results.Sum(r => r.OutputRows) : sources.OutputRows;
+        _runtime.OnProgress(_progress.Build(record, triggerStart, _time.GetUtcNow(), sources.InputRowsPerSource, outputRows,
+            _latestOffsetMs, _walCommitMs, addBatchMs, commitMs, operators, sources.EventTime));
+    }
+
+    /// <summary>Runs again, from their offset records, the epochs before <paramref name="before"/> whose state is not known durable.</summary>
+    private async Task RerunUncommittedAsync(long before, CancellationToken cancellationToken)
+    {
+        _uncommitted.RemoveAll(c => c.BatchId > DurableThrough);
+        await SaveAsync(cancellationToken);
+        LastRun = DurableThrough = _records.LastCommitted;
+        foreach (var record in _records.Offsets.Records.Where(o => o.BatchId > LastRun && o.BatchId < before).ToList())
+        {
+            _runtime.OnReplaying(record.BatchId);
+            await ExecuteAsync(record, _time.GetUtcNow(), cancellationToken);
+        }
+    }
+
+    private bool RescalesState(OffsetLogRecord record) =>
+        _records.Offsets.Get(record.BatchId - 1) is { } previous
+        && record.StatePartitions.Any(p => previous.StatePartitions.GetValueOrDefault(p.Key) != p.Value);
+
+    /// <summary>Waits until every epoch run has its state durable and writes their commit records.</summary>
+    private async Task CommitRunEpochsAsync(CancellationToken cancellationToken)
+    {
+        if (_uncommitted.Count == 0) return;
+        if (DurableThrough < LastRun)
+        {
+            await _runtime.WhenStateDurableAsync(_records.Offsets.Get(LastRun)!, cancellationToken);
+            DurableThrough = LastRun;
+        }
+        await SaveAsync(cancellationToken);
+    }
+
+    // Every written-ahead epoch has run when this is called; a failed re-run may have left LastRun below the newest of
+    // them, so the re-run bound is the offset log's, not LastRun.
+    private Task CommitWithRetriesAsync(CancellationToken cancellationToken) =>
+        WithRetriesAsync(LastRun, async attempt =>
+        {
+            if (attempt > 1) await RerunUncommittedAsync((_records.Offsets.Latest ?? LastRun) + 1, cancellationToken);
+            await CommitRunEpochsAsync(cancellationToken);
+        });
+
+    // A stop does not wait out a failure: the next run re-runs from the offset log whatever was left uncommitted.
+    private async Task CommitAtStopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await CommitWithRetriesAsync(cancellationToken);
+        }
+        catch (Exception ex) when (_runtime.IsTransient(ex) || ex is EpochFailedException)
+        {
+            _runtime.OnLeftUncommitted(ex, _records.LastCommitted);
+        }
+    }
+
+    /// <summary>Persists the records, moving into the commit log the epochs run whose state has become durable.</summary>
+    private async Task SaveAsync(CancellationToken cancellationToken)
+    {
+        var committed = new List<long>();
+        while (_uncommitted.Count > 0 && _uncommitted[0].BatchId <= DurableThrough)
+        {
+            var commit = _uncommitted[0];
+            _uncommitted.RemoveAt(0);
+            _records.Commits.Add(commit);
+            foreach (var (id, partitions) in _records.Offsets.Get(commit.BatchId)!.StatePartitions) _records.StatePartitions[id] = partitions;
+            committed.Add(commit.BatchId);
+        }
+        _records.Trim(_options.MinBatchesToRetain);
+        await _runtime.SaveAsync(_records, cancellationToken);
+        foreach (var batchId in committed) _runtime.OnCommitted(batchId);
+    }
+
+    private CommitLogRecord? CommitOf(long batchId) =>
+        _uncommitted.Find(c => c.BatchId == batchId) ?? _records.Commits.Get(batchId);
+
+    private void CompleteRound(bool idle)
+    {
+        if (idle) LastIdleRound = PlanRound;
+        WasIdle = idle;
+        SignalRound();
+    }
+
+    private void SignalRound()
+    {
+        var previous = _roundCompleted;
+        _roundCompleted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        previous.TrySetResult();
+    }
+
+    private async Task WaitAsync(TimeSpan delay, bool realTime)
+    {
+        if (_wake.IsCancellationRequested) _wake = new CancellationTokenSource();
+        if (StopRequested) return;
+        try
+        {
+            // The default trigger's polling delay is not engine time (it changes no result), so it uses the real clock;
+            // processing-time intervals follow the host's TimeProvider so that tests can drive them.
+            await Task.Delay(delay, realTime ? TimeProvider.System : _time, _wake.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

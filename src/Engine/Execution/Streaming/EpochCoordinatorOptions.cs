@@ -1,0 +1,21 @@
+namespace OrleansStream.Engine.Execution.Streaming;
+
+/// <summary>How one run of the coordinator is configured.</summary>
+public sealed record EpochCoordinatorOptions
+{
+    public required TriggerPolicy Trigger { get; init; }
+    /// <summary>Whether the host resumed this run after its coordinator moved (it keeps its partition count).</summary>
+    public bool Resumed { get; init; }
+    /// <summary>"min" or "max" from the query's options; frozen at the first start.</summary>
+    public string WatermarkPolicy { get; init; } = "min";
+    /// <summary>The query's numStatePartitions, when it sets one.</summary>
+    public int? RequestedStatePartitions { get; init; }
+    /// <summary>The configured default; 0 asks the runtime.</summary>
+    public int StatePartitions { get; init; }
+    public int NumKeyGroups { get; init; } = 128;
+    public int MinBatchesToRetain { get; init; } = 100;
+    public TimeSpan PollingDelay { get; init; } = TimeSpan.FromMilliseconds(10);
+    public TimeSpan EpochRetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan EpochRetryMaxDelay { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan EpochRetryBudget { get; init; } = TimeSpan.FromMinutes(6);
+}

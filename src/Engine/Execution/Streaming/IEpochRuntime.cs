@@ -1,0 +1,49 @@
+namespace OrleansStream.Engine.Execution.Streaming;
+
+/// <summary>
+/// The coordinator's port to the world (DESIGN.md §4): the host plans sources, persists the checkpoint records, runs an
+/// epoch's tasks, partitions and sinks, waits for durable state and hears about progress. A grain implements it with grain
+/// calls; tests with a fake that crashes at any step.
+/// </summary>
+public interface IEpochRuntime
+{
+    /// <summary>Persists the records in one conditional write: a new offset record is the write-ahead, new commit records the commit log.</summary>
+    Task SaveAsync(CheckpointRecords records, CancellationToken cancellationToken);
+
+    /// <summary>State partitions per operator for a query that sets none and whose configuration sets none (sized to the cluster).</summary>
+    Task<int> DefaultStatePartitionsAsync(CancellationToken cancellationToken);
+
+    /// <summary>What a source has available now, as a bound for planning (Trigger.AvailableNow); null when it cannot bound itself.</summary>
+    Task<string?> CaptureBoundAsync(string sourceId, CancellationToken cancellationToken);
+
+    /// <summary>The end offset of a source's next epoch after <paramref name="previousEnd"/>, or null when it has no new data.</summary>
+    Task<string?> LatestOffsetAsync(string sourceId, string? previousEnd, string? bound, CancellationToken cancellationToken);
+
+    /// <summary>Records in the source's planning state what the epoch ending at <paramref name="end"/> consumed (saved with the write-ahead).</summary>
+    void OnPlanned(string sourceId, string end);
+
+    /// <summary>Starts one attempt at running an epoch written ahead as <paramref name="record"/>.</summary>
+    IEpochAttempt StartAttempt(OffsetLogRecord record, CheckpointRecords records);
+
+    /// <summary>Returns once every state partition has made its version of <paramref name="record"/>'s epoch durable.</summary>
+    Task WhenStateDurableAsync(OffsetLogRecord record, CancellationToken cancellationToken);
+
+    /// <summary>Whether a failure is the infrastructure's (a host died, a call timed out): the epoch is retried.</summary>
+    bool IsTransient(Exception exception);
+
+    /// <summary>A planning round begins.</summary>
+    void OnTrigger();
+
+    /// <summary>The query went idle (once per idle stretch).</summary>
+    void OnIdle();
+
+    void OnProgress(EpochProgress progress);
+
+    void OnReplaying(long batchId);
+
+    void OnRetrying(Exception exception, long batchId, int attempt);
+
+    void OnCommitted(long batchId);
+
+    void OnLeftUncommitted(Exception exception, long lastCommitted);
+}

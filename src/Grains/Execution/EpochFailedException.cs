@@ -1,4 +1,0 @@
-namespace OrleansStream.Grains.Execution;
-
-/// <summary>An epoch kept failing for infrastructure reasons until its retry budget ran out: the query fails with this.</summary>
-internal sealed class EpochFailedException(string message, Exception inner) : Exception(message, inner);

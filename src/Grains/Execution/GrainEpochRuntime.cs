@@ -1,0 +1,143 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using OrleansStream.Engine.Execution.Streaming;
+using OrleansStream.Grains.Hosting;
+using OrleansStream.Grains.Sources;
+using OrleansStream.Grains.State;
+using OrleansStream.Grains.Storage;
+using OrleansStream.Interfaces.Execution;
+using OrleansStream.Interfaces.Queries;
+
+namespace OrleansStream.Grains.Execution;
+
+/// <summary>
+/// The epoch coordinator's runtime port in grains: the trigger grain's persisted state, the query's source connectors,
+/// and calls to source-task, state-partition and sink grains (DESIGN.md §4). Runs on the trigger grain's scheduler.
+/// </summary>
+internal sealed class GrainEpochRuntime(
+    IGrainFactory grains,
+    IPersistentState<TriggerState> state,
+    TriggerRun run,
+    PathResolver paths,
+    OrleansStreamOptions options,
+    CheckpointStoreHealth storageHealth,
+    ILogger logger,
+    string queryKey,
+    Action keepAlive) : IEpochRuntime
+{
+    private readonly Dictionary<string, ISourceConnector> _connectors = run.Query.Sources.ToDictionary(s => s.Relation.SourceId, s => s.Connector);
+
+    public IGrainFactory Grains => grains;
+    public TriggerRun Run => run;
+    public PathResolver Paths => paths;
+    public OrleansStreamOptions Options => options;
+    public ILogger Logger => logger;
+    public string QueryKey => queryKey;
+
+    /// <summary>The query's shape as the coordinator sees it.</summary>
+    public static EpochQuery QueryOf(CompiledQuery query) =>
+        EpochQuery.From(query.Physical, query.Sink.OutputMode, query.Sources.Select(s => (s.Relation.SourceId, s.Connector.NumPartitions)));
+
+    /// <summary>The coordinator's options for a run: the query's trigger and options over the silo's defaults.</summary>
+    public static EpochCoordinatorOptions OptionsOf(TriggerRun run, OrleansStreamOptions options)
+    {
+        var spec = run.Request.Spec;
+        return new EpochCoordinatorOptions
+        {
+            Trigger = spec.Trigger.Kind switch
+            {
+                TriggerKind.Once => TriggerPolicy.Once,
+                TriggerKind.AvailableNow => TriggerPolicy.AvailableNow,
+                _ => TriggerPolicy.ProcessingTime(spec.Trigger.Interval),
+            },
+            Resumed = run.Resumed,
+            WatermarkPolicy = spec.Options.GetValueOrDefault("multipleWatermarkPolicy", "min"),
+            // Validated at compile for stateful queries; a stateless one ignores it.
+            RequestedStatePartitions = spec.Options.TryGetValue("numStatePartitions", out var n) && int.TryParse(n, CultureInfo.InvariantCulture, out var count) ? count : null,
+            StatePartitions = options.StatePartitions,
+            NumKeyGroups = options.NumKeyGroups,
+            MinBatchesToRetain = options.MinBatchesToRetain,
+            PollingDelay = options.PollingDelay,
+            EpochRetryDelay = options.EpochRetryDelay,
+            EpochRetryMaxDelay = options.EpochRetryMaxDelay,
+            EpochRetryBudget = options.EpochRetryBudget,
+        };
+    }
+
+    public async Task SaveAsync(CheckpointRecords records, CancellationToken cancellationToken)
+    {
+        TriggerStateMapping.Apply(records, state.State);
+        await state.WriteStateAsync();
+    }
+
+    public async Task<int> DefaultStatePartitionsAsync(CancellationToken cancellationToken) =>
+        Math.Max(2, 2 * (await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count);
+
+    public Task<string?> CaptureBoundAsync(string sourceId, CancellationToken cancellationToken) =>
+        _connectors[sourceId].CaptureBoundAsync(PlanningState(sourceId), cancellationToken);
+
+    public async Task<string?> LatestOffsetAsync(string sourceId, string? previousEnd, string? bound, CancellationToken cancellationToken)
+    {
+        var connector = _connectors[sourceId];
+        var end = await connector.PlanAsync(previousEnd, PlanningState(sourceId), bound, cancellationToken);
+        WarnIfFallingBehind(connector);
+        return end;
+    }
+
+    // Once a minute at most: a query that cannot keep up says so every epoch in its progress.
+    private void WarnIfFallingBehind(ISourceConnector connector)
+    {
+        if (connector.Backlog.Count == 0 || DateTimeOffset.UtcNow - run.LastBehindWarning < TimeSpan.FromMinutes(1)) return;
+        run.LastBehindWarning = DateTimeOffset.UtcNow;
+        TriggerLog.LogWarningFallingBehind(logger, queryKey, connector.Description, string.Join(", ", connector.Backlog.Select(m => $"{m.Key}={m.Value}")));
+    }
+
+    public void OnPlanned(string sourceId, string end) => _connectors[sourceId].OnPlanned(end, PlanningState(sourceId));
+
+    private SourcePlanningState PlanningState(string sourceId) =>
+        state.State.Sources.TryGetValue(sourceId, out var s) ? s : state.State.Sources[sourceId] = new SourcePlanningState();
+
+    public IEpochAttempt StartAttempt(OffsetLogRecord record, CheckpointRecords records) => new GrainEpochAttempt(this, record, records);
+
+    public Task WhenStateDurableAsync(OffsetLogRecord record, CancellationToken cancellationToken) =>
+        Task.WhenAll(record.StatePartitions.SelectMany(op => Enumerable.Range(0, op.Value).Select(p =>
+            grains.GetGrain<IStatePartitionGrain>(Exchange.PartitionKey(queryKey, op.Key, p)).WhenWrittenAsync(record.BatchId))));
+
+    // A conflict on our own checkpoint means another activation of this query is running: that is never transient.
+    public bool IsTransient(Exception exception) => exception is TimeoutException
+        || (exception is OrleansException && exception is not Orleans.Storage.InconsistentStateException)
+        || (exception is AggregateException { InnerExceptions: var inner } && inner.All(IsTransient));
+
+    public void OnTrigger() => keepAlive();
+
+    public void OnIdle()
+    {
+        if (run.Request.Observer is { } observer) _ = observer.OnIdle(run.Request.RunId);
+    }
+
+    public void OnProgress(EpochProgress progress)
+    {
+        var json = ProgressReport.ToJson(progress, run, storageHealth);
+        run.AddProgress(json, options.RecentProgressCount);
+        if (run.Request.Observer is { } observer) _ = observer.OnProgress(run.Request.RunId, json);
+    }
+
+    public void OnReplaying(long batchId) => TriggerLog.LogInformationReplaying(logger, queryKey, batchId);
+
+    public void OnRetrying(Exception exception, long batchId, int attempt) => TriggerLog.LogWarningRetrying(logger, exception, queryKey, batchId, attempt);
+
+    public void OnCommitted(long batchId) => TriggerLog.LogInformationBatchCommitted(logger, queryKey, batchId);
+
+    public void OnLeftUncommitted(Exception exception, long lastCommitted) => TriggerLog.LogWarningLeftUncommitted(logger, exception, queryKey, lastCommitted);
+
+    public string SinkKey(int partition) => string.Create(CultureInfo.InvariantCulture, $"{queryKey}|{partition}");
+
+    /// <summary>Fault injection for the crash tests: hangs before the commit log of the chosen batch (after its sink or file-sink log).</summary>
+    public async Task HangIfAskedAsync(long batchId, bool afterSinkLog)
+    {
+        if (options.HangBeforeCommitOfBatch != batchId || options.HangAfterSinkLog != afterSinkLog) return;
+        TriggerLog.LogWarningHanging(logger, queryKey, batchId);
+        if (options.HangMarkerFile is { } marker) await File.WriteAllTextAsync(marker, batchId.ToString(CultureInfo.InvariantCulture));
+        await Task.Delay(Timeout.Infinite);
+    }
+}

@@ -1,0 +1,179 @@
+using OrleansStream.Engine.Execution.Streaming;
+
+namespace OrleansStream.Engine.Tests.Execution.Streaming;
+
+/// <summary>The exactly-once rules of the epoch protocol, one at a time, on the fake runtime.</summary>
+public sealed class EpochCoordinatorTests
+{
+    [Fact]
+    public async Task StatefulCommitRecord_RidesOnTheWriteAheadAfterEveryPartitionAnsweredTheNextEpoch()
+    {
+        var world = new FakeEpochWorld();
+        world.Input.AddRange([1, 2, 3, 4, 5, 6]);
+
+        await world.RunUntilIdleAsync();
+
+        // Epochs 0-2 from data, 3 without (the watermark moved to 1 s).
+        Assert.Equal([0L, 1L, 2L, 3L], world.WriteAheads.Keys);
+        Assert.Equal([1L], world.Saves[1].Offsets);
+        Assert.Empty(world.Saves[1].Commits);
+        Assert.Equal([2L], world.Saves[2].Offsets);
+        Assert.Equal([0L], world.Saves[2].Commits);
+        Assert.Equal([3L], world.Saves[3].Offsets);
+        Assert.Equal([1L], world.Saves[3].Commits);
+        // The last two epochs are committed alone when the query goes idle, after waiting for the newest state version.
+        Assert.Empty(world.Saves[^1].Offsets);
+        Assert.Equal([2L, 3L], world.Saves[^1].Commits);
+        Assert.Equal([3L], world.DurableWaits);
+    }
+
+    [Fact]
+    public async Task StatelessEpoch_IsCommittedOnceItsSinkCommitted()
+    {
+        var world = new FakeEpochWorld { Stateful = false };
+        world.Input.AddRange([1, 2, 3]);
+
+        await world.RunUntilIdleAsync();
+
+        Assert.Equal([0L], world.Saves[0].Offsets);
+        Assert.Empty(world.Saves[0].Commits);
+        Assert.Empty(world.Saves[1].Offsets);
+        Assert.Equal([0L], world.Saves[1].Commits);
+        Assert.Empty(world.DurableWaits);
+    }
+
+    [Fact]
+    public async Task IdleRound_CommitsEveryEpochRunBeforeItCountsAsIdle()
+    {
+        var world = new FakeEpochWorld();
+        world.Input.AddRange([1, 2, 3]);
+        var (coordinator, _) = world.Start(TriggerPolicy.ProcessingTime(TimeSpan.Zero));
+        var run = coordinator.RunAsync(CancellationToken.None);
+        await Eventually(() => coordinator.LastIdleRound > 0);
+
+        Assert.Equal(1, world.Persisted.LastCommitted);
+        Assert.Equal(3, coordinator.LastIdleRound);
+        coordinator.RequestStop();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task ProcessingTimeTrigger_CommitsBeforeWaitingForTheNextInterval()
+    {
+        var world = new FakeEpochWorld();
+        world.Input.AddRange([1, 2]);
+        var (coordinator, _) = world.Start(TriggerPolicy.ProcessingTime(TimeSpan.FromHours(1)));
+        var run = coordinator.RunAsync(CancellationToken.None);
+        await Eventually(() => coordinator.PlanRound == 1 && !coordinator.IsTriggerActive);
+        await Task.Delay(50);
+
+        Assert.Equal(0, world.Persisted.LastCommitted);
+        Assert.Equal(1, coordinator.PlanRound);
+        coordinator.RequestStop();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task TriggerOnce_RunsOneEpochAndCommitsItAtStop()
+    {
+        var world = new FakeEpochWorld();
+        world.Input.AddRange([1, 2, 3]);
+        var (coordinator, _) = world.Start(TriggerPolicy.Once);
+
+        await coordinator.RunAsync(CancellationToken.None);
+
+        Assert.Equal([0L], world.WriteAheads.Keys);
+        Assert.Equal(0, world.Persisted.LastCommitted);
+    }
+
+    [Fact]
+    public async Task TransientFailureOutlastingTheBudget_FailsTheQueryNamingTheBatch()
+    {
+        var world = new FakeEpochWorld();
+        world.Input.AddRange([1, 2]);
+        world.FaultAt(EpochStep.AfterPartitions, occurrence: 0, transient: true);
+        var (coordinator, runtime) = world.Start(retryBudget: TimeSpan.FromMilliseconds(40));
+
+        var error = await Assert.ThrowsAsync<EpochFailedException>(() => coordinator.RunAsync(CancellationToken.None));
+
+        Assert.StartsWith("Batch 0 failed", error.Message);
+        Assert.Contains("transient failure at AfterPartitions", error.Message);
+        Assert.True(runtime.Retries.Count >= 2);
+        Assert.All(runtime.Retries, r => Assert.Equal(0, r.BatchId));
+    }
+
+    [Fact]
+    public async Task TransientFailure_RerunsTheUncommittedEpochsFirst_FromTheirRecords()
+    {
+        var world = new FakeEpochWorld();
+        world.Input.AddRange([1, 2, 3, 4, 5, 6]);
+        // Epoch 2 fails after its partitions: epoch 1 (run, not committed) runs again before it.
+        world.FaultAt(EpochStep.AfterPartitions, occurrence: 3, transient: true);
+        var (coordinator, runtime) = world.Start();
+        var run = coordinator.RunAsync(CancellationToken.None);
+        while (world.Fired == 0) await Task.Yield();
+        world.StopFaults();
+        await run;
+
+        Assert.Equal([(2L, 1)], runtime.Retries);
+        Assert.Equal([1L], runtime.Replayed);
+        Assert.Equal([0L, 1L, 2L, 3L], world.WriteAheads.Keys);
+        Assert.Equal(6, world.Sink.Values.Sum(rows => rows.Count(r => r.StartsWith('v'))));
+    }
+
+    [Fact]
+    public async Task ResumedRun_KeepsItsPartitionCount_ANewRunRescalesAfterCommitting()
+    {
+        var world = new FakeEpochWorld { StatePartitions = 3 };
+        world.Input.AddRange([1, 2]);
+        world.FaultAt(EpochStep.AfterSinkLog, occurrence: 1);
+        await Assert.ThrowsAsync<CrashException>(() => world.Start().Coordinator.RunAsync(CancellationToken.None));
+
+        // The coordinator moved to a cluster of another size: the resumed run keeps 3.
+        world.StatePartitions = 5;
+        world.Resumed = true;
+        world.Input.AddRange([3, 4]);
+        await world.RunUntilIdleAsync();
+        Assert.Equal(3, world.WriteAheads[1].StatePartitions[0]);
+
+        // A new run rescales, committing what ran before its first epoch.
+        world.Resumed = false;
+        world.Input.AddRange([5, 6]);
+        await world.RunUntilIdleAsync();
+        Assert.Equal(5, world.WriteAheads[2].StatePartitions[0]);
+        Assert.Equal(5, world.Persisted.StatePartitions[0]);
+    }
+
+    [Fact]
+    public async Task Rescale_CommitsTheEpochsRunBeforeTheRescaledOne()
+    {
+        var world = new FakeEpochWorld { StatePartitions = 2 };
+        world.Input.AddRange([1, 2, 3, 4]);
+        // A crash after epoch 1's sink leaves it written ahead with 2 partitions and uncommitted. The restart with 4
+        // replays it with its 2, then, before the first epoch with 4 runs, makes it durable and commits it.
+        world.FaultAt(EpochStep.AfterSinkLog, occurrence: 2);
+        await Assert.ThrowsAsync<CrashException>(() => world.Start().Coordinator.RunAsync(CancellationToken.None));
+        world.StatePartitions = 4;
+        world.Input.AddRange([5, 6]);
+        var (coordinator, _) = world.Start();
+        await coordinator.RunAsync(CancellationToken.None);
+
+        Assert.Equal(2, world.WriteAheads[1].StatePartitions[0]);
+        Assert.Equal(4, world.WriteAheads[2].StatePartitions[0]);
+        // Epoch 1's commit follows epoch 2's write-ahead (the rescale is decided at planning) and precedes its run.
+        var rescaleCommit = world.Saves.FindIndex(s => s.Commits.Contains(1L));
+        var rescaledWriteAhead = world.Saves.FindIndex(s => s.Offsets.Contains(2L));
+        Assert.True(rescaleCommit > rescaledWriteAhead);
+        Assert.Contains(1L, world.DurableWaits);
+        Assert.Contains("parts=4", world.Sink[2].Single(r => r.StartsWith('e')));
+    }
+
+    private static async Task Eventually(Func<bool> condition)
+    {
+        for (var waited = 0; !condition(); waited += 5)
+        {
+            Assert.True(waited < 10_000, "timed out");
+            await Task.Delay(5);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+using System.Globalization;
+using OrleansStream.Engine.Execution.Streaming;
+
+namespace OrleansStream.Engine.Tests.Execution.Streaming;
+
+/// <summary>One process's runtime over a <see cref="FakeEpochWorld"/>: its planning state lives here until a save persists it.</summary>
+internal sealed class FakeEpochRuntime(FakeEpochWorld world, HashSet<string> plannedEnds) : IEpochRuntime
+{
+    public List<EpochProgress> Progress { get; } = [];
+    public List<long> Replayed { get; } = [];
+    public List<(long BatchId, int Attempt)> Retries { get; } = [];
+
+    public Task SaveAsync(CheckpointRecords records, CancellationToken cancellationToken)
+    {
+        world.Persist(records, plannedEnds);
+        return Task.CompletedTask;
+    }
+
+    public Task<int> DefaultStatePartitionsAsync(CancellationToken cancellationToken) => Task.FromResult(2);
+
+    public Task<string?> CaptureBoundAsync(string sourceId, CancellationToken cancellationToken) =>
+        Task.FromResult<string?>(world.Input.Count.ToString(CultureInfo.InvariantCulture));
+
+    public Task<string?> LatestOffsetAsync(string sourceId, string? previousEnd, string? bound, CancellationToken cancellationToken)
+    {
+        var from = FakeEpochWorld.Offset(previousEnd);
+        var available = Math.Min(world.Input.Count, bound is null ? int.MaxValue : FakeEpochWorld.Offset(bound));
+        return Task.FromResult(available <= from ? null : Math.Min(from + world.MaxRowsPerEpoch, available).ToString(CultureInfo.InvariantCulture));
+    }
+
+    // Like a file source, the source remembers what it handed out: planning the same range again would skip it for good.
+    public void OnPlanned(string sourceId, string end) => Assert.True(plannedEnds.Add(end), $"offset {end} planned twice");
+
+    public IEpochAttempt StartAttempt(OffsetLogRecord record, CheckpointRecords records) => new FakeEpochAttempt(world, record);
+
+    public Task WhenStateDurableAsync(OffsetLogRecord record, CancellationToken cancellationToken)
+    {
+        world.DurableWaits.Add(record.BatchId);
+        foreach (var version in world.StateVersions.Keys.Where(v => v <= record.BatchId)) world.DurableVersions.Add(version);
+        world.Hook(EpochStep.DuringIdleCommit);
+        return Task.CompletedTask;
+    }
+
+    public bool IsTransient(Exception exception) => exception is TransientFailureException;
+    public void OnTrigger() { }
+    public void OnIdle() { }
+    public void OnProgress(EpochProgress progress) => Progress.Add(progress);
+    public void OnReplaying(long batchId) => Replayed.Add(batchId);
+    public void OnRetrying(Exception exception, long batchId, int attempt) => Retries.Add((batchId, attempt));
+    public void OnCommitted(long batchId) { }
+    public void OnLeftUncommitted(Exception exception, long lastCommitted) { }
+}
+
+/// <summary>
+/// An epoch in the fake: the source tasks read the recorded range, the operator adds to the count of the previous version,
+/// and the output names the epoch's count, watermark and timestamp, so that any re-planned or re-applied epoch shows.
+/// </summary>
+internal sealed class FakeEpochAttempt(FakeEpochWorld world, OffsetLogRecord record) : IEpochAttempt
+{
+    private readonly List<string> _staged = [];
+    private List<long> _rows = [];
+
+    public Task<SourceTasksResult> RunSourceTasksAsync(CancellationToken cancellationToken)
+    {
+        var from = FakeEpochWorld.Offset(record.Start.GetValueOrDefault(FakeEpochWorld.Source));
+        var to = FakeEpochWorld.Offset(record.End.GetValueOrDefault(FakeEpochWorld.Source));
+        _rows = world.Input.Skip(from).Take(to - from).ToList();
+        _staged.AddRange(_rows.Select(r => $"v{r}"));
+        var eventTime = _rows.Count == 0
+            ? new Dictionary<int, EventTimeStats>()
+            : new Dictionary<int, EventTimeStats> { [0] = new(_rows.Min() * 1_000_000, _rows.Max() * 1_000_000, _rows.Sum() * 1e6, _rows.Count) };
+        world.Hook(EpochStep.AfterSourceTasks);
+        return Task.FromResult(new SourceTasksResult(new Dictionary<string, long> { [FakeEpochWorld.Source] = _rows.Count }, _rows.Count, eventTime));
+    }
+
+    public Task<IReadOnlyList<OperatorEpochResult>> FinishPartitionsAsync(CancellationToken cancellationToken)
+    {
+        if (!world.Stateful) return Task.FromResult<IReadOnlyList<OperatorEpochResult>>([]);
+        var previous = record.BatchId == 0 ? 0 : world.StateVersions.TryGetValue(record.BatchId - 1, out var p) ? p
+            : throw new InvalidOperationException($"state version {record.BatchId - 1} is missing for batch {record.BatchId}");
+        if (record.BatchId > 0) world.DurableVersions.Add(record.BatchId - 1);
+        var count = previous + _rows.Count;
+        world.StateVersions[record.BatchId] = count;
+        var evicted = _rows.Count(r => r * 1000 <= record.WatermarkMs);
+        _staged.Add(string.Create(CultureInfo.InvariantCulture,
+            $"e{record.BatchId}:count={count}:wm={record.WatermarkMs}:late={record.LateWatermarkMs}:ts={record.BatchTimestampMs}:parts={record.StatePartitions[0]}:evicted={evicted}"));
+        world.Hook(EpochStep.AfterPartitions);
+        return Task.FromResult<IReadOnlyList<OperatorEpochResult>>(
+            [new OperatorEpochResult("fakeCount", record.StatePartitions[0], [new PartitionStats { OutputRows = _staged.Count, NumRowsTotal = count }])]);
+    }
+
+    public Task<IReadOnlyList<string>> CommitSinksAsync(CancellationToken cancellationToken)
+    {
+        if (world.Sink.TryGetValue(record.BatchId, out var committed))
+            Assert.Equal(committed, _staged);
+        else
+            world.Sink[record.BatchId] = _staged.ToList();
+        world.Hook(EpochStep.AfterSinkCommit);
+        return Task.FromResult<IReadOnlyList<string>>([$"part-{record.BatchId}"]);
+    }
+
+    public Task CommitSinkLogAsync(IReadOnlyList<string> files, CancellationToken cancellationToken)
+    {
+        world.SinkLog.TryAdd(record.BatchId, files);
+        world.Hook(EpochStep.AfterSinkLog);
+        return Task.CompletedTask;
+    }
+}

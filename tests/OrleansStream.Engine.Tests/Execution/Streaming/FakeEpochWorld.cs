@@ -1,0 +1,158 @@
+using System.Globalization;
+using OrleansStream.Engine.Execution.Streaming;
+using OrleansStream.Engine.Planning;
+
+namespace OrleansStream.Engine.Tests.Execution.Streaming;
+
+/// <summary>The steps of the epoch protocol at which <see cref="FakeEpochWorld"/> can crash or fail.</summary>
+public enum EpochStep
+{
+    BeforeWriteAhead,
+    AfterWriteAhead,
+    AfterSourceTasks,
+    AfterPartitions,
+    AfterSinkCommit,
+    AfterSinkLog,
+    BeforeCommitRecord,
+    AfterCommitRecord,
+    DuringIdleCommit,
+}
+
+/// <summary>The process died: everything not persisted is gone.</summary>
+internal sealed class CrashException(EpochStep step) : Exception($"crash at {step}");
+
+/// <summary>A transient infrastructure failure: the coordinator retries.</summary>
+internal sealed class TransientFailureException(EpochStep step) : Exception($"transient failure at {step}");
+
+/// <summary>
+/// What survives a crash of a fake query: the input, the persisted checkpoint records and source planning state, the state
+/// versions partitions made durable, the sink and its log; plus a clock. One source ("s") of event times in seconds, limited
+/// to <see cref="MaxRowsPerEpoch"/> rows an epoch; one stateful operator keeping a running count, evicting by a 5 s watermark.
+/// </summary>
+internal sealed class FakeEpochWorld
+{
+    public const string Source = "s";
+    private readonly Dictionary<EpochStep, int> _seen = new();
+    private (EpochStep Step, int Occurrence, bool Transient)? _fault;
+    private CheckpointRecords _persisted = new();
+    private HashSet<string> _persistedPlannedEnds = new(StringComparer.Ordinal);
+
+    public List<long> Input { get; } = [];
+    public int MaxRowsPerEpoch { get; init; } = 2;
+    public bool Stateful { get; init; } = true;
+    public ManualTime Time { get; } = new(DateTimeOffset.FromUnixTimeSeconds(1_000_000));
+    /// <summary>Committed output per batch id (first commit wins; a replay must produce the same rows).</summary>
+    public SortedDictionary<long, IReadOnlyList<string>> Sink { get; } = new();
+    public SortedDictionary<long, IReadOnlyList<string>> SinkLog { get; } = new();
+    /// <summary>Durable state versions of the operator: batch id → running count.</summary>
+    public Dictionary<long, long> StateVersions { get; } = new();
+    /// <summary>Versions written durably (a partition answers epoch e only once version e-1 is; a wait makes the waited one so).</summary>
+    public HashSet<long> DurableVersions { get; } = [];
+    /// <summary>Every offset record as first persisted, per batch id.</summary>
+    public SortedDictionary<long, OffsetLogRecord> WriteAheads { get; } = new();
+    /// <summary>Per save: the batch ids of the offset and commit records it added.</summary>
+    public List<(long[] Offsets, long[] Commits)> Saves { get; } = [];
+    public List<long> DurableWaits { get; } = [];
+    public int Fired { get; private set; }
+    public int StatePartitions { get; set; } = 2;
+    public bool Resumed { get; set; }
+    public CheckpointRecords Persisted => _persisted;
+
+    public EpochQuery Query => new(
+        [new EpochSource(Source, 2)],
+        Stateful ? [new EpochOperator(0, "fakeCount", EvictsByWatermark: true)] : [],
+        [new WatermarkSpec(0, "ts", 5000)]);
+
+    public void FaultAt(EpochStep step, int occurrence, bool transient = false)
+    {
+        _seen.Clear();
+        _fault = (step, occurrence, transient);
+    }
+
+    public void Hook(EpochStep step)
+    {
+        _seen[step] = _seen.GetValueOrDefault(step) + 1;
+        // Occurrence 0: every time (a failure that outlasts the retry budget).
+        if (_fault is not { } f || f.Step != step || (f.Occurrence != 0 && f.Occurrence != _seen[step])) return;
+        Fired++;
+        if (!f.Transient) _fault = null;
+        // A transient failure is a host that died: the state versions its partitions had staged and not yet written are gone.
+        else foreach (var staged in StateVersions.Keys.Where(v => !DurableVersions.Contains(v)).ToList()) StateVersions.Remove(staged);
+        throw f.Transient ? new TransientFailureException(step) : new CrashException(step);
+    }
+
+    public void StopFaults() => _fault = null;
+
+    /// <summary>A new coordinator process over what was persisted; state partitions drop versions newer than the last commit.</summary>
+    public (EpochCoordinator Coordinator, FakeEpochRuntime Runtime) Start(TriggerPolicy? trigger = null, TimeSpan? retryBudget = null)
+    {
+        var lastCommitted = _persisted.LastCommitted;
+        foreach (var staged in StateVersions.Keys.Where(v => v > lastCommitted || !DurableVersions.Contains(v)).ToList()) StateVersions.Remove(staged);
+        if (Stateful && lastCommitted >= 0) Assert.True(StateVersions.ContainsKey(lastCommitted), $"committed state version {lastCommitted} was not durable");
+        var runtime = new FakeEpochRuntime(this, new HashSet<string>(_persistedPlannedEnds, StringComparer.Ordinal));
+        var coordinator = new EpochCoordinator(runtime, Copy(_persisted), Query, new EpochCoordinatorOptions
+        {
+            Trigger = trigger ?? TriggerPolicy.AvailableNow,
+            Resumed = Resumed,
+            StatePartitions = StatePartitions,
+            EpochRetryDelay = TimeSpan.FromMilliseconds(1),
+            EpochRetryMaxDelay = TimeSpan.FromMilliseconds(4),
+            EpochRetryBudget = retryBudget ?? TimeSpan.FromSeconds(10),
+        }, Time);
+        return (coordinator, runtime);
+    }
+
+    /// <summary>Runs the query until it is idle, restarting it after every crash.</summary>
+    public async Task RunUntilIdleAsync()
+    {
+        for (var restarts = 0; ; restarts++)
+        {
+            Assert.True(restarts < 20, "the query does not recover");
+            var (coordinator, _) = Start();
+            try
+            {
+                await coordinator.RunAsync(CancellationToken.None);
+                return;
+            }
+            catch (CrashException)
+            {
+            }
+        }
+    }
+
+    public void Persist(CheckpointRecords records, IReadOnlySet<string> plannedEnds)
+    {
+        var newOffsets = records.Offsets.Records.Where(o => _persisted.Offsets.Get(o.BatchId) is null).ToList();
+        var newCommits = records.Commits.Records.Where(c => _persisted.Commits.Get(c.BatchId) is null).ToList();
+        foreach (var offsets in newOffsets)
+            if (WriteAheads.TryGetValue(offsets.BatchId, out var first))
+                Assert.True(first.SameAs(offsets), $"batch {offsets.BatchId} planned twice with other offsets");
+        if (newOffsets.Count > 0) Hook(EpochStep.BeforeWriteAhead);
+        if (newCommits.Count > 0) Hook(EpochStep.BeforeCommitRecord);
+        _persisted = Copy(records);
+        _persistedPlannedEnds = new HashSet<string>(plannedEnds, StringComparer.Ordinal);
+        foreach (var offsets in newOffsets) WriteAheads.TryAdd(offsets.BatchId, offsets);
+        Saves.Add((newOffsets.Select(o => o.BatchId).ToArray(), newCommits.Select(c => c.BatchId).ToArray()));
+        if (newOffsets.Count > 0) Hook(EpochStep.AfterWriteAhead);
+        if (newCommits.Count > 0) Hook(EpochStep.AfterCommitRecord);
+    }
+
+    public static CheckpointRecords Copy(CheckpointRecords source)
+    {
+        var copy = new CheckpointRecords { NumKeyGroups = source.NumKeyGroups, WatermarkPolicy = source.WatermarkPolicy };
+        foreach (var o in source.Offsets.Records) copy.Offsets.Add(o);
+        foreach (var c in source.Commits.Records) copy.Commits.Add(c);
+        foreach (var (k, v) in source.StatePartitions) copy.StatePartitions[k] = v;
+        foreach (var (k, v) in source.EventTimeMaxMs) copy.EventTimeMaxMs[k] = v;
+        return copy;
+    }
+
+    public static int Offset(string? offset) => offset is null ? 0 : int.Parse(offset, CultureInfo.InvariantCulture);
+}
+
+/// <summary>A clock that moves only when the test moves it.</summary>
+internal sealed class ManualTime(DateTimeOffset now) : TimeProvider
+{
+    public DateTimeOffset Now { get; set; } = now;
+    public override DateTimeOffset GetUtcNow() => Now;
+}
