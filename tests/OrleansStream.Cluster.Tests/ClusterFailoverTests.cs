@@ -127,21 +127,7 @@ public sealed class ClusterFailoverTests(PublishedSilo published, ITestOutputHel
 
     private SiloProcess StartSilo(string name, string clusterId, RedisServer redis, string container, string data, string root)
     {
-        var env = DeploymentEnvironment.ForLoopback(new Dictionary<string, string>
-        {
-            ["OrleansStream__Cluster__RedisConnectionString"] = redis.ConnectionString,
-            ["OrleansStream__Cluster__ClusterId"] = clusterId,
-            ["OrleansStream__Cluster__SiloPort"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
-            ["OrleansStream__Cluster__GatewayPort"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
-            ["OrleansStream__Cluster__HealthPort"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
-            ["OrleansStream__Cluster__ListenAddress"] = "127.0.0.1",
-            ["OrleansStream__Cluster__AdvertisedAddress"] = "127.0.0.1",
-            ["OrleansStream__Checkpoints__AzureBlob__ConnectionString"] = Azurite.ConnectionString,
-            ["OrleansStream__Checkpoints__AzureBlob__Container"] = container,
-            ["OrleansStream__DataDirectory"] = data,
-            ["OrleansStream__FileRoots"] = data,
-            ["Logging__LogLevel__Default"] = "Warning",
-        }, "OrleansStream__Cluster__AdvertisedAddress", "Logging__LogLevel__Default");
+        var env = DeploymentEnvironment.LoopbackSilo(clusterId, redis.ConnectionString, container, data);
         // Fault injection, loaded as a test hook: partitions wait while the pause file exists, after marking their silo.
         foreach (var (key, value) in PausePartitions.SiloEnvironment(Path.Combine(root, "pause"), Path.Combine(root, "paused-" + name))) env[key] = value;
         return SiloProcess.Start(name, published.Assembly, env);

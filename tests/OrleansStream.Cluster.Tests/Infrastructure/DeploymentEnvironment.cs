@@ -43,6 +43,27 @@ public static partial class DeploymentEnvironment
         return env;
     }
 
+    /// <summary>
+    /// The compose environment of a silo process on loopback: Redis membership, Azurite checkpoints in
+    /// <paramref name="container"/>, its own free ports, and <paramref name="data"/> as data directory and file root.
+    /// </summary>
+    public static Dictionary<string, string> LoopbackSilo(string clusterId, string redisConnectionString, string container, string data) =>
+        ForLoopback(new Dictionary<string, string>
+        {
+            ["OrleansStream__Cluster__RedisConnectionString"] = redisConnectionString,
+            ["OrleansStream__Cluster__ClusterId"] = clusterId,
+            ["OrleansStream__Cluster__SiloPort"] = Ports.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["OrleansStream__Cluster__GatewayPort"] = Ports.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["OrleansStream__Cluster__HealthPort"] = Ports.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["OrleansStream__Cluster__ListenAddress"] = "127.0.0.1",
+            ["OrleansStream__Cluster__AdvertisedAddress"] = "127.0.0.1",
+            ["OrleansStream__Checkpoints__AzureBlob__ConnectionString"] = Azurite.ConnectionString,
+            ["OrleansStream__Checkpoints__AzureBlob__Container"] = container,
+            ["OrleansStream__DataDirectory"] = data,
+            ["OrleansStream__FileRoots"] = data,
+            ["Logging__LogLevel__Default"] = "Warning",
+        }, "OrleansStream__Cluster__AdvertisedAddress", "Logging__LogLevel__Default");
+
     [GeneratedRegex("^  (OrleansStream__[A-Za-z_]+): \"(.*)\"$")]
     private static partial Regex ComposeEntry();
 

@@ -175,21 +175,7 @@ internal sealed class KillSoak(string siloAssembly, int seed, Action<string> rep
             .StartAsync(output);
 
     private SiloProcess StartSilo(string name, string clusterId, RedisServer redis, string container, string data) =>
-        SiloProcess.Start(name, siloAssembly, DeploymentEnvironment.ForLoopback(new Dictionary<string, string>
-        {
-            ["OrleansStream__Cluster__RedisConnectionString"] = redis.ConnectionString,
-            ["OrleansStream__Cluster__ClusterId"] = clusterId,
-            ["OrleansStream__Cluster__SiloPort"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
-            ["OrleansStream__Cluster__GatewayPort"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
-            ["OrleansStream__Cluster__HealthPort"] = Ports.Free().ToString(CultureInfo.InvariantCulture),
-            ["OrleansStream__Cluster__ListenAddress"] = "127.0.0.1",
-            ["OrleansStream__Cluster__AdvertisedAddress"] = "127.0.0.1",
-            ["OrleansStream__Checkpoints__AzureBlob__ConnectionString"] = Azurite.ConnectionString,
-            ["OrleansStream__Checkpoints__AzureBlob__Container"] = container,
-            ["OrleansStream__DataDirectory"] = data,
-            ["OrleansStream__FileRoots"] = data,
-            ["Logging__LogLevel__Default"] = "Warning",
-        }, "OrleansStream__Cluster__AdvertisedAddress", "Logging__LogLevel__Default"));
+        SiloProcess.Start(name, siloAssembly, DeploymentEnvironment.LoopbackSilo(clusterId, redis.ConnectionString, container, data));
 
     private static async Task<List<string>> ReadWindowsAsync(string folder, string root)
     {
