@@ -8,13 +8,14 @@ public sealed class WatermarkTrackerTests
     private static EventTimeStats Seconds(long max) => new(0, max * 1_000_000, 0, 1);
 
     [Fact]
-    public void Next_IsTheMinimumOverInputsThatHaveData_MinusEachDelay()
+    public void Next_IsTheMinimumOverEveryInput_MinusEachDelay_AndZeroUntilEveryInputHasData()
     {
         var records = new CheckpointRecords { WatermarkPolicy = "min" };
         var tracker = new WatermarkTracker([new WatermarkSpec(0, "a", 5000), new WatermarkSpec(1, "b", 1000)], records);
 
-        Assert.Equal(15_000, tracker.Next(0, new Dictionary<int, EventTimeStats> { [0] = Seconds(20) }));
-        Assert.Equal(15_000, tracker.Next(15_000, new Dictionary<int, EventTimeStats> { [1] = Seconds(30) }));
+        // As in Spark, an input without data counts as watermark 0.
+        Assert.Equal(0, tracker.Next(0, new Dictionary<int, EventTimeStats> { [0] = Seconds(20) }));
+        Assert.Equal(15_000, tracker.Next(0, new Dictionary<int, EventTimeStats> { [1] = Seconds(30) }));
         // b's maximum stays 30 s: 29 s is now the slower input.
         Assert.Equal(29_000, tracker.Next(15_000, new Dictionary<int, EventTimeStats> { [0] = Seconds(40), [1] = Seconds(26) }));
     }
