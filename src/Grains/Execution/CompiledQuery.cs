@@ -39,7 +39,9 @@ internal sealed class CompiledQuery
         var relations = plan.Leaves().OfType<SourceRelation>().Where(s => s.IsStreaming).ToList();
         if (relations.Count == 0)
             throw new InvalidOperationException("'writeStream' can be called only on streaming Dataset/DataFrame.");
-        var sources = relations.Select(r => (r, connectors.Create(r))).ToList();
+        // Trigger.Once takes everything available in its one epoch, whatever the read limits say (Spark, SPARK-30669).
+        var ignoreReadLimits = spec.Trigger.Kind == TriggerKind.Once;
+        var sources = relations.Select(r => (r, connectors.Create(r, ignoreReadLimits))).ToList();
         var byId = sources.ToDictionary(s => s.r.SourceId, s => s.Item2.Schema);
         ValidateSink(spec);
         foreach (var relation in plan.Leaves().OfType<SourceRelation>().Where(r => r.Options.ContainsKey("path")))

@@ -11,13 +11,23 @@ namespace OrleansStream.Grains.Sources;
 internal sealed class SourceConnectorFactory(IGrainFactory grains, TimeProvider time, PathResolver paths, ILoggerFactory loggers,
     Microsoft.Extensions.Options.IOptions<OrleansStreamOptions> options)
 {
+    private static readonly string[] ReadLimits = ["maxFilesPerTrigger", "maxBytesPerTrigger", "maxRowsPerTrigger"];
+
     public static readonly IReadOnlySet<string> FileFormats = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "json", "csv", "text", "parquet" };
 
-    public ISourceConnector Create(SourceRelation source)
+    /// <param name="source">The streaming relation.</param>
+    /// <param name="ignoreReadLimits">Take everything available in an epoch (Trigger.Once): no maxFilesPerTrigger,
+    /// maxBytesPerTrigger, maxRowsPerTrigger nor the memory budget's defaults.</param>
+    public ISourceConnector Create(SourceRelation source, bool ignoreReadLimits = false)
     {
         var sourceOptions = new Dictionary<string, string>(source.Options, StringComparer.OrdinalIgnoreCase);
         var format = source.Format.ToLowerInvariant();
         var budget = options.Value.EpochMemoryBudgetBytes;
+        if (ignoreReadLimits)
+        {
+            foreach (var limit in ReadLimits) sourceOptions.Remove(limit);
+            budget = long.MaxValue;
+        }
         return format switch
         {
             "memory" => new MemorySourceConnector(grains, Required(sourceOptions, "session", format), Required(sourceOptions, "streamId", format), UserSchema(source)),

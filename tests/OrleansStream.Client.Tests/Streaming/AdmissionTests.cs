@@ -44,3 +44,35 @@ public sealed class AdmissionTests
         await query.StopAsync();
     }
 }
+
+/// <summary>Spark's FileStreamSourceSuite "SPARK-30669: maxFilesPerTrigger - ignored when using Trigger.Once", ported.</summary>
+public sealed class TriggerOnceReadLimitTests
+{
+    [Fact]
+    public async Task MaxFilesPerTrigger_IsIgnoredWhenUsingTriggerOnce()
+    {
+        using var dir = new TempDirectory();
+        var src = dir.Sub("src");
+        var target = Path.Combine(dir.Path, "data");
+        void CreateFile(int data) => TempDirectory.WriteFile(src, $"{data}.txt", data.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = dir.Path });
+        Task<StreamingQuery> StartQuery() => session.ReadStream.Option("maxFilesPerTrigger", 1).Text(src)
+            .WriteStream.Format("parquet").Trigger(Trigger.Once()).Option("checkpointLocation", "chk").StartAsync(target);
+        async Task<string[]> Output() => (await session.Read.Parquet(target).CollectAsync()).Select(r => (string)r["value"]!).Order(StringComparer.Ordinal).ToArray();
+
+        CreateFile(1);
+        CreateFile(2);
+        CreateFile(3);
+        var q = await StartQuery();
+        Assert.True(await q.AwaitTerminationAsync(TimeSpan.FromSeconds(60)));
+        Assert.Single(q.RecentProgress, p => p.NumInputRows != 0); // only one trigger was run
+        Assert.Equal(["1", "2", "3"], await Output());
+
+        CreateFile(4);
+        CreateFile(5);
+        var q2 = await StartQuery();
+        Assert.True(await q2.AwaitTerminationAsync(TimeSpan.FromSeconds(60)));
+        Assert.Single(q2.RecentProgress, p => p.NumInputRows != 0);
+        Assert.Equal(["1", "2", "3", "4", "5"], await Output());
+    }
+}
