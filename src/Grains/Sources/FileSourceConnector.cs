@@ -39,7 +39,7 @@ internal sealed partial class FileSourceConnector(string format, string director
             seen = new HashSet<string>(Listing().ListAll().Select(f => f.Path).Where(f => !allowed.Contains(f)).Concat(seen));
         }
         var files = Listing(_maxFiles, _latestFirst).NextBatch(seen, _maxBytes, out var left).Select(f => f.Path).ToList();
-        Backlog = left == 0 ? ISourceConnector.NoBacklog : new Dictionary<string, string> { ["filesBehindLatest"] = left.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        Backlog = ISourceConnector.BacklogOf("filesBehindLatest", left);
         return Task.FromResult(files.Count == 0 ? null : JsonSerializer.Serialize(new FileOffset(state.SeenFiles.Count + files.Count, files)));
     }
 

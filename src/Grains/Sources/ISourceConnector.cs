@@ -47,6 +47,10 @@ internal interface ISourceConnector
     /// <summary>An empty <see cref="Backlog"/>.</summary>
     static readonly IReadOnlyDictionary<string, string> NoBacklog = new Dictionary<string, string>();
 
+    /// <summary>A <see cref="Backlog"/> of one metric, empty when nothing is left behind.</summary>
+    static IReadOnlyDictionary<string, string> BacklogOf(string metric, long behind) => behind <= 0 ? NoBacklog
+        : new Dictionary<string, string> { [metric] = behind.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+
     /// <summary>Records in <paramref name="state"/> what the epoch ending at <paramref name="end"/> consumed (file sources remember files).</summary>
     void OnPlanned(string end, SourcePlanningState state) { }
 }

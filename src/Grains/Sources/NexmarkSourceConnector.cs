@@ -62,8 +62,7 @@ internal sealed class NexmarkSourceConnector : ISourceConnector
         if (NexmarkOffset.Parse(bound) is { } limit) to = Math.Min(to, limit.Rows);
         var available = to;
         if (_rowsPerSecond is not null && to > from) to = Math.Min(to, from + _maxRows);
-        Backlog = available <= to || _rowsPerSecond is null ? ISourceConnector.NoBacklog
-            : new Dictionary<string, string> { ["rowsBehindLatest"] = (available - to).ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        Backlog = ISourceConnector.BacklogOf("rowsBehindLatest", _rowsPerSecond is null ? 0 : available - to);
         return Task.FromResult(to > from ? new NexmarkOffset(to, state.StartMs ?? 0).ToString() : null);
     }
 

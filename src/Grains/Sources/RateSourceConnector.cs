@@ -64,8 +64,7 @@ internal sealed class RateSourceConnector : ISourceConnector
         if (bound is not null) next = next with { Rows = Math.Min(next.Rows, RateOffset.Parse(bound, nowMs).Rows) };
         var available = next.Rows;
         next = next with { Rows = Math.Min(available, prev.Rows + Math.Min(_maxRows, long.MaxValue - prev.Rows)) };
-        Backlog = available == next.Rows ? ISourceConnector.NoBacklog
-            : new Dictionary<string, string> { ["rowsBehindLatest"] = (available - next.Rows).ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        Backlog = ISourceConnector.BacklogOf("rowsBehindLatest", available - next.Rows);
         return Task.FromResult(next.Rows > prev.Rows ? next.ToString() : null);
     }
 
