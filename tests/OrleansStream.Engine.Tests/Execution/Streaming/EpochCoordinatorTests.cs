@@ -92,7 +92,8 @@ public sealed class EpochCoordinatorTests
         var world = new FakeEpochWorld();
         world.Input.AddRange([1, 2]);
         world.FaultAt(EpochStep.AfterPartitions, occurrence: 0, transient: true);
-        var (coordinator, runtime) = world.Start(retryBudget: TimeSpan.FromMilliseconds(40));
+        // Real time: long enough for two retries 1-4 ms apart even when a loaded machine stalls the first attempt.
+        var (coordinator, runtime) = world.Start(retryBudget: TimeSpan.FromMilliseconds(500));
 
         var error = await Assert.ThrowsAsync<EpochFailedException>(() => coordinator.RunAsync(CancellationToken.None));
 
