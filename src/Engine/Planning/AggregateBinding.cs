@@ -35,8 +35,10 @@ public sealed record GroupingKey(GroupingKind Kind, Expr Source, Expr Value, Win
 public sealed class AggregateBinding
 {
     private AggregateBinding(IReadOnlyList<GroupingKey> keys, Schema keySchema, IReadOnlyList<AggregateSpec> aggregates,
-        IReadOnlyList<Expr?> inputs, Schema resultSchema, IReadOnlyList<Expr> outputs, Schema outputSchema)
+        IReadOnlyList<Expr?> inputs, Schema resultSchema, IReadOnlyList<Expr> outputs, Schema outputSchema, Schema inputSchema)
     {
+        InputSchema = inputSchema;
+        BoundInputs = new BoundAggregateInputs(keys, inputs, inputSchema);
         Keys = keys;
         StateKeySchema = keySchema;
         Aggregates = aggregates;
@@ -46,6 +48,10 @@ public sealed class AggregateBinding
         OutputSchema = outputSchema;
     }
 
+    /// <summary>The schema of the aggregation's input.</summary>
+    public Schema InputSchema { get; }
+    /// <summary>The key values and aggregate arguments bound to <see cref="InputSchema"/>.</summary>
+    internal BoundAggregateInputs BoundInputs { get; }
     /// <summary>The grouping keys in order.</summary>
     public IReadOnlyList<GroupingKey> Keys { get; }
     /// <summary>The key columns as state stores them.</summary>
@@ -124,7 +130,7 @@ public sealed class AggregateBinding
         var resultSchema = new Schema(resultFields, null);
         foreach (var o in outputs) CheckGrouped(o, node);
         var outputSchema = new Schema(outputs.Select(o => ExpressionTyper.Resolve(o, resultSchema)).ToList(), null);
-        return new AggregateBinding(keys, new Schema(keyFields, null), specs, inputs, resultSchema, outputs, outputSchema);
+        return new AggregateBinding(keys, new Schema(keyFields, null), specs, inputs, resultSchema, outputs, outputSchema, input);
     }
 
     private static GroupingKey BindKey(Expr source, Schema input)

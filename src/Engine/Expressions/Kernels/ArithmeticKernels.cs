@@ -204,6 +204,17 @@ internal static class ArithmeticKernels
     }
 
     /// <summary>Unary minus.</summary>
+    /// <summary>abs(a): the value where it is not negative, else its negation.</summary>
+    public static IArrowArray Abs(IArrowArray a)
+    {
+        var n = a.Length;
+        var neg = Negate(a);
+        var isNeg = ComparisonKernels.Compare(BinaryOp.LessThan, a, ArrayFactory.Broadcast(0, Int32Type.Default, n), TypeCoercion.WiderNumeric(a.Data.DataType, Int32Type.Default));
+        var choice = new int[n];
+        for (var i = 0; i < n; i++) choice[i] = isNeg.GetValue(i) == true ? 1 : 0;
+        return TakeKernel.Choose([a, neg], choice, a.Data.DataType);
+    }
+
     public static IArrowArray Negate(IArrowArray a) => a switch
     {
         Int8Array x => Neg(x),

@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
 using Apache.Arrow;
+using OrleansStream.Engine.Analysis;
+using OrleansStream.Engine.Analysis.Bound;
 using OrleansStream.Engine.Execution;
 using OrleansStream.Engine.Expressions;
 using OrleansStream.Engine.Expressions.Kernels;
@@ -64,10 +66,13 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.Length == 0) return;
+        var bound = _binding.BoundInputs;
+        var scope = new EvaluationScope(batch, context, bound.SlotCount);
         var keys = new IArrowArray?[_binding.Keys.Count];
         for (var i = 0; i < keys.Length; i++)
-            if (_binding.Keys[i].Kind == GroupingKind.Plain) keys[i] = ExpressionEvaluator.Evaluate(_binding.Keys[i].Value, batch, context);
-        var inputs = _binding.AggregateInputs.Select(a => a is null ? null : ExpressionEvaluator.Evaluate(a, batch, context)).ToArray();
+            if (_binding.Keys[i].Kind == GroupingKind.Plain) keys[i] = bound.KeyValues[i].Evaluate(scope);
+        var inputs = new IArrowArray?[bound.Inputs.Length];
+        for (var j = 0; j < inputs.Length; j++) inputs[j] = bound.Inputs[j]?.Evaluate(scope);
         if (_binding.TimeKey is not { } timeKey)
         {
             _partial.Add(keys!, inputs, batch.Length);
@@ -75,13 +80,13 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
             return;
         }
         var key = _binding.Keys[timeKey];
-        var time = ExpressionEvaluator.Evaluate(key.Value, batch, context);
+        var time = bound.KeyValues[timeKey].Evaluate(scope);
         if (_panes is not null)
             AddWindow(_panes, batch.Length, keys, inputs, timeKey, time, overlap: 0);
         else if (key.Kind == GroupingKind.Window)
             for (var overlap = 0; overlap < key.Window!.Overlaps; overlap++) AddWindow(_partial, batch.Length, keys, inputs, timeKey, time, overlap);
         else
-            AddSessions(batch, context, keys, inputs, timeKey, time);
+            AddSessions(scope, keys, inputs, timeKey, time);
     }
 
     private void AddWindow(PartialAggregator target, int length, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, IArrowArray time, int overlap)
@@ -91,10 +96,10 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         AddKept(target, keys, inputs, timeKey, rows, starts, ends, kept, inRowOrder: kept == length);
     }
 
-    private void AddSessions(RecordBatch batch, EpochContext context, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, IArrowArray time)
+    private void AddSessions(EvaluationScope scope, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, IArrowArray time)
     {
-        var length = batch.Length;
-        var gaps = Gaps(_binding.Keys[timeKey].Gap!, batch, context);
+        var length = scope.Length;
+        var gaps = Gaps(_binding.Keys[timeKey].Gap!, _binding.BoundInputs.Gaps[timeKey], scope);
         var times = WindowAssigner.TimeValues(time);
         var validity = Bitmaps.Validity(time);
         var (rows, starts, ends) = Scratch(length);
@@ -233,15 +238,15 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     }
 
     // Per-row gaps in µs; a literal gap is parsed once, a gap expression's distinct strings once each.
-    private long[] Gaps(Expr gap, RecordBatch batch, EpochContext context)
+    private long[] Gaps(Expr gap, BoundExpr? bound, EvaluationScope scope)
     {
-        var gaps = new long[batch.Length];
+        var gaps = new long[scope.Length];
         if (gap is Literal { Value: string text })
         {
             System.Array.Fill(gaps, ParseGap(text));
             return gaps;
         }
-        var values = (StringArray)ExpressionEvaluator.Evaluate(gap, batch, context);
+        var values = (StringArray)bound!.Evaluate(scope);
         for (var i = 0; i < gaps.Length; i++)
             gaps[i] = values.IsNull(i) ? 0 : ParseGap(values.GetString(i));
         return gaps;

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Numerics;
 using Apache.Arrow;
+using OrleansStream.Engine.Analysis;
+using OrleansStream.Engine.Analysis.Bound;
 using OrleansStream.Engine.Execution;
 using OrleansStream.Engine.Expressions;
 using OrleansStream.Engine.Expressions.Kernels;
@@ -16,7 +18,8 @@ public sealed class FilterOperator : IBatchOperator
     /// is a fresh large-object allocation, paid for in page faults, per operator node and batch.</summary>
     internal const int DefaultChunkRows = 4096;
 
-    private readonly Expr _condition;
+    private readonly BoundExpr _condition;
+    private readonly int _slots;
     private readonly int _chunkRows;
 
     /// <summary>Binds <paramref name="condition"/> to <paramref name="inputSchema"/>.</summary>
@@ -34,7 +37,9 @@ public sealed class FilterOperator : IBatchOperator
         ArgumentNullException.ThrowIfNull(condition);
         ArgumentNullException.ThrowIfNull(inputSchema);
         AnalyzerProjection.CheckFilter(condition, inputSchema);
-        _condition = condition;
+        var binder = new ExpressionBinder(inputSchema);
+        _condition = binder.Bind(condition);
+        _slots = binder.SlotCount;
         OutputSchema = inputSchema;
     }
 
@@ -72,7 +77,9 @@ public sealed class FilterOperator : IBatchOperator
         {
             var length = Math.Min(_chunkRows, n - start);
             var chunk = length == n ? input : Slice(input, start, length);
-            var predicate = ExpressionEvaluator.EvaluatePredicate(_condition, chunk, context);
+            var result = _condition.Evaluate(new EvaluationScope(chunk, context, _slots));
+            // a null-typed condition is all-null booleans
+            var predicate = result as BooleanArray ?? (BooleanArray)CastKernels.Cast(result, Apache.Arrow.Types.BooleanType.Default);
             count += AppendSelected(predicate, start, selection.AsSpan(count));
         }
         return count;

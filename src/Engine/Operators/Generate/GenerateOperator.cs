@@ -1,4 +1,6 @@
 using Apache.Arrow;
+using OrleansStream.Engine.Analysis;
+using OrleansStream.Engine.Analysis.Bound;
 using OrleansStream.Engine.Execution;
 using OrleansStream.Engine.Expressions;
 using OrleansStream.Engine.Expressions.Kernels;
@@ -14,6 +16,10 @@ namespace OrleansStream.Engine.Operators.Generate;
 public sealed class GenerateOperator : IBatchOperator
 {
     private readonly List<AnalyzerProjectionItem> _items;
+    private readonly AnalyzerProjectionItem _generator;
+    private readonly BoundExpr _source;
+    private readonly BoundExpr?[] _values; // per item, null for the generator
+    private readonly int _slots;
 
     /// <summary>Binds <paramref name="selectList"/> (exactly one generator, stars allowed) to <paramref name="inputSchema"/>.</summary>
     /// <exception cref="AnalysisException">An expression does not resolve.</exception>
@@ -24,6 +30,11 @@ public sealed class GenerateOperator : IBatchOperator
         _items = AnalyzerProjection.Bind(selectList, inputSchema);
         if (_items.Count(i => i.IsGenerator) != 1) throw new ArgumentException("The select list must hold exactly one generator.", nameof(selectList));
         OutputSchema = new Schema(_items.SelectMany(i => i.Fields), null);
+        _generator = _items.First(i => i.IsGenerator);
+        var binder = new ExpressionBinder(inputSchema);
+        _source = binder.Bind(((FunctionCall)_generator.Expr).Args[0]);
+        _values = _items.Select(i => i.IsGenerator ? null : binder.Bind(i.Expr)).ToArray();
+        _slots = binder.SlotCount;
     }
 
     /// <inheritdoc />
@@ -35,14 +46,13 @@ public sealed class GenerateOperator : IBatchOperator
         ArgumentNullException.ThrowIfNull(input);
         if (input.Length == 0)
             return new RecordBatch(OutputSchema, OutputSchema.FieldsList.Select(f => ArrayFactory.Nulls(f.DataType, 0)), 0);
-        var generator = _items.First(i => i.IsGenerator);
-        var call = (FunctionCall)generator.Expr;
-        var source = ExpressionEvaluator.Evaluate(call.Args[0], input, context);
+        var scope = new EvaluationScope(input, context, _slots);
+        var source = _source.Evaluate(scope);
         if (source is not ListArray list)
             throw new AnalysisException($"[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] explode requires an array or map, got {source.Data.DataType.Name}.");
         var n = input.Length;
         var offsets = list.ValueOffsets;
-        var outer = generator.IsOuter;
+        var outer = _generator.IsOuter;
         var total = 0;
         for (var i = 0; i < n; i++)
         {
@@ -63,8 +73,9 @@ public sealed class GenerateOperator : IBatchOperator
             for (var j = offsets[i]; j < offsets[i + 1]; j++) { rows[k] = i; elements[k++] = j; }
         }
         var columns = new List<IArrowArray>(OutputSchema.FieldsList.Count);
-        foreach (var item in _items)
+        for (var c = 0; c < _items.Count; c++)
         {
+            var item = _items[c];
             if (item.IsGenerator)
             {
                 if (list is MapArray map)
@@ -76,7 +87,7 @@ public sealed class GenerateOperator : IBatchOperator
                 continue;
             }
             var target = item.Fields[0].DataType;
-            var array = ExpressionEvaluator.Evaluate(item.Expr, input, context);
+            var array = _values[c]!.Evaluate(scope);
             if (array.Data.DataType.TypeId != target.TypeId) array = CastKernels.Cast(array, target);
             columns.Add(TakeKernel.Take(array, rows));
         }
