@@ -108,13 +108,20 @@ public class ExpressionBinderTests
     [Fact]
     public void Bind_ConstantOperand_IsFoldedOnceIntoOneRow()
     {
-        var bound = Bind("a < CAST('2' AS INT)", Sample.Schema);
-        Assert.Equal(new object?[] { true, false, null }, Values(bound.Evaluate(new EvaluationScope(Sample, Ctx, 0))));
-        var constant = new BoundConstant(() => ArrayFactoryOne(), Int32Type.Default, false);
+        Assert.Equal(new object?[] { true, false, null }, Values(Bind("a < CAST('2' AS INT)", Sample.Schema).Evaluate(new EvaluationScope(Sample, Ctx, 0))));
+        var folds = 0;
+        var constant = new BoundConstant(() => { folds++; return Ints(2); }, Int32Type.Default, false);
         Assert.Same(constant.Value, constant.Value);
+        Assert.Equal(1, folds);
+        Assert.Equal(1, constant.Value.Length);
     }
 
-    private static IArrowArray ArrayFactoryOne() => Ints(2);
+    [Fact]
+    public void BoundConstant_FoldFailingAtBinding_FailsAtEvaluationInstead()
+    {
+        var constant = new BoundConstant(() => throw new FormatException("bad constant"), Int32Type.Default, false);
+        Assert.Throws<FormatException>(() => constant.Value);
+    }
 
     [Fact]
     public void Bind_CurrentTimestamp_IsTheEpochsBatchTimestamp()
