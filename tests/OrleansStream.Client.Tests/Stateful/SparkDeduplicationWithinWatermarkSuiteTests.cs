@@ -9,31 +9,6 @@ public sealed class SparkDeduplicationWithinWatermarkSuiteTests(SessionFixture f
 {
     private StreamSession Session => fixture.Session;
 
-    /// <summary>Spark's assertNumStateRows: the total of the last progress; updated rows and rows dropped by the
-    /// watermark summed over the epochs since the previous check (the data epoch and any no-data epoch after it).</summary>
-    private sealed class DedupRun(StreamSession session, StreamingQuery query, string name)
-    {
-        private List<string> _seen = [];
-        private int _progress;
-
-        public async Task Step(Func<Task> addData, string[] newRows, long total, long updated, long dropped = 0)
-        {
-            await addData();
-            await query.ProcessAllAvailableAsync();
-            var rows = Scenario.Plain(await session.Table(name).CollectAsync()).ToList();
-            var added = rows.ToList();
-            foreach (var old in _seen) added.Remove(old);
-            Assert.Equal(newRows.Order(StringComparer.Ordinal), added.Order(StringComparer.Ordinal));
-            _seen = rows;
-            var progress = query.RecentProgress;
-            var since = progress.Skip(_progress).ToList();
-            _progress = progress.Count;
-            Assert.Equal(total, progress[^1].StateOperators[0].NumRowsTotal);
-            Assert.Equal(updated, since.Sum(p => p.StateOperators[0].NumRowsUpdated));
-            Assert.Equal(dropped, since.Sum(p => p.StateOperators[0].NumRowsDroppedByWatermark));
-        }
-    }
-
     [Fact]
     public async Task DeduplicateInBatchDataFrame_IsRefused()
     {
@@ -69,7 +44,7 @@ public sealed class SparkDeduplicationWithinWatermarkSuiteTests(SessionFixture f
             .DropDuplicatesWithinWatermark()
             .Select(Col("eventTime").Cast("long"))
             .WriteStream.Format("memory").QueryName(name).StartAsync();
-        var run = new DedupRun(Session, query, name);
+        var run = new StateRowsProbe(Session, query, name);
         string[] Range(int from, int to) => Enumerable.Range(from, to - from + 1).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
         await run.Step(() => input.AddDataAsync(Enumerable.Range(1, 5).SelectMany(_ => Enumerable.Range(10, 6)).ToArray()), Range(10, 15), total: 6, updated: 6);
@@ -91,7 +66,7 @@ public sealed class SparkDeduplicationWithinWatermarkSuiteTests(SessionFixture f
             .DropDuplicatesWithinWatermark("_1")
             .Select(Col("_1"), Col("eventTime").Cast("long"))
             .WriteStream.Format("memory").QueryName(name).StartAsync();
-        var run = new DedupRun(Session, query, name);
+        var run = new StateRowsProbe(Session, query, name);
 
         await run.Step(() => input.AddDataAsync(("a", 17)), ["a:17"], total: 1, updated: 1);
         await run.Step(() => input.AddDataAsync(("a", 16)), [], total: 1, updated: 0);
