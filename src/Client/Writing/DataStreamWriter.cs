@@ -42,7 +42,8 @@ public sealed class DataStreamWriter
     /// <summary>When epochs run.</summary>
     public DataStreamWriter Trigger(Trigger trigger) => new(_df, _format, _mode, _options, _name, trigger, _foreachBatch);
     /// <summary>Calls <paramref name="function"/> with each epoch's output and the epoch id, in the client process.</summary>
-    public DataStreamWriter ForeachBatch(Func<DataFrame, long, Task> function) => new(_df, "foreachBatch", _mode, _options, _name, _trigger, function);
+    public DataStreamWriter ForeachBatch(Func<DataFrame, long, Task> function) => new(_df, "foreachBatch", _mode, _options, _name, _trigger,
+        function ?? throw new ArgumentNullException(nameof(function), "foreachBatch function cannot be null."));
 
     /// <summary>Starts the query at the path given (file sinks).</summary>
     public Task<StreamingQuery> StartAsync(string path, CancellationToken cancellationToken = default) => Option("path", path).StartAsync(cancellationToken);
