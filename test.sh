@@ -19,4 +19,13 @@ dotnet build OrleansStream.sln -c Release -nologo -v minimal
 # Exports ORLEANSSTREAM_TEST_AZURITE_BLOB, which the Azurite tests read (they fail, not skip, without it).
 azurite_start
 # The crash tests start the silo executable as a separate process, so it is built above with the tests.
-dotnet test OrleansStream.sln -c Release --no-build -nologo -v minimal --logger "console;verbosity=normal" "$@"
+# The full log is long (cluster tests print silo warnings): failures are repeated at its end, where CI shows them.
+log="$(mktemp "${TMPDIR:-/tmp}/orleansstream-test.XXXXXX")"
+set +e
+dotnet test OrleansStream.sln -c Release --no-build -nologo -v minimal --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+echo "== test summary (exit $rc) =="
+grep -E "^\s+Failed |^\s+(Error Message|Assert|Expected|Actual)|Test Run Aborted|aborted|Total tests|^\s+(Passed|Failed):" "$log" | cut -c1-400 | tail -n 80 || true
+rm -f "$log"
+exit "$rc"

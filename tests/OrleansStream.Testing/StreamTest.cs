@@ -47,7 +47,7 @@ public sealed class StreamTest
     private readonly List<string> _seen = [];
     private StreamAction[] _steps = [];
     private int _current;
-    private long _rowsAdded;
+    private long _entriesAdded;
     private Trigger? _trigger;
     private string[]? _expected;
     private string[]? _actual;
@@ -139,10 +139,10 @@ public sealed class StreamTest
             Fail(onlyNew ? "The rows added since the last check differ from the expected rows." : "The result table differs from the expected rows.");
     }
 
-    internal async Task AddDataAsync(Func<StreamSession, Task> add, int rows)
+    internal async Task AddDataAsync(Func<StreamSession, Task> add, int entries)
     {
         await add(Session).ConfigureAwait(false);
-        _rowsAdded += rows;
+        _entriesAdded += entries;
     }
 
     private async Task ProcessAllAvailableAsync(StreamingQuery query)
@@ -160,15 +160,15 @@ public sealed class StreamTest
 
     // Under a processing-time trigger processAllAvailable waits for a round that finds nothing new, which a fake clock only
     // starts when the test advances it again. As Spark's processAllAvailable does, wait instead until the sources' committed
-    // offsets cover what AddData added (memory streams count rows).
+    // offsets cover what AddData added (a memory stream's offset counts its AddData calls, as Spark's MemoryStream does).
     private async Task AwaitRowsAddedAsync(StreamingQuery query)
     {
         var deadline = DateTime.UtcNow + Options.StepTimeout;
-        while (Committed(query.LastProgress) < _rowsAdded)
+        while (Committed(query.LastProgress) < _entriesAdded)
         {
             if (!query.IsActive) return;
             if (DateTime.UtcNow > deadline)
-                Fail($"The query did not process the {_rowsAdded} rows added within {Options.StepTimeout.TotalSeconds:0} s (under trigger {_trigger}: advance the clock?).");
+                Fail($"The query did not process the {_entriesAdded} AddData entries within {Options.StepTimeout.TotalSeconds:0} s (under trigger {_trigger}: advance the clock?).");
             await Task.Delay(20).ConfigureAwait(false);
         }
     }
@@ -298,9 +298,9 @@ public abstract class StreamAction
     internal abstract Task ExecuteAsync(StreamTest test);
 }
 
-internal sealed class AddDataAction(Func<StreamSession, Task> add, int rows, string text) : StreamAction
+internal sealed class AddDataAction(Func<StreamSession, Task> add, int entries, string text) : StreamAction
 {
-    internal override Task ExecuteAsync(StreamTest test) => test.AddDataAsync(add, rows);
+    internal override Task ExecuteAsync(StreamTest test) => test.AddDataAsync(add, entries);
     public override string ToString() => text;
 }
 
@@ -360,11 +360,11 @@ public static class StreamSteps
 {
     /// <summary>Adds <paramref name="rows"/> to <paramref name="input"/> (one append: they land in one epoch).</summary>
     public static StreamAction AddData<T>(MemoryStream<T> input, params T[] rows) =>
-        new AddDataAction(_ => input.AddDataAsync(rows), rows.Length, $"AddData({Name(input.StreamId)}: {List(rows)})");
+        new AddDataAction(_ => input.AddDataAsync(rows), 1, $"AddData({Name(input.StreamId)}: {List(rows)})");
 
     /// <summary>Adds rows to two memory streams in one append, so that both land in the same epoch (Spark's MultiAddData).</summary>
     public static StreamAction AddData<T1, T2>(MemoryStream<T1> first, T1[] firstRows, MemoryStream<T2> second, T2[] secondRows) =>
-        new AddDataAction(session => session.AddDataAsync(first.Rows(firstRows), second.Rows(secondRows)), firstRows.Length + secondRows.Length,
+        new AddDataAction(session => session.AddDataAsync(first.Rows(firstRows), second.Rows(secondRows)), 2,
             $"AddData({Name(first.StreamId)}: {List(firstRows)}; {Name(second.StreamId)}: {List(secondRows)})");
 
     /// <summary>After processAllAvailable, the whole memory table is exactly <paramref name="rows"/> (any order), rendered by the test's Render.</summary>

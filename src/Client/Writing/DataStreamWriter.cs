@@ -14,7 +14,7 @@ public sealed class DataStreamWriter
     private readonly Trigger _trigger;
     private readonly Func<DataFrame, long, Task>? _foreachBatch;
 
-    internal DataStreamWriter(DataFrame df) : this(df, "console", Client.OutputMode.Append, new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase), null, Client.Trigger.Default, null) { }
+    internal DataStreamWriter(DataFrame df) : this(df, "parquet", Client.OutputMode.Append, new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase), null, Client.Trigger.Default, null) { }
 
     private DataStreamWriter(DataFrame df, string format, OutputMode mode, IReadOnlyDictionary<string, string> options, string? name, Trigger trigger, Func<DataFrame, long, Task>? foreachBatch)
     {
@@ -27,7 +27,7 @@ public sealed class DataStreamWriter
         _foreachBatch = foreachBatch;
     }
 
-    /// <summary>The sink: console (default), memory, json, csv, parquet, text, noop.</summary>
+    /// <summary>The sink: parquet (the default, as Spark's spark.sql.sources.default), json, csv, text, console, memory, noop.</summary>
     public DataStreamWriter Format(string format) => new(_df, format, _mode, _options, _name, _trigger, _foreachBatch);
     /// <summary>Append (default), Update or Complete.</summary>
     public DataStreamWriter OutputMode(OutputMode mode) => new(_df, _format, mode, _options, _name, _trigger, _foreachBatch);
@@ -42,7 +42,8 @@ public sealed class DataStreamWriter
     /// <summary>When epochs run.</summary>
     public DataStreamWriter Trigger(Trigger trigger) => new(_df, _format, _mode, _options, _name, trigger, _foreachBatch);
     /// <summary>Calls <paramref name="function"/> with each epoch's output and the epoch id, in the client process.</summary>
-    public DataStreamWriter ForeachBatch(Func<DataFrame, long, Task> function) => new(_df, "foreachBatch", _mode, _options, _name, _trigger, function);
+    public DataStreamWriter ForeachBatch(Func<DataFrame, long, Task> function) => new(_df, "foreachBatch", _mode, _options, _name, _trigger,
+        function ?? throw new ArgumentNullException(nameof(function), "foreachBatch function cannot be null."));
 
     /// <summary>Starts the query at the path given (file sinks).</summary>
     public Task<StreamingQuery> StartAsync(string path, CancellationToken cancellationToken = default) => Option("path", path).StartAsync(cancellationToken);

@@ -196,8 +196,11 @@ public static class QueryPlanner
         long offset = 0;
         if (d.WithinWatermark)
         {
+            // Spark's UnsupportedOperationChecker: a batch DataFrame has no watermark to deduplicate within.
+            if (!d.Child.Leaves().OfType<SourceRelation>().Any(s => s.IsStreaming))
+                throw new AnalysisException("dropDuplicatesWithinWatermark is not supported with batch DataFrames/DataSets.");
             if (marked.Count == 0)
-                throw new AnalysisException("dropDuplicatesWithinWatermark is not supported in streaming DataFrames/Datasets without watermark: call withWatermark first.");
+                throw new AnalysisException("dropDuplicatesWithinWatermark is not supported with streaming DataFrames/DataSets without watermark: call withWatermark first.");
             eventTimeColumn = marked[0];
             offset = input.EventTime.Values.First();
         }

@@ -380,8 +380,10 @@ public static class SqlExpressionParser
                         return new FunctionCall(t.Text.ToLowerInvariant(), []);
                 }
                 if (next.IsSymbol("(") && !Reserved.Contains(t.Text)) return ParseFunctionCall();
-                if (Reserved.Contains(t.Text) && upper is not ("END" or "DISTINCT")) throw ErrorAt(t);
-                if (upper is "END") throw ErrorAt(t);
+                // Spark's default parser (spark.sql.ansi.enforceReservedKeywords=false) treats its keywords as non-reserved: where
+                // a keyword cannot begin an expression (END, FROM, ...), it names a column, as in window.end renamed to end.
+                // Only the words that begin expressions (NOT, CASE, CAST, INTERVAL and the literals) keep their meaning there.
+                if (upper is "INTERVAL" or "NOT") throw ErrorAt(t);
             }
             // identifier path: a.b.c, `a.b`.c, q.*
             var parts = new List<(string Name, bool Quoted)>();

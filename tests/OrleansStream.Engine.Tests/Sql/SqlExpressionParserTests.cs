@@ -43,6 +43,20 @@ public class SqlExpressionParserTests
     }
 
     [Fact]
+    public void Keywords_that_cannot_begin_an_expression_name_columns_as_in_Sparks_default_parser()
+    {
+        Assert.Equal(new ColumnRef("end"), P("end"));
+        Assert.Equal(new ColumnRef("start"), P("start"));
+        Assert.Equal(new ColumnRef("window.end"), P("window.end"));
+        Assert.Equal(new BinaryExpr(BinaryOp.GreaterThan, new ColumnRef("end"), new ColumnRef("start")), P("end > start"));
+        Assert.Equal(new BinaryExpr(BinaryOp.Add, new ColumnRef("from"), new Literal(1, "int")), P("from + 1"));
+        Assert.Equal(new Alias(new ColumnRef("window.end"), "end"), SqlExpressionParser.ParseNamed("window.end AS end"));
+        Assert.Equal(new Alias(new ColumnRef("end"), "finish"), SqlExpressionParser.ParseNamed("end finish"));
+        // Inside CASE the keywords keep their meaning.
+        Assert.IsType<CaseWhen>(P("CASE WHEN end > start THEN 1 ELSE 0 END"));
+    }
+
+    [Fact]
     public void Arithmetic_precedence_and_associativity()
     {
         var e = P("a + b * c - d / 2 % 3");
