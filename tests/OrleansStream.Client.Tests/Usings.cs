@@ -1,2 +1,4 @@
 global using Xunit;
 global using OrleansStream.Testing;
+global using OrleansStream.Interfaces.Progress;
+global using OrleansStream.Interfaces.Queries;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using OrleansStream.Engine;
+using OrleansStream.Interfaces.Progress;
 
 namespace OrleansStream.Testing;
 

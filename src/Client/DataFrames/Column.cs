@@ -89,7 +89,7 @@ public sealed class Column
     public static Column operator !(Column a) => new(new UnaryExpr(UnaryOp.Not, a.Expr));
 
     /// <summary>The expression in Spark-like text.</summary>
-    public override string ToString() => ExpressionTyper.ToSql(Expr);
+    public override string ToString() => ExprSql.ToSql(Expr);
 
     internal static Expr Of(object? value) => value is Column c ? c.Expr : Functions.Lit(value).Expr;
 

@@ -7,9 +7,7 @@ using OrleansStream.Engine.Formats;
 using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Sql;
 using OrleansStream.Engine.Types;
-using OrleansStream.Grains.Sources;
 using OrleansStream.Interfaces.Batch;
-using OrleansStream.Interfaces.Sinks;
 
 namespace OrleansStream.Client;
 
@@ -32,8 +30,20 @@ public sealed class DataFrame
     /// <summary>True when the DataFrame reads at least one streaming source.</summary>
     public bool IsStreaming => Plan.Leaves().Any(l => l is SourceRelation { IsStreaming: true });
 
-    /// <summary>The output schema; throws the analysis error when the plan does not resolve.</summary>
-    public Schema Schema => Analyzer.Analyze(Plan, ResolveSourceSchema);
+    /// <summary>
+    /// The output schema, analysed by the cluster (which infers file schemas from its own files); throws the analysis
+    /// error when the plan does not resolve. Blocks on the call, as Spark's <c>df.schema</c> does; see <see cref="GetSchemaAsync"/>.
+    /// </summary>
+    /// <exception cref="AnalysisException">The plan does not resolve (Spark's error text).</exception>
+    public Schema Schema => GetSchemaAsync().GetAwaiter().GetResult();
+
+    /// <summary>The output schema, analysed by the cluster; see <see cref="Schema"/>.</summary>
+    /// <exception cref="AnalysisException">The plan does not resolve (Spark's error text).</exception>
+    public async Task<Schema> GetSchemaAsync(CancellationToken cancellationToken = default)
+    {
+        var result = await Session.Grains.GetGrain<IBatchQueryGrain>(0).AnalyzeAsync(PlanSerializer.Serialize(Plan), cancellationToken).ConfigureAwait(false);
+        return result.SchemaIpc is { } schema ? ArrowIpc.ReadSchema(schema) : throw new AnalysisException(result.Error ?? "The plan did not resolve.");
+    }
 
     /// <summary>The column names, in order.</summary>
     public IReadOnlyList<string> Columns => Schema.FieldsList.Select(f => f.Name).ToList();
@@ -142,28 +152,19 @@ public sealed class DataFrame
 
     internal DataFrame WithPlan(LogicalPlan plan) => With(plan);
 
-    private Schema ResolveSourceSchema(SourceRelation source)
-    {
-        if (source.Format != "memory-table") return SourceSchemas.Resolve(source);
-        // The memory sink's table exists only in the cluster: ask it (rare, only for Schema/Explain of a table).
-        var name = source.Options["name"];
-        var bytes = Session.Grains.GetGrain<IMemorySinkGrain>(name).ReadAsync().GetAwaiter().GetResult();
-        return bytes.Length > 0 ? ArrowIpc.ReadSchema(bytes) : throw new AnalysisException($"[TABLE_OR_VIEW_NOT_FOUND] The table or view `{name}` cannot be found.");
-    }
-
     private static void PrintPlan(LogicalPlan plan, int depth, StringBuilder text)
     {
         text.Append(depth == 0 ? "" : new string(' ', depth * 3 - 3) + "+- ").Append(plan switch
         {
             SourceRelation s => $"{(s.IsStreaming ? "StreamingRelation" : "Relation")} {s.Format} [{string.Join(", ", s.Options.Where(o => o.Key is "path" or "name").Select(o => $"{o.Key}={o.Value}"))}]",
             LocalRelation => "LocalRelation",
-            Project p => $"Project [{string.Join(", ", p.Exprs.Select(ExpressionTyper.ToSql))}]",
-            Filter f => $"Filter {ExpressionTyper.ToSql(f.Condition)}",
+            Project p => $"Project [{string.Join(", ", p.Exprs.Select(ExprSql.ToSql))}]",
+            Filter f => $"Filter {ExprSql.ToSql(f.Condition)}",
             WithColumns w => $"WithColumns [{string.Join(", ", w.Names)}]",
             RenameColumn r => $"Rename {r.Existing} -> {r.NewName}",
             DropColumns d => $"Drop [{string.Join(", ", d.Names)}]",
             Engine.Logical.Union => "Union",
-            Aggregate a => $"Aggregate [{string.Join(", ", a.Grouping.Select(ExpressionTyper.ToSql))}], [{string.Join(", ", a.Outputs.Select(ExpressionTyper.ToSql))}]",
+            Aggregate a => $"Aggregate [{string.Join(", ", a.Grouping.Select(ExprSql.ToSql))}], [{string.Join(", ", a.Outputs.Select(ExprSql.ToSql))}]",
             EventTimeWatermark w => $"EventTimeWatermark {w.Column}, {w.Delay}",
             Deduplicate d => $"{(d.WithinWatermark ? "DeduplicateWithinWatermark" : "Deduplicate")} [{string.Join(", ", d.Keys)}]",
             _ => plan.GetType().Name,

@@ -1,4 +1,5 @@
 using OrleansStream.Engine.Logical;
+using OrleansStream.Interfaces.Progress;
 using OrleansStream.Interfaces.Queries;
 
 namespace OrleansStream.Client;

@@ -1,3 +1,4 @@
+using OrleansStream.Interfaces.Progress;
 using OrleansStream.Interfaces.Queries;
 
 namespace OrleansStream.Client;

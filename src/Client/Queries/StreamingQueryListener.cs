@@ -1,3 +1,5 @@
+using OrleansStream.Interfaces.Progress;
+
 namespace OrleansStream.Client;
 
 /// <summary>Receives the lifecycle and progress events of a session's queries (Spark's StreamingQueryListener).</summary>

@@ -1,3 +1,5 @@
+using OrleansStream.Interfaces.Progress;
+
 namespace OrleansStream.Client;
 
 /// <summary>The queries of a session and their listeners (Spark's StreamingQueryManager).</summary>

@@ -1,26 +1,24 @@
-using System.Net;
-using System.Net.Sockets;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Logical;
-using OrleansStream.Grains.Hosting;
 using OrleansStream.Interfaces.Sources;
 
 namespace OrleansStream.Client;
 
 /// <summary>
 /// The entry point (Spark's SparkSession): reads streams and tables, builds DataFrames and manages queries,
-/// against an embedded silo (<see cref="StartLocalAsync"/>) or a running cluster (<see cref="ConnectAsync"/>).
+/// against a running cluster (<see cref="ConnectAsync"/>) or an embedded silo (<c>StartLocalAsync</c>, from the
+/// OrleansStream.Client.Hosting package).
 /// </summary>
 public sealed class StreamSession : IAsyncDisposable
 {
     private readonly IHost _host;
     private int _nextSourceId;
 
-    private StreamSession(IHost host)
+    // The embedded silo (OrleansStream.Client.Hosting) builds its own host and hands it over: the session owns it.
+    internal StreamSession(IHost host)
     {
         _host = host;
         Grains = host.Services.GetRequiredService<IClusterClient>();
@@ -38,31 +36,6 @@ public sealed class StreamSession : IAsyncDisposable
 
     /// <summary>Reads batch DataFrames.</summary>
     public DataFrameReader Read => new(this);
-
-    /// <summary>Starts a silo in this process, with file-system checkpoints under the data directory, and connects to it.</summary>
-    public static async Task<StreamSession> StartLocalAsync(StreamSessionOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        options ??= new StreamSessionOptions();
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.LogLevel);
-        if (options.TimeProvider is { } time) builder.Services.AddSingleton(time);
-        // Engine options also come from OrleansStream__* environment variables (fault injection in crash tests uses this).
-        builder.Configuration.AddEnvironmentVariables();
-        builder.Services.Configure<OrleansStreamOptions>(builder.Configuration.GetSection(OrleansStreamOptions.SectionName));
-        builder.UseOrleans(silo =>
-        {
-            silo.UseLocalhostClustering(FreePort(options.SiloPort), FreePort(options.GatewayPort), serviceId: options.ServiceId, clusterId: options.ClusterId);
-            silo.AddOrleansStream(o =>
-            {
-                if (options.DataDirectory is { } dir) o.DataDirectory = dir;
-                if (options.Checkpoints is { } checkpoints) o.Checkpoints = checkpoints;
-            });
-            options.ConfigureSilo?.Invoke(silo);
-        });
-        var host = builder.Build();
-        await host.StartAsync(cancellationToken).ConfigureAwait(false);
-        return new StreamSession(host);
-    }
 
     /// <summary>Connects to a running cluster: through the gateway on this machine, or through every live gateway listed in Redis.</summary>
     /// <exception cref="ArgumentException">The clustering options are incomplete (the message names the option).</exception>
@@ -86,7 +59,7 @@ public sealed class StreamSession : IAsyncDisposable
                         o.ClusterId = options.ClusterId;
                         o.ServiceId = options.ServiceId;
                     });
-                    client.UseRedisClustering(o => o.ConfigurationOptions = OrleansStreamClusterExtensions.ParseRedis(connection));
+                    client.UseRedisClustering(o => o.ConfigurationOptions = ParseRedis(connection));
                     break;
                 default:
                     throw new ArgumentException($"StreamSessionOptions.Clustering must be 'Localhost' or 'Redis', not '{options.Clustering}'.", nameof(options));
@@ -122,6 +95,19 @@ public sealed class StreamSession : IAsyncDisposable
         return new DataFrame(this, new LocalRelation(ArrowIpc.Serialize(batch)));
     }
 
+    // Never echoes the connection string (it may hold a password) when it is malformed.
+    private static StackExchange.Redis.ConfigurationOptions ParseRedis(string connection)
+    {
+        try
+        {
+            return StackExchange.Redis.ConfigurationOptions.Parse(connection);
+        }
+        catch (ArgumentException)
+        {
+            throw new ArgumentException("StreamSessionOptions.RedisConnectionString is not a valid StackExchange.Redis connection string.");
+        }
+    }
+
     internal string NextSourceId() => Interlocked.Increment(ref _nextSourceId).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Stops the queries of this session and, for an embedded silo, the silo.</summary>
@@ -130,13 +116,5 @@ public sealed class StreamSession : IAsyncDisposable
         foreach (var query in Streams.Active) await query.StopAsync().ConfigureAwait(false);
         await _host.StopAsync().ConfigureAwait(false);
         _host.Dispose();
-    }
-
-    private static int FreePort(int requested)
-    {
-        if (requested != 0) return requested;
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

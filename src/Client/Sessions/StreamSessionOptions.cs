@@ -1,13 +1,13 @@
 namespace OrleansStream.Client;
 
-/// <summary>How a <see cref="StreamSession"/> starts or finds its cluster.</summary>
-public sealed class StreamSessionOptions
+/// <summary>
+/// How a <see cref="StreamSession"/> starts or finds its cluster. Plain values only: what configures an embedded silo
+/// with silo types (its checkpoint store, a silo builder hook) is in <c>EmbeddedSiloOptions</c> of OrleansStream.Client.Hosting.
+/// </summary>
+public class StreamSessionOptions
 {
     /// <summary>Embedded silo only: where checkpoints live (default: ./orleansstream-data).</summary>
     public string? DataDirectory { get; set; }
-
-    /// <summary>Embedded silo only: the checkpoint store (default: the file system under <see cref="DataDirectory"/>; or Azure Blob Storage).</summary>
-    public OrleansStream.Grains.Hosting.CheckpointStorageOptions? Checkpoints { get; set; }
 
     /// <summary>Embedded silo only: the engine clock (batch timestamps, processing-time triggers). Tests pass a fake one.</summary>
     public TimeProvider? TimeProvider { get; set; }
@@ -29,12 +29,6 @@ public sealed class StreamSessionOptions
 
     /// <summary>Orleans service id.</summary>
     public string ServiceId { get; set; } = "orleansstream";
-
-    /// <summary>
-    /// Embedded silo only: configures the silo after OrleansStream's own registrations (tests register grain call filters
-    /// here to inject faults at an exact step of the epoch protocol).
-    /// </summary>
-    public Action<Orleans.Hosting.ISiloBuilder>? ConfigureSilo { get; set; }
 
     /// <summary>The lowest level of the embedded silo's log that reaches the console (default Warning).</summary>
     public Microsoft.Extensions.Logging.LogLevel LogLevel { get; set; } = Microsoft.Extensions.Logging.LogLevel.Warning;

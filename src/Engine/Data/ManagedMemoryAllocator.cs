@@ -7,7 +7,7 @@ namespace OrleansStream.Engine.Data;
 /// An Arrow allocator over managed arrays. Arrow's default allocator hands out native memory that a finalizer frees once
 /// the owning array is unreachable; a kernel looping over a span of such a column (the JIT may consider the column itself
 /// dead by then) could read freed memory. Managed memory is kept alive by the span itself, like the rest of the engine's
-/// buffers (<see cref="Expressions.Kernels.ArrayFactory"/>).
+/// buffers (<c>ArrayFactory</c>).
 /// </summary>
 public sealed class ManagedMemoryAllocator : MemoryAllocator
 {

@@ -6,7 +6,6 @@ using OrleansStream.Engine.Formats;
 using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Planning;
 using OrleansStream.Engine.Sinks;
-using OrleansStream.Engine.Types;
 using OrleansStream.Grains.Execution;
 using OrleansStream.Grains.Hosting;
 using OrleansStream.Grains.Sources;
@@ -42,11 +41,23 @@ internal sealed class BatchQueryGrain(TimeProvider time, PathResolver paths) : G
         return batch.Length;
     }
 
-    public async Task<string> AnalyzeAsync(string planJson, CancellationToken cancellationToken = default)
+    public async Task<AnalysisResult> AnalyzeAsync(string planJson, CancellationToken cancellationToken = default)
     {
         var plan = PlanSerializer.Deserialize(planJson);
-        var tables = await LoadTablesAsync(plan);
-        return DataTypes.ToDdl(Analyzer.Analyze(plan, s => SchemaOf(s, tables)));
+        try
+        {
+            var tables = await LoadTablesAsync(plan);
+            // Unlike a run, analysis takes streaming sources too (a streaming DataFrame has a schema).
+            var schema = Analyzer.Analyze(plan, s => s.Format == "memory-table"
+                ? ArrowIpc.ReadSchema(tables[s.Options["name"]])
+                : SourceSchemas.Resolve(s, paths.FileRoots));
+            return new AnalysisResult { SchemaIpc = ArrowIpc.Serialize(ArrowValues.Empty(schema)) };
+        }
+        catch (AnalysisException e)
+        {
+            // Orleans would turn our exception type into a fallback one on the client: send its message instead.
+            return new AnalysisResult { Error = e.Message };
+        }
     }
 
     private async Task<RecordBatch> RunAsync(LogicalPlan plan)

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using OrleansStream.Client;
+using OrleansStream.Interfaces.Progress;
 using OrleansStream.Engine.Execution.Streaming;
 using OrleansStream.Grains.Storage;
 

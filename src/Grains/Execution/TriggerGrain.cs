@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using OrleansStream.Client;
 using OrleansStream.Engine.Execution.Streaming;
 using OrleansStream.Engine.Sinks;
 using OrleansStream.Grains.Hosting;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace OrleansStream.Client;
+namespace OrleansStream.Interfaces.Progress;
 
 /// <summary>
 /// Spark's StreamingQueryProgress: what one epoch did. <see cref="Json"/> writes Spark's field names,
@@ -53,58 +53,4 @@ public sealed class StreamingQueryProgress
 
     /// <inheritdoc />
     public override string ToString() => Json;
-}
-
-/// <summary>Spark's SourceProgress.</summary>
-public sealed class SourceProgress
-{
-    /// <summary>What the source is.</summary>
-    [JsonPropertyName("description")] public string Description { get; init; } = "";
-    /// <summary>The offset the epoch started at (source-specific JSON), or null for the first epoch.</summary>
-    [JsonPropertyName("startOffset")] public JsonElement? StartOffset { get; init; }
-    /// <summary>The offset the epoch ended at.</summary>
-    [JsonPropertyName("endOffset")] public JsonElement? EndOffset { get; init; }
-    /// <summary>The latest offset seen at the source when the epoch was planned.</summary>
-    [JsonPropertyName("latestOffset")] public JsonElement? LatestOffset { get; init; }
-    /// <summary>Rows read from this source.</summary>
-    [JsonPropertyName("numInputRows")] public long NumInputRows { get; init; }
-    /// <summary>Input rate since the previous trigger.</summary>
-    [JsonPropertyName("inputRowsPerSecond")] public double InputRowsPerSecond { get; init; }
-    /// <summary>Processing rate of this epoch.</summary>
-    [JsonPropertyName("processedRowsPerSecond")] public double ProcessedRowsPerSecond { get; init; }
-    /// <summary>Source metrics (Spark's "metrics"): what the epoch's admission limit left for later ("rowsBehindLatest", "filesBehindLatest").</summary>
-    [JsonPropertyName("metrics")] public Dictionary<string, string> Metrics { get; init; } = new();
-}
-
-/// <summary>Spark's SinkProgress.</summary>
-public sealed class SinkProgress
-{
-    /// <summary>What the sink is.</summary>
-    [JsonPropertyName("description")] public string Description { get; init; } = "";
-    /// <summary>Rows written in this epoch.</summary>
-    [JsonPropertyName("numOutputRows")] public long NumOutputRows { get; init; }
-}
-
-/// <summary>Spark's StateOperatorProgress.</summary>
-public sealed class StateOperatorProgress
-{
-    /// <summary>The operator.</summary>
-    [JsonPropertyName("operatorName")] public string OperatorName { get; init; } = "";
-    /// <summary>Keys in state after the epoch.</summary>
-    [JsonPropertyName("numRowsTotal")] public long NumRowsTotal { get; init; }
-    /// <summary>Keys updated in the epoch.</summary>
-    [JsonPropertyName("numRowsUpdated")] public long NumRowsUpdated { get; init; }
-    /// <summary>Keys removed in the epoch.</summary>
-    [JsonPropertyName("numRowsRemoved")] public long NumRowsRemoved { get; init; }
-    /// <summary>Input rows dropped as late.</summary>
-    [JsonPropertyName("numRowsDroppedByWatermark")] public long NumRowsDroppedByWatermark { get; init; }
-    /// <summary>Memory used by state.</summary>
-    [JsonPropertyName("memoryUsedBytes")] public long MemoryUsedBytes { get; init; }
-    /// <summary>Time the epoch spent committing state: encoding this version, and waiting for the previous one's background write.</summary>
-    [JsonPropertyName("commitTimeMs")] public long CommitTimeMs { get; init; }
-    /// <summary>State partitions.</summary>
-    [JsonPropertyName("numShufflePartitions")] public long NumShufflePartitions { get; init; }
-    /// <summary>Operator-specific counters: stateBytesWritten (checkpoint bytes this epoch), snapshotsWritten, and
-    /// backgroundWriteTimeMs (the slowest partition's write of the previous version, which ran while this epoch did).</summary>
-    [JsonPropertyName("customMetrics")] public Dictionary<string, long> CustomMetrics { get; init; } = new();
 }

@@ -1,4 +1,4 @@
-namespace OrleansStream.Client;
+namespace OrleansStream.Interfaces.Queries;
 
 /// <summary>The exception that terminated a streaming query (Spark's StreamingQueryException).</summary>
 [GenerateSerializer, Alias("OrleansStream.StreamingQueryException")]

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using OrleansStream.Client;
+using OrleansStream.Interfaces.Progress;
 using OrleansStream.Engine.Sources.Nexmark;
 
 namespace OrleansStream.Benchmarks.Nexmark;

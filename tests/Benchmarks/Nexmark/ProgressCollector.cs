@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using OrleansStream.Client;
+using OrleansStream.Interfaces.Progress;
 
 namespace OrleansStream.Benchmarks.Nexmark;
 

@@ -11,7 +11,7 @@ public class SessionFixture : IAsyncLifetime
     protected virtual CheckpointStorageOptions? Checkpoints => null;
 
     public async Task InitializeAsync() =>
-        Session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = Data.Path, Checkpoints = Checkpoints });
+        Session = await StreamSession.StartLocalAsync(new EmbeddedSiloOptions { DataDirectory = Data.Path, Checkpoints = Checkpoints });
 
     public async Task DisposeAsync()
     {

@@ -16,7 +16,7 @@ public sealed class ReplacedActivationTests : IAsyncLifetime
     private readonly FaultInjection _faults = new();
     private StreamSession _session = null!;
 
-    public async Task InitializeAsync() => _session = await StreamSession.StartLocalAsync(new StreamSessionOptions
+    public async Task InitializeAsync() => _session = await StreamSession.StartLocalAsync(new EmbeddedSiloOptions
     {
         DataDirectory = _data.Path,
         ConfigureSilo = silo =>

@@ -21,7 +21,7 @@ public sealed class FileRootsSymlinkTests : IAsyncLifetime
     {
         _dir.Sub("root");
         _dir.Sub("outside");
-        _session = await StreamSession.StartLocalAsync(new StreamSessionOptions
+        _session = await StreamSession.StartLocalAsync(new EmbeddedSiloOptions
         {
             DataDirectory = Path.Combine(_dir.Path, "data"),
             ConfigureSilo = silo => silo.Services.Configure<OrleansStreamOptions>(o => o.FileRoots = Root),
