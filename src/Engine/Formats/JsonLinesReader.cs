@@ -11,7 +11,8 @@ namespace OrleansStream.Engine.Formats;
 /// <summary>
 /// Reads JSON Lines (one JSON object per line) into a batch of a given schema, with Spark's semantics:
 /// missing fields are null, a value of the wrong type makes the record malformed, timestamps come from
-/// ISO strings or numbers (seconds since the epoch), blank lines are skipped.
+/// ISO strings or numbers (seconds since the epoch), blank lines are skipped, and the syntax Spark's options allow
+/// (single quotes and NaN by default; see <see cref="JsonSyntaxRewriter"/>) is read.
 /// </summary>
 public static class JsonLinesReader
 {
@@ -52,7 +53,7 @@ public static class JsonLinesReader
     {
         ArgumentNullException.ThrowIfNull(paths);
         ArgumentNullException.ThrowIfNull(options);
-        var inference = new JsonSchemaInference();
+        var inference = new JsonSchemaInference(options);
         bool sawMalformed = false;
         foreach (var path in paths)
         {
@@ -74,6 +75,18 @@ public static class JsonLinesReader
         return inference.ToSchema(sawMalformed && options.Mode == ParseMode.Permissive ? options.ColumnNameOfCorruptRecord : null);
     }
 
+    /// <summary>
+    /// Why a record is not JSON; when the reader read the record rewritten from Spark's syntax extensions, the byte
+    /// position it names is turned back into the position in the record as it is in the file.
+    /// </summary>
+    internal static string InvalidJson(JsonException e, JsonSyntaxRewriter syntax)
+    {
+        var message = e.Message;
+        if (syntax.IsRewritten && e.BytePositionInLine is { } at)
+            message = message.Replace($"BytePositionInLine: {at}.", $"BytePositionInLine: {syntax.OriginalOffset(at)}.", StringComparison.Ordinal);
+        return "invalid JSON: " + message;
+    }
+
     /// <summary>The index of the corrupt-record column (a string column named by the option), or -1.</summary>
     internal static int CorruptColumnIndex(Schema schema, ReaderOptions options)
     {
@@ -90,12 +103,15 @@ public static class JsonLinesReader
         private readonly int _corruptIndex;
         private readonly FieldMatcher _topMatcher;
         private readonly Dictionary<ColumnBuilder, FieldMatcher> _matchers = new(ReferenceEqualityComparer.Instance);
+        private readonly JsonSyntaxRewriter _syntax;
+        private bool _rewriteFirst;
         private int _rows;
 
         public Parser(Schema schema, ReaderOptions options)
         {
             _schema = schema;
             _options = options;
+            _syntax = new JsonSyntaxRewriter(options);
             _builders = ArrowValues.CreateBuilders(schema);
             _corruptIndex = CorruptColumnIndex(schema, options);
             _topMatcher = new FieldMatcher(schema.FieldsList, _corruptIndex);
@@ -104,24 +120,42 @@ public static class JsonLinesReader
         /// <summary>Parses one record; <paramref name="checkUtf8"/> when the file holds invalid UTF-8 somewhere.</summary>
         public void ParseLine(ReadOnlySpan<byte> line, string source, long lineNumber, bool checkUtf8)
         {
+            _syntax.Reset();
             try
             {
                 // System.Text.Json decodes UTF-8 only when a value is read as text (and then throws), so a record with
                 // invalid UTF-8 anywhere, even in a field that is skipped, is malformed as a whole, as with Spark's parser.
                 if (checkUtf8 && Utf8Lines.FirstInvalid(line) is >= 0 and var at)
                     throw new MalformedValueException(Utf8Lines.Describe(line, at));
-                var reader = new Utf8JsonReader(line, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
-                if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-                    throw new MalformedValueException("the record is not a JSON object");
-                ParseObject(ref reader, _builders, _topMatcher, line);
-                if (_corruptIndex >= 0) _builders[_corruptIndex].AppendNull();
-                if (reader.Read()) throw new MalformedValueException("unexpected content after the JSON object");
+                // Standard JSON goes straight to the reader. A line that is not is rewritten when the syntax options allow
+                // what it uses, and read again; once a file has such a line, its later lines are rewritten first.
+                bool tried = _rewriteFirst;
+                try
+                {
+                    ParseRecord(tried && _syntax.TryRewrite(line) ? _syntax.Rewritten : line, line);
+                }
+                catch (JsonException) when (!tried && _syntax.TryRewrite(line))
+                {
+                    _rewriteFirst = true;
+                    foreach (var b in _builders) b.Truncate(_rows);
+                    ParseRecord(_syntax.Rewritten, line);
+                }
                 _rows++;
             }
             catch (Exception e) when (e is MalformedValueException or JsonException or FormatException or OverflowException)
             {
-                OnMalformed(line, source, lineNumber, e is JsonException ? "invalid JSON: " + e.Message : e.Message, checkUtf8);
+                OnMalformed(line, source, lineNumber, e is JsonException je ? InvalidJson(je, _syntax) : e.Message, checkUtf8);
             }
+        }
+
+        private void ParseRecord(ReadOnlySpan<byte> json, ReadOnlySpan<byte> line)
+        {
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+                throw new MalformedValueException("the record is not a JSON object");
+            ParseObject(ref reader, _builders, _topMatcher, line);
+            if (_corruptIndex >= 0) _builders[_corruptIndex].AppendNull();
+            if (reader.Read()) throw new MalformedValueException("unexpected content after the JSON object");
         }
 
         private void OnMalformed(ReadOnlySpan<byte> line, string source, long lineNumber, string reason, bool checkUtf8)
@@ -199,16 +233,17 @@ public static class JsonLinesReader
                     if (token == JsonTokenType.String) AppendJsonString(ref r, sb);
                     else if (token is JsonTokenType.StartObject or JsonTokenType.StartArray)
                     {
-                        int start = (int)r.TokenStartIndex;
+                        long start = r.TokenStartIndex;
                         r.Skip();
-                        sb.AppendBytes(line[start..(int)r.BytesConsumed]);
+                        sb.AppendBytes(Raw(line, start, r.BytesConsumed));
                     }
+                    else if (_syntax.IsRewritten) sb.AppendBytes(Raw(line, r.TokenStartIndex, r.TokenStartIndex + r.ValueSpan.Length));
                     else sb.AppendBytes(r.ValueSpan);
                     return;
                 }
                 case ArrowTypeId.Binary:
                 {
-                    Expect(token == JsonTokenType.String, ref r, "binary (base64 string)");
+                    Expect(token == JsonTokenType.String && !_syntax.IsNonNumericNumber(r.TokenStartIndex), ref r, "binary (base64 string)");
                     ((BinaryColumnBuilder)b).AppendBytes(r.GetBytesFromBase64());
                     return;
                 }
@@ -308,12 +343,38 @@ public static class JsonLinesReader
             return true;
         }
 
-        private static double ReadDouble(ref Utf8JsonReader r, string typeName)
+        private double ReadDouble(ref Utf8JsonReader r, string typeName)
         {
             if (r.TokenType == JsonTokenType.Number && r.TryGetDouble(out var d)) return d;
-            if (r.TokenType == JsonTokenType.String && TryGetChars(ref r, TextValueParser.TryParseNonNumeric, out d)) return d;
+            // A bare NaN or infinity was rewritten into this string; Spark takes the same words quoted.
+            if (r.TokenType == JsonTokenType.String && _options.AllowNonNumericNumbers && TryGetNonNumeric(ref r, out d)) return d;
             throw Mismatch(ref r, typeName);
         }
+
+        /// <summary>Spark's non-numeric numbers as JSON text: NaN, Infinity, +Infinity, +INF, -Infinity, -INF.</summary>
+        private static bool TryGetNonNumeric(ref Utf8JsonReader r, out double value)
+        {
+            try
+            {
+                if (r.ValueTextEquals("NaN"u8)) value = double.NaN;
+                else if (r.ValueTextEquals("Infinity"u8) || r.ValueTextEquals("+Infinity"u8) || r.ValueTextEquals("+INF"u8)) value = double.PositiveInfinity;
+                else if (r.ValueTextEquals("-Infinity"u8) || r.ValueTextEquals("-INF"u8)) value = double.NegativeInfinity;
+                else
+                {
+                    value = 0;
+                    return false;
+                }
+                return true;
+            }
+            catch (InvalidOperationException e)
+            {
+                throw Undecodable(e);
+            }
+        }
+
+        /// <summary>The text of the record between two offsets of what the reader reads, as it is in the file.</summary>
+        private ReadOnlySpan<byte> Raw(ReadOnlySpan<byte> line, long start, long end) =>
+            _syntax.IsRewritten ? line[_syntax.OriginalOffset(start).._syntax.OriginalOffset(end)] : line[(int)start..(int)end];
 
         private delegate bool SpanParser<T>(ReadOnlySpan<char> s, out T value);
 
@@ -356,18 +417,19 @@ public static class JsonLinesReader
         // The escapes of a string do not decode (a lone surrogate such as \uD800); the line is valid UTF-8 by then.
         private static MalformedValueException Undecodable(InvalidOperationException e) => new("cannot decode the string: " + e.Message);
 
-        private static void Expect(bool ok, ref Utf8JsonReader r, string typeName)
+        private void Expect(bool ok, ref Utf8JsonReader r, string typeName)
         {
             if (!ok) throw Mismatch(ref r, typeName);
         }
 
-        private static MalformedValueException Mismatch(ref Utf8JsonReader r, string typeName)
+        private MalformedValueException Mismatch(ref Utf8JsonReader r, string typeName)
         {
             // The raw text as in the file (escapes included), shortened; the reader runs over one span, so never a sequence.
             string text = r.TokenType switch
             {
                 JsonTokenType.StartObject => "an object",
                 JsonTokenType.StartArray => "an array",
+                JsonTokenType.String when _syntax.IsNonNumericNumber(r.TokenStartIndex) => RecordExcerpt.Quote(r.ValueSpan, ""),
                 JsonTokenType.String => RecordExcerpt.Quote(r.ValueSpan, "\""),
                 _ => RecordExcerpt.Quote(r.ValueSpan, ""),
             };

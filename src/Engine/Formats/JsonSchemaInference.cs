@@ -17,10 +17,15 @@ internal sealed class JsonSchemaInference
     }
 
     private readonly Node _root = new() { Kind = Kind.Struct, Fields = new(StringComparer.Ordinal) };
+    private readonly JsonSyntaxRewriter _syntax;
+    private bool _rewriteFirst;
+
+    public JsonSchemaInference(ReaderOptions options) => _syntax = new JsonSyntaxRewriter(options);
 
     /// <summary>Adds one line; false (with a reason) when it is not a JSON object. <paramref name="checkUtf8"/> when the file holds invalid UTF-8.</summary>
     public bool AddLine(ReadOnlySpan<byte> line, bool checkUtf8, out string? reason)
     {
+        _syntax.Reset();
         try
         {
             // As when reading: a record with invalid UTF-8 anywhere is malformed, whatever field holds it.
@@ -29,28 +34,45 @@ internal sealed class JsonSchemaInference
                 reason = Utf8Lines.Describe(line, at);
                 return false;
             }
-            var r = new Utf8JsonReader(line, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
-            if (!r.Read() || r.TokenType != JsonTokenType.StartObject)
+            // As when reading: standard JSON first, rewritten from the syntax the options allow when it is not.
+            bool tried = _rewriteFirst;
+            Node? node;
+            try
             {
-                reason = "the record is not a JSON object";
-                return false;
+                node = ReadRecord(tried && _syntax.TryRewrite(line) ? _syntax.Rewritten : line, out reason);
             }
-            var node = ReadValue(ref r);
-            if (r.Read())
+            catch (JsonException) when (!tried && _syntax.TryRewrite(line))
             {
-                reason = "unexpected content after the JSON object";
-                return false;
+                _rewriteFirst = true;
+                node = ReadRecord(_syntax.Rewritten, out reason);
             }
+            if (node is null) return false;
             Merge(_root, node);
-            reason = null;
             return true;
         }
         catch (JsonException e)
         {
-            reason = "invalid JSON: " + e.Message;
+            reason = JsonLinesReader.InvalidJson(e, _syntax);
             return false;
         }
+    }
 
+    private Node? ReadRecord(ReadOnlySpan<byte> json, out string? reason)
+    {
+        var r = new Utf8JsonReader(json);
+        if (!r.Read() || r.TokenType != JsonTokenType.StartObject)
+        {
+            reason = "the record is not a JSON object";
+            return null;
+        }
+        var node = ReadValue(ref r);
+        if (r.Read())
+        {
+            reason = "unexpected content after the JSON object";
+            return null;
+        }
+        reason = null;
+        return node;
     }
 
     public Schema ToSchema(string? corruptColumn)
@@ -75,14 +97,15 @@ internal sealed class JsonSchemaInference
         _ => StringType.Default,
     };
 
-    private static Node ReadValue(ref Utf8JsonReader r)
+    private Node ReadValue(ref Utf8JsonReader r)
     {
         switch (r.TokenType)
         {
             case JsonTokenType.Null: return new Node { Kind = Kind.Null };
             case JsonTokenType.True or JsonTokenType.False: return new Node { Kind = Kind.Boolean };
             case JsonTokenType.Number: return new Node { Kind = r.TryGetInt64(out _) ? Kind.Long : Kind.Double };
-            case JsonTokenType.String: return new Node { Kind = Kind.String };
+            // A bare NaN or infinity, rewritten into a string, is a number (a double) as in Spark.
+            case JsonTokenType.String: return new Node { Kind = _syntax.IsNonNumericNumber(r.TokenStartIndex) ? Kind.Double : Kind.String };
             case JsonTokenType.StartArray:
             {
                 var arr = new Node { Kind = Kind.Array, Element = new Node { Kind = Kind.Null } };

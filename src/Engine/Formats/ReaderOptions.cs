@@ -2,7 +2,8 @@ namespace OrleansStream.Engine.Formats;
 
 /// <summary>
 /// Reader options with Spark's names (case-insensitive): mode, columnNameOfCorruptRecord, header,
-/// sep/delimiter, quote, escape, inferSchema, nullValue, path, maxFilesPerTrigger, latestFirst.
+/// sep/delimiter, quote, escape, inferSchema, nullValue, path, maxFilesPerTrigger, latestFirst, and the JSON syntax
+/// options with Spark's defaults (allowSingleQuotes and allowNonNumericNumbers on, the others off).
 /// </summary>
 public sealed class ReaderOptions
 {
@@ -33,6 +34,13 @@ public sealed class ReaderOptions
         Quote = GetChar("quote", '"');
         Escape = GetChar("escape", '\\');
         NullValue = Get("nullValue") ?? "";
+        AllowComments = GetBool("allowComments", false);
+        AllowUnquotedFieldNames = GetBool("allowUnquotedFieldNames", false);
+        AllowSingleQuotes = GetBool("allowSingleQuotes", true);
+        AllowNumericLeadingZeros = GetBool("allowNumericLeadingZeros", false);
+        AllowNonNumericNumbers = GetBool("allowNonNumericNumbers", true);
+        AllowBackslashEscapingAnyCharacter = GetBool("allowBackslashEscapingAnyCharacter", false);
+        AllowUnquotedControlChars = GetBool("allowUnquotedControlChars", false);
     }
 
     /// <summary>All options as given, case-insensitive.</summary>
@@ -61,6 +69,30 @@ public sealed class ReaderOptions
 
     /// <summary>Option <c>nullValue</c> (CSV; default empty string: an empty unquoted field is null).</summary>
     public string NullValue { get; }
+
+    /// <summary>Option <c>allowComments</c> (JSON; default false): Java and C++ comments (<c>/* */</c>, <c>//</c>) between tokens.</summary>
+    public bool AllowComments { get; }
+
+    /// <summary>Option <c>allowUnquotedFieldNames</c> (JSON; default false): field names without quotes, such as <c>{name: 1}</c>.</summary>
+    public bool AllowUnquotedFieldNames { get; }
+
+    /// <summary>Option <c>allowSingleQuotes</c> (JSON; default true): strings and names in single quotes, and <c>\'</c> in any string.</summary>
+    public bool AllowSingleQuotes { get; }
+
+    /// <summary>Option <c>allowNumericLeadingZeros</c> (JSON; default false): numbers such as <c>0018</c>.</summary>
+    public bool AllowNumericLeadingZeros { get; }
+
+    /// <summary>
+    /// Option <c>allowNonNumericNumbers</c> (JSON; default true): the bare numbers <c>NaN</c>, <c>Infinity</c>, <c>+Infinity</c>,
+    /// <c>-Infinity</c>, <c>+INF</c>, <c>-INF</c>, and those strings as float and double values.
+    /// </summary>
+    public bool AllowNonNumericNumbers { get; }
+
+    /// <summary>Option <c>allowBackslashEscapingAnyCharacter</c> (JSON; default false): a backslash before any character, such as <c>\$</c>.</summary>
+    public bool AllowBackslashEscapingAnyCharacter { get; }
+
+    /// <summary>Option <c>allowUnquotedControlChars</c> (JSON; default false): control characters (below U+0020) inside strings.</summary>
+    public bool AllowUnquotedControlChars { get; }
 
     /// <summary>The raw value of an option, or null.</summary>
     public string? Get(string name) => Raw.TryGetValue(name, out var v) ? v : null;

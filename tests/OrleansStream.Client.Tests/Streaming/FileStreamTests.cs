@@ -107,6 +107,30 @@ public sealed class FileStreamTests
     }
 
     [Fact]
+    public async Task SparkJsonSyntax_DefaultsReadSingleQuotesAndNaN_OptionsReachTheSource()
+    {
+        using var dir = new TempDirectory();
+        var input = dir.Sub("in");
+        const string commented = "{\"id\": 2, /* two */ \"name\": \"b\", \"amount\": -Infinity}";
+        TempDirectory.WriteFile(input, "spark.json", "{'id': 1, 'name': 'it\\'s', 'amount': NaN}\n" + commented + "\n" + Lines(3));
+        await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = dir.Path });
+
+        var defaults = await session.ReadStream.Schema(Schema + ", _corrupt_record STRING").Json(input)
+            .WriteStream.Format("memory").QueryName("spark_defaults").StartAsync();
+        var comments = await session.ReadStream.Schema(Schema).Option("ALLOWCOMMENTS", "true").Json(input)
+            .WriteStream.Format("memory").QueryName("spark_comments").StartAsync();
+        await defaults.ProcessAllAvailableAsync();
+        await comments.ProcessAllAvailableAsync();
+
+        // Spark's defaults: single quotes and NaN are read, a comment makes its record malformed.
+        static string Show(Row r) => string.Join("|", r.Select(v => v is double d ? d.ToString(System.Globalization.CultureInfo.InvariantCulture) : v?.ToString()));
+        Assert.Equal(["1|it's|NaN|", "3|n3|3.5|", "|||" + commented],
+            (await session.Table("spark_defaults").CollectAsync()).Select(Show).Order(StringComparer.Ordinal));
+        Assert.Equal(["1|it's|NaN", "2|b|-Infinity", "3|n3|3.5"],
+            (await session.Table("spark_comments").CollectAsync()).Select(Show).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task TextSource_FromJson_StructFieldsAndStarExpansion()
     {
         using var dir = new TempDirectory();
