@@ -127,14 +127,14 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
         var run = runtime.Run;
         var files = await Task.WhenAll(_sinkKeys.Select(k => runtime.Grains.GetGrain<ISinkGrain>(k)
             .CommitAsync(_attempt, record.BatchId, _deliveries.GetValueOrDefault(k), Query.Sink, run.Request.Observer, run.Request.QueryId, run.Request.RunId)));
-        await runtime.HangIfAskedAsync(record.BatchId, afterSinkLog: false);
+        await runtime.Hooks.OnSinkCommittedAsync(runtime.QueryKey, record.BatchId);
         return files.SelectMany(f => f).Order(StringComparer.Ordinal).ToList();
     }
 
     public async Task CommitSinkLogAsync(IReadOnlyList<string> files, CancellationToken cancellationToken)
     {
         if (Query.IsFileSink) CommitFileSink(files);
-        await runtime.HangIfAskedAsync(record.BatchId, afterSinkLog: true);
+        await runtime.Hooks.OnSinkLogWrittenAsync(runtime.QueryKey, record.BatchId);
     }
 
     /// <summary>
