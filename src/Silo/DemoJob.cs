@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
+using Microsoft.Extensions.Configuration;
 using OrleansStream.Client;
+using OrleansStream.Grains.Hosting;
 using static OrleansStream.Client.Functions;
 
 namespace OrleansStream.Silo;
@@ -22,7 +24,13 @@ internal sealed class DemoJob(JobOptions options)
         var input = Path.Combine(options.DataDirectory, "demo", "in");
         var output = Path.Combine(options.DataDirectory, "demo", "out");
         Directory.CreateDirectory(input);
-        await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = options.DataDirectory, LogLevel = Microsoft.Extensions.Logging.LogLevel.Error }, cancellationToken);
+        // Test hooks (OrleansStream__TestHooks) reach the job's silo as they reach a cluster member's: crash tests hang it there.
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+        await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions
+        {
+            DataDirectory = options.DataDirectory, LogLevel = Microsoft.Extensions.Logging.LogLevel.Error,
+            ConfigureSilo = silo => silo.AddSiloHooks(configuration),
+        }, cancellationToken);
         session.Streams.AddListener(new ProgressPrinter());
 
         var events = session.ReadStream.Format("text").Option("maxFilesPerTrigger", options.MaxFilesPerTrigger).Load(input)

@@ -5,6 +5,7 @@ using OrleansStream.Client;
 using OrleansStream.Engine.Execution;
 using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Planning;
+using OrleansStream.Engine.Planning.Physical;
 using static OrleansStream.Client.Functions;
 
 namespace OrleansStream.Benchmarks;

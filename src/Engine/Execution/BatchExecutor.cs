@@ -1,44 +1,57 @@
 using Apache.Arrow;
 using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Operators;
-using OrleansStream.Engine.Planning;
+using OrleansStream.Engine.Planning.Physical;
 
 namespace OrleansStream.Engine.Execution;
 
 /// <summary>
-/// Runs a physical plan over bounded input in one process (a batch query): each leaf's batches through its pipeline, then
-/// every stateful operator once over all of its input, as if the whole table arrived in one epoch. Aggregations release
-/// every group (Complete), deduplication keeps the first row of each key.
+/// Runs a physical plan over bounded input in one process (a batch query), walking the same stage graph a streaming query
+/// runs: each source stage over its leaf's batches, then every keyed stage once, upstream before downstream, over all of
+/// its input, as if the whole table arrived in one epoch. Aggregations release every group (Complete), deduplication keeps
+/// the first row of each key.
 /// </summary>
 public static class BatchExecutor
 {
-    /// <summary>The result of <paramref name="plan"/>; <paramref name="read"/> yields each pipeline's input batches.</summary>
+    /// <summary>The result of <paramref name="plan"/>; <paramref name="read"/> yields each source stage's input batches.</summary>
     public static RecordBatch Run(PhysicalPlan plan, Func<SourcePipeline, IEnumerable<RecordBatch>> read, EpochContext context)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(read);
-        var exchange = plan.IsStateful ? plan.StatefulOperators[0].CreateExchangeWriter() : null;
+        // One exchange writer per keyed input: every producer of that input adds to it, as every producer stages at one
+        // partition (a batch query has one).
+        var exchanges = new IExchangeWriter?[plan.KeyedStages.Count][];
+        foreach (var stage in plan.KeyedStages)
+            exchanges[stage.Id] = new IExchangeWriter?[stage.Operator!.InputSchemas.Count];
         var output = new List<RecordBatch>();
-        foreach (var pipeline in plan.Pipelines)
-            foreach (var input in read(pipeline))
-            {
-                var rows = pipeline.Run(input, context);
-                if (exchange is null) output.Add(rows);
-                else exchange.Add(rows, context);
-            }
-        if (exchange is null) return ArrowValues.Concat(plan.OutputSchema, output);
+        foreach (var stage in plan.SourceStages)
+            foreach (var input in read(stage.Source!))
+                HandOn(plan, stage, stage.Source!.Run(input, context), exchanges, output, context);
 
         var stateless = new StatefulContext(context.BatchId, null, null);
-        for (var k = 0; k < plan.StatefulOperators.Count; k++)
+        foreach (var stage in plan.KeyedStages)
         {
-            var spec = plan.StatefulOperators[k];
-            var staged = exchange!.Finish();
-            var result = spec.CreateOperator("complete").Process(staged is null ? [] : [staged], stateless);
-            var rows = spec.RunPost(result, context);
-            if (k == plan.StatefulOperators.Count - 1) return rows;
-            exchange = plan.StatefulOperators[k + 1].CreateExchangeWriter();
-            exchange.Add(rows, context);
+            var staged = new List<KeyedInput>();
+            for (var i = 0; i < exchanges[stage.Id].Length; i++)
+                if (exchanges[stage.Id][i]?.Finish() is { } batch) staged.Add(new KeyedInput(i, batch));
+            var result = stage.Operator!.CreateOperator("complete").Process(staged, stateless);
+            HandOn(plan, stage, stage.RunPipeline(result, context), exchanges, output, context);
         }
-        throw new InvalidOperationException("unreachable");
+        // A chain's last keyed stage produces the one result batch; sources of a stateless plan produce many.
+        return plan.IsStateful && output.Count == 1 ? output[0] : ArrowValues.Concat(plan.OutputSchema, output);
+    }
+
+    private static void HandOn(PhysicalPlan plan, Stage stage, RecordBatch rows, IExchangeWriter?[][] exchanges, List<RecordBatch> output, EpochContext context)
+    {
+        foreach (var to in stage.Outputs)
+        {
+            if (to.StageId is not { } target)
+            {
+                output.Add(rows);
+                continue;
+            }
+            var writer = exchanges[target][to.InputIndex] ??= plan.Stages[target].Operator!.CreateExchangeWriter(to.InputIndex);
+            writer.Add(rows, context);
+        }
     }
 }

@@ -14,8 +14,9 @@ public interface IStatefulOperator : IVersionedState
     /// <summary>The schema of the rows <see cref="Process"/> returns.</summary>
     Schema OutputSchema { get; }
 
-    /// <summary>Applies one epoch's input (in a deterministic order) and returns the output rows.</summary>
-    RecordBatch Process(IReadOnlyList<RecordBatch> input, StatefulContext context);
+    /// <summary>Applies one epoch's input (in a deterministic order), each batch with the index of the stage input it came
+    /// through, and returns the output rows.</summary>
+    RecordBatch Process(IReadOnlyList<KeyedInput> input, StatefulContext context);
 
     /// <summary>Counters of the last <see cref="Process"/> call and the state size.</summary>
     StateOperatorMetrics Metrics { get; }

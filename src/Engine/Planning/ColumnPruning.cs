@@ -9,7 +9,7 @@ namespace OrleansStream.Engine.Planning;
 /// columns the query reads. Anything it cannot prove unused is kept: a column is dropped only when no node above the source
 /// can observe it (not through a needed output of a projection, a filter, a grouping or aggregate, a watermark, a
 /// deduplication, nor the number of rows a generator yields). The plan itself is not rewritten: a pruned read fills the
-/// unread columns with nulls (<see cref="SourcePipeline"/>), so every operator keeps its schema, and with it union
+/// unread columns with nulls (<see cref="Physical.SourcePipeline"/>), so every operator keeps its schema, and with it union
 /// positions and state layouts.
 /// </summary>
 internal static class ColumnPruning

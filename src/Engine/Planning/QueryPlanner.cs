@@ -7,16 +7,17 @@ using OrleansStream.Engine.Operators.Filter;
 using OrleansStream.Engine.Operators.Generate;
 using OrleansStream.Engine.Operators.Projection;
 using OrleansStream.Engine.Operators.Watermark;
+using OrleansStream.Engine.Planning.Physical;
 using OrleansStream.Engine.Types;
 
 namespace OrleansStream.Engine.Planning;
 
 /// <summary>
-/// Plans a query (logical plan -> validation -> physical plan). Stateless nodes compile to projections, filters and
-/// generators, appended to each leaf's pipeline until the first stateful node (aggregation, deduplication) and to that
-/// operator's post-operators after it; withWatermark adds a watermark operator. Event-time columns are tracked through
-/// the plan so that stateful operators know which key decides lateness and finality, and streaming queries are checked
-/// against Spark's rules for output modes and watermarks.
+/// Plans a query (logical plan -> validation -> physical stage graph). Each leaf starts a source stage; a stateful node
+/// (aggregation, deduplication) starts a keyed stage fed by every stage that ends below it. Stateless nodes compile to
+/// projections, filters and generators, appended to the pipeline of every stage that ends below them; withWatermark adds a
+/// watermark operator. Event-time columns are tracked through the plan so that stateful operators know which key decides
+/// lateness and finality, and streaming queries are checked against Spark's rules for output modes and watermarks.
 /// </summary>
 public static class QueryPlanner
 {
@@ -32,15 +33,31 @@ public static class QueryPlanner
         ArgumentNullException.ThrowIfNull(sourceSchema);
         var context = new Context(sourceSchema);
         var flow = Build(root, context);
-        if (flow.Upstream is { } last)
-            foreach (var op in flow.Post) last.PostOperators.Add(op);
+        foreach (var tail in flow.Tails) tail.Outputs.Add((null, 0));
         var required = ColumnPruning.RequiredColumns(root, node => context.OutputSchemas[node]);
-        var plan = new PhysicalPlan(flow.Schema, flow.Pipelines.Select(p => new SourcePipeline(p.LeafId, p.Leaf, p.InputSchema, p.Operators,
-                p.Leaf is SourceRelation s && required.TryGetValue(s.SourceId, out var columns) ? columns : null)).ToList(),
-            context.Stateful, context.Watermarks);
+        var plan = new PhysicalPlan(flow.Schema, Stages(context, required), context.Watermarks);
         if (outputMode is not null) StreamingRules.Check(plan, outputMode.ToLowerInvariant(), context.Kinds);
         return plan;
     }
+
+    // Keyed stages take ids 0..n-1 in the order they were met (their state's checkpoint location, unchanged from when the
+    // plan was a list of stateful operators); source stages follow, left to right.
+    private static List<Stage> Stages(Context ctx, Dictionary<string, HashSet<string>> required)
+    {
+        for (var i = 0; i < ctx.Keyed.Count; i++) ctx.Keyed[i].Id = i;
+        for (var i = 0; i < ctx.Leaves.Count; i++) ctx.Leaves[i].Id = ctx.Keyed.Count + i;
+        var stages = new List<Stage>(ctx.Keyed.Count + ctx.Leaves.Count);
+        foreach (var keyed in ctx.Keyed)
+            stages.Add(new Stage(keyed.Id, keyed.Inputs.Select(i => StageInput.FromStage(i.From.Id, i.InputIndex)).ToList(), keyed.Operator!,
+                keyed.Operators, Outputs(keyed)));
+        foreach (var leaf in ctx.Leaves)
+            stages.Add(new Stage(leaf.Id, new SourcePipeline(leaf.LeafId!, leaf.Leaf!, leaf.InputSchema!, leaf.Operators,
+                leaf.Leaf is SourceRelation s && required.TryGetValue(s.SourceId, out var columns) ? columns : null), Outputs(leaf)));
+        return stages;
+    }
+
+    private static List<StageOutput> Outputs(Segment segment) =>
+        segment.Outputs.Select(o => o.To is { } to ? StageOutput.ToStage(to.Id, o.InputIndex) : StageOutput.Sink).ToList();
 
     private sealed class Context(Func<SourceRelation, Schema> sourceSchema)
     {
@@ -48,20 +65,38 @@ public static class QueryPlanner
         /// <summary>Each node's output schema, for column pruning (by reference: equal subtrees may sit in different places).</summary>
         public Dictionary<LogicalPlan, Schema> OutputSchemas { get; } = new(ReferenceEqualityComparer.Instance);
         public int LocalCounter { get; set; }
-        public List<StatefulOperatorSpec> Stateful { get; } = new();
+        /// <summary>The keyed stages in the order they were met (their ids).</summary>
+        public List<Segment> Keyed { get; } = new();
+        /// <summary>The source stages, left to right.</summary>
+        public List<Segment> Leaves { get; } = new();
         public List<WatermarkSpec> Watermarks { get; } = new();
+        /// <summary>The logical node of each keyed stage, by its id.</summary>
         public List<LogicalPlan> Kinds { get; } = new();
     }
 
-    private sealed record Partial(string LeafId, LogicalPlan Leaf, Schema InputSchema, List<IBatchOperator> Operators);
-
-    /// <summary>Where rows are while planning: the leaf pipelines, or after a stateful operator (<see cref="Upstream"/>).</summary>
-    private sealed record Flow(List<Partial> Pipelines, StatefulOperatorSpec? Upstream, List<IBatchOperator> Post, Schema Schema, Dictionary<string, long> EventTime)
+    /// <summary>A stage while it is planned: a leaf's (source stage) or a stateful node's (keyed stage).</summary>
+    private sealed class Segment
     {
+        public string? LeafId { get; init; }
+        public LogicalPlan? Leaf { get; init; }
+        public Schema? InputSchema { get; init; }
+        public KeyedOperatorSpec? Operator { get; init; }
+        public List<(Segment From, int InputIndex)> Inputs { get; } = new();
+        public List<IBatchOperator> Operators { get; } = new();
+        /// <summary>Consumers (To null: the sink), with the consumer's input index.</summary>
+        public List<(Segment? To, int InputIndex)> Outputs { get; } = new();
+        public int Id { get; set; }
+    }
+
+    /// <summary>Where rows are while planning: the stages whose pipelines end here (<see cref="Tails"/>).</summary>
+    private sealed record Flow(List<Segment> Tails, Schema Schema, Dictionary<string, long> EventTime)
+    {
+        /// <summary>Whether rows here have passed a stateful operator.</summary>
+        public bool AfterState => Tails.Exists(t => t.Operator is not null);
+
         public Flow Append(IBatchOperator op, Dictionary<string, long>? eventTime = null)
         {
-            if (Upstream is null) foreach (var p in Pipelines) p.Operators.Add(op);
-            else Post.Add(op);
+            foreach (var tail in Tails) tail.Operators.Add(op);
             return this with { Schema = op.OutputSchema, EventTime = eventTime ?? EventTime };
         }
     }
@@ -80,12 +115,12 @@ public static class QueryPlanner
             case SourceRelation s:
             {
                 var schema = ctx.SourceSchema(s);
-                return new Flow([new Partial(s.SourceId, s, schema, [])], null, [], schema, new());
+                return new Flow([Leaf(ctx, s.SourceId, s, schema)], schema, new());
             }
             case LocalRelation l:
             {
                 var schema = AnalyzerProjection.LocalSchema(l);
-                return new Flow([new Partial($"local:{ctx.LocalCounter++}", l, schema, [])], null, [], schema, new());
+                return new Flow([Leaf(ctx, $"local:{ctx.LocalCounter++}", l, schema)], schema, new());
             }
             case Project p:
             {
@@ -128,26 +163,33 @@ public static class QueryPlanner
         }
     }
 
+    private static Segment Leaf(Context ctx, string leafId, LogicalPlan leaf, Schema schema)
+    {
+        var segment = new Segment { LeafId = leafId, Leaf = leaf, InputSchema = schema };
+        ctx.Leaves.Add(segment);
+        return segment;
+    }
+
+    // A union is the stages of both sides ending in one place: after stateful operators too (each side's keyed stage hands
+    // its rows on to whatever follows the union).
     private static Flow BuildUnion(Union u, Context ctx)
     {
         var left = Build(u.Left, ctx);
         var right = Build(u.Right, ctx);
-        if (left.Upstream is not null || right.Upstream is not null)
-            throw new NotSupportedException("Union of the outputs of stateful operators (aggregations, dropDuplicates) is not supported; union the inputs instead.");
         var schema = AnalyzerProjection.UnionSchema(left.Schema, right.Schema);
-        Align(left.Pipelines, left.Schema, schema);
-        Align(right.Pipelines, right.Schema, schema);
+        Align(left.Tails, left.Schema, schema);
+        Align(right.Tails, right.Schema, schema);
         // Union's columns take the left side's names: an event-time column of either side keeps its mark under that name.
         var eventTime = new Dictionary<string, long>(left.EventTime);
         for (var i = 0; i < right.Schema.FieldsList.Count; i++)
             if (right.EventTime.TryGetValue(right.Schema.FieldsList[i].Name, out var delay)) eventTime.TryAdd(schema.FieldsList[i].Name, delay);
-        return new Flow([.. left.Pipelines, .. right.Pipelines], null, [], schema, eventTime);
+        return new Flow([.. left.Tails, .. right.Tails], schema, eventTime);
     }
 
     private static Flow BuildWatermark(EventTimeWatermark w, Context ctx)
     {
         var input = Build(w.Child, ctx);
-        if (input.Upstream is not null)
+        if (input.AfterState)
             throw new NotSupportedException("withWatermark after an aggregation or dropDuplicates is not supported: define the watermark on the input.");
         var delayMicros = IntervalParser.ParseMicros(w.Delay, "watermark delay");
         if (delayMicros < 0)
@@ -173,7 +215,7 @@ public static class QueryPlanner
         for (var i = 0; i < binding.Keys.Count && eventTimeKey is null; i++)
             if (IsEventTime(binding.Keys[i].Value, input)) eventTimeKey = i;
         int? column = eventTimeKey is { } k ? binding.StateColumnOf(k) + (binding.Keys[k].Kind == GroupingKind.Plain ? 0 : 1) : null;
-        var spec = new AggregationOperatorSpec(ctx.Stateful.Count, input.Schema, binding, column);
+        var spec = new AggregationOperatorSpec(input.Schema, binding, column);
         var eventTime = new Dictionary<string, long>();
         if (eventTimeKey is { } key)
         {
@@ -208,18 +250,23 @@ public static class QueryPlanner
         {
             eventTimeColumn = marked.Where(keys.Contains).Select(i => (int?)i).FirstOrDefault();
         }
-        var spec = new DeduplicationOperatorSpec(ctx.Stateful.Count, input.Schema, keys, eventTimeColumn, offset);
+        var spec = new DeduplicationOperatorSpec(input.Schema, keys, eventTimeColumn, offset);
         return Chain(input, spec, d, ctx, null, input.EventTime);
     }
 
-    // A stateful operator ends the current stage: the stateless operators before it run where its input is produced.
-    private static Flow Chain(Flow input, StatefulOperatorSpec spec, LogicalPlan node, Context ctx, IReadOnlyList<Expr>? outputProjection, Dictionary<string, long> eventTime)
+    // A stateful operator starts a keyed stage fed by every stage ending here: the stateless operators before it run where
+    // its input is produced.
+    private static Flow Chain(Flow input, KeyedOperatorSpec spec, LogicalPlan node, Context ctx, IReadOnlyList<Expr>? outputProjection, Dictionary<string, long> eventTime)
     {
-        if (input.Upstream is { } upstream)
-            foreach (var op in input.Post) upstream.PostOperators.Add(op);
-        ctx.Stateful.Add(spec);
+        var keyed = new Segment { Operator = spec };
+        foreach (var tail in input.Tails)
+        {
+            tail.Outputs.Add((keyed, 0));
+            keyed.Inputs.Add((tail, 0));
+        }
+        ctx.Keyed.Add(keyed);
         ctx.Kinds.Add(node);
-        var flow = new Flow(input.Pipelines, spec, [], spec.StateOutputSchema, eventTime);
+        var flow = new Flow([keyed], spec.StateOutputSchema, eventTime);
         return outputProjection is null ? flow : flow.Append(new ProjectOperator(outputProjection, spec.StateOutputSchema), eventTime);
     }
 
@@ -266,11 +313,11 @@ public static class QueryPlanner
         return items.Any(i => i.IsGenerator) ? new GenerateOperator(exprs, input) : new ProjectOperator(exprs, input);
     }
 
-    private static void Align(List<Partial> pipes, Schema from, Schema to)
+    private static void Align(List<Segment> tails, Schema from, Schema to)
     {
         if (SameSchema(from, to)) return;
         var op = new SchemaAlignOperator(to);
-        foreach (var p in pipes) p.Operators.Add(op);
+        foreach (var tail in tails) tail.Operators.Add(op);
     }
 
     private static bool SameSchema(Schema a, Schema b)

@@ -1,4 +1,5 @@
 using OrleansStream.Engine.Logical;
+using OrleansStream.Engine.Planning.Physical;
 
 namespace OrleansStream.Engine.Planning;
 
@@ -8,19 +9,25 @@ namespace OrleansStream.Engine.Planning;
 /// </summary>
 internal static class StreamingRules
 {
+    /// <summary>Checks <paramref name="plan"/>; <paramref name="nodes"/> holds each keyed stage's logical node, by stage id.</summary>
     public static void Check(PhysicalPlan plan, string outputMode, IReadOnlyList<LogicalPlan> nodes)
     {
-        var aggregations = plan.StatefulOperators.OfType<AggregationOperatorSpec>().ToList();
+        var keyed = plan.KeyedStages;
+        var aggregations = keyed.Where(s => s.Operator is AggregationOperatorSpec).ToList();
         if (outputMode is not ("append" or "update" or "complete"))
             throw new ArgumentException($"Unknown output mode '{outputMode}'. Accepted output modes are 'append', 'complete', 'update'.");
         if (outputMode == "complete" && aggregations.Count == 0)
             throw new AnalysisException("Complete output mode not supported when there are no streaming aggregations on streaming DataFrames/Datasets.");
-        // Deduplication emits each row once, as in Append, so Spark lets an aggregation after it run in any mode.
-        var onlyDeduplicationBeforeTheLast = plan.StatefulOperators.SkipLast(1).All(op => op is DeduplicationOperatorSpec);
-        if (plan.StatefulOperators.Count > 1 && outputMode != "append" && !onlyDeduplicationBeforeTheLast)
+        // Deduplication emits each row once, as in Append, so Spark lets an aggregation after it run in any mode; nothing
+        // stateful may follow an aggregation outside Append.
+        if (outputMode != "append" && keyed.Any(s => FedByAggregation(plan, s)))
             throw new AnalysisException(
                 $"Multiple stateful operators ({string.Join(" -> ", nodes.Select(Describe))}) are only supported in Append output mode, not in {Capitalized(outputMode)} mode, as in Spark.");
-        foreach (var agg in aggregations)
+        // Side by side (a union of two aggregated streams) Spark still counts them: more than one only in Append.
+        if (outputMode != "append" && aggregations.Count > 1)
+            throw new AnalysisException(
+                $"Multiple streaming aggregations are not supported with streaming DataFrames/Datasets in {Capitalized(outputMode)} output mode: only in Append output mode, as in Spark.");
+        foreach (var agg in aggregations.Select(s => (AggregationOperatorSpec)s.Operator!))
         {
             if (outputMode == "append" && !agg.UsesWatermark)
                 throw new AnalysisException(
@@ -31,11 +38,14 @@ internal static class StreamingRules
                 throw new AnalysisException("Global aggregation with session window in streaming query is not supported.");
         }
         if (outputMode == "append")
-            for (var i = 1; i < plan.StatefulOperators.Count; i++)
-                if (plan.StatefulOperators[i] is AggregationOperatorSpec { UsesWatermark: false })
+            foreach (var stage in aggregations)
+                if (stage.Operator is { UsesWatermark: false } && stage.Inputs.Any(i => plan.Stages[i.UpstreamStageId!.Value].IsKeyed))
                     throw new AnalysisException(
-                        $"The chained {Describe(nodes[i])} needs the event-time column of its input among its keys (e.g. window(window_time(window), ...)): without it Append mode can never emit.");
+                        $"The chained {Describe(nodes[stage.Id])} needs the event-time column of its input among its keys (e.g. window(window_time(window), ...)): without it Append mode can never emit.");
     }
+
+    private static bool FedByAggregation(PhysicalPlan plan, Stage stage) =>
+        stage.Inputs.Any(i => i.UpstreamStageId is { } up && plan.Stages[up].Operator is AggregationOperatorSpec);
 
     private static string Describe(LogicalPlan node) => node switch
     {

@@ -5,6 +5,7 @@ using OrleansStream.Engine.Execution;
 using OrleansStream.Engine.Formats;
 using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Planning;
+using OrleansStream.Engine.Planning.Physical;
 using OrleansStream.Engine.Sinks;
 using OrleansStream.Grains.Execution;
 using OrleansStream.Grains.Hosting;

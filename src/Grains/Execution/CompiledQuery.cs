@@ -1,6 +1,7 @@
 using Apache.Arrow;
 using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Planning;
+using OrleansStream.Engine.Planning.Physical;
 using OrleansStream.Engine.Types;
 using OrleansStream.Grains.Hosting;
 using OrleansStream.Grains.Sources;

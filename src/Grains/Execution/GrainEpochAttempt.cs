@@ -1,4 +1,5 @@
 using OrleansStream.Engine.Execution.Streaming;
+using OrleansStream.Engine.Planning.Physical;
 using OrleansStream.Engine.Sinks;
 using OrleansStream.Grains.Sinks;
 using OrleansStream.Grains.State;
@@ -15,7 +16,8 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
 {
     private readonly Guid _attempt = Guid.NewGuid();
     private readonly SortedSet<string> _sinkKeys = new(StringComparer.Ordinal) { runtime.SinkKey(0) };
-    private Dictionary<string, int> _deliveries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _deliveries = new(StringComparer.Ordinal);
+    private int _sourceTasks;
 
     private CompiledQuery Query => runtime.Run.Query;
 
@@ -40,13 +42,14 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
                     Partition = partition, NumPartitions = partitions, StartOffset = from, EndOffset = to,
                     BatchId = record.BatchId, BatchTimestampMicros = record.BatchTimestampMs * 1000, TaskIndex = taskIndex,
                     SinkKey = sinkKey, Sink = Query.Sink,
-                    StatePartitions = Query.Physical.IsStateful ? record.StatePartitions[0] : 0, NumKeyGroups = records.NumKeyGroups,
+                    StagePartitions = record.StatePartitions, NumKeyGroups = records.NumKeyGroups,
                 };
                 work.Add((relation.SourceId, runtime.Grains.GetGrain<ISourceTaskGrain>($"{runtime.QueryKey}|{relation.SourceId}|{partition}").RunAsync(task)));
             }
         }
         await Task.WhenAll(work.Select(w => w.Result));
-        _deliveries = Deliveries(work.Select(w => w.Result.Result.Deliveries));
+        _sourceTasks = taskIndex;
+        AddDeliveries(work.Select(w => w.Result.Result.Deliveries));
         return new SourceTasksResult(
             work.GroupBy(w => w.SourceId).ToDictionary(g => g.Key, g => g.Sum(w => w.Result.Result.InputRows)),
             work.Sum(w => w.Result.Result.OutputRows),
@@ -55,36 +58,68 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
 
     public async Task<IReadOnlyList<OperatorEpochResult>> FinishPartitionsAsync(CancellationToken cancellationToken)
     {
-        var result = new List<OperatorEpochResult>();
-        var ops = Query.Physical.StatefulOperators;
-        for (var k = 0; k < ops.Count; k++)
+        var plan = Query.Physical;
+        var sinkProducers = SinkProducers(plan);
+        var result = new OperatorEpochResult[plan.KeyedStages.Count];
+        // A wave's stages have all their producers in earlier waves (or source tasks), whose stage calls are all counted.
+        foreach (var wave in plan.Waves)
         {
-            var partitions = record.StatePartitions[ops[k].Id];
-            var last = k == ops.Count - 1;
-            var calls = new List<Task<PartitionResult>>();
-            for (var p = 0; p < partitions; p++)
+            var calls = new List<(Stage Stage, Task<PartitionResult[]> Results)>();
+            foreach (var stage in wave) calls.Add((stage, FinishStageAsync(stage, sinkProducers.GetValueOrDefault(stage.Id, -1))));
+            await Task.WhenAll(calls.Select(c => c.Results));
+            foreach (var (stage, results) in calls)
             {
-                var sinkKey = runtime.SinkKey(Query.IsFileSink ? p : 0);
-                if (last) _sinkKeys.Add(sinkKey);
-                var key = Exchange.PartitionKey(runtime.QueryKey, ops[k].Id, p);
-                calls.Add(runtime.Grains.GetGrain<IStatePartitionGrain>(key).FinishAsync(new PartitionEpoch
-                {
-                    ExpectedInputs = _deliveries.GetValueOrDefault(key),
-                    QueryKey = runtime.QueryKey, Attempt = _attempt, PlanJson = runtime.Run.Request.Spec.PlanJson, OperatorId = ops[k].Id, Partition = p,
-                    NumPartitions = partitions, StoredPartitions = records.StatePartitions.GetValueOrDefault(ops[k].Id, partitions),
-                    NumKeyGroups = records.NumKeyGroups, BatchId = record.BatchId, LastCommitted = records.LastCommitted,
-                    BatchTimestampMicros = record.BatchTimestampMs * 1000,
-                    LateThresholdMicros = Query.Physical.Watermarks.Count > 0 ? record.LateWatermarkMs * 1000 : null,
-                    EvictThresholdMicros = Query.Physical.Watermarks.Count > 0 ? record.WatermarkMs * 1000 : null,
-                    OutputMode = Query.Sink.OutputMode, NextPartitions = last ? 0 : record.StatePartitions[ops[k + 1].Id],
-                    SinkKey = sinkKey, Sink = Query.Sink, SnapshotInterval = runtime.Options.StateSnapshotInterval,
-                }));
+                var partitions = results.Result.Length;
+                result[stage.Id] = new OperatorEpochResult(stage.Operator!.Name, partitions, results.Result.Select(Stats).ToList(), sinkProducers.ContainsKey(stage.Id));
+                AddDeliveries(results.Result.Select(r => r.Deliveries));
             }
-            var results = await Task.WhenAll(calls);
-            result.Add(new OperatorEpochResult(ops[k].Name, partitions, results.Select(Stats).ToList()));
-            _deliveries = Deliveries(results.Select(r => r.Deliveries));
         }
         return result;
+    }
+
+    private Task<PartitionResult[]> FinishStageAsync(Stage stage, int firstSinkProducer)
+    {
+        var partitions = record.StatePartitions[stage.Id];
+        var calls = new List<Task<PartitionResult>>(partitions);
+        for (var p = 0; p < partitions; p++)
+        {
+            var sinkProducer = firstSinkProducer < 0 ? p : firstSinkProducer + p;
+            var sinkKey = runtime.SinkKey(Query.IsFileSink ? sinkProducer : 0);
+            if (firstSinkProducer >= 0) _sinkKeys.Add(sinkKey);
+            var key = Exchange.PartitionKey(runtime.QueryKey, stage.Id, p);
+            calls.Add(runtime.Grains.GetGrain<IStatePartitionGrain>(key).FinishAsync(new PartitionEpoch
+            {
+                ExpectedInputs = _deliveries.GetValueOrDefault(key),
+                QueryKey = runtime.QueryKey, Attempt = _attempt, PlanJson = runtime.Run.Request.Spec.PlanJson, StageId = stage.Id, Partition = p,
+                NumPartitions = partitions, StoredPartitions = records.StatePartitions.GetValueOrDefault(stage.Id, partitions),
+                NumKeyGroups = records.NumKeyGroups, BatchId = record.BatchId, LastCommitted = records.LastCommitted,
+                BatchTimestampMicros = record.BatchTimestampMs * 1000,
+                LateThresholdMicros = Query.Physical.Watermarks.Count > 0 ? record.LateWatermarkMs * 1000 : null,
+                EvictThresholdMicros = Query.Physical.Watermarks.Count > 0 ? record.WatermarkMs * 1000 : null,
+                OutputMode = Query.Sink.OutputMode, StagePartitions = record.StatePartitions,
+                SinkKey = sinkKey, SinkProducer = sinkProducer, Sink = Query.Sink, SnapshotInterval = runtime.Options.StateSnapshotInterval,
+            }));
+        }
+        return Task.WhenAll(calls);
+    }
+
+    /// <summary>
+    /// The first sink producer number of each keyed stage that outputs to the sink. Everything staged at the sink in an epoch
+    /// needs its own number (a sink partition keeps one batch per number, and file sinks name their part files by it): source
+    /// tasks that hand rows to the sink take 0..tasks-1, then each such stage's partitions in stage order. A chain's last
+    /// stage starts at 0, so its partition p is producer p and writes to sink partition p, as before the stage graph.
+    /// </summary>
+    private Dictionary<int, int> SinkProducers(PhysicalPlan plan)
+    {
+        var next = plan.SourcesOutputToSink ? _sourceTasks : 0;
+        var first = new Dictionary<int, int>();
+        foreach (var stage in plan.KeyedStages)
+            if (stage.Outputs.Any(o => o.IsSink))
+            {
+                first[stage.Id] = next;
+                next += record.StatePartitions[stage.Id];
+            }
+        return first;
     }
 
     public async Task<IReadOnlyList<string>> CommitSinksAsync(CancellationToken cancellationToken)
@@ -92,14 +127,14 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
         var run = runtime.Run;
         var files = await Task.WhenAll(_sinkKeys.Select(k => runtime.Grains.GetGrain<ISinkGrain>(k)
             .CommitAsync(_attempt, record.BatchId, _deliveries.GetValueOrDefault(k), Query.Sink, run.Request.Observer, run.Request.QueryId, run.Request.RunId)));
-        await runtime.HangIfAskedAsync(record.BatchId, afterSinkLog: false);
+        await runtime.Hooks.OnSinkCommittedAsync(runtime.QueryKey, record.BatchId);
         return files.SelectMany(f => f).Order(StringComparer.Ordinal).ToList();
     }
 
     public async Task CommitSinkLogAsync(IReadOnlyList<string> files, CancellationToken cancellationToken)
     {
         if (Query.IsFileSink) CommitFileSink(files);
-        await runtime.HangIfAskedAsync(record.BatchId, afterSinkLog: true);
+        await runtime.Hooks.OnSinkLogWrittenAsync(runtime.QueryKey, record.BatchId);
     }
 
     /// <summary>
@@ -124,11 +159,9 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
         StateBytesWritten = r.StateBytesWritten, WroteSnapshot = r.WroteSnapshot, PreviousWriteMs = r.PreviousWriteMs,
     };
 
-    private static Dictionary<string, int> Deliveries(IEnumerable<Dictionary<string, int>> perProducer)
+    private void AddDeliveries(IEnumerable<Dictionary<string, int>> perProducer)
     {
-        var total = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var (key, calls) in perProducer.SelectMany(d => d)) total[key] = total.GetValueOrDefault(key) + calls;
-        return total;
+        foreach (var (key, calls) in perProducer.SelectMany(d => d)) _deliveries[key] = _deliveries.GetValueOrDefault(key) + calls;
     }
 
     private static Dictionary<int, EventTimeStats> EventTimeOf(IEnumerable<SourceTaskResult> results)

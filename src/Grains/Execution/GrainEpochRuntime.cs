@@ -21,6 +21,7 @@ internal sealed class GrainEpochRuntime(
     PathResolver paths,
     OrleansStreamOptions options,
     CheckpointStoreHealth storageHealth,
+    IEpochHooks hooks,
     ILogger logger,
     string queryKey,
     Action keepAlive) : IEpochRuntime
@@ -31,6 +32,7 @@ internal sealed class GrainEpochRuntime(
     public TriggerRun Run => run;
     public PathResolver Paths => paths;
     public OrleansStreamOptions Options => options;
+    public IEpochHooks Hooks => hooks;
     public ILogger Logger => logger;
     public string QueryKey => queryKey;
 
@@ -131,13 +133,4 @@ internal sealed class GrainEpochRuntime(
     public void OnLeftUncommitted(Exception exception, long lastCommitted) => TriggerLog.LogWarningLeftUncommitted(logger, exception, queryKey, lastCommitted);
 
     public string SinkKey(int partition) => string.Create(CultureInfo.InvariantCulture, $"{queryKey}|{partition}");
-
-    /// <summary>Fault injection for the crash tests: hangs before the commit log of the chosen batch (after its sink or file-sink log).</summary>
-    public async Task HangIfAskedAsync(long batchId, bool afterSinkLog)
-    {
-        if (options.HangBeforeCommitOfBatch != batchId || options.HangAfterSinkLog != afterSinkLog) return;
-        TriggerLog.LogWarningHanging(logger, queryKey, batchId);
-        if (options.HangMarkerFile is { } marker) await File.WriteAllTextAsync(marker, batchId.ToString(CultureInfo.InvariantCulture));
-        await Task.Delay(Timeout.Infinite);
-    }
 }

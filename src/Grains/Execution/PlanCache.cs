@@ -1,5 +1,6 @@
 using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Planning;
+using OrleansStream.Engine.Planning.Physical;
 using OrleansStream.Grains.Sources;
 
 namespace OrleansStream.Grains.Execution;

@@ -2,7 +2,7 @@ using Apache.Arrow;
 using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Execution;
 using OrleansStream.Engine.Operators;
-using OrleansStream.Engine.Planning;
+using OrleansStream.Engine.Planning.Physical;
 using OrleansStream.Grains.Sources;
 using OrleansStream.Grains.State;
 using OrleansStream.Interfaces.Execution;
@@ -10,45 +10,62 @@ using OrleansStream.Interfaces.Execution;
 namespace OrleansStream.Grains.Execution;
 
 /// <summary>
-/// Reads one source partition's share of an epoch and runs the stateless stage over it column-wise. A stateless query's
-/// rows are staged at the sink partition; a stateful query's rows are partially aggregated and routed by key group to the
-/// first stateful operator's partitions. Holds nothing durable: a re-run reads the same offsets again.
+/// Reads one source partition's share of an epoch and runs the source stages that read it, column-wise. Rows bound for a
+/// keyed stage are prepared by its exchange writer (partially aggregated) and routed by key group to its partitions; rows
+/// bound for the sink are staged at the sink partition. Holds nothing durable: a re-run reads the same offsets again.
 /// </summary>
 internal sealed class SourceTaskGrain(SourceConnectorFactory connectors) : Grain, ISourceTaskGrain
 {
+    /// <summary>The producer stage source tasks stage under at keyed partitions: they come before every keyed stage's partitions.</summary>
+    private const int SourceProducerStage = -1;
+
     private readonly PlanCache _plans = new(connectors);
-    private IExchangeWriter? _idleExchange;
+    private Dictionary<(int Stage, int InputIndex), IExchangeWriter>? _idleExchanges;
     private PhysicalPlan? _idleExchangePlan;
 
     public async Task<SourceTaskResult> RunAsync(SourceTask task)
     {
         var (plan, sources) = _plans.Get(task.PlanJson);
-        var pipeline = plan.Pipelines.Single(p => p.LeafId == task.SourceId);
-        var input = await sources[task.SourceId].ReadColumnsAsync(task.StartOffset, task.EndOffset, task.Partition, task.NumPartitions, pipeline.ReadSchema, CancellationToken.None);
         var eventTime = new EventTimeCollector();
         var context = new EpochContext(task.BatchId, task.BatchTimestampMicros) { EventTime = eventTime };
-        var exchange = plan.IsStateful ? TakeExchange(plan) : null;
+        var exchanges = TakeExchanges(plan);
         long inputRows = 0, outputRows = 0;
-        var output = new List<RecordBatch>(input.Count);
+        var output = new List<RecordBatch>();
+        Schema? outputSchema = null;
         var deliveries = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var batch in input)
+        // One stage per source, except a self-union, whose stages may each read different columns.
+        foreach (var stage in plan.StagesReading(task.SourceId))
         {
-            inputRows += batch.Length;
-            var result = pipeline.Run(batch, context);
-            if (result.Length == 0) continue;
-            outputRows += result.Length;
-            if (exchange is null) output.Add(result);
-            else exchange.Add(result, context);
+            var pipeline = stage.Source!;
+            var input = await sources[task.SourceId].ReadColumnsAsync(task.StartOffset, task.EndOffset, task.Partition, task.NumPartitions, pipeline.ReadSchema, CancellationToken.None);
+            foreach (var batch in input)
+            {
+                inputRows += batch.Length;
+                var result = pipeline.Run(batch, context);
+                if (result.Length == 0) continue;
+                foreach (var to in stage.Outputs)
+                {
+                    if (to.StageId is not { } target)
+                    {
+                        outputRows += result.Length;
+                        output.Add(result);
+                        outputSchema ??= pipeline.OutputSchema;
+                        continue;
+                    }
+                    if (!exchanges.TryGetValue((target, to.InputIndex), out var writer))
+                        exchanges[(target, to.InputIndex)] = writer = plan.Stages[target].Operator!.CreateExchangeWriter(to.InputIndex);
+                    writer.Add(result, context);
+                }
+            }
         }
-        if (exchange is not null)
-        {
-            await Exchange.RouteAsync(GrainFactory, exchange, task.QueryKey, 0, task.StatePartitions, task.NumKeyGroups, task.Attempt, task.BatchId, task.TaskIndex, deliveries);
-            (_idleExchange, _idleExchangePlan) = (exchange, plan);
-        }
+        foreach (var ((target, inputIndex), writer) in exchanges)
+            await Exchange.RouteAsync(GrainFactory, writer, task.QueryKey, target, inputIndex, task.StagePartitions[target], task.NumKeyGroups,
+                task.Attempt, task.BatchId, SourceProducerStage, task.TaskIndex, deliveries);
+        (_idleExchanges, _idleExchangePlan) = (exchanges, plan);
         // The noop sink (benchmarks) discards rows: do not ship them to a sink partition only to drop them there.
-        else if (output.Count > 0 && !task.Sink.Format.Equals("noop", StringComparison.OrdinalIgnoreCase))
+        if (output.Count > 0 && !task.Sink.Format.Equals("noop", StringComparison.OrdinalIgnoreCase))
         {
-            var bytes = ArrowIpc.SerializeMany(output, pipeline.OutputSchema);
+            var bytes = ArrowIpc.SerializeMany(output, outputSchema!);
             deliveries[task.SinkKey] = 1;
             await GrainFactory.GetGrain<ISinkGrain>(task.SinkKey).StageAsync(task.Attempt, task.BatchId, task.TaskIndex, bytes, task.Sink);
         }
@@ -59,12 +76,12 @@ internal sealed class SourceTaskGrain(SourceConnectorFactory connectors) : Grain
         };
     }
 
-    // A writer keeps its hash table's capacity from epoch to epoch, which spares regrowing it from empty each time. Only a
-    // writer whose epoch finished is kept: one that failed midway may still hold that epoch's rows.
-    private IExchangeWriter TakeExchange(PhysicalPlan plan)
+    // A writer keeps its hash table's capacity from epoch to epoch, which spares regrowing it from empty each time. Only
+    // writers whose epoch finished are kept: one that failed midway may still hold that epoch's rows.
+    private Dictionary<(int Stage, int InputIndex), IExchangeWriter> TakeExchanges(PhysicalPlan plan)
     {
-        var writer = ReferenceEquals(plan, _idleExchangePlan) ? _idleExchange : null;
-        (_idleExchange, _idleExchangePlan) = (null, null);
-        return writer ?? plan.StatefulOperators[0].CreateExchangeWriter();
+        var writers = ReferenceEquals(plan, _idleExchangePlan) ? _idleExchanges : null;
+        (_idleExchanges, _idleExchangePlan) = (null, null);
+        return writers ?? new Dictionary<(int Stage, int InputIndex), IExchangeWriter>();
     }
 }

@@ -27,6 +27,7 @@ internal sealed class TriggerGrain(
     IOptions<OrleansStreamOptions> options,
     ILocalSiloDetails silo,
     CheckpointStoreHealth storageHealth,
+    IEpochHooks hooks,
     ILogger<TriggerGrain> logger) : Grain, ITriggerGrain
 {
     private readonly OrleansStreamOptions _options = options.Value;
@@ -93,7 +94,7 @@ internal sealed class TriggerGrain(
 
     private void Begin(TriggerRun run)
     {
-        var runtime = new GrainEpochRuntime(GrainFactory, state, run, paths, _options, storageHealth, logger, QueryKey,
+        var runtime = new GrainEpochRuntime(GrainFactory, state, run, paths, _options, storageHealth, hooks, logger, QueryKey,
             () => DelayDeactivation(TimeSpan.FromMinutes(30)));
         run.Coordinator = new EpochCoordinator(runtime, TriggerStateMapping.Load(state.State), GrainEpochRuntime.QueryOf(run.Query),
             GrainEpochRuntime.OptionsOf(run, _options), time);

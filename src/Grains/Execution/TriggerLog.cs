@@ -11,9 +11,6 @@ internal static partial class TriggerLog
     [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Query {Query}: re-running batch {BatchId} from the offset log")]
     public static partial void LogInformationReplaying(ILogger logger, string query, long batchId);
 
-    [LoggerMessage(EventId = 1204, Level = LogLevel.Warning, Message = "Query {Query}: fault injection, hanging before the commit of batch {BatchId}")]
-    public static partial void LogWarningHanging(ILogger logger, string query, long batchId);
-
     [LoggerMessage(EventId = 1205, Level = LogLevel.Warning, Message = "Query {Query}: batch {BatchId} attempt {Attempt} failed; running it again from its offsets")]
     public static partial void LogWarningRetrying(ILogger logger, Exception exception, string query, long batchId, int attempt);
 

@@ -28,19 +28,6 @@ public sealed class OrleansStreamOptions
     public int MinBatchesToRetain { get; set; } = 100;
 
     /// <summary>
-    /// Fault injection for crash tests: after the sink of this epoch wrote its output, and before the file-sink log and the
-    /// commit log are written, the trigger creates <see cref="HangMarkerFile"/> and stops making progress, so that a test
-    /// can kill the process at exactly that point. Never set in production.
-    /// </summary>
-    public long? HangBeforeCommitOfBatch { get; set; }
-
-    /// <summary>With <see cref="HangBeforeCommitOfBatch"/>: hang after the file-sink log is written instead (before the commit log).</summary>
-    public bool HangAfterSinkLog { get; set; }
-
-    /// <summary>The file created when the trigger hangs (see <see cref="HangBeforeCommitOfBatch"/>).</summary>
-    public string? HangMarkerFile { get; set; }
-
-    /// <summary>
     /// How long an epoch is attempted again when grain calls fail for infrastructure reasons (a silo died, a call timed
     /// out, an activation was replaced) before the query fails. Longer than Orleans takes to declare a silo dead (its
     /// probes, votes and membership refresh: seconds), so that a dead silo's grains are re-placed first, and longer than the

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansStream.Engine.Checkpointing;
+using OrleansStream.Grains.Execution;
 using OrleansStream.Grains.Sources;
 using OrleansStream.Grains.Storage;
 
@@ -46,6 +47,7 @@ public static class OrleansStreamSiloBuilderExtensions
             sp.GetRequiredService<ILogger<CheckpointGrainStorage>>()));
         services.TryAddSingleton<SourceConnectorFactory>();
         services.TryAddSingleton<PathResolver>();
+        services.TryAddSingleton<IEpochHooks, NoEpochHooks>();
         return services;
     }
 

@@ -6,15 +6,19 @@ using OrleansStream.Interfaces.Execution;
 
 namespace OrleansStream.Grains.State;
 
-/// <summary>Routes an exchange writer's output to the partitions of a stateful operator.</summary>
+/// <summary>Routes an exchange writer's output to the partitions of a keyed stage.</summary>
 internal static class Exchange
 {
-    public static string PartitionKey(string queryKey, int operatorId, int partition) =>
-        string.Create(CultureInfo.InvariantCulture, $"{queryKey}|op{operatorId}|{partition}");
+    /// <summary>The grain key of partition <paramref name="partition"/> of keyed stage <paramref name="stageId"/>.</summary>
+    public static string PartitionKey(string queryKey, int stageId, int partition) =>
+        string.Create(CultureInfo.InvariantCulture, $"{queryKey}|stage{stageId}|{partition}");
 
-    /// <summary>Stages the writer's rows at the partitions they hash to, counting each stage call in <paramref name="deliveries"/>.</summary>
-    public static async Task RouteAsync(IGrainFactory grains, IExchangeWriter writer, string queryKey, int operatorId, int partitions, int numKeyGroups,
-        Guid attempt, long batchId, int producer, Dictionary<string, int> deliveries)
+    /// <summary>
+    /// Stages the writer's rows for input <paramref name="inputIndex"/> of stage <paramref name="stageId"/> at the partitions
+    /// they hash to, counting each stage call in <paramref name="deliveries"/>.
+    /// </summary>
+    public static async Task RouteAsync(IGrainFactory grains, IExchangeWriter writer, string queryKey, int stageId, int inputIndex, int partitions,
+        int numKeyGroups, Guid attempt, long batchId, int producerStage, int producer, Dictionary<string, int> deliveries)
     {
         if (writer.Finish() is not { } batch) return;
         var parts = KeyGroupPartitioner.Split(batch, writer.RoutingColumns, numKeyGroups, partitions);
@@ -22,9 +26,9 @@ internal static class Exchange
         for (var p = 0; p < parts.Length; p++)
             if (parts[p] is { } part)
             {
-                var key = PartitionKey(queryKey, operatorId, p);
+                var key = PartitionKey(queryKey, stageId, p);
                 deliveries[key] = deliveries.GetValueOrDefault(key) + 1;
-                calls.Add(grains.GetGrain<IStatePartitionGrain>(key).StageAsync(attempt, batchId, producer, ArrowIpc.Serialize(part)));
+                calls.Add(grains.GetGrain<IStatePartitionGrain>(key).StageAsync(attempt, batchId, inputIndex, producerStage, producer, ArrowIpc.Serialize(part)));
             }
         await Task.WhenAll(calls);
     }

@@ -4,7 +4,7 @@ using OrleansStream.Engine.Checkpointing;
 using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Execution;
 using OrleansStream.Engine.Operators;
-using OrleansStream.Engine.Planning;
+using OrleansStream.Engine.Planning.Physical;
 using OrleansStream.Engine.State;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,20 +17,22 @@ using OrleansStream.Interfaces.Execution;
 namespace OrleansStream.Grains.State;
 
 /// <summary>
-/// A state partition (DESIGN.md §3–4): keeps its key groups' state in memory at the version of the last epoch it ran,
-/// consumes the rows staged for an epoch in producer order, hands the operator's output on (to the next stateful operator's
-/// partitions, or to the sink) and writes the epoch's state version in the background while the next epoch runs. If asked
+/// A partition of a keyed stage (DESIGN.md §3–4): keeps its key groups' state in memory at the version of the last epoch it
+/// ran, consumes the rows staged for an epoch in producer order, runs the stage's keyed operator and pipeline, hands the rows
+/// on to the stage's outputs (keyed stages' partitions, or the sink) and writes the epoch's state version in the background
+/// while the next epoch runs. If asked
 /// to build on a version it does not hold (the epoch is being re-run after a failure), it reloads the last committed
 /// version from the checkpoint first.
 /// </summary>
-// Hash placement spreads an operator's partitions over the silos (and re-spreads them when one dies), where the default would keep them next to the trigger.
+// Hash placement spreads a stage's partitions over the silos (and re-spreads them when one dies), where the default would keep them next to the trigger.
 [HashBasedPlacement]
 internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICheckpointStore store,
     ILogger<StatePartitionGrain> logger) : Grain, IStatePartitionGrain
 {
     private readonly PlanCache _plans = new(connectors);
     private readonly VersionedStateStore _files = new(store, (e, message) => logger.LogWarning(e, "{Message}", message));
-    private readonly SortedDictionary<int, List<byte[]>> _staged = new();
+    // Keyed by (producer stage, producer): the order the epoch's input is consumed in, whatever order the calls came in.
+    private readonly SortedDictionary<(int Stage, int Producer), List<(int InputIndex, byte[] Bytes)>> _staged = new();
     private Guid _attempt;
     private int _stagedCalls;
     private IStatefulOperator? _operator;
@@ -38,11 +40,11 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
     private int _partitions;
     private bool _forceSnapshot;
 
-    public Task StageAsync(Guid attempt, long batchId, int producer, byte[] arrowIpc)
+    public Task StageAsync(Guid attempt, long batchId, int inputIndex, int producerStage, int producer, byte[] arrowIpc)
     {
         Reset(attempt);
-        if (!_staged.TryGetValue(producer, out var list)) _staged[producer] = list = new List<byte[]>();
-        list.Add(arrowIpc);
+        if (!_staged.TryGetValue((producerStage, producer), out var list)) _staged[(producerStage, producer)] = list = new();
+        list.Add((inputIndex, arrowIpc));
         _stagedCalls++;
         return Task.CompletedTask;
     }
@@ -54,7 +56,8 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
         // would commit the epoch without them.
         StagedInputMissingException.ThrowIfMissing($"State partition {this.GetPrimaryKeyString()}", epoch.BatchId, epoch.ExpectedInputs, _stagedCalls);
         var (plan, _) = _plans.Get(epoch.PlanJson);
-        var spec = plan.StatefulOperators[epoch.OperatorId];
+        var stage = plan.Stages[epoch.StageId];
+        var spec = stage.Operator ?? throw new InvalidOperationException($"Stage {epoch.StageId} has no keyed operator.");
         if (_operator is null || _version != epoch.BatchId - 1 || _partitions != epoch.NumPartitions)
         {
             // Only a committed version can be loaded; a newer one lived in a memory that is gone (or was never made durable).
@@ -69,13 +72,16 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
         // From here the in-memory state moves past the loaded version: if anything below fails (a sink or the next
         // operator's partition died), the next attempt must reload the committed version rather than trust memory.
         _version = long.MinValue;
-        var input = _staged.Values.SelectMany(list => list).SelectMany(bytes => ArrowIpc.DeserializeMany(bytes)).ToList();
+        var input = new List<KeyedInput>();
+        foreach (var list in _staged.Values)
+            foreach (var (inputIndex, ipc) in list)
+                foreach (var batch in ArrowIpc.DeserializeMany(ipc)) input.Add(new KeyedInput(inputIndex, batch));
         _staged.Clear();
         _stagedCalls = 0;
         var output = _operator.Process(input, new StatefulContext(epoch.BatchId, epoch.LateThresholdMicros, epoch.EvictThresholdMicros));
-        var rows = spec.RunPost(output, new EpochContext(epoch.BatchId, epoch.BatchTimestampMicros));
+        var rows = stage.RunPipeline(output, new EpochContext(epoch.BatchId, epoch.BatchTimestampMicros));
         var deliveries = new Dictionary<string, int>(StringComparer.Ordinal);
-        await HandOnAsync(plan, epoch, rows, deliveries);
+        await HandOnAsync(plan, stage, epoch, rows, deliveries);
 
         var watch = Stopwatch.StartNew();
         // The previous version was written while this epoch ran; once it is durable, this answer lets the trigger commit it.
@@ -111,7 +117,7 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
         : Task.FromException(new StateVersionUnavailableException($"State version {version} was not written by this activation (its last is {_files.LastVersion})."));
 
     private static StatePartitionLocation Location(PartitionEpoch epoch) =>
-        new(epoch.QueryKey, epoch.OperatorId, epoch.Partition, epoch.NumPartitions, epoch.NumKeyGroups);
+        new(epoch.QueryKey, epoch.StageId, epoch.Partition, epoch.NumPartitions, epoch.NumKeyGroups);
 
     // Queued on this activation's scheduler, it runs as a turn of its own, never alongside other grain code, but possibly
     // while a later request awaits: so it takes the snapshot only if the state is still at the version it fell due in.
@@ -129,19 +135,23 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
             }
         }, CancellationToken.None, TaskCreationOptions.None, TaskScheduler.Current);
 
-    private async Task HandOnAsync(PhysicalPlan plan, PartitionEpoch epoch, RecordBatch rows, Dictionary<string, int> deliveries)
+    private async Task HandOnAsync(PhysicalPlan plan, Stage stage, PartitionEpoch epoch, RecordBatch rows, Dictionary<string, int> deliveries)
     {
         if (rows.Length == 0) return;
-        if (epoch.NextPartitions > 0)
+        foreach (var to in stage.Outputs)
         {
-            var writer = plan.StatefulOperators[epoch.OperatorId + 1].CreateExchangeWriter();
-            writer.Add(rows, new EpochContext(epoch.BatchId, epoch.BatchTimestampMicros));
-            await Exchange.RouteAsync(GrainFactory, writer, epoch.QueryKey, epoch.OperatorId + 1, epoch.NextPartitions, epoch.NumKeyGroups, epoch.Attempt, epoch.BatchId, epoch.Partition, deliveries);
-            return;
+            if (to.StageId is { } target)
+            {
+                var writer = plan.Stages[target].Operator!.CreateExchangeWriter(to.InputIndex);
+                writer.Add(rows, new EpochContext(epoch.BatchId, epoch.BatchTimestampMicros));
+                await Exchange.RouteAsync(GrainFactory, writer, epoch.QueryKey, target, to.InputIndex, epoch.StagePartitions[target], epoch.NumKeyGroups,
+                    epoch.Attempt, epoch.BatchId, stage.Id, epoch.Partition, deliveries);
+                continue;
+            }
+            if (epoch.Sink.Format.Equals("noop", StringComparison.OrdinalIgnoreCase)) continue;
+            deliveries[epoch.SinkKey] = deliveries.GetValueOrDefault(epoch.SinkKey) + 1;
+            await GrainFactory.GetGrain<ISinkGrain>(epoch.SinkKey).StageAsync(epoch.Attempt, epoch.BatchId, epoch.SinkProducer, ArrowIpc.Serialize(rows), epoch.Sink);
         }
-        if (epoch.Sink.Format.Equals("noop", StringComparison.OrdinalIgnoreCase)) return;
-        deliveries[epoch.SinkKey] = 1;
-        await GrainFactory.GetGrain<ISinkGrain>(epoch.SinkKey).StageAsync(epoch.Attempt, epoch.BatchId, epoch.Partition, ArrowIpc.Serialize(rows), epoch.Sink);
     }
 
     private void Reset(Guid attempt)

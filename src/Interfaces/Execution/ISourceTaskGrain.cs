@@ -1,6 +1,7 @@
 namespace OrleansStream.Interfaces.Execution;
 
-/// <summary>Reads one partition of one source for one epoch, runs the stateless stage and hands the rows to the sink partition.</summary>
+/// <summary>Reads one partition of one source for one epoch, runs the source stages that read it and hands their rows on:
+/// routed by key group to the partitions of the keyed stages they feed, or to the sink partition.</summary>
 [Alias("OrleansStream.ISourceTaskGrain")]
 public interface ISourceTaskGrain : IGrainWithStringKey
 {
@@ -25,12 +26,14 @@ public sealed record SourceTask
     [Id(10)] public required int TaskIndex { get; init; }
     [Id(11)] public required string SinkKey { get; init; }
     [Id(12)] public required SinkSpec Sink { get; init; }
-    /// <summary>Partitions of the first stateful operator (0 for a stateless query: rows go to the sink).</summary>
-    [Id(13)] public int StatePartitions { get; init; }
+    /// <summary>Partitions per keyed stage id in this epoch (empty for a stateless query: rows go to the sink).</summary>
+    [Id(15)] public IReadOnlyDictionary<int, int> StagePartitions { get; init; } = new Dictionary<int, int>();
     [Id(14)] public int NumKeyGroups { get; init; }
 }
 
 /// <summary>What a source task did.</summary>
+/// <param name="InputRows">Rows read.</param>
+/// <param name="OutputRows">Rows handed straight to the sink.</param>
 [GenerateSerializer, Immutable, Alias("OrleansStream.SourceTaskResult")]
 public sealed record SourceTaskResult([property: Id(0)] long InputRows, [property: Id(1)] long OutputRows)
 {

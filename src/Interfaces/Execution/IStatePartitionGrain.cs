@@ -3,18 +3,21 @@ using OrleansStream.Interfaces.Queries;
 namespace OrleansStream.Interfaces.Execution;
 
 /// <summary>
-/// One state partition of one stateful operator of a query (keyed "{query}|op{id}|{partition}"): owns a range of key
-/// groups, receives their rows for an epoch, runs the operator and stages its state as version e (DESIGN.md §3–4).
+/// One partition of one keyed stage of a query (keyed "{query}|stage{id}|{partition}"): owns a range of key groups,
+/// receives their rows for an epoch, runs the stage's keyed operator and pipeline, hands the rows on to the stage's outputs
+/// and stages its state as version e (DESIGN.md §3–4).
 /// </summary>
 [Alias("OrleansStream.IStatePartitionGrain")]
 public interface IStatePartitionGrain : IGrainWithStringKey
 {
-    /// <summary>Stages rows routed here by <paramref name="producer"/> (a source task or an upstream partition) for the attempt.
+    /// <summary>Stages rows for input <paramref name="inputIndex"/> of the stage's keyed operator, routed here by
+    /// <paramref name="producer"/> of <paramref name="producerStage"/> (a source task, whose stage is -1, or a partition of an
+    /// upstream keyed stage) for the attempt. The epoch's input is consumed ordered by (producer stage, producer).
     /// The caller must not change <paramref name="arrowIpc"/> afterwards: within a silo it is passed on without a copy.</summary>
-    [Alias("Stage")] Task StageAsync(Guid attempt, long batchId, int producer, [Immutable] byte[] arrowIpc);
+    [Alias("Stage")] Task StageAsync(Guid attempt, long batchId, int inputIndex, int producerStage, int producer, [Immutable] byte[] arrowIpc);
 
     /// <summary>
-    /// All input of the epoch is staged: run the operator, hand its output on, and start writing state version e. Returns
+    /// All input of the epoch is staged: run the keyed operator and the pipeline, hand the rows on, and start writing state version e. Returns
     /// once version e-1 is durable; version e is written while the next epoch runs (see <see cref="WhenWrittenAsync"/>).
     /// </summary>
     /// <exception cref="StateVersionUnavailableException">This activation does not hold version e-1 and the checkpoint
@@ -33,9 +36,10 @@ public sealed record PartitionEpoch
     [Id(0)] public required string QueryKey { get; init; }
     [Id(1)] public required Guid Attempt { get; init; }
     [Id(2)] public required string PlanJson { get; init; }
-    [Id(3)] public required int OperatorId { get; init; }
+    /// <summary>The keyed stage (its id keys the state's checkpoint location).</summary>
+    [Id(3)] public required int StageId { get; init; }
     [Id(4)] public required int Partition { get; init; }
-    /// <summary>The partitions of this operator in this epoch.</summary>
+    /// <summary>The partitions of this stage in this epoch.</summary>
     [Id(5)] public required int NumPartitions { get; init; }
     /// <summary>The partitions the committed state was written by (differs from <see cref="NumPartitions"/> after rescaling).</summary>
     [Id(6)] public required int StoredPartitions { get; init; }
@@ -50,9 +54,12 @@ public sealed record PartitionEpoch
     [Id(11)] public long? LateThresholdMicros { get; init; }
     [Id(12)] public long? EvictThresholdMicros { get; init; }
     [Id(13)] public required string OutputMode { get; init; }
-    /// <summary>The partitions of the next stateful operator, or 0 when the output goes to the sink.</summary>
-    [Id(14)] public required int NextPartitions { get; init; }
+    /// <summary>Partitions per keyed stage id in this epoch (the stages this one hands rows to are among them).</summary>
+    [Id(19)] public required IReadOnlyDictionary<int, int> StagePartitions { get; init; }
+    /// <summary>The sink partition this partition's rows go to, when the stage outputs to the sink.</summary>
     [Id(15)] public required string SinkKey { get; init; }
+    /// <summary>This partition's producer number at the sink (unique among everything the epoch stages at the sink).</summary>
+    [Id(20)] public required int SinkProducer { get; init; }
     [Id(16)] public required SinkSpec Sink { get; init; }
     /// <summary>Write a full snapshot every this many versions (deltas in between).</summary>
     [Id(17)] public required int SnapshotInterval { get; init; }

@@ -67,11 +67,7 @@ public sealed class ProcessKillTests(ITestOutputHelper output)
         }
         var marker = Path.Combine(dir.Path, "hanging");
         string[] job = ["job", "--data", dir.Path, "--no-generate", "--until-idle", "--sink", "json", "--max-files-per-trigger", "4", "--interval", "0 seconds"];
-        using (var first = StartJob(job, new()
-        {
-            ["DOTNET_PROCESSOR_COUNT"] = "2", ["OrleansStream__HangBeforeCommitOfBatch"] = "0", ["OrleansStream__HangAfterSinkLog"] = "true",
-            ["OrleansStream__HangMarkerFile"] = marker,
-        }))
+        using (var first = StartJob(job, new(HangEpochs.SiloEnvironment(0, marker, afterSinkLog: true)) { ["DOTNET_PROCESSOR_COUNT"] = "2" }))
         {
             await WaitForFileAsync(marker, first, TimeSpan.FromSeconds(90));
             first.Kill(entireProcessTree: true);
@@ -101,7 +97,7 @@ public sealed class ProcessKillTests(ITestOutputHelper output)
         string[] job = ["job", .. jobOptions, "--data", dir.Path, "--no-generate", "--until-idle", "--sink", "json", "--max-files-per-trigger", "1", "--interval", "0 seconds"];
         var batchText = batch.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-        using (var first = StartJob(job, new() { ["OrleansStream__HangBeforeCommitOfBatch"] = batchText, ["OrleansStream__HangMarkerFile"] = marker }))
+        using (var first = StartJob(job, HangEpochs.SiloEnvironment(batch, marker)))
         {
             await WaitForFileAsync(marker, first, TimeSpan.FromSeconds(90));
             first.Kill(entireProcessTree: true);

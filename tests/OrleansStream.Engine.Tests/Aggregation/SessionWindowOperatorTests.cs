@@ -44,8 +44,8 @@ public class SessionWindowOperatorTests
         var maxTime = 0L;
         for (var epoch = 0; epoch < 60; epoch++)
         {
-            var partials = new List<RecordBatch>();
-            var unmerged = new List<RecordBatch>();
+            var partials = new List<KeyedInput>();
+            var unmerged = new List<KeyedInput>();
             for (var producer = 0; producer < 1 + epoch % 3; producer++)
             {
                 if (epoch % 7 == 6) break; // epochs without input still evict

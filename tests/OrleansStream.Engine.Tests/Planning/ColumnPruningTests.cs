@@ -4,6 +4,7 @@ using OrleansStream.Engine.Expressions;
 using OrleansStream.Engine.Formats;
 using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Planning;
+using OrleansStream.Engine.Planning.Physical;
 using OrleansStream.Engine.Sql;
 using OrleansStream.Engine.Tests.Data;
 using OrleansStream.Engine.Types;

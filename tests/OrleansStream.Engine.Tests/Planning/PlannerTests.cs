@@ -3,6 +3,7 @@ using Apache.Arrow.Ipc;
 using OrleansStream.Engine.Expressions;
 using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Planning;
+using OrleansStream.Engine.Planning.Physical;
 using OrleansStream.Engine.Sql;
 using OrleansStream.Engine.Types;
 using static OrleansStream.Engine.Tests.Expressions.TestData;

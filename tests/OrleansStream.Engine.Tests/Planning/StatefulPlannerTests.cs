@@ -6,6 +6,7 @@ using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Operators.Watermark;
 using OrleansStream.Engine.Operators.Windows;
 using OrleansStream.Engine.Planning;
+using OrleansStream.Engine.Planning.Physical;
 using OrleansStream.Engine.Sql;
 using OrleansStream.Engine.Types;
 using static OrleansStream.Engine.Tests.Expressions.TestData;

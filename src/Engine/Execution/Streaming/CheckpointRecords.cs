@@ -10,7 +10,7 @@ public sealed class CheckpointRecords
     public CommitLog Commits { get; } = new();
     /// <summary>Key groups of the query's keyed state, fixed at first start (0 until then).</summary>
     public int NumKeyGroups { get; set; }
-    /// <summary>Per stateful operator id: the number of partitions that wrote its committed state.</summary>
+    /// <summary>Per keyed stage id: the number of partitions that wrote its committed state.</summary>
     public Dictionary<int, int> StatePartitions { get; } = new();
     /// <summary>Per watermark node id: the maximum event time seen so far (ms).</summary>
     public Dictionary<int, long> EventTimeMaxMs { get; } = new();

@@ -268,7 +268,8 @@ public sealed class EpochCoordinator
         var commitMs = ProgressBuilder.Milliseconds(watch);
         IsTriggerActive = false;
 
-        var outputRows = _query.IsStateful ? operators[^1].Results.Sum(r => r.OutputRows) : sources.OutputRows;
+        // The sink's rows: what source stages handed it straight, and what keyed stages whose output is the sink emitted.
+        var outputRows = sources.OutputRows + operators.Where(o => o.OutputsToSink).Sum(o => o.Results.Sum(r => r.OutputRows));
         _runtime.OnProgress(_progress.Build(record, triggerStart, _time.GetUtcNow(), sources.InputRowsPerSource, outputRows,
             _latestOffsetMs, _walCommitMs, addBatchMs, commitMs, operators, sources.EventTime));
     }

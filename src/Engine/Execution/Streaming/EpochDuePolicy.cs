@@ -1,4 +1,4 @@
-using OrleansStream.Engine.Planning;
+using OrleansStream.Engine.Planning.Physical;
 
 namespace OrleansStream.Engine.Execution.Streaming;
 
@@ -9,7 +9,7 @@ namespace OrleansStream.Engine.Execution.Streaming;
 public sealed class EpochDuePolicy(EpochQuery query)
 {
     /// <summary>Spark runs a no-data batch for an operator that uses the watermark, except an aggregation in complete mode.</summary>
-    public static bool EvictsByWatermark(StatefulOperatorSpec op, string outputMode) =>
+    public static bool EvictsByWatermark(KeyedOperatorSpec op, string outputMode) =>
         op.UsesWatermark && (!outputMode.Equals("complete", StringComparison.OrdinalIgnoreCase) || op is not AggregationOperatorSpec);
 
     public bool IsDue(bool hasNewData, OffsetLogRecord? previous, long watermarkMs) =>

@@ -1,8 +1,9 @@
 using OrleansStream.Engine.Planning;
+using OrleansStream.Engine.Planning.Physical;
 
 namespace OrleansStream.Engine.Execution.Streaming;
 
-/// <summary>What the epoch protocol needs to know of a query: its sources, its stateful operators in chain order, its watermarks.</summary>
+/// <summary>What the epoch protocol needs to know of a query: its sources, its keyed stages (by stage id), its watermarks.</summary>
 public sealed record EpochQuery(IReadOnlyList<EpochSource> Sources, IReadOnlyList<EpochOperator> Operators, IReadOnlyList<WatermarkSpec> Watermarks)
 {
     public bool IsStateful => Operators.Count > 0;
@@ -10,6 +11,6 @@ public sealed record EpochQuery(IReadOnlyList<EpochSource> Sources, IReadOnlyLis
     /// <summary>The query's shape from its physical plan; <paramref name="sourcePartitions"/> gives each source's task count.</summary>
     public static EpochQuery From(PhysicalPlan physical, string outputMode, IEnumerable<(string SourceId, int NumPartitions)> sourcePartitions) => new(
         sourcePartitions.Select(s => new EpochSource(s.SourceId, s.NumPartitions)).ToList(),
-        physical.StatefulOperators.Select(op => new EpochOperator(op.Id, op.Name, EpochDuePolicy.EvictsByWatermark(op, outputMode))).ToList(),
+        physical.KeyedStages.Select(s => new EpochOperator(s.Id, s.Operator!.Name, EpochDuePolicy.EvictsByWatermark(s.Operator, outputMode))).ToList(),
         physical.Watermarks);
 }

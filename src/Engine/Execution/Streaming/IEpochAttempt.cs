@@ -9,7 +9,8 @@ public interface IEpochAttempt
     /// <summary>Source tasks read the recorded offset range and run the first stage.</summary>
     Task<SourceTasksResult> RunSourceTasksAsync(CancellationToken cancellationToken);
 
-    /// <summary>Finishes the epoch in every partition of every stateful operator, in chain order (each feeds the next).</summary>
+    /// <summary>Finishes the epoch in every partition of every keyed stage, upstream stages before the stages they feed;
+    /// the results are in stage id order.</summary>
     Task<IReadOnlyList<OperatorEpochResult>> FinishPartitionsAsync(CancellationToken cancellationToken);
 
     /// <summary>Sinks commit the epoch; returns the files written (file sinks).</summary>

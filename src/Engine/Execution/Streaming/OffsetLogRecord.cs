@@ -14,7 +14,7 @@ public sealed record OffsetLogRecord
     public long WatermarkMs { get; init; }
     /// <summary>The watermark of the previous epoch: input at or below it is late.</summary>
     public long LateWatermarkMs { get; init; }
-    /// <summary>State partitions per stateful operator id in this epoch.</summary>
+    /// <summary>State partitions per keyed stage id in this epoch.</summary>
     public IReadOnlyDictionary<int, int> StatePartitions { get; init; } = new Dictionary<int, int>();
     /// <summary>Per source id: how many source tasks read this epoch (recorded so that a replay splits it the same way).</summary>
     public IReadOnlyDictionary<string, int> SourcePartitions { get; init; } = new Dictionary<string, int>();

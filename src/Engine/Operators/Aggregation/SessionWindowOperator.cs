@@ -44,7 +44,7 @@ public sealed class SessionWindowOperator : IStatefulOperator
     public StateOperatorMetrics Metrics { get; private set; } = StateOperatorMetrics.Empty;
 
     /// <inheritdoc />
-    public RecordBatch Process(IReadOnlyList<RecordBatch> input, StatefulContext context)
+    public RecordBatch Process(IReadOnlyList<KeyedInput> input, StatefulContext context)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(context);
@@ -52,7 +52,7 @@ public sealed class SessionWindowOperator : IStatefulOperator
         var onTime = new List<RecordBatch>();
         // Complete mode keeps every session, so no row is late (Spark does not apply the watermark in Complete mode).
         var lateThreshold = _outputMode == "complete" ? null : context.LateThresholdMicros;
-        foreach (var batch in input)
+        foreach (var (_, batch) in input)
         {
             var (rows, late) = LateRows.Drop(batch, _startColumn + 1, lateThreshold);
             dropped += late;

@@ -41,7 +41,7 @@ public sealed class StreamingAggregationOperator : IStatefulOperator
     public StateOperatorMetrics Metrics { get; private set; } = StateOperatorMetrics.Empty;
 
     /// <inheritdoc />
-    public RecordBatch Process(IReadOnlyList<RecordBatch> input, StatefulContext context)
+    public RecordBatch Process(IReadOnlyList<KeyedInput> input, StatefulContext context)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(context);
@@ -49,7 +49,7 @@ public sealed class StreamingAggregationOperator : IStatefulOperator
         long dropped = 0, removed = 0;
         // Complete mode keeps every group, so no row is late (Spark does not apply the watermark in Complete mode).
         var lateThreshold = _outputMode == "complete" ? null : context.LateThresholdMicros;
-        foreach (var batch in input)
+        foreach (var (_, batch) in input)
         {
             var (onTime, late) = LateRows.Drop(batch, _eventTimeColumn, lateThreshold);
             dropped += late;

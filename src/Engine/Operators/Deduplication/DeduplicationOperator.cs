@@ -43,13 +43,13 @@ public sealed class DeduplicationOperator : IStatefulOperator
     public StateOperatorMetrics Metrics { get; private set; } = StateOperatorMetrics.Empty;
 
     /// <inheritdoc />
-    public RecordBatch Process(IReadOnlyList<RecordBatch> input, StatefulContext context)
+    public RecordBatch Process(IReadOnlyList<KeyedInput> input, StatefulContext context)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(context);
         long dropped = 0, updated = 0;
         var output = new List<RecordBatch>();
-        foreach (var batch in input)
+        foreach (var (_, batch) in input)
         {
             var (rows, late) = LateRows.Drop(batch, _eventTimeColumn, context.LateThresholdMicros);
             dropped += late;

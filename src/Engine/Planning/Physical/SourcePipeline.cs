@@ -5,7 +5,7 @@ using OrleansStream.Engine.Expressions.Kernels;
 using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Operators;
 
-namespace OrleansStream.Engine.Planning;
+namespace OrleansStream.Engine.Planning.Physical;
 
 /// <summary>The chain of stateless operators that carries one leaf's batches (a source or a local relation) to the root.</summary>
 public sealed class SourcePipeline

@@ -2,15 +2,15 @@ using Apache.Arrow;
 using OrleansStream.Engine.Operators;
 using OrleansStream.Engine.Operators.Aggregation;
 
-namespace OrleansStream.Engine.Planning;
+namespace OrleansStream.Engine.Planning.Physical;
 
 /// <summary>A streaming aggregation: partial aggregation before the shuffle, final aggregation in state partitions.</summary>
-public sealed class AggregationOperatorSpec : StatefulOperatorSpec
+public sealed class AggregationOperatorSpec : KeyedOperatorSpec
 {
     private readonly int? _eventTimeColumn;
 
     /// <summary>Creates the spec; <paramref name="eventTimeColumn"/> is the state key column holding event time, if any.</summary>
-    public AggregationOperatorSpec(int id, Schema inputSchema, AggregateBinding binding, int? eventTimeColumn) : base(id, inputSchema)
+    public AggregationOperatorSpec(Schema inputSchema, AggregateBinding binding, int? eventTimeColumn) : base([inputSchema])
     {
         Binding = binding ?? throw new ArgumentNullException(nameof(binding));
         _eventTimeColumn = eventTimeColumn;
@@ -29,7 +29,11 @@ public sealed class AggregationOperatorSpec : StatefulOperatorSpec
     public override bool UsesWatermark => _eventTimeColumn is not null;
 
     /// <inheritdoc />
-    public override IExchangeWriter CreateExchangeWriter() => new AggregateExchangeWriter(Binding);
+    public override IExchangeWriter CreateExchangeWriter(int inputIndex)
+    {
+        CheckInput(inputIndex);
+        return new AggregateExchangeWriter(Binding);
+    }
 
     /// <inheritdoc />
     public override IStatefulOperator CreateOperator(string outputMode) => Binding.SessionKey is null

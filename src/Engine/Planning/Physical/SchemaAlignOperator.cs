@@ -3,7 +3,7 @@ using OrleansStream.Engine.Execution;
 using OrleansStream.Engine.Expressions.Kernels;
 using OrleansStream.Engine.Operators;
 
-namespace OrleansStream.Engine.Planning;
+namespace OrleansStream.Engine.Planning.Physical;
 
 /// <summary>Casts and renames the columns of a union branch, by position, to the union's output schema.</summary>
 internal sealed class SchemaAlignOperator(Schema target) : IBatchOperator
