@@ -26,7 +26,7 @@ internal sealed class DemoJob(JobOptions options)
         Directory.CreateDirectory(input);
         // Test hooks (OrleansStream__TestHooks) reach the job's silo as they reach a cluster member's: crash tests hang it there.
         var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
-        await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions
+        await using var session = await StreamSession.StartLocalAsync(new EmbeddedSiloOptions
         {
             DataDirectory = options.DataDirectory, LogLevel = Microsoft.Extensions.Logging.LogLevel.Error,
             ConfigureSilo = silo => silo.AddSiloHooks(configuration),

@@ -143,4 +143,20 @@ public sealed class SparkDeduplicationSuiteTests(SessionFixture fixture)
             AddData(input, (1, 1), (1, 2), (2, 2)),
             CheckAnswer("1:1", "2:2"));
     }
+
+    // SPARK-29438: a union of a stateless input and a deduplicated one, across a restart.
+    [Fact]
+    public async Task UnionWithDeduplication_AcrossARestart()
+    {
+        var input1 = Session.CreateMemoryStream<int>();
+        var input2 = Session.CreateMemoryStream<int>();
+        var union = input1.ToDF().Select("value").Union(input2.ToDF().DropDuplicates("value"));
+        await Session.TestStream(union, OutputMode.Append).Run(
+            AddData(input1, [11, 12], input2, [21, 22]),
+            CheckNewAnswer("11", "12", "21", "22"),
+            StopStream,
+            StartStream(),
+            AddData(input1, [13, 14], input2, [22, 23]),
+            CheckNewAnswer("13", "14", "23"));
+    }
 }
