@@ -9,7 +9,7 @@ using OrleansStream.Engine.Sinks;
 using OrleansStream.Engine.Types;
 using OrleansStream.Grains.Execution;
 using OrleansStream.Grains.Hosting;
-using OrleansStream.Grains.Sources;
+using OrleansStream.Grains.Connectors;
 using OrleansStream.Interfaces.Batch;
 using OrleansStream.Interfaces.Sinks;
 
@@ -17,7 +17,7 @@ namespace OrleansStream.Grains.Batch;
 
 /// <summary>Runs batch DataFrame plans with the same planner and operators as streaming epochs.</summary>
 [StatelessWorker]
-internal sealed class BatchQueryGrain(TimeProvider time, PathResolver paths) : Grain, IBatchQueryGrain
+internal sealed class BatchQueryGrain(TimeProvider time, PathResolver paths, ConnectorFactory connectors) : Grain, IBatchQueryGrain
 {
     public async Task<byte[]> CollectAsync(string planJson, CancellationToken cancellationToken = default) =>
         ArrowIpc.Serialize(await RunAsync(PlanSerializer.Deserialize(planJson)));
@@ -72,15 +72,14 @@ internal sealed class BatchQueryGrain(TimeProvider time, PathResolver paths) : G
         ? ArrowIpc.ReadSchema(tables[source.Options["name"]])
         : source.IsStreaming
             ? throw new InvalidOperationException("Queries with streaming sources must be executed with writeStream.start().")
-            : SourceSchemas.Resolve(source, paths.FileRoots);
+            : connectors.ResolveSchema(source);
 
-    // Only a file source may decode fewer columns (see FileReading.ColumnsToRead); the pipeline takes whole batches as they are.
+    // A source that cannot decode fewer columns returns whole batches; the pipeline takes them as they are.
     private IEnumerable<RecordBatch> ReadLeaf(SourcePipeline pipeline, Dictionary<string, byte[]> tables) => pipeline.Leaf switch
     {
         LocalRelation local => ArrowIpc.DeserializeMany(local.ArrowIpc),
         SourceRelation { Format: "memory-table" } table => ArrowIpc.DeserializeMany(tables[table.Options["name"]]),
-        SourceRelation file => SourceSchemas.DataFiles(file, paths.FileRoots).Select(f => FileReading.Read(file.Format, f,
-            FileReading.ColumnsToRead(file.Format, pipeline.InputSchema, pipeline.ReadSchema), new ReaderOptions(file.Options))),
+        SourceRelation source => connectors.ReadBatch(source, pipeline.InputSchema, pipeline.ReadSchema),
         _ => throw new NotSupportedException($"Cannot read {pipeline.Leaf.GetType().Name} in a batch query."),
     };
 }

@@ -3,7 +3,8 @@ using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Execution;
 using OrleansStream.Engine.Operators;
 using OrleansStream.Engine.Planning;
-using OrleansStream.Grains.Sources;
+using OrleansStream.Engine.Connectors;
+using OrleansStream.Grains.Connectors;
 using OrleansStream.Grains.State;
 using OrleansStream.Interfaces.Execution;
 
@@ -14,7 +15,7 @@ namespace OrleansStream.Grains.Execution;
 /// rows are staged at the sink partition; a stateful query's rows are partially aggregated and routed by key group to the
 /// first stateful operator's partitions. Holds nothing durable: a re-run reads the same offsets again.
 /// </summary>
-internal sealed class SourceTaskGrain(SourceConnectorFactory connectors) : Grain, ISourceTaskGrain
+internal sealed class SourceTaskGrain(ConnectorFactory connectors) : Grain, ISourceTaskGrain
 {
     private readonly PlanCache _plans = new(connectors);
     private IExchangeWriter? _idleExchange;
@@ -24,14 +25,14 @@ internal sealed class SourceTaskGrain(SourceConnectorFactory connectors) : Grain
     {
         var (plan, sources) = _plans.Get(task.PlanJson);
         var pipeline = plan.Pipelines.Single(p => p.LeafId == task.SourceId);
-        var input = await sources[task.SourceId].ReadColumnsAsync(task.StartOffset, task.EndOffset, task.Partition, task.NumPartitions, pipeline.ReadSchema, CancellationToken.None);
+        var input = sources[task.SourceId].ReadAsync(task.StartOffset, task.EndOffset, new SourcePartition(task.Partition, task.NumPartitions), pipeline.ReadSchema, CancellationToken.None);
         var eventTime = new EventTimeCollector();
         var context = new EpochContext(task.BatchId, task.BatchTimestampMicros) { EventTime = eventTime };
         var exchange = plan.IsStateful ? TakeExchange(plan) : null;
         long inputRows = 0, outputRows = 0;
-        var output = new List<RecordBatch>(input.Count);
+        var output = new List<RecordBatch>();
         var deliveries = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var batch in input)
+        await foreach (var batch in input)
         {
             inputRows += batch.Length;
             var result = pipeline.Run(batch, context);
@@ -46,7 +47,7 @@ internal sealed class SourceTaskGrain(SourceConnectorFactory connectors) : Grain
             (_idleExchange, _idleExchangePlan) = (exchange, plan);
         }
         // The noop sink (benchmarks) discards rows: do not ship them to a sink partition only to drop them there.
-        else if (output.Count > 0 && !task.Sink.Format.Equals("noop", StringComparison.OrdinalIgnoreCase))
+        else if (output.Count > 0 && !task.Sink.DiscardsRows)
         {
             var bytes = ArrowIpc.SerializeMany(output, pipeline.OutputSchema);
             deliveries[task.SinkKey] = 1;

@@ -5,7 +5,8 @@ using Microsoft.Extensions.Options;
 using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansStream.Engine.Checkpointing;
-using OrleansStream.Grains.Sources;
+using OrleansStream.Engine.Connectors;
+using OrleansStream.Grains.Connectors;
 using OrleansStream.Grains.Storage;
 
 namespace OrleansStream.Grains.Hosting;
@@ -44,7 +45,11 @@ public static class OrleansStreamSiloBuilderExtensions
             sp.GetRequiredService<ICheckpointStore>(),
             new CheckpointStateSerializer(sp.GetRequiredService<Serializer>(), sp.GetRequiredService<IGrainStorageSerializer>()),
             sp.GetRequiredService<ILogger<CheckpointGrainStorage>>()));
-        services.TryAddSingleton<SourceConnectorFactory>();
+        services.AddBuiltInConnectors()
+            .AddSource<MemorySourceProvider>()
+            .AddSink<MemorySinkProvider>()
+            .AddSink<ForeachBatchSinkProvider>();
+        services.TryAddSingleton<ConnectorFactory>();
         services.TryAddSingleton<PathResolver>();
         return services;
     }

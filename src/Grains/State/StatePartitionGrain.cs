@@ -11,7 +11,8 @@ using Microsoft.Extensions.Options;
 using Orleans.Placement;
 using OrleansStream.Grains.Execution;
 using OrleansStream.Grains.Hosting;
-using OrleansStream.Grains.Sources;
+using OrleansStream.Engine.Connectors;
+using OrleansStream.Grains.Connectors;
 using OrleansStream.Interfaces.Execution;
 
 namespace OrleansStream.Grains.State;
@@ -25,7 +26,7 @@ namespace OrleansStream.Grains.State;
 /// </summary>
 // Hash placement spreads an operator's partitions over the silos (and re-spreads them when one dies), where the default would keep them next to the trigger.
 [HashBasedPlacement]
-internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICheckpointStore store,
+internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpointStore store,
     ILogger<StatePartitionGrain> logger) : Grain, IStatePartitionGrain
 {
     private readonly PlanCache _plans = new(connectors);
@@ -139,7 +140,7 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
             await Exchange.RouteAsync(GrainFactory, writer, epoch.QueryKey, epoch.OperatorId + 1, epoch.NextPartitions, epoch.NumKeyGroups, epoch.Attempt, epoch.BatchId, epoch.Partition, deliveries);
             return;
         }
-        if (epoch.Sink.Format.Equals("noop", StringComparison.OrdinalIgnoreCase)) return;
+        if (epoch.Sink.DiscardsRows) return;
         deliveries[epoch.SinkKey] = 1;
         await GrainFactory.GetGrain<ISinkGrain>(epoch.SinkKey).StageAsync(epoch.Attempt, epoch.BatchId, epoch.Partition, ArrowIpc.Serialize(rows), epoch.Sink);
     }
