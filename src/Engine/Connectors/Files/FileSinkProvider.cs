@@ -15,6 +15,9 @@ public sealed class FileSinkProvider : ISinkProvider
         if (sink.OutputMode != "append") throw new InvalidOperationException($"Data source {sink.Format} does not support {sink.OutputMode} output mode.");
         if (string.IsNullOrWhiteSpace(sink.Option("path")))
             throw new ArgumentException("'path' is not specified: the file sink needs option 'path'.");
+        // Its log maps epochs to files for good: a temporary checkpoint would write epoch 0 into the log again.
+        if (sink.Option("checkpointLocation") is null)
+            throw new ArgumentException("checkpointLocation must be specified either through option(\"checkpointLocation\", ...) for file sinks.");
     }
 
     /// <inheritdoc/>
