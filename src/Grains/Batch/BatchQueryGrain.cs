@@ -9,6 +9,7 @@ using OrleansStream.Engine.Sinks;
 using OrleansStream.Engine.Types;
 using OrleansStream.Grains.Execution;
 using OrleansStream.Grains.Hosting;
+using OrleansStream.Engine.Connectors;
 using OrleansStream.Grains.Connectors;
 using OrleansStream.Interfaces.Batch;
 using OrleansStream.Interfaces.Sinks;
@@ -20,7 +21,7 @@ namespace OrleansStream.Grains.Batch;
 internal sealed class BatchQueryGrain(TimeProvider time, PathResolver paths, ConnectorFactory connectors) : Grain, IBatchQueryGrain
 {
     public async Task<byte[]> CollectAsync(string planJson, CancellationToken cancellationToken = default) =>
-        ArrowIpc.Serialize(await RunAsync(PlanSerializer.Deserialize(planJson)));
+        ArrowIpc.Serialize(await RunAsync(PlanSerializer.Deserialize(planJson), cancellationToken));
 
     public async Task<long> WriteAsync(string planJson, string format, string path, string saveMode, IReadOnlyDictionary<string, string> options, CancellationToken cancellationToken = default)
     {
@@ -36,7 +37,7 @@ internal sealed class BatchQueryGrain(TimeProvider time, PathResolver paths, Con
             }
         }
         Directory.CreateDirectory(dir);
-        var batch = await RunAsync(PlanSerializer.Deserialize(planJson));
+        var batch = await RunAsync(PlanSerializer.Deserialize(planJson), cancellationToken);
         // Batch writes name their file by time so that appends never collide; a streaming sink uses its epoch instead.
         new FileSinkWriter(dir, FileFormats.GetWriter(format), options, paths.FileRoots).Write(time.GetUtcNow().ToUnixTimeMilliseconds(), 0, Guid.NewGuid(), batch);
         return batch.Length;
@@ -45,41 +46,36 @@ internal sealed class BatchQueryGrain(TimeProvider time, PathResolver paths, Con
     public async Task<string> AnalyzeAsync(string planJson, CancellationToken cancellationToken = default)
     {
         var plan = PlanSerializer.Deserialize(planJson);
-        var tables = await LoadTablesAsync(plan);
-        return DataTypes.ToDdl(Analyzer.Analyze(plan, s => SchemaOf(s, tables)));
+        var sources = await OpenSourcesAsync(plan, cancellationToken);
+        return DataTypes.ToDdl(Analyzer.Analyze(plan, s => SchemaOf(s, sources)));
     }
 
-    private async Task<RecordBatch> RunAsync(LogicalPlan plan)
+    private async Task<RecordBatch> RunAsync(LogicalPlan plan, CancellationToken cancellationToken)
     {
-        var tables = await LoadTablesAsync(plan);
-        var physical = QueryPlanner.Plan(plan, s => SchemaOf(s, tables));
-        return BatchExecutor.Run(physical, pipeline => ReadLeaf(pipeline, tables), EpochContext.ForBatch(time.GetUtcNow()));
+        var sources = await OpenSourcesAsync(plan, cancellationToken);
+        var physical = QueryPlanner.Plan(plan, s => SchemaOf(s, sources));
+        return BatchExecutor.Run(physical, pipeline => ReadLeaf(pipeline, sources), EpochContext.ForBatch(time.GetUtcNow()));
     }
 
-    private async Task<Dictionary<string, byte[]>> LoadTablesAsync(LogicalPlan plan)
+    // Opened before analysis, by source id: a connector whose schema or rows live elsewhere (a memory table's grain) fetches
+    // them here.
+    private async Task<Dictionary<string, IBatchSource>> OpenSourcesAsync(LogicalPlan plan, CancellationToken cancellationToken)
     {
-        var tables = new Dictionary<string, byte[]>();
-        foreach (var source in plan.Leaves().OfType<SourceRelation>().Where(s => s.Format == "memory-table"))
-        {
-            var name = source.Options["name"];
-            var bytes = await GrainFactory.GetGrain<IMemorySinkGrain>(name).ReadAsync();
-            tables[name] = bytes.Length > 0 ? bytes : throw new AnalysisException($"[TABLE_OR_VIEW_NOT_FOUND] The table or view `{name}` cannot be found.");
-        }
-        return tables;
+        var sources = new Dictionary<string, IBatchSource>(StringComparer.Ordinal);
+        foreach (var source in plan.Leaves().OfType<SourceRelation>().Where(s => !s.IsStreaming))
+            if (!sources.ContainsKey(source.SourceId)) sources[source.SourceId] = await connectors.OpenBatchAsync(source, cancellationToken);
+        return sources;
     }
 
-    private Schema SchemaOf(SourceRelation source, Dictionary<string, byte[]> tables) => source.Format == "memory-table"
-        ? ArrowIpc.ReadSchema(tables[source.Options["name"]])
-        : source.IsStreaming
-            ? throw new InvalidOperationException("Queries with streaming sources must be executed with writeStream.start().")
-            : connectors.ResolveSchema(source);
+    private static Schema SchemaOf(SourceRelation source, Dictionary<string, IBatchSource> sources) => source.IsStreaming
+        ? throw new InvalidOperationException("Queries with streaming sources must be executed with writeStream.start().")
+        : sources[source.SourceId].Schema;
 
     // A source that cannot decode fewer columns returns whole batches; the pipeline takes them as they are.
-    private IEnumerable<RecordBatch> ReadLeaf(SourcePipeline pipeline, Dictionary<string, byte[]> tables) => pipeline.Leaf switch
+    private static IEnumerable<RecordBatch> ReadLeaf(SourcePipeline pipeline, Dictionary<string, IBatchSource> sources) => pipeline.Leaf switch
     {
         LocalRelation local => ArrowIpc.DeserializeMany(local.ArrowIpc),
-        SourceRelation { Format: "memory-table" } table => ArrowIpc.DeserializeMany(tables[table.Options["name"]]),
-        SourceRelation source => connectors.ReadBatch(source, pipeline.InputSchema, pipeline.ReadSchema),
+        SourceRelation source => sources[source.SourceId].Read(pipeline.ReadSchema),
         _ => throw new NotSupportedException($"Cannot read {pipeline.Leaf.GetType().Name} in a batch query."),
     };
 }

@@ -44,17 +44,15 @@ internal sealed class ConnectorFactory(ConnectorRegistry registry, IServiceProvi
             : $"sources/{Uri.EscapeDataString(queryKey)}/{Uri.EscapeDataString(source.SourceId)}/"));
     }
 
-    /// <summary>The schema of <paramref name="source"/>, as its connector fixes it; throws with the reason when it cannot be known.</summary>
-    public Schema ResolveSchema(SourceRelation source)
+    /// <summary>Opens a batch query's <paramref name="source"/> through the connector of its format.</summary>
+    /// <exception cref="NotSupportedException">No connector reads the format; the message names it and the known ones.</exception>
+    public Task<IBatchSource> OpenBatchAsync(SourceRelation source, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return registry.TryGetSource(source.Format, out var provider) ? provider.ResolveSchema(source, Context(options.Value.EpochMemoryBudgetBytes, null))
-            : SourceSchemas.Unknown(source);
+        return registry.TryGetSource(source.Format, out var provider)
+            ? provider.OpenBatchAsync(source, Context(options.Value.EpochMemoryBudgetBytes, null), cancellationToken)
+            : throw new NotSupportedException($"Data source '{source.Format}' does not support batch reading. Supported: {string.Join(", ", registry.SourceFormats)}.");
     }
-
-    /// <summary>Reads the whole of a batch <paramref name="source"/>, decoding only <paramref name="columns"/> of <paramref name="schema"/> when it can.</summary>
-    public IEnumerable<RecordBatch> ReadBatch(SourceRelation source, Schema schema, Schema columns) =>
-        registry.Source(source.Format).ReadBatch(source, schema, columns, Context(options.Value.EpochMemoryBudgetBytes, null));
 
     /// <summary>Checks <paramref name="sink"/> with the connector of its format.</summary>
     /// <exception cref="NotSupportedException">No connector writes the format; the message names it and the known ones.</exception>

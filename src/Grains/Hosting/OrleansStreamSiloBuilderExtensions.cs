@@ -47,6 +47,7 @@ public static class OrleansStreamSiloBuilderExtensions
             sp.GetRequiredService<ILogger<CheckpointGrainStorage>>()));
         services.AddBuiltInConnectors()
             .AddSource<MemorySourceProvider>()
+            .AddSource<MemoryTableSourceProvider>()
             .AddSink<MemorySinkProvider>()
             .AddSink<ForeachBatchSinkProvider>();
         services.TryAddSingleton<ConnectorFactory>();

@@ -42,19 +42,14 @@ public sealed class FileSourceProvider : ISourceProvider
     }
 
     /// <inheritdoc/>
-    public IEnumerable<RecordBatch> ReadBatch(SourceRelation source, Schema schema, Schema columns, SourceContext context)
-    {
-        ArgumentNullException.ThrowIfNull(source);
-        var read = FileReading.ColumnsToRead(source.Format, schema, columns);
-        var options = new ReaderOptions(source.Options);
-        foreach (var file in DataFiles(source, context)) yield return FileReading.Read(source.Format, file, read, options);
-    }
+    public Task<IBatchSource> OpenBatchAsync(SourceRelation source, SourceContext context, CancellationToken cancellationToken) =>
+        Task.FromResult<IBatchSource>(new FileBatchSource(source, ResolveSchema(source, context), context));
 
     /// <summary>
     /// The data files of a batch file read: one file, or the committed files of a folder (a file sink's log decides); with
     /// file roots, each must really lie inside them.
     /// </summary>
-    private static IReadOnlyList<string> DataFiles(SourceRelation source, SourceContext context)
+    internal static IReadOnlyList<string> DataFiles(SourceRelation source, SourceContext context)
     {
         var path = DataPath.Of(source.Options);
         if (File.Exists(path))

@@ -23,10 +23,10 @@ public interface ISourceProvider
     IStreamSource CreateStream(SourceRelation source, SourceContext context);
 
     /// <summary>
-    /// Reads the whole of <paramref name="source"/> for a batch query, decoding only <paramref name="columns"/> (a part of
-    /// <paramref name="schema"/>, in its order) when it can.
+    /// Opens <paramref name="source"/> for a batch query (before it is planned, so that a source whose schema or content
+    /// lives elsewhere fetches it here, asynchronously).
     /// </summary>
     /// <exception cref="NotSupportedException">The format cannot be read in a batch query.</exception>
-    IEnumerable<RecordBatch> ReadBatch(SourceRelation source, Schema schema, Schema columns, SourceContext context) =>
+    Task<IBatchSource> OpenBatchAsync(SourceRelation source, SourceContext context, CancellationToken cancellationToken) =>
         throw new NotSupportedException($"Data source '{source.Format}' does not support batch reading.");
 }
