@@ -31,6 +31,6 @@ public static class SourceSchemas
     }
 
     /// <summary>The schema of a source no connector here knows: the user's, if given (its connector is checked at query start).</summary>
-    internal static Schema Unknown(SourceRelation source) => source.SchemaDdl is { } ddl ? DataTypes.ParseSchema(ddl)
+    private static Schema Unknown(SourceRelation source) => source.SchemaDdl is { } ddl ? DataTypes.ParseSchema(ddl)
         : throw new ArgumentException($"Schema must be specified when creating a streaming source DataFrame ({source.Format.ToLowerInvariant()}): call .Schema(...) on the reader.");
 }
