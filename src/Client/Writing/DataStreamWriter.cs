@@ -53,13 +53,8 @@ public sealed class DataStreamWriter
     {
         if (_format.Equals("foreachBatch", StringComparison.OrdinalIgnoreCase) && _foreachBatch is null)
             throw new InvalidOperationException("foreachBatch sink needs a function: call ForeachBatch(...).");
-        var location = _options.GetValueOrDefault("checkpointLocation");
-        if (location is null)
-        {
-            if (_format is "json" or "csv" or "parquet" or "text")
-                throw new ArgumentException("checkpointLocation must be specified either through option(\"checkpointLocation\", ...) for file sinks.");
-            location = $"temporary/{Guid.NewGuid():N}";
-        }
+        // Without one, the query runs on a temporary checkpoint; a sink that needs a lasting one (files) refuses it on the silo.
+        var location = _options.GetValueOrDefault("checkpointLocation") ?? $"temporary/{Guid.NewGuid():N}";
         var spec = new QuerySpec
         {
             PlanJson = PlanSerializer.Serialize(NumberSources(_df.Plan)),

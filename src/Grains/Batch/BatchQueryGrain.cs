@@ -9,7 +9,8 @@ using OrleansStream.Engine.Planning.Physical;
 using OrleansStream.Engine.Sinks;
 using OrleansStream.Grains.Execution;
 using OrleansStream.Grains.Hosting;
-using OrleansStream.Grains.Sources;
+using OrleansStream.Engine.Connectors;
+using OrleansStream.Grains.Connectors;
 using OrleansStream.Interfaces.Batch;
 using OrleansStream.Interfaces.Sinks;
 
@@ -17,10 +18,10 @@ namespace OrleansStream.Grains.Batch;
 
 /// <summary>Runs batch DataFrame plans with the same planner and operators as streaming epochs.</summary>
 [StatelessWorker]
-internal sealed class BatchQueryGrain(TimeProvider time, PathResolver paths) : Grain, IBatchQueryGrain
+internal sealed class BatchQueryGrain(TimeProvider time, PathResolver paths, ConnectorFactory connectors) : Grain, IBatchQueryGrain
 {
     public async Task<byte[]> CollectAsync(string planJson, CancellationToken cancellationToken = default) =>
-        ArrowIpc.Serialize(await RunAsync(PlanSerializer.Deserialize(planJson)));
+        ArrowIpc.Serialize(await RunAsync(PlanSerializer.Deserialize(planJson), cancellationToken));
 
     public async Task<long> WriteAsync(string planJson, string format, string path, string saveMode, IReadOnlyDictionary<string, string> options, CancellationToken cancellationToken = default)
     {
@@ -36,7 +37,7 @@ internal sealed class BatchQueryGrain(TimeProvider time, PathResolver paths) : G
             }
         }
         Directory.CreateDirectory(dir);
-        var batch = await RunAsync(PlanSerializer.Deserialize(planJson));
+        var batch = await RunAsync(PlanSerializer.Deserialize(planJson), cancellationToken);
         // Batch writes name their file by time so that appends never collide; a streaming sink uses its epoch instead.
         new FileSinkWriter(dir, FileFormats.GetWriter(format), options, paths.FileRoots).Write(time.GetUtcNow().ToUnixTimeMilliseconds(), 0, Guid.NewGuid(), batch);
         return batch.Length;
@@ -47,11 +48,9 @@ internal sealed class BatchQueryGrain(TimeProvider time, PathResolver paths) : G
         var plan = PlanSerializer.Deserialize(planJson);
         try
         {
-            var tables = await LoadTablesAsync(plan);
+            var sources = await OpenSourcesAsync(plan, cancellationToken);
             // Unlike a run, analysis takes streaming sources too (a streaming DataFrame has a schema).
-            var schema = Analyzer.Analyze(plan, s => s.Format == "memory-table"
-                ? ArrowIpc.ReadSchema(tables[s.Options["name"]])
-                : SourceSchemas.Resolve(s, paths.FileRoots));
+            var schema = Analyzer.Analyze(plan, s => s.IsStreaming ? connectors.ResolveSchema(s) : sources[s.SourceId].Schema);
             return new AnalysisResult { SchemaIpc = ArrowIpc.Serialize(ArrowValues.Empty(schema)) };
         }
         catch (AnalysisException e)
@@ -61,38 +60,32 @@ internal sealed class BatchQueryGrain(TimeProvider time, PathResolver paths) : G
         }
     }
 
-    private async Task<RecordBatch> RunAsync(LogicalPlan plan)
+    private async Task<RecordBatch> RunAsync(LogicalPlan plan, CancellationToken cancellationToken)
     {
-        var tables = await LoadTablesAsync(plan);
-        var physical = QueryPlanner.Plan(plan, s => SchemaOf(s, tables));
-        return BatchExecutor.Run(physical, pipeline => ReadLeaf(pipeline, tables), EpochContext.ForBatch(time.GetUtcNow()));
+        var sources = await OpenSourcesAsync(plan, cancellationToken);
+        var physical = QueryPlanner.Plan(plan, s => SchemaOf(s, sources));
+        return BatchExecutor.Run(physical, pipeline => ReadLeaf(pipeline, sources), EpochContext.ForBatch(time.GetUtcNow()));
     }
 
-    private async Task<Dictionary<string, byte[]>> LoadTablesAsync(LogicalPlan plan)
+    // Opened before analysis, by source id: a connector whose schema or rows live elsewhere (a memory table's grain) fetches
+    // them here.
+    private async Task<Dictionary<string, IBatchSource>> OpenSourcesAsync(LogicalPlan plan, CancellationToken cancellationToken)
     {
-        var tables = new Dictionary<string, byte[]>();
-        foreach (var source in plan.Leaves().OfType<SourceRelation>().Where(s => s.Format == "memory-table"))
-        {
-            var name = source.Options["name"];
-            var bytes = await GrainFactory.GetGrain<IMemorySinkGrain>(name).ReadAsync();
-            tables[name] = bytes.Length > 0 ? bytes : throw new AnalysisException($"[TABLE_OR_VIEW_NOT_FOUND] The table or view `{name}` cannot be found.");
-        }
-        return tables;
+        var sources = new Dictionary<string, IBatchSource>(StringComparer.Ordinal);
+        foreach (var source in plan.Leaves().OfType<SourceRelation>().Where(s => !s.IsStreaming))
+            if (!sources.ContainsKey(source.SourceId)) sources[source.SourceId] = await connectors.OpenBatchAsync(source, cancellationToken);
+        return sources;
     }
 
-    private Schema SchemaOf(SourceRelation source, Dictionary<string, byte[]> tables) => source.Format == "memory-table"
-        ? ArrowIpc.ReadSchema(tables[source.Options["name"]])
-        : source.IsStreaming
-            ? throw new InvalidOperationException("Queries with streaming sources must be executed with writeStream.start().")
-            : SourceSchemas.Resolve(source, paths.FileRoots);
+    private static Schema SchemaOf(SourceRelation source, Dictionary<string, IBatchSource> sources) => source.IsStreaming
+        ? throw new InvalidOperationException("Queries with streaming sources must be executed with writeStream.start().")
+        : sources[source.SourceId].Schema;
 
-    // Only a file source may decode fewer columns (see FileReading.ColumnsToRead); the pipeline takes whole batches as they are.
-    private IEnumerable<RecordBatch> ReadLeaf(SourcePipeline pipeline, Dictionary<string, byte[]> tables) => pipeline.Leaf switch
+    // A source that cannot decode fewer columns returns whole batches; the pipeline takes them as they are.
+    private static IEnumerable<RecordBatch> ReadLeaf(SourcePipeline pipeline, Dictionary<string, IBatchSource> sources) => pipeline.Leaf switch
     {
         LocalRelation local => ArrowIpc.DeserializeMany(local.ArrowIpc),
-        SourceRelation { Format: "memory-table" } table => ArrowIpc.DeserializeMany(tables[table.Options["name"]]),
-        SourceRelation file => SourceSchemas.DataFiles(file, paths.FileRoots).Select(f => FileReading.Read(file.Format, f,
-            FileReading.ColumnsToRead(file.Format, pipeline.InputSchema, pipeline.ReadSchema), new ReaderOptions(file.Options))),
+        SourceRelation source => sources[source.SourceId].Read(pipeline.ReadSchema),
         _ => throw new NotSupportedException($"Cannot read {pipeline.Leaf.GetType().Name} in a batch query."),
     };
 }

@@ -3,8 +3,9 @@ using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Planning;
 using OrleansStream.Engine.Planning.Physical;
 using OrleansStream.Engine.Types;
+using OrleansStream.Engine.Connectors;
+using OrleansStream.Grains.Connectors;
 using OrleansStream.Grains.Hosting;
-using OrleansStream.Grains.Sources;
 using OrleansStream.Interfaces.Execution;
 using OrleansStream.Interfaces.Queries;
 
@@ -13,11 +14,10 @@ namespace OrleansStream.Grains.Execution;
 /// <summary>A query spec parsed, analysed and validated: its plan, its streaming sources and its sink.</summary>
 internal sealed class CompiledQuery
 {
-    private static readonly HashSet<string> SinkFormats = new(StringComparer.OrdinalIgnoreCase)
-        { "memory", "console", "json", "csv", "parquet", "text", "foreachBatch", "noop" };
-
-    private CompiledQuery(LogicalPlan plan, PhysicalPlan physical, IReadOnlyList<(SourceRelation Relation, ISourceConnector Connector)> sources, Schema outputSchema, SinkSpec sink)
+    private CompiledQuery(LogicalPlan plan, PhysicalPlan physical, IReadOnlyList<(SourceRelation Relation, IStreamSource Connector)> sources, Schema outputSchema,
+        SinkSpec sink, IStreamSink sinkConnector)
     {
+        SinkConnector = sinkConnector;
         Plan = plan;
         Physical = physical;
         Sources = sources;
@@ -28,13 +28,20 @@ internal sealed class CompiledQuery
     public LogicalPlan Plan { get; }
     /// <summary>The physical plan (stateful operators, watermarks).</summary>
     public PhysicalPlan Physical { get; }
-    public IReadOnlyList<(SourceRelation Relation, ISourceConnector Connector)> Sources { get; }
+    public IReadOnlyList<(SourceRelation Relation, IStreamSource Connector)> Sources { get; }
     public Schema OutputSchema { get; }
     public SinkSpec Sink { get; }
-    public bool IsFileSink => SourceConnectorFactory.FileFormats.Contains(Sink.Format);
+    /// <summary>The sink connector (the trigger's copy: epoch commits, run start).</summary>
+    public IStreamSink SinkConnector { get; }
+    /// <summary>True when every producer writes to a sink partition of its own (file sinks), rather than all to partition 0.</summary>
+    public bool WritesPerProducer => SinkConnector.Partitioning == SinkPartitioning.PerProducer;
 
     /// <summary>Everything a query needs before it may start; throws with the reason when it cannot run.</summary>
-    public static CompiledQuery Compile(QuerySpec spec, SourceConnectorFactory connectors, PathResolver paths)
+    /// <param name="spec">The query.</param>
+    /// <param name="connectors">The silo's connectors.</param>
+    /// <param name="paths">The silo's paths.</param>
+    /// <param name="queryKey">The query's checkpoint key when the compiled query plans epochs (the trigger's), else null.</param>
+    public static CompiledQuery Compile(QuerySpec spec, ConnectorFactory connectors, PathResolver paths, string? queryKey = null)
     {
         var plan = PlanSerializer.Deserialize(spec.PlanJson);
         var relations = plan.Leaves().OfType<SourceRelation>().Where(s => s.IsStreaming).ToList();
@@ -42,12 +49,11 @@ internal sealed class CompiledQuery
             throw new InvalidOperationException("'writeStream' can be called only on streaming Dataset/DataFrame.");
         // Trigger.Once takes everything available in its one epoch, whatever the read limits say (Spark, SPARK-30669).
         var ignoreReadLimits = spec.Trigger.Kind == TriggerKind.Once;
-        var sources = relations.Select(r => (r, connectors.Create(r, ignoreReadLimits))).ToList();
+        var sources = relations.Select(r => (r, connectors.Create(r, ignoreReadLimits, queryKey))).ToList();
         var byId = sources.ToDictionary(s => s.r.SourceId, s => s.Item2.Schema);
-        ValidateSink(spec);
+        ValidateSink(spec, connectors);
         foreach (var relation in plan.Leaves().OfType<SourceRelation>().Where(r => r.Options.ContainsKey("path")))
             paths.CheckFileRoot(relation.Options["path"], "path");
-        if (SourceConnectorFactory.FileFormats.Contains(spec.SinkFormat)) paths.CheckFileRoot(spec.Options["path"], "path");
         var physical = QueryPlanner.Plan(plan, r => byId.TryGetValue(r.SourceId, out var s) ? s : throw new NotSupportedException(
             $"Source '{r.Format}' is a batch source; joining streams with static data is not supported yet."), spec.OutputMode);
         var schema = physical.OutputSchema;
@@ -63,23 +69,18 @@ internal sealed class CompiledQuery
             QueryName = spec.QueryName,
             OutputSchemaDdl = DataTypes.ToDdl(schema),
         };
-        return new CompiledQuery(plan, physical, sources, schema, sink);
+        var sinkConnector = connectors.CreateSink(sink);
+        return new CompiledQuery(plan, physical, sources, schema, sink with { DiscardsRows = sinkConnector.DiscardsRows }, sinkConnector);
     }
 
-    private static void ValidateSink(QuerySpec spec)
+    // Before planning, with what the spec alone says (the rows' schema is not known yet): the format, the output mode and
+    // what the sink's connector requires of its options.
+    private static void ValidateSink(QuerySpec spec, ConnectorFactory connectors)
     {
-        if (!SinkFormats.Contains(spec.SinkFormat))
-            throw new NotSupportedException($"Data source '{spec.SinkFormat}' does not support streamed writing. Supported: {string.Join(", ", SinkFormats.Order())}.");
+        _ = connectors.Registry.Sink(spec.SinkFormat);
         var mode = spec.OutputMode.ToLowerInvariant();
         if (mode is not ("append" or "update" or "complete"))
             throw new ArgumentException($"Unknown output mode '{spec.OutputMode}'. Accepted output modes are 'append', 'complete', 'update'.");
-        if (SourceConnectorFactory.FileFormats.Contains(spec.SinkFormat))
-        {
-            if (mode != "append") throw new InvalidOperationException($"Data source {spec.SinkFormat} does not support {mode} output mode.");
-            if (!spec.Options.TryGetValue("path", out var path) || string.IsNullOrWhiteSpace(path))
-                throw new ArgumentException("'path' is not specified: the file sink needs option 'path'.");
-        }
-        if (spec.SinkFormat.Equals("memory", StringComparison.OrdinalIgnoreCase) && string.IsNullOrWhiteSpace(spec.QueryName))
-            throw new ArgumentException("queryName must be specified for memory sink.");
+        connectors.ValidateSink(new SinkDescriptor(spec.SinkFormat, mode, spec.Options, spec.QueryName, new Schema.Builder().Build()));
     }
 }

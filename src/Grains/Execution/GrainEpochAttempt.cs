@@ -1,7 +1,6 @@
 using OrleansStream.Engine.Execution.Streaming;
+using OrleansStream.Engine.Connectors;
 using OrleansStream.Engine.Planning.Physical;
-using OrleansStream.Engine.Sinks;
-using OrleansStream.Grains.Sinks;
 using OrleansStream.Grains.State;
 using OrleansStream.Interfaces.Execution;
 
@@ -34,7 +33,7 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
             var partitions = record.SourcePartitions.GetValueOrDefault(relation.SourceId, connector.NumPartitions);
             for (var partition = 0; partition < partitions; partition++, taskIndex++)
             {
-                var sinkKey = runtime.SinkKey(Query.IsFileSink ? taskIndex : 0);
+                var sinkKey = runtime.SinkKey(Query.WritesPerProducer ? taskIndex : 0);
                 _sinkKeys.Add(sinkKey);
                 var task = new SourceTask
                 {
@@ -84,7 +83,7 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
         for (var p = 0; p < partitions; p++)
         {
             var sinkProducer = firstSinkProducer < 0 ? p : firstSinkProducer + p;
-            var sinkKey = runtime.SinkKey(Query.IsFileSink ? sinkProducer : 0);
+            var sinkKey = runtime.SinkKey(Query.WritesPerProducer ? sinkProducer : 0);
             if (firstSinkProducer >= 0) _sinkKeys.Add(sinkKey);
             var key = Exchange.PartitionKey(runtime.QueryKey, stage.Id, p);
             calls.Add(runtime.Grains.GetGrain<IStatePartitionGrain>(key).FinishAsync(new PartitionEpoch
@@ -133,23 +132,8 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
 
     public async Task CommitSinkLogAsync(IReadOnlyList<string> files, CancellationToken cancellationToken)
     {
-        if (Query.IsFileSink) CommitFileSink(files);
+        await Query.SinkConnector.CommitAsync(record.BatchId, files, new SinkEpochContext(runtime.Run.Request.QueryId), cancellationToken);
         await runtime.Hooks.OnSinkLogWrittenAsync(runtime.QueryKey, record.BatchId);
-    }
-
-    /// <summary>
-    /// Writes the epoch's entry of the file-sink log, under the log batch id the folder's owner record maps it to. A replay of
-    /// an epoch the log already holds keeps the files committed first; the replay's own files are removed.
-    /// </summary>
-    private void CommitFileSink(IReadOnlyList<string> written)
-    {
-        var run = runtime.Run;
-        var log = new FileSinkLog(Query.Sink.OutputPath(), runtime.Paths.FileRoots);
-        var owner = log.ReadOwner();
-        if (owner is not null && owner.QueryId != run.Request.QueryId)
-            throw new InvalidOperationException($"Query {run.Request.QueryId} no longer owns its output folder '{log.Directory}': query {owner.QueryId} (checkpoint '{owner.CheckpointLocation}') took it over. Stopping rather than mixing their output.");
-        var committed = log.Commit((owner?.FirstBatchId ?? 0) + record.BatchId, written.ToList());
-        foreach (var orphan in written.Except(committed, StringComparer.Ordinal)) File.Delete(Path.Combine(log.Directory, orphan));
     }
 
     private static PartitionStats Stats(PartitionResult r) => new()

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using OrleansStream.Engine.Connectors;
 using OrleansStream.Engine.Execution.Streaming;
 using OrleansStream.Grains.Hosting;
 using OrleansStream.Grains.Sources;
@@ -26,7 +27,7 @@ internal sealed class GrainEpochRuntime(
     string queryKey,
     Action keepAlive) : IEpochRuntime
 {
-    private readonly Dictionary<string, ISourceConnector> _connectors = run.Query.Sources.ToDictionary(s => s.Relation.SourceId, s => s.Connector);
+    private readonly Dictionary<string, IStreamSource> _connectors = run.Query.Sources.ToDictionary(s => s.Relation.SourceId, s => s.Connector);
 
     public IGrainFactory Grains => grains;
     public TriggerRun Run => run;
@@ -76,18 +77,18 @@ internal sealed class GrainEpochRuntime(
         Math.Max(2, 2 * (await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count);
 
     public Task<string?> CaptureBoundAsync(string sourceId, CancellationToken cancellationToken) =>
-        _connectors[sourceId].CaptureBoundAsync(PlanningState(sourceId), cancellationToken);
+        _connectors[sourceId].AvailableNowBoundAsync(PlanningState(sourceId), cancellationToken);
 
     public async Task<string?> LatestOffsetAsync(string sourceId, string? previousEnd, string? bound, CancellationToken cancellationToken)
     {
         var connector = _connectors[sourceId];
-        var end = await connector.PlanAsync(previousEnd, PlanningState(sourceId), bound, cancellationToken);
+        var end = await connector.LatestOffsetAsync(previousEnd, PlanningState(sourceId), bound, cancellationToken);
         WarnIfFallingBehind(connector);
         return end;
     }
 
     // Once a minute at most: a query that cannot keep up says so every epoch in its progress.
-    private void WarnIfFallingBehind(ISourceConnector connector)
+    private void WarnIfFallingBehind(IStreamSource connector)
     {
         if (connector.Backlog.Count == 0 || DateTimeOffset.UtcNow - run.LastBehindWarning < TimeSpan.FromMinutes(1)) return;
         run.LastBehindWarning = DateTimeOffset.UtcNow;

@@ -1,18 +1,20 @@
 using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Planning;
+using OrleansStream.Engine.Connectors;
 using OrleansStream.Engine.Planning.Physical;
+using OrleansStream.Grains.Connectors;
 using OrleansStream.Grains.Sources;
 
 namespace OrleansStream.Grains.Execution;
 
 /// <summary>A grain's compiled physical plan and source connectors, rebuilt only when the plan text changes (once per run).</summary>
-internal sealed class PlanCache(SourceConnectorFactory connectors)
+internal sealed class PlanCache(ConnectorFactory connectors)
 {
     private string? _planJson;
     private PhysicalPlan? _plan;
-    private Dictionary<string, ISourceConnector>? _connectors;
+    private Dictionary<string, IStreamSource>? _connectors;
 
-    public (PhysicalPlan Plan, IReadOnlyDictionary<string, ISourceConnector> Connectors) Get(string planJson)
+    public (PhysicalPlan Plan, IReadOnlyDictionary<string, IStreamSource> Connectors) Get(string planJson)
     {
         if (_planJson != planJson)
         {

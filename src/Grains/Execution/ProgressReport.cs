@@ -59,14 +59,7 @@ internal static class ProgressReport
         return progress.Json;
     }
 
-    private static string SinkDescription(CompiledQuery query) => query.Sink.Format.ToLowerInvariant() switch
-    {
-        "memory" => "MemorySink",
-        "console" => "org.apache.spark.sql.execution.streaming.ConsoleTable$",
-        "foreachbatch" => "ForeachBatchSink",
-        "noop" => "NoopTable",
-        var f => $"FileSink[{query.Sink.Options.GetValueOrDefault("path")}] ({f})",
-    };
+    private static string SinkDescription(CompiledQuery query) => query.SinkConnector.Description;
 
     private static JsonElement? Json(string? offset)
     {

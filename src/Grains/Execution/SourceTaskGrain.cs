@@ -2,8 +2,9 @@ using Apache.Arrow;
 using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Execution;
 using OrleansStream.Engine.Operators;
+using OrleansStream.Engine.Connectors;
 using OrleansStream.Engine.Planning.Physical;
-using OrleansStream.Grains.Sources;
+using OrleansStream.Grains.Connectors;
 using OrleansStream.Grains.State;
 using OrleansStream.Interfaces.Execution;
 
@@ -14,7 +15,7 @@ namespace OrleansStream.Grains.Execution;
 /// keyed stage are prepared by its exchange writer (partially aggregated) and routed by key group to its partitions; rows
 /// bound for the sink are staged at the sink partition. Holds nothing durable: a re-run reads the same offsets again.
 /// </summary>
-internal sealed class SourceTaskGrain(SourceConnectorFactory connectors) : Grain, ISourceTaskGrain
+internal sealed class SourceTaskGrain(ConnectorFactory connectors) : Grain, ISourceTaskGrain
 {
     /// <summary>The producer stage source tasks stage under at keyed partitions: they come before every keyed stage's partitions.</summary>
     private const int SourceProducerStage = -1;
@@ -37,8 +38,9 @@ internal sealed class SourceTaskGrain(SourceConnectorFactory connectors) : Grain
         foreach (var stage in plan.StagesReading(task.SourceId))
         {
             var pipeline = stage.Source!;
-            var input = await sources[task.SourceId].ReadColumnsAsync(task.StartOffset, task.EndOffset, task.Partition, task.NumPartitions, pipeline.ReadSchema, CancellationToken.None);
-            foreach (var batch in input)
+            var input = sources[task.SourceId].ReadAsync(task.StartOffset, task.EndOffset, new SourcePartition(task.Partition, task.NumPartitions),
+                pipeline.ReadSchema, CancellationToken.None);
+            await foreach (var batch in input)
             {
                 inputRows += batch.Length;
                 var result = pipeline.Run(batch, context);
@@ -63,7 +65,7 @@ internal sealed class SourceTaskGrain(SourceConnectorFactory connectors) : Grain
                 task.Attempt, task.BatchId, SourceProducerStage, task.TaskIndex, deliveries);
         (_idleExchanges, _idleExchangePlan) = (exchanges, plan);
         // The noop sink (benchmarks) discards rows: do not ship them to a sink partition only to drop them there.
-        if (output.Count > 0 && !task.Sink.Format.Equals("noop", StringComparison.OrdinalIgnoreCase))
+        if (output.Count > 0 && !task.Sink.DiscardsRows)
         {
             var bytes = ArrowIpc.SerializeMany(output, outputSchema!);
             deliveries[task.SinkKey] = 1;

@@ -2,10 +2,8 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansStream.Engine.Execution.Streaming;
-using OrleansStream.Engine.Sinks;
 using OrleansStream.Grains.Hosting;
-using OrleansStream.Grains.Sinks;
-using OrleansStream.Grains.Sources;
+using OrleansStream.Grains.Connectors;
 using OrleansStream.Grains.Storage;
 using OrleansStream.Interfaces.Execution;
 using OrleansStream.Interfaces.Queries;
@@ -21,7 +19,7 @@ namespace OrleansStream.Grains.Execution;
 [Reentrant]
 internal sealed class TriggerGrain(
     [PersistentState("trigger", OrleansStreamSiloBuilderExtensions.CheckpointStorageName)] IPersistentState<TriggerState> state,
-    SourceConnectorFactory connectors,
+    ConnectorFactory connectors,
     PathResolver paths,
     TimeProvider time,
     IOptions<OrleansStreamOptions> options,
@@ -49,7 +47,7 @@ internal sealed class TriggerGrain(
         }
         if (_run is { IsActive: true })
             throw new InvalidOperationException($"Cannot start query with id {request.QueryId} as another query with same id is already active. Perhaps you are attempting to restart a query from checkpoint '{request.Spec.CheckpointLocation}' that is already active.");
-        var compiled = CompiledQuery.Compile(request.Spec, connectors, paths);
+        var compiled = CompiledQuery.Compile(request.Spec, connectors, paths, QueryKey);
         state.State.ActiveRun = request;
         await state.WriteStateAsync();
         Begin(new TriggerRun(request, compiled));
@@ -71,7 +69,7 @@ internal sealed class TriggerGrain(
         CompiledQuery compiled;
         try
         {
-            compiled = CompiledQuery.Compile(request.Spec, connectors, paths);
+            compiled = CompiledQuery.Compile(request.Spec, connectors, paths, QueryKey);
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or NotSupportedException or Engine.AnalysisException or IOException)
         {
@@ -156,7 +154,7 @@ internal sealed class TriggerGrain(
         await Task.Yield();
         try
         {
-            if (run.Query.IsFileSink) new FileSinkLog(run.Query.Sink.OutputPath()).RemoveStaleTempFiles(time.GetUtcNow().UtcDateTime);
+            await run.Query.SinkConnector.OnRunStartAsync(CancellationToken.None);
             await run.Coordinator.RunAsync(CancellationToken.None);
             await TerminateAsync(run, null);
         }

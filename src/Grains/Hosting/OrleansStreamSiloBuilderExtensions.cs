@@ -5,6 +5,8 @@ using Microsoft.Extensions.Options;
 using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansStream.Engine.Checkpointing;
+using OrleansStream.Engine.Connectors;
+using OrleansStream.Grains.Connectors;
 using OrleansStream.Grains.Execution;
 using OrleansStream.Grains.Sources;
 using OrleansStream.Grains.Storage;
@@ -45,7 +47,12 @@ public static class OrleansStreamSiloBuilderExtensions
             sp.GetRequiredService<ICheckpointStore>(),
             new CheckpointStateSerializer(sp.GetRequiredService<Serializer>(), sp.GetRequiredService<IGrainStorageSerializer>()),
             sp.GetRequiredService<ILogger<CheckpointGrainStorage>>()));
-        services.TryAddSingleton<SourceConnectorFactory>();
+        services.AddBuiltInConnectors()
+            .AddSource<MemorySourceProvider>()
+            .AddSource<MemoryTableSourceProvider>()
+            .AddSink<MemorySinkProvider>()
+            .AddSink<ForeachBatchSinkProvider>();
+        services.TryAddSingleton<ConnectorFactory>();
         services.TryAddSingleton<PathResolver>();
         services.TryAddSingleton<IEpochHooks, NoEpochHooks>();
         return services;

@@ -1,9 +1,8 @@
-using OrleansStream.Engine.Sinks;
-using OrleansStream.Grains.Sinks;
 using Microsoft.Extensions.Logging;
 using OrleansStream.Grains.Execution;
 using OrleansStream.Grains.Hosting;
-using OrleansStream.Grains.Sources;
+using OrleansStream.Engine.Connectors;
+using OrleansStream.Grains.Connectors;
 using OrleansStream.Interfaces.Execution;
 using OrleansStream.Interfaces.Queries;
 
@@ -15,7 +14,7 @@ namespace OrleansStream.Grains.Queries;
 /// </summary>
 internal sealed partial class StreamingQueryGrain(
     [PersistentState("query", OrleansStreamSiloBuilderExtensions.CheckpointStorageName)] IPersistentState<QueryState> state,
-    SourceConnectorFactory connectors,
+    ConnectorFactory connectors,
     PathResolver paths,
     TimeProvider time,
     ILogger<StreamingQueryGrain> logger) : Grain, IStreamingQueryGrain
@@ -31,10 +30,7 @@ internal sealed partial class StreamingQueryGrain(
             state.State.Id = Guid.NewGuid();
             await state.WriteStateAsync();
         }
-        // A file sink's folder belongs to one query: a new checkpoint (a reset, or another query) must not mix into it.
-        if (compiled.IsFileSink)
-            new FileSinkLog(compiled.Sink.OutputPath()).Claim(state.State.Id, spec.CheckpointLocation, knownHere: state.State.Runs.Count > 0,
-                takeOver: spec.Options.TryGetValue("takeOverOutput", out var takeOver) && takeOver.Equals("true", StringComparison.OrdinalIgnoreCase));
+        await compiled.SinkConnector.OnQueryStartAsync(new SinkQueryStart(state.State.Id, spec.CheckpointLocation, Restarted: state.State.Runs.Count > 0), cancellationToken);
         // The trigger refuses a second active run, and takes over one the cluster resumed by itself (its client is gone).
         var runId = Guid.NewGuid();
         await Trigger.StartRunAsync(new RunRequest(state.State.Id, runId, spec, observer));

@@ -1,10 +1,7 @@
-using Apache.Arrow;
+using System.Globalization;
+using OrleansStream.Engine.Connectors;
 using OrleansStream.Engine.Data;
-using OrleansStream.Engine.Formats;
-using OrleansStream.Engine.Sinks;
-using OrleansStream.Engine.Types;
-using OrleansStream.Grains.Hosting;
-using OrleansStream.Grains.Sources;
+using OrleansStream.Grains.Connectors;
 using OrleansStream.Interfaces.Execution;
 using OrleansStream.Interfaces.Queries;
 using OrleansStream.Interfaces.Sinks;
@@ -12,31 +9,21 @@ using OrleansStream.Interfaces.Sinks;
 namespace OrleansStream.Grains.Sinks;
 
 /// <summary>
-/// One sink partition. Rows of an epoch attempt are staged here (file sinks write their deterministic part files
-/// at once), and applied on commit. Staging is in memory: after a crash the whole epoch is re-run from the offset log.
+/// One sink partition: hosts the sink connector's writer of the current epoch attempt (DESIGN.md §4). Producers stage their
+/// rows with it and the trigger commits it; what the writer keeps until then is in memory: after a crash the whole epoch
+/// is re-run from the offset log.
 /// </summary>
-internal sealed class SinkGrain(PathResolver paths) : Grain, ISinkGrain
+internal sealed class SinkGrain(ConnectorFactory connectors) : Grain, ISinkGrain
 {
     private Guid _attempt;
-    private readonly SortedDictionary<int, byte[]> _staged = new();
-    private readonly List<string> _files = new();
+    private ISinkWriter? _writer;
     private int _stagedCalls;
 
-    public Task StageAsync(Guid attempt, long batchId, int taskIndex, byte[] arrowIpc, SinkSpec sink)
+    public async Task StageAsync(Guid attempt, long batchId, int taskIndex, byte[] arrowIpc, SinkSpec sink)
     {
         Reset(attempt);
         _stagedCalls++;
-        if (SourceConnectorFactory.FileFormats.Contains(sink.Format))
-        {
-            var batch = ArrowValues.Concat(OutputSchema(sink), ArrowIpc.DeserializeMany(arrowIpc));
-            var writer = new FileSinkWriter(sink.OutputPath(), FileFormats.GetWriter(sink.Format), sink.Options, paths.FileRoots);
-            _files.Add(writer.Write(batchId, taskIndex, attempt, batch));
-        }
-        else
-        {
-            _staged[taskIndex] = arrowIpc;
-        }
-        return Task.CompletedTask;
+        await Writer(sink, batchId).WriteAsync(taskIndex, ArrowIpc.DeserializeMany(arrowIpc), CancellationToken.None);
     }
 
     public async Task<IReadOnlyList<string>> CommitAsync(Guid attempt, long batchId, int expectedStages, SinkSpec sink, IQueryObserver? observer, Guid queryId, Guid runId)
@@ -47,20 +34,7 @@ internal sealed class SinkGrain(PathResolver paths) : Grain, ISinkGrain
             // Staged rows (and the names of part files written) live in activation memory: committing what is left after
             // Orleans replaced the activation they reached would lose them.
             StagedInputMissingException.ThrowIfMissing($"Sink partition {this.GetPrimaryKeyString()}", batchId, expectedStages, _stagedCalls);
-            switch (sink.Format.ToLowerInvariant())
-            {
-                case "memory":
-                    await GrainFactory.GetGrain<IMemorySinkGrain>(sink.QueryName!).ApplyAsync(queryId, batchId, sink.OutputMode == "complete", StagedIpc(sink));
-                    break;
-                case "console":
-                    Console.Write(ConsoleText(batchId, Staged(sink), sink.Options));
-                    break;
-                case "foreachbatch":
-                    if (observer is null) throw new InvalidOperationException("foreachBatch needs the client that started the query; it is gone.");
-                    await observer.ForeachBatch(runId, batchId, StagedIpc(sink));
-                    break;
-            }
-            return _files.ToList();
+            return await Writer(sink, batchId).CommitAsync(new SinkCommitContext(queryId, runId, observer), CancellationToken.None);
         }
         finally
         {
@@ -68,27 +42,25 @@ internal sealed class SinkGrain(PathResolver paths) : Grain, ISinkGrain
         }
     }
 
+    private ISinkWriter Writer(SinkSpec sink, long batchId) =>
+        _writer ??= connectors.CreateSink(sink).CreateWriter(new SinkWriterContext(batchId, Partition, _attempt));
+
+    // The key is "{query}|{partition}".
+    private int Partition
+    {
+        get
+        {
+            var key = this.GetPrimaryKeyString();
+            return int.TryParse(key.AsSpan(key.LastIndexOf('|') + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var partition) ? partition : 0;
+        }
+    }
+
+    // A new attempt drops what an earlier one staged: its epoch runs again from the start.
     private void Reset(Guid attempt)
     {
         if (_attempt == attempt) return;
         _attempt = attempt;
-        _staged.Clear();
-        _files.Clear();
+        _writer = null;
         _stagedCalls = 0;
-    }
-
-    private static Schema OutputSchema(SinkSpec sink) => DataTypes.ParseSchema(sink.OutputSchemaDdl);
-
-    private RecordBatch Staged(SinkSpec sink) =>
-        ArrowValues.Concat(OutputSchema(sink), _staged.Values.SelectMany(b => ArrowIpc.DeserializeMany(b)).ToList());
-
-    private byte[] StagedIpc(SinkSpec sink) => ArrowIpc.Serialize(Staged(sink));
-
-    private static string ConsoleText(long batchId, RecordBatch batch, IReadOnlyDictionary<string, string> options)
-    {
-        var numRows = options.TryGetValue("numRows", out var n) && int.TryParse(n, out var rows) ? rows : 20;
-        var truncate = !options.TryGetValue("truncate", out var t) || !t.Equals("false", StringComparison.OrdinalIgnoreCase);
-        const string rule = "-------------------------------------------";
-        return $"{rule}\nBatch: {batchId}\n{rule}\n{ConsoleFormatter.Show(batch, numRows, truncate)}\n";
     }
 }

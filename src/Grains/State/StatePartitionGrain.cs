@@ -11,7 +11,8 @@ using Microsoft.Extensions.Options;
 using Orleans.Placement;
 using OrleansStream.Grains.Execution;
 using OrleansStream.Grains.Hosting;
-using OrleansStream.Grains.Sources;
+using OrleansStream.Engine.Connectors;
+using OrleansStream.Grains.Connectors;
 using OrleansStream.Interfaces.Execution;
 
 namespace OrleansStream.Grains.State;
@@ -26,7 +27,7 @@ namespace OrleansStream.Grains.State;
 /// </summary>
 // Hash placement spreads a stage's partitions over the silos (and re-spreads them when one dies), where the default would keep them next to the trigger.
 [HashBasedPlacement]
-internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICheckpointStore store,
+internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpointStore store,
     ILogger<StatePartitionGrain> logger) : Grain, IStatePartitionGrain
 {
     private readonly PlanCache _plans = new(connectors);
@@ -148,7 +149,7 @@ internal sealed class StatePartitionGrain(SourceConnectorFactory connectors, ICh
                     epoch.Attempt, epoch.BatchId, stage.Id, epoch.Partition, deliveries);
                 continue;
             }
-            if (epoch.Sink.Format.Equals("noop", StringComparison.OrdinalIgnoreCase)) continue;
+            if (epoch.Sink.DiscardsRows) continue;
             deliveries[epoch.SinkKey] = deliveries.GetValueOrDefault(epoch.SinkKey) + 1;
             await GrainFactory.GetGrain<ISinkGrain>(epoch.SinkKey).StageAsync(epoch.Attempt, epoch.BatchId, epoch.SinkProducer, ArrowIpc.Serialize(rows), epoch.Sink);
         }

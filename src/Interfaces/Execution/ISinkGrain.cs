@@ -24,4 +24,6 @@ public sealed record SinkSpec
     [Id(2)] public required IReadOnlyDictionary<string, string> Options { get; init; }
     [Id(3)] public string? QueryName { get; init; }
     [Id(4)] public required string OutputSchemaDdl { get; init; }
+    /// <summary>True when the sink throws rows away (noop): producers then do not ship them.</summary>
+    [Id(5)] public bool DiscardsRows { get; init; }
 }

@@ -1,7 +1,7 @@
 using OrleansStream.Grains.Hosting;
 using OrleansStream.Interfaces.Sources;
 
-namespace OrleansStream.Grains.Sources;
+namespace OrleansStream.Grains.Connectors;
 
 /// <summary>The log of the memory streams of one session. Persisted, so that a query replays the same entries after a silo restart.</summary>
 internal sealed class MemoryStreamGrain(

@@ -1,10 +1,10 @@
-using System.Text.Json;
+using System.Runtime.CompilerServices;
 using Apache.Arrow;
 using OrleansStream.Engine.Formats;
 using OrleansStream.Engine.Sources;
 using OrleansStream.Engine.Sources.Nexmark;
 
-namespace OrleansStream.Grains.Sources;
+namespace OrleansStream.Engine.Connectors.Nexmark;
 
 /// <summary>
 /// The <c>nexmark</c> source: one table of the Nexmark auction stream (NEXMARK.md), generated in the source tasks. Row k of
@@ -13,7 +13,7 @@ namespace OrleansStream.Grains.Sources;
 /// given, paces how many rows exist by the silo's clock from the first trigger (as Spark's rate source does), which is
 /// what a latency measurement needs: row k is handed to the source at start + k / rowsPerSecond.
 /// </summary>
-internal sealed class NexmarkSourceConnector : ISourceConnector
+internal sealed class NexmarkStreamSource : StreamSource<NexmarkOffset>
 {
     private const int MaxBatchRows = 65_536;
     private const long DefaultRowsPerBatch = 100_000;
@@ -27,8 +27,8 @@ internal sealed class NexmarkSourceConnector : ISourceConnector
     private readonly long _maxRows;
     private readonly TimeProvider _time;
 
-    /// <param name="schema">The table's schema, as <see cref="SourceSchemas.Resolve"/> gives it.</param>
-    public NexmarkSourceConnector(Schema schema, IReadOnlyDictionary<string, string> options, TimeProvider time, long memoryBudgetBytes)
+    /// <param name="schema">The table's schema, as <see cref="NexmarkSourceProvider.ResolveSchema"/> gives it.</param>
+    public NexmarkStreamSource(Schema schema, IReadOnlyDictionary<string, string> options, TimeProvider time, long memoryBudgetBytes)
     {
         var reader = new ReaderOptions(options);
         _table = (reader.Get("table") ?? "bid").Trim().ToLowerInvariant();
@@ -47,50 +47,49 @@ internal sealed class NexmarkSourceConnector : ISourceConnector
         _time = time;
     }
 
-    public Schema Schema { get; }
-    public int NumPartitions { get; }
-    public IReadOnlyDictionary<string, string> Backlog { get; private set; } = ISourceConnector.NoBacklog;
-    public string Description =>
+    public override Schema Schema { get; }
+    public override int NumPartitions { get; }
+    public override string Description =>
         $"NexmarkSource[table={_table}, eventsPerSecond={_config.EventsPerSecond}, rowsPerSecond={_rowsPerSecond?.ToString() ?? "unpaced"}, numPartitions={NumPartitions}]";
 
-    public Task<string?> PlanAsync(string? previousEnd, SourcePlanningState state, string? bound, CancellationToken cancellationToken)
+    protected override Task<NexmarkOffset?> LatestOffsetAsync(NexmarkOffset? previous, NexmarkOffset? bound, ISourcePlanningState state, CancellationToken cancellationToken)
     {
-        var from = NexmarkOffset.Parse(previousEnd)?.Rows ?? 0;
+        var from = previous?.Rows ?? 0;
         var to = Available(state);
         if (_numRows is { } total) to = Math.Min(to, total);
         if (_rowsPerBatch is { } perBatch) to = Math.Min(to, from + perBatch);
-        if (NexmarkOffset.Parse(bound) is { } limit) to = Math.Min(to, limit.Rows);
+        if (bound is not null) to = Math.Min(to, bound.Rows);
         var available = to;
         if (_rowsPerSecond is not null && to > from) to = Math.Min(to, from + _maxRows);
-        Backlog = ISourceConnector.BacklogOf("rowsBehindLatest", _rowsPerSecond is null ? 0 : available - to);
-        return Task.FromResult(to > from ? new NexmarkOffset(to, state.StartMs ?? 0).ToString() : null);
+        SetBacklog("rowsBehindLatest", _rowsPerSecond is null ? 0 : available - to);
+        return Task.FromResult(to > from ? new NexmarkOffset(to, state.StartMs ?? 0) : null);
     }
 
-    public Task<string?> CaptureBoundAsync(SourcePlanningState state, CancellationToken cancellationToken)
+    protected override Task<NexmarkOffset?> AvailableNowBoundAsync(ISourcePlanningState state, CancellationToken cancellationToken)
     {
         if (_numRows is null && _rowsPerSecond is null)
             throw new ArgumentException("Trigger.AvailableNow needs a bounded nexmark source: set option 'numRows' or 'rowsPerSecond'.");
         var rows = Available(state);
-        return Task.FromResult<string?>(new NexmarkOffset(_numRows is { } total ? Math.Min(rows, total) : rows, state.StartMs ?? 0).ToString());
+        return Task.FromResult<NexmarkOffset?>(new NexmarkOffset(_numRows is { } total ? Math.Min(rows, total) : rows, state.StartMs ?? 0));
     }
 
-    public Task<IReadOnlyList<RecordBatch>> ReadAsync(string? start, string end, int partition, int numPartitions, CancellationToken cancellationToken) =>
-        ReadColumnsAsync(start, end, partition, numPartitions, Schema, cancellationToken);
-
-    public Task<IReadOnlyList<RecordBatch>> ReadColumnsAsync(string? start, string end, int partition, int numPartitions, Schema columns, CancellationToken cancellationToken)
+    protected override async IAsyncEnumerable<RecordBatch> ReadAsync(NexmarkOffset? start, NexmarkOffset end, SourcePartition partition, Schema columns,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Partition p of (from, to] is the p-th contiguous slice: generation runs over consecutive rows.
-        var from = NexmarkOffset.Parse(start)?.Rows ?? 0;
-        var to = NexmarkOffset.Parse(end)!.Rows;
-        var first = from + (to - from) * partition / numPartitions;
-        var last = from + (to - from) * (partition + 1) / numPartitions;
-        var batches = new List<RecordBatch>();
+        var from = start?.Rows ?? 0;
+        var to = end.Rows;
+        var first = from + (to - from) * partition.Index / partition.Count;
+        var last = from + (to - from) * (partition.Index + 1) / partition.Count;
         for (var row = first; row < last; row += MaxBatchRows)
-            batches.Add(Generate(row, (int)Math.Min(MaxBatchRows, last - row), columns));
-        return Task.FromResult<IReadOnlyList<RecordBatch>>(batches);
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return Generate(row, (int)Math.Min(MaxBatchRows, last - row), columns);
+        }
+        await Task.CompletedTask.ConfigureAwait(false);
     }
 
-    private long Available(SourcePlanningState state)
+    private long Available(ISourcePlanningState state)
     {
         if (_rowsPerSecond is not { } rate) return long.MaxValue;
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -106,19 +105,5 @@ internal sealed class NexmarkSourceConnector : ISourceConnector
         var all = _table == "person" ? generator.Persons(first, count) : generator.Auctions(first, count);
         if (columns.FieldsList.Count == Schema.FieldsList.Count) return all;
         return new RecordBatch(columns, columns.FieldsList.Select(f => all.Column(Schema.GetFieldIndex(f.Name))), count);
-    }
-
-    /// <summary>The offset: how many rows of the table precede it, and when a paced source started (ms since the Unix epoch).</summary>
-    private sealed record NexmarkOffset(long Rows, long StartMs)
-    {
-        public static NexmarkOffset? Parse(string? json)
-        {
-            if (json is null) return null;
-            using var doc = JsonDocument.Parse(json);
-            var root = doc.RootElement;
-            return new NexmarkOffset(root.GetProperty("rows").GetInt64(), root.TryGetProperty("startMs", out var s) ? s.GetInt64() : 0);
-        }
-
-        public override string ToString() => $"{{\"rows\":{Rows},\"startMs\":{StartMs}}}";
     }
 }

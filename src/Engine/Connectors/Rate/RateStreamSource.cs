@@ -1,24 +1,18 @@
-using System.Text.Json;
+using System.Runtime.CompilerServices;
 using Apache.Arrow;
 using Apache.Arrow.Types;
-using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Formats;
 using OrleansStream.Engine.Sources;
 
-namespace OrleansStream.Grains.Sources;
+namespace OrleansStream.Engine.Connectors.Rate;
 
 /// <summary>
 /// Spark's <c>rate</c> (rowsPerSecond from the first trigger, by the silo's clock) and <c>rate-micro-batch</c>
 /// (rowsPerBatch per epoch, timestamps advancing by advanceMillisPerBatch) sources. Row i has value i; both are
 /// fully determined by the offset, so a replayed epoch produces the same rows.
 /// </summary>
-internal sealed class RateSourceConnector : ISourceConnector
+internal sealed class RateStreamSource : StreamSource<RateOffset>
 {
-    internal static readonly Schema RateSchema = new Schema.Builder()
-        .Field(f => f.Name("timestamp").DataType(new TimestampType(TimeUnit.Microsecond, "UTC")).Nullable(false))
-        .Field(f => f.Name("value").DataType(Int64Type.Default).Nullable(false))
-        .Build();
-
     private const int MaxBatchRows = 1 << 20;
 
     private readonly bool _microBatch;
@@ -27,10 +21,10 @@ internal sealed class RateSourceConnector : ISourceConnector
     private readonly long _maxRows = long.MaxValue;
     private readonly TimeProvider _time;
 
-    public RateSourceConnector(string format, IReadOnlyDictionary<string, string> options, TimeProvider time, long memoryBudgetBytes)
+    public RateStreamSource(bool microBatch, IReadOnlyDictionary<string, string> options, TimeProvider time, long memoryBudgetBytes)
     {
         _time = time;
-        _microBatch = format.Equals("rate-micro-batch", StringComparison.OrdinalIgnoreCase);
+        _microBatch = microBatch;
         var reader = new ReaderOptions(options);
         NumPartitions = reader.GetPositiveInt("numPartitions") ?? 1;
         if (_microBatch)
@@ -46,40 +40,39 @@ internal sealed class RateSourceConnector : ISourceConnector
         }
     }
 
-    public Schema Schema => RateSchema;
-    public int NumPartitions { get; }
-    public string Description => _microBatch
+    public override Schema Schema => RateSourceProvider.RateSchema;
+    public override int NumPartitions { get; }
+    public override string Description => _microBatch
         ? $"RatePerMicroBatchStream[rowsPerBatch={_rowsPerBatch}, numPartitions={NumPartitions}]"
         : $"RateStreamV2[rowsPerSecond={_rowsPerSecond}, numPartitions={NumPartitions}]";
-    public IReadOnlyDictionary<string, string> Backlog { get; private set; } = ISourceConnector.NoBacklog;
 
-    public Task<string?> PlanAsync(string? previousEnd, SourcePlanningState state, string? bound, CancellationToken cancellationToken)
+    protected override Task<RateOffset?> LatestOffsetAsync(RateOffset? previous, RateOffset? bound, ISourcePlanningState state, CancellationToken cancellationToken)
     {
         var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         state.StartMs ??= nowMs;
-        var prev = RateOffset.Parse(previousEnd, state.StartMs.Value);
+        var prev = previous ?? new RateOffset(state.StartMs.Value, 0);
         var next = _microBatch
             ? prev with { Rows = prev.Rows + _rowsPerBatch }
             : prev with { Rows = Math.Max(prev.Rows, (nowMs - prev.StartMs) * _rowsPerSecond / 1000) };
-        if (bound is not null) next = next with { Rows = Math.Min(next.Rows, RateOffset.Parse(bound, nowMs).Rows) };
+        if (bound is not null) next = next with { Rows = Math.Min(next.Rows, bound.Rows) };
         var available = next.Rows;
         next = next with { Rows = Math.Min(available, prev.Rows + Math.Min(_maxRows, long.MaxValue - prev.Rows)) };
-        Backlog = ISourceConnector.BacklogOf("rowsBehindLatest", available - next.Rows);
-        return Task.FromResult(next.Rows > prev.Rows ? next.ToString() : null);
+        SetBacklog("rowsBehindLatest", available - next.Rows);
+        return Task.FromResult(next.Rows > prev.Rows ? next : null);
     }
 
-    public Task<string?> CaptureBoundAsync(SourcePlanningState state, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
-
-    public Task<IReadOnlyList<RecordBatch>> ReadAsync(string? start, string end, int partition, int numPartitions, CancellationToken cancellationToken)
+    protected override async IAsyncEnumerable<RecordBatch> ReadAsync(RateOffset? start, RateOffset end, SourcePartition partition, Schema columns,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var to = RateOffset.Parse(end, 0);
-        var from = start is null ? 0 : RateOffset.Parse(start, 0).Rows;
+        var from = start?.Rows ?? 0;
         // Slices of at most MaxBatchRows rows per partition: an Arrow buffer's length is an int, whatever an epoch admits.
-        var batches = new List<RecordBatch>();
-        var slice = (long)MaxBatchRows * numPartitions;
-        for (var first = from; first < to.Rows; first += slice)
-            batches.Add(Generate(to.StartMs, first, Math.Min(to.Rows, first + slice), partition, numPartitions));
-        return Task.FromResult<IReadOnlyList<RecordBatch>>(batches);
+        var slice = (long)MaxBatchRows * partition.Count;
+        for (var first = from; first < end.Rows; first += slice)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return Generate(end.StartMs, first, Math.Min(end.Rows, first + slice), partition.Index, partition.Count);
+        }
+        await Task.CompletedTask.ConfigureAwait(false);
     }
 
     private RecordBatch Generate(long startMs, long from, long to, int partition, int numPartitions)
@@ -94,25 +87,13 @@ internal sealed class RateSourceConnector : ISourceConnector
             values.Append(i);
             stamps.Append(TimestampMicros(startMs, i));
         }
-        var ts = new TimestampArray(new ArrayData((TimestampType)RateSchema.FieldsList[0].DataType, count, 0, 0, [ArrowBuffer.Empty, stamps.Build(ManagedMemoryAllocator.Instance)]));
-        var val = new Int64Array(values.Build(ManagedMemoryAllocator.Instance), ArrowBuffer.Empty, count, 0, 0);
-        return new RecordBatch(RateSchema, [ts, val], count);
+        var schema = RateSourceProvider.RateSchema;
+        var ts = new TimestampArray(new ArrayData((TimestampType)schema.FieldsList[0].DataType, count, 0, 0, [ArrowBuffer.Empty, stamps.Build(Data.ManagedMemoryAllocator.Instance)]));
+        var val = new Int64Array(values.Build(Data.ManagedMemoryAllocator.Instance), ArrowBuffer.Empty, count, 0, 0);
+        return new RecordBatch(schema, [ts, val], count);
     }
 
     private long TimestampMicros(long startMs, long row) => _microBatch
         ? (_startTimestampMs + row / _rowsPerBatch * _advanceMillisPerBatch) * 1000
         : startMs * 1000 + row * 1_000_000 / _rowsPerSecond;
-
-    /// <summary>The rate offset: when the source started (by the silo's clock) and how many rows precede the offset.</summary>
-    private sealed record RateOffset(long StartMs, long Rows)
-    {
-        public static RateOffset Parse(string? json, long nowMs)
-        {
-            if (json is null) return new RateOffset(nowMs, 0);
-            using var doc = JsonDocument.Parse(json);
-            return new RateOffset(doc.RootElement.GetProperty("startMs").GetInt64(), doc.RootElement.GetProperty("rows").GetInt64());
-        }
-
-        public override string ToString() => $"{{\"startMs\":{StartMs},\"rows\":{Rows}}}";
-    }
 }

@@ -1,7 +1,7 @@
 using Apache.Arrow;
 using OrleansStream.Engine.Formats;
 
-namespace OrleansStream.Grains.Sources;
+namespace OrleansStream.Engine.Connectors.Files;
 
 /// <summary>Reads data files into Arrow, by format.</summary>
 internal static class FileReading

@@ -1,7 +1,7 @@
 using OrleansStream.Engine.Data;
 using OrleansStream.Interfaces.Sinks;
 
-namespace OrleansStream.Grains.Sinks;
+namespace OrleansStream.Grains.Connectors;
 
 /// <summary>The table of a memory sink (Spark's MemorySink): kept in memory, applied once per epoch.</summary>
 internal sealed class MemorySinkGrain : Grain, IMemorySinkGrain

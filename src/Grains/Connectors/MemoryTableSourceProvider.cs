@@ -1,0 +1,45 @@
+using Apache.Arrow;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansStream.Engine;
+using OrleansStream.Engine.Connectors;
+using OrleansStream.Engine.Data;
+using OrleansStream.Engine.Logical;
+using OrleansStream.Interfaces.Sinks;
+
+namespace OrleansStream.Grains.Connectors;
+
+/// <summary>
+/// The <c>memory-table</c> batch source behind <c>Table(name)</c>: the table a memory sink keeps, read from its grain when a
+/// batch query opens it (its schema exists only there).
+/// </summary>
+public sealed class MemoryTableSourceProvider : ISourceProvider
+{
+    /// <inheritdoc/>
+    public IReadOnlyCollection<string> Formats { get; } = ["memory-table"];
+
+    /// <inheritdoc/>
+    public Schema ResolveSchema(SourceRelation source, SourceContext context) =>
+        throw new NotSupportedException("A memory table's schema is known only in the cluster: it is read when a batch query opens the table.");
+
+    /// <inheritdoc/>
+    public IStreamSource CreateStream(SourceRelation source, SourceContext context) =>
+        throw new NotSupportedException("Data source 'memory-table' does not support streamed reading.");
+
+    /// <inheritdoc/>
+    public async Task<IBatchSource> OpenBatchAsync(SourceRelation source, SourceContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(context);
+        var grains = context.Services?.GetRequiredService<IGrainFactory>() ?? throw new InvalidOperationException("Memory tables live only in a silo.");
+        var name = source.Options["name"];
+        var bytes = await grains.GetGrain<IMemorySinkGrain>(name).ReadAsync();
+        return bytes.Length > 0 ? new Table(bytes) : throw new AnalysisException($"[TABLE_OR_VIEW_NOT_FOUND] The table or view `{name}` cannot be found.");
+    }
+
+    private sealed class Table(byte[] bytes) : IBatchSource
+    {
+        public Schema Schema { get; } = ArrowIpc.ReadSchema(bytes);
+
+        public IEnumerable<RecordBatch> Read(Schema columns) => ArrowIpc.DeserializeMany(bytes);
+    }
+}
