@@ -26,12 +26,12 @@ internal static class StatelessBenchmark
             .Field(f => f.Name("timestamp").DataType(new TimestampType(TimeUnit.Microsecond, "UTC")).Nullable(false))
             .Field(f => f.Name("value").DataType(Int64Type.Default).Nullable(false)).Build();
         var source = new SourceRelation("0", "rate-micro-batch", new Dictionary<string, string> { ["rowsPerBatch"] = "1" }, null, true);
-        var plan = new Filter(source, new OrleansStream.Engine.Expressions.BinaryExpr(OrleansStream.Engine.Expressions.BinaryOp.NotEqual,
-            new OrleansStream.Engine.Expressions.BinaryExpr(OrleansStream.Engine.Expressions.BinaryOp.Modulo, new OrleansStream.Engine.Expressions.ColumnRef("value"), new OrleansStream.Engine.Expressions.Literal(3, "int")),
-            new OrleansStream.Engine.Expressions.Literal(0, "int")));
-        var projected = new Project(plan, [new OrleansStream.Engine.Expressions.ColumnRef("timestamp"),
-            new OrleansStream.Engine.Expressions.Alias(new OrleansStream.Engine.Expressions.BinaryExpr(OrleansStream.Engine.Expressions.BinaryOp.Multiply, new OrleansStream.Engine.Expressions.ColumnRef("value"), new OrleansStream.Engine.Expressions.Literal(2, "int")), "doubled"),
-            new OrleansStream.Engine.Expressions.Alias(new OrleansStream.Engine.Expressions.BinaryExpr(OrleansStream.Engine.Expressions.BinaryOp.Add, new OrleansStream.Engine.Expressions.ColumnRef("value"), new OrleansStream.Engine.Expressions.Literal(0.5, "double")), "shifted")]);
+        var plan = new Filter(source, new OrleansStream.Plan.Expressions.BinaryExpr(OrleansStream.Plan.Expressions.BinaryOp.NotEqual,
+            new OrleansStream.Plan.Expressions.BinaryExpr(OrleansStream.Plan.Expressions.BinaryOp.Modulo, new OrleansStream.Plan.Expressions.ColumnRef("value"), new OrleansStream.Plan.Expressions.Literal(3, "int")),
+            new OrleansStream.Plan.Expressions.Literal(0, "int")));
+        var projected = new Project(plan, [new OrleansStream.Plan.Expressions.ColumnRef("timestamp"),
+            new OrleansStream.Plan.Expressions.Alias(new OrleansStream.Plan.Expressions.BinaryExpr(OrleansStream.Plan.Expressions.BinaryOp.Multiply, new OrleansStream.Plan.Expressions.ColumnRef("value"), new OrleansStream.Plan.Expressions.Literal(2, "int")), "doubled"),
+            new OrleansStream.Plan.Expressions.Alias(new OrleansStream.Plan.Expressions.BinaryExpr(OrleansStream.Plan.Expressions.BinaryOp.Add, new OrleansStream.Plan.Expressions.ColumnRef("value"), new OrleansStream.Plan.Expressions.Literal(0.5, "double")), "shifted")]);
         var pipeline = QueryPlanner.Plan(projected, _ => schema).Pipelines[0];
         var times = new List<double>();
         long rows = 0;

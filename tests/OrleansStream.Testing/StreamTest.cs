@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using OrleansStream.Engine;
+using OrleansStream.Plan;
 using OrleansStream.Interfaces.Progress;
 
 namespace OrleansStream.Testing;

@@ -1,12 +1,8 @@
 using System.Text;
 using Apache.Arrow;
-using OrleansStream.Engine;
-using OrleansStream.Engine.Data;
-using OrleansStream.Engine.Expressions;
-using OrleansStream.Engine.Formats;
-using OrleansStream.Engine.Logical;
-using OrleansStream.Engine.Sql;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan;
+using OrleansStream.Plan.Sql;
+using OrleansStream.Plan.Types;
 using OrleansStream.Interfaces.Batch;
 
 namespace OrleansStream.Client;
@@ -163,7 +159,7 @@ public sealed class DataFrame
             WithColumns w => $"WithColumns [{string.Join(", ", w.Names)}]",
             RenameColumn r => $"Rename {r.Existing} -> {r.NewName}",
             DropColumns d => $"Drop [{string.Join(", ", d.Names)}]",
-            Engine.Logical.Union => "Union",
+            OrleansStream.Plan.Logical.Union => "Union",
             Aggregate a => $"Aggregate [{string.Join(", ", a.Grouping.Select(ExprSql.ToSql))}], [{string.Join(", ", a.Outputs.Select(ExprSql.ToSql))}]",
             EventTimeWatermark w => $"EventTimeWatermark {w.Column}, {w.Delay}",
             Deduplicate d => $"{(d.WithinWatermark ? "DeduplicateWithinWatermark" : "Deduplicate")} [{string.Join(", ", d.Keys)}]",

@@ -1,6 +1,5 @@
-using OrleansStream.Engine.Expressions;
-using OrleansStream.Engine.Sql;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Sql;
+using OrleansStream.Plan.Types;
 
 namespace OrleansStream.Client;
 

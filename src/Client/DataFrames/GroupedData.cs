@@ -1,5 +1,3 @@
-using OrleansStream.Engine.Expressions;
-using OrleansStream.Engine.Logical;
 
 namespace OrleansStream.Client;
 

@@ -1,7 +1,6 @@
 using System.Collections;
 using System.Globalization;
 using Apache.Arrow;
-using OrleansStream.Engine.Data;
 
 namespace OrleansStream.Client;
 

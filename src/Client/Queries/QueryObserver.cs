@@ -1,4 +1,3 @@
-using OrleansStream.Engine.Logical;
 using OrleansStream.Interfaces.Progress;
 using OrleansStream.Interfaces.Queries;
 

@@ -1,5 +1,4 @@
-using OrleansStream.Engine.Logical;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 
 namespace OrleansStream.Client;
 

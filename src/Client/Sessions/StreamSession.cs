@@ -1,8 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using OrleansStream.Engine.Data;
-using OrleansStream.Engine.Logical;
 using OrleansStream.Interfaces.Sources;
 
 namespace OrleansStream.Client;
@@ -91,7 +89,7 @@ public sealed class StreamSession : IAsyncDisposable
     /// <summary>A batch DataFrame over rows given here.</summary>
     public DataFrame CreateDataFrame(IReadOnlyList<object?[]> rows, string schemaDdl)
     {
-        var batch = ArrowValues.FromRows(Engine.Types.DataTypes.ParseSchema(schemaDdl), rows);
+        var batch = ArrowValues.FromRows(OrleansStream.Plan.Types.DataTypes.ParseSchema(schemaDdl), rows);
         return new DataFrame(this, new LocalRelation(ArrowIpc.Serialize(batch)));
     }
 

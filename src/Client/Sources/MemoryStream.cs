@@ -1,8 +1,6 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
-using OrleansStream.Engine.Data;
-using OrleansStream.Engine.Logical;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 
 namespace OrleansStream.Client;
 

@@ -1,4 +1,4 @@
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 using OrleansStream.Interfaces.Queries;
 
 namespace OrleansStream.Client;

@@ -4,7 +4,7 @@ using OrleansStream.Engine.Analysis.Bound;
 using OrleansStream.Engine.Analysis.Functions;
 using OrleansStream.Engine.Expressions;
 using OrleansStream.Engine.Expressions.Kernels;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 
 namespace OrleansStream.Engine.Analysis;
 

@@ -104,7 +104,7 @@ public static class JsonLinesWriter
                 break;
             }
             default:
-                w.WriteStringValue(Convert.ToString(Data.ArrowValues.GetValue(array, i), CultureInfo.InvariantCulture));
+                w.WriteStringValue(Convert.ToString(ArrowValues.GetValue(array, i), CultureInfo.InvariantCulture));
                 break;
         }
     }

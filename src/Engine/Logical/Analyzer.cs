@@ -32,7 +32,7 @@ public static class Analyzer
         };
     }
 
-    private static Schema ProjectSchema(IReadOnlyList<Expressions.Expr> exprs, Schema input) =>
+    private static Schema ProjectSchema(IReadOnlyList<Expr> exprs, Schema input) =>
         new(AnalyzerProjection.Bind(exprs, input).SelectMany(i => i.Fields), null);
 
     private static Schema FilterSchema(Filter f, Schema input)

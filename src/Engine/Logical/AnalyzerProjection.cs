@@ -163,7 +163,7 @@ internal static class AnalyzerProjection
         if (type is BooleanType or NullType) return;
         var sql = ExpressionTyper.ToSql(condition);
         throw new AnalysisException(
-            $"[DATATYPE_MISMATCH.FILTER_NOT_BOOLEAN] Cannot resolve \"{sql}\" due to data type mismatch: filter expression '{sql}' of type {Types.DataTypes.ToDdl(type)} is not a boolean.");
+            $"[DATATYPE_MISMATCH.FILTER_NOT_BOOLEAN] Cannot resolve \"{sql}\" due to data type mismatch: filter expression '{sql}' of type {DataTypes.ToDdl(type)} is not a boolean.");
     }
 
     /// <summary>The output schema of a UNION ALL: names from the left, types widened per position, nullable if either is.</summary>
@@ -179,7 +179,7 @@ internal static class AnalyzerProjection
         {
             var t = TypeCoercion.Common(l[i].DataType, r[i].DataType)
                 ?? throw new AnalysisException(
-                    $"[INCOMPATIBLE_COLUMN_TYPE] UNION can only be performed on inputs with compatible column types. The {Ordinal(i + 1)} column of the second table is \"{Types.DataTypes.ToDdl(r[i].DataType).ToUpperInvariant()}\" type which is not compatible with \"{Types.DataTypes.ToDdl(l[i].DataType).ToUpperInvariant()}\" at the same column of the first table.");
+                    $"[INCOMPATIBLE_COLUMN_TYPE] UNION can only be performed on inputs with compatible column types. The {Ordinal(i + 1)} column of the second table is \"{DataTypes.ToDdl(r[i].DataType).ToUpperInvariant()}\" type which is not compatible with \"{DataTypes.ToDdl(l[i].DataType).ToUpperInvariant()}\" at the same column of the first table.");
             fields.Add(new Field(l[i].Name, t, l[i].IsNullable || r[i].IsNullable));
         }
         return new Schema(fields, null);

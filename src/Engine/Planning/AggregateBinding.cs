@@ -4,7 +4,7 @@ using OrleansStream.Engine.Expressions;
 using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Operators.Aggregation;
 using OrleansStream.Engine.Operators.Windows;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 
 namespace OrleansStream.Engine.Planning;
 

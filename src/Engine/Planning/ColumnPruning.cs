@@ -69,7 +69,7 @@ internal static class ColumnPruning
                 Visit(d.Child, list is null ? need : ProjectionNeed(list, input, need), schemaOf, result);
                 return;
             }
-            case Logical.Filter f:
+            case Filter f:
             {
                 var childNeed = (bool[])need.Clone();
                 AddReferences(f.Condition, schemaOf(f.Child), childNeed);

@@ -8,7 +8,7 @@ using OrleansStream.Engine.Operators.Generate;
 using OrleansStream.Engine.Operators.Projection;
 using OrleansStream.Engine.Operators.Watermark;
 using OrleansStream.Engine.Planning.Physical;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 
 namespace OrleansStream.Engine.Planning;
 
@@ -127,7 +127,7 @@ public static class QueryPlanner
                 var input = Build(p.Child, ctx);
                 return input.Append(Projection(p, p.Exprs, input.Schema), ProjectEventTime(p.Exprs, input));
             }
-            case Logical.Filter f:
+            case Filter f:
             {
                 var input = Build(f.Child, ctx);
                 return input.Append(new FilterOperator(f.Condition, input.Schema));

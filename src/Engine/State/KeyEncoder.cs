@@ -4,7 +4,7 @@ using Apache.Arrow;
 using Apache.Arrow.Types;
 using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Expressions.Kernels;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 
 namespace OrleansStream.Engine.State;
 

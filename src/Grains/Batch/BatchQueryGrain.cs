@@ -1,5 +1,5 @@
 using Apache.Arrow;
-using OrleansStream.Engine;
+using OrleansStream.Plan;
 using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Execution;
 using OrleansStream.Engine.Formats;

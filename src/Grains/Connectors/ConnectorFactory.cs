@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using OrleansStream.Engine.Checkpointing;
 using OrleansStream.Engine.Connectors;
 using OrleansStream.Engine.Logical;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 using OrleansStream.Grains.Hosting;
 using OrleansStream.Grains.Sources;
 using OrleansStream.Interfaces.Execution;

@@ -2,7 +2,7 @@ using Apache.Arrow;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansStream.Engine.Connectors;
 using OrleansStream.Engine.Logical;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 
 namespace OrleansStream.Grains.Connectors;
 

@@ -1,6 +1,6 @@
 using Apache.Arrow;
 using Microsoft.Extensions.DependencyInjection;
-using OrleansStream.Engine;
+using OrleansStream.Plan;
 using OrleansStream.Engine.Connectors;
 using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Logical;

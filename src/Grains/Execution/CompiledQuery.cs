@@ -2,7 +2,7 @@ using Apache.Arrow;
 using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Planning;
 using OrleansStream.Engine.Planning.Physical;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 using OrleansStream.Engine.Connectors;
 using OrleansStream.Grains.Connectors;
 using OrleansStream.Grains.Hosting;

@@ -71,7 +71,7 @@ internal sealed class TriggerGrain(
         {
             compiled = CompiledQuery.Compile(request.Spec, connectors, paths, QueryKey);
         }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or NotSupportedException or Engine.AnalysisException or IOException)
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or NotSupportedException or OrleansStream.Plan.AnalysisException or IOException)
         {
             // The query can no longer start here (its source vanished, the silo's roots changed): end the run, keep the grain usable.
             TriggerLog.LogErrorQueryFailed(logger, ex, QueryKey, request.RunId);

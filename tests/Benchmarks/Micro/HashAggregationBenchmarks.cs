@@ -3,7 +3,7 @@ using Apache.Arrow.Types;
 using BenchmarkDotNet.Attributes;
 using OrleansStream.Engine.Operators.Aggregation;
 using OrleansStream.Engine.State;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 
 namespace OrleansStream.Benchmarks.Micro;
 

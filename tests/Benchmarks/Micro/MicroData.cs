@@ -3,7 +3,7 @@ using OrleansStream.Benchmarks.Nexmark;
 using OrleansStream.Engine.Execution;
 using OrleansStream.Engine.Operators.Windows;
 using OrleansStream.Engine.Sources.Nexmark;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 
 namespace OrleansStream.Benchmarks.Micro;
 

@@ -3,7 +3,7 @@ using BenchmarkDotNet.Attributes;
 using OrleansStream.Engine.Expressions;
 using OrleansStream.Engine.Operators.Filter;
 using OrleansStream.Engine.Operators.Projection;
-using OrleansStream.Engine.Sql;
+using OrleansStream.Plan.Sql;
 
 namespace OrleansStream.Benchmarks.Micro;
 

@@ -7,8 +7,8 @@ using OrleansStream.Engine.Operators;
 using OrleansStream.Engine.Operators.Aggregation;
 using OrleansStream.Engine.Planning;
 using OrleansStream.Engine.Sources.Nexmark;
-using OrleansStream.Engine.Sql;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Sql;
+using OrleansStream.Plan.Types;
 
 namespace OrleansStream.Benchmarks.Micro;
 

@@ -4,7 +4,7 @@ using BenchmarkDotNet.Attributes;
 using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Operators.Aggregation;
 using OrleansStream.Engine.State;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 
 namespace OrleansStream.Benchmarks.Micro;
 

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Apache.Arrow;
 using OrleansStream.Engine.Sources.Nexmark;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 
 namespace OrleansStream.Benchmarks.Nexmark;
 

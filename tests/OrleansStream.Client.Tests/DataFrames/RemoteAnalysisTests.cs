@@ -1,5 +1,5 @@
 using Apache.Arrow.Types;
-using OrleansStream.Engine;
+using OrleansStream.Plan;
 using static OrleansStream.Client.Functions;
 
 namespace OrleansStream.Client.Tests.DataFrames;

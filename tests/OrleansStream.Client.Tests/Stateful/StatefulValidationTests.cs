@@ -1,5 +1,5 @@
 using OrleansStream.Client.Tests.Infrastructure;
-using OrleansStream.Engine;
+using OrleansStream.Plan;
 using static OrleansStream.Client.Functions;
 
 namespace OrleansStream.Client.Tests.Stateful;

@@ -89,7 +89,7 @@ public sealed class NexmarkSourceTests
         {
             return (await session.Table("paced").CollectAsync()).Select(r => r.Get<long>("count")).DefaultIfEmpty(0).Single();
         }
-        catch (Engine.AnalysisException)
+        catch (OrleansStream.Plan.AnalysisException)
         {
             return 0; // no epoch has run yet: the sink's table does not exist
         }

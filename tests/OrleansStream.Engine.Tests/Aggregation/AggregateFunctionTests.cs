@@ -2,7 +2,7 @@ using Apache.Arrow;
 using Apache.Arrow.Types;
 using OrleansStream.Engine.Expressions.Kernels;
 using OrleansStream.Engine.Operators.Aggregation;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 using static OrleansStream.Engine.Tests.Aggregation.AggregationTestData;
 using static OrleansStream.Engine.Tests.State.StateTestData;
 

@@ -2,7 +2,7 @@ using Apache.Arrow;
 using Apache.Arrow.Types;
 using OrleansStream.Engine.Expressions;
 using OrleansStream.Engine.Operators.Aggregation;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 
 namespace OrleansStream.Engine.Tests.Aggregation;
 

@@ -8,7 +8,7 @@ namespace OrleansStream.Engine.Tests.Aggregation;
 internal static class AggregationTestData
 {
     /// <summary>Aggregates (function, argument column or null) grouped by <paramref name="keyColumns"/> of <paramref name="input"/>.</summary>
-    public static (Schema KeySchema, List<AggregateSpec> Specs) Plan(RecordBatch input, int[] keyColumns, (string Function, int? Column)[] aggregates)
+    public static (Schema KeySchema, List<AggregateSpec> Specs) PlanAggregates(RecordBatch input, int[] keyColumns, (string Function, int? Column)[] aggregates)
     {
         var keySchema = new Schema(keyColumns.Select(i => input.Schema.FieldsList[i]), null);
         var specs = aggregates.Select(a => new AggregateSpec(a.Function, a.Column is { } c ? input.Schema.FieldsList[c].DataType : null)).ToList();
@@ -18,7 +18,7 @@ internal static class AggregationTestData
     /// <summary>The partial rows of <paramref name="input"/> (source side).</summary>
     public static RecordBatch Partial(RecordBatch input, int[] keyColumns, (string Function, int? Column)[] aggregates, PartialAggregator? aggregator = null)
     {
-        var (keySchema, specs) = Plan(input, keyColumns, aggregates);
+        var (keySchema, specs) = PlanAggregates(input, keyColumns, aggregates);
         aggregator ??= new PartialAggregator(keySchema, specs);
         aggregator.Add(keyColumns.Select(input.Column).ToList(), Inputs(input, aggregates), input.Length);
         return aggregator.Finish();
@@ -31,7 +31,7 @@ internal static class AggregationTestData
     /// slot (first-seen) order.</summary>
     public static RecordBatch Aggregate(IReadOnlyList<RecordBatch> parts, int[] keyColumns, params (string Function, int? Column)[] aggregates)
     {
-        var (keySchema, specs) = Plan(parts[0], keyColumns, aggregates);
+        var (keySchema, specs) = PlanAggregates(parts[0], keyColumns, aggregates);
         var state = new AggregationState(keySchema, specs);
         foreach (var part in parts) state.Merge(Partial(part, keyColumns, aggregates), []);
         return AllResults(state);

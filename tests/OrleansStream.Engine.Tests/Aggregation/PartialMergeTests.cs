@@ -52,7 +52,7 @@ public class PartialMergeTests
     public void ManyAddsIntoOnePartial_EqualsOneAdd()
     {
         var input = RandomInput(1000, 11);
-        var (keySchema, specs) = Plan(input, [0, 1], AllAggregates);
+        var (keySchema, specs) = PlanAggregates(input, [0, 1], AllAggregates);
         var once = Partial(input, [0, 1], AllAggregates);
         var aggregator = new PartialAggregator(keySchema, specs);
         foreach (var part in ArrowValuesSplit(input, 7))
@@ -74,7 +74,7 @@ public class PartialMergeTests
     [Fact]
     public void Merge_PartialsWithRepeatedKeys_TouchesEachSlotOnceInFirstTouchedOrder()
     {
-        var (keySchema, specs) = Plan(Batch("k string, v int"), [0], [("sum", 1)]);
+        var (keySchema, specs) = PlanAggregates(Batch("k string, v int"), [0], [("sum", 1)]);
         var state = new AggregationState(keySchema, specs);
         var a = Partial(Batch("k string, v int", ["b", 1], ["a", 2]), [0], [("sum", 1)]);
         var b = Partial(Batch("k string, v int", ["c", 3], ["b", 4]), [0], [("sum", 1)]);
@@ -88,7 +88,7 @@ public class PartialMergeTests
         Assert.Throws<ArgumentException>(() => state.Merge(Batch("k string"), touched));
     }
 
-    private static IReadOnlyList<RecordBatch> ArrowValuesSplit(RecordBatch batch, int parts) => Engine.Data.ArrowValues.Split(batch, parts);
+    private static IReadOnlyList<RecordBatch> ArrowValuesSplit(RecordBatch batch, int parts) => OrleansStream.Plan.Data.ArrowValues.Split(batch, parts);
 
-    private static RecordBatch ArrowValuesConcat(RecordBatch a, RecordBatch b) => Engine.Data.ArrowValues.Concat(a.Schema, [a, b]);
+    private static RecordBatch ArrowValuesConcat(RecordBatch a, RecordBatch b) => OrleansStream.Plan.Data.ArrowValues.Concat(a.Schema, [a, b]);
 }

@@ -7,7 +7,7 @@ using OrleansStream.Engine.Operators.Aggregation;
 using OrleansStream.Engine.Operators.Windows;
 using OrleansStream.Engine.Planning;
 using OrleansStream.Engine.State;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 
 namespace OrleansStream.Engine.Tests.Aggregation;
 

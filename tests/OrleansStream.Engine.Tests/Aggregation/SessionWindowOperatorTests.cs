@@ -4,7 +4,7 @@ using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Operators;
 using OrleansStream.Engine.Operators.Aggregation;
 using OrleansStream.Engine.Planning;
-using OrleansStream.Engine.Sql;
+using OrleansStream.Plan.Sql;
 using static OrleansStream.Engine.Tests.State.StateTestData;
 
 namespace OrleansStream.Engine.Tests.Aggregation;

@@ -1,7 +1,7 @@
 using OrleansStream.Engine.Analysis.Bound;
 using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Planning;
-using OrleansStream.Engine.Sql;
+using OrleansStream.Plan.Sql;
 using static OrleansStream.Engine.Tests.State.StateTestData;
 
 namespace OrleansStream.Engine.Tests.Analysis;

@@ -6,8 +6,8 @@ using OrleansStream.Engine.Execution;
 using OrleansStream.Engine.Expressions;
 using OrleansStream.Engine.Operators.Filter;
 using OrleansStream.Engine.Operators.Projection;
-using OrleansStream.Engine.Sql;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Sql;
+using OrleansStream.Plan.Types;
 using static OrleansStream.Engine.Tests.Expressions.TestData;
 
 namespace OrleansStream.Engine.Tests.Analysis;

@@ -4,7 +4,7 @@ using OrleansStream.Engine.Analysis;
 using OrleansStream.Engine.Analysis.Functions;
 using OrleansStream.Engine.Expressions;
 using OrleansStream.Engine.Expressions.Kernels;
-using OrleansStream.Engine.Sql;
+using OrleansStream.Plan.Sql;
 using static OrleansStream.Engine.Tests.Expressions.TestData;
 
 namespace OrleansStream.Engine.Tests.Analysis;

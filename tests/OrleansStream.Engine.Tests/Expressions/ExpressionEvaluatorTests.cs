@@ -1,8 +1,8 @@
 using Apache.Arrow;
 using Apache.Arrow.Types;
 using OrleansStream.Engine.Expressions;
-using OrleansStream.Engine.Sql;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Sql;
+using OrleansStream.Plan.Types;
 using static OrleansStream.Engine.Tests.Expressions.TestData;
 
 namespace OrleansStream.Engine.Tests.Expressions;

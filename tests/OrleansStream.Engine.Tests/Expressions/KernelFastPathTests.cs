@@ -3,7 +3,7 @@ using Apache.Arrow.Types;
 using OrleansStream.Engine.Expressions;
 using OrleansStream.Engine.Operators.Filter;
 using OrleansStream.Engine.Operators.Projection;
-using OrleansStream.Engine.Sql;
+using OrleansStream.Plan.Sql;
 using static OrleansStream.Engine.Tests.Expressions.TestData;
 
 namespace OrleansStream.Engine.Tests.Expressions;

@@ -2,8 +2,8 @@ using Apache.Arrow;
 using Apache.Arrow.Types;
 using OrleansStream.Engine.Execution;
 using OrleansStream.Engine.Expressions;
-using OrleansStream.Engine.Sql;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Sql;
+using OrleansStream.Plan.Types;
 
 namespace OrleansStream.Engine.Tests.Expressions;
 

@@ -5,8 +5,8 @@ using OrleansStream.Engine.Expressions.Kernels;
 using OrleansStream.Engine.Operators.Filter;
 using OrleansStream.Engine.Operators.Generate;
 using OrleansStream.Engine.Operators.Projection;
-using OrleansStream.Engine.Sql;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Sql;
+using OrleansStream.Plan.Types;
 using static OrleansStream.Engine.Tests.Expressions.TestData;
 
 namespace OrleansStream.Engine.Tests.Operators;

@@ -1,8 +1,8 @@
 using Apache.Arrow;
 using OrleansStream.Engine.Expressions;
 using OrleansStream.Engine.Logical;
-using OrleansStream.Engine.Sql;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Sql;
+using OrleansStream.Plan.Types;
 
 namespace OrleansStream.Engine.Tests.Planning;
 

@@ -5,9 +5,9 @@ using OrleansStream.Engine.Formats;
 using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Planning;
 using OrleansStream.Engine.Planning.Physical;
-using OrleansStream.Engine.Sql;
+using OrleansStream.Plan.Sql;
 using OrleansStream.Engine.Tests.Data;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 using Xunit;
 using static OrleansStream.Engine.Tests.Expressions.TestData;
 
@@ -24,7 +24,7 @@ public class ColumnPruningTests
     [Fact]
     public void Filter_and_select_read_only_their_columns()
     {
-        var plan = new Project(new Logical.Filter(AnalyzerTests.Events, Sql("a % 2 = 0")), Sel("upper(b) AS b"));
+        var plan = new Project(new Filter(AnalyzerTests.Events, Sql("a % 2 = 0")), Sel("upper(b) AS b"));
         Assert.Equal(["a", "b"], ReadColumns(plan));
         var p = QueryPlanner.Plan(plan, AnalyzerTests.SchemaOf).Pipelines[0];
         Assert.True(p.IsPruned);
@@ -76,7 +76,7 @@ public class ColumnPruningTests
     public void Union_prunes_each_side_by_position()
     {
         var left = new Project(AnalyzerTests.Events, Sel("CAST(a AS BIGINT) AS id", "b", "CAST(a AS DOUBLE) AS v"));
-        var union = new Project(new Logical.Filter(new Union(left, AnalyzerTests.Other), Sql("v > 0")), Sel("b"));
+        var union = new Project(new Filter(new Union(left, AnalyzerTests.Other), Sql("v > 0")), Sel("b"));
         Assert.Equal(["a", "b"], ReadColumns(union, "0"));
         Assert.Equal(["d", "e"], ReadColumns(union, "1"));
         var phys = QueryPlanner.Plan(union, AnalyzerTests.SchemaOf);
@@ -102,7 +102,7 @@ public class ColumnPruningTests
         ParquetFormat.Write(path, [batch], schema);
 
         var source = new SourceRelation("0", "parquet", new Dictionary<string, string> { ["path"] = path }, DataTypes.ToDdl(schema), false);
-        var plan = new Project(new Logical.Filter(source, Sql("auction % 123 = 0")), Sel("auction", "price"));
+        var plan = new Project(new Filter(source, Sql("auction % 123 = 0")), Sel("auction", "price"));
         var phys = QueryPlanner.Plan(plan, _ => schema);
         var pipeline = Assert.Single(phys.Pipelines);
         Assert.Equal(["auction", "price"], pipeline.ReadSchema.FieldsList.Select(f => f.Name));
@@ -134,7 +134,7 @@ public class ColumnPruningTests
             JsonLinesReader.Read(path, pipeline.InputSchema, new ReaderOptions(new Dictionary<string, string> { ["mode"] = "FAILFAST" })));
 
         // A query that reads the corrupt-record column reads it.
-        var corrupt = QueryPlanner.Plan(new Project(new Logical.Filter(source, Sql("_corrupt_record IS NOT NULL")), Sel("id")), _ => schema).Pipelines[0];
+        var corrupt = QueryPlanner.Plan(new Project(new Filter(source, Sql("_corrupt_record IS NOT NULL")), Sel("id")), _ => schema).Pipelines[0];
         Assert.Equal(["id", "_corrupt_record"], corrupt.ReadSchema.FieldsList.Select(f => f.Name));
     }
 }

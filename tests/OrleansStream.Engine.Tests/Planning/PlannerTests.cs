@@ -4,8 +4,8 @@ using OrleansStream.Engine.Expressions;
 using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Planning;
 using OrleansStream.Engine.Planning.Physical;
-using OrleansStream.Engine.Sql;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Sql;
+using OrleansStream.Plan.Types;
 using static OrleansStream.Engine.Tests.Expressions.TestData;
 
 namespace OrleansStream.Engine.Tests.Planning;

@@ -7,8 +7,8 @@ using OrleansStream.Engine.Operators.Watermark;
 using OrleansStream.Engine.Operators.Windows;
 using OrleansStream.Engine.Planning;
 using OrleansStream.Engine.Planning.Physical;
-using OrleansStream.Engine.Sql;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Sql;
+using OrleansStream.Plan.Types;
 using static OrleansStream.Engine.Tests.Expressions.TestData;
 
 namespace OrleansStream.Engine.Tests.Planning;

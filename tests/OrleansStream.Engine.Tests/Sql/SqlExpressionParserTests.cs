@@ -1,5 +1,5 @@
 using OrleansStream.Engine.Expressions;
-using OrleansStream.Engine.Sql;
+using OrleansStream.Plan.Sql;
 using Xunit;
 
 namespace OrleansStream.Engine.Tests.Sql;

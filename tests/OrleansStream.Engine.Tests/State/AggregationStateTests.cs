@@ -16,7 +16,7 @@ public class AggregationStateTests
 
     private const string Ddl = "k string, g int, v int, m decimal(9,2), s string";
 
-    private static AggregationState NewState() => new(Schema("k string, g int"), Plan(Batch(Ddl), [0, 1], Aggregates).Specs);
+    private static AggregationState NewState() => new(Schema("k string, g int"), PlanAggregates(Batch(Ddl), [0, 1], Aggregates).Specs);
 
     private static void Feed(AggregationState state, RecordBatch input, List<int>? touched = null) =>
         state.Merge(Partial(input, [0, 1], Aggregates), touched ?? []);
@@ -43,9 +43,9 @@ public class AggregationStateTests
     public void Schemas_NameKeysThenBuffersThenResults()
     {
         var state = new AggregationState(Schema("k string"), [new AggregateSpec("avg", Apache.Arrow.Types.Int32Type.Default), new AggregateSpec("count", null)]);
-        Assert.Equal("k string, _agg0_sum double, _agg0_count bigint NOT NULL, _agg1_count bigint NOT NULL", Engine.Types.DataTypes.ToDdl(state.PartialSchema));
-        Assert.Equal("k string, _agg0 double, _agg1 bigint NOT NULL", Engine.Types.DataTypes.ToDdl(state.ResultSchema));
-        Assert.Equal("__deleted boolean NOT NULL, k string, _agg0_sum double, _agg0_count bigint, _agg1_count bigint", Engine.Types.DataTypes.ToDdl(state.DeltaSchema));
+        Assert.Equal("k string, _agg0_sum double, _agg0_count bigint NOT NULL, _agg1_count bigint NOT NULL", OrleansStream.Plan.Types.DataTypes.ToDdl(state.PartialSchema));
+        Assert.Equal("k string, _agg0 double, _agg1 bigint NOT NULL", OrleansStream.Plan.Types.DataTypes.ToDdl(state.ResultSchema));
+        Assert.Equal("__deleted boolean NOT NULL, k string, _agg0_sum double, _agg0_count bigint, _agg1_count bigint", OrleansStream.Plan.Types.DataTypes.ToDdl(state.DeltaSchema));
     }
 
     [Fact]
@@ -298,7 +298,7 @@ public class AggregationStateTests
         var column = new Int64Array.Builder().AppendRange(keys).Build();
         var input = new RecordBatch(new Schema([new Field("k", Apache.Arrow.Types.Int64Type.Default, true)], null), [column], n);
         (string, int?)[] aggregates = [("count", null), ("sum", 0), ("max", 0), ("first", 0)];
-        var (keySchema, specs) = Plan(input, [0], aggregates);
+        var (keySchema, specs) = PlanAggregates(input, [0], aggregates);
         var partial = Partial(input, [0], aggregates);
         var state = new AggregationState(keySchema, specs);
         var touched = new List<int>(n);

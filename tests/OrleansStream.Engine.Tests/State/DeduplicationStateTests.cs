@@ -43,7 +43,7 @@ public class DeduplicationStateTests
     {
         var state = new DeduplicationState(Schema("k string"));
         Filter(state, "k string", [["a"], ["b"], ["c"]], [10, 20, 30]);
-        Assert.Equal("__deleted boolean NOT NULL, k string, __expiry bigint", Engine.Types.DataTypes.ToDdl(state.DeltaSchema));
+        Assert.Equal("__deleted boolean NOT NULL, k string, __expiry bigint", OrleansStream.Plan.Types.DataTypes.ToDdl(state.DeltaSchema));
         var snapshot = ThroughIpc(state.Snapshot());
         state.MarkClean();
         Assert.Equal(0, state.Delta().Length);

@@ -1,6 +1,6 @@
 using Apache.Arrow;
 using OrleansStream.Engine.Data;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 
 namespace OrleansStream.Engine.Tests.State;
 

@@ -3,7 +3,7 @@ using OrleansStream.Engine.Checkpointing;
 using OrleansStream.Engine.Data;
 using OrleansStream.Engine.State;
 using OrleansStream.Engine.State.Families;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 using Xunit;
 
 namespace OrleansStream.Engine.Tests.State;

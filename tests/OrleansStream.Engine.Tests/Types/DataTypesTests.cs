@@ -1,6 +1,6 @@
 using Apache.Arrow;
 using Apache.Arrow.Types;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 using Xunit;
 
 namespace OrleansStream.Engine.Tests.Types;

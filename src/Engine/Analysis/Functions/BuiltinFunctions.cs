@@ -3,7 +3,7 @@ using Apache.Arrow.Types;
 using OrleansStream.Engine.Expressions;
 using OrleansStream.Engine.Expressions.Kernels;
 using OrleansStream.Engine.Operators.Windows;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 using static OrleansStream.Engine.Analysis.Functions.FunctionRules;
 
 namespace OrleansStream.Engine.Analysis.Functions;

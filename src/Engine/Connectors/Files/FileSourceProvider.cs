@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using OrleansStream.Engine.Formats;
 using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Sinks;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 
 namespace OrleansStream.Engine.Connectors.Files;
 

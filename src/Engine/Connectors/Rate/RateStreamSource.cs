@@ -88,8 +88,8 @@ internal sealed class RateStreamSource : StreamSource<RateOffset>
             stamps.Append(TimestampMicros(startMs, i));
         }
         var schema = RateSourceProvider.RateSchema;
-        var ts = new TimestampArray(new ArrayData((TimestampType)schema.FieldsList[0].DataType, count, 0, 0, [ArrowBuffer.Empty, stamps.Build(Data.ManagedMemoryAllocator.Instance)]));
-        var val = new Int64Array(values.Build(Data.ManagedMemoryAllocator.Instance), ArrowBuffer.Empty, count, 0, 0);
+        var ts = new TimestampArray(new ArrayData((TimestampType)schema.FieldsList[0].DataType, count, 0, 0, [ArrowBuffer.Empty, stamps.Build(ManagedMemoryAllocator.Instance)]));
+        var val = new Int64Array(values.Build(ManagedMemoryAllocator.Instance), ArrowBuffer.Empty, count, 0, 0);
         return new RecordBatch(schema, [ts, val], count);
     }
 

@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Text.Unicode;
 using Apache.Arrow;
 using Apache.Arrow.Types;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 
 namespace OrleansStream.Engine.Expressions.Kernels;
 

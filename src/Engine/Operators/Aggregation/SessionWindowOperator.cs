@@ -5,7 +5,7 @@ using OrleansStream.Engine.Expressions.Kernels;
 using OrleansStream.Engine.Operators.Windows;
 using OrleansStream.Engine.Planning;
 using OrleansStream.Engine.State;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 
 namespace OrleansStream.Engine.Operators.Aggregation;
 

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Apache.Arrow;
 using OrleansStream.Engine.Expressions.Kernels;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 
 namespace OrleansStream.Engine.Operators.Windows;
 

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Apache.Arrow;
 using OrleansStream.Engine.Expressions.Kernels;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 
 namespace OrleansStream.Engine.Sources.Nexmark;
 

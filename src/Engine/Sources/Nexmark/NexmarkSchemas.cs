@@ -1,5 +1,5 @@
 using Apache.Arrow;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 
 namespace OrleansStream.Engine.Sources.Nexmark;
 

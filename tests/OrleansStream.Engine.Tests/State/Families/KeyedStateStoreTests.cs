@@ -2,7 +2,7 @@ using System.Text;
 using OrleansStream.Engine.Data;
 using OrleansStream.Engine.State;
 using OrleansStream.Engine.State.Families;
-using OrleansStream.Engine.Types;
+using OrleansStream.Plan.Types;
 using static OrleansStream.Engine.Tests.State.StateTestData;
 
 namespace OrleansStream.Engine.Tests.State.Families;
