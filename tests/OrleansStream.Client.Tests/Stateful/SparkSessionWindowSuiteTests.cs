@@ -54,6 +54,31 @@ public sealed class SparkSessionWindowSuiteTests(SessionFixture fixture)
         await query.StopAsync();
     }
 
+    [Fact]
+    public async Task AppendMode_SessionWindow()
+    {
+        var input = Session.CreateMemoryStream<(string, long)>();
+        await Session.TestStream(SessionQuery(input.ToDF()), OutputMode.Append).Run(
+            OrleansStream.Testing.StreamSteps.AddData(input, ("hello world spark streaming", 40L), ("world hello structured streaming", 41L)),
+            OrleansStream.Testing.StreamSteps.CheckNewAnswer(), // watermark 11
+            // placing new sessions "before" previous sessions
+            OrleansStream.Testing.StreamSteps.AddData(input, ("spark streaming", 25L)),
+            OrleansStream.Testing.StreamSteps.CheckNewAnswer(),
+            // a late event whose session would end at 10, before the watermark 11: dropped
+            OrleansStream.Testing.StreamSteps.AddData(input, ("spark streaming", 0L)),
+            OrleansStream.Testing.StreamSteps.CheckNewAnswer(),
+            OrleansStream.Testing.StreamSteps.AssertOnQuery(q => q.LastProgress!.StateOperators[0].NumRowsDroppedByWatermark == 2, "assertNumRowsDroppedByWatermark(2)"),
+            // concatenating multiple previous sessions into one
+            OrleansStream.Testing.StreamSteps.AddData(input, ("spark streaming", 30L)),
+            OrleansStream.Testing.StreamSteps.CheckNewAnswer(),
+            // placing new sessions after previous sessions (watermark 30)
+            OrleansStream.Testing.StreamSteps.AddData(input, ("hello apache spark", 60L)),
+            OrleansStream.Testing.StreamSteps.CheckNewAnswer(),
+            // watermark 60: the sessions ending before it are final
+            OrleansStream.Testing.StreamSteps.AddData(input, ("structured streaming", 90L)),
+            OrleansStream.Testing.StreamSteps.CheckNewAnswer("spark:25:50:25:3", "streaming:25:51:26:4", "hello:40:51:11:2", "world:40:51:11:2", "structured:41:51:10:1"));
+    }
+
     // SPARK-36465: a gap per row; "hello" (gap 1 s) at 40 and 41 makes sessions [40,41) and [41,42) that touch and merge.
     [Fact]
     public async Task AppendMode_DynamicGapDuration()
