@@ -52,4 +52,20 @@ public sealed class SparkFileStreamSourceSuiteTests(SessionFixture fixture)
             AddTextFileData("drop1\nkeep2\nkeep3", src, $"text{special}text"),
             CheckAnswer("keep2", "keep3"));
     }
+
+    [Fact]
+    public async Task ReadFromJsonFiles()
+    {
+        var src = NewFolder("src");
+        var filtered = Session.ReadStream.Format("json").Schema("value STRING").Load(src).Where("value LIKE '%keep%'");
+        await Session.TestStream(filtered, OutputMode.Append).Run(
+            AddTextFileData("{'value': 'drop1'}\n{'value': 'keep2'}\n{'value': 'keep3'}", src),
+            CheckAnswer("keep2", "keep3"),
+            StopStream,
+            AddTextFileData("{'value': 'drop4'}\n{'value': 'keep5'}\n{'value': 'keep6'}", src),
+            StartStream(),
+            CheckAnswer("keep2", "keep3", "keep5", "keep6"),
+            AddTextFileData("{'value': 'drop7'}\n{'value': 'keep8'}\n{'value': 'keep9'}", src),
+            CheckAnswer("keep2", "keep3", "keep5", "keep6", "keep8", "keep9"));
+    }
 }
