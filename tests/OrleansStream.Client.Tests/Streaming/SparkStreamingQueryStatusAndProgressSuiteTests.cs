@@ -497,4 +497,67 @@ public sealed class SparkStreamingQueryStatusAndProgressSuiteTests(SessionFixtur
             CheckNewAnswer("c:9"),
             AssertOnQuery(q => Dropped(q) == 2, "numDroppedDuplicateRows = 2"));
     }
+
+    /// <summary>Spark's StreamingQuerySuite "input row calculation with same V2 source used twice in self-union": the source is
+    /// one entry of the progress's sources, and it is scanned twice (once per side of the union), so its rows count twice.</summary>
+    [Fact]
+    public async Task InputRowCalculationWithSameV2SourceUsedTwiceInSelfUnion()
+    {
+        var streamInput = Session.CreateMemoryStream<int>();
+        await Session.TestStream(streamInput.ToDF().Union(streamInput.ToDF()), OutputMode.Append).Run(
+            AddData(streamInput, 1, 2, 3),
+            CheckAnswer("1", "1", "2", "2", "3", "3"),
+            AssertOnQuery(q => q.RecentProgress.LastOrDefault(p => p.NumInputRows > 0) is { } last
+                && last.Sources.Count == 1 && last.NumInputRows == 6 && last.Sources[0].NumInputRows == 6,
+                "one source; numInputRows == 6 (the source is scanned twice because of self-union)"));
+    }
+
+    /// <summary>
+    /// StreamingQueryListenerSuite's SPARK-31593 ("remove unnecessary streaming query progress update"), with
+    /// noDataProgressEventInterval 100 ms and a 10 ms trigger on a fake clock: an epoch reports progress; idle triggers report
+    /// none until 100 ms have passed since the last event. The data is added before the start, so that epoch 0 runs at the
+    /// first tick whatever the timing (Spark's version also counts a no-data event at the first idle trigger, which is
+    /// reported here only one interval after the run's start).
+    /// </summary>
+    [Fact]
+    public async Task Spark31593_RemoveUnnecessaryStreamingQueryProgressUpdate()
+    {
+        using var dir = new TempDirectory();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = dir.Path, TimeProvider = clock });
+        var input = session.CreateMemoryStream<int>();
+        await input.AddDataAsync(10);
+        var query = await input.ToDF().Select("value").WriteStream.Format("memory").QueryName("spark_31593")
+            .Trigger(Trigger.ProcessingTime("10 milliseconds")).Option("noDataProgressEventInterval", "100").StartAsync();
+        try
+        {
+            async Task CheckProgressEvents(int count)
+            {
+                await WaitUntil(() => query.RecentProgress.Count >= count, $"{count} progress events");
+                await Task.Delay(300); // the idle triggers on the way would have reported by now
+                Assert.Equal(count, query.RecentProgress.Count);
+            }
+
+            async Task Advance(int ms)
+            {
+                while (query.Status.IsTriggerActive) await Task.Delay(10);
+                await Task.Delay(100);
+                clock.Advance(TimeSpan.FromMilliseconds(ms));
+            }
+
+            await CheckProgressEvents(1);
+            await Advance(10);
+            await CheckProgressEvents(1);
+            await Advance(80);
+            await CheckProgressEvents(1);
+            await Advance(10);
+            await CheckProgressEvents(2);
+            Assert.Equal(0, query.LastProgress!.NumInputRows);
+            Assert.Equal(1, query.LastProgress.BatchId);
+        }
+        finally
+        {
+            await query.StopAsync();
+        }
+    }
 }
