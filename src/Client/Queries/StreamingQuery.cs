@@ -17,7 +17,7 @@ public sealed class StreamingQuery
     private readonly object _gate = new();
     private bool _terminating;
     private List<StreamingQueryProgress> _progress = new();
-    private long _lastPublishedBatchId = -1;
+    private (long BatchId, int Executed, string Timestamp) _lastPublished = (-1, 1, "");
 
     private StreamingQuery(StreamSession session, IStreamingQueryGrain grain, QueryObserver observer, IQueryObserver reference)
     {
@@ -145,20 +145,26 @@ public sealed class StreamingQuery
     {
         lock (_gate)
         {
-            if (_progress.Count == 0 || _progress[^1].BatchId < progress.BatchId) _progress.Add(progress);
+            if (_progress.Count == 0 || Order(_progress[^1]).CompareTo(Order(progress)) < 0) _progress.Add(progress);
             if (_progress.Count > 100) _progress.RemoveAt(0);
         }
         Publish(progress);
     }
 
+    // Progress events in the order they were reported: by epoch; an idle trigger's (no addBatch, reporting the next epoch's
+    // id) before that epoch's own; idle ones among themselves by their trigger time (ISO-8601 UTC compares as text).
+    private static (long BatchId, int Executed, string Timestamp) Order(StreamingQueryProgress progress) =>
+        (progress.BatchId, progress.DurationMs.ContainsKey("addBatch") ? 1 : 0, progress.Timestamp);
+
     // Progress reaches the client twice (the observer's one-way push and the refresh after processAllAvailable/stop):
-    // listeners hear of each epoch once, whichever comes first.
+    // listeners hear of each progress event once, whichever comes first.
     private void Publish(StreamingQueryProgress progress)
     {
         lock (_gate)
         {
-            if (progress.BatchId <= _lastPublishedBatchId) return;
-            _lastPublishedBatchId = progress.BatchId;
+            var order = Order(progress);
+            if (order.CompareTo(_lastPublished) <= 0) return;
+            _lastPublished = order;
         }
         _session.Streams.OnProgress(progress);
     }

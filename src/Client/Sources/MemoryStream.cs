@@ -14,17 +14,21 @@ public sealed class MemoryStream<T>
     private static readonly string SchemaDdl = string.Join(", ", Columns.Select(c => $"`{c.Name}` {DdlOf(c.Type)}"));
     private readonly StreamSession _session;
 
+    // One source however many DataFrames read the stream (Spark's MemoryStream is one source): a self-union reads it twice.
+    private readonly string _sourceId;
+
     internal MemoryStream(StreamSession session, string streamId)
     {
         _session = session;
         StreamId = streamId;
+        _sourceId = session.NextSourceId();
     }
 
     /// <summary>The id of this stream inside its session.</summary>
     public string StreamId { get; }
 
     /// <summary>The stream as a streaming DataFrame.</summary>
-    public DataFrame ToDF() => new(_session, new SourceRelation(_session.NextSourceId(), "memory",
+    public DataFrame ToDF() => new(_session, new SourceRelation(_sourceId, "memory",
         new Dictionary<string, string> { ["session"] = _session.SessionKey, ["streamId"] = StreamId }, SchemaDdl, true));
 
     /// <summary>Appends rows; they form one entry of the stream's log.</summary>

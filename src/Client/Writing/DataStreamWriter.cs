@@ -68,13 +68,16 @@ public sealed class DataStreamWriter
     }
 
     // Offsets are checkpointed per source id, so ids must be the same in every process that restarts the query:
-    // number the streaming sources by their position in the plan, as Spark does.
+    // number the streaming sources by their position in the plan, as Spark does. A source read more than once (a self-union
+    // of one DataFrame, or of one memory stream) keeps one number: it is one source, planned and reported once.
     private static LogicalPlan NumberSources(LogicalPlan plan)
     {
-        var next = 0;
+        var numbers = new Dictionary<string, string>(StringComparer.Ordinal);
+        string Number(string sessionId) => numbers.TryGetValue(sessionId, out var n)
+            ? n : numbers[sessionId] = numbers.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
         LogicalPlan Visit(LogicalPlan node) => node switch
         {
-            SourceRelation s when s.IsStreaming => s with { SourceId = (next++).ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            SourceRelation s when s.IsStreaming => s with { SourceId = Number(s.SourceId) },
             Project p => p with { Child = Visit(p.Child) },
             Filter f => f with { Child = Visit(f.Child) },
             WithColumns w => w with { Child = Visit(w.Child) },

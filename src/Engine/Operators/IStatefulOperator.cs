@@ -31,6 +31,17 @@ public sealed record StatefulContext(long BatchId, long? LateThresholdMicros, lo
 /// <summary>Spark's per-operator progress counters for one epoch of one partition (summed over partitions by the trigger).</summary>
 public sealed record StateOperatorMetrics(long NumRowsTotal, long NumRowsUpdated, long NumRowsRemoved, long NumRowsDroppedByWatermark, long MemoryUsedBytes)
 {
+    private static readonly IReadOnlyDictionary<string, long> NoCustomMetrics = new Dictionary<string, long>();
+
     /// <summary>No state, no work.</summary>
     public static readonly StateOperatorMetrics Empty = new(0, 0, 0, 0, 0);
+
+    /// <summary>Spark's allUpdatesTimeMs: time spent applying the epoch's input to state (0 when the operator does not measure it).</summary>
+    public long AllUpdatesTimeMs { get; init; }
+
+    /// <summary>Spark's allRemovalsTimeMs: time spent removing state (eviction by the watermark).</summary>
+    public long AllRemovalsTimeMs { get; init; }
+
+    /// <summary>Operator-specific counters reported in Spark's customMetrics (e.g. numDroppedDuplicateRows for deduplication).</summary>
+    public IReadOnlyDictionary<string, long> CustomMetrics { get; init; } = NoCustomMetrics;
 }

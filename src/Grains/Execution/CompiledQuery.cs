@@ -44,7 +44,8 @@ internal sealed class CompiledQuery
     public static CompiledQuery Compile(QuerySpec spec, ConnectorFactory connectors, PathResolver paths, string? queryKey = null)
     {
         var plan = PlanSerializer.Deserialize(spec.PlanJson);
-        var relations = plan.Leaves().OfType<SourceRelation>().Where(s => s.IsStreaming).ToList();
+        // A source read twice (a self-union) is one source: planned, read and reported once; each of its stages reads it.
+        var relations = plan.Leaves().OfType<SourceRelation>().Where(s => s.IsStreaming).DistinctBy(s => s.SourceId).ToList();
         if (relations.Count == 0)
             throw new InvalidOperationException("'writeStream' can be called only on streaming Dataset/DataFrame.");
         // Trigger.Once takes everything available in its one epoch, whatever the read limits say (Spark, SPARK-30669).

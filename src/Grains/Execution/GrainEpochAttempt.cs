@@ -141,6 +141,7 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
         OutputRows = r.OutputRows, NumRowsTotal = r.NumRowsTotal, NumRowsUpdated = r.NumRowsUpdated, NumRowsRemoved = r.NumRowsRemoved,
         NumRowsDroppedByWatermark = r.NumRowsDroppedByWatermark, MemoryUsedBytes = r.MemoryUsedBytes, CommitTimeMs = r.CommitTimeMs,
         StateBytesWritten = r.StateBytesWritten, WroteSnapshot = r.WroteSnapshot, PreviousWriteMs = r.PreviousWriteMs,
+        AllUpdatesTimeMs = r.AllUpdatesTimeMs, AllRemovalsTimeMs = r.AllRemovalsTimeMs, CustomMetrics = r.CustomMetrics,
     };
 
     private void AddDeliveries(IEnumerable<Dictionary<string, int>> perProducer)

@@ -19,7 +19,7 @@ internal sealed class PlanCache(ConnectorFactory connectors)
         if (_planJson != planJson)
         {
             var logical = PlanSerializer.Deserialize(planJson);
-            var sources = logical.Leaves().OfType<SourceRelation>().Where(s => s.IsStreaming).ToDictionary(s => s.SourceId, s => connectors.Create(s));
+            var sources = logical.Leaves().OfType<SourceRelation>().Where(s => s.IsStreaming).DistinctBy(s => s.SourceId).ToDictionary(s => s.SourceId, s => connectors.Create(s));
             _plan = QueryPlanner.Plan(logical, r => sources[r.SourceId].Schema);
             _connectors = sources;
             _planJson = planJson;

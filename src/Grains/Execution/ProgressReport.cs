@@ -11,8 +11,11 @@ internal static class ProgressReport
     public static string ToJson(EpochProgress p, TriggerRun run, CheckpointStoreHealth storageHealth)
     {
         var connectors = run.Query.Sources.ToDictionary(s => s.Relation.SourceId, s => s.Connector);
-        var durations = p.DurationMs.ToDictionary(d => d.Key, d => d.Value);
-        durations["checkpointStorageStall"] = storageHealth.StalledMsBetween(p.TriggerStart, p.End);
+        // Spark writes durationMs with its keys sorted.
+        var durations = p.DurationMs
+            .Append(new("checkpointStorageStall", storageHealth.StalledMsBetween(p.TriggerStart, p.End)))
+            .OrderBy(d => d.Key, StringComparer.Ordinal)
+            .ToDictionary(d => d.Key, d => d.Value);
         var progress = new StreamingQueryProgress
         {
             Id = run.Request.QueryId,
@@ -42,12 +45,15 @@ internal static class ProgressReport
                 OperatorName = op.OperatorName,
                 NumRowsTotal = op.NumRowsTotal,
                 NumRowsUpdated = op.NumRowsUpdated,
+                AllUpdatesTimeMs = op.AllUpdatesTimeMs,
                 NumRowsRemoved = op.NumRowsRemoved,
+                AllRemovalsTimeMs = op.AllRemovalsTimeMs,
                 NumRowsDroppedByWatermark = op.NumRowsDroppedByWatermark,
                 MemoryUsedBytes = op.MemoryUsedBytes,
                 CommitTimeMs = op.CommitTimeMs,
                 NumShufflePartitions = op.NumShufflePartitions,
-                CustomMetrics = new()
+                NumStateStoreInstances = op.NumStateStoreInstances,
+                CustomMetrics = new Dictionary<string, long>(op.CustomMetrics)
                 {
                     ["stateBytesWritten"] = op.StateBytesWritten,
                     ["snapshotsWritten"] = op.SnapshotsWritten,

@@ -106,6 +106,7 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
             WroteSnapshot = snapshot,
             PreviousWriteMs = previousWriteMs,
             Deliveries = deliveries,
+            AllUpdatesTimeMs = metrics.AllUpdatesTimeMs, AllRemovalsTimeMs = metrics.AllRemovalsTimeMs, CustomMetrics = new(metrics.CustomMetrics),
         };
     }
 

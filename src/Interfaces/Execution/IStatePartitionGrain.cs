@@ -85,6 +85,12 @@ public sealed record PartitionResult
     [Id(9)] public long PreviousWriteMs { get; init; }
     /// <summary>How many stage calls the partition made to each grain it handed rows to (keyed by grain key).</summary>
     [Id(10)] public Dictionary<string, int> Deliveries { get; init; } = new();
+    /// <summary>Time spent applying the epoch's input to state (Spark's allUpdatesTimeMs).</summary>
+    [Id(11)] public long AllUpdatesTimeMs { get; init; }
+    /// <summary>Time spent removing state (Spark's allRemovalsTimeMs).</summary>
+    [Id(12)] public long AllRemovalsTimeMs { get; init; }
+    /// <summary>The operator's own counters (Spark's customMetrics, e.g. numDroppedDuplicateRows).</summary>
+    [Id(13)] public Dictionary<string, long> CustomMetrics { get; init; } = new();
 }
 
 /// <summary>Event-time statistics of one watermark node in one task (µs).</summary>

@@ -16,10 +16,10 @@ public sealed class SourceProgress
     [JsonPropertyName("latestOffset")] public JsonElement? LatestOffset { get; init; }
     /// <summary>Rows read from this source.</summary>
     [JsonPropertyName("numInputRows")] public long NumInputRows { get; init; }
-    /// <summary>Input rate since the previous trigger.</summary>
-    [JsonPropertyName("inputRowsPerSecond")] public double InputRowsPerSecond { get; init; }
+    /// <summary>Input rate since the previous trigger (NaN, and left out of the JSON, when unknown, as in Spark).</summary>
+    [JsonPropertyName("inputRowsPerSecond")] public double InputRowsPerSecond { get; init; } = double.NaN;
     /// <summary>Processing rate of this epoch.</summary>
-    [JsonPropertyName("processedRowsPerSecond")] public double ProcessedRowsPerSecond { get; init; }
+    [JsonPropertyName("processedRowsPerSecond")] public double ProcessedRowsPerSecond { get; init; } = double.NaN;
     /// <summary>Source metrics (Spark's "metrics"): what the epoch's admission limit left for later ("rowsBehindLatest", "filesBehindLatest").</summary>
     [JsonPropertyName("metrics")] public Dictionary<string, string> Metrics { get; init; } = new();
 }

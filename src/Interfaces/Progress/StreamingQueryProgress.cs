@@ -1,5 +1,7 @@
+using System.Collections;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace OrleansStream.Interfaces.Progress;
 
@@ -13,14 +15,26 @@ public sealed class StreamingQueryProgress
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { SparkShape } },
     };
+
+    /// <summary>Spark leaves out of its progress JSON a rate that is NaN or infinite and a map that is empty (eventTime, metrics, customMetrics).</summary>
+    private static void SparkShape(JsonTypeInfo type)
+    {
+        foreach (var property in type.Properties)
+        {
+            if (property.PropertyType == typeof(double)) property.ShouldSerialize = static (_, value) => double.IsFinite((double)value!);
+            else if (typeof(IDictionary).IsAssignableFrom(property.PropertyType) && property.Name != "durationMs")
+                property.ShouldSerialize = static (_, value) => value is IDictionary { Count: > 0 };
+        }
+    }
 
     /// <summary>The query id, stable across restarts from the same checkpoint.</summary>
     [JsonPropertyName("id")] public Guid Id { get; init; }
     /// <summary>The id of this run.</summary>
     [JsonPropertyName("runId")] public Guid RunId { get; init; }
-    /// <summary>The query name, or null.</summary>
-    [JsonPropertyName("name")] public string? Name { get; init; }
+    /// <summary>The query name, or null (written as <c>"name": null</c>, as Spark does).</summary>
+    [JsonPropertyName("name"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? Name { get; init; }
     /// <summary>When the trigger started, ISO-8601 UTC.</summary>
     [JsonPropertyName("timestamp")] public string Timestamp { get; init; } = "";
     /// <summary>The epoch.</summary>
@@ -30,10 +44,10 @@ public sealed class StreamingQueryProgress
     /// <summary>Rows read from all sources in this epoch.</summary>
     [JsonPropertyName("numInputRows")] public long NumInputRows { get; init; }
     /// <summary>Input rate since the previous trigger.</summary>
-    [JsonPropertyName("inputRowsPerSecond")] public double InputRowsPerSecond { get; init; }
+    [JsonPropertyName("inputRowsPerSecond")] public double InputRowsPerSecond { get; init; } = double.NaN;
     /// <summary>Processing rate of this epoch.</summary>
-    [JsonPropertyName("processedRowsPerSecond")] public double ProcessedRowsPerSecond { get; init; }
-    /// <summary>Time per phase: latestOffset, walCommit, addBatch, commitOffsets, triggerExecution, ...</summary>
+    [JsonPropertyName("processedRowsPerSecond")] public double ProcessedRowsPerSecond { get; init; } = double.NaN;
+    /// <summary>Time per phase, keys sorted: addBatch, commitOffsets, getBatch, latestOffset, queryPlanning, triggerExecution, walCommit (an idle trigger: latestOffset, triggerExecution), and checkpointStorageStall</summary>
     [JsonPropertyName("durationMs")] public Dictionary<string, long> DurationMs { get; init; } = new();
     /// <summary>Event-time statistics (min, max, avg, watermark) when the query has an event-time column.</summary>
     [JsonPropertyName("eventTime")] public Dictionary<string, string> EventTime { get; init; } = new();

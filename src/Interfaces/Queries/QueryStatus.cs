@@ -20,4 +20,15 @@ public sealed record QueryStatus
     [Id(6)] public string? Silo { get; init; }
     /// <summary>Whether the cluster resumed the run by itself after the silo coordinating it died; starting the query again replaces such a run.</summary>
     [Id(7)] public bool Resumed { get; init; }
+
+    /// <summary>Spark's StreamingQueryStatus JSON: message, isDataAvailable, isTriggerActive.</summary>
+    public string Json => System.Text.Json.JsonSerializer.Serialize(new SparkStatus(Message, IsDataAvailable, IsTriggerActive));
+
+    /// <summary>Spark's status JSON, as Spark's toString.</summary>
+    public override string ToString() => Json;
+
+    private sealed record SparkStatus(
+        [property: System.Text.Json.Serialization.JsonPropertyName("message")] string Message,
+        [property: System.Text.Json.Serialization.JsonPropertyName("isDataAvailable")] bool IsDataAvailable,
+        [property: System.Text.Json.Serialization.JsonPropertyName("isTriggerActive")] bool IsTriggerActive);
 }

@@ -28,6 +28,10 @@ public sealed class EpochCoordinator
     private Dictionary<string, string?>? _bounds;
     private long _latestOffsetMs;
     private long _walCommitMs;
+    /// <summary>The progress of the last epoch this run executed: an idle trigger's progress carries its state operators.</summary>
+    private EpochProgress? _lastEpochProgress;
+    /// <summary>When the last progress event was reported (an epoch's end, or an idle trigger's start); the run's start before any.</summary>
+    private DateTimeOffset _lastProgressEvent;
 
     public EpochCoordinator(IEpochRuntime runtime, CheckpointRecords records, EpochQuery query, EpochCoordinatorOptions options, TimeProvider time)
     {
@@ -82,6 +86,7 @@ public sealed class EpochCoordinator
         LastRun = DurableThrough = _records.LastCommitted;
         await RecoverAsync(cancellationToken);
         _bounds = _options.Trigger.CapturesBounds ? await CaptureBoundsAsync(cancellationToken) : null;
+        _lastProgressEvent = _time.GetUtcNow();
         while (!StopRequested)
         {
             _runtime.OnTrigger();
@@ -92,6 +97,7 @@ public sealed class EpochCoordinator
                 // Before the round counts as idle: processAllAvailable and the status must find every epoch run committed.
                 await CommitWithRetriesAsync(cancellationToken);
                 if (!WasIdle) _runtime.OnIdle();
+                ReportIdleProgress(triggerStart);
                 CompleteRound(idle: true);
                 if (_options.Trigger.StopsWhenIdle) break;
                 await WaitAsync(_options.Trigger.IsDefault ? _options.PollingDelay : _options.Trigger.NextTriggerDelay(_time.GetUtcNow()), realTime: _options.Trigger.IsDefault);
@@ -248,6 +254,8 @@ public sealed class EpochCoordinator
         var watch = Stopwatch.StartNew();
         IsTriggerActive = true;
         var attempt = _runtime.StartAttempt(record, _records);
+        var queryPlanningMs = ProgressBuilder.Milliseconds(watch);
+        watch.Restart();
         var sources = await attempt.RunSourceTasksAsync(cancellationToken);
         var operators = await attempt.FinishPartitionsAsync(cancellationToken);
         // Each partition answered only once its version of the previous epoch was durable.
@@ -270,8 +278,23 @@ public sealed class EpochCoordinator
 
         // The sink's rows: what source stages handed it straight, and what keyed stages whose output is the sink emitted.
         var outputRows = sources.OutputRows + operators.Where(o => o.OutputsToSink).Sum(o => o.Results.Sum(r => r.OutputRows));
-        _runtime.OnProgress(_progress.Build(record, triggerStart, _time.GetUtcNow(), sources.InputRowsPerSource, outputRows,
-            _latestOffsetMs, _walCommitMs, addBatchMs, commitMs, operators, sources.EventTime));
+        var phases = new EpochPhases(_latestOffsetMs, queryPlanningMs, GetBatchMs: 0, _walCommitMs, addBatchMs, commitMs);
+        var end = _time.GetUtcNow();
+        _lastEpochProgress = _progress.Build(record, triggerStart, end, sources.InputRowsPerSource, outputRows, phases, operators, sources.EventTime);
+        _lastProgressEvent = end;
+        _runtime.OnProgress(_lastEpochProgress);
+    }
+
+    /// <summary>
+    /// Spark's no-data progress: a trigger that ran no epoch reports progress once noDataProgressEventInterval has passed since
+    /// the last progress event (Spark also reports the very first idle trigger of a run; here the interval counts from the
+    /// run's start, so a run that starts idle reports after one interval).
+    /// </summary>
+    private void ReportIdleProgress(DateTimeOffset triggerStart)
+    {
+        if (triggerStart - _lastProgressEvent < _options.NoDataProgressEventInterval) return;
+        _lastProgressEvent = triggerStart;
+        _runtime.OnProgress(_progress.BuildIdle(LastRun + 1, _records.Offsets.Get(LastRun), _lastEpochProgress, triggerStart, _time.GetUtcNow(), _latestOffsetMs));
     }
 
     /// <summary>Runs again, from their offset records, the epochs before <paramref name="before"/> whose state is not known durable.</summary>

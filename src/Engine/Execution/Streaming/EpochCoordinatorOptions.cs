@@ -15,6 +15,8 @@ public sealed record EpochCoordinatorOptions
     public int NumKeyGroups { get; init; } = 128;
     public int MinBatchesToRetain { get; init; } = 100;
     public TimeSpan PollingDelay { get; init; } = TimeSpan.FromMilliseconds(10);
+    /// <summary>Spark's noDataProgressEventInterval: while the query is idle, a progress event at most this often (engine time).</summary>
+    public TimeSpan NoDataProgressEventInterval { get; init; } = TimeSpan.FromSeconds(10);
     public TimeSpan EpochRetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan EpochRetryMaxDelay { get; init; } = TimeSpan.FromSeconds(2);
     public TimeSpan EpochRetryBudget { get; init; } = TimeSpan.FromMinutes(6);

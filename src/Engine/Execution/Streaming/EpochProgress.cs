@@ -15,7 +15,7 @@ public sealed record EpochProgress
     public required long NumInputRows { get; init; }
     public required double InputRowsPerSecond { get; init; }
     public required double ProcessedRowsPerSecond { get; init; }
-    /// <summary>Time per phase, in Spark's order: latestOffset, walCommit, addBatch, commitOffsets, triggerExecution.</summary>
+    /// <summary>Time per phase: Spark's keys (queryPlanning, getBatch, latestOffset, addBatch, walCommit, commitOffsets, triggerExecution).</summary>
     public required IReadOnlyList<KeyValuePair<string, long>> DurationMs { get; init; }
     public required IReadOnlyList<Source> Sources { get; init; }
     public required long NumOutputRows { get; init; }
@@ -25,5 +25,15 @@ public sealed record EpochProgress
     public sealed record Source(string SourceId, string? StartOffset, string? EndOffset, long NumInputRows, double InputRowsPerSecond, double ProcessedRowsPerSecond);
 
     public sealed record StateOperator(string OperatorName, long NumRowsTotal, long NumRowsUpdated, long NumRowsRemoved, long NumRowsDroppedByWatermark,
-        long MemoryUsedBytes, long CommitTimeMs, int NumShufflePartitions, long StateBytesWritten, long SnapshotsWritten, long BackgroundWriteTimeMs);
+        long MemoryUsedBytes, long CommitTimeMs, int NumShufflePartitions, long StateBytesWritten, long SnapshotsWritten, long BackgroundWriteTimeMs)
+    {
+        /// <summary>Spark's allUpdatesTimeMs, summed over partitions.</summary>
+        public long AllUpdatesTimeMs { get; init; }
+        /// <summary>Spark's allRemovalsTimeMs, summed over partitions.</summary>
+        public long AllRemovalsTimeMs { get; init; }
+        /// <summary>State store instances (one per partition of the stage).</summary>
+        public int NumStateStoreInstances { get; init; }
+        /// <summary>The operator's own counters, summed over partitions.</summary>
+        public IReadOnlyDictionary<string, long> CustomMetrics { get; init; } = new Dictionary<string, long>();
+    }
 }

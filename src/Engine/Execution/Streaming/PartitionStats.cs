@@ -13,4 +13,7 @@ public sealed record PartitionStats
     public long StateBytesWritten { get; init; }
     public bool WroteSnapshot { get; init; }
     public long PreviousWriteMs { get; init; }
+    public long AllUpdatesTimeMs { get; init; }
+    public long AllRemovalsTimeMs { get; init; }
+    public IReadOnlyDictionary<string, long> CustomMetrics { get; init; } = new Dictionary<string, long>();
 }

@@ -12,7 +12,7 @@ public sealed class ProgressBuilder(EpochQuery query)
     public static long Milliseconds(Stopwatch watch) => (long)Math.Round(watch.Elapsed.TotalMilliseconds);
 
     public EpochProgress Build(OffsetLogRecord record, DateTimeOffset triggerStart, DateTimeOffset end,
-        IReadOnlyDictionary<string, long> inputRowsPerSource, long outputRows, long latestOffsetMs, long walCommitMs, long addBatchMs, long commitMs,
+        IReadOnlyDictionary<string, long> inputRowsPerSource, long outputRows, EpochPhases phases,
         IReadOnlyList<OperatorEpochResult> operators, IReadOnlyDictionary<int, EventTimeStats> eventTime)
     {
         var totalMs = Math.Max(0, (long)Math.Round((end - triggerStart).TotalMilliseconds));
@@ -29,20 +29,51 @@ public sealed class ProgressBuilder(EpochQuery query)
             BatchDurationMs = totalMs,
             NumInputRows = inputRows,
             InputRowsPerSecond = Rate(inputRows, sinceLast),
-            ProcessedRowsPerSecond = Rate(inputRows, totalMs / 1000.0),
+            // SPARK-29973: an epoch counts as at least 1 ms, so a fast epoch's rate is rows per ms, not 0.
+            ProcessedRowsPerSecond = Rate(inputRows, Math.Max(1, totalMs) / 1000.0),
             DurationMs =
             [
-                new("latestOffset", latestOffsetMs), new("walCommit", walCommitMs), new("addBatch", addBatchMs),
-                new("commitOffsets", commitMs), new("triggerExecution", totalMs),
+                new("latestOffset", phases.LatestOffsetMs), new("queryPlanning", phases.QueryPlanningMs), new("getBatch", phases.GetBatchMs),
+                new("walCommit", phases.WalCommitMs), new("addBatch", phases.AddBatchMs), new("commitOffsets", phases.CommitOffsetsMs),
+                new("triggerExecution", totalMs),
             ],
             Sources = query.Sources.Select(s => new EpochProgress.Source(s.Id,
                 record.Start.GetValueOrDefault(s.Id), record.End.GetValueOrDefault(s.Id),
                 inputRowsPerSource.GetValueOrDefault(s.Id),
                 Rate(inputRowsPerSource.GetValueOrDefault(s.Id), sinceLast),
-                Rate(inputRowsPerSource.GetValueOrDefault(s.Id), totalMs / 1000.0))).ToList(),
+                Rate(inputRowsPerSource.GetValueOrDefault(s.Id), Math.Max(1, totalMs) / 1000.0))).ToList(),
             NumOutputRows = outputRows,
             StateOperators = operators.Select(StateOperator).ToList(),
             EventTime = EventTime(record, eventTime),
+        };
+    }
+
+    /// <summary>
+    /// Spark's progress of a trigger that ran no epoch (reported every noDataProgressEventInterval while the query is idle):
+    /// the next epoch's id, no input and no output, the sources at the offsets the last epoch ended at, and the state
+    /// operators of the last epoch with nothing updated or dropped. The input rate's reference stays the last epoch's trigger.
+    /// </summary>
+    public EpochProgress BuildIdle(long batchId, OffsetLogRecord? last, EpochProgress? lastEpoch, DateTimeOffset triggerStart, DateTimeOffset end, long latestOffsetMs)
+    {
+        var totalMs = Math.Max(0, (long)Math.Round((end - triggerStart).TotalMilliseconds));
+        var eventTime = new Dictionary<string, string>();
+        if (query.Watermarks.Count > 0) eventTime["watermark"] = Iso(last?.WatermarkMs ?? 0);
+        return new EpochProgress
+        {
+            BatchId = batchId,
+            TriggerStart = triggerStart,
+            End = end,
+            Timestamp = Iso(triggerStart),
+            BatchDurationMs = totalMs,
+            NumInputRows = 0,
+            InputRowsPerSecond = 0,
+            ProcessedRowsPerSecond = 0,
+            DurationMs = [new("latestOffset", latestOffsetMs), new("triggerExecution", totalMs)],
+            Sources = query.Sources.Select(s => new EpochProgress.Source(s.Id,
+                last?.End.GetValueOrDefault(s.Id), last?.End.GetValueOrDefault(s.Id), 0, 0, 0)).ToList(),
+            NumOutputRows = 0,
+            StateOperators = lastEpoch?.StateOperators.Select(op => op with { NumRowsUpdated = 0, NumRowsDroppedByWatermark = 0 }).ToList() ?? [],
+            EventTime = eventTime,
         };
     }
 
@@ -57,7 +88,14 @@ public sealed class ProgressBuilder(EpochQuery query)
         op.Partitions,
         op.Results.Sum(r => r.StateBytesWritten),
         op.Results.Count(r => r.WroteSnapshot),
-        op.Results.Count == 0 ? 0 : op.Results.Max(r => r.PreviousWriteMs));
+        op.Results.Count == 0 ? 0 : op.Results.Max(r => r.PreviousWriteMs))
+    {
+        AllUpdatesTimeMs = op.Results.Sum(r => r.AllUpdatesTimeMs),
+        AllRemovalsTimeMs = op.Results.Sum(r => r.AllRemovalsTimeMs),
+        NumStateStoreInstances = op.Partitions,
+        CustomMetrics = op.Results.SelectMany(r => r.CustomMetrics).GroupBy(m => m.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Sum(m => m.Value), StringComparer.Ordinal),
+    };
 
     // Spark reports the event times seen in the epoch and the watermark it ran with, as ISO-8601 UTC.
     private Dictionary<string, string> EventTime(OffsetLogRecord record, IReadOnlyDictionary<int, EventTimeStats> eventTime)

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Apache.Arrow;
 using OrleansStream.Engine.Data;
+using OrleansStream.Engine.Execution.Streaming;
 using OrleansStream.Engine.Expressions.Kernels;
 using OrleansStream.Engine.Operators.Aggregation;
 using OrleansStream.Engine.Operators.Windows;
@@ -47,7 +49,8 @@ public sealed class DeduplicationOperator : IStatefulOperator
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(context);
-        long dropped = 0, updated = 0;
+        long dropped = 0, updated = 0, duplicates = 0;
+        var updates = Stopwatch.StartNew();
         var output = new List<RecordBatch>();
         foreach (var (_, batch) in input)
         {
@@ -59,11 +62,19 @@ public sealed class DeduplicationOperator : IStatefulOperator
             var indices = new List<int>(rows.Length);
             for (var i = 0; i < keep.Length; i++) if (keep[i]) indices.Add(i);
             updated += indices.Count;
+            duplicates += rows.Length - indices.Count;
             if (indices.Count == rows.Length) output.Add(rows);
             else if (indices.Count > 0) output.Add(TakeKernel.TakeRows(rows, CollectionsMarshal.AsSpan(indices)));
         }
+        var updatesMs = ProgressBuilder.Milliseconds(updates);
+        var removals = Stopwatch.StartNew();
         var removed = context.EvictThresholdMicros is { } threshold && _eventTimeColumn is not null ? _state.Evict(threshold) : 0;
-        Metrics = new StateOperatorMetrics(_state.Count, updated, removed, dropped, _state.EstimatedBytes);
+        Metrics = new StateOperatorMetrics(_state.Count, updated, removed, dropped, _state.EstimatedBytes)
+        {
+            AllUpdatesTimeMs = updatesMs,
+            AllRemovalsTimeMs = ProgressBuilder.Milliseconds(removals),
+            CustomMetrics = new Dictionary<string, long> { ["numDroppedDuplicateRows"] = duplicates },
+        };
         return ArrowValues.Concat(OutputSchema, output);
     }
 
