@@ -155,4 +155,21 @@ public sealed class SparkStreamingAggregationSuiteTests(SessionFixture fixture)
         Assert.Equal(1, query.LastProgress!.Sink.NumOutputRows);
         await query.StopAsync();
     }
+
+    /// <summary>A batch query takes the same path: a global aggregation over an empty table is one row (count 0, sum
+    /// null), as in Spark.</summary>
+    [Fact]
+    public async Task GlobalAggregation_OverAnEmptyBatchTable_IsOneRow()
+    {
+        var name = "spark_global_batch_" + Guid.NewGuid().ToString("N")[..8];
+        var input = Session.CreateMemoryStream<int>();
+        var query = await input.ToDF().WriteStream.Format("memory").QueryName(name).StartAsync();
+        await input.AddDataAsync(1, 2);
+        await query.ProcessAllAvailableAsync();
+        await query.StopAsync();
+        var empty = Session.Table(name).Where("value < 0").GroupBy(System.Array.Empty<Column>()).Agg(Count().As("count"), Sum(Col("value")).As("sum"));
+        Assert.Equal(["0:null"], Scenario.Plain(await empty.CollectAsync()));
+        var all = Session.Table(name).GroupBy(System.Array.Empty<Column>()).Agg(Count().As("count"), Sum(Col("value")).As("sum"));
+        Assert.Equal(["2:3"], Scenario.Plain(await all.CollectAsync()));
+    }
 }
