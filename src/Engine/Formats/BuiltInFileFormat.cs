@@ -44,7 +44,8 @@ internal sealed class BuiltInFileFormat : IFileFormatReader, IFileFormatWriter
             case "json": JsonLinesWriter.Write(stream, batch, options); break;
             case "csv": CsvWriter.Write(stream, batch, options); break;
             case "text": TextFileWriter.Write(stream, batch); break;
-            default: ParquetFormat.Write(stream, [batch], batch.Schema); break;
+            // No rows: the schema and no row group, as Spark's Parquet writer leaves a file it wrote no row to.
+            default: ParquetFormat.Write(stream, batch.Length == 0 ? [] : [batch], batch.Schema); break;
         }
     }
 }

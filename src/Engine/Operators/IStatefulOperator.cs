@@ -26,7 +26,15 @@ public interface IStatefulOperator : IVersionedState
 /// <param name="BatchId">The epoch.</param>
 /// <param name="LateThresholdMicros">Input whose event time is at or below this is late and dropped (Spark: the previous epoch's watermark); null without a watermark.</param>
 /// <param name="EvictThresholdMicros">State whose event time is at or below this is final: emitted (Append) and evicted; null without a watermark.</param>
-public sealed record StatefulContext(long BatchId, long? LateThresholdMicros, long? EvictThresholdMicros);
+public sealed record StatefulContext(long BatchId, long? LateThresholdMicros, long? EvictThresholdMicros)
+{
+    /// <summary>The key groups [Start, End) of the partition running the epoch (<see cref="KeyGroups.KeyGroupRange"/>); null
+    /// when it runs every key group (a batch query, or a single partition).</summary>
+    public (int Start, int End)? OwnedKeyGroups { get; init; }
+
+    /// <summary>True when the partition running the epoch owns <paramref name="keyGroup"/>.</summary>
+    public bool OwnsKeyGroup(int keyGroup) => OwnedKeyGroups is not { } range || (keyGroup >= range.Start && keyGroup < range.End);
+}
 
 /// <summary>Spark's per-operator progress counters for one epoch of one partition (summed over partitions by the trigger).</summary>
 public sealed record StateOperatorMetrics(long NumRowsTotal, long NumRowsUpdated, long NumRowsRemoved, long NumRowsDroppedByWatermark, long MemoryUsedBytes)

@@ -101,6 +101,17 @@ public sealed class AggregationState
         Touch(slots, touchedSlots);
     }
 
+    /// <summary>For a state without key columns (an aggregation without grouping): adds the one group, the empty key, if
+    /// absent (its buffers empty: count 0, sum null, as an aggregate over no rows), and appends it to
+    /// <paramref name="touchedSlots"/> as <see cref="Merge"/> does, so it is updated even in an epoch without input.</summary>
+    /// <exception cref="InvalidOperationException">The state has key columns.</exception>
+    public void TouchEmptyKey(List<int> touchedSlots)
+    {
+        ArgumentNullException.ThrowIfNull(touchedSlots);
+        if (_keyCount != 0) throw new InvalidOperationException($"The state has {_keyCount} key columns: it has no empty key.");
+        Touch(Locate([], 1), touchedSlots);
+    }
+
     /// <summary>Appends every live slot, in slot id order.</summary>
     public void LiveSlots(List<int> slots) => _keys.LiveSlots(slots);
 

@@ -20,10 +20,10 @@ public static class KeyGroupPartitioner
         var result = new RecordBatch?[numPartitions];
         var n = batch.Length;
         if (n == 0) return result;
-        // No key (a global aggregation): every row belongs to key group 0.
+        // No key (a global aggregation): every row has the empty key.
         if (routingColumns.Count == 0)
         {
-            result[KeyGroups.PartitionOf(0, numKeyGroups, numPartitions)] = batch;
+            result[KeyGroups.PartitionOf(KeyGroups.EmptyKeyGroup, numKeyGroups, numPartitions)] = batch;
             return result;
         }
         var partitions = ArrayPool<int>.Shared.Rent(n);

@@ -17,6 +17,11 @@ public static class KeyGroups
     /// <summary>The default number of key groups K, fixed when a query first starts.</summary>
     public const int DefaultNumKeyGroups = 128;
 
+    /// <summary>The key group routing gives the empty key, the one group of an aggregation without grouping columns: rows
+    /// without routing columns go here unhashed (<see cref="KeyGroupPartitioner"/>), state rows are placed here when a
+    /// partition loads its key groups (<see cref="OfStateKey"/>), so exactly one partition owns it.</summary>
+    public const int EmptyKeyGroup = 0;
+
     [ThreadStatic]
     private static KeyEncoder? t_encoder;
 
@@ -118,6 +123,12 @@ public static class KeyGroups
         static int Start(long p, long k, long n) => (int)((p * k + n - 1) / n);
         return (Start(partition, numKeyGroups, numPartitions), Start(partition + 1L, numKeyGroups, numPartitions));
     }
+
+    /// <summary>The key group whose partition holds the state of an encoded key: <see cref="Of"/>, except for the empty key
+    /// (no key columns, so its encoding is empty, while every key column encodes at least a marker byte), which routing
+    /// puts in <see cref="EmptyKeyGroup"/> without hashing.</summary>
+    public static int OfStateKey(ReadOnlySpan<byte> encodedKey, int numKeyGroups) =>
+        encodedKey.IsEmpty ? EmptyKeyGroup : Of(encodedKey, numKeyGroups);
 
     /// <summary>Maps a 64-bit key hash to a key group by multiply-high, which is uniform and uses the hash's high bits
     /// (the key table's buckets use the low bits, so a partition's narrow key-group range does not crowd its buckets).</summary>

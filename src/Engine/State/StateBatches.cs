@@ -112,7 +112,7 @@ internal static class StateBatches
         {
             slots[r] = -1;
             var key = encoder.Key(r);
-            if (keepKeyGroup is not null && !keepKeyGroup(KeyGroups.Of(key, numKeyGroups))) continue;
+            if (keepKeyGroup is not null && !keepKeyGroup(KeyGroups.OfStateKey(key, numKeyGroups))) continue;
             if (deleted?.GetValue(r) == true)
             {
                 if (!keys.TryGet(key, out var slot)) continue;

@@ -79,7 +79,10 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
                 foreach (var batch in ArrowIpc.DeserializeMany(ipc)) input.Add(new KeyedInput(inputIndex, batch));
         _staged.Clear();
         _stagedCalls = 0;
-        var output = _operator.Process(input, new StatefulContext(epoch.BatchId, epoch.LateThresholdMicros, epoch.EvictThresholdMicros));
+        var output = _operator.Process(input, new StatefulContext(epoch.BatchId, epoch.LateThresholdMicros, epoch.EvictThresholdMicros)
+        {
+            OwnedKeyGroups = KeyGroups.KeyGroupRange(epoch.Partition, epoch.NumKeyGroups, epoch.NumPartitions),
+        });
         var rows = stage.RunPipeline(output, new EpochContext(epoch.BatchId, epoch.BatchTimestampMicros));
         var deliveries = new Dictionary<string, int>(StringComparer.Ordinal);
         await HandOnAsync(plan, stage, epoch, rows, deliveries);

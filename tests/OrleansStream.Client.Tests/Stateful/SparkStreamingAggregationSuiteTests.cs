@@ -108,4 +108,68 @@ public sealed class SparkStreamingAggregationSuiteTests(SessionFixture fixture)
             AdvanceClock(TimeSpan.FromSeconds(10)),
             CheckAnswer("20:1", "85:1"));
     }
+
+    /// <summary>SPARK-21977 ("coalesce(1) with 0 partition RDD should be repartitioned to 1"): a global count in Complete
+    /// mode answers with its one row after every epoch, an epoch whose input is empty included. Before any row, that row
+    /// is count 0, as a global aggregation over an empty table answers in Spark.</summary>
+    [Fact]
+    public async Task GlobalCount_AnswersEveryEpoch_EmptyOnesIncluded()
+    {
+        var name = "spark_21977_" + Guid.NewGuid().ToString("N")[..8];
+        var input = Session.CreateMemoryStream<int>();
+        var query = await input.ToDF().GroupBy(System.Array.Empty<Column>()).Count()
+            .WriteStream.OutputMode(OutputMode.Complete).Format("memory").QueryName(name).StartAsync();
+        async Task<string[]> Step(params int[] rows)
+        {
+            var before = query.LastProgress?.BatchId ?? -1;
+            await input.AddDataAsync(rows);
+            await query.ProcessAllAvailableAsync();
+            Assert.True(query.LastProgress!.BatchId > before, "an epoch ran for the new offset");
+            return Scenario.Plain(await Session.Table(name).CollectAsync()).ToArray();
+        }
+
+        Assert.Equal(["0"], await Step());
+        Assert.Equal(["1"], await Step(1));
+        Assert.Equal(["1"], await Step());
+        Assert.Equal(["3"], await Step(2, 3));
+        Assert.Equal(["3"], await Step());
+        await query.StopAsync();
+    }
+
+    /// <summary>The same global count in Update mode. Spark's aggregate without grouping columns answers one row over no
+    /// input, so its partial aggregation feeds the state the empty key in every epoch: the state holds that one group from
+    /// the first epoch on (one state row, in one partition of many), and every epoch updates it and emits it, empty ones
+    /// included.</summary>
+    [Fact]
+    public async Task GlobalCount_UpdateMode_EmitsItsRowEveryEpoch()
+    {
+        var name = "spark_global_update_" + Guid.NewGuid().ToString("N")[..8];
+        var input = Session.CreateMemoryStream<int>();
+        var query = await input.ToDF().GroupBy(System.Array.Empty<Column>()).Agg(Count().As("count"), Sum(Col("value")).As("sum"))
+            .WriteStream.OutputMode(OutputMode.Update).Format("memory").QueryName(name).StartAsync();
+        var run = new StateRowsProbe(Session, query, name);
+        await run.Step(() => input.AddDataAsync(), ["0:null"], total: 1, updated: 1);
+        await run.Step(() => input.AddDataAsync(1), ["1:1"], total: 1, updated: 1);
+        await run.Step(() => input.AddDataAsync(), ["1:1"], total: 1, updated: 1);
+        await run.Step(() => input.AddDataAsync(2, 3), ["3:6"], total: 1, updated: 1);
+        Assert.Equal(1, query.LastProgress!.Sink.NumOutputRows);
+        await query.StopAsync();
+    }
+
+    /// <summary>A batch query takes the same path: a global aggregation over an empty table is one row (count 0, sum
+    /// null), as in Spark.</summary>
+    [Fact]
+    public async Task GlobalAggregation_OverAnEmptyBatchTable_IsOneRow()
+    {
+        var name = "spark_global_batch_" + Guid.NewGuid().ToString("N")[..8];
+        var input = Session.CreateMemoryStream<int>();
+        var query = await input.ToDF().WriteStream.Format("memory").QueryName(name).StartAsync();
+        await input.AddDataAsync(1, 2);
+        await query.ProcessAllAvailableAsync();
+        await query.StopAsync();
+        var empty = Session.Table(name).Where("value < 0").GroupBy(System.Array.Empty<Column>()).Agg(Count().As("count"), Sum(Col("value")).As("sum"));
+        Assert.Equal(["0:null"], Scenario.Plain(await empty.CollectAsync()));
+        var all = Session.Table(name).GroupBy(System.Array.Empty<Column>()).Agg(Count().As("count"), Sum(Col("value")).As("sum"));
+        Assert.Equal(["2:3"], Scenario.Plain(await all.CollectAsync()));
+    }
 }

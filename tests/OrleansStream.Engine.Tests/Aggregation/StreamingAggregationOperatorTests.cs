@@ -4,6 +4,7 @@ using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Operators;
 using OrleansStream.Engine.Operators.Aggregation;
 using OrleansStream.Engine.Planning;
+using OrleansStream.Engine.State;
 using OrleansStream.Plan.Sql;
 using static OrleansStream.Engine.Tests.State.StateTestData;
 
@@ -41,5 +42,55 @@ public class StreamingAggregationOperatorTests
 
         Assert.Equal(["1 | 1 | 10", "2 | 2 | 25", "3 | 1 | 7"], Rows(output).Select(Print).Order());
         Assert.Equal(3, op.Metrics.NumRowsUpdated);
+    }
+
+    private static AggregateBinding BindGlobal()
+    {
+        var outputs = new[] { "count(*) AS n", "sum(v) AS s" }.Select(SqlExpressionParser.ParseNamed).ToList();
+        var node = new Aggregate(new SourceRelation("0", "memory", new Dictionary<string, string>(), null, true), [], outputs);
+        return AggregateBinding.Bind(node, Schema(Ddl));
+    }
+
+    // Spark's aggregate without grouping answers one row over no input: the partition owning the empty key's group holds
+    // that group from the first epoch on and updates it every epoch; the other partitions hold nothing and emit nothing.
+    [Theory]
+    [InlineData("update")]
+    [InlineData("complete")]
+    public void GlobalAggregation_EmptyEpochs_OnlyTheOwnerOfTheEmptyKeyEmitsItsRow(string mode)
+    {
+        var binding = BindGlobal();
+        var ranges = Enumerable.Range(0, 3).Select(p => KeyGroups.KeyGroupRange(p, 128, 3)).ToArray();
+        var ops = ranges.Select(_ => new StreamingAggregationOperator(binding, mode, null)).ToArray();
+        string[] Epoch(long id, params object?[][] rows) => ops.SelectMany((op, p) =>
+        {
+            var owner = p == KeyGroups.PartitionOf(KeyGroups.EmptyKeyGroup, 128, 3);
+            KeyedInput[] input = owner && rows.Length > 0 ? [Partial(binding, rows)] : [];
+            var output = op.Process(input, new StatefulContext(id, null, null) { OwnedKeyGroups = ranges[p] });
+            Assert.Equal(owner ? 1 : 0, op.Metrics.NumRowsTotal);
+            Assert.Equal(owner ? 1 : 0, op.Metrics.NumRowsUpdated);
+            return Rows(output).Select(Print);
+        }).ToArray();
+
+        Assert.Equal(["0 | null"], Epoch(0));
+        Assert.Equal(["2 | 5"], Epoch(1, [1L, 2L], [2L, 3L]));
+        Assert.Equal(["2 | 5"], Epoch(2));
+    }
+
+    // A rescaled partition loads the empty key's state row where routing sends the keyless rows.
+    [Fact]
+    public void GlobalAggregation_Rescaled_TheEmptyKeyLoadsAtTheOwnerOfItsGroup()
+    {
+        var binding = BindGlobal();
+        var before = new StreamingAggregationOperator(binding, "complete", null);
+        before.Process([Partial(binding, [1L, 4L])], new StatefulContext(0, null, null));
+        var snapshot = before.Snapshot();
+        var owners = Enumerable.Range(0, 4).Where(p =>
+        {
+            var range = KeyGroups.KeyGroupRange(p, 128, 4);
+            var state = new AggregationState(binding.StateKeySchema, binding.Aggregates);
+            state.Apply(snapshot, g => g >= range.Start && g < range.End, 128);
+            return state.Count == 1;
+        }).ToArray();
+        Assert.Equal([KeyGroups.PartitionOf(KeyGroups.EmptyKeyGroup, 128, 4)], owners);
     }
 }

@@ -49,6 +49,29 @@ public class OtherFormatsTests
         Assert.Equal(11, FileFormats.Get("parquet").InferSchema([path], ReaderOptions.Default).FieldsList.Count);
     }
 
+    // Spark's Parquet writer leaves a file it wrote no row to with the schema and no row group (the file sink's empty
+    // epochs): it reads back as no rows of that schema, alone and next to a file with rows.
+    [Fact]
+    public void Parquet_file_without_rows_keeps_the_schema_and_reads_with_a_file_of_rows()
+    {
+        var schema = Schema(F("start", Timestamp), F("count", Int64Type.Default), F("st", Struct(F("x", Int32Type.Default))));
+        using var dir = new TempDir();
+        var empty = System.IO.Path.Combine(dir.Path, "empty.parquet");
+        var full = System.IO.Path.Combine(dir.Path, "full.parquet");
+        using (var stream = System.IO.File.Create(empty)) FileFormats.GetWriter("parquet").Write(stream, ArrowValues.Concat(schema, []));
+        IReadOnlyList<object?[]> rows = [new object?[] { Utc(2024, 1, 2, 3, 4, 5), 2L, new object?[] { 7 } }];
+        using (var stream = System.IO.File.Create(full)) FileFormats.GetWriter("parquet").Write(stream, ArrowValues.FromRows(schema, rows));
+
+        var parquet = FileFormats.Get("parquet");
+        var inferred = parquet.InferSchema([empty, full], ReaderOptions.Default);
+        Assert.Equal(["start", "count", "st"], inferred.FieldsList.Select(f => f.Name));
+        Assert.Equal(schema.FieldsList.Select(f => f.DataType.TypeId), inferred.FieldsList.Select(f => f.DataType.TypeId));
+        Assert.Empty(ParquetFormat.Read(empty));
+        Assert.Equal(0, parquet.Read(empty, inferred, ReaderOptions.Default).Length);
+        ArrowValuesTests.AssertRows(rows, ArrowValues.ToRows(ArrowValues.Concat(inferred,
+            [parquet.Read(empty, inferred, ReaderOptions.Default), parquet.Read(full, inferred, ReaderOptions.Default)])));
+    }
+
     [Fact]
     public void Json_writer_produces_spark_text_and_reads_back()
     {

@@ -7,7 +7,7 @@ namespace OrleansStream.Engine.Connectors.Files;
 
 /// <summary>
 /// A file sink folder: each producer of an epoch attempt writes a part file of its own (<see cref="FileSinkWriter"/>), and
-/// the epoch commit writes the epoch's entry of the folder's <see cref="FileSinkLog"/>, which alone decides which part files
+/// the epoch commit writes the epoch's entry (with one empty part file of the schema when the epoch wrote none) of the folder's <see cref="FileSinkLog"/>, which alone decides which part files
 /// count. The folder belongs to one query (<see cref="FileSinkLog.Claim"/>).
 /// </summary>
 internal sealed class FileStreamSink(SinkDescriptor sink, string directory, SinkContext context) : IStreamSink
@@ -45,8 +45,15 @@ internal sealed class FileStreamSink(SinkDescriptor sink, string directory, Sink
         var owner = log.ReadOwner();
         if (owner is not null && owner.QueryId != epochContext.QueryId)
             throw new InvalidOperationException($"Query {epochContext.QueryId} no longer owns its output folder '{log.Directory}': query {owner.QueryId} (checkpoint '{owner.CheckpointLocation}') took it over. Stopping rather than mixing their output.");
-        var committed = log.Commit((owner?.FirstBatchId ?? 0) + epoch, messages.ToList());
-        foreach (var orphan in messages.Except(committed, StringComparer.Ordinal)) File.Delete(Path.Combine(log.Directory, orphan));
+        var files = messages.ToList();
+        // Spark writes one empty file carrying the schema for a job without rows (SPARK-23271) and the streaming sink logs
+        // it, so the folder reads as an empty table of the query's schema before its first row. Written here, once per epoch
+        // and only when no producer wrote a file; a replay of an epoch the log holds deletes it below like its other files.
+        if (files.Count == 0)
+            files.Add(new FileSinkWriter(directory, FileFormats.GetWriter(sink.Format), sink.Options, context.FileRoots)
+                .Write(epoch, 0, Guid.NewGuid(), ArrowValues.Concat(sink.Schema, [])));
+        var committed = log.Commit((owner?.FirstBatchId ?? 0) + epoch, files);
+        foreach (var orphan in files.Except(committed, StringComparer.Ordinal)) File.Delete(Path.Combine(log.Directory, orphan));
         return Task.CompletedTask;
     }
 

@@ -10,7 +10,8 @@ namespace OrleansStream.Engine.Operators.Aggregation;
 /// <summary>
 /// The final aggregation in a state partition (Spark's StateStoreRestore + merge + StateStoreSave) for plain keys and
 /// time windows. Per epoch: drops late partial rows (event-time key at or below the late threshold), merges the rest into
-/// state, then releases rows by output mode — Complete: every key; Update: the keys this epoch changed, then evicts final
+/// state (an aggregation without grouping columns always holds its one group, see <see cref="AggregationState.TouchEmptyKey"/>),
+/// then releases rows by output mode — Complete: every key; Update: the keys this epoch changed, then evicts final
 /// keys; Append: only final keys (event time at or below the eviction threshold), each once, as it evicts them.
 /// </summary>
 public sealed class StreamingAggregationOperator : IStatefulOperator
@@ -49,6 +50,10 @@ public sealed class StreamingAggregationOperator : IStatefulOperator
         long dropped = 0, removed = 0;
         // Complete mode keeps every group, so no row is late (Spark does not apply the watermark in Complete mode).
         var lateThreshold = _outputMode == "complete" ? null : context.LateThresholdMicros;
+        // Spark's aggregate without grouping columns answers one row even over no input (count 0, sum null), so its one
+        // group is in the state from the first epoch on and updated by every epoch, an empty one included. Only the partition
+        // owning the empty key's key group holds it, so the query answers that row once.
+        if (_state.KeySchema.FieldsList.Count == 0 && context.OwnsKeyGroup(KeyGroups.EmptyKeyGroup)) _state.TouchEmptyKey(_touched);
         foreach (var (_, batch) in input)
         {
             var (onTime, late) = LateRows.Drop(batch, _eventTimeColumn, lateThreshold);

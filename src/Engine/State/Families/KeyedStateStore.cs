@@ -110,7 +110,7 @@ public sealed class KeyedStateStore : IVersionedState
     }
 
     /// <summary>The key group of <paramref name="key"/> (as the exchange routes its rows).</summary>
-    public static int KeyGroupOf(StateKey key, int numKeyGroups) => KeyGroups.Of(key.Bytes, numKeyGroups);
+    public static int KeyGroupOf(StateKey key, int numKeyGroups) => KeyGroups.OfStateKey(key.Bytes, numKeyGroups);
 
     /// <summary>
     /// Removes every value of a family with a time to live whose expiry is at or below <paramref name="nowMicros"/> (the
