@@ -84,11 +84,13 @@ public abstract class UnionOfStatefulBranchesTests(SessionFixture fixture)
         var left = Session.CreateMemoryStream<(string, int)>();
         var right = Session.CreateMemoryStream<(string, int)>();
         var union = left.ToDF().DropDuplicates("_1").Union(right.ToDF().DropDuplicates("_1"));
-        await Session.TestStream(union.GroupBy("_1").Agg(Count().As("n"), Sum("_2").As("total")), OutputMode.Update).Run(
+        // Complete mode: the answer does not depend on whether the two streams' rows of one AddData share an epoch (the
+        // trigger asks each memory stream for its offset in turn, so a step's rows may land in two epochs).
+        await Session.TestStream(union.GroupBy("_1").Agg(Count().As("n"), Sum("_2").As("total")), OutputMode.Complete).Run(
             AddData(left, [("a", 1), ("a", 2), ("b", 3)], right, [("a", 4)]),
             CheckAnswer("a:2:5", "b:1:3"),
             AddData(left, [("b", 9)], right, [("b", 10), ("a", 11)]),
-            CheckNewAnswer("b:2:13"));
+            CheckAnswer("a:2:5", "b:2:13"));
     }
 }
 

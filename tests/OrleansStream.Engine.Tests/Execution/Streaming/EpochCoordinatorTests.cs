@@ -92,14 +92,16 @@ public sealed class EpochCoordinatorTests
         var world = new FakeEpochWorld();
         world.Input.AddRange([1, 2]);
         world.FaultAt(EpochStep.AfterPartitions, occurrence: 0, transient: true);
-        // Real time: long enough for two retries 1-4 ms apart even when a loaded machine stalls the first attempt.
+        // The budget runs on the world's clock, which moves 200 ms at each retry: it runs out at the fourth attempt,
+        // however slowly a loaded machine runs them.
+        world.ClockStepPerRetry = TimeSpan.FromMilliseconds(200);
         var (coordinator, runtime) = world.Start(retryBudget: TimeSpan.FromMilliseconds(500));
 
         var error = await Assert.ThrowsAsync<EpochFailedException>(() => coordinator.RunAsync(CancellationToken.None));
 
         Assert.StartsWith("Batch 0 failed", error.Message);
         Assert.Contains("transient failure at AfterPartitions", error.Message);
-        Assert.True(runtime.Retries.Count >= 2);
+        Assert.Equal(3, runtime.Retries.Count);
         Assert.All(runtime.Retries, r => Assert.Equal(0, r.BatchId));
     }
 

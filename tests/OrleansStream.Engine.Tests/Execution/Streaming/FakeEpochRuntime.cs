@@ -46,7 +46,11 @@ internal sealed class FakeEpochRuntime(FakeEpochWorld world, HashSet<string> pla
     public void OnIdle() { }
     public void OnProgress(EpochProgress progress) => Progress.Add(progress);
     public void OnReplaying(long batchId) => Replayed.Add(batchId);
-    public void OnRetrying(Exception exception, long batchId, int attempt) => Retries.Add((batchId, attempt));
+    public void OnRetrying(Exception exception, long batchId, int attempt)
+    {
+        Retries.Add((batchId, attempt));
+        world.Time.Now += world.ClockStepPerRetry;
+    }
     public void OnCommitted(long batchId) { }
     public void OnLeftUncommitted(Exception exception, long lastCommitted) { }
 }

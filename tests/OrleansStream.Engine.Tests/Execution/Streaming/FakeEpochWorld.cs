@@ -41,6 +41,9 @@ internal sealed class FakeEpochWorld
     public int MaxRowsPerEpoch { get; init; } = 2;
     public bool Stateful { get; init; } = true;
     public ManualTime Time { get; } = new(DateTimeOffset.FromUnixTimeSeconds(1_000_000));
+
+    /// <summary>How far the clock moves at each retry (the retry budget is measured on it); zero by default.</summary>
+    public TimeSpan ClockStepPerRetry { get; set; }
     /// <summary>Committed output per batch id (first commit wins; a replay must produce the same rows).</summary>
     public SortedDictionary<long, IReadOnlyList<string>> Sink { get; } = new();
     public SortedDictionary<long, IReadOnlyList<string>> SinkLog { get; } = new();
