@@ -77,9 +77,9 @@ public class SessionWindowOperatorTests
             // Sessions merged by the writer come out as those merged only in state: same sessions, counts and sums (first
             // and last depend on the order in which pieces combine, as in Spark).
             Assert.Equal(Rows(rowByRow.Process(unmerged, context)).Select(OrderInsensitive).Order(), Rows(got).Select(OrderInsensitive).Order());
-            Assert.Equal(rowByRow.Metrics with { MemoryUsedBytes = 0 }, actual.Metrics with { MemoryUsedBytes = 0 });
+            Assert.Equal(Counters(rowByRow.Metrics), Counters(actual.Metrics));
             rowByRow.MarkClean();
-            Assert.Equal(expected.Metrics with { MemoryUsedBytes = 0 }, actual.Metrics with { MemoryUsedBytes = 0 });
+            Assert.Equal(Counters(expected.Metrics), Counters(actual.Metrics));
             Assert.Equal(Rows(expected.Delta()).Select(Print), Rows(actual.Delta()).Select(Print));
             expected.MarkClean();
             actual.MarkClean();
@@ -129,4 +129,7 @@ public class SessionWindowOperatorTests
         Print([.. row[..^4], row[^4], row[^3] is double sum ? Math.Round(sum, 6) : null]);
 
     private static long Micros(DateTime t) => (t - DateTime.UnixEpoch).Ticks / 10;
+
+    // Sizes and timings differ between implementations and runs; the counters must not.
+    private static StateOperatorMetrics Counters(StateOperatorMetrics m) => m with { MemoryUsedBytes = 0, AllUpdatesTimeMs = 0, AllRemovalsTimeMs = 0 };
 }

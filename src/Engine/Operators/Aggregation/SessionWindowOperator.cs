@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Apache.Arrow;
 using OrleansStream.Engine.Data;
+using OrleansStream.Engine.Execution.Streaming;
 using OrleansStream.Engine.Expressions.Kernels;
 using OrleansStream.Engine.Operators.Windows;
 using OrleansStream.Engine.Planning;
@@ -58,19 +60,26 @@ public sealed class SessionWindowOperator : IStatefulOperator
             dropped += late;
             if (rows.Length > 0) onTime.Add(rows);
         }
+        var updates = Stopwatch.StartNew();
         var updated = onTime.Count == 0 ? 0 : MergeSessions(onTime);
+        var updatesMs = ProgressBuilder.Milliseconds(updates);
         var emit = new List<int>();
         if (_outputMode == "complete") _state.LiveSlots(emit);
         else if (context.EvictThresholdMicros is { } threshold) _index.EndedBy(threshold, emit);
         var output = WindowStructs.Build(_state.Results(CollectionsMarshal.AsSpan(emit)), _binding, OutputSchema);
         long removed = 0;
+        var removals = Stopwatch.StartNew();
         if (_outputMode != "complete")
         {
             foreach (var slot in emit) _index.Remove(slot);
             _state.Remove(CollectionsMarshal.AsSpan(emit));
             removed = emit.Count;
         }
-        Metrics = new StateOperatorMetrics(_state.Count, updated, removed, dropped, _state.EstimatedBytes + _index.EstimatedBytes);
+        Metrics = new StateOperatorMetrics(_state.Count, updated, removed, dropped, _state.EstimatedBytes + _index.EstimatedBytes)
+        {
+            AllUpdatesTimeMs = updatesMs,
+            AllRemovalsTimeMs = ProgressBuilder.Milliseconds(removals),
+        };
         return output;
     }
 

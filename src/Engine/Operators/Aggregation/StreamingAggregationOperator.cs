@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Apache.Arrow;
 using Apache.Arrow.Types;
+using OrleansStream.Engine.Execution.Streaming;
 using OrleansStream.Engine.Expressions;
 using OrleansStream.Engine.Expressions.Kernels;
 using OrleansStream.Engine.Planning;
@@ -53,6 +55,7 @@ public sealed class StreamingAggregationOperator : IStatefulOperator
         // Spark's aggregate without grouping columns answers one row even over no input (count 0, sum null), so its one
         // group is in the state from the first epoch on and updated by every epoch, an empty one included. Only the partition
         // owning the empty key's key group holds it, so the query answers that row once.
+        var updates = Stopwatch.StartNew();
         if (_state.KeySchema.FieldsList.Count == 0 && context.OwnsKeyGroup(KeyGroups.EmptyKeyGroup)) _state.TouchEmptyKey(_touched);
         foreach (var (_, batch) in input)
         {
@@ -60,6 +63,8 @@ public sealed class StreamingAggregationOperator : IStatefulOperator
             dropped += late;
             if (onTime.Length > 0) _state.Merge(onTime, _touched);
         }
+        var updatesMs = ProgressBuilder.Milliseconds(updates);
+        var removals = new Stopwatch();
         RecordBatch output;
         switch (_outputMode)
         {
@@ -71,16 +76,22 @@ public sealed class StreamingAggregationOperator : IStatefulOperator
             case "update":
                 _state.OrderBySlot(_touched);
                 output = Results(_touched);
+                removals.Start();
                 removed = Evict(context);
                 break;
             default:
                 CollectFinal(context);
                 output = Results(_final);
+                removals.Start();
                 RemoveFinal(context);
                 removed = _final.Count;
                 break;
         }
-        Metrics = new StateOperatorMetrics(_state.Count, _touched.Count, removed, dropped, _state.EstimatedBytes);
+        Metrics = new StateOperatorMetrics(_state.Count, _touched.Count, removed, dropped, _state.EstimatedBytes)
+        {
+            AllUpdatesTimeMs = updatesMs,
+            AllRemovalsTimeMs = ProgressBuilder.Milliseconds(removals),
+        };
         return output;
     }
 
