@@ -76,8 +76,27 @@ public sealed class DataFrame
     public GroupedData GroupBy(params Column[] columns) => new(this, columns.Select(c => c.Expr).ToArray());
     /// <summary>Groups rows by named columns.</summary>
     public GroupedData GroupBy(params string[] columns) => GroupBy(columns.Select(Functions.Col).ToArray());
+    /// <summary>One global group (Spark's <c>groupBy()</c>): <c>GroupBy().Count()</c>.</summary>
+    public GroupedData GroupBy() => GroupBy(System.Array.Empty<Column>());
     /// <summary>Aggregates over the whole DataFrame (one group): <c>Agg(Count())</c>.</summary>
-    public DataFrame Agg(params Column[] aggregates) => GroupBy(System.Array.Empty<Column>()).Agg(aggregates);
+    public DataFrame Agg(params Column[] aggregates) => GroupBy().Agg(aggregates);
+
+    /// <summary>The same rows with every column renamed, by position (Spark's <c>toDF(colNames*)</c>).</summary>
+    /// <exception cref="ArgumentException">The number of names differs from the number of columns; the message lists both.</exception>
+    public DataFrame ToDF(params string[] columnNames)
+    {
+        ArgumentNullException.ThrowIfNull(columnNames);
+        var old = Columns;
+        if (old.Count != columnNames.Length)
+            throw new ArgumentException($"The number of columns doesn't match.\nOld column names ({old.Count}): {string.Join(", ", old)}\n" +
+                $"New column names ({columnNames.Length}): {string.Join(", ", columnNames)}", nameof(columnNames));
+        return Select(old.Select((name, i) => Functions.Col(Quoted(name)).As(columnNames[i])).ToArray());
+    }
+
+    // A name with a dot or a backtick is one column only when quoted.
+    private static string Quoted(string name) => name.Contains('.', StringComparison.Ordinal) || name.Contains('`', StringComparison.Ordinal)
+        ? "`" + name.Replace("`", "``", StringComparison.Ordinal) + "`"
+        : name;
 
     /// <summary>
     /// Declares <paramref name="eventTime"/> as the event time with a lateness bound: the watermark is the maximum event time

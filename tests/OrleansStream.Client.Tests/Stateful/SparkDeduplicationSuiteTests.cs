@@ -113,7 +113,7 @@ public sealed class SparkDeduplicationSuiteTests(SessionFixture fixture)
     public async Task WatermarkPredicateFiltersOnKeys()
     {
         var input = Session.CreateMemoryStream<(int, int)>();
-        var df = input.ToDF().WithColumnRenamed("_1", "time").WithColumnRenamed("_2", "id")
+        var df = input.ToDF().ToDF("time", "id")
             .WithColumn("time", Col("time").Cast("timestamp"))
             .WithWatermark("time", "1 second")
             .DropDuplicates("id", "time")
@@ -134,7 +134,7 @@ public sealed class SparkDeduplicationSuiteTests(SessionFixture fixture)
     public async Task DropDuplicatesIgnoresWatermarkWhenItIsNotAKey()
     {
         var input = Session.CreateMemoryStream<(int, int)>();
-        var df = input.ToDF().WithColumnRenamed("_1", "id").WithColumnRenamed("_2", "time")
+        var df = input.ToDF().ToDF("id", "time")
             .WithColumn("time", Col("time").Cast("timestamp"))
             .WithWatermark("time", "1 second")
             .DropDuplicates("id")

@@ -117,7 +117,7 @@ public sealed class SparkStreamingAggregationSuiteTests(SessionFixture fixture)
     {
         var name = "spark_21977_" + Guid.NewGuid().ToString("N")[..8];
         var input = Session.CreateMemoryStream<int>();
-        var query = await input.ToDF().GroupBy(System.Array.Empty<Column>()).Count()
+        var query = await input.ToDF().GroupBy().Count()
             .WriteStream.OutputMode(OutputMode.Complete).Format("memory").QueryName(name).StartAsync();
         async Task<string[]> Step(params int[] rows)
         {
@@ -145,7 +145,7 @@ public sealed class SparkStreamingAggregationSuiteTests(SessionFixture fixture)
     {
         var name = "spark_global_update_" + Guid.NewGuid().ToString("N")[..8];
         var input = Session.CreateMemoryStream<int>();
-        var query = await input.ToDF().GroupBy(System.Array.Empty<Column>()).Agg(Count().As("count"), Sum(Col("value")).As("sum"))
+        var query = await input.ToDF().GroupBy().Agg(Count().As("count"), Sum(Col("value")).As("sum"))
             .WriteStream.OutputMode(OutputMode.Update).Format("memory").QueryName(name).StartAsync();
         var run = new StateRowsProbe(Session, query, name);
         await run.Step(() => input.AddDataAsync(), ["0:null"], total: 1, updated: 1);
@@ -167,9 +167,9 @@ public sealed class SparkStreamingAggregationSuiteTests(SessionFixture fixture)
         await input.AddDataAsync(1, 2);
         await query.ProcessAllAvailableAsync();
         await query.StopAsync();
-        var empty = Session.Table(name).Where("value < 0").GroupBy(System.Array.Empty<Column>()).Agg(Count().As("count"), Sum(Col("value")).As("sum"));
+        var empty = Session.Table(name).Where("value < 0").GroupBy().Agg(Count().As("count"), Sum(Col("value")).As("sum"));
         Assert.Equal(["0:null"], Scenario.Plain(await empty.CollectAsync()));
-        var all = Session.Table(name).GroupBy(System.Array.Empty<Column>()).Agg(Count().As("count"), Sum(Col("value")).As("sum"));
+        var all = Session.Table(name).GroupBy().Agg(Count().As("count"), Sum(Col("value")).As("sum"));
         Assert.Equal(["2:3"], Scenario.Plain(await all.CollectAsync()));
     }
 }

@@ -44,7 +44,7 @@ public sealed class SparkFileStreamSinkSuiteTests(SessionFixture fixture)
     {
         var input = Session.CreateMemoryStream<long>();
         var output = NewFolder("stream.output");
-        var result = input.ToDF().WithColumnRenamed("value", "time")
+        var result = input.ToDF().ToDF("time")
             .SelectExpr("CAST(time AS timestamp) AS timestamp")
             .WithWatermark("timestamp", "10 seconds")
             .GroupBy(Window(Col("timestamp"), "5 seconds"))

@@ -48,4 +48,21 @@ public sealed class SparkStreamSuiteTests(SessionFixture fixture)
             AddData(input, 1, 2, 3, 4),
             CheckAnswer("2", "4"));
     }
+
+    // Dataset.toDF(colNames*): renames every column by position; a count that does not match is refused naming both lists.
+    [Fact]
+    public async Task ToDF_RenamesEveryColumnByPosition()
+    {
+        var input = Session.CreateMemoryStream<(int, string)>();
+        var renamed = input.ToDF().ToDF("a.b", "name").ToDF("id", "label");
+        Assert.Equal(["id", "label"], renamed.Columns);
+        await Session.TestStream(renamed.Where("id > 1"), OutputMode.Append).Run(
+            AddData(input, (1, "x"), (2, "y")),
+            CheckAnswer("2:y"));
+
+        var error = Assert.Throws<ArgumentException>(() => input.ToDF().ToDF("only"));
+        Assert.Contains("The number of columns doesn't match.", error.Message);
+        Assert.Contains("Old column names (2): _1, _2", error.Message);
+        Assert.Contains("New column names (1): only", error.Message);
+    }
 }
