@@ -90,13 +90,8 @@ public sealed class DataFrame
         if (old.Count != columnNames.Length)
             throw new ArgumentException($"The number of columns doesn't match.\nOld column names ({old.Count}): {string.Join(", ", old)}\n" +
                 $"New column names ({columnNames.Length}): {string.Join(", ", columnNames)}", nameof(columnNames));
-        return Select(old.Select((name, i) => Functions.Col(Quoted(name)).As(columnNames[i])).ToArray());
+        return Select(old.Select((name, i) => new Column(ColumnRef.ToField(name)).As(columnNames[i])).ToArray());
     }
-
-    // A name with a dot or a backtick is one column only when quoted.
-    private static string Quoted(string name) => name.Contains('.', StringComparison.Ordinal) || name.Contains('`', StringComparison.Ordinal)
-        ? "`" + name.Replace("`", "``", StringComparison.Ordinal) + "`"
-        : name;
 
     /// <summary>
     /// Declares <paramref name="eventTime"/> as the event time with a lateness bound: the watermark is the maximum event time

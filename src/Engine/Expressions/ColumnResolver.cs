@@ -51,12 +51,6 @@ internal static class ColumnResolver
         return parts;
     }
 
-    /// <summary>Quotes a plain column name so that <see cref="SplitPath"/> yields it as a single part.</summary>
-    public static string Quote(string name) =>
-        name.Contains('.', StringComparison.Ordinal) || name.Contains('`', StringComparison.Ordinal)
-            ? "`" + name.Replace("`", "``", StringComparison.Ordinal) + "`"
-            : name;
-
     /// <summary>Index of a top-level column: exact name first, then case-insensitive; -1 when absent.</summary>
     public static int IndexOf(Schema schema, string name)
     {

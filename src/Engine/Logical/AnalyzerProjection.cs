@@ -25,7 +25,7 @@ internal static class AnalyzerProjection
             switch (e)
             {
                 case Star { Qualifier: null }:
-                    foreach (var f in input.FieldsList) result.Add(new ColumnRef(ColumnResolver.Quote(f.Name)));
+                    foreach (var f in input.FieldsList) result.Add(ColumnRef.ToField(f.Name));
                     break;
                 case Star { Qualifier: { } q }:
                 {
@@ -126,7 +126,7 @@ internal static class AnalyzerProjection
                 for (var j = 0; j < node.Names.Count; j++)
                     if (string.Equals(node.Names[j], f.Name, StringComparison.OrdinalIgnoreCase)) used[j] = true;
             }
-            else list.Add(new ColumnRef(ColumnResolver.Quote(f.Name)));
+            else list.Add(ColumnRef.ToField(f.Name));
         }
         for (var j = 0; j < node.Names.Count; j++)
         {
@@ -144,8 +144,8 @@ internal static class AnalyzerProjection
     {
         if (!input.FieldsList.Any(f => string.Equals(f.Name, node.Existing, StringComparison.OrdinalIgnoreCase))) return null;
         return input.FieldsList.Select(f => string.Equals(f.Name, node.Existing, StringComparison.OrdinalIgnoreCase)
-            ? (Expr)new Alias(new ColumnRef(ColumnResolver.Quote(f.Name)), node.NewName)
-            : new ColumnRef(ColumnResolver.Quote(f.Name))).ToList();
+            ? (Expr)new Alias(ColumnRef.ToField(f.Name), node.NewName)
+            : ColumnRef.ToField(f.Name)).ToList();
     }
 
     /// <summary>The select list for drop, or null when nothing is dropped (no-op).</summary>
@@ -153,7 +153,7 @@ internal static class AnalyzerProjection
     {
         var keep = input.FieldsList.Where(f => !node.Names.Any(n => string.Equals(n, f.Name, StringComparison.OrdinalIgnoreCase))).ToList();
         if (keep.Count == input.FieldsList.Count) return null;
-        return keep.Select(f => (Expr)new ColumnRef(ColumnResolver.Quote(f.Name))).ToList();
+        return keep.Select(f => (Expr)ColumnRef.ToField(f.Name)).ToList();
     }
 
     /// <summary>Checks that a filter condition is boolean.</summary>

@@ -21,7 +21,15 @@ public abstract record Expr;
 
 /// <summary>A reference to a column by name. A dotted name ("payload.user") reaches into struct columns
 /// when no top-level column has the full name; backticks quote names that contain dots.</summary>
-public sealed record ColumnRef(string Name) : Expr;
+public sealed record ColumnRef(string Name) : Expr
+{
+    /// <summary>A reference to the top-level column named exactly <paramref name="fieldName"/>: quoted when the name has a
+    /// dot or a backtick, which would otherwise read as a struct path.</summary>
+    public static ColumnRef ToField(string fieldName) =>
+        new(fieldName.Contains('.', StringComparison.Ordinal) || fieldName.Contains('`', StringComparison.Ordinal)
+            ? "`" + fieldName.Replace("`", "``", StringComparison.Ordinal) + "`"
+            : fieldName);
+}
 
 /// <summary><c>*</c> (all columns) or <c>q.*</c> (all fields of struct column <c>q</c>).</summary>
 public sealed record Star(string? Qualifier = null) : Expr;
