@@ -46,6 +46,28 @@ internal sealed class JoinCondition
 
     private static Field Rename(Field f, string name) => new(name, f.DataType, f.IsNullable, f.Metadata);
 
+    /// <summary>Sets <c>pass[i]</c> to whether the condition, reading one side only, holds for row i of <paramref name="rows"/>
+    /// (the other side's columns read as nulls).</summary>
+    public void EvaluateOneSide(RecordBatch rows, bool left, Span<bool> pass, EpochContext context)
+    {
+        var n = rows.Length;
+        var columns = new IArrowArray[_pairSchema.FieldsList.Count];
+        var fields = _pairSchema.FieldsList;
+        for (var start = 0; start < n; start += SliceRows)
+        {
+            var length = Math.Min(SliceRows, n - start);
+            for (var c = 0; c < columns.Length; c++)
+            {
+                var own = left ? c < _leftCount : c >= _leftCount;
+                columns[c] = !own ? ArrayFactory.Nulls(fields[c].DataType, length)
+                    : ArrowArrayFactory.Slice(rows.Column(left ? c : c - _leftCount), start, length);
+            }
+            var result = _condition.Evaluate(new EvaluationScope(new RecordBatch(_pairSchema, columns, length), context, _slots));
+            var predicate = result as BooleanArray ?? (BooleanArray)CastKernels.Cast(result, BooleanType.Default);
+            for (var i = 0; i < length; i++) pass[start + i] = predicate.GetValue(i) == true;
+        }
+    }
+
     /// <summary>Sets <c>pass[i]</c> to whether the condition holds for (<c>left[leftRows[i]]</c>, <c>right[rightRows[i]]</c>).</summary>
     public void Evaluate(RecordBatch left, ReadOnlySpan<int> leftRows, RecordBatch right, ReadOnlySpan<int> rightRows, Span<bool> pass, EpochContext context)
     {

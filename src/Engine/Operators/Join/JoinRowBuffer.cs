@@ -90,8 +90,7 @@ internal sealed class JoinRowBuffer
         {
             foreach (var id in ids) if (id >= _nextId) _nextId = id + 1;
         }
-        var keys = new IArrowArray[_keyColumns.Length];
-        for (var k = 0; k < keys.Length; k++) keys[k] = rows.Column(_keyColumns[k]);
+        var keys = JoinKeys.Columns(rows, _keyColumns);
         var chunk = new Chunk(rows, keys, times, ids, matched, isNew);
         _chunks.Add(chunk);
         Link(_chunks.Count - 1, chunk);
