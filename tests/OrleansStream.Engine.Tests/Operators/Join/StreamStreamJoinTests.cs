@@ -176,5 +176,75 @@ public class StreamStreamJoinTests
         h.AssertState(total: 15, updated: 7);
     }
 
+    [Fact]
+    public void Windowed_full_outer_join_pads_both_sides_and_restores_after_restart()
+    {
+        var h = Windowed(JoinType.FullOuter);
+        Assert.Equal(["3,[0,10],6,3,[0,10],9", "4,[0,10],8,4,[0,10],12", "5,[0,10],10,5,[0,10],15"],
+            h.AddData(JoinStreams.Windowed(2, 1, 2, 3, 4, 5), JoinStreams.Windowed(3, 3, 4, 5, 6, 7)));
+        h.AssertState(total: 10, updated: 10);
+        Assert.Equal(Sorted("1,[0,10],2,null,null,null", "2,[0,10],4,null,null,null", "null,null,null,6,[0,10],18", "null,null,null,7,[0,10],21"),
+            h.AddData(JoinStreams.Windowed(2, 21), JoinStreams.Windowed(3, 22)));   // watermark 11
+        h.AssertState(total: 2, updated: 2);
+        Assert.Equal(["22,[20,30],44,22,[20,30],66"], h.AddData(left: JoinStreams.Windowed(2, 22)));
+        h.AssertState(total: 3, updated: 1);
+        h.Restart();
+        Assert.Empty(h.AddData(left: JoinStreams.Windowed(2, 1)));
+        h.AssertState(total: 3, updated: 0, droppedByWatermark: 1);
+        Assert.Empty(h.AddData(right: JoinStreams.Windowed(3, 5)));
+        h.AssertState(total: 3, updated: 0, droppedByWatermark: 1);
+    }
+
+    [Fact]
+    public void Full_outer_join_with_watermark_range_condition()
+    {
+        var h = Ranged(JoinType.FullOuter, "__l0 = __r0 AND CAST(__l1 AS LONG) >= CAST(__r1 AS LONG) - 5 AND CAST(__l1 AS LONG) <= CAST(__r1 AS LONG) + 5");
+        Assert.Empty(h.AddData(left: Timed(2, (1, 5), (3, 5))));
+        h.AssertState(total: 2, updated: 2);
+        Assert.Equal(["1,5,2,1,10,3"], h.AddData(right: Timed(3, (1, 10), (2, 5))));
+        h.AssertState(total: 4, updated: 2);
+        Assert.Equal(["1,5,2,1,9,3"], h.AddData(right: Timed(3, (1, 9))));
+        h.AssertState(total: 5, updated: 1);
+        Assert.Equal(["1,7,2,1,10,3", "1,7,2,1,9,3"], h.AddData(left: Timed(2, (1, 7), (1, 30))));
+        h.AssertState(total: 7, updated: 2);
+        Assert.Equal(Sorted("3,5,6,null,null,null", "null,null,null,2,5,6"), h.AddData(right: Timed(3, (0, 30))));
+        h.AssertState(total: 2, updated: 1);
+    }
+
+    [Fact]
+    public void Windowed_left_semi_join_outputs_a_left_row_once_and_never_buffers_matched_input()
+    {
+        var h = Windowed(JoinType.LeftSemi);
+        Assert.Equal(["3,[0,10],6", "4,[0,10],8", "5,[0,10],10"],
+            h.AddData(JoinStreams.Windowed(2, 1, 2, 3, 4, 5), JoinStreams.Windowed(3, 3, 4, 5, 6, 7)));
+        h.AssertState(total: 10, updated: 10);
+        Assert.Empty(h.AddData(JoinStreams.Windowed(2, 21), JoinStreams.Windowed(3, 22)));
+        h.AssertState(total: 2, updated: 2);
+        Assert.Equal(["22,[20,30],44"], h.AddData(left: JoinStreams.Windowed(2, 22)));
+        h.AssertState(total: 2, updated: 0);
+        h.Restart();
+        Assert.Empty(h.AddData(left: JoinStreams.Windowed(2, 1)));
+        h.AssertState(total: 2, updated: 0, droppedByWatermark: 1);
+        Assert.Empty(h.AddData(right: JoinStreams.Windowed(3, 5)));
+        h.AssertState(total: 2, updated: 0, droppedByWatermark: 1);
+    }
+
+    [Fact]
+    public void Left_semi_join_with_watermark_range_condition_skips_left_rows_already_matched()
+    {
+        var h = Ranged(JoinType.LeftSemi, "__l0 = __r0 AND CAST(__l1 AS LONG) >= CAST(__r1 AS LONG) - 5 AND CAST(__l1 AS LONG) <= CAST(__r1 AS LONG) + 5");
+        Assert.Empty(h.AddData(left: Timed(2, (1, 5), (3, 5))));
+        h.AssertState(total: 2, updated: 2);
+        Assert.Equal(["1,5,2"], h.AddData(right: Timed(3, (1, 10), (2, 5))));
+        h.AssertState(total: 4, updated: 2);
+        h.Restart();   // the matched flag survives in the delta chain
+        Assert.Empty(h.AddData(right: Timed(3, (1, 9))));
+        h.AssertState(total: 5, updated: 1);
+        Assert.Equal(["1,7,2"], h.AddData(left: Timed(2, (1, 7), (1, 30))));
+        h.AssertState(total: 6, updated: 1);
+        Assert.Empty(h.AddData(right: Timed(3, (0, 30))));
+        h.AssertState(total: 2, updated: 1);
+    }
+
     private readonly record struct RecordBatchPair(Apache.Arrow.RecordBatch Left, Apache.Arrow.RecordBatch Right);
 }
