@@ -252,6 +252,9 @@ public sealed class JoinOperator : IStatefulOperator
         return output.Finish();
     }
 
+    /// <summary>Per-row entries the last eviction read on the left and right side (see <see cref="JoinRowBuffer.LastEvictionReads"/>).</summary>
+    internal (long Left, long Right) LastEvictionReads => (_leftState?.LastEvictionReads ?? 0, _rightState?.LastEvictionReads ?? 0);
+
     /// <summary>Each side's state watermark for this epoch (rows whose eviction time is at or below it go), or null.</summary>
     internal (long? Left, long? Right) StateThresholds(long? watermark)
     {

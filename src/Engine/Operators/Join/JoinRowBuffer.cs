@@ -34,6 +34,10 @@ internal sealed class JoinRowBuffer
         _keys = new KeyTable(keySchema);
     }
 
+    /// <summary>How many per-row entries (times and matched flags) the last <see cref="Evict"/> read: the cost that must stay
+    /// proportional to the rows it removes, not to the rows or keys held.</summary>
+    internal long LastEvictionReads { get; private set; }
+
     /// <summary>Rows held (not evicted).</summary>
     public int LiveRows { get; private set; }
 
@@ -174,13 +178,16 @@ internal sealed class JoinRowBuffer
     public int Evict(long threshold, Action<RecordBatch, int[]>? unmatched, bool record = true)
     {
         var removed = 0;
+        long reads = 0;
         foreach (var chunk in _chunks)
         {
             var start = chunk.Start;
+            reads++;
             if (start == chunk.Length || chunk.Times[start] > threshold) continue;
-            var cut = UpperBound(chunk.Times, start, threshold);
+            var cut = UpperBound(chunk.Times, start, threshold, ref reads);
             if (unmatched is not null)
             {
+                reads += cut - start;
                 var count = 0;
                 for (var i = start; i < cut; i++) if (!chunk.Matched[i]) count++;
                 if (count > 0)
@@ -194,6 +201,7 @@ internal sealed class JoinRowBuffer
             removed += cut - start;
             chunk.Start = cut;
         }
+        LastEvictionReads = reads;
         if (removed == 0) return 0;
         LiveRows -= removed;
         _dead += removed;
@@ -203,11 +211,12 @@ internal sealed class JoinRowBuffer
     }
 
     // The first index at or after start whose time is above threshold (times ascending).
-    private static int UpperBound(long[] times, int start, long threshold)
+    private static int UpperBound(long[] times, int start, long threshold, ref long reads)
     {
         int lo = start, hi = times.Length;
         while (lo < hi)
         {
+            reads++;
             var mid = (int)((uint)(lo + hi) >> 1);
             if (times[mid] <= threshold) lo = mid + 1;
             else hi = mid;
