@@ -173,9 +173,10 @@ internal sealed class JoinRowBuffer
 
     /// <summary>
     /// Removes every row whose eviction time is at or below <paramref name="threshold"/> and returns how many. When
-    /// <paramref name="unmatched"/> is given it receives, chunk by chunk, the removed rows that never matched.
+    /// <paramref name="unmatched"/> is given it receives, chunk by chunk, the removed rows that never matched: a batch and the
+    /// rows of it, or null for all of its rows.
     /// </summary>
-    public int Evict(long threshold, Action<RecordBatch, int[]>? unmatched, bool record = true)
+    public int Evict(long threshold, Action<RecordBatch, int[]?>? unmatched, bool record = true)
     {
         var removed = 0;
         long reads = 0;
@@ -190,7 +191,12 @@ internal sealed class JoinRowBuffer
                 reads += cut - start;
                 var count = 0;
                 for (var i = start; i < cut; i++) if (!chunk.Matched[i]) count++;
-                if (count > 0)
+                if (count == cut - start)
+                {
+                    // Every removed row is unmatched (the common case): a zero-copy slice instead of a gather.
+                    unmatched(chunk.Rows.Slice(start, count), null);
+                }
+                else if (count > 0)
                 {
                     var rows = new int[count];
                     count = 0;
