@@ -395,8 +395,13 @@ public sealed class JoinOperator : IStatefulOperator
                 if (chunk.IsNew) pieces.Add(StateRows(side, chunk, Range(chunk.Start, chunk.Length), update: false));
                 else if (chunk.DirtyRows is { } dirty)
                 {
-                    var live = dirty.Where(r => r >= chunk.Start).Distinct().Order().ToArray();
-                    if (live.Length > 0) pieces.Add(StateRows(side, chunk, live, update: true));
+                    // A row is listed once (its flag only ever turns true); rows evicted since are left out.
+                    var live = new int[dirty.Count];
+                    var count = 0;
+                    foreach (var row in dirty) if (row >= chunk.Start) live[count++] = row;
+                    if (count == 0) continue;
+                    System.Array.Sort(live, 0, count);
+                    pieces.Add(StateRows(side, chunk, live.AsSpan(0, count).ToArray(), update: true));
                 }
             }
         }

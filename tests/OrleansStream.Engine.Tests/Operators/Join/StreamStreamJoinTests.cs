@@ -246,5 +246,43 @@ public class StreamStreamJoinTests
         h.AssertState(total: 2, updated: 1);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Null_keys_match_only_null_safely(bool nullSafe)
+    {
+        // StreamingInnerJoinSuite "joining nullable left join key with nullable right join key" (leftKey <=> rightKey).
+        static Apache.Arrow.RecordBatch Side(int multiplier, params int?[] keys) =>
+            Expressions.TestData.Batch(("key", Expressions.TestData.Ints(keys)), ("value", Expressions.TestData.Ints(keys.Select(k => k * multiplier).ToArray())));
+        var sample = Side(1, 1);
+        var h = new JoinHarness(Spec(JoinType.Inner, sample, sample, [0], [0], null, S, S, nullSafe: [nullSafe]), null, null);
+        Assert.Empty(h.AddData(left: Side(2, 1, 5, 10, null)));
+        var expected = nullSafe ? Sorted("1,2,1,3", "5,10,5,15", "null,null,null,null") : Sorted("1,2,1,3", "5,10,5,15");
+        Assert.Equal(expected, h.AddData(right: Side(3, 1, 5, null)));
+    }
+
+    [Fact]
+    public void Left_outer_pads_a_null_key_row_when_the_watermark_evicts_it()
+    {
+        var h = Ranged(JoinType.LeftOuter, "__l0 = __r0 AND CAST(__l1 AS LONG) >= CAST(__r1 AS LONG) - 5 AND CAST(__l1 AS LONG) <= CAST(__r1 AS LONG) + 5");
+        var left = Expressions.TestData.Batch(("key", Expressions.TestData.Ints(null, 1)), ("time", Expressions.TestData.Timestamps(Sec(5), Sec(5))),
+            ("value", Expressions.TestData.Ints(7, 2)));
+        var right = Expressions.TestData.Batch(("key", Expressions.TestData.Ints(null, 1)), ("time", Expressions.TestData.Timestamps(Sec(6), Sec(6))),
+            ("value", Expressions.TestData.Ints(8, 3)));
+        Assert.Empty(h.AddData(left: left));
+        Assert.Equal(["1,5,2,1,6,3"], h.AddData(right: right));
+        Assert.Equal(["9,40,18,9,40,27", "null,5,7,null,null,null"], h.AddData(Timed(2, (9, 40)), Timed(3, (9, 40))));   // watermark 30
+    }
+
+    [Fact]
+    public void Cross_join_of_two_streams_pairs_rows_through_the_condition()
+    {
+        var sample = Keyed(1, 1);
+        var h = new JoinHarness(Spec(JoinType.Cross, sample, sample, [], [], "__l0 < __r0", S, S), null, null);
+        Assert.Empty(h.AddData(left: Keyed(2, 1, 5)));
+        Assert.Equal(Sorted("1,1,2,3,3,9", "1,1,2,7,7,21", "5,5,10,7,7,21"), h.AddData(right: Keyed(3, 3, 7)));
+        Assert.Equal(["4,4,8,7,7,21"], h.AddData(left: Keyed(2, 4, 9)));
+    }
+
     private readonly record struct RecordBatchPair(Apache.Arrow.RecordBatch Left, Apache.Arrow.RecordBatch Right);
 }
