@@ -96,7 +96,7 @@ internal sealed class ExpressionBinder
 
     private BoundColumn BindColumn(ColumnRef c)
     {
-        var r = ColumnResolver.Resolve(_schema, c.Name);
+        var r = ColumnResolver.Resolve(_schema, c);
         var type = r.Field.DataType is TimestampType ? DataTypes.Timestamp : r.Field.DataType;
         return new BoundColumn(r.ColumnIndex, r.FieldPath, type, r.Field.IsNullable);
     }
