@@ -191,4 +191,28 @@ public class JoinPlannerTests
             Assert.Throws<AnalysisException>(() => QueryPlanner.Plan(join, SchemaOf, "complete")).Message);
         Assert.Single(QueryPlanner.Plan(join, SchemaOf, "append").KeyedStages);
     }
+
+    [Fact]
+    public void StreamStreamJoinWithoutAnEquality_IsRefusedInSparksWords()
+    {
+        var join = Joined(Clicks, Aliased(Views, "v"), JoinType.Inner, "clickTime < v.viewTime");
+        Assert.Equal("Stream-stream join without equality predicate is not supported.",
+            Assert.Throws<AnalysisException>(() => QueryPlanner.Plan(join, SchemaOf, "append")).Message);
+        // A stream-static join without equality runs (every stream row meets the whole table).
+        Assert.Single(QueryPlanner.Plan(Joined(Clicks, Aliased(People, "p"), JoinType.Inner, "clickTime IS NOT NULL AND p.id > 0"), SchemaOf, "append").KeyedStages);
+    }
+
+    [Fact]
+    public void AggregationAfterAStreamStreamJoin_WindowsEitherSidesEventTime_WithItsDelay()
+    {
+        var left = new EventTimeWatermark(Clicks, "clickTime", "10 seconds");
+        var right = new EventTimeWatermark(Views, "viewTime", "20 seconds");
+        var join = Joined(Aliased(left, "c"), Aliased(right, "v"), JoinType.Inner, "c.id = v.id AND clickTime BETWEEN viewTime AND viewTime + interval 5 seconds");
+        var counts = new Aggregate(join, [Sql("window(viewTime, '10 seconds')")], Sel("window(viewTime, '10 seconds')", "count(*) AS n"));
+        var plan = QueryPlanner.Plan(counts, SchemaOf, "append");
+        Assert.Equal(2, plan.KeyedStages.Count);
+        var aggregation = Assert.IsType<AggregationOperatorSpec>(plan.KeyedStages[1].Operator);
+        Assert.True(aggregation.UsesWatermark);
+        Assert.Equal(2, plan.Watermarks.Count);
+    }
 }
