@@ -78,15 +78,27 @@ internal sealed class GrainEpochRuntime(
     public async Task<int> DefaultStatePartitionsAsync(CancellationToken cancellationToken) =>
         Math.Max(2, 2 * (await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count);
 
-    public Task<string?> CaptureBoundAsync(string sourceId, CancellationToken cancellationToken) =>
-        _connectors[sourceId].AvailableNowBoundAsync(PlanningState(sourceId), cancellationToken);
-
-    public async Task<string?> LatestOffsetAsync(string sourceId, string? previousEnd, string? bound, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, string?>> CaptureBoundsAsync(CancellationToken cancellationToken)
     {
-        var connector = _connectors[sourceId];
-        var end = await connector.LatestOffsetAsync(previousEnd, PlanningState(sourceId), bound, cancellationToken);
-        WarnIfFallingBehind(connector);
-        return end;
+        var round = new SourcePlanningRound();
+        var bounds = new Dictionary<string, string?>();
+        foreach (var (sourceId, connector) in _connectors)
+            bounds[sourceId] = await connector.AvailableNowBoundAsync(PlanningState(sourceId), round, cancellationToken);
+        return bounds;
+    }
+
+    public async Task<IReadOnlyDictionary<string, string?>> LatestOffsetsAsync(IReadOnlyList<SourceOffsetRequest> requests, CancellationToken cancellationToken)
+    {
+        // One round for all: sources that share a store (a session's memory streams) read it once, so they see one cut of it.
+        var round = new SourcePlanningRound();
+        var ends = new Dictionary<string, string?>();
+        foreach (var request in requests)
+        {
+            var connector = _connectors[request.SourceId];
+            ends[request.SourceId] = await connector.LatestOffsetAsync(request.PreviousEnd, PlanningState(request.SourceId), request.Bound, round, cancellationToken);
+            WarnIfFallingBehind(connector);
+        }
+        return ends;
     }
 
     // Once a minute at most: a query that cannot keep up says so every epoch in its progress.

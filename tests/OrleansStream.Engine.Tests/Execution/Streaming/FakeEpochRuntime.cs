@@ -18,14 +18,17 @@ internal sealed class FakeEpochRuntime(FakeEpochWorld world, HashSet<string> pla
 
     public Task<int> DefaultStatePartitionsAsync(CancellationToken cancellationToken) => Task.FromResult(2);
 
-    public Task<string?> CaptureBoundAsync(string sourceId, CancellationToken cancellationToken) =>
-        Task.FromResult<string?>(world.Input.Count.ToString(CultureInfo.InvariantCulture));
+    public Task<IReadOnlyDictionary<string, string?>> CaptureBoundsAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyDictionary<string, string?>>(new Dictionary<string, string?> { [FakeEpochWorld.Source] = world.Input.Count.ToString(CultureInfo.InvariantCulture) });
 
-    public Task<string?> LatestOffsetAsync(string sourceId, string? previousEnd, string? bound, CancellationToken cancellationToken)
+    public Task<IReadOnlyDictionary<string, string?>> LatestOffsetsAsync(IReadOnlyList<SourceOffsetRequest> requests, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyDictionary<string, string?>>(requests.ToDictionary(r => r.SourceId, r => LatestOffset(r.PreviousEnd, r.Bound)));
+
+    private string? LatestOffset(string? previousEnd, string? bound)
     {
         var from = FakeEpochWorld.Offset(previousEnd);
         var available = Math.Min(world.Input.Count, bound is null ? int.MaxValue : FakeEpochWorld.Offset(bound));
-        return Task.FromResult(available <= from ? null : Math.Min(from + world.MaxRowsPerEpoch, available).ToString(CultureInfo.InvariantCulture));
+        return available <= from ? null : Math.Min(from + world.MaxRowsPerEpoch, available).ToString(CultureInfo.InvariantCulture);
     }
 
     // Like a file source, the source remembers what it handed out: planning the same range again would skip it for good.
