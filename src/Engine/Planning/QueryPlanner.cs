@@ -31,6 +31,7 @@ public static class QueryPlanner
     {
         ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(sourceSchema);
+        if (outputMode is not null) StreamingRules.CheckLogical(root);
         var context = new Context(sourceSchema);
         var flow = Build(root, context);
         foreach (var tail in flow.Tails) tail.Outputs.Add((null, 0));

@@ -39,7 +39,8 @@ internal sealed class GrainEpochRuntime(
 
     /// <summary>The query's shape as the coordinator sees it.</summary>
     public static EpochQuery QueryOf(CompiledQuery query) =>
-        EpochQuery.From(query.Physical, query.Sink.OutputMode, query.Sources.Select(s => (s.Relation.SourceId, s.Connector.NumPartitions)));
+        EpochQuery.From(query.Physical, query.Sink.OutputMode, query.Sources.Select(s => (s.Relation.SourceId, s.Connector.NumPartitions)))
+            with { StaticLeaves = query.StaticSources.Select(s => s.Relation.SourceId).ToList() };
 
     /// <summary>The coordinator's options for a run: the query's trigger and options over the silo's defaults.</summary>
     public static EpochCoordinatorOptions OptionsOf(TriggerRun run, OrleansStreamOptions options)
@@ -107,6 +108,14 @@ internal sealed class GrainEpochRuntime(
         if (connector.Backlog.Count == 0 || DateTimeOffset.UtcNow - run.LastBehindWarning < TimeSpan.FromMinutes(1)) return;
         run.LastBehindWarning = DateTimeOffset.UtcNow;
         TriggerLog.LogWarningFallingBehind(logger, queryKey, connector.Description, string.Join(", ", connector.Backlog.Select(m => $"{m.Key}={m.Value}")));
+    }
+
+    public async Task<IReadOnlyDictionary<string, string>> StaticVersionsAsync(CancellationToken cancellationToken)
+    {
+        var versions = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (relation, connector) in run.Query.StaticSources)
+            versions[relation.SourceId] = await connector.VersionAsync(cancellationToken);
+        return versions;
     }
 
     public void OnPlanned(string sourceId, string end) => _connectors[sourceId].OnPlanned(end, PlanningState(sourceId));

@@ -48,6 +48,27 @@ public class PlannerTests
         Assert.Equal(new object?[] { "B", null }, Values(output.Column(1)));
     }
 
+    // Spark's UnsupportedOperationChecker: a streaming query may not union a stream with a batch relation, on either side
+    // and at any depth; a batch query may (the same union planned without an output mode).
+    [Fact]
+    public void Union_of_a_stream_and_a_batch_relation_is_refused_in_a_streaming_query()
+    {
+        var batchEvents = AnalyzerTests.Events with { SourceId = "2", IsStreaming = false };
+        var local = Local(("a", Ints(7)), ("b", Strs("x")), ("c", Ints(1)), ("ts", Timestamps(0)));
+        foreach (var plan in new LogicalPlan[]
+                 {
+                     new Union(AnalyzerTests.Events, local),
+                     new Union(local, AnalyzerTests.Events),
+                     new Project(new Union(AnalyzerTests.Events, batchEvents), Sel("a")),
+                 })
+        {
+            var error = Assert.Throws<AnalysisException>(() => QueryPlanner.Plan(plan, AnalyzerTests.SchemaOf, "append"));
+            Assert.Equal("Union between streaming and batch DataFrames/Datasets is not supported", error.Message);
+        }
+        var streams = new Union(new Project(AnalyzerTests.Events, Sel("a")), new Project(AnalyzerTests.Other, Sel("c")));
+        Assert.Equal(2, QueryPlanner.Plan(streams, AnalyzerTests.SchemaOf, "append").Pipelines.Count);
+    }
+
     [Fact]
     public void Union_pipelines_share_one_output_schema()
     {

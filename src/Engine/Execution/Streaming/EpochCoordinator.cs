@@ -176,7 +176,11 @@ public sealed class EpochCoordinator
         _latestOffsetMs = ProgressBuilder.Milliseconds(watch);
         IsDataAvailable = hasData;
         var watermark = CommitOf(batchId - 1)?.NextWatermarkMs ?? 0;
+        // Static leaves never make an epoch due (a batch relation's change is read along with the next stream data, as in
+        // Spark), so their versions are taken only for an epoch that runs.
         if (!_due.IsDue(hasData, previous, watermark)) return null;
+        IReadOnlyDictionary<string, string> staticVersions = _query.StaticLeaves.Count == 0 ? new Dictionary<string, string>()
+            : await _runtime.StaticVersionsAsync(cancellationToken);
 
         var record = new OffsetLogRecord
         {
@@ -188,6 +192,7 @@ public sealed class EpochCoordinator
             LateWatermarkMs = previous?.WatermarkMs ?? 0,
             StatePartitions = _query.Operators.ToDictionary(op => op.Id, _ => StatePartitions),
             SourcePartitions = _query.Sources.ToDictionary(s => s.Id, s => s.NumPartitions),
+            StaticVersions = staticVersions,
         };
         foreach (var source in _query.Sources)
             if (end[source.Id] is { } to && to != start[source.Id]) _runtime.OnPlanned(source.Id, to);

@@ -25,6 +25,12 @@ public interface IEpochRuntime
     /// </summary>
     Task<IReadOnlyDictionary<string, string?>> LatestOffsetsAsync(IReadOnlyList<SourceOffsetRequest> requests, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The version of each of the query's static leaves (<see cref="EpochQuery.StaticLeaves"/>) now, per leaf id: what an epoch
+    /// planned now reads them at (written ahead with its offsets).
+    /// </summary>
+    Task<IReadOnlyDictionary<string, string>> StaticVersionsAsync(CancellationToken cancellationToken);
+
     /// <summary>Records in the source's planning state what the epoch ending at <paramref name="end"/> consumed (saved with the write-ahead).</summary>
     void OnPlanned(string sourceId, string end);
 
