@@ -31,13 +31,16 @@ public static class QueryPlanner
     {
         ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(sourceSchema);
-        if (outputMode is not null) StreamingRules.CheckLogical(root);
         var context = new Context(sourceSchema);
         var flow = Build(root, context);
         foreach (var tail in flow.Tails) tail.Outputs.Add((null, 0));
         var required = ColumnPruning.RequiredColumns(root, node => context.OutputSchemas[node]);
         var plan = new PhysicalPlan(flow.Schema, Stages(context, required), context.Watermarks);
-        if (outputMode is not null) StreamingRules.Check(plan, outputMode.ToLowerInvariant(), context.Kinds);
+        if (outputMode is not null)
+        {
+            StreamingRules.CheckLogical(root);
+            StreamingRules.Check(plan, outputMode.ToLowerInvariant(), context.Kinds);
+        }
         return plan;
     }
 

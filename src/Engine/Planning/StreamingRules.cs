@@ -44,16 +44,6 @@ internal static class StreamingRules
                         $"The chained {Describe(nodes[stage.Id])} needs the event-time column of its input among its keys (e.g. window(window_time(window), ...)): without it Append mode can never emit.");
     }
 
-    /// <summary>Spark's rules on the logical plan of a streaming query, before it is planned.</summary>
-    public static void CheckLogical(LogicalPlan root)
-    {
-        if (root is Union u && IsStreaming(u.Left) != IsStreaming(u.Right))
-            throw new AnalysisException("Union between streaming and batch DataFrames/Datasets is not supported");
-        foreach (var child in root.Children) CheckLogical(child);
-    }
-
-    private static bool IsStreaming(LogicalPlan plan) => plan.Leaves().Any(l => l is SourceRelation { IsStreaming: true });
-
     private static bool FedByAggregation(PhysicalPlan plan, Stage stage) =>
         stage.Inputs.Any(i => i.UpstreamStageId is { } up && plan.Stages[up].Operator is AggregationOperatorSpec);
 
@@ -66,4 +56,14 @@ internal static class StreamingRules
     };
 
     private static string Capitalized(string mode) => char.ToUpperInvariant(mode[0]) + mode[1..];
+
+    /// <summary>Spark's rules on the logical plan of a streaming query: a stream and a batch relation are never unioned.</summary>
+    public static void CheckLogical(LogicalPlan root)
+    {
+        if (root is Union u && IsStreaming(u.Left) != IsStreaming(u.Right))
+            throw new AnalysisException("Union between streaming and batch DataFrames/Datasets is not supported");
+        foreach (var child in root.Children) CheckLogical(child);
+    }
+
+    private static bool IsStreaming(LogicalPlan plan) => plan.Leaves().Any(l => l is SourceRelation { IsStreaming: true });
 }
