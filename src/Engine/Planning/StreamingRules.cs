@@ -37,11 +37,39 @@ internal static class StreamingRules
             if (agg.Binding.SessionKey is not null && agg.Binding.Keys.Count == 1)
                 throw new AnalysisException("Global aggregation with session window in streaming query is not supported.");
         }
+        foreach (var stage in keyed.Where(s => s.Operator is JoinOperatorSpec))
+            CheckJoin((Join)nodes[stage.Id], (JoinOperatorSpec)stage.Operator!, outputMode);
         if (outputMode == "append")
             foreach (var stage in aggregations)
                 if (stage.Operator is { UsesWatermark: false } && stage.Inputs.Any(i => plan.Stages[i.UpstreamStageId!.Value].IsKeyed))
                     throw new AnalysisException(
                         $"The chained {Describe(nodes[stage.Id])} needs the event-time column of its input among its keys (e.g. window(window_time(window), ...)): without it Append mode can never emit.");
+    }
+
+    // Spark's UnsupportedOperationChecker, in its words: which side may be a stream for each join type, and Append only
+    // between two streams; the operator's spec decides whether a stream-stream join can ever evict its state.
+    private static void CheckJoin(Join join, JoinOperatorSpec spec, string outputMode)
+    {
+        var leftStream = spec.LeftKind == JoinInputKind.Stream;
+        var rightStream = spec.RightKind == JoinInputKind.Stream;
+        if (!leftStream && !rightStream) return;
+        if (leftStream && rightStream && outputMode != "append")
+            throw new AnalysisException(
+                $"Join between two streaming DataFrames/Datasets is not supported in {Capitalized(outputMode)} output mode, only in Append output mode");
+        switch (join.Type)
+        {
+            case JoinType.FullOuter when leftStream && !rightStream:
+                throw new AnalysisException("FullOuter joins with streaming DataFrames/Datasets on the left and a static DataFrame/Dataset on the right is not supported");
+            case JoinType.FullOuter when !leftStream:
+                throw new AnalysisException("FullOuter joins with streaming DataFrames/Datasets on the right and a static DataFrame/Dataset on the left is not supported");
+            case JoinType.LeftAnti when rightStream && !leftStream:
+                throw new AnalysisException("LeftAnti joins with a streaming DataFrame/Dataset on the right are not supported");
+            case JoinType.LeftOuter or JoinType.LeftSemi when !leftStream:
+                throw new AnalysisException($"{join.Type.SparkName()} join with a streaming DataFrame/Dataset on the right and a static DataFrame/Dataset on the left is not supported");
+            case JoinType.RightOuter when !rightStream:
+                throw new AnalysisException("RightOuter join with a streaming DataFrame/Dataset on the left and a static DataFrame/DataSet on the right not supported");
+        }
+        if (leftStream && rightStream) spec.CheckStreaming();
     }
 
     private static bool FedByAggregation(PhysicalPlan plan, Stage stage) =>
@@ -52,6 +80,7 @@ internal static class StreamingRules
         Aggregate => "aggregation",
         Deduplicate { WithinWatermark: true } => "dropDuplicatesWithinWatermark",
         Deduplicate => "dropDuplicates",
+        Join => "join",
         _ => node.GetType().Name,
     };
 
