@@ -62,6 +62,16 @@ internal sealed class ConnectorFactory(ConnectorRegistry registry, IServiceProvi
             : throw new NotSupportedException($"Data source '{source.Format}' does not support batch reading. Supported: {string.Join(", ", registry.SourceFormats)}.");
     }
 
+    /// <summary>Opens a streaming query's batch <paramref name="source"/> (its schema pinned) as a static relation, re-read every epoch.</summary>
+    /// <exception cref="NotSupportedException">No connector reads the format, or it cannot be read as a static relation.</exception>
+    public IStaticSource OpenStatic(SourceRelation source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return registry.TryGetSource(source.Format, out var provider)
+            ? provider.OpenStatic(source, Context(options.Value.EpochMemoryBudgetBytes, null))
+            : throw new NotSupportedException($"Data source '{source.Format}' does not support batch reading. Supported: {string.Join(", ", registry.SourceFormats)}.");
+    }
+
     /// <summary>Checks <paramref name="sink"/> with the connector of its format.</summary>
     /// <exception cref="NotSupportedException">No connector writes the format; the message names it and the known ones.</exception>
     public void ValidateSink(SinkDescriptor sink)

@@ -1,0 +1,80 @@
+using OrleansStream.Client.Tests.Infrastructure;
+using static OrleansStream.Client.Functions;
+using static OrleansStream.Testing.StreamSteps;
+
+namespace OrleansStream.Client.Tests.Streaming;
+
+/// <summary>
+/// Stream-static joins end to end: the static side (local rows, a file folder, a memory table) is read whole by every epoch,
+/// as Spark evaluates a batch DataFrame again for each micro-batch, at the version the epoch wrote ahead.
+/// </summary>
+[Collection(SessionCollection.Name)]
+public sealed class StreamStaticJoinTests(SessionFixture fixture)
+{
+    private StreamSession Session => fixture.Session;
+
+    // Spark's StreamSuite "join": a stream joined with a small table, its expected rows ported.
+    [Fact]
+    public async Task StreamJoinedWithLocalRows_MatchesEveryEpochAgainstTheWholeTable()
+    {
+        var smallTable = Session.CreateDataFrame([[1, "one"], [2, "two"], [4, "four"]], "number INT, word STRING");
+        var input = Session.CreateMemoryStream<int>();
+        var joined = input.ToDF().Join(smallTable, Col("value") == Col("number"));
+
+        await Session.TestStream(joined, OutputMode.Append).Run(
+            AddData(input, 1, 2, 3),
+            CheckAnswer([1, 1, "one"], [2, 2, "two"]),
+            AddData(input, 4),
+            CheckAnswer([1, 1, "one"], [2, 2, "two"], [4, 4, "four"]));
+    }
+
+    [Fact]
+    public async Task StaticFolder_AFileAddedBetweenEpochs_IsJoinedFromTheNextEpochOn_AcrossARestart()
+    {
+        using var dir = new TempDirectory();
+        var folder = dir.Sub("words");
+        TempDirectory.WriteFile(folder, "a.json", "{\"number\":1,\"word\":\"one\"}\n{\"number\":2,\"word\":\"two\"}\n");
+        var words = Session.Read.Format("json").Schema("number INT, word STRING").Load(folder);
+        var input = Session.CreateMemoryStream<int>();
+        var joined = input.ToDF().Join(words, Col("value") == Col("number")).Select(Col("value"), Col("word"));
+
+        await Session.TestStream(joined, OutputMode.Append).Run(
+            AddData(input, 1, 3),
+            CheckNewAnswer([1, "one"]),
+            // Spark counts the streaming rows only: the static side read again each epoch is not input.
+            AssertOnQuery(q => q.LastProgress!.NumInputRows == 2, "numInputRows counts the stream's two rows"),
+            Execute(_ => { TempDirectory.WriteFile(folder, "b.json", "{\"number\":3,\"word\":\"three\"}\n"); return Task.CompletedTask; }, "add b.json"),
+            // The new file alone runs no epoch; the next stream rows meet it.
+            AddData(input, 3, 2),
+            CheckNewAnswer([3, "three"], [2, "two"]),
+            AssertOnQuery(q => q.LastProgress!.BatchId == 1, "the new file ran no epoch of its own"),
+            StopStream,
+            Execute(_ => { TempDirectory.WriteFile(folder, "c.json", "{\"number\":5,\"word\":\"five\"}\n"); return Task.CompletedTask; }, "add c.json"),
+            StartStream(),
+            AddData(input, 5, 1),
+            CheckNewAnswer([5, "five"], [1, "one"]));
+    }
+
+    [Fact]
+    public async Task LeftOuterJoinWithAMemoryTable_ReadsTheTableAsItIsAtEachEpoch()
+    {
+        var names = Session.CreateMemoryStream<(int, string)>();
+        var table = await names.ToDF().ToDF("id", "name").WriteStream.Format("memory").QueryName("static_names").StartAsync();
+        await names.AddDataAsync((1, "ann"));
+        await table.ProcessAllAvailableAsync();
+
+        var input = Session.CreateMemoryStream<int>();
+        var joined = input.ToDF().Join(Session.Table("static_names"), Col("value") == Col("id"), "left_outer").Select(Col("value"), Col("name"));
+        await Session.TestStream(joined, OutputMode.Append).Run(
+            AddData(input, 1, 2),
+            CheckNewAnswer([1, "ann"], [2, null]),
+            Execute(async _ =>
+            {
+                await names.AddDataAsync((2, "ben"));
+                await table.ProcessAllAvailableAsync();
+            }, "add ben to the table"),
+            AddData(input, 2),
+            CheckNewAnswer([2, "ben"]));
+        await table.StopAsync();
+    }
+}
