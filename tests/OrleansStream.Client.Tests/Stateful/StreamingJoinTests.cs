@@ -71,7 +71,7 @@ public sealed class StreamingJoinTests(SessionFixture fixture)
             CheckNewAnswer([0L, 2L]));
     }
 
-    [Fact(Skip = "needs static leaves in streaming plans (static-leaves branch)")]
+    [Fact]
     public async Task StreamStaticInnerAndLeftOuterJoins_MatchEachEpochsRowsAgainstTheWholeTable()
     {
         var input = Session.CreateMemoryStream<int>();
