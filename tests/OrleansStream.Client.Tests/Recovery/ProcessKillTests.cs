@@ -51,6 +51,39 @@ public sealed class ProcessKillTests(ITestOutputHelper output)
         Assert.Equal(["00:00 u0 2", "00:00 u1 2", "00:20 u0 2", "00:20 u1 2", "00:40 u0 2", "00:40 u1 2"], windows);
     }
 
+    [Fact]
+    public async Task KillMidEpochOfAStreamStreamJoin_RestartKeepsJoinStateAndEmitsEveryMatchOnce()
+    {
+        using var dir = new TempDirectory();
+        var input = dir.Sub(Path.Combine("demo", "in"));
+        // File f: views of u0 and u1 at f*8 and f*8+1 seconds, their buys at f*8+2 and f*8+3. A buy matches the same
+        // user's views of the 10 seconds before it: the view of its own file and, from file 1 on, the view of the file
+        // before, which only the join state holds by then (one file per epoch). Times only grow, so no row is late.
+        var expected = new List<string>();
+        for (var f = 0; f < 4; f++)
+        {
+            var lines = new List<string>();
+            for (var u = 0; u < 2; u++)
+            {
+                lines.Add($"{{\"user\":\"u{u}\",\"action\":\"view\",\"amount\":0.0,\"ts\":\"{Time(f * 8 + u)}\"}}");
+                lines.Add($"{{\"user\":\"u{u}\",\"action\":\"buy\",\"amount\":1.5,\"ts\":\"{Time(f * 8 + 2 + u)}\"}}");
+                for (var viewFile = Math.Max(0, f - 1); viewFile <= f; viewFile++)
+                    expected.Add($"u{u} {Time(viewFile * 8 + u)} {Time(f * 8 + 2 + u)} 150");
+            }
+            TempDirectory.WriteFile(input, $"events-{f:D6}.json", string.Join('\n', lines) + "\n");
+        }
+        var outDir = await KillBeforeCommitAndRestartAsync(dir, batch: 2, "--joined");
+
+        await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = Path.Combine(dir.Path, "reader") });
+        var rows = await session.Read.Schema("user STRING, viewed TIMESTAMP, bought TIMESTAMP, amount_cents BIGINT").Json(outDir).CollectAsync();
+        var matches = rows.Select(r => $"{r["user"]} {Time(r.Get<DateTime>("viewed"))} {Time(r.Get<DateTime>("bought"))} {r["amount_cents"]}").Order().ToList();
+        Assert.Equal(expected.Order(), matches);
+
+        static string Time(object at) => at is DateTime t
+            ? t.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)
+            : $"2026-01-01T00:{(int)at / 60:D2}:{(int)at % 60:D2}Z";
+    }
+
     // The file source splits an epoch's files over one source task per core by default, and each task writes its own part
     // file: a replay on a machine with fewer cores must split the epoch as it was split the first time.
     [Fact]
