@@ -11,7 +11,7 @@ namespace OrleansStream.Silo;
 /// The main job: JSON events arrive as files in a folder; a streaming query parses them with from_json, projects and
 /// filters, prints every epoch to the console and appends it to a JSON file sink, on a one-second trigger (with --windowed,
 /// it counts events per user in 10-second event-time windows and appends each window once it is final; with --joined, it
-/// attributes each buy to the same user's views of the 10 seconds before, a stream-stream join). Run it again
+/// pairs each view with the same user's buys of the 10 seconds after it, a stream-stream left outer join). Run it again
 /// and it resumes from its checkpoint: files already processed are not read again.
 /// </summary>
 internal sealed class DemoJob(JobOptions options)
@@ -77,14 +77,15 @@ internal sealed class DemoJob(JobOptions options)
         return 0;
     }
 
-    // Each buy with every view of the same user in the 10 seconds before it: a stream-stream self-join whose watermarks
-    // (5 seconds on both sides) and time range let the views' state be evicted.
+    // Each view with every buy of the same user in the 10 seconds after it, or alone (nulls) once the watermark says no
+    // buy can come: a stream-stream left outer self-join whose watermarks (5 seconds on both sides) and time range bound
+    // its state.
     private static DataFrame Attributed(DataFrame events)
     {
         var views = events.Where(Col("action") == "view").WithWatermark("ts", "5 seconds").As("v");
         var buys = events.Where(Col("action") == "buy").WithWatermark("ts", "5 seconds").As("b");
-        return views.Join(buys, (Col("v.user") == Col("b.user")) & Expr("b.ts BETWEEN v.ts AND v.ts + INTERVAL 10 SECONDS"))
-            .Select(Col("b.user").As("user"), Col("v.ts").As("viewed"), Col("b.ts").As("bought"),
+        return views.Join(buys, (Col("v.user") == Col("b.user")) & Expr("b.ts BETWEEN v.ts AND v.ts + INTERVAL 10 SECONDS"), "left_outer")
+            .Select(Col("v.user").As("user"), Col("v.ts").As("viewed"), Col("b.ts").As("bought"),
                 (Col("b.amount") * 100).Cast("long").As("amount_cents"));
     }
 

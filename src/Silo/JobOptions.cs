@@ -33,7 +33,7 @@ internal sealed class JobOptions
                 case "--interval": o.Interval = Value(); break;
                 case "--windowed": o.Windowed = true; break;
                 case "--joined": o.Joined = true; break;
-                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --data DIR, --epochs N, --no-generate, --until-idle, --sink console|json|csv|parquet, --max-files-per-trigger N, --interval \"1 second\", --windowed (per-user counts in 10-second event-time windows, Append mode, watermark 5 seconds), --joined (each buy with the same user's views of the 10 seconds before it: a stream-stream join).");
+                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --data DIR, --epochs N, --no-generate, --until-idle, --sink console|json|csv|parquet, --max-files-per-trigger N, --interval \"1 second\", --windowed (per-user counts in 10-second event-time windows, Append mode, watermark 5 seconds), --joined (each view with the same user's buys of the 10 seconds after it, or alone once none can come: a stream-stream left outer join).");
             }
         }
         if (o.Windowed && o.Joined) throw new ArgumentException("Options '--windowed' and '--joined' cannot be combined: choose one query.");
