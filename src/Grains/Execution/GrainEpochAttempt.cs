@@ -88,7 +88,10 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
             foreach (var (stage, results) in calls)
             {
                 var partitions = results.Result.Length;
-                result[stage.Id] = new OperatorEpochResult(stage.Operator!.Name, partitions, results.Result.Select(Stats).ToList(), sinkProducers.ContainsKey(stage.Id));
+                result[stage.Id] = new OperatorEpochResult(stage.Operator!.Name, partitions, results.Result.Select(Stats).ToList(), sinkProducers.ContainsKey(stage.Id))
+                {
+                    ReportsState = stage.Operator.ReportsState,
+                };
                 AddDeliveries(results.Result.Select(r => r.Deliveries));
             }
         }

@@ -103,6 +103,9 @@ public sealed class JoinOperatorSpec : KeyedOperatorSpec
     /// <inheritdoc />
     public override Schema StateOutputSchema { get; }
 
+    /// <summary>A stream-static join keeps nothing between epochs: Spark lists no state operator for it.</summary>
+    public override bool ReportsState => IsStreamStream;
+
     /// <inheritdoc />
     public override bool UsesWatermark => IsStreamStream && (LeftEventTime is not null || RightEventTime is not null);
 
