@@ -20,6 +20,7 @@ internal sealed class StaticPlanSource : IStaticSource
 {
     private readonly LogicalPlan _plan;
     private readonly Dictionary<string, IStaticSource> _leaves;
+    private readonly Dictionary<string, (string Version, List<RecordBatch> Batches)> _read = new(StringComparer.Ordinal);
 
     public StaticPlanSource(ConnectorFactory connectors, SourceRelation relation)
     {
@@ -37,23 +38,33 @@ internal sealed class StaticPlanSource : IStaticSource
         return JsonSerializer.Serialize(versions);
     }
 
-    public async IAsyncEnumerable<RecordBatch> ReadAsync(string version, Schema columns, [EnumeratorCancellation] CancellationToken cancellationToken)
+    // Through the contract (no epoch at hand): current_timestamp() in the subplan reads as the Unix epoch.
+    public IAsyncEnumerable<RecordBatch> ReadAsync(string version, Schema columns, CancellationToken cancellationToken) =>
+        ReadAsync(version, EpochContext.ForBatch(DateTimeOffset.UnixEpoch), cancellationToken);
+
+    /// <summary>
+    /// The subplan's rows at <paramref name="version"/>, computed in <paramref name="epoch"/> (its batch timestamp is the
+    /// subplan's current_timestamp(), as Spark gives the whole micro-batch one). The relations' batches of the versions read
+    /// last are kept, so an unchanged folder is not read again; the subplan itself runs every time.
+    /// </summary>
+    public async IAsyncEnumerable<RecordBatch> ReadAsync(string version, EpochContext epoch, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var versions = JsonSerializer.Deserialize<Dictionary<string, string>>(version) ?? throw new JsonException("Empty static subplan version.");
         // The relations are read first (a memory table is a grain call away), then the subplan runs as a batch query.
-        var rows = new Dictionary<string, List<RecordBatch>>(StringComparer.Ordinal);
         foreach (var (id, leaf) in _leaves)
         {
-            var batches = rows[id] = [];
+            if (_read.TryGetValue(id, out var kept) && kept.Version == versions[id]) continue;
+            var batches = new List<RecordBatch>();
             await foreach (var batch in leaf.ReadAsync(versions[id], leaf.Schema, cancellationToken)) batches.Add(batch);
+            _read[id] = (versions[id], batches);
         }
         var physical = QueryPlanner.Plan(_plan, r => _leaves[r.SourceId].Schema);
         // Whole batches of each relation: a pruned pipeline takes them as they are.
         yield return BatchExecutor.Run(physical, pipeline => pipeline.Leaf switch
         {
             LocalRelation local => ArrowIpc.DeserializeMany(local.ArrowIpc),
-            SourceRelation source => rows[source.SourceId],
+            SourceRelation source => _read[source.SourceId].Batches,
             _ => throw new NotSupportedException($"Cannot read {pipeline.Leaf.GetType().Name} in a static subplan."),
-        }, EpochContext.ForBatch(DateTimeOffset.UnixEpoch));
+        }, epoch);
     }
 }

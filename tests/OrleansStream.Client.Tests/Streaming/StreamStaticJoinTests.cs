@@ -122,4 +122,21 @@ public sealed class StreamStaticJoinTests(SessionFixture fixture)
                 CheckNewAnswer([2, 1L]));
         }
     }
+
+    // Spark gives the whole micro-batch one timestamp: current_timestamp() in an aggregated static side is the epoch's.
+    [Fact]
+    public async Task StaticSideAggregation_ReadsTheEpochsTimestamp()
+    {
+        var stamped = Session.CreateDataFrame([[1], [1]], "customer INT").GroupBy("customer").Count()
+            .WithColumn("asOf", CurrentTimestamp());
+        var input = Session.CreateMemoryStream<int>();
+        var joined = input.ToDF().WithColumn("now", CurrentTimestamp()).Join(stamped, Col("value") == Col("customer"))
+            .Select(Col("value"), (Col("asOf") == Col("now")).As("sameTime"));
+
+        await Session.TestStream(joined, OutputMode.Append).Run(
+            AddData(input, 1),
+            CheckNewAnswer([1, true]),
+            AddData(input, 1),
+            CheckNewAnswer([1, true]));
+    }
 }
