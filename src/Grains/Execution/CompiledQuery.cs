@@ -62,7 +62,8 @@ internal sealed class CompiledQuery
         var sources = relations.Select(r => (r, connectors.Create(r, ignoreReadLimits, queryKey))).ToList();
         var byId = sources.ToDictionary(s => s.r.SourceId, s => s.Item2.Schema);
         ValidateSink(spec, connectors);
-        foreach (var relation in plan.Leaves().OfType<SourceRelation>().Where(r => r.Options.ContainsKey("path")))
+        // On the query's own plan: a static subplan's relations sit inside its leaf's options in the pinned one.
+        foreach (var relation in PlanSerializer.Deserialize(spec.PlanJson).Leaves().OfType<SourceRelation>().Where(r => r.Options.ContainsKey("path")))
             paths.CheckFileRoot(relation.Options["path"], "path");
         // Batch relations read every epoch with the schema pinned at start.
         var physical = QueryPlanner.Plan(plan, r => byId.TryGetValue(r.SourceId, out var s) ? s : DataTypes.ParseSchema(r.SchemaDdl!), spec.OutputMode);

@@ -41,7 +41,7 @@ internal sealed class SourceTaskGrain(ConnectorFactory connectors) : Grain, ISou
         foreach (var stage in plan.StagesReading(task.SourceId))
         {
             var pipeline = stage.Source!;
-            var input = task.IsStatic ? ReadStaticAsync(plan, stage, task.StaticVersion)
+            var input = task.IsStatic ? ReadStaticAsync(plan, stage, task.StaticVersion, context)
                 : sources[task.SourceId].ReadAsync(task.StartOffset, task.EndOffset, new SourcePartition(task.Partition, task.NumPartitions),
                     pipeline.ReadSchema, CancellationToken.None);
             await foreach (var batch in input)
@@ -87,7 +87,7 @@ internal sealed class SourceTaskGrain(ConnectorFactory connectors) : Grain, ISou
     /// self-join's stages may read different columns): while the relation is unchanged, the next epoch hands them on again
     /// instead of reading it again ("cached by its files' version"). Local rows live in the plan and are their own version.
     /// </summary>
-    private async IAsyncEnumerable<RecordBatch> ReadStaticAsync(PhysicalPlan plan, Stage stage, string? version)
+    private async IAsyncEnumerable<RecordBatch> ReadStaticAsync(PhysicalPlan plan, Stage stage, string? version, EpochContext epoch)
     {
         if (!ReferenceEquals(plan, _staticPlan)) (_staticPlan, _staticBatches) = (plan, new());
         var pipeline = stage.Source!;
@@ -99,6 +99,12 @@ internal sealed class SourceTaskGrain(ConnectorFactory connectors) : Grain, ISou
         var connector = _plans.StaticSources[pipeline.LeafId];
         // A record written without the leaf's version (none is expected) reads the relation as it is now.
         version ??= await connector.VersionAsync(CancellationToken.None);
+        // A batch subplan runs again in each epoch, with its timestamp (it keeps its relations' batches itself).
+        if (connector is StaticPlanSource subplan)
+        {
+            await foreach (var batch in subplan.ReadAsync(version, epoch with { EventTime = null })) yield return batch;
+            yield break;
+        }
         if (_staticBatches.TryGetValue(stage.Id, out var cached) && cached.Version == version)
         {
             foreach (var batch in cached.Batches) yield return batch;

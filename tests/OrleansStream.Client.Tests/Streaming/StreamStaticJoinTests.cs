@@ -77,4 +77,66 @@ public sealed class StreamStaticJoinTests(SessionFixture fixture)
             CheckNewAnswer([2, "ben"]));
         await table.StopAsync();
     }
+
+    // The static side may be any batch DataFrame: an aggregation of it is computed afresh for every epoch (Spark evaluates
+    // the batch DataFrame again each micro-batch), not kept as streaming state that would count the same rows once per
+    // epoch, and a stream joined with it runs in Append mode with no watermark.
+    [Fact]
+    public async Task StaticSideAggregation_IsComputedAfreshEachEpoch_FromTheFilesOfThatEpoch()
+    {
+        using var dir = new TempDirectory();
+        var folder = dir.Sub("orders");
+        TempDirectory.WriteFile(folder, "a.json", "{\"customer\":1}\n{\"customer\":1}\n{\"customer\":2}\n");
+        var orders = Session.Read.Format("json").Schema("customer INT").Load(folder).GroupBy("customer").Count();
+        var input = Session.CreateMemoryStream<int>();
+        var joined = input.ToDF().Join(orders, Col("value") == Col("customer")).Select(Col("value"), Col("count"));
+
+        await Session.TestStream(joined, OutputMode.Append).Run(
+            AddData(input, 1, 2),
+            CheckNewAnswer([1, 2L], [2, 1L]),
+            AddData(input, 1),
+            CheckNewAnswer([1, 2L]),
+            Execute(_ => { TempDirectory.WriteFile(folder, "b.json", "{\"customer\":1}\n"); return Task.CompletedTask; }, "add b.json"),
+            AddData(input, 1),
+            CheckNewAnswer([1, 3L]));
+    }
+
+    // The aggregated static side under an alias and referenced through its DataFrame: both still name its columns once it
+    // runs as a batch query of its own.
+    [Fact]
+    public async Task StaticSideAggregation_UnderAnAliasOrByItsDataFrame_StillResolves()
+    {
+        var counts = Session.CreateDataFrame([[1], [1], [2]], "customer INT").GroupBy("customer").Count();
+        Func<DataFrame, DataFrame>[] joins =
+        [
+            stream => stream.Join(counts.As("o"), Col("value") == Col("o.customer")).Select(Col("value"), Col("o.count")),
+            stream => stream.Join(counts, Col("value") == counts.Col("customer")).Select(Col("value"), counts.Col("count")),
+        ];
+        foreach (var join in joins)
+        {
+            var input = Session.CreateMemoryStream<int>();
+            await Session.TestStream(join(input.ToDF()), OutputMode.Append).Run(
+                AddData(input, 1, 3),
+                CheckNewAnswer([1, 2L]),
+                AddData(input, 2),
+                CheckNewAnswer([2, 1L]));
+        }
+    }
+
+    // Spark gives the whole micro-batch one timestamp: current_timestamp() in an aggregated static side is the epoch's.
+    [Fact]
+    public async Task StaticSideAggregation_ReadsTheEpochsTimestamp()
+    {
+        var stamped = Session.CreateDataFrame([[1], [1]], "customer INT").GroupBy("customer").Count()
+            .WithColumn("asOf", CurrentTimestamp());
+        var input = Session.CreateMemoryStream<int>();
+        var joined = input.ToDF().WithColumn("now", CurrentTimestamp()).Join(stamped, Col("value") == Col("customer"))
+            .Select(Col("value"), (Col("asOf") == Col("now")).As("sameTime"));
+
+        await Session.TestStream(joined, OutputMode.Append).Run(
+            AddData(input, 1),
+            CheckNewAnswer([1, true]),
+            AddData(input, 1),
+            CheckNewAnswer([1, true]));
+    }
 }

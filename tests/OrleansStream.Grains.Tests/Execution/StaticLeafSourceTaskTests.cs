@@ -2,10 +2,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Hosting;
+using OrleansStream.Engine.Connectors;
+using OrleansStream.Engine.Connectors.Files;
 using OrleansStream.Engine.Data;
 using OrleansStream.Grains.Execution;
 using OrleansStream.Grains.Hosting;
 using OrleansStream.Interfaces.Execution;
+using OrleansStream.Interfaces.Sinks;
 using OrleansStream.Plan.Logical;
 using OrleansStream.Plan.Types;
 
@@ -49,7 +52,7 @@ public sealed class StaticLeafSourceTaskTests : IAsyncLifetime
     public async Task StaticFolder_EachEpochReadsItsRecordedVersion_AndAReplayReadsTheSameRows()
     {
         var a = AddFile("a.json", "x", "y");
-        var connector = new OrleansStream.Engine.Connectors.Files.FileSourceProvider().OpenStatic(StaticRelation, new OrleansStream.Engine.Connectors.SourceContext());
+        var connector = new FileSourceProvider().OpenStatic(StaticRelation, new SourceContext());
         var first = await connector.VersionAsync(default);
         Assert.Equal(2, (await RunAsync(StaticId, 0, first)).OutputRows);
 
@@ -77,6 +80,32 @@ public sealed class StaticLeafSourceTaskTests : IAsyncLifetime
             Assert.Equal((2L, 2L), (result.InputRows, result.OutputRows));
         }
     }
+
+    // A memory table read as a static relation: an epoch run again reads the version it recorded, though the table moved on
+    // (appended, then replaced by a Complete-mode epoch); a version too old to be kept is refused, not read as another.
+    [Fact]
+    public async Task MemoryTable_ReadsAKeptVersion_AsItWas()
+    {
+        var table = _silo.Services.GetRequiredService<IGrainFactory>().GetGrain<IMemorySinkGrain>("static_table");
+        var query = Guid.NewGuid();
+        await table.ApplyAsync(query, 0, replace: false, Rows("a"));
+        var first = await table.GetVersionAsync();
+        await table.ApplyAsync(query, 1, replace: false, Rows("b", "c"));
+        var second = await table.GetVersionAsync();
+        await table.ApplyAsync(query, 2, replace: true, Rows("d"));
+
+        Assert.Equal(["a"], Keys(await table.ReadVersionAsync(first)));
+        Assert.Equal(["a", "b", "c"], Keys(await table.ReadVersionAsync(second)));
+        Assert.Equal(["d"], Keys(await table.ReadVersionAsync(await table.GetVersionAsync())));
+        for (var epoch = 3; epoch < 20; epoch++) await table.ApplyAsync(query, epoch, replace: true, Rows("e"));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => table.ReadVersionAsync(first));
+    }
+
+    private static byte[] Rows(params string[] keys) =>
+        ArrowIpc.Serialize(ArrowValues.FromRows(DataTypes.ParseSchema("k STRING"), keys.Select(k => new object?[] { k }).ToList()));
+
+    private static List<string> Keys(byte[] ipc) => ArrowIpc.DeserializeMany(ipc)
+        .SelectMany(b => Enumerable.Range(0, b.Length).Select(i => ((Apache.Arrow.StringArray)b.Column(0)).GetString(i)!)).ToList();
 
     private SourceRelation StaticRelation => new(StaticId, "json", new Dictionary<string, string> { ["path"] = Folder }, "k STRING", false);
 
