@@ -115,8 +115,8 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
                 NumPartitions = partitions, StoredPartitions = records.StatePartitions.GetValueOrDefault(stage.Id, partitions),
                 NumKeyGroups = records.NumKeyGroups, BatchId = record.BatchId, LastCommitted = records.LastCommitted,
                 BatchTimestampMicros = record.BatchTimestampMs * 1000,
-                LateThresholdMicros = Query.Physical.Watermarks.Count > 0 ? record.LateWatermarkMs * 1000 : null,
-                EvictThresholdMicros = Query.Physical.Watermarks.Count > 0 ? record.WatermarkMs * 1000 : null,
+                LateThresholdMicros = Query.Physical.Watermarks.Count > 0 ? Query.Physical.InputWatermarkMs(stage.Id, record.LateWatermarkMs) * 1000 : null,
+                EvictThresholdMicros = Query.Physical.Watermarks.Count > 0 ? Query.Physical.InputWatermarkMs(stage.Id, record.WatermarkMs) * 1000 : null,
                 OutputMode = Query.Sink.OutputMode, StagePartitions = record.StatePartitions,
                 SinkKey = sinkKey, SinkProducer = sinkProducer, Sink = Query.Sink, SnapshotInterval = runtime.Options.StateSnapshotInterval,
             }));

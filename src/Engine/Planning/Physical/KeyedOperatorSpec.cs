@@ -37,6 +37,13 @@ public abstract class KeyedOperatorSpec
     /// operator that keeps nothing between epochs (a stream-static join) does not.</summary>
     public virtual bool ReportsState => true;
 
+    /// <summary>
+    /// The watermark the operator's output rows carry on to the operators after it, given the watermark of its input
+    /// (Spark's <c>produceOutputWatermark</c>, milliseconds): the input's for an operator that emits rows only once the
+    /// watermark passes them; a join that may still emit older rows lowers it.
+    /// </summary>
+    public virtual long OutputWatermarkMs(long inputWatermarkMs) => inputWatermarkMs;
+
     /// <summary>A new exchange writer for input <paramref name="inputIndex"/> (one per producer per epoch).</summary>
     public abstract IExchangeWriter CreateExchangeWriter(int inputIndex);
 
