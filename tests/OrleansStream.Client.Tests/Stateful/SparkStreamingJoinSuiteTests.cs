@@ -72,4 +72,98 @@ public sealed class SparkStreamingJoinSuiteTests(SessionFixture fixture)
             AddData(leftInput, (1, 20), (1, 21)),
             CheckNewAnswer([1, 21, 28]));
     }
+
+    [Fact]
+    public async Task StreamStreamInnerJoinWithTimeRange_WithWatermark_TwoSideConditions()
+    {
+        var leftInput = Session.CreateMemoryStream<(int, int)>();
+        var rightInput = Session.CreateMemoryStream<(int, int)>();
+        // leftTime in [rightTime - 10 s, rightTime + 5 s]: given leftTime 20, rightTime in [15, 30]; given rightTime 60,
+        // leftTime in [50, 65].
+        var joined = Side(leftInput, "left", 2, "20 seconds").Join(Side(rightInput, "right", 3, "30 seconds"),
+                Expr("leftKey = rightKey AND leftTime BETWEEN rightTime - interval 10 seconds AND rightTime + interval 5 seconds"))
+            .Select(Col("leftKey"), Col("leftTime").Cast("int"), Col("rightTime").Cast("int"));
+
+        await Session.TestStream(joined, OutputMode.Append).Run(
+            AddData(leftInput, (1, 20)),
+            CheckAnswer(),
+            AddData(rightInput, (1, 14), (1, 15), (1, 25), (1, 26), (1, 30), (1, 31)),
+            CheckNewAnswer([1, 20, 15], [1, 20, 25], [1, 20, 26], [1, 20, 30]),
+            AddData(rightInput, (1, 60)),
+            CheckNewAnswer(), // matches nothing on the left
+            AddData(leftInput, (1, 49), (1, 50), (1, 65), (1, 66)),
+            CheckNewAnswer([1, 50, 60], [1, 65, 60]),
+            // Watermark min(66 - 20, 60 - 30) = 30: the left row at 30 is dropped, 31 joins.
+            AddData(leftInput, (1, 30), (1, 31)),
+            CheckNewAnswer([1, 31, 26], [1, 31, 30], [1, 31, 31]),
+            // Watermark min(46, 80 - 30) = 46.
+            AddData(rightInput, (1, 80)),
+            CheckNewAnswer(),
+            AddData(rightInput, (1, 46), (1, 50)), // 46 is dropped by the watermark
+            CheckNewAnswer([1, 49, 50], [1, 50, 50]));
+    }
+
+    [Fact]
+    public async Task StreamStreamInnerJoinWithoutEqualityPredicate_IsRefused()
+    {
+        var input1 = Session.CreateMemoryStream<int>();
+        var input2 = Session.CreateMemoryStream<int>();
+        var df1 = input1.ToDF().Select(Col("value").As("leftKey"), (Col("value") * 2).As("leftValue"));
+        var df2 = input2.ToDF().Select(Col("value").As("rightKey"), (Col("value") * 3).As("rightValue"));
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => df1.Join(df2, Expr("leftKey < rightKey")).WriteStream.Format("memory")
+            .QueryName("no_equality_" + Guid.NewGuid().ToString("N")[..8]).StartAsync());
+        Assert.Contains("Stream-stream join without equality predicate is not supported", ex.Message);
+    }
+
+    [Fact]
+    public async Task StreamStreamSelfJoin()
+    {
+        var input = Session.CreateMemoryStream<int>();
+        var df = input.ToDF();
+        var join = df.Select((Col("value") % 5).As("key"), Col("value")).Join(df.Select((Col("value") % 5).As("key"), Col("value")), "key");
+
+        await Session.TestStream(join, OutputMode.Append).Run(
+            AddData(input, 1, 2),
+            CheckAnswer([1, 1, 1], [2, 2, 2]),
+            StopStream,
+            StartStream(),
+            AddData(input, 3, 6),
+            // (1, 1) and (1, 6) on each side pair up four ways.
+            CheckAnswer([3, 3, 3], [1, 1, 1], [1, 1, 6], [2, 2, 2], [1, 6, 1], [1, 6, 6]));
+    }
+
+    [Fact]
+    public async Task JoinBetweenThreeStreams()
+    {
+        var input1 = Session.CreateMemoryStream<int>();
+        var input2 = Session.CreateMemoryStream<int>();
+        var input3 = Session.CreateMemoryStream<int>();
+        var df1 = input1.ToDF().Select(Col("value").As("leftKey"), (Col("value") * 2).As("leftValue"));
+        var df2 = input2.ToDF().Select(Col("value").As("middleKey"), (Col("value") * 3).As("middleValue"));
+        var df3 = input3.ToDF().Select(Col("value").As("rightKey"), (Col("value") * 5).As("rightValue"));
+        var joined = df1.Join(df2, Expr("leftKey = middleKey")).Join(df3, Expr("rightKey = middleKey"));
+
+        await Session.TestStream(joined, OutputMode.Append).Run(
+            AddData(input1, 1, 5),
+            AddData(input2, 1, 5, 10),
+            AddData(input3, 5, 10),
+            CheckNewAnswer([5, 10, 5, 15, 5, 25]));
+    }
+
+    [Fact]
+    public async Task StreamingJoinOnTwoKeys_RoutesBothSidesByTheKeys()
+    {
+        // Spark's "streaming join should require StatefulOpClusteredDistribution from children": 1000 keys on each side.
+        var input1 = Session.CreateMemoryStream<int>();
+        var input2 = Session.CreateMemoryStream<int>();
+        var df1 = input1.ToDF().Select(Col("value").As("a"), (Col("value") * 2).As("b"));
+        var df2 = input2.ToDF().Select(Col("value").As("a"), (Col("value") * 2).As("b"));
+        var joined = df1.Join(df2, ["a", "b"]).Select(Col("a"));
+        var all = Enumerable.Range(1, 1000).ToArray();
+
+        await Session.TestStream(joined, OutputMode.Append).Run(
+            AddData(input1, all),
+            AddData(input2, all),
+            CheckAnswer(all.Select(i => new object[] { i }).ToArray()));
+    }
 }
