@@ -166,4 +166,107 @@ public sealed class SparkStreamingJoinSuiteTests(SessionFixture fixture)
             AddData(input2, all),
             CheckAnswer(all.Select(i => new object[] { i }).ToArray()));
     }
+
+    // Spark's setupJoinWithRangeCondition: keys equal and leftTime within 5 s of rightTime.
+    private (MemoryStream<(int, int)>, MemoryStream<(int, int)>, DataFrame) JoinWithRangeCondition(string joinType)
+    {
+        var leftInput = Session.CreateMemoryStream<(int, int)>();
+        var rightInput = Session.CreateMemoryStream<(int, int)>();
+        var joined = Side(leftInput, "left", 2).Join(Side(rightInput, "right", 3),
+            Expr("leftKey = rightKey AND leftTime BETWEEN rightTime - interval 5 seconds AND rightTime + interval 5 seconds"), joinType);
+        var select = joinType == "left_semi"
+            ? joined.Select(Col("leftKey"), Col("leftTime").Cast("int"))
+            : joined.Select(Col("leftKey"), Col("rightKey"), Col("leftTime").Cast("int"), Col("rightTime").Cast("int"));
+        return (leftInput, rightInput, select);
+    }
+
+    [Theory]
+    [InlineData("left_outer", new object?[] { 3, null, 5, null })]
+    [InlineData("right_outer", new object?[] { null, 2, null, 5 })]
+    public async Task OuterJoinWithWatermarkRangeCondition(string joinType, object?[] outerResult)
+    {
+        var (leftInput, rightInput, joined) = JoinWithRangeCondition(joinType);
+        await Session.TestStream(joined, OutputMode.Append).Run(
+            AddData(leftInput, (1, 5), (3, 5)),
+            CheckAnswer(),
+            AddData(rightInput, (1, 10), (2, 5)),
+            CheckNewAnswer([1, 1, 5, 10]),
+            AddData(rightInput, (1, 11)),
+            CheckNewAnswer(), // no match: the left time is too low
+            // Time 30 on both inputs moves the watermark to 20.
+            AddData(leftInput, (1, 7), (1, 30)),
+            CheckNewAnswer([1, 1, 7, 10], [1, 1, 7, 11]),
+            AddData(rightInput, (0, 30)), // the no-data epoch at watermark 20 emits the unmatched row, null-padded
+            CheckNewAnswer(outerResult));
+    }
+
+    [Fact]
+    public async Task FullOuterJoinWithWatermarkRangeCondition()
+    {
+        var (leftInput, rightInput, joined) = JoinWithRangeCondition("full_outer");
+        await Session.TestStream(joined, OutputMode.Append).Run(
+            AddData(leftInput, (1, 5), (3, 5)),
+            CheckNewAnswer(),
+            AddData(rightInput, (1, 10), (2, 5)),
+            CheckNewAnswer([1, 1, 5, 10]),
+            AddData(rightInput, (1, 9)),
+            CheckNewAnswer([1, 1, 5, 9]),
+            AddData(leftInput, (1, 7), (1, 30)),
+            CheckNewAnswer([1, 1, 7, 9], [1, 1, 7, 10]),
+            // Watermark 20: the unmatched rows of both sides, null-padded.
+            AddData(rightInput, (0, 30)),
+            CheckNewAnswer([3, null, 5, null], [null, 2, null, 5]));
+    }
+
+    // Spark's setupSelfJoin: one stream, its even values on the right, rightTime within 5 s after leftTime.
+    private (MemoryStream<(int, long)>, DataFrame) SelfJoin(string joinType)
+    {
+        var input = Session.CreateMemoryStream<(int, long)>();
+        var df = input.ToDF().Select(Col("_1").As("value"), Col("_2").Cast("timestamp").As("timestamp"));
+        var left = df.Select(Col("value").As("leftId"), Col("timestamp").As("leftTime"));
+        var right = df.Where(Col("value") % 2 == 0).Select(Col("value").As("rightId"), Col("timestamp").As("rightTime"));
+        var joined = left.WithWatermark("leftTime", "5 seconds").Join(right.WithWatermark("rightTime", "5 seconds"),
+            Expr("leftId = rightId AND rightTime >= leftTime AND rightTime <= leftTime + interval 5 seconds"), joinType);
+        return (input, joined.Select(Col("leftId"), Col("leftTime").Cast("int"), Col("rightId"), Col("rightTime").Cast("int")));
+    }
+
+    [Theory]
+    [InlineData("left_outer")]
+    [InlineData("full_outer")]
+    public async Task SelfOuterJoin_DoesNotReturnOuterNullsForAlreadyMatchedRows_Spark26187(string joinType)
+    {
+        var (input, query) = SelfJoin(joinType);
+        await Session.TestStream(query, OutputMode.Append).Run(
+            AddData(input, (1, 1L), (2, 2L), (3, 3L), (4, 4L), (5, 5L)),
+            CheckNewAnswer([2, 2, 2, 2], [4, 4, 4, 4]),
+            AddData(input, (6, 6L), (7, 7L), (8, 8L), (9, 9L), (10, 10L)),
+            CheckNewAnswer([6, 6, 6, 6], [8, 8, 8, 8], [10, 10, 10, 10]),
+            // Watermark 9: left rows 1 and 3 can no longer match; 2 matched in the first epoch and gets no null row.
+            AddData(input, (11, 11L), (12, 12L), (13, 13L), (14, 14L), (15, 15L)),
+            CheckNewAnswer([12, 12, 12, 12], [14, 14, 14, 14], [1, 1, null, null], [3, 3, null, null]));
+    }
+
+    [Fact]
+    public async Task LeftOuterJoinOfAliasedStreams_Spark32148()
+    {
+        var input1 = Session.CreateMemoryStream<(DateTime, string, string)>();
+        var df1 = input1.ToDF().SelectExpr("_1 as eventTime", "_2 as id", "_3 as comment").WithWatermark("eventTime", "2 minutes");
+        var input2 = Session.CreateMemoryStream<(DateTime, string, string)>();
+        var df2 = input2.ToDF().SelectExpr("_1 as eventTime", "_2 as id", "_3 as name").WithWatermark("eventTime", "4 minutes");
+        var joined = df1.As("left").Join(df2.As("right"), Expr("""
+            left.id = right.id AND left.eventTime BETWEEN
+              right.eventTime - INTERVAL 30 seconds AND
+              right.eventTime + INTERVAL 30 seconds
+            """), "leftOuter");
+        static DateTime T(string s) => DateTime.SpecifyKind(DateTime.Parse(s, System.Globalization.CultureInfo.InvariantCulture), DateTimeKind.Utc);
+
+        await Session.TestStream(joined, OutputMode.Append).Run(
+            AddData(input1, [(T("2020-01-01 00:00:00"), "abc", "has no join partner"), (T("2020-01-02 00:00:00"), "abc", "joined with A"),
+                    (T("2020-01-02 01:00:00"), "abc", "joined with B")],
+                input2, [(T("2020-01-02 00:00:10"), "abc", "A"), (T("2020-01-02 00:59:59"), "abc", "B"), (T("2020-01-02 02:00:00"), "abc", "C")]),
+            CheckNewAnswer(
+                [T("2020-01-01 00:00:00"), "abc", "has no join partner", null, null, null],
+                [T("2020-01-02 00:00:00"), "abc", "joined with A", T("2020-01-02 00:00:10"), "abc", "A"],
+                [T("2020-01-02 01:00:00"), "abc", "joined with B", T("2020-01-02 00:59:59"), "abc", "B"]));
+    }
 }
