@@ -31,7 +31,10 @@ public sealed class JoinOperator : IStatefulOperator
     private readonly int[] _rightKeys;
     private readonly bool[] _nullSafe;
     private readonly JoinCondition? _condition;
+    private readonly JoinCondition? _leftFilter;
+    private readonly JoinCondition? _rightFilter;
     private readonly Schema _keySchema;
+    private readonly int _keyCount;
     private readonly Schema _stateSchema;
     private readonly JoinRowBuffer? _leftState;
     private readonly JoinRowBuffer? _rightState;
@@ -48,16 +51,25 @@ public sealed class JoinOperator : IStatefulOperator
         _leftKeys = spec.LeftKeys.ToArray();
         _rightKeys = spec.RightKeys.ToArray();
         _nullSafe = spec.NullSafe.ToArray();
-        _condition = spec.Condition is null ? null : new JoinCondition(spec.Condition, spec.Left, spec.Right);
+        if (spec.IsStreamStream)
+        {
+            // Spark's pre-join filters: a row failing its side's own conjuncts can never join, so it is not buffered (an outer
+            // side emits it at once); the pairs are then checked against the remaining conjuncts only.
+            var split = JoinConditionSplit.Of(spec.Condition);
+            _leftFilter = split.LeftOnly is null ? null : new JoinCondition(split.LeftOnly, spec.Left, spec.Right);
+            _rightFilter = split.RightOnly is null ? null : new JoinCondition(split.RightOnly, spec.Left, spec.Right);
+            _condition = split.BothSides is null ? null : new JoinCondition(split.BothSides, spec.Left, spec.Right);
+        }
+        else _condition = spec.Condition is null ? null : new JoinCondition(spec.Condition, spec.Left, spec.Right);
         OutputSchema = spec.StateOutputSchema;
-        var keyFields = new List<Field>();
-        for (var k = 0; k < _leftKeys.Length; k++) keyFields.Add(new Field("__k" + k, spec.Left.FieldsList[_leftKeys[k]].DataType, true));
+        var keyFields = JoinKeys.Fields(spec.Left, _leftKeys, "__k");
+        _keyCount = keyFields.Count;
         _keySchema = new Schema(keyFields, null);
         _stateSchema = StateSchema(spec, keyFields);
-        StateRoutingColumns = Enumerable.Range(FixedStateColumns, _leftKeys.Length).ToList();
+        StateRoutingColumns = Enumerable.Range(FixedStateColumns, _keyCount).ToList();
         if (!spec.IsStreamStream) return;
-        _leftState = new JoinRowBuffer(_leftKeys, new Schema(RenameKeys(spec.Right, _rightKeys, spec.Left, _leftKeys), null));
-        _rightState = new JoinRowBuffer(_rightKeys, new Schema(RenameKeys(spec.Left, _leftKeys, spec.Right, _rightKeys), null));
+        _leftState = new JoinRowBuffer(_leftKeys, _keySchema);
+        _rightState = new JoinRowBuffer(_rightKeys, new Schema(JoinKeys.Fields(spec.Right, _rightKeys, "__k"), null));
         if (StreamingJoinRules.WatermarkKeyOrdinal(spec) is { } k2)
         {
             _keyEviction = true;
@@ -71,13 +83,6 @@ public sealed class JoinOperator : IStatefulOperator
             if (spec.LeftEventTime is { } l && StateValueWatermark.Of(spec.Condition, true, spec.RightEventTime, probe) is not null) _leftTimeColumn = l;
             if (spec.RightEventTime is { } r && StateValueWatermark.Of(spec.Condition, false, spec.LeftEventTime, probe) is not null) _rightTimeColumn = r;
         }
-    }
-
-    private static List<Field> RenameKeys(Schema _, int[] __, Schema side, int[] keys)
-    {
-        var fields = new List<Field>();
-        for (var k = 0; k < keys.Length; k++) fields.Add(new Field("k" + k, side.FieldsList[keys[k]].DataType, true));
-        return fields;
     }
 
     /// <inheritdoc />
@@ -96,8 +101,8 @@ public sealed class JoinOperator : IStatefulOperator
         foreach (var (index, batch) in input)
         {
             if (batch.Length == 0) continue;
-            if (index == 0) left.Add(batch);
-            else if (index == 1) right.Add(batch);
+            if (index == 0) left.Add(SideColumns(_spec.Left, batch));
+            else if (index == 1) right.Add(SideColumns(_spec.Right, batch));
             else throw new ArgumentOutOfRangeException(nameof(input), index, "A join reads inputs 0 (left) and 1 (right).");
         }
         var leftRows = Concat(_spec.Left, left);
@@ -105,6 +110,10 @@ public sealed class JoinOperator : IStatefulOperator
         var evaluation = new EpochContext(context.BatchId, 0, context.EvictThresholdMicros ?? 0);
         return _spec.IsStreamStream ? ProcessStreams(leftRows, rightRows, context, evaluation) : ProcessStatic(leftRows, rightRows, evaluation);
     }
+
+    // The exchange may append routing columns (flattened struct keys) after the side's own.
+    private static RecordBatch SideColumns(Schema schema, RecordBatch batch) =>
+        batch.ColumnCount == schema.FieldsList.Count ? batch : new RecordBatch(schema, batch.Arrays.Take(schema.FieldsList.Count), batch.Length);
 
     private static RecordBatch Concat(Schema schema, List<RecordBatch> batches) =>
         batches.Count == 1 ? batches[0] : ArrowValues.Concat(schema, batches);
@@ -129,7 +138,7 @@ public sealed class JoinOperator : IStatefulOperator
         {
             var probeKeys = KeyColumns(probe, buildLeft ? _rightKeys : _leftKeys);
             _candidates.Clear();
-            table.Probe(probeKeys, probe.Length, NullKeys(probeKeys, probe.Length), _candidates);
+            table.Probe(probeKeys, probe.Length, NullKeys(probe, buildLeft ? _rightKeys : _leftKeys), _candidates);
             var buildRows = table.Chunks[0].Rows;
             foreach (var (chunk, probeRows, rows) in _candidates.ByChunk(table.Chunks.Count))
             {
@@ -198,21 +207,18 @@ public sealed class JoinOperator : IStatefulOperator
         return rows;
     }
 
-    private static IArrowArray[] KeyColumns(RecordBatch batch, int[] keys)
-    {
-        var columns = new IArrowArray[keys.Length];
-        for (var k = 0; k < keys.Length; k++) columns[k] = batch.Column(keys[k]);
-        return columns;
-    }
+    private static IArrowArray[] KeyColumns(RecordBatch batch, int[] keys) => JoinKeys.Columns(batch, keys);
 
-    // Rows with a null in a key that is not null-safe: such a key equals nothing.
-    private bool[] NullKeys(IArrowArray[] keys, int length)
+    // Rows with a null in a key that is not null-safe: such a key equals nothing. (A struct key is null-checked as a whole.)
+    private bool[] NullKeys(RecordBatch batch, int[] keys)
     {
+        var length = batch.Length;
         var skip = new bool[length];
         for (var k = 0; k < keys.Length; k++)
         {
-            if (_nullSafe[k] || keys[k].NullCount == 0) continue;
-            var validity = Bitmaps.Validity(keys[k]);
+            var column = batch.Column(keys[k]);
+            if (_nullSafe[k] || column.NullCount == 0) continue;
+            var validity = Bitmaps.Validity(column);
             for (var r = 0; r < length; r++) if (!Bitmaps.Get(validity, r)) skip[r] = true;
         }
         return skip;
@@ -246,6 +252,9 @@ public sealed class JoinOperator : IStatefulOperator
         return output.Finish();
     }
 
+    /// <summary>Per-row entries the last eviction read on the left and right side (see <see cref="JoinRowBuffer.LastEvictionReads"/>).</summary>
+    internal (long Left, long Right) LastEvictionReads => (_leftState?.LastEvictionReads ?? 0, _rightState?.LastEvictionReads ?? 0);
+
     /// <summary>Each side's state watermark for this epoch (rows whose eviction time is at or below it go), or null.</summary>
     internal (long? Left, long? Right) StateThresholds(long? watermark)
     {
@@ -273,10 +282,24 @@ public sealed class JoinOperator : IStatefulOperator
     {
         var other = isLeft ? _rightState! : _leftState!;
         var own = isLeft ? _leftState! : _rightState!;
+        if ((isLeft ? _leftFilter : _rightFilter) is { } filter)
+        {
+            var pass = new bool[rows.Length];
+            filter.EvaluateOneSide(rows, isLeft, pass, evaluation);
+            var failing = Where(pass, false);
+            if (failing.Length > 0)
+            {
+                // Spark emits these rows at once on an outer side and never buffers them.
+                if (isLeft && _type is JoinType.LeftOuter or JoinType.FullOuter) output.AddLeft(rows, failing);
+                if (!isLeft && _type is JoinType.RightOuter or JoinType.FullOuter) output.AddRight(rows, failing);
+                rows = TakeKernel.TakeRows(rows, Where(pass, true));
+                if (rows.Length == 0) return 0;
+            }
+        }
         var n = rows.Length;
         var probeKeys = KeyColumns(rows, isLeft ? _leftKeys : _rightKeys);
         _candidates.Clear();
-        other.Probe(probeKeys, n, NullKeys(probeKeys, n), _candidates);
+        other.Probe(probeKeys, n, NullKeys(rows, isLeft ? _leftKeys : _rightKeys), _candidates);
         var matched = new bool[n];
         var semi = _type == JoinType.LeftSemi;
         // The other side's rows need their matched flag when it is an outer side (or the left side of a semi join).
@@ -372,8 +395,13 @@ public sealed class JoinOperator : IStatefulOperator
                 if (chunk.IsNew) pieces.Add(StateRows(side, chunk, Range(chunk.Start, chunk.Length), update: false));
                 else if (chunk.DirtyRows is { } dirty)
                 {
-                    var live = dirty.Where(r => r >= chunk.Start).Distinct().Order().ToArray();
-                    if (live.Length > 0) pieces.Add(StateRows(side, chunk, live, update: true));
+                    // A row is listed once (its flag only ever turns true); rows evicted since are left out.
+                    var live = new int[dirty.Count];
+                    var count = 0;
+                    foreach (var row in dirty) if (row >= chunk.Start) live[count++] = row;
+                    if (count == 0) continue;
+                    System.Array.Sort(live, 0, count);
+                    pieces.Add(StateRows(side, chunk, live.AsSpan(0, count).ToArray(), update: true));
                 }
             }
         }
@@ -427,7 +455,7 @@ public sealed class JoinOperator : IStatefulOperator
         columns[3] = ArrayFactory.Boolean(matchedBits, null, n);
         columns[4] = times.Build(Int64Type.Default);
         for (var k = 0; k < chunk.Keys.Length; k++) columns[FixedStateColumns + k] = TakeKernel.Take(chunk.Keys[k], rows);
-        var leftStart = FixedStateColumns + _leftKeys.Length;
+        var leftStart = FixedStateColumns + _keyCount;
         var rightStart = leftStart + _spec.Left.FieldsList.Count;
         for (var c = leftStart; c < columns.Length; c++)
         {
@@ -463,7 +491,7 @@ public sealed class JoinOperator : IStatefulOperator
         var ids = ArrowSpans.Values<long>(stateRows.Column(2));
         var matched = (BooleanArray)stateRows.Column(3);
         var times = ArrowSpans.Values<long>(stateRows.Column(4));
-        var leftStart = FixedStateColumns + _leftKeys.Length;
+        var leftStart = FixedStateColumns + _keyCount;
         var rightStart = leftStart + _spec.Left.FieldsList.Count;
         for (var side = 0; side < 2; side++)
         {
@@ -496,7 +524,7 @@ public sealed class JoinOperator : IStatefulOperator
             if (changes.Count > 0)
             {
                 var take = changes.ToArray();
-                var keys = new IArrowArray[_leftKeys.Length];
+                var keys = new IArrowArray[_keyCount];
                 for (var k = 0; k < keys.Length; k++) keys[k] = TakeKernel.Take(stateRows.Column(FixedStateColumns + k), take);
                 var d = new long[take.Length];
                 for (var i = 0; i < take.Length; i++) d[i] = ids[take[i]];

@@ -34,6 +34,10 @@ internal sealed class JoinRowBuffer
         _keys = new KeyTable(keySchema);
     }
 
+    /// <summary>How many per-row entries (times and matched flags) the last <see cref="Evict"/> read: the cost that must stay
+    /// proportional to the rows it removes, not to the rows or keys held.</summary>
+    internal long LastEvictionReads { get; private set; }
+
     /// <summary>Rows held (not evicted).</summary>
     public int LiveRows { get; private set; }
 
@@ -90,8 +94,7 @@ internal sealed class JoinRowBuffer
         {
             foreach (var id in ids) if (id >= _nextId) _nextId = id + 1;
         }
-        var keys = new IArrowArray[_keyColumns.Length];
-        for (var k = 0; k < keys.Length; k++) keys[k] = rows.Column(_keyColumns[k]);
+        var keys = JoinKeys.Columns(rows, _keyColumns);
         var chunk = new Chunk(rows, keys, times, ids, matched, isNew);
         _chunks.Add(chunk);
         Link(_chunks.Count - 1, chunk);
@@ -170,21 +173,30 @@ internal sealed class JoinRowBuffer
 
     /// <summary>
     /// Removes every row whose eviction time is at or below <paramref name="threshold"/> and returns how many. When
-    /// <paramref name="unmatched"/> is given it receives, chunk by chunk, the removed rows that never matched.
+    /// <paramref name="unmatched"/> is given it receives, chunk by chunk, the removed rows that never matched: a batch and the
+    /// rows of it, or null for all of its rows.
     /// </summary>
-    public int Evict(long threshold, Action<RecordBatch, int[]>? unmatched, bool record = true)
+    public int Evict(long threshold, Action<RecordBatch, int[]?>? unmatched, bool record = true)
     {
         var removed = 0;
+        long reads = 0;
         foreach (var chunk in _chunks)
         {
             var start = chunk.Start;
+            reads++;
             if (start == chunk.Length || chunk.Times[start] > threshold) continue;
-            var cut = UpperBound(chunk.Times, start, threshold);
+            var cut = UpperBound(chunk.Times, start, threshold, ref reads);
             if (unmatched is not null)
             {
+                reads += cut - start;
                 var count = 0;
                 for (var i = start; i < cut; i++) if (!chunk.Matched[i]) count++;
-                if (count > 0)
+                if (count == cut - start)
+                {
+                    // Every removed row is unmatched (the common case): a zero-copy slice instead of a gather.
+                    unmatched(chunk.Rows.Slice(start, count), null);
+                }
+                else if (count > 0)
                 {
                     var rows = new int[count];
                     count = 0;
@@ -195,6 +207,7 @@ internal sealed class JoinRowBuffer
             removed += cut - start;
             chunk.Start = cut;
         }
+        LastEvictionReads = reads;
         if (removed == 0) return 0;
         LiveRows -= removed;
         _dead += removed;
@@ -204,11 +217,12 @@ internal sealed class JoinRowBuffer
     }
 
     // The first index at or after start whose time is above threshold (times ascending).
-    private static int UpperBound(long[] times, int start, long threshold)
+    private static int UpperBound(long[] times, int start, long threshold, ref long reads)
     {
         int lo = start, hi = times.Length;
         while (lo < hi)
         {
+            reads++;
             var mid = (int)((uint)(lo + hi) >> 1);
             if (times[mid] <= threshold) lo = mid + 1;
             else hi = mid;
