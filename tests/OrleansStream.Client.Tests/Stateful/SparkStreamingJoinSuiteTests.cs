@@ -269,4 +269,92 @@ public sealed class SparkStreamingJoinSuiteTests(SessionFixture fixture)
                 [T("2020-01-02 00:00:00"), "abc", "joined with A", T("2020-01-02 00:00:10"), "abc", "A"],
                 [T("2020-01-02 01:00:00"), "abc", "joined with B", T("2020-01-02 00:59:59"), "abc", "B"]));
     }
+
+    // Spark's setupStream: key, a timestamp of value seconds, value * multiplier; optionally watermarked by 10 s.
+    private (MemoryStream<int>, DataFrame) Stream(string prefix, int multiplier, bool watermark = true)
+    {
+        var input = Session.CreateMemoryStream<int>();
+        var df = input.ToDF().Select(Col("value").As("key"), Col("value").Cast("timestamp").As(prefix + "Time"), (Col("value") * multiplier).As(prefix + "Value"));
+        return (input, watermark ? df.WithWatermark(prefix + "Time", "10 seconds") : df);
+    }
+
+    [Fact]
+    public async Task StreamStreamInnerJoinOnWindows_WithoutWatermark()
+    {
+        var (input1, df1) = Stream("left", 2, watermark: false);
+        var (input2, df2) = Stream("right", 3, watermark: false);
+        var joined = df1.Select(Col("key"), Window(Col("leftTime"), "10 second"), Col("leftValue"))
+            .Join(df2.Select(Col("key"), Window(Col("rightTime"), "10 second"), Col("rightValue")), ["key", "window"])
+            .Select(Col("key"), Col("window.end").Cast("long"), Col("leftValue"), Col("rightValue"));
+
+        await Session.TestStream(joined, OutputMode.Append).Run(
+            AddData(input1, 1),
+            CheckNewAnswer(),
+            AddData(input2, 1),
+            CheckNewAnswer([1, 10L, 2, 3]),
+            StopStream,
+            StartStream(),
+            AddData(input1, 25),
+            CheckNewAnswer(),
+            StopStream,
+            StartStream(),
+            AddData(input2, 25),
+            CheckNewAnswer([25, 30L, 50, 75]),
+            AddData(input1, 1),
+            CheckNewAnswer([1, 10L, 2, 3]), // the state of 1 is still there: no watermark
+            StopStream,
+            StartStream(),
+            AddData(input1, 5),
+            CheckNewAnswer(),
+            AddData(input2, 5),
+            CheckNewAnswer([5, 10L, 10, 15])); // nothing filtered by a watermark
+    }
+
+    [Fact]
+    public async Task StreamStreamInnerJoinOnWindows_WithWatermark()
+    {
+        var (input1, df1) = Stream("left", 2);
+        var (input2, df2) = Stream("right", 3, watermark: false);
+        var joined = df1.Select(Col("key"), Window(Col("leftTime"), "10 second"), Col("leftValue"))
+            .Join(df2.Select(Col("key"), Window(Col("rightTime"), "10 second"), Col("rightValue")), ["key", "window"])
+            .Select(Col("key"), Col("window.end").Cast("long"), Col("leftValue"), Col("rightValue"));
+
+        await Session.TestStream(joined, OutputMode.Append).Run(
+            AddData(input1, 1),
+            CheckAnswer(),
+            AddData(input2, 1),
+            CheckAnswer([1, 10L, 2, 3]),
+            StopStream,
+            StartStream(),
+            AddData(input1, 25),
+            CheckNewAnswer(), // watermark 15: the no-data epoch removes both rows of window [0, 10)
+            AddData(input2, 25),
+            CheckNewAnswer([25, 30L, 50, 75]),
+            StopStream,
+            StartStream(),
+            AddData(input2, 1),
+            CheckNewAnswer(), // no join: below the watermark, removed
+            AddData(input1, 5),
+            CheckNewAnswer());
+    }
+
+    [Theory]
+    [InlineData("left_outer", new object?[] { 1, 10L, 2, null }, new object?[] { 2, 10L, 4, null })]
+    [InlineData("right_outer", new object?[] { 6, 10L, null, 18 }, new object?[] { 7, 10L, null, 21 })]
+    public async Task WindowedOuterJoin(string joinType, object?[] firstOuter, object?[] secondOuter)
+    {
+        var (leftInput, df1) = Stream("left", 2);
+        var (rightInput, df2) = Stream("right", 3);
+        var joined = df1.Select(Col("key"), Window(Col("leftTime"), "10 second"), Col("leftValue"))
+            .Join(df2.Select(Col("key"), Window(Col("rightTime"), "10 second"), Col("rightValue")), ["key", "window"], joinType)
+            .Select(Col("key"), Col("window.end").Cast("long"), Col("leftValue"), Col("rightValue"));
+
+        await Session.TestStream(joined, OutputMode.Append).Run(
+            AddData(leftInput, [1, 2, 3, 4, 5], rightInput, [3, 4, 5, 6, 7]),
+            CheckNewAnswer([3, 10L, 6, 9], [4, 10L, 8, 12], [5, 10L, 10, 15]),
+            AddData(leftInput, [21], rightInput, [22]), // watermark 11: the no-data epoch emits the null-padded rows
+            CheckNewAnswer(firstOuter, secondOuter),
+            AddData(leftInput, 22),
+            CheckNewAnswer([22, 30L, 44, 66]));
+    }
 }
