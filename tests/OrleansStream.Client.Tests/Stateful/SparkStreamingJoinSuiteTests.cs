@@ -60,17 +60,24 @@ public sealed class SparkStreamingJoinSuiteTests(SessionFixture fixture)
             CheckNewAnswer([1, 5, 11]),
             AddData(rightInput, (1, 10)),
             CheckNewAnswer(), // no match: leftTime 5 is not < rightTime 10 - 5
+            AssertNumStateRows(total: 3, updated: 3),
             // The watermark moves to 20 s with time 30 on both inputs.
             AddData(leftInput, (1, 3), (1, 30)),
             CheckNewAnswer([1, 3, 10], [1, 3, 11]),
+            AssertNumStateRows(total: 5, updated: 2),
             AddData(rightInput, (0, 30)),
             CheckNewAnswer(),
-            // (1, 20) is at the watermark and dropped; (1, 21) and (1, 28) match the left rows at 3 and 5, kept in state.
+            // Right rows at or below the state watermark 25 go: (1, 11) and (1, 10).
+            AssertNumStateRows(total: 4, updated: 1),
+            // (1, 20) is at the watermark and dropped; (1, 21) and (1, 28) match the left rows at 3 and 5; only (1, 28) is
+            // kept (21 is below the state watermark 25).
             AddData(rightInput, (1, 20), (1, 21), (1, 28)),
             CheckNewAnswer([1, 3, 21], [1, 5, 21], [1, 3, 28], [1, 5, 28]),
+            AssertNumStateRows(total: 5, updated: 1, droppedByWatermark: 1),
             // leftTime <= 20 is dropped by the watermark.
             AddData(leftInput, (1, 20), (1, 21)),
-            CheckNewAnswer([1, 21, 28]));
+            CheckNewAnswer([1, 21, 28]),
+            AssertNumStateRows(total: 6, updated: 1, droppedByWatermark: 1));
     }
 
     [Fact]
@@ -324,20 +331,28 @@ public sealed class SparkStreamingJoinSuiteTests(SessionFixture fixture)
         await Session.TestStream(joined, OutputMode.Append).Run(
             AddData(input1, 1),
             CheckAnswer(),
+            AssertNumStateRows(total: 1, updated: 1),
             AddData(input2, 1),
             CheckAnswer([1, 10L, 2, 3]),
+            AssertNumStateRows(total: 2, updated: 1),
             StopStream,
             StartStream(),
             AddData(input1, 25),
             CheckNewAnswer(), // watermark 15: the no-data epoch removes both rows of window [0, 10)
+            AssertNumStateRows(total: 1, updated: 1),
             AddData(input2, 25),
             CheckNewAnswer([25, 30L, 50, 75]),
+            AssertNumStateRows(total: 2, updated: 1),
             StopStream,
             StartStream(),
             AddData(input2, 1),
             CheckNewAnswer(), // no join: below the watermark, removed
+            AssertNumStateRows(total: 2, updated: 0), // not added: 1 is below the state key watermark 15
             AddData(input1, 5),
-            CheckNewAnswer());
+            CheckNewAnswer(),
+            AssertNumStateRows(total: 2, updated: 0, droppedByWatermark: 1),
+            AssertOnQuery(q => q.LastProgress!.StateOperators is [{ OperatorName: "symmetricHashJoin", MemoryUsedBytes: > 0, NumStateStoreInstances: > 0, CommitTimeMs: >= 0 }],
+                "progress lists the join's state with Spark's operator name and sizes"));
     }
 
     [Theory]
