@@ -126,4 +126,14 @@ public sealed class JoinTests(SessionFixture fixture)
         var ex = await Assert.ThrowsAsync<AnalysisException>(() => Left.Select(other.Col("r")).CollectAsync());
         Assert.StartsWith("[CANNOT_RESOLVE_DATAFRAME_COLUMN] Cannot resolve dataframe column \"r\".", ex.Message);
     }
+
+    [Fact]
+    public async Task TheKeyOfAnInnerUsingJoin_IsNamedByEitherSidesCol()
+    {
+        var left = Left;
+        var right = Right;
+        var joined = left.Join(right, "k");
+        Assert.Equal(Rows("[1,a,x]"), await Answer(joined.Select(right.Col("k"), left.Col("l"), right.Col("r"))));
+        Assert.Equal(Rows("[1]"), await Answer(joined.Select(left.Col("k"))));
+    }
 }
