@@ -136,4 +136,13 @@ public sealed class JoinTests(SessionFixture fixture)
         Assert.Equal(Rows("[1,a,x]"), await Answer(joined.Select(right.Col("k"), left.Col("l"), right.Col("r"))));
         Assert.Equal(Rows("[1]"), await Answer(joined.Select(left.Col("k"))));
     }
+
+    [Fact]
+    public async Task ACrossJoinWithACondition_KeepsThePairsItHolds()
+    {
+        var left = Left;
+        var right = Right;
+        Assert.Equal(Rows("[1,a,1,x]"), await Answer(left.Join(right, left.Col("k") == right.Col("k"), "cross")));
+        Assert.Equal(Rows("[2,b,1,x]"), await Answer(left.Join(right, left.Col("k") > right.Col("k"), "cross")));
+    }
 }
