@@ -83,7 +83,9 @@ public sealed class ClusterFailoverTests(PublishedSilo published, ITestOutputHel
             query = await StartQueryAsync(session, input, outDir);
             await query.ProcessAllAvailableAsync();
             Report($"cluster restarted: the query resumed after batch {beforeRestart} and caught up to batch {query.LastProgress?.BatchId} in {restarted.Elapsed.TotalSeconds:F1} s");
-            Assert.True(query.RecentProgress[0].BatchId > beforeRestart - 1, "the restarted query began again from the first batch");
+            // Cluster A may have committed the later files before its last silo died: then the resumed run has nothing
+            // due and reports no progress (as Spark's processAllAvailable on a caught-up query). Whatever it ran follows A's batches.
+            Assert.All(query.RecentProgress, p => Assert.True(p.BatchId >= beforeRestart, $"the restarted query ran batch {p.BatchId} again (A had committed {beforeRestart})"));
             await query.StopAsync();
             await DisposeQuietlyAsync(session);
 

@@ -10,25 +10,6 @@ public sealed class SparkStreamingJoinSuiteTests(SessionFixture fixture)
 {
     private StreamSession Session => fixture.Session;
 
-    // Spark's assertNumStateRows (StateStoreMetricsTest): the join's state operator, under Spark's name; numRowsTotal of the
-    // last progress, numRowsUpdated and numRowsDroppedByWatermark summed over the epochs since the previous check (the
-    // data epoch and the no-data epoch after it).
-    private sealed class JoinStateRows
-    {
-        private long _checked = -1;
-
-        public StreamAction Check(long total, long updated, long droppedByWatermark = 0) => AssertOnQuery(q =>
-        {
-            var since = q.RecentProgress.Where(p => p.BatchId > _checked).ToList();
-            var last = q.LastProgress!;
-            _checked = last.BatchId;
-            var op = Assert.Single(last.StateOperators);
-            return op.OperatorName == "symmetricHashJoin" && op.NumRowsTotal == total
-                && since.Sum(p => p.StateOperators[0].NumRowsUpdated) == updated
-                && since.Sum(p => p.StateOperators[0].NumRowsDroppedByWatermark) == droppedByWatermark;
-        }, $"symmetricHashJoin total={total} updated={updated} droppedByWatermark={droppedByWatermark}");
-    }
-
     [Fact]
     public async Task StreamStreamInnerJoinOnNonTimeColumn()
     {
@@ -72,7 +53,6 @@ public sealed class SparkStreamingJoinSuiteTests(SessionFixture fixture)
         var joined = Side(leftInput, "left", 2).Join(Side(rightInput, "right", 3), Expr("leftKey = rightKey AND leftTime < rightTime - interval 5 seconds"))
             .Select(Col("leftKey"), Col("leftTime").Cast("int"), Col("rightTime").Cast("int"));
 
-        var rows = new JoinStateRows();
         await Session.TestStream(joined, OutputMode.Append).Run(
             AddData(leftInput, (1, 5)),
             CheckAnswer(),
@@ -80,23 +60,24 @@ public sealed class SparkStreamingJoinSuiteTests(SessionFixture fixture)
             CheckNewAnswer([1, 5, 11]),
             AddData(rightInput, (1, 10)),
             CheckNewAnswer(), // no match: leftTime 5 is not < rightTime 10 - 5
-            rows.Check(total: 3, updated: 3),
+            AssertNumStateRows(total: 3, updated: 3),
             // The watermark moves to 20 s with time 30 on both inputs.
             AddData(leftInput, (1, 3), (1, 30)),
             CheckNewAnswer([1, 3, 10], [1, 3, 11]),
-            rows.Check(total: 5, updated: 2),
+            AssertNumStateRows(total: 5, updated: 2),
             AddData(rightInput, (0, 30)),
             CheckNewAnswer(),
-            // Right state where rightTime <= 25 is cleared: (1, 11) and (1, 10).
-            rows.Check(total: 4, updated: 1),
-            // (1, 20) is at the watermark and dropped; (1, 21) and (1, 28) match the left rows at 3 and 5; only 28 is kept.
+            // Right rows at or below the state watermark 25 go: (1, 11) and (1, 10).
+            AssertNumStateRows(total: 4, updated: 1),
+            // (1, 20) is at the watermark and dropped; (1, 21) and (1, 28) match the left rows at 3 and 5; only (1, 28) is
+            // kept (21 is below the state watermark 25).
             AddData(rightInput, (1, 20), (1, 21), (1, 28)),
             CheckNewAnswer([1, 3, 21], [1, 5, 21], [1, 3, 28], [1, 5, 28]),
-            rows.Check(total: 5, updated: 1, droppedByWatermark: 1),
+            AssertNumStateRows(total: 5, updated: 1, droppedByWatermark: 1),
             // leftTime <= 20 is dropped by the watermark.
             AddData(leftInput, (1, 20), (1, 21)),
             CheckNewAnswer([1, 21, 28]),
-            rows.Check(total: 6, updated: 1, droppedByWatermark: 1));
+            AssertNumStateRows(total: 6, updated: 1, droppedByWatermark: 1));
     }
 
     [Fact]
@@ -347,30 +328,31 @@ public sealed class SparkStreamingJoinSuiteTests(SessionFixture fixture)
             .Join(df2.Select(Col("key"), Window(Col("rightTime"), "10 second"), Col("rightValue")), ["key", "window"])
             .Select(Col("key"), Col("window.end").Cast("long"), Col("leftValue"), Col("rightValue"));
 
-        var rows = new JoinStateRows();
         await Session.TestStream(joined, OutputMode.Append).Run(
             AddData(input1, 1),
             CheckAnswer(),
-            rows.Check(total: 1, updated: 1),
+            AssertNumStateRows(total: 1, updated: 1),
             AddData(input2, 1),
             CheckAnswer([1, 10L, 2, 3]),
-            rows.Check(total: 2, updated: 1),
+            AssertNumStateRows(total: 2, updated: 1),
             StopStream,
             StartStream(),
             AddData(input1, 25),
             CheckNewAnswer(), // watermark 15: the no-data epoch removes both rows of window [0, 10)
-            rows.Check(total: 1, updated: 1),
+            AssertNumStateRows(total: 1, updated: 1),
             AddData(input2, 25),
             CheckNewAnswer([25, 30L, 50, 75]),
-            rows.Check(total: 2, updated: 1),
+            AssertNumStateRows(total: 2, updated: 1),
             StopStream,
             StartStream(),
             AddData(input2, 1),
             CheckNewAnswer(), // no join: below the watermark, removed
-            rows.Check(total: 2, updated: 0),
+            AssertNumStateRows(total: 2, updated: 0), // not added: 1 is below the state key watermark 15
             AddData(input1, 5),
             CheckNewAnswer(),
-            rows.Check(total: 2, updated: 0, droppedByWatermark: 1));
+            AssertNumStateRows(total: 2, updated: 0, droppedByWatermark: 1),
+            AssertOnQuery(q => q.LastProgress!.StateOperators is [{ OperatorName: "symmetricHashJoin", MemoryUsedBytes: > 0, NumStateStoreInstances: > 0, CommitTimeMs: >= 0 }],
+                "progress lists the join's state with Spark's operator name and sizes"));
     }
 
     [Theory]

@@ -58,6 +58,35 @@ public sealed class EpochCoordinatorTests
     }
 
     [Fact]
+    public async Task ResumedRun_AnswersProcessAllAvailable_OnlyAfterItsReplayedAndDueEpochsCommitted()
+    {
+        // The first run wrote epoch 1 ahead and crashed before committing it; more input arrived meanwhile.
+        var world = new FakeEpochWorld();
+        world.Input.AddRange([1, 2, 3, 4]);
+        world.FaultAt(EpochStep.AfterSinkLog, occurrence: 2);
+        await Assert.ThrowsAsync<CrashException>(() => world.Start().Coordinator.RunAsync(CancellationToken.None));
+        world.StopFaults();
+        world.Input.AddRange([5, 6]);
+
+        // processAllAvailable on the resumed run asks before the run has planned anything (as the trigger grain's ticket does).
+        world.Resumed = true;
+        var (coordinator, runtime) = world.Start(TriggerPolicy.ProcessingTime(TimeSpan.Zero));
+        var ticket = coordinator.PlanRound + 1;
+        var run = coordinator.RunAsync(CancellationToken.None);
+        await Eventually(() => coordinator.LastIdleRound >= ticket);
+
+        // The ticket is honoured only once the replayed epoch and every epoch due for the later input are committed.
+        // Epoch 0's commit record rides on a later write-ahead (stateful), so both written-ahead epochs run again.
+        Assert.Equal([0L, 1L], runtime.Replayed);
+        Assert.Equal(runtime.Progress.Select(p => p.BatchId).Distinct(), runtime.Progress.Select(p => p.BatchId));
+        Assert.Contains(runtime.Progress, p => p.BatchId == 1);
+        Assert.Equal(world.WriteAheads.Keys.Max(), world.Persisted.LastCommitted);
+        Assert.Equal(6, world.Sink.Values.Sum(rows => rows.Count(r => r.StartsWith('v'))));
+        coordinator.RequestStop();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task ProcessingTimeTrigger_CommitsBeforeWaitingForTheNextInterval()
     {
         var world = new FakeEpochWorld();
