@@ -154,7 +154,9 @@ public static partial class QueryPlanner
                 }
                 default:
                     exprs.Add(new Alias(new ColumnRef($"__l{l}"), lf.Name));
-                    carried.Add(lf);
+                    // In an inner join both sides' keys hold the same value: the right DataFrame's Col names it too (Spark
+                    // keeps the right key as a hidden column for that).
+                    carried.Add(j.Type is JoinType.Inner ? ColumnQualifiers.WithPlanIdsOf(lf, rf) : lf);
                     break;
             }
         }
