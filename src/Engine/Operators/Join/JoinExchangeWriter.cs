@@ -1,6 +1,4 @@
 using Apache.Arrow;
-using OrleansStream.Engine.Data;
-using OrleansStream.Engine.Execution;
 
 namespace OrleansStream.Engine.Operators.Join;
 
@@ -11,17 +9,14 @@ namespace OrleansStream.Engine.Operators.Join;
 /// A struct key (a time window) cannot be hashed as such: its leaf fields are then appended to the rows and routed on, and
 /// the operator reads the side's own columns only.
 /// </summary>
-public sealed class JoinExchangeWriter : IExchangeWriter
+public sealed class JoinExchangeWriter : GatheringExchangeWriter
 {
-    private readonly List<RecordBatch> _rows = new();
-    private readonly Schema _schema;
     private readonly IReadOnlyList<int> _keyColumns;
     private readonly bool _appendKeys;
 
     /// <summary>Creates the writer for rows of <paramref name="schema"/> keyed on <paramref name="keyColumns"/>.</summary>
-    public JoinExchangeWriter(Schema schema, IReadOnlyList<int> keyColumns)
+    public JoinExchangeWriter(Schema schema, IReadOnlyList<int> keyColumns) : base(schema)
     {
-        _schema = schema ?? throw new ArgumentNullException(nameof(schema));
         _keyColumns = keyColumns ?? throw new ArgumentNullException(nameof(keyColumns));
         _appendKeys = JoinKeys.HasStruct(schema, keyColumns);
         if (!_appendKeys)
@@ -38,27 +33,17 @@ public sealed class JoinExchangeWriter : IExchangeWriter
     }
 
     /// <inheritdoc />
-    public Schema ExchangeSchema { get; }
+    public override Schema ExchangeSchema { get; }
 
     /// <inheritdoc />
-    public IReadOnlyList<int> RoutingColumns { get; }
+    public override IReadOnlyList<int> RoutingColumns { get; }
 
     /// <inheritdoc />
-    public void Add(RecordBatch batch, EpochContext context)
+    protected override RecordBatch Complete(RecordBatch rows)
     {
-        ArgumentNullException.ThrowIfNull(batch);
-        if (batch.Length > 0) _rows.Add(batch);
-    }
-
-    /// <inheritdoc />
-    public RecordBatch? Finish()
-    {
-        if (_rows.Count == 0) return null;
-        var all = _rows.Count == 1 ? _rows[0] : ArrowValues.Concat(_schema, _rows);
-        _rows.Clear();
-        if (!_appendKeys) return all;
-        var columns = new List<IArrowArray>(all.Arrays);
-        columns.AddRange(JoinKeys.Columns(all, _keyColumns));
-        return new RecordBatch(ExchangeSchema, columns, all.Length);
+        if (!_appendKeys) return rows;
+        var columns = new List<IArrowArray>(rows.Arrays);
+        columns.AddRange(JoinKeys.Columns(rows, _keyColumns));
+        return new RecordBatch(ExchangeSchema, columns, rows.Length);
     }
 }
