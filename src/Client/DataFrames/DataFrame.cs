@@ -14,10 +14,14 @@ namespace OrleansStream.Client;
 /// </summary>
 public sealed class DataFrame
 {
+    private static long _nextPlanId;
+
     internal DataFrame(StreamSession session, LogicalPlan plan)
     {
         Session = session;
-        Plan = plan;
+        // Each DataFrame's root carries an id (Spark Connect's plan id) so that Col(name) can name this DataFrame's column
+        // wherever its plan ends up, e.g. on one side of a join whose other side has a column of the same name.
+        Plan = plan.PlanId is null ? plan with { PlanId = Interlocked.Increment(ref _nextPlanId) } : plan;
     }
 
     internal StreamSession Session { get; }
@@ -69,6 +73,81 @@ public sealed class DataFrame
     {
         if (other.Session != Session) throw new ArgumentException("Cannot union DataFrames of different sessions.");
         return With(new Union(Plan, other.Plan));
+    }
+
+    /// <summary>
+    /// This DataFrame's column <paramref name="name"/> (Spark's <c>df("id")</c> / <c>df.col("id")</c>): it resolves to this
+    /// DataFrame's column even where a join puts another column of the same name beside it. A DataFrame joined with itself
+    /// has the same columns on both sides: tell them apart with <see cref="As"/> and <c>Col("a.id")</c>.
+    /// </summary>
+    public Column Col(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return name == "*" ? Functions.Col(name) : new Column(new ColumnRef(name) { PlanId = Plan.PlanId });
+    }
+
+    /// <summary>The same rows with every column qualified by <paramref name="alias"/> (Spark's <c>df.as("a")</c>), so that
+    /// <c>Col("a.id")</c> and <c>"a.*"</c> name them, which tells the two sides of a self-join apart.</summary>
+    public DataFrame As(string alias)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(alias);
+        return With(new SubqueryAlias(Plan, alias));
+    }
+
+    /// <summary>Alias of <see cref="As"/> (Spark's <c>df.alias("a")</c>).</summary>
+    public DataFrame Alias(string alias) => As(alias);
+
+    /// <summary>Inner join without a condition: every pair of rows (Spark's <c>join(right)</c>).</summary>
+    public DataFrame Join(DataFrame right) => JoinWith(right, JoinType.Inner, null, []);
+
+    /// <summary>Inner equi-join on <paramref name="usingColumn"/>, a column both sides have; the output holds it once, first.</summary>
+    public DataFrame Join(DataFrame right, string usingColumn)
+    {
+        ArgumentNullException.ThrowIfNull(usingColumn);
+        return Join(right, [usingColumn]);
+    }
+
+    /// <summary>
+    /// Equi-join on <paramref name="usingColumns"/>, columns both sides have (Spark's <c>join(right, usingColumns, joinType)</c>):
+    /// the output holds each of them once, first (the left side's value; the right side's for a right outer join; the first
+    /// non-null for a full outer join), then the other columns of the left side and of the right side.
+    /// </summary>
+    /// <param name="right">The right side.</param>
+    /// <param name="usingColumns">The key columns' names.</param>
+    /// <param name="joinType">Spark's spelling: inner, cross, outer, full, fullouter, full_outer, left, leftouter,
+    /// left_outer, right, rightouter, right_outer, semi, leftsemi, left_semi, anti, leftanti, left_anti.</param>
+    /// <exception cref="ArgumentException">An unknown join type (Spark's message).</exception>
+    public DataFrame Join(DataFrame right, string[] usingColumns, string joinType = "inner")
+    {
+        ArgumentNullException.ThrowIfNull(usingColumns);
+        if (usingColumns.Length == 0) throw new ArgumentException("A using join needs at least one column.", nameof(usingColumns));
+        return JoinWith(right, JoinTypes.Parse(joinType), null, usingColumns);
+    }
+
+    /// <summary>
+    /// Join on a condition (Spark's <c>join(right, joinExprs, joinType)</c>): equalities between a column of each side
+    /// (<c>==</c>, or <see cref="Column.EqNullSafe"/> where nulls match each other) are its keys; anything else filters the
+    /// pairs. Name columns present on both sides with <see cref="Col"/> or an alias (<see cref="As"/>): a bare name found on
+    /// both sides is ambiguous.
+    /// </summary>
+    /// <param name="right">The right side.</param>
+    /// <param name="on">The join condition.</param>
+    /// <param name="joinType">Spark's spelling (see <see cref="Join(DataFrame, string[], string)"/>).</param>
+    /// <exception cref="ArgumentException">An unknown join type (Spark's message).</exception>
+    public DataFrame Join(DataFrame right, Column on, string joinType = "inner")
+    {
+        ArgumentNullException.ThrowIfNull(on);
+        return JoinWith(right, JoinTypes.Parse(joinType), on.Expr, []);
+    }
+
+    /// <summary>Every pair of rows of this DataFrame and <paramref name="right"/> (Spark's <c>crossJoin</c>).</summary>
+    public DataFrame CrossJoin(DataFrame right) => JoinWith(right, JoinType.Cross, null, []);
+
+    private DataFrame JoinWith(DataFrame right, JoinType type, Expr? condition, IReadOnlyList<string> usingColumns)
+    {
+        ArgumentNullException.ThrowIfNull(right);
+        if (right.Session != Session) throw new ArgumentException("Cannot join DataFrames of different sessions.", nameof(right));
+        return With(new OrleansStream.Plan.Logical.Join(Plan, right.Plan, type, condition, usingColumns));
     }
 
     /// <summary>Groups rows by columns, expressions, <see cref="Functions.Window(Column, string, string?, string?)"/> or
@@ -177,6 +256,9 @@ public sealed class DataFrame
             Aggregate a => $"Aggregate [{string.Join(", ", a.Grouping.Select(ExprSql.ToSql))}], [{string.Join(", ", a.Outputs.Select(ExprSql.ToSql))}]",
             EventTimeWatermark w => $"EventTimeWatermark {w.Column}, {w.Delay}",
             Deduplicate d => $"{(d.WithinWatermark ? "DeduplicateWithinWatermark" : "Deduplicate")} [{string.Join(", ", d.Keys)}]",
+            OrleansStream.Plan.Logical.Join { UsingColumns.Count: > 0 } j => $"Join UsingJoin({j.Type.SparkName()}, [{string.Join(", ", j.UsingColumns)}])",
+            OrleansStream.Plan.Logical.Join j => $"Join {j.Type.SparkName()}{(j.Condition is { } c ? ", " + ExprSql.ToSql(c) : "")}",
+            SubqueryAlias a => $"SubqueryAlias {a.Alias}",
             _ => plan.GetType().Name,
         }).Append('\n');
         foreach (var child in plan.Children) PrintPlan(child, depth + 1, text);

@@ -96,7 +96,7 @@ internal sealed class ExpressionBinder
 
     private BoundColumn BindColumn(ColumnRef c)
     {
-        var r = ColumnResolver.Resolve(_schema, c.Name);
+        var r = ColumnResolver.Resolve(_schema, c);
         var type = r.Field.DataType is TimestampType ? DataTypes.Timestamp : r.Field.DataType;
         return new BoundColumn(r.ColumnIndex, r.FieldPath, type, r.Field.IsNullable);
     }
@@ -115,6 +115,7 @@ internal sealed class ExpressionBinder
 
     private BoundExpr BindBinary(BinaryExpr b)
     {
+        if (BindIntervalShift(b) is { } shifted) return shifted;
         var l = BindShared(b.Left);
         var r = BindShared(b.Right);
         if (ExpressionTyper.IsArithmetic(b.Op))
@@ -135,6 +136,35 @@ internal sealed class ExpressionBinder
         RequireBoolean(b, b.Right, r.Type);
         return new BoundLogic(b.Op == BinaryOp.And, l, r, l.Nullable || r.Nullable);
     }
+
+    // timestamp + interval, interval + timestamp, timestamp - interval: an interval is only ever a literal here (the SQL
+    // parser's INTERVAL), so the shift is one constant.
+    private BoundTimestampShift? BindIntervalShift(BinaryExpr b)
+    {
+        if (b.Op is not (BinaryOp.Add or BinaryOp.Subtract)) return null;
+        var (timestamp, micros) = IntervalMicros(b.Right) is { } right ? (b.Left, b.Op == BinaryOp.Add ? right : -right)
+            : b.Op == BinaryOp.Add && IntervalMicros(b.Left) is { } left ? (b.Right, left)
+            : (null, 0L);
+        if (timestamp is null)
+        {
+            if (IntervalMicros(b.Left) is not null || IntervalMicros(b.Right) is not null)
+                throw new AnalysisException($"[DATATYPE_MISMATCH.BINARY_OP_DIFF_TYPES] Cannot resolve \"{ExpressionTyper.ToSql(b)}\" due to data type mismatch: an interval can only be added to or subtracted from a timestamp.");
+            return null;
+        }
+        var child = BindShared(timestamp);
+        if (child.Type is not TimestampType)
+            throw new AnalysisException(
+                $"[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"{ExpressionTyper.ToSql(b)}\" due to data type mismatch: the interval is added to \"{ExpressionTyper.ToSql(timestamp)}\" of type \"{DataTypes.ToDdl(child.Type).ToUpperInvariant()}\", which requires the \"TIMESTAMP\" type.");
+        return new BoundTimestampShift(child, micros);
+    }
+
+    private static long? IntervalMicros(Expr e) => e switch
+    {
+        Literal { TypeName: var t, Value: long micros } when t.StartsWith("interval", StringComparison.OrdinalIgnoreCase) => micros,
+        Literal { TypeName: var t, Value: int micros } when t.StartsWith("interval", StringComparison.OrdinalIgnoreCase) => micros,
+        Alias a => IntervalMicros(a.Child),
+        _ => null,
+    };
 
     /// <summary>A binary operator's operands: a constant facing a column is folded into one row, which the kernels apply to
     /// every row without materialising it as a column.</summary>

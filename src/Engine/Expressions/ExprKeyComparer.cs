@@ -18,7 +18,7 @@ internal sealed class ExprKeyComparer : IEqualityComparer<Expr>
         if (a is null || b is null || a.GetType() != b.GetType()) return false;
         return (a, b) switch
         {
-            (ColumnRef x, ColumnRef y) => x.Name == y.Name,
+            (ColumnRef x, ColumnRef y) => x.Name == y.Name && x.PlanId == y.PlanId,
             (Literal x, Literal y) => x.TypeName == y.TypeName && SameValue(x.Value, y.Value),
             (Alias x, Alias y) => x.Name == y.Name && Equals(x.Child, y.Child),
             (BinaryExpr x, BinaryExpr y) => x.Op == y.Op && Equals(x.Left, y.Left) && Equals(x.Right, y.Right),
@@ -66,7 +66,7 @@ internal sealed class ExprKeyComparer : IEqualityComparer<Expr>
     /// <inheritdoc />
     public int GetHashCode(Expr e) => e switch
     {
-        ColumnRef c => HashCode.Combine(1, c.Name),
+        ColumnRef c => HashCode.Combine(1, c.Name, c.PlanId),
         Literal l => HashCode.Combine(2, l.TypeName, l.Value is byte[] bytes ? bytes.Length : l.Value?.GetHashCode() ?? 0),
         Alias a => HashCode.Combine(3, a.Name, GetHashCode(a.Child)),
         BinaryExpr b => HashCode.Combine(4, b.Op, GetHashCode(b.Left), GetHashCode(b.Right)),

@@ -22,7 +22,11 @@ public static class ExpressionTyper
         ArgumentNullException.ThrowIfNull(expr);
         ArgumentNullException.ThrowIfNull(schema);
         var (type, nullable) = Infer(expr, schema);
-        return new Field(NameOf(expr), type, nullable);
+        // A column passed on as it is keeps its qualifiers (a.id still names it above the projection), as a Spark
+        // attribute does; anything computed or renamed is a new column without them.
+        return expr is ColumnRef c && ColumnResolver.TryResolve(schema, c) is { FieldPath.Length: 0 } r
+            ? ColumnQualifiers.Keep(r.Field, NameOf(expr), type, nullable)
+            : new Field(NameOf(expr), type, nullable);
     }
 
     /// <summary>The data type of <paramref name="expr"/> over <paramref name="schema"/>.</summary>

@@ -16,6 +16,8 @@ public static class Analyzer
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(sourceSchema);
+        // Joins and aliases resolve through the planner, whose schemas carry the qualifiers names above them resolve by.
+        if (NeedsPlanner(plan)) return Planning.QueryPlanner.Plan(plan, sourceSchema).OutputSchema;
         return plan switch
         {
             SourceRelation s => sourceSchema(s),
@@ -31,6 +33,9 @@ public static class Analyzer
             _ => throw new NotSupportedException($"The analyzer does not support {plan.GetType().Name} nodes."),
         };
     }
+
+    private static bool NeedsPlanner(LogicalPlan plan) =>
+        plan is Join or SubqueryAlias || PlanReferences.PlanIds(plan).Count > 0 || plan.Children.Any(NeedsPlanner);
 
     private static Schema ProjectSchema(IReadOnlyList<Expr> exprs, Schema input) =>
         new(AnalyzerProjection.Bind(exprs, input).SelectMany(i => i.Fields), null);

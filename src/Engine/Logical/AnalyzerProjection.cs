@@ -27,6 +27,10 @@ internal static class AnalyzerProjection
                 case Star { Qualifier: null }:
                     foreach (var f in input.FieldsList) result.Add(ColumnRef.ToField(f.Name));
                     break;
+                case Star { Qualifier: { } q } when QualifiedBy(input, q) is { Count: > 0 } qualified:
+                    // a.* where a is an alias (df.As("a")): that side's columns, before trying a struct column named a.
+                    foreach (var f in qualified) result.Add(new ColumnRef(ColumnQualifiers.Quote(q) + "." + ColumnQualifiers.Quote(f.Name)));
+                    break;
                 case Star { Qualifier: { } q }:
                 {
                     var type = ExpressionTyper.TypeOf(new ColumnRef(q), input);
@@ -42,6 +46,9 @@ internal static class AnalyzerProjection
         }
         return result;
     }
+
+    private static List<Field> QualifiedBy(Schema input, string qualifier) =>
+        input.FieldsList.Where(f => ColumnQualifiers.Qualifier(f) is { } q && string.Equals(q, qualifier, StringComparison.OrdinalIgnoreCase)).ToList();
 
     /// <summary>Binds a select list over <paramref name="input"/>.</summary>
     public static List<AnalyzerProjectionItem> Bind(IReadOnlyList<Expr> exprs, Schema input)

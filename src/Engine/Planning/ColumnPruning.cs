@@ -98,6 +98,12 @@ internal static class ColumnPruning
                 Visit(a.Child, childNeed, schemaOf, result);
                 return;
             }
+            case SubqueryAlias a:
+                Visit(a.Child, need, schemaOf, result);
+                return;
+            case Join j:
+                VisitJoin(j, need, schemaOf, result);
+                return;
             case Deduplicate d:
                 // As Spark: deduplication keeps (and its state stores) whole input rows, so it keeps every input column.
                 Visit(d.Child, All(schemaOf(d.Child)), schemaOf, result);
@@ -106,6 +112,50 @@ internal static class ColumnPruning
                 foreach (var child in node.Children) Visit(child, All(schemaOf(child)), schemaOf, result);
                 return;
         }
+    }
+
+    // A join needs the columns of each side that its output passes on and that its condition (or using columns) reads.
+    private static void VisitJoin(Join j, bool[] need, Func<LogicalPlan, Schema> schemaOf, Dictionary<string, HashSet<string>> result)
+    {
+        var left = schemaOf(j.Left);
+        var right = schemaOf(j.Right);
+        var nl = left.FieldsList.Count;
+        var nr = right.FieldsList.Count;
+        var leftNeed = new bool[nl];
+        var rightNeed = new bool[nr];
+        var leftOnly = j.Type.OutputsLeftOnly();
+        if (j.UsingColumns.Count > 0)
+        {
+            var leftKeys = new HashSet<int>();
+            var rightKeys = new HashSet<int>();
+            foreach (var name in j.UsingColumns)
+            {
+                if (ColumnResolver.TryResolve(left, name) is { } l && leftKeys.Add(l.ColumnIndex)) leftNeed[l.ColumnIndex] = true;
+                if (ColumnResolver.TryResolve(right, name) is { } r && rightKeys.Add(r.ColumnIndex)) rightNeed[r.ColumnIndex] = true;
+            }
+            // Output: the using columns, then the left side's other columns, then the right side's.
+            var position = leftKeys.Count;
+            for (var i = 0; i < nl; i++)
+                if (!leftKeys.Contains(i)) leftNeed[i] |= position < need.Length && need[position++];
+            if (!leftOnly)
+                for (var i = 0; i < nr; i++)
+                    if (!rightKeys.Contains(i)) rightNeed[i] |= position < need.Length && need[position++];
+        }
+        else
+        {
+            for (var i = 0; i < nl && i < need.Length; i++) leftNeed[i] = need[i];
+            if (!leftOnly)
+                for (var i = 0; i < nr && nl + i < need.Length; i++) rightNeed[i] = need[nl + i];
+            if (j.Condition is { } condition)
+            {
+                var both = new bool[nl + nr];
+                AddReferences(condition, new Schema([.. left.FieldsList, .. right.FieldsList], null), both);
+                for (var i = 0; i < nl; i++) leftNeed[i] |= both[i];
+                for (var i = 0; i < nr; i++) rightNeed[i] |= both[nl + i];
+            }
+        }
+        Visit(j.Left, leftNeed, schemaOf, result);
+        Visit(j.Right, rightNeed, schemaOf, result);
     }
 
     // A select list: an output column that is needed needs the columns its expression reads; a generator always counts,
@@ -137,7 +187,7 @@ internal static class ColumnPruning
         switch (e)
         {
             case ColumnRef c:
-                if (ColumnResolver.TryResolve(input, c.Name) is { } r) need[r.ColumnIndex] = true;
+                if (ColumnResolver.TryResolve(input, c) is { } r) need[r.ColumnIndex] = true;
                 else System.Array.Fill(need, true);
                 return;
             case Star { Qualifier: null }:

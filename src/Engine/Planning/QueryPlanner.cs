@@ -19,7 +19,7 @@ namespace OrleansStream.Engine.Planning;
 /// watermark operator. Event-time columns are tracked through the plan so that stateful operators know which key decides
 /// lateness and finality, and streaming queries are checked against Spark's rules for output modes and watermarks.
 /// </summary>
-public static class QueryPlanner
+public static partial class QueryPlanner
 {
     /// <summary>Plans <paramref name="root"/>; <paramref name="sourceSchema"/> gives each source's schema.</summary>
     /// <param name="root">The logical plan.</param>
@@ -31,8 +31,10 @@ public static class QueryPlanner
     {
         ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(sourceSchema);
-        var context = new Context(sourceSchema);
+        var context = new Context(sourceSchema) { ReferencedPlanIds = PlanReferences.PlanIds(root) };
         var flow = Build(root, context);
+        // Qualifiers and plan ids served resolution inside the plan; the query's output is plain columns.
+        if (ColumnQualifiers.Any(flow.Schema)) flow = flow.Append(new RelabelOperator(ColumnQualifiers.Strip(flow.Schema)));
         foreach (var tail in flow.Tails) tail.Outputs.Add((null, 0));
         var required = ColumnPruning.RequiredColumns(root, node => context.OutputSchemas[node]);
         var plan = new PhysicalPlan(flow.Schema, Stages(context, required), context.Watermarks);
@@ -65,6 +67,8 @@ public static class QueryPlanner
         /// <summary>Each node's output schema, for column pruning (by reference: equal subtrees may sit in different places).</summary>
         public Dictionary<LogicalPlan, Schema> OutputSchemas { get; } = new(ReferenceEqualityComparer.Instance);
         public int LocalCounter { get; set; }
+        /// <summary>The plan ids that column references of the plan name (df.Col): only their subtrees mark their columns.</summary>
+        public IReadOnlySet<long> ReferencedPlanIds { get; init; } = new HashSet<long>();
         /// <summary>The keyed stages in the order they were met (their ids).</summary>
         public List<Segment> Keyed { get; } = new();
         /// <summary>The source stages, left to right.</summary>
@@ -91,6 +95,9 @@ public static class QueryPlanner
     /// <summary>Where rows are while planning: the stages whose pipelines end here (<see cref="Tails"/>).</summary>
     private sealed record Flow(List<Segment> Tails, Schema Schema, Dictionary<string, long> EventTime)
     {
+        /// <summary>Whether the rows passed a join, whose output may carry an event-time column of each side.</summary>
+        public bool MultipleEventTimes { get; init; }
+
         /// <summary>Whether rows here have passed a stateful operator.</summary>
         public bool AfterState => Tails.Exists(t => t.Operator is not null);
 
@@ -104,6 +111,8 @@ public static class QueryPlanner
     private static Flow Build(LogicalPlan node, Context ctx)
     {
         var flow = BuildNode(node, ctx);
+        // A DataFrame whose columns are referenced by df.Col marks its output: the reference resolves to these columns.
+        if (node.PlanId is { } id && ctx.ReferencedPlanIds.Contains(id)) flow = flow with { Schema = ColumnQualifiers.WithPlanId(flow.Schema, id) };
         ctx.OutputSchemas[node] = flow.Schema;
         return flow;
     }
@@ -158,6 +167,14 @@ public static class QueryPlanner
                 return BuildAggregate(a, ctx);
             case Deduplicate d:
                 return BuildDeduplicate(d, ctx);
+            case Join j:
+                return BuildJoin(j, ctx);
+            case SubqueryAlias a:
+            {
+                // Qualifies the columns for resolution above; the rows are untouched.
+                var input = Build(a.Child, ctx);
+                return input with { Schema = ColumnQualifiers.WithQualifier(input.Schema, a.Alias) };
+            }
             default:
                 throw new NotSupportedException($"The planner cannot run {node.GetType().Name} nodes.");
         }
@@ -209,7 +226,7 @@ public static class QueryPlanner
     private static Flow BuildAggregate(Aggregate a, Context ctx)
     {
         var input = Build(a.Child, ctx);
-        SingleEventTime(input, "aggregation");
+        if (!input.MultipleEventTimes) SingleEventTime(input, "aggregation");
         var binding = AggregateBinding.Bind(a, input.Schema);
         int? eventTimeKey = null;
         for (var i = 0; i < binding.Keys.Count && eventTimeKey is null; i++)
@@ -219,7 +236,7 @@ public static class QueryPlanner
         var eventTime = new Dictionary<string, long>();
         if (eventTimeKey is { } key)
         {
-            var delay = input.EventTime.Values.First();
+            var delay = EventTimeDelay(binding.Keys[key].Value, input);
             for (var o = 0; o < binding.OutputExprs.Count; o++)
                 if (binding.OutputExprs[o] is Alias { Child: ColumnRef r } al && r.Name == $"__k{key}") eventTime[al.Name] = delay;
         }
@@ -279,10 +296,19 @@ public static class QueryPlanner
 
     private static bool IsEventTime(Expr e, Flow input) => e switch
     {
-        ColumnRef c => ColumnResolver.TryResolve(input.Schema, c.Name) is { FieldPath.Length: 0 } r && input.EventTime.ContainsKey(r.Field.Name),
+        ColumnRef c => ColumnResolver.TryResolve(input.Schema, c) is { FieldPath.Length: 0 } r && input.EventTime.ContainsKey(r.Field.Name),
         FunctionCall { Name: var n, Args: [var inner] } when n.Equals("window_time", StringComparison.OrdinalIgnoreCase) => IsEventTime(inner, input),
         Alias a => IsEventTime(a.Child, input),
         _ => false,
+    };
+
+    // The delay of the event-time column an expression reads (after a join, each side's column has its own).
+    private static long EventTimeDelay(Expr e, Flow input) => e switch
+    {
+        ColumnRef c when ColumnResolver.TryResolve(input.Schema, c) is { FieldPath.Length: 0 } r && input.EventTime.TryGetValue(r.Field.Name, out var d) => d,
+        FunctionCall { Args: [var inner, ..] } => EventTimeDelay(inner, input),
+        Alias a => EventTimeDelay(a.Child, input),
+        _ => input.EventTime.Values.First(),
     };
 
     private static Dictionary<string, long> ProjectEventTime(IReadOnlyList<Expr> exprs, Flow input)

@@ -37,11 +37,27 @@ internal static class StreamingRules
             if (agg.Binding.SessionKey is not null && agg.Binding.Keys.Count == 1)
                 throw new AnalysisException("Global aggregation with session window in streaming query is not supported.");
         }
+        foreach (var stage in keyed.Where(s => s.Operator is JoinOperatorSpec))
+            CheckJoin((JoinOperatorSpec)stage.Operator!, outputMode);
         if (outputMode == "append")
             foreach (var stage in aggregations)
                 if (stage.Operator is { UsesWatermark: false } && stage.Inputs.Any(i => plan.Stages[i.UpstreamStageId!.Value].IsKeyed))
                     throw new AnalysisException(
                         $"The chained {Describe(nodes[stage.Id])} needs the event-time column of its input among its keys (e.g. window(window_time(window), ...)): without it Append mode can never emit.");
+    }
+
+    // Spark's UnsupportedOperationChecker, in its words: Append only between two streams, and a stream-stream join needs an
+    // equality between the sides (Spark's StreamingJoinStrategy); the spec checks which side may be a stream for each join
+    // type and whether a stream-stream join can ever evict its state.
+    private static void CheckJoin(JoinOperatorSpec spec, string outputMode)
+    {
+        if (spec.LeftKind == JoinInputKind.Static && spec.RightKind == JoinInputKind.Static) return;
+        if (spec.IsStreamStream && outputMode != "append")
+            throw new AnalysisException(
+                $"Join between two streaming DataFrames/Datasets is not supported in {Capitalized(outputMode)} output mode, only in Append output mode");
+        spec.CheckStreaming();
+        if (spec.IsStreamStream && spec.LeftKeys.Count == 0)
+            throw new AnalysisException("Stream-stream join without equality predicate is not supported.");
     }
 
     private static bool FedByAggregation(PhysicalPlan plan, Stage stage) =>
@@ -52,6 +68,7 @@ internal static class StreamingRules
         Aggregate => "aggregation",
         Deduplicate { WithinWatermark: true } => "dropDuplicatesWithinWatermark",
         Deduplicate => "dropDuplicates",
+        Join => "join",
         _ => node.GetType().Name,
     };
 

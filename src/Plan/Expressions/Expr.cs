@@ -29,6 +29,11 @@ public sealed record ColumnRef(string Name) : Expr
         new(fieldName.Contains('.', StringComparison.Ordinal) || fieldName.Contains('`', StringComparison.Ordinal)
             ? "`" + fieldName.Replace("`", "``", StringComparison.Ordinal) + "`"
             : fieldName);
+
+    /// <summary>The DataFrame that made this reference (<c>df.Col("id")</c>, Spark Connect's plan id), or null for a name
+    /// resolved against whatever input the expression meets. See <see cref="Logical.LogicalPlan.PlanId"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? PlanId { get; init; }
 }
 
 /// <summary><c>*</c> (all columns) or <c>q.*</c> (all fields of struct column <c>q</c>).</summary>

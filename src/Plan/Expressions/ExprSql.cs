@@ -122,10 +122,20 @@ public static class ExprSql
         string s => s,
         DateTime dt => "TIMESTAMP '" + dt.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "'",
         DateOnly d => "DATE '" + d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) + "'",
+        long v when l.TypeName.StartsWith("interval", StringComparison.OrdinalIgnoreCase) => IntervalSql(v),
         long v => v.ToString(CultureInfo.InvariantCulture) + (l.TypeName.Equals("bigint", StringComparison.OrdinalIgnoreCase) ? "L" : ""),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         var v => v.ToString() ?? "",
     };
+
+    // Spark's text of a day-time interval literal: INTERVAL '0 01:30:00' DAY TO SECOND.
+    private static string IntervalSql(long micros)
+    {
+        var t = TimeSpan.FromTicks(Math.Abs(micros) * 10);
+        var sign = micros < 0 ? "-" : "";
+        var fraction = micros % 1_000_000 == 0 ? "" : "." + (Math.Abs(micros) % 1_000_000).ToString("D6", CultureInfo.InvariantCulture);
+        return $"INTERVAL '{sign}{t.Days} {t.Hours:D2}:{t.Minutes:D2}:{t.Seconds:D2}{fraction}' DAY TO SECOND";
+    }
 
     private static string OpText(BinaryOp op) => op switch
     {

@@ -27,6 +27,8 @@ internal static class LiteralValues
             "timestamp" => e.GetDateTime().ToUniversalTime(),
             "date" => DateOnly.Parse(e.GetString()!, CultureInfo.InvariantCulture),
             _ when type.StartsWith("decimal", StringComparison.Ordinal) => e.GetDecimal(),
+            // A day-time interval literal (the SQL parser's INTERVAL) holds its length in microseconds.
+            _ when type.StartsWith("interval", StringComparison.Ordinal) && e.ValueKind == JsonValueKind.Number => e.GetInt64(),
             _ when e.ValueKind == JsonValueKind.String => e.GetString(),
             _ => e.GetRawText(),
         };

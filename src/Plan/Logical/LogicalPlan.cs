@@ -19,8 +19,18 @@ namespace OrleansStream.Plan.Logical;
 [JsonDerivedType(typeof(Aggregate), "aggregate")]
 [JsonDerivedType(typeof(EventTimeWatermark), "watermark")]
 [JsonDerivedType(typeof(Deduplicate), "deduplicate")]
+[JsonDerivedType(typeof(Join), "join")]
+[JsonDerivedType(typeof(SubqueryAlias), "subqueryAlias")]
 public abstract record LogicalPlan
 {
+    /// <summary>
+    /// The id of the DataFrame whose root this node is (Spark Connect's plan id), or null. A column reference made by that
+    /// DataFrame (<see cref="ColumnRef.PlanId"/>) resolves to this subtree's output, even where another side of a join has a
+    /// column of the same name.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? PlanId { get; init; }
+
     /// <summary>The direct inputs of this node.</summary>
     [JsonIgnore]
     public abstract IReadOnlyList<LogicalPlan> Children { get; }
@@ -108,6 +118,26 @@ public sealed record EventTimeWatermark(LogicalPlan Child, string Column, string
 
 /// <summary>dropDuplicates over <see cref="Keys"/> (every column when empty); <see cref="WithinWatermark"/> for dropDuplicatesWithinWatermark.</summary>
 public sealed record Deduplicate(LogicalPlan Child, IReadOnlyList<string> Keys, bool WithinWatermark) : LogicalPlan
+{
+    /// <inheritdoc />
+    public override IReadOnlyList<LogicalPlan> Children => [Child];
+}
+
+/// <summary>
+/// JOIN of <see cref="Left"/> and <see cref="Right"/> (Spark's Join). <see cref="Condition"/> may mix equalities between the
+/// sides (the keys) with any other predicate; null joins every pair (a cross join, or an inner join without condition).
+/// <see cref="UsingColumns"/>, when not empty, names columns present on both sides that must be equal; the output then holds
+/// each of them once, first (Spark's <c>join(right, usingColumns, joinType)</c>).
+/// </summary>
+public sealed record Join(LogicalPlan Left, LogicalPlan Right, JoinType Type, Expr? Condition, IReadOnlyList<string> UsingColumns) : LogicalPlan
+{
+    /// <inheritdoc />
+    public override IReadOnlyList<LogicalPlan> Children => [Left, Right];
+}
+
+/// <summary><c>df.as("a")</c> (Spark's SubqueryAlias): the same rows, each column qualified by <see cref="Alias"/> so that
+/// <c>a.id</c> names it, which tells the two sides of a self-join apart.</summary>
+public sealed record SubqueryAlias(LogicalPlan Child, string Alias) : LogicalPlan
 {
     /// <inheritdoc />
     public override IReadOnlyList<LogicalPlan> Children => [Child];

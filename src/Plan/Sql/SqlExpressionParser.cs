@@ -373,8 +373,8 @@ public static class SqlExpressionParser
                             throw ErrorAt(s, "invalid TIMESTAMP literal");
                         return new Literal(DateTime.UnixEpoch.AddTicks(micros * 10), "timestamp");
                     }
-                    case "INTERVAL":
-                        throw ErrorAt(t, "INTERVAL literals are not supported in expressions; use a string such as '10 seconds' where a duration is expected");
+                    case "INTERVAL" when next.Kind is SqlTokenKind.Number or SqlTokenKind.String || (next.IsSymbol("-") && PeekAt(2).Kind == SqlTokenKind.Number):
+                        return ParseInterval();
                     case "CURRENT_TIMESTAMP" or "CURRENT_DATE" or "NOW" when !next.IsSymbol("("):
                         Next();
                         return new FunctionCall(t.Text.ToLowerInvariant(), []);
@@ -546,6 +546,67 @@ public static class SqlExpressionParser
             if (!Cur.IsSymbol(symbol)) throw ErrorAt(Cur);
             Next();
         }
+
+        // INTERVAL 5 SECONDS, INTERVAL 1 HOUR 30 MINUTES, INTERVAL '1' HOUR, INTERVAL '10 seconds': a day-time interval
+        // literal (Spark's DayTimeIntervalType), held as microseconds.
+        private Literal ParseInterval()
+        {
+            Next();
+            long micros = 0;
+            if (Cur.Kind == SqlTokenKind.String)
+            {
+                var text = Next();
+                if (Cur.Kind == SqlTokenKind.Identifier && UnitMicros(Cur.Text) is { } unit)
+                {
+                    Next();
+                    micros = Scaled(text, text.Text.Trim(), unit);
+                }
+                else
+                {
+                    var words = text.Text.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+                    if (words.Length == 0 || words.Length % 2 != 0) throw ErrorAt(text, "expected an interval such as '10 seconds'");
+                    for (var w = 0; w < words.Length; w += 2)
+                        micros += Scaled(text, words[w], UnitMicros(words[w + 1]) ?? throw ErrorAt(text, $"unknown interval unit '{words[w + 1]}'"));
+                }
+                return new Literal(micros, IntervalType);
+            }
+            var any = false;
+            while (Cur.Kind == SqlTokenKind.Number || (Cur.IsSymbol("-") && PeekAt(1).Kind == SqlTokenKind.Number))
+            {
+                var negative = Cur.IsSymbol("-");
+                if (negative) Next();
+                var number = Next();
+                var unitToken = Cur;
+                var unit = unitToken.Kind == SqlTokenKind.Identifier ? UnitMicros(unitToken.Text) : null;
+                if (unit is null) throw ErrorAt(unitToken, "expected an interval unit (microsecond, millisecond, second, minute, hour, day, week)");
+                Next();
+                var value = Scaled(number, number.Text, unit.Value);
+                micros += negative ? -value : value;
+                any = true;
+            }
+            if (!any) throw ErrorAt(Cur, "expected an interval such as INTERVAL 5 SECONDS");
+            return new Literal(micros, IntervalType);
+        }
+
+        private const string IntervalType = "interval day to second";
+
+        private long Scaled(SqlToken at, string number, long unit) =>
+            decimal.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var n)
+                ? (long)decimal.Round(n * unit) : throw ErrorAt(at, $"invalid interval value '{number}'");
+
+        // Day-time units only: months and years have no fixed length in microseconds.
+        private long? UnitMicros(string unit) => unit.ToLowerInvariant() switch
+        {
+            "microsecond" or "microseconds" => 1L,
+            "millisecond" or "milliseconds" => 1_000L,
+            "second" or "seconds" => 1_000_000L,
+            "minute" or "minutes" => 60_000_000L,
+            "hour" or "hours" => 3_600_000_000L,
+            "day" or "days" => 86_400_000_000L,
+            "week" or "weeks" => 604_800_000_000L,
+            "month" or "months" or "year" or "years" => throw ErrorAt(Cur, "year-month intervals are not supported in expressions: use day-time units"),
+            _ => null,
+        };
 
         private SqlParseException ErrorAt(SqlToken t, string? detail = null) =>
             SqlLexer.Error(_text, t.Position, t.Kind == SqlTokenKind.End ? "" : _text[t.Position..t.EndPosition], detail);

@@ -23,7 +23,7 @@ public static class MicroSuite
             .WithOptions(ConfigOptions.JoinSummary);
         var switcherArgs = args.Length == 0 ? ["--filter", "*"] : args[0].StartsWith('-') ? args : ["--filter", $"*{args[0]}*"];
         var summaries = BenchmarkSwitcher.FromTypes(
-            [typeof(OperatorBenchmarks), typeof(HashAggregationBenchmarks), typeof(WindowAssignmentBenchmarks), typeof(KeyRoutingBenchmarks), typeof(SessionWindowBenchmarks), typeof(ArrowIpcBenchmarks), typeof(ParquetBenchmarks), typeof(StateCheckpointBenchmarks), typeof(CheckpointStoreBenchmarks)])
+            [typeof(OperatorBenchmarks), typeof(HashAggregationBenchmarks), typeof(WindowAssignmentBenchmarks), typeof(KeyRoutingBenchmarks), typeof(SessionWindowBenchmarks), typeof(JoinBenchmarks), typeof(ArrowIpcBenchmarks), typeof(ParquetBenchmarks), typeof(StateCheckpointBenchmarks), typeof(CheckpointStoreBenchmarks)])
             .Run(switcherArgs, config);
         return summaries.Any(s => s.HasCriticalValidationErrors) ? 1 : 0;
     }

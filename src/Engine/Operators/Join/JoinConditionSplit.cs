@@ -1,0 +1,74 @@
+namespace OrleansStream.Engine.Operators.Join;
+
+/// <summary>
+/// A join condition split as Spark's JoinConditionSplitPredicates does for a stream-stream join: the conjuncts that read only
+/// left columns (a left row failing them can never join), those that read only right columns, and the rest, evaluated over
+/// joined pairs. A conjunct with a non-deterministic call stays with the pairs.
+/// </summary>
+internal sealed record JoinConditionSplit(Expr? LeftOnly, Expr? RightOnly, Expr? BothSides)
+{
+    private static readonly HashSet<string> NonDeterministic = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "rand", "randn", "random", "uuid", "shuffle", "monotonically_increasing_id", "spark_partition_id", "current_timestamp", "now",
+    };
+
+    /// <summary>Splits <paramref name="condition"/> (null: nothing).</summary>
+    public static JoinConditionSplit Of(Expr? condition)
+    {
+        if (condition is null) return new JoinConditionSplit(null, null, null);
+        Expr? left = null, right = null, both = null;
+        foreach (var c in StateValueWatermark.Conjuncts(condition))
+        {
+            var (readsLeft, readsRight, deterministic) = (false, false, true);
+            Visit(c, ref readsLeft, ref readsRight, ref deterministic);
+            if (deterministic && !readsRight) left = And(left, c);
+            else if (deterministic && !readsLeft) right = And(right, c);
+            else both = And(both, c);
+        }
+        return new JoinConditionSplit(left, right, both);
+    }
+
+    private static Expr And(Expr? a, Expr b) => a is null ? b : new BinaryExpr(BinaryOp.And, a, b);
+
+    private static void Visit(Expr e, ref bool left, ref bool right, ref bool deterministic)
+    {
+        switch (e)
+        {
+            case ColumnRef col:
+                if (StateValueWatermark.TryParseColumn(col.Name.Trim('`'), out var isLeft, out _))
+                {
+                    if (isLeft) left = true;
+                    else right = true;
+                }
+                else
+                {
+                    // Not one of the pair's names: keep it with the pairs, where binding reports it.
+                    left = right = true;
+                }
+                break;
+            case Star:
+                left = right = true;
+                break;
+            case Alias a: Visit(a.Child, ref left, ref right, ref deterministic); break;
+            case BinaryExpr b:
+                Visit(b.Left, ref left, ref right, ref deterministic);
+                Visit(b.Right, ref left, ref right, ref deterministic);
+                break;
+            case UnaryExpr u: Visit(u.Child, ref left, ref right, ref deterministic); break;
+            case CastExpr c: Visit(c.Child, ref left, ref right, ref deterministic); break;
+            case GetField g: Visit(g.Child, ref left, ref right, ref deterministic); break;
+            case CaseWhen w:
+                foreach (var br in w.Branches)
+                {
+                    Visit(br.Condition, ref left, ref right, ref deterministic);
+                    Visit(br.Value, ref left, ref right, ref deterministic);
+                }
+                if (w.Else is { } el) Visit(el, ref left, ref right, ref deterministic);
+                break;
+            case FunctionCall f:
+                if (NonDeterministic.Contains(f.Name)) deterministic = false;
+                foreach (var a in f.Args) Visit(a, ref left, ref right, ref deterministic);
+                break;
+        }
+    }
+}

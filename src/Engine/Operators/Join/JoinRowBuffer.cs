@@ -1,0 +1,362 @@
+using System.Buffers;
+using Apache.Arrow;
+using OrleansStream.Engine.Expressions.Kernels;
+using OrleansStream.Engine.State;
+
+namespace OrleansStream.Engine.Operators.Join;
+
+/// <summary>
+/// The buffered rows of one join side (Spark's SymmetricHashJoinStateManager, held as columns): rows live in append-only
+/// Arrow chunks, one per added batch, each sorted by the time that evicts its rows; a <see cref="KeyTable"/> maps each join
+/// key to a list of its rows (a head per key, a next pointer per row); and a matched flag per row records whether the row ever
+/// joined (Spark's state format v2). Because a chunk is sorted by eviction time and the threshold only rises, a watermark
+/// evicts a prefix of each chunk: eviction finds each cut by binary search and touches only the rows it removes (and only to
+/// emit the unmatched ones of an outer side), never the keys. Removed rows stay on their key lists until dead rows outnumber
+/// live ones, when the lists are rebuilt from the live rows (amortised: a row is relinked at most once per row evicted).
+/// A row is addressed as <c>chunk &lt;&lt; 32 | row</c>. Not thread-safe.
+/// </summary>
+internal sealed class JoinRowBuffer
+{
+    private const int MinDeadToRebuild = 1024;
+
+    private readonly List<Chunk> _chunks = new();
+    private readonly KeyTable _keys;
+    private readonly int[] _keyColumns;
+    private long[] _heads = [];
+    private long _nextId;
+    private int _dead;
+    private int[] _scratch = [];
+
+    /// <summary>A buffer for rows whose join keys are the columns <paramref name="keyColumns"/>, of <paramref name="keySchema"/>.</summary>
+    public JoinRowBuffer(int[] keyColumns, Schema keySchema)
+    {
+        _keyColumns = keyColumns;
+        _keys = new KeyTable(keySchema);
+    }
+
+    /// <summary>How many per-row entries (times and matched flags) the last <see cref="Evict"/> read: the cost that must stay
+    /// proportional to the rows it removes, not to the rows or keys held.</summary>
+    internal long LastEvictionReads { get; private set; }
+
+    /// <summary>Rows held (not evicted).</summary>
+    public int LiveRows { get; private set; }
+
+    /// <summary>The highest threshold that evicted rows since <see cref="MarkClean"/>, or null.</summary>
+    public long? EvictedAtOrBelow { get; private set; }
+
+    /// <summary>The chunks, by index (a row reference's high half).</summary>
+    public IReadOnlyList<Chunk> Chunks => _chunks;
+
+    /// <summary>Estimated memory held, in bytes.</summary>
+    public long EstimatedBytes
+    {
+        get
+        {
+            var bytes = _keys.EstimatedBytes + _heads.Length * 8L;
+            foreach (var c in _chunks) bytes += c.Bytes;
+            return bytes;
+        }
+    }
+
+    /// <summary>
+    /// Adds <paramref name="rows"/> as a new chunk: <c>times[i]</c> is row i's eviction time (<see cref="EventTimes.Never"/> to keep
+    /// it), <c>matched[i]</c> its matched flag; <paramref name="ids"/> restores persisted row ids (null: new ids are assigned).
+    /// <paramref name="isNew"/> rows belong to the next delta.
+    /// </summary>
+    public void Add(RecordBatch rows, long[] times, bool[] matched, long[]? ids, bool isNew)
+    {
+        var n = rows.Length;
+        if (n == 0) return;
+        if (!IsSorted(times))
+        {
+            var order = new int[n];
+            for (var i = 0; i < n; i++) order[i] = i;
+            times = (long[])times.Clone();
+            System.Array.Sort(times, order);
+            rows = TakeKernel.TakeRows(rows, order);
+            var m = new bool[n];
+            for (var i = 0; i < n; i++) m[i] = matched[order[i]];
+            matched = m;
+            if (ids is not null)
+            {
+                var d = new long[n];
+                for (var i = 0; i < n; i++) d[i] = ids[order[i]];
+                ids = d;
+            }
+        }
+        else matched = (bool[])matched.Clone();
+        if (ids is null)
+        {
+            ids = new long[n];
+            for (var i = 0; i < n; i++) ids[i] = _nextId++;
+        }
+        else
+        {
+            foreach (var id in ids) if (id >= _nextId) _nextId = id + 1;
+        }
+        var keys = JoinKeys.Columns(rows, _keyColumns);
+        var chunk = new Chunk(rows, keys, times, ids, matched, isNew);
+        _chunks.Add(chunk);
+        Link(_chunks.Count - 1, chunk);
+        LiveRows += n;
+    }
+
+    private static bool IsSorted(long[] times)
+    {
+        for (var i = 1; i < times.Length; i++) if (times[i] < times[i - 1]) return false;
+        return true;
+    }
+
+    // Puts the chunk's live rows at the head of their keys' lists.
+    private void Link(int chunkIndex, Chunk chunk)
+    {
+        var start = chunk.Start;
+        var n = chunk.Length - start;
+        if (n == 0) return;
+        var keys = chunk.Keys;
+        if (start > 0)
+        {
+            keys = new IArrowArray[keys.Length];
+            for (var k = 0; k < keys.Length; k++) keys[k] = ArrowArrayFactory.Slice(chunk.Keys[k], start, n);
+        }
+        var slots = _keys.GetOrAdd(keys, n, out var added);
+        if (_heads.Length < _keys.SlotBound)
+        {
+            var old = _heads.Length;
+            System.Array.Resize(ref _heads, Math.Max(_keys.SlotBound, Math.Max(16, old * 2)));
+            _heads.AsSpan(old).Fill(-1);
+        }
+        var next = chunk.Next;
+        var baseRef = (long)chunkIndex << 32;
+        for (var r = 0; r < n; r++)
+        {
+            var slot = slots[r];
+            if (added[r]) _heads[slot] = -1;
+            next[start + r] = _heads[slot];
+            _heads[slot] = baseRef | (uint)(start + r);
+        }
+    }
+
+    /// <summary>
+    /// Appends to <paramref name="into"/> a candidate (probe row, chunk, row) for every live row whose key equals probe row r's,
+    /// for each of the first <paramref name="length"/> probe rows not marked in <paramref name="skip"/> (rows whose key holds a
+    /// null that must not match).
+    /// </summary>
+    public void Probe(IReadOnlyList<IArrowArray> probeKeys, int length, ReadOnlySpan<bool> skip, JoinCandidates into)
+    {
+        if (LiveRows == 0 || length == 0) return;
+        if (_scratch.Length < length) _scratch = new int[Math.Max(length, _scratch.Length * 2)];
+        var slots = _scratch.AsSpan(0, length);
+        if (_keys.TryGet(probeKeys, length, slots) == 0) return;
+        for (var r = 0; r < length; r++)
+        {
+            if (slots[r] < 0 || skip[r]) continue;
+            for (var rowRef = _heads[slots[r]]; rowRef >= 0;)
+            {
+                var c = (int)(rowRef >> 32);
+                var local = (int)rowRef;
+                var chunk = _chunks[c];
+                if (local >= chunk.Start) into.Add(r, c, local);
+                rowRef = chunk.Next[local];
+            }
+        }
+    }
+
+    /// <summary>Sets the matched flag of a row; a row of an earlier delta is then part of the next one.</summary>
+    public void SetMatched(int chunkIndex, int row, bool track = true)
+    {
+        var chunk = _chunks[chunkIndex];
+        if (chunk.Matched[row]) return;
+        chunk.Matched[row] = true;
+        if (track && !chunk.IsNew) (chunk.DirtyRows ??= new List<int>()).Add(row);
+    }
+
+    /// <summary>
+    /// Removes every row whose eviction time is at or below <paramref name="threshold"/> and returns how many. When
+    /// <paramref name="unmatched"/> is given it receives, chunk by chunk, the removed rows that never matched: a batch and the
+    /// rows of it, or null for all of its rows.
+    /// </summary>
+    public int Evict(long threshold, Action<RecordBatch, int[]?>? unmatched, bool record = true)
+    {
+        var removed = 0;
+        long reads = 0;
+        foreach (var chunk in _chunks)
+        {
+            var start = chunk.Start;
+            reads++;
+            if (start == chunk.Length || chunk.Times[start] > threshold) continue;
+            var cut = UpperBound(chunk.Times, start, threshold, ref reads);
+            if (unmatched is not null)
+            {
+                reads += cut - start;
+                var count = 0;
+                for (var i = start; i < cut; i++) if (!chunk.Matched[i]) count++;
+                if (count == cut - start)
+                {
+                    // Every removed row is unmatched (the common case): a zero-copy slice instead of a gather.
+                    unmatched(chunk.Rows.Slice(start, count), null);
+                }
+                else if (count > 0)
+                {
+                    var rows = new int[count];
+                    count = 0;
+                    for (var i = start; i < cut; i++) if (!chunk.Matched[i]) rows[count++] = i;
+                    unmatched(chunk.Rows, rows);
+                }
+            }
+            removed += cut - start;
+            chunk.Start = cut;
+        }
+        LastEvictionReads = reads;
+        if (removed == 0) return 0;
+        LiveRows -= removed;
+        _dead += removed;
+        if (record) EvictedAtOrBelow = EvictedAtOrBelow is { } t ? Math.Max(t, threshold) : threshold;
+        if (LiveRows == 0 || (_dead > LiveRows && _dead >= MinDeadToRebuild)) Rebuild();
+        return removed;
+    }
+
+    // The first index at or after start whose time is above threshold (times ascending).
+    private static int UpperBound(long[] times, int start, long threshold, ref long reads)
+    {
+        int lo = start, hi = times.Length;
+        while (lo < hi)
+        {
+            reads++;
+            var mid = (int)((uint)(lo + hi) >> 1);
+            if (times[mid] <= threshold) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
+
+    // Drops the dead chunks and relinks the key lists from the live rows only.
+    private void Rebuild()
+    {
+        _chunks.RemoveAll(c => c.Start == c.Length);
+        _keys.Clear();
+        _heads.AsSpan().Fill(-1);
+        for (var c = 0; c < _chunks.Count; c++) Link(c, _chunks[c]);
+        _dead = 0;
+    }
+
+    /// <summary>Passes every live row that never matched to <paramref name="unmatched"/>, chunk by chunk.</summary>
+    public void ForEachUnmatched(Action<RecordBatch, int[]> unmatched)
+    {
+        foreach (var chunk in _chunks)
+        {
+            var rows = new List<int>();
+            for (var i = chunk.Start; i < chunk.Length; i++) if (!chunk.Matched[i]) rows.Add(i);
+            if (rows.Count > 0) unmatched(chunk.Rows, rows.ToArray());
+        }
+    }
+
+    /// <summary>
+    /// Sets the matched flag of persisted rows identified by key and id (a delta's flag changes): row r of
+    /// <paramref name="keyColumns"/> with id <c>ids[r]</c>. A row not found (evicted since) is ignored.
+    /// </summary>
+    public void RestoreMatched(IReadOnlyList<IArrowArray> keyColumns, ReadOnlySpan<long> ids)
+    {
+        var n = ids.Length;
+        if (n == 0 || LiveRows == 0) return;
+        var slots = ArrayPool<int>.Shared.Rent(n);
+        try
+        {
+            _keys.TryGet(keyColumns, n, slots);
+            for (var r = 0; r < n; r++)
+            {
+                if (slots[r] < 0) continue;
+                for (var rowRef = _heads[slots[r]]; rowRef >= 0;)
+                {
+                    var chunk = _chunks[(int)(rowRef >> 32)];
+                    var local = (int)rowRef;
+                    if (local >= chunk.Start && chunk.Ids[local] == ids[r])
+                    {
+                        chunk.Matched[local] = true;
+                        break;
+                    }
+                    rowRef = chunk.Next[local];
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(slots);
+        }
+    }
+
+    /// <summary>Forgets what changed (after the delta is durable).</summary>
+    public void MarkClean()
+    {
+        foreach (var c in _chunks)
+        {
+            c.IsNew = false;
+            c.DirtyRows = null;
+        }
+        EvictedAtOrBelow = null;
+    }
+
+    /// <summary>One added batch of rows, sorted by eviction time; rows below <see cref="Start"/> are evicted.</summary>
+    internal sealed class Chunk
+    {
+        public Chunk(RecordBatch rows, IArrowArray[] keys, long[] times, long[] ids, bool[] matched, bool isNew)
+        {
+            Rows = rows;
+            Keys = keys;
+            Times = times;
+            Ids = ids;
+            Matched = matched;
+            IsNew = isNew;
+            Next = new long[times.Length];
+            Bytes = times.Length * 25L + BatchBytes(rows);
+        }
+
+        /// <summary>The rows (the side's columns).</summary>
+        public RecordBatch Rows { get; }
+
+        /// <summary>The rows' join key columns.</summary>
+        public IArrowArray[] Keys { get; }
+
+        /// <summary>Each row's eviction time, ascending.</summary>
+        public long[] Times { get; }
+
+        /// <summary>Each row's id, unique per key, so a persisted flag change finds its row again.</summary>
+        public long[] Ids { get; }
+
+        /// <summary>Each row's matched flag.</summary>
+        public bool[] Matched { get; }
+
+        /// <summary>The next older row of the same key (a row reference), or -1.</summary>
+        public long[] Next { get; }
+
+        /// <summary>The first row not evicted.</summary>
+        public int Start { get; set; }
+
+        /// <summary>Rows held, evicted ones included.</summary>
+        public int Length => Times.Length;
+
+        /// <summary>Added since the last checkpoint: its live rows belong to the next delta.</summary>
+        public bool IsNew { get; set; }
+
+        /// <summary>Rows of an earlier checkpoint whose matched flag was set since, or null.</summary>
+        public List<int>? DirtyRows { get; set; }
+
+        /// <summary>Estimated bytes held.</summary>
+        public long Bytes { get; }
+
+        private static long BatchBytes(RecordBatch batch)
+        {
+            long bytes = 0;
+            foreach (var a in batch.Arrays) bytes += DataBytes(a.Data);
+            return bytes;
+        }
+
+        private static long DataBytes(ArrayData data)
+        {
+            long bytes = 0;
+            if (data.Buffers is { } buffers) foreach (var b in buffers) bytes += b.Length;
+            if (data.Children is { } children) foreach (var c in children) bytes += DataBytes(c);
+            return bytes;
+        }
+    }
+}

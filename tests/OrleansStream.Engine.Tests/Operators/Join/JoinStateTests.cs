@@ -1,0 +1,152 @@
+using Apache.Arrow;
+using OrleansStream.Engine.Operators;
+using OrleansStream.Engine.Operators.Join;
+using OrleansStream.Engine.Planning.Physical;
+using OrleansStream.Engine.State;
+using static OrleansStream.Engine.Tests.Operators.Join.JoinStreams;
+using static OrleansStream.Engine.Tests.Operators.Join.JoinTestData;
+
+namespace OrleansStream.Engine.Tests.Operators.Join;
+
+/// <summary>Join state: snapshots and deltas restore the same later output, on one partition or split by key group over two;
+/// eviction reads only what it removes.</summary>
+public class JoinStateTests
+{
+    private const JoinInputKind S = JoinInputKind.Stream;
+    private const int KeyGroupCount = 128;
+
+    private static readonly JoinOperatorSpec FullOuter = Spec(JoinType.FullOuter, JoinStreams.Windowed(1, 1), JoinStreams.Windowed(1, 1), [0, 1], [0, 1],
+        "__l2 % 7 <> 0", S, S, 1, 1);
+
+    private static int[] Range(int from, int to, int step = 1) => Enumerable.Range(0, (to - from) / step + 1).Select(i => from + i * step).ToArray();
+
+    // The epochs after the restore point: new rows on both sides, then watermarks that evict (and pad) most of the state.
+    private static readonly (RecordBatch? Left, RecordBatch? Right, long Evict)[] Later =
+    [
+        (JoinStreams.Windowed(2, Range(91, 95)), JoinStreams.Windowed(3, Range(1, 100, 3)), Sec(40)),
+        (null, JoinStreams.Windowed(3, Range(60, 70)), Sec(40)),
+        (null, null, Sec(80)),
+        (JoinStreams.Windowed(2, 99), null, Sec(200)),
+    ];
+
+    // Epochs before the restore point; the second one matches rows of the first (their matched flags change in its delta).
+    private static List<RecordBatch> RunEarly(IStatefulOperator op)
+    {
+        var deltas = new List<RecordBatch>();
+        Routed(op, JoinStreams.Windowed(2, Range(1, 60)), JoinStreams.Windowed(3, Range(30, 90)), 0, 0, 0);
+        deltas.Add(op.Delta());
+        op.MarkClean();
+        Routed(op, JoinStreams.Windowed(2, Range(61, 70)), JoinStreams.Windowed(3, Range(5, 15)), 1, 0, Sec(5));
+        deltas.Add(op.Delta());
+        op.MarkClean();
+        return deltas;
+    }
+
+    // Feeds the rows as the exchange writers prepare them (window keys flattened and appended for routing).
+    private static RecordBatch Routed(IStatefulOperator op, RecordBatch? left, RecordBatch? right, long batchId, long late, long evict) =>
+        Run(op, Exchange(0, left), Exchange(1, right), batchId, late, evict);
+
+    private static RecordBatch? Exchange(int input, RecordBatch? rows)
+    {
+        if (rows is null) return null;
+        var writer = FullOuter.CreateExchangeWriter(input);
+        writer.Add(rows, Expressions.TestData.Ctx);
+        return writer.Finish();
+    }
+
+    private static string[] RunLater(params IStatefulOperator[] partitions)
+    {
+        var rows = new List<string>();
+        var batchId = 2;
+        long late = Sec(5);
+        for (var e = 0; e < Later.Length; e++)
+        {
+            var (left, right, evict) = Later[e];
+            var l = Exchange(0, left);
+            var r = Exchange(1, right);
+            var ls = l is null ? null : KeyGroupPartitioner.Split(l, FullOuter.CreateExchangeWriter(0).RoutingColumns, KeyGroupCount, partitions.Length);
+            var rs = r is null ? null : KeyGroupPartitioner.Split(r, FullOuter.CreateExchangeWriter(1).RoutingColumns, KeyGroupCount, partitions.Length);
+            for (var p = 0; p < partitions.Length; p++)
+                rows.AddRange(Rows(Run(partitions[p], ls?[p], rs?[p], batchId, late, evict)));
+            batchId++;
+            late = evict;
+        }
+        return rows.Order(StringComparer.Ordinal).ToArray();
+    }
+
+    [Fact]
+    public void Snapshot_and_delta_chain_restore_the_same_later_output()
+    {
+        var reference = FullOuter.CreateOperator("append");
+        var deltas = RunEarly(reference);
+        var fromSnapshot = FullOuter.CreateOperator("append");
+        fromSnapshot.Apply(reference.Snapshot());
+        var fromDeltas = FullOuter.CreateOperator("append");
+        foreach (var d in deltas) fromDeltas.Apply(d);
+        Assert.True(deltas[1].Length > 0);
+
+        var expected = RunLater(reference);
+        Assert.NotEmpty(expected);
+        Assert.Contains(expected, r => r.EndsWith(",null,null,null", StringComparison.Ordinal));   // left rows padded on eviction
+        Assert.Contains(expected, r => r.StartsWith("null,null,null,", StringComparison.Ordinal)); // right rows padded
+        Assert.Equal(expected, RunLater(fromSnapshot));
+        Assert.Equal(expected, RunLater(fromDeltas));
+        Assert.Equal(reference.Metrics.NumRowsTotal, fromDeltas.Metrics.NumRowsTotal);
+    }
+
+    [Fact]
+    public void State_split_by_key_group_over_two_partitions_gives_the_same_later_output()
+    {
+        var reference = FullOuter.CreateOperator("append");
+        var deltas = RunEarly(reference);
+        var partitions = new IStatefulOperator[2];
+        for (var p = 0; p < 2; p++)
+        {
+            partitions[p] = FullOuter.CreateOperator("append");
+            foreach (var d in deltas)
+            {
+                var owned = KeyGroupPartitioner.Owned(d, partitions[p].StateRoutingColumns, KeyGroupCount, 2, p);
+                partitions[p].Apply(owned);
+            }
+        }
+        // Each partition holds its own key groups' rows, and together exactly the reference's.
+        var held = partitions.Select(p => p.Snapshot().Length).ToArray();
+        Assert.All(held, n => Assert.True(n > 0));
+        Assert.Equal(reference.Snapshot().Length, held.Sum());
+        var split = RunLater(partitions);
+        Assert.Equal(RunLater(reference), split);
+        Assert.Equal(reference.Metrics.NumRowsTotal, partitions.Sum(p => p.Metrics.NumRowsTotal));
+    }
+
+    [Fact]
+    public void Eviction_reads_only_the_rows_it_removes()
+    {
+        // 100 epochs of 1,000 rows each, every epoch in its own 10-second window: 100,000 buffered rows in 100 chunks.
+        var sample = JoinStreams.Windowed(1, 1);
+        foreach (var type in new[] { JoinType.Inner, JoinType.LeftOuter })
+        {
+            var spec = Spec(type, sample, sample, [0, 1], [0, 1], null, S, S, 1, 1);
+            var op = (JoinOperator)spec.CreateOperator("append");
+            for (var e = 0; e < 100; e++)
+                Run(op, JoinStreams.Windowed(1, Range(e * 10_000, e * 10_000 + 9_990, 10)), null, e, 0, 0);
+            Assert.Equal(100_000, op.Metrics.NumRowsTotal);
+            // Watermark at 10 epochs' worth of windows: 10,000 rows go.
+            var output = Run(op, null, null, 100, 0, Sec(10 * 10_000));
+            Assert.Equal(10_000, op.Metrics.NumRowsRemoved);
+            Assert.Equal(90_000, op.Metrics.NumRowsTotal);
+            var (left, _) = op.LastEvictionReads;
+            if (type == JoinType.Inner)
+            {
+                Assert.Equal(0, output.Length);
+                Assert.True(left < 2_000, $"inner eviction read {left} entries");   // a binary search per chunk
+            }
+            else
+            {
+                Assert.Equal(10_000, output.Length);                                  // every removed row padded
+                Assert.True(left < 10_000 + 2_000, $"outer eviction read {left} entries");
+            }
+            // The remaining rows still join.
+            Assert.Equal(1, Run(op, null, JoinStreams.Windowed(3, 990_000), 101, Sec(10 * 10_000), Sec(10 * 10_000)).Length);
+        }
+    }
+}
