@@ -142,6 +142,10 @@ internal static class EngineRunner
         long BytesOf(StreamingQueryProgress p) => p.StateOperators.Sum(o => o.CustomMetrics.GetValueOrDefault("stateBytesWritten"));
         result.StateBytesPerEpoch = data.Count == 0 ? 0 : data.Average(p => (double)BytesOf(p));
         result.StateBytesMax = epochs.Count == 0 ? 0 : epochs.Max(BytesOf);
+        var evicting = epochs.Where(p => p.NumInputRows > 0 || p.StateOperators.Any(o => o.NumRowsRemoved > 0)).ToList();
+        result.StateRowsRemovedPerEpoch = evicting.Count == 0 ? 0 : evicting.Average(p => (double)p.StateOperators.Sum(o => o.NumRowsRemoved));
+        result.StateRemovalsMs = evicting.Count == 0 ? 0 : evicting.Average(p => (double)p.StateOperators.Sum(o => o.AllRemovalsTimeMs));
+        result.RowsDroppedByWatermark = epochs.Sum(p => p.StateOperators.Sum(o => o.NumRowsDroppedByWatermark));
         result.OutputRows = epochs.Sum(p => p.Sink.NumOutputRows);
         result.StateRows = epochs.Count == 0 ? 0 : epochs[^1].StateOperators.Sum(o => o.NumRowsTotal);
         if (query.IsAggregation && result.StateBytesMax == 0)

@@ -46,9 +46,6 @@ public sealed class NexmarkInput
     /// <summary>Length of the stream prefix (event numbers 0 .. StreamEvents - 1).</summary>
     public long StreamEvents { get; }
 
-    /// <summary>Whether the query reads more than the bids.</summary>
-    public bool IsMultiTable => Tables.Count > 1 || Tables[0] != Bid;
-
     /// <summary>Rows of <paramref name="table"/> in the prefix.</summary>
     public long Rows(string table) => RowsOf(table, StreamEvents);
 
