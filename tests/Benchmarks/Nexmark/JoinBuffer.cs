@@ -1,13 +1,11 @@
-using Apache.Arrow;
-
 namespace OrleansStream.Benchmarks.Nexmark;
 
 /// <summary>
 /// One side of a hand-written symmetric hash join: the side's rows in arrival order (which is event-time order: the generator
-/// is in order), each with its key, an eviction time, two long payload values and where the rest of the row is (a batch
-/// and a row in it, not copied), chained newest-first per key from a dictionary of heads. Rows are evicted from the oldest
-/// while their eviction time is below a bound, so eviction touches only the rows it drops; a batch is released once none
-/// of its rows is left.
+/// is in order), each with its key, an eviction time, two long payload values and where the rest of the row is (the
+/// columns of its batch, not copied, and its row there), chained newest-first per key from a dictionary of heads. Rows are evicted from the oldest
+/// while their eviction time is below a bound, so eviction touches only the rows it drops; a batch's columns are released
+/// once none of its rows is left.
 /// </summary>
 internal sealed class JoinBuffer
 {
@@ -16,18 +14,19 @@ internal sealed class JoinBuffer
     private readonly Dictionary<long, long> _heads = new();
     // Row sequence numbers: _first is the oldest live row, _end the next to be added, _base the one at array index 0.
     private long _first, _end, _base;
-    // Kept batches by slot (from _slotBase on), and the sequence number after the last row added from each.
-    private readonly List<RecordBatch> _bySlot = new();
+    // Kept batch columns by slot (from _slotBase on), and the sequence number after the last row added from each.
+    private readonly List<object> _bySlot = new();
     private readonly List<long> _batchEnds = new();
     private int _slotBase;
 
     /// <summary>Rows held.</summary>
     public long Count => _end - _first;
 
-    /// <summary>Keeps <paramref name="batch"/> for the rows about to be added from it (slot -1 for rows that need no batch); returns its slot.</summary>
-    public int AddBatch(RecordBatch batch)
+    /// <summary>Keeps the <paramref name="columns"/> of a batch (whatever the caller reads back) for the rows about to be
+    /// added from it (slot -1 for rows that need nothing kept); returns its slot.</summary>
+    public int AddBatch(object columns)
     {
-        _bySlot.Add(batch);
+        _bySlot.Add(columns);
         _batchEnds.Add(_end);
         return _slotBase + _bySlot.Count - 1;
     }
@@ -68,8 +67,8 @@ internal sealed class JoinBuffer
     /// <summary>Second payload value of a row.</summary>
     public long B(long row) => _b[row - _base];
 
-    /// <summary>The batch a row came from.</summary>
-    public RecordBatch Batch(long row) => _bySlot[_slots[row - _base] - _slotBase];
+    /// <summary>The columns kept for the batch a row came from.</summary>
+    public object Columns(long row) => _bySlot[_slots[row - _base] - _slotBase];
 
     /// <summary>The row's index in its batch.</summary>
     public int Row(long row) => _rows[row - _base];

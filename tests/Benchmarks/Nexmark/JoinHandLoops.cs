@@ -35,7 +35,7 @@ internal static class JoinHandLoops
         const long range = NexmarkQueries.Q3RangeMicros;
         var persons = new JoinBuffer();
         var auctions = new JoinBuffer();
-        var matches = new List<(RecordBatch Person, int Row, long Auction)>();
+        var matches = new List<(StringArray[] Person, int Row, long Auction)>();
         long rows = 0, maxPerson = long.MinValue, maxAuction = long.MinValue;
         foreach (var chunk in chunks)
         {
@@ -44,12 +44,13 @@ internal static class JoinHandLoops
             var id = Int64(p, "id");
             var pt = Int64(p, "dateTime");
             var state = (StringArray)p.Column("state");
-            var slot = persons.AddBatch(p);
+            var columns = new[] { (StringArray)p.Column("name"), (StringArray)p.Column("city"), state };
+            var slot = persons.AddBatch(columns);
             for (var i = 0; i < id.Length; i++)
             {
                 if (!InStates(state, i)) continue;
                 for (var s = auctions.Head(id[i]); s >= 0; s = auctions.Next(s))
-                    if (Math.Abs(pt[i] - auctions.Time(s)) <= range) matches.Add((p, i, auctions.A(s)));
+                    if (Math.Abs(pt[i] - auctions.Time(s)) <= range) matches.Add((columns, i, auctions.A(s)));
                 persons.Add(id[i], pt[i], 0, 0, slot, i);
             }
             var a = chunk.Auctions!;
@@ -61,7 +62,7 @@ internal static class JoinHandLoops
             {
                 if (category[j] != 10) continue;
                 for (var s = persons.Head(seller[j]); s >= 0; s = persons.Next(s))
-                    if (Math.Abs(persons.Time(s) - at[j]) <= range) matches.Add((persons.Batch(s), persons.Row(s), auction[j]));
+                    if (Math.Abs(persons.Time(s) - at[j]) <= range) matches.Add(((StringArray[])persons.Columns(s), persons.Row(s), auction[j]));
                 auctions.Add(seller[j], at[j], auction[j], 0, -1, j);
             }
             rows += Q3Rows(matches);
@@ -78,7 +79,7 @@ internal static class JoinHandLoops
         return rows;
     }
 
-    private static long Q3Rows(List<(RecordBatch Person, int Row, long Auction)> matches)
+    private static long Q3Rows(List<(StringArray[] Person, int Row, long Auction)> matches)
     {
         var name = new Utf8ColumnWriter(matches.Count, 12);
         var city = new Utf8ColumnWriter(matches.Count, 8);
@@ -87,9 +88,9 @@ internal static class JoinHandLoops
         for (var k = 0; k < matches.Count; k++)
         {
             var (p, row, auction) = matches[k];
-            name.Append(Utf8(p, "name", row));
-            city.Append(Utf8(p, "city", row));
-            state.Append(Utf8(p, "state", row));
+            name.Append(Utf8(p[0], row));
+            city.Append(Utf8(p[1], row));
+            state.Append(Utf8(p[2], row));
             ids[k] = auction;
         }
         return new RecordBatch(Q3Output, [name.Build(), city.Build(), state.Build(), Int64Array(ids)], matches.Count).Length;
@@ -102,7 +103,7 @@ internal static class JoinHandLoops
         const long size = NexmarkQueries.Q8SizeMicros;
         var persons = new JoinBuffer();
         var auctions = new JoinBuffer();
-        var matches = new List<(RecordBatch Person, int Row, long Start)>();
+        var matches = new List<(StringArray Name, int Row, long Id, long Start)>();
         long rows = 0, maxPerson = long.MinValue, maxAuction = long.MinValue;
         foreach (var chunk in chunks)
         {
@@ -110,12 +111,13 @@ internal static class JoinHandLoops
             var p = chunk.Persons!;
             var id = Int64(p, "id");
             var pt = Int64(p, "dateTime");
-            var slot = persons.AddBatch(p);
+            var names = (StringArray)p.Column("name");
+            var slot = persons.AddBatch(names);
             for (var i = 0; i < id.Length; i++)
             {
                 var start = pt[i] - FloorMod(pt[i], size);
                 for (var s = auctions.Head(id[i]); s >= 0; s = auctions.Next(s))
-                    if (auctions.A(s) == start) matches.Add((p, i, start));
+                    if (auctions.A(s) == start) matches.Add((names, i, id[i], start));
                 persons.Add(id[i], start + size, start, 0, slot, i);
             }
             var a = chunk.Auctions!;
@@ -125,7 +127,7 @@ internal static class JoinHandLoops
             {
                 var start = at[j] - FloorMod(at[j], size);
                 for (var s = persons.Head(seller[j]); s >= 0; s = persons.Next(s))
-                    if (persons.A(s) == start) matches.Add((persons.Batch(s), persons.Row(s), start));
+                    if (persons.A(s) == start) matches.Add(((StringArray)persons.Columns(s), persons.Row(s), seller[j], start));
                 auctions.Add(seller[j], start + size, start, 0, -1, j);
             }
             rows += Q8Rows(matches);
@@ -140,16 +142,16 @@ internal static class JoinHandLoops
         return rows;
     }
 
-    private static long Q8Rows(List<(RecordBatch Person, int Row, long Start)> matches)
+    private static long Q8Rows(List<(StringArray Name, int Row, long Id, long Start)> matches)
     {
         var ids = new long[matches.Count];
         var name = new Utf8ColumnWriter(matches.Count, 12);
         var starts = new long[matches.Count];
         for (var k = 0; k < matches.Count; k++)
         {
-            var (p, row, start) = matches[k];
-            ids[k] = Int64(p, "id")[row];
-            name.Append(Utf8(p, "name", row));
+            var (names, row, id, start) = matches[k];
+            ids[k] = id;
+            name.Append(Utf8(names, row));
             starts[k] = start;
         }
         return new RecordBatch(Q8Output, [Int64Array(ids), name.Build(), Timestamps(starts)], matches.Count).Length;
@@ -241,8 +243,6 @@ internal static class JoinHandLoops
         var v = Utf8(state, i);
         return v.SequenceEqual("OR"u8) || v.SequenceEqual("ID"u8) || v.SequenceEqual("CA"u8);
     }
-
-    private static ReadOnlySpan<byte> Utf8(RecordBatch batch, string column, int row) => Utf8((StringArray)batch.Column(column), row);
 
     private static ReadOnlySpan<byte> Utf8(StringArray array, int row)
     {
