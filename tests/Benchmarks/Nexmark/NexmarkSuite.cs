@@ -139,7 +139,8 @@ public static class NexmarkSuite
     /// set of tables and size (queries over the same tables share them).</summary>
     private static IReadOnlyDictionary<string, string> WriteTables(NexmarkGenerator generator, NexmarkInput input, string work)
     {
-        var root = Path.Combine(work, string.Create(CultureInfo.InvariantCulture, $"tables-{string.Join('-', input.Tables)}-{input.Events}"));
+        var root = Path.Combine(work, string.Create(CultureInfo.InvariantCulture,
+            $"tables-{string.Join('-', input.Tables)}-{input.Events}-seed{generator.Config.Seed}-rate{generator.Config.EventsPerSecond}"));
         var folders = input.Tables.ToDictionary(t => t, t => Path.Combine(root, t + "s"));
         if (Directory.Exists(root)) return folders;
         var watch = Stopwatch.StartNew();
@@ -148,20 +149,21 @@ public static class NexmarkSuite
             var rows = input.Rows(table);
             const int perFile = 50_000;
             var files = (int)((rows + perFile - 1) / perFile);
-            var content = new byte[files][];
+            Directory.CreateDirectory(folders[table]);
+            // Each file written as soon as it is encoded (DuckDB reads them by glob, in no particular order): an auction file
+            // is about 25 MB, and millions of auctions would not fit in memory at once.
             Parallel.For(0, files, i =>
             {
                 var first = (long)i * perFile;
                 var count = (int)Math.Min(perFile, rows - first);
-                content[i] = NexmarkFiles.Encode(table switch
+                var content = NexmarkFiles.Encode(table switch
                 {
                     NexmarkInput.Person => generator.Persons(first, count),
                     NexmarkInput.Auction => generator.Auctions(first, count),
                     _ => generator.Bids(first, count),
                 }, "parquet");
+                NexmarkFiles.Publish(folders[table], NexmarkFiles.FileName(table + "s", i, "parquet"), content, durable: true);
             });
-            Directory.CreateDirectory(folders[table]);
-            for (var i = 0; i < files; i++) NexmarkFiles.Publish(folders[table], NexmarkFiles.FileName(table + "s", i, "parquet"), content[i], durable: true);
         }
         Console.WriteLine($"Wrote {string.Join(", ", input.Tables.Select(t => $"{input.Rows(t):N0} {t}s"))} (the first {input.StreamEvents:N0} events) as Parquet into {root} in {watch.Elapsed.TotalSeconds:F1} s");
         return folders;
