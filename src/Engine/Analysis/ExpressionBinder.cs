@@ -256,7 +256,7 @@ internal sealed class ExpressionBinder
         return new BoundCase(conditions, values, cw.Else is not null, _typingOnly ? null : CaseKernels.StringLiterals(cw), t, nullable);
     }
 
-    private BoundFunctionCall BindCall(FunctionCall f)
+    private BoundExpr BindCall(FunctionCall f)
     {
         var definition = _functions.Find(f.Name);
         if (!_typingOnly && definition is { Kind: FunctionKind.Aggregate })
@@ -276,7 +276,15 @@ internal sealed class ExpressionBinder
         if (definition is null) throw FunctionRegistry.Unresolved(f);
         var (type, nullable) = definition.ResultOf(f, argTypes);
         if (_typingOnly) return new BoundFunctionCall(definition, args, args.Length, null, type, nullable);
-        // a window key outside groupBy has no row-wise meaning
+        // A tumbling window has a row-wise meaning (the one window holding the row's time), which joins on equal windows need;
+        // sliding and session windows exist only as groupBy keys.
+        if (definition.Kernel is null && f.Name.Equals("window", StringComparison.OrdinalIgnoreCase))
+        {
+            if (args[0].Type is not TimestampType)
+                throw new AnalysisException($"[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"{ExpressionTyper.ToSql(f)}\" due to data type mismatch: the time column must be a timestamp, not \"{DataTypes.ToDdl(args[0].Type).ToUpperInvariant()}\".");
+            return new BoundTumblingWindow(args[0], BoundTumblingWindow.AssignerOf(f));
+        }
+        // a session window outside groupBy has no row-wise meaning
         if (definition.Kernel is null) throw FunctionRegistry.Unresolved(f);
         var prepared = definition.Prepare?.Invoke(f);
         var evaluated = definition.EvaluatedArguments < 0 ? args.Length : Math.Min(definition.EvaluatedArguments, args.Length);

@@ -40,6 +40,9 @@ public static class ExpressionTyper
         ColumnRef c => LastPart(c.Name),
         GetField g => g.Field,
         FunctionCall f when FunctionTypes.IsGenerator(f.Name) => "col",
+        // Spark's TimeWindow and SessionWindow name their column after themselves.
+        FunctionCall f when f.Name.Equals("window", StringComparison.OrdinalIgnoreCase) || f.Name.Equals("session_window", StringComparison.OrdinalIgnoreCase)
+            => f.Name.ToLowerInvariant(),
         Literal { Value: string s } => s,
         _ => ToSql(expr),
     };

@@ -91,7 +91,8 @@ public static partial class QueryPlanner
 
         var leftKind = IsStatic(j.Left) ? JoinInputKind.Static : JoinInputKind.Stream;
         var rightKind = IsStatic(j.Right) ? JoinInputKind.Static : JoinInputKind.Stream;
-        var spec = new JoinOperatorSpec(j.Type, left.Schema, right.Schema, leftKeys, rightKeys, keyPairs.Select(k => k.NullSafe).ToList(),
+        // Qualifiers served resolution only: the operator (and the rows it keeps in state) sees plain columns.
+        var spec = new JoinOperatorSpec(j.Type, ColumnQualifiers.Strip(left.Schema), ColumnQualifiers.Strip(right.Schema), leftKeys, rightKeys, keyPairs.Select(k => k.NullSafe).ToList(),
             residual.Count == 0 ? null : residual.Aggregate((a, b) => new BinaryExpr(BinaryOp.And, a, b)),
             leftKind, rightKind, leftEventTime, rightEventTime);
 

@@ -298,6 +298,9 @@ public static partial class QueryPlanner
     {
         ColumnRef c => ColumnResolver.TryResolve(input.Schema, c) is { FieldPath.Length: 0 } r && input.EventTime.ContainsKey(r.Field.Name),
         FunctionCall { Name: var n, Args: [var inner] } when n.Equals("window_time", StringComparison.OrdinalIgnoreCase) => IsEventTime(inner, input),
+        // window(eventTime, ...) in a select: the window column carries the watermark on (Spark's TimeWindow keeps the
+        // event-time metadata), so joins on equal windows evict by it.
+        FunctionCall { Name: var n, Args: [var inner, ..] } when n.Equals("window", StringComparison.OrdinalIgnoreCase) => IsEventTime(inner, input),
         Alias a => IsEventTime(a.Child, input),
         _ => false,
     };

@@ -48,6 +48,21 @@ public class JoinPlannerTests
         Assert.Equal("id bigint, score double", Ddl(join.Operator.InputSchemas[1]));
         Assert.Equal("id int, name string, info struct<city:string>, id bigint, score double", Ddl(plan.OutputSchema));
         Assert.All(plan.OutputSchema.FieldsList, f => Assert.False(f.HasMetadata));
+        // Qualifiers serve resolution only: the operator, and the rows it keeps in state, see plain columns.
+        Assert.All(join.Operator.InputSchemas.SelectMany(s => s.FieldsList), f => Assert.False(f.HasMetadata));
+    }
+
+    [Fact]
+    public void JoinsAliasesAndDataFrameReferences_SurviveThePlansJson()
+    {
+        var plan = new Project(new Join(Aliased(People, "p"), Scores, JoinType.LeftAnti,
+            new BinaryExpr(BinaryOp.EqualNullSafe, new ColumnRef("p.id"), new ColumnRef("id") { PlanId = 2 }), ["x"]) { PlanId = 9 }, [new ColumnRef("name") { PlanId = 1 }]);
+        var back = (Project)PlanSerializer.Deserialize(PlanSerializer.Serialize(plan));
+        var join = Assert.IsType<Join>(back.Child);
+        Assert.Equal((JoinType.LeftAnti, (long?)9, "p", (long?)2, (long?)1), (join.Type, join.PlanId, ((SubqueryAlias)join.Left).Alias,
+            ((ColumnRef)((BinaryExpr)join.Condition!).Right).PlanId, ((ColumnRef)back.Exprs[0]).PlanId));
+        Assert.Equal(["x"], join.UsingColumns);
+        Assert.Equal(PlanSerializer.Serialize(plan), PlanSerializer.Serialize(back));
     }
 
     [Fact]

@@ -22,6 +22,7 @@ internal sealed class JoinCondition
     private readonly int _slots;
     private readonly Schema _pairSchema;
     private readonly int _leftCount;
+    private readonly bool[] _reads;
 
     /// <summary>Binds <paramref name="condition"/> over pairs of <paramref name="left"/> and <paramref name="right"/> rows.</summary>
     /// <exception cref="AnalysisException">The condition does not resolve or is not boolean.</exception>
@@ -33,6 +34,7 @@ internal sealed class JoinCondition
         var binder = new ExpressionBinder(_pairSchema);
         _condition = binder.Bind(condition);
         _slots = binder.SlotCount;
+        _reads = JoinConditionSplit.ColumnsRead(condition, _leftCount, right.FieldsList.Count);
     }
 
     /// <summary>The schema the condition reads: <c>__l{i}</c> for the left columns, then <c>__r{j}</c> for the right ones.</summary>
@@ -59,7 +61,8 @@ internal sealed class JoinCondition
             for (var c = 0; c < columns.Length; c++)
             {
                 var own = left ? c < _leftCount : c >= _leftCount;
-                columns[c] = !own ? ArrayFactory.Nulls(fields[c].DataType, length)
+                columns[c] = !_reads[c] ? new NullArray(length)
+                    : !own ? ArrayFactory.Nulls(fields[c].DataType, length)
                     : ArrowArrayFactory.Slice(rows.Column(left ? c : c - _leftCount), start, length);
             }
             var result = _condition.Evaluate(new EvaluationScope(new RecordBatch(_pairSchema, columns, length), context, _slots));
@@ -78,8 +81,10 @@ internal sealed class JoinCondition
             var length = Math.Min(SliceRows, n - start);
             var l = leftRows.Slice(start, length);
             var r = rightRows.Slice(start, length);
-            for (var c = 0; c < _leftCount; c++) columns[c] = TakeKernel.Take(left.Column(c), l);
-            for (var c = _leftCount; c < columns.Length; c++) columns[c] = TakeKernel.Take(right.Column(c - _leftCount), r);
+            // Only the columns the condition reads are gathered; the others are placeholders it never touches.
+            for (var c = 0; c < _leftCount; c++) columns[c] = _reads[c] ? TakeKernel.Take(left.Column(c), l) : new NullArray(length);
+            for (var c = _leftCount; c < columns.Length; c++)
+                columns[c] = _reads[c] ? TakeKernel.Take(right.Column(c - _leftCount), r) : new NullArray(length);
             var result = _condition.Evaluate(new EvaluationScope(new RecordBatch(_pairSchema, columns, length), context, _slots));
             var predicate = result as BooleanArray ?? (BooleanArray)CastKernels.Cast(result, BooleanType.Default);
             for (var i = 0; i < length; i++) pass[start + i] = predicate.GetValue(i) == true;

@@ -28,6 +28,48 @@ internal sealed record JoinConditionSplit(Expr? LeftOnly, Expr? RightOnly, Expr?
         return new JoinConditionSplit(left, right, both);
     }
 
+    /// <summary>Which columns of the pair row (<paramref name="leftCount"/> left ones, then <paramref name="rightCount"/> right ones)
+    /// <paramref name="condition"/> reads; every one when it names a column that is not a pair column.</summary>
+    public static bool[] ColumnsRead(Expr condition, int leftCount, int rightCount)
+    {
+        var reads = new bool[leftCount + rightCount];
+        if (!MarkReads(condition, reads, leftCount)) System.Array.Fill(reads, true);
+        return reads;
+    }
+
+    private static bool MarkReads(Expr e, bool[] reads, int leftCount)
+    {
+        switch (e)
+        {
+            case ColumnRef col:
+                if (!StateValueWatermark.TryParseColumn(col.Name.Trim('`'), out var isLeft, out var index)) return false;
+                var at = isLeft ? index : leftCount + index;
+                if ((uint)at >= (uint)reads.Length || (isLeft && index >= leftCount)) return false;
+                reads[at] = true;
+                return true;
+            case Star: return false;
+            case Literal: return true;
+            case Alias a: return MarkReads(a.Child, reads, leftCount);
+            case BinaryExpr b: return MarkReads(b.Left, reads, leftCount) & MarkReads(b.Right, reads, leftCount);
+            case UnaryExpr u: return MarkReads(u.Child, reads, leftCount);
+            case CastExpr c: return MarkReads(c.Child, reads, leftCount);
+            case GetField g: return MarkReads(g.Child, reads, leftCount);
+            case CaseWhen w:
+            {
+                var ok = true;
+                foreach (var br in w.Branches) ok &= MarkReads(br.Condition, reads, leftCount) & MarkReads(br.Value, reads, leftCount);
+                return ok & (w.Else is null || MarkReads(w.Else, reads, leftCount));
+            }
+            case FunctionCall f:
+            {
+                var ok = true;
+                foreach (var a in f.Args) ok &= MarkReads(a, reads, leftCount);
+                return ok;
+            }
+            default: return false;
+        }
+    }
+
     private static Expr And(Expr? a, Expr b) => a is null ? b : new BinaryExpr(BinaryOp.And, a, b);
 
     private static void Visit(Expr e, ref bool left, ref bool right, ref bool deterministic)

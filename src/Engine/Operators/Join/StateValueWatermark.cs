@@ -132,15 +132,30 @@ internal static class StateValueWatermark
         return int.TryParse(name.AsSpan(3), NumberStyles.None, CultureInfo.InvariantCulture, out index);
     }
 
+    private static double? TryParseInterval(string text)
+    {
+        try
+        {
+            return IntervalParser.ParseMicros(text, "join condition interval");
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
     // A literal as microseconds: an interval its length, a timestamp its value, a number seconds (Spark's reading).
     private static double? ConstantMicros(Literal lit)
     {
         var type = lit.TypeName.Trim().ToLowerInvariant();
         if (type.StartsWith("interval", StringComparison.Ordinal))
         {
+            // Spark refuses months and years here: their length varies, so no bound follows from them.
+            if (lit.Value is string text && (text.Contains("month", StringComparison.OrdinalIgnoreCase) || text.Contains("year", StringComparison.OrdinalIgnoreCase)))
+                return null;
             return lit.Value switch
             {
-                string s => IntervalParser.ParseMicros(s, "join condition interval"),
+                string s => TryParseInterval(s),
                 TimeSpan ts => ts.Ticks / 10,
                 long l => l,
                 int i => i,

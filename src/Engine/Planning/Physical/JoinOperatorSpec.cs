@@ -22,6 +22,8 @@ public sealed class JoinOperatorSpec : KeyedOperatorSpec
     /// <param name="rightKind">Whether the right side is a stream or static.</param>
     /// <param name="leftEventTime">The left side's watermarked event-time column (timestamp or window struct), or null.</param>
     /// <param name="rightEventTime">The right side's watermarked event-time column, or null.</param>
+    /// <exception cref="ArgumentException">Key lists of different lengths, or a key pair of two types.</exception>
+    /// <exception cref="AnalysisException">A key's type cannot be hashed (an array or a map).</exception>
     public JoinOperatorSpec(JoinType type, Schema left, Schema right, IReadOnlyList<int> leftKeys, IReadOnlyList<int> rightKeys,
         IReadOnlyList<bool> nullSafe, Expr? condition, JoinInputKind leftKind, JoinInputKind rightKind, int? leftEventTime, int? rightEventTime)
         : base([left ?? throw new ArgumentNullException(nameof(left)), right ?? throw new ArgumentNullException(nameof(right))])
@@ -37,6 +39,13 @@ public sealed class JoinOperatorSpec : KeyedOperatorSpec
             var r = right.FieldsList[rightKeys[i]].DataType;
             if (l.TypeId != r.TypeId)
                 throw new ArgumentException($"Join key pair {i} has different types ({l.Name} and {r.Name}); the planner casts them to one type.");
+            foreach (var leaf in JoinKeys.Fields(left, [leftKeys[i]], "k"))
+            {
+                if (State.KeyEncoder.IsSupported(leaf.DataType)) continue;
+                throw new AnalysisException(
+                    $"Join key column '{left.FieldsList[leftKeys[i]].Name}' = '{right.FieldsList[rightKeys[i]].Name}' has type {DataTypes.ToDdl(l)}, which cannot be "
+                    + "a join key here (supported: boolean, tinyint, smallint, int, bigint, float, double, decimal, string, binary, timestamp, date, and structs of them).");
+            }
         }
         Type = type;
         Left = left;

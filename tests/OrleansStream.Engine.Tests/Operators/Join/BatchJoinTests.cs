@@ -129,5 +129,16 @@ public class BatchJoinTests
         Assert.Equal("symmetricHashJoin", spec.Name);
     }
 
+    [Fact]
+    public void A_key_type_that_cannot_be_hashed_is_refused_naming_the_columns()
+    {
+        var list = new Apache.Arrow.Types.ListType(Apache.Arrow.Types.Int32Type.Default);
+        var left = new Schema([new Field("tags", list, true)], null);
+        var right = new Schema([new Field("labels", list, true)], null);
+        var ex = Assert.Throws<AnalysisException>(() => new JoinOperatorSpec(JoinType.Inner, left, right, [0], [0], [false], null,
+            JoinInputKind.Static, JoinInputKind.Static, null, null));
+        Assert.StartsWith("Join key column 'tags' = 'labels' has type array<int>", ex.Message);
+    }
+
     private static RecordBatch Empty(RecordBatch like) => ArrowValues.Empty(like.Schema);
 }

@@ -1,4 +1,5 @@
 using Apache.Arrow;
+using OrleansStream.Engine.Checkpointing;
 using OrleansStream.Engine.Operators;
 using OrleansStream.Engine.Operators.Join;
 using OrleansStream.Engine.Planning.Physical;
@@ -24,6 +25,7 @@ public class JoinStateTests
     private static readonly (RecordBatch? Left, RecordBatch? Right, long Evict)[] Later =
     [
         (JoinStreams.Windowed(2, Range(91, 95)), JoinStreams.Windowed(3, Range(1, 100, 3)), Sec(40)),
+        (JoinStreams.Windowed(2, Range(40, 50)), null, Sec(40)),
         (null, JoinStreams.Windowed(3, Range(60, 70)), Sec(40)),
         (null, null, Sec(80)),
         (JoinStreams.Windowed(2, 99), null, Sec(200)),
@@ -54,11 +56,12 @@ public class JoinStateTests
         return writer.Finish();
     }
 
-    private static string[] RunLater(params IStatefulOperator[] partitions)
+    private static string[] RunLater(params IStatefulOperator[] partitions) => RunLater(partitions, 2, Sec(5));
+
+    private static string[] RunLater(IStatefulOperator[] partitions, long firstBatch, long late)
     {
         var rows = new List<string>();
-        var batchId = 2;
-        long late = Sec(5);
+        var batchId = firstBatch;
         for (var e = 0; e < Later.Length; e++)
         {
             var (left, right, evict) = Later[e];
@@ -116,6 +119,52 @@ public class JoinStateTests
         var split = RunLater(partitions);
         Assert.Equal(RunLater(reference), split);
         Assert.Equal(reference.Metrics.NumRowsTotal, partitions.Sum(p => p.Metrics.NumRowsTotal));
+    }
+
+    [Fact]
+    public async Task Versioned_store_restores_the_join_on_one_partition_and_rescaled_to_three()
+    {
+        using var dir = new Data.TempDir();
+        var backend = new FileSystemCheckpointStore(dir.Path);
+        var single = new StatePartitionLocation("q", 1, 0, 1, KeyGroupCount);
+        var store = new VersionedStateStore(backend);
+        var reference = FullOuter.CreateOperator("append");
+        // Four versions: rows, matches that change earlier rows' flags, and an eviction (its bound travels in the delta);
+        // a snapshot every two versions.
+        var epochs = new (RecordBatch? Left, RecordBatch? Right, long Evict)[]
+        {
+            (JoinStreams.Windowed(2, Range(1, 60)), JoinStreams.Windowed(3, Range(30, 90)), 0),
+            (JoinStreams.Windowed(2, Range(61, 70)), JoinStreams.Windowed(3, Range(5, 15)), Sec(5)),
+            (JoinStreams.Windowed(2, Range(71, 75)), null, Sec(20)),
+            (null, JoinStreams.Windowed(3, Range(71, 73)), Sec(25)),
+        };
+        long late = 0;
+        for (var v = 0; v < epochs.Length; v++)
+        {
+            Routed(reference, epochs[v].Left, epochs[v].Right, v, late, epochs[v].Evict);
+            late = epochs[v].Evict;
+            if (v > 0) await store.WhenWrittenAsync(v - 1);
+            store.BeginWrite(reference, single, v, v - 1, 2, forceSnapshot: false);
+            if (store.IsSnapshotPending) store.TakeDueSnapshot(reference, v);
+        }
+        await store.WhenWrittenAsync(epochs.Length - 1);
+        await store.WhenIdleAsync();
+
+        var restored = FullOuter.CreateOperator("append");
+        Assert.False(await new VersionedStateStore(backend).LoadAsync(restored, single, 1, epochs.Length - 1));
+        var rescaled = new IStatefulOperator[3];
+        for (var p = 0; p < rescaled.Length; p++)
+        {
+            rescaled[p] = FullOuter.CreateOperator("append");
+            Assert.True(await new VersionedStateStore(backend).LoadAsync(rescaled[p], new StatePartitionLocation("q", 1, p, 3, KeyGroupCount), 1,
+                epochs.Length - 1));
+        }
+        Assert.Equal(reference.Snapshot().Length, restored.Snapshot().Length);
+        Assert.Equal(reference.Snapshot().Length, rescaled.Sum(p => p.Snapshot().Length));
+        var expected = RunLater([reference], firstBatch: epochs.Length, late: Sec(25));
+        Assert.Contains(expected, r => r.EndsWith(",null,null,null", StringComparison.Ordinal));
+        Assert.Equal(expected, RunLater([restored], firstBatch: epochs.Length, late: Sec(25)));
+        Assert.Equal(expected, RunLater(rescaled, firstBatch: epochs.Length, late: Sec(25)));
     }
 
     [Fact]

@@ -284,5 +284,27 @@ public class StreamStreamJoinTests
         Assert.Equal(["4,4,8,7,7,21"], h.AddData(left: Keyed(2, 4, 9)));
     }
 
+    [Fact]
+    public void Full_outer_and_left_semi_early_state_exclusion_on_left()
+    {
+        var full = Windowed(JoinType.FullOuter, "__l2 > 4");
+        Assert.Equal(Sorted("1,[0,10],2,null,null,null", "2,[0,10],4,null,null,null", "3,[0,10],6,3,[0,10],9"),
+            full.AddData(JoinStreams.Windowed(2, 1, 2, 3), JoinStreams.Windowed(3, 3, 4, 5)));
+        full.AssertState(total: 4, updated: 4);
+        Assert.Equal(Sorted("null,null,null,4,[0,10],12", "null,null,null,5,[0,10],15"),
+            full.AddData(JoinStreams.Windowed(2, 20), JoinStreams.Windowed(3, 21)));
+        full.AssertState(total: 2, updated: 2);
+        Assert.Equal(["20,[20,30],40,20,[20,30],60"], full.AddData(right: JoinStreams.Windowed(3, 20)));
+        full.AssertState(total: 3, updated: 1);
+
+        var semi = Windowed(JoinType.LeftSemi, "__l2 > 4");
+        Assert.Equal(["3,[0,10],6"], semi.AddData(JoinStreams.Windowed(2, 1, 2, 3), JoinStreams.Windowed(3, 3, 4, 5)));
+        semi.AssertState(total: 4, updated: 4);
+        Assert.Empty(semi.AddData(JoinStreams.Windowed(2, 20), JoinStreams.Windowed(3, 21)));
+        semi.AssertState(total: 2, updated: 2);
+        Assert.Equal(["20,[20,30],40"], semi.AddData(right: JoinStreams.Windowed(3, 20)));
+        semi.AssertState(total: 3, updated: 1);
+    }
+
     private readonly record struct RecordBatchPair(Apache.Arrow.RecordBatch Left, Apache.Arrow.RecordBatch Right);
 }
