@@ -13,7 +13,7 @@ namespace OrleansStream.Benchmarks.Nexmark;
 public static partial class NexmarkQueries
 {
     // Whole seconds: SQL intervals for the join conditions, numbers of seconds for window sizes.
-    private static readonly string Q3Range = Interval(Q3RangeMicros), Q8Range = Interval(Q8SizeMicros), AuctionBound = Interval(AuctionBoundMicros),
+    private static readonly string Q3Range = Interval(Q3RangeMicros), AuctionBound = Interval(AuctionBoundMicros),
         Q8Size = WholeSeconds(Q8SizeMicros), Q4Size = WholeSeconds(Q4SizeMicros);
 
     static partial void DefineJoin(string name, NexmarkStreams streams, ref DataFrame? query)
@@ -45,18 +45,18 @@ public static partial class NexmarkQueries
     }
 
     // Flink: people and auctions grouped by (id, name, window) and (seller, window) over 10 s tumbling windows, joined on
-    // id = seller and equal windows: one row per new person with at least one auction in the window. Here the join itself,
-    // on id = seller and the same window start (whole seconds since the epoch), one row per (person, auction) pair, with a
-    // 10 s range between the sides (implied by the equal windows) from which the join's state watermark follows. Spark's
-    // window() is a grouping function, not a column expression (as here), hence the start computed by hand.
+    // id = seller and equal windows: one row per new person with at least one auction in the window. Here the windowed join
+    // itself, Spark's form (window(dateTime) in a select on each watermarked side, joined on id = seller and equal windows:
+    // the watermark is in the join key, so each side's rows are evicted once it passes their window's end), one row per
+    // (person, auction) pair.
     private static DataFrame Q8(DataFrame persons, DataFrame auctions)
     {
-        var p = persons.Select(Col("id"), Col("name"), Col("dateTime").As("p_time")).WithWatermark("p_time", Delay);
-        var a = auctions.Select(Col("seller"), Col("dateTime").As("a_time")).WithWatermark("a_time", Delay);
-        var pStart = $"CAST(p_time AS LONG) - CAST(p_time AS LONG) % {Q8Size}";
-        var aStart = $"CAST(a_time AS LONG) - CAST(a_time AS LONG) % {Q8Size}";
-        return p.Join(a, Expr($"id = seller AND {pStart} = {aStart} AND p_time BETWEEN a_time - {Q8Range} AND a_time + {Q8Range}"))
-            .Select(Col("id"), Col("name"), Expr(pStart).As("starttime"));
+        var p = persons.Select(Col("id"), Col("name"), Col("dateTime").As("p_time")).WithWatermark("p_time", Delay)
+            .Select(Col("id"), Col("name"), Window(Col("p_time"), Q8Size + " seconds").As("p_window"));
+        var a = auctions.Select(Col("seller"), Col("dateTime").As("a_time")).WithWatermark("a_time", Delay)
+            .Select(Col("seller"), Window(Col("a_time"), Q8Size + " seconds").As("a_window"));
+        return p.Join(a, (Col("id") == Col("seller")) & (Col("p_window") == Col("a_window")))
+            .Select(Col("id"), Col("name"), Col("p_window.start").As("starttime"));
     }
 
     // Flink's q9: per auction, the bid of highest price (earliest on a tie) among bids with auction.dateTime ≤ bid.dateTime ≤
