@@ -10,7 +10,8 @@ namespace OrleansStream.Silo;
 /// <summary>
 /// The main job: JSON events arrive as files in a folder; a streaming query parses them with from_json, projects and
 /// filters, prints every epoch to the console and appends it to a JSON file sink, on a one-second trigger (with --windowed,
-/// it counts events per user in 10-second event-time windows and appends each window once it is final). Run it again
+/// it counts events per user in 10-second event-time windows and appends each window once it is final; with --joined, it
+/// pairs each view with the same user's buys of the 10 seconds after it, a stream-stream left outer join). Run it again
 /// and it resumes from its checkpoint: files already processed are not read again.
 /// </summary>
 internal sealed class DemoJob(JobOptions options)
@@ -33,9 +34,10 @@ internal sealed class DemoJob(JobOptions options)
         }, cancellationToken);
         session.Streams.AddListener(new ProgressPrinter());
 
-        var events = session.ReadStream.Format("text").Option("maxFilesPerTrigger", options.MaxFilesPerTrigger).Load(input)
+        var parsed = session.ReadStream.Format("text").Option("maxFilesPerTrigger", options.MaxFilesPerTrigger).Load(input)
             .Select(FromJson(Col("value"), EventSchema).As("event"))
-            .Select("event.*")
+            .Select("event.*");
+        var events = options.Joined ? Attributed(parsed) : parsed
             .Where(Col("action") != "view")
             .WithColumn("amount_cents", (Col("amount") * 100).Cast("long"))
             .WithColumn("processed_at", CurrentTimestamp());
@@ -46,7 +48,7 @@ internal sealed class DemoJob(JobOptions options)
 
         var query = await events.WriteStream
             .Format(options.Sink).Option("path", output).Option("truncate", "false")
-            .Option("checkpointLocation", options.Windowed ? "demo-windowed" : "demo")
+            .Option("checkpointLocation", options.Joined ? "demo-joined" : options.Windowed ? "demo-windowed" : "demo")
             .QueryName("demo")
             .Trigger(Trigger.ProcessingTime(options.Interval))
             .StartAsync(cancellationToken);
@@ -73,6 +75,18 @@ internal sealed class DemoJob(JobOptions options)
         }
         Console.WriteLine($"Stopped after batch {query.LastProgress?.BatchId}. Run again to resume from the checkpoint.");
         return 0;
+    }
+
+    // Each view with every buy of the same user in the 10 seconds after it, or alone (nulls) once the watermark says no
+    // buy can come: a stream-stream left outer self-join whose watermarks (5 seconds on both sides) and time range bound
+    // its state.
+    private static DataFrame Attributed(DataFrame events)
+    {
+        var views = events.Where(Col("action") == "view").WithWatermark("ts", "5 seconds").As("v");
+        var buys = events.Where(Col("action") == "buy").WithWatermark("ts", "5 seconds").As("b");
+        return views.Join(buys, (Col("v.user") == Col("b.user")) & Expr("b.ts BETWEEN v.ts AND v.ts + INTERVAL 10 SECONDS"), "left_outer")
+            .Select(Col("v.user").As("user"), Col("v.ts").As("viewed"), Col("b.ts").As("bought"),
+                (Col("b.amount") * 100).Cast("long").As("amount_cents"));
     }
 
     private async Task GenerateAsync(string input, CancellationToken cancellationToken)

@@ -13,6 +13,7 @@ internal sealed class JobOptions
     public long MaxFilesPerTrigger { get; private set; } = 10;
     public string Interval { get; private set; } = "1 second";
     public bool Windowed { get; private set; }
+    public bool Joined { get; private set; }
     public volatile bool StopGenerating;
 
     public static JobOptions Parse(IReadOnlyList<string> args)
@@ -31,9 +32,11 @@ internal sealed class JobOptions
                 case "--max-files-per-trigger": o.MaxFilesPerTrigger = long.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--interval": o.Interval = Value(); break;
                 case "--windowed": o.Windowed = true; break;
-                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --data DIR, --epochs N, --no-generate, --until-idle, --sink console|json|csv|parquet, --max-files-per-trigger N, --interval \"1 second\", --windowed (per-user counts in 10-second event-time windows, Append mode, watermark 5 seconds).");
+                case "--joined": o.Joined = true; break;
+                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --data DIR, --epochs N, --no-generate, --until-idle, --sink console|json|csv|parquet, --max-files-per-trigger N, --interval \"1 second\", --windowed (per-user counts in 10-second event-time windows, Append mode, watermark 5 seconds), --joined (each view with the same user's buys of the 10 seconds after it, or alone once none can come: a stream-stream left outer join).");
             }
         }
+        if (o.Windowed && o.Joined) throw new ArgumentException("Options '--windowed' and '--joined' cannot be combined: choose one query.");
         return o;
     }
 }

@@ -50,6 +50,7 @@ public sealed class StreamTest
     private int _current;
     private long _entriesAdded;
     private Trigger? _trigger;
+    private int _stateRowsChecked;
     private string[]? _expected;
     private string[]? _actual;
 
@@ -113,6 +114,18 @@ public sealed class StreamTest
         if (_trigger is { } t) writer = writer.Trigger(t);
         using var timeout = new CancellationTokenSource(Options.StepTimeout);
         Query = await writer.StartAsync(timeout.Token).ConfigureAwait(false);
+        _stateRowsChecked = 0;
+    }
+
+    internal async Task CheckStateRowsAsync(StateRowCounts expected)
+    {
+        var query = RunningOrLast;
+        if (query.IsActive) await ProcessAllAvailableAsync(query).ConfigureAwait(false);
+        var progress = query.RecentProgress;
+        var actual = StateRowCounts.Of(progress, _stateRowsChecked);
+        _stateRowsChecked = progress.Count;
+        if (!actual.Total.SequenceEqual(expected.Total) || !actual.Updated.SequenceEqual(expected.Updated) || !actual.Dropped.SequenceEqual(expected.Dropped))
+            Fail($"State rows differ: expected {expected}, actual {actual}.");
     }
 
     internal async Task StopAsync()
@@ -346,6 +359,12 @@ internal sealed class ExpectFailureAction(Type type, string? messageContains) : 
     public override string ToString() => $"ExpectFailure<{type.Name}>({(messageContains is null ? "" : $"\"{messageContains}\"")})";
 }
 
+internal sealed class StateRowsAction(StateRowCounts expected) : StreamAction
+{
+    internal override Task ExecuteAsync(StreamTest test) => test.CheckStateRowsAsync(expected);
+    public override string ToString() => $"AssertNumStateRows({expected})";
+}
+
 internal sealed class AssertOnQueryAction(Func<StreamingQuery, Task<bool>> check, string description) : StreamAction
 {
     internal override async Task ExecuteAsync(StreamTest test)
@@ -402,6 +421,16 @@ public static class StreamSteps
 
     /// <summary>The query terminates with an error whose message contains <paramref name="messageContains"/>.</summary>
     public static StreamAction ExpectFailure(string? messageContains = null) => ExpectFailure<Exception>(messageContains);
+
+    /// <summary>Spark's assertNumStateRows (StateStoreMetricsTest) for one stateful operator: after processAllAvailable,
+    /// numRowsTotal of the last progress, and numRowsUpdated and numRowsDroppedByWatermark summed since the last such check
+    /// (or the query's start).</summary>
+    public static StreamAction AssertNumStateRows(long total, long updated, long droppedByWatermark = 0) =>
+        new StateRowsAction(new StateRowCounts([total], [updated], [droppedByWatermark]));
+
+    /// <summary>Spark's assertNumStateRows for several stateful operators, each array in Spark's order (nearest the sink first).</summary>
+    public static StreamAction AssertNumStateRows(long[] total, long[] updated, long[]? droppedByWatermark = null) =>
+        new StateRowsAction(new StateRowCounts(total, updated, droppedByWatermark ?? new long[total.Length]));
 
     /// <summary><paramref name="check"/> holds for the query (e.g. its last progress), as of the last check.</summary>
     public static StreamAction AssertOnQuery(Func<StreamingQuery, bool> check, string description) =>

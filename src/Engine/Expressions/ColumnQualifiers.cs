@@ -40,6 +40,20 @@ internal static class ColumnQualifiers
                 ? ids + "," + planId.ToString(CultureInfo.InvariantCulture)
                 : planId.ToString(CultureInfo.InvariantCulture))), schema.Metadata);
 
+    /// <summary><paramref name="field"/> also marked with the plan ids of <paramref name="other"/> (a column that is the output
+    /// of both: the key of an inner using join, which either side's <c>df.Col</c> names).</summary>
+    public static Field WithPlanIdsOf(Field field, Field other)
+    {
+        if (!other.HasMetadata || !other.Metadata.TryGetValue(PlanIdsKey, out var ids)) return field;
+        foreach (var id in ids.Split(','))
+        {
+            var planId = long.Parse(id, CultureInfo.InvariantCulture);
+            if (HasPlanId(field, planId)) continue;
+            field = With(field, PlanIdsKey, field.HasMetadata && field.Metadata.TryGetValue(PlanIdsKey, out var own) ? own + "," + id : id);
+        }
+        return field;
+    }
+
     /// <summary>A field renamed and retyped, keeping the qualifiers of <paramref name="from"/>.</summary>
     public static Field Keep(Field from, string name, Apache.Arrow.Types.IArrowType type, bool nullable) =>
         new(name, type, nullable, Carried(from));

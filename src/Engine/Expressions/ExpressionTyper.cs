@@ -38,6 +38,8 @@ public static class ExpressionTyper
     {
         Alias a => a.Name,
         ColumnRef c => LastPart(c.Name),
+        // Spark's ResolveAliases: a cast of a column keeps the column's name (a cast of a struct field does not).
+        CastExpr { Child: ColumnRef c } when ColumnResolver.SplitPath(c.Name).Count == 1 => LastPart(c.Name),
         GetField g => g.Field,
         FunctionCall f when FunctionTypes.IsGenerator(f.Name) => "col",
         // Spark's TimeWindow and SessionWindow name their column after themselves.

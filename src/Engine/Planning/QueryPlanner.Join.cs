@@ -112,16 +112,17 @@ public static partial class QueryPlanner
 
         // Event-time columns of both sides stay marked, by their names in the join's output.
         var joined = new Flow([keyed], spec.StateOutputSchema, eventTime) { MultipleEventTimes = true };
-        return JoinOutput(j, joined, spec.StateOutputSchema, combined, nl, nr, usingPairs);
+        return JoinOutput(j, joined, spec, combined, nl, nr, usingPairs);
     }
 
     // The join's output as users see it: Spark's column order (using columns first, once), the sides' names and
     // qualifiers, computed key columns dropped.
-    private static Flow JoinOutput(Join j, Flow joined, Schema state, Schema combined, int nl, int nr, List<(int Left, int Right)> usingPairs)
+    private static Flow JoinOutput(Join j, Flow joined, JoinOperatorSpec spec, Schema combined, int nl, int nr, List<(int Left, int Right)> usingPairs)
     {
         // The operator's output is the sides' rows side by side (left only for semi and anti): left columns start at 0, right
         // columns right after the left side's (computed keys included).
-        var leftWidth = j.Type.OutputsLeftOnly() ? state.FieldsList.Count : LeftWidth(joined);
+        var state = spec.StateOutputSchema;
+        var leftWidth = spec.InputSchemas[0].FieldsList.Count;
         var exprs = new List<Expr>();
         var carried = new List<Field?>();
         var internalNames = new List<Field>(state.FieldsList.Count);
@@ -153,7 +154,9 @@ public static partial class QueryPlanner
                 }
                 default:
                     exprs.Add(new Alias(new ColumnRef($"__l{l}"), lf.Name));
-                    carried.Add(lf);
+                    // In an inner join both sides' keys hold the same value: the right DataFrame's Col names it too (Spark
+                    // keeps the right key as a hidden column for that).
+                    carried.Add(j.Type is JoinType.Inner ? ColumnQualifiers.WithPlanIdsOf(lf, rf) : lf);
                     break;
             }
         }
@@ -192,8 +195,6 @@ public static partial class QueryPlanner
         }
         return flow with { Schema = new Schema(fields, null) };
     }
-
-    private static int LeftWidth(Flow joined) => ((JoinOperatorSpec)joined.Tails[0].Operator!).InputSchemas[0].FieldsList.Count;
 
     private static AnalysisException IncomparableKeys(BinaryExpr eq, IArrowType left, IArrowType right) => new(
         $"[DATATYPE_MISMATCH.BINARY_OP_DIFF_TYPES] Cannot resolve \"{ExpressionTyper.ToSql(eq)}\" due to data type mismatch: the left and right operands of the binary operator have incompatible types (\"{DataTypes.ToDdl(left).ToUpperInvariant()}\" and \"{DataTypes.ToDdl(right).ToUpperInvariant()}\").");

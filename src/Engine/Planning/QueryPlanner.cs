@@ -38,7 +38,11 @@ public static partial class QueryPlanner
         foreach (var tail in flow.Tails) tail.Outputs.Add((null, 0));
         var required = ColumnPruning.RequiredColumns(root, node => context.OutputSchemas[node]);
         var plan = new PhysicalPlan(flow.Schema, Stages(context, required), context.Watermarks);
-        if (outputMode is not null) StreamingRules.Check(plan, outputMode.ToLowerInvariant(), context.Kinds);
+        if (outputMode is not null)
+        {
+            StreamingRules.CheckLogical(root);
+            StreamingRules.Check(plan, outputMode.ToLowerInvariant(), context.Kinds);
+        }
         return plan;
     }
 

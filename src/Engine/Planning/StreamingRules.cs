@@ -73,4 +73,14 @@ internal static class StreamingRules
     };
 
     private static string Capitalized(string mode) => char.ToUpperInvariant(mode[0]) + mode[1..];
+
+    /// <summary>Spark's rules on the logical plan of a streaming query: a stream and a batch relation are never unioned.</summary>
+    public static void CheckLogical(LogicalPlan root)
+    {
+        if (root is Union u && IsStreaming(u.Left) != IsStreaming(u.Right))
+            throw new AnalysisException("Union between streaming and batch DataFrames/Datasets is not supported");
+        foreach (var child in root.Children) CheckLogical(child);
+    }
+
+    private static bool IsStreaming(LogicalPlan plan) => plan.Leaves().Any(l => l is SourceRelation { IsStreaming: true });
 }

@@ -5,6 +5,7 @@ using OrleansStream.Engine.Checkpointing;
 using OrleansStream.Engine.Connectors;
 using OrleansStream.Engine.Logical;
 using OrleansStream.Plan.Types;
+using OrleansStream.Grains.Execution;
 using OrleansStream.Grains.Hosting;
 using OrleansStream.Grains.Sources;
 using OrleansStream.Interfaces.Execution;
@@ -59,6 +60,17 @@ internal sealed class ConnectorFactory(ConnectorRegistry registry, IServiceProvi
         ArgumentNullException.ThrowIfNull(source);
         return registry.TryGetSource(source.Format, out var provider)
             ? provider.OpenBatchAsync(source, Context(options.Value.EpochMemoryBudgetBytes, null), cancellationToken)
+            : throw new NotSupportedException($"Data source '{source.Format}' does not support batch reading. Supported: {string.Join(", ", registry.SourceFormats)}.");
+    }
+
+    /// <summary>Opens a streaming query's batch <paramref name="source"/> (its schema pinned) as a static relation, re-read every epoch.</summary>
+    /// <exception cref="NotSupportedException">No connector reads the format, or it cannot be read as a static relation.</exception>
+    public IStaticSource OpenStatic(SourceRelation source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (source.Format == StaticLeaves.PlanFormat) return new StaticPlanSource(this, source);
+        return registry.TryGetSource(source.Format, out var provider)
+            ? provider.OpenStatic(source, Context(options.Value.EpochMemoryBudgetBytes, null))
             : throw new NotSupportedException($"Data source '{source.Format}' does not support batch reading. Supported: {string.Join(", ", registry.SourceFormats)}.");
     }
 

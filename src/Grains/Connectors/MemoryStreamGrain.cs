@@ -22,6 +22,9 @@ internal sealed class MemoryStreamGrain(
     public Task<long> GetLatestOffsetAsync(string streamId) =>
         Task.FromResult((long)(state.State.Streams.GetValueOrDefault(streamId)?.Count ?? 0));
 
+    public Task<IReadOnlyDictionary<string, long>> GetLatestOffsetsAsync() =>
+        Task.FromResult<IReadOnlyDictionary<string, long>>(state.State.Streams.ToDictionary(s => s.Key, s => (long)s.Value.Count));
+
     public Task<IReadOnlyList<byte[]>> ReadAsync(string streamId, long start, long end)
     {
         var log = state.State.Streams.GetValueOrDefault(streamId) ?? [];

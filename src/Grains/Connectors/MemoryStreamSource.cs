@@ -19,15 +19,27 @@ internal sealed class MemoryStreamSource(IGrainFactory grains, string sessionKey
     public override string SerializeOffset(MemoryOffset offset) => offset.Entries.ToString(CultureInfo.InvariantCulture);
     public override MemoryOffset DeserializeOffset(string json) => new(long.Parse(json, CultureInfo.InvariantCulture));
 
-    protected override async Task<MemoryOffset?> LatestOffsetAsync(MemoryOffset? previous, MemoryOffset? bound, ISourcePlanningState state, CancellationToken cancellationToken)
+    protected override Task<MemoryOffset?> LatestOffsetAsync(MemoryOffset? previous, MemoryOffset? bound, ISourcePlanningState state, CancellationToken cancellationToken) =>
+        LatestOffsetAsync(previous, bound, state, new SourcePlanningRound(), cancellationToken);
+
+    // The session's streams are read once per planning round, at one instant of their grain: one AddDataAsync of several
+    // streams is in the round for all of them or for none, so it lands in one epoch.
+    protected override async Task<MemoryOffset?> LatestOffsetAsync(MemoryOffset? previous, MemoryOffset? bound, ISourcePlanningState state, SourcePlanningRound round,
+        CancellationToken cancellationToken)
     {
-        var latest = await Grain.GetLatestOffsetAsync(streamId);
+        var latest = await LatestOffsetAsync(round, cancellationToken);
         if (bound is not null) latest = Math.Min(latest, bound.Entries);
         return latest > (previous?.Entries ?? 0) ? new MemoryOffset(latest) : null;
     }
 
-    protected override async Task<MemoryOffset?> AvailableNowBoundAsync(ISourcePlanningState state, CancellationToken cancellationToken) =>
-        new(await Grain.GetLatestOffsetAsync(streamId));
+    protected override Task<MemoryOffset?> AvailableNowBoundAsync(ISourcePlanningState state, CancellationToken cancellationToken) =>
+        AvailableNowBoundAsync(state, new SourcePlanningRound(), cancellationToken);
+
+    protected override async Task<MemoryOffset?> AvailableNowBoundAsync(ISourcePlanningState state, SourcePlanningRound round, CancellationToken cancellationToken) =>
+        new(await LatestOffsetAsync(round, cancellationToken));
+
+    private async Task<long> LatestOffsetAsync(SourcePlanningRound round, CancellationToken cancellationToken) =>
+        (await round.ShareAsync($"memory:{sessionKey}", _ => Grain.GetLatestOffsetsAsync(), cancellationToken)).GetValueOrDefault(streamId);
 
     protected override async IAsyncEnumerable<RecordBatch> ReadAsync(MemoryOffset? start, MemoryOffset end, SourcePartition partition, Schema columns,
         [EnumeratorCancellation] CancellationToken cancellationToken)

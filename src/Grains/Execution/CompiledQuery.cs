@@ -14,10 +14,12 @@ namespace OrleansStream.Grains.Execution;
 /// <summary>A query spec parsed, analysed and validated: its plan, its streaming sources and its sink.</summary>
 internal sealed class CompiledQuery
 {
-    private CompiledQuery(LogicalPlan plan, PhysicalPlan physical, IReadOnlyList<(SourceRelation Relation, IStreamSource Connector)> sources, Schema outputSchema,
-        SinkSpec sink, IStreamSink sinkConnector)
+    private CompiledQuery(string planJson, LogicalPlan plan, PhysicalPlan physical, IReadOnlyList<(SourceRelation Relation, IStreamSource Connector)> sources,
+        IReadOnlyList<(SourceRelation Relation, IStaticSource Connector)> staticSources, Schema outputSchema, SinkSpec sink, IStreamSink sinkConnector)
     {
         SinkConnector = sinkConnector;
+        PlanJson = planJson;
+        StaticSources = staticSources;
         Plan = plan;
         Physical = physical;
         Sources = sources;
@@ -25,10 +27,14 @@ internal sealed class CompiledQuery
         Sink = sink;
     }
 
+    /// <summary>The plan every grain of a run plans from: the query's, its batch relations pinned (<see cref="StaticLeaves"/>).</summary>
+    public string PlanJson { get; }
     public LogicalPlan Plan { get; }
     /// <summary>The physical plan (stateful operators, watermarks).</summary>
     public PhysicalPlan Physical { get; }
     public IReadOnlyList<(SourceRelation Relation, IStreamSource Connector)> Sources { get; }
+    /// <summary>The batch relations the query reads (static sides of stream-static joins), re-read by every epoch at its recorded version.</summary>
+    public IReadOnlyList<(SourceRelation Relation, IStaticSource Connector)> StaticSources { get; }
     public Schema OutputSchema { get; }
     public SinkSpec Sink { get; }
     /// <summary>The sink connector (the trigger's copy: epoch commits, run start).</summary>
@@ -41,9 +47,12 @@ internal sealed class CompiledQuery
     /// <param name="connectors">The silo's connectors.</param>
     /// <param name="paths">The silo's paths.</param>
     /// <param name="queryKey">The query's checkpoint key when the compiled query plans epochs (the trigger's), else null.</param>
-    public static CompiledQuery Compile(QuerySpec spec, ConnectorFactory connectors, PathResolver paths, string? queryKey = null)
+    /// <param name="cancellationToken">Cancels opening the query's batch relations.</param>
+    public static async Task<CompiledQuery> CompileAsync(QuerySpec spec, ConnectorFactory connectors, PathResolver paths, string? queryKey = null,
+        CancellationToken cancellationToken = default)
     {
-        var plan = PlanSerializer.Deserialize(spec.PlanJson);
+        var planJson = await StaticLeaves.PinAsync(spec.PlanJson, connectors, cancellationToken);
+        var plan = PlanSerializer.Deserialize(planJson);
         // A source read twice (a self-union) is one source: planned, read and reported once; each of its stages reads it.
         var relations = plan.Leaves().OfType<SourceRelation>().Where(s => s.IsStreaming).DistinctBy(s => s.SourceId).ToList();
         if (relations.Count == 0)
@@ -53,10 +62,13 @@ internal sealed class CompiledQuery
         var sources = relations.Select(r => (r, connectors.Create(r, ignoreReadLimits, queryKey))).ToList();
         var byId = sources.ToDictionary(s => s.r.SourceId, s => s.Item2.Schema);
         ValidateSink(spec, connectors);
-        foreach (var relation in plan.Leaves().OfType<SourceRelation>().Where(r => r.Options.ContainsKey("path")))
+        // On the query's own plan: a static subplan's relations sit inside its leaf's options in the pinned one.
+        foreach (var relation in PlanSerializer.Deserialize(spec.PlanJson).Leaves().OfType<SourceRelation>().Where(r => r.Options.ContainsKey("path")))
             paths.CheckFileRoot(relation.Options["path"], "path");
-        var physical = QueryPlanner.Plan(plan, r => byId.TryGetValue(r.SourceId, out var s) ? s : throw new NotSupportedException(
-            $"Source '{r.Format}' is a batch source; joining streams with static data is not supported yet."), spec.OutputMode);
+        // Batch relations read every epoch with the schema pinned at start.
+        var physical = QueryPlanner.Plan(plan, r => byId.TryGetValue(r.SourceId, out var s) ? s : DataTypes.ParseSchema(r.SchemaDdl!), spec.OutputMode);
+        var staticSources = plan.Leaves().OfType<SourceRelation>().Where(s => !s.IsStreaming).DistinctBy(s => s.SourceId)
+            .Select(r => (r, connectors.OpenStatic(r))).ToList();
         var schema = physical.OutputSchema;
         if (spec.Options.TryGetValue("multipleWatermarkPolicy", out var policy) && !policy.Equals("min", StringComparison.OrdinalIgnoreCase) && !policy.Equals("max", StringComparison.OrdinalIgnoreCase))
             throw new ArgumentException($"Option 'multipleWatermarkPolicy' must be 'min' or 'max', not '{policy}'.");
@@ -71,7 +83,7 @@ internal sealed class CompiledQuery
             OutputSchemaDdl = DataTypes.ToDdl(schema),
         };
         var sinkConnector = connectors.CreateSink(sink);
-        return new CompiledQuery(plan, physical, sources, schema, sink with { DiscardsRows = sinkConnector.DiscardsRows }, sinkConnector);
+        return new CompiledQuery(planJson, plan, physical, sources, staticSources, schema, sink with { DiscardsRows = sinkConnector.DiscardsRows }, sinkConnector);
     }
 
     // Before planning, with what the spec alone says (the rows' schema is not known yet): the format, the output mode and

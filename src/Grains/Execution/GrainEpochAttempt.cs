@@ -37,7 +37,7 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
                 _sinkKeys.Add(sinkKey);
                 var task = new SourceTask
                 {
-                    QueryKey = runtime.QueryKey, Attempt = _attempt, PlanJson = runtime.Run.Request.Spec.PlanJson, SourceId = relation.SourceId,
+                    QueryKey = runtime.QueryKey, Attempt = _attempt, PlanJson = Query.PlanJson, SourceId = relation.SourceId,
                     Partition = partition, NumPartitions = partitions, StartOffset = from, EndOffset = to,
                     BatchId = record.BatchId, BatchTimestampMicros = record.BatchTimestampMs * 1000, TaskIndex = taskIndex,
                     SinkKey = sinkKey, Sink = Query.Sink,
@@ -46,11 +46,30 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
                 work.Add((relation.SourceId, runtime.Grains.GetGrain<ISourceTaskGrain>($"{runtime.QueryKey}|{relation.SourceId}|{partition}").RunAsync(task)));
             }
         }
+        var streaming = work.Count;
+        // Static leaves (batch relations, local rows) are read whole by every epoch, as Spark evaluates a batch DataFrame again
+        // for each micro-batch: one task each, at the version the epoch was planned with, routed by key like any input.
+        foreach (var leafId in Query.Physical.SourceStages.Where(s => s.Source!.Leaf is SourceRelation { IsStreaming: false } or LocalRelation)
+                     .Select(s => s.Source!.LeafId).Distinct())
+        {
+            var sinkKey = runtime.SinkKey(Query.WritesPerProducer ? taskIndex : 0);
+            _sinkKeys.Add(sinkKey);
+            var task = new SourceTask
+            {
+                QueryKey = runtime.QueryKey, Attempt = _attempt, PlanJson = Query.PlanJson, SourceId = leafId,
+                Partition = 0, NumPartitions = 1, EndOffset = "", IsStatic = true, StaticVersion = record.StaticVersions.GetValueOrDefault(leafId),
+                BatchId = record.BatchId, BatchTimestampMicros = record.BatchTimestampMs * 1000, TaskIndex = taskIndex++,
+                SinkKey = sinkKey, Sink = Query.Sink,
+                StagePartitions = record.StatePartitions, NumKeyGroups = records.NumKeyGroups,
+            };
+            work.Add((leafId, runtime.Grains.GetGrain<ISourceTaskGrain>($"{runtime.QueryKey}|{leafId}|0").RunAsync(task)));
+        }
         await Task.WhenAll(work.Select(w => w.Result));
         _sourceTasks = taskIndex;
         AddDeliveries(work.Select(w => w.Result.Result.Deliveries));
+        // Progress counts the streaming sources' rows (Spark's numInputRows), not the static side read again each epoch.
         return new SourceTasksResult(
-            work.GroupBy(w => w.SourceId).ToDictionary(g => g.Key, g => g.Sum(w => w.Result.Result.InputRows)),
+            work.Take(streaming).GroupBy(w => w.SourceId).ToDictionary(g => g.Key, g => g.Sum(w => w.Result.Result.InputRows)),
             work.Sum(w => w.Result.Result.OutputRows),
             EventTimeOf(work.Select(w => w.Result.Result)));
     }
@@ -69,7 +88,10 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
             foreach (var (stage, results) in calls)
             {
                 var partitions = results.Result.Length;
-                result[stage.Id] = new OperatorEpochResult(stage.Operator!.Name, partitions, results.Result.Select(Stats).ToList(), sinkProducers.ContainsKey(stage.Id));
+                result[stage.Id] = new OperatorEpochResult(stage.Operator!.Name, partitions, results.Result.Select(Stats).ToList(), sinkProducers.ContainsKey(stage.Id))
+                {
+                    ReportsState = stage.Operator.ReportsState,
+                };
                 AddDeliveries(results.Result.Select(r => r.Deliveries));
             }
         }
@@ -89,12 +111,12 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
             calls.Add(runtime.Grains.GetGrain<IStatePartitionGrain>(key).FinishAsync(new PartitionEpoch
             {
                 ExpectedInputs = _deliveries.GetValueOrDefault(key),
-                QueryKey = runtime.QueryKey, Attempt = _attempt, PlanJson = runtime.Run.Request.Spec.PlanJson, StageId = stage.Id, Partition = p,
+                QueryKey = runtime.QueryKey, Attempt = _attempt, PlanJson = Query.PlanJson, StageId = stage.Id, Partition = p,
                 NumPartitions = partitions, StoredPartitions = records.StatePartitions.GetValueOrDefault(stage.Id, partitions),
                 NumKeyGroups = records.NumKeyGroups, BatchId = record.BatchId, LastCommitted = records.LastCommitted,
                 BatchTimestampMicros = record.BatchTimestampMs * 1000,
-                LateThresholdMicros = Query.Physical.Watermarks.Count > 0 ? record.LateWatermarkMs * 1000 : null,
-                EvictThresholdMicros = Query.Physical.Watermarks.Count > 0 ? record.WatermarkMs * 1000 : null,
+                LateThresholdMicros = Query.Physical.Watermarks.Count > 0 ? Query.Physical.InputWatermarkMs(stage.Id, record.LateWatermarkMs) * 1000 : null,
+                EvictThresholdMicros = Query.Physical.Watermarks.Count > 0 ? Query.Physical.InputWatermarkMs(stage.Id, record.WatermarkMs) * 1000 : null,
                 OutputMode = Query.Sink.OutputMode, StagePartitions = record.StatePartitions,
                 SinkKey = sinkKey, SinkProducer = sinkProducer, Sink = Query.Sink, SnapshotInterval = runtime.Options.StateSnapshotInterval,
             }));

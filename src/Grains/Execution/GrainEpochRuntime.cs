@@ -39,7 +39,8 @@ internal sealed class GrainEpochRuntime(
 
     /// <summary>The query's shape as the coordinator sees it.</summary>
     public static EpochQuery QueryOf(CompiledQuery query) =>
-        EpochQuery.From(query.Physical, query.Sink.OutputMode, query.Sources.Select(s => (s.Relation.SourceId, s.Connector.NumPartitions)));
+        EpochQuery.From(query.Physical, query.Sink.OutputMode, query.Sources.Select(s => (s.Relation.SourceId, s.Connector.NumPartitions)))
+            with { StaticLeaves = query.StaticSources.Select(s => s.Relation.SourceId).ToList() };
 
     /// <summary>The coordinator's options for a run: the query's trigger and options over the silo's defaults.</summary>
     public static EpochCoordinatorOptions OptionsOf(TriggerRun run, OrleansStreamOptions options)
@@ -78,15 +79,27 @@ internal sealed class GrainEpochRuntime(
     public async Task<int> DefaultStatePartitionsAsync(CancellationToken cancellationToken) =>
         Math.Max(2, 2 * (await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Count);
 
-    public Task<string?> CaptureBoundAsync(string sourceId, CancellationToken cancellationToken) =>
-        _connectors[sourceId].AvailableNowBoundAsync(PlanningState(sourceId), cancellationToken);
-
-    public async Task<string?> LatestOffsetAsync(string sourceId, string? previousEnd, string? bound, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, string?>> CaptureBoundsAsync(CancellationToken cancellationToken)
     {
-        var connector = _connectors[sourceId];
-        var end = await connector.LatestOffsetAsync(previousEnd, PlanningState(sourceId), bound, cancellationToken);
-        WarnIfFallingBehind(connector);
-        return end;
+        var round = new SourcePlanningRound();
+        var bounds = new Dictionary<string, string?>();
+        foreach (var (sourceId, connector) in _connectors)
+            bounds[sourceId] = await connector.AvailableNowBoundAsync(PlanningState(sourceId), round, cancellationToken);
+        return bounds;
+    }
+
+    public async Task<IReadOnlyDictionary<string, string?>> LatestOffsetsAsync(IReadOnlyList<SourceOffsetRequest> requests, CancellationToken cancellationToken)
+    {
+        // One round for all: sources that share a store (a session's memory streams) read it once, so they see one cut of it.
+        var round = new SourcePlanningRound();
+        var ends = new Dictionary<string, string?>();
+        foreach (var request in requests)
+        {
+            var connector = _connectors[request.SourceId];
+            ends[request.SourceId] = await connector.LatestOffsetAsync(request.PreviousEnd, PlanningState(request.SourceId), request.Bound, round, cancellationToken);
+            WarnIfFallingBehind(connector);
+        }
+        return ends;
     }
 
     // Once a minute at most: a query that cannot keep up says so every epoch in its progress.
@@ -95,6 +108,14 @@ internal sealed class GrainEpochRuntime(
         if (connector.Backlog.Count == 0 || DateTimeOffset.UtcNow - run.LastBehindWarning < TimeSpan.FromMinutes(1)) return;
         run.LastBehindWarning = DateTimeOffset.UtcNow;
         TriggerLog.LogWarningFallingBehind(logger, queryKey, connector.Description, string.Join(", ", connector.Backlog.Select(m => $"{m.Key}={m.Value}")));
+    }
+
+    public async Task<IReadOnlyDictionary<string, string>> StaticVersionsAsync(CancellationToken cancellationToken)
+    {
+        var versions = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (relation, connector) in run.Query.StaticSources)
+            versions[relation.SourceId] = await connector.VersionAsync(cancellationToken);
+        return versions;
     }
 
     public void OnPlanned(string sourceId, string end) => _connectors[sourceId].OnPlanned(end, PlanningState(sourceId));

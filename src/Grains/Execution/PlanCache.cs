@@ -4,6 +4,7 @@ using OrleansStream.Engine.Connectors;
 using OrleansStream.Engine.Planning.Physical;
 using OrleansStream.Grains.Connectors;
 using OrleansStream.Grains.Sources;
+using OrleansStream.Plan.Types;
 
 namespace OrleansStream.Grains.Execution;
 
@@ -13,6 +14,10 @@ internal sealed class PlanCache(ConnectorFactory connectors)
     private string? _planJson;
     private PhysicalPlan? _plan;
     private Dictionary<string, IStreamSource>? _connectors;
+    private Dictionary<string, IStaticSource>? _statics;
+
+    /// <summary>The static leaves' connectors of the plan last given to <see cref="Get"/>, by leaf id (batch relations only).</summary>
+    public IReadOnlyDictionary<string, IStaticSource> StaticSources => _statics ?? [];
 
     public (PhysicalPlan Plan, IReadOnlyDictionary<string, IStreamSource> Connectors) Get(string planJson)
     {
@@ -20,7 +25,11 @@ internal sealed class PlanCache(ConnectorFactory connectors)
         {
             var logical = PlanSerializer.Deserialize(planJson);
             var sources = logical.Leaves().OfType<SourceRelation>().Where(s => s.IsStreaming).DistinctBy(s => s.SourceId).ToDictionary(s => s.SourceId, s => connectors.Create(s));
-            _plan = QueryPlanner.Plan(logical, r => sources[r.SourceId].Schema);
+            // A batch relation's schema was pinned into the plan when the query started (StaticLeaves); its connector opens lazily.
+            _plan = QueryPlanner.Plan(logical, r => sources.TryGetValue(r.SourceId, out var s) ? s.Schema
+                : DataTypes.ParseSchema(r.SchemaDdl ?? throw new InvalidOperationException($"Batch relation '{r.SourceId}' ({r.Format}) has no pinned schema.")));
+            _statics = logical.Leaves().OfType<SourceRelation>().Where(s => !s.IsStreaming).DistinctBy(s => s.SourceId)
+                .ToDictionary(s => s.SourceId, s => connectors.OpenStatic(s));
             _connectors = sources;
             _planJson = planJson;
         }

@@ -23,6 +23,9 @@ internal sealed class SourceTaskGrain(ConnectorFactory connectors) : Grain, ISou
     private readonly PlanCache _plans = new(connectors);
     private Dictionary<(int Stage, int InputIndex), IExchangeWriter>? _idleExchanges;
     private PhysicalPlan? _idleExchangePlan;
+    // The static leaves' batches of the last version read, per stage id, for the plan they were read for.
+    private PhysicalPlan? _staticPlan;
+    private Dictionary<int, (string Version, List<RecordBatch> Batches)> _staticBatches = new();
 
     public async Task<SourceTaskResult> RunAsync(SourceTask task)
     {
@@ -38,8 +41,9 @@ internal sealed class SourceTaskGrain(ConnectorFactory connectors) : Grain, ISou
         foreach (var stage in plan.StagesReading(task.SourceId))
         {
             var pipeline = stage.Source!;
-            var input = sources[task.SourceId].ReadAsync(task.StartOffset, task.EndOffset, new SourcePartition(task.Partition, task.NumPartitions),
-                pipeline.ReadSchema, CancellationToken.None);
+            var input = task.IsStatic ? ReadStaticAsync(plan, stage, task.StaticVersion, context)
+                : sources[task.SourceId].ReadAsync(task.StartOffset, task.EndOffset, new SourcePartition(task.Partition, task.NumPartitions),
+                    pipeline.ReadSchema, CancellationToken.None);
             await foreach (var batch in input)
             {
                 inputRows += batch.Length;
@@ -76,6 +80,45 @@ internal sealed class SourceTaskGrain(ConnectorFactory connectors) : Grain, ISou
             Deliveries = deliveries,
             EventTime = eventTime.Stats.ToDictionary(s => s.Key, s => new EventTimeSummary(s.Value.MinMicros, s.Value.MaxMicros, s.Value.SumMicros, s.Value.Count)),
         };
+    }
+
+    /// <summary>
+    /// A static leaf read whole at <paramref name="version"/>. The batches of the last version read are kept (per stage, as a
+    /// self-join's stages may read different columns): while the relation is unchanged, the next epoch hands them on again
+    /// instead of reading it again ("cached by its files' version"). Local rows live in the plan and are their own version.
+    /// </summary>
+    private async IAsyncEnumerable<RecordBatch> ReadStaticAsync(PhysicalPlan plan, Stage stage, string? version, EpochContext epoch)
+    {
+        if (!ReferenceEquals(plan, _staticPlan)) (_staticPlan, _staticBatches) = (plan, new());
+        var pipeline = stage.Source!;
+        if (pipeline.Leaf is LocalRelation local)
+        {
+            foreach (var batch in ArrowIpc.DeserializeMany(local.ArrowIpc)) yield return batch;
+            yield break;
+        }
+        var connector = _plans.StaticSources[pipeline.LeafId];
+        // A record written without the leaf's version (none is expected) reads the relation as it is now.
+        version ??= await connector.VersionAsync(CancellationToken.None);
+        // A batch subplan runs again in each epoch, with its timestamp (it keeps its relations' batches itself).
+        if (connector is StaticPlanSource subplan)
+        {
+            await foreach (var batch in subplan.ReadAsync(version, epoch with { EventTime = null })) yield return batch;
+            yield break;
+        }
+        if (_staticBatches.TryGetValue(stage.Id, out var cached) && cached.Version == version)
+        {
+            foreach (var batch in cached.Batches) yield return batch;
+            yield break;
+        }
+        _staticBatches.Remove(stage.Id);
+        var read = new List<RecordBatch>();
+        await foreach (var batch in connector.ReadAsync(version, pipeline.ReadSchema, CancellationToken.None))
+        {
+            read.Add(batch);
+            yield return batch;
+        }
+        // Kept only once the whole version was read: a read that failed midway leaves nothing half-cached.
+        _staticBatches[stage.Id] = (version, read);
     }
 
     // A writer keeps its hash table's capacity from epoch to epoch, which spares regrowing it from empty each time. Only

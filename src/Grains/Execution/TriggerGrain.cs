@@ -47,7 +47,7 @@ internal sealed class TriggerGrain(
         }
         if (_run is { IsActive: true })
             throw new InvalidOperationException($"Cannot start query with id {request.QueryId} as another query with same id is already active. Perhaps you are attempting to restart a query from checkpoint '{request.Spec.CheckpointLocation}' that is already active.");
-        var compiled = CompiledQuery.Compile(request.Spec, connectors, paths, QueryKey);
+        var compiled = await CompiledQuery.CompileAsync(request.Spec, connectors, paths, QueryKey);
         state.State.ActiveRun = request;
         await state.WriteStateAsync();
         Begin(new TriggerRun(request, compiled));
@@ -69,7 +69,7 @@ internal sealed class TriggerGrain(
         CompiledQuery compiled;
         try
         {
-            compiled = CompiledQuery.Compile(request.Spec, connectors, paths, QueryKey);
+            compiled = await CompiledQuery.CompileAsync(request.Spec, connectors, paths, QueryKey);
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or NotSupportedException or OrleansStream.Plan.AnalysisException or IOException)
         {

@@ -54,6 +54,8 @@ public sealed record OffsetRecord
     /// <summary>Per source id: how many source tasks read this epoch (and so which part file gets which input). Recorded,
     /// because the default follows the core count, and a replay on another machine must split the epoch the same way.</summary>
     [Id(8)] public Dictionary<string, int> SourcePartitions { get; init; } = new();
+    /// <summary>Per static leaf id (a batch relation the query reads every epoch): the version this epoch reads it at.</summary>
+    [Id(9)] public Dictionary<string, string> StaticVersions { get; init; } = new();
 }
 
 /// <summary>One entry of the commit log.</summary>

@@ -39,12 +39,14 @@ internal static class TriggerStateMapping
     {
         BatchId = r.BatchId, Start = r.Start, End = r.End, BatchTimestampMs = r.BatchTimestampMs, WatermarkMs = r.WatermarkMs,
         LateWatermarkMs = r.LateWatermarkMs, StatePartitions = r.StatePartitions, SourcePartitions = r.SourcePartitions,
+        StaticVersions = r.StaticVersions,
     };
 
     private static OffsetRecord ToWire(OffsetLogRecord r) => new()
     {
         BatchId = r.BatchId, Start = Copy(r.Start), End = Copy(r.End), BatchTimestampMs = r.BatchTimestampMs, WatermarkMs = r.WatermarkMs,
         LateWatermarkMs = r.LateWatermarkMs, StatePartitions = Copy(r.StatePartitions), SourcePartitions = Copy(r.SourcePartitions),
+        StaticVersions = Copy(r.StaticVersions),
     };
 
     private static Dictionary<TKey, TValue> Copy<TKey, TValue>(IReadOnlyDictionary<TKey, TValue> source) where TKey : notnull =>

@@ -24,7 +24,7 @@ internal sealed partial class StreamingQueryGrain(
     public async Task<QueryStartInfo> StartAsync(QuerySpec spec, IQueryObserver? observer, CancellationToken cancellationToken = default)
     {
         // Refuse a query that cannot run before the checkpoint holds anything of it.
-        var compiled = CompiledQuery.Compile(spec, connectors, paths);
+        var compiled = await CompiledQuery.CompileAsync(spec, connectors, paths, cancellationToken: cancellationToken);
         if (state.State.Id == Guid.Empty)
         {
             state.State.Id = Guid.NewGuid();

@@ -20,6 +20,7 @@ public sealed record SourceTask
     [Id(4)] public required int Partition { get; init; }
     [Id(5)] public required int NumPartitions { get; init; }
     [Id(6)] public string? StartOffset { get; init; }
+    /// <summary>The offset the share ends at (empty for a static leaf, which has no offsets).</summary>
     [Id(7)] public required string EndOffset { get; init; }
     [Id(8)] public required long BatchId { get; init; }
     [Id(9)] public required long BatchTimestampMicros { get; init; }
@@ -29,6 +30,13 @@ public sealed record SourceTask
     /// <summary>Partitions per keyed stage id in this epoch (empty for a stateless query: rows go to the sink).</summary>
     [Id(15)] public IReadOnlyDictionary<int, int> StagePartitions { get; init; } = new Dictionary<int, int>();
     [Id(14)] public int NumKeyGroups { get; init; }
+    /// <summary>
+    /// True when <see cref="SourceId"/> is a static leaf (a batch relation or local rows in a streaming query): the task reads it
+    /// whole, at <see cref="StaticVersion"/>, every epoch.
+    /// </summary>
+    [Id(16)] public bool IsStatic { get; init; }
+    /// <summary>The version of the static leaf this epoch reads, as its write-ahead record holds it (null for local rows).</summary>
+    [Id(17)] public string? StaticVersion { get; init; }
 }
 
 /// <summary>What a source task did.</summary>

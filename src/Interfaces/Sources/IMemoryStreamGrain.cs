@@ -11,6 +11,11 @@ public interface IMemoryStreamGrain : IGrainWithStringKey
     [Alias("Add")] Task<IReadOnlyDictionary<string, long>> AddAsync(IReadOnlyList<MemoryStreamAppend> appends);
     /// <summary>The number of entries of <paramref name="streamId"/>: its latest offset.</summary>
     [Alias("GetLatestOffset")] Task<long> GetLatestOffsetAsync(string streamId);
+    /// <summary>
+    /// The latest offset (entry count) of every stream of the session, read at one instant: an <see cref="AddAsync"/> is in
+    /// it for all its streams or for none. A query's planning round asks this once for all its memory streams.
+    /// </summary>
+    [Alias("GetLatestOffsets")] Task<IReadOnlyDictionary<string, long>> GetLatestOffsetsAsync();
     /// <summary>The entries in [<paramref name="start"/>, <paramref name="end"/>) of <paramref name="streamId"/>, as Arrow IPC bytes.</summary>
     [Alias("Read")] Task<IReadOnlyList<byte[]>> ReadAsync(string streamId, long start, long end);
 }

@@ -126,4 +126,23 @@ public sealed class JoinTests(SessionFixture fixture)
         var ex = await Assert.ThrowsAsync<AnalysisException>(() => Left.Select(other.Col("r")).CollectAsync());
         Assert.StartsWith("[CANNOT_RESOLVE_DATAFRAME_COLUMN] Cannot resolve dataframe column \"r\".", ex.Message);
     }
+
+    [Fact]
+    public async Task TheKeyOfAnInnerUsingJoin_IsNamedByEitherSidesCol()
+    {
+        var left = Left;
+        var right = Right;
+        var joined = left.Join(right, "k");
+        Assert.Equal(Rows("[1,a,x]"), await Answer(joined.Select(right.Col("k"), left.Col("l"), right.Col("r"))));
+        Assert.Equal(Rows("[1]"), await Answer(joined.Select(left.Col("k"))));
+    }
+
+    [Fact]
+    public async Task ACrossJoinWithACondition_KeepsThePairsItHolds()
+    {
+        var left = Left;
+        var right = Right;
+        Assert.Equal(Rows("[1,a,1,x]"), await Answer(left.Join(right, left.Col("k") == right.Col("k"), "cross")));
+        Assert.Equal(Rows("[2,b,1,x]"), await Answer(left.Join(right, left.Col("k") > right.Col("k"), "cross")));
+    }
 }

@@ -27,13 +27,10 @@ public sealed class StateRowsProbe(StreamSession session, StreamingQuery query, 
         Assert.Equal(newRows.Order(StringComparer.Ordinal), added.Order(StringComparer.Ordinal));
         _seen = rows;
         var progress = query.RecentProgress;
-        var since = progress.Skip(_progress).ToList();
+        var counts = StateRowCounts.Of(progress, _progress);
         _progress = progress.Count;
-        var operators = progress[^1].StateOperators.Count;
-        long[] SparkOrder(Func<StreamingQueryProgress, int, long> metric, IEnumerable<StreamingQueryProgress> over) =>
-            Enumerable.Range(0, operators).Reverse().Select(i => over.Sum(p => metric(p, i))).ToArray();
-        Assert.Equal(total, SparkOrder((p, i) => p.StateOperators[i].NumRowsTotal, [progress[^1]]));
-        Assert.Equal(updated, SparkOrder((p, i) => p.StateOperators[i].NumRowsUpdated, since));
-        Assert.Equal(dropped ?? new long[operators], SparkOrder((p, i) => p.StateOperators[i].NumRowsDroppedByWatermark, since));
+        Assert.Equal(total, counts.Total);
+        Assert.Equal(updated, counts.Updated);
+        Assert.Equal(dropped ?? new long[total.Length], counts.Dropped);
     }
 }

@@ -51,6 +51,48 @@ public sealed class ProcessKillTests(ITestOutputHelper output)
         Assert.Equal(["00:00 u0 2", "00:00 u1 2", "00:20 u0 2", "00:20 u1 2", "00:40 u0 2", "00:40 u1 2"], windows);
     }
 
+    [Fact]
+    public async Task KillInTheEpochThatPadsAnOuterJoinRow_RestartKeepsJoinStateAndEmitsEveryRowOnce()
+    {
+        using var dir = new TempDirectory();
+        var input = dir.Sub(Path.Combine("demo", "in"));
+        // File f (one per epoch): views of u0 and u1 at f*8+u seconds and their buys at f*8+2+u; a view of u2 at f*8+5,
+        // never bought. A view matches its own file's buy and, 10 s later, the next file's: that one only through the
+        // join state. The last file puts the watermark at min(29, 27) - 5 = 22 s, which the no-data batch 4 uses: u2's
+        // view at 5 s (5 + 10 < 22) is then padded with nulls; its views at 13 s and later are not final yet.
+        var expected = new List<string>();
+        const int Files = 4;
+        for (var f = 0; f < Files; f++)
+        {
+            var lines = new List<string>();
+            for (var u = 0; u < 2; u++)
+            {
+                lines.Add(Event($"u{u}", "view", f * 8 + u));
+                lines.Add(Event($"u{u}", "buy", f * 8 + 2 + u));
+                for (var boughtIn = f; boughtIn <= Math.Min(f + 1, Files - 1); boughtIn++)
+                    expected.Add($"u{u} {Time(f * 8 + u)} {Time(boughtIn * 8 + 2 + u)} 150");
+            }
+            lines.Add(Event("u2", "view", f * 8 + 5));
+            TempDirectory.WriteFile(input, $"events-{f:D6}.json", string.Join('\n', lines) + "\n");
+        }
+        expected.Add($"u2 {Time(5)}  ");
+        var outDir = await KillBeforeCommitAndRestartAsync(dir, batch: 4, "--joined");
+
+        await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = Path.Combine(dir.Path, "reader") });
+        var rows = await session.Read.Schema("user STRING, viewed TIMESTAMP, bought TIMESTAMP, amount_cents BIGINT").Json(outDir).CollectAsync();
+        var emitted = rows.Select(r => $"{r["user"]} {Time(r["viewed"])} {Time(r["bought"])} {r["amount_cents"]}").Order().ToList();
+        Assert.Equal(expected.Order(), emitted);
+
+        static string Event(string user, string action, int second) =>
+            $"{{\"user\":\"{user}\",\"action\":\"{action}\",\"amount\":1.5,\"ts\":\"{Time(second)}\"}}";
+        static string Time(object? at) => at switch
+        {
+            DateTime t => t.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            int s => $"2026-01-01T00:{s / 60:D2}:{s % 60:D2}Z",
+            _ => "",
+        };
+    }
+
     // The file source splits an epoch's files over one source task per core by default, and each task writes its own part
     // file: a replay on a machine with fewer cores must split the epoch as it was split the first time.
     [Fact]

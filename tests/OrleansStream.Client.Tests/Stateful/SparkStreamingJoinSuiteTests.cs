@@ -60,17 +60,24 @@ public sealed class SparkStreamingJoinSuiteTests(SessionFixture fixture)
             CheckNewAnswer([1, 5, 11]),
             AddData(rightInput, (1, 10)),
             CheckNewAnswer(), // no match: leftTime 5 is not < rightTime 10 - 5
+            AssertNumStateRows(total: 3, updated: 3),
             // The watermark moves to 20 s with time 30 on both inputs.
             AddData(leftInput, (1, 3), (1, 30)),
             CheckNewAnswer([1, 3, 10], [1, 3, 11]),
+            AssertNumStateRows(total: 5, updated: 2),
             AddData(rightInput, (0, 30)),
             CheckNewAnswer(),
-            // (1, 20) is at the watermark and dropped; (1, 21) and (1, 28) match the left rows at 3 and 5, kept in state.
+            // Right rows at or below the state watermark 25 go: (1, 11) and (1, 10).
+            AssertNumStateRows(total: 4, updated: 1),
+            // (1, 20) is at the watermark and dropped; (1, 21) and (1, 28) match the left rows at 3 and 5; only (1, 28) is
+            // kept (21 is below the state watermark 25).
             AddData(rightInput, (1, 20), (1, 21), (1, 28)),
             CheckNewAnswer([1, 3, 21], [1, 5, 21], [1, 3, 28], [1, 5, 28]),
+            AssertNumStateRows(total: 5, updated: 1, droppedByWatermark: 1),
             // leftTime <= 20 is dropped by the watermark.
             AddData(leftInput, (1, 20), (1, 21)),
-            CheckNewAnswer([1, 21, 28]));
+            CheckNewAnswer([1, 21, 28]),
+            AssertNumStateRows(total: 6, updated: 1, droppedByWatermark: 1));
     }
 
     [Fact]
@@ -227,7 +234,9 @@ public sealed class SparkStreamingJoinSuiteTests(SessionFixture fixture)
         var right = df.Where(Col("value") % 2 == 0).Select(Col("value").As("rightId"), Col("timestamp").As("rightTime"));
         var joined = left.WithWatermark("leftTime", "5 seconds").Join(right.WithWatermark("rightTime", "5 seconds"),
             Expr("leftId = rightId AND rightTime >= leftTime AND rightTime <= leftTime + interval 5 seconds"), joinType);
-        return (input, joined.Select(Col("leftId"), Col("leftTime").Cast("int"), Col("rightId"), Col("rightTime").Cast("int")));
+        return (input, joinType == "left_semi"
+            ? joined.Select(Col("leftId"), Col("leftTime").Cast("int"))
+            : joined.Select(Col("leftId"), Col("leftTime").Cast("int"), Col("rightId"), Col("rightTime").Cast("int")));
     }
 
     [Theory]
@@ -322,20 +331,28 @@ public sealed class SparkStreamingJoinSuiteTests(SessionFixture fixture)
         await Session.TestStream(joined, OutputMode.Append).Run(
             AddData(input1, 1),
             CheckAnswer(),
+            AssertNumStateRows(total: 1, updated: 1),
             AddData(input2, 1),
             CheckAnswer([1, 10L, 2, 3]),
+            AssertNumStateRows(total: 2, updated: 1),
             StopStream,
             StartStream(),
             AddData(input1, 25),
             CheckNewAnswer(), // watermark 15: the no-data epoch removes both rows of window [0, 10)
+            AssertNumStateRows(total: 1, updated: 1),
             AddData(input2, 25),
             CheckNewAnswer([25, 30L, 50, 75]),
+            AssertNumStateRows(total: 2, updated: 1),
             StopStream,
             StartStream(),
             AddData(input2, 1),
             CheckNewAnswer(), // no join: below the watermark, removed
+            AssertNumStateRows(total: 2, updated: 0), // not added: 1 is below the state key watermark 15
             AddData(input1, 5),
-            CheckNewAnswer());
+            CheckNewAnswer(),
+            AssertNumStateRows(total: 2, updated: 0, droppedByWatermark: 1),
+            AssertOnQuery(q => q.LastProgress!.StateOperators is [{ OperatorName: "symmetricHashJoin", MemoryUsedBytes: > 0, NumStateStoreInstances: > 0, CommitTimeMs: >= 0 }],
+                "progress lists the join's state with Spark's operator name and sizes"));
     }
 
     [Theory]
@@ -356,5 +373,101 @@ public sealed class SparkStreamingJoinSuiteTests(SessionFixture fixture)
             CheckNewAnswer(firstOuter, secondOuter),
             AddData(leftInput, 22),
             CheckNewAnswer([22, 30L, 44, 66]));
+    }
+
+    // Spark's setupWindowedJoinWithLeftCondition: windows and keys equal (named through each side's DataFrame) and leftValue > 4;
+    // the right value as a string, so that a null-padded side shows which side it is.
+    private (MemoryStream<int>, MemoryStream<int>, DataFrame) WindowedJoinWithLeftCondition(string joinType)
+    {
+        var (leftInput, df1) = Stream("left", 2);
+        var (rightInput, df2) = Stream("right", 3);
+        var left = df1.Select(Col("key"), Window(Col("leftTime"), "10 second"), Col("leftValue"));
+        var right = df2.Select(Col("key"), Window(Col("rightTime"), "10 second"), Col("rightValue").Cast("string"));
+        var joined = left.Join(right, (left.Col("key") == right.Col("key")) & (left.Col("window") == right.Col("window")) & (Col("leftValue") > 4), joinType);
+        var select = joinType == "left_semi"
+            ? joined.Select(left.Col("key"), left.Col("window.end").Cast("long"), Col("leftValue"))
+            : joined.Select(left.Col("key"), left.Col("window.end").Cast("long"), Col("leftValue"), right.Col("key"), right.Col("window.end").Cast("long"), Col("rightValue"));
+        return (leftInput, rightInput, select);
+    }
+
+    [Fact]
+    public async Task LeftSemiEarlyStateExclusionOnLeft()
+    {
+        var (leftInput, rightInput, joined) = WindowedJoinWithLeftCondition("left_semi");
+        await Session.TestStream(joined, OutputMode.Append).Run(
+            AddData(leftInput, [1, 2, 3], rightInput, [3, 4, 5]),
+            CheckNewAnswer([3, 10L, 6]), // left rows with leftValue <= 4 never join
+            AddData(leftInput, [20], rightInput, [21]),
+            CheckNewAnswer(), // no more semi rows as the watermark moves
+            AddData(rightInput, 20),
+            CheckNewAnswer([20, 30L, 40]));
+    }
+
+    [Fact]
+    public async Task FullOuterEarlyStateExclusionOnLeft()
+    {
+        var (leftInput, rightInput, joined) = WindowedJoinWithLeftCondition("full_outer");
+        await Session.TestStream(joined, OutputMode.Append).Run(
+            AddData(leftInput, [1, 2, 3], rightInput, [3, 4, 5]),
+            // Left rows with leftValue <= 4 get their outer rows at once.
+            CheckNewAnswer([1, 10L, 2, null, null, null], [2, 10L, 4, null, null, null], [3, 10L, 6, 3, 10L, "9"]),
+            AddData(leftInput, [20], rightInput, [21]),
+            CheckNewAnswer([null, null, null, 4, 10L, "12"], [null, null, null, 5, 10L, "15"]),
+            AddData(rightInput, 20),
+            CheckNewAnswer([20, 30L, 40, 20, 30L, "60"]));
+    }
+
+    [Fact]
+    public async Task WindowedLeftSemiJoin()
+    {
+        var (leftInput, df1) = Stream("left", 2);
+        var (rightInput, df2) = Stream("right", 3);
+        var joined = df1.Select(Col("key"), Window(Col("leftTime"), "10 second"), Col("leftValue"))
+            .Join(df2.Select(Col("key"), Window(Col("rightTime"), "10 second"), Col("rightValue")), ["key", "window"], "left_semi")
+            .Select(Col("key"), Col("window.end").Cast("long"), Col("leftValue"));
+
+        await Session.TestStream(joined, OutputMode.Append).Run(
+            AddData(leftInput, [1, 2, 3, 4, 5], rightInput, [3, 4, 5, 6, 7]),
+            CheckNewAnswer([3, 10L, 6], [4, 10L, 8], [5, 10L, 10]),
+            AddData(leftInput, [21], rightInput, [22]), // watermark 11 removes window [0, 10)
+            CheckNewAnswer(),
+            AddData(leftInput, 22),
+            CheckNewAnswer([22, 30L, 44]),
+            StopStream,
+            StartStream(),
+            AddData(leftInput, 1), // below the state watermark
+            CheckNewAnswer(),
+            AddData(rightInput, 5),
+            CheckNewAnswer());
+    }
+
+    [Fact]
+    public async Task LeftSemiJoinWithWatermarkRangeCondition()
+    {
+        var (leftInput, rightInput, joined) = JoinWithRangeCondition("left_semi");
+        await Session.TestStream(joined, OutputMode.Append).Run(
+            AddData(leftInput, (1, 5), (3, 5)),
+            CheckNewAnswer(),
+            AddData(rightInput, (1, 10), (2, 5)),
+            CheckNewAnswer([1, 5]),
+            AddData(rightInput, (1, 9)),
+            CheckNewAnswer(), // the left row matched already
+            AddData(leftInput, (1, 7), (1, 30)),
+            CheckNewAnswer([1, 7]),
+            AddData(rightInput, (0, 30)),
+            CheckNewAnswer());
+    }
+
+    [Fact]
+    public async Task SelfLeftSemiJoin()
+    {
+        var (input, query) = SelfJoin("left_semi");
+        await Session.TestStream(query, OutputMode.Append).Run(
+            AddData(input, (1, 1L), (2, 2L), (3, 3L), (4, 4L), (5, 5L)),
+            CheckNewAnswer([2, 2], [4, 4]),
+            AddData(input, (6, 6L), (7, 7L), (8, 8L), (9, 9L), (10, 10L)),
+            CheckNewAnswer([6, 6], [8, 8], [10, 10]),
+            AddData(input, (11, 11L), (12, 12L), (13, 13L), (14, 14L), (15, 15L)),
+            CheckNewAnswer([12, 12], [14, 14]));
     }
 }

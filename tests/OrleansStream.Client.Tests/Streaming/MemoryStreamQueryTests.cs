@@ -123,6 +123,26 @@ public abstract class MemoryStreamQueryTests(SessionFixture fixture)
         await Assert.ThrowsAsync<InvalidOperationException>(() => df.CollectAsync());
     }
 
+    // Spark's UnsupportedOperationChecker: a stream may be joined with a batch relation, never unioned with one (before this
+    // was refused, local rows in such a union were silently never read).
+    [Fact]
+    public async Task StartAsync_RefusesAUnionOfAStreamAndABatchRelation()
+    {
+        using var dir = new TempDirectory();
+        var folder = dir.Sub("static");
+        TempDirectory.WriteFile(folder, "a.json", "{\"value\":1}\n");
+        var stream = Session.CreateMemoryStream<int>().ToDF();
+        var local = Session.CreateDataFrame([[7]], "value INT");
+        var files = Session.Read.Format("json").Schema("value INT").Load(folder);
+
+        foreach (var (df, name) in new[] { (stream.Union(local), "u1"), (local.Union(stream), "u2"), (stream.Union(files).Where(Col("value") > 0), "u3") })
+        {
+            var error = await Assert.ThrowsAnyAsync<Exception>(() => df.WriteStream.Format("memory").QueryName(name).StartAsync());
+            Assert.Contains("Union between streaming and batch DataFrames/Datasets is not supported", error.Message);
+        }
+        Assert.DoesNotContain(Session.Streams.Active, q => q.Name is "u1" or "u2" or "u3");
+    }
+
     [Fact]
     public async Task Listener_SeesStartedProgressAndTerminated()
     {

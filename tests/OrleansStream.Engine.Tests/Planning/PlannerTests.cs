@@ -48,6 +48,24 @@ public class PlannerTests
         Assert.Equal(new object?[] { "B", null }, Values(output.Column(1)));
     }
 
+    // Spark's UnsupportedOperationChecker: a streaming query may not union a stream with a batch relation, on either side
+    // and at any depth; a batch query may (the same union planned without an output mode).
+    [Fact]
+    public void Union_of_a_stream_and_a_batch_relation_is_refused_in_a_streaming_query()
+    {
+        var stream = new Project(AnalyzerTests.Events, Sel("a"));
+        var batch = new Project(AnalyzerTests.Other with { SourceId = "2", IsStreaming = false }, Sel("c"));
+        var local = Local(("a", Ints(7)));
+        foreach (var plan in new LogicalPlan[] { new Union(stream, local), new Union(local, stream), new Project(new Union(stream, batch), Sel("a")) })
+        {
+            var error = Assert.Throws<AnalysisException>(() => QueryPlanner.Plan(plan, AnalyzerTests.SchemaOf, "append"));
+            Assert.Equal("Union between streaming and batch DataFrames/Datasets is not supported", error.Message);
+        }
+        Assert.Equal(2, QueryPlanner.Plan(new Union(stream, local), AnalyzerTests.SchemaOf).Pipelines.Count);
+        var streams = new Union(new Project(AnalyzerTests.Events, Sel("a")), new Project(AnalyzerTests.Other, Sel("c")));
+        Assert.Equal(2, QueryPlanner.Plan(streams, AnalyzerTests.SchemaOf, "append").Pipelines.Count);
+    }
+
     [Fact]
     public void Union_pipelines_share_one_output_schema()
     {

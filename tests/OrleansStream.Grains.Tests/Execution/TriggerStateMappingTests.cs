@@ -22,6 +22,7 @@ public sealed class TriggerStateMappingTests
                 LateWatermarkMs = Math.Max(0, batch - 1) * 1000,
                 StatePartitions = new() { [0] = 4 },
                 SourcePartitions = new() { ["0"] = 2 },
+                StaticVersions = new() { ["static:0"] = $"[{{\"path\":\"/in/f{batch}.json\"}}]" },
             };
         }
         state.Commits[0] = new CommitRecord(0, 1000);
@@ -49,6 +50,7 @@ public sealed class TriggerStateMappingTests
             Assert.Equal((offsets.BatchTimestampMs, offsets.WatermarkMs, offsets.LateWatermarkMs), (actual.BatchTimestampMs, actual.WatermarkMs, actual.LateWatermarkMs));
             Assert.Equal(offsets.StatePartitions, actual.StatePartitions);
             Assert.Equal(offsets.SourcePartitions, actual.SourcePartitions);
+            Assert.Equal(offsets.StaticVersions, actual.StaticVersions);
         }
         Assert.Equal(expected.Commits, state.Commits);
         Assert.Equal((128, "max"), (state.NumKeyGroups, state.WatermarkPolicy));

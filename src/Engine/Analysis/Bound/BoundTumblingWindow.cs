@@ -26,20 +26,22 @@ internal sealed class BoundTumblingWindow : BoundExpr
     protected override IArrowArray Compute(EvaluationScope scope)
     {
         var time = _time.Eval(scope);
-        var n = time.Length;
-        var rows = new int[n];
-        var starts = new long[n];
-        var ends = new long[n];
-        // A tumbling window holds each non-null time once: the kept rows are the non-null ones, in order.
-        var kept = _assigner.Assign(time, 0, rows, starts, ends);
+        var values = WindowAssigner.TimeValues(time);
+        var n = values.Length;
+        var size = _assigner.SizeMicros;
+        var offset = _assigner.StartMicros;
         var startValues = ArrayFactory.NewValues<long>(n);
         var endValues = ArrayFactory.NewValues<long>(n);
-        var startSpan = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(startValues.AsSpan());
-        var endSpan = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(endValues.AsSpan());
-        for (var k = 0; k < kept; k++)
+        var starts = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(startValues.AsSpan());
+        var ends = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(endValues.AsSpan());
+        // The one window holding t: its start is t rounded down to the grid of size starting at offset (Spark's TimeWindow).
+        // A null time's slot holds whatever its value is; the validity masks it.
+        for (var i = 0; i < n; i++)
         {
-            startSpan[rows[k]] = starts[k];
-            endSpan[rows[k]] = ends[k];
+            var m = (values[i] - offset) % size;
+            var start = values[i] - (m < 0 ? m + size : m);
+            starts[i] = start;
+            ends[i] = start + size;
         }
         var validity = Bitmaps.Validity(time);
         var type = (StructType)Type;

@@ -45,6 +45,14 @@ public sealed class FileSourceProvider : ISourceProvider
     public Task<IBatchSource> OpenBatchAsync(SourceRelation source, SourceContext context, CancellationToken cancellationToken) =>
         Task.FromResult<IBatchSource>(new FileBatchSource(source, ResolveSchema(source, context), context));
 
+    /// <inheritdoc/>
+    public IStaticSource OpenStatic(SourceRelation source, SourceContext context)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(context);
+        return new FileStaticSource(source, ResolveSchema(source, context), context);
+    }
+
     /// <summary>
     /// The data files of a batch file read: one file, or the committed files of a folder (a file sink's log decides); with
     /// file roots, each must really lie inside them.

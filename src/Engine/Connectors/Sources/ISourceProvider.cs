@@ -29,4 +29,12 @@ public interface ISourceProvider
     /// <exception cref="NotSupportedException">The format cannot be read in a batch query.</exception>
     Task<IBatchSource> OpenBatchAsync(SourceRelation source, SourceContext context, CancellationToken cancellationToken) =>
         throw new NotSupportedException($"Data source '{source.Format}' does not support batch reading.");
+
+    /// <summary>
+    /// Opens <paramref name="source"/> (a batch relation whose schema is fixed: given, or pinned when the streaming query was
+    /// compiled) as the static side of a streaming query, read again for every epoch at the version the epoch recorded.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The format cannot be read as a static relation in a streaming query.</exception>
+    IStaticSource OpenStatic(SourceRelation source, SourceContext context) =>
+        throw new NotSupportedException($"Data source '{source.Format}' cannot be read as a static relation in a streaming query.");
 }

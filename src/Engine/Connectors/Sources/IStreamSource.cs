@@ -22,19 +22,31 @@ public interface IStreamSource
     string Description { get; }
 
     /// <summary>
-    /// What the last <see cref="LatestOffsetAsync"/> left for later epochs because of the source's admission limit, as
+    /// What the last <see cref="LatestOffsetAsync(string?, ISourcePlanningState, string?, SourcePlanningRound, CancellationToken)"/> left for later epochs because of the source's admission limit, as
     /// Spark's per-source progress metrics ("rowsBehindLatest", "filesBehindLatest"); empty when it took all.
     /// </summary>
     IReadOnlyDictionary<string, string> Backlog { get; }
 
     /// <summary>
     /// The end offset of the next epoch after <paramref name="previousEnd"/>, or null when there is no new data.
-    /// <paramref name="bound"/> (from <see cref="AvailableNowBoundAsync"/>) limits planning for Trigger.AvailableNow.
+    /// <paramref name="bound"/> (from <see cref="AvailableNowBoundAsync(ISourcePlanningState, SourcePlanningRound, CancellationToken)"/>)
+    /// limits planning for Trigger.AvailableNow. Every source of a query is asked in the same <paramref name="round"/>.
     /// </summary>
-    Task<string?> LatestOffsetAsync(string? previousEnd, ISourcePlanningState state, string? bound, CancellationToken cancellationToken);
+    Task<string?> LatestOffsetAsync(string? previousEnd, ISourcePlanningState state, string? bound, SourcePlanningRound round, CancellationToken cancellationToken);
 
-    /// <summary>What is available now, as a bound for <see cref="LatestOffsetAsync"/>; null when the source cannot bound itself.</summary>
-    Task<string?> AvailableNowBoundAsync(ISourcePlanningState state, CancellationToken cancellationToken);
+    /// <summary>The end offset of the next epoch after <paramref name="previousEnd"/>, asked in a planning round of its own.</summary>
+    Task<string?> LatestOffsetAsync(string? previousEnd, ISourcePlanningState state, string? bound, CancellationToken cancellationToken) =>
+        LatestOffsetAsync(previousEnd, state, bound, new SourcePlanningRound(), cancellationToken);
+
+    /// <summary>
+    /// What is available now, as a bound for <see cref="LatestOffsetAsync(string?, ISourcePlanningState, string?, SourcePlanningRound, CancellationToken)"/>;
+    /// null when the source cannot bound itself. Every source of a query captures its bound in the same <paramref name="round"/>.
+    /// </summary>
+    Task<string?> AvailableNowBoundAsync(ISourcePlanningState state, SourcePlanningRound round, CancellationToken cancellationToken);
+
+    /// <summary>What is available now, captured in a planning round of its own.</summary>
+    Task<string?> AvailableNowBoundAsync(ISourcePlanningState state, CancellationToken cancellationToken) =>
+        AvailableNowBoundAsync(state, new SourcePlanningRound(), cancellationToken);
 
     /// <summary>Records that the epoch ending at <paramref name="end"/> was planned (before its offsets are written ahead).</summary>
     void OnPlanned(string end, ISourcePlanningState state);

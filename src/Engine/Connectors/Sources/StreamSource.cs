@@ -39,9 +39,21 @@ public abstract class StreamSource<TOffset> : IStreamSource where TOffset : clas
     /// <summary>The end of the next epoch after <paramref name="previous"/> (null: the beginning), or null without new data.</summary>
     protected abstract Task<TOffset?> LatestOffsetAsync(TOffset? previous, TOffset? bound, ISourcePlanningState state, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The end of the next epoch, asked in <paramref name="round"/> with the query's other sources. Override this one when the
+    /// source plans from a store other sources share (read it through <see cref="SourcePlanningRound.ShareAsync{T}"/>); the
+    /// default ignores the round.
+    /// </summary>
+    protected virtual Task<TOffset?> LatestOffsetAsync(TOffset? previous, TOffset? bound, ISourcePlanningState state, SourcePlanningRound round, CancellationToken cancellationToken) =>
+        LatestOffsetAsync(previous, bound, state, cancellationToken);
+
     /// <summary>What is available now (Trigger.AvailableNow's bound); null when the source cannot bound itself.</summary>
     protected virtual Task<TOffset?> AvailableNowBoundAsync(ISourcePlanningState state, CancellationToken cancellationToken) =>
         Task.FromResult<TOffset?>(null);
+
+    /// <summary>What is available now, captured in <paramref name="round"/> with the query's other sources; the default ignores the round.</summary>
+    protected virtual Task<TOffset?> AvailableNowBoundAsync(ISourcePlanningState state, SourcePlanningRound round, CancellationToken cancellationToken) =>
+        AvailableNowBoundAsync(state, cancellationToken);
 
     /// <summary>Records that the epoch ending at <paramref name="end"/> was planned.</summary>
     protected virtual void OnPlanned(TOffset end, ISourcePlanningState state) { }
@@ -64,14 +76,14 @@ public abstract class StreamSource<TOffset> : IStreamSource where TOffset : clas
         await Task.CompletedTask.ConfigureAwait(false);
     }
 
-    async Task<string?> IStreamSource.LatestOffsetAsync(string? previousEnd, ISourcePlanningState state, string? bound, CancellationToken cancellationToken)
+    async Task<string?> IStreamSource.LatestOffsetAsync(string? previousEnd, ISourcePlanningState state, string? bound, SourcePlanningRound round, CancellationToken cancellationToken)
     {
-        var next = await LatestOffsetAsync(Parse(previousEnd), Parse(bound), state, cancellationToken).ConfigureAwait(false);
+        var next = await LatestOffsetAsync(Parse(previousEnd), Parse(bound), state, round, cancellationToken).ConfigureAwait(false);
         return next is null ? null : SerializeOffset(next);
     }
 
-    async Task<string?> IStreamSource.AvailableNowBoundAsync(ISourcePlanningState state, CancellationToken cancellationToken) =>
-        await AvailableNowBoundAsync(state, cancellationToken).ConfigureAwait(false) is { } bound ? SerializeOffset(bound) : null;
+    async Task<string?> IStreamSource.AvailableNowBoundAsync(ISourcePlanningState state, SourcePlanningRound round, CancellationToken cancellationToken) =>
+        await AvailableNowBoundAsync(state, round, cancellationToken).ConfigureAwait(false) is { } bound ? SerializeOffset(bound) : null;
 
     void IStreamSource.OnPlanned(string end, ISourcePlanningState state) => OnPlanned(DeserializeOffset(end), state);
 

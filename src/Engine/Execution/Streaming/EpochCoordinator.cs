@@ -142,10 +142,8 @@ public sealed class EpochCoordinator
 
     private async Task<Dictionary<string, string?>> CaptureBoundsAsync(CancellationToken cancellationToken)
     {
-        var bounds = new Dictionary<string, string?>();
-        foreach (var source in _query.Sources)
-            bounds[source.Id] = await _runtime.CaptureBoundAsync(source.Id, cancellationToken);
-        return bounds;
+        var captured = await _runtime.CaptureBoundsAsync(cancellationToken);
+        return _query.Sources.ToDictionary(s => s.Id, s => captured.GetValueOrDefault(s.Id));
     }
 
     private async Task<OffsetLogRecord?> PlanAsync(DateTimeOffset triggerStart, CancellationToken cancellationToken)
@@ -165,19 +163,24 @@ public sealed class EpochCoordinator
         var start = new Dictionary<string, string?>();
         var end = new Dictionary<string, string?>();
         var hasData = false;
-        foreach (var source in _query.Sources)
+        // One step for all sources: rows added to two of them together land in one epoch.
+        var requests = _query.Sources.Select(s => new SourceOffsetRequest(s.Id, previous?.End.GetValueOrDefault(s.Id), _bounds?.GetValueOrDefault(s.Id))).ToList();
+        var latest = await _runtime.LatestOffsetsAsync(requests, cancellationToken);
+        foreach (var request in requests)
         {
-            var from = previous?.End.GetValueOrDefault(source.Id);
-            var bound = _bounds?.GetValueOrDefault(source.Id);
-            var to = await _runtime.LatestOffsetAsync(source.Id, from, bound, cancellationToken);
-            start[source.Id] = from;
-            end[source.Id] = to ?? from;
+            var to = latest.GetValueOrDefault(request.SourceId);
+            start[request.SourceId] = request.PreviousEnd;
+            end[request.SourceId] = to ?? request.PreviousEnd;
             hasData |= to is not null;
         }
         _latestOffsetMs = ProgressBuilder.Milliseconds(watch);
         IsDataAvailable = hasData;
         var watermark = CommitOf(batchId - 1)?.NextWatermarkMs ?? 0;
+        // Static leaves never make an epoch due (a batch relation's change is read along with the next stream data, as in
+        // Spark), so their versions are taken only for an epoch that runs.
         if (!_due.IsDue(hasData, previous, watermark)) return null;
+        IReadOnlyDictionary<string, string> staticVersions = _query.StaticLeaves.Count == 0 ? new Dictionary<string, string>()
+            : await _runtime.StaticVersionsAsync(cancellationToken);
 
         var record = new OffsetLogRecord
         {
@@ -189,6 +192,7 @@ public sealed class EpochCoordinator
             LateWatermarkMs = previous?.WatermarkMs ?? 0,
             StatePartitions = _query.Operators.ToDictionary(op => op.Id, _ => StatePartitions),
             SourcePartitions = _query.Sources.ToDictionary(s => s.Id, s => s.NumPartitions),
+            StaticVersions = staticVersions,
         };
         foreach (var source in _query.Sources)
             if (end[source.Id] is { } to && to != start[source.Id]) _runtime.OnPlanned(source.Id, to);

@@ -6,6 +6,12 @@ namespace OrleansStream.Engine.Execution.Streaming;
 /// <summary>What the epoch protocol needs to know of a query: its sources, its keyed stages (by stage id), its watermarks.</summary>
 public sealed record EpochQuery(IReadOnlyList<EpochSource> Sources, IReadOnlyList<EpochOperator> Operators, IReadOnlyList<WatermarkSpec> Watermarks)
 {
+    /// <summary>
+    /// The ids of the batch relations the query reads (the static side of a stream-static join) whose content can change: each
+    /// epoch records the version it reads them at. They never make an epoch due by themselves.
+    /// </summary>
+    public IReadOnlyList<string> StaticLeaves { get; init; } = [];
+
     public bool IsStateful => Operators.Count > 0;
 
     /// <summary>The query's shape from its physical plan; <paramref name="sourcePartitions"/> gives each source's task count.</summary>

@@ -13,11 +13,23 @@ public interface IEpochRuntime
     /// <summary>State partitions per operator for a query that sets none and whose configuration sets none (sized to the cluster).</summary>
     Task<int> DefaultStatePartitionsAsync(CancellationToken cancellationToken);
 
-    /// <summary>What a source has available now, as a bound for planning (Trigger.AvailableNow); null when it cannot bound itself.</summary>
-    Task<string?> CaptureBoundAsync(string sourceId, CancellationToken cancellationToken);
+    /// <summary>
+    /// What each source of the query has available now, as a bound for planning (Trigger.AvailableNow), per source id (null
+    /// when a source cannot bound itself); all sources in one consistent step.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, string?>> CaptureBoundsAsync(CancellationToken cancellationToken);
 
-    /// <summary>The end offset of a source's next epoch after <paramref name="previousEnd"/>, or null when it has no new data.</summary>
-    Task<string?> LatestOffsetAsync(string sourceId, string? previousEnd, string? bound, CancellationToken cancellationToken);
+    /// <summary>
+    /// The end offset of each requested source's next epoch, per source id (null when it has no new data). All sources of the
+    /// query are asked in one consistent step (DESIGN.md §5): data written to several sources at once is seen by all or none.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, string?>> LatestOffsetsAsync(IReadOnlyList<SourceOffsetRequest> requests, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The version of each of the query's static leaves (<see cref="EpochQuery.StaticLeaves"/>) now, per leaf id: what an epoch
+    /// planned now reads them at (written ahead with its offsets).
+    /// </summary>
+    Task<IReadOnlyDictionary<string, string>> StaticVersionsAsync(CancellationToken cancellationToken);
 
     /// <summary>Records in the source's planning state what the epoch ending at <paramref name="end"/> consumed (saved with the write-ahead).</summary>
     void OnPlanned(string sourceId, string end);

@@ -18,12 +18,18 @@ public sealed record OffsetLogRecord
     public IReadOnlyDictionary<int, int> StatePartitions { get; init; } = new Dictionary<int, int>();
     /// <summary>Per source id: how many source tasks read this epoch (recorded so that a replay splits it the same way).</summary>
     public IReadOnlyDictionary<string, int> SourcePartitions { get; init; } = new Dictionary<string, int>();
+    /// <summary>
+    /// Per static leaf id (a batch relation read by the streaming query): the version the epoch reads it at, taken when the
+    /// epoch was planned, so that a replay reads the same rows (see <see cref="Connectors.IStaticSource"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> StaticVersions { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Whether two records decide the same epoch (the dictionaries compared by content).</summary>
     public bool SameAs(OffsetLogRecord other) =>
         BatchId == other.BatchId && BatchTimestampMs == other.BatchTimestampMs && WatermarkMs == other.WatermarkMs
         && LateWatermarkMs == other.LateWatermarkMs && Same(Start, other.Start) && Same(End, other.End)
-        && Same(StatePartitions, other.StatePartitions) && Same(SourcePartitions, other.SourcePartitions);
+        && Same(StatePartitions, other.StatePartitions) && Same(SourcePartitions, other.SourcePartitions)
+        && Same(StaticVersions, other.StaticVersions);
 
     private static bool Same<TKey, TValue>(IReadOnlyDictionary<TKey, TValue> a, IReadOnlyDictionary<TKey, TValue> b) =>
         a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && EqualityComparer<TValue>.Default.Equals(kv.Value, v));

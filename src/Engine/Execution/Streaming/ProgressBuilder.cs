@@ -43,7 +43,7 @@ public sealed class ProgressBuilder(EpochQuery query)
                 Rate(inputRowsPerSource.GetValueOrDefault(s.Id), sinceLast),
                 Rate(inputRowsPerSource.GetValueOrDefault(s.Id), Math.Max(1, totalMs) / 1000.0))).ToList(),
             NumOutputRows = outputRows,
-            StateOperators = operators.Select(StateOperator).ToList(),
+            StateOperators = operators.Where(o => o.ReportsState).Select(StateOperator).ToList(),
             EventTime = EventTime(record, eventTime),
         };
     }

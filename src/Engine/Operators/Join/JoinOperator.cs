@@ -40,7 +40,6 @@ public sealed class JoinOperator : IStatefulOperator
     private readonly JoinRowBuffer? _rightState;
     private readonly int? _leftTimeColumn;
     private readonly int? _rightTimeColumn;
-    private readonly bool _keyEviction;
     private readonly JoinCandidates _candidates = new();
 
     /// <summary>Creates the operator of <paramref name="spec"/> with empty state.</summary>
@@ -72,16 +71,15 @@ public sealed class JoinOperator : IStatefulOperator
         _rightState = new JoinRowBuffer(_rightKeys, new Schema(JoinKeys.Fields(spec.Right, _rightKeys, "__k"), null));
         if (StreamingJoinRules.WatermarkKeyOrdinal(spec) is { } k2)
         {
-            _keyEviction = true;
             _leftTimeColumn = _leftKeys[k2];
             _rightTimeColumn = _rightKeys[k2];
         }
         else
         {
             // Value-based eviction needs this side's event time and a condition that bounds it by the other side's watermark.
-            const long probe = 1_000_000_000L;
-            if (spec.LeftEventTime is { } l && StateValueWatermark.Of(spec.Condition, true, spec.RightEventTime, probe) is not null) _leftTimeColumn = l;
-            if (spec.RightEventTime is { } r && StateValueWatermark.Of(spec.Condition, false, spec.LeftEventTime, probe) is not null) _rightTimeColumn = r;
+            var (left, right) = spec.StateWatermarks(1_000_000_000L);
+            if (left is not null) _leftTimeColumn = spec.LeftEventTime;
+            if (right is not null) _rightTimeColumn = spec.RightEventTime;
         }
     }
 
@@ -259,10 +257,7 @@ public sealed class JoinOperator : IStatefulOperator
     internal (long? Left, long? Right) StateThresholds(long? watermark)
     {
         if (watermark is not { } wm) return (null, null);
-        if (_keyEviction) return (wm, wm);
-        long? left = _leftTimeColumn is null ? null : StateValueWatermark.Of(_spec.Condition, true, _spec.RightEventTime, wm);
-        long? right = _rightTimeColumn is null ? null : StateValueWatermark.Of(_spec.Condition, false, _spec.LeftEventTime, wm);
-        return (left, right);
+        return _spec.StateWatermarks(wm);
     }
 
     private static RecordBatch DropLate(RecordBatch rows, int? eventTime, long? threshold, ref long dropped)

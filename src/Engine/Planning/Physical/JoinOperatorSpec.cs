@@ -103,6 +103,34 @@ public sealed class JoinOperatorSpec : KeyedOperatorSpec
     /// <inheritdoc />
     public override Schema StateOutputSchema { get; }
 
+    /// <summary>
+    /// A stream-stream join may still emit a row as old as the state it keeps: its output watermark is the lower of its
+    /// sides' state watermarks (Spark 3.5's watermark propagation), so a windowed aggregation after it counts such a row
+    /// instead of dropping it as late. Without a watermark yet (0) it stays 0.
+    /// </summary>
+    public override long OutputWatermarkMs(long inputWatermarkMs)
+    {
+        if (!IsStreamStream || inputWatermarkMs == 0) return inputWatermarkMs;
+        var (left, right) = StateWatermarks(inputWatermarkMs * 1000);
+        long? lowest = left is { } l ? (right is { } r ? Math.Min(l, r) : l) : right;
+        return lowest is { } micros ? micros / 1000 : inputWatermarkMs;
+    }
+
+    /// <summary>Each side's state watermark (µs) under the watermark <paramref name="watermarkMicros"/>: its buffered rows
+    /// whose event time is at or below it can no longer match (Spark's <c>getStateWatermark</c>). Both sides take the
+    /// watermark itself when the event time is a join key; a side takes the bound a time-range condition gives it from the
+    /// other side's watermark; null where neither applies.</summary>
+    public (long? Left, long? Right) StateWatermarks(long watermarkMicros)
+    {
+        if (StreamingJoinRules.WatermarkKeyOrdinal(this) is not null) return (watermarkMicros, watermarkMicros);
+        long? left = LeftEventTime is null ? null : StateValueWatermark.Of(Condition, true, RightEventTime, watermarkMicros);
+        long? right = RightEventTime is null ? null : StateValueWatermark.Of(Condition, false, LeftEventTime, watermarkMicros);
+        return (left, right);
+    }
+
+    /// <summary>A stream-static join keeps nothing between epochs: Spark lists no state operator for it.</summary>
+    public override bool ReportsState => IsStreamStream;
+
     /// <inheritdoc />
     public override bool UsesWatermark => IsStreamStream && (LeftEventTime is not null || RightEventTime is not null);
 

@@ -33,6 +33,17 @@ public abstract class KeyedOperatorSpec
     /// <summary>Whether the operator's keys carry event time, so that a moving watermark makes state final or evictable.</summary>
     public abstract bool UsesWatermark { get; }
 
+    /// <summary>Whether progress lists the operator among <c>stateOperators</c>: Spark's stateful operators do; a keyed
+    /// operator that keeps nothing between epochs (a stream-static join) does not.</summary>
+    public virtual bool ReportsState => true;
+
+    /// <summary>
+    /// The watermark the operator's output rows carry on to the operators after it, given the watermark of its input
+    /// (Spark's <c>produceOutputWatermark</c>, milliseconds): the input's for an operator that emits rows only once the
+    /// watermark passes them; a join that may still emit older rows lowers it.
+    /// </summary>
+    public virtual long OutputWatermarkMs(long inputWatermarkMs) => inputWatermarkMs;
+
     /// <summary>A new exchange writer for input <paramref name="inputIndex"/> (one per producer per epoch).</summary>
     public abstract IExchangeWriter CreateExchangeWriter(int inputIndex);
 

@@ -66,6 +66,25 @@ public sealed class PhysicalPlan
     /// <summary>Whether a source stage hands rows straight to the sink (a stateless query, or a stateless branch of a union).</summary>
     public bool SourcesOutputToSink => SourceStages.Any(s => s.Outputs.Any(o => o.IsSink));
 
+    /// <summary>
+    /// The watermark (ms) keyed stage <paramref name="stageId"/> runs with when the query's global watermark is
+    /// <paramref name="globalWatermarkMs"/> (Spark's per-operator watermark propagation): the lowest output watermark of
+    /// the keyed stages feeding it, or the global watermark for rows that come straight from the sources. It decides both
+    /// which input is late (applied to the previous epoch's global watermark) and what state is final.
+    /// </summary>
+    public long InputWatermarkMs(int stageId, long globalWatermarkMs)
+    {
+        long? lowest = null;
+        foreach (var input in Stages[stageId].Inputs)
+        {
+            var watermark = input.UpstreamStageId is { } up && Stages[up].IsKeyed
+                ? Stages[up].Operator!.OutputWatermarkMs(InputWatermarkMs(up, globalWatermarkMs))
+                : globalWatermarkMs;
+            lowest = lowest is { } l ? Math.Min(l, watermark) : watermark;
+        }
+        return lowest ?? globalWatermarkMs;
+    }
+
     /// <summary>The source stages that read <paramref name="leafId"/> (one, or several for a self-union).</summary>
     public IEnumerable<Stage> StagesReading(string leafId) => SourceStages.Where(s => s.Source!.LeafId == leafId);
 

@@ -18,15 +18,21 @@ internal sealed class FakeEpochRuntime(FakeEpochWorld world, HashSet<string> pla
 
     public Task<int> DefaultStatePartitionsAsync(CancellationToken cancellationToken) => Task.FromResult(2);
 
-    public Task<string?> CaptureBoundAsync(string sourceId, CancellationToken cancellationToken) =>
-        Task.FromResult<string?>(world.Input.Count.ToString(CultureInfo.InvariantCulture));
+    public Task<IReadOnlyDictionary<string, string?>> CaptureBoundsAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyDictionary<string, string?>>(new Dictionary<string, string?> { [FakeEpochWorld.Source] = world.Input.Count.ToString(CultureInfo.InvariantCulture) });
 
-    public Task<string?> LatestOffsetAsync(string sourceId, string? previousEnd, string? bound, CancellationToken cancellationToken)
+    public Task<IReadOnlyDictionary<string, string?>> LatestOffsetsAsync(IReadOnlyList<SourceOffsetRequest> requests, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyDictionary<string, string?>>(requests.ToDictionary(r => r.SourceId, r => LatestOffset(r.PreviousEnd, r.Bound)));
+
+    private string? LatestOffset(string? previousEnd, string? bound)
     {
         var from = FakeEpochWorld.Offset(previousEnd);
         var available = Math.Min(world.Input.Count, bound is null ? int.MaxValue : FakeEpochWorld.Offset(bound));
-        return Task.FromResult(available <= from ? null : Math.Min(from + world.MaxRowsPerEpoch, available).ToString(CultureInfo.InvariantCulture));
+        return available <= from ? null : Math.Min(from + world.MaxRowsPerEpoch, available).ToString(CultureInfo.InvariantCulture);
     }
+
+    public Task<IReadOnlyDictionary<string, string>> StaticVersionsAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string> { [FakeEpochWorld.StaticLeaf] = world.StaticVersion! });
 
     // Like a file source, the source remembers what it handed out: planning the same range again would skip it for good.
     public void OnPlanned(string sourceId, string end) => Assert.True(plannedEnds.Add(end), $"offset {end} planned twice");
@@ -70,6 +76,8 @@ internal sealed class FakeEpochAttempt(FakeEpochWorld world, OffsetLogRecord rec
         var to = FakeEpochWorld.Offset(record.End.GetValueOrDefault(FakeEpochWorld.Source));
         _rows = world.Input.Skip(from).Take(to - from).ToList();
         _staged.AddRange(_rows.Select(r => $"v{r}"));
+        // The static leaf's task reads it at the version the epoch recorded: its rows are that version.
+        if (record.StaticVersions.TryGetValue(FakeEpochWorld.StaticLeaf, out var version)) _staged.Add($"static={version}");
         var eventTime = _rows.Count == 0
             ? new Dictionary<int, EventTimeStats>()
             : new Dictionary<int, EventTimeStats> { [0] = new(_rows.Min() * 1_000_000, _rows.Max() * 1_000_000, _rows.Sum() * 1e6, _rows.Count) };

@@ -64,7 +64,13 @@ internal sealed class FakeEpochWorld
     public EpochQuery Query => new(
         [new EpochSource(Source, 2)],
         Stateful ? [new EpochOperator(0, "fakeCount", EvictsByWatermark: true)] : [],
-        [new WatermarkSpec(0, "ts", 5000)]);
+        [new WatermarkSpec(0, "ts", 5000)]) { StaticLeaves = StaticVersion is null ? [] : [StaticLeaf] };
+
+    /// <summary>The id of the static leaf (a batch relation the query reads every epoch) when <see cref="StaticVersion"/> is set.</summary>
+    public const string StaticLeaf = "static";
+
+    /// <summary>The static leaf's version now (its content: an epoch that reads it outputs it), or null for a query without one.</summary>
+    public string? StaticVersion { get; set; }
 
     public void FaultAt(EpochStep step, int occurrence, bool transient = false)
     {
