@@ -157,9 +157,18 @@ internal static class JoinHandLoops
         return new RecordBatch(Q8Output, [Int64Array(ids), name.Build(), Timestamps(starts)], matches.Count).Length;
     }
 
+    /// <summary>
+    /// The watermark the aggregation after q4's and q9's join runs with (Spark 3.5's watermark propagation, as the engine):
+    /// the join's output watermark, the lower of its sides' state watermarks. The auctions' is the bid watermark less the
+    /// 2 s bound, less a millisecond for the non-strict comparison (b_time &lt;= a_time + 2 s); the bids' is the auction
+    /// watermark less a millisecond (b_time &gt;= a_time). Both watermarks are the operator's input watermark.
+    /// </summary>
+    public static long AuctionJoinOutputWatermark(long watermark) => watermark - NexmarkQueries.AuctionBoundMicros - 1000;
+
     // q9 and q4: auctions ⋈ bids on id = auction, auction.dateTime ≤ bid.dateTime ≤ min(expires, dateTime + bound); then the
-    // highest price per auction, final once the watermark passes the auction's dateTime (its key); q4 then averages the
-    // winning prices per category and tumbling window of auction dateTime, final once the watermark passes the window's end.
+    // highest price per auction, final once the join's output watermark passes the auction's dateTime (its key); q4 then
+    // averages the winning prices per category and tumbling window of auction dateTime, final once the same watermark
+    // passes the window's end.
     private static long WinningBids(IEnumerable<NexmarkChunk> chunks, bool perCategory)
     {
         const long bound = NexmarkQueries.AuctionBoundMicros, size = NexmarkQueries.Q4SizeMicros;
@@ -209,9 +218,10 @@ internal static class JoinHandLoops
             // bids after w.
             auctions.EvictBelow(watermark - bound + 1);
             bids.EvictBelow(watermark + 1);
+            var output = AuctionJoinOutputWatermark(watermark);
             closed.Clear();
             foreach (var (key, w) in winners)
-                if (w.Time <= watermark) closed.Add(key);
+                if (w.Time <= output) closed.Add(key);
             foreach (var key in closed)
             {
                 winners.Remove(key, out var w);
@@ -225,7 +235,7 @@ internal static class JoinHandLoops
             }
             if (!perCategory) continue;
             foreach (var (key, _) in averages)
-                if (key.Start + size <= watermark)
+                if (key.Start + size <= output)
                 {
                     averages.Remove(key);
                     rows++;
