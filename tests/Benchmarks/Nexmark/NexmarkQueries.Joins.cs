@@ -64,8 +64,8 @@ public static partial class NexmarkQueries
     // the bid's columns. Spark has no row_number over a stream, and the engine no max_by or max over a struct: the closest is
     // max(price) per auction, one row per auction with a bid (the same rows), the winning price but not the rest of the
     // winning bid. The key holds the auction's dateTime, so that the group is final (and emitted in Append) once the
-    // watermark passes it; the join's range (bid at most 2 s after the auction's start, below the 4 s delay) keeps every
-    // joined row on time for the aggregation. Flink's q4 takes the max(price) per auction the same way, then
+    // aggregation's watermark passes it: the join's output watermark, the lower of its sides' state watermarks (the
+    // query's less the 2 s range), so every joined row is on time for it. Flink's q4 takes the max(price) per auction the same way, then
     // AVG(final) GROUP BY category over all time, updated as auctions close; Spark chains aggregations only in Append and
     // over event time, so q4 here averages per category and 10 s window of the auction's start (a per-category average of
     // all time cannot be final in Append mode).

@@ -43,7 +43,8 @@ public static partial class NexmarkQueries
     public const long Q8SizeMicros = 10_000_000;
     /// <summary>q4, q9: a bid counts for an auction from the auction's dateTime to its expires (Flink's condition), and at most
     /// this long after the auction's start, a range on the event-time columns from which the join's state watermark follows.
-    /// It must stay below the watermark delay, so that the per-auction aggregation after the join never sees a late row. An
+    /// The aggregation after the join runs with the join's output watermark, this much below the query's (Spark 3.5's
+    /// propagation), so no joined row is late for it; below the watermark delay, that would hold under a global watermark too. An
     /// auction lasts at most 3,333 events (about 100 auctions in flight), 0.33 s at the default 10,000 ev/s: the bound changes
     /// nothing above 1,667 ev/s.</summary>
     public const long AuctionBoundMicros = 2_000_000;
