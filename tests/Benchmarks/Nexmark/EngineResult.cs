@@ -11,7 +11,7 @@ public sealed class EngineResult
     public bool PrunedSchema { get; set; }
     /// <summary>The throughput run again with all seven bid columns declared (when asked for).</summary>
     public ThroughputResult? FullSchema { get; set; }
-    /// <summary>Bid rows the throughput run read.</summary>
+    /// <summary>Rows the throughput run read (bids; for a join, the rows of every table it reads).</summary>
     public long Events { get; set; }
     /// <summary>Wall seconds of the throughput run (query start to its end after the last epoch).</summary>
     public double WallSeconds { get; set; }
@@ -28,6 +28,13 @@ public sealed class EngineResult
     /// <summary>Mean stateOperators customMetrics["backgroundWriteTimeMs"] per data epoch (summed over operators): the
     /// previous version's write, which ran while the epoch did and is not part of its time.</summary>
     public double StateBackgroundWriteMs { get; set; }
+    /// <summary>Mean stateOperators numRowsRemoved per epoch with data or an eviction (summed over operators): the rows the
+    /// watermark evicted (a join's buffered rows, an aggregation's emitted groups).</summary>
+    public double StateRowsRemovedPerEpoch { get; set; }
+    /// <summary>Mean stateOperators allRemovalsTimeMs over the same epochs (summed over operators and their partitions).</summary>
+    public double StateRemovalsMs { get; set; }
+    /// <summary>stateOperators numRowsDroppedByWatermark over the run (late rows; none for the suite's in-order input).</summary>
+    public long RowsDroppedByWatermark { get; set; }
     /// <summary>Mean stateOperators customMetrics["stateBytesWritten"] per data epoch (summed over operators).</summary>
     public double StateBytesPerEpoch { get; set; }
     /// <summary>Largest stateBytesWritten of one epoch.</summary>

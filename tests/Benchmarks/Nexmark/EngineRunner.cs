@@ -59,11 +59,21 @@ internal static class EngineRunner
             if (filesPerTrigger is { } f) reader = reader.Option("maxFilesPerTrigger", f);
             return reader.Load(directory);
         }
-        DataFrame Generated(long rows, long perBatch) => NexmarkSource(session, r).Option("numRows", rows).Option("rowsPerBatch", perBatch).Load();
+        // The nexmark source, one per table the query reads, all of one stream: each reads its table's rows of the first
+        // events of the stream that hold `events` rows of the tables together, the same whole blocks of events per epoch.
+        NexmarkStreams Generated(long events, long perBatch)
+        {
+            var input = query.Input(events);
+            var perEpoch = input.RowsPerEpoch(perBatch);
+            return NexmarkStreams.Of(input.Tables, table => NexmarkSource(session, r, table).Option("numRows", input.Rows(table)).Option("rowsPerBatch", perEpoch[table]).Load());
+        }
+        if (files && query.IsMultiTable)
+            throw new NotSupportedException($"{query.Name} reads several Nexmark tables: the joins run on the nexmark source only (--source nexmark).");
+        NexmarkStreams FileStreams(string directory, int? filesPerTrigger, bool pruned) => new(null, null, Files(directory, filesPerTrigger, pruned));
 
         // Warm-up: every source schema, sink and output mode once, so the measured runs do not pay for the JIT or first activations.
         var warmUps = files
-            ? (r.Schema == "both" ? new[] { true, false } : [primaryPruned]).Select(pruned => Files(r.WarmupDirectory, 1, pruned)).ToList()
+            ? (r.Schema == "both" ? new[] { true, false } : [primaryPruned]).Select(pruned => FileStreams(r.WarmupDirectory, 1, pruned)).ToList()
             : [Generated(60_000, 20_000)];
         foreach (var warmUp in warmUps)
             await (await query.Build(warmUp).WriteStream.OutputMode(query.Mode).Format("noop")
@@ -72,7 +82,7 @@ internal static class EngineRunner
             .ForeachBatch((_, _) => Task.CompletedTask).Trigger(Trigger.AvailableNow()).StartAsync()).AwaitTerminationAsync();
 
         var result = new EngineResult { Query = query.Name, Mode = query.Mode.ToString(), PrunedSchema = primaryPruned };
-        var (epochs, meter) = await ThroughputAsync(query, collector, files ? Files(r.BidsDirectory, r.FilesPerTrigger, primaryPruned) : Generated(r.Events, r.RowsPerBatch));
+        var (epochs, meter) = await ThroughputAsync(query, collector, files ? FileStreams(r.BidsDirectory, r.FilesPerTrigger, primaryPruned) : Generated(r.Events, r.RowsPerBatch));
         Summarise(result, epochs, query);
         result.WallSeconds = meter.WallSeconds;
         result.CpuSeconds = meter.CpuSeconds;
@@ -85,7 +95,7 @@ internal static class EngineRunner
         Console.WriteLine($"  {query.Name}: engine {result.Events:N0} bids in {result.WallSeconds:F2} s wall, {result.CpuSeconds:F2} s CPU, {result.DataEpochs} epochs");
         if (files && r.Schema == "both")
         {
-            var (full, fullMeter) = await ThroughputAsync(query, collector, Files(r.BidsDirectory, r.FilesPerTrigger, false));
+            var (full, fullMeter) = await ThroughputAsync(query, collector, FileStreams(r.BidsDirectory, r.FilesPerTrigger, false));
             result.FullSchema = new ThroughputResult(full.Sum(p => p.NumInputRows), fullMeter.WallSeconds, fullMeter.CpuSeconds);
             Console.WriteLine($"  {query.Name}: engine, all 7 columns declared: {result.FullSchema.Events:N0} bids in {fullMeter.WallSeconds:F2} s wall, {fullMeter.CpuSeconds:F2} s CPU");
         }
@@ -93,21 +103,21 @@ internal static class EngineRunner
         {
             var rate = r.LatencyFraction * result.Events / result.WallSeconds;
             result.Latency = files
-                ? await MeasureFileLatencyAsync(r, query, collector, rate, (directory, count) => Files(directory, count, primaryPruned))
+                ? await MeasureFileLatencyAsync(r, query, collector, rate, (directory, count) => FileStreams(directory, count, primaryPruned))
                 : await MeasureNexmarkLatencyAsync(r, query, session, collector, rate);
         }
         return result;
     }
 
-    /// <summary>The built-in nexmark source over the bids table with the run's seed and event-time rate.</summary>
-    private static DataStreamReader NexmarkSource(StreamSession session, EngineRunRequest r) =>
-        session.ReadStream.Format("nexmark").Option("table", "bid").Option("seed", r.Seed).Option("eventsPerSecond", r.EventsPerSecond);
+    /// <summary>The built-in nexmark source over <paramref name="table"/> with the run's seed and event-time rate.</summary>
+    private static DataStreamReader NexmarkSource(StreamSession session, EngineRunRequest r, string table) =>
+        session.ReadStream.Format("nexmark").Option("table", table).Option("seed", r.Seed).Option("eventsPerSecond", r.EventsPerSecond);
 
     /// <summary>One throughput run: the whole backlog with Trigger.AvailableNow into the noop sink.</summary>
-    private static async Task<(IReadOnlyList<StreamingQueryProgress> Epochs, ProcessMeter Meter)> ThroughputAsync(NexmarkQuery query, ProgressCollector collector, DataFrame bids)
+    private static async Task<(IReadOnlyList<StreamingQueryProgress> Epochs, ProcessMeter Meter)> ThroughputAsync(NexmarkQuery query, ProgressCollector collector, NexmarkStreams streams)
     {
         using var meter = ProcessMeter.Start();
-        var run = await query.Build(bids).WriteStream.OutputMode(query.Mode).Format("noop").Trigger(Trigger.AvailableNow()).StartAsync();
+        var run = await query.Build(streams).WriteStream.OutputMode(query.Mode).Format("noop").Trigger(Trigger.AvailableNow()).StartAsync();
         await run.AwaitTerminationAsync();
         meter.Stop();
         // AwaitTerminationAsync can return before the last epochs' progress reached the client (see the report); StopAsync
@@ -132,6 +142,10 @@ internal static class EngineRunner
         long BytesOf(StreamingQueryProgress p) => p.StateOperators.Sum(o => o.CustomMetrics.GetValueOrDefault("stateBytesWritten"));
         result.StateBytesPerEpoch = data.Count == 0 ? 0 : data.Average(p => (double)BytesOf(p));
         result.StateBytesMax = epochs.Count == 0 ? 0 : epochs.Max(BytesOf);
+        var evicting = epochs.Where(p => p.NumInputRows > 0 || p.StateOperators.Any(o => o.NumRowsRemoved > 0)).ToList();
+        result.StateRowsRemovedPerEpoch = evicting.Count == 0 ? 0 : evicting.Average(p => (double)p.StateOperators.Sum(o => o.NumRowsRemoved));
+        result.StateRemovalsMs = evicting.Count == 0 ? 0 : evicting.Average(p => (double)p.StateOperators.Sum(o => o.AllRemovalsTimeMs));
+        result.RowsDroppedByWatermark = epochs.Sum(p => p.StateOperators.Sum(o => o.NumRowsDroppedByWatermark));
         result.OutputRows = epochs.Sum(p => p.Sink.NumOutputRows);
         result.StateRows = epochs.Count == 0 ? 0 : epochs[^1].StateOperators.Sum(o => o.NumRowsTotal);
         if (query.IsAggregation && result.StateBytesMax == 0)
@@ -139,16 +153,19 @@ internal static class EngineRunner
     }
 
     /// <summary>
-    /// Latency with the nexmark source paced at <paramref name="rate"/> bids per second by the silo's clock: bid k is handed
-    /// to the source at start + (k + 1) / rate (the moment the source first offers it), and becomes visible when the
-    /// foreachBatch call of the epoch that read it starts. Bids after the first second are the samples.
+    /// Latency with the nexmark source paced at <paramref name="rate"/> rows per second by the silo's clock (a join's
+    /// tables share it as the stream does, each its own source paced at its share): row k of a table is handed to its source
+    /// at start + (k + 1) / (the table's rate) (the moment the source first offers it), and becomes visible when the
+    /// foreachBatch call of the epoch that read it starts. Rows after the first second are the samples.
     /// </summary>
     private static async Task<LatencyResult> MeasureNexmarkLatencyAsync(EngineRunRequest r, NexmarkQuery query, StreamSession session,
         ProgressCollector collector, double rate)
     {
-        var perSecond = Math.Max(1, (long)Math.Round(rate));
+        var input = query.Input(1);
+        var perSecond = input.Tables.ToDictionary(t => t, t => Math.Max(1, (long)Math.Round(rate * NexmarkInput.PerBlock(t) / input.RowsPerBlock)));
         var visible = new ConcurrentDictionary<long, double>();
-        var run = await query.Build(NexmarkSource(session, r).Option("rowsPerSecond", perSecond).Load()).WriteStream.OutputMode(query.LatencyMode)
+        var streams = NexmarkStreams.Of(input.Tables, t => NexmarkSource(session, r, t).Option("rowsPerSecond", perSecond[t]).Load());
+        var run = await query.Build(streams).WriteStream.OutputMode(query.LatencyMode)
             .ForeachBatch((_, batchId) =>
             {
                 visible.TryAdd(batchId, (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds);
@@ -158,20 +175,33 @@ internal static class EngineRunner
         await Task.Delay(TimeSpan.FromSeconds(r.LatencySeconds));
         await run.StopAsync();
 
-        // Every stride-th bid is a sample: at most about 10,000 per second of input, spread evenly like the bids themselves.
-        var stride = Math.Max(1, perSecond / 10_000);
         var latencies = new List<double>();
         var epochs = collector.Of(run);
         foreach (var p in epochs)
         {
-            if (!visible.TryGetValue(p.BatchId, out var seen) || p.Sources.Count == 0 || p.Sources[0].EndOffset is not { } end) continue;
-            var from = p.Sources[0].StartOffset is { ValueKind: JsonValueKind.Object } start ? start.GetProperty("rows").GetInt64() : 0;
-            var startMs = end.GetProperty("startMs").GetInt64();
-            var first = Math.Max(from, perSecond);
-            for (var k = first + (stride - first % stride) % stride; k < end.GetProperty("rows").GetInt64(); k += stride)
-                latencies.Add(seen - (startMs + (k + 1) * 1000.0 / perSecond));
+            if (!visible.TryGetValue(p.BatchId, out var seen)) continue;
+            foreach (var source in p.Sources)
+            {
+                if (source.EndOffset is not { } end || TableOf(source.Description) is not { } table || !perSecond.TryGetValue(table, out var tableRate)) continue;
+                // Every stride-th row is a sample: at most about 10,000 per second of a table, spread evenly like the rows themselves.
+                var stride = Math.Max(1, tableRate / 10_000);
+                var from = source.StartOffset is { ValueKind: JsonValueKind.Object } start ? start.GetProperty("rows").GetInt64() : 0;
+                var startMs = end.GetProperty("startMs").GetInt64();
+                var first = Math.Max(from, tableRate);
+                for (var k = first + (stride - first % stride) % stride; k < end.GetProperty("rows").GetInt64(); k += stride)
+                    latencies.Add(seen - (startMs + (k + 1) * 1000.0 / tableRate));
+            }
         }
-        return Summarise(latencies, new LatencyResult { Mode = query.LatencyMode.ToString(), EventsPerSecond = perSecond, Epochs = epochs.Count }, query);
+        return Summarise(latencies, new LatencyResult { Mode = query.LatencyMode.ToString(), EventsPerSecond = perSecond.Values.Sum(), Epochs = epochs.Count }, query);
+    }
+
+    // The source's description names its table: "NexmarkSource[table=bid, ...]".
+    private static string? TableOf(string description)
+    {
+        var at = description.IndexOf("table=", StringComparison.Ordinal);
+        if (at < 0) return null;
+        var end = description.IndexOfAny([',', ']'], at);
+        return description[(at + 6)..(end < 0 ? description.Length : end)];
     }
 
     private static LatencyResult Summarise(List<double> latencies, LatencyResult result, NexmarkQuery query)
@@ -188,7 +218,7 @@ internal static class EngineRunner
 
     /// <summary>Latency with a file source: bid files renamed into an empty folder at a fixed rate, one sample per file.</summary>
     private static async Task<LatencyResult> MeasureFileLatencyAsync(EngineRunRequest r, NexmarkQuery query,
-        ProgressCollector collector, double rate, Func<string, int?, DataFrame> bids)
+        ProgressCollector collector, double rate, Func<string, int?, NexmarkStreams> bids)
     {
         var interval = TimeSpan.FromMilliseconds(r.LatencyFileIntervalMs);
         var perFile = Math.Max(1, (int)Math.Round(rate * interval.TotalSeconds));

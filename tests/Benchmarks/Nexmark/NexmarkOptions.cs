@@ -5,7 +5,8 @@ namespace OrleansStream.Benchmarks.Nexmark;
 /// <summary>The command line of <c>-- nexmark</c>.</summary>
 public sealed class NexmarkOptions
 {
-    /// <summary>Bids the throughput runs read (the bid stream is 92% of the Nexmark events).</summary>
+    /// <summary>Rows the throughput runs read: bids (92% of the Nexmark events) for the queries over bids; for a join, the rows
+    /// of the tables it reads together (see <see cref="NexmarkInput"/>).</summary>
     public long Events { get; set; } = 5_000_000;
     /// <summary>Event-time rate, events per second over all kinds.</summary>
     public long Rate { get; set; } = 10_000;

@@ -44,7 +44,9 @@ public static class NexmarkSuite
         {
             var watch = Stopwatch.StartNew();
             // Files are for the file source and for DuckDB, which reads the same bids from Parquet.
-            var needFiles = options.Source == "files" || (options.Baselines.Contains("duckdb") && options.Format == "parquet");
+            // (Only when a query over the bids alone runs: the joins write files of their own tables.)
+            var bidQueries = options.Queries.Any(q => !NexmarkQueries.Get(q).IsMultiTable);
+            var needFiles = bidQueries && (options.Source == "files" || (options.Baselines.Contains("duckdb") && options.Format == "parquet"));
             if (needFiles)
             {
                 WriteFiles(generator, options, bidsDirectory, warmupDirectory);
@@ -52,20 +54,23 @@ public static class NexmarkSuite
                 report.SourceDecodeEventsPerCoreSecond = MeasureDecode(bidsDirectory, options.Format);
                 Console.WriteLine($"The engine's {options.Format} reader alone: {report.SourceDecodeEventsPerCoreSecond:N0} bids per CPU second");
             }
-            var lastTime = config.EventTimeMicros(NexmarkGenerator.BidEventNumber(options.Events - 1));
-            var finalWatermark = HandLoopBaseline.Watermark(lastTime);
 
             // Engine and baselines alternate run by run, so that a stretch of load on the shared machine falls on both.
             foreach (var name in options.Queries)
             {
                 var query = NexmarkQueries.Get(name);
+                var input = query.Input(options.Events);
+                var finalWatermark = input.FinalWatermark(config);
+                // The joins' DuckDB baseline reads its tables' rows of the input as Parquet files, written once per set of tables.
+                var tableFiles = query.IsMultiTable && options.Baselines.Contains("duckdb") ? WriteTables(generator, input, work) : null;
                 var entry = new QueryReport { Query = query.Name, Computes = query.Computes };
                 report.Queries.Add(entry);
                 for (var run = 0; run < options.Runs; run++)
                 {
                     Console.WriteLine($"{query.Name}: engine ({query.Mode}), run {run + 1} of {options.Runs} ...");
                     entry.EngineRuns.Add(await RunEngineAsync(query, options, work, bidsDirectory, warmupDirectory, run));
-                    MeasureBaselines(entry, options, generator, bidsDirectory, finalWatermark, warmUp: run == 0);
+                    if (query.IsMultiTable) MeasureJoinBaselines(entry, query, options, generator, input, tableFiles, finalWatermark, warmUp: run == 0);
+                    else MeasureBaselines(entry, options, generator, bidsDirectory, finalWatermark, warmUp: run == 0);
                 }
                 entry.Engine = MedianEngineRun(entry.EngineRuns);
                 entry.Baselines.AddRange(entry.BaselineRuns.GroupBy(b => b.System).Select(g => g.OrderBy(b => b.EventsPerCoreSecond).ElementAt(g.Count() / 2)));
@@ -105,6 +110,63 @@ public static class NexmarkSuite
         if (options.Baselines.Contains("duckdb") && DuckDbBaseline.Supports(entry.Query) && options.Format == "parquet")
             Add("duckdb", () => DuckDbBaseline.Run(entry.Query, Path.Combine(bidsDirectory, NexmarkFiles.FileName("bids", 0, "parquet")), finalWatermark),
                 () => DuckDbBaseline.Run(entry.Query, Path.Combine(bidsDirectory, "*.parquet"), finalWatermark));
+    }
+
+    // The join queries: the same chunks of every table read for the generator count and the hand loop, Parquet files of
+    // them for DuckDB; Rx.NET has no join of two event-time streams to speak of (Join takes duration windows of arrival,
+    // not of event time, and nothing evicts by a watermark), so it is not run for them.
+    private static void MeasureJoinBaselines(QueryReport entry, NexmarkQuery query, NexmarkOptions options, NexmarkGenerator generator, NexmarkInput input,
+        IReadOnlyDictionary<string, string>? tableFiles, long finalWatermark, bool warmUp)
+    {
+        var warmInput = query.Input(Math.Min(options.Events, WarmUpBids));
+        IEnumerable<NexmarkChunk> Chunks(NexmarkInput of) => of.Chunks(generator, query.Reads);
+        void Add(string system, Func<long> warm, Func<long> run) => entry.BaselineRuns.Add(Measure(system, entry.Query, input.Events, warmUp ? warm : null, run));
+        Add("generator", () => Chunks(warmInput).Sum(c => c.Rows), () => Chunks(input).Sum(c => c.Rows));
+        if (options.Baselines.Contains("hand"))
+            Add("hand", () => JoinHandLoops.Run(entry.Query, Chunks(warmInput)), () => JoinHandLoops.Run(entry.Query, Chunks(input)));
+        if (options.Baselines.Contains("rx") && warmUp)
+            Console.WriteLine($"{entry.Query}: no Rx baseline for joins");
+        if (tableFiles is not null)
+        {
+            string? Glob(string table) => tableFiles.TryGetValue(table, out var directory) ? Path.Combine(directory, "*.parquet") : null;
+            string? First(string table) => tableFiles.TryGetValue(table, out var directory) ? Directory.EnumerateFiles(directory, "*.parquet").Order(StringComparer.Ordinal).First() : null;
+            Add("duckdb", () => DuckDbBaseline.RunJoin(entry.Query, First(NexmarkInput.Person), First(NexmarkInput.Auction), First(NexmarkInput.Bid), finalWatermark),
+                () => DuckDbBaseline.RunJoin(entry.Query, Glob(NexmarkInput.Person), Glob(NexmarkInput.Auction), Glob(NexmarkInput.Bid), finalWatermark));
+        }
+    }
+
+    /// <summary>The rows of each table of <paramref name="input"/> as Parquet files, a folder per table under one folder per
+    /// set of tables and size (queries over the same tables share them).</summary>
+    private static IReadOnlyDictionary<string, string> WriteTables(NexmarkGenerator generator, NexmarkInput input, string work)
+    {
+        var root = Path.Combine(work, string.Create(CultureInfo.InvariantCulture,
+            $"tables-{string.Join('-', input.Tables)}-{input.Events}-seed{generator.Config.Seed}-rate{generator.Config.EventsPerSecond}"));
+        var folders = input.Tables.ToDictionary(t => t, t => Path.Combine(root, t + "s"));
+        if (Directory.Exists(root)) return folders;
+        var watch = Stopwatch.StartNew();
+        foreach (var table in input.Tables)
+        {
+            var rows = input.Rows(table);
+            const int perFile = 50_000;
+            var files = (int)((rows + perFile - 1) / perFile);
+            Directory.CreateDirectory(folders[table]);
+            // Each file written as soon as it is encoded (DuckDB reads them by glob, in no particular order): an auction file
+            // is about 25 MB, and millions of auctions would not fit in memory at once.
+            Parallel.For(0, files, i =>
+            {
+                var first = (long)i * perFile;
+                var count = (int)Math.Min(perFile, rows - first);
+                var content = NexmarkFiles.Encode(table switch
+                {
+                    NexmarkInput.Person => generator.Persons(first, count),
+                    NexmarkInput.Auction => generator.Auctions(first, count),
+                    _ => generator.Bids(first, count),
+                }, "parquet");
+                NexmarkFiles.Publish(folders[table], NexmarkFiles.FileName(table + "s", i, "parquet"), content, durable: true);
+            });
+        }
+        Console.WriteLine($"Wrote {string.Join(", ", input.Tables.Select(t => $"{input.Rows(t):N0} {t}s"))} (the first {input.StreamEvents:N0} events) as Parquet into {root} in {watch.Elapsed.TotalSeconds:F1} s");
+        return folders;
     }
 
     // The run of median CPU time (a failed run if any failed), with the first run's latency: only the first measures it.
