@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using OrleansStream.Engine.Operators.Stateful;
+using OrleansStream.Engine.Planning.Physical;
 using OrleansStream.Grains.Execution;
 using OrleansStream.Grains.Hosting;
 using OrleansStream.Engine.Connectors;
@@ -17,6 +19,8 @@ internal sealed partial class StreamingQueryGrain(
     ConnectorFactory connectors,
     PathResolver paths,
     TimeProvider time,
+    IStatefulProcessorFactory processors,
+    ILocalSiloDetails silo,
     ILogger<StreamingQueryGrain> logger) : Grain, IStreamingQueryGrain
 {
     private ITriggerGrain Trigger => GrainFactory.GetGrain<ITriggerGrain>(this.GetPrimaryKeyString());
@@ -25,6 +29,10 @@ internal sealed partial class StreamingQueryGrain(
     {
         // Refuse a query that cannot run before the checkpoint holds anything of it.
         var compiled = await CompiledQuery.CompileAsync(spec, connectors, paths, cancellationToken: cancellationToken);
+        // User code runs on the silos: a processor this silo cannot create is refused before the query starts.
+        foreach (var op in compiled.Physical.KeyedStages.Select(s => s.Operator).OfType<TransformWithStateOperatorSpec>())
+            if (!processors.CanCreate(op.ProcessorType))
+                throw new InvalidOperationException($"The stateful processor {op.ProcessorType} is not registered on silo {silo.Name}: add it with AddStatefulProcessor<T>() on every silo that runs the query.");
         if (state.State.Id == Guid.Empty)
         {
             state.State.Id = Guid.NewGuid();
