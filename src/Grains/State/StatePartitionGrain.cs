@@ -120,6 +120,14 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
         };
     }
 
+    // Spark's close(): the processor of a transformWithState partition is released with the activation.
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        (_operator as IDisposable)?.Dispose();
+        _operator = null;
+        return base.OnDeactivateAsync(reason, cancellationToken);
+    }
+
     public Task WhenWrittenAsync(long version) => _version == version
         ? WhenFileWrittenAsync(version)
         : throw new StateVersionUnavailableException($"State partition {this.GetPrimaryKeyString()} does not hold version {version} (it holds {_version}).");

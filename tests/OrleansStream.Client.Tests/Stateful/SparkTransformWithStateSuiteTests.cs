@@ -586,4 +586,22 @@ public sealed class SparkTransformWithStateSuiteTests(SessionFixture fixture)
         var e = Assert.Throws<ArgumentException>(() => grouped.TransformWithState(new RunningCount(), "key STRING, count STRING", OutputMode.Complete, TimeMode.None));
         Assert.Contains("not Complete", e.Message);
     }
+
+    // "transformWithState - batch should succeed": a batch query runs the processor once over all rows.
+    [Fact]
+    public async Task Batch_RunsTheProcessorOverTheWholeTable()
+    {
+        var frame = Session.CreateDataFrame([["a"], ["b"]], "key STRING");
+        var rows = await frame.GroupBy("key").TransformWithState(new RunningCount(), "key STRING, count STRING", OutputMode.Append, TimeMode.None).CollectAsync();
+        Assert.Equal(["a:1", "b:1"], Scenario.Plain(rows).Order(StringComparer.Ordinal));
+    }
+
+    // "transformWithMapState - batch should succeed".
+    [Fact]
+    public async Task Batch_MapState()
+    {
+        var frame = Session.CreateDataFrame([["k1", "updateValue", "v1", "10"], ["k1", "getValue", "v1", ""]], "key STRING, action STRING, k STRING, v STRING");
+        var rows = await frame.GroupBy("key").TransformWithState(new MapActions(), "key STRING, a STRING, b STRING", OutputMode.Append, TimeMode.None).CollectAsync();
+        Assert.Equal(["k1:v1:10"], Scenario.Plain(rows));
+    }
 }

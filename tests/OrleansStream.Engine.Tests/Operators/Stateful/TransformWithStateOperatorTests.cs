@@ -133,4 +133,31 @@ public sealed class TransformWithStateOperatorTests
         var e = Assert.Throws<InvalidOperationException>(() => op.Process(Rows(("a", 1m)), At(0, 1_000)));
         Assert.Contains("invalid timeMode", e.Message);
     }
+
+    /// <summary>Keeps the last amount per key with a time to live of 10 s and emits what it held before each row.</summary>
+    private sealed class LastWithTtl : StatefulProcessor
+    {
+        private IValueState<decimal> _last = null!;
+
+        public override void Init(StatefulProcessorHandle handle) => _last = handle.GetValueState<decimal>("last", new TtlConfig(TimeSpan.FromSeconds(10)));
+
+        public override IEnumerable<Row> HandleInputRows(Row key, IEnumerable<Row> rows, TimerValues timerValues)
+        {
+            var held = _last.Exists() ? _last.Get().ToString(System.Globalization.CultureInfo.InvariantCulture) : "none";
+            _last.Update(rows.Last().Get<decimal>("amount"));
+            return [new Row([key[0], held], ["key", "text"])];
+        }
+    }
+
+    // Spark's TTL rule: a value written at batch timestamp t with a time to live d expires once a batch timestamp reaches t + d.
+    [Fact]
+    public void ValueTtl_ExpiresWhenTheBatchTimestampReachesWriteTimePlusTtl()
+    {
+        var op = Operator(new LastWithTtl());
+        Assert.Equal(["a:none"], Texts(op.Process(Rows(("a", 1m)), At(0, 1_000))));
+        Assert.Equal(["a:1.00"], Texts(op.Process(Rows(("a", 2m)), At(1, 10_999)))); // written again: expires at 20 999
+        Assert.Equal(["a:2.00"], Texts(op.Process(Rows(("a", 3m)), At(2, 20_998))));
+        Assert.Equal(["a:none"], Texts(op.Process(Rows(("a", 4m)), At(3, 30_998)))); // 20 998 + 10 000 reached
+        Assert.Equal(1, op.Metrics.NumRowsRemoved);
+    }
 }
