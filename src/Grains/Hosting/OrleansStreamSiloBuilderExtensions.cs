@@ -54,6 +54,7 @@ public static class OrleansStreamSiloBuilderExtensions
             .AddSink<MemorySinkProvider>()
             .AddSink<ForeachBatchSinkProvider>();
         services.AddStatefulProcessorFactory();
+        services.AddPlacementDirector<OrleansStream.Grains.Placement.SiloTargetedPlacement, OrleansStream.Grains.Placement.SiloTargetedPlacementDirector>();
         // Refusals name the silo that lacks a processor.
         services.AddSingleton(sp => new StatefulProcessorOptions { HostName = sp.GetRequiredService<ILocalSiloDetails>().Name });
         services.TryAddSingleton<ConnectorFactory>();
