@@ -272,6 +272,16 @@ public sealed class SparkTransformWithStateSuiteTests(SessionFixture fixture)
         }
     }
 
+    /// <summary>Spark's RunningCountStatefulProcessorWithError: declares state while handling rows.</summary>
+    public sealed class DeclaresStateInAHandler : RunningCount
+    {
+        public override IEnumerable<Row> HandleInputRows(Row key, IEnumerable<Row> rows, TimerValues timerValues)
+        {
+            Handle.GetValueState<long>("tempState");
+            return [];
+        }
+    }
+
     private static DataFrame Keyed(MemoryStream<string> input) => input.ToDF().Select(Col("value").As("key"));
 
     private static DataFrame ListInput(MemoryStream<(string, string, string)> input) =>
@@ -603,5 +613,16 @@ public sealed class SparkTransformWithStateSuiteTests(SessionFixture fixture)
         var frame = Session.CreateDataFrame([["k1", "updateValue", "v1", "10"], ["k1", "getValue", "v1", ""]], "key STRING, action STRING, k STRING, v STRING");
         var rows = await frame.GroupBy("key").TransformWithState(new MapActions(), "key STRING, a STRING, b STRING", OutputMode.Append, TimeMode.None).CollectAsync();
         Assert.Equal(["k1:v1:10"], Scenario.Plain(rows));
+    }
+
+    // "transformWithState - streaming with rocksdb and invalid processor should fail".
+    [Fact]
+    public async Task DeclaringStateOutsideInit_FailsTheQuery()
+    {
+        var input = Session.CreateMemoryStream<string>();
+        var result = Keyed(input).GroupBy("key").TransformWithState(new DeclaresStateInAHandler(), "key STRING, count STRING", OutputMode.Update, TimeMode.None);
+        await Session.TestStream(result, OutputMode.Update).Run(
+            AddData(input, "a"),
+            ExpectFailure("invalid handle state"));
     }
 }

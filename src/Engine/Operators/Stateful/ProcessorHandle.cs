@@ -15,6 +15,9 @@ internal sealed class ProcessorHandle(KeyedStateStore store, Client.TimeMode tim
 
     public KeyedStateStore Store { get; } = store;
 
+    /// <summary>Spark's handle state: CREATED until Init returns, then INITIALIZED, DATA_PROCESSED or TIMER_PROCESSED.</summary>
+    public string State { get; set; } = "CREATED";
+
     /// <summary>The key being handled; null outside a handler (in Init).</summary>
     public StateKey? CurrentKey { get; set; }
 
@@ -49,6 +52,8 @@ internal sealed class ProcessorHandle(KeyedStateStore store, Client.TimeMode tim
 
     public override void DeleteIfExists(string name)
     {
+        if (State != "CREATED")
+            throw new InvalidOperationException($"Failed to perform stateful processor operation=deleteIfExists with invalid handle state={State}.");
         var family = Store.Families.FirstOrDefault(f => f.Name == name);
         switch (family)
         {
@@ -73,8 +78,12 @@ internal sealed class ProcessorHandle(KeyedStateStore store, Client.TimeMode tim
         _ => throw new InvalidOperationException("Failed to perform stateful processor operation=registerTimer with invalid timeMode=NoTime: timers need TimeMode.ProcessingTime or TimeMode.EventTime."),
     };
 
-    private TState Variable<TState>(string name, Func<TState> create) where TState : class
+    private TState Variable<TState>(string name, Func<TState> create, [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
+        where TState : class
     {
+        // Spark's STATEFUL_PROCESSOR_CANNOT_PERFORM_OPERATION_WITH_INVALID_HANDLE_STATE: state variables are declared in Init only.
+        if (State != "CREATED")
+            throw new InvalidOperationException($"Failed to perform stateful processor operation={char.ToLowerInvariant(operation[0])}{operation[1..]} with invalid handle state={State}.");
         if (_variables.TryGetValue(name, out var existing))
             return existing as TState ?? throw new ArgumentException($"The state variable '{name}' is declared already with another kind or type ({existing.GetType().Name}).", nameof(name));
         var created = create();

@@ -41,6 +41,7 @@ public sealed class TransformWithStateOperator : IStatefulOperator, IDisposable
         var store = new KeyedStateStore(new Schema(_keyColumns.Select(c => inputSchema.FieldsList[c]).ToList(), null));
         _handle = new ProcessorHandle(store, timeMode);
         _processor.Init(_handle);
+        _handle.State = "INITIALIZED";
     }
 
     /// <inheritdoc />
@@ -81,6 +82,7 @@ public sealed class TransformWithStateOperator : IStatefulOperator, IDisposable
                 list.Add(asRows[r]);
             }
         }
+        _handle.State = "DATA_PROCESSED";
         foreach (var (key, rows) in groups)
         {
             _handle.CurrentKey = key;
@@ -95,6 +97,7 @@ public sealed class TransformWithStateOperator : IStatefulOperator, IDisposable
         };
         if (timers.Count > 0)
         {
+            _handle.State = "TIMER_PROCESSED";
             var keyRows = KeyRows(timers.Select(t => t.Key).ToList());
             for (var i = 0; i < timers.Count; i++)
             {
