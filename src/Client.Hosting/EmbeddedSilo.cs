@@ -39,6 +39,9 @@ public static class EmbeddedSilo
                     if (options.DataDirectory is { } dir) o.DataDirectory = dir;
                     if (embedded?.Checkpoints is { } checkpoints) o.Checkpoints = checkpoints;
                 });
+                // The queries this session starts are defined in this process: their processor types are loaded here.
+                if (embedded?.RegisterStatefulProcessors ?? true)
+                    silo.Services.AddSingleton(new OrleansStream.Engine.Operators.Stateful.StatefulProcessorOptions { RunLoadedTypes = true });
                 embedded?.ConfigureSilo?.Invoke(silo);
             });
             var host = builder.Build();

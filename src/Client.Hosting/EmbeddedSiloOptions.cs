@@ -16,4 +16,11 @@ public sealed class EmbeddedSiloOptions : StreamSessionOptions
     /// faults at an exact step of the epoch protocol).
     /// </summary>
     public Action<ISiloBuilder>? ConfigureSilo { get; set; }
+
+    /// <summary>
+    /// Whether the embedded silo runs the stateful processors of the queries this process starts without registering them
+    /// (default true: the silo shares the process, and so the code, of the client). Off, it behaves as a cluster silo and
+    /// runs only the processors registered with <c>AddStatefulProcessor&lt;T&gt;()</c> in <see cref="ConfigureSilo"/>.
+    /// </summary>
+    public bool RegisterStatefulProcessors { get; set; } = true;
 }

@@ -220,10 +220,20 @@ public sealed class StreamTest
             Fail("AdvanceClock needs the session's FakeTimeProvider as StreamTestOptions.Clock (and as StreamSessionOptions.TimeProvider).");
             return;
         }
-        if (Query is { IsActive: true } query)
+        if (Query is { IsActive: true } query && _trigger is { } trigger && !ReferenceEquals(trigger, Trigger.Default))
+        {
+            // Spark's AdvanceManualClock: advance only while the trigger waits at the current time (its round for this time
+            // is over), then wait until it waits again at the new time, so that the rounds the advance made due (new data,
+            // or timers alone) have run before the next step looks.
+            await AwaitTriggerWaitingAsync(query, clock.GetUtcNow(), "before the clock moved").ConfigureAwait(false);
+            clock.Advance(by);
+            await AwaitTriggerWaitingAsync(query, clock.GetUtcNow(), $"after the clock moved by {by}").ConfigureAwait(false);
+            return;
+        }
+        if (Query is { IsActive: true } running)
         {
             var deadline = DateTime.UtcNow + Options.StepTimeout;
-            while ((await query.GetStatusAsync().ConfigureAwait(false)) is { IsActive: true, IsTriggerActive: true })
+            while ((await running.GetStatusAsync().ConfigureAwait(false)) is { IsActive: true, IsTriggerActive: true })
             {
                 if (DateTime.UtcNow > deadline) Fail($"The query's epoch did not finish within {Options.StepTimeout.TotalSeconds:0} s.");
                 await Task.Delay(20).ConfigureAwait(false);
@@ -231,6 +241,16 @@ public sealed class StreamTest
             await Task.Delay(100).ConfigureAwait(false);
         }
         clock.Advance(by);
+    }
+
+    private async Task AwaitTriggerWaitingAsync(StreamingQuery query, DateTimeOffset now, string when)
+    {
+        var deadline = DateTime.UtcNow + Options.StepTimeout;
+        while (await query.GetStatusAsync().ConfigureAwait(false) is { IsActive: true } status && !(status.TriggerWaitingAt >= now))
+        {
+            if (DateTime.UtcNow > deadline) Fail($"The trigger did not come to wait at {now:O} on the query's clock {when} within {Options.StepTimeout.TotalSeconds:0} s.");
+            await Task.Delay(10).ConfigureAwait(false);
+        }
     }
 
     internal StreamingQuery RunningOrLast => Query ?? throw new StepFailed("The query was never started.");

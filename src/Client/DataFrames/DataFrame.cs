@@ -259,6 +259,7 @@ public sealed class DataFrame
             OrleansStream.Plan.Logical.Join { UsingColumns.Count: > 0 } j => $"Join UsingJoin({j.Type.SparkName()}, [{string.Join(", ", j.UsingColumns)}])",
             OrleansStream.Plan.Logical.Join j => $"Join {j.Type.SparkName()}{(j.Condition is { } c ? ", " + ExprSql.ToSql(c) : "")}",
             SubqueryAlias a => $"SubqueryAlias {a.Alias}",
+            TransformWithState t => $"TransformWithState [{string.Join(", ", t.Keys)}], {t.ProcessorType.Split(',')[0]}, {t.OutputMode}, {t.TimeMode}",
             _ => plan.GetType().Name,
         }).Append('\n');
         foreach (var child in plan.Children) PrintPlan(child, depth + 1, text);

@@ -13,8 +13,9 @@ namespace OrleansStream.Engine.Execution;
 /// </summary>
 public static class BatchExecutor
 {
-    /// <summary>The result of <paramref name="plan"/>; <paramref name="read"/> yields each source stage's input batches.</summary>
-    public static RecordBatch Run(PhysicalPlan plan, Func<SourcePipeline, IEnumerable<RecordBatch>> read, EpochContext context)
+    /// <summary>The result of <paramref name="plan"/>; <paramref name="read"/> yields each source stage's input batches;
+    /// <paramref name="services"/> create the operators that run user code (transformWithState's processor).</summary>
+    public static RecordBatch Run(PhysicalPlan plan, Func<SourcePipeline, IEnumerable<RecordBatch>> read, EpochContext context, IServiceProvider? services = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(read);
@@ -28,13 +29,15 @@ public static class BatchExecutor
             foreach (var input in read(stage.Source!))
                 HandOn(plan, stage, stage.Source!.Run(input, context), exchanges, output, context);
 
-        var stateless = new StatefulContext(context.BatchId, null, null);
+        var stateless = new StatefulContext(context.BatchId, null, null) { BatchTimestampMicros = context.BatchTimestampMicros };
         foreach (var stage in plan.KeyedStages)
         {
             var staged = new List<KeyedInput>();
             for (var i = 0; i < exchanges[stage.Id].Length; i++)
                 if (exchanges[stage.Id][i]?.Finish() is { } batch) staged.Add(new KeyedInput(i, batch));
-            var result = stage.Operator!.CreateOperator("complete").Process(staged, stateless);
+            var op = stage.Operator!.CreateOperator("complete", services);
+            var result = op.Process(staged, stateless);
+            (op as IDisposable)?.Dispose();
             HandOn(plan, stage, stage.RunPipeline(result, context), exchanges, output, context);
         }
         // A chain's last keyed stage produces the one result batch; sources of a stateless plan produce many.

@@ -32,6 +32,9 @@ public sealed record StatefulContext(long BatchId, long? LateThresholdMicros, lo
     /// when it runs every key group (a batch query, or a single partition).</summary>
     public (int Start, int End)? OwnedKeyGroups { get; init; }
 
+    /// <summary>The epoch's batch timestamp (µs since the Unix epoch): processing-time timers and time to live go by it.</summary>
+    public long BatchTimestampMicros { get; init; }
+
     /// <summary>True when the partition running the epoch owns <paramref name="keyGroup"/>.</summary>
     public bool OwnsKeyGroup(int keyGroup) => OwnedKeyGroups is not { } range || (keyGroup >= range.Start && keyGroup < range.End);
 }
@@ -52,4 +55,8 @@ public sealed record StateOperatorMetrics(long NumRowsTotal, long NumRowsUpdated
 
     /// <summary>Operator-specific counters reported in Spark's customMetrics (e.g. numDroppedDuplicateRows for deduplication).</summary>
     public IReadOnlyDictionary<string, long> CustomMetrics { get; init; } = NoCustomMetrics;
+
+    /// <summary>The earliest processing-time timer left in the partition's state (ms), or null: the trigger runs an epoch
+    /// for it once the clock reaches it, even without new data.</summary>
+    public long? NextProcessingTimerMs { get; init; }
 }

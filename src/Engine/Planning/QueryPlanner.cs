@@ -173,6 +173,8 @@ public static partial class QueryPlanner
                 return BuildDeduplicate(d, ctx);
             case Join j:
                 return BuildJoin(j, ctx);
+            case TransformWithState t:
+                return BuildTransformWithState(t, ctx);
             case SubqueryAlias a:
             {
                 // Qualifies the columns for resolution above; the rows are untouched.
@@ -273,6 +275,32 @@ public static partial class QueryPlanner
         }
         var spec = new DeduplicationOperatorSpec(input.Schema, keys, eventTimeColumn, offset);
         return Chain(input, spec, d, ctx, null, input.EventTime);
+    }
+
+    private static Flow BuildTransformWithState(TransformWithState t, Context ctx)
+    {
+        var input = Build(t.Child, ctx);
+        SingleEventTime(input, "transformWithState");
+        if (t.Keys.Count == 0) throw new AnalysisException("transformWithState needs at least one grouping column.");
+        var keys = t.Keys.Select(k => ColumnIndex(input.Schema, k, "transformWithState")).ToList();
+        if (!Enum.TryParse<Client.TimeMode>(t.TimeMode, ignoreCase: true, out var timeMode))
+            throw new AnalysisException($"Unknown time mode '{t.TimeMode}'. Accepted time modes are 'none', 'processingTime', 'eventTime'.");
+        Schema output;
+        try
+        {
+            output = DataTypes.ParseSchema(t.OutputSchemaDdl);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or NotSupportedException)
+        {
+            throw new AnalysisException($"The output schema of transformWithState does not parse: {e.Message}");
+        }
+        // Late input is dropped by the watermark, as Spark's watermark predicate for late events does in event-time mode.
+        int? eventTimeColumn = timeMode == Client.TimeMode.EventTime
+            ? input.EventTime.Keys.Select(n => ColumnResolver.IndexOf(input.Schema, n)).Where(i => i >= 0).Select(i => (int?)i).FirstOrDefault()
+            : null;
+        var spec = new TransformWithStateOperatorSpec(input.Schema, keys, output, t.ProcessorType, timeMode, eventTimeColumn);
+        // The processor's rows carry no event-time mark: Spark asks for a new withWatermark after transformWithState.
+        return Chain(input, spec, t, ctx, null, new Dictionary<string, long>());
     }
 
     // A stateful operator starts a keyed stage fed by every stage ending here: the stateless operators before it run where

@@ -37,6 +37,9 @@ internal static class StreamingRules
             if (agg.Binding.SessionKey is not null && agg.Binding.Keys.Count == 1)
                 throw new AnalysisException("Global aggregation with session window in streaming query is not supported.");
         }
+        // Spark's UnsupportedOperationChecker: transformWithState runs in Append or Update mode.
+        if (outputMode == "complete" && keyed.Any(s => s.Operator is TransformWithStateOperatorSpec))
+            throw new AnalysisException("Complete output mode is not supported for transformWithState on streaming DataFrames/Datasets: use Append or Update.");
         foreach (var stage in keyed.Where(s => s.Operator is JoinOperatorSpec))
             CheckJoin((JoinOperatorSpec)stage.Operator!, outputMode);
         if (outputMode == "append")
@@ -69,6 +72,7 @@ internal static class StreamingRules
         Deduplicate { WithinWatermark: true } => "dropDuplicatesWithinWatermark",
         Deduplicate => "dropDuplicates",
         Join => "join",
+        TransformWithState => "transformWithState",
         _ => node.GetType().Name,
     };
 

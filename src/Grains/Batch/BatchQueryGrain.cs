@@ -64,7 +64,7 @@ internal sealed class BatchQueryGrain(TimeProvider time, PathResolver paths, Con
     {
         var sources = await OpenSourcesAsync(plan, cancellationToken);
         var physical = QueryPlanner.Plan(plan, s => SchemaOf(s, sources));
-        return BatchExecutor.Run(physical, pipeline => ReadLeaf(pipeline, sources), EpochContext.ForBatch(time.GetUtcNow()));
+        return BatchExecutor.Run(physical, pipeline => ReadLeaf(pipeline, sources), EpochContext.ForBatch(time.GetUtcNow()), ServiceProvider);
     }
 
     // Opened before analysis, by source id: a connector whose schema or rows live elsewhere (a memory table's grain) fetches

@@ -164,6 +164,7 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
         NumRowsDroppedByWatermark = r.NumRowsDroppedByWatermark, MemoryUsedBytes = r.MemoryUsedBytes, CommitTimeMs = r.CommitTimeMs,
         StateBytesWritten = r.StateBytesWritten, WroteSnapshot = r.WroteSnapshot, PreviousWriteMs = r.PreviousWriteMs,
         AllUpdatesTimeMs = r.AllUpdatesTimeMs, AllRemovalsTimeMs = r.AllRemovalsTimeMs, CustomMetrics = r.CustomMetrics,
+        NextProcessingTimerMs = r.NextProcessingTimerMs,
     };
 
     private void AddDeliveries(IEnumerable<Dictionary<string, int>> perProducer)

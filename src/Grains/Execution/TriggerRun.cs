@@ -53,6 +53,7 @@ internal sealed class TriggerRun(RunRequest request, CompiledQuery query)
         Error = Error,
         LastCommittedBatchId = lastCommitted,
         Resumed = Resumed,
+        TriggerWaitingAt = IsActive ? Coordinator.WaitingAt : null,
     };
 
     // Grain calls wrap failures of other grains; the user needs the innermost cause's words.

@@ -1,3 +1,4 @@
+using OrleansStream.Engine.Operators.Stateful;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -52,6 +53,10 @@ public static class OrleansStreamSiloBuilderExtensions
             .AddSource<MemoryTableSourceProvider>()
             .AddSink<MemorySinkProvider>()
             .AddSink<ForeachBatchSinkProvider>();
+        services.AddStatefulProcessorFactory();
+        services.AddPlacementDirector<OrleansStream.Grains.Placement.SiloTargetedPlacement, OrleansStream.Grains.Placement.SiloTargetedPlacementDirector>();
+        // Refusals name the silo that lacks a processor.
+        services.AddSingleton(sp => new StatefulProcessorOptions { HostName = sp.GetRequiredService<ILocalSiloDetails>().Name });
         services.TryAddSingleton<ConnectorFactory>();
         services.TryAddSingleton<PathResolver>();
         services.TryAddSingleton<IEpochHooks, NoEpochHooks>();

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using OrleansStream.Interfaces.Hosting;
+using OrleansStream.Engine.Planning.Physical;
 using OrleansStream.Grains.Execution;
 using OrleansStream.Grains.Hosting;
 using OrleansStream.Engine.Connectors;
@@ -19,12 +21,29 @@ internal sealed partial class StreamingQueryGrain(
     TimeProvider time,
     ILogger<StreamingQueryGrain> logger) : Grain, IStreamingQueryGrain
 {
+    // User code runs on every silo (a stage's partitions spread over them): a query whose processor some active silo cannot
+    // create is refused before it starts, naming the type and the silo.
+    private async Task CheckUserCodeAsync(CompiledQuery compiled)
+    {
+        var types = compiled.Physical.KeyedStages.Select(s => s.Operator).OfType<TransformWithStateOperatorSpec>().Select(o => o.ProcessorType).Distinct().ToList();
+        if (types.Count == 0) return;
+        var hosts = await GrainFactory.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+        foreach (var host in hosts.Keys.OrderBy(h => h.ToParsableString(), StringComparer.Ordinal))
+        {
+            var catalog = GrainFactory.GetGrain<ISiloCodeCatalogGrain>(host.ToParsableString());
+            var missing = await catalog.MissingProcessorsAsync(types);
+            if (missing.Count > 0)
+                throw new InvalidOperationException($"The stateful processor {missing[0]} is not registered on silo {await catalog.SiloNameAsync()}: add it with AddStatefulProcessor<T>() on every silo that runs the query.");
+        }
+    }
+
     private ITriggerGrain Trigger => GrainFactory.GetGrain<ITriggerGrain>(this.GetPrimaryKeyString());
 
     public async Task<QueryStartInfo> StartAsync(QuerySpec spec, IQueryObserver? observer, CancellationToken cancellationToken = default)
     {
         // Refuse a query that cannot run before the checkpoint holds anything of it.
         var compiled = await CompiledQuery.CompileAsync(spec, connectors, paths, cancellationToken: cancellationToken);
+        await CheckUserCodeAsync(compiled);
         if (state.State.Id == Guid.Empty)
         {
             state.State.Id = Guid.NewGuid();

@@ -37,6 +37,9 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
     private Guid _attempt;
     private int _stagedCalls;
     private IStatefulOperator? _operator;
+    // The plan the operator was made for: a query restarted on the same checkpoint with another plan (another processor)
+    // must not find the previous run's operator here.
+    private string? _operatorPlan;
     private long _version = long.MinValue;
     private int _partitions;
     private bool _forceSnapshot;
@@ -59,12 +62,14 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
         var (plan, _) = _plans.Get(epoch.PlanJson);
         var stage = plan.Stages[epoch.StageId];
         var spec = stage.Operator ?? throw new InvalidOperationException($"Stage {epoch.StageId} has no keyed operator.");
-        if (_operator is null || _version != epoch.BatchId - 1 || _partitions != epoch.NumPartitions)
+        if (_operator is null || _version != epoch.BatchId - 1 || _partitions != epoch.NumPartitions || !string.Equals(_operatorPlan, epoch.PlanJson, StringComparison.Ordinal))
         {
             // Only a committed version can be loaded; a newer one lived in a memory that is gone (or was never made durable).
             if (epoch.LastCommitted != epoch.BatchId - 1)
                 throw new StateVersionUnavailableException($"State partition {this.GetPrimaryKeyString()} cannot run epoch {epoch.BatchId}: version {epoch.BatchId - 1} is not in its memory and not committed (the last committed is {epoch.LastCommitted}).");
-            _operator = spec.CreateOperator(epoch.OutputMode);
+            (_operator as IDisposable)?.Dispose();
+            _operator = spec.CreateOperator(epoch.OutputMode, ServiceProvider);
+            _operatorPlan = epoch.PlanJson;
             _forceSnapshot = await _files.LoadAsync(_operator, Location(epoch), epoch.StoredPartitions, epoch.LastCommitted);
             _version = epoch.LastCommitted;
             _partitions = epoch.NumPartitions;
@@ -82,6 +87,7 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
         var output = _operator.Process(input, new StatefulContext(epoch.BatchId, epoch.LateThresholdMicros, epoch.EvictThresholdMicros)
         {
             OwnedKeyGroups = KeyGroups.KeyGroupRange(epoch.Partition, epoch.NumKeyGroups, epoch.NumPartitions),
+            BatchTimestampMicros = epoch.BatchTimestampMicros,
         });
         var rows = stage.RunPipeline(output, new EpochContext(epoch.BatchId, epoch.BatchTimestampMicros));
         var deliveries = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -110,7 +116,16 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
             PreviousWriteMs = previousWriteMs,
             Deliveries = deliveries,
             AllUpdatesTimeMs = metrics.AllUpdatesTimeMs, AllRemovalsTimeMs = metrics.AllRemovalsTimeMs, CustomMetrics = new(metrics.CustomMetrics),
+            NextProcessingTimerMs = metrics.NextProcessingTimerMs,
         };
+    }
+
+    // Spark's close(): the processor of a transformWithState partition is released with the activation.
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        (_operator as IDisposable)?.Dispose();
+        _operator = null;
+        return base.OnDeactivateAsync(reason, cancellationToken);
     }
 
     public Task WhenWrittenAsync(long version) => _version == version

@@ -91,6 +91,8 @@ public sealed record PartitionResult
     [Id(12)] public long AllRemovalsTimeMs { get; init; }
     /// <summary>The operator's own counters (Spark's customMetrics, e.g. numDroppedDuplicateRows).</summary>
     [Id(13)] public Dictionary<string, long> CustomMetrics { get; init; } = new();
+    /// <summary>The partition's earliest processing-time timer after the epoch (ms), or null: the trigger runs an epoch when it is due.</summary>
+    [Id(14)] public long? NextProcessingTimerMs { get; init; }
 }
 
 /// <summary>Event-time statistics of one watermark node in one task (µs).</summary>

@@ -20,6 +20,9 @@ public sealed record QueryStatus
     [Id(6)] public string? Silo { get; init; }
     /// <summary>Whether the cluster resumed the run by itself after the silo coordinating it died; starting the query again replaces such a run.</summary>
     [Id(7)] public bool Resumed { get; init; }
+    /// <summary>When a processing-time trigger began waiting for its next tick, on the query's clock; null while it runs a
+    /// round or waits otherwise. A test that drives the clock advances it only while the trigger waits at the current time.</summary>
+    [Id(8)] public DateTimeOffset? TriggerWaitingAt { get; init; }
 
     /// <summary>Spark's StreamingQueryStatus JSON: message, isDataAvailable, isTriggerActive.</summary>
     public string Json => System.Text.Json.JsonSerializer.Serialize(new SparkStatus(Message, IsDataAvailable, IsTriggerActive));

@@ -21,6 +21,7 @@ namespace OrleansStream.Plan.Logical;
 [JsonDerivedType(typeof(Deduplicate), "deduplicate")]
 [JsonDerivedType(typeof(Join), "join")]
 [JsonDerivedType(typeof(SubqueryAlias), "subqueryAlias")]
+[JsonDerivedType(typeof(TransformWithState), "transformWithState")]
 public abstract record LogicalPlan
 {
     /// <summary>

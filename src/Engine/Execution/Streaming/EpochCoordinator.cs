@@ -32,6 +32,8 @@ public sealed class EpochCoordinator
     private EpochProgress? _lastEpochProgress;
     /// <summary>When the last progress event was reported (an epoch's end, or an idle trigger's start); the run's start before any.</summary>
     private DateTimeOffset _lastProgressEvent;
+    /// <summary>The earliest processing-time timer the partitions reported with the last epoch run (ms), or null for none.</summary>
+    private long? _nextTimerMs;
 
     public EpochCoordinator(IEpochRuntime runtime, CheckpointRecords records, EpochQuery query, EpochCoordinatorOptions options, TimeProvider time)
     {
@@ -55,6 +57,9 @@ public sealed class EpochCoordinator
     public bool StopRequested { get; private set; }
     public bool IsDataAvailable { get; private set; }
     public bool IsTriggerActive { get; private set; }
+    /// <summary>When a processing-time trigger began waiting for its next tick, on the query's clock; null while it is not
+    /// waiting on that clock (Spark's StreamManualClock.isStreamWaitingAt: a test advances the clock only then).</summary>
+    public DateTimeOffset? WaitingAt { get; private set; }
     /// <summary>Planning rounds started (processAllAvailable asks for a round after its call).</summary>
     public long PlanRound { get; private set; }
     /// <summary>The last round that found nothing to do, with every epoch run committed.</summary>
@@ -84,6 +89,9 @@ public sealed class EpochCoordinator
     {
         await PrepareAsync(cancellationToken);
         LastRun = DurableThrough = _records.LastCommitted;
+        // A restarted run has not heard from the partitions yet: the timers they hold may be due now, so the first trigger
+        // runs an epoch, whose answers tell the next ones.
+        if (_due.HasProcessingTimeTimers && _records.LastCommitted >= 0) _nextTimerMs = long.MinValue;
         await RecoverAsync(cancellationToken);
         _bounds = _options.Trigger.CapturesBounds ? await CaptureBoundsAsync(cancellationToken) : null;
         _lastProgressEvent = _time.GetUtcNow();
@@ -178,7 +186,7 @@ public sealed class EpochCoordinator
         var watermark = CommitOf(batchId - 1)?.NextWatermarkMs ?? 0;
         // Static leaves never make an epoch due (a batch relation's change is read along with the next stream data, as in
         // Spark), so their versions are taken only for an epoch that runs.
-        if (!_due.IsDue(hasData, previous, watermark)) return null;
+        if (!_due.IsDue(hasData, previous, watermark, triggerStart.ToUnixTimeMilliseconds(), _nextTimerMs)) return null;
         IReadOnlyDictionary<string, string> staticVersions = _query.StaticLeaves.Count == 0 ? new Dictionary<string, string>()
             : await _runtime.StaticVersionsAsync(cancellationToken);
 
@@ -266,6 +274,8 @@ public sealed class EpochCoordinator
         var operators = await attempt.FinishPartitionsAsync(cancellationToken);
         // Each partition answered only once its version of the previous epoch was durable.
         if (_query.IsStateful) DurableThrough = Math.Max(DurableThrough, record.BatchId - 1);
+        if (_due.HasProcessingTimeTimers)
+            _nextTimerMs = operators.SelectMany(o => o.Results).Select(r => r.NextProcessingTimerMs).Where(t => t is not null).Min();
         var files = await attempt.CommitSinksAsync(cancellationToken);
         await attempt.CommitSinkLogAsync(files, cancellationToken);
         var addBatchMs = ProgressBuilder.Milliseconds(watch);
@@ -396,10 +406,15 @@ public sealed class EpochCoordinator
         {
             // The default trigger's polling delay is not engine time (it changes no result), so it uses the real clock;
             // processing-time intervals follow the host's TimeProvider so that tests can drive them.
+            if (!realTime) WaitingAt = _time.GetUtcNow();
             await Task.Delay(delay, realTime ? TimeProvider.System : _time, _wake.Token);
         }
         catch (OperationCanceledException)
         {
+        }
+        finally
+        {
+            WaitingAt = null;
         }
     }
 }

@@ -4,7 +4,8 @@ namespace OrleansStream.Engine.Execution.Streaming;
 
 /// <summary>
 /// Whether an epoch is due (DESIGN.md §5, step 1): new data; or the watermark moved and a stateful operator emits or evicts by
-/// it (Spark's no-data batch); or a timer is due (user state timers, not yet: no operator registers any).
+/// it (Spark's no-data batch; event-time timers fire that way); or a processing-time timer is due: the batch timestamp has
+/// reached the earliest timer the partitions reported with the last epoch.
 /// </summary>
 public sealed class EpochDuePolicy(EpochQuery query)
 {
@@ -12,12 +13,21 @@ public sealed class EpochDuePolicy(EpochQuery query)
     public static bool EvictsByWatermark(KeyedOperatorSpec op, string outputMode) =>
         op.UsesWatermark && (!outputMode.Equals("complete", StringComparison.OrdinalIgnoreCase) || op is not AggregationOperatorSpec);
 
-    public bool IsDue(bool hasNewData, OffsetLogRecord? previous, long watermarkMs) =>
-        hasNewData || WatermarkMoved(previous, watermarkMs) || TimerDue(previous, watermarkMs);
+    /// <summary>Whether an epoch is due.</summary>
+    /// <param name="hasNewData">A source has new data.</param>
+    /// <param name="previous">The last epoch's offset record.</param>
+    /// <param name="watermarkMs">The watermark the epoch would run with.</param>
+    /// <param name="batchTimestampMs">The batch timestamp the epoch would run with.</param>
+    /// <param name="nextTimerMs">The earliest processing-time timer of the query's state, or null for none.</param>
+    public bool IsDue(bool hasNewData, OffsetLogRecord? previous, long watermarkMs, long batchTimestampMs = long.MinValue, long? nextTimerMs = null) =>
+        hasNewData || WatermarkMoved(previous, watermarkMs) || TimerDue(batchTimestampMs, nextTimerMs);
+
+    /// <summary>Whether any operator of the query keeps processing-time timers.</summary>
+    public bool HasProcessingTimeTimers => query.Operators.Any(op => op.UsesProcessingTimeTimers);
 
     private bool WatermarkMoved(OffsetLogRecord? previous, long watermarkMs) =>
         previous is not null && watermarkMs > previous.WatermarkMs && query.Operators.Any(op => op.EvictsByWatermark);
 
-    // Processing-time timers against the batch timestamp and event-time timers against the watermark come with user state.
-    private static bool TimerDue(OffsetLogRecord? previous, long watermarkMs) => false;
+    private bool TimerDue(long batchTimestampMs, long? nextTimerMs) =>
+        nextTimerMs is { } next && next <= batchTimestampMs && HasProcessingTimeTimers;
 }

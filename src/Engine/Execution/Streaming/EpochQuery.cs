@@ -17,6 +17,6 @@ public sealed record EpochQuery(IReadOnlyList<EpochSource> Sources, IReadOnlyLis
     /// <summary>The query's shape from its physical plan; <paramref name="sourcePartitions"/> gives each source's task count.</summary>
     public static EpochQuery From(PhysicalPlan physical, string outputMode, IEnumerable<(string SourceId, int NumPartitions)> sourcePartitions) => new(
         sourcePartitions.Select(s => new EpochSource(s.SourceId, s.NumPartitions)).ToList(),
-        physical.KeyedStages.Select(s => new EpochOperator(s.Id, s.Operator!.Name, EpochDuePolicy.EvictsByWatermark(s.Operator, outputMode))).ToList(),
+        physical.KeyedStages.Select(s => new EpochOperator(s.Id, s.Operator!.Name, EpochDuePolicy.EvictsByWatermark(s.Operator, outputMode)) { UsesProcessingTimeTimers = s.Operator.UsesProcessingTimeTimers }).ToList(),
         physical.Watermarks);
 }

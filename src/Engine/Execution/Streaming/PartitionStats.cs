@@ -15,5 +15,7 @@ public sealed record PartitionStats
     public long PreviousWriteMs { get; init; }
     public long AllUpdatesTimeMs { get; init; }
     public long AllRemovalsTimeMs { get; init; }
+    /// <summary>The partition's earliest processing-time timer after the epoch (ms), or null.</summary>
+    public long? NextProcessingTimerMs { get; init; }
     public IReadOnlyDictionary<string, long> CustomMetrics { get; init; } = new Dictionary<string, long>();
 }

@@ -50,6 +50,13 @@ public abstract class KeyedOperatorSpec
     /// <summary>A new keyed operator with empty state (one per stage partition).</summary>
     public abstract IStatefulOperator CreateOperator(string outputMode);
 
+    /// <summary>A new keyed operator with empty state, for an operator that runs user code the host's
+    /// <paramref name="services"/> create (transformWithState); the others ignore them.</summary>
+    public virtual IStatefulOperator CreateOperator(string outputMode, IServiceProvider? services) => CreateOperator(outputMode);
+
+    /// <summary>Whether the operator keeps processing-time timers: an epoch is due when the earliest of them is, even without data.</summary>
+    public virtual bool UsesProcessingTimeTimers => false;
+
     /// <summary>Throws unless <paramref name="inputIndex"/> names one of the operator's inputs.</summary>
     protected void CheckInput(int inputIndex)
     {

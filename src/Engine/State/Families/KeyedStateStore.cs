@@ -39,6 +39,7 @@ public sealed class KeyedStateStore : IVersionedState
     private readonly KeyEncoder _encoder;
     private readonly int _keyCount;
     private readonly PriorityQueue<(StateFamily Family, StateKey Key, StateKey? Entry, long Expiry), long> _ttl = new();
+    private readonly HashSet<string> _ignored = new(StringComparer.Ordinal);
 
     /// <summary>Creates an empty store for grouping keys of <paramref name="keySchema"/>.</summary>
     /// <exception cref="NotSupportedException">A key column's type cannot be a key.</exception>
@@ -89,6 +90,18 @@ public sealed class KeyedStateStore : IVersionedState
     /// <summary>Declares (or returns) the map family <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">The name is reserved, or taken by a family of another kind or time to live.</exception>
     public MapStateFamily GetMapState(string name, TimeSpan? ttl = null) => GetOrDeclare(name, ttl, StateFamilyKind.Map, (n, t) => new MapStateFamily(this, n, t));
+
+    /// <summary>
+    /// Drops the rows of family <paramref name="name"/>, which the operator does not declare, when loading (Spark's
+    /// deleteIfExists of a state variable an earlier version of the processor kept): they are skipped, and the next snapshot
+    /// no longer holds them.
+    /// </summary>
+    /// <exception cref="ArgumentException">The family is declared.</exception>
+    public void IgnoreOnLoad(string name)
+    {
+        if (_families.ContainsKey(name)) throw new ArgumentException($"The state family '{name}' is declared; clear its keys instead.", nameof(name));
+        _ignored.Add(name);
+    }
 
     /// <summary>The grouping key of row <paramref name="row"/> of <paramref name="keyColumns"/> (one array per key field).</summary>
     public StateKey Key(IReadOnlyList<IArrowArray> keyColumns, int row) => new(_encoder.EncodeRow(keyColumns, row));
@@ -174,7 +187,10 @@ public sealed class KeyedStateStore : IVersionedState
         {
             var name = families.GetString(r);
             if (family?.Name != name && !_families.TryGetValue(name, out family))
+            {
+                if (_ignored.Contains(name)) continue;
                 throw new InvalidDataException($"The state holds rows of the family '{name}', which the operator did not declare (it declares {string.Join(", ", _families.Keys.Select(k => $"'{k}'"))}).");
+            }
             var row = new StateRow(name, deleted.GetValue(r) == true, keys[r],
                 entries is null || entries.IsNull(r) ? null : entries.GetBytes(r).ToArray(),
                 values is null || values.IsNull(r) ? null : values.GetBytes(r).ToArray(),

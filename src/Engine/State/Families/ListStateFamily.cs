@@ -21,6 +21,9 @@ public sealed class ListStateFamily : StateFamily
     /// <inheritdoc />
     public override int KeyCount => _lists.Count;
 
+    /// <summary>The grouping keys that hold state (a copy: clearing them while iterating is fine).</summary>
+    public IReadOnlyList<StateKey> Keys => [.. _lists.Keys];
+
     /// <summary>True when <paramref name="key"/> has a non-empty list.</summary>
     public bool Exists(StateKey key) => _lists.ContainsKey(key);
 

@@ -17,6 +17,9 @@ public sealed class MapStateFamily : StateFamily
     /// <inheritdoc />
     public override int KeyCount => _maps.Count;
 
+    /// <summary>The grouping keys that hold state (a copy: clearing them while iterating is fine).</summary>
+    public IReadOnlyList<StateKey> Keys => [.. _maps.Keys];
+
     /// <summary>True when the map of <paramref name="key"/> has <paramref name="entry"/>.</summary>
     public bool ContainsKey(StateKey key, StateKey entry) => _maps.TryGetValue(key, out var m) && m.ContainsKey(entry);
 

@@ -14,6 +14,9 @@ public sealed class ValueStateFamily : StateFamily
     /// <inheritdoc />
     public override int KeyCount => _values.Count;
 
+    /// <summary>The grouping keys that hold state (a copy: clearing them while iterating is fine).</summary>
+    public IReadOnlyList<StateKey> Keys => [.. _values.Keys];
+
     /// <summary>True when <paramref name="key"/> has a value.</summary>
     public bool Exists(StateKey key) => _values.ContainsKey(key);
 

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Globalization;
 using Apache.Arrow;
+using OrleansStream.Plan.Data;
 
 namespace OrleansStream.Client;
 

@@ -1,0 +1,23 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace OrleansStream.Engine.Operators.Stateful;
+
+/// <summary>
+/// How a processor's state values become the bytes of a state family's "__value" column: UTF-8 JSON (System.Text.Json).
+/// JSON names its fields, so the encoding is self-describing and versions by itself: a record or POCO that gains a field
+/// reads values written before it with that field missing (null or its default), and a removed field is ignored. Primitives,
+/// strings, DateTime (round-trip "O" format), decimals (exact) and records all encode as System.Text.Json does.
+/// </summary>
+internal static class StateValueCodec
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        IncludeFields = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public static byte[] Encode<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Options);
+
+    public static T Decode<T>(byte[] bytes) => JsonSerializer.Deserialize<T>(bytes, Options)!;
+}
