@@ -242,13 +242,13 @@ internal static class HandLoopBaseline
         return emitted;
     }
 
-    private static long FloorMod(long a, long b)
+    internal static long FloorMod(long a, long b)
     {
         var m = a % b;
         return m < 0 ? m + b : m;
     }
 
-    private static ReadOnlySpan<long> Int64(RecordBatch b, string column) => b.Column(column) switch
+    internal static ReadOnlySpan<long> Int64(RecordBatch b, string column) => b.Column(column) switch
     {
         Int64Array a => a.Values,
         TimestampArray t => t.Values,
@@ -271,12 +271,12 @@ internal static class HandLoopBaseline
         return writer.Build();
     }
 
-    private static Int64Array Int64Array(long[] values) =>
+    internal static Int64Array Int64Array(long[] values) =>
         new(new ArrowBuffer(MemoryMarshal.AsBytes(values.AsSpan()).ToArray()), ArrowBuffer.Empty, values.Length, 0, 0);
 
     private static DoubleArray Doubles(double[] values) =>
         new(new ArrowBuffer(MemoryMarshal.AsBytes(values.AsSpan()).ToArray()), ArrowBuffer.Empty, values.Length, 0, 0);
 
-    private static TimestampArray Timestamps(long[] micros) =>
+    internal static TimestampArray Timestamps(long[] micros) =>
         new(DataTypes.Timestamp, new ArrowBuffer(MemoryMarshal.AsBytes(micros.AsSpan()).ToArray()), ArrowBuffer.Empty, micros.Length, 0, 0);
 }

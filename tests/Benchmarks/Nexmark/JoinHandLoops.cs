@@ -2,6 +2,8 @@ using System.Runtime.InteropServices;
 using Apache.Arrow;
 using OrleansStream.Plan.Types;
 
+using static OrleansStream.Benchmarks.Nexmark.HandLoopBaseline;
+
 namespace OrleansStream.Benchmarks.Nexmark;
 
 /// <summary>
@@ -259,23 +261,4 @@ internal static class JoinHandLoops
         var offsets = array.ValueOffsets;
         return array.Values[offsets[row]..offsets[row + 1]];
     }
-
-    private static long FloorMod(long a, long b)
-    {
-        var m = a % b;
-        return m < 0 ? m + b : m;
-    }
-
-    private static ReadOnlySpan<long> Int64(RecordBatch b, string column) => b.Column(column) switch
-    {
-        Int64Array a => a.Values,
-        TimestampArray t => t.Values,
-        var other => throw new InvalidOperationException($"Column {column} is {other.Data.DataType.Name}."),
-    };
-
-    private static Int64Array Int64Array(long[] values) =>
-        new(new ArrowBuffer(MemoryMarshal.AsBytes(values.AsSpan()).ToArray()), ArrowBuffer.Empty, values.Length, 0, 0);
-
-    private static TimestampArray Timestamps(long[] micros) =>
-        new(DataTypes.Timestamp, new ArrowBuffer(MemoryMarshal.AsBytes(micros.AsSpan()).ToArray()), ArrowBuffer.Empty, micros.Length, 0, 0);
 }
