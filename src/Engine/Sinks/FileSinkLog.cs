@@ -103,6 +103,9 @@ public sealed class FileSinkLog
     /// <exception cref="InvalidOperationException">The folder belongs to another query (the message names both and the option).</exception>
     public FileSinkOwner Claim(Guid queryId, string checkpointLocation, bool knownHere, bool takeOver)
     {
+        if (FileInTheWay() is { } file)
+            throw new InvalidOperationException(
+                $"The file sink's output folder '{Directory}' cannot be created: '{file}' is a file. Give option 'path' a folder.");
         var owner = ReadOwner();
         if (owner?.QueryId == queryId) return owner;
         var latest = LatestCommitted();
@@ -117,6 +120,17 @@ public sealed class FileSinkLog
         File.WriteAllText(temp, JsonSerializer.Serialize(claimed), new UTF8Encoding(false));
         File.Move(temp, OwnerPath, overwrite: true);
         return claimed;
+    }
+
+    // The output folder or its nearest existing ancestor, when that is a file (a folder cannot be made there).
+    private string? FileInTheWay()
+    {
+        for (var path = Directory; !string.IsNullOrEmpty(path); path = Path.GetDirectoryName(path))
+        {
+            if (System.IO.Directory.Exists(path)) return null;
+            if (File.Exists(path)) return path;
+        }
+        return null;
     }
 
     /// <summary>The committed epochs in ascending order.</summary>

@@ -107,6 +107,22 @@ public class FileSinkTests
     }
 
     [Fact]
+    public void Claim_WhenTheOutputPathOrAnAncestorIsAFile_IsRefusedNamingTheFile()
+    {
+        using var dir = new TempDir();
+        var file = Path.Combine(dir.Path, "out");
+        File.WriteAllText(file, "x");
+
+        var direct = Assert.Throws<InvalidOperationException>(() => new FileSinkLog(file).Claim(Guid.NewGuid(), "ck", knownHere: false, takeOver: false));
+        var below = Assert.Throws<InvalidOperationException>(() => new FileSinkLog(Path.Combine(file, "a", "b")).Claim(Guid.NewGuid(), "ck", knownHere: false, takeOver: false));
+
+        Assert.Contains($"'{file}' is a file", direct.Message);
+        Assert.Contains($"'{file}' is a file", below.Message);
+        Assert.Contains("option 'path'", below.Message);
+        Assert.Equal("x", File.ReadAllText(file));
+    }
+
+    [Fact]
     public void Concurrent_commits_of_one_epoch_agree()
     {
         using var dir = new TempDir();
