@@ -29,38 +29,7 @@ internal static class PlanReferences
 
     private static void Collect(Expr e, HashSet<long> ids)
     {
-        switch (e)
-        {
-            case ColumnRef { PlanId: { } id }:
-                ids.Add(id);
-                break;
-            case Alias a:
-                Collect(a.Child, ids);
-                break;
-            case BinaryExpr b:
-                Collect(b.Left, ids);
-                Collect(b.Right, ids);
-                break;
-            case UnaryExpr u:
-                Collect(u.Child, ids);
-                break;
-            case CastExpr c:
-                Collect(c.Child, ids);
-                break;
-            case GetField g:
-                Collect(g.Child, ids);
-                break;
-            case FunctionCall f:
-                foreach (var arg in f.Args) Collect(arg, ids);
-                break;
-            case CaseWhen cw:
-                foreach (var br in cw.Branches)
-                {
-                    Collect(br.Condition, ids);
-                    Collect(br.Value, ids);
-                }
-                if (cw.Else is not null) Collect(cw.Else, ids);
-                break;
-        }
+        if (e is ColumnRef { PlanId: { } id }) ids.Add(id);
+        foreach (var child in ExprTree.Children(e)) Collect(child, ids);
     }
 }

@@ -56,7 +56,7 @@ public static partial class QueryPlanner
         // Keys and residual.
         var keyPairs = new List<(Expr Left, Expr Right, bool NullSafe)>();
         var residual = new List<Expr>();
-        foreach (var conjunct in condition is null ? [] : Conjuncts(condition))
+        foreach (var conjunct in condition is null ? [] : ExprTree.Conjuncts(condition))
         {
             if (conjunct is BinaryExpr { Op: BinaryOp.Equal or BinaryOp.EqualNullSafe } eq)
             {
@@ -241,9 +241,6 @@ public static partial class QueryPlanner
         }
         return result;
     }
-
-    private static IEnumerable<Expr> Conjuncts(Expr e) =>
-        e is BinaryExpr { Op: BinaryOp.And } and ? Conjuncts(and.Left).Concat(Conjuncts(and.Right)) : [e];
 
     [Flags]
     private enum Side { None = 0, Left = 1, Right = 2, Both = 3 }

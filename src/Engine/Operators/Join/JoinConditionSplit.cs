@@ -17,7 +17,7 @@ internal sealed record JoinConditionSplit(Expr? LeftOnly, Expr? RightOnly, Expr?
     {
         if (condition is null) return new JoinConditionSplit(null, null, null);
         Expr? left = null, right = null, both = null;
-        foreach (var c in StateValueWatermark.Conjuncts(condition))
+        foreach (var c in ExprTree.Conjuncts(condition))
         {
             var (readsLeft, readsRight, deterministic) = (false, false, true);
             Visit(c, ref readsLeft, ref readsRight, ref deterministic);
@@ -48,25 +48,12 @@ internal sealed record JoinConditionSplit(Expr? LeftOnly, Expr? RightOnly, Expr?
                 reads[at] = true;
                 return true;
             case Star: return false;
-            case Literal: return true;
-            case Alias a: return MarkReads(a.Child, reads, leftCount);
-            case BinaryExpr b: return MarkReads(b.Left, reads, leftCount) & MarkReads(b.Right, reads, leftCount);
-            case UnaryExpr u: return MarkReads(u.Child, reads, leftCount);
-            case CastExpr c: return MarkReads(c.Child, reads, leftCount);
-            case GetField g: return MarkReads(g.Child, reads, leftCount);
-            case CaseWhen w:
+            default:
             {
                 var ok = true;
-                foreach (var br in w.Branches) ok &= MarkReads(br.Condition, reads, leftCount) & MarkReads(br.Value, reads, leftCount);
-                return ok & (w.Else is null || MarkReads(w.Else, reads, leftCount));
-            }
-            case FunctionCall f:
-            {
-                var ok = true;
-                foreach (var a in f.Args) ok &= MarkReads(a, reads, leftCount);
+                foreach (var child in ExprTree.Children(e)) ok &= MarkReads(child, reads, leftCount);
                 return ok;
             }
-            default: return false;
         }
     }
 
@@ -91,25 +78,9 @@ internal sealed record JoinConditionSplit(Expr? LeftOnly, Expr? RightOnly, Expr?
             case Star:
                 left = right = true;
                 break;
-            case Alias a: Visit(a.Child, ref left, ref right, ref deterministic); break;
-            case BinaryExpr b:
-                Visit(b.Left, ref left, ref right, ref deterministic);
-                Visit(b.Right, ref left, ref right, ref deterministic);
-                break;
-            case UnaryExpr u: Visit(u.Child, ref left, ref right, ref deterministic); break;
-            case CastExpr c: Visit(c.Child, ref left, ref right, ref deterministic); break;
-            case GetField g: Visit(g.Child, ref left, ref right, ref deterministic); break;
-            case CaseWhen w:
-                foreach (var br in w.Branches)
-                {
-                    Visit(br.Condition, ref left, ref right, ref deterministic);
-                    Visit(br.Value, ref left, ref right, ref deterministic);
-                }
-                if (w.Else is { } el) Visit(el, ref left, ref right, ref deterministic);
-                break;
-            case FunctionCall f:
-                if (NonDeterministic.Contains(f.Name)) deterministic = false;
-                foreach (var a in f.Args) Visit(a, ref left, ref right, ref deterministic);
+            default:
+                if (e is FunctionCall f && NonDeterministic.Contains(f.Name)) deterministic = false;
+                foreach (var child in ExprTree.Children(e)) Visit(child, ref left, ref right, ref deterministic);
                 break;
         }
     }

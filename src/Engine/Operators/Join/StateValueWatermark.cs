@@ -25,7 +25,7 @@ internal static class StateValueWatermark
     {
         if (condition is null || otherEventTime is null) return null;
         long? best = null;
-        foreach (var conjunct in Conjuncts(condition))
+        foreach (var conjunct in ExprTree.Conjuncts(condition))
         {
             if (conjunct is not BinaryExpr { Op: var op } b) continue;
             long? bound = op switch
@@ -39,17 +39,6 @@ internal static class StateValueWatermark
             if (bound is { } ms) best = best is { } m ? Math.Min(m, ms) : ms;
         }
         return best is { } millis ? millis * 1000 : null;
-    }
-
-    /// <summary>The conjuncts of an AND tree.</summary>
-    public static IEnumerable<Expr> Conjuncts(Expr e)
-    {
-        if (e is BinaryExpr { Op: BinaryOp.And } and)
-        {
-            foreach (var c in Conjuncts(and.Left)) yield return c;
-            foreach (var c in Conjuncts(and.Right)) yield return c;
-        }
-        else yield return e;
     }
 
     // Solves "less < greater" for this side's time; the bound in milliseconds, or null.
