@@ -260,6 +260,7 @@ public sealed class DataFrame
             OrleansStream.Plan.Logical.Join j => $"Join {j.Type.SparkName()}{(j.Condition is { } c ? ", " + ExprSql.ToSql(c) : "")}",
             SubqueryAlias a => $"SubqueryAlias {a.Alias}",
             TransformWithState t => $"TransformWithState [{string.Join(", ", t.Keys)}], {t.ProcessorType.Split(',')[0]}, {t.OutputMode}, {t.TimeMode}",
+            FlatMapGroupsWithState f => $"{(f.IsMapGroupsWithState ? "MapGroupsWithState" : "FlatMapGroupsWithState")} [{string.Join(", ", f.Keys)}], {f.FunctionType.Split(',')[0]}, {f.OutputMode}, {f.Timeout}",
             _ => plan.GetType().Name,
         }).Append('\n');
         foreach (var child in plan.Children) PrintPlan(child, depth + 1, text);

@@ -58,6 +58,51 @@ public sealed class GroupedData
     public DataFrame TransformWithState<TProcessor>(string outputSchemaDdl, OutputMode outputMode, TimeMode timeMode) where TProcessor : StatefulProcessor =>
         TransformWithState(typeof(TProcessor), outputSchemaDdl, outputMode, timeMode);
 
+    /// <summary>
+    /// Spark's flatMapGroupsWithState over rows: each epoch, each group's new rows go to <paramref name="function"/> with the
+    /// group's <see cref="GroupState{TState}"/>, and so does each group whose timeout passed (with no rows); it returns any
+    /// number of rows of <paramref name="outputSchemaDdl"/>. The function runs on the silos: only its type travels with the
+    /// query, so <paramref name="function"/> stands for its type and its field values are not used. Group by columns.
+    /// </summary>
+    /// <param name="function">An instance of the function type (every silo must register it; the embedded session does).</param>
+    /// <param name="outputMode">Append or Update: the query's output mode must match, as in Spark.</param>
+    /// <param name="outputSchemaDdl">The rows the function returns, as Spark DDL ("key STRING, count BIGINT").</param>
+    /// <param name="timeout">Which timeout the function may set.</param>
+    /// <exception cref="ArgumentException">The output mode is Complete ("The output mode of function should be append or update"), or a grouping expression is not a column.</exception>
+    public DataFrame FlatMapGroupsWithState<TState>(FlatMapGroupsWithStateFunction<TState> function, OutputMode outputMode, string outputSchemaDdl, GroupStateTimeout timeout)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        if (outputMode == OutputMode.Complete) throw new ArgumentException("The output mode of function should be append or update", nameof(outputMode));
+        return GroupsWithState(function, outputMode, outputSchemaDdl, timeout, isMap: false);
+    }
+
+    /// <summary>
+    /// Spark's mapGroupsWithState over rows: as <see cref="FlatMapGroupsWithState{TState}"/>, with one output row per call; the
+    /// query runs in Update mode.
+    /// </summary>
+    /// <param name="function">An instance of the function type (every silo must register it; the embedded session does).</param>
+    /// <param name="outputSchemaDdl">The row the function returns, as Spark DDL.</param>
+    /// <param name="timeout">Which timeout the function may set.</param>
+    public DataFrame MapGroupsWithState<TState>(MapGroupsWithStateFunction<TState> function, string outputSchemaDdl, GroupStateTimeout timeout)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return GroupsWithState(function, OutputMode.Update, outputSchemaDdl, timeout, isMap: true);
+    }
+
+    /// <summary>mapGroupsWithState without a timeout (Spark's mapGroupsWithState(func)).</summary>
+    public DataFrame MapGroupsWithState<TState>(MapGroupsWithStateFunction<TState> function, string outputSchemaDdl) =>
+        MapGroupsWithState(function, outputSchemaDdl, GroupStateTimeout.NoTimeout);
+
+    private DataFrame GroupsWithState(GroupsWithStateFunction function, OutputMode outputMode, string outputSchemaDdl, GroupStateTimeout timeout, bool isMap)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(outputSchemaDdl);
+        var name = isMap ? "mapGroupsWithState" : "flatMapGroupsWithState";
+        var keys = _keys.Select(k => k is ColumnRef { Name: var column } ? column
+            : throw new ArgumentException($"{name} groups by columns; {k} is an expression: add it with WithColumn first.")).ToList();
+        return _frame.WithPlan(new FlatMapGroupsWithState(_frame.Plan, keys, function.GetType().AssemblyQualifiedName!, outputSchemaDdl,
+            outputMode.ToString().ToLowerInvariant(), timeout.ToString().ToLowerInvariant(), isMap));
+    }
+
     private DataFrame TransformWithState(Type processorType, string outputSchemaDdl, OutputMode outputMode, TimeMode timeMode)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(outputSchemaDdl);

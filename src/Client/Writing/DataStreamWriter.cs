@@ -90,6 +90,7 @@ public sealed class DataStreamWriter
             EventTimeWatermark w => w with { Child = Visit(w.Child) },
             Deduplicate d => d with { Child = Visit(d.Child) },
             TransformWithState t => t with { Child = Visit(t.Child) },
+            FlatMapGroupsWithState f => f with { Child = Visit(f.Child) },
             _ when node.Children.Count == 0 => node,
             _ => throw new NotSupportedException($"Plan node {node.GetType().Name} is not supported in streaming queries yet."),
         };

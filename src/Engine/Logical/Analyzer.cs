@@ -29,7 +29,7 @@ public static class Analyzer
             DropColumns d => DropSchema(d, Analyze(d.Child, sourceSchema)),
             Union u => AnalyzerProjection.UnionSchema(Analyze(u.Left, sourceSchema), Analyze(u.Right, sourceSchema)),
             // Stateful nodes and watermarks resolve through the planner, which also checks their event-time rules.
-            Aggregate or EventTimeWatermark or Deduplicate or TransformWithState => Planning.QueryPlanner.Plan(plan, sourceSchema).OutputSchema,
+            Aggregate or EventTimeWatermark or Deduplicate or TransformWithState or FlatMapGroupsWithState => Planning.QueryPlanner.Plan(plan, sourceSchema).OutputSchema,
             _ => throw new NotSupportedException($"The analyzer does not support {plan.GetType().Name} nodes."),
         };
     }

@@ -175,6 +175,8 @@ public static partial class QueryPlanner
                 return BuildJoin(j, ctx);
             case TransformWithState t:
                 return BuildTransformWithState(t, ctx);
+            case FlatMapGroupsWithState f:
+                return BuildFlatMapGroupsWithState(f, ctx);
             case SubqueryAlias a:
             {
                 // Qualifies the columns for resolution above; the rows are untouched.

@@ -18,6 +18,7 @@ internal static class StreamingRules
             throw new ArgumentException($"Unknown output mode '{outputMode}'. Accepted output modes are 'append', 'complete', 'update'.");
         if (outputMode == "complete" && aggregations.Count == 0)
             throw new AnalysisException("Complete output mode not supported when there are no streaming aggregations on streaming DataFrames/Datasets.");
+        GroupsWithStateRules.Check(plan, outputMode, nodes);
         // Deduplication emits each row once, as in Append, so Spark lets an aggregation after it run in any mode; nothing
         // stateful may follow an aggregation outside Append.
         if (outputMode != "append" && keyed.Any(s => FedByAggregation(plan, s)))
@@ -73,6 +74,7 @@ internal static class StreamingRules
         Deduplicate => "dropDuplicates",
         Join => "join",
         TransformWithState => "transformWithState",
+        FlatMapGroupsWithState f => f.OperationName,
         _ => node.GetType().Name,
     };
 

@@ -13,4 +13,12 @@ public static class StatefulProcessorSiloBuilderExtensions
         builder.Services.AddStatefulProcessor<T>();
         return builder;
     }
+
+    /// <summary>Lets this silo run flatMapGroupsWithState and mapGroupsWithState queries whose function is <typeparamref name="T"/> (register it on every silo).</summary>
+    public static ISiloBuilder AddGroupsWithStateFunction<T>(this ISiloBuilder builder) where T : GroupsWithStateFunction
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddGroupsWithStateFunction<T>();
+        return builder;
+    }
 }

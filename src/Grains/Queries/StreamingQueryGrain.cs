@@ -25,7 +25,10 @@ internal sealed partial class StreamingQueryGrain(
     // create is refused before it starts, naming the type and the silo.
     private async Task CheckUserCodeAsync(CompiledQuery compiled)
     {
-        var types = compiled.Physical.KeyedStages.Select(s => s.Operator).OfType<TransformWithStateOperatorSpec>().Select(o => o.ProcessorType).Distinct().ToList();
+        var code = compiled.Physical.KeyedStages.Select(s => s.Operator).OfType<TransformWithStateOperatorSpec>().Select(o => (Type: o.ProcessorType, Kind: "stateful processor", Add: "AddStatefulProcessor<T>()"))
+            .Concat(compiled.Physical.KeyedStages.Select(s => s.Operator).OfType<FlatMapGroupsWithStateOperatorSpec>().Select(o => (Type: o.FunctionType, Kind: "function", Add: "AddGroupsWithStateFunction<T>()")))
+            .DistinctBy(c => c.Type).ToList();
+        var types = code.Select(c => c.Type).ToList();
         if (types.Count == 0) return;
         var hosts = await GrainFactory.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
         foreach (var host in hosts.Keys.OrderBy(h => h.ToParsableString(), StringComparer.Ordinal))
@@ -33,7 +36,10 @@ internal sealed partial class StreamingQueryGrain(
             var catalog = GrainFactory.GetGrain<ISiloCodeCatalogGrain>(host.ToParsableString());
             var missing = await catalog.MissingProcessorsAsync(types);
             if (missing.Count > 0)
-                throw new InvalidOperationException($"The stateful processor {missing[0]} is not registered on silo {await catalog.SiloNameAsync()}: add it with AddStatefulProcessor<T>() on every silo that runs the query.");
+            {
+                var first = code.First(c => c.Type == missing[0]);
+                throw new InvalidOperationException($"The {first.Kind} {missing[0]} is not registered on silo {await catalog.SiloNameAsync()}: add it with {first.Add} on every silo that runs the query.");
+            }
         }
     }
 

@@ -22,6 +22,7 @@ namespace OrleansStream.Plan.Logical;
 [JsonDerivedType(typeof(Join), "join")]
 [JsonDerivedType(typeof(SubqueryAlias), "subqueryAlias")]
 [JsonDerivedType(typeof(TransformWithState), "transformWithState")]
+[JsonDerivedType(typeof(FlatMapGroupsWithState), "flatMapGroupsWithState")]
 public abstract record LogicalPlan
 {
     /// <summary>

@@ -30,11 +30,18 @@ internal sealed class StatefulProcessorFactory(IServiceProvider services, IEnume
         return (StatefulProcessor)ActivatorUtilities.CreateInstance(services, type);
     }
 
+    public GroupsWithStateFunction CreateFunction(string typeName)
+    {
+        var type = Resolve(typeName)
+            ?? throw new InvalidOperationException($"The function {typeName} is not registered on silo {HostName}: add it with AddGroupsWithStateFunction<T>() on every silo that runs the query.");
+        return (GroupsWithStateFunction)ActivatorUtilities.CreateInstance(services, type);
+    }
+
     private Type? Resolve(string typeName)
     {
         if (_registered.TryGetValue(typeName, out var type)) return type;
         if (!_runLoadedTypes) return null;
         var loaded = Type.GetType(typeName, throwOnError: false);
-        return loaded is { IsAbstract: false } && typeof(StatefulProcessor).IsAssignableFrom(loaded) ? loaded : null;
+        return loaded is { IsAbstract: false } && (typeof(StatefulProcessor).IsAssignableFrom(loaded) || typeof(GroupsWithStateFunction).IsAssignableFrom(loaded)) ? loaded : null;
     }
 }
