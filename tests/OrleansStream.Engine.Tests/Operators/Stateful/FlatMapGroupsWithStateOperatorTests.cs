@@ -283,6 +283,7 @@ public sealed class FlatMapGroupsWithStateOperatorTests
         foreach (var timeout in new[] { GroupStateTimeout.ProcessingTimeTimeout, GroupStateTimeout.EventTimeTimeout })
         {
             data.Add(timeout, 1001, "none", false, "5", 1001); // "should not timeout"
+            data.Add(timeout, 1000, "none", false, "5", 1000); // a timeout at the threshold has not passed yet (Spark: strictly before)
             data.Add(timeout, 999, "none", true, "5", null); // "should timeout - no update/remove"
             data.Add(timeout, 999, "update", true, "5", null); // "should timeout - update state"
             data.Add(timeout, 999, "remove", true, null, null); // "should timeout - remove state"
