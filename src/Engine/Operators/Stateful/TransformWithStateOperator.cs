@@ -121,24 +121,9 @@ public sealed class TransformWithStateOperator : IStatefulOperator, IDisposable
 
     private Row KeyRow(Row row) => new(_keyColumns.Select(c => row[c]).ToArray(), _keyNames);
 
-    private IReadOnlyList<Row> KeyRows(IReadOnlyList<StateKey> keys)
-    {
-        var columns = Store.KeyColumns(keys);
-        return Row.FromBatch(new RecordBatch(Store.KeySchema, columns, keys.Count));
-    }
+    private IReadOnlyList<Row> KeyRows(IReadOnlyList<StateKey> keys) => UserCodeRows.KeyRows(Store, keys);
 
-    private RecordBatch Build(List<Row> rows)
-    {
-        var builders = ArrowValues.CreateBuilders(OutputSchema);
-        var width = OutputSchema.FieldsList.Count;
-        foreach (var row in rows)
-        {
-            if (row is null || row.Count != width)
-                throw new InvalidOperationException($"The stateful processor {_processor.GetType().FullName} returned a row of {row?.Count ?? 0} values, but its output schema has {width} columns ({string.Join(", ", OutputSchema.FieldsList.Select(f => f.Name))}).");
-            for (var c = 0; c < width; c++) builders[c].Append(row[c]);
-        }
-        return ArrowValues.Build(OutputSchema, builders, rows.Count);
-    }
+    private RecordBatch Build(List<Row> rows) => UserCodeRows.Build(OutputSchema, rows, "stateful processor " + _processor.GetType().FullName);
 
     /// <inheritdoc />
     public IReadOnlyList<int> StateRoutingColumns => Store.StateRoutingColumns;
