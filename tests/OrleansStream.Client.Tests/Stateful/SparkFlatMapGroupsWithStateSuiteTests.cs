@@ -9,7 +9,8 @@ using static OrleansStream.Testing.StreamSteps;
 namespace OrleansStream.Client.Tests.Stateful;
 
 /// <summary>
-/// Spark's FlatMapGroupsWithStateSuite, its query scenarios' expected rows ported (the GroupState and InputProcessor unit
+/// Spark's FlatMapGroupsWithStateSuite and UntypedFlatMapGroupsWithStateSuite (Spark 4's flatMapGroupsWithState over rows,
+/// whose state-row counts these follow), their query scenarios' expected rows ported (the GroupState and InputProcessor unit
 /// tests are in the engine's FlatMapGroupsWithStateOperatorTests), with UnsupportedOperationsSuite's (flat)MapGroupsWithState
 /// refusals. The functions are Spark's, over rows: the grouping key is the row's "key" column.
 /// </summary>
@@ -161,6 +162,14 @@ public sealed class SparkFlatMapGroupsWithStateSuiteTests(SessionFixture fixture
         }
     }
 
+    // Spark's assertNumStateRows with its removed count, for the last epoch: AssertNumStateRows processes all available
+    // input first, which a processing-time trigger on a fake clock never finishes.
+    private static StreamAction LastBatchStateRows(long total, long updated, long removed) => AssertOnQuery(q =>
+    {
+        var state = Assert.Single(q.LastProgress!.StateOperators);
+        Assert.Equal((total, updated, removed), (state.NumRowsTotal, state.NumRowsUpdated, state.NumRowsRemoved));
+    }, $"last epoch's state rows: total {total}, updated {updated}, removed {removed}");
+
     private static DataFrame Keyed(MemoryStream<string> input) => input.ToDF().Select(Col("value").As("key"));
 
     private const string CountSchema = "key STRING, count STRING";
@@ -182,16 +191,20 @@ public sealed class SparkFlatMapGroupsWithStateSuiteTests(SessionFixture fixture
         await Session.TestStream(result, OutputMode.Update).Run(
             AddData(input, "a"),
             CheckNewAnswer("a:1"),
+            AssertNumStateRows(total: 1, updated: 1),
             AddData(input, "a", "b"),
             CheckNewAnswer("a:2", "b:1"),
+            AssertNumStateRows(total: 2, updated: 2),
             StopStream,
             StartStream(),
             AddData(input, "a", "b"), // removes the state of "a" and returns nothing for it
             CheckNewAnswer("b:2"),
+            AssertNumStateRows(total: 1, updated: 1),
             StopStream,
             StartStream(),
             AddData(input, "a", "c"), // recreates the state of "a"
-            CheckNewAnswer("a:1", "c:1"));
+            CheckNewAnswer("a:1", "c:1"),
+            AssertNumStateRows(total: 3, updated: 2));
     }
 
     // "flatMapGroupsWithState - streaming + func returns iterator that updates state lazily".
@@ -260,19 +273,24 @@ public sealed class SparkFlatMapGroupsWithStateSuiteTests(SessionFixture fixture
             AddData(input, "a"),
             AdvanceClock(TimeSpan.FromSeconds(1)),
             CheckNewAnswer("a:1"), // timeout of "a" at 11 s
+            LastBatchStateRows(total: 1, updated: 1, removed: 0),
             AddData(input, "b"),
             AdvanceClock(TimeSpan.FromSeconds(1)),
             CheckNewAnswer("b:1"), // "b" at 12 s
+            LastBatchStateRows(total: 2, updated: 1, removed: 0),
             AddData(input, "b"),
             AdvanceClock(TimeSpan.FromSeconds(10)),
             CheckNewAnswer("a:-1", "b:2"), // batch at 12 s: "a" times out, "b" moves to 22 s
+            LastBatchStateRows(total: 1, updated: 1, removed: 1),
             StopStream,
             StartStream(trigger),
             AddData(input, "c"),
             AdvanceClock(TimeSpan.FromSeconds(11)),
             CheckNewAnswer("b:-1", "c:1"), // batch at 23 s
+            LastBatchStateRows(total: 1, updated: 1, removed: 1),
             AdvanceClock(TimeSpan.FromSeconds(12)),
-            CheckNewAnswer("c:-1")); // batch at 35 s, no data
+            CheckNewAnswer("c:-1"), // batch at 35 s, no data
+            LastBatchStateRows(total: 0, updated: 0, removed: 1));
     }
 
     // "flatMapGroupsWithState - streaming w/ event time timeout + watermark".
@@ -305,16 +323,20 @@ public sealed class SparkFlatMapGroupsWithStateSuiteTests(SessionFixture fixture
         await Session.TestStream(result, OutputMode.Update).Run(
             AddData(input, "a"),
             CheckNewAnswer("a:1"),
+            AssertNumStateRows(total: 1, updated: 1),
             AddData(input, "a", "b"),
             CheckNewAnswer("a:2", "b:1"),
+            AssertNumStateRows(total: 2, updated: 2),
             StopStream,
             StartStream(),
             AddData(input, "a", "b"),
             CheckNewAnswer("a:-1", "b:2"),
+            AssertNumStateRows(total: 1, updated: 1),
             StopStream,
             StartStream(),
             AddData(input, "a", "c"),
-            CheckNewAnswer("a:1", "c:1"));
+            CheckNewAnswer("a:1", "c:1"),
+            AssertNumStateRows(total: 3, updated: 2));
     }
 
     // The same after rescaling: each group's state and timeout move with its key group.
