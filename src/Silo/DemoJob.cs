@@ -11,7 +11,8 @@ namespace OrleansStream.Silo;
 /// The main job: JSON events arrive as files in a folder; a streaming query parses them with from_json, projects and
 /// filters, prints every epoch to the console and appends it to a JSON file sink, on a one-second trigger (with --windowed,
 /// it counts events per user in 10-second event-time windows and appends each window once it is final; with --joined, it
-/// pairs each view with the same user's buys of the 10 seconds after it, a stream-stream left outer join). Run it again
+/// pairs each view with the same user's buys of the 10 seconds after it, a stream-stream left outer join; with --running-totals,
+/// it appends each user's running count and amount whenever they change, through flatMapGroupsWithState). Run it again
 /// and it resumes from its checkpoint: files already processed are not read again.
 /// </summary>
 internal sealed class DemoJob(JobOptions options)
@@ -45,10 +46,12 @@ internal sealed class DemoJob(JobOptions options)
             events = events.WithWatermark("ts", "5 seconds")
                 .GroupBy(Window(Col("ts"), "10 seconds"), Col("user"))
                 .Agg(Count().As("events"), Sum("amount_cents").As("cents"));
+        if (options.RunningTotals)
+            events = events.GroupBy("user").FlatMapGroupsWithState(new RunningTotals(), OutputMode.Append, "user STRING, events BIGINT, cents BIGINT", GroupStateTimeout.NoTimeout);
 
         var query = await events.WriteStream
             .Format(options.Sink).Option("path", output).Option("truncate", "false")
-            .Option("checkpointLocation", options.Joined ? "demo-joined" : options.Windowed ? "demo-windowed" : "demo")
+            .Option("checkpointLocation", options.Joined ? "demo-joined" : options.Windowed ? "demo-windowed" : options.RunningTotals ? "demo-totals" : "demo")
             .QueryName("demo")
             .Trigger(Trigger.ProcessingTime(options.Interval))
             .StartAsync(cancellationToken);
@@ -107,6 +110,21 @@ internal sealed class DemoJob(JobOptions options)
             try { await Task.Delay(TimeSpan.FromMilliseconds(700), cancellationToken); } catch (OperationCanceledException) { }
         }
     }
+
+    /// <summary>Each user's running count and amount (cents), emitted once per epoch in which the user has events.</summary>
+    public sealed class RunningTotals : FlatMapGroupsWithStateFunction<Totals>
+    {
+        public override IEnumerable<Row> Call(Row key, IEnumerable<Row> rows, GroupState<Totals> state)
+        {
+            var before = state.GetOption() ?? new Totals(0, 0);
+            var totals = rows.Aggregate(before, (t, r) => new Totals(t.Events + 1, t.Cents + r.Get<long>("amount_cents")));
+            state.Update(totals);
+            return [new Row([key[0], totals.Events, totals.Cents], ["user", "events", "cents"])];
+        }
+    }
+
+    /// <summary>The state of <see cref="RunningTotals"/>.</summary>
+    public sealed record Totals(long Events, long Cents);
 
     private sealed class ProgressPrinter : StreamingQueryListener
     {

@@ -93,6 +93,27 @@ public sealed class ProcessKillTests(ITestOutputHelper output)
         };
     }
 
+    [Fact]
+    public async Task KillWithGroupStateStagedBeforeCommit_NoRunningTotalCountsAnEventTwice()
+    {
+        using var dir = new TempDirectory();
+        var input = dir.Sub(Path.Combine("demo", "in"));
+        // File f (one per epoch) holds four buys of 1.00, two per user (u0, u1), so each epoch moves each user's running
+        // count by 2; a group state applied twice across the kill would show a count of 10.
+        var expected = new List<string>();
+        for (var f = 0; f < 4; f++)
+        {
+            var lines = Enumerable.Range(1, 4).Select(i => $"{{\"user\":\"u{i % 2}\",\"action\":\"buy\",\"amount\":1.0,\"ts\":\"2026-01-01T00:00:0{i}Z\"}}");
+            TempDirectory.WriteFile(input, $"events-{f:D6}.json", string.Join('\n', lines) + "\n");
+            expected.AddRange([$"u0 {2 * (f + 1)} {200 * (f + 1)}", $"u1 {2 * (f + 1)} {200 * (f + 1)}"]);
+        }
+        var outDir = await KillBeforeCommitAndRestartAsync(dir, batch: 2, "--running-totals");
+
+        await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = Path.Combine(dir.Path, "reader") });
+        var rows = await session.Read.Schema("user STRING, events BIGINT, cents BIGINT").Json(outDir).CollectAsync();
+        Assert.Equal(expected.Order(), rows.Select(r => $"{r["user"]} {r["events"]} {r["cents"]}").Order());
+    }
+
     // The file source splits an epoch's files over one source task per core by default, and each task writes its own part
     // file: a replay on a machine with fewer cores must split the epoch as it was split the first time.
     [Fact]
