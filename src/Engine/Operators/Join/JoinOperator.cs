@@ -114,7 +114,7 @@ public sealed class JoinOperator : IStatefulOperator
         batch.ColumnCount == schema.FieldsList.Count ? batch : new RecordBatch(schema, batch.Arrays.Take(schema.FieldsList.Count), batch.Length);
 
     private static RecordBatch Concat(Schema schema, List<RecordBatch> batches) =>
-        batches.Count == 1 ? batches[0] : ArrowValues.Concat(schema, batches);
+        batches.Count == 1 ? batches[0] : ConcatKernel.Concat(schema, batches);
 
     // ---- batch and stream-static -------------------------------------------------------------------------------------
 
@@ -404,7 +404,7 @@ public sealed class JoinOperator : IStatefulOperator
         if (_leftState.EvictedAtOrBelow is { } l) metadata[LeftEvictedKey] = l.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (_rightState!.EvictedAtOrBelow is { } r) metadata[RightEvictedKey] = r.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var schema = metadata.Count == 0 ? _stateSchema : new Schema(_stateSchema.FieldsList, metadata);
-        return ArrowValues.Concat(schema, pieces);
+        return ConcatKernel.Concat(schema, pieces);
     }
 
     /// <inheritdoc />
@@ -415,7 +415,7 @@ public sealed class JoinOperator : IStatefulOperator
         foreach (var (side, buffer) in new[] { (0, _leftState), (1, _rightState!) })
             foreach (var chunk in buffer.Chunks)
                 if (chunk.Start < chunk.Length) pieces.Add(StateRows(side, chunk, Range(chunk.Start, chunk.Length), update: false));
-        return ArrowValues.Concat(_stateSchema, pieces);
+        return ConcatKernel.Concat(_stateSchema, pieces);
     }
 
     private static int[] Range(int start, int end)
@@ -455,7 +455,7 @@ public sealed class JoinOperator : IStatefulOperator
         for (var c = leftStart; c < columns.Length; c++)
         {
             var own = side == 0 ? c < rightStart : c >= rightStart;
-            columns[c] = own ? TakeKernel.Take(chunk.Rows.Column(c - (side == 0 ? leftStart : rightStart)), rows) : ArrayFactory.Nulls(fields[c].DataType, n);
+            columns[c] = own ? TakeKernel.Take(chunk.Rows.Column(c - (side == 0 ? leftStart : rightStart)), rows) : NullColumns.Of(fields[c].DataType, n);
         }
         return new RecordBatch(_stateSchema, columns, n);
     }
