@@ -100,7 +100,7 @@ internal sealed class NexmarkStreamSource : StreamSource<NexmarkOffset>
     private RecordBatch Generate(long first, int count, Schema columns)
     {
         // Built on first read: the trigger's planning copy of the connector never generates.
-        var generator = _generator ??= new NexmarkGenerator(_config);
+        var generator = _generator ??= NexmarkGenerator.For(_config);
         return _table switch
         {
             "bid" => generator.Bids(first, count, columns),

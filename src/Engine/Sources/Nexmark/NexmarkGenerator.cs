@@ -30,6 +30,13 @@ public sealed class NexmarkGenerator
     // Random text is cut from one pool of random letters: a slice costs a copy, not a random draw per character.
     private readonly byte[] _text;
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<NexmarkConfig, NexmarkGenerator> Shared = new();
+
+    /// <summary>The generator of <paramref name="config"/>, built once per process: building one draws a 64 KB text pool and
+    /// 10,000 channel urls, and a source task's connector lives for one epoch. A generator is immutable, so one serves every
+    /// thread.</summary>
+    public static NexmarkGenerator For(NexmarkConfig config) => Shared.GetOrAdd(config ?? throw new ArgumentNullException(nameof(config)), c => new NexmarkGenerator(c));
+
     /// <summary>A generator for <paramref name="config"/>.</summary>
     public NexmarkGenerator(NexmarkConfig config)
     {
