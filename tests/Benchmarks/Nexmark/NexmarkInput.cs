@@ -124,8 +124,8 @@ public sealed class NexmarkInput
                 return table switch
                 {
                     Bid => generator.Bids(from, count, schema),
-                    Person => Project(generator.Persons(from, count), schema),
-                    _ => Project(generator.Auctions(from, count), schema),
+                    Person => generator.Persons(from, count, schema),
+                    _ => generator.Auctions(from, count, schema),
                 };
             }
             yield return new NexmarkChunk(Table(Person), Table(Auction), Table(Bid));
@@ -138,11 +138,6 @@ public sealed class NexmarkInput
         var schema = NexmarkSchemas.Of(table);
         return columns is null ? schema : new Schema([.. schema.FieldsList.Where(f => columns.Contains(f.Name))], null);
     }
-
-    private static RecordBatch Project(RecordBatch all, Schema columns) =>
-        columns.FieldsList.Count == all.Schema.FieldsList.Count
-            ? all
-            : new RecordBatch(columns, columns.FieldsList.Select(f => all.Column(all.Schema.GetFieldIndex(f.Name))), all.Length);
 
     private long RowsIn(long streamEvents) => Tables.Sum(t => RowsOf(t, streamEvents));
 }

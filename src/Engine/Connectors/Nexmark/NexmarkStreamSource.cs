@@ -100,10 +100,12 @@ internal sealed class NexmarkStreamSource : StreamSource<NexmarkOffset>
     private RecordBatch Generate(long first, int count, Schema columns)
     {
         // Built on first read: the trigger's planning copy of the connector never generates.
-        var generator = _generator ??= new NexmarkGenerator(_config);
-        if (_table == "bid") return generator.Bids(first, count, columns);
-        var all = _table == "person" ? generator.Persons(first, count) : generator.Auctions(first, count);
-        if (columns.FieldsList.Count == Schema.FieldsList.Count) return all;
-        return new RecordBatch(columns, columns.FieldsList.Select(f => all.Column(Schema.GetFieldIndex(f.Name))), count);
+        var generator = _generator ??= NexmarkGenerator.For(_config);
+        return _table switch
+        {
+            "bid" => generator.Bids(first, count, columns),
+            "person" => generator.Persons(first, count, columns),
+            _ => generator.Auctions(first, count, columns),
+        };
     }
 }

@@ -114,7 +114,7 @@ public sealed class JoinOperator : IStatefulOperator
         batch.ColumnCount == schema.FieldsList.Count ? batch : new RecordBatch(schema, batch.Arrays.Take(schema.FieldsList.Count), batch.Length);
 
     private static RecordBatch Concat(Schema schema, List<RecordBatch> batches) =>
-        batches.Count == 1 ? batches[0] : ArrowValues.Concat(schema, batches);
+        batches.Count == 1 ? batches[0] : ConcatKernel.Concat(schema, batches);
 
     // ---- batch and stream-static -------------------------------------------------------------------------------------
 
@@ -387,7 +387,7 @@ public sealed class JoinOperator : IStatefulOperator
         {
             foreach (var chunk in buffer.Chunks)
             {
-                if (chunk.IsNew) pieces.Add(StateRows(side, chunk, Range(chunk.Start, chunk.Length), update: false));
+                if (chunk.IsNew) pieces.Add(StateRows(side, chunk, null, chunk.Start, chunk.Length - chunk.Start, update: false));
                 else if (chunk.DirtyRows is { } dirty)
                 {
                     // A row is listed once (its flag only ever turns true); rows evicted since are left out.
@@ -396,7 +396,7 @@ public sealed class JoinOperator : IStatefulOperator
                     foreach (var row in dirty) if (row >= chunk.Start) live[count++] = row;
                     if (count == 0) continue;
                     System.Array.Sort(live, 0, count);
-                    pieces.Add(StateRows(side, chunk, live.AsSpan(0, count).ToArray(), update: true));
+                    pieces.Add(StateRows(side, chunk, live.AsSpan(0, count).ToArray(), 0, count, update: true));
                 }
             }
         }
@@ -404,7 +404,7 @@ public sealed class JoinOperator : IStatefulOperator
         if (_leftState.EvictedAtOrBelow is { } l) metadata[LeftEvictedKey] = l.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (_rightState!.EvictedAtOrBelow is { } r) metadata[RightEvictedKey] = r.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var schema = metadata.Count == 0 ? _stateSchema : new Schema(_stateSchema.FieldsList, metadata);
-        return ArrowValues.Concat(schema, pieces);
+        return ConcatKernel.Concat(schema, pieces);
     }
 
     /// <inheritdoc />
@@ -414,21 +414,15 @@ public sealed class JoinOperator : IStatefulOperator
         var pieces = new List<RecordBatch>();
         foreach (var (side, buffer) in new[] { (0, _leftState), (1, _rightState!) })
             foreach (var chunk in buffer.Chunks)
-                if (chunk.Start < chunk.Length) pieces.Add(StateRows(side, chunk, Range(chunk.Start, chunk.Length), update: false));
-        return ArrowValues.Concat(_stateSchema, pieces);
-    }
-
-    private static int[] Range(int start, int end)
-    {
-        var rows = new int[end - start];
-        for (var i = 0; i < rows.Length; i++) rows[i] = start + i;
-        return rows;
+                if (chunk.Start < chunk.Length) pieces.Add(StateRows(side, chunk, null, chunk.Start, chunk.Length - chunk.Start, update: false));
+        return ConcatKernel.Concat(_stateSchema, pieces);
     }
 
     // Rows of one chunk in the state layout: side, update flag, id, matched, time, keys, then this side's columns and nulls.
-    private RecordBatch StateRows(int side, JoinRowBuffer.Chunk chunk, int[] rows, bool update)
+    // The rows are the listed ones, or (rows null) the count rows from start, whose columns are sliced rather than gathered.
+    private RecordBatch StateRows(int side, JoinRowBuffer.Chunk chunk, int[]? rows, int start, int count, bool update)
     {
-        var n = rows.Length;
+        var n = count;
         var sides = new FixedColumnWriter<int>(n);
         sides.Values.Fill(side);
         var ids = new FixedColumnWriter<long>(n);
@@ -437,11 +431,13 @@ public sealed class JoinOperator : IStatefulOperator
         var updateBits = new byte[BitUtility.ByteCount(n)];
         for (var i = 0; i < n; i++)
         {
-            ids.Values[i] = chunk.Ids[rows[i]];
-            times.Values[i] = chunk.Times[rows[i]];
-            if (chunk.Matched[rows[i]]) Bitmaps.Set(matchedBits, i);
-            if (update) Bitmaps.Set(updateBits, i);
+            var row = rows is null ? start + i : rows[i];
+            ids.Values[i] = chunk.Ids[row];
+            times.Values[i] = chunk.Times[row];
+            if (chunk.Matched[row]) Bitmaps.Set(matchedBits, i);
         }
+        if (update) updateBits.AsSpan().Fill(0xFF);
+        IArrowArray Rows(IArrowArray column) => rows is null ? ArrowArrayFactory.Slice(column, start, n) : TakeKernel.Take(column, rows);
         var fields = _stateSchema.FieldsList;
         var columns = new IArrowArray[fields.Count];
         columns[0] = sides.Build(Int32Type.Default);
@@ -449,13 +445,13 @@ public sealed class JoinOperator : IStatefulOperator
         columns[2] = ids.Build(Int64Type.Default);
         columns[3] = ArrayFactory.Boolean(matchedBits, null, n);
         columns[4] = times.Build(Int64Type.Default);
-        for (var k = 0; k < chunk.Keys.Length; k++) columns[FixedStateColumns + k] = TakeKernel.Take(chunk.Keys[k], rows);
+        for (var k = 0; k < chunk.Keys.Length; k++) columns[FixedStateColumns + k] = Rows(chunk.Keys[k]);
         var leftStart = FixedStateColumns + _keyCount;
         var rightStart = leftStart + _spec.Left.FieldsList.Count;
         for (var c = leftStart; c < columns.Length; c++)
         {
             var own = side == 0 ? c < rightStart : c >= rightStart;
-            columns[c] = own ? TakeKernel.Take(chunk.Rows.Column(c - (side == 0 ? leftStart : rightStart)), rows) : ArrayFactory.Nulls(fields[c].DataType, n);
+            columns[c] = own ? Rows(chunk.Rows.Column(c - (side == 0 ? leftStart : rightStart))) : NullColumns.Of(fields[c].DataType, n);
         }
         return new RecordBatch(_stateSchema, columns, n);
     }

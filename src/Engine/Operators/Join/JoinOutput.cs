@@ -77,34 +77,21 @@ internal sealed class JoinOutput
         if (_pieces.Count == 0) return ArrowValues.Empty(_schema);
         var columns = new IArrowArray[fields.Count];
         var parts = new List<IArrowArray>(_pieces.Count);
-        ArrowBuffer? zeroValidity = null, zeroValues = null;
         for (var c = 0; c < columns.Length; c++)
         {
             var anyValues = false;
             foreach (var (pieceColumns, _) in _pieces) anyValues |= pieceColumns[c] is not null;
             if (!anyValues)
             {
-                columns[c] = Padding(fields[c].DataType, total, ref zeroValidity, ref zeroValues);
+                columns[c] = NullColumns.Of(fields[c].DataType, total);
                 continue;
             }
             parts.Clear();
-            foreach (var (pieceColumns, length) in _pieces) parts.Add(pieceColumns[c] ?? ArrayFactory.Nulls(fields[c].DataType, length));
-            columns[c] = parts.Count == 1 ? parts[0] : ArrowArrayConcatenator.Concatenate(parts, ManagedMemoryAllocator.Instance);
+            foreach (var (pieceColumns, length) in _pieces) parts.Add(pieceColumns[c] ?? NullColumns.Of(fields[c].DataType, length));
+            columns[c] = ConcatKernel.Concat(parts);
         }
         _pieces.Clear();
         Rows = 0;
         return new RecordBatch(_schema, columns, total);
-    }
-
-    // A column of nulls; fixed-width ones share one zeroed validity and value buffer (arrays are never written after they
-    // are built), so padding a million outer rows allocates once, not once per padded column.
-    private static IArrowArray Padding(Apache.Arrow.Types.IArrowType type, int length, ref ArrowBuffer? validity, ref ArrowBuffer? values)
-    {
-        if (type is not Apache.Arrow.Types.FixedWidthType { BitWidth: var bits } || type is Apache.Arrow.Types.BooleanType || bits > 128 || bits % 8 != 0)
-            return ArrayFactory.Nulls(type, length);
-        validity ??= new ArrowBuffer(new byte[BitUtility.ByteCount(length)]);
-        var bytes = length * (bits / 8);
-        if (values is not { } v || v.Length < bytes) values = new ArrowBuffer(new byte[bytes]);
-        return ArrowArrayFactory.BuildArray(new ArrayData(type, length, length, 0, [validity.Value, values.Value], []));
     }
 }

@@ -30,6 +30,13 @@ public sealed class NexmarkGenerator
     // Random text is cut from one pool of random letters: a slice costs a copy, not a random draw per character.
     private readonly byte[] _text;
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<NexmarkConfig, NexmarkGenerator> Shared = new();
+
+    /// <summary>The generator of <paramref name="config"/>, built once per process: building one draws a 64 KB text pool and
+    /// 10,000 channel urls, and a source task's connector lives for one epoch. A generator is immutable, so one serves every
+    /// thread.</summary>
+    public static NexmarkGenerator For(NexmarkConfig config) => Shared.GetOrAdd(config ?? throw new ArgumentNullException(nameof(config)), c => new NexmarkGenerator(c));
+
     /// <summary>A generator for <paramref name="config"/>.</summary>
     public NexmarkGenerator(NexmarkConfig config)
     {
@@ -139,91 +146,145 @@ public sealed class NexmarkGenerator
         return new RecordBatch(columns, arrays, count);
     }
 
-    private static bool[] BidColumns(Schema columns)
+    private static bool[] BidColumns(Schema columns) => Wanted(NexmarkSchemas.Bid, NexmarkSchemas.BidDdl, "bid", columns);
+
+    // Which of the table's columns are asked for; they must be the table's, in its order.
+    private static bool[] Wanted(Schema table, string ddl, string name, Schema columns)
     {
-        var want = new bool[NexmarkSchemas.Bid.FieldsList.Count];
+        ArgumentNullException.ThrowIfNull(columns);
+        var want = new bool[table.FieldsList.Count];
         var previous = -1;
         foreach (var field in columns.FieldsList)
         {
-            var index = NexmarkSchemas.Bid.GetFieldIndex(field.Name);
+            var index = table.GetFieldIndex(field.Name);
             if (index <= previous)
-                throw new ArgumentException($"Column '{field.Name}' is not a bid column after column {previous} (bid columns: {NexmarkSchemas.BidDdl}).", nameof(columns));
+                throw new ArgumentException($"Column '{field.Name}' is not a {name} column after column {previous} ({name} columns: {ddl}).", nameof(columns));
             want[index] = true;
             previous = index;
         }
         return want;
     }
 
-    /// <summary>People <paramref name="firstPerson"/> .. + <paramref name="count"/> - 1.</summary>
-    public RecordBatch Persons(long firstPerson, int count)
+    /// <summary>People <paramref name="firstPerson"/> .. + <paramref name="count"/> - 1, every column.</summary>
+    public RecordBatch Persons(long firstPerson, int count) => Persons(firstPerson, count, NexmarkSchemas.Person);
+
+    /// <summary>
+    /// People <paramref name="firstPerson"/> .. + <paramref name="count"/> - 1 with only the fields of <paramref name="columns"/>
+    /// (fields of <see cref="NexmarkSchemas.Person"/>, in its order). As for bids, every event draws the same random numbers
+    /// whatever is asked for; only the text of unwanted columns is not copied.
+    /// </summary>
+    public RecordBatch Persons(long firstPerson, int count, Schema columns)
     {
-        var id = new long[count];
-        var time = new long[count];
-        var name = new StringColumnWriter(count, count * 12);
-        var email = new StringColumnWriter(count, count * 17);
-        var card = new StringColumnWriter(count, count * 19);
-        var city = new StringColumnWriter(count, count * 8);
-        var state = new StringColumnWriter(count, count * 2);
-        var extra = new StringColumnWriter(count, count * 140);
+        var want = Wanted(NexmarkSchemas.Person, NexmarkSchemas.PersonDdl, "person", columns);
+        var id = want[0] ? new long[count] : null;
+        var name = want[1] ? new StringColumnWriter(count, count * 12) : null;
+        var email = want[2] ? new StringColumnWriter(count, count * 17) : null;
+        var card = want[3] ? new StringColumnWriter(count, count * 19) : null;
+        var city = want[4] ? new StringColumnWriter(count, count * 8) : null;
+        var state = want[5] ? new StringColumnWriter(count, count * 2) : null;
+        var time = want[6] ? new long[count] : null;
+        var extra = want[7] ? new StringColumnWriter(count, count * 140) : null;
         Span<byte> digits = stackalloc byte[19];
         for (var i = 0; i < count; i++)
         {
             var n = PersonEventNumber(firstPerson + i);
             var rnd = new EventRandom(Config.Seed, n);
-            id[i] = NexmarkConfig.FirstPersonId + LastBase0PersonId(n);
+            if (id is not null) id[i] = NexmarkConfig.FirstPersonId + LastBase0PersonId(n);
             var first = _firstNames[rnd.NextInt(_firstNames.Length)];
             var last = _lastNames[rnd.NextInt(_lastNames.Length)];
-            name.Append([.. first, (byte)' ', .. last]);
-            email.Append([.. Text(ref rnd, 7), (byte)'@', .. Text(ref rnd, 5), (byte)'.', (byte)'c', (byte)'o', (byte)'m']);
+            name?.Append([.. first, (byte)' ', .. last]);
+            // Drawn whether wanted or not, so that the later columns do not depend on the projection.
+            var user = Text(ref rnd, 7);
+            var domain = Text(ref rnd, 5);
+            email?.Append([.. user, (byte)'@', .. domain, (byte)'.', (byte)'c', (byte)'o', (byte)'m']);
             for (var d = 0; d < digits.Length; d++) digits[d] = d % 5 == 4 ? (byte)' ' : (byte)('0' + rnd.NextInt(10));
-            card.Append(digits);
+            card?.Append(digits);
             var c = _cities[rnd.NextInt(_cities.Length)];
             var s = _states[rnd.NextInt(_states.Length)];
-            city.Append(c);
-            state.Append(s);
-            time[i] = Config.EventTimeMicros(n);
-            var size = 8 + first.Length + 1 + last.Length + 17 + digits.Length + c.Length + s.Length;
-            extra.Append(NextExtra(ref rnd, size, NexmarkConfig.AvgPersonBytes));
+            city?.Append(c);
+            state?.Append(s);
+            if (time is not null) time[i] = Config.EventTimeMicros(n);
+            // The padding is the event's last draw: skipping it when unwanted changes no other column.
+            if (extra is not null)
+            {
+                var size = 8 + first.Length + 1 + last.Length + 17 + digits.Length + c.Length + s.Length;
+                extra.Append(NextExtra(ref rnd, size, NexmarkConfig.AvgPersonBytes));
+            }
         }
-        return new RecordBatch(NexmarkSchemas.Person,
-            [Int64(id), name.Build(), email.Build(), card.Build(), city.Build(), state.Build(), Timestamps(time), extra.Build()], count);
+        var arrays = new List<IArrowArray>(columns.FieldsList.Count);
+        if (id is not null) arrays.Add(Int64(id));
+        if (name is not null) arrays.Add(name.Build());
+        if (email is not null) arrays.Add(email.Build());
+        if (card is not null) arrays.Add(card.Build());
+        if (city is not null) arrays.Add(city.Build());
+        if (state is not null) arrays.Add(state.Build());
+        if (time is not null) arrays.Add(Timestamps(time));
+        if (extra is not null) arrays.Add(extra.Build());
+        return new RecordBatch(columns, arrays, count);
     }
 
-    /// <summary>Auctions <paramref name="firstAuction"/> .. + <paramref name="count"/> - 1.</summary>
-    public RecordBatch Auctions(long firstAuction, int count)
+    /// <summary>Auctions <paramref name="firstAuction"/> .. + <paramref name="count"/> - 1, every column.</summary>
+    public RecordBatch Auctions(long firstAuction, int count) => Auctions(firstAuction, count, NexmarkSchemas.Auction);
+
+    /// <summary>
+    /// Auctions <paramref name="firstAuction"/> .. + <paramref name="count"/> - 1 with only the fields of
+    /// <paramref name="columns"/> (fields of <see cref="NexmarkSchemas.Auction"/>, in its order), drawing as
+    /// <see cref="Persons(long, int, Schema)"/> does.
+    /// </summary>
+    public RecordBatch Auctions(long firstAuction, int count, Schema columns)
     {
-        var id = new long[count];
-        var initial = new long[count];
-        var reserve = new long[count];
-        var time = new long[count];
-        var expires = new long[count];
-        var seller = new long[count];
-        var category = new long[count];
-        var item = new StringColumnWriter(count, count * 20);
-        var description = new StringColumnWriter(count, count * 100);
-        var extra = new StringColumnWriter(count, count * 340);
+        var want = Wanted(NexmarkSchemas.Auction, NexmarkSchemas.AuctionDdl, "auction", columns);
+        var id = want[0] ? new long[count] : null;
+        var item = want[1] ? new StringColumnWriter(count, count * 20) : null;
+        var description = want[2] ? new StringColumnWriter(count, count * 100) : null;
+        var initial = want[3] ? new long[count] : null;
+        var reserve = want[4] ? new long[count] : null;
+        var time = want[5] ? new long[count] : null;
+        var expires = want[6] ? new long[count] : null;
+        var seller = want[7] ? new long[count] : null;
+        var category = want[8] ? new long[count] : null;
+        var extra = want[9] ? new StringColumnWriter(count, count * 340) : null;
         for (var i = 0; i < count; i++)
         {
             var n = AuctionEventNumber(firstAuction + i);
             var rnd = new EventRandom(Config.Seed, n);
-            id[i] = NexmarkConfig.FirstAuctionId + LastBase0AuctionId(n);
-            item.Append(Text(ref rnd, 20));
-            description.Append(Text(ref rnd, 100));
-            initial[i] = NextPrice(ref rnd);
-            reserve[i] = initial[i] + NextPrice(ref rnd);
-            time[i] = Config.EventTimeMicros(n);
+            if (id is not null) id[i] = NexmarkConfig.FirstAuctionId + LastBase0AuctionId(n);
+            // Drawn whether wanted or not, so that the later columns do not depend on the projection.
+            var itemText = Text(ref rnd, 20);
+            var descriptionText = Text(ref rnd, 100);
+            item?.Append(itemText);
+            description?.Append(descriptionText);
+            var initialPrice = NextPrice(ref rnd);
+            var reservePrice = initialPrice + NextPrice(ref rnd);
+            if (initial is not null) initial[i] = initialPrice;
+            if (reserve is not null) reserve[i] = reservePrice;
+            var t = Config.EventTimeMicros(n);
+            if (time is not null) time[i] = t;
             // As the standard generator: auctions last on average until about NumInFlightAuctions more have been created.
-            var horizon = Config.EventTimeMicros(n + (long)NexmarkConfig.NumInFlightAuctions * NexmarkConfig.TotalProportion / NexmarkConfig.AuctionProportion) - time[i];
-            expires[i] = time[i] + 1 + rnd.NextLong(Math.Max(horizon * 2, 1));
-            seller[i] = NexmarkConfig.FirstPersonId + (rnd.NextInt(NexmarkConfig.HotSellersRatio) > 0
+            var horizon = Config.EventTimeMicros(n + (long)NexmarkConfig.NumInFlightAuctions * NexmarkConfig.TotalProportion / NexmarkConfig.AuctionProportion) - t;
+            var expiresAt = t + 1 + rnd.NextLong(Math.Max(horizon * 2, 1));
+            if (expires is not null) expires[i] = expiresAt;
+            var sellerId = NexmarkConfig.FirstPersonId + (rnd.NextInt(NexmarkConfig.HotSellersRatio) > 0
                 ? LastBase0PersonId(n) / NexmarkConfig.HotKeyBuckets * NexmarkConfig.HotKeyBuckets
                 : NextBase0PersonId(n, ref rnd));
-            category[i] = NexmarkConfig.FirstCategoryId + rnd.NextInt(NexmarkConfig.NumCategories);
-            extra.Append(NextExtra(ref rnd, 8 + 20 + 100 + 8 * 5, NexmarkConfig.AvgAuctionBytes));
+            if (seller is not null) seller[i] = sellerId;
+            var categoryId = NexmarkConfig.FirstCategoryId + rnd.NextInt(NexmarkConfig.NumCategories);
+            if (category is not null) category[i] = categoryId;
+            // The padding is the event's last draw.
+            extra?.Append(NextExtra(ref rnd, 8 + 20 + 100 + 8 * 5, NexmarkConfig.AvgAuctionBytes));
         }
-        return new RecordBatch(NexmarkSchemas.Auction,
-            [Int64(id), item.Build(), description.Build(), Int64(initial), Int64(reserve), Timestamps(time), Timestamps(expires),
-             Int64(seller), Int64(category), extra.Build()], count);
+        var arrays = new List<IArrowArray>(columns.FieldsList.Count);
+        if (id is not null) arrays.Add(Int64(id));
+        if (item is not null) arrays.Add(item.Build());
+        if (description is not null) arrays.Add(description.Build());
+        if (initial is not null) arrays.Add(Int64(initial));
+        if (reserve is not null) arrays.Add(Int64(reserve));
+        if (time is not null) arrays.Add(Timestamps(time));
+        if (expires is not null) arrays.Add(Timestamps(expires));
+        if (seller is not null) arrays.Add(Int64(seller));
+        if (category is not null) arrays.Add(Int64(category));
+        if (extra is not null) arrays.Add(extra.Build());
+        return new RecordBatch(columns, arrays, count);
     }
 
     // The id arithmetic of the standard generator: which person/auction was created last before event n.
