@@ -34,7 +34,9 @@ internal sealed class DemoJob(JobOptions options)
         }, cancellationToken);
         session.Streams.AddListener(new ProgressPrinter());
 
-        if (options.Redis is not null && options.Generate) await AddEventsAsync(options.Redis, new Random(), cancellationToken);
+        // With --redis, the generator XADDs to the first stream, created here: the query refuses a stream that does not exist.
+        await using var redis = options.Redis is null || !options.Generate ? null : await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(options.Redis);
+        if (redis is not null) await AddEventsAsync(redis.GetDatabase(), new Random(), cancellationToken);
         var parsed = options.Redis is null
             ? session.ReadStream.Format("text").Option("maxFilesPerTrigger", options.MaxFilesPerTrigger).Load(input)
                 .Select(FromJson(Col("value"), EventSchema).As("event"))
@@ -58,7 +60,7 @@ internal sealed class DemoJob(JobOptions options)
         Console.WriteLine($"Query {query.Id} (run {query.RunId}) reading {(options.Redis is null ? input : $"Redis streams {options.Streams}")}, writing {output}");
 
         var generator = !options.Generate ? Task.CompletedTask
-            : options.Redis is not null ? GenerateRedisAsync(options.Redis, cancellationToken) : GenerateAsync(input, cancellationToken);
+            : redis is not null ? GenerateRedisAsync(redis.GetDatabase(), cancellationToken) : GenerateAsync(input, cancellationToken);
         try
         {
             if (options.UntilIdle)
@@ -102,26 +104,25 @@ internal sealed class DemoJob(JobOptions options)
         return reader.Load().Select("stream", "id", "user", "action", "amount", "ts");
     }
 
-    private async Task GenerateRedisAsync(string host, CancellationToken cancellationToken)
+    private async Task GenerateRedisAsync(StackExchange.Redis.IDatabase redis, CancellationToken cancellationToken)
     {
         var random = new Random();
         while (!options.StopGenerating && !cancellationToken.IsCancellationRequested)
         {
             try { await Task.Delay(TimeSpan.FromMilliseconds(700), cancellationToken); } catch (OperationCanceledException) { }
-            await AddEventsAsync(host, random, CancellationToken.None);
+            await AddEventsAsync(redis, random, CancellationToken.None);
         }
     }
 
-    // Five random events, XADDed to the first of the job's streams (which this creates).
-    private async Task AddEventsAsync(string host, Random random, CancellationToken cancellationToken)
+    // Five random events, XADDed to the first of the job's streams.
+    private async Task AddEventsAsync(StackExchange.Redis.IDatabase redis, Random random, CancellationToken cancellationToken)
     {
-        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(host);
         var stream = options.Streams.Split(',', StringSplitOptions.TrimEntries)[0];
         for (var i = 0; i < 5; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var ts = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-            await redis.GetDatabase().StreamAddAsync(stream, [new("user", Users[random.Next(Users.Length)]), new("action", Actions[random.Next(Actions.Length)]),
+            await redis.StreamAddAsync(stream, [new("user", Users[random.Next(Users.Length)]), new("action", Actions[random.Next(Actions.Length)]),
                 new("amount", (random.Next(100, 10000) / 100.0).ToString(CultureInfo.InvariantCulture)), new("ts", ts)]);
         }
     }

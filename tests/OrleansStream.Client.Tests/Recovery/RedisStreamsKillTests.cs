@@ -47,7 +47,7 @@ public sealed class RedisStreamsKillTests(ITestOutputHelper output)
             File.Delete(marker);
             var afterSinkLog = kill % 2 == 1;
             using var process = StartJob([.. job, "--epochs", "1000000"], HangEpochs.SiloEnvironment(batch, marker, afterSinkLog));
-            await WaitForFileAsync(marker, process, TimeSpan.FromSeconds(120));
+            await ProcessKillTests.WaitForFileAsync(marker, process, TimeSpan.FromSeconds(120));
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
             Assert.Contains(Directory.GetFiles(outDir), f => Path.GetFileName(f).StartsWith($"part-{batch:D5}", StringComparison.Ordinal));
@@ -76,34 +76,9 @@ public sealed class RedisStreamsKillTests(ITestOutputHelper output)
     private static async Task<string> AddAsync(ConnectionMultiplexer redis, string stream, int n) =>
         (await redis.GetDatabase().StreamAddAsync(stream, [new("user", $"u{n}"), new("action", "buy"), new("amount", "1.5"), new("ts", "2026-01-01T00:00:00Z")]))!;
 
-    private Process StartJob(string[] args, Dictionary<string, string> environment)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(ProcessKillTests.SiloAssembly());
-        foreach (var a in args) info.ArgumentList.Add(a);
-        foreach (var (k, v) in environment) info.Environment[k] = v;
-        var process = Process.Start(info)!;
-        // Epoch tables are long: keep the progress lines and errors only.
-        process.OutputDataReceived += (_, e) => { if (e.Data is { } line && (line.StartsWith("progress:", StringComparison.Ordinal) || line.StartsWith("Query", StringComparison.Ordinal))) Log(line); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Log("err: " + e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+    // Epoch tables are long: the progress lines tell what each run did.
+    private Process StartJob(string[] args, Dictionary<string, string> environment) => ProcessKillTests.StartJob(args, environment, output,
+        line => line.StartsWith("progress:", StringComparison.Ordinal) || line.StartsWith("Query", StringComparison.Ordinal));
 
-    private void Log(string line)
-    {
-        try { output.WriteLine(line); } catch (InvalidOperationException) { }
-    }
-
-    private static async Task WaitForFileAsync(string path, Process process, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!File.Exists(path))
-        {
-            if (process.HasExited) throw new InvalidOperationException($"The job exited with code {process.ExitCode} before reaching the fault point.");
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"The job did not reach the fault point in {timeout}.");
-            await Task.Delay(100);
-        }
-    }
+    private void Log(string line) => ProcessKillTests.Log(output, line);
 }

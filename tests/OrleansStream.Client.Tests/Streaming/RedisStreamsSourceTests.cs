@@ -200,8 +200,7 @@ public sealed class RedisStreamsSourceTests(SessionFixture fixture, RedisFixture
     {
         for (var i = 1; i <= 2500; i++) await redis.AddAsync("t10:a", $"{i}-0", ("user", $"a{i}"));
         await redis.AddAsync("t10:b", "1-0", ("user", "b"));
-        var provider = new RedisStreamsSourceProvider();
-        await using var _ = provider;
+        using var provider = new RedisStreamsSourceProvider();
         var source = provider.CreateStream(new SourceRelation("redis", "redis-streams", new Dictionary<string, string>
         {
             ["host"] = redis.Host, ["streams"] = "t10:a,t10:b", ["startingOffsets"] = "{\"t10:a\":\"10-0\",\"t10:b\":\"0\"}", ["schema"] = "user STRING",

@@ -8,7 +8,7 @@ namespace OrleansStream.Engine.Connectors.Redis;
 /// every query and source task over it, and reconnects by itself). A connection that failed is forgotten, so that the next
 /// call tries again.
 /// </summary>
-internal sealed class RedisConnections : IAsyncDisposable
+internal sealed class RedisConnections : IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<ConnectionMultiplexer>>> _connections = new(StringComparer.Ordinal);
 
@@ -37,10 +37,10 @@ internal sealed class RedisConnections : IAsyncDisposable
         return ConnectionMultiplexer.ConnectAsync(configuration);
     }
 
-    public async ValueTask DisposeAsync()
+    public void Dispose()
     {
         foreach (var connection in _connections.Values)
-            if (connection.IsValueCreated && connection.Value.IsCompletedSuccessfully) await connection.Value.Result.DisposeAsync().ConfigureAwait(false);
+            if (connection.IsValueCreated && connection.Value.IsCompletedSuccessfully) connection.Value.Result.Dispose();
         _connections.Clear();
     }
 }

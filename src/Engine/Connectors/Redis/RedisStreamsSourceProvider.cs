@@ -8,7 +8,7 @@ namespace OrleansStream.Engine.Connectors.Redis;
 /// <see cref="RedisStreamsOptions"/> for the options and <see cref="RedisStreamsSource"/> for how epochs read them). Holds the
 /// silo's connections to Redis, shared by every query and source task.
 /// </summary>
-public sealed class RedisStreamsSourceProvider : ISourceProvider, IAsyncDisposable
+public sealed class RedisStreamsSourceProvider : ISourceProvider, IDisposable
 {
     private readonly RedisConnections _connections = new();
 
@@ -31,7 +31,7 @@ public sealed class RedisStreamsSourceProvider : ISourceProvider, IAsyncDisposab
     }
 
     /// <inheritdoc/>
-    public ValueTask DisposeAsync() => _connections.DisposeAsync();
+    public void Dispose() => _connections.Dispose();
 
     private static RedisStreamsOptions Options(SourceRelation source) => new(source.Options, source.SchemaDdl);
 }
