@@ -103,6 +103,17 @@ public sealed class RedisStreamsSourceTests(SessionFixture fixture, RedisFixture
     }
 
     [Fact]
+    public async Task TriggerOnce_TakesEverythingAvailable_WhateverMaxEntriesPerTriggerSays()
+    {
+        for (var i = 1; i <= 5; i++) await redis.AddAsync("t11:a", $"{i}-0", ("user", $"a{i}"));
+        var query = await Reader("t11:a").Option("maxEntriesPerTrigger", 2).Load().Select("user")
+            .WriteStream.Format("memory").QueryName("redis_once").Trigger(Trigger.Once()).StartAsync();
+        Assert.True(await query.AwaitTerminationAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.Equal([5L], query.RecentProgress.Select(p => p.NumInputRows));
+    }
+
+    [Fact]
     public async Task RestartFromTheCheckpoint_ContinuesWithoutDuplicatesOrGaps_IntoAFileSink()
     {
         var output = Path.Combine(fixture.Data.Path, "redis-restart-out");
@@ -173,7 +184,7 @@ public sealed class RedisStreamsSourceTests(SessionFixture fixture, RedisFixture
     public async Task AnUnreachableServer_IsRefusedAtStart_NamingOptionHost()
     {
         var closed = Ports.Free();
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => Session.ReadStream.Format("redis-streams").Option("host", $"127.0.0.1:{closed},connectTimeout=2000")
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => Session.ReadStream.Format("redis-streams").Option("host", $"127.0.0.1:{closed}")
             .Option("streams", "s").Load().WriteStream.Format("memory").QueryName("redis_unreachable").StartAsync());
 
         Assert.Contains($"Option 'host': cannot connect to Redis at '127.0.0.1:{closed}", error.Message);

@@ -17,7 +17,7 @@ internal sealed class RedisConnections : IDisposable
     public async Task<IDatabase> DatabaseAsync(RedisStreamsOptions options, CancellationToken cancellationToken)
     {
         var key = options.Connection.ToString(includePassword: true);
-        var connection = _connections.GetOrAdd(key, _ => new Lazy<Task<ConnectionMultiplexer>>(() => ConnectAsync(options.Connection.Clone())));
+        var connection = _connections.GetOrAdd(key, _ => new Lazy<Task<ConnectionMultiplexer>>(() => ConnectionMultiplexer.ConnectAsync(options.Connection.Clone())));
         try
         {
             return (await connection.Value.WaitAsync(cancellationToken).ConfigureAwait(false)).GetDatabase();
@@ -27,14 +27,6 @@ internal sealed class RedisConnections : IDisposable
             _connections.TryRemove(KeyValuePair.Create(key, connection));
             throw new InvalidOperationException($"Option 'host': cannot connect to Redis at '{options.Host}': {ex.Message}", ex);
         }
-    }
-
-    private static Task<ConnectionMultiplexer> ConnectAsync(ConfigurationOptions configuration)
-    {
-        // Fail at once when the server does not answer at the first connect (a query is then refused at start); once
-        // connected, the multiplexer reconnects by itself.
-        configuration.AbortOnConnectFail = true;
-        return ConnectionMultiplexer.ConnectAsync(configuration);
     }
 
     public void Dispose()

@@ -51,8 +51,13 @@ public sealed class RedisStreamsOptions
         {
             throw new ArgumentException($"Option 'host' is not a Redis endpoint or StackExchange.Redis configuration string: {ex.Message}", ex);
         }
-        if (Connection.EndPoints.Count == 0) throw new ArgumentException("Option 'host' names no Redis endpoint (such as 127.0.0.1:6379).");
         Host = Connection.ToString(includePassword: false);
+        // A query is refused at start when the server does not answer: fail at the first connect, after one try of
+        // connectTimeout (5 s) unless the string asks for more, not StackExchange.Redis' three; once connected, the
+        // multiplexer reconnects by itself.
+        Connection.AbortOnConnectFail = true;
+        if (!host.Contains("connectRetry", StringComparison.OrdinalIgnoreCase)) Connection.ConnectRetry = 1;
+        if (Connection.EndPoints.Count == 0) throw new ArgumentException("Option 'host' names no Redis endpoint (such as 127.0.0.1:6379).");
 
         var streams = reader.Get("streams");
         Pattern = reader.Get("streamPattern");
