@@ -15,7 +15,7 @@ namespace OrleansStream.Engine.Connectors.Redis;
 /// (<c>latest</c>, default, as Kafka's; <c>earliest</c>; or JSON of an id per stream, <c>$</c> for its last entry);
 /// <c>maxEntriesPerTrigger</c>; <c>numPartitions</c> (with a pattern: source tasks per epoch, default one per core).
 /// </summary>
-public sealed class RedisStreamsOptions
+internal sealed class RedisStreamsOptions
 {
     /// <summary>The columns every row has, before the entry's own: the stream key, the entry id and the id's time.</summary>
     public static readonly IReadOnlyList<Field> FixedColumns =
