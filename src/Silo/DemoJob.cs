@@ -35,9 +35,14 @@ internal sealed class DemoJob(JobOptions options)
         }, cancellationToken);
         session.Streams.AddListener(new ProgressPrinter());
 
-        var parsed = session.ReadStream.Format("text").Option("maxFilesPerTrigger", options.MaxFilesPerTrigger).Load(input)
-            .Select(FromJson(Col("value"), EventSchema).As("event"))
-            .Select("event.*");
+        // With --redis, the generator XADDs to the first stream, created here: the query refuses a stream that does not exist.
+        await using var redis = options.Redis is null || !options.Generate ? null : await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(options.Redis);
+        if (redis is not null) await AddEventsAsync(redis.GetDatabase(), new Random(), cancellationToken);
+        var parsed = options.Redis is null
+            ? session.ReadStream.Format("text").Option("maxFilesPerTrigger", options.MaxFilesPerTrigger).Load(input)
+                .Select(FromJson(Col("value"), EventSchema).As("event"))
+                .Select("event.*")
+            : RedisEvents(session);
         var events = options.Joined ? Attributed(parsed) : parsed
             .Where(Col("action") != "view")
             .WithColumn("amount_cents", (Col("amount") * 100).Cast("long"))
@@ -51,13 +56,14 @@ internal sealed class DemoJob(JobOptions options)
 
         var query = await events.WriteStream
             .Format(options.Sink).Option("path", output).Option("truncate", "false")
-            .Option("checkpointLocation", options.Joined ? "demo-joined" : options.Windowed ? "demo-windowed" : options.RunningTotals ? "demo-totals" : "demo")
+            .Option("checkpointLocation", (options.Joined ? "demo-joined" : options.Windowed ? "demo-windowed" : options.RunningTotals ? "demo-totals" : "demo") + (options.Redis is null ? "" : "-redis"))
             .QueryName("demo")
             .Trigger(Trigger.ProcessingTime(options.Interval))
             .StartAsync(cancellationToken);
-        Console.WriteLine($"Query {query.Id} (run {query.RunId}) reading {input}, writing {output}");
+        Console.WriteLine($"Query {query.Id} (run {query.RunId}) reading {(options.Redis is null ? input : $"Redis streams {options.Streams}")}, writing {output}");
 
-        var generator = options.Generate ? GenerateAsync(input, cancellationToken) : Task.CompletedTask;
+        var generator = !options.Generate ? Task.CompletedTask
+            : redis is not null ? GenerateRedisAsync(redis.GetDatabase(), cancellationToken) : GenerateAsync(input, cancellationToken);
         try
         {
             if (options.UntilIdle)
@@ -90,6 +96,38 @@ internal sealed class DemoJob(JobOptions options)
         return views.Join(buys, (Col("v.user") == Col("b.user")) & Expr("b.ts BETWEEN v.ts AND v.ts + INTERVAL 10 SECONDS"), "left_outer")
             .Select(Col("v.user").As("user"), Col("v.ts").As("viewed"), Col("b.ts").As("bought"),
                 (Col("b.amount") * 100).Cast("long").As("amount_cents"));
+    }
+
+    // The events as entries of Redis streams (fields user, action, amount, ts), each row keeping its stream key and entry id.
+    private DataFrame RedisEvents(StreamSession session)
+    {
+        var reader = session.ReadStream.Format("redis-streams").Option("host", options.Redis!).Option("streams", options.Streams)
+            .Option("startingOffsets", "earliest").Option("schema", EventSchema);
+        if (options.MaxEntriesPerTrigger is { } max) reader = reader.Option("maxEntriesPerTrigger", max);
+        return reader.Load().Select("stream", "id", "user", "action", "amount", "ts");
+    }
+
+    private async Task GenerateRedisAsync(StackExchange.Redis.IDatabase redis, CancellationToken cancellationToken)
+    {
+        var random = new Random();
+        while (!options.StopGenerating && !cancellationToken.IsCancellationRequested)
+        {
+            try { await Task.Delay(TimeSpan.FromMilliseconds(700), cancellationToken); } catch (OperationCanceledException) { }
+            await AddEventsAsync(redis, random, CancellationToken.None);
+        }
+    }
+
+    // Five random events, XADDed to the first of the job's streams.
+    private async Task AddEventsAsync(StackExchange.Redis.IDatabase redis, Random random, CancellationToken cancellationToken)
+    {
+        var stream = options.Streams.Split(',', StringSplitOptions.TrimEntries)[0];
+        for (var i = 0; i < 5; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var ts = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+            await redis.StreamAddAsync(stream, [new("user", Users[random.Next(Users.Length)]), new("action", Actions[random.Next(Actions.Length)]),
+                new("amount", (random.Next(100, 10000) / 100.0).ToString(CultureInfo.InvariantCulture)), new("ts", ts)]);
+        }
     }
 
     private async Task GenerateAsync(string input, CancellationToken cancellationToken)

@@ -15,6 +15,10 @@ internal sealed class JobOptions
     public bool Windowed { get; private set; }
     public bool Joined { get; private set; }
     public bool RunningTotals { get; private set; }
+    /// <summary>With --redis: the Redis server whose streams the job reads instead of the input folder.</summary>
+    public string? Redis { get; private set; }
+    public string Streams { get; private set; } = "demo:events";
+    public long? MaxEntriesPerTrigger { get; private set; }
     public volatile bool StopGenerating;
 
     public static JobOptions Parse(IReadOnlyList<string> args)
@@ -35,7 +39,10 @@ internal sealed class JobOptions
                 case "--windowed": o.Windowed = true; break;
                 case "--joined": o.Joined = true; break;
                 case "--running-totals": o.RunningTotals = true; break;
-                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --data DIR, --epochs N, --no-generate, --until-idle, --sink console|json|csv|parquet, --max-files-per-trigger N, --interval \"1 second\", --windowed (per-user counts in 10-second event-time windows, Append mode, watermark 5 seconds), --joined (each view with the same user's buys of the 10 seconds after it, or alone once none can come: a stream-stream left outer join), --running-totals (each user's running count and amount, flatMapGroupsWithState in Append mode).");
+                case "--redis": o.Redis = Value(); break;
+                case "--streams": o.Streams = Value(); break;
+                case "--max-entries-per-trigger": o.MaxEntriesPerTrigger = long.Parse(Value(), CultureInfo.InvariantCulture); break;
+                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --data DIR, --epochs N, --no-generate, --until-idle, --sink console|json|csv|parquet, --max-files-per-trigger N, --interval \"1 second\", --windowed (per-user counts in 10-second event-time windows, Append mode, watermark 5 seconds), --joined (each view with the same user's buys of the 10 seconds after it, or alone once none can come: a stream-stream left outer join), --running-totals (each user's running count and amount, flatMapGroupsWithState in Append mode), --redis HOST (read the events from Redis streams instead of files), --streams KEYS (with --redis; default demo:events), --max-entries-per-trigger N (with --redis).");
             }
         }
         if ((o.Windowed ? 1 : 0) + (o.Joined ? 1 : 0) + (o.RunningTotals ? 1 : 0) > 1)

@@ -5,6 +5,7 @@ using OrleansStream.Engine.Connectors.Files;
 using OrleansStream.Engine.Connectors.Nexmark;
 using OrleansStream.Engine.Connectors.Noop;
 using OrleansStream.Engine.Connectors.Rate;
+using OrleansStream.Engine.Connectors.Redis;
 
 namespace OrleansStream.Engine.Connectors;
 
@@ -29,11 +30,12 @@ public static class ConnectorServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Adds the engine's own connectors: file formats (json, csv, text, parquet), rate, rate-micro-batch, nexmark, console and noop.</summary>
+    /// <summary>Adds the engine's own connectors: file formats (json, csv, text, parquet), rate, rate-micro-batch, nexmark, redis-streams, console and noop.</summary>
     public static IServiceCollection AddBuiltInConnectors(this IServiceCollection services) => services
         .AddSource<FileSourceProvider>()
         .AddSource<RateSourceProvider>()
         .AddSource<NexmarkSourceProvider>()
+        .AddSource<RedisStreamsSourceProvider>()
         .AddSink<FileSinkProvider>()
         .AddSink<ConsoleSinkProvider>()
         .AddSink<NoopSinkProvider>();

@@ -19,14 +19,14 @@ namespace OrleansStream.Grains.Connectors;
 internal sealed class ConnectorFactory(ConnectorRegistry registry, IServiceProvider services, TimeProvider time, PathResolver paths,
     ILoggerFactory loggers, ICheckpointStore checkpoints, IOptions<OrleansStreamOptions> options)
 {
-    private static readonly string[] ReadLimits = ["maxFilesPerTrigger", "maxBytesPerTrigger", "maxRowsPerTrigger"];
+    private static readonly string[] ReadLimits = ["maxFilesPerTrigger", "maxBytesPerTrigger", "maxRowsPerTrigger", "maxEntriesPerTrigger"];
 
     /// <summary>The connectors of this silo.</summary>
     public ConnectorRegistry Registry => registry;
 
     /// <param name="source">The streaming relation.</param>
     /// <param name="ignoreReadLimits">Take everything available in an epoch (Trigger.Once): no maxFilesPerTrigger,
-    /// maxBytesPerTrigger, maxRowsPerTrigger nor the memory budget's defaults.</param>
+    /// maxBytesPerTrigger, maxRowsPerTrigger, maxEntriesPerTrigger nor the memory budget's defaults.</param>
     /// <param name="queryKey">The query's checkpoint key when this copy plans epochs (the trigger's), so that a source may keep
     /// a log of its own under <c>sources/&lt;query&gt;/&lt;source id&gt;/</c>; null for copies that only read.</param>
     /// <exception cref="NotSupportedException">No connector reads the format; the message names it and the known ones.</exception>

@@ -49,6 +49,7 @@ internal sealed partial class StreamingQueryGrain(
     {
         // Refuse a query that cannot run before the checkpoint holds anything of it.
         var compiled = await CompiledQuery.CompileAsync(spec, connectors, paths, cancellationToken: cancellationToken);
+        foreach (var (_, source) in compiled.Sources) await source.ValidateAsync(cancellationToken);
         await CheckUserCodeAsync(compiled);
         if (state.State.Id == Guid.Empty)
         {

@@ -178,21 +178,25 @@ public sealed class ProcessKillTests(ITestOutputHelper output)
         return outDir;
     }
 
-    private Process StartJob(string[] args, Dictionary<string, string> environment)
+    private Process StartJob(string[] args, Dictionary<string, string> environment) => StartJob(args, environment, output);
+
+    /// <summary>Starts the silo executable with <paramref name="args"/>, logging the output lines <paramref name="keep"/> takes (all by default) and every error line.</summary>
+    internal static Process StartJob(string[] args, Dictionary<string, string> environment, ITestOutputHelper output, Predicate<string>? keep = null)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(SiloAssembly());
         foreach (var a in args) info.ArgumentList.Add(a);
         foreach (var (k, v) in environment) info.Environment[k] = v;
         var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) Log(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Log("err: " + e.Data); };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null && (keep is null || keep(e.Data))) Log(output, e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Log(output, "err: " + e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
     }
 
-    private void Log(string line)
+    /// <summary>Writes <paramref name="line"/> to the test's output, unless the test has already ended.</summary>
+    internal static void Log(ITestOutputHelper output, string line)
     {
         try { output.WriteLine(line); } catch (InvalidOperationException) { }
     }
@@ -208,7 +212,7 @@ public sealed class ProcessKillTests(ITestOutputHelper output)
         return File.Exists(path) ? path : throw new FileNotFoundException($"Build the solution first: {path} is missing.");
     }
 
-    private static async Task WaitForFileAsync(string path, Process process, TimeSpan timeout)
+    internal static async Task WaitForFileAsync(string path, Process process, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (!File.Exists(path))

@@ -12,7 +12,7 @@ public sealed class ConnectorRegistryTests
     {
         var registry = RegistryOf(new ServiceCollection().AddBuiltInConnectors());
 
-        Assert.Equal(["csv", "json", "nexmark", "parquet", "rate", "rate-micro-batch", "text"], registry.SourceFormats);
+        Assert.Equal(["csv", "json", "nexmark", "parquet", "rate", "rate-micro-batch", "redis-streams", "text"], registry.SourceFormats);
         Assert.Equal(["console", "csv", "json", "noop", "parquet", "text"], registry.SinkFormats);
     }
 
@@ -32,7 +32,7 @@ public sealed class ConnectorRegistryTests
 
         var error = Assert.Throws<NotSupportedException>(() => registry.Source("kafka"));
 
-        Assert.Equal("Data source 'kafka' does not support streamed reading. Supported: csv, json, nexmark, parquet, rate, rate-micro-batch, text.", error.Message);
+        Assert.Equal("Data source 'kafka' does not support streamed reading. Supported: csv, json, nexmark, parquet, rate, rate-micro-batch, redis-streams, text.", error.Message);
         Assert.False(registry.TryGetSource("kafka", out _));
     }
 

@@ -22,6 +22,12 @@ public interface IStreamSource
     string Description { get; }
 
     /// <summary>
+    /// Checks, before a query starts, what only the system behind the source can tell (a server that does not answer, a stream
+    /// that does not exist); throws naming the option, so that the query is refused at start. The default checks nothing.
+    /// </summary>
+    Task ValidateAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
     /// What the last <see cref="LatestOffsetAsync(string?, ISourcePlanningState, string?, SourcePlanningRound, CancellationToken)"/> left for later epochs because of the source's admission limit, as
     /// Spark's per-source progress metrics ("rowsBehindLatest", "filesBehindLatest"); empty when it took all.
     /// </summary>

@@ -29,6 +29,9 @@ public abstract class StreamSource<TOffset> : IStreamSource where TOffset : clas
     /// <inheritdoc/>
     public IReadOnlyDictionary<string, string> Backlog { get; private set; } = NoBacklog;
 
+    /// <inheritdoc/>
+    public virtual Task ValidateAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>The JSON text of <paramref name="offset"/>.</summary>
     public virtual string SerializeOffset(TOffset offset) => JsonSerializer.Serialize(offset, OffsetJson);
 
