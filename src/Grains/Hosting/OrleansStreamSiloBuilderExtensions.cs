@@ -52,7 +52,9 @@ public static class OrleansStreamSiloBuilderExtensions
             .AddSource<MemorySourceProvider>()
             .AddSource<MemoryTableSourceProvider>()
             .AddSink<MemorySinkProvider>()
-            .AddSink<ForeachBatchSinkProvider>();
+            .AddSink<ForeachBatchSinkProvider>()
+            .AddSource<OrleansStream.Grains.Ingest.IngestSourceProvider>();
+        services.AddOptions<OrleansStream.Grains.Ingest.IngestGrainOptions>();
         services.AddStatefulProcessorFactory();
         services.AddPlacementDirector<OrleansStream.Grains.Placement.SiloTargetedPlacement, OrleansStream.Grains.Placement.SiloTargetedPlacementDirector>();
         // Refusals name the silo that lacks a processor.
