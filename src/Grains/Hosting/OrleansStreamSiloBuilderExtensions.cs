@@ -53,7 +53,9 @@ public static class OrleansStreamSiloBuilderExtensions
             .AddSource<MemoryTableSourceProvider>()
             .AddSink<MemorySinkProvider>()
             .AddSink<ForeachBatchSinkProvider>()
-            .AddSource<OrleansStream.Grains.Ingest.IngestSourceProvider>();
+            .AddSource<OrleansStream.Grains.Ingest.IngestSourceProvider>()
+            .AddSource<OrleansStream.Grains.Ingest.OrleansStreamSourceProvider>()
+            .AddSink<OrleansStream.Grains.Ingest.OrleansStreamSinkProvider>();
         services.AddOptions<OrleansStream.Grains.Ingest.IngestGrainOptions>();
         services.AddStatefulProcessorFactory();
         services.AddPlacementDirector<OrleansStream.Grains.Placement.SiloTargetedPlacement, OrleansStream.Grains.Placement.SiloTargetedPlacementDirector>();

@@ -18,30 +18,38 @@ public sealed class IngestSourceProvider : ISourceProvider
     public IReadOnlyCollection<string> Formats { get; } = ["ingest"];
 
     /// <inheritdoc/>
-    public Schema ResolveSchema(SourceRelation source, SourceContext context) => Open(source, context).Schema;
+    public Schema ResolveSchema(SourceRelation source, SourceContext context) => Open(Name(source), source, context).Schema;
 
     /// <inheritdoc/>
-    public IStreamSource CreateStream(SourceRelation source, SourceContext context)
+    public IStreamSource CreateStream(SourceRelation source, SourceContext context) => CreateStream(Name(source), source, context);
+
+    /// <summary>A stream over ingest <paramref name="name"/>.</summary>
+    internal static IStreamSource CreateStream(string name, SourceRelation source, SourceContext context)
     {
-        var (declaration, schema) = Open(source, context);
+        var (declaration, schema) = Open(name, source, context);
         var grains = context.Services!.GetRequiredService<IGrainFactory>();
         return new IngestStreamSource(grains, Store(context), declaration, schema, context.Checkpoints is null ? null : context.MetadataPrefix);
     }
 
     // The declaration is small and read once per query start on this silo: blocking here keeps ResolveSchema synchronous,
     // as the engine's contract has it.
-    private static (IngestDeclaration Declaration, Schema Schema) Open(SourceRelation source, SourceContext context)
+    internal static (IngestDeclaration Declaration, Schema Schema) Open(string name, SourceRelation source, SourceContext context)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(context);
-        var name = source.Options.TryGetValue("path", out var path) && !string.IsNullOrWhiteSpace(path) ? path
-            : source.Options.TryGetValue("name", out var n) && !string.IsNullOrWhiteSpace(n) ? n
-            : throw new ArgumentException("The ingest source needs the ingest's name: ReadStream.Format(\"ingest\").Load(\"<name>\").");
         var declaration = IngestCatalog.RequireAsync(Store(context), name, CancellationToken.None).GetAwaiter().GetResult();
         var schema = DataTypes.ParseSchema(declaration.SchemaDdl);
         if (source.SchemaDdl is { } given && DataTypes.ToDdl(DataTypes.ParseSchema(given)) != declaration.SchemaDdl)
             throw new ArgumentException($"Ingest '{name}' is declared with schema '{declaration.SchemaDdl}'; the reader's schema '{given}' differs (leave it out).");
         return (declaration, schema);
+    }
+
+    private static string Name(SourceRelation source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return source.Options.TryGetValue("path", out var path) && !string.IsNullOrWhiteSpace(path) ? path
+            : source.Options.TryGetValue("name", out var n) && !string.IsNullOrWhiteSpace(n) ? n
+            : throw new ArgumentException("The ingest source needs the ingest's name: ReadStream.Format(\"ingest\").Load(\"<name>\").");
     }
 
     private static ICheckpointStore Store(SourceContext context) => context.Checkpoints
