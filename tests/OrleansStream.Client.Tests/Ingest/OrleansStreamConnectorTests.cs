@@ -14,6 +14,7 @@ public sealed class OrleansStreamConnectorTests : IAsyncLifetime
 {
     private const string Schema = "id BIGINT NOT NULL, user STRING";
     private readonly TempDirectory _data = new();
+    private readonly LoseSinkCommitAnswer _loseCommit = new();
     private IServiceProvider _silo = null!;
     private StreamSession _session = null!;
 
@@ -24,6 +25,8 @@ public sealed class OrleansStreamConnectorTests : IAsyncLifetime
         {
             silo.AddMemoryStreams("memory").AddMemoryGrainStorage("PubSubStore");
             silo.AddStreamIngest("memory", "clicks", Schema, partitions: 2);
+            silo.AddIncomingGrainCallFilter(_loseCommit);
+            silo.Services.Configure<OrleansStream.Grains.Hosting.OrleansStreamOptions>(o => o.EpochRetryDelay = TimeSpan.FromMilliseconds(50));
             silo.AddStartupTask((services, _) =>
             {
                 _silo = services;
@@ -102,6 +105,50 @@ public sealed class OrleansStreamConnectorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StreamSink_AnEpochRunAgainAfterItPublished_RepublishesWithTheSameEpochId_SoASubscriberSkippingSeenEpochsGetsEveryRowOnce()
+    {
+        var received = new List<StreamSinkItem>();
+        await Streams.GetStream<StreamSinkItem>(StreamId.Create("replayed", OrleansStreamSinkProvider.AllKey)).SubscribeAsync((item, _) =>
+        {
+            lock (received) received.Add(item);
+            return Task.CompletedTask;
+        });
+        var input = _session.CreateMemoryStream<int>();
+        var query = await input.ToDF().WriteStream.Format("orleans-stream").Option("provider", "memory").Option("namespace", "replayed").StartAsync();
+        _loseCommit.Arm();
+
+        await input.AddDataAsync(1, 2);
+        await query.ProcessAllAvailableAsync();
+        await input.AddDataAsync(3);
+        await query.ProcessAllAvailableAsync();
+        await query.StopAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (Count() < 3 && DateTime.UtcNow < deadline) await Task.Delay(100);
+
+        Assert.Equal(1, _loseCommit.Lost);
+        long[] epochs;
+        var applied = new List<int>();
+        lock (received)
+        {
+            epochs = received.Select(i => i.EpochId).ToArray();
+            long last = -1;
+            foreach (var item in received)
+            {
+                if (item.EpochId <= last) continue;   // the subscriber's side of the contract
+                last = item.EpochId;
+                applied.AddRange(ArrowValues.ToRows(ArrowIpc.Deserialize(item.ArrowIpc)).Select(r => (int)r[0]!));
+            }
+        }
+        Assert.Equal([0L, 0, 1], epochs);
+        Assert.Equal([1, 2, 3], applied);
+
+        int Count()
+        {
+            lock (received) return received.Count;
+        }
+    }
+
+    [Fact]
     public async Task StreamSink_WithAKeyColumnTheOutputLacks_IsRefusedAtStartNamingIt()
     {
         var input = _session.CreateMemoryStream<int>();
@@ -127,6 +174,27 @@ public sealed class OrleansStreamConnectorTests : IAsyncLifetime
                 // No epoch has committed yet: the table does not exist.
             }
             await Task.Delay(200);
+        }
+    }
+
+    /// <summary>Once armed, the sink's commit of epoch 0 runs (it publishes) and then its answer is lost: the epoch runs again.</summary>
+    private sealed class LoseSinkCommitAnswer : IIncomingGrainCallFilter
+    {
+        private int _armed;
+        public int Lost;
+
+        public void Arm() => Volatile.Write(ref _armed, 1);
+
+        public async Task Invoke(IIncomingGrainCallContext context)
+        {
+            await context.Invoke();
+            if (context.InterfaceMethod.DeclaringType == typeof(OrleansStream.Interfaces.Execution.ISinkGrain)
+                && context.InterfaceMethod.Name == nameof(OrleansStream.Interfaces.Execution.ISinkGrain.CommitAsync)
+                && (long)context.Request.GetArgument(1)! == 0 && Interlocked.Exchange(ref _armed, 0) == 1)
+            {
+                Interlocked.Increment(ref Lost);
+                throw new OrleansException("Injected: the answer of the sink's commit of epoch 0 was lost.");
+            }
         }
     }
 }
