@@ -112,6 +112,35 @@ public sealed class IngestTests : IAsyncLifetime
         Assert.Equal(Enumerable.Range(0, 40).Select(i => (long)i), await ReadAllIdsAsync("slow"));
     }
 
+    [Fact]
+    public async Task Retention_DeletesSegmentsTheReadingQueryCommittedPast_AndTheQueryRestartsFromItsOffsets()
+    {
+        await _session.CreateIngestAsync("retained", Schema, new IngestOptions { Partitions = 1, Retention = TimeSpan.Zero });
+        var writer = _session.Ingest("retained");
+        var query = await StartRetainedQueryAsync();
+        for (var i = 0L; i < 6; i++)
+        {
+            await writer.WriteAsync([[i, "a"]]);
+            await query.ProcessAllAvailableAsync();
+        }
+        await writer.WriteAsync([[6L, "a"]]);   // its flush trims
+        await query.ProcessAllAvailableAsync();
+        await query.StopAsync();
+
+        var segments = Directory.GetFiles(Path.Combine(_data.Path, "checkpoints", "ingest", "retained", "p0000"), "*.arrow").Select(Path.GetFileName).Order().ToList();
+        Assert.InRange(segments.Count, 1, 5);
+        Assert.NotEqual("00000000000000000000.arrow", segments[0]);
+
+        query = await StartRetainedQueryAsync();
+        await writer.WriteAsync([[7L, "a"]]);
+        await query.ProcessAllAvailableAsync();
+        await query.StopAsync();
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => (long)i), (await _session.Table("retained_rows").CollectAsync()).Select(r => (long)r["id"]!).Order());
+    }
+
+    private Task<StreamingQuery> StartRetainedQueryAsync() => _session.ReadStream.Format("ingest").Load("retained")
+        .WriteStream.Format("memory").QueryName("retained_rows").Option("checkpointLocation", "retained").StartAsync();
+
     private async Task<List<long>> ReadAllIdsAsync(string ingest)
     {
         var table = ingest + "_all";
@@ -130,7 +159,11 @@ public sealed class IngestTests : IAsyncLifetime
         ConfigureSilo = silo =>
         {
             silo.Services.AddSingleton<ICheckpointStore>(_ => _store = new PausableCheckpointStore(new FileSystemCheckpointStore(Path.Combine(_data.Path, "checkpoints"))));
-            silo.Services.Configure<IngestGrainOptions>(o => o.MaxUnflushedBytes = 1);
+            silo.Services.Configure<IngestGrainOptions>(o =>
+            {
+                o.MaxUnflushedBytes = 1;
+                o.TrimInterval = TimeSpan.Zero;
+            });
             silo.AddIncomingGrainCallFilter(_loseAnswer);
         },
     });
