@@ -22,7 +22,7 @@ public static class KeyedRows
         for (int r = 0; r < rows.Length; r++)
         {
             // One text per row at the edge to services; the key is the item's stream key, so it is text anyway.
-            var key = Convert.ToString(ArrowValues.GetValue(column, r), CultureInfo.InvariantCulture) ?? "null";
+            var key = column.IsNull(r) ? "null" : Convert.ToString(ArrowValues.GetValue(column, r), CultureInfo.InvariantCulture)!;
             if (!groups.TryGetValue(key, out var indices))
             {
                 groups[key] = indices = [];
