@@ -28,6 +28,7 @@ internal sealed partial class IngestGrain(ICheckpointStore store, TimeProvider t
     private Task _flushing = Task.CompletedTask;
     private long _lastTrimMs;
     private int _partition;
+    private Task<int> _trimming = Task.FromResult(0);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -68,7 +69,14 @@ internal sealed partial class IngestGrain(ICheckpointStore store, TimeProvider t
 
     public Task<long> GetEndOffsetAsync() => Task.FromResult(_log.End);
 
-    public async Task<int> TrimAsync()
+    // One trim at a time: two interleaved ones would both take the oldest segment.
+    public Task<int> TrimAsync()
+    {
+        if (_trimming.IsCompleted) _trimming = TrimOnceAsync();
+        return _trimming;
+    }
+
+    private async Task<int> TrimOnceAsync()
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         _lastTrimMs = now;
