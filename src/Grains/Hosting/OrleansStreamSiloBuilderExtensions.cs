@@ -52,7 +52,11 @@ public static class OrleansStreamSiloBuilderExtensions
             .AddSource<MemorySourceProvider>()
             .AddSource<MemoryTableSourceProvider>()
             .AddSink<MemorySinkProvider>()
-            .AddSink<ForeachBatchSinkProvider>();
+            .AddSink<ForeachBatchSinkProvider>()
+            .AddSource<OrleansStream.Grains.Ingest.IngestSourceProvider>()
+            .AddSource<OrleansStream.Grains.Ingest.OrleansStreamSourceProvider>()
+            .AddSink<OrleansStream.Grains.Ingest.OrleansStreamSinkProvider>();
+        services.AddOptions<OrleansStream.Grains.Ingest.IngestGrainOptions>();
         services.AddStatefulProcessorFactory();
         services.AddPlacementDirector<OrleansStream.Grains.Placement.SiloTargetedPlacement, OrleansStream.Grains.Placement.SiloTargetedPlacementDirector>();
         // Refusals name the silo that lacks a processor.

@@ -1,0 +1,127 @@
+using Apache.Arrow;
+using OrleansStream.Interfaces.Ingest;
+using OrleansStream.Plan.Types;
+
+namespace OrleansStream.Client;
+
+/// <summary>
+/// Writes to a declared ingest. Each <c>WriteAsync</c> appends its rows as one batch to one partition (round robin) and
+/// returns once they are durable in the ingest's log: all of them or, when a row does not match the declared schema, none
+/// (the error names the row and column). When the ingest is behind, a write waits; it never drops rows and never fails for
+/// being full. A write retried after a lost answer is stored once: every append carries this writer's id and a sequence number.
+/// Safe to use from several tasks at once.
+/// </summary>
+public class IngestWriter : IAsyncDisposable
+{
+    /// <summary>Appends in flight per partition: few enough that duplicate detection always remembers them.</summary>
+    private const int MaxInFlightPerPartition = 8;
+
+    private readonly StreamSession _session;
+    private readonly string _producerId = Guid.NewGuid().ToString("N");
+    private Task<(IngestDescription Description, Schema Schema, Partition[] Partitions)>? _opened;
+    private int _next = -1;
+
+    internal IngestWriter(StreamSession session, string name)
+    {
+        _session = session;
+        Name = name;
+    }
+
+    /// <summary>The ingest written to.</summary>
+    public string Name { get; }
+
+    /// <summary>Appends <paramref name="batch"/>, whose schema must be the declared one; returns once it is durable.</summary>
+    /// <exception cref="ArgumentException">The ingest does not exist, or the batch does not match its schema (nothing was appended).</exception>
+    public async Task WriteAsync(RecordBatch batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Length == 0) return;
+        var (_, _, partitions) = await OpenAsync().ConfigureAwait(false);
+        var partition = partitions[(int)((uint)Interlocked.Increment(ref _next) % (uint)partitions.Length)];
+        await partition.AppendAsync(_producerId, ArrowIpc.Serialize(batch), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Appends rows given as values in the declared column order; returns once they are durable.</summary>
+    /// <exception cref="ArgumentException">The ingest does not exist, or a value does not fit its column (the message names row and column; nothing was appended).</exception>
+    public async Task WriteAsync(IEnumerable<object?[]> rows, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var (description, schema, _) = await OpenAsync().ConfigureAwait(false);
+        RecordBatch batch;
+        try
+        {
+            batch = ArrowValues.FromRows(schema, rows as IReadOnlyList<object?[]> ?? rows.ToList());
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"Ingest '{description.Name}': {e.Message}; nothing was appended.", e);
+        }
+        await WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The declared schema (read from the cluster on first use).</summary>
+    public async Task<Schema> GetSchemaAsync() => (await OpenAsync().ConfigureAwait(false)).Schema;
+
+    /// <summary>Nothing to release: every write was durable when it returned.</summary>
+    public ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        return ValueTask.CompletedTask;
+    }
+
+    private Task<(IngestDescription Description, Schema Schema, Partition[] Partitions)> OpenAsync()
+    {
+        var opened = _opened;
+        if (opened is null || opened.IsFaulted || opened.IsCanceled)
+        {
+            opened = DescribeAsync();
+            _opened = opened;
+        }
+        return opened;
+    }
+
+    private async Task<(IngestDescription Description, Schema Schema, Partition[] Partitions)> DescribeAsync()
+    {
+        var description = await _session.Grains.GetGrain<IIngestCatalogGrain>(Name).DescribeAsync().ConfigureAwait(false);
+        var partitions = new Partition[description.Partitions];
+        for (int p = 0; p < partitions.Length; p++)
+            partitions[p] = new Partition(_session.Grains.GetGrain<IIngestGrain>($"{Name}/{p.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+        return (description, DataTypes.ParseSchema(description.SchemaDdl), partitions);
+    }
+
+    private sealed class Partition(IIngestGrain grain)
+    {
+        private readonly SemaphoreSlim _inFlight = new(MaxInFlightPerPartition);
+        private long _sequence;
+
+        public async Task AppendAsync(string producerId, byte[] arrowIpc, CancellationToken cancellationToken)
+        {
+            await _inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var batch = new IngestBatch(producerId, Interlocked.Increment(ref _sequence), arrowIpc);
+                for (int failures = 0; ; )
+                {
+                    try
+                    {
+                        await grain.AppendAsync(batch).WaitAsync(cancellationToken).ConfigureAwait(false);
+                        return;
+                    }
+                    catch (TimeoutException)
+                    {
+                        // The partition is behind (its log is slow): ask again with the same sequence, which it stores once.
+                    }
+                    catch (Exception e) when (e is not ArgumentException and not OperationCanceledException && ++failures < 5)
+                    {
+                        // A lost answer or a replaced activation: the same sequence makes the retry safe.
+                        await Task.Delay(TimeSpan.FromMilliseconds(200 << failures), cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+            finally
+            {
+                _inFlight.Release();
+            }
+        }
+    }
+}
