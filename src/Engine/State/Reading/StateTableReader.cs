@@ -6,6 +6,7 @@ using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Expressions.Kernels;
 using OrleansStream.Engine.Operators;
 using OrleansStream.Engine.Operators.Stateful;
+using OrleansStream.Engine.Planning;
 using OrleansStream.Engine.Planning.Physical;
 using OrleansStream.Engine.State.Families;
 using OrleansStream.Plan.Data;
@@ -120,22 +121,37 @@ public sealed class StateTableReader
         _ => throw new NotSupportedException($"Reading the state of {spec.Name} is not supported."),
     };
 
-    // "__deleted", the grouping key, then the buffers "_agg{i}_{buffer}": named by the buffer as Spark's value columns are
-    // (count, sum, max...), or "{output}_{buffer}" where two aggregates keep a buffer of one name.
+    // "__deleted", the grouping key (a time or session window as two columns), then the buffers "_agg{i}_{buffer}". The key
+    // takes the grouping's output names, a window as its struct of start and end; the buffers are named as Spark's value
+    // columns are (count, sum, max...), or "{output}_{buffer}" where two aggregates keep a buffer of one name.
     private static RecordBatch AggregationTable(AggregationOperatorSpec spec, RecordBatch snapshot, int partition)
     {
-        var keyCount = spec.Binding.StateKeySchema.FieldsList.Count;
-        var outputs = spec.Binding.ResultSchema.FieldsList;
-        var valueFields = snapshot.Schema.FieldsList.Skip(1 + keyCount).ToList();
-        var names = valueFields.Select(f => BufferName(f.Name)).ToList();
+        var binding = spec.Binding;
+        var names = (binding.OutputSchema.FieldsList.Count == binding.Keys.Count + binding.Aggregates.Count ? binding.OutputSchema : binding.ResultSchema)
+            .FieldsList.Select(f => f.Name).ToList();
+        var key = new List<(Field, IArrowArray)>();
+        for (var i = 0; i < binding.Keys.Count; i++)
+        {
+            var column = 1 + binding.StateColumnOf(i);
+            if (binding.Keys[i].Kind == GroupingKind.Plain)
+            {
+                key.Add((new Field(names[i], snapshot.Schema.FieldsList[column].DataType, true), snapshot.Column(column)));
+                continue;
+            }
+            var window = new StructType([new Field("start", snapshot.Schema.FieldsList[column].DataType, true), new Field("end", snapshot.Schema.FieldsList[column + 1].DataType, true)]);
+            key.Add((new Field(names[i], window, true), new StructArray(window, snapshot.Length, [snapshot.Column(column), snapshot.Column(column + 1)], ArrowBuffer.Empty, 0)));
+        }
+        var valueStart = 1 + binding.StateKeySchema.FieldsList.Count;
+        var valueFields = snapshot.Schema.FieldsList.Skip(valueStart).ToList();
+        var buffers = valueFields.Select(f => BufferName(f.Name)).ToList();
         var values = new List<(Field, IArrowArray)>();
         for (var i = 0; i < valueFields.Count; i++)
         {
-            var (aggregate, buffer) = names[i];
-            var name = names.Count(n => n.Buffer == buffer) == 1 ? buffer : $"{outputs[keyCount + aggregate].Name}_{buffer}";
-            values.Add((new Field(name, valueFields[i].DataType, true), snapshot.Column(1 + keyCount + i)));
+            var (aggregate, buffer) = buffers[i];
+            var name = buffers.Count(n => n.Buffer == buffer) == 1 ? buffer : $"{names[binding.Keys.Count + aggregate]}_{buffer}";
+            values.Add((new Field(name, valueFields[i].DataType, true), snapshot.Column(valueStart + i)));
         }
-        return Build(snapshot.Length, Columns(snapshot, 1, keyCount), [("value", values)], partition);
+        return Build(snapshot.Length, key, [("value", values)], partition);
     }
 
     private static (int Aggregate, string Buffer) BufferName(string field)
