@@ -35,6 +35,53 @@ public abstract class StateReaderTests(SessionFixture fixture)
         Assert.All(last, r => Assert.InRange((int)r[2]!, 0, 1));
     }
 
+    // StateDataSourceReadSuite's runLargeDataStreamingAggregationQuery and verifyLargeDataStreamingAggregationQuery: the
+    // state at batch 2, selected as Spark selects it (key.groupKey, value.count, value.sum, value.max, value.min).
+    [Fact]
+    public async Task SparkLargeDataAggregation_ReadAtEachBatch_GivesSparksRows()
+    {
+        var location = Location("spark-large");
+        var input = Session.CreateMemoryStream<int>();
+        var df = input.ToDF().SelectExpr("value", "value % 10 AS groupKey").GroupBy("groupKey")
+            .Agg(Count().As("cnt"), Sum("value").As("sum"), Max("value").As("max"), Min("value").As("min"));
+        var query = await Start(df, OutputMode.Update, location);
+        await Epoch(query, () => input.AddDataAsync([.. Enumerable.Range(0, 20)]));
+        await Epoch(query, () => input.AddDataAsync([.. Enumerable.Range(20, 20)]));
+        await query.StopAsync();
+        query = await Start(df, OutputMode.Update, location);
+        await Epoch(query, () => input.AddDataAsync(0, 1, 2));
+        await query.StopAsync();
+
+        async Task<string[]> At(long batchId) => Scenario.Plain(await Session.Read.Format("statestore").Option("batchId", batchId).Option("operatorId", 0).Load(location)
+            .SelectExpr("key.groupKey AS key_groupKey", "value.count AS value_cnt", "value.sum AS value_sum", "value.max AS value_max", "value.min AS value_min")
+            .CollectAsync()).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["0:5:60:30:0", "1:5:65:31:1", "2:5:70:32:2", "3:4:72:33:3", "4:4:76:34:4", "5:4:80:35:5", "6:4:84:36:6", "7:4:88:37:7", "8:4:92:38:8", "9:4:96:39:9"], await At(2));
+        Assert.Equal(["0:4:60:30:0", "1:4:64:31:1", "2:4:68:32:2", "3:4:72:33:3", "4:4:76:34:4", "5:4:80:35:5", "6:4:84:36:6", "7:4:88:37:7", "8:4:92:38:8", "9:4:96:39:9"], await At(1));
+        Assert.Equal(["0:2:10:10:0", "1:2:12:11:1", "2:2:14:12:2", "3:2:16:13:3", "4:2:18:14:4", "5:2:20:15:5", "6:2:22:16:6", "7:2:24:17:7", "8:2:26:18:8", "9:2:28:19:9"], await At(0));
+    }
+
+    [Fact]
+    public async Task Aggregation_AfterARescale_ReadsEachBatchFromThePartitionsThatWroteIt()
+    {
+        var location = Location("rescale");
+        var input = Session.CreateMemoryStream<string>();
+        var df = input.ToDF().GroupBy("value").Count();
+        var query = await Start(df, OutputMode.Update, location);
+        await Epoch(query, () => input.AddDataAsync("a", "b", "c", "d"));
+        await query.StopAsync();
+        query = await df.WriteStream.Format("noop").OutputMode(OutputMode.Update).Option("checkpointLocation", location).Option("numStatePartitions", "3").StartAsync();
+        await Epoch(query, () => input.AddDataAsync("a", "e"));
+        await query.StopAsync();
+
+        var last = await Session.Read.Format("statestore").Load(location).CollectAsync();
+        Assert.Equal(["[[a],[2]]", "[[b],[1]]", "[[c],[1]]", "[[d],[1]]", "[[e],[1]]"], KeyValue(last));
+        Assert.All(last, r => Assert.InRange((int)r[2]!, 0, 2));
+        var first = await Session.Read.Format("statestore").Option("batchId", 0).Load(location).CollectAsync();
+        Assert.Equal(["[[a],[1]]", "[[b],[1]]", "[[c],[1]]", "[[d],[1]]"], KeyValue(first));
+        Assert.All(first, r => Assert.InRange((int)r[2]!, 0, 1));
+        Assert.Equal("[0,stateStoreSave,default,3,1,1,]", $"[{string.Join(",", Assert.Single(await Session.Read.Format("state-metadata").Load(location).CollectAsync()).Values)}]");
+    }
+
     [Fact]
     public async Task Aggregation_WhileTheQueryRuns_ReadsTheLastCommittedBatch()
     {
