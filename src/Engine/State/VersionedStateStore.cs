@@ -122,7 +122,12 @@ public sealed class VersionedStateStore
     public async Task<long> OldestReadableVersionAsync(string dir, CancellationToken cancellationToken = default)
     {
         var files = await ListAsync(dir, cancellationToken).ConfigureAwait(false);
-        if (files.Count == 0) return -1;
+        return files.Count == 0 ? -1 : OldestReadable(files);
+    }
+
+    // Versions before the oldest file are gone when it is a snapshot (a clean-up deleted them); a delta chain is whole.
+    private static long OldestReadable(List<(string Key, long Version, bool Snapshot)> files)
+    {
         var oldest = files.MinBy(f => (f.Version, f.Snapshot ? 0 : 1));
         return oldest.Snapshot ? oldest.Version : 0;
     }
@@ -133,11 +138,7 @@ public sealed class VersionedStateStore
         // A clean-up running while we read may delete deltas a newer snapshot replaced: the file then vanishes
         // (StateFileVanishedException) and the caller reads again into a fresh state.
         var listing = await ListAsync(dir, cancellationToken).ConfigureAwait(false);
-        if (listing.Count > 0)
-        {
-            var oldest = listing.MinBy(f => (f.Version, f.Snapshot ? 0 : 1));
-            if (oldest.Snapshot && oldest.Version > version) throw new StateVersionCleanedUpException(dir, version, oldest.Version);
-        }
+        if (listing.Count > 0 && OldestReadable(listing) is var oldest && oldest > version) throw new StateVersionCleanedUpException(dir, version, oldest);
         await ApplyChainAsync(state, listing, version, filter, cancellationToken).ConfigureAwait(false);
     }
 

@@ -22,35 +22,29 @@ internal static class StateValueColumns
     /// <summary>The values (JSON) as a column of <see cref="TypeOf"/>(<paramref name="type"/>).</summary>
     public static IArrowArray Column(Type type, IReadOnlyList<byte[]> values)
     {
-        var arrowType = TypeOf(type);
-        var builder = ColumnBuilder.Create(arrowType);
-        var asJson = ArrowTypeOf(type, 0) is null;
-        foreach (var bytes in values) builder.Append(asJson ? Encoding.UTF8.GetString(bytes) : ToColumnValue(StateValueCodec.Decode(bytes, type)));
+        var builder = ColumnBuilder.Create(TypeOf(type));
+        foreach (var bytes in values) builder.Append(Value(type, bytes));
         return builder.Build();
     }
 
     /// <summary>A column of lists (one per entry of <paramref name="lists"/>) of <paramref name="elementType"/> values.</summary>
     public static IArrowArray ListColumn(Type elementType, IReadOnlyList<IReadOnlyList<byte[]>> lists)
     {
-        var element = TypeOf(elementType);
-        var builder = ColumnBuilder.Create(new ListType(new Field("element", element, true)));
-        var asJson = ArrowTypeOf(elementType, 0) is null;
-        foreach (var list in lists)
-            builder.Append(list.Select(b => asJson ? Encoding.UTF8.GetString(b) : ToColumnValue(StateValueCodec.Decode(b, elementType))).ToList());
+        var builder = ColumnBuilder.Create(new ListType(new Field("element", TypeOf(elementType), true)));
+        foreach (var list in lists) builder.Append(list.Select(b => Value(elementType, b)).ToList());
         return builder.Build();
     }
 
     /// <summary>A column of maps (one per entry of <paramref name="maps"/>) from <paramref name="keyType"/> to <paramref name="valueType"/>.</summary>
     public static IArrowArray MapColumn(Type keyType, Type valueType, IReadOnlyList<IReadOnlyList<(byte[] Key, byte[] Value)>> maps)
     {
-        var keyArrow = TypeOf(keyType);
-        var valueArrow = TypeOf(valueType);
-        var builder = ColumnBuilder.Create(new MapType(new Field("key", keyArrow, false), new Field("value", valueArrow, true)));
+        var builder = ColumnBuilder.Create(new MapType(new Field("key", TypeOf(keyType), false), new Field("value", TypeOf(valueType), true)));
         foreach (var map in maps)
             builder.Append(map.Select(e => new KeyValuePair<object, object?>(Value(keyType, e.Key)!, Value(valueType, e.Value))).ToList());
         return builder.Build();
     }
 
+    // One value as its column takes it: decoded to the type, or its JSON text when the column is a string of JSON.
     private static object? Value(Type type, byte[] bytes) =>
         ArrowTypeOf(type, 0) is null ? Encoding.UTF8.GetString(bytes) : ToColumnValue(StateValueCodec.Decode(bytes, type));
 
