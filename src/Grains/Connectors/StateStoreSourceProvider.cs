@@ -27,12 +27,11 @@ public sealed class StateStoreSourceProvider : ISourceProvider
     public IReadOnlyCollection<string> Formats { get; } = ["statestore", "state-metadata"];
 
     /// <inheritdoc/>
-    public Schema ResolveSchema(SourceRelation source, SourceContext context) =>
-        throw new NotSupportedException("The state data source's schema is known only once the checkpoint is read: it is read when a batch query opens it.");
+    /// <remarks>Asked only of streams (a batch source's schema comes from <see cref="OpenBatchAsync"/>), which this is not.</remarks>
+    public Schema ResolveSchema(SourceRelation source, SourceContext context) => throw NotAStream(source);
 
     /// <inheritdoc/>
-    public IStreamSource CreateStream(SourceRelation source, SourceContext context) =>
-        throw new NotSupportedException($"Data source '{source?.Format}' does not support streamed reading: read the state with Read, not ReadStream.");
+    public IStreamSource CreateStream(SourceRelation source, SourceContext context) => throw NotAStream(source);
 
     /// <inheritdoc/>
     public async Task<IBatchSource> OpenBatchAsync(SourceRelation source, SourceContext context, CancellationToken cancellationToken)
@@ -74,6 +73,10 @@ public sealed class StateStoreSourceProvider : ISourceProvider
             records.LastCommitted, records.StatePartitions,
             records.Offsets.ToDictionary(kv => kv.Key, kv => (IReadOnlyDictionary<int, int>)kv.Value.StatePartitions));
     }
+
+    // Spark: the state data source has no streaming read.
+    private static NotSupportedException NotAStream(SourceRelation source) =>
+        new($"Data source '{source?.Format}' does not support streamed reading: read the state with Read, not ReadStream.");
 
     private sealed class Table(RecordBatch batch) : IBatchSource
     {

@@ -1,4 +1,5 @@
 using OrleansStream.Client.Tests.Infrastructure;
+using OrleansStream.Grains.Hosting;
 using static OrleansStream.Client.Functions;
 
 namespace OrleansStream.Client.Tests.StateReader;
@@ -292,6 +293,8 @@ public abstract class StateReaderTests(SessionFixture fixture)
         await Fails("[STDS_INVALID_OPTION_VALUE.WITH_MESSAGE] Invalid value for source option 'stateVarName': state variables exist only in a transformWithState operator",
             Session.Read.Format("statestore").Option("stateVarName", "count").Load(location));
         await Fails("[STDS_REQUIRED_OPTION_UNSPECIFIED] 'path' must be specified.", Session.Read.Format("statestore").Load());
+        var stream = await Assert.ThrowsAnyAsync<Exception>(() => Session.ReadStream.Format("statestore").Load(location).WriteStream.Format("noop").StartAsync());
+        Assert.Contains("Data source 'statestore' does not support streamed reading", stream.Message, StringComparison.Ordinal);
 
         var stateless = Location("stateless");
         var other = Session.CreateMemoryStream<string>();
@@ -334,6 +337,29 @@ public abstract class StateReaderTests(SessionFixture fixture)
 
     // "[key,value]" per row, sorted: the key and value structs as Row.ToString prints them.
     private static string[] KeyValue(IReadOnlyList<Row> rows) => [.. rows.Select(r => $"[{r[0]},{r[1]}]").Order(StringComparer.Ordinal)];
+}
+
+/// <summary>The state of a query that another session ran and stopped: read from the checkpoint alone.</summary>
+public sealed class StateReaderAcrossSessionsTests
+{
+    [Fact]
+    public async Task ANewSession_ReadsTheStateTheLastOneCommitted_WithoutStartingTheQuery()
+    {
+        using var dir = new TempDirectory();
+        await using (var first = await StreamSession.StartLocalAsync(new EmbeddedSiloOptions { DataDirectory = dir.Path }))
+        {
+            var input = first.CreateMemoryStream<string>();
+            var query = await input.ToDF().GroupBy("value").Count().WriteStream.Format("noop").OutputMode(OutputMode.Update)
+                .Option("checkpointLocation", "counts").StartAsync();
+            await input.AddDataAsync("a", "b", "a");
+            await query.ProcessAllAvailableAsync();
+            await query.StopAsync();
+        }
+        await using var second = await StreamSession.StartLocalAsync(new EmbeddedSiloOptions { DataDirectory = dir.Path });
+        var rows = await second.Read.Format("statestore").Load("counts").CollectAsync();
+        Assert.Equal(["[a]:[2]", "[b]:[1]"], rows.Select(r => $"{r[0]}:{r[1]}").Order(StringComparer.Ordinal));
+        Assert.Empty(second.Streams.Active);
+    }
 }
 
 [Collection(SessionCollection.Name)]
