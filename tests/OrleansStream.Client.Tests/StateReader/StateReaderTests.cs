@@ -132,6 +132,21 @@ public abstract class StateReaderTests(SessionFixture fixture)
     }
 
     [Fact]
+    public async Task SessionWindowAggregation_KeysAreTheSessionAndTheGroup()
+    {
+        var location = Location("session");
+        var input = Session.CreateMemoryStream<(DateTime, string)>();
+        var df = input.ToDF().WithWatermark("_1", "30 seconds").GroupBy(SessionWindow(Col("_1"), "5 seconds"), Col("_2").As("user")).Agg(Count().As("n"));
+        var query = await Start(df, OutputMode.Append, location);
+        await Epoch(query, () => input.AddDataAsync((At(1), "a"), (At(3), "a"), (At(20), "a"), (At(2), "b")));
+        await query.StopAsync();
+        var rows = await Session.Read.Format("statestore").Load(location).CollectAsync();
+        Assert.Equal(["session_window", "user"], ((Row)rows[0][0]!).FieldNames);
+        Assert.Equal(["[[[1970-01-01 00:00:01,1970-01-01 00:00:08],a],[2]]", "[[[1970-01-01 00:00:02,1970-01-01 00:00:07],b],[1]]", "[[[1970-01-01 00:00:20,1970-01-01 00:00:25],a],[1]]"],
+            KeyValue(rows));
+    }
+
+    [Fact]
     public async Task Deduplication_ReadsTheKeysSeen_WithTheirExpiry()
     {
         var location = Location("dedup");
