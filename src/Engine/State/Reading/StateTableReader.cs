@@ -50,7 +50,7 @@ public sealed class StateTableReader
     }
 
     /// <summary>The batch to read: the one given, which must be committed, or the last committed.</summary>
-    internal static long ResolveBatch(StateCheckpoint checkpoint, StateSourceOptions options)
+    private static long ResolveBatch(StateCheckpoint checkpoint, StateSourceOptions options)
     {
         if (checkpoint.LastCommitted < 0) throw StateDataSourceErrors.CommittedBatchUnavailable(checkpoint.Location);
         var batchId = options.BatchId ?? checkpoint.LastCommitted;
@@ -58,7 +58,7 @@ public sealed class StateTableReader
     }
 
     /// <summary>The keyed stage of operator <see cref="StateSourceOptions.OperatorId"/>.</summary>
-    internal static Stage ResolveOperator(StateCheckpoint checkpoint, StateSourceOptions options)
+    private static Stage ResolveOperator(StateCheckpoint checkpoint, StateSourceOptions options)
     {
         var stages = checkpoint.StatefulStages;
         if (stages.Count == 0) throw StateDataSourceErrors.FailedToReadStateSchema(options, "The query has no stateful operator.");
