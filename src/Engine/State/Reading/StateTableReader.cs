@@ -118,7 +118,7 @@ public sealed class StateTableReader
         DeduplicationOperatorSpec => DeduplicationTable(state.Snapshot(), partition),
         JoinOperatorSpec join => JoinTable(join, state.Snapshot(), options.JoinSide == "left" ? 0 : 1, partition),
         TransformWithStateOperatorSpec => TransformWithStateTable(((TransformWithStateOperator)state).DeclaredState, options, partition),
-        _ => throw new NotSupportedException($"Reading the state of {spec.Name} is not supported."),
+        _ => throw StateDataSourceErrors.InvalidOptionValue("operatorId", $"reading the state of {spec.Name} (operator {options.OperatorId}) is not supported yet"),
     };
 
     // "__deleted", the grouping key (a time or session window as two columns), then the buffers "_agg{i}_{buffer}". The key
