@@ -23,7 +23,8 @@ public abstract class SourceReader<TSelf> where TSelf : SourceReader<TSelf>
     private protected string? SchemaDdl { get; }
     private protected IReadOnlyDictionary<string, string> Options { get; }
 
-    /// <summary>The source format: json, csv, text, parquet (streams also: rate, rate-micro-batch, nexmark).</summary>
+    /// <summary>The source format: json, csv, text, parquet (streams also: rate, rate-micro-batch, nexmark; batches also: statestore
+    /// and state-metadata over a checkpoint location, Spark's state data source).</summary>
     public TSelf Format(string format) => With(format, SchemaDdl, Options);
     /// <summary>The schema as Spark DDL ("ts TIMESTAMP, user STRING, amount DOUBLE").</summary>
     public TSelf Schema(string ddl)

@@ -92,6 +92,57 @@ public sealed class VersionedStateStore
     }
 
     /// <summary>
+    /// Reads committed version <paramref name="version"/> of one partition into <paramref name="state"/> without changing
+    /// anything in the store (the state data source): files above it (a running query's staged attempts) are ignored, never
+    /// deleted. <paramref name="storedPartitions"/> is how many partitions wrote that version; the rows of every partition's
+    /// chain are applied when it differs from <see cref="StatePartitionLocation.NumPartitions"/>, filtered to this
+    /// partition's key groups.
+    /// </summary>
+    /// <exception cref="StateVersionCleanedUpException">The version is older than the oldest this partition still keeps.</exception>
+    public async Task ReadVersionAsync(IVersionedState state, StatePartitionLocation location, int storedPartitions, long version,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(location);
+        if (storedPartitions == location.NumPartitions)
+        {
+            await ApplyReadableChainAsync(state, location.Directory(), version, null, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        for (var old = 0; old < storedPartitions; old++)
+            await ApplyReadableChainAsync(state, location.Directory(storedPartitions, old), version,
+                batch => KeyGroupPartitioner.Owned(batch, state.StateRoutingColumns, location.NumKeyGroups, location.NumPartitions, location.Partition),
+                cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The oldest version the partition folder <paramref name="dir"/> can still restore: the version of its oldest file when
+    /// that file is a snapshot (older versions were cleaned up), else 0 (its delta chain is whole). -1 when it holds no file.
+    /// </summary>
+    public async Task<long> OldestReadableVersionAsync(string dir, CancellationToken cancellationToken = default)
+    {
+        var files = await ListAsync(dir, cancellationToken).ConfigureAwait(false);
+        return files.Count == 0 ? -1 : OldestReadable(files);
+    }
+
+    // Versions before the oldest file are gone when it is a snapshot (a clean-up deleted them); a delta chain is whole.
+    private static long OldestReadable(List<(string Key, long Version, bool Snapshot)> files)
+    {
+        var oldest = files.MinBy(f => (f.Version, f.Snapshot ? 0 : 1));
+        return oldest.Snapshot ? oldest.Version : 0;
+    }
+
+    private async Task ApplyReadableChainAsync(IVersionedState state, string dir, long version, Func<RecordBatch, RecordBatch>? filter,
+        CancellationToken cancellationToken)
+    {
+        // A clean-up running while we read may delete deltas a newer snapshot replaced: the file then vanishes
+        // (StateFileVanishedException) and the caller reads again into a fresh state.
+        var listing = await ListAsync(dir, cancellationToken).ConfigureAwait(false);
+        if (listing.Count > 0 && OldestReadable(listing) is var oldest && oldest > version) throw new StateVersionCleanedUpException(dir, version, oldest);
+        await ApplyChainAsync(state, listing, version, filter, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Starts writing version <paramref name="version"/>: its delta if anything changed, or a snapshot when
     /// <paramref name="forceSnapshot"/> (the first version after a rescale, which has no chain in the new layout). The state
     /// is encoded before this returns, so the caller may change it again at once; the write itself runs in the background
@@ -250,7 +301,7 @@ public sealed class VersionedStateStore
         var from = files.Where(f => f.Snapshot).Select(f => f.Version).DefaultIfEmpty(-1).Max();
         foreach (var file in files.Where(f => (f.Snapshot && f.Version == from) || (!f.Snapshot && f.Version > from)).OrderBy(f => f.Version))
         {
-            var blob = await _store.ReadAsync(file.Key, cancellationToken) ?? throw new InvalidOperationException($"State file {file.Key} vanished while loading.");
+            var blob = await _store.ReadAsync(file.Key, cancellationToken) ?? throw new StateFileVanishedException($"State file {file.Key} vanished while loading.");
             var batch = ArrowIpc.Deserialize(blob.Data);
             state.Apply(filter is null ? batch : filter(batch));
         }

@@ -51,6 +51,7 @@ public static class OrleansStreamSiloBuilderExtensions
         services.AddBuiltInConnectors()
             .AddSource<MemorySourceProvider>()
             .AddSource<MemoryTableSourceProvider>()
+            .AddSource<StateStoreSourceProvider>()
             .AddSink<MemorySinkProvider>()
             .AddSink<ForeachBatchSinkProvider>()
             .AddSource<OrleansStream.Grains.Ingest.IngestSourceProvider>()

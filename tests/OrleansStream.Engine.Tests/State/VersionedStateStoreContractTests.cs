@@ -90,6 +90,62 @@ public abstract class VersionedStateStoreContractTests
     }
 
     [Fact]
+    public async Task ReadVersion_ReadsACommittedVersion_IgnoresStagedOnes_AndChangesNothing()
+    {
+        var backend = CreateStore();
+        var state = new TestState();
+        var store = new VersionedStateStore(backend);
+        var expected = new Dictionary<long, SortedDictionary<string, long>>();
+        for (var v = 0L; v < 4; v++)
+        {
+            state.Put($"k{v}", v).Put("k0", 100 + v);
+            if (v > 1) state.Remove($"k{v - 1}");
+            if (v > 0) await store.WhenWrittenAsync(v - 1);
+            store.BeginWrite(state, At(), v, v - 1, 100, false);
+            expected[v] = new SortedDictionary<string, long>(state.Items);
+        }
+        await store.WhenWrittenAsync(3);
+        var files = await FilesAsync(backend, At());
+
+        // Version 3 is staged (the query has committed 2): a reader of version 2 neither sees nor deletes it.
+        var read = new TestState();
+        await new VersionedStateStore(backend).ReadVersionAsync(read, At(), 1, 2);
+        Assert.Equal(expected[2], read.Items);
+        var first = new TestState();
+        await new VersionedStateStore(backend).ReadVersionAsync(first, At(), 1, 0);
+        Assert.Equal(expected[0], first.Items);
+        Assert.Equal(files, await FilesAsync(backend, At()));
+        Assert.Equal(0, await new VersionedStateStore(backend).OldestReadableVersionAsync(At().Directory()));
+    }
+
+    [Fact]
+    public async Task ReadVersion_AVersionOlderThanTheSnapshotACleanUpKept_IsRefusedNamingTheOldestReadable()
+    {
+        var backend = CreateStore();
+        var state = new TestState();
+        var store = new VersionedStateStore(backend);
+        for (var v = 0L; v < 12; v++)
+        {
+            state.Put($"k{v}", v).Put($"x{v}", -v).Put("k0", 100 + v);
+            if (v > 1) state.Remove($"x{v - 2}");
+            if (v > 0) await store.WhenWrittenAsync(v - 1);
+            store.BeginWrite(state, At(), v, v - 1, 3, false);
+            if (store.IsSnapshotPending) store.TakeDueSnapshot(state, v);
+            await store.WhenIdleAsync();
+        }
+        await store.WhenWrittenAsync(11);
+        await store.WhenIdleAsync();
+        var oldest = await new VersionedStateStore(backend).OldestReadableVersionAsync(At().Directory());
+        Assert.True(oldest > 0, "a clean-up removed the first versions");
+
+        var e = await Assert.ThrowsAsync<StateVersionCleanedUpException>(() => new VersionedStateStore(backend).ReadVersionAsync(new TestState(), At(), 1, oldest - 1));
+        Assert.Equal(oldest, e.OldestReadable);
+        var read = new TestState();
+        await new VersionedStateStore(backend).ReadVersionAsync(read, At(), 1, 11);
+        Assert.Equal(state.Items, read.Items);
+    }
+
+    [Fact]
     public async Task BeginWrite_ReturnsBeforeTheWriteIsDurable_AndWritesTheStateAsItWasWhenCalled()
     {
         var backend = new GatedStore(CreateStore());

@@ -18,6 +18,10 @@ internal sealed class ProcessorHandle(KeyedStateStore store, Client.TimeMode tim
     /// <summary>Spark's handle state: CREATED until Init returns, then INITIALIZED, DATA_PROCESSED or TIMER_PROCESSED.</summary>
     public string State { get; set; } = "CREATED";
 
+    /// <summary>The state variables Init declared, by name (ValueState&lt;T&gt;, ListState&lt;T&gt;, MapState&lt;K, V&gt;): their type
+    /// arguments tell the state data source what the JSON values decode to.</summary>
+    public IReadOnlyDictionary<string, object> Variables => _variables;
+
     /// <summary>The key being handled; null outside a handler (in Init).</summary>
     public StateKey? CurrentKey { get; set; }
 

@@ -20,4 +20,7 @@ internal static class StateValueCodec
     public static byte[] Encode<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Options);
 
     public static T Decode<T>(byte[] bytes) => JsonSerializer.Deserialize<T>(bytes, Options)!;
+
+    /// <summary>Decodes a value of a type known only at run time (the state data source reads any variable).</summary>
+    public static object? Decode(byte[] bytes, Type type) => JsonSerializer.Deserialize(bytes, type, Options);
 }

@@ -50,6 +50,9 @@ public sealed class TransformWithStateOperator : IStatefulOperator, IDisposable
     /// <inheritdoc />
     public StateOperatorMetrics Metrics { get; private set; } = StateOperatorMetrics.Empty;
 
+    /// <summary>The keyed state and the variables the processor declared, read-only for the state data source.</summary>
+    internal (KeyedStateStore Store, IReadOnlyDictionary<string, object> Variables) DeclaredState => (_handle.Store, _handle.Variables);
+
     private KeyedStateStore Store => _handle.Store;
 
     /// <inheritdoc />

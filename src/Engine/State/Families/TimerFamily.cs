@@ -63,6 +63,10 @@ public sealed class TimerFamily : StateFamily
         return due.Select(t => (t.Key, t.Time)).ToList();
     }
 
+    /// <summary>Every timer, by key, then mode, then time (read-only: the state data source lists them).</summary>
+    public IReadOnlyList<(StateKey Key, TimeMode Mode, long TimeMicros)> All() =>
+        _byTime.OrderBy(t => t.Key).ThenBy(t => t.Mode).ThenBy(t => t.Time).Select(t => (t.Key, t.Mode, t.Time)).ToList();
+
     // The timers of one mode in time order: the set orders by mode first, and the default key (no bytes) sorts first.
     private IEnumerable<(TimeMode Mode, long Time, StateKey Key)> Of(TimeMode mode) =>
         _byTime.GetViewBetween((mode, long.MinValue, default), ((TimeMode)((byte)mode + 1), long.MinValue, default)).Where(t => t.Mode == mode);
