@@ -26,10 +26,14 @@ public sealed class TransformWithStateOperator : IStatefulOperator, IDisposable
     private readonly string[] _keyNames;
     private readonly Client.TimeMode _timeMode;
     private readonly int? _eventTimeColumn;
+    private readonly int[]? _initialStateKeyColumns;
 
     /// <summary>Creates the operator and initialises <paramref name="processor"/> (its Init declares the state families, before any state is loaded).</summary>
-    public TransformWithStateOperator(Schema inputSchema, IReadOnlyList<int> keyColumns, Schema outputSchema, StatefulProcessor processor, Client.TimeMode timeMode, int? eventTimeColumn)
+    /// <param name="initialStateKeyColumns">With an initial state (input 1), its grouping columns; else null.</param>
+    public TransformWithStateOperator(Schema inputSchema, IReadOnlyList<int> keyColumns, Schema outputSchema, StatefulProcessor processor, Client.TimeMode timeMode, int? eventTimeColumn,
+        IReadOnlyList<int>? initialStateKeyColumns = null)
     {
+        _initialStateKeyColumns = initialStateKeyColumns?.ToArray();
         ArgumentNullException.ThrowIfNull(inputSchema);
         ArgumentNullException.ThrowIfNull(keyColumns);
         OutputSchema = outputSchema ?? throw new ArgumentNullException(nameof(outputSchema));
@@ -65,12 +69,15 @@ public sealed class TransformWithStateOperator : IStatefulOperator, IDisposable
             _timeMode == Client.TimeMode.EventTime && context.EvictThresholdMicros is { } wm ? wm / 1000 : -1);
         var output = new List<Row>();
         long dropped = 0;
+        // Spark handles the initial state in batch 0 only, before the batch's input rows.
+        if (context.BatchId == 0 && _initialStateKeyColumns is not null) HandleInitialState(input, timerValues);
 
         // Group the epoch's rows by key, keeping their arrival order within a key; keys are handled in key byte order so that
         // a re-run of the epoch calls the processor in the same order.
         var groups = new SortedDictionary<StateKey, List<Row>>();
-        foreach (var (_, batch) in input)
+        foreach (var (index, batch) in input)
         {
+            if (index != 0) continue;
             var (rows, late) = LateRows.Drop(batch, _eventTimeColumn, context.LateThresholdMicros);
             dropped += late;
             if (rows.Length == 0) continue;
@@ -115,6 +122,29 @@ public sealed class TransformWithStateOperator : IStatefulOperator, IDisposable
             NextProcessingTimerMs = nextTimer is { } next ? FloorDiv(next, 1000) : null,
         };
         return Build(output);
+    }
+
+    private void HandleInitialState(IReadOnlyList<KeyedInput> input, TimerValues timerValues)
+    {
+        var initial = new SortedDictionary<StateKey, (Row Key, Row Row)>();
+        foreach (var (index, batch) in input)
+        {
+            if (index != 1 || batch.Length == 0) continue;
+            var keys = Store.Keys(_initialStateKeyColumns!.Select(c => batch.Column(c)).ToList(), batch.Length);
+            var rows = Row.FromBatch(batch);
+            for (var r = 0; r < batch.Length; r++)
+            {
+                var key = new Row(_initialStateKeyColumns!.Select(c => rows[r][c]).ToArray(), _keyNames);
+                if (!initial.TryAdd(keys[r], (key, rows[r])))
+                    throw new InvalidOperationException("[STATEFUL_PROCESSOR_CANNOT_REINITIALIZE_STATE_ON_KEY] Cannot re-initialize state on the same grouping key during initial state handling "
+                        + $"for stateful processor. Invalid grouping key={string.Join(", ", key.Values)}. Please check your initial state, remove duplicate rows and restart query.");
+            }
+        }
+        foreach (var (key, (keyRow, row)) in initial)
+        {
+            _handle.CurrentKey = key;
+            _processor.HandleInitialState(keyRow, row, timerValues);
+        }
     }
 
     private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
