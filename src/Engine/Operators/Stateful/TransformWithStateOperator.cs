@@ -114,11 +114,16 @@ public sealed class TransformWithStateOperator : IStatefulOperator, IDisposable
         }
         _handle.CurrentKey = null;
 
-        var nextTimer = _timeMode == Client.TimeMode.ProcessingTime ? Store.Timers.NextTime(TimerMode.ProcessingTime) : null;
+        // The earliest processing-time deadline: a timer, or a value's time to live (TTL runs in processing-time mode only),
+        // so that an epoch runs for it without new data and the value is gone when the next input reads it.
+        var nextTimer = _timeMode == Client.TimeMode.ProcessingTime ? Min(Store.Timers.NextTime(TimerMode.ProcessingTime), Store.NextTtlExpiry) : null;
         Metrics = new StateOperatorMetrics(Store.Families.Sum(f => (long)f.KeyCount), _handle.Updates, _handle.Removals + removedByTtl, dropped, 0)
         {
             AllUpdatesTimeMs = ProgressBuilder.Milliseconds(watch),
-            CustomMetrics = new Dictionary<string, long> { ["numExpiredTimers"] = timers.Count, ["numRegisteredTimers"] = Store.Timers.Count },
+            CustomMetrics = new Dictionary<string, long>
+            {
+                ["numExpiredTimers"] = timers.Count, ["numRegisteredTimers"] = Store.Timers.Count, ["numValuesRemovedDueToTTLExpiry"] = removedByTtl,
+            },
             NextProcessingTimerMs = nextTimer is { } next ? FloorDiv(next, 1000) : null,
         };
         return Build(output);
@@ -146,6 +151,8 @@ public sealed class TransformWithStateOperator : IStatefulOperator, IDisposable
             _processor.HandleInitialState(keyRow, row, timerValues);
         }
     }
+
+    private static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
 
     private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 
