@@ -93,7 +93,8 @@ public sealed class TransformWithStateOperator : IStatefulOperator, IDisposable
         foreach (var (key, rows) in groups)
         {
             _handle.CurrentKey = key;
-            output.AddRange(_processor.HandleInputRows(KeyRow(rows[0]), rows, timerValues));
+            var keyRow = KeyRow(rows[0]);
+            output.AddRange(Call("handleInputRows", keyRow, () => _processor.HandleInputRows(keyRow, rows, timerValues).ToList()));
         }
 
         var timers = _timeMode switch
@@ -109,7 +110,8 @@ public sealed class TransformWithStateOperator : IStatefulOperator, IDisposable
             for (var i = 0; i < timers.Count; i++)
             {
                 _handle.CurrentKey = timers[i].Key;
-                output.AddRange(_processor.HandleExpiredTimer(keyRows[i], timerValues, new ExpiredTimerInfo(timers[i].TimeMicros / 1000)));
+                var info = new ExpiredTimerInfo(timers[i].TimeMicros / 1000);
+                output.AddRange(Call("handleExpiredTimer", keyRows[i], () => _processor.HandleExpiredTimer(keyRows[i], timerValues, info).ToList()));
             }
         }
         _handle.CurrentKey = null;
@@ -148,9 +150,31 @@ public sealed class TransformWithStateOperator : IStatefulOperator, IDisposable
         foreach (var (key, (keyRow, row)) in initial)
         {
             _handle.CurrentKey = key;
-            _processor.HandleInitialState(keyRow, row, timerValues);
+            Call("handleInitialState", keyRow, () => _processor.HandleInitialState(keyRow, row, timerValues));
         }
     }
+
+    // Spark's TRANSFORM_WITH_STATE_USER_FUNCTION_ERROR, with the processor type and the key named: the epoch fails before
+    // anything of it is committed, so the query restarts from its last commit once the code is fixed. Returned sequences are
+    // materialised inside, so that an exception thrown while they are enumerated is named too.
+    private T Call<T>(string function, Row key, Func<T> handler)
+    {
+        try
+        {
+            return handler();
+        }
+        catch (Exception e)
+        {
+            throw new StatefulProcessorException($"[TRANSFORM_WITH_STATE_USER_FUNCTION_ERROR] An error occurred in the user-defined function {function} of the StatefulProcessor "
+                + $"{_processor.GetType().FullName} on key ({string.Join(", ", key.Values.Select(v => v ?? "null"))}). Reason: {e.GetType().Name}: {e.Message}", e);
+        }
+    }
+
+    private void Call(string function, Row key, Action handler) => Call(function, key, () =>
+    {
+        handler();
+        return 0;
+    });
 
     private static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
 
