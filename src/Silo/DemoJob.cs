@@ -11,7 +11,8 @@ namespace OrleansStream.Silo;
 /// The main job: JSON events arrive as files in a folder; a streaming query parses them with from_json, projects and
 /// filters, prints every epoch to the console and appends it to a JSON file sink, on a one-second trigger (with --windowed,
 /// it counts events per user in 10-second event-time windows and appends each window once it is final; with --joined, it
-/// pairs each view with the same user's buys of the 10 seconds after it, a stream-stream left outer join). Run it again
+/// pairs each view with the same user's buys of the 10 seconds after it, a stream-stream left outer join; with --stateful,
+/// it keeps a running count per user in a transformWithState processor and emits a row when a user goes quiet). Run it again
 /// and it resumes from its checkpoint: files already processed are not read again.
 /// </summary>
 internal sealed class DemoJob(JobOptions options)
@@ -45,10 +46,13 @@ internal sealed class DemoJob(JobOptions options)
             events = events.WithWatermark("ts", "5 seconds")
                 .GroupBy(Window(Col("ts"), "10 seconds"), Col("user"))
                 .Agg(Count().As("events"), Sum("amount_cents").As("cents"));
+        if (options.Stateful)
+            events = parsed.WithWatermark("ts", "5 seconds").GroupBy("user")
+                .TransformWithState(new QuietUsers(), "user STRING, kind STRING, events BIGINT, last_seen TIMESTAMP", OutputMode.Append, TimeMode.EventTime);
 
         var query = await events.WriteStream
             .Format(options.Sink).Option("path", output).Option("truncate", "false")
-            .Option("checkpointLocation", options.Joined ? "demo-joined" : options.Windowed ? "demo-windowed" : "demo")
+            .Option("checkpointLocation", options.Joined ? "demo-joined" : options.Windowed ? "demo-windowed" : options.Stateful ? "demo-stateful" : "demo")
             .QueryName("demo")
             .Trigger(Trigger.ProcessingTime(options.Interval))
             .StartAsync(cancellationToken);

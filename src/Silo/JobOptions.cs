@@ -14,6 +14,7 @@ internal sealed class JobOptions
     public string Interval { get; private set; } = "1 second";
     public bool Windowed { get; private set; }
     public bool Joined { get; private set; }
+    public bool Stateful { get; private set; }
     public volatile bool StopGenerating;
 
     public static JobOptions Parse(IReadOnlyList<string> args)
@@ -33,10 +34,12 @@ internal sealed class JobOptions
                 case "--interval": o.Interval = Value(); break;
                 case "--windowed": o.Windowed = true; break;
                 case "--joined": o.Joined = true; break;
-                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --data DIR, --epochs N, --no-generate, --until-idle, --sink console|json|csv|parquet, --max-files-per-trigger N, --interval \"1 second\", --windowed (per-user counts in 10-second event-time windows, Append mode, watermark 5 seconds), --joined (each view with the same user's buys of the 10 seconds after it, or alone once none can come: a stream-stream left outer join).");
+                case "--stateful": o.Stateful = true; break;
+                default: throw new ArgumentException($"Unknown option '{args[i]}'. Options: --data DIR, --epochs N, --no-generate, --until-idle, --sink console|json|csv|parquet, --max-files-per-trigger N, --interval \"1 second\", --windowed (per-user counts in 10-second event-time windows, Append mode, watermark 5 seconds), --joined (each view with the same user's buys of the 10 seconds after it, or alone once none can come: a stream-stream left outer join), --stateful (a running count per user with transformWithState, and a quiet row once a user sends nothing for 10 seconds of event time).");
             }
         }
-        if (o.Windowed && o.Joined) throw new ArgumentException("Options '--windowed' and '--joined' cannot be combined: choose one query.");
+        if ((o.Windowed ? 1 : 0) + (o.Joined ? 1 : 0) + (o.Stateful ? 1 : 0) > 1)
+            throw new ArgumentException("Options '--windowed', '--joined' and '--stateful' cannot be combined: choose one query.");
         return o;
     }
 }
