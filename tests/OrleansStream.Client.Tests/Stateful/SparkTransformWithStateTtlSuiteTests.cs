@@ -58,6 +58,31 @@ public sealed class SparkTransformWithStateTtlSuiteTests
         }
     }
 
+    /// <summary>List state with a TTL of one minute: "append" adds (value), "put" replaces the list with (value, value + 1),
+    /// "get" emits the elements present, in order.</summary>
+    public sealed class ListTtl : StatefulProcessor
+    {
+        private IListState<int> _list = null!;
+
+        public override void Init(StatefulProcessorHandle handle) => _list = handle.GetListState<int>("listState", new TtlConfig(TimeSpan.FromMinutes(1)));
+
+        public override IEnumerable<Row> HandleInputRows(Row key, IEnumerable<Row> rows, TimerValues timerValues)
+        {
+            var output = new List<Row>();
+            foreach (var row in rows)
+            {
+                var value = row.Get<int>(2);
+                switch (row[1])
+                {
+                    case "append": _list.AppendValue(value); break;
+                    case "put": _list.Put([value, value + 1]); break;
+                    case "get": output.Add(new Row([key[0], string.Join(",", _list.Get())], ["key", "value"])); break;
+                }
+            }
+            return output;
+        }
+    }
+
     /// <summary>Declares value state with a TTL whatever the query's time mode.</summary>
     public sealed class TtlInAnyMode : StatefulProcessor
     {
@@ -252,6 +277,44 @@ public sealed class SparkTransformWithStateTtlSuiteTests
             AdvanceClock(30 * Second), // 93 s: b goes too
             EpochWithoutInputExpired(1, rowsLeft: 0),
             CheckNewAnswer());
+    }
+
+    // ListStateTTLSuite's rule: each element expires a TTL after its own write (an append does not renew the others; put
+    // renews the whole list), and the last element's expiry alone runs an epoch that removes the list.
+    [Fact]
+    public async Task ListTtl_EachElementExpiresOnItsOwn()
+    {
+        await using var c = await Clocked.StartAsync();
+        var input = c.Input();
+        var result = input.ToDF().Select(Col("_1").As("key"), Col("_2").As("action"), Col("_3").As("value"))
+            .GroupBy("key").TransformWithState(new ListTtl(), "key STRING, value STRING", OutputMode.Append, TimeMode.ProcessingTime);
+        await c.Test(result).Run(
+            Start,
+            AddData(input, ("k1", "append", 1)),
+            AdvanceClock(Second), // 1 expires at 61 s
+            CheckNewAnswer(),
+            AdvanceClock(30 * Second),
+            AddData(input, ("k1", "append", 2), ("k1", "get", 0)),
+            AdvanceClock(Second), // 2 expires at 92 s
+            CheckNewAnswer("k1:1,2"),
+            AdvanceClock(30 * Second),
+            AddData(input, ("k1", "get", 0)),
+            AdvanceClock(Second), // 63 s: 1 is gone, 2 stays
+            CheckNewAnswer("k1:2"),
+            AddData(input, ("k1", "append", 3), ("k1", "put", 10), ("k1", "get", 0)),
+            AdvanceClock(Second), // put at 64 s: 10 and 11 expire at 124 s
+            CheckNewAnswer("k1:10,11"),
+            StopStream, // the elements' expiries are checkpointed with them
+            Start,
+            AdvanceClock(30 * Second),
+            AddData(input, ("k1", "get", 0)),
+            AdvanceClock(Second), // 95 s: the elements of the put stay
+            CheckNewAnswer("k1:10,11"),
+            AdvanceClock(30 * Second), // 125 s: the whole list goes, in an epoch without input
+            EpochWithoutInputExpired(1, rowsLeft: 0),
+            AddData(input, ("k1", "get", 0)),
+            AdvanceClock(Second),
+            CheckNewAnswer("k1:"));
     }
 
     // StatefulProcessorHandleImpl.validateTTLConfig: TTL needs TimeMode.ProcessingTime.
