@@ -14,7 +14,8 @@ namespace OrleansStream.Engine.Operators.Stateful;
 /// transformWithState in a state partition (Spark's TransformWithStateExec): the epoch's rows are grouped on their key and
 /// each key's rows handed to the user's processor, in key order; then the timers due fire, in time order (processing-time
 /// timers against the batch timestamp, event-time timers against the watermark), each once: the timer family drops them
-/// before their handler runs, in the same state version. Values past their time to live are removed first. All of it is
+/// before their handler runs, in the same state version. Values past their time to live are removed first; in batch 0 the
+/// initial state's rows (input 1, when the query has one) go to HandleInitialState before the input. All of it is
 /// one <see cref="KeyedStateStore"/>, so the state is versioned, recovered and rescaled like any operator's.
 /// Rows cross into user code as <see cref="Row"/>s: this is the API edge, where per-row objects are the contract.
 /// </summary>
