@@ -12,7 +12,8 @@ namespace OrleansStream.Silo;
 /// filters, prints every epoch to the console and appends it to a JSON file sink, on a one-second trigger (with --windowed,
 /// it counts events per user in 10-second event-time windows and appends each window once it is final; with --joined, it
 /// pairs each view with the same user's buys of the 10 seconds after it, a stream-stream left outer join; with --running-totals,
-/// it appends each user's running count and amount whenever they change, through flatMapGroupsWithState). Run it again
+/// it appends each user's running count and amount whenever they change, through flatMapGroupsWithState;
+/// with --stateful, it keeps a running count per user in a transformWithState processor and emits a row when a user goes quiet). Run it again
 /// and it resumes from its checkpoint: files already processed are not read again.
 /// </summary>
 internal sealed class DemoJob(JobOptions options)
@@ -53,10 +54,13 @@ internal sealed class DemoJob(JobOptions options)
                 .Agg(Count().As("events"), Sum("amount_cents").As("cents"));
         if (options.RunningTotals)
             events = events.GroupBy("user").FlatMapGroupsWithState(new RunningTotals(), OutputMode.Append, "user STRING, events BIGINT, cents BIGINT", GroupStateTimeout.NoTimeout);
+        if (options.Stateful)
+            events = parsed.WithWatermark("ts", "5 seconds").GroupBy("user")
+                .TransformWithState(new QuietUsers(), "user STRING, kind STRING, events BIGINT, last_seen TIMESTAMP", OutputMode.Append, TimeMode.EventTime);
 
         var query = await events.WriteStream
             .Format(options.Sink).Option("path", output).Option("truncate", "false")
-            .Option("checkpointLocation", (options.Joined ? "demo-joined" : options.Windowed ? "demo-windowed" : options.RunningTotals ? "demo-totals" : "demo") + (options.Redis is null ? "" : "-redis"))
+            .Option("checkpointLocation", (options.Joined ? "demo-joined" : options.Windowed ? "demo-windowed" : options.RunningTotals ? "demo-totals" : options.Stateful ? "demo-stateful" : "demo") + (options.Redis is null ? "" : "-redis"))
             .QueryName("demo")
             .Trigger(Trigger.ProcessingTime(options.Interval))
             .StartAsync(cancellationToken);

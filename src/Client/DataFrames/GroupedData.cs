@@ -103,14 +103,39 @@ public sealed class GroupedData
             outputMode.ToString().ToLowerInvariant(), timeout.ToString().ToLowerInvariant(), isMap));
     }
 
-    private DataFrame TransformWithState(Type processorType, string outputSchemaDdl, OutputMode outputMode, TimeMode timeMode)
+    /// <summary>
+    /// transformWithState with an initial state (Spark's transformWithState with initialState): each row of
+    /// <paramref name="initialState"/>, a batch DataFrame grouped by columns of the same types as this one's, goes to
+    /// <see cref="StatefulProcessor.HandleInitialState"/> of its key in the query's first epoch, before that epoch's input.
+    /// It is not read again after that epoch, nor when the query restarts from its checkpoint. Two rows of one key fail the
+    /// query (Spark's STATEFUL_PROCESSOR_CANNOT_REINITIALIZE_STATE_ON_KEY). See the overload without it for the rest.
+    /// </summary>
+    /// <param name="processor">An instance of the processor type (every silo must register it; the embedded session does).</param>
+    /// <param name="outputSchemaDdl">The rows the processor returns, as Spark DDL.</param>
+    /// <param name="outputMode">Append or Update.</param>
+    /// <param name="timeMode">Which timers the processor may register.</param>
+    /// <param name="initialState">A batch DataFrame grouped by as many columns as this one, of the same types.</param>
+    /// <exception cref="ArgumentException">The initial state is streaming, or grouped by expressions or another number of columns.</exception>
+    public DataFrame TransformWithState(StatefulProcessor processor, string outputSchemaDdl, OutputMode outputMode, TimeMode timeMode, GroupedData initialState)
+    {
+        ArgumentNullException.ThrowIfNull(processor);
+        ArgumentNullException.ThrowIfNull(initialState);
+        if (initialState._frame.IsStreaming)
+            throw new ArgumentException("The initial state of transformWithState must be a batch DataFrame, not a streaming one.", nameof(initialState));
+        if (initialState._keys.Count != _keys.Count)
+            throw new ArgumentException($"The initial state of transformWithState is grouped by {initialState._keys.Count} column(s) but the input by {_keys.Count}: the grouping keys must match.", nameof(initialState));
+        return TransformWithState(processor.GetType(), outputSchemaDdl, outputMode, timeMode, initialState);
+    }
+
+    private DataFrame TransformWithState(Type processorType, string outputSchemaDdl, OutputMode outputMode, TimeMode timeMode, GroupedData? initialState = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(outputSchemaDdl);
         if (outputMode == OutputMode.Complete)
             throw new ArgumentException("transformWithState supports the Append and Update output modes, not Complete.", nameof(outputMode));
-        var keys = _keys.Select(k => k is ColumnRef { Name: var name } ? name
-            : throw new ArgumentException($"transformWithState groups by columns; {k} is an expression: add it with WithColumn first.")).ToList();
-        return _frame.WithPlan(new TransformWithState(_frame.Plan, keys, processorType.AssemblyQualifiedName!, outputSchemaDdl,
-            outputMode.ToString().ToLowerInvariant(), timeMode.ToString().ToLowerInvariant()));
+        return _frame.WithPlan(new TransformWithState(_frame.Plan, ColumnNames(), processorType.AssemblyQualifiedName!, outputSchemaDdl,
+            outputMode.ToString().ToLowerInvariant(), timeMode.ToString().ToLowerInvariant(), initialState?._frame.Plan, initialState?.ColumnNames()));
     }
+
+    private List<string> ColumnNames() => _keys.Select(k => k is ColumnRef { Name: var name } ? name
+        : throw new ArgumentException($"transformWithState groups by columns; {k} is an expression: add it with WithColumn first.")).ToList();
 }

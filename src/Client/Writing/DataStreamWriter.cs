@@ -89,7 +89,7 @@ public sealed class DataStreamWriter
             Aggregate a => a with { Child = Visit(a.Child) },
             EventTimeWatermark w => w with { Child = Visit(w.Child) },
             Deduplicate d => d with { Child = Visit(d.Child) },
-            TransformWithState t => t with { Child = Visit(t.Child) },
+            TransformWithState t => t with { Child = Visit(t.Child), InitialState = t.InitialState is null ? null : Visit(t.InitialState) },
             FlatMapGroupsWithState f => f with { Child = Visit(f.Child) },
             _ when node.Children.Count == 0 => node,
             _ => throw new NotSupportedException($"Plan node {node.GetType().Name} is not supported in streaming queries yet."),

@@ -300,9 +300,28 @@ public static partial class QueryPlanner
         int? eventTimeColumn = timeMode == Client.TimeMode.EventTime
             ? input.EventTime.Keys.Select(n => ColumnResolver.IndexOf(input.Schema, n)).Where(i => i >= 0).Select(i => (int?)i).FirstOrDefault()
             : null;
-        var spec = new TransformWithStateOperatorSpec(input.Schema, keys, output, t.ProcessorType, timeMode, eventTimeColumn);
-        // The processor's rows carry no event-time mark: Spark asks for a new withWatermark after transformWithState.
-        return Chain(input, spec, t, ctx, null, new Dictionary<string, long>());
+        if (t.InitialState is null)
+        {
+            var spec = new TransformWithStateOperatorSpec(input.Schema, keys, output, t.ProcessorType, timeMode, eventTimeColumn);
+            // The processor's rows carry no event-time mark: Spark asks for a new withWatermark after transformWithState.
+            return Chain(input, spec, t, ctx, null, new Dictionary<string, long>());
+        }
+        var initial = Build(t.InitialState, ctx);
+        var initialKeys = (t.InitialStateKeys ?? []).Select(k => ColumnIndex(initial.Schema, k, "transformWithState's initial state")).ToList();
+        // Spark types the initial state's grouping key as the input's (KeyValueGroupedDataset[K, _]): here it is checked.
+        if (initialKeys.Count != keys.Count || keys.Zip(initialKeys).Any(p => !DataTypes.SameType(input.Schema.FieldsList[p.First].DataType, initial.Schema.FieldsList[p.Second].DataType)))
+            throw new AnalysisException("The initial state of transformWithState must be grouped by columns of the same types as the input's grouping key: "
+                + $"input ({string.Join(", ", keys.Select(k => $"{input.Schema.FieldsList[k].Name} {DataTypes.ToDdl(input.Schema.FieldsList[k].DataType)}"))}), "
+                + $"initial state ({string.Join(", ", initialKeys.Select(k => $"{initial.Schema.FieldsList[k].Name} {DataTypes.ToDdl(initial.Schema.FieldsList[k].DataType)}"))}).");
+        var withInitial = new TransformWithStateOperatorSpec(input.Schema, keys, output, t.ProcessorType, timeMode, eventTimeColumn, initial.Schema, initialKeys);
+        var flow = Chain(input, withInitial, t, ctx, null, new Dictionary<string, long>());
+        var keyed = flow.Tails[0];
+        foreach (var tail in initial.Tails)
+        {
+            tail.Outputs.Add((keyed, 1));
+            keyed.Inputs.Add((tail, 1));
+        }
+        return flow;
     }
 
     // A stateful operator starts a keyed stage fed by every stage ending here: the stateless operators before it run where

@@ -50,7 +50,7 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
         // Static leaves (batch relations, local rows) are read whole by every epoch, as Spark evaluates a batch DataFrame again
         // for each micro-batch: one task each, at the version the epoch was planned with, routed by key like any input.
         foreach (var leafId in Query.Physical.SourceStages.Where(s => s.Source!.Leaf is SourceRelation { IsStreaming: false } or LocalRelation)
-                     .Select(s => s.Source!.LeafId).Distinct())
+                     .Select(s => s.Source!.LeafId).Distinct().Where(id => record.BatchId == 0 || !Query.Physical.ReadsOnlyInFirstEpoch(id)))
         {
             var sinkKey = runtime.SinkKey(Query.WritesPerProducer ? taskIndex : 0);
             _sinkKeys.Add(sinkKey);

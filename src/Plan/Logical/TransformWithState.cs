@@ -10,8 +10,11 @@ namespace OrleansStream.Plan.Logical;
 /// <param name="OutputSchemaDdl">The rows the processor returns, as Spark DDL.</param>
 /// <param name="OutputMode">"append" or "update".</param>
 /// <param name="TimeMode">"none", "processingtime" or "eventtime".</param>
-public sealed record TransformWithState(LogicalPlan Child, IReadOnlyList<string> Keys, string ProcessorType, string OutputSchemaDdl, string OutputMode, string TimeMode) : LogicalPlan
+/// <param name="InitialState">A batch plan whose rows give the processor each key's initial state in the query's first epoch, or null.</param>
+/// <param name="InitialStateKeys">The grouping columns of <paramref name="InitialState"/>, by name (types as <paramref name="Keys"/>').</param>
+public sealed record TransformWithState(LogicalPlan Child, IReadOnlyList<string> Keys, string ProcessorType, string OutputSchemaDdl, string OutputMode, string TimeMode,
+    LogicalPlan? InitialState = null, IReadOnlyList<string>? InitialStateKeys = null) : LogicalPlan
 {
     /// <inheritdoc />
-    public override IReadOnlyList<LogicalPlan> Children => [Child];
+    public override IReadOnlyList<LogicalPlan> Children => InitialState is null ? [Child] : [Child, InitialState];
 }

@@ -23,6 +23,17 @@ public abstract class StatefulProcessor
     /// </summary>
     public abstract IEnumerable<Row> HandleInputRows(Row key, IEnumerable<Row> rows, TimerValues timerValues);
 
+    /// <summary>
+    /// Sets up the state of <paramref name="key"/> from its row of the initial-state DataFrame given to
+    /// <c>TransformWithState(..., initialState)</c> (Spark's handleInitialState): called once per key of that DataFrame, in the
+    /// query's first epoch only (not when it restarts from a checkpoint), before that epoch's input rows are handled. State
+    /// accessed through the handle is this key's; timers may be registered.
+    /// </summary>
+    /// <param name="key">The grouping key, named as the input's grouping columns.</param>
+    /// <param name="initialState">The key's row of the initial-state DataFrame (all its columns).</param>
+    /// <param name="timerValues">The first epoch's clocks.</param>
+    public virtual void HandleInitialState(Row key, Row initialState, TimerValues timerValues) { }
+
     /// <summary>Handles one timer of <paramref name="key"/> that fired (it is deleted already); state accessed through the handle is this key's.</summary>
     public virtual IEnumerable<Row> HandleExpiredTimer(Row key, TimerValues timerValues, ExpiredTimerInfo expiredTimerInfo) => [];
 

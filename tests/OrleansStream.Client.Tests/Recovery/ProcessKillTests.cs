@@ -114,6 +114,45 @@ public sealed class ProcessKillTests(ITestOutputHelper output)
         Assert.Equal(expected.Order(), rows.Select(r => $"{r["user"]} {r["events"]} {r["cents"]}").Order());
     }
 
+    // transformWithState under a real kill -9, at three points: after batch 1 staged its state and wrote its part file
+    // (before the sink log), in batch 2 (the epoch whose event-time timer emits "quiet") before its sink log, and in batch 2
+    // after its sink log but before its commit. File f holds events of u0 and u1 at f*20 + i seconds; "early" sends one
+    // event at 0 s, whose quiet timer (10 s) the watermark of batch 2 (24 - 5 = 19 s) fires. Every row comes once, with the
+    // right running count: a count applied twice, or a timer that fired twice or never, would show.
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(2, true)]
+    public async Task TransformWithState_KillMidEpoch_RestartEmitsEveryRowOnceWithTheRightCounts(int batch, bool afterSinkLog)
+    {
+        using var dir = new TempDirectory();
+        var input = dir.Sub(Path.Combine("demo", "in"));
+        var expected = new List<string>();
+        var counts = new Dictionary<string, int>();
+        for (var f = 0; f < 4; f++)
+        {
+            var events = Enumerable.Range(0, 5).Select(i => (User: $"u{i % 2}", Second: f * 20 + i)).ToList();
+            if (f == 0) events.Insert(0, ("early", 0));
+            foreach (var user in events.GroupBy(e => e.User))
+            {
+                counts[user.Key] = counts.GetValueOrDefault(user.Key) + user.Count();
+                expected.Add($"{user.Key} count {counts[user.Key]} {user.Max(e => e.Second)}");
+            }
+            TempDirectory.WriteFile(input, $"events-{f:D6}.json", string.Concat(events.Select(e => Event(e.User, e.Second) + "\n")));
+        }
+        expected.Add("early quiet 1 0");
+
+        var outDir = await KillAndRestartAsync(dir, batch, afterSinkLog, "--stateful");
+        await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = Path.Combine(dir.Path, "reader") });
+        var rows = await session.Read.Schema("user STRING, kind STRING, events BIGINT, last_seen TIMESTAMP").Json(outDir).CollectAsync();
+        var emitted = rows.Select(r => $"{r["user"]} {r["kind"]} {r["events"]} {(long)(r.Get<DateTime>("last_seen") - new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc)).TotalSeconds}").Order(StringComparer.Ordinal).ToList();
+        Log("emitted: " + string.Join(" | ", emitted));
+        Assert.Equal(expected.Order(StringComparer.Ordinal), emitted);
+
+        static string Event(string user, int second) =>
+            $"{{\"user\":\"{user}\",\"action\":\"buy\",\"amount\":1.0,\"ts\":\"2026-01-01T00:{second / 60:D2}:{second % 60:D2}Z\"}}";
+    }
+
     // The file source splits an epoch's files over one source task per core by default, and each task writes its own part
     // file: a replay on a machine with fewer cores must split the epoch as it was split the first time.
     [Fact]
@@ -154,21 +193,27 @@ public sealed class ProcessKillTests(ITestOutputHelper output)
     /// sink log and commit log, kills it there, checks that the batch was not committed, and runs the job again to the end.
     /// Returns the output folder.
     /// </summary>
-    private async Task<string> KillBeforeCommitAndRestartAsync(TempDirectory dir, int batch, params string[] jobOptions)
+    private Task<string> KillBeforeCommitAndRestartAsync(TempDirectory dir, int batch, params string[] jobOptions) =>
+        KillAndRestartAsync(dir, batch, afterSinkLog: false, jobOptions);
+
+    // Kills the job in batch's commit (before or after its file-sink log entry, always before its commit record), then runs
+    // it again to the end; returns the output folder.
+    private async Task<string> KillAndRestartAsync(TempDirectory dir, int batch, bool afterSinkLog, params string[] jobOptions)
     {
         var marker = Path.Combine(dir.Path, "hanging");
         string[] job = ["job", .. jobOptions, "--data", dir.Path, "--no-generate", "--until-idle", "--sink", "json", "--max-files-per-trigger", "1", "--interval", "0 seconds"];
         var batchText = batch.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-        using (var first = StartJob(job, HangEpochs.SiloEnvironment(batch, marker)))
+        using (var first = StartJob(job, HangEpochs.SiloEnvironment(batch, marker, afterSinkLog)))
         {
             await WaitForFileAsync(marker, first, TimeSpan.FromSeconds(90));
+            Log($"kill -9 of process {first.Id} in batch {batch}{(afterSinkLog ? " after its sink log" : " before its sink log")}");
             first.Kill(entireProcessTree: true);
             await first.WaitForExitAsync();
         }
         var outDir = Path.Combine(dir.Path, "demo", "out");
         Assert.Contains(Directory.GetFiles(outDir), f => Path.GetFileName(f).StartsWith($"part-{batch:D5}", StringComparison.Ordinal));
-        Assert.False(File.Exists(Path.Combine(outDir, "_spark_metadata", batchText)), $"batch {batch} must not be committed before the kill");
+        Assert.Equal(afterSinkLog, File.Exists(Path.Combine(outDir, "_spark_metadata", batchText)));
 
         using (var second = StartJob(job, new()))
         {
@@ -194,6 +239,8 @@ public sealed class ProcessKillTests(ITestOutputHelper output)
         process.BeginErrorReadLine();
         return process;
     }
+
+    private void Log(string line) => Log(output, line);
 
     /// <summary>Writes <paramref name="line"/> to the test's output, unless the test has already ended.</summary>
     internal static void Log(ITestOutputHelper output, string line)

@@ -143,7 +143,7 @@ public sealed class FlatMapGroupsWithStateOperator : IStatefulOperator, IGroupSt
 
     private void Store(StateKey key, IGroupStateOutcome outcome)
     {
-        var prior = _timeouts.Get(key) is { } bytes ? StateValueCodec.Decode<long>(bytes) : (long?)null;
+        var prior = _timeouts.Get(key) is { } bytes ? StateValueCodec.Decode<long>(bytes, TimeoutFamilyName) : (long?)null;
         var timeout = outcome.TimeoutTimestampMs;
         if (outcome.IsRemoved && timeout is null)
         {
@@ -177,7 +177,7 @@ public sealed class FlatMapGroupsWithStateOperator : IStatefulOperator, IGroupSt
     /// <summary>Each stored group's value (JSON) and timeout (ms), in key order: what tests compare with Spark's state rows.</summary>
     internal IReadOnlyList<(string? StateJson, long? TimeoutMs)> StoredGroups() =>
         _values.Keys.Concat(_timeouts.Keys).Distinct().Order()
-            .Select(k => (_values.Get(k) is { } v ? System.Text.Encoding.UTF8.GetString(v) : null, _timeouts.Get(k) is { } t ? StateValueCodec.Decode<long>(t) : (long?)null))
+            .Select(k => (_values.Get(k) is { } v ? System.Text.Encoding.UTF8.GetString(v) : null, _timeouts.Get(k) is { } t ? StateValueCodec.Decode<long>(t, TimeoutFamilyName) : (long?)null))
             .ToList();
 
     private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);

@@ -20,7 +20,7 @@ internal sealed class KeyedGroupState<TState> : GroupState<TState>, IGroupStateO
         HasTimedOut = hasTimedOut;
         if (stored is not null)
         {
-            _value = StateValueCodec.Decode<TState>(stored);
+            _value = StateValueCodec.Decode<TState>(stored, FlatMapGroupsWithStateOperator.StateFamilyName);
             _defined = true;
         }
     }

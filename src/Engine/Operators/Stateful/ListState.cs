@@ -18,7 +18,7 @@ internal sealed class ListState<T>(ProcessorHandle handle, ListStateFamily famil
     public bool Exists() => family.Exists(handle.Key);
 
     // Decoded eagerly: the handler may change the list while it iterates the values it read.
-    public IEnumerable<T> Get() => family.Get(handle.Key).Select(StateValueCodec.Decode<T>).ToList();
+    public IEnumerable<T> Get() => family.Get(handle.Key).Select(b => StateValueCodec.Decode<T>(b, family.Name)).ToList();
 
     public void Put(IEnumerable<T> values)
     {

@@ -8,7 +8,7 @@ internal sealed class MapState<TKey, TValue>(ProcessorHandle handle, MapStateFam
 {
     public bool Exists() => family.Entries(handle.Key).Any();
 
-    public TValue? GetValue(TKey key) => family.Get(handle.Key, Entry(key)) is { } bytes ? StateValueCodec.Decode<TValue>(bytes) : default;
+    public TValue? GetValue(TKey key) => family.Get(handle.Key, Entry(key)) is { } bytes ? StateValueCodec.Decode<TValue>(bytes, family.Name) : default;
 
     public bool ContainsKey(TKey key) => family.ContainsKey(handle.Key, Entry(key));
 
@@ -20,7 +20,7 @@ internal sealed class MapState<TKey, TValue>(ProcessorHandle handle, MapStateFam
     }
 
     public IEnumerable<KeyValuePair<TKey, TValue>> Iterator() =>
-        family.Entries(handle.Key).Select(e => KeyValuePair.Create(StateValueCodec.Decode<TKey>(e.Entry.Bytes.ToArray()), StateValueCodec.Decode<TValue>(e.Value))).ToList();
+        family.Entries(handle.Key).Select(e => KeyValuePair.Create(StateValueCodec.Decode<TKey>(e.Entry.Bytes.ToArray(), family.Name), StateValueCodec.Decode<TValue>(e.Value, family.Name))).ToList();
 
     public IEnumerable<TKey> Keys() => Iterator().Select(kv => kv.Key).ToList();
 

@@ -33,13 +33,13 @@ internal sealed class ProcessorHandle(KeyedStateStore store, Client.TimeMode tim
     public StateKey Key => CurrentKey ?? throw new InvalidOperationException("State and timers can only be used while a key is handled (in HandleInputRows or HandleExpiredTimer), not in Init.");
 
     public override IValueState<T> GetValueState<T>(string name, TtlConfig? ttl = null) =>
-        Variable(name, () => new ValueState<T>(this, Store.GetValueState(name, ttl?.TtlDuration)));
+        Variable(name, () => new ValueState<T>(this, Store.GetValueState(name, Ttl(name, ttl))));
 
     public override IListState<T> GetListState<T>(string name, TtlConfig? ttl = null) =>
-        Variable(name, () => new ListState<T>(this, Store.GetListState(name, ttl?.TtlDuration)));
+        Variable(name, () => new ListState<T>(this, Store.GetListState(name, Ttl(name, ttl))));
 
     public override IMapState<TKey, TValue> GetMapState<TKey, TValue>(string name, TtlConfig? ttl = null) =>
-        Variable(name, () => new MapState<TKey, TValue>(this, Store.GetMapState(name, ttl?.TtlDuration)));
+        Variable(name, () => new MapState<TKey, TValue>(this, Store.GetMapState(name, Ttl(name, ttl))));
 
     public override void RegisterTimer(long expiryTimestampMs)
     {
@@ -68,6 +68,13 @@ internal sealed class ProcessorHandle(KeyedStateStore store, Client.TimeMode tim
             case null when !name.StartsWith("__", StringComparison.Ordinal): Store.IgnoreOnLoad(name); break;
         }
     }
+
+    // Spark's STATEFUL_PROCESSOR_INCORRECT_TIME_MODE_TO_ASSIGN_TTL: a time to live counts batch timestamps, so only a
+    // processing-time query has one.
+    private TimeSpan? Ttl(string name, TtlConfig? ttl) => ttl is null || timeMode == Client.TimeMode.ProcessingTime ? ttl?.TtlDuration
+        : throw new InvalidOperationException($"[STATEFUL_PROCESSOR_INCORRECT_TIME_MODE_TO_ASSIGN_TTL] Cannot use TTL for state={name} in timeMode={SparkName(timeMode)}, use TimeMode.ProcessingTime() instead.");
+
+    private static string SparkName(Client.TimeMode mode) => mode == Client.TimeMode.None ? "NoTime" : mode.ToString();
 
     public void Removed(bool removed)
     {

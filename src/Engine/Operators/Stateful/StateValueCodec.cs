@@ -19,7 +19,20 @@ internal static class StateValueCodec
 
     public static byte[] Encode<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Options);
 
-    public static T Decode<T>(byte[] bytes) => JsonSerializer.Deserialize<T>(bytes, Options)!;
+    /// <summary>The value of state variable <paramref name="stateName"/>; a value that does not decode as
+    /// <typeparamref name="T"/> (the variable was declared with another type before) fails naming the variable and the type.</summary>
+    public static T Decode<T>(byte[] bytes, string stateName)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(bytes, Options)!;
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"The state variable '{stateName}' holds a value that cannot be decoded as {typeof(T).FullName} "
+                + $"(was it declared with another type by an earlier version of the processor?): {e.Message}", e);
+        }
+    }
 
     /// <summary>Decodes a value of a type known only at run time (the state data source reads any variable).</summary>
     public static object? Decode(byte[] bytes, Type type) => JsonSerializer.Deserialize(bytes, type, Options);

@@ -14,7 +14,8 @@ namespace OrleansStream.Engine.Operators.Stateful;
 /// transformWithState in a state partition (Spark's TransformWithStateExec): the epoch's rows are grouped on their key and
 /// each key's rows handed to the user's processor, in key order; then the timers due fire, in time order (processing-time
 /// timers against the batch timestamp, event-time timers against the watermark), each once: the timer family drops them
-/// before their handler runs, in the same state version. Values past their time to live are removed first. All of it is
+/// before their handler runs, in the same state version. Values past their time to live are removed first; in batch 0 the
+/// initial state's rows (input 1, when the query has one) go to HandleInitialState before the input. All of it is
 /// one <see cref="KeyedStateStore"/>, so the state is versioned, recovered and rescaled like any operator's.
 /// Rows cross into user code as <see cref="Row"/>s: this is the API edge, where per-row objects are the contract.
 /// </summary>
@@ -26,10 +27,14 @@ public sealed class TransformWithStateOperator : IStatefulOperator, IDisposable
     private readonly string[] _keyNames;
     private readonly Client.TimeMode _timeMode;
     private readonly int? _eventTimeColumn;
+    private readonly int[]? _initialStateKeyColumns;
 
     /// <summary>Creates the operator and initialises <paramref name="processor"/> (its Init declares the state families, before any state is loaded).</summary>
-    public TransformWithStateOperator(Schema inputSchema, IReadOnlyList<int> keyColumns, Schema outputSchema, StatefulProcessor processor, Client.TimeMode timeMode, int? eventTimeColumn)
+    /// <param name="initialStateKeyColumns">With an initial state (input 1), its grouping columns; else null.</param>
+    public TransformWithStateOperator(Schema inputSchema, IReadOnlyList<int> keyColumns, Schema outputSchema, StatefulProcessor processor, Client.TimeMode timeMode, int? eventTimeColumn,
+        IReadOnlyList<int>? initialStateKeyColumns = null)
     {
+        _initialStateKeyColumns = initialStateKeyColumns?.ToArray();
         ArgumentNullException.ThrowIfNull(inputSchema);
         ArgumentNullException.ThrowIfNull(keyColumns);
         OutputSchema = outputSchema ?? throw new ArgumentNullException(nameof(outputSchema));
@@ -68,12 +73,15 @@ public sealed class TransformWithStateOperator : IStatefulOperator, IDisposable
             _timeMode == Client.TimeMode.EventTime && context.EvictThresholdMicros is { } wm ? wm / 1000 : -1);
         var output = new List<Row>();
         long dropped = 0;
+        // Spark handles the initial state in batch 0 only, before the batch's input rows.
+        if (context.BatchId == 0 && _initialStateKeyColumns is not null) HandleInitialState(input, timerValues);
 
         // Group the epoch's rows by key, keeping their arrival order within a key; keys are handled in key byte order so that
         // a re-run of the epoch calls the processor in the same order.
         var groups = new SortedDictionary<StateKey, List<Row>>();
-        foreach (var (_, batch) in input)
+        foreach (var (index, batch) in input)
         {
+            if (index != 0) continue;
             var (rows, late) = LateRows.Drop(batch, _eventTimeColumn, context.LateThresholdMicros);
             dropped += late;
             if (rows.Length == 0) continue;
@@ -89,7 +97,8 @@ public sealed class TransformWithStateOperator : IStatefulOperator, IDisposable
         foreach (var (key, rows) in groups)
         {
             _handle.CurrentKey = key;
-            output.AddRange(_processor.HandleInputRows(KeyRow(rows[0]), rows, timerValues));
+            var keyRow = KeyRow(rows[0]);
+            output.AddRange(Call("handleInputRows", keyRow, () => _processor.HandleInputRows(keyRow, rows, timerValues).ToList()));
         }
 
         var timers = _timeMode switch
@@ -105,20 +114,73 @@ public sealed class TransformWithStateOperator : IStatefulOperator, IDisposable
             for (var i = 0; i < timers.Count; i++)
             {
                 _handle.CurrentKey = timers[i].Key;
-                output.AddRange(_processor.HandleExpiredTimer(keyRows[i], timerValues, new ExpiredTimerInfo(timers[i].TimeMicros / 1000)));
+                var info = new ExpiredTimerInfo(timers[i].TimeMicros / 1000);
+                output.AddRange(Call("handleExpiredTimer", keyRows[i], () => _processor.HandleExpiredTimer(keyRows[i], timerValues, info).ToList()));
             }
         }
         _handle.CurrentKey = null;
 
-        var nextTimer = _timeMode == Client.TimeMode.ProcessingTime ? Store.Timers.NextTime(TimerMode.ProcessingTime) : null;
+        // The earliest processing-time deadline: a timer, or a value's time to live (TTL runs in processing-time mode only),
+        // so that an epoch runs for it without new data and the value is gone when the next input reads it.
+        var nextTimer = _timeMode == Client.TimeMode.ProcessingTime ? Min(Store.Timers.NextTime(TimerMode.ProcessingTime), Store.NextTtlExpiry) : null;
         Metrics = new StateOperatorMetrics(Store.Families.Sum(f => (long)f.KeyCount), _handle.Updates, _handle.Removals + removedByTtl, dropped, 0)
         {
             AllUpdatesTimeMs = ProgressBuilder.Milliseconds(watch),
-            CustomMetrics = new Dictionary<string, long> { ["numExpiredTimers"] = timers.Count, ["numRegisteredTimers"] = Store.Timers.Count },
+            CustomMetrics = new Dictionary<string, long>
+            {
+                ["numExpiredTimers"] = timers.Count, ["numRegisteredTimers"] = Store.Timers.Count, ["numValuesRemovedDueToTTLExpiry"] = removedByTtl,
+            },
             NextProcessingTimerMs = nextTimer is { } next ? FloorDiv(next, 1000) : null,
         };
         return Build(output);
     }
+
+    private void HandleInitialState(IReadOnlyList<KeyedInput> input, TimerValues timerValues)
+    {
+        var initial = new SortedDictionary<StateKey, (Row Key, Row Row)>();
+        foreach (var (index, batch) in input)
+        {
+            if (index != 1 || batch.Length == 0) continue;
+            var keys = Store.Keys(_initialStateKeyColumns!.Select(c => batch.Column(c)).ToList(), batch.Length);
+            var rows = Row.FromBatch(batch);
+            for (var r = 0; r < batch.Length; r++)
+            {
+                var key = new Row(_initialStateKeyColumns!.Select(c => rows[r][c]).ToArray(), _keyNames);
+                if (!initial.TryAdd(keys[r], (key, rows[r])))
+                    throw new InvalidOperationException("[STATEFUL_PROCESSOR_CANNOT_REINITIALIZE_STATE_ON_KEY] Cannot re-initialize state on the same grouping key during initial state handling "
+                        + $"for stateful processor. Invalid grouping key={string.Join(", ", key.Values)}. Please check your initial state, remove duplicate rows and restart query.");
+            }
+        }
+        foreach (var (key, (keyRow, row)) in initial)
+        {
+            _handle.CurrentKey = key;
+            Call("handleInitialState", keyRow, () => _processor.HandleInitialState(keyRow, row, timerValues));
+        }
+    }
+
+    // Spark's TRANSFORM_WITH_STATE_USER_FUNCTION_ERROR, with the processor type and the key named: the epoch fails before
+    // anything of it is committed, so the query restarts from its last commit once the code is fixed. Returned sequences are
+    // materialised inside, so that an exception thrown while they are enumerated is named too.
+    private T Call<T>(string function, Row key, Func<T> handler)
+    {
+        try
+        {
+            return handler();
+        }
+        catch (Exception e)
+        {
+            throw new StatefulProcessorException($"[TRANSFORM_WITH_STATE_USER_FUNCTION_ERROR] An error occurred in the user-defined function {function} of the StatefulProcessor "
+                + $"{_processor.GetType().FullName} on key ({string.Join(", ", key.Values.Select(v => v ?? "null"))}). Reason: {e.GetType().Name}: {e.Message}", e);
+        }
+    }
+
+    private void Call(string function, Row key, Action handler) => Call(function, key, () =>
+    {
+        handler();
+        return 0;
+    });
+
+    private static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
 
     private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 

@@ -8,7 +8,7 @@ internal sealed class ValueState<T>(ProcessorHandle handle, ValueStateFamily fam
 {
     public bool Exists() => family.Exists(handle.Key);
 
-    public T? Get() => family.Get(handle.Key) is { } bytes ? StateValueCodec.Decode<T>(bytes) : default;
+    public T? Get() => family.Get(handle.Key) is { } bytes ? StateValueCodec.Decode<T>(bytes, family.Name) : default;
 
     public void Update(T value)
     {

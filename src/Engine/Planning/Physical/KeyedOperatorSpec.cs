@@ -57,6 +57,10 @@ public abstract class KeyedOperatorSpec
     /// <summary>Whether the operator keeps processing-time timers: an epoch is due when the earliest of them is, even without data.</summary>
     public virtual bool UsesProcessingTimeTimers => false;
 
+    /// <summary>Whether input <paramref name="inputIndex"/> is read in a query's first epoch only (transformWithState's initial
+    /// state): a static leaf that feeds nothing else is not read in later epochs.</summary>
+    public virtual bool ReadsOnlyInFirstEpoch(int inputIndex) => false;
+
     /// <summary>Throws unless <paramref name="inputIndex"/> names one of the operator's inputs.</summary>
     protected void CheckInput(int inputIndex)
     {

@@ -88,6 +88,11 @@ public sealed class PhysicalPlan
     /// <summary>The source stages that read <paramref name="leafId"/> (one, or several for a self-union).</summary>
     public IEnumerable<Stage> StagesReading(string leafId) => SourceStages.Where(s => s.Source!.LeafId == leafId);
 
+    /// <summary>Whether <paramref name="leafId"/> feeds only inputs read in a query's first epoch (transformWithState's
+    /// initial state), so that later epochs need not read it.</summary>
+    public bool ReadsOnlyInFirstEpoch(string leafId) => StagesReading(leafId).All(s => s.Outputs.All(o =>
+        o.StageId is { } target && Stages[target].Operator!.ReadsOnlyInFirstEpoch(o.InputIndex)));
+
     private static List<IReadOnlyList<Stage>> WavesOf(IReadOnlyList<Stage> keyed, IReadOnlyList<Stage> all)
     {
         var depth = new int[all.Count];

@@ -14,11 +14,15 @@ public sealed class TransformWithStateOperatorSpec : KeyedOperatorSpec
     private readonly IReadOnlyList<int> _keyColumns;
     private readonly Schema _outputSchema;
     private readonly int? _eventTimeColumn;
+    private readonly IReadOnlyList<int> _initialStateKeyColumns;
 
-    /// <summary>Creates the spec.</summary>
-    public TransformWithStateOperatorSpec(Schema inputSchema, IReadOnlyList<int> keyColumns, Schema outputSchema, string processorType, Client.TimeMode timeMode, int? eventTimeColumn) : base([inputSchema])
+    /// <summary>Creates the spec; with <paramref name="initialStateSchema"/>, input 1 carries the initial state's rows, keyed on <paramref name="initialStateKeyColumns"/>.</summary>
+    public TransformWithStateOperatorSpec(Schema inputSchema, IReadOnlyList<int> keyColumns, Schema outputSchema, string processorType, Client.TimeMode timeMode, int? eventTimeColumn,
+        Schema? initialStateSchema = null, IReadOnlyList<int>? initialStateKeyColumns = null)
+        : base(initialStateSchema is null ? [inputSchema] : [inputSchema, initialStateSchema])
     {
         _keyColumns = keyColumns;
+        _initialStateKeyColumns = initialStateKeyColumns ?? [];
         _outputSchema = outputSchema;
         ProcessorType = processorType;
         TimeMode = timeMode;
@@ -48,8 +52,12 @@ public sealed class TransformWithStateOperatorSpec : KeyedOperatorSpec
     public override IExchangeWriter CreateExchangeWriter(int inputIndex)
     {
         CheckInput(inputIndex);
-        return new DeduplicationExchangeWriter(InputSchema, _keyColumns);
+        return inputIndex == 0 ? new DeduplicationExchangeWriter(InputSchema, _keyColumns) : new DeduplicationExchangeWriter(InputSchemas[1], _initialStateKeyColumns);
     }
+
+    /// <inheritdoc />
+    // The initial state is read in the query's first epoch only (Spark applies it in batch 0).
+    public override bool ReadsOnlyInFirstEpoch(int inputIndex) => inputIndex == 1;
 
     /// <inheritdoc />
     public override IStatefulOperator CreateOperator(string outputMode) =>
@@ -60,6 +68,7 @@ public sealed class TransformWithStateOperatorSpec : KeyedOperatorSpec
     {
         var factory = services?.GetService(typeof(IStatefulProcessorFactory)) as IStatefulProcessorFactory
             ?? throw new InvalidOperationException("This host has no stateful processor factory: register processors with AddStatefulProcessor<T>().");
-        return new TransformWithStateOperator(InputSchema, _keyColumns, _outputSchema, factory.Create(ProcessorType), TimeMode, _eventTimeColumn);
+        return new TransformWithStateOperator(InputSchema, _keyColumns, _outputSchema, factory.Create(ProcessorType), TimeMode, _eventTimeColumn,
+            InputSchemas.Count > 1 ? _initialStateKeyColumns : null);
     }
 }

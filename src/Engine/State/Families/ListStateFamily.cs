@@ -4,13 +4,14 @@ namespace OrleansStream.Engine.State.Families;
 
 /// <summary>
 /// An ordered list of values (bytes) per grouping key: Spark's ListState (and the shape of a join buffer). A key's list is
-/// one state row (its items length-prefixed in one value), so appending rewrites the key's row in the delta; with a time
-/// to live, the whole list expires that long after its last write.
+/// one state row (its items length-prefixed in one value), so appending rewrites the key's row in the delta. With a time
+/// to live, each element expires that long after its own write (Spark's rule: an appended element gets a new expiry, the
+/// others keep theirs; put renews them all), and the row carries each element's expiry before its length.
 /// </summary>
 public sealed class ListStateFamily : StateFamily
 {
     private static readonly IReadOnlyList<byte[]> s_empty = [];
-    private readonly Dictionary<StateKey, (List<byte[]> Items, long Expiry)> _lists = new();
+    private readonly Dictionary<StateKey, (List<byte[]> Items, List<long> Expiries)> _lists = new();
     private readonly HashSet<StateKey> _changed = new();
 
     internal ListStateFamily(KeyedStateStore store, string name, long? ttlMicros) : base(store, name, ttlMicros) { }
@@ -37,16 +38,25 @@ public sealed class ListStateFamily : StateFamily
     public void AppendList(StateKey key, IEnumerable<byte[]> values)
     {
         ArgumentNullException.ThrowIfNull(values);
-        var items = _lists.TryGetValue(key, out var l) ? l.Items : [];
-        foreach (var v in values) items.Add(v ?? throw new ArgumentException("A list item cannot be null.", nameof(values)));
-        Set(key, items);
+        var (items, expiries) = _lists.TryGetValue(key, out var l) ? l : ([], []);
+        var expiry = NewExpiry();
+        var added = 0;
+        foreach (var v in values)
+        {
+            items.Add(v ?? throw new ArgumentException("A list item cannot be null.", nameof(values)));
+            expiries.Add(expiry);
+            added++;
+        }
+        Set(key, items, expiries, added > 0 ? expiry : null);
     }
 
     /// <summary>Replaces the list of <paramref name="key"/> (an empty list clears it).</summary>
     public void Put(StateKey key, IEnumerable<byte[]> values)
     {
         ArgumentNullException.ThrowIfNull(values);
-        Set(key, values.Select(v => v ?? throw new ArgumentException("A list item cannot be null.", nameof(values))).ToList());
+        var items = values.Select(v => v ?? throw new ArgumentException("A list item cannot be null.", nameof(values))).ToList();
+        var expiry = NewExpiry();
+        Set(key, items, items.Select(_ => expiry).ToList(), expiry);
     }
 
     /// <summary>Removes the list of <paramref name="key"/>; false when it had none.</summary>
@@ -57,72 +67,86 @@ public sealed class ListStateFamily : StateFamily
         return true;
     }
 
-    private void Set(StateKey key, List<byte[]> items)
+    private void Set(StateKey key, List<byte[]> items, List<long> expiries, long? newExpiry)
     {
         if (items.Count == 0)
         {
             Clear(key);
             return;
         }
-        var expiry = NewExpiry();
-        _lists[key] = (items, expiry);
+        _lists[key] = (items, expiries);
         _changed.Add(key);
-        TrackTtl(key, null, expiry);
+        if (newExpiry is { } expiry) TrackTtl(key, null, expiry);
     }
 
     internal override void AppendDelta(List<StateRow> rows)
     {
         foreach (var key in _changed.Order())
-            rows.Add(_lists.TryGetValue(key, out var l) ? new StateRow(Name, false, key, null, Encode(l.Items), l.Expiry) : new StateRow(Name, true, key, null, null, 0));
+            rows.Add(_lists.TryGetValue(key, out var l) ? Row(key, l) : new StateRow(Name, true, key, null, null, 0));
     }
 
     internal override void AppendSnapshot(List<StateRow> rows)
     {
-        foreach (var (key, l) in _lists.OrderBy(kv => kv.Key)) rows.Add(new StateRow(Name, false, key, null, Encode(l.Items), l.Expiry));
+        foreach (var (key, l) in _lists.OrderBy(kv => kv.Key)) rows.Add(Row(key, l));
     }
+
+    private StateRow Row(StateKey key, (List<byte[]> Items, List<long> Expiries) l) =>
+        new(Name, false, key, null, Encode(l.Items, TtlMicros is null ? null : l.Expiries), l.Expiries.Min());
 
     internal override void Apply(in StateRow row)
     {
         if (row.Deleted) _lists.Remove(row.Key);
         else
         {
-            _lists[row.Key] = (Decode(row.Value ?? []), row.Expiry);
-            TrackTtl(row.Key, null, row.Expiry);
+            var list = Decode(row.Value ?? [], TtlMicros is not null, row.Expiry);
+            _lists[row.Key] = list;
+            foreach (var expiry in list.Expiries.Distinct()) TrackTtl(row.Key, null, expiry);
         }
     }
 
     internal override void ClearChanges() => _changed.Clear();
 
+    // Removes the elements that expired at or before expiry (the store expires in time order, so every earlier one is due too).
     internal override bool ExpireIfStill(StateKey key, StateKey? entry, long expiry)
     {
-        if (!_lists.TryGetValue(key, out var l) || l.Expiry != expiry) return false;
-        return Clear(key);
+        if (!_lists.TryGetValue(key, out var l) || l.Expiries.Min() > expiry) return false;
+        var kept = Enumerable.Range(0, l.Items.Count).Where(i => l.Expiries[i] > expiry).ToList();
+        if (kept.Count == 0) return Clear(key);
+        _lists[key] = (kept.Select(i => l.Items[i]).ToList(), kept.Select(i => l.Expiries[i]).ToList());
+        _changed.Add(key);
+        return true;
     }
 
-    // Each item as a 4-byte little-endian length and its bytes.
-    private static byte[] Encode(List<byte[]> items)
+    // Each item as a 4-byte little-endian length and its bytes; with a time to live, preceded by its 8-byte expiry (µs).
+    private static byte[] Encode(List<byte[]> items, List<long>? expiries)
     {
-        var bytes = new byte[items.Sum(i => 4 + i.Length)];
+        var prefix = expiries is null ? 4 : 12;
+        var bytes = new byte[items.Sum(i => prefix + i.Length)];
         var at = 0;
-        foreach (var item in items)
+        for (var i = 0; i < items.Count; i++)
         {
-            BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(at), item.Length);
-            item.CopyTo(bytes, at + 4);
-            at += 4 + item.Length;
+            if (expiries is not null) BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(at), expiries[i]);
+            BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(at + prefix - 4), items[i].Length);
+            items[i].CopyTo(bytes, at + prefix);
+            at += prefix + items[i].Length;
         }
         return bytes;
     }
 
-    private static List<byte[]> Decode(byte[] bytes)
+    private static (List<byte[]> Items, List<long> Expiries) Decode(byte[] bytes, bool withExpiries, long rowExpiry)
     {
         var items = new List<byte[]>();
+        var expiries = new List<long>();
+        var prefix = withExpiries ? 12 : 4;
         for (var at = 0; at < bytes.Length;)
         {
-            var length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(at));
-            if (length < 0 || at + 4 + length > bytes.Length) throw new InvalidDataException("A list state row is malformed.");
-            items.Add(bytes.AsSpan(at + 4, length).ToArray());
-            at += 4 + length;
+            if (at + prefix > bytes.Length) throw new InvalidDataException("A list state row is malformed.");
+            var length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(at + prefix - 4));
+            if (length < 0 || at + prefix + length > bytes.Length) throw new InvalidDataException("A list state row is malformed.");
+            expiries.Add(withExpiries ? BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(at)) : rowExpiry);
+            items.Add(bytes.AsSpan(at + prefix, length).ToArray());
+            at += prefix + length;
         }
-        return items;
+        return (items, expiries);
     }
 }

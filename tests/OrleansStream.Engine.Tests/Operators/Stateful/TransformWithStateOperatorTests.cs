@@ -130,8 +130,10 @@ public sealed class TransformWithStateOperatorTests
     public void Timers_AreRefusedWithoutATimeMode()
     {
         var op = new TransformWithStateOperator(Input, [0], Output, new TimerAtFive(), Client.TimeMode.None, eventTimeColumn: null);
-        var e = Assert.Throws<InvalidOperationException>(() => op.Process(Rows(("a", 1m)), At(0, 1_000)));
+        var e = Assert.Throws<StatefulProcessorException>(() => op.Process(Rows(("a", 1m)), At(0, 1_000)));
+        Assert.IsType<InvalidOperationException>(e.InnerException);
         Assert.Contains("invalid timeMode", e.Message);
+        Assert.Contains("handleInputRows", e.Message);
     }
 
     /// <summary>Keeps the last amount per key with a time to live of 10 s and emits what it held before each row.</summary>
