@@ -9,11 +9,17 @@ public static class StatefulProcessorServiceCollectionExtensions
 {
     /// <summary>Lets this host run transformWithState queries whose processor is <typeparamref name="T"/>; instances are
     /// created through the host's services, one per state partition.</summary>
-    public static IServiceCollection AddStatefulProcessor<T>(this IServiceCollection services) where T : StatefulProcessor
+    public static IServiceCollection AddStatefulProcessor<T>(this IServiceCollection services) where T : StatefulProcessor => services.AddProcessorType(typeof(T));
+
+    /// <summary>Lets this host run transformWithState queries whose processor is the asynchronous <typeparamref name="T"/>; instances are
+    /// created through the host's services, one per state partition.</summary>
+    public static IServiceCollection AddAsyncStatefulProcessor<T>(this IServiceCollection services) where T : AsyncStatefulProcessor => services.AddProcessorType(typeof(T));
+
+    private static IServiceCollection AddProcessorType(this IServiceCollection services, Type type)
     {
         ArgumentNullException.ThrowIfNull(services);
-        if (!services.Any(d => d.ServiceType == typeof(StatefulProcessorRegistration) && (d.ImplementationInstance as StatefulProcessorRegistration)?.Type == typeof(T)))
-            services.AddSingleton(new StatefulProcessorRegistration(typeof(T)));
+        if (!services.Any(d => d.ServiceType == typeof(StatefulProcessorRegistration) && (d.ImplementationInstance as StatefulProcessorRegistration)?.Type == type))
+            services.AddSingleton(new StatefulProcessorRegistration(type));
         return services.AddStatefulProcessorFactory();
     }
 

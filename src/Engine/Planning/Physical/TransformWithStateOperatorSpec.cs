@@ -1,4 +1,5 @@
 using Apache.Arrow;
+using OrleansStream.Client;
 using OrleansStream.Engine.Operators;
 using OrleansStream.Engine.Operators.Deduplication;
 using OrleansStream.Engine.Operators.Stateful;
@@ -60,6 +61,10 @@ public sealed class TransformWithStateOperatorSpec : KeyedOperatorSpec
     {
         var factory = services?.GetService(typeof(IStatefulProcessorFactory)) as IStatefulProcessorFactory
             ?? throw new InvalidOperationException("This host has no stateful processor factory: register processors with AddStatefulProcessor<T>().");
-        return new TransformWithStateOperator(InputSchema, _keyColumns, _outputSchema, factory.Create(ProcessorType), TimeMode, _eventTimeColumn);
+        return factory.CreateInstance(ProcessorType) switch
+        {
+            AsyncStatefulProcessor async => new AsyncTransformWithStateOperator(InputSchema, _keyColumns, _outputSchema, async, TimeMode, _eventTimeColumn),
+            var processor => new TransformWithStateOperator(InputSchema, _keyColumns, _outputSchema, (StatefulProcessor)processor, TimeMode, _eventTimeColumn),
+        };
     }
 }
