@@ -2,10 +2,8 @@ using System.Diagnostics;
 using Apache.Arrow;
 using OrleansStream.Client;
 using OrleansStream.Engine.Execution.Streaming;
-using OrleansStream.Engine.Operators.Aggregation;
 using OrleansStream.Engine.State;
 using OrleansStream.Engine.State.Families;
-using OrleansStream.Plan.Data;
 using TimerMode = OrleansStream.Engine.State.Families.TimeMode;
 
 namespace OrleansStream.Engine.Operators.Stateful;
@@ -74,11 +72,11 @@ public sealed class AsyncTransformWithStateOperator : IAsyncStatefulOperator, ID
         var removedByTtl = Store.ExpireTtl(context.BatchTimestampMicros);
         var timerValues = new TimerValues(context.BatchTimestampMicros / 1000,
             _timeMode == Client.TimeMode.EventTime && context.EvictThresholdMicros is { } wm ? wm / 1000 : -1);
-        var (groups, dropped) = Group(input, context);
+        var (groups, dropped) = ProcessorRows.Group(Store, _keyColumns, _eventTimeColumn, input, context.LateThresholdMicros);
 
         Handle.State = "DATA_PROCESSED";
         var keys = groups.Keys.ToList();
-        var keyRows = groups.Values.Select(rows => KeyRow(rows[0])).ToList();
+        var keyRows = groups.Values.Select(rows => ProcessorRows.KeyRow(rows[0], _keyColumns, _keyNames)).ToList();
         var keyInput = groups.Values.ToList();
         var output = new List<Row>();
         var dataOutput = await RunKeysAsync(keys.Count, i => keys[i], i => keyRows[i],
@@ -120,30 +118,9 @@ public sealed class AsyncTransformWithStateOperator : IAsyncStatefulOperator, ID
         {
             AllUpdatesTimeMs = ProgressBuilder.Milliseconds(watch),
             CustomMetrics = new Dictionary<string, long> { ["numExpiredTimers"] = timers.Count, ["numRegisteredTimers"] = Store.Timers.Count },
-            NextProcessingTimerMs = nextTimer is { } next ? FloorDiv(next, 1000) : null,
+            NextProcessingTimerMs = nextTimer is { } next ? ProcessorRows.FloorDiv(next, 1000) : null,
         };
-        return Build(output);
-    }
-
-    // The epoch's rows by key, in arrival order within a key; keys in key byte order (the order handlers start in).
-    private (SortedDictionary<StateKey, List<Row>> Groups, long Dropped) Group(IReadOnlyList<KeyedInput> input, StatefulContext context)
-    {
-        var groups = new SortedDictionary<StateKey, List<Row>>();
-        long dropped = 0;
-        foreach (var (_, batch) in input)
-        {
-            var (rows, late) = LateRows.Drop(batch, _eventTimeColumn, context.LateThresholdMicros);
-            dropped += late;
-            if (rows.Length == 0) continue;
-            var keys = Store.Keys(_keyColumns.Select(c => rows.Column(c)).ToList(), rows.Length);
-            var asRows = Row.FromBatch(rows);
-            for (var r = 0; r < rows.Length; r++)
-            {
-                if (!groups.TryGetValue(keys[r], out var list)) groups[keys[r]] = list = [];
-                list.Add(asRows[r]);
-            }
-        }
-        return (groups, dropped);
+        return ProcessorRows.Build(OutputSchema, _processor.GetType(), output);
     }
 
     /// <summary>
@@ -192,23 +169,6 @@ public sealed class AsyncTransformWithStateOperator : IAsyncStatefulOperator, ID
         if (first >= 0)
             throw new InvalidOperationException($"The stateful processor {_processor.GetType().FullName} failed on key {keyRowOf(first)}: {errors[first]!.Message}", errors[first]);
         return results;
-    }
-
-    private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
-
-    private Row KeyRow(Row row) => new(_keyColumns.Select(c => row[c]).ToArray(), _keyNames);
-
-    private RecordBatch Build(List<Row> rows)
-    {
-        var builders = ArrowValues.CreateBuilders(OutputSchema);
-        var width = OutputSchema.FieldsList.Count;
-        foreach (var row in rows)
-        {
-            if (row is null || row.Count != width)
-                throw new InvalidOperationException($"The stateful processor {_processor.GetType().FullName} returned a row of {row?.Count ?? 0} values, but its output schema has {width} columns ({string.Join(", ", OutputSchema.FieldsList.Select(f => f.Name))}).");
-            for (var c = 0; c < width; c++) builders[c].Append(row[c]);
-        }
-        return ArrowValues.Build(OutputSchema, builders, rows.Count);
     }
 
     /// <inheritdoc />
