@@ -9,13 +9,13 @@ public static class StatefulProcessorServiceCollectionExtensions
 {
     /// <summary>Lets this host run transformWithState queries whose processor is <typeparamref name="T"/>; instances are
     /// created through the host's services, one per state partition.</summary>
-    public static IServiceCollection AddStatefulProcessor<T>(this IServiceCollection services) where T : StatefulProcessor => services.AddProcessorType(typeof(T));
+    public static IServiceCollection AddStatefulProcessor<T>(this IServiceCollection services) where T : StatefulProcessor => services.AddUserCode(typeof(T));
 
     /// <summary>Lets this host run transformWithState queries whose processor is the asynchronous <typeparamref name="T"/>; instances are
     /// created through the host's services, one per state partition.</summary>
-    public static IServiceCollection AddAsyncStatefulProcessor<T>(this IServiceCollection services) where T : AsyncStatefulProcessor => services.AddProcessorType(typeof(T));
+    public static IServiceCollection AddAsyncStatefulProcessor<T>(this IServiceCollection services) where T : AsyncStatefulProcessor => services.AddUserCode(typeof(T));
 
-    private static IServiceCollection AddProcessorType(this IServiceCollection services, Type type)
+    private static IServiceCollection AddUserCode(this IServiceCollection services, Type type)
     {
         ArgumentNullException.ThrowIfNull(services);
         if (!services.Any(d => d.ServiceType == typeof(StatefulProcessorRegistration) && (d.ImplementationInstance as StatefulProcessorRegistration)?.Type == type))
