@@ -117,9 +117,9 @@ public sealed class TransformWithStateOperator : IStatefulOperator, IDisposable
         return Build(output);
     }
 
-    private static long FloorDiv(long a, long b) => ProcessorRows.FloorDiv(a, b);
+    private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 
-    private Row KeyRow(Row row) => ProcessorRows.KeyRow(row, _keyColumns, _keyNames);
+    private Row KeyRow(Row row) => new(_keyColumns.Select(c => row[c]).ToArray(), _keyNames);
 
     private IReadOnlyList<Row> KeyRows(IReadOnlyList<StateKey> keys)
     {
@@ -127,7 +127,18 @@ public sealed class TransformWithStateOperator : IStatefulOperator, IDisposable
         return Row.FromBatch(new RecordBatch(Store.KeySchema, columns, keys.Count));
     }
 
-    private RecordBatch Build(List<Row> rows) => ProcessorRows.Build(OutputSchema, _processor.GetType(), rows);
+    private RecordBatch Build(List<Row> rows)
+    {
+        var builders = ArrowValues.CreateBuilders(OutputSchema);
+        var width = OutputSchema.FieldsList.Count;
+        foreach (var row in rows)
+        {
+            if (row is null || row.Count != width)
+                throw new InvalidOperationException($"The stateful processor {_processor.GetType().FullName} returned a row of {row?.Count ?? 0} values, but its output schema has {width} columns ({string.Join(", ", OutputSchema.FieldsList.Select(f => f.Name))}).");
+            for (var c = 0; c < width; c++) builders[c].Append(row[c]);
+        }
+        return ArrowValues.Build(OutputSchema, builders, rows.Count);
+    }
 
     /// <inheritdoc />
     public IReadOnlyList<int> StateRoutingColumns => Store.StateRoutingColumns;
