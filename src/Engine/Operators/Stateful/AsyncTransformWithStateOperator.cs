@@ -72,11 +72,11 @@ public sealed class AsyncTransformWithStateOperator : IAsyncStatefulOperator, ID
         var removedByTtl = Store.ExpireTtl(context.BatchTimestampMicros);
         var timerValues = new TimerValues(context.BatchTimestampMicros / 1000,
             _timeMode == Client.TimeMode.EventTime && context.EvictThresholdMicros is { } wm ? wm / 1000 : -1);
-        var (groups, dropped) = ProcessorRows.Group(Store, _keyColumns, _eventTimeColumn, input, context.LateThresholdMicros);
+        var groups = UserCodeRows.GroupByKey(Store, _keyColumns, input, _eventTimeColumn, context.LateThresholdMicros, out var dropped);
 
         Handle.State = "DATA_PROCESSED";
         var keys = groups.Keys.ToList();
-        var keyRows = groups.Values.Select(rows => ProcessorRows.KeyRow(rows[0], _keyColumns, _keyNames)).ToList();
+        var keyRows = groups.Values.Select(rows => KeyRow(rows[0])).ToList();
         var keyInput = groups.Values.ToList();
         var output = new List<Row>();
         var dataOutput = await RunKeysAsync(keys.Count, i => keys[i], i => keyRows[i],
@@ -97,7 +97,7 @@ public sealed class AsyncTransformWithStateOperator : IAsyncStatefulOperator, ID
             Handle.State = "TIMER_PROCESSED";
             // One work item per key, its timers in time order; each timer's rows go to the timer's slot, so the output is in
             // the timers' time order as the synchronous operator's.
-            var timerKeys = Row.FromBatch(new RecordBatch(Store.KeySchema, Store.KeyColumns(timers.Select(t => t.Key).ToList()), timers.Count));
+            var timerKeys = UserCodeRows.KeyRows(Store, timers.Select(t => t.Key).ToList());
             var byKey = Enumerable.Range(0, timers.Count).GroupBy(i => timers[i].Key).Select(g => g.ToArray()).ToList();
             var slots = new List<Row>[timers.Count];
             await RunKeysAsync(byKey.Count, k => timers[byKey[k][0]].Key, k => timerKeys[byKey[k][0]],
@@ -118,9 +118,9 @@ public sealed class AsyncTransformWithStateOperator : IAsyncStatefulOperator, ID
         {
             AllUpdatesTimeMs = ProgressBuilder.Milliseconds(watch),
             CustomMetrics = new Dictionary<string, long> { ["numExpiredTimers"] = timers.Count, ["numRegisteredTimers"] = Store.Timers.Count },
-            NextProcessingTimerMs = nextTimer is { } next ? ProcessorRows.FloorDiv(next, 1000) : null,
+            NextProcessingTimerMs = nextTimer is { } next ? FloorDiv(next, 1000) : null,
         };
-        return ProcessorRows.Build(OutputSchema, _processor.GetType(), output);
+        return UserCodeRows.Build(OutputSchema, output, "stateful processor " + _processor.GetType().FullName);
     }
 
     /// <summary>
@@ -170,6 +170,10 @@ public sealed class AsyncTransformWithStateOperator : IAsyncStatefulOperator, ID
             throw new InvalidOperationException($"The stateful processor {_processor.GetType().FullName} failed on key {keyRowOf(first)}: {errors[first]!.Message}", errors[first]);
         return results;
     }
+
+    private Row KeyRow(Row row) => new(_keyColumns.Select(c => row[c]).ToArray(), _keyNames);
+
+    private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 
     /// <inheritdoc />
     public IReadOnlyList<int> StateRoutingColumns => Store.StateRoutingColumns;
