@@ -54,6 +54,22 @@ public sealed class GroupedData
         return TransformWithState(processor.GetType(), outputSchemaDdl, outputMode, timeMode);
     }
 
+    /// <summary>
+    /// transformWithState with an <see cref="AsyncStatefulProcessor"/>, whose handlers may await (see the synchronous
+    /// overload for the rest): up to its <see cref="AsyncStatefulProcessor.MaxKeysInFlight"/> keys per state partition are
+    /// handled at once, the output keeps the synchronous order, and each epoch commits only after all its handlers completed.
+    /// </summary>
+    /// <param name="processor">An instance of the processor type (every silo must register it with AddAsyncStatefulProcessor; the embedded session does).</param>
+    /// <param name="outputSchemaDdl">The rows the processor returns, as Spark DDL ("key STRING, count BIGINT").</param>
+    /// <param name="outputMode">Append or Update (as Spark allows).</param>
+    /// <param name="timeMode">Which timers the processor may register.</param>
+    /// <exception cref="ArgumentException">A grouping expression is not a column, or the output mode is Complete.</exception>
+    public DataFrame TransformWithState(AsyncStatefulProcessor processor, string outputSchemaDdl, OutputMode outputMode, TimeMode timeMode)
+    {
+        ArgumentNullException.ThrowIfNull(processor);
+        return TransformWithState(processor.GetType(), outputSchemaDdl, outputMode, timeMode);
+    }
+
     /// <summary>transformWithState with processor type <typeparamref name="TProcessor"/> (see the instance overload).</summary>
     public DataFrame TransformWithState<TProcessor>(string outputSchemaDdl, OutputMode outputMode, TimeMode timeMode) where TProcessor : StatefulProcessor =>
         TransformWithState(typeof(TProcessor), outputSchemaDdl, outputMode, timeMode);

@@ -21,4 +21,12 @@ public static class StatefulProcessorSiloBuilderExtensions
         builder.Services.AddGroupsWithStateFunction<T>();
         return builder;
     }
+
+    /// <summary>Lets this silo run transformWithState queries whose processor is the asynchronous <typeparamref name="T"/> (register it on every silo).</summary>
+    public static ISiloBuilder AddAsyncStatefulProcessor<T>(this ISiloBuilder builder) where T : AsyncStatefulProcessor
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddAsyncStatefulProcessor<T>();
+        return builder;
+    }
 }

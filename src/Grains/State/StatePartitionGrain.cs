@@ -84,11 +84,13 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
                 foreach (var batch in ArrowIpc.DeserializeMany(ipc)) input.Add(new KeyedInput(inputIndex, batch));
         _staged.Clear();
         _stagedCalls = 0;
-        var output = _operator.Process(input, new StatefulContext(epoch.BatchId, epoch.LateThresholdMicros, epoch.EvictThresholdMicros)
+        var context = new StatefulContext(epoch.BatchId, epoch.LateThresholdMicros, epoch.EvictThresholdMicros)
         {
             OwnedKeyGroups = KeyGroups.KeyGroupRange(epoch.Partition, epoch.NumKeyGroups, epoch.NumPartitions),
             BatchTimestampMicros = epoch.BatchTimestampMicros,
-        });
+        };
+        // Async handlers (AsyncStatefulProcessor) are awaited here: the version below is staged only once all have completed.
+        var output = _operator is IAsyncStatefulOperator async ? await async.ProcessAsync(input, context) : _operator.Process(input, context);
         var rows = stage.RunPipeline(output, new EpochContext(epoch.BatchId, epoch.BatchTimestampMicros));
         var deliveries = new Dictionary<string, int>(StringComparer.Ordinal);
         await HandOnAsync(plan, stage, epoch, rows, deliveries);

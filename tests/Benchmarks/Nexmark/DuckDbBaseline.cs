@@ -13,7 +13,7 @@ namespace OrleansStream.Benchmarks.Nexmark;
 /// </summary>
 internal static class DuckDbBaseline
 {
-    public static bool Supports(string query) => query is "q5-agg" or "q7-agg" or "q11" or "q12" or "count-1m";
+    public static bool Supports(string query) => query is "q5-agg" or "q7-agg" or "q11" or "q11-tws" or "q12" or "count-1m";
 
     public static long Run(string query, string filesGlob, long finalWatermarkMicros)
     {
@@ -30,7 +30,7 @@ internal static class DuckDbBaseline
                 WITH b AS (SELECT price, epoch_us(dateTime) AS t FROM {bids})
                 SELECT count(*), sum(m) FROM (SELECT t - t % {NexmarkQueries.Q7SizeMicros} AS ws, max(price) AS m FROM b GROUP BY ws HAVING ws + {NexmarkQueries.Q7SizeMicros} <= {w})
                 """,
-            "q11" => $"""
+            "q11" or "q11-tws" => $"""
                 WITH b AS (SELECT bidder, epoch_us(dateTime) AS t FROM {bids}),
                      g AS (SELECT bidder, t, CASE WHEN t - lag(t) OVER (PARTITION BY bidder ORDER BY t) < {NexmarkQueries.Q11GapMicros} THEN 0 ELSE 1 END AS s FROM b),
                      h AS (SELECT bidder, t, sum(s) OVER (PARTITION BY bidder ORDER BY t ROWS UNBOUNDED PRECEDING) AS sid FROM g)

@@ -20,7 +20,7 @@ internal static class HandLoopBaseline
         "q2" => Q2(batches),
         "q5-agg" => Q5(batches),
         "q7-agg" => Q7(batches),
-        "q11" => Q11(batches),
+        "q11" or "q11-tws" => Q11(batches),
         "q12" => Q12(batches),
         "q14" => Q14(batches),
         "count-1m" => CountDistinctKeys(batches),

@@ -57,6 +57,15 @@ public static class NexmarkMarkdown
             s.AppendLine(Inv($"| {q.Query} | {e.DataEpochs} (+{e.NoDataEpochs}) | {(e.DataEpochs == 0 ? 0 : e.Events / e.DataEpochs):N0} | {Ms("latestOffset"):0.0} | {Ms("walCommit"):0.0} | {Ms("addBatch"):0.0} | {Ms("commitOffsets"):0.0} | {e.StateCommitMs:0.0} | {e.StateBackgroundWriteMs:0.0} | {e.StateRowsRemovedPerEpoch:N0} | {e.StateRemovalsMs:0.0} | {e.RowsDroppedByWatermark:N0} | {Bytes(e.StateBytesPerEpoch)} ({Bytes(e.StateBytesMax)}) | {l?.Mode ?? "–"} | {(l is null ? "–" : Number(l.EventsPerSecond))} | {(l is null ? "–" : Inv($"{l.P50Ms:0.0}"))} | {(l is null ? "–" : Inv($"{l.P99Ms:0.0}"))} | {e.PeakResidentBytes / 1048576.0:N0}{(e.PeakResidentIsPerRun ? "" : "*")} | {e.PeakManagedBytes / 1048576.0:N0} | {(e.Events == 0 ? 0 : (double)e.AllocatedBytes / e.Events):0} | {(e.WallSeconds == 0 ? 0 : e.GcPauseSeconds / e.WallSeconds):0.0%} | {string.Join("/", e.Collections)} |"));
         }
         s.AppendLine();
+        // A transformWithState query next to the built-in query it equals (q11-tws and q11): the speed ratio, and how much of
+        // its epoch the state commit takes.
+        foreach (var tws in report.Queries.Where(q => q.Query.EndsWith("-tws", StringComparison.Ordinal) && q.Engine.Error is null))
+        {
+            var builtIn = report.Queries.FirstOrDefault(q => q.Query == tws.Query[..^4] && q.Engine.Error is null);
+            var epoch = tws.Engine.EpochMs.GetValueOrDefault("triggerExecution");
+            s.AppendLine(Inv($"{tws.Query}: {Number(tws.EngineEventsPerCoreSecond)} bids per core-s{(builtIn is null ? "" : Inv($", {tws.EngineEventsPerCoreSecond / builtIn.EngineEventsPerCoreSecond:0.000} × {builtIn.Query}'s {Number(builtIn.EngineEventsPerCoreSecond)}"))}; state commit {tws.Engine.StateCommitMs:0.0} ms of a {epoch:0.0} ms epoch ({(epoch == 0 ? 0 : tws.Engine.StateCommitMs / epoch):0.0%}), {tws.Engine.StateRows:N0} state rows at the end."));
+            s.AppendLine();
+        }
         s.AppendLine("Queries: " + string.Join("; ", report.Queries.Select(q => $"{q.Query} = {q.Computes}")) + ".");
         return s.ToString();
     }

@@ -94,6 +94,7 @@ public static partial class NexmarkQueries
             bids => bids.WithWatermark("dateTime", Delay)
                 .GroupBy(Col("bidder"), SessionWindow(Col("dateTime"), "10 seconds"))
                 .Agg(Count().As("bid_count")), true, ["bidder", "dateTime"]),
+        Q11TransformWithState(),
         NexmarkQuery.OverBids("q12", "bids per bidder, 10 s processing-time window", OutputMode.Append, OutputMode.Update,
             // Processing time is the epoch's batch timestamp; a watermark on it closes the windows, as Spark users write it.
             bids => bids.WithColumn("p_time", CurrentTimestamp()).WithWatermark("p_time", "0 seconds")
@@ -105,6 +106,8 @@ public static partial class NexmarkQueries
                     Col("dateTime"), Col("extra"), Length(Col("extra")).As("c_counts")), false, ["auction", "bidder", "price", "dateTime", "extra"]),
         NexmarkQuery.OverBids("count-1m", "count per key, 1M distinct keys", OutputMode.Update, OutputMode.Update,
             bids => bids.GroupBy(Expr(KeySql).As("key")).Agg(Count().As("n")), true, ["auction", "bidder", "price"]),
+        SessionsOverMillionKeys(),
+        SessionsOverMillionKeysTransformWithState(),
     ];
 
     // A join runs in Append mode only (Spark's rule for stream-stream joins), in the throughput and the latency runs alike.

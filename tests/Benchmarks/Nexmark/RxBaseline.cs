@@ -41,7 +41,7 @@ internal static class RxBaseline
                 .SelectMany(g => g.Max(b => b.Price).Select(max => (Start: g.Key, Max: max)))
                 .Where(w => w.Start + NexmarkQueries.Q7SizeMicros <= finalWatermarkMicros)
                 .Select(_ => 1L),
-            "q11" => input
+            "q11" or "q11-tws" => input
                 .GroupBy(b => b.Bidder)
                 .SelectMany(g => g.Aggregate(new List<(long Start, long Last, long Count)>(), (sessions, b) =>
                 {

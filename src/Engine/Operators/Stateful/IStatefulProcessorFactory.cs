@@ -18,4 +18,8 @@ public interface IStatefulProcessorFactory
     /// <summary>A new instance of the <c>[Flat]MapGroupsWithState</c> function <paramref name="typeName"/>.</summary>
     /// <exception cref="InvalidOperationException">The type is not registered here (the message names it and the host).</exception>
     GroupsWithStateFunction CreateFunction(string typeName);
+
+    /// <summary>A new instance of <paramref name="typeName"/>: a <see cref="StatefulProcessor"/> or an <see cref="AsyncStatefulProcessor"/>.</summary>
+    /// <exception cref="InvalidOperationException">The type is not registered here (the message names it and the host).</exception>
+    object CreateInstance(string typeName);
 }

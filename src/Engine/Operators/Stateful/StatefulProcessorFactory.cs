@@ -23,11 +23,14 @@ internal sealed class StatefulProcessorFactory(IServiceProvider services, IEnume
 
     public bool CanCreate(string typeName) => Resolve(typeName) is not null;
 
-    public StatefulProcessor Create(string typeName)
+    public StatefulProcessor Create(string typeName) =>
+        CreateInstance(typeName) as StatefulProcessor ?? throw new InvalidOperationException($"The stateful processor {typeName} is asynchronous (an AsyncStatefulProcessor).");
+
+    public object CreateInstance(string typeName)
     {
         var type = Resolve(typeName)
-            ?? throw new InvalidOperationException($"The stateful processor {typeName} is not registered on silo {HostName}: add it with AddStatefulProcessor<T>() on every silo that runs the query.");
-        return (StatefulProcessor)ActivatorUtilities.CreateInstance(services, type);
+            ?? throw new InvalidOperationException($"The stateful processor {typeName} is not registered on silo {HostName}: add it with AddStatefulProcessor<T>() (AddAsyncStatefulProcessor<T>() for an AsyncStatefulProcessor) on every silo that runs the query.");
+        return ActivatorUtilities.CreateInstance(services, type);
     }
 
     public GroupsWithStateFunction CreateFunction(string typeName)
@@ -42,6 +45,7 @@ internal sealed class StatefulProcessorFactory(IServiceProvider services, IEnume
         if (_registered.TryGetValue(typeName, out var type)) return type;
         if (!_runLoadedTypes) return null;
         var loaded = Type.GetType(typeName, throwOnError: false);
-        return loaded is { IsAbstract: false } && (typeof(StatefulProcessor).IsAssignableFrom(loaded) || typeof(GroupsWithStateFunction).IsAssignableFrom(loaded)) ? loaded : null;
+        return loaded is { IsAbstract: false } && (typeof(StatefulProcessor).IsAssignableFrom(loaded) || typeof(AsyncStatefulProcessor).IsAssignableFrom(loaded)
+            || typeof(GroupsWithStateFunction).IsAssignableFrom(loaded)) ? loaded : null;
     }
 }

@@ -15,6 +15,10 @@ public static class StatefulProcessorServiceCollectionExtensions
     /// <typeparamref name="T"/>; instances are created through the host's services, one per state partition.</summary>
     public static IServiceCollection AddGroupsWithStateFunction<T>(this IServiceCollection services) where T : GroupsWithStateFunction => services.AddUserCode(typeof(T));
 
+    /// <summary>Lets this host run transformWithState queries whose processor is the asynchronous <typeparamref name="T"/>; instances are
+    /// created through the host's services, one per state partition.</summary>
+    public static IServiceCollection AddAsyncStatefulProcessor<T>(this IServiceCollection services) where T : AsyncStatefulProcessor => services.AddUserCode(typeof(T));
+
     private static IServiceCollection AddUserCode(this IServiceCollection services, Type type)
     {
         ArgumentNullException.ThrowIfNull(services);

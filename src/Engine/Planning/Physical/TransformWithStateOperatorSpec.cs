@@ -1,4 +1,5 @@
 using Apache.Arrow;
+using OrleansStream.Client;
 using OrleansStream.Engine.Operators;
 using OrleansStream.Engine.Operators.Deduplication;
 using OrleansStream.Engine.Operators.Stateful;
@@ -68,7 +69,13 @@ public sealed class TransformWithStateOperatorSpec : KeyedOperatorSpec
     {
         var factory = services?.GetService(typeof(IStatefulProcessorFactory)) as IStatefulProcessorFactory
             ?? throw new InvalidOperationException("This host has no stateful processor factory: register processors with AddStatefulProcessor<T>().");
-        return new TransformWithStateOperator(InputSchema, _keyColumns, _outputSchema, factory.Create(ProcessorType), TimeMode, _eventTimeColumn,
-            InputSchemas.Count > 1 ? _initialStateKeyColumns : null);
+        return factory.CreateInstance(ProcessorType) switch
+        {
+            AsyncStatefulProcessor when InputSchemas.Count > 1 => throw new NotSupportedException(
+                $"The asynchronous stateful processor {ProcessorType} cannot take an initial state: transformWithState with an initial state needs a StatefulProcessor."),
+            AsyncStatefulProcessor async => new AsyncTransformWithStateOperator(InputSchema, _keyColumns, _outputSchema, async, TimeMode, _eventTimeColumn),
+            var processor => new TransformWithStateOperator(InputSchema, _keyColumns, _outputSchema, (StatefulProcessor)processor, TimeMode, _eventTimeColumn,
+                InputSchemas.Count > 1 ? _initialStateKeyColumns : null),
+        };
     }
 }

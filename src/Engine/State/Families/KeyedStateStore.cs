@@ -231,9 +231,13 @@ public sealed class KeyedStateStore : IVersionedState
         var entry = new BinaryArray.Builder();
         var value = new BinaryArray.Builder();
         var expiry = new Int64Array.Builder();
+        // Rows come family by family: each family's name is encoded once, not once per row.
+        string? name = null;
+        byte[] nameBytes = [];
         foreach (var row in rows)
         {
-            family.Append(row.Family);
+            if (!ReferenceEquals(row.Family, name)) nameBytes = System.Text.Encoding.UTF8.GetBytes(name = row.Family);
+            family.Append(nameBytes.AsSpan());
             deleted.Append(row.Deleted);
             if (row.Entry is null) entry.AppendNull(); else entry.Append(row.Entry.AsSpan());
             if (row.Value is null) value.AppendNull(); else value.Append(row.Value.AsSpan());

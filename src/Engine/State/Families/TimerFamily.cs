@@ -14,7 +14,8 @@ public sealed class TimerFamily : StateFamily
 
     private readonly SortedSet<(TimeMode Mode, long Time, StateKey Key)> _byTime = new();
     private readonly Dictionary<StateKey, int> _perKey = new();
-    private readonly HashSet<(TimeMode Mode, long Time, StateKey Key)> _changed = new();
+    // Each timer changed since the last delta, and whether it is registered now: the delta needs no look-up in _byTime.
+    private readonly Dictionary<(TimeMode Mode, long Time, StateKey Key), bool> _changed = new();
 
     internal TimerFamily(KeyedStateStore store) : base(store, FamilyName, null) { }
 
@@ -32,7 +33,7 @@ public sealed class TimerFamily : StateFamily
     {
         CheckMode(mode);
         if (!Add((mode, timeMicros, key))) return false;
-        _changed.Add((mode, timeMicros, key));
+        _changed[(mode, timeMicros, key)] = true;
         return true;
     }
 
@@ -40,7 +41,7 @@ public sealed class TimerFamily : StateFamily
     public bool Delete(StateKey key, TimeMode mode, long timeMicros)
     {
         if (!Remove((mode, timeMicros, key))) return false;
-        _changed.Add((mode, timeMicros, key));
+        _changed[(mode, timeMicros, key)] = false;
         return true;
     }
 
@@ -101,8 +102,10 @@ public sealed class TimerFamily : StateFamily
 
     internal override void AppendDelta(List<StateRow> rows)
     {
-        foreach (var timer in _changed.Order())
-            rows.Add(new StateRow(Name, !_byTime.Contains(timer), timer.Key, Entry(timer.Mode, timer.Time), null, 0));
+        var changed = _changed.ToArray();
+        Array.Sort(changed, static (a, b) => a.Key.CompareTo(b.Key));
+        foreach (var (timer, registered) in changed)
+            rows.Add(new StateRow(Name, !registered, timer.Key, Entry(timer.Mode, timer.Time), null, 0));
     }
 
     internal override void AppendSnapshot(List<StateRow> rows)
