@@ -138,6 +138,23 @@ public sealed class StreamingQuery
         await _terminated.Task.ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Subscribes to the query's results: each epoch committed from now on, once, with its rows (the appended rows, the changed
+    /// rows or the whole table, by output mode). The subscription is registered when this returns; read it with
+    /// <c>await foreach</c> and dispose it to unsubscribe.
+    /// </summary>
+    public Task<ResultSubscription> SubscribeAsync(CancellationToken cancellationToken = default) =>
+        SubscribeAsync(new SubscriptionOptions(), cancellationToken);
+
+    /// <summary>Subscribes to the query's results from the epoch after <paramref name="afterBatchId"/> (resuming a subscriber
+    /// that saw up to it), as far as the cluster retains them.</summary>
+    public Task<ResultSubscription> SubscribeAsync(long afterBatchId, CancellationToken cancellationToken = default) =>
+        SubscribeAsync(new SubscriptionOptions { AfterBatchId = afterBatchId }, cancellationToken);
+
+    /// <summary>Subscribes to the query's results with <paramref name="options"/>.</summary>
+    public Task<ResultSubscription> SubscribeAsync(SubscriptionOptions options, CancellationToken cancellationToken = default) =>
+        ResultSubscription.StartAsync(_session.Grains, _grain.GetPrimaryKeyString(), options, cancellationToken);
+
     /// <inheritdoc />
     public override string ToString() => $"StreamingQuery[id={Id}, runId={RunId}, name={Name}]";
 
