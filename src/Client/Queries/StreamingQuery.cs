@@ -155,6 +155,23 @@ public sealed class StreamingQuery
     public Task<ResultSubscription> SubscribeAsync(SubscriptionOptions options, CancellationToken cancellationToken = default) =>
         ResultSubscription.StartAsync(_session.Grains, _grain.GetPrimaryKeyString(), options, cancellationToken);
 
+    /// <summary>
+    /// The current row of one key of the query's keyed state (its last stateful operator), consistent with the last committed
+    /// epoch, or null when the state holds no such key: an aggregation's output row for the group, dropDuplicates' key when it
+    /// was seen. The key's values follow the grouping key (a time window is two values, its start and end).
+    /// </summary>
+    /// <exception cref="ArgumentException">The key's arity or a value's type does not match the grouping key (the message names both).</exception>
+    public async Task<Row?> LookupAsync(params object?[] key) =>
+        (await LookupAsync([key]).ConfigureAwait(false))[0];
+
+    /// <summary>The current rows of many keys (null where absent), in key order, all from the same committed epoch.</summary>
+    public Task<IReadOnlyList<Row?>> LookupAsync(IEnumerable<object?[]> keys, LookupOptions? options = null, CancellationToken cancellationToken = default) =>
+        LiveLookups.LookupAsync(_session.Grains, _grain.GetPrimaryKeyString(), keys, options, cancellationToken);
+
+    /// <summary>At most <paramref name="limit"/> (1 to 10,000) rows of the query's keyed state at the last committed epoch, for small tables.</summary>
+    public Task<IReadOnlyList<Row>> ScanAsync(int limit, LookupOptions? options = null, CancellationToken cancellationToken = default) =>
+        LiveLookups.ScanAsync(_session.Grains, _grain.GetPrimaryKeyString(), limit, options, cancellationToken);
+
     /// <inheritdoc />
     public override string ToString() => $"StreamingQuery[id={Id}, runId={RunId}, name={Name}]";
 
