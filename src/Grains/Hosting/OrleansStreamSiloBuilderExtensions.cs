@@ -52,7 +52,8 @@ public static class OrleansStreamSiloBuilderExtensions
             .AddSource<MemorySourceProvider>()
             .AddSource<MemoryTableSourceProvider>()
             .AddSink<MemorySinkProvider>()
-            .AddSink<ForeachBatchSinkProvider>();
+            .AddSink<ForeachBatchSinkProvider>()
+            .AddSink<SubscriptionSinkProvider>();
         services.AddStatefulProcessorFactory();
         services.AddPlacementDirector<OrleansStream.Grains.Placement.SiloTargetedPlacement, OrleansStream.Grains.Placement.SiloTargetedPlacementDirector>();
         // Refusals name the silo that lacks a processor.

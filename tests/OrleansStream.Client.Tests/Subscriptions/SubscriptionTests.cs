@@ -110,7 +110,7 @@ public sealed class SubscriptionTests(SessionFixture fixture)
     public async Task SubscriberThatStopsReading_IsDroppedWithTheBound_WhileTheQueryGoesOn()
     {
         var input = Session.CreateMemoryStream<int>();
-        var query = await input.ToDF().WriteStream.Format("memory").QueryName("subscribe_slow").StartAsync();
+        var query = await input.ToDF().WriteStream.Format("subscription").StartAsync();
         await using var reader = await query.SubscribeAsync();
         await using var slow = await query.SubscribeAsync(new SubscriptionOptions { BufferEpochs = 2 });
 
@@ -122,7 +122,10 @@ public sealed class SubscriptionTests(SessionFixture fixture)
 
         // The query committed every epoch, and a subscriber that reads got them all.
         Assert.Equal(4, query.LastProgress!.BatchId);
-        Assert.Equal([0L, 1L, 2L, 3L, 4L], (await TakeAsync(reader, 5)).Select(c => c.BatchId));
+        var read = await TakeAsync(reader, 5);
+        Assert.Equal([0L, 1L, 2L, 3L, 4L], read.Select(c => c.BatchId));
+        // The subscription sink hands subscribers the rows and keeps nothing.
+        Assert.Equal([0, 1, 2, 3, 4], read.SelectMany(c => c.Rows).Select(r => r.Get<int>("value")));
         // The one that did not read yields what it held, then the reason it was dropped.
         using var timeout = new CancellationTokenSource(Patience);
         var held = new List<long>();
