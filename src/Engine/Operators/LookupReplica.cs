@@ -22,11 +22,15 @@ public sealed class LookupReplica
     {
         ArgumentNullException.ThrowIfNull(empty);
         ArgumentNullException.ThrowIfNull(source);
-        Lookup = empty as IKeyLookup ?? throw new NotSupportedException($"{empty.GetType().Name} does not answer live lookups.");
+        Lookup = LookupOf(empty) ?? throw new NotSupportedException($"{empty.GetType().Name} does not answer live lookups.");
         _copy = empty;
         _copy.Apply(source.Snapshot());
         Version = version;
     }
+
+    /// <summary>The lookups of <paramref name="op"/>'s state, or null when it answers none.</summary>
+    public static IKeyLookup? LookupOf(IStatefulOperator op) =>
+        op as IKeyLookup ?? (op is Stateful.TransformWithStateOperator t ? new State.Families.KeyedStateLookup(t.State) : null);
 
     /// <summary>The version the copy holds.</summary>
     public long Version { get; private set; }

@@ -74,12 +74,14 @@ internal sealed class LookupGrain(ConnectorFactory connectors) : Grain, ILookupG
     private Schema KeySchemaOf(string planJson, Stage stage)
     {
         if (_keySchema is { } cached && cached.PlanJson == planJson && cached.StageId == stage.Id) return cached.KeySchema;
-        // The operator's own key columns: an empty one (no state, no user code) is cheap to make for aggregations and dedup.
-        var schema = stage.Operator switch
+        // The operator's own key columns, from an empty operator (a transformWithState one runs its processor's Init).
+        var op = stage.Operator switch
         {
-            AggregationOperatorSpec { Binding.SessionKey: null } or DeduplicationOperatorSpec => ((IKeyLookup)stage.Operator.CreateOperator("update")).LookupKeySchema,
-            var other => throw new InvalidOperationException($"Stateful operator {stage.Id} ({other!.Name}) does not answer live lookups; aggregations and dropDuplicates do."),
+            AggregationOperatorSpec { Binding.SessionKey: null } or DeduplicationOperatorSpec or TransformWithStateOperatorSpec => stage.Operator.CreateOperator("update", ServiceProvider),
+            var other => throw new InvalidOperationException($"Stateful operator {stage.Id} ({other!.Name}) does not answer live lookups; aggregations, dropDuplicates and transformWithState do."),
         };
+        var schema = LookupReplica.LookupOf(op)!.LookupKeySchema;
+        (op as IDisposable)?.Dispose();
         _keySchema = (planJson, stage.Id, schema);
         return schema;
     }

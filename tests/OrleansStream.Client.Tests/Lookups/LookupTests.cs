@@ -76,6 +76,29 @@ public sealed class LookupTests(SessionFixture fixture)
     }
 
     [Fact]
+    public async Task TransformWithState_AnswersItsValueStateVariablesByName()
+    {
+        var input = Session.CreateMemoryStream<string>();
+        var query = await input.ToDF().Select(Col("value").As("key"), Col("value")).GroupBy("key")
+            .TransformWithState(new Stateful.SparkTransformWithStateSuiteTests.RunningCountMostRecent(), "key STRING, count STRING, mostRecent STRING", OutputMode.Update, TimeMode.None)
+            .WriteStream.Format("memory").OutputMode(OutputMode.Update).QueryName("lookup_tws").StartAsync();
+
+        await input.AddDataAsync("a", "b");
+        await query.ProcessAllAvailableAsync();
+        await input.AddDataAsync("a");
+        await query.ProcessAllAvailableAsync();
+
+        var a = await query.LookupAsync("a");
+        Assert.NotNull(a);
+        Assert.Equal(["key", "countState", "mostRecent"], a.FieldNames);
+        Assert.Equal(("a", "2", "\"a\""), (a.Get<string>("key"), a.Get<string>("countState"), a.Get<string>("mostRecent")));
+        Assert.Equal("1", (await query.LookupAsync("b"))!.Get<string>("countState"));
+        Assert.Null(await query.LookupAsync("c"));
+        Assert.Equal(["a", "b"], (await query.ScanAsync(10)).Select(r => r.Get<string>("key")).Order());
+        await query.StopAsync();
+    }
+
+    [Fact]
     public async Task WrongKeyShape_GetsAnErrorNamingExpectedAndGiven()
     {
         var input = Session.CreateMemoryStream<(string, long)>();
