@@ -21,3 +21,19 @@ public interface IKeyLookup
     /// <summary>At most <paramref name="limit"/> rows of the state, in slot order.</summary>
     RecordBatch Scan(int limit);
 }
+
+/// <summary>What lookups over a slot-keyed state share.</summary>
+internal static class LookupSlots
+{
+    /// <summary>The slots a state's Find answered for keys (-1: absent) that hold a key, in key order; sets <paramref name="found"/>.</summary>
+    public static List<int> Found(ReadOnlySpan<int> slots, Span<bool> found)
+    {
+        var hits = new List<int>(slots.Length);
+        for (var r = 0; r < slots.Length; r++)
+        {
+            found[r] = slots[r] >= 0;
+            if (found[r]) hits.Add(slots[r]);
+        }
+        return hits;
+    }
+}

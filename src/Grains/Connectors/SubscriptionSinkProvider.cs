@@ -1,4 +1,5 @@
 using OrleansStream.Engine.Connectors;
+using OrleansStream.Engine.Connectors.Noop;
 
 namespace OrleansStream.Grains.Connectors;
 
@@ -13,23 +14,13 @@ public sealed class SubscriptionSinkProvider : ISinkProvider
     public IReadOnlyCollection<string> Formats { get; } = ["subscription"];
 
     /// <inheritdoc/>
-    public IStreamSink CreateSink(SinkDescriptor sink, SinkContext context) => SubscriptionSink.Instance;
+    public IStreamSink CreateSink(SinkDescriptor sink, SinkContext context) => new SubscriptionSink(new NoopSinkProvider().CreateSink(sink, context));
 
-    private sealed class SubscriptionSink : IStreamSink
+    // Writes as noop does (keeps nothing), but takes the rows: the sink grain hands the committed ones to the subscriptions.
+    private sealed class SubscriptionSink(IStreamSink noop) : IStreamSink
     {
-        public static readonly SubscriptionSink Instance = new();
-
         public string Description => "SubscriptionSink";
 
-        public ISinkWriter CreateWriter(SinkWriterContext context) => Writer.Instance;
-    }
-
-    private sealed class Writer : ISinkWriter
-    {
-        public static readonly Writer Instance = new();
-
-        public Task WriteAsync(int producer, IReadOnlyList<Apache.Arrow.RecordBatch> batches, CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task<IReadOnlyList<string>> CommitAsync(SinkCommitContext context, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<string>>([]);
+        public ISinkWriter CreateWriter(SinkWriterContext context) => noop.CreateWriter(context);
     }
 }

@@ -137,13 +137,7 @@ public sealed class StreamingAggregationOperator : IStatefulOperator, IKeyLookup
         ArgumentNullException.ThrowIfNull(keys);
         var slots = new int[keys.Length];
         _state.Find(keys.Arrays.ToList(), keys.Length, slots);
-        var hits = new List<int>(keys.Length);
-        for (var r = 0; r < slots.Length; r++)
-        {
-            found[r] = slots[r] >= 0;
-            if (found[r]) hits.Add(slots[r]);
-        }
-        return LookupRows(hits);
+        return LookupRows(LookupSlots.Found(slots, found));
     }
 
     /// <inheritdoc />
