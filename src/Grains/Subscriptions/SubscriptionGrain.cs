@@ -14,7 +14,7 @@ namespace OrleansStream.Grains.Subscriptions;
 /// Every subscriber has its own ordered delivery chain that nothing else waits for: the query never waits for a subscriber.
 /// </summary>
 [Reentrant]
-internal sealed partial class SubscriptionGrain(IOptions<OrleansStreamOptions> options, TimeProvider time, ILogger<SubscriptionGrain> logger)
+internal sealed partial class SubscriptionGrain(IOptions<OrleansStreamOptions> options, ILogger<SubscriptionGrain> logger)
     : Grain, ISubscriptionGrain
 {
     private readonly int _retain = Math.Max(1, options.Value.SubscriptionRetainedEpochs);
@@ -45,7 +45,7 @@ internal sealed partial class SubscriptionGrain(IOptions<OrleansStreamOptions> o
             _subscribers[subscriberId] = subscriber = new Subscriber(observer) { LastSent = afterBatchId ?? _lastCommitted };
             foreach (var epoch in _retained) Send(subscriberId, subscriber, epoch);
         }
-        subscriber.Expires = time.GetUtcNow() + SubscriptionLease.Duration;
+        subscriber.Expires = DateTimeOffset.UtcNow + SubscriptionLease.Duration;
         return Task.CompletedTask;
     }
 
@@ -67,12 +67,12 @@ internal sealed partial class SubscriptionGrain(IOptions<OrleansStreamOptions> o
     public Task CommittedAsync(long batchId)
     {
         Expire();
-        // Commit records are written in batch order; one may carry several epochs, each reported.
+        // Commit records are written in batch order, so every epoch up to this one is committed, whichever of these one-way
+        // messages arrives first.
         foreach (var id in _pending.Keys.Where(k => k <= batchId).ToList())
         {
             var pending = _pending[id];
             _pending.Remove(id);
-            if (id != batchId) continue;   // an older attempt's leftovers of an epoch whose commit we never heard of
             var epoch = new ResultEpoch { BatchId = id, OutputMode = pending.OutputMode, Parts = pending.Parts.Values.SelectMany(p => p).ToList() };
             _retained.AddLast(epoch);
             while (_retained.Count > _retain) _retained.RemoveFirst();
@@ -116,7 +116,8 @@ internal sealed partial class SubscriptionGrain(IOptions<OrleansStreamOptions> o
 
     private void Expire()
     {
-        var now = time.GetUtcNow();
+        // Real time, as the clients renew by it (a silo's TimeProvider may be a test's fake clock).
+        var now = DateTimeOffset.UtcNow;
         foreach (var (id, s) in _subscribers.Where(s => s.Value.Expires < now).ToList()) _subscribers.Remove(id);
         // Subscribers keep the grain (and its retained epochs) alive between epochs through their renewals.
         if (_subscribers.Count > 0) DelayDeactivation(SubscriptionLease.Duration);
