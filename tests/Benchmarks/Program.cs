@@ -5,6 +5,7 @@ using OrleansStream.Benchmarks.Nexmark;
 // dotnet run -c Release --project tests/Benchmarks -- nexmark [--events N] [--rate EV_PER_S] [--queries q0,q1,...] [--out DIR]
 // dotnet run -c Release --project tests/Benchmarks -- nexmark-generate --out DIR [--events N] [--format parquet|json]
 // dotnet run -c Release --project tests/Benchmarks -- micro [filter]
+// dotnet run -c Release --project tests/Benchmarks -- live [--seconds S] [--rates 1000,100000]
 // dotnet run -c Release --project tests/Benchmarks -- overload [--rows-per-second N] [--seconds S] [--max-rows-per-trigger N]
 // dotnet run -c Release --project tests/Benchmarks -- ingest [--batch-sizes 1,100,10000] [--writers N] [--partitions N] [--seconds S]
 // dotnet run -c Release --project tests/Benchmarks -- [rowsPerBatch] [epochs] [stateful]
@@ -22,6 +23,8 @@ switch (args.FirstOrDefault())
         return await OverloadBenchmark.RunAsync(args[1..]);
     case "ingest":
         return await IngestBenchmark.RunAsync(args[1..]);
+    case "live":
+        return await LiveBenchmark.RunAsync(args[1..]);
 }
 
 var rowsPerBatch = args.Length > 0 ? int.Parse(args[0]) : 100_000;

@@ -138,6 +138,40 @@ public sealed class StreamingQuery
         await _terminated.Task.ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Subscribes to the query's results: each epoch committed from now on, once, with its rows (the appended rows, the changed
+    /// rows or the whole table, by output mode). The subscription is registered when this returns; read it with
+    /// <c>await foreach</c> and dispose it to unsubscribe.
+    /// </summary>
+    public Task<ResultSubscription> SubscribeAsync(CancellationToken cancellationToken = default) =>
+        SubscribeAsync(new SubscriptionOptions(), cancellationToken);
+
+    /// <summary>Subscribes to the query's results from the epoch after <paramref name="afterBatchId"/> (resuming a subscriber
+    /// that saw up to it), as far as the cluster retains them.</summary>
+    public Task<ResultSubscription> SubscribeAsync(long afterBatchId, CancellationToken cancellationToken = default) =>
+        SubscribeAsync(new SubscriptionOptions { AfterBatchId = afterBatchId }, cancellationToken);
+
+    /// <summary>Subscribes to the query's results with <paramref name="options"/>.</summary>
+    public Task<ResultSubscription> SubscribeAsync(SubscriptionOptions options, CancellationToken cancellationToken = default) =>
+        ResultSubscription.StartAsync(_session.Grains, _grain.GetPrimaryKeyString(), options, cancellationToken);
+
+    /// <summary>
+    /// The current row of one key of the query's keyed state (its last stateful operator), consistent with the last committed
+    /// epoch, or null when the state holds no such key: an aggregation's output row for the group, dropDuplicates' key when it
+    /// was seen. The key's values follow the grouping key (a time window is two values, its start and end).
+    /// </summary>
+    /// <exception cref="ArgumentException">The key's arity or a value's type does not match the grouping key (the message names both).</exception>
+    public async Task<Row?> LookupAsync(params object?[] key) =>
+        (await LookupAsync([key]).ConfigureAwait(false))[0];
+
+    /// <summary>The current rows of many keys (null where absent), in key order, all from the same committed epoch.</summary>
+    public Task<IReadOnlyList<Row?>> LookupAsync(IEnumerable<object?[]> keys, LookupOptions? options = null, CancellationToken cancellationToken = default) =>
+        LiveLookups.LookupAsync(_session.Grains, _grain.GetPrimaryKeyString(), keys, options, cancellationToken);
+
+    /// <summary>At most <paramref name="limit"/> (1 to 10,000) rows of the query's keyed state at the last committed epoch, for small tables.</summary>
+    public Task<IReadOnlyList<Row>> ScanAsync(int limit, LookupOptions? options = null, CancellationToken cancellationToken = default) =>
+        LiveLookups.ScanAsync(_session.Grains, _grain.GetPrimaryKeyString(), limit, options, cancellationToken);
+
     /// <inheritdoc />
     public override string ToString() => $"StreamingQuery[id={Id}, runId={RunId}, name={Name}]";
 

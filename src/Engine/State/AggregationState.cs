@@ -128,6 +128,13 @@ public sealed class AggregationState
             if (_keys.IsLive(s) && _keys.TryReadInt64(s, keyColumn, out var v) && v <= thresholdMicros) slots.Add(s);
     }
 
+    /// <summary>Read only: the slot of each of the first <paramref name="length"/> keys of <paramref name="keyColumns"/> (columns of
+    /// <see cref="KeySchema"/>), or -1 where the state holds no such group; returns how many were found. For live lookups.</summary>
+    public int Find(IReadOnlyList<IArrowArray> keyColumns, int length, Span<int> slots) => _keys.TryGet(keyColumns, length, slots);
+
+    /// <summary>Read only: appends at most <paramref name="limit"/> live slots, in slot id order. For bounded scans.</summary>
+    public void FirstLiveSlots(int limit, List<int> slots) => _keys.FirstLiveSlots(limit, slots);
+
     /// <summary>Result rows (<see cref="ResultSchema"/>) for <paramref name="slots"/>, in that order.</summary>
     public RecordBatch Results(ReadOnlySpan<int> slots)
     {

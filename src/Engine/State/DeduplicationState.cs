@@ -71,6 +71,13 @@ public sealed class DeduplicationState
         }
     }
 
+    /// <summary>Read only: the slot of each of the first <paramref name="length"/> keys of <paramref name="keyColumns"/> (columns of
+    /// <see cref="KeySchema"/>), or -1 where the key was not seen (or expired); returns how many were found. For live lookups.</summary>
+    public int Find(IReadOnlyList<IArrowArray> keyColumns, int length, Span<int> slots) => _keys.TryGet(keyColumns, length, slots);
+
+    /// <summary>Read only: appends at most <paramref name="limit"/> live slots, in slot id order. For bounded scans.</summary>
+    public void FirstLiveSlots(int limit, List<int> slots) => _keys.FirstLiveSlots(limit, slots);
+
     /// <summary>The expiry time of a live slot's key.</summary>
     public long ExpiryOf(int slot) => _keys.IsLive(slot) ? _expiry[slot] : throw new ArgumentOutOfRangeException(nameof(slot));
 

@@ -226,6 +226,14 @@ public sealed class KeyTable
         for (var w = 0; w < (_slotBound + 63) >> 6; w++) SlotBits.AddSetBits(slots, w, _live[w]);
     }
 
+    /// <summary>Appends the first <paramref name="limit"/> live slots (or all, if fewer) to <paramref name="slots"/>, in slot id order.</summary>
+    public void FirstLiveSlots(int limit, List<int> slots)
+    {
+        ArgumentNullException.ThrowIfNull(slots);
+        for (var s = 0; s < _slotBound && slots.Count < limit; s++)
+            if (IsLive(s)) slots.Add(s);
+    }
+
     /// <summary>The keys of <paramref name="slots"/> as one array per key field, in that order.</summary>
     public IArrowArray[] KeyColumns(ReadOnlySpan<int> slots)
     {

@@ -8,6 +8,7 @@ using OrleansStream.Grains.State;
 using OrleansStream.Grains.Storage;
 using OrleansStream.Interfaces.Execution;
 using OrleansStream.Interfaces.Queries;
+using OrleansStream.Interfaces.Subscriptions;
 
 namespace OrleansStream.Grains.Execution;
 
@@ -152,7 +153,11 @@ internal sealed class GrainEpochRuntime(
 
     public void OnRetrying(Exception exception, long batchId, int attempt) => TriggerLog.LogWarningRetrying(logger, exception, queryKey, batchId, attempt);
 
-    public void OnCommitted(long batchId) => TriggerLog.LogInformationBatchCommitted(logger, queryKey, batchId);
+    public void OnCommitted(long batchId)
+    {
+        TriggerLog.LogInformationBatchCommitted(logger, queryKey, batchId);
+        _ = grains.GetGrain<ISubscriptionGrain>(queryKey).CommittedAsync(batchId);
+    }
 
     public void OnLeftUncommitted(Exception exception, long lastCommitted) => TriggerLog.LogWarningLeftUncommitted(logger, exception, queryKey, lastCommitted);
 

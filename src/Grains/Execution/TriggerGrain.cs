@@ -6,6 +6,7 @@ using OrleansStream.Grains.Hosting;
 using OrleansStream.Grains.Connectors;
 using OrleansStream.Grains.Storage;
 using OrleansStream.Interfaces.Execution;
+using OrleansStream.Interfaces.Lookups;
 using OrleansStream.Interfaces.Queries;
 
 namespace OrleansStream.Grains.Execution;
@@ -147,6 +148,18 @@ internal sealed class TriggerGrain(
             if (remaining <= TimeSpan.Zero) return false;
             await Task.WhenAny(run.Coordinator.RoundCompleted, Task.Delay(remaining));
         }
+    }
+
+    public async Task<LookupTarget> GetLookupTargetAsync()
+    {
+        await ResumePendingRunAsync();
+        return new LookupTarget
+        {
+            PlanJson = _run is { IsActive: true } run ? run.Query.PlanJson : null,
+            LastCommitted = state.State.LastCommitted,
+            StatePartitions = new Dictionary<int, int>(state.State.StatePartitions),
+            NumKeyGroups = state.State.NumKeyGroups,
+        };
     }
 
     private async Task RunLoopAsync(TriggerRun run)

@@ -61,4 +61,11 @@ public sealed class OrleansStreamOptions
     /// path), writes it in the background and, once that version commits, drops the older files.
     /// </summary>
     public int StateSnapshotInterval { get; set; } = 10;
+
+    /// <summary>
+    /// Committed epochs whose output a query's live subscriptions keep in memory, so that a subscriber that reconnects resumes
+    /// after the last epoch it saw (a resume from an older epoch is refused, naming this bound). Also the most epochs one
+    /// subscriber may have in flight before it is dropped as unreachable.
+    /// </summary>
+    public int SubscriptionRetainedEpochs { get; set; } = 16;
 }

@@ -56,7 +56,8 @@ public static class OrleansStreamSiloBuilderExtensions
             .AddSink<ForeachBatchSinkProvider>()
             .AddSource<OrleansStream.Grains.Ingest.IngestSourceProvider>()
             .AddSource<OrleansStream.Grains.Ingest.OrleansStreamSourceProvider>()
-            .AddSink<OrleansStream.Grains.Ingest.OrleansStreamSinkProvider>();
+            .AddSink<OrleansStream.Grains.Ingest.OrleansStreamSinkProvider>()
+            .AddSink<SubscriptionSinkProvider>();
         services.AddOptions<OrleansStream.Grains.Ingest.IngestGrainOptions>();
         services.AddStatefulProcessorFactory();
         services.AddPlacementDirector<OrleansStream.Grains.Placement.SiloTargetedPlacement, OrleansStream.Grains.Placement.SiloTargetedPlacementDirector>();

@@ -5,6 +5,7 @@ using OrleansStream.Grains.Connectors;
 using OrleansStream.Interfaces.Execution;
 using OrleansStream.Interfaces.Queries;
 using OrleansStream.Interfaces.Sinks;
+using OrleansStream.Interfaces.Subscriptions;
 
 namespace OrleansStream.Grains.Sinks;
 
@@ -18,11 +19,14 @@ internal sealed class SinkGrain(ConnectorFactory connectors) : Grain, ISinkGrain
     private Guid _attempt;
     private ISinkWriter? _writer;
     private int _stagedCalls;
+    // The attempt's rows as staged, for the query's live subscriptions (the bytes are immutable: kept, not copied).
+    private readonly List<(int TaskIndex, byte[] Bytes)> _output = new();
 
     public async Task StageAsync(Guid attempt, long batchId, int taskIndex, byte[] arrowIpc, SinkSpec sink)
     {
         Reset(attempt);
         _stagedCalls++;
+        _output.Add((taskIndex, arrowIpc));
         await Writer(sink, batchId).WriteAsync(taskIndex, ArrowIpc.DeserializeMany(arrowIpc), CancellationToken.None);
     }
 
@@ -34,12 +38,22 @@ internal sealed class SinkGrain(ConnectorFactory connectors) : Grain, ISinkGrain
             // Staged rows (and the names of part files written) live in activation memory: committing what is left after
             // Orleans replaced the activation they reached would lose them.
             StagedInputMissingException.ThrowIfMissing($"Sink partition {this.GetPrimaryKeyString()}", batchId, expectedStages, _stagedCalls);
-            return await Writer(sink, batchId).CommitAsync(new SinkCommitContext(queryId, runId, observer), CancellationToken.None);
+            var files = await Writer(sink, batchId).CommitAsync(new SinkCommitContext(queryId, runId, observer), CancellationToken.None);
+            await PublishOutputAsync(batchId, sink);
+            return files;
         }
         finally
         {
             Reset(Guid.Empty);
         }
+    }
+
+    // Subscriptions publish the epoch when the trigger commits it; they learn of its rows here, in producer order.
+    private Task PublishOutputAsync(long batchId, SinkSpec sink)
+    {
+        var key = this.GetPrimaryKeyString();
+        var parts = _output.OrderBy(o => o.TaskIndex).Select(o => o.Bytes).ToList();
+        return GrainFactory.GetGrain<ISubscriptionGrain>(key[..key.LastIndexOf('|')]).StageOutputAsync(_attempt, batchId, key, sink.OutputMode, parts);
     }
 
     private ISinkWriter Writer(SinkSpec sink, long batchId) =>
@@ -62,5 +76,6 @@ internal sealed class SinkGrain(ConnectorFactory connectors) : Grain, ISinkGrain
         _attempt = attempt;
         _writer = null;
         _stagedCalls = 0;
+        _output.Clear();
     }
 }

@@ -14,6 +14,7 @@ using OrleansStream.Grains.Hosting;
 using OrleansStream.Engine.Connectors;
 using OrleansStream.Grains.Connectors;
 using OrleansStream.Interfaces.Execution;
+using OrleansStream.Interfaces.Lookups;
 
 namespace OrleansStream.Grains.State;
 
@@ -43,6 +44,9 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
     private long _version = long.MinValue;
     private int _partitions;
     private bool _forceSnapshot;
+    // Live lookups read this copy of the state at a committed version (made on the first lookup), never the state an epoch is changing.
+    private LookupReplica? _replica;
+    private bool _running;
 
     public Task StageAsync(Guid attempt, long batchId, int inputIndex, int producerStage, int producer, byte[] arrowIpc)
     {
@@ -54,6 +58,19 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
     }
 
     public async Task<PartitionResult> FinishAsync(PartitionEpoch epoch)
+    {
+        _running = true;
+        try
+        {
+            return await RunEpochAsync(epoch);
+        }
+        finally
+        {
+            _running = false;
+        }
+    }
+
+    private async Task<PartitionResult> RunEpochAsync(PartitionEpoch epoch)
     {
         Reset(epoch.Attempt);
         // Staged rows live in activation memory: if Orleans replaced the activation they reached, running on what is left
@@ -68,6 +85,9 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
             if (epoch.LastCommitted != epoch.BatchId - 1)
                 throw new StateVersionUnavailableException($"State partition {this.GetPrimaryKeyString()} cannot run epoch {epoch.BatchId}: version {epoch.BatchId - 1} is not in its memory and not committed (the last committed is {epoch.LastCommitted}).");
             (_operator as IDisposable)?.Dispose();
+            // A copy made for another layout or plan is of no use; one at or below the reloaded version catches up by deltas.
+            if (_partitions != epoch.NumPartitions || !string.Equals(_operatorPlan, epoch.PlanJson, StringComparison.Ordinal) || _replica?.OnReloaded(epoch.LastCommitted) == false)
+                _replica = null;
             _operator = spec.CreateOperator(epoch.OutputMode, ServiceProvider);
             _operatorPlan = epoch.PlanJson;
             _forceSnapshot = await _files.LoadAsync(_operator, Location(epoch), epoch.StoredPartitions, epoch.LastCommitted);
@@ -99,6 +119,7 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
         // The previous version was written while this epoch ran; once it is durable, this answer lets the trigger commit it.
         await WhenFileWrittenAsync(epoch.BatchId - 1);
         var previousWriteMs = _files.LastWriteMs;
+        _replica?.Record(epoch.BatchId, _operator.Delta());
         var (bytes, snapshot) = _files.BeginWrite(_operator, Location(epoch), epoch.BatchId, epoch.LastCommitted, epoch.SnapshotInterval, _forceSnapshot);
         _forceSnapshot = false;
         _version = epoch.BatchId;
@@ -120,6 +141,29 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
             AllUpdatesTimeMs = metrics.AllUpdatesTimeMs, AllRemovalsTimeMs = metrics.AllRemovalsTimeMs, CustomMetrics = new(metrics.CustomMetrics),
             NextProcessingTimerMs = metrics.NextProcessingTimerMs,
         };
+    }
+
+    public Task<PartitionLookupResult> LookupAsync(PartitionLookupRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (_replica is null || _replica.IsBroken)
+        {
+            _replica = null;
+            // The first copy is made between epochs, from the state as the last epoch left it.
+            if (_running || _operator is null || _version == long.MinValue || !string.Equals(_operatorPlan, request.PlanJson, StringComparison.Ordinal))
+                return Task.FromResult(new PartitionLookupResult { NotReady = $"state partition {this.GetPrimaryKeyString()} has not finished an epoch of this run since it was activated, or is running one" });
+            var (plan, _) = _plans.Get(request.PlanJson);
+            _replica = new LookupReplica(plan.Stages[request.StageId].Operator!.CreateOperator("update", ServiceProvider), _operator, _version);
+        }
+        if (!_replica.TryAdvance(request.Committed))
+            return Task.FromResult(new PartitionLookupResult { NotReady = $"state partition {this.GetPrimaryKeyString()} holds version {_replica.Version}, not the committed {request.Committed}" });
+        var lookup = _replica.Lookup;
+        if (request.KeysIpc is not { } keysIpc)
+            return Task.FromResult(new PartitionLookupResult { Rows = ArrowIpc.Serialize(lookup.Scan(request.ScanLimit)) });
+        var keys = ArrowIpc.Deserialize(keysIpc);
+        var found = new bool[keys.Length];
+        var rows = lookup.Lookup(keys, found);
+        return Task.FromResult(new PartitionLookupResult { Found = found, Rows = ArrowIpc.Serialize(rows) });
     }
 
     // Spark's close(): the processor of a transformWithState partition is released with the activation.

@@ -1,3 +1,4 @@
+using OrleansStream.Interfaces.Lookups;
 using OrleansStream.Interfaces.Queries;
 
 namespace OrleansStream.Interfaces.Execution;
@@ -27,6 +28,10 @@ public interface IStatePartitionGrain : IGrainWithStringKey
     /// <summary>Completes when state version <paramref name="version"/>, the last this partition ran, is durable.</summary>
     /// <exception cref="StateVersionUnavailableException">This activation did not run that version (it was activated since).</exception>
     [Alias("WhenWritten")] Task WhenWrittenAsync(long version);
+
+    /// <summary>A live lookup or bounded scan of this partition's state at the query's last committed epoch (never the epoch
+    /// running: it interleaves with it and reads a committed copy).</summary>
+    [AlwaysInterleave, Alias("Lookup")] Task<PartitionLookupResult> LookupAsync(PartitionLookupRequest request);
 }
 
 /// <summary>What a partition needs to finish an epoch.</summary>

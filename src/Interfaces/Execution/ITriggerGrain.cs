@@ -1,3 +1,4 @@
+using OrleansStream.Interfaces.Lookups;
 using OrleansStream.Interfaces.Queries;
 
 namespace OrleansStream.Interfaces.Execution;
@@ -21,6 +22,8 @@ public interface ITriggerGrain : IGrainWithStringKey
     [AlwaysInterleave, Alias("MarkAvailable")] Task<long> MarkAvailableAsync();
     /// <summary>See <see cref="IStreamingQueryGrain.WaitForTicketAsync"/>.</summary>
     [AlwaysInterleave, Alias("WaitForTicket")] Task<bool> WaitForTicketAsync(long ticket, TimeSpan maxWait);
+    /// <summary>What live lookups need: the active run's plan, the last committed epoch and its state partitions.</summary>
+    [AlwaysInterleave, Alias("GetLookupTarget")] Task<LookupTarget> GetLookupTargetAsync();
 }
 
 /// <summary>What a run executes.</summary>

@@ -4,6 +4,8 @@ using Apache.Arrow.Types;
 using OrleansStream.Engine.Execution.Streaming;
 using OrleansStream.Engine.Expressions;
 using OrleansStream.Engine.Expressions.Kernels;
+using OrleansStream.Engine.Execution;
+using OrleansStream.Engine.Operators.Projection;
 using OrleansStream.Engine.Planning;
 using OrleansStream.Engine.State;
 
@@ -16,7 +18,7 @@ namespace OrleansStream.Engine.Operators.Aggregation;
 /// then releases rows by output mode — Complete: every key; Update: the keys this epoch changed, then evicts final
 /// keys; Append: only final keys (event time at or below the eviction threshold), each once, as it evicts them.
 /// </summary>
-public sealed class StreamingAggregationOperator : IStatefulOperator
+public sealed class StreamingAggregationOperator : IStatefulOperator, IKeyLookup
 {
     private readonly AggregateBinding _binding;
     private readonly AggregationState _state;
@@ -24,6 +26,8 @@ public sealed class StreamingAggregationOperator : IStatefulOperator
     private readonly int? _eventTimeColumn;
     private readonly List<int> _touched = new();
     private readonly List<int> _final = new();
+    private Schema? _lookupKeySchema;
+    private ProjectOperator? _outputProjection;
 
     /// <summary>Creates the operator. <paramref name="eventTimeColumn"/> is the state key column (a window's end, or a
     /// watermarked grouping column) that decides lateness and finality, or null when the keys carry no event time.</summary>
@@ -119,6 +123,48 @@ public sealed class StreamingAggregationOperator : IStatefulOperator
 
     private RecordBatch Results(List<int> slots) =>
         WindowStructs.Build(_state.Results(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slots)), _binding, OutputSchema);
+
+    /// <inheritdoc />
+    /// <remarks>The state's key columns named as the query outputs them (a window is two, "window.start" and "window.end").</remarks>
+    public Schema LookupKeySchema => _lookupKeySchema ??= LookupKeySchemaOf(_binding, _state.KeySchema);
+
+    /// <inheritdoc />
+    public Schema LookupResultSchema => _binding.OutputSchema;
+
+    /// <inheritdoc />
+    public RecordBatch Lookup(RecordBatch keys, Span<bool> found)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var slots = new int[keys.Length];
+        _state.Find(keys.Arrays.ToList(), keys.Length, slots);
+        return LookupRows(LookupSlots.Found(slots, found));
+    }
+
+    /// <inheritdoc />
+    public RecordBatch Scan(int limit)
+    {
+        var slots = new List<int>();
+        _state.FirstLiveSlots(limit, slots);
+        return LookupRows(slots);
+    }
+
+    // The aggregation's output columns (its projection of keys and aggregates, as the stage's pipeline starts with).
+    private RecordBatch LookupRows(List<int> slots) =>
+        (_outputProjection ??= new ProjectOperator(_binding.OutputExprs, OutputSchema)).Process(Results(slots), new EpochContext(0, 0));
+
+    private static Schema LookupKeySchemaOf(AggregateBinding binding, Schema stateKeys)
+    {
+        var output = binding.OutputSchema.FieldsList;
+        if (output.Count < binding.Keys.Count) return stateKeys;
+        var names = new List<string>();
+        for (var k = 0; k < binding.Keys.Count; k++)
+        {
+            if (binding.Keys[k].Kind == GroupingKind.Plain) names.Add(output[k].Name);
+            else names.AddRange([$"{output[k].Name}.start", $"{output[k].Name}.end"]);
+        }
+        return names.Count != stateKeys.FieldsList.Count ? stateKeys
+            : new Schema(stateKeys.FieldsList.Select((f, i) => new Field(names[i], f.DataType, f.IsNullable)).ToList(), null);
+    }
 
     /// <inheritdoc />
     public IReadOnlyList<int> StateRoutingColumns { get; }

@@ -16,7 +16,7 @@ namespace OrleansStream.Engine.Operators.Deduplication;
 /// expiry is that time; for dropDuplicatesWithinWatermark it is the row's event time plus the watermark delay; without a
 /// watermark keys are kept forever. Late rows (event time at or below the late threshold) are dropped first.
 /// </summary>
-public sealed class DeduplicationOperator : IStatefulOperator
+public sealed class DeduplicationOperator : IStatefulOperator, IKeyLookup
 {
     private readonly DeduplicationState _state;
     private readonly int[] _keyColumns;
@@ -91,6 +91,33 @@ public sealed class DeduplicationOperator : IStatefulOperator
         for (var i = 0; i < expiry.Length; i++) expiry[i] = Bitmaps.Get(validity, i) ? times[i] + _expiryOffsetMicros : long.MaxValue;
         return expiry;
     }
+
+    /// <inheritdoc />
+    public Schema LookupKeySchema => _state.KeySchema;
+
+    /// <inheritdoc />
+    public Schema LookupResultSchema => _state.KeySchema;
+
+    /// <inheritdoc />
+    /// <remarks>A key's row is the key itself: it is there when the key was seen and has not expired.</remarks>
+    public RecordBatch Lookup(RecordBatch keys, Span<bool> found)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var slots = new int[keys.Length];
+        _state.Find(keys.Arrays.ToList(), keys.Length, slots);
+        return KeysOf(LookupSlots.Found(slots, found));
+    }
+
+    /// <inheritdoc />
+    public RecordBatch Scan(int limit)
+    {
+        var slots = new List<int>();
+        _state.FirstLiveSlots(limit, slots);
+        return KeysOf(slots);
+    }
+
+    private RecordBatch KeysOf(List<int> slots) =>
+        new(_state.KeySchema, _state.Keys.KeyColumns(CollectionsMarshal.AsSpan(slots)), slots.Count);
 
     /// <inheritdoc />
     public IReadOnlyList<int> StateRoutingColumns { get; }

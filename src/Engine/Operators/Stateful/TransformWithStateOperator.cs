@@ -205,6 +205,9 @@ public sealed class TransformWithStateOperator : IStatefulOperator, IDisposable
     /// <inheritdoc />
     public void Apply(RecordBatch stateRows) => Store.Apply(stateRows);
 
+    /// <summary>The operator's keyed state (for reading: live lookups read a copy's).</summary>
+    public KeyedStateStore State => Store;
+
     /// <summary>Closes the processor (Spark calls close when the partition's task ends).</summary>
     public void Dispose() => _processor.Close();
 }
