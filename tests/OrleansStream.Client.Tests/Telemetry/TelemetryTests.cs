@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using OrleansStream.Engine.Telemetry;
+using OrleansStream.Silo;
+using static OrleansStream.Client.Functions;
+
+namespace OrleansStream.Client.Tests.Telemetry;
+
+/// <summary>An embedded silo whose logs are also captured (OrleansStream categories from Information).</summary>
+public sealed class TelemetrySessionFixture : IAsyncLifetime
+{
+    public TempDirectory Data { get; } = new();
+    public CapturingLoggerProvider Logs { get; } = new();
+    public StreamSession Session { get; private set; } = null!;
+
+    public async Task InitializeAsync() =>
+        Session = await StreamSession.StartLocalAsync(new EmbeddedSiloOptions
+        {
+            DataDirectory = Data.Path,
+            ConfigureSilo = silo =>
+            {
+                silo.Services.AddSingleton<ILoggerProvider>(Logs);
+                silo.Services.Configure<LoggerFilterOptions>(o =>
+                    o.Rules.Add(new LoggerFilterRule(typeof(CapturingLoggerProvider).FullName, "OrleansStream", LogLevel.Information, null)));
+            },
+        });
+
+    public async Task DisposeAsync()
+    {
+        await Session.DisposeAsync();
+        Data.Dispose();
+    }
+}
+
+/// <summary>The "OrleansStream" meter and activity source read through OpenTelemetry's in-memory exporter, the Prometheus endpoint, and the logging scopes.</summary>
+public sealed class TelemetryTests(TelemetrySessionFixture fixture) : IClassFixture<TelemetrySessionFixture>
+{
+    private StreamSession Session => fixture.Session;
+
+    private static DataFrame WindowedCount(DataFrame values) => values
+        .WithColumn("eventTime", Col("value").Cast("timestamp"))
+        .WithWatermark("eventTime", "10 seconds")
+        .GroupBy(Window(Col("eventTime"), "5 seconds").As("window"))
+        .Agg(Count().As("count"));
+
+    [Fact]
+    public async Task WatermarkedAggregation_ExportsProgressAsMetrics_AndEachEpochAsASpanWithItsPhases()
+    {
+        var spans = new List<Activity>();
+        var metrics = new List<MetricSnapshot>();
+        using var tracer = Sdk.CreateTracerProviderBuilder().AddSource(StreamingTelemetry.Name).AddInMemoryExporter(spans).Build();
+        using var meter = Sdk.CreateMeterProviderBuilder().AddMeter(StreamingTelemetry.Name).AddInMemoryExporter(metrics).Build();
+
+        var input = Session.CreateMemoryStream<long>();
+        var query = await WindowedCount(input.ToDF()).WriteStream.OutputMode(OutputMode.Update).Format("memory").QueryName("telemetry_windowed").StartAsync();
+        await input.AddDataAsync(10, 11, 12);
+        await query.ProcessAllAvailableAsync();
+        await input.AddDataAsync(25, 26);
+        await query.ProcessAllAvailableAsync();
+        var last = query.LastProgress!;
+        meter.ForceFlush();
+        tracer.ForceFlush();
+        var epochs = query.RecentProgress.Where(p => p.DurationMs.ContainsKey("addBatch")).ToList();
+        Assert.True(epochs.Count >= 2, "both additions ran an epoch");
+        await query.StopAsync();
+
+        var id = query.Id.ToString();
+        bool Ours(MetricPoint point) => Tag(point, "query.id") == id;
+        MetricSnapshot Metric(string name) => metrics.Last(m => m.Name == name);
+
+        Assert.Equal(5, Metric("orleansstream.input.rows").MetricPoints.Where(Ours).Sum(p => p.GetSumLong()));
+        Assert.Equal(epochs.Sum(p => p.Sink.NumOutputRows), Metric("orleansstream.sink.rows").MetricPoints.Where(Ours).Sum(p => p.GetSumLong()));
+        Assert.Equal(epochs.Count, Metric("orleansstream.epoch.duration").MetricPoints.Where(Ours).Single().GetHistogramCount());
+        var phases = Metric("orleansstream.epoch.phase.duration").MetricPoints.Where(Ours).Select(p => Tag(p, "phase")).ToHashSet();
+        Assert.Superset(new HashSet<string?> { "latestOffset", "walCommit", "addBatch", "commitOffsets" }, phases);
+        var stateRows = Assert.Single(Metric("orleansstream.state.rows").MetricPoints, Ours);
+        Assert.Equal(last.StateOperators[0].NumRowsTotal, stateRows.GetGaugeLastValueLong());
+        Assert.Contains(Metric("orleansstream.state.memory").MetricPoints, p => Ours(p) && p.GetGaugeLastValueLong() > 0);
+        var watermark = DateTimeOffset.Parse(last.EventTime["watermark"], CultureInfo.InvariantCulture);
+        var lag = Assert.Single(Metric("orleansstream.watermark.lag").MetricPoints, Ours);
+        Assert.Equal((DateTimeOffset.Parse(last.Timestamp, CultureInfo.InvariantCulture) - watermark).TotalSeconds, lag.GetGaugeLastValueDouble(), 3);
+        Assert.Single(Metric("orleansstream.process.rate").MetricPoints, Ours);
+
+        var epochSpans = spans.Where(s => s.GetTagItem("query.id") as string == id && s.DisplayName.StartsWith("epoch ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(epochs.Select(p => p.BatchId).Order(), epochSpans.Select(s => (long)s.GetTagItem("batch.id")!).Order());
+        foreach (var epoch in epochSpans)
+        {
+            Assert.Equal(ActivityStatusCode.Ok, epoch.Status);
+            var children = spans.Where(s => s.ParentSpanId == epoch.SpanId).OrderBy(s => s.StartTimeUtc).Select(s => s.DisplayName);
+            Assert.Equal(["plan", "write-ahead", "run", "sink commit", "commit"], children);
+        }
+    }
+
+    private static string? Tag(MetricPoint point, string key)
+    {
+        foreach (var tag in point.Tags)
+            if (tag.Key == key) return tag.Value?.ToString();
+        return null;
+    }
+}
