@@ -100,6 +100,76 @@ public sealed class TelemetryTests(TelemetrySessionFixture fixture) : IClassFixt
         }
     }
 
+    [Fact]
+    public async Task PrometheusEndpoint_ServesTheInstrumentsOfARunningQuery()
+    {
+        var port = FreePort();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [TelemetryExporters.PrometheusPortKey] = port.ToString(CultureInfo.InvariantCulture),
+            [TelemetryExporters.PrometheusHostKey] = "localhost",
+        }).Build();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddOrleansStreamTelemetry(configuration);
+        using var host = builder.Build();
+        await host.StartAsync();
+
+        var input = Session.CreateMemoryStream<long>();
+        var query = await WindowedCount(input.ToDF()).WriteStream.OutputMode(OutputMode.Update).Format("memory").QueryName("telemetry_prometheus").StartAsync();
+        await input.AddDataAsync(10, 11, 30);
+        await query.ProcessAllAvailableAsync();
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(new Uri($"http://localhost:{port}/metrics"));
+        await query.StopAsync();
+        await host.StopAsync();
+
+        foreach (var name in new[] { "orleansstream_input_rows_total", "orleansstream_sink_rows_total", "orleansstream_epoch_duration_seconds_bucket",
+                     "orleansstream_epoch_phase_duration_seconds_count", "orleansstream_state_rows", "orleansstream_watermark_lag_seconds", "orleansstream_process_rate" })
+            Assert.Contains(text.Split('\n'), line => line.StartsWith(name, StringComparison.Ordinal) && line.Contains(query.Id.ToString(), StringComparison.Ordinal));
+        Assert.Contains(text.Split('\n'), line => line.StartsWith("orleansstream_input_rows_total", StringComparison.Ordinal)
+            && line.Contains($"query_name=\"telemetry_prometheus\"", StringComparison.Ordinal) && line.EndsWith(" 3", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Logs_CarryTheQueryIdAndTheBatchIdInTheirScope()
+    {
+        var input = Session.CreateMemoryStream<int>();
+        var query = await input.ToDF().WriteStream.Format("memory").QueryName("telemetry_logs").StartAsync();
+        await input.AddDataAsync(1, 2);
+        await query.ProcessAllAvailableAsync();
+        await input.AddDataAsync(3);
+        await query.ProcessAllAvailableAsync();
+        await query.StopAsync();
+
+        // "Query {Query}: batch {BatchId} committed" (event 1201), written as the epoch commits.
+        var committed = fixture.Logs.Entries.Where(e => e.EventId.Id == 1201 && Equals(e.Scope.GetValueOrDefault("QueryId"), query.Id)).ToList();
+        Assert.Equal([0L, 1L], committed.Select(e => (long)e.Scope["BatchId"]!));
+        Assert.All(committed, e =>
+        {
+            Assert.Equal("telemetry_logs", e.Scope["QueryName"]);
+            Assert.Equal(query.RunId, e.Scope["RunId"]);
+            Assert.EndsWith($"batch {e.Scope["BatchId"]} committed", e.Message, StringComparison.Ordinal);
+        });
+    }
+
+    [Theory]
+    [InlineData(TelemetryExporters.PrometheusPortKey, "http", "OrleansStream__Telemetry__Prometheus__Port must be a TCP port")]
+    [InlineData(TelemetryExporters.OtlpEndpointKey, "collector:4317", "OrleansStream__Telemetry__Otlp__Endpoint must be an http(s) URL")]
+    public void BadExporterSetting_IsRefusedNamingTheVariable(string key, string value, string message)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
+        var error = Assert.Throws<ArgumentException>(() => new ServiceCollection().AddOrleansStreamTelemetry(configuration));
+        Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
+        Assert.Contains(value, error.Message, StringComparison.Ordinal);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     private static string? Tag(MetricPoint point, string key)
     {
         foreach (var tag in point.Tags)
