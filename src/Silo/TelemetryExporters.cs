@@ -16,7 +16,7 @@ public static class TelemetryExporters
 {
     public const string OtlpEndpointKey = "OrleansStream:Telemetry:Otlp:Endpoint";
     public const string PrometheusPortKey = "OrleansStream:Telemetry:Prometheus:Port";
-    /// <summary>The host the scrape endpoint binds (default *: every interface, so that a container can publish the port).</summary>
+    /// <summary>The one host name the scrape endpoint answers on (default: every interface).</summary>
     public const string PrometheusHostKey = "OrleansStream:Telemetry:Prometheus:Host";
 
     public static IServiceCollection AddOrleansStreamTelemetry(this IServiceCollection services, IConfiguration configuration)
@@ -30,7 +30,17 @@ public static class TelemetryExporters
         {
             metrics.AddMeter(StreamingTelemetry.Name);
             if (otlp is not null) metrics.AddOtlpExporter(o => o.Endpoint = otlp);
-            if (prometheusPort is { } p) metrics.AddPrometheusHttpListener(o => { o.Host = configuration[PrometheusHostKey] ?? "*"; o.Port = p; });
+            if (prometheusPort is { } p) metrics.AddPrometheusHttpListener(o =>
+            {
+                o.Port = p;
+                if (configuration[PrometheusHostKey] is { Length: > 0 } host) o.Host = host;
+                // By default every interface, so that a container's published port reaches it (the exporter's own default is localhost).
+                else o.ConfigureHttpListener = static (options, listener) =>
+                {
+                    listener.Prefixes.Clear();
+                    listener.Prefixes.Add($"http://+:{options.Port}{options.ScrapeEndpointPath}/");
+                };
+            });
         });
         if (otlp is not null)
             telemetry.WithTracing(tracing => tracing.AddSource(StreamingTelemetry.Name).AddOtlpExporter(o => o.Endpoint = otlp));

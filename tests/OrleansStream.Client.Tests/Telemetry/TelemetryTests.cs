@@ -107,7 +107,6 @@ public sealed class TelemetryTests(TelemetrySessionFixture fixture) : IClassFixt
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             [TelemetryExporters.PrometheusPortKey] = port.ToString(CultureInfo.InvariantCulture),
-            [TelemetryExporters.PrometheusHostKey] = "localhost",
         }).Build();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddOrleansStreamTelemetry(configuration);
