@@ -275,6 +275,7 @@ public sealed class EpochCoordinator
     {
         using var scope = _options.Telemetry?.BeginEpochScope(record.BatchId);
         using var span = _options.Telemetry?.StartEpoch(record.BatchId, _planned);
+        _planned = null; // a retried or re-run attempt was not planned again
         span?.Begin("run");
         var watch = Stopwatch.StartNew();
         IsTriggerActive = true;
