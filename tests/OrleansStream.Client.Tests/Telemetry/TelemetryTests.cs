@@ -162,6 +162,30 @@ public sealed class TelemetryTests(TelemetrySessionFixture fixture) : IClassFixt
         Assert.Contains(value, error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(ConsoleLogging.FormatKey, "json", "json")]
+    [InlineData("Logging:Console:FormatterName", "json", "json")]
+    [InlineData("DOTNET_RUNNING_IN_CONTAINER", "true", "json")]
+    [InlineData(ConsoleLogging.FormatKey, "simple", "simple")]
+    [InlineData("unrelated", "x", "simple")]
+    public void ConsoleLogFormat_FollowsConfiguration_JsonInContainers(string key, string value, string formatter)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.AddOrleansStreamConsole(configuration));
+        using var provider = services.BuildServiceProvider();
+        var options = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>>().Value;
+        Assert.Equal(formatter, options.FormatterName);
+    }
+
+    [Fact]
+    public void UnknownConsoleLogFormat_IsRefusedNamingTheVariable()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [ConsoleLogging.FormatKey] = "xml" }).Build();
+        var error = Assert.Throws<ArgumentException>(() => new ServiceCollection().AddLogging(logging => logging.AddOrleansStreamConsole(configuration)));
+        Assert.Equal("OrleansStream__Logging__Format must be 'json' or 'simple', not 'xml'.", error.Message);
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
