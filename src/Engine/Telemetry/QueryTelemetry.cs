@@ -79,9 +79,10 @@ public sealed class QueryTelemetry(Guid queryId, string? queryName, Guid runId, 
     internal Measurement<double>? WatermarkLag()
     {
         if (Volatile.Read(ref _last) is not { } p || !p.EventTime.TryGetValue("watermark", out var text)) return null;
-        var watermark = DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
-        if (watermark.ToUnixTimeMilliseconds() == 0) return null;
-        return new((p.TriggerStart - watermark).TotalSeconds, _idTag, _nameTag);
+        var watermarkMs = DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal).ToUnixTimeMilliseconds();
+        if (watermarkMs == 0) return null;
+        // In whole milliseconds, as the batch timestamp and the watermark are.
+        return new((p.TriggerStart.ToUnixTimeMilliseconds() - watermarkMs) / 1000.0, _idTag, _nameTag);
     }
 
     private IEnumerable<Measurement<long>> PerOperator(Func<EpochProgress.StateOperator, long> value)
