@@ -32,7 +32,11 @@ internal sealed class DemoJob(JobOptions options)
         await using var session = await StreamSession.StartLocalAsync(new EmbeddedSiloOptions
         {
             DataDirectory = options.DataDirectory, LogLevel = Microsoft.Extensions.Logging.LogLevel.Error,
-            ConfigureSilo = silo => silo.AddSiloHooks(configuration),
+            ConfigureSilo = silo =>
+            {
+                silo.AddSiloHooks(configuration);
+                silo.Services.AddOrleansStreamTelemetry(configuration);
+            },
         }, cancellationToken);
         session.Streams.AddListener(new ProgressPrinter());
 

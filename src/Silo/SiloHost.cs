@@ -15,7 +15,8 @@ internal static class SiloHost
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder(args);
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.AddOrleansStreamConsole(builder.Configuration);
+        builder.Services.AddOrleansStreamTelemetry(builder.Configuration);
         builder.Services.Configure<OrleansStreamOptions>(builder.Configuration.GetSection(OrleansStreamOptions.SectionName));
         builder.UseOrleans(silo =>
         {

@@ -96,7 +96,10 @@ internal sealed class TriggerGrain(
         var runtime = new GrainEpochRuntime(GrainFactory, state, run, paths, _options, storageHealth, hooks, logger, QueryKey,
             () => DelayDeactivation(TimeSpan.FromMinutes(30)));
         run.Coordinator = new EpochCoordinator(runtime, TriggerStateMapping.Load(state.State), GrainEpochRuntime.QueryOf(run.Query),
-            GrainEpochRuntime.OptionsOf(run, _options), time);
+            GrainEpochRuntime.OptionsOf(run, _options) with
+            {
+                Telemetry = new OrleansStream.Engine.Telemetry.QueryTelemetry(run.Request.QueryId, run.Request.Spec.QueryName, run.Request.RunId, logger),
+            }, time);
         _run = run;
         run.Loop = RunLoopAsync(run);
     }

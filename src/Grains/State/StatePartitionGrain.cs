@@ -32,7 +32,7 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
     ILogger<StatePartitionGrain> logger) : Grain, IStatePartitionGrain
 {
     private readonly PlanCache _plans = new(connectors);
-    private readonly VersionedStateStore _files = new(store, (e, message) => logger.LogWarning(e, "{Message}", message));
+    private readonly VersionedStateStore _files = new(store, (e, message) => StateLog.LogWarningStateStore(logger, e, message));
     // Keyed by (producer stage, producer): the order the epoch's input is consumed in, whatever order the calls came in.
     private readonly SortedDictionary<(int Stage, int Producer), List<(int InputIndex, byte[] Bytes)>> _staged = new();
     private Guid _attempt;
@@ -197,7 +197,7 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
             catch (Exception e)
             {
                 // The delta chain still restores every version.
-                logger.LogWarning(e, "Taking a state snapshot of {Partition} failed", this.GetPrimaryKeyString());
+                StateLog.LogWarningSnapshotFailed(logger, e, this.GetPrimaryKeyString());
             }
         }, CancellationToken.None, TaskCreationOptions.None, TaskScheduler.Current);
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OrleansStream.Engine.Telemetry;
 
 namespace OrleansStream.Engine.Execution.Streaming;
 
@@ -34,6 +35,8 @@ public sealed class EpochCoordinator
     private DateTimeOffset _lastProgressEvent;
     /// <summary>The earliest processing-time timer the partitions reported with the last epoch run (ms), or null for none.</summary>
     private long? _nextTimerMs;
+    /// <summary>When the last epoch planned was planned (wall clock), for its span.</summary>
+    private PlanTiming? _planned;
 
     public EpochCoordinator(IEpochRuntime runtime, CheckpointRecords records, EpochQuery query, EpochCoordinatorOptions options, TimeProvider time)
     {
@@ -87,6 +90,8 @@ public sealed class EpochCoordinator
     /// <summary>Runs the query until it stops (trigger, stop request) or fails; commits what it can at the end.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        using var tracked = _options.Telemetry?.Track();
+        using var scope = _options.Telemetry?.BeginRunScope();
         await PrepareAsync(cancellationToken);
         LastRun = DurableThrough = _records.LastCommitted;
         // A restarted run has not heard from the partitions yet: the timers they hold may be due now, so the first trigger
@@ -158,6 +163,7 @@ public sealed class EpochCoordinator
     {
         PlanRound++;
         var watch = Stopwatch.StartNew();
+        var planStarted = DateTimeOffset.UtcNow;
         var batchId = LastRun + 1;
         // A written-ahead epoch is re-run with exactly its recorded offsets, never planned afresh: its sources already
         // recorded what it consumed (a file source would skip its files for good).
@@ -208,9 +214,11 @@ public sealed class EpochCoordinator
         // Write-ahead: the epoch's offsets are durable before any source task reads a row. The same write commits the
         // epochs whose state has become durable since the last one.
         watch.Restart();
+        var writeAheadStarted = DateTimeOffset.UtcNow;
         _records.Offsets.Add(record);
         await SaveAsync(cancellationToken);
         _walCommitMs = ProgressBuilder.Milliseconds(watch);
+        _planned = new PlanTiming(batchId, planStarted, writeAheadStarted, DateTimeOffset.UtcNow);
         return record;
     }
 
@@ -265,6 +273,10 @@ public sealed class EpochCoordinator
 
     private async Task ExecuteAsync(OffsetLogRecord record, DateTimeOffset triggerStart, CancellationToken cancellationToken)
     {
+        using var scope = _options.Telemetry?.BeginEpochScope(record.BatchId);
+        using var span = _options.Telemetry?.StartEpoch(record.BatchId, _planned);
+        _planned = null; // a retried or re-run attempt was not planned again
+        span?.Begin("run");
         var watch = Stopwatch.StartNew();
         IsTriggerActive = true;
         var attempt = _runtime.StartAttempt(record, _records);
@@ -276,10 +288,12 @@ public sealed class EpochCoordinator
         if (_query.IsStateful) DurableThrough = Math.Max(DurableThrough, record.BatchId - 1);
         if (_due.HasProcessingTimeTimers)
             _nextTimerMs = operators.SelectMany(o => o.Results).Select(r => r.NextProcessingTimerMs).Where(t => t is not null).Min();
+        span?.Begin("sink commit");
         var files = await attempt.CommitSinksAsync(cancellationToken);
         await attempt.CommitSinkLogAsync(files, cancellationToken);
         var addBatchMs = ProgressBuilder.Milliseconds(watch);
 
+        span?.Begin("commit");
         watch.Restart();
         _uncommitted.Add(new CommitLogRecord(record.BatchId, _watermarks.Next(record.WatermarkMs, sources.EventTime)));
         LastRun = record.BatchId;
@@ -291,6 +305,7 @@ public sealed class EpochCoordinator
         }
         var commitMs = ProgressBuilder.Milliseconds(watch);
         IsTriggerActive = false;
+        span?.Succeeded();
 
         // The sink's rows: what source stages handed it straight, and what keyed stages whose output is the sink emitted.
         var outputRows = sources.OutputRows + operators.Where(o => o.OutputsToSink).Sum(o => o.Results.Sum(r => r.OutputRows));
@@ -298,6 +313,7 @@ public sealed class EpochCoordinator
         var end = _time.GetUtcNow();
         _lastEpochProgress = _progress.Build(record, triggerStart, end, sources.InputRowsPerSource, outputRows, phases, operators, sources.EventTime);
         _lastProgressEvent = end;
+        _options.Telemetry?.OnProgress(_lastEpochProgress, ranEpoch: true);
         _runtime.OnProgress(_lastEpochProgress);
     }
 
@@ -310,7 +326,9 @@ public sealed class EpochCoordinator
     {
         if (triggerStart - _lastProgressEvent < _options.NoDataProgressEventInterval) return;
         _lastProgressEvent = triggerStart;
-        _runtime.OnProgress(_progress.BuildIdle(LastRun + 1, _records.Offsets.Get(LastRun), _lastEpochProgress, triggerStart, _time.GetUtcNow(), _latestOffsetMs));
+        var progress = _progress.BuildIdle(LastRun + 1, _records.Offsets.Get(LastRun), _lastEpochProgress, triggerStart, _time.GetUtcNow(), _latestOffsetMs);
+        _options.Telemetry?.OnProgress(progress, ranEpoch: false);
+        _runtime.OnProgress(progress);
     }
 
     /// <summary>Runs again, from their offset records, the epochs before <paramref name="before"/> whose state is not known durable.</summary>

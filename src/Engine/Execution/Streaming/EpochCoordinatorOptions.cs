@@ -20,4 +20,6 @@ public sealed record EpochCoordinatorOptions
     public TimeSpan EpochRetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan EpochRetryMaxDelay { get; init; } = TimeSpan.FromSeconds(2);
     public TimeSpan EpochRetryBudget { get; init; } = TimeSpan.FromMinutes(6);
+    /// <summary>Where the run's metrics, epoch spans and logging scopes go; none when null.</summary>
+    public Telemetry.QueryTelemetry? Telemetry { get; init; }
 }

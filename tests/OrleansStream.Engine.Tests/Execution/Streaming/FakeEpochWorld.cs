@@ -59,6 +59,8 @@ internal sealed class FakeEpochWorld
     public int Fired { get; private set; }
     public int StatePartitions { get; set; } = 2;
     public bool Resumed { get; set; }
+    /// <summary>The runs' telemetry (none by default).</summary>
+    public OrleansStream.Engine.Telemetry.QueryTelemetry? Telemetry { get; set; }
     public CheckpointRecords Persisted => _persisted;
 
     public EpochQuery Query => new(
@@ -107,6 +109,7 @@ internal sealed class FakeEpochWorld
             EpochRetryDelay = TimeSpan.FromMilliseconds(1),
             EpochRetryMaxDelay = TimeSpan.FromMilliseconds(4),
             EpochRetryBudget = retryBudget ?? TimeSpan.FromSeconds(10),
+            Telemetry = Telemetry,
         }, Time);
         return (coordinator, runtime);
     }

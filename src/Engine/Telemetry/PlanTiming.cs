@@ -1,0 +1,4 @@
+namespace OrleansStream.Engine.Telemetry;
+
+/// <summary>When the coordinator planned epoch <paramref name="BatchId"/> (wall clock): its span starts there.</summary>
+public readonly record struct PlanTiming(long BatchId, DateTimeOffset Started, DateTimeOffset WriteAheadStarted, DateTimeOffset WrittenAhead);
