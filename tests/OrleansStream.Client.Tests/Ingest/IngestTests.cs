@@ -22,7 +22,7 @@ public sealed class IngestTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        _store.Resume();
+        _store?.Resume(); // null when no grain ever reached the store
         await _session.DisposeAsync();
         _data.Dispose();
     }
@@ -136,6 +136,50 @@ public sealed class IngestTests : IAsyncLifetime
         await query.ProcessAllAvailableAsync();
         await query.StopAsync();
         Assert.Equal(Enumerable.Range(0, 8).Select(i => (long)i), (await _session.Table("retained_rows").CollectAsync()).Select(r => (long)r["id"]!).Order());
+    }
+
+    [Fact]
+    public async Task RestartedProducer_ResendingFromItsRecordedSequence_IsStoredOnce()
+    {
+        await _session.CreateIngestAsync("resent", Schema, new IngestOptions { Partitions = 3 });
+        var first = _session.Ingest("resent", new IngestWriterOptions { ProducerId = "orders-service" });
+        for (long id = 0; id < 5; id++) await first.WriteAsync(new[] { new object?[] { id, "first" } });
+        // The client recorded sequence 2 as acknowledged; writes 3 to 5 were stored, but it restarted before it saw their answers.
+        const long Recorded = 2;
+        await _session.DisposeAsync();
+
+        _session = await StartAsync();
+        var resumed = _session.Ingest("resent", new IngestWriterOptions { ProducerId = "orders-service", NextSequence = Recorded + 1 });
+        for (var id = Recorded; id < 7; id++) await resumed.WriteAsync(new[] { new object?[] { id, "resent" } });
+
+        Assert.Equal(7, resumed.LastSequence);
+        Assert.Equal(Enumerable.Range(0, 7).Select(i => (long)i), await ReadAllIdsAsync("resent"));
+    }
+
+    [Fact]
+    public async Task RestartedProducer_WithoutARecordedSequence_ResumesAfterWhatThePartitionsHold()
+    {
+        await _session.CreateIngestAsync("resumed", Schema, new IngestOptions { Partitions = 2 });
+        var first = _session.Ingest("resumed", new IngestWriterOptions { ProducerId = "p" });
+        for (long id = 0; id < 3; id++) await first.WriteAsync(new[] { new object?[] { id, null } });
+        await _session.DisposeAsync();
+
+        // Starting again at sequence 1 would take the new writes for the stored ones and drop them.
+        _session = await StartAsync();
+        var resumed = _session.Ingest<Click>("resumed", new IngestWriterOptions { ProducerId = "p" });
+        await resumed.WriteAsync([new Click(3, null)]);
+        await resumed.WriteAsync([new Click(4, null)]);
+
+        Assert.Equal(5, resumed.LastSequence);
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => (long)i), await ReadAllIdsAsync("resumed"));
+    }
+
+    [Fact]
+    public void WriterOptions_ASequenceWithoutAProducerId_IsRefusedNamingTheOption()
+    {
+        var e = Assert.Throws<ArgumentException>(() => _session.Ingest("clicks", new IngestWriterOptions { NextSequence = 5 }));
+        Assert.Contains("NextSequence", e.Message, StringComparison.Ordinal);
+        Assert.Contains("ProducerId", e.Message, StringComparison.Ordinal);
     }
 
     private Task<StreamingQuery> StartRetainedQueryAsync() => _session.ReadStream.Format("ingest").Load("retained")
