@@ -51,11 +51,22 @@ public class IngestWriter : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.Length == 0) return;
-        var (_, _, partitions) = await OpenAsync().ConfigureAwait(false);
-        // The partition follows from the sequence, so that a resent write goes where it went the first time.
+        var (description, schema, partitions) = await OpenAsync().ConfigureAwait(false);
         var sequence = Interlocked.Increment(ref _sequence);
-        var partition = partitions[(int)((ulong)sequence % (ulong)partitions.Length)];
-        await partition.AppendAsync(new IngestBatch(_producerId, sequence, ArrowIpc.Serialize(batch)), cancellationToken).ConfigureAwait(false);
+        if (_options.PartitionBy is null)
+        {
+            // The partition follows from the sequence, so that a resent write goes where it went the first time.
+            var partition = partitions[(int)((ulong)sequence % (ulong)partitions.Length)];
+            await partition.AppendAsync(new IngestBatch(_producerId, sequence, ArrowIpc.Serialize(batch)), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        // Each partition gets its share under the write's sequence: (producer, sequence) names one append per partition.
+        var shares = KeyPartitioner.Split(description.Name, schema, batch, _options.PartitionBy, partitions.Length);
+        var appends = new List<Task>(shares.Length);
+        for (int p = 0; p < shares.Length; p++)
+            if (shares[p] is { } share)
+                appends.Add(partitions[p].AppendAsync(new IngestBatch(_producerId, sequence, ArrowIpc.Serialize(share)), cancellationToken));
+        await Task.WhenAll(appends).ConfigureAwait(false);
     }
 
     /// <summary>Appends rows given as values in the declared column order; returns once they are durable.</summary>

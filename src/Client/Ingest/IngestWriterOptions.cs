@@ -16,4 +16,11 @@ public sealed class IngestWriterOptions
     /// after the highest sequence the partitions remember for that producer, so that new writes are never taken for old ones.
     /// </summary>
     public long? NextSequence { get; init; }
+
+    /// <summary>
+    /// A column whose value picks each row's partition (by a hash of the value, as Kafka producers partition by key), so that
+    /// a key's rows stay in order in one partition. A write then makes one append per partition it touches, each durable
+    /// before the write returns. Default: none, each write goes whole to the next partition.
+    /// </summary>
+    public string? PartitionBy { get; init; }
 }

@@ -2,9 +2,11 @@ using Apache.Arrow;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 using OrleansStream.Engine.Checkpointing;
+using OrleansStream.Engine.Connectors.Ingest;
 using OrleansStream.Grains.Hosting;
 using OrleansStream.Grains.Ingest;
 using OrleansStream.Interfaces.Ingest;
+using OrleansStream.Plan.Data;
 using OrleansStream.Plan.Types;
 
 namespace OrleansStream.Client.Tests.Ingest;
@@ -180,6 +182,44 @@ public sealed class IngestTests : IAsyncLifetime
         var e = Assert.Throws<ArgumentException>(() => _session.Ingest("clicks", new IngestWriterOptions { NextSequence = 5 }));
         Assert.Contains("NextSequence", e.Message, StringComparison.Ordinal);
         Assert.Contains("ProducerId", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WriterPartitioningByKey_KeepsEachKeysRowsInOrderInOnePartition()
+    {
+        await _session.CreateIngestAsync("keyed", Schema, new IngestOptions { Partitions = 3 });
+        var writer = _session.Ingest("keyed", new IngestWriterOptions { PartitionBy = "user" });
+        // Row id n belongs to user u(n % 4); each write holds every user's rows.
+        for (long w = 0; w < 10; w++) await writer.WriteAsync(Enumerable.Range(0, 8).Select(i => new object?[] { w * 8 + i, $"u{i % 4}" }));
+
+        var partitionOf = new Dictionary<string, int>();
+        var idsOf = new Dictionary<string, List<long>>();
+        for (int p = 0; p < 3; p++)
+        {
+            await foreach (var batch in IngestPartitionLog.ReadAsync(_store, "keyed", p, null, long.MaxValue, default))
+            {
+                foreach (var row in ArrowValues.ToRows(batch))
+                {
+                    var user = (string)row[1]!;
+                    Assert.Equal(partitionOf.GetValueOrDefault(user, p), p);
+                    partitionOf[user] = p;
+                    (idsOf.TryGetValue(user, out var ids) ? ids : idsOf[user] = []).Add((long)row[0]!);
+                }
+            }
+        }
+        for (int u = 0; u < 4; u++)
+            Assert.Equal(Enumerable.Range(0, 80).Where(n => n % 4 == u).Select(n => (long)n), idsOf[$"u{u}"]);
+        Assert.True(partitionOf.Values.Distinct().Count() > 1, "four keys should not all hash to one partition");
+    }
+
+    [Fact]
+    public async Task WriterPartitioningByAnUndeclaredColumn_IsRefusedNamingIt_AndNothingIsAppended()
+    {
+        await _session.CreateIngestAsync("keyed", Schema, new IngestOptions { Partitions = 2 });
+        var writer = _session.Ingest("keyed", new IngestWriterOptions { PartitionBy = "customer" });
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => writer.WriteAsync(new[] { new object?[] { 1L, "u" } }));
+        Assert.Contains("'customer'", e.Message, StringComparison.Ordinal);
+        foreach (var partition in new[] { "p0000", "p0001" }) Assert.Empty(await _store.ListAsync($"ingest/keyed/{partition}/"));
     }
 
     private Task<StreamingQuery> StartRetainedQueryAsync() => _session.ReadStream.Format("ingest").Load("retained")
