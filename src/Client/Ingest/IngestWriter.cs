@@ -6,8 +6,8 @@ namespace OrleansStream.Client;
 
 /// <summary>
 /// Writes to a declared ingest. Each <c>WriteAsync</c> appends its rows as one batch to one partition (round robin by its
-/// sequence number) and
-/// returns once they are durable in the ingest's log: all of them or, when a row does not match the declared schema, none
+/// sequence number; by key with <see cref="IngestWriterOptions.PartitionBy"/>) and returns once they are durable in the
+/// ingest's log: all of them or, when a row does not match the declared schema, none
 /// (the error names the row and column). When the ingest is behind, a write waits; it never drops rows and never fails for
 /// being full. A write retried after a lost answer is stored once: every append carries this writer's producer id and a
 /// sequence number (<see cref="IngestWriterOptions"/> keeps them across a client's restart).
