@@ -13,7 +13,8 @@ namespace OrleansStream.Silo;
 /// it counts events per user in 10-second event-time windows and appends each window once it is final; with --joined, it
 /// pairs each view with the same user's buys of the 10 seconds after it, a stream-stream left outer join; with --running-totals,
 /// it appends each user's running count and amount whenever they change, through flatMapGroupsWithState;
-/// with --stateful, it keeps a running count per user in a transformWithState processor and emits a row when a user goes quiet). Run it again
+/// with --stateful, it keeps a running count per user in a transformWithState processor and emits a row when a user goes quiet; with --ingest, the
+/// events go through the SDK's durable ingest instead of files). Run it again
 /// and it resumes from its checkpoint: files already processed are not read again.
 /// </summary>
 internal sealed class DemoJob(JobOptions options)
@@ -21,6 +22,7 @@ internal sealed class DemoJob(JobOptions options)
     private const string EventSchema = "user STRING, action STRING, amount DOUBLE, ts TIMESTAMP";
     private static readonly string[] Users = ["ada", "bob", "cyd", "dee"];
     private static readonly string[] Actions = ["view", "click", "buy"];
+    private const string IngestName = "demo-events";
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
@@ -43,7 +45,9 @@ internal sealed class DemoJob(JobOptions options)
         // With --redis, the generator XADDs to the first stream, created here: the query refuses a stream that does not exist.
         await using var redis = options.Redis is null || !options.Generate ? null : await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(options.Redis);
         if (redis is not null) await AddEventsAsync(redis.GetDatabase(), new Random(), cancellationToken);
-        var parsed = options.Redis is null
+        if (options.Ingest) await session.CreateIngestAsync(IngestName, EventSchema, new IngestOptions { Partitions = 2 }, cancellationToken);
+        var parsed = options.Ingest ? session.ReadStream.Format("ingest").Load(IngestName)
+            : options.Redis is null
             ? session.ReadStream.Format("text").Option("maxFilesPerTrigger", options.MaxFilesPerTrigger).Load(input)
                 .Select(FromJson(Col("value"), EventSchema).As("event"))
                 .Select("event.*")
@@ -64,13 +68,14 @@ internal sealed class DemoJob(JobOptions options)
 
         var query = await events.WriteStream
             .Format(options.Sink).Option("path", output).Option("truncate", "false")
-            .Option("checkpointLocation", (options.Joined ? "demo-joined" : options.Windowed ? "demo-windowed" : options.RunningTotals ? "demo-totals" : options.Stateful ? "demo-stateful" : "demo") + (options.Redis is null ? "" : "-redis"))
+            .Option("checkpointLocation", (options.Joined ? "demo-joined" : options.Windowed ? "demo-windowed" : options.RunningTotals ? "demo-totals" : options.Stateful ? "demo-stateful" : "demo") + (options.Redis is null ? "" : "-redis") + (options.Ingest ? "-ingest" : ""))
             .QueryName("demo")
             .Trigger(Trigger.ProcessingTime(options.Interval))
             .StartAsync(cancellationToken);
-        Console.WriteLine($"Query {query.Id} (run {query.RunId}) reading {(options.Redis is null ? input : $"Redis streams {options.Streams}")}, writing {output}");
+        Console.WriteLine($"Query {query.Id} (run {query.RunId}) reading {(options.Ingest ? $"ingest {IngestName}" : options.Redis is null ? input : $"Redis streams {options.Streams}")}, writing {output}");
 
         var generator = !options.Generate ? Task.CompletedTask
+            : options.Ingest ? GenerateIngestAsync(session, cancellationToken)
             : redis is not null ? GenerateRedisAsync(redis.GetDatabase(), cancellationToken) : GenerateAsync(input, cancellationToken);
         try
         {
@@ -136,6 +141,29 @@ internal sealed class DemoJob(JobOptions options)
             await redis.StreamAddAsync(stream, [new("user", Users[random.Next(Users.Length)]), new("action", Actions[random.Next(Actions.Length)]),
                 new("amount", (random.Next(100, 10000) / 100.0).ToString(CultureInfo.InvariantCulture)), new("ts", ts)]);
         }
+    }
+
+    // Two loops share one writer, so that appends are in flight most of the time; each write is five events named
+    // "<run>-<write>-<i>" (a crash test tells them apart) and is printed once acknowledged, that is durable.
+    private async Task GenerateIngestAsync(StreamSession session, CancellationToken cancellationToken)
+    {
+        await using var writer = session.Ingest(IngestName);
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var written = 0;
+        async Task WriteLoopAsync()
+        {
+            while (!options.StopGenerating && !cancellationToken.IsCancellationRequested)
+            {
+                var write = Interlocked.Increment(ref written);
+                var ts = DateTime.UtcNow;
+                var rows = new object?[5][];
+                for (var i = 0; i < rows.Length; i++) rows[i] = [$"{run}-{write}-{i}", Actions[i % Actions.Length], i + 0.5, ts];
+                await writer.WriteAsync(rows, CancellationToken.None);
+                Console.WriteLine($"ingest: acknowledged {run}-{write}");
+                try { await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken); } catch (OperationCanceledException) { }
+            }
+        }
+        await Task.WhenAll(WriteLoopAsync(), WriteLoopAsync());
     }
 
     private async Task GenerateAsync(string input, CancellationToken cancellationToken)

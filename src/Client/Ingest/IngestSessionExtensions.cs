@@ -29,6 +29,24 @@ public static class IngestSessionExtensions
         return new IngestWriter(session, name);
     }
 
+    /// <summary>A writer of rows and Arrow batches to ingest <paramref name="name"/> whose writes are named as <paramref name="options"/> say, so that a restarted client's resent writes are stored once.</summary>
+    /// <exception cref="ArgumentException">The options are not valid.</exception>
+    public static IngestWriter Ingest(this StreamSession session, string name, IngestWriterOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return new IngestWriter(session, name, options);
+    }
+
+    /// <summary>A writer of <typeparamref name="T"/> records to ingest <paramref name="name"/>, its writes named as <paramref name="options"/> say.</summary>
+    /// <exception cref="ArgumentException">The options are not valid.</exception>
+    public static IngestWriter<T> Ingest<T>(this StreamSession session, string name, IngestWriterOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return new IngestWriter<T>(session, name, options);
+    }
+
     /// <summary>A writer of <typeparamref name="T"/> records to ingest <paramref name="name"/>: its public properties map to the declared columns by name.</summary>
     public static IngestWriter<T> Ingest<T>(this StreamSession session, string name)
     {

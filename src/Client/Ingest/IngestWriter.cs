@@ -5,10 +5,12 @@ using OrleansStream.Plan.Types;
 namespace OrleansStream.Client;
 
 /// <summary>
-/// Writes to a declared ingest. Each <c>WriteAsync</c> appends its rows as one batch to one partition (round robin) and
-/// returns once they are durable in the ingest's log: all of them or, when a row does not match the declared schema, none
+/// Writes to a declared ingest. Each <c>WriteAsync</c> appends its rows as one batch to one partition (round robin by its
+/// sequence number; by key with <see cref="IngestWriterOptions.PartitionBy"/>) and returns once they are durable in the
+/// ingest's log: all of them or, when a row does not match the declared schema, none
 /// (the error names the row and column). When the ingest is behind, a write waits; it never drops rows and never fails for
-/// being full. A write retried after a lost answer is stored once: every append carries this writer's id and a sequence number.
+/// being full. A write retried after a lost answer is stored once: every append carries this writer's producer id and a
+/// sequence number (<see cref="IngestWriterOptions"/> keeps them across a client's restart).
 /// Safe to use from several tasks at once.
 /// </summary>
 public class IngestWriter : IAsyncDisposable
@@ -17,18 +19,31 @@ public class IngestWriter : IAsyncDisposable
     private const int MaxInFlightPerPartition = 8;
 
     private readonly StreamSession _session;
-    private readonly string _producerId = Guid.NewGuid().ToString("N");
+    private readonly IngestWriterOptions _options;
+    private readonly string _producerId;
     private Task<(IngestDescription Description, Schema Schema, Partition[] Partitions)>? _opened;
-    private int _next = -1;
+    private long _sequence;
 
-    internal IngestWriter(StreamSession session, string name)
+    internal IngestWriter(StreamSession session, string name, IngestWriterOptions? options = null)
     {
+        _options = options ?? new IngestWriterOptions();
+        if (_options.ProducerId is { } id && string.IsNullOrWhiteSpace(id))
+            throw new ArgumentException($"Ingest '{name}': IngestWriterOptions.ProducerId must not be empty.", nameof(options));
+        if (_options.NextSequence is { } next && (next < 1 || _options.ProducerId is null))
+            throw new ArgumentException($"Ingest '{name}': IngestWriterOptions.NextSequence ({next}) must be at least 1 and needs a ProducerId: a sequence names writes only with the producer's id.", nameof(options));
         _session = session;
+        _producerId = _options.ProducerId ?? Guid.NewGuid().ToString("N");
         Name = name;
     }
 
     /// <summary>The ingest written to.</summary>
     public string Name { get; }
+
+    /// <summary>The producer id this writer's appends carry.</summary>
+    public string ProducerId => _producerId;
+
+    /// <summary>The sequence number of the latest write begun (0 before the first): record it once a write returns, to resend from the next one after a restart.</summary>
+    public long LastSequence => Interlocked.Read(ref _sequence);
 
     /// <summary>Appends <paramref name="batch"/>, whose schema must be the declared one; returns once it is durable.</summary>
     /// <exception cref="ArgumentException">The ingest does not exist, or the batch does not match its schema (nothing was appended).</exception>
@@ -36,9 +51,22 @@ public class IngestWriter : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.Length == 0) return;
-        var (_, _, partitions) = await OpenAsync().ConfigureAwait(false);
-        var partition = partitions[(int)((uint)Interlocked.Increment(ref _next) % (uint)partitions.Length)];
-        await partition.AppendAsync(_producerId, ArrowIpc.Serialize(batch), cancellationToken).ConfigureAwait(false);
+        var (description, schema, partitions) = await OpenAsync().ConfigureAwait(false);
+        var sequence = Interlocked.Increment(ref _sequence);
+        if (_options.PartitionBy is null)
+        {
+            // The partition follows from the sequence, so that a resent write goes where it went the first time.
+            var partition = partitions[(int)((ulong)sequence % (ulong)partitions.Length)];
+            await partition.AppendAsync(new IngestBatch(_producerId, sequence, ArrowIpc.Serialize(batch)), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        // Each partition gets its share under the write's sequence: (producer, sequence) names one append per partition.
+        var shares = KeyPartitioner.Split(description.Name, schema, batch, _options.PartitionBy, partitions.Length);
+        var appends = new List<Task>(shares.Length);
+        for (int p = 0; p < shares.Length; p++)
+            if (shares[p] is { } share)
+                appends.Add(partitions[p].AppendAsync(new IngestBatch(_producerId, sequence, ArrowIpc.Serialize(share)), cancellationToken));
+        await Task.WhenAll(appends).ConfigureAwait(false);
     }
 
     /// <summary>Appends rows given as values in the declared column order; returns once they are durable.</summary>
@@ -86,20 +114,27 @@ public class IngestWriter : IAsyncDisposable
         var partitions = new Partition[description.Partitions];
         for (int p = 0; p < partitions.Length; p++)
             partitions[p] = new Partition(_session.Grains.GetGrain<IIngestGrain>($"{Name}/{p.ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+        var last = _options.NextSequence - 1;
+        if (last is null && _options.ProducerId is not null)
+        {
+            last = 0;
+            foreach (var partition in partitions) last = Math.Max(last.Value, await partition.Grain.GetLastSequenceAsync(_producerId).ConfigureAwait(false) ?? 0);
+        }
+        if (last is not null) Interlocked.CompareExchange(ref _sequence, last.Value, 0);
         return (description, DataTypes.ParseSchema(description.SchemaDdl), partitions);
     }
 
     private sealed class Partition(IIngestGrain grain)
     {
         private readonly SemaphoreSlim _inFlight = new(MaxInFlightPerPartition);
-        private long _sequence;
 
-        public async Task AppendAsync(string producerId, byte[] arrowIpc, CancellationToken cancellationToken)
+        public IIngestGrain Grain => grain;
+
+        public async Task AppendAsync(IngestBatch batch, CancellationToken cancellationToken)
         {
             await _inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                var batch = new IngestBatch(producerId, Interlocked.Increment(ref _sequence), arrowIpc);
                 for (int failures = 0; ; )
                 {
                     try

@@ -13,7 +13,7 @@ public sealed class IngestWriter<T> : IngestWriter
 {
     private Func<object, object?>?[]? _getters;
 
-    internal IngestWriter(StreamSession session, string name) : base(session, name) { }
+    internal IngestWriter(StreamSession session, string name, IngestWriterOptions? options = null) : base(session, name, options) { }
 
     /// <summary>Appends <paramref name="records"/> as one batch; returns once they are durable.</summary>
     /// <exception cref="ArgumentException">A property does not fit its column, or a property matches no column (the message names them; nothing was appended).</exception>

@@ -69,6 +69,15 @@ internal sealed partial class IngestGrain(ICheckpointStore store, TimeProvider t
 
     public Task<long> GetEndOffsetAsync() => Task.FromResult(_log.End);
 
+    // Appends still queued count too: a producer resuming from here must not reuse their sequences.
+    public Task<long?> GetLastSequenceAsync(string producerId)
+    {
+        var last = _log.LastSequence(producerId);
+        foreach (var (producer, sequence) in _unflushed.Keys)
+            if (producer == producerId && (last is null || sequence > last)) last = sequence;
+        return Task.FromResult(last);
+    }
+
     // One trim at a time: two interleaved ones would both take the oldest segment.
     public Task<int> TrimAsync()
     {

@@ -14,6 +14,9 @@ public interface IIngestGrain : IGrainWithStringKey
     /// <exception cref="ArgumentException">The rows do not match the declared schema (the message names column and row); nothing was appended.</exception>
     [Alias("Append")] Task<long> AppendAsync(IngestBatch batch);
 
+    /// <summary>The highest sequence of <paramref name="producerId"/> this partition stored or is storing, if it remembers any.</summary>
+    [Alias("GetLastSequence")] Task<long?> GetLastSequenceAsync(string producerId);
+
     /// <summary>The offset after the last durable row of this partition.</summary>
     [Alias("GetEndOffset")] Task<long> GetEndOffsetAsync();
 

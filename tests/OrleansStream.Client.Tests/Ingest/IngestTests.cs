@@ -2,9 +2,11 @@ using Apache.Arrow;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 using OrleansStream.Engine.Checkpointing;
+using OrleansStream.Engine.Connectors.Ingest;
 using OrleansStream.Grains.Hosting;
 using OrleansStream.Grains.Ingest;
 using OrleansStream.Interfaces.Ingest;
+using OrleansStream.Plan.Data;
 using OrleansStream.Plan.Types;
 
 namespace OrleansStream.Client.Tests.Ingest;
@@ -22,7 +24,7 @@ public sealed class IngestTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        _store.Resume();
+        _store?.Resume(); // null when no grain ever reached the store
         await _session.DisposeAsync();
         _data.Dispose();
     }
@@ -136,6 +138,88 @@ public sealed class IngestTests : IAsyncLifetime
         await query.ProcessAllAvailableAsync();
         await query.StopAsync();
         Assert.Equal(Enumerable.Range(0, 8).Select(i => (long)i), (await _session.Table("retained_rows").CollectAsync()).Select(r => (long)r["id"]!).Order());
+    }
+
+    [Fact]
+    public async Task RestartedProducer_ResendingFromItsRecordedSequence_IsStoredOnce()
+    {
+        await _session.CreateIngestAsync("resent", Schema, new IngestOptions { Partitions = 3 });
+        var first = _session.Ingest("resent", new IngestWriterOptions { ProducerId = "orders-service" });
+        for (long id = 0; id < 5; id++) await first.WriteAsync(new[] { new object?[] { id, "first" } });
+        // The client recorded sequence 2 as acknowledged; writes 3 to 5 were stored, but it restarted before it saw their answers.
+        const long Recorded = 2;
+        await _session.DisposeAsync();
+
+        _session = await StartAsync();
+        var resumed = _session.Ingest("resent", new IngestWriterOptions { ProducerId = "orders-service", NextSequence = Recorded + 1 });
+        for (var id = Recorded; id < 7; id++) await resumed.WriteAsync(new[] { new object?[] { id, "resent" } });
+
+        Assert.Equal(7, resumed.LastSequence);
+        Assert.Equal(Enumerable.Range(0, 7).Select(i => (long)i), await ReadAllIdsAsync("resent"));
+    }
+
+    [Fact]
+    public async Task RestartedProducer_WithoutARecordedSequence_ResumesAfterWhatThePartitionsHold()
+    {
+        await _session.CreateIngestAsync("resumed", Schema, new IngestOptions { Partitions = 2 });
+        var first = _session.Ingest("resumed", new IngestWriterOptions { ProducerId = "p" });
+        for (long id = 0; id < 3; id++) await first.WriteAsync(new[] { new object?[] { id, null } });
+        await _session.DisposeAsync();
+
+        // Starting again at sequence 1 would take the new writes for the stored ones and drop them.
+        _session = await StartAsync();
+        var resumed = _session.Ingest<Click>("resumed", new IngestWriterOptions { ProducerId = "p" });
+        await resumed.WriteAsync([new Click(3, null)]);
+        await resumed.WriteAsync([new Click(4, null)]);
+
+        Assert.Equal(5, resumed.LastSequence);
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => (long)i), await ReadAllIdsAsync("resumed"));
+    }
+
+    [Fact]
+    public void WriterOptions_ASequenceWithoutAProducerId_IsRefusedNamingTheOption()
+    {
+        var e = Assert.Throws<ArgumentException>(() => _session.Ingest("clicks", new IngestWriterOptions { NextSequence = 5 }));
+        Assert.Contains("NextSequence", e.Message, StringComparison.Ordinal);
+        Assert.Contains("ProducerId", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WriterPartitioningByKey_KeepsEachKeysRowsInOrderInOnePartition()
+    {
+        await _session.CreateIngestAsync("keyed", Schema, new IngestOptions { Partitions = 3 });
+        var writer = _session.Ingest("keyed", new IngestWriterOptions { PartitionBy = "user" });
+        // Row id n belongs to user u(n % 4); each write holds every user's rows.
+        for (long w = 0; w < 10; w++) await writer.WriteAsync(Enumerable.Range(0, 8).Select(i => new object?[] { w * 8 + i, $"u{i % 4}" }));
+
+        var partitionOf = new Dictionary<string, int>();
+        var idsOf = new Dictionary<string, List<long>>();
+        for (int p = 0; p < 3; p++)
+        {
+            await foreach (var batch in IngestPartitionLog.ReadAsync(_store, "keyed", p, null, long.MaxValue, default))
+            {
+                foreach (var row in ArrowValues.ToRows(batch))
+                {
+                    var user = (string)row[1]!;
+                    Assert.Equal(partitionOf.GetValueOrDefault(user, p), p);
+                    partitionOf[user] = p;
+                    (idsOf.TryGetValue(user, out var ids) ? ids : idsOf[user] = []).Add((long)row[0]!);
+                }
+            }
+        }
+        for (int u = 0; u < 4; u++)
+            Assert.Equal(Enumerable.Range(0, 80).Where(n => n % 4 == u).Select(n => (long)n), idsOf[$"u{u}"]);
+        Assert.True(partitionOf.Values.Distinct().Count() > 1, "four keys should not all hash to one partition");
+    }
+
+    [Fact]
+    public async Task WriterPartitioningByAnUndeclaredColumn_IsRefusedNamingIt_AndNothingIsAppended()
+    {
+        await _session.CreateIngestAsync("keyed", Schema, new IngestOptions { Partitions = 2 });
+        var writer = _session.Ingest("keyed", new IngestWriterOptions { PartitionBy = "customer" });
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => writer.WriteAsync(new[] { new object?[] { 1L, "u" } }));
+        Assert.Contains("'customer'", e.Message, StringComparison.Ordinal);
+        foreach (var partition in new[] { "p0000", "p0001" }) Assert.Empty(await _store.ListAsync($"ingest/keyed/{partition}/"));
     }
 
     private Task<StreamingQuery> StartRetainedQueryAsync() => _session.ReadStream.Format("ingest").Load("retained")

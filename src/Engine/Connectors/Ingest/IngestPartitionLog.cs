@@ -66,6 +66,9 @@ public sealed class IngestPartitionLog
         return _producers.TryGetValue(producerId, out var window) && window.Offsets.TryGetValue(sequence, out offset);
     }
 
+    /// <summary>The highest sequence of <paramref name="producerId"/> this log remembers (within <see cref="DedupWindow"/>), if any: where a restarted producer resumes.</summary>
+    public long? LastSequence(string producerId) => _producers.TryGetValue(producerId, out var window) ? window.Last : null;
+
     /// <summary>
     /// Writes <paramref name="appends"/> (none already stored) as one segment and returns each one's first offset once the
     /// segment is durable.
@@ -185,10 +188,12 @@ public sealed class IngestPartitionLog
     {
         private readonly Queue<long> _order = new();
         public Dictionary<long, long> Offsets { get; } = [];
+        public long Last { get; private set; }
 
         public void Remember(long sequence, long offset)
         {
             if (!Offsets.TryAdd(sequence, offset)) return;
+            Last = Math.Max(Last, sequence);
             _order.Enqueue(sequence);
             if (_order.Count > DedupWindow) Offsets.Remove(_order.Dequeue());
         }

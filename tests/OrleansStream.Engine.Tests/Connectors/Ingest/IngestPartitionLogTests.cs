@@ -46,6 +46,19 @@ public sealed class IngestPartitionLogTests : IDisposable
     }
 
     [Fact]
+    public async Task Open_AfterAppends_KnowsEachProducersHighestSequence()
+    {
+        var log = await IngestPartitionLog.OpenAsync(_store, "clicks", 0, Schema, default);
+        await log.AppendAsync([Append("a", 9, 0, 1), Append("a", 4, 1, 1), Append("b", 2, 2, 1)], 1000, default);
+
+        var reopened = await IngestPartitionLog.OpenAsync(_store, "clicks", 0, Schema, default);
+
+        Assert.Equal(9, reopened.LastSequence("a"));
+        Assert.Equal(2, reopened.LastSequence("b"));
+        Assert.Null(reopened.LastSequence("c"));
+    }
+
+    [Fact]
     public async Task Append_WhenAnotherWriterTookTheOffset_ThrowsConflictAndStoresNothing()
     {
         var first = await IngestPartitionLog.OpenAsync(_store, "clicks", 0, Schema, default);
