@@ -44,7 +44,7 @@ internal static class OrleansStreamCli
         };
         silo.SetAction((parse, ct) => Guarded(error, () => SiloHost.RunAsync([.. parse.UnmatchedTokens], ct)));
 
-        var queries = new QueryCommands(configuration, writer => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) }));
+        var queries = new QueryCommands(configuration, ConsoleOf);
         var queriesCommand = queries.Queries();
         foreach (var sub in queriesCommand.Subcommands) Guard(sub, error);
         var progress = queries.Progress();
@@ -56,6 +56,16 @@ internal static class OrleansStreamCli
         };
         root.SetAction((_, ct) => Guarded(error, () => new DemoJob(new JobOptions()).RunAsync(ct)));
         return root;
+    }
+
+    // Spectre sizes tables to the terminal; written to a pipe or file it would assume 80 columns and wrap ids over lines,
+    // so there it uses COLUMNS or a wide default that scripts can grep.
+    private static IAnsiConsole ConsoleOf(TextWriter writer)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) });
+        if (writer != Console.Out || Console.IsOutputRedirected)
+            console.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 0 ? columns : 200;
+        return console;
     }
 
     // Wraps a command's action in the exit-code rules.
