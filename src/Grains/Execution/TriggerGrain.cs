@@ -77,6 +77,7 @@ internal sealed class TriggerGrain(
             TriggerLog.LogErrorQueryFailed(logger, ex, QueryKey, request.RunId);
             state.State.ActiveRun = null;
             await state.WriteStateAsync();
+            _ = GrainFactory.GetGrain<IQueryCatalogGrain>(IQueryCatalogGrain.ClusterKey).RunStoppedAsync(request.QueryId, request.RunId, ex.Message);
             return;
         }
         Begin(new TriggerRun(request, compiled) { Resumed = true });
