@@ -19,6 +19,8 @@ internal sealed class JobOptions
     public string? Redis { get; init; }
     public string Streams { get; init; } = "demo:events";
     public long? MaxEntriesPerTrigger { get; init; }
+    /// <summary>With --stateful: a running count per user in a transformWithState processor (main's DemoJob reads it).</summary>
+    public bool Stateful { get; init; }
     public volatile bool StopGenerating;
 
     /// <summary>The `job` command's options, each bound to this type's property of the same meaning.</summary>
@@ -36,10 +38,11 @@ internal sealed class JobOptions
         private readonly Option<bool> _runningTotals = new("--running-totals") { Description = "Each user's running count and amount (flatMapGroupsWithState, Append mode)." };
         private readonly Option<string?> _redis = new("--redis") { Description = "Read the events from Redis streams on this server instead of files.", HelpName = "HOST" };
         private readonly Option<string> _streams = new("--streams") { Description = "With --redis: the stream keys, comma-separated.", DefaultValueFactory = _ => "demo:events", HelpName = "KEYS" };
+        private readonly Option<bool> _stateful = new("--stateful") { Description = "A running count per user and a row when a user goes quiet (transformWithState with an event-time timer)." };
         private readonly Option<long?> _maxEntries = new("--max-entries-per-trigger") { Description = "With --redis: entries read per epoch at most.", HelpName = "N" };
 
         /// <summary>Every option, for the command that takes them.</summary>
-        public IEnumerable<Option> All => [_data, _epochs, _noGenerate, _untilIdle, _sink, _maxFiles, _interval, _windowed, _joined, _runningTotals, _redis, _streams, _maxEntries];
+        public IEnumerable<Option> All => [_data, _epochs, _noGenerate, _untilIdle, _sink, _maxFiles, _interval, _windowed, _joined, _runningTotals, _redis, _streams, _maxEntries, _stateful];
 
         /// <summary>The options a parse result holds.</summary>
         /// <exception cref="ArgumentException">Options that cannot be combined were given together.</exception>
@@ -60,9 +63,10 @@ internal sealed class JobOptions
                 Redis = parse.GetValue(_redis),
                 Streams = parse.GetValue(_streams)!,
                 MaxEntriesPerTrigger = parse.GetValue(_maxEntries),
+                Stateful = parse.GetValue(_stateful),
             };
-            if ((o.Windowed ? 1 : 0) + (o.Joined ? 1 : 0) + (o.RunningTotals ? 1 : 0) > 1)
-                throw new ArgumentException("Options '--windowed', '--joined' and '--running-totals' cannot be combined: choose one query.");
+            if ((o.Windowed ? 1 : 0) + (o.Joined ? 1 : 0) + (o.RunningTotals ? 1 : 0) + (o.Stateful ? 1 : 0) > 1)
+                throw new ArgumentException("Options '--windowed', '--joined', '--running-totals' and '--stateful' cannot be combined: choose one query.");
             return o;
         }
     }

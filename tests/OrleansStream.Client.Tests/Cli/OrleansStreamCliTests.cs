@@ -53,6 +53,7 @@ public sealed class OrleansStreamCliTests
     [InlineData(new[] { "job", "--epochs", "many" }, "--epochs")]
     [InlineData(new[] { "job", "--epochs" }, "--epochs")]
     [InlineData(new[] { "job", "--windowed", "--joined" }, "cannot be combined")]
+    [InlineData(new[] { "job", "--stateful", "--running-totals" }, "cannot be combined")]
     [InlineData(new[] { "queries", "show" }, "query")]
     [InlineData(new[] { "nonsense" }, "nonsense")]
     public async Task ABadCommandLine_ExitsWith2_NamingTheProblem(string[] args, string named)
