@@ -1,4 +1,5 @@
 using OrleansStream.Interfaces.Progress;
+using OrleansStream.Interfaces.Queries;
 
 namespace OrleansStream.Client;
 
@@ -22,6 +23,26 @@ public sealed class StreamingQueryManager
 
     /// <summary>The active query named <paramref name="name"/>, or null.</summary>
     public StreamingQuery? Get(string name) => Active.FirstOrDefault(q => q.Name == name);
+
+    /// <summary>Every query of the cluster the catalog knows, started by this client or any other, most recently started first
+    /// (active ones and a bounded number of ended ones).</summary>
+    public async Task<IReadOnlyList<QueryCatalogEntry>> ListAsync(CancellationToken cancellationToken = default) =>
+        await Catalog.ListAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The query of the cluster whose id, name or checkpoint location is <paramref name="nameOrId"/>, or null.</summary>
+    public async Task<QueryCatalogEntry?> DescribeAsync(string nameOrId, CancellationToken cancellationToken = default) =>
+        await Catalog.FindAsync(nameOrId).WaitAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Stops the query of the cluster whose id, name or checkpoint location is <paramref name="nameOrId"/>, whichever client started it.</summary>
+    /// <exception cref="ArgumentException">No query of the cluster has that id, name or checkpoint location.</exception>
+    public async Task StopAsync(string nameOrId, CancellationToken cancellationToken = default)
+    {
+        var entry = await DescribeAsync(nameOrId, cancellationToken).ConfigureAwait(false)
+            ?? throw new ArgumentException($"No query of the cluster has the id, name or checkpoint location '{nameOrId}'.", nameof(nameOrId));
+        await Session.Grains.GetGrain<IStreamingQueryGrain>(entry.CheckpointLocation).StopAsync(cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private IQueryCatalogGrain Catalog => Session.Grains.GetGrain<IQueryCatalogGrain>(IQueryCatalogGrain.ClusterKey);
 
     /// <summary>Registers a listener for query events of this session.</summary>
     public void AddListener(StreamingQueryListener listener)

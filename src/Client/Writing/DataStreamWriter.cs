@@ -63,6 +63,7 @@ public sealed class DataStreamWriter
             Options = new Dictionary<string, string>(_options, StringComparer.OrdinalIgnoreCase),
             QueryName = _name,
             CheckpointLocation = location,
+            Explain = _df.ExplainString(),
         };
         return await StreamingQuery.StartAsync(_df.Session, spec, _foreachBatch, cancellationToken).ConfigureAwait(false);
     }

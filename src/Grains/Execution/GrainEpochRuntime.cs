@@ -147,6 +147,8 @@ internal sealed class GrainEpochRuntime(
         var json = ProgressReport.ToJson(progress, run, storageHealth);
         run.AddProgress(json, options.RecentProgressCount);
         if (run.Request.Observer is { } observer) _ = observer.OnProgress(run.Request.RunId, json);
+        // One-way: the epoch never waits for the catalog, and a catalog that is down never fails the query.
+        _ = grains.GetGrain<IQueryCatalogGrain>(IQueryCatalogGrain.ClusterKey).RunProgressAsync(run.Request.QueryId, run.Request.RunId, json);
     }
 
     public void OnReplaying(long batchId) => TriggerLog.LogInformationReplaying(logger, queryKey, batchId);

@@ -78,6 +78,7 @@ internal sealed class TriggerGrain(
             TriggerLog.LogErrorQueryFailed(logger, ex, QueryKey, request.RunId);
             state.State.ActiveRun = null;
             await state.WriteStateAsync();
+            _ = GrainFactory.GetGrain<IQueryCatalogGrain>(IQueryCatalogGrain.ClusterKey).RunStoppedAsync(request.QueryId, request.RunId, ex.Message);
             return;
         }
         Begin(new TriggerRun(request, compiled) { Resumed = true });
@@ -202,6 +203,7 @@ internal sealed class TriggerGrain(
                 TriggerLog.LogErrorQueryFailed(logger, ex, QueryKey, run.Request.RunId);
             }
         }
+        _ = GrainFactory.GetGrain<IQueryCatalogGrain>(IQueryCatalogGrain.ClusterKey).RunStoppedAsync(run.Request.QueryId, run.Request.RunId, run.Error);
         // A caller that stopped the run learns of it from its own call; its client may already have let go of the observer.
         if (run.Request.Observer is { } observer && !run.StoppedByCaller) _ = observer.OnTerminated(run.Request.RunId, run.Error);
     }

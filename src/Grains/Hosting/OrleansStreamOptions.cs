@@ -24,6 +24,12 @@ public sealed class OrleansStreamOptions
     /// <summary>How many progress reports a query keeps (Spark's spark.sql.streaming.numRecentProgressUpdates).</summary>
     public int RecentProgressCount { get; set; } = 100;
 
+    /// <summary>How many progress reports the query catalog keeps per query.</summary>
+    public int CatalogProgressCount { get; set; } = 100;
+
+    /// <summary>How many stopped or failed queries the query catalog keeps (the oldest ended are forgotten first).</summary>
+    public int CatalogCompletedQueries { get; set; } = 100;
+
     /// <summary>How many epochs of offset and commit log are kept in the checkpoint (Spark's minBatchesToRetain).</summary>
     public int MinBatchesToRetain { get; set; } = 100;
 

@@ -64,6 +64,7 @@ internal sealed partial class StreamingQueryGrain(
         state.State.Spec = spec;
         await state.WriteStateAsync();
         LogInformationStarted(logger, this.GetPrimaryKeyString(), state.State.Id, runId);
+        await RecordInCatalogAsync(new QueryRunStarted(state.State.Id, runId, spec.QueryName, spec.CheckpointLocation, state.State.Runs[^1].StartedUtc, spec.Explain));
         return new QueryStartInfo(state.State.Id, runId, spec.QueryName);
     }
 
@@ -72,6 +73,22 @@ internal sealed partial class StreamingQueryGrain(
     public Task<IReadOnlyList<string>> GetRecentProgressAsync() => Trigger.GetRecentProgressAsync();
     public Task<long> MarkAvailableAsync() => Trigger.MarkAvailableAsync();
     public Task<bool> WaitForTicketAsync(long ticket, TimeSpan maxWait) => Trigger.WaitForTicketAsync(ticket, maxWait);
+
+    // The run has started: a catalog that cannot be written must not fail it, only be noted.
+    private async Task RecordInCatalogAsync(QueryRunStarted started)
+    {
+        try
+        {
+            await GrainFactory.GetGrain<IQueryCatalogGrain>(IQueryCatalogGrain.ClusterKey).RunStartedAsync(started);
+        }
+        catch (Exception ex) when (ex is OrleansException or IOException or TimeoutException)
+        {
+            LogWarningCatalog(logger, ex, this.GetPrimaryKeyString());
+        }
+    }
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Query {Query} started but the query catalog could not record it")]
+    private static partial void LogWarningCatalog(ILogger logger, Exception exception, string query);
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Query {Query} (id {QueryId}) started run {RunId}")]
     private static partial void LogInformationStarted(ILogger logger, string query, Guid queryId, Guid runId);

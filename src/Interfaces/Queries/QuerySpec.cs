@@ -18,4 +18,6 @@ public sealed record QuerySpec
     [Id(5)] public string? QueryName { get; init; }
     /// <summary>The checkpoint location as given (relative to the data directory), which is also the query's grain key.</summary>
     [Id(6)] public required string CheckpointLocation { get; init; }
+    /// <summary>The plan text as DataFrame.Explain prints it, kept by the query catalog for `queries explain`; null if not given.</summary>
+    [Id(7)] public string? Explain { get; init; }
 }

@@ -249,7 +249,7 @@ public sealed class ProcessKillTests(ITestOutputHelper output)
     }
 
     // The silo executable is built by the solution build in the same configuration as this test assembly.
-    private static string SiloAssembly()
+    internal static string SiloAssembly()
     {
         var testDir = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
         var framework = Path.GetFileName(testDir);
