@@ -34,7 +34,8 @@ public static class ClickEndpoints
         return Results.Accepted(value: new { accepted = clicks.Length });
     }
 
-    /// <summary><c>GET /users/{id}/count</c>: the user's clicks so far, from the running count's last committed epoch (0 for a user never seen).</summary>
+    /// <summary><c>GET /users/{id}/count</c>: the user's clicks so far, from the running count's last committed epoch (0 for a user never seen; 503 while the state
+    /// is not loaded after a restart).</summary>
     public static async Task<IResult> GetCountAsync(string id, ClickPipeline pipeline)
     {
         Row? row;
@@ -46,6 +47,11 @@ public static class ClickEndpoints
         {
             // A running query refuses lookups only until its first epoch commits: nobody has clicked yet.
             row = null;
+        }
+        catch (TimeoutException e)
+        {
+            // After a restart the state answers once the query has run an epoch again (the next click): see the README.
+            return Results.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
         return Results.Ok(new { user = id, clicks = row?.Get<long>("clicks") ?? 0 });
     }
