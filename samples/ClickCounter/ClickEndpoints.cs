@@ -48,10 +48,11 @@ public static class ClickEndpoints
             // A running query refuses lookups only until its first epoch commits: nobody has clicked yet.
             row = null;
         }
-        catch (TimeoutException e)
+        catch (TimeoutException)
         {
             // After a restart the state answers once the query has run an epoch again (the next click): see the README.
-            return Results.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+            return Results.Problem("The counts are not loaded yet: after a restart they load with the next click's epoch. Retry later.",
+                statusCode: StatusCodes.Status503ServiceUnavailable);
         }
         return Results.Ok(new { user = id, clicks = row?.Get<long>("clicks") ?? 0 });
     }
