@@ -101,13 +101,8 @@ public sealed class LookupTests(SessionFixture fixture)
     [Fact]
     public async Task TransformWithState_AnswersListAndMapVariables_AsJsonArraysAndObjects()
     {
-        var input = Session.CreateMemoryStream<(string, string)>();
-        var query = await input.ToDF().Select(Col("_1").As("user"), Col("_2").As("page")).GroupBy("user")
-            .TransformWithState(new StateReader.StateReaderTests.VisitTracker(), "user STRING, count BIGINT", OutputMode.Update, TimeMode.ProcessingTime)
-            .WriteStream.Format("memory").OutputMode(OutputMode.Update).QueryName("lookup_tws_collections").StartAsync();
-
-        await input.AddDataAsync(("u1", "home"), ("u2", "cart"), ("u1", "cart"));
-        await query.ProcessAllAvailableAsync();
+        var (query, input) = await StartVisitsAsync("lookup_tws_collections",
+            users => users.TransformWithState(new StateReader.StateReaderTests.VisitTracker(), "user STRING, count BIGINT", OutputMode.Update, TimeMode.ProcessingTime));
         await input.AddDataAsync(("u1", "home"));
         await query.ProcessAllAvailableAsync();
 
@@ -126,13 +121,8 @@ public sealed class LookupTests(SessionFixture fixture)
     [Fact]
     public async Task AsyncTransformWithState_AnswersItsVariablesLikeTheSynchronousOperator()
     {
-        var input = Session.CreateMemoryStream<(string, string)>();
-        var query = await input.ToDF().Select(Col("_1").As("user"), Col("_2").As("page")).GroupBy("user")
-            .TransformWithState(new StateReader.StateReaderTests.AsyncVisitTracker(), "user STRING, count BIGINT", OutputMode.Update, TimeMode.None)
-            .WriteStream.Format("memory").OutputMode(OutputMode.Update).QueryName("lookup_async_tws").StartAsync();
-
-        await input.AddDataAsync(("u1", "home"), ("u2", "cart"), ("u1", "cart"));
-        await query.ProcessAllAvailableAsync();
+        var (query, _) = await StartVisitsAsync("lookup_async_tws",
+            users => users.TransformWithState(new StateReader.StateReaderTests.AsyncVisitTracker(), "user STRING, count BIGINT", OutputMode.Update, TimeMode.None));
 
         var u1 = await query.LookupAsync("u1");
         Assert.NotNull(u1);
@@ -168,6 +158,17 @@ public sealed class LookupTests(SessionFixture fixture)
         Assert.Null(await query.LookupAsync("scala"));
         Assert.Equal(["hello", "world"], (await query.ScanAsync(10)).Select(r => r.Get<string>("word")).Order());
         await query.StopAsync();
+    }
+
+    // A transformWithState over users' page visits, to a memory sink, after its first epoch ("u1" home and cart, "u2" cart).
+    private async Task<(StreamingQuery Query, MemoryStream<(string, string)> Input)> StartVisitsAsync(string name, Func<GroupedData, DataFrame> transform)
+    {
+        var input = Session.CreateMemoryStream<(string, string)>();
+        var query = await transform(input.ToDF().Select(Col("_1").As("user"), Col("_2").As("page")).GroupBy("user"))
+            .WriteStream.Format("memory").OutputMode(OutputMode.Update).QueryName(name).StartAsync();
+        await input.AddDataAsync(("u1", "home"), ("u2", "cart"), ("u1", "cart"));
+        await query.ProcessAllAvailableAsync();
+        return (query, input);
     }
 
     private static System.Text.Json.JsonElement Json(Row row, string column) => System.Text.Json.JsonDocument.Parse(row.Get<string>(column)).RootElement;

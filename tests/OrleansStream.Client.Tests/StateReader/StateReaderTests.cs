@@ -225,21 +225,10 @@ public abstract class StateReaderTests(SessionFixture fixture)
     public async Task TransformWithState_ReadsValueListMapAndTimers_DecodedToTheVariablesTypes()
     {
         var location = Location("tws");
-        var input = Session.CreateMemoryStream<(string, string)>();
-        var df = input.ToDF().Select(Col("_1").As("user"), Col("_2").As("page")).GroupBy("user")
-            .TransformWithState(new VisitTracker(), "user STRING, count BIGINT", OutputMode.Update, TimeMode.ProcessingTime);
-        var query = await Start(df, OutputMode.Update, location);
-        await Epoch(query, () => input.AddDataAsync(("u1", "home"), ("u2", "cart"), ("u1", "cart")));
-        await Epoch(query, () => input.AddDataAsync(("u1", "home")));
-        await query.StopAsync();
+        await RunVisitsAsync(location, users => users.TransformWithState(new VisitTracker(), "user STRING, count BIGINT", OutputMode.Update, TimeMode.ProcessingTime));
+        Task<IReadOnlyList<Row>> Read(Func<DataFrameReader, DataFrameReader> options) => ReadState(location, options);
 
-        Task<IReadOnlyList<Row>> Read(Func<DataFrameReader, DataFrameReader> options) => options(Session.Read.Format("statestore")).Load(location).CollectAsync();
-        string[] Plain(IReadOnlyList<Row> rows) => [.. rows.Select(r => $"[{string.Join(",", r.Values.Take(r.Count - 1))}]").Order(StringComparer.Ordinal)];
-
-        var count = await Read(r => r.Option("stateVarName", "count"));
-        Assert.Equal(["key", "value", "partition_id"], count[0].FieldNames);
-        Assert.Equal(["[[u1],3]", "[[u2],1]"], Plain(count));
-        Assert.Equal(["[[u1],2]", "[[u2],1]"], Plain(await Read(r => r.Option("stateVarName", "count").Option("batchId", 0))));
+        await AssertVisitCounts(location);
         // Lists: one row per element (list_element), or the whole list per key (list_value).
         var visits = await Read(r => r.Option("stateVarName", "visits"));
         Assert.Equal(["key", "list_element", "partition_id"], visits[0].FieldNames);
@@ -360,22 +349,10 @@ public abstract class StateReaderTests(SessionFixture fixture)
     public async Task AsyncTransformWithState_ReadsLikeTheSynchronousOperator()
     {
         var location = Location("async-tws");
-        var input = Session.CreateMemoryStream<(string, string)>();
-        var df = input.ToDF().Select(Col("_1").As("user"), Col("_2").As("page")).GroupBy("user")
-            .TransformWithState(new AsyncVisitTracker(), "user STRING, count BIGINT", OutputMode.Update, TimeMode.None);
-        var query = await Start(df, OutputMode.Update, location);
-        await Epoch(query, () => input.AddDataAsync(("u1", "home"), ("u2", "cart"), ("u1", "cart")));
-        await Epoch(query, () => input.AddDataAsync(("u1", "home")));
-        await query.StopAsync();
+        await RunVisitsAsync(location, users => users.TransformWithState(new AsyncVisitTracker(), "user STRING, count BIGINT", OutputMode.Update, TimeMode.None));
 
-        Task<IReadOnlyList<Row>> Read(Func<DataFrameReader, DataFrameReader> options) => options(Session.Read.Format("statestore")).Load(location).CollectAsync();
-        string[] Plain(IReadOnlyList<Row> rows) => [.. rows.Select(r => $"[{string.Join(",", r.Values.Take(r.Count - 1))}]").Order(StringComparer.Ordinal)];
-
-        var count = await Read(r => r.Option("stateVarName", "count"));
-        Assert.Equal(["key", "value", "partition_id"], count[0].FieldNames);
-        Assert.Equal(["[[u1],3]", "[[u2],1]"], Plain(count));
-        Assert.Equal(["[[u1],2]", "[[u2],1]"], Plain(await Read(r => r.Option("stateVarName", "count").Option("batchId", 0))));
-        Assert.Equal(["[[u1],[cart,2]]", "[[u1],[home,1]]", "[[u1],[home,3]]", "[[u2],[cart,1]]"], Plain(await Read(r => r.Option("stateVarName", "visits"))));
+        await AssertVisitCounts(location);
+        Assert.Equal(["[[u1],[cart,2]]", "[[u1],[home,1]]", "[[u1],[home,3]]", "[[u2],[cart,1]]"], Plain(await ReadState(location, r => r.Option("stateVarName", "visits"))));
 
         var metadata = Assert.Single(await Session.Read.Format("state-metadata").Load(location).CollectAsync());
         Assert.Equal("[0,transformWithStateExec,default,2,0,1]", $"[{string.Join(",", metadata.Values.Take(6))}]");
@@ -443,6 +420,31 @@ public abstract class StateReaderTests(SessionFixture fixture)
         await Fails("[STDS_CONFLICT_OPTIONS] The options ['readRegisteredTimers', 'stateVarName'] cannot be specified together.",
             Session.Read.Format("statestore").Option("stateVarName", "count").Option("readRegisteredTimers", true).Load(tws));
     }
+
+    // Two epochs of users' page visits ("u1" home, cart, home; "u2" cart) through a transformWithState over users.
+    private async Task RunVisitsAsync(string location, Func<GroupedData, DataFrame> transform)
+    {
+        var input = Session.CreateMemoryStream<(string, string)>();
+        var query = await Start(transform(input.ToDF().Select(Col("_1").As("user"), Col("_2").As("page")).GroupBy("user")), OutputMode.Update, location);
+        await Epoch(query, () => input.AddDataAsync(("u1", "home"), ("u2", "cart"), ("u1", "cart")));
+        await Epoch(query, () => input.AddDataAsync(("u1", "home")));
+        await query.StopAsync();
+    }
+
+    // The visit processors' "count" value variable, at the last and the first batch.
+    private async Task AssertVisitCounts(string location)
+    {
+        var count = await ReadState(location, r => r.Option("stateVarName", "count"));
+        Assert.Equal(["key", "value", "partition_id"], count[0].FieldNames);
+        Assert.Equal(["[[u1],3]", "[[u2],1]"], Plain(count));
+        Assert.Equal(["[[u1],2]", "[[u2],1]"], Plain(await ReadState(location, r => r.Option("stateVarName", "count").Option("batchId", 0))));
+    }
+
+    private Task<IReadOnlyList<Row>> ReadState(string location, Func<DataFrameReader, DataFrameReader> options) =>
+        options(Session.Read.Format("statestore")).Load(location).CollectAsync();
+
+    // "[columns but partition_id]" per row, sorted.
+    private static string[] Plain(IReadOnlyList<Row> rows) => [.. rows.Select(r => $"[{string.Join(",", r.Values.Take(r.Count - 1))}]").Order(StringComparer.Ordinal)];
 
     private string Location(string name) => $"state-reader-{GetType().Name}-{name}";
 
