@@ -189,7 +189,8 @@ public sealed class FlatMapGroupsWithStateOperator : IStatefulOperator, IGroupSt
             if (t.IsGenericType && (t.GetGenericTypeDefinition() == typeof(FlatMapGroupsWithStateFunction<>) || t.GetGenericTypeDefinition() == typeof(MapGroupsWithStateFunction<>)))
                 return t.GetGenericArguments()[0];
         }
-        return typeof(string);
+        // GroupsWithStateFunction can be derived from only through those two.
+        throw new InvalidOperationException($"{function.FullName} derives from neither FlatMapGroupsWithStateFunction<TState> nor MapGroupsWithStateFunction<TState>.");
     }
 
     /// <summary>The groups holding a state or a timeout, in key order.</summary>
@@ -206,7 +207,9 @@ public sealed class FlatMapGroupsWithStateOperator : IStatefulOperator, IGroupSt
 
     /// <inheritdoc />
     /// <remarks>The grouping key, the group's state as JSON (<c>groupState</c>, null when it has only a timeout) and its timeout in ms (<c>timeoutTimestamp</c>, null when none is set).</remarks>
-    public Schema LookupResultSchema => new([.. _store.KeySchema.FieldsList, new Field(StateFamilyName, Apache.Arrow.Types.StringType.Default, true),
+    Schema IKeyLookup.LookupResultSchema => LookupSchema;
+
+    private Schema LookupSchema => new([.. _store.KeySchema.FieldsList, new Field(StateFamilyName, Apache.Arrow.Types.StringType.Default, true),
         new Field(TimeoutFamilyName, Apache.Arrow.Types.Int64Type.Default, true)], null);
 
     /// <inheritdoc />
@@ -237,7 +240,7 @@ public sealed class FlatMapGroupsWithStateOperator : IStatefulOperator, IGroupSt
             if (TimeoutOf(key) is { } ms) timeouts.Append(ms);
             else timeouts.AppendNull();
         }
-        return new RecordBatch(LookupResultSchema, [.. _store.KeyColumns(keys), states.Build(), timeouts.Build()], keys.Count);
+        return new RecordBatch(LookupSchema, [.. _store.KeyColumns(keys), states.Build(), timeouts.Build()], keys.Count);
     }
 
     private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
