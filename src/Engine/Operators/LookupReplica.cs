@@ -30,7 +30,13 @@ public sealed class LookupReplica
 
     /// <summary>The lookups of <paramref name="op"/>'s state, or null when it answers none.</summary>
     public static IKeyLookup? LookupOf(IStatefulOperator op) =>
-        op as IKeyLookup ?? (op is Stateful.TransformWithStateOperator t ? new State.Families.KeyedStateLookup(t.State) : null);
+        op switch
+        {
+            IKeyLookup lookup => lookup,
+            Stateful.TransformWithStateOperator t => new State.Families.KeyedStateLookup(t.State),
+            Stateful.AsyncTransformWithStateOperator a => new State.Families.KeyedStateLookup(a.State),
+            _ => null,
+        };
 
     /// <summary>The version the copy holds.</summary>
     public long Version { get; private set; }

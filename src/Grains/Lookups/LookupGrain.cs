@@ -77,8 +77,8 @@ internal sealed class LookupGrain(ConnectorFactory connectors) : Grain, ILookupG
         // The operator's own key columns, from an empty operator (a transformWithState one runs its processor's Init).
         var op = stage.Operator switch
         {
-            AggregationOperatorSpec { Binding.SessionKey: null } or DeduplicationOperatorSpec or TransformWithStateOperatorSpec => stage.Operator.CreateOperator("update", ServiceProvider),
-            var other => throw new InvalidOperationException($"Stateful operator {stage.Id} ({other!.Name}) does not answer live lookups; aggregations, dropDuplicates and transformWithState do."),
+            AggregationOperatorSpec { Binding.SessionKey: null } or DeduplicationOperatorSpec or TransformWithStateOperatorSpec or FlatMapGroupsWithStateOperatorSpec => stage.Operator.CreateOperator("update", ServiceProvider),
+            var other => throw new InvalidOperationException($"Stateful operator {stage.Id} ({other!.Name}) does not answer live lookups; aggregations, dropDuplicates, (flat)mapGroupsWithState and transformWithState do."),
         };
         var schema = LookupReplica.LookupOf(op)!.LookupKeySchema;
         (op as IDisposable)?.Dispose();

@@ -99,6 +99,81 @@ public sealed class LookupTests(SessionFixture fixture)
     }
 
     [Fact]
+    public async Task TransformWithState_AnswersListAndMapVariables_AsJsonArraysAndObjects()
+    {
+        var (query, input) = await StartVisitsAsync("lookup_tws_collections",
+            users => users.TransformWithState(new StateReader.StateReaderTests.VisitTracker(), "user STRING, count BIGINT", OutputMode.Update, TimeMode.ProcessingTime));
+        await input.AddDataAsync(("u1", "home"));
+        await query.ProcessAllAvailableAsync();
+
+        var u1 = await query.LookupAsync("u1");
+        Assert.NotNull(u1);
+        Assert.Equal(["user", "count", "visits", "perPage"], u1.FieldNames);
+        Assert.Equal("3", u1.Get<string>("count"));
+        Assert.Equal(["home:1", "cart:2", "home:3"], Json(u1, "visits").EnumerateArray().Select(v => $"{v.GetProperty("Page")}:{v.GetProperty("Seq")}"));
+        Assert.Equal(["cart=1", "home=2"], Json(u1, "perPage").EnumerateObject().Select(p => $"{p.Name}={p.Value}").Order(StringComparer.Ordinal));
+        var u2 = (await query.LookupAsync("u2"))!;
+        Assert.Equal(("1", "{\"cart\":1}"), (u2.Get<string>("count"), u2.Get<string>("perPage")));
+        Assert.Null(await query.LookupAsync("u3"));
+        await query.StopAsync();
+    }
+
+    [Fact]
+    public async Task AsyncTransformWithState_AnswersItsVariablesLikeTheSynchronousOperator()
+    {
+        var (query, _) = await StartVisitsAsync("lookup_async_tws",
+            users => users.TransformWithState(new StateReader.StateReaderTests.AsyncVisitTracker(), "user STRING, count BIGINT", OutputMode.Update, TimeMode.None));
+
+        var u1 = await query.LookupAsync("u1");
+        Assert.NotNull(u1);
+        Assert.Equal(["user", "count", "visits"], u1.FieldNames);
+        Assert.Equal("2", u1.Get<string>("count"));
+        Assert.Equal(["home:1", "cart:2"], Json(u1, "visits").EnumerateArray().Select(v => $"{v.GetProperty("Page")}:{v.GetProperty("Seq")}"));
+        Assert.Null(await query.LookupAsync("u3"));
+        Assert.Equal(["u1", "u2"], (await query.ScanAsync(10)).Select(r => r.Get<string>("user")).Order());
+        await query.StopAsync();
+    }
+
+    [Fact]
+    public async Task MapGroupsWithState_AnswersEachGroupsStateAsJson_AndItsTimeout()
+    {
+        var input = Session.CreateMemoryStream<(string, long)>();
+        var query = await input.ToDF().Select(Col("_1").As("word"), Col("_2").As("seconds")).GroupBy("word")
+            .MapGroupsWithState(new StateReader.StateReaderTests.Sessionization(), "id STRING, durationMs BIGINT, numEvents INT, expired BOOLEAN", GroupStateTimeout.ProcessingTimeTimeout)
+            .WriteStream.Format("memory").OutputMode(OutputMode.Update).QueryName("lookup_fmgws").StartAsync();
+
+        var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await input.AddDataAsync(("hello", 1L), ("world", 1L), ("hello", 2L));
+        await query.ProcessAllAvailableAsync();
+        var after = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+        var hello = await query.LookupAsync("hello");
+        Assert.NotNull(hello);
+        Assert.Equal(["word", "groupState", "timeoutTimestamp"], hello.FieldNames);
+        var state = Json(hello, "groupState");
+        Assert.Equal((2, 1000L, 2000L), (state.GetProperty("NumEvents").GetInt32(), state.GetProperty("StartTimestampMs").GetInt64(), state.GetProperty("EndTimestampMs").GetInt64()));
+        // The batch's timestamp plus the function's 10 s.
+        Assert.InRange(hello.Get<long>("timeoutTimestamp"), before + 10_000 - 1_000, after + 10_000);
+        Assert.Equal(1, Json((await query.LookupAsync("world"))!, "groupState").GetProperty("NumEvents").GetInt32());
+        Assert.Null(await query.LookupAsync("scala"));
+        Assert.Equal(["hello", "world"], (await query.ScanAsync(10)).Select(r => r.Get<string>("word")).Order());
+        await query.StopAsync();
+    }
+
+    // A transformWithState over users' page visits, to a memory sink, after its first epoch ("u1" home and cart, "u2" cart).
+    private async Task<(StreamingQuery Query, MemoryStream<(string, string)> Input)> StartVisitsAsync(string name, Func<GroupedData, DataFrame> transform)
+    {
+        var input = Session.CreateMemoryStream<(string, string)>();
+        var query = await transform(input.ToDF().Select(Col("_1").As("user"), Col("_2").As("page")).GroupBy("user"))
+            .WriteStream.Format("memory").OutputMode(OutputMode.Update).QueryName(name).StartAsync();
+        await input.AddDataAsync(("u1", "home"), ("u2", "cart"), ("u1", "cart"));
+        await query.ProcessAllAvailableAsync();
+        return (query, input);
+    }
+
+    private static System.Text.Json.JsonElement Json(Row row, string column) => System.Text.Json.JsonDocument.Parse(row.Get<string>(column)).RootElement;
+
+    [Fact]
     public async Task WrongKeyShape_GetsAnErrorNamingExpectedAndGiven()
     {
         var input = Session.CreateMemoryStream<(string, long)>();

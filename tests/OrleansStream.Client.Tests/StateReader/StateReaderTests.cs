@@ -225,21 +225,10 @@ public abstract class StateReaderTests(SessionFixture fixture)
     public async Task TransformWithState_ReadsValueListMapAndTimers_DecodedToTheVariablesTypes()
     {
         var location = Location("tws");
-        var input = Session.CreateMemoryStream<(string, string)>();
-        var df = input.ToDF().Select(Col("_1").As("user"), Col("_2").As("page")).GroupBy("user")
-            .TransformWithState(new VisitTracker(), "user STRING, count BIGINT", OutputMode.Update, TimeMode.ProcessingTime);
-        var query = await Start(df, OutputMode.Update, location);
-        await Epoch(query, () => input.AddDataAsync(("u1", "home"), ("u2", "cart"), ("u1", "cart")));
-        await Epoch(query, () => input.AddDataAsync(("u1", "home")));
-        await query.StopAsync();
+        await RunVisitsAsync(location, users => users.TransformWithState(new VisitTracker(), "user STRING, count BIGINT", OutputMode.Update, TimeMode.ProcessingTime));
+        Task<IReadOnlyList<Row>> Read(Func<DataFrameReader, DataFrameReader> options) => ReadState(location, options);
 
-        Task<IReadOnlyList<Row>> Read(Func<DataFrameReader, DataFrameReader> options) => options(Session.Read.Format("statestore")).Load(location).CollectAsync();
-        string[] Plain(IReadOnlyList<Row> rows) => [.. rows.Select(r => $"[{string.Join(",", r.Values.Take(r.Count - 1))}]").Order(StringComparer.Ordinal)];
-
-        var count = await Read(r => r.Option("stateVarName", "count"));
-        Assert.Equal(["key", "value", "partition_id"], count[0].FieldNames);
-        Assert.Equal(["[[u1],3]", "[[u2],1]"], Plain(count));
-        Assert.Equal(["[[u1],2]", "[[u2],1]"], Plain(await Read(r => r.Option("stateVarName", "count").Option("batchId", 0))));
+        await AssertVisitCounts(location);
         // Lists: one row per element (list_element), or the whole list per key (list_value).
         var visits = await Read(r => r.Option("stateVarName", "visits"));
         Assert.Equal(["key", "list_element", "partition_id"], visits[0].FieldNames);
@@ -267,6 +256,107 @@ public abstract class StateReaderTests(SessionFixture fixture)
         Assert.Equal(["operatorId", "operatorName", "stateStoreName", "numPartitions", "minBatchId", "maxBatchId", "operatorProperties"], row.FieldNames);
         Assert.Equal("[0,transformWithStateExec,default,2,0,1]", $"[{string.Join(",", row.Values.Take(6))}]");
         Assert.Equal("""{"timeMode":"ProcessingTime","stateVariables":[{"stateName":"count","stateVariableType":"ValueState","ttlEnabled":false},{"stateName":"visits","stateVariableType":"ListState","ttlEnabled":false},{"stateName":"perPage","stateVariableType":"MapState","ttlEnabled":false}]}""", row[6]);
+    }
+
+    /// <summary>Spark's SessionInfo (StateDataSourceTestBase): a session's event count and first and last event time.</summary>
+    public sealed record SessionInfo(int NumEvents, long StartTimestampMs, long EndTimestampMs);
+
+    /// <summary>Spark's sessionization mapGroupsWithState (StateDataSourceTestBase.runFlatMapGroupsWithStateQuery) over rows of
+    /// a word and its event time in seconds: each word's session, timing out 10 s after its last batch.</summary>
+    public sealed class Sessionization : MapGroupsWithStateFunction<SessionInfo>
+    {
+        public override Row Call(Row key, IEnumerable<Row> rows, GroupState<SessionInfo> state)
+        {
+            string[] names = ["id", "durationMs", "numEvents", "expired"];
+            if (state.HasTimedOut)
+            {
+                var last = state.Get();
+                state.Remove();
+                return new Row([key[0], last.EndTimestampMs - last.StartTimestampMs, last.NumEvents, true], names);
+            }
+            var times = rows.Select(r => r.Get<long>("seconds") * 1000).ToList();
+            var session = state.GetOption() is { } old
+                ? old with { NumEvents = old.NumEvents + times.Count, EndTimestampMs = Math.Max(old.EndTimestampMs, times.Max()) }
+                : new SessionInfo(times.Count, times.Min(), times.Max());
+            state.Update(session);
+            state.SetTimeoutDuration("10 seconds");
+            return new Row([key[0], session.EndTimestampMs - session.StartTimestampMs, session.NumEvents, false], names);
+        }
+    }
+
+    [Fact]
+    public async Task MapGroupsWithState_ReadsEachGroupsStateDecoded_AndItsTimeout_AsSparksSessionizationRows()
+    {
+        var location = Location("fmgws");
+        var input = Session.CreateMemoryStream<(string, long)>();
+        var df = input.ToDF().Select(Col("_1").As("word"), Col("_2").As("seconds")).GroupBy("word")
+            .MapGroupsWithState(new Sessionization(), "id STRING, durationMs BIGINT, numEvents INT, expired BOOLEAN", GroupStateTimeout.ProcessingTimeTimeout);
+        var query = await Start(df, OutputMode.Update, location);
+        // Spark's two batches, its lines split into words: ("hello world", 1), ("hello scala", 2), then 3 and 4.
+        await Epoch(query, () => input.AddDataAsync(("hello", 1L), ("world", 1L), ("hello", 2L), ("scala", 2L)));
+        var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await Epoch(query, () => input.AddDataAsync(("hello", 3L), ("world", 3L), ("hello", 4L), ("scala", 4L)));
+        var after = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await query.StopAsync();
+
+        var rows = await Session.Read.Format("statestore").Load(location).CollectAsync();
+        Assert.Equal(["key", "value", "partition_id"], rows[0].FieldNames);
+        Assert.Equal(["groupState", "timeoutTimestamp"], ((Row)rows[0][1]!).FieldNames);
+        Assert.Equal(["NumEvents", "StartTimestampMs", "EndTimestampMs"], ((Row)((Row)rows[0][1]!)[0]!).FieldNames);
+        // Spark's rows: key, numEvents, startTimestampMs, endTimestampMs (its timeout, 12000, is its manual clock's 2 s + 10 s).
+        Assert.Equal(["[hello,4,1000,4000]", "[scala,2,2000,4000]", "[world,2,1000,3000]"], Sessions(rows));
+        // Every group was updated in batch 1, so its timeout is that batch's timestamp plus 10 s.
+        var timeouts = rows.Select(r => ((Row)r[1]!).Get<long>("timeoutTimestamp")).Distinct().ToList();
+        var timeout = Assert.Single(timeouts);
+        Assert.InRange(timeout, before + 10_000 - 1_000, after + 10_000);
+        Assert.Equal(["[hello,2,1000,2000]", "[scala,1,2000,2000]", "[world,1,1000,1000]"], Sessions(await Session.Read.Format("statestore").Option("batchId", 0).Load(location).CollectAsync()));
+
+        var metadata = Assert.Single(await Session.Read.Format("state-metadata").Load(location).CollectAsync());
+        Assert.Equal("[0,flatMapGroupsWithState,default,2,0,1]", $"[{string.Join(",", metadata.Values.Take(6))}]");
+
+        // "[key,numEvents,start,end]" per row, sorted.
+        static string[] Sessions(IReadOnlyList<Row> rows) =>
+            [.. rows.Select(r => $"[{((Row)r[0]!)[0]},{string.Join(",", ((Row)((Row)r[1]!)[0]!).Values)}]").Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>An asynchronous processor with a value and a list variable (the keys handled concurrently).</summary>
+    public sealed class AsyncVisitTracker : AsyncStatefulProcessor
+    {
+        private IValueState<long> _count = null!;
+        private IListState<Visit> _visits = null!;
+
+        public override void Init(StatefulProcessorHandle handle)
+        {
+            _count = handle.GetValueState<long>("count");
+            _visits = handle.GetListState<Visit>("visits");
+        }
+
+        public override async IAsyncEnumerable<Row> HandleInputRowsAsync(Row key, IReadOnlyList<Row> rows, TimerValues timerValues,
+            [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await Task.Delay(5, cancellationToken);
+            foreach (var row in rows)
+            {
+                var count = _count.Get() + 1;
+                _count.Update(count);
+                _visits.AppendValue(new Visit((string)row[1]!, count));
+            }
+            yield return new Row([key[0], _count.Get()], ["user", "count"]);
+        }
+    }
+
+    [Fact]
+    public async Task AsyncTransformWithState_ReadsLikeTheSynchronousOperator()
+    {
+        var location = Location("async-tws");
+        await RunVisitsAsync(location, users => users.TransformWithState(new AsyncVisitTracker(), "user STRING, count BIGINT", OutputMode.Update, TimeMode.None));
+
+        await AssertVisitCounts(location);
+        Assert.Equal(["[[u1],[cart,2]]", "[[u1],[home,1]]", "[[u1],[home,3]]", "[[u2],[cart,1]]"], Plain(await ReadState(location, r => r.Option("stateVarName", "visits"))));
+
+        var metadata = Assert.Single(await Session.Read.Format("state-metadata").Load(location).CollectAsync());
+        Assert.Equal("[0,transformWithStateExec,default,2,0,1]", $"[{string.Join(",", metadata.Values.Take(6))}]");
+        Assert.Equal("""{"timeMode":"None","stateVariables":[{"stateName":"count","stateVariableType":"ValueState","ttlEnabled":false},{"stateName":"visits","stateVariableType":"ListState","ttlEnabled":false}]}""", metadata[6]);
     }
 
     [Fact]
@@ -330,6 +420,31 @@ public abstract class StateReaderTests(SessionFixture fixture)
         await Fails("[STDS_CONFLICT_OPTIONS] The options ['readRegisteredTimers', 'stateVarName'] cannot be specified together.",
             Session.Read.Format("statestore").Option("stateVarName", "count").Option("readRegisteredTimers", true).Load(tws));
     }
+
+    // Two epochs of users' page visits ("u1" home, cart, home; "u2" cart) through a transformWithState over users.
+    private async Task RunVisitsAsync(string location, Func<GroupedData, DataFrame> transform)
+    {
+        var input = Session.CreateMemoryStream<(string, string)>();
+        var query = await Start(transform(input.ToDF().Select(Col("_1").As("user"), Col("_2").As("page")).GroupBy("user")), OutputMode.Update, location);
+        await Epoch(query, () => input.AddDataAsync(("u1", "home"), ("u2", "cart"), ("u1", "cart")));
+        await Epoch(query, () => input.AddDataAsync(("u1", "home")));
+        await query.StopAsync();
+    }
+
+    // The visit processors' "count" value variable, at the last and the first batch.
+    private async Task AssertVisitCounts(string location)
+    {
+        var count = await ReadState(location, r => r.Option("stateVarName", "count"));
+        Assert.Equal(["key", "value", "partition_id"], count[0].FieldNames);
+        Assert.Equal(["[[u1],3]", "[[u2],1]"], Plain(count));
+        Assert.Equal(["[[u1],2]", "[[u2],1]"], Plain(await ReadState(location, r => r.Option("stateVarName", "count").Option("batchId", 0))));
+    }
+
+    private Task<IReadOnlyList<Row>> ReadState(string location, Func<DataFrameReader, DataFrameReader> options) =>
+        options(Session.Read.Format("statestore")).Load(location).CollectAsync();
+
+    // "[columns but partition_id]" per row, sorted.
+    private static string[] Plain(IReadOnlyList<Row> rows) => [.. rows.Select(r => $"[{string.Join(",", r.Values.Take(r.Count - 1))}]").Order(StringComparer.Ordinal)];
 
     private string Location(string name) => $"state-reader-{GetType().Name}-{name}";
 

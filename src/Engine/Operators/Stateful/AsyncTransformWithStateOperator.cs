@@ -57,6 +57,12 @@ public sealed class AsyncTransformWithStateOperator : IAsyncStatefulOperator, ID
 
     private KeyedStateStore Store => Handle.Store;
 
+    /// <summary>The store and the state variables the processor declared (by name): what the state reader decodes.</summary>
+    internal (KeyedStateStore Store, IReadOnlyDictionary<string, object> Variables) DeclaredState => (Store, Handle.Variables);
+
+    /// <summary>The keyed state (what live lookups read).</summary>
+    public KeyedStateStore State => Store;
+
     /// <inheritdoc />
     /// <remarks>Blocks on <see cref="ProcessAsync"/>: for hosts that run epochs synchronously (a state partition awaits it).</remarks>
     public RecordBatch Process(IReadOnlyList<KeyedInput> input, StatefulContext context) => ProcessAsync(input, context).AsTask().GetAwaiter().GetResult();

@@ -16,7 +16,7 @@ namespace OrleansStream.Engine.Operators.Stateful;
 /// timer family, whose time is also kept per key so that it can be moved without a scan), are stored as the call left them.
 /// All of it is one <see cref="KeyedStateStore"/>, so the state is versioned, recovered and rescaled like any operator's.
 /// </summary>
-public sealed class FlatMapGroupsWithStateOperator : IStatefulOperator, IGroupStateSource
+public sealed class FlatMapGroupsWithStateOperator : IStatefulOperator, IGroupStateSource, IKeyLookup
 {
     /// <summary>The value family holding each group's state value (JSON).</summary>
     public const string StateFamilyName = "groupState";
@@ -143,7 +143,7 @@ public sealed class FlatMapGroupsWithStateOperator : IStatefulOperator, IGroupSt
 
     private void Store(StateKey key, IGroupStateOutcome outcome)
     {
-        var prior = _timeouts.Get(key) is { } bytes ? StateValueCodec.Decode<long>(bytes, TimeoutFamilyName) : (long?)null;
+        var prior = TimeoutOf(key);
         var timeout = outcome.TimeoutTimestampMs;
         if (outcome.IsRemoved && timeout is null)
         {
@@ -176,9 +176,72 @@ public sealed class FlatMapGroupsWithStateOperator : IStatefulOperator, IGroupSt
 
     /// <summary>Each stored group's value (JSON) and timeout (ms), in key order: what tests compare with Spark's state rows.</summary>
     internal IReadOnlyList<(string? StateJson, long? TimeoutMs)> StoredGroups() =>
-        _values.Keys.Concat(_timeouts.Keys).Distinct().Order()
-            .Select(k => (_values.Get(k) is { } v ? System.Text.Encoding.UTF8.GetString(v) : null, _timeouts.Get(k) is { } t ? StateValueCodec.Decode<long>(t, TimeoutFamilyName) : (long?)null))
-            .ToList();
+        StoredKeys().Select(k => (_values.Get(k) is { } v ? System.Text.Encoding.UTF8.GetString(v) : null, TimeoutOf(k))).ToList();
+
+    /// <summary>The store (its key columns) and the function's state type (what the stored JSON decodes to): what the state reader reads.</summary>
+    internal (KeyedStateStore Store, Type StateType) ReadableState => (_store, StateTypeOf(_function.GetType()));
+
+    // TState of the FlatMapGroupsWithStateFunction<TState> or MapGroupsWithStateFunction<TState> the function derives from.
+    private static Type StateTypeOf(Type function)
+    {
+        for (var t = function; t is not null; t = t.BaseType)
+        {
+            if (t.IsGenericType && (t.GetGenericTypeDefinition() == typeof(FlatMapGroupsWithStateFunction<>) || t.GetGenericTypeDefinition() == typeof(MapGroupsWithStateFunction<>)))
+                return t.GetGenericArguments()[0];
+        }
+        // GroupsWithStateFunction can be derived from only through those two.
+        throw new InvalidOperationException($"{function.FullName} derives from neither FlatMapGroupsWithStateFunction<TState> nor MapGroupsWithStateFunction<TState>.");
+    }
+
+    /// <summary>The groups holding a state or a timeout, in key order.</summary>
+    internal List<StateKey> StoredKeys() => _values.Keys.Concat(_timeouts.Keys).Distinct().Order().ToList();
+
+    /// <summary>A group's state (JSON), or null when it has none.</summary>
+    internal byte[]? StateOf(StateKey key) => _values.Get(key);
+
+    /// <summary>A group's timeout (ms), or null when it has none.</summary>
+    internal long? TimeoutOf(StateKey key) => _timeouts.Get(key) is { } t ? StateValueCodec.Decode<long>(t, TimeoutFamilyName) : null;
+
+    /// <inheritdoc />
+    Schema IKeyLookup.LookupKeySchema => _store.KeySchema;
+
+    /// <inheritdoc />
+    /// <remarks>The grouping key, the group's state as JSON (<c>groupState</c>, null when it has only a timeout) and its timeout in ms (<c>timeoutTimestamp</c>, null when none is set).</remarks>
+    Schema IKeyLookup.LookupResultSchema => LookupSchema;
+
+    private Schema LookupSchema => new([.. _store.KeySchema.FieldsList, new Field(StateFamilyName, Apache.Arrow.Types.StringType.Default, true),
+        new Field(TimeoutFamilyName, Apache.Arrow.Types.Int64Type.Default, true)], null);
+
+    /// <inheritdoc />
+    RecordBatch IKeyLookup.Lookup(RecordBatch keys, Span<bool> found)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var stateKeys = _store.Keys(keys.Arrays.ToList(), keys.Length);
+        var hits = new List<StateKey>(keys.Length);
+        for (var r = 0; r < stateKeys.Length; r++)
+        {
+            found[r] = _values.Exists(stateKeys[r]) || _timeouts.Exists(stateKeys[r]);
+            if (found[r]) hits.Add(stateKeys[r]);
+        }
+        return LookupRows(hits);
+    }
+
+    /// <inheritdoc />
+    RecordBatch IKeyLookup.Scan(int limit) => LookupRows(StoredKeys().Take(limit).ToList());
+
+    private RecordBatch LookupRows(List<StateKey> keys)
+    {
+        var states = new StringArray.Builder();
+        var timeouts = new Int64Array.Builder();
+        foreach (var key in keys)
+        {
+            if (StateOf(key) is { } json) states.Append(System.Text.Encoding.UTF8.GetString(json));
+            else states.AppendNull();
+            if (TimeoutOf(key) is { } ms) timeouts.Append(ms);
+            else timeouts.AppendNull();
+        }
+        return new RecordBatch(LookupSchema, [.. _store.KeyColumns(keys), states.Build(), timeouts.Build()], keys.Count);
+    }
 
     private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 

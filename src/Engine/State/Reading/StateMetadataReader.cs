@@ -67,17 +67,17 @@ public sealed class StateMetadataReader
                 return JsonSerializer.Serialize(new { joinSides = new[] { "left", "right" } });
             case TransformWithStateOperatorSpec tws:
             {
-                var state = (TransformWithStateOperator)tws.CreateOperator(outputMode, _services);
+                var state = tws.CreateOperator(outputMode, _services);
                 try
                 {
-                    var (store, variables) = state.DeclaredState;
+                    var (store, variables) = StateTableReader.DeclaredStateOf(state);
                     var declared = store.Families.Where(f => f.Kind != StateFamilyKind.Timers && variables.ContainsKey(f.Name))
                         .Select(f => new { stateName = f.Name, stateVariableType = f.Kind + "State", ttlEnabled = f.TtlMicros is not null });
                     return JsonSerializer.Serialize(new { timeMode = tws.TimeMode.ToString(), stateVariables = declared });
                 }
                 finally
                 {
-                    state.Dispose();
+                    (state as IDisposable)?.Dispose();
                 }
             }
             default:

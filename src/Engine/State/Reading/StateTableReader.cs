@@ -19,7 +19,8 @@ namespace OrleansStream.Engine.State.Reading;
 /// committed version without changing anything in the checkpoint. Aggregations give their buffers, deduplication the
 /// expiry of each key, a stream-stream join the rows buffered on one side (<c>joinSide</c>), transformWithState one state
 /// variable (<c>stateVarName</c>: value, list elements or map entries, decoded to the variable's type) or its timers
-/// (<c>readRegisteredTimers</c>).
+/// (<c>readRegisteredTimers</c>), (flat)mapGroupsWithState each group's state (decoded to the function's state type) and
+/// timeout.
 /// </summary>
 public sealed class StateTableReader
 {
@@ -117,9 +118,33 @@ public sealed class StateTableReader
         AggregationOperatorSpec aggregation => AggregationTable(aggregation, state.Snapshot(), partition),
         DeduplicationOperatorSpec => DeduplicationTable(state.Snapshot(), partition),
         JoinOperatorSpec join => JoinTable(join, state.Snapshot(), options.JoinSide == "left" ? 0 : 1, partition),
-        TransformWithStateOperatorSpec => TransformWithStateTable(((TransformWithStateOperator)state).DeclaredState, options, partition),
+        TransformWithStateOperatorSpec => TransformWithStateTable(DeclaredStateOf(state), options, partition),
+        FlatMapGroupsWithStateOperatorSpec => GroupStateTable((FlatMapGroupsWithStateOperator)state, partition),
         _ => throw StateDataSourceErrors.InvalidOptionValue("operatorId", $"reading the state of {spec.Name} (operator {options.OperatorId}) is not supported yet"),
     };
+
+    /// <summary>The state variables a transformWithState operator (synchronous or asynchronous) declared, with its store.</summary>
+    internal static (KeyedStateStore Store, IReadOnlyDictionary<string, object> Variables) DeclaredStateOf(IStatefulOperator state) => state switch
+    {
+        TransformWithStateOperator sync => sync.DeclaredState,
+        AsyncTransformWithStateOperator async => async.DeclaredState,
+        _ => throw new ArgumentException($"{state.GetType().Name} is not a transformWithState operator.", nameof(state)),
+    };
+
+    // Spark's state format 2: value is a struct of "groupState" (the state, decoded to the function's TState) and
+    // "timeoutTimestamp" (ms; -1, Spark's NO_TIMESTAMP, when no timeout is set).
+    private static RecordBatch GroupStateTable(FlatMapGroupsWithStateOperator state, int partition)
+    {
+        var (store, type) = state.ReadableState;
+        var keys = state.StoredKeys();
+        var timeouts = new Int64Array.Builder();
+        foreach (var key in keys) timeouts.Append(state.TimeoutOf(key) ?? -1);
+        return Build(keys.Count, KeyFields(store, keys), [("value",
+        [
+            (new Field("groupState", StateValueColumns.TypeOf(type), true), StateValueColumns.Column(type, keys.Select(state.StateOf).ToList())),
+            (new Field("timeoutTimestamp", Int64Type.Default, false), timeouts.Build()),
+        ])], partition);
+    }
 
     // "__deleted", the grouping key (a time or session window as two columns), then the buffers "_agg{i}_{buffer}". The key
     // takes the grouping's output names, a window as its struct of start and end; the buffers are named as Spark's value

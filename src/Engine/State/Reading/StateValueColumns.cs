@@ -19,11 +19,11 @@ internal static class StateValueColumns
     /// <summary>The column type of values of <paramref name="type"/>, or string (the JSON) when it has none.</summary>
     public static IArrowType TypeOf(Type type) => ArrowTypeOf(type, 0) ?? StringType.Default;
 
-    /// <summary>The values (JSON) as a column of <see cref="TypeOf"/>(<paramref name="type"/>).</summary>
-    public static IArrowArray Column(Type type, IReadOnlyList<byte[]> values)
+    /// <summary>The values (JSON; null for none) as a column of <see cref="TypeOf"/>(<paramref name="type"/>).</summary>
+    public static IArrowArray Column(Type type, IReadOnlyList<byte[]?> values)
     {
         var builder = ColumnBuilder.Create(TypeOf(type));
-        foreach (var bytes in values) builder.Append(Value(type, bytes));
+        foreach (var bytes in values) builder.Append(bytes is null ? null : Value(type, bytes));
         return builder.Build();
     }
 
