@@ -34,8 +34,8 @@ public static class ClickEndpoints
         return Results.Accepted(value: new { accepted = clicks.Length });
     }
 
-    /// <summary><c>GET /users/{id}/count</c>: the user's clicks so far, from the running count's last committed epoch (0 for a user never seen; 503 while the state
-    /// is not loaded after a restart).</summary>
+    /// <summary><c>GET /users/{id}/count</c>: the user's clicks so far, from the running count's last committed epoch (0 for a user never seen; 503 when the state
+    /// does not answer within the lookup's patience).</summary>
     public static async Task<IResult> GetCountAsync(string id, ClickPipeline pipeline)
     {
         Row? row;
@@ -50,8 +50,8 @@ public static class ClickEndpoints
         }
         catch (TimeoutException)
         {
-            // After a restart the state answers once the query has run an epoch again (the next click): see the README.
-            return Results.Problem("The counts are not loaded yet: after a restart they load with the next click's epoch. Retry later.",
+            // A state partition answers between epochs; one that stays in its first epoch since it was activated (hung) does not.
+            return Results.Problem("The counts did not answer in time. Retry later.",
                 statusCode: StatusCodes.Status503ServiceUnavailable);
         }
         return Results.Ok(new { user = id, clicks = row?.Get<long>("clicks") ?? 0 });

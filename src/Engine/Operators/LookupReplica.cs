@@ -18,13 +18,20 @@ public sealed class LookupReplica
     /// <summary>Copies <paramref name="source"/>, which is at <paramref name="version"/> (not running an epoch), into
     /// <paramref name="empty"/>, a new operator of the same spec.</summary>
     /// <exception cref="NotSupportedException">The operator does not answer lookups.</exception>
-    public LookupReplica(IStatefulOperator empty, IVersionedState source, long version)
+    public LookupReplica(IStatefulOperator empty, IVersionedState source, long version) : this(empty, version)
     {
-        ArgumentNullException.ThrowIfNull(empty);
         ArgumentNullException.ThrowIfNull(source);
-        Lookup = LookupOf(empty) ?? throw new NotSupportedException($"{empty.GetType().Name} does not answer live lookups.");
-        _copy = empty;
         _copy.Apply(source.Snapshot());
+    }
+
+    /// <summary>Uses <paramref name="state"/>, an operator of its own already at <paramref name="version"/> (loaded from the
+    /// checkpoint), as the copy.</summary>
+    /// <exception cref="NotSupportedException">The operator does not answer lookups.</exception>
+    public LookupReplica(IStatefulOperator state, long version)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        Lookup = LookupOf(state) ?? throw new NotSupportedException($"{state.GetType().Name} does not answer live lookups.");
+        _copy = state;
         Version = version;
     }
 

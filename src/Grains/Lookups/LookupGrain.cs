@@ -38,8 +38,9 @@ internal sealed class LookupGrain(ConnectorFactory connectors) : Grain, ILookupG
             .Select(p => (Partition: p, Indices: Enumerable.Range(0, owners.Length).Where(k => owners[k] == p).ToArray(), Keys: batches[p]!)).ToList();
         return await AskAsync(target, stage, perPartition.Select(x => x.Indices).ToList(), (committed, i) => new PartitionLookupRequest
         {
-            PlanJson = target.PlanJson!, StageId = stage.Id, Committed = committed,
+            QueryKey = this.GetPrimaryKeyString(), PlanJson = target.PlanJson!, StageId = stage.Id, Committed = committed,
             KeysIpc = ArrowIpc.Serialize(perPartition[i].Keys),
+            Partition = perPartition[i].Partition, NumPartitions = numPartitions, NumKeyGroups = target.NumKeyGroups,
         }, perPartition.Select(x => x.Partition).ToList());
     }
 
@@ -48,9 +49,10 @@ internal sealed class LookupGrain(ConnectorFactory connectors) : Grain, ILookupG
         if (limit is < 1 or > MaxScanLimit) throw new ArgumentOutOfRangeException(nameof(limit), limit, $"A scan answers 1 to {MaxScanLimit} rows; {limit} were asked for.");
         var (target, stage) = await TargetAsync(operatorId);
         var partitions = Enumerable.Range(0, target.StatePartitions[stage.Id]).ToList();
-        var answer = await AskAsync(target, stage, partitions.Select(_ => System.Array.Empty<int>()).ToList(), (committed, _) => new PartitionLookupRequest
+        var answer = await AskAsync(target, stage, partitions.Select(_ => System.Array.Empty<int>()).ToList(), (committed, i) => new PartitionLookupRequest
         {
-            PlanJson = target.PlanJson!, StageId = stage.Id, Committed = committed, ScanLimit = limit,
+            QueryKey = this.GetPrimaryKeyString(), PlanJson = target.PlanJson!, StageId = stage.Id, Committed = committed, ScanLimit = limit,
+            Partition = i, NumPartitions = partitions.Count, NumKeyGroups = target.NumKeyGroups,
         }, partitions);
         return answer;
     }

@@ -46,6 +46,8 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
     private bool _forceSnapshot;
     // Live lookups read this copy of the state at a committed version (made on the first lookup), never the state an epoch is changing.
     private LookupReplica? _replica;
+    // The plan and partition count the replica was made for: one made for another run or layout is of no use.
+    private (string Plan, int Partitions) _replicaFor;
     private bool _running;
 
     public Task StageAsync(Guid attempt, long batchId, int inputIndex, int producerStage, int producer, byte[] arrowIpc)
@@ -86,7 +88,7 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
                 throw new StateVersionUnavailableException($"State partition {this.GetPrimaryKeyString()} cannot run epoch {epoch.BatchId}: version {epoch.BatchId - 1} is not in its memory and not committed (the last committed is {epoch.LastCommitted}).");
             (_operator as IDisposable)?.Dispose();
             // A copy made for another layout or plan is of no use; one at or below the reloaded version catches up by deltas.
-            if (_partitions != epoch.NumPartitions || !string.Equals(_operatorPlan, epoch.PlanJson, StringComparison.Ordinal) || _replica?.OnReloaded(epoch.LastCommitted) == false)
+            if (_replicaFor != (epoch.PlanJson, epoch.NumPartitions) || _replica?.OnReloaded(epoch.LastCommitted) == false)
                 _replica = null;
             _operator = spec.CreateOperator(epoch.OutputMode, ServiceProvider);
             _operatorPlan = epoch.PlanJson;
@@ -143,27 +145,60 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
         };
     }
 
-    public Task<PartitionLookupResult> LookupAsync(PartitionLookupRequest request)
+    public async Task<PartitionLookupResult> LookupAsync(PartitionLookupRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (_replica is null || _replica.IsBroken)
+        if (_replica is null || _replica.IsBroken || _replicaFor != (request.PlanJson, request.NumPartitions))
         {
             _replica = null;
-            // The first copy is made between epochs, from the state as the last epoch left it.
-            if (_running || _operator is null || _version == long.MinValue || !string.Equals(_operatorPlan, request.PlanJson, StringComparison.Ordinal))
-                return Task.FromResult(new PartitionLookupResult { NotReady = $"state partition {this.GetPrimaryKeyString()} has not finished an epoch of this run since it was activated, or is running one" });
+            if (_running)
+                return new PartitionLookupResult { NotReady = $"state partition {this.GetPrimaryKeyString()} is running an epoch and holds no copy of its state yet" };
             var (plan, _) = _plans.Get(request.PlanJson);
-            _replica = new LookupReplica(plan.Stages[request.StageId].Operator!.CreateOperator("update", ServiceProvider), _operator, _version);
+            var spec = plan.Stages[request.StageId].Operator!;
+            var copy = spec.CreateOperator("update", ServiceProvider);
+            // The first copy is made between epochs, from the state as the last epoch left it.
+            if (_operator is not null && _version != long.MinValue && string.Equals(_operatorPlan, request.PlanJson, StringComparison.Ordinal) && _partitions == request.NumPartitions)
+                _replica = new LookupReplica(copy, _operator, _version);
+            else
+            {
+                // No epoch of this run has run here (the process restarted with no new input since): read the committed version
+                // straight from the checkpoint into the copy. The read changes nothing in the store and leaves _operator alone, so
+                // an epoch starting meanwhile loads its own; if one runs, the copy lacks its delta and is remade after it.
+                try
+                {
+                    await _files.ReadVersionAsync(copy, new StatePartitionLocation(request.QueryKey, request.StageId, request.Partition,
+                        request.NumPartitions, request.NumKeyGroups), request.NumPartitions, request.Committed);
+                }
+                catch (StateFileVanishedException)
+                {
+                    // An epoch that started meanwhile cleaned up the deltas its snapshot replaced: ask again, its copy will do.
+                    (copy as IDisposable)?.Dispose();
+                    return new PartitionLookupResult { NotReady = $"state partition {this.GetPrimaryKeyString()} lost a state file to a clean-up while reading it" };
+                }
+                if (_replica is not null && !_replica.IsBroken && _replicaFor == (request.PlanJson, request.NumPartitions))
+                {
+                    // Another lookup made one while this read ran.
+                    (copy as IDisposable)?.Dispose();
+                    return Answer(_replica, request);
+                }
+                _replica = new LookupReplica(copy, request.Committed);
+            }
+            _replicaFor = (request.PlanJson, request.NumPartitions);
         }
-        if (!_replica.TryAdvance(request.Committed))
-            return Task.FromResult(new PartitionLookupResult { NotReady = $"state partition {this.GetPrimaryKeyString()} holds version {_replica.Version}, not the committed {request.Committed}" });
-        var lookup = _replica.Lookup;
+        return Answer(_replica, request);
+    }
+
+    private PartitionLookupResult Answer(LookupReplica replica, PartitionLookupRequest request)
+    {
+        if (!replica.TryAdvance(request.Committed))
+            return new PartitionLookupResult { NotReady = $"state partition {this.GetPrimaryKeyString()} holds version {replica.Version}, not the committed {request.Committed}" };
+        var lookup = replica.Lookup;
         if (request.KeysIpc is not { } keysIpc)
-            return Task.FromResult(new PartitionLookupResult { Rows = ArrowIpc.Serialize(lookup.Scan(request.ScanLimit)) });
+            return new PartitionLookupResult { Rows = ArrowIpc.Serialize(lookup.Scan(request.ScanLimit)) };
         var keys = ArrowIpc.Deserialize(keysIpc);
         var found = new bool[keys.Length];
         var rows = lookup.Lookup(keys, found);
-        return Task.FromResult(new PartitionLookupResult { Found = found, Rows = ArrowIpc.Serialize(rows) });
+        return new PartitionLookupResult { Found = found, Rows = ArrowIpc.Serialize(rows) };
     }
 
     // Spark's close(): the processor of a transformWithState partition is released with the activation.

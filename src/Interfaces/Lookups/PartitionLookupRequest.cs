@@ -14,4 +14,12 @@ public sealed record PartitionLookupRequest
     [Id(3)] public byte[]? KeysIpc { get; init; }
     /// <summary>For a scan: the most rows to answer.</summary>
     [Id(4)] public int ScanLimit { get; init; }
+    /// <summary>The partition asked (of <see cref="NumPartitions"/>, the stage's partitions at the committed epoch).</summary>
+    [Id(5)] public int Partition { get; init; }
+    /// <summary>The stage's partitions at the committed epoch: a partition holding no state of this run loads that version itself.</summary>
+    [Id(6)] public int NumPartitions { get; init; }
+    /// <summary>The query's key groups.</summary>
+    [Id(7)] public int NumKeyGroups { get; init; }
+    /// <summary>The query's key (where its state is checkpointed).</summary>
+    [Id(8)] public required string QueryKey { get; init; }
 }

@@ -80,4 +80,21 @@ public class LookupReplicaTests
         Assert.False(Has(replica, "b"));
         Assert.False(replica.OnReloaded(0));
     }
+
+    [Fact]
+    public void AnOperatorLoadedAtAVersion_IsTheCopyItself_AndAdvancesByDeltas()
+    {
+        var op = NewOperator();
+        RunEpoch(op, 0, "a");
+        // As a partition that read version 0 from the checkpoint: the loaded operator becomes the copy, no second copy is made.
+        var loaded = NewOperator();
+        loaded.Apply(op.Snapshot());
+        var replica = new LookupReplica(loaded, 0);
+        Assert.True(replica.TryAdvance(0));
+        Assert.True(Has(replica, "a"));
+        replica.Record(1, RunEpoch(op, 1, "b"));
+        Assert.True(replica.TryAdvance(1));
+        Assert.True(Has(replica, "b"));
+        Assert.True(Has(replica, "a"));
+    }
 }
