@@ -51,11 +51,12 @@ public sealed class ClusterFailoverTests(PublishedSilo published, ITestOutputHel
             var query = await StartQueryAsync(session, input, outDir);
             await WaitAsync(() => query.LastProgress?.BatchId >= 3, TimeSpan.FromSeconds(90), "three committed epochs");
 
-            // Pause every partition at the start of its next epoch, and kill a silo that holds one but not the trigger.
+            // Pause every partition at the start of its next epoch, and kill a silo that holds one but not the trigger. The next
+            // epoch may take a while to start when the other test projects load both cores (one CI run timed out at 30 s).
             var triggerSilo = (await query.GetStatusAsync()).Silo!;
             var candidates = silos.Where(s => !triggerSilo.EndsWith(":" + s.SiloPort.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)).ToList();
             File.WriteAllText(Path.Combine(root, "pause"), "");
-            var victim = await WaitForPausedAsync(candidates, root, TimeSpan.FromSeconds(30));
+            var victim = await WaitForPausedAsync(candidates, root, TimeSpan.FromSeconds(90));
             var inFlight = query.LastProgress!.BatchId + 1;
             var killedAt = Stopwatch.StartNew();
             victim.Kill();
