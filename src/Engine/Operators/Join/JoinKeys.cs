@@ -59,8 +59,9 @@ internal static class JoinKeys
         }
         foreach (var child in s.Fields)
         {
-            var slice = s.Offset == 0 && child.Length == s.Length ? child : ArrowArrayFactory.Slice(child, s.Offset, s.Length);
-            AddColumns(nullRows is null ? slice : TakeKernel.Take(slice, nullRows), columns);
+            // Arrow 23 already gives a struct's children sliced to the struct's offset and length: slicing them again
+            // read the wrong rows of a struct key in a sliced batch.
+            AddColumns(nullRows is null ? child : TakeKernel.Take(child, nullRows), columns);
         }
     }
 }

@@ -1,0 +1,33 @@
+using Apache.Arrow;
+using Apache.Arrow.Types;
+using OrleansStream.Engine.Operators.Join;
+
+namespace OrleansStream.Engine.Tests.Operators.Join;
+
+/// <summary>A struct join key (a window) reads as its leaf fields, also when the batch is a slice of a larger one.</summary>
+public class JoinKeysTests
+{
+    private static readonly StructType Window = new([new Field("start", Int64Type.Default, true), new Field("end", Int64Type.Default, true)]);
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void StructKeyOfASlicedBatch_ReadsTheSlicesRows(bool withANullWindow)
+    {
+        var starts = new Int64Array.Builder().AppendRange([0, 10, 20, 30, 40]).Build();
+        var ends = new Int64Array.Builder().AppendRange([10, 20, 30, 40, 50]).Build();
+        // Row 3 is a null window when asked: a null struct reads as nulls in every field.
+        var validity = new ArrowBuffer.BitmapBuilder().AppendRange(true, 3).Append(!withANullWindow).Append(true).Build();
+        var windows = new StructArray(Window, 5, [starts, ends], validity, withANullWindow ? 1 : 0);
+        var schema = new Schema([new Field("window", Window, true)], null);
+        var slice = new RecordBatch(schema, [windows], 5).Slice(2, 2);
+
+        var columns = JoinKeys.Columns(slice, [0]);
+
+        var start = (Int64Array)columns[0];
+        var end = (Int64Array)columns[1];
+        Assert.Equal(2, start.Length);
+        Assert.Equal([20L, withANullWindow ? null : 30L], [start.GetValue(0), start.GetValue(1)]);
+        Assert.Equal([30L, withANullWindow ? null : 40L], [end.GetValue(0), end.GetValue(1)]);
+    }
+}
