@@ -103,7 +103,7 @@ internal static class CastKernels
         {
             case TimeUnit.Second: for (var i = 0; i < n; i++) dst[i] = values[i] * 1_000_000; break;
             case TimeUnit.Millisecond: for (var i = 0; i < n; i++) dst[i] = values[i] * 1_000; break;
-            default: for (var i = 0; i < n; i++) dst[i] = FloorDiv(values[i], 1000L); break;
+            default: for (var i = 0; i < n; i++) dst[i] = Int64Math.FloorDiv(values[i], 1000L); break;
         }
         return ArrayFactory.Primitive(DataTypes.Timestamp, bytes, Bitmaps.Validity(src), n);
     }
@@ -298,7 +298,7 @@ internal static class CastKernels
             {
                 var bytes = ArrayFactory.NewValues<int>(n);
                 var dst = MemoryMarshal.Cast<byte, int>(bytes.AsSpan());
-                for (var i = 0; i < n; i++) dst[i] = (int)FloorDiv(src[i], DateTimeText.MicrosPerDay);
+                for (var i = 0; i < n; i++) dst[i] = (int)Int64Math.FloorDiv(src[i], DateTimeText.MicrosPerDay);
                 return ArrayFactory.Primitive(target, bytes, Bitmaps.Validity(t), n);
             }
             case ArrowTypeId.Double or ArrowTypeId.Float or ArrowTypeId.Decimal128:
@@ -313,18 +313,12 @@ internal static class CastKernels
             {
                 var bytes = ArrayFactory.NewValues<long>(n);
                 var dst = MemoryMarshal.Cast<byte, long>(bytes.AsSpan());
-                for (var i = 0; i < n; i++) dst[i] = FloorDiv(src[i], DateTimeText.MicrosPerSecond);
+                for (var i = 0; i < n; i++) dst[i] = Int64Math.FloorDiv(src[i], DateTimeText.MicrosPerSecond);
                 var longs = (Int64Array)ArrayFactory.Primitive(Int64Type.Default, bytes, Bitmaps.Validity(t), n);
                 return target.TypeId == ArrowTypeId.Int64 ? longs : FromNumber(longs, target);
             }
         }
         throw Unsupported(t.Data.DataType, target);
-    }
-
-    private static long FloorDiv(long a, long b)
-    {
-        var q = a / b;
-        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
     }
 
     private static IArrowArray FromDate(Date32Array d, IArrowType target)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Apache.Arrow;
+using OrleansStream.Engine.Data;
 using OrleansStream.Client;
 using OrleansStream.Engine.Execution.Streaming;
 using OrleansStream.Engine.State;
@@ -124,7 +125,7 @@ public sealed class AsyncTransformWithStateOperator : IAsyncStatefulOperator, ID
         {
             AllUpdatesTimeMs = ProgressBuilder.Milliseconds(watch),
             CustomMetrics = new Dictionary<string, long> { ["numExpiredTimers"] = timers.Count, ["numRegisteredTimers"] = Store.Timers.Count },
-            NextProcessingTimerMs = nextTimer is { } next ? FloorDiv(next, 1000) : null,
+            NextProcessingTimerMs = nextTimer is { } next ? Int64Math.FloorDiv(next, 1000) : null,
         };
         return UserCodeRows.Build(OutputSchema, output, "stateful processor " + _processor.GetType().FullName);
     }
@@ -178,8 +179,6 @@ public sealed class AsyncTransformWithStateOperator : IAsyncStatefulOperator, ID
     }
 
     private Row KeyRow(Row row) => new(_keyColumns.Select(c => row[c]).ToArray(), _keyNames);
-
-    private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 
     /// <inheritdoc />
     public IReadOnlyList<int> StateRoutingColumns => Store.StateRoutingColumns;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Apache.Arrow;
+using OrleansStream.Engine.Data;
 using OrleansStream.Client;
 using OrleansStream.Engine.Execution.Streaming;
 using OrleansStream.Engine.State;
@@ -88,8 +89,8 @@ public sealed class FlatMapGroupsWithStateOperator : IStatefulOperator, IGroupSt
         var watch = Stopwatch.StartNew();
         _updated = _removed = 0;
         _store.BatchTimestampMicros = context.BatchTimestampMicros;
-        var batchMs = FloorDiv(context.BatchTimestampMicros, 1000);
-        var watermarkMs = context.EvictThresholdMicros is { } evict ? FloorDiv(evict, 1000) : (long?)null;
+        var batchMs = Int64Math.FloorDiv(context.BatchTimestampMicros, 1000);
+        var watermarkMs = context.EvictThresholdMicros is { } evict ? Int64Math.FloorDiv(evict, 1000) : (long?)null;
         _clock = new GroupStateClock(_timeout, batchMs, _watermarkPresent, watermarkMs);
         var output = new List<Row>();
 
@@ -117,7 +118,7 @@ public sealed class FlatMapGroupsWithStateOperator : IStatefulOperator, IGroupSt
             AllUpdatesTimeMs = ProgressBuilder.Milliseconds(watch),
             CustomMetrics = new Dictionary<string, long> { ["numTimedOutGroups"] = timedOut.Count },
             // The first epoch whose batch timestamp is past the earliest timeout.
-            NextProcessingTimerMs = next is { } t ? FloorDiv(t, 1000) + 1 : null,
+            NextProcessingTimerMs = next is { } t ? Int64Math.FloorDiv(t, 1000) + 1 : null,
         };
         return UserCodeRows.Build(OutputSchema, output, "function " + _function.GetType().FullName);
     }
@@ -242,8 +243,6 @@ public sealed class FlatMapGroupsWithStateOperator : IStatefulOperator, IGroupSt
         }
         return new RecordBatch(LookupSchema, [.. _store.KeyColumns(keys), states.Build(), timeouts.Build()], keys.Count);
     }
-
-    private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 
     /// <inheritdoc />
     public IReadOnlyList<int> StateRoutingColumns => _store.StateRoutingColumns;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Apache.Arrow;
+using OrleansStream.Engine.Data;
 using OrleansStream.Client;
 using OrleansStream.Engine.Execution.Streaming;
 using OrleansStream.Engine.Operators.Aggregation;
@@ -130,7 +131,7 @@ public sealed class TransformWithStateOperator : IStatefulOperator, IDisposable
             {
                 ["numExpiredTimers"] = timers.Count, ["numRegisteredTimers"] = Store.Timers.Count, ["numValuesRemovedDueToTTLExpiry"] = removedByTtl,
             },
-            NextProcessingTimerMs = nextTimer is { } next ? FloorDiv(next, 1000) : null,
+            NextProcessingTimerMs = nextTimer is { } next ? Int64Math.FloorDiv(next, 1000) : null,
         };
         return Build(output);
     }
@@ -181,8 +182,6 @@ public sealed class TransformWithStateOperator : IStatefulOperator, IDisposable
     });
 
     private static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
-
-    private static long FloorDiv(long a, long b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 
     private Row KeyRow(Row row) => new(_keyColumns.Select(c => row[c]).ToArray(), _keyNames);
 
