@@ -55,8 +55,16 @@ public sealed class EngineResult
     public double GcPauseSeconds { get; set; }
     /// <summary>GC collections during the throughput run, per generation 0, 1, 2.</summary>
     public int[] Collections { get; set; } = [0, 0, 0];
-    /// <summary>The latency run.</summary>
+    /// <summary>The first latency run (at the first fraction asked, 10% by default).</summary>
     public LatencyResult? Latency { get; set; }
+    /// <summary>Every latency run, one per fraction of the saturated rate.</summary>
+    public List<LatencyResult> Latencies { get; set; } = new();
+    /// <summary>Cores the process could run on (Environment.ProcessorCount: the taskset affinity when pinned).</summary>
+    public int Cores { get; set; }
+    /// <summary>The cores the suite pinned the process to with taskset (0: not pinned).</summary>
+    public int PinnedCores { get; set; }
+    /// <summary>Wall seconds generating the prebuilt input before anything was timed (0 for other sources).</summary>
+    public double PrebuildSeconds { get; set; }
     /// <summary>Why the query failed, if it did.</summary>
     public string? Error { get; set; }
 }

@@ -5,7 +5,7 @@ public sealed class EngineRunRequest
 {
     /// <summary>Query name.</summary>
     public string Query { get; set; } = "";
-    /// <summary>The engine's source: "nexmark" (the built-in generator source) or "files" (the bid files of <see cref="BidsDirectory"/>).</summary>
+    /// <summary>The engine's source: "prebuilt" (the rows generated into memory before timing), "nexmark" (the built-in generator source) or "files" (the bid files of <see cref="BidsDirectory"/>).</summary>
     public string Source { get; set; } = "nexmark";
     /// <summary>Bids the throughput run reads.</summary>
     public long Events { get; set; }
@@ -34,8 +34,11 @@ public sealed class EngineRunRequest
     public double LatencySeconds { get; set; }
     /// <summary>Milliseconds between two latency files.</summary>
     public double LatencyFileIntervalMs { get; set; }
-    /// <summary>Latency input rate as a fraction of the saturated rate.</summary>
-    public double LatencyFraction { get; set; }
+    /// <summary>Latency input rates as fractions of the saturated rate, one latency run each.</summary>
+    public double[] LatencyFractions { get; set; } = [0.1];
+    /// <summary>The latency runs' sink: "noop" (a row is visible when its epoch has committed: progress timestamp +
+    /// triggerExecution) or "foreachbatch" (when the foreachBatch function is called with its epoch's rows, shipped to the client).</summary>
+    public string LatencySink { get; set; } = "noop";
     /// <summary>Where the child writes its <see cref="EngineResult"/>.</summary>
     public string ResultPath { get; set; } = "";
 }

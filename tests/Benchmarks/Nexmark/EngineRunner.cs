@@ -1,19 +1,25 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using OrleansStream.Client;
 using OrleansStream.Interfaces.Progress;
 using OrleansStream.Engine.Sources.Nexmark;
+using OrleansStream.Engine.Connectors;
+using OrleansStream.Benchmarks.Nexmark.Prebuilt;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace OrleansStream.Benchmarks.Nexmark;
 
 /// <summary>
 /// Runs one query on an embedded silo, in a process of its own (so that peak memory is this query's, and no state grain
 /// of an earlier query is still resident):
-/// (1) warm-up over a few files; (2) throughput: every bid file of the run already in the folder, read by a file source
-/// with maxFilesPerTrigger, Trigger.AvailableNow, noop sink (the blackhole sink other Nexmark harnesses use), the source
-/// declaring only the columns the query reads, then (optionally) again declaring all seven; (3) latency: bid files handed
-/// to an empty source folder at 10% of the saturated rate, default trigger, foreachBatch sink.
+/// (0) with the prebuilt source, every row of the run generated into ready batches in memory first (not timed);
+/// (1) warm-up over a few epochs; (2) throughput: the whole input (prebuilt batches, the nexmark source, or bid files read
+/// by a file source with maxFilesPerTrigger), Trigger.AvailableNow, noop sink (the blackhole sink other Nexmark harnesses
+/// use), only the columns the query reads, then (files, optionally) again declaring all seven; (3) latency: input paced at
+/// each asked fraction of the saturated rate just measured, default trigger, noop sink (the row visible when its epoch
+/// commits) or foreachBatch sink (visible when the function is called with its epoch's rows).
 /// </summary>
 internal static class EngineRunner
 {
@@ -40,12 +46,29 @@ internal static class EngineRunner
     private static async Task<EngineResult> RunAsync(EngineRunRequest r)
     {
         var query = NexmarkQueries.Get(r.Query);
-        await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions
+        var prebuilt = r.Source == "prebuilt";
+        var tables = new PrebuiltTables();
+        await using var session = await StreamSession.StartLocalAsync(new EmbeddedSiloOptions
         {
             DataDirectory = Path.Combine(r.WorkDirectory, "data"),
             // Orleans warns on every start that the process runs workstation GC (as the silo host does): keep the output readable.
             LogLevel = Microsoft.Extensions.Logging.LogLevel.Error,
+            // The prebuilt source reads this process's memory: only this embedded silo has it.
+            ConfigureSilo = prebuilt ? silo => silo.Services.AddSingleton(tables).AddSource<PrebuiltSourceProvider>() : null,
         });
+        // As the nexmark source's default, and fixed, so that the prebuilt batches are cut where the source's reads cut them.
+        var partitions = Math.Clamp(Environment.ProcessorCount, 1, 8);
+        var prebuildSeconds = 0.0;
+        if (prebuilt)
+        {
+            // Every row of the run (and of the warm-up) generated into ready batches before anything is timed.
+            var watch = Stopwatch.StartNew();
+            var generator = new NexmarkGenerator(new NexmarkConfig(r.Seed, r.EventsPerSecond));
+            Prebuild(tables, WarmUpTables, query, query.Input(WarmUpRows), WarmUpRowsPerBatch, partitions, generator);
+            Prebuild(tables, RunTables, query, query.Input(r.Events), r.RowsPerBatch, partitions, generator);
+            prebuildSeconds = watch.Elapsed.TotalSeconds;
+            Console.WriteLine($"  {query.Name}: prebuilt {r.Events:N0} rows in {prebuildSeconds:F1} s ({partitions} partitions)");
+        }
         var collector = new ProgressCollector();
         session.Streams.AddListener(collector);
         var files = r.Source == "files";
@@ -61,11 +84,14 @@ internal static class EngineRunner
         }
         // The nexmark source, one per table the query reads, all of one stream: each reads its table's rows of the first
         // events of the stream that hold `events` rows of the tables together, the same whole blocks of events per epoch.
-        NexmarkStreams Generated(long events, long perBatch)
+        // Prebuilt: the same epochs and partitions over the batches made above.
+        NexmarkStreams Generated(string prebuiltTables, long events, long perBatch)
         {
             var input = query.Input(events);
             var perEpoch = input.RowsPerEpoch(perBatch);
-            return NexmarkStreams.Of(input.Tables, table => NexmarkSource(session, r, table).Option("numRows", input.Rows(table)).Option("rowsPerBatch", perEpoch[table]).Load());
+            return NexmarkStreams.Of(input.Tables, table => prebuilt
+                ? PrebuiltSource(session, prebuiltTables + table, partitions).Option("rowsPerBatch", perEpoch[table]).Load()
+                : NexmarkSource(session, r, table).Option("numRows", input.Rows(table)).Option("rowsPerBatch", perEpoch[table]).Load());
         }
         if (files && query.IsMultiTable)
             throw new NotSupportedException($"{query.Name} reads several Nexmark tables: the joins run on the nexmark source only (--source nexmark).");
@@ -74,15 +100,16 @@ internal static class EngineRunner
         // Warm-up: every source schema, sink and output mode once, so the measured runs do not pay for the JIT or first activations.
         var warmUps = files
             ? (r.Schema == "both" ? new[] { true, false } : [primaryPruned]).Select(pruned => FileStreams(r.WarmupDirectory, 1, pruned)).ToList()
-            : [Generated(60_000, 20_000)];
+            : [Generated(WarmUpTables, WarmUpRows, WarmUpRowsPerBatch)];
         foreach (var warmUp in warmUps)
             await (await query.Build(warmUp).WriteStream.OutputMode(query.Mode).Format("noop")
                 .Trigger(Trigger.AvailableNow()).StartAsync()).AwaitTerminationAsync();
-        await (await query.Build(warmUps[0]).WriteStream.OutputMode(query.LatencyMode)
-            .ForeachBatch((_, _) => Task.CompletedTask).Trigger(Trigger.AvailableNow()).StartAsync()).AwaitTerminationAsync();
+        var latencyWriter = query.Build(warmUps[0]).WriteStream.OutputMode(query.LatencyMode);
+        await (await (r.LatencySink == "noop" ? latencyWriter.Format("noop") : latencyWriter.ForeachBatch((_, _) => Task.CompletedTask))
+            .Trigger(Trigger.AvailableNow()).StartAsync()).AwaitTerminationAsync();
 
-        var result = new EngineResult { Query = query.Name, Mode = query.Mode.ToString(), PrunedSchema = primaryPruned };
-        var (epochs, meter) = await ThroughputAsync(query, collector, files ? FileStreams(r.BidsDirectory, r.FilesPerTrigger, primaryPruned) : Generated(r.Events, r.RowsPerBatch));
+        var result = new EngineResult { Query = query.Name, Mode = query.Mode.ToString(), PrunedSchema = primaryPruned, Cores = Environment.ProcessorCount, PrebuildSeconds = prebuildSeconds };
+        var (epochs, meter) = await ThroughputAsync(query, collector, files ? FileStreams(r.BidsDirectory, r.FilesPerTrigger, primaryPruned) : Generated(RunTables, r.Events, r.RowsPerBatch));
         Summarise(result, epochs, query);
         result.WallSeconds = meter.WallSeconds;
         result.CpuSeconds = meter.CpuSeconds;
@@ -101,12 +128,47 @@ internal static class EngineRunner
         }
         if (r.LatencySeconds > 0 && result.Events > 0)
         {
-            var rate = r.LatencyFraction * result.Events / result.WallSeconds;
-            result.Latency = files
-                ? await MeasureFileLatencyAsync(r, query, collector, rate, (directory, count) => FileStreams(directory, count, primaryPruned))
-                : await MeasureNexmarkLatencyAsync(r, query, session, collector, rate);
+            // Prebuilt: the run's batches again, paced; a query without event time reads them again and again (its rows stay
+            // valid), one over event time only once (repeated times would be late): its samples end with the table.
+            var repeat = NexmarkQueries.ReadsRepeatably(query.Name);
+            DataFrame Paced(string table, long perSecond) => (prebuilt
+                    ? PrebuiltSource(session, RunTables + table, partitions).Option("repeat", repeat)
+                    : NexmarkSource(session, r, table))
+                .Option("rowsPerSecond", perSecond).Load();
+            foreach (var fraction in r.LatencyFractions)
+            {
+                var rate = fraction * result.Events / result.WallSeconds;
+                var latency = files
+                    ? await MeasureFileLatencyAsync(r, query, collector, rate, (directory, count) => FileStreams(directory, count, primaryPruned))
+                    : await MeasureNexmarkLatencyAsync(r, query, collector, rate, Paced);
+                latency.Fraction = fraction;
+                latency.Seconds = r.LatencySeconds;
+                if (prebuilt && !repeat) latency.Seconds = Math.Min(latency.Seconds, result.Events / latency.EventsPerSecond);
+                result.Latencies.Add(latency);
+            }
+            result.Latency = result.Latencies[0];
         }
         return result;
+    }
+
+    private const long WarmUpRows = 60_000, WarmUpRowsPerBatch = 20_000;
+    private const string WarmUpTables = "warmup-", RunTables = "run-";
+
+    /// <summary>The prebuilt source over the table registered as <paramref name="name"/>.</summary>
+    private static DataStreamReader PrebuiltSource(StreamSession session, string name, int partitions) =>
+        session.ReadStream.Format("prebuilt").Option("name", name).Option("numPartitions", partitions);
+
+    /// <summary>Generates the rows of every table of <paramref name="input"/> (only the columns the query reads) into prebuilt
+    /// tables named <paramref name="prefix"/> + table, cut as epochs of <paramref name="rowsPerBatch"/> rows in <paramref name="partitions"/> are.</summary>
+    private static void Prebuild(PrebuiltTables tables, string prefix, NexmarkQuery query, NexmarkInput input, long rowsPerBatch, int partitions, NexmarkGenerator generator)
+    {
+        var perEpoch = input.RowsPerEpoch(rowsPerBatch);
+        foreach (var table in input.Tables)
+        {
+            var schema = NexmarkInput.Projection(table, query.Reads[table]);
+            tables.Add(prefix + table, PrebuiltTable.Build(table, schema, input.Rows(table), perEpoch[table], partitions,
+                (first, count) => NexmarkInput.Generate(generator, table, first, count, schema)));
+        }
     }
 
     /// <summary>The built-in nexmark source over <paramref name="table"/> with the run's seed and event-time rate.</summary>
@@ -158,19 +220,20 @@ internal static class EngineRunner
     /// at start + (k + 1) / (the table's rate) (the moment the source first offers it), and becomes visible when the
     /// foreachBatch call of the epoch that read it starts. Rows after the first second are the samples.
     /// </summary>
-    private static async Task<LatencyResult> MeasureNexmarkLatencyAsync(EngineRunRequest r, NexmarkQuery query, StreamSession session,
-        ProgressCollector collector, double rate)
+    private static async Task<LatencyResult> MeasureNexmarkLatencyAsync(EngineRunRequest r, NexmarkQuery query,
+        ProgressCollector collector, double rate, Func<string, long, DataFrame> paced)
     {
         var input = query.Input(1);
         var perSecond = input.Tables.ToDictionary(t => t, t => Math.Max(1, (long)Math.Round(rate * NexmarkInput.PerBlock(t) / input.RowsPerBlock)));
         var visible = new ConcurrentDictionary<long, double>();
-        var streams = NexmarkStreams.Of(input.Tables, t => NexmarkSource(session, r, t).Option("rowsPerSecond", perSecond[t]).Load());
-        var run = await query.Build(streams).WriteStream.OutputMode(query.LatencyMode)
-            .ForeachBatch((_, batchId) =>
+        var streams = NexmarkStreams.Of(input.Tables, t => paced(t, perSecond[t]));
+        var writer = query.Build(streams).WriteStream.OutputMode(query.LatencyMode);
+        var noop = r.LatencySink == "noop";
+        var run = await (noop ? writer.Format("noop") : writer.ForeachBatch((_, batchId) =>
             {
                 visible.TryAdd(batchId, (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds);
                 return Task.CompletedTask;
-            })
+            }))
             .StartAsync();
         await Task.Delay(TimeSpan.FromSeconds(r.LatencySeconds));
         await run.StopAsync();
@@ -179,6 +242,9 @@ internal static class EngineRunner
         var epochs = collector.Of(run);
         foreach (var p in epochs)
         {
+            // The noop sink: a row's output is visible once its epoch has committed, at the end of the epoch's triggerExecution.
+            if (noop && p.NumInputRows > 0)
+                visible[p.BatchId] = DateTimeOffset.Parse(p.Timestamp, CultureInfo.InvariantCulture).ToUnixTimeMilliseconds() + p.DurationMs.GetValueOrDefault("triggerExecution");
             if (!visible.TryGetValue(p.BatchId, out var seen)) continue;
             foreach (var source in p.Sources)
             {

@@ -5,6 +5,10 @@ public sealed class LatencyResult
 {
     /// <summary>Output mode of the latency run.</summary>
     public string Mode { get; set; } = "";
+    /// <summary>The input rate as a fraction of the saturated rate measured just before in the same process.</summary>
+    public double Fraction { get; set; }
+    /// <summary>Seconds of paced input (a prebuilt table read once ends sooner at a high rate).</summary>
+    public double Seconds { get; set; }
     /// <summary>Input rate actually fed, bids per second.</summary>
     public double EventsPerSecond { get; set; }
     /// <summary>Milliseconds between two files (file source only).</summary>

@@ -121,15 +121,23 @@ public sealed class NexmarkInput
                 if (!schemas.TryGetValue(table, out var schema)) return null;
                 var from = RowsOf(table, first);
                 var count = (int)(RowsOf(table, end) - from);
-                return table switch
-                {
-                    Bid => generator.Bids(from, count, schema),
-                    Person => generator.Persons(from, count, schema),
-                    _ => generator.Auctions(from, count, schema),
-                };
+                return Generate(generator, table, from, count, schema);
             }
             yield return new NexmarkChunk(Table(Person), Table(Auction), Table(Bid));
         }
+    }
+
+    /// <summary>Rows <paramref name="first"/> .. + <paramref name="count"/> - 1 of <paramref name="table"/>, only <paramref name="columns"/>.</summary>
+    public static RecordBatch Generate(NexmarkGenerator generator, string table, long first, int count, Schema columns)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        return table switch
+        {
+            Bid => generator.Bids(first, count, columns),
+            Person => generator.Persons(first, count, columns),
+            Auction => generator.Auctions(first, count, columns),
+            _ => throw new ArgumentException($"Unknown Nexmark table '{table}'.", nameof(table)),
+        };
     }
 
     /// <summary>The fields of <paramref name="table"/> named in <paramref name="columns"/> (all when null), in the table's order.</summary>

@@ -16,8 +16,18 @@ public sealed class NexmarkOptions
     public string Out { get; set; } = Path.Combine("tests", "Benchmarks", "results");
     /// <summary>Generator seed.</summary>
     public long Seed { get; set; } = 42;
-    /// <summary>The engine's source: nexmark (the built-in generator source, the default) or files (bid files in --format).</summary>
-    public string Source { get; set; } = "nexmark";
+    /// <summary>The engine's source: prebuilt (the default: the rows generated into memory before timing, so every figure is
+    /// net of making the input), nexmark (the built-in generator source, generating in the source tasks) or files (bid files in --format).</summary>
+    public string Source { get; set; } = "prebuilt";
+    /// <summary>Core counts to run the engine pinned to with taskset (e.g. 1,2: the scaling rows); empty: not pinned.</summary>
+    public IReadOnlyList<int> Cores { get; set; } = [];
+    /// <summary>Latency input rates, fractions of the saturated rate measured in the same process.</summary>
+    public IReadOnlyList<double> LatencyFractions { get; set; } = [0.1, 0.8];
+    /// <summary>The latency runs' sink: noop (a row is visible when its epoch has committed) or foreachbatch (when the
+    /// foreachBatch function gets its epoch's rows in the client, the suite's only way before).</summary>
+    public string LatencySink { get; set; } = "noop";
+    /// <summary>Queries that run latency runs (null: all).</summary>
+    public IReadOnlySet<string>? LatencyQueries { get; set; }
     /// <summary>Bids per epoch of the nexmark source (4 files' worth, as the file source's default here).</summary>
     public long RowsPerBatch { get; set; } = 200_000;
     /// <summary>Bids per source file.</summary>
@@ -59,7 +69,24 @@ public sealed class NexmarkOptions
                 case "--seed": o.Seed = Long(); break;
                 case "--source":
                     o.Source = Value().ToLowerInvariant();
-                    if (o.Source is not ("nexmark" or "files")) throw new ArgumentException("--source takes nexmark or files.");
+                    if (o.Source is not ("prebuilt" or "nexmark" or "files")) throw new ArgumentException("--source takes prebuilt, nexmark or files.");
+                    break;
+                case "--cores":
+                    o.Cores = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                        .Select(c => int.Parse(c, CultureInfo.InvariantCulture)).Distinct().Order()];
+                    if (o.Cores.Any(c => c < 1 || c > Environment.ProcessorCount))
+                        throw new ArgumentException($"--cores takes core counts from 1 to {Environment.ProcessorCount} (this machine's).");
+                    break;
+                case "--latency-fractions":
+                    o.LatencyFractions = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(f => double.Parse(f, CultureInfo.InvariantCulture))];
+                    if (o.LatencyFractions.Count == 0 || o.LatencyFractions.Any(f => f is <= 0 or > 1)) throw new ArgumentException("--latency-fractions takes fractions in (0, 1].");
+                    break;
+                case "--latency-sink":
+                    o.LatencySink = Value().ToLowerInvariant();
+                    if (o.LatencySink is not ("noop" or "foreachbatch")) throw new ArgumentException("--latency-sink takes noop or foreachbatch.");
+                    break;
+                case "--latency-queries":
+                    o.LatencyQueries = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(q => NexmarkQueries.Get(q).Name).ToHashSet();
                     break;
                 case "--rows-per-batch": o.RowsPerBatch = Long(); break;
                 case "--bids-per-file": o.BidsPerFile = checked((int)Long()); break;
@@ -86,6 +113,6 @@ public sealed class NexmarkOptions
     }
 
     /// <summary>The usage line.</summary>
-    public const string Usage = "nexmark [--events N] [--rate EV_PER_S] [--queries q0,q1,...] [--out DIR] [--seed S] [--source nexmark|files] [--rows-per-batch N] [--bids-per-file N] " +
-        "[--files-per-trigger N] [--format parquet|json] [--latency-seconds S] [--latency-interval-ms MS] [--baselines hand,rx,duckdb|none] [--schema pruned|full|both] [--runs N] [--work DIR]";
+    public const string Usage = "nexmark [--events N] [--rate EV_PER_S] [--queries q0,q1,...] [--out DIR] [--seed S] [--source prebuilt|nexmark|files] [--rows-per-batch N] [--bids-per-file N] " +
+        "[--cores 1,2] [--latency-fractions 0.1,0.8] [--latency-queries q1,q12] [--latency-sink noop|foreachbatch] [--files-per-trigger N] [--format parquet|json] [--latency-seconds S] [--latency-interval-ms MS] [--baselines hand,rx,duckdb|none] [--schema pruned|full|both] [--runs N] [--work DIR]";
 }

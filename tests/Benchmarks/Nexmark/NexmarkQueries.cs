@@ -124,6 +124,11 @@ public static partial class NexmarkQueries
     /// <summary>The engine's join queries, in NexmarkQueries.Joins.cs.</summary>
     static partial void DefineJoin(string name, NexmarkStreams streams, ref DataFrame? query);
 
+    /// <summary>Whether the query's result stays valid when it reads the same rows again (a paced latency run longer than the
+    /// prebuilt input repeats it): true for the stateless queries and those keyed without event time; an event-time
+    /// watermark would drop the repeated times as late.</summary>
+    public static bool ReadsRepeatably(string name) => name is "q0" or "q1" or "q2" or "q12" or "q14" or "count-1m";
+
     /// <summary>The query named <paramref name="name"/>.</summary>
     public static NexmarkQuery Get(string name) => All.FirstOrDefault(q => q.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
         ?? throw new ArgumentException($"Unknown query '{name}': expected one of {string.Join(", ", All.Select(q => q.Name))}.");

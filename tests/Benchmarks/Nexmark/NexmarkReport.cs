@@ -13,6 +13,14 @@ public sealed class NexmarkReport
     public long EventTimeRate { get; set; }
     /// <summary>Runs per query of the engine and of each baseline.</summary>
     public int Runs { get; set; } = 1;
+    /// <summary>Whether the engine and the hand loops read input generated into memory before timing (<c>--source prebuilt</c>).</summary>
+    public bool InputPrebuilt { get; set; }
+    /// <summary>Core counts the engine ran pinned to (<c>--cores</c>; empty: not pinned).</summary>
+    public List<int> Cores { get; set; } = new();
+    /// <summary>Latency input rates as fractions of the saturated rate.</summary>
+    public List<double> LatencyFractions { get; set; } = new();
+    /// <summary>The latency runs' sink (noop or foreachbatch).</summary>
+    public string LatencySink { get; set; } = "noop";
     /// <summary>Source format, bids per file, maxFilesPerTrigger.</summary>
     public string Source { get; set; } = "";
     /// <summary>Logical cores of the machine (Environment.ProcessorCount).</summary>

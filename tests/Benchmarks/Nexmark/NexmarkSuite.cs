@@ -32,8 +32,14 @@ public static class NexmarkSuite
             Events = options.Events,
             EventTimeRate = options.Rate,
             Runs = options.Runs,
+            Cores = [.. options.Cores],
+            LatencyFractions = [.. options.LatencyFractions],
+            LatencySink = options.LatencySink,
             Format = options.Format,
-            Source = options.Source == "nexmark"
+            InputPrebuilt = options.Source == "prebuilt",
+            Source = options.Source == "prebuilt"
+                ? $"prebuilt: each engine process generates the query's rows (only the columns it reads) into ready Arrow batches in memory before anything is timed, and a replayable, partitioned source hands them out by offset (the nexmark source's epochs and partitions), rowsPerBatch {options.RowsPerBatch:N0}"
+                : options.Source == "nexmark"
                 ? $"the built-in nexmark source (bids generated in the source tasks, only the columns each query reads), rowsPerBatch {options.RowsPerBatch:N0}"
                 : $"{options.Format} files of {options.BidsPerFile:N0} bids, maxFilesPerTrigger {options.FilesPerTrigger}, "
                     + (options.Schema == "full" ? "all 7 bid columns declared" : "source schema declaring only the columns each query reads"),
@@ -65,10 +71,20 @@ public static class NexmarkSuite
                 var tableFiles = query.IsMultiTable && options.Baselines.Contains("duckdb") ? WriteTables(generator, input, work) : null;
                 var entry = new QueryReport { Query = query.Name, Computes = query.Computes };
                 report.Queries.Add(entry);
+                // Latency in the first run only, of the queries asked for (all by default).
+                var latency = options.LatencyQueries is null || options.LatencyQueries.Contains(query.Name);
                 for (var run = 0; run < options.Runs; run++)
                 {
-                    Console.WriteLine($"{query.Name}: engine ({query.Mode}), run {run + 1} of {options.Runs} ...");
-                    entry.EngineRuns.Add(await RunEngineAsync(query, options, work, bidsDirectory, warmupDirectory, run));
+                    // With --cores, run i is run once pinned to each core count (fewest first); the most cores' run is the main one.
+                    foreach (var cores in options.Cores.Count == 0 ? [0] : options.Cores)
+                    {
+                        var main = cores == (options.Cores.Count == 0 ? 0 : options.Cores[^1]);
+                        Console.WriteLine($"{query.Name}: engine ({query.Mode}), run {run + 1} of {options.Runs}{(cores > 0 ? $", pinned to {cores} core(s)" : "")} ...");
+                        var result = await RunEngineAsync(query, options, work, bidsDirectory, warmupDirectory, run, cores, latency: main && run == 0 && latency);
+                        result.PinnedCores = cores;
+                        if (cores > 0) entry.ScalingRuns.Add(result);
+                        if (main) entry.EngineRuns.Add(result);
+                    }
                     if (query.IsMultiTable) MeasureJoinBaselines(entry, query, options, generator, input, tableFiles, finalWatermark, warmUp: run == 0);
                     else MeasureBaselines(entry, options, generator, bidsDirectory, finalWatermark, warmUp: run == 0);
                 }
@@ -96,12 +112,13 @@ public static class NexmarkSuite
 
     private static void MeasureBaselines(QueryReport entry, NexmarkOptions options, NexmarkGenerator generator, string bidsDirectory, long finalWatermark, bool warmUp)
     {
-        // The baselines get the bids as the engine's source does: generated as they go, only the columns the query reads.
+        // The baselines get the bids as the engine's source does, only the columns the query reads: generated into memory
+        // before they run with the prebuilt source, else generated as they go.
         var columns = NexmarkSchemas.BidColumns(NexmarkQueries.Get(entry.Query).Columns);
-        IEnumerable<RecordBatch> Bids(long events) => Generated(generator, columns, events);
-        // Each baseline first runs once over a small input, so the measured runs do not pay for the JIT (or DuckDB's start).
         void Add(string system, Func<long> warm, Func<long> run) => entry.BaselineRuns.Add(Measure(system, entry.Query, options.Events, warmUp ? warm : null, run));
-        Add("generator", () => Count(Bids(WarmUpBids)), () => Count(Bids(options.Events)));
+        Add("generator", () => Count(Generated(generator, columns, WarmUpBids)), () => Count(Generated(generator, columns, options.Events)));
+        var prebuilt = options.Source == "prebuilt" ? (Warm: Generated(generator, columns, WarmUpBids).ToList(), Run: Generated(generator, columns, options.Events).ToList()) : default;
+        IEnumerable<RecordBatch> Bids(long events) => prebuilt.Run is null ? Generated(generator, columns, events) : events == options.Events ? prebuilt.Run : prebuilt.Warm;
         if (options.Baselines.Contains("hand"))
             Add("hand", () => HandLoopBaseline.Run(entry.Query, Bids(WarmUpBids)), () => HandLoopBaseline.Run(entry.Query, Bids(options.Events)));
         if (options.Baselines.Contains("rx"))
@@ -119,9 +136,11 @@ public static class NexmarkSuite
         IReadOnlyDictionary<string, string>? tableFiles, long finalWatermark, bool warmUp)
     {
         var warmInput = query.Input(Math.Min(options.Events, WarmUpBids));
-        IEnumerable<NexmarkChunk> Chunks(NexmarkInput of) => of.Chunks(generator, query.Reads);
         void Add(string system, Func<long> warm, Func<long> run) => entry.BaselineRuns.Add(Measure(system, entry.Query, input.Events, warmUp ? warm : null, run));
-        Add("generator", () => Chunks(warmInput).Sum(c => c.Rows), () => Chunks(input).Sum(c => c.Rows));
+        Add("generator", () => warmInput.Chunks(generator, query.Reads).Sum(c => c.Rows), () => input.Chunks(generator, query.Reads).Sum(c => c.Rows));
+        // Prebuilt: the chunks generated into memory before the hand loop runs, as the engine's input is.
+        var prebuilt = options.Source == "prebuilt" ? (Warm: warmInput.Chunks(generator, query.Reads).ToList(), Run: input.Chunks(generator, query.Reads).ToList()) : default;
+        IEnumerable<NexmarkChunk> Chunks(NexmarkInput of) => prebuilt.Run is null ? of.Chunks(generator, query.Reads) : ReferenceEquals(of, input) ? prebuilt.Run : prebuilt.Warm;
         if (options.Baselines.Contains("hand"))
             Add("hand", () => JoinHandLoops.Run(entry.Query, Chunks(warmInput)), () => JoinHandLoops.Run(entry.Query, Chunks(input)));
         if (options.Baselines.Contains("rx") && warmUp)
@@ -207,20 +226,27 @@ public static class NexmarkSuite
     }
 
     // Each run in a folder of its own: a run must not find the checkpoint of the one before and resume from it.
-    private static async Task<EngineResult> RunEngineAsync(NexmarkQuery query, NexmarkOptions options, string work, string bids, string warmup, int run)
+    // With cores > 0 the child runs pinned to the first that many cores (taskset -c 0,..): the scaling rows.
+    private static async Task<EngineResult> RunEngineAsync(NexmarkQuery query, NexmarkOptions options, string work, string bids, string warmup, int run, int cores, bool latency)
     {
-        var directory = Path.Combine(work, "engine-" + query.Name, "run-" + (run + 1).ToString(CultureInfo.InvariantCulture));
+        var directory = Path.Combine(work, "engine-" + query.Name, "run-" + (run + 1).ToString(CultureInfo.InvariantCulture) + (cores > 0 ? $"-{cores}cores" : ""));
         Directory.CreateDirectory(directory);
         var request = new EngineRunRequest
         {
             Query = query.Name, Source = options.Source, Events = options.Events, RowsPerBatch = options.RowsPerBatch, BidsDirectory = bids, WarmupDirectory = warmup, WorkDirectory = directory, Format = options.Format,
             FilesPerTrigger = options.FilesPerTrigger, Schema = options.Schema, Seed = options.Seed, EventsPerSecond = options.Rate,
-            LatencyFirstBid = options.Events * 2, LatencySeconds = run == 0 ? options.LatencySeconds : 0, LatencyFileIntervalMs = options.LatencyFileIntervalMs,
-            LatencyFraction = 0.1, ResultPath = Path.Combine(directory, "result.json"),
+            LatencyFirstBid = options.Events * 2, LatencySeconds = latency ? options.LatencySeconds : 0, LatencyFileIntervalMs = options.LatencyFileIntervalMs,
+            LatencyFractions = [.. options.LatencyFractions], LatencySink = options.LatencySink, ResultPath = Path.Combine(directory, "result.json"),
         };
         var requestPath = Path.Combine(directory, "request.json");
         await File.WriteAllTextAsync(requestPath, JsonSerializer.Serialize(request, EngineRunner.Json));
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
+        var start = new ProcessStartInfo(cores > 0 ? "taskset" : Environment.ProcessPath!) { UseShellExecute = false };
+        if (cores > 0)
+        {
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add(string.Join(',', Enumerable.Range(0, cores)));
+            start.ArgumentList.Add(Environment.ProcessPath!);
+        }
         // Under "dotnet run" the process may be the dotnet host: then the assembly is the first argument.
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") start.ArgumentList.Add(typeof(NexmarkSuite).Assembly.Location);
         start.ArgumentList.Add("nexmark-engine");

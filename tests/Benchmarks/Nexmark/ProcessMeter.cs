@@ -25,7 +25,7 @@ internal sealed class ProcessMeter : IDisposable
     private ProcessMeter()
     {
         ResetPeakResident();
-        _cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+        _cpuStart = ProcessCpuTime();
         _sampler = new Timer(_ => Sample(), null, 0, 20);
     }
 
@@ -63,7 +63,7 @@ internal sealed class ProcessMeter : IDisposable
         if (_stopped) return;
         _stopped = true;
         WallSeconds = _wall.Elapsed.TotalSeconds;
-        CpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - _cpuStart).TotalSeconds;
+        CpuSeconds = (ProcessCpuTime() - _cpuStart).TotalSeconds;
         AllocatedBytes = GC.GetTotalAllocatedBytes(precise: true) - _allocatedStart;
         GcPauseSeconds = (GC.GetTotalPauseDuration() - _pauseStart).TotalSeconds;
         Collections = [.. Enumerable.Range(0, 3).Select(g => GC.CollectionCount(g) - _collectionsStart[g])];
@@ -85,6 +85,32 @@ internal sealed class ProcessMeter : IDisposable
         long seen;
         while (heap > (seen = Interlocked.Read(ref _peakManaged)) && Interlocked.CompareExchange(ref _peakManaged, heap, seen) != seen) { }
     }
+
+    /// <summary>
+    /// CPU time of every thread of the process so far. On Linux getrusage(RUSAGE_SELF), whose sum of user and system time
+    /// comes from the scheduler's nanosecond runtime (reported in µs), where Process.TotalProcessorTime reads /proc in clock
+    /// ticks of 10 ms: too coarse for a run of a fraction of a second (a prebuilt-input run of 2 M events can take 0.2 s).
+    /// </summary>
+    public static TimeSpan ProcessCpuTime()
+    {
+        if (OperatingSystem.IsLinux() && GetRusage(RusageSelf, out var usage) == 0)
+            return TimeSpan.FromMicroseconds((usage.UserSeconds + usage.SystemSeconds) * 1_000_000.0 + usage.UserMicros + usage.SystemMicros);
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
+    }
+
+    private const int RusageSelf = 0;
+
+    // struct rusage on 64-bit Linux: two struct timevals (ru_utime, ru_stime), then 14 longs this does not read.
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private struct Rusage
+    {
+        public long UserSeconds, UserMicros, SystemSeconds, SystemMicros;
+        private readonly long _1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "getrusage", SetLastError = true)]
+    private static extern int GetRusage(int who, out Rusage usage);
 
     // Writing 5 to clear_refs resets the process's peak RSS (Linux 4.0+); elsewhere the peak covers the whole process.
     private void ResetPeakResident()

@@ -11,6 +11,8 @@ public sealed class QueryReport
     public EngineResult Engine { get; set; } = new();
     /// <summary>Every engine run, in the order they ran.</summary>
     public List<EngineResult> EngineRuns { get; set; } = new();
+    /// <summary>The engine runs pinned with taskset (<c>--cores</c>), every core count of every run, in the order they ran.</summary>
+    public List<EngineResult> ScalingRuns { get; set; } = new();
     /// <summary>Each baseline's median run by bids per CPU second (generator, hand, rx, duckdb).</summary>
     public List<BaselineResult> Baselines { get; set; } = new();
     /// <summary>Every baseline run; run i of each system ran right after engine run i.</summary>
@@ -18,6 +20,12 @@ public sealed class QueryReport
 
     /// <summary>Engine bids per CPU second.</summary>
     public double EngineEventsPerCoreSecond => Engine.CpuSeconds > 0 ? Engine.Events / Engine.CpuSeconds : double.NaN;
+
+    /// <summary>Engine CPU nanoseconds per event (all threads of its process).</summary>
+    public double EngineNsPerEvent => Engine.Events > 0 ? Engine.CpuSeconds * 1e9 / Engine.Events : double.NaN;
+
+    /// <summary>The baseline's CPU nanoseconds per event, or NaN when it did not run.</summary>
+    public double BaselineNsPerEvent(string system) => Baselines.FirstOrDefault(b => b.System == system) is { } b ? 1e9 / b.EventsPerCoreSecond : double.NaN;
 
     /// <summary>Engine bids per CPU second divided by the baseline's, or NaN when it did not run.</summary>
     public double Ratio(string system) => Baselines.FirstOrDefault(b => b.System == system) is { } b ? EngineEventsPerCoreSecond / b.EventsPerCoreSecond : double.NaN;
