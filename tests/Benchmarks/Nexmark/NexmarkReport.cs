@@ -25,6 +25,9 @@ public sealed class NexmarkReport
     public string Source { get; set; } = "";
     /// <summary>Logical cores of the machine (Environment.ProcessorCount).</summary>
     public int CoresAvailable { get; set; }
+    /// <summary>The machine's load averages (1, 5, 15 min, /proc/loadavg) when the suite started and when it ended: other
+    /// work on a shared machine shows here.</summary>
+    public string LoadAverage { get; set; } = "";
     /// <summary>Runtime and OS.</summary>
     public string Runtime { get; set; } = "";
     /// <summary>Source file format (parquet or json).</summary>
@@ -33,4 +36,17 @@ public sealed class NexmarkReport
     public double SourceDecodeEventsPerCoreSecond { get; set; }
     /// <summary>Per query.</summary>
     public List<QueryReport> Queries { get; set; } = new();
+
+    /// <summary>The first three fields of /proc/loadavg, or "" where there is none.</summary>
+    public static string ReadLoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
 }

@@ -28,6 +28,7 @@ public static class NexmarkSuite
         var report = new NexmarkReport
         {
             StartedUtc = DateTime.UtcNow,
+            LoadAverage = NexmarkReport.ReadLoadAverage(),
             Command = "nexmark " + string.Join(' ', args),
             Events = options.Events,
             EventTimeRate = options.Rate,
@@ -93,6 +94,7 @@ public static class NexmarkSuite
             }
             foreach (var entry in report.Queries)
                 Console.WriteLine($"{entry.Query}: baselines {string.Join(", ", entry.Baselines.Select(b => $"{b.System} {b.EventsPerCoreSecond:N0}/core-s ({b.OutputRows:N0} rows)"))}");
+            report.LoadAverage = $"{report.LoadAverage} at the start, {NexmarkReport.ReadLoadAverage()} at the end";
             Directory.CreateDirectory(options.Out);
             var json = Path.Combine(options.Out, "results.json");
             var markdown = Path.Combine(options.Out, "results.md");
