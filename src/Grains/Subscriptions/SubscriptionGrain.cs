@@ -139,9 +139,9 @@ internal sealed partial class SubscriptionGrain(IOptions<OrleansStreamOptions> o
         public Task Chain { get; set; } = Task.CompletedTask;
     }
 
-    [LoggerMessage(EventId = 1501, Level = LogLevel.Warning, Message = "Query {Query}: subscriber {Subscriber} has {Bound} epochs in flight and was dropped")]
+    [LoggerMessage(EventId = 1601, Level = LogLevel.Warning, Message = "Query {Query}: subscriber {Subscriber} has {Bound} epochs in flight and was dropped")]
     private static partial void LogWarningDropped(ILogger logger, string query, Guid subscriber, int bound);
 
-    [LoggerMessage(EventId = 1502, Level = LogLevel.Information, Message = "Query {Query}: batch {BatchId} did not reach subscriber {Subscriber}")]
+    [LoggerMessage(EventId = 1602, Level = LogLevel.Information, Message = "Query {Query}: batch {BatchId} did not reach subscriber {Subscriber}")]
     private static partial void LogInformationDeliveryFailed(ILogger logger, Exception exception, string query, Guid subscriber, long batchId);
 }

@@ -89,6 +89,7 @@ public sealed class TelemetryTests(TelemetrySessionFixture fixture) : IClassFixt
         var lag = Assert.Single(Metric("orleansstream.watermark.lag").MetricPoints, Ours);
         Assert.Equal((DateTimeOffset.Parse(last.Timestamp, CultureInfo.InvariantCulture) - watermark).TotalSeconds, lag.GetGaugeLastValueDouble(), 3);
         Assert.Single(Metric("orleansstream.process.rate").MetricPoints, Ours);
+        Assert.Single(Metric("orleansstream.input.rate").MetricPoints, Ours);
 
         var epochSpans = spans.Where(s => s.GetTagItem("query.id") as string == id && s.DisplayName.StartsWith("epoch ", StringComparison.Ordinal)).ToList();
         Assert.Equal(epochs.Select(p => p.BatchId).Order(), epochSpans.Select(s => (long)s.GetTagItem("batch.id")!).Order());
