@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OrleansStream.Grains.Hosting;
+using OrleansStream.Ui.Hosting;
 
 namespace OrleansStream.Silo;
 
@@ -23,6 +24,9 @@ internal static class SiloHost
             silo.UseOrleansStreamCluster(builder.Configuration);
             silo.AddOrleansStream();
             silo.AddSiloHooks(builder.Configuration);
+            // OrleansStream__Ui__Port turns on the web UI (its pages, /api/queries and /metrics); see UiOptions.
+            var ui = builder.Configuration.GetSection(UiOptions.SectionName);
+            if (ui.Exists()) silo.AddOrleansStreamUi(o => ui.Bind(o));
         });
         using var host = builder.Build();
         await host.RunAsync(cancellationToken);

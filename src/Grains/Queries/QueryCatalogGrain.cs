@@ -42,6 +42,7 @@ internal sealed class QueryCatalogGrain(
         entry.StoppedUtc = null;
         entry.Exception = null;
         entry.Explain = started.Explain ?? entry.Explain;
+        entry.StageGraph = started.StageGraph ?? entry.StageGraph;
         entry.RecentProgress.Clear();
         if (_early.Remove(started.RunId, out var early))
         {

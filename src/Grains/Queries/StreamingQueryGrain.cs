@@ -64,7 +64,8 @@ internal sealed partial class StreamingQueryGrain(
         state.State.Spec = spec;
         await state.WriteStateAsync();
         LogInformationStarted(logger, this.GetPrimaryKeyString(), state.State.Id, runId);
-        await RecordInCatalogAsync(new QueryRunStarted(state.State.Id, runId, spec.QueryName, spec.CheckpointLocation, state.State.Runs[^1].StartedUtc, spec.Explain));
+        await RecordInCatalogAsync(new QueryRunStarted(state.State.Id, runId, spec.QueryName, spec.CheckpointLocation, state.State.Runs[^1].StartedUtc, spec.Explain,
+            StageGraphJson.Write(compiled.Physical, spec.SinkFormat)));
         return new QueryStartInfo(state.State.Id, runId, spec.QueryName);
     }
 

@@ -30,7 +30,8 @@ public sealed record QueryRunStarted(
     [property: Id(2)] string? Name,
     [property: Id(3)] string CheckpointLocation,
     [property: Id(4)] DateTime StartedUtc,
-    [property: Id(5)] string? Explain);
+    [property: Id(5)] string? Explain,
+    [property: Id(6)] string? StageGraph = null);
 
 /// <summary>What the catalog knows of one query.</summary>
 [GenerateSerializer, Alias("OrleansStream.QueryCatalogEntry")]
@@ -56,6 +57,8 @@ public sealed class QueryCatalogEntry
     [Id(8)] public string? Exception { get; set; }
     /// <summary>The plan text of the latest run (as DataFrame.Explain prints it), or null.</summary>
     [Id(9)] public string? Explain { get; set; }
+    /// <summary>The stage graph of the latest run (the physical plan's stages as JSON, for the web UI to draw), or null.</summary>
+    [Id(10)] public string? StageGraph { get; set; }
 
     /// <summary>The latest run id.</summary>
     public Guid RunId => RunIds.Count == 0 ? Guid.Empty : RunIds[^1];

@@ -4,7 +4,7 @@ namespace OrleansStream.Client.Tests.Architecture;
 
 /// <summary>
 /// DESIGN §1, every arrow: Plan → Arrow only; Engine → Plan (no Orleans); Interfaces → no other project; Grains → Engine,
-/// Interfaces, Plan; Client → Plan, Interfaces; Client.Hosting → Client, Grains. Read from each assembly's metadata, which
+/// Interfaces, Plan; Client → Plan, Interfaces; Client.Hosting → Client, Grains; Ui → Grains (and what they speak). Read from each assembly's metadata, which
 /// lists only the assemblies its code actually uses.
 /// </summary>
 public sealed class DependencyDirectionTests
@@ -15,6 +15,7 @@ public sealed class DependencyDirectionTests
     private static readonly Assembly Grains = typeof(OrleansStream.Grains.Hosting.OrleansStreamOptions).Assembly;
     private static readonly Assembly Client = typeof(StreamSession).Assembly;
     private static readonly Assembly ClientHosting = typeof(EmbeddedSiloOptions).Assembly;
+    private static readonly Assembly Ui = typeof(OrleansStream.Ui.Hosting.UiOptions).Assembly;
 
     private static List<string> ProjectReferences(Assembly assembly) =>
         assembly.GetReferencedAssemblies().Select(a => a.Name!).Where(n => n.StartsWith("OrleansStream.", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
@@ -61,5 +62,15 @@ public sealed class DependencyDirectionTests
 
         Assert.Contains("OrleansStream.Client", references);
         Assert.Contains("OrleansStream.Grains", references);
+    }
+
+    [Fact]
+    public void Ui_ReferencesTheGrainsSide_NeverTheClientOrTheSiloHost()
+    {
+        var references = ProjectReferences(Ui);
+
+        // It reads the catalog through grain interfaces; the metadata lists only the assemblies whose types it uses.
+        Assert.Contains("OrleansStream.Interfaces", references);
+        Assert.Empty(references.Except(["OrleansStream.Grains", "OrleansStream.Engine", "OrleansStream.Interfaces", "OrleansStream.Plan"]));
     }
 }
