@@ -37,6 +37,8 @@ internal sealed class SourceTaskGrain(ConnectorFactory connectors) : Grain, ISou
         var output = new List<RecordBatch>();
         Schema? outputSchema = null;
         var deliveries = new Dictionary<string, int>(StringComparer.Ordinal);
+        // The batches read, held until everything made from them has been shipped (serialized): then their pooled arrays go back.
+        var read = new List<RecordBatch>();
         // One stage per source, except a self-union, whose stages may each read different columns.
         foreach (var stage in plan.StagesReading(task.SourceId))
         {
@@ -46,6 +48,7 @@ internal sealed class SourceTaskGrain(ConnectorFactory connectors) : Grain, ISou
                     pipeline.ReadSchema, CancellationToken.None);
             await foreach (var batch in input)
             {
+                if (!task.IsStatic) read.Add(batch);
                 inputRows += batch.Length;
                 var result = pipeline.Run(batch, context);
                 if (result.Length == 0) continue;
@@ -75,6 +78,8 @@ internal sealed class SourceTaskGrain(ConnectorFactory connectors) : Grain, ISou
             deliveries[task.SinkKey] = 1;
             await GrainFactory.GetGrain<ISinkGrain>(task.SinkKey).StageAsync(task.Attempt, task.BatchId, task.TaskIndex, bytes, task.Sink);
         }
+        // Not on failure: a batch left unreleased is collected with its arrays, where one released too early could be overwritten.
+        foreach (var batch in read) BatchBuffers.Release(batch);
         return new SourceTaskResult(inputRows, outputRows)
         {
             Deliveries = deliveries,

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using OrleansStream.Engine.Data;
 using OrleansStream.Client.Tests.Infrastructure;
 using OrleansStream.Engine.Sources.Nexmark;
 using static OrleansStream.Client.Functions;
@@ -81,6 +83,44 @@ public sealed class NexmarkSourceTests
             await query.AwaitTerminationAsync(TimeSpan.FromSeconds(30));
         });
         Assert.Contains("set option 'numRows' or 'rowsPerSecond'", unbounded.Message);
+    }
+
+    [Fact]
+    public async Task SourceTasks_ReturnEveryPooledColumnArray_OnlyOnceWhatTheyMadeOfItWasShipped()
+    {
+        using var dir = new TempDirectory();
+        var pool = new ArrowBufferPool();
+        await using var session = await StreamSession.StartLocalAsync(new EmbeddedSiloOptions
+        {
+            DataDirectory = dir.Path,
+            ConfigureSilo = silo => silo.Services.AddSingleton(pool),
+        });
+        DataFrame Bids() => session.ReadStream.Format("nexmark").Option("numRows", 6000).Option("rowsPerBatch", 1000).Option("numPartitions", 2).Load();
+
+        // Rows to a sink (a projection passes the source's columns on as they are) and rows through an exchange (an aggregation
+        // partially aggregates them in the source task): the two ways a source task ships what it made of a batch. Arrays
+        // handed back too early would be overwritten by the next batches before they were shipped.
+        var kept = await Bids().Where(Col("auction") % 7 == 0).Select("auction", "price", "extra").WriteStream.Format("memory")
+            .QueryName("kept").Trigger(Trigger.AvailableNow()).StartAsync();
+        Assert.True(await kept.AwaitTerminationAsync(TimeSpan.FromSeconds(60)));
+        var counts = await Bids().GroupBy("auction").Agg(Count().As("n")).WriteStream.Format("memory").OutputMode(OutputMode.Complete)
+            .QueryName("counts").Trigger(Trigger.AvailableNow()).StartAsync();
+        Assert.True(await counts.AwaitTerminationAsync(TimeSpan.FromSeconds(60)));
+
+        // Six epochs of two partitions per query: a batch of the first reads two long columns and one string column (offsets
+        // and bytes), one of the second a long column.
+        Assert.True(pool.Rented >= 6 * 2 * (4 + 1), $"rented {pool.Rented}");
+        Assert.Equal(pool.Rented, pool.Returned);
+        var bids = new NexmarkGenerator(NexmarkConfig.Default).Bids(0, 6000);
+        var auction = ((Apache.Arrow.Int64Array)bids.Column("auction")).Values.ToArray();
+        var price = ((Apache.Arrow.Int64Array)bids.Column("price")).Values.ToArray();
+        var extra = (Apache.Arrow.StringArray)bids.Column("extra");
+        var expected = Enumerable.Range(0, bids.Length).Where(i => auction[i] % 7 == 0).Select(i => $"{auction[i]}/{price[i]}/{extra.GetString(i)}").Order().ToList();
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected, (await session.Table("kept").CollectAsync())
+            .Select(r => $"{r.Get<long>("auction")}/{r.Get<long>("price")}/{r.Get<string>("extra")}").Order().ToList());
+        Assert.Equal(auction.CountBy(a => a).Select(g => $"{g.Key}:{g.Value}").Order().ToList(), (await session.Table("counts").CollectAsync())
+            .Select(r => $"{r.Get<long>("auction")}:{r.Get<long>("n")}").Order().ToList());
     }
 
     private static async Task<long> CountAsync(StreamSession session)

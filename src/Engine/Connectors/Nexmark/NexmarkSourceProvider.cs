@@ -1,4 +1,5 @@
 using Apache.Arrow;
+using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Formats;
 using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Sources.Nexmark;
@@ -24,6 +25,7 @@ public sealed class NexmarkSourceProvider : ISourceProvider
     public IStreamSource CreateStream(SourceRelation source, SourceContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return new NexmarkStreamSource(ResolveSchema(source, context), source.Options, context.Time, context.MemoryBudgetBytes);
+        return new NexmarkStreamSource(ResolveSchema(source, context), source.Options, context.Time, context.MemoryBudgetBytes,
+            context.Services?.GetService(typeof(ArrowBufferPool)) as ArrowBufferPool ?? ArrowBufferPool.Shared);
     }
 }

@@ -1,5 +1,7 @@
+using System.Buffers;
 using Apache.Arrow;
 using Apache.Arrow.Types;
+using OrleansStream.Engine.Data;
 
 namespace OrleansStream.Engine.Expressions.Kernels;
 
@@ -11,11 +13,19 @@ internal sealed class StringColumnWriter
     private int[] _offsets;
     private byte[]? _validity;
     private int _count;
+    // With an owner, the value bytes and the built offsets are the owner's pooled arrays; the offsets being written are a
+    // scratch array from the shared pool until they outgrow it.
+    private readonly BatchBuffers? _buffers;
+    private bool _offsetsRented;
 
-    public StringColumnWriter(int rowCapacity, int byteCapacity = 0)
+    public StringColumnWriter(int rowCapacity, int byteCapacity = 0, BatchBuffers? buffers = null)
     {
-        _offsets = new int[Math.Max(rowCapacity, 1) + 1];
-        _data = new byte[Math.Max(byteCapacity, 16)];
+        _buffers = buffers;
+        var offsets = Math.Max(rowCapacity, 1) + 1;
+        _offsets = buffers is null ? new int[offsets] : ArrayPool<int>.Shared.Rent(offsets);
+        _offsets[0] = 0;
+        _offsetsRented = buffers is not null;
+        _data = buffers is null ? new byte[Math.Max(byteCapacity, 16)] : buffers.Rent(Math.Max(byteCapacity, 16));
     }
 
     public int Count => _count;
@@ -30,8 +40,7 @@ internal sealed class StringColumnWriter
     /// <summary>Returns space for at least <paramref name="maxBytes"/> bytes of the next value; call <see cref="Commit"/> after writing.</summary>
     public Span<byte> Reserve(int maxBytes)
     {
-        if (_dataLength + maxBytes > _data.Length)
-            System.Array.Resize(ref _data, Math.Max(_data.Length * 2, _dataLength + maxBytes));
+        if (_dataLength + maxBytes > _data.Length) Grow(Math.Max(_data.Length * 2, _dataLength + maxBytes));
         return _data.AsSpan(_dataLength, maxBytes);
     }
 
@@ -68,10 +77,24 @@ internal sealed class StringColumnWriter
         _offsets[_count] = _dataLength;
     }
 
+    private void Grow(int bytes)
+    {
+        if (_buffers is null)
+        {
+            System.Array.Resize(ref _data, bytes);
+            return;
+        }
+        var bigger = _buffers.Rent(bytes);
+        _data.AsSpan(0, _dataLength).CopyTo(bigger);
+        _buffers.Return(_data);
+        _data = bigger;
+    }
+
     private void EnsureCapacity()
     {
         if (_count + 2 <= _offsets.Length) return;
         System.Array.Resize(ref _offsets, _offsets.Length * 2);
+        _offsetsRented = false;
         if (_validity is not null)
         {
             var old = _validity.Length;
@@ -84,11 +107,17 @@ internal sealed class StringColumnWriter
     public IArrowArray Build(IArrowType? type = null)
     {
         type ??= StringType.Default;
-        var offsets = new byte[(_count + 1) * sizeof(int)];
+        var offsetBytes = (_count + 1) * sizeof(int);
+        var offsets = _buffers is null ? new byte[offsetBytes] : _buffers.Rent(offsetBytes);
         System.Runtime.InteropServices.MemoryMarshal.AsBytes(_offsets.AsSpan(0, _count + 1)).CopyTo(offsets);
+        if (_offsetsRented)
+        {
+            ArrayPool<int>.Shared.Return(_offsets);
+            (_offsets, _offsetsRented) = ([0], false);
+        }
         var validity = Bitmaps.ToBuffer(_validity, _count, out var nulls);
         var data = new ArrayData(type, _count, nulls, 0,
-            [validity, new ArrowBuffer(offsets), new ArrowBuffer(_data.AsMemory(0, _dataLength))], []);
+            [validity, new ArrowBuffer(offsets.AsMemory(0, offsetBytes)), new ArrowBuffer(_data.AsMemory(0, _dataLength))], []);
         return ArrowArrayFactory.BuildArray(data);
     }
 }

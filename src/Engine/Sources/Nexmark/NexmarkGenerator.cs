@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using Apache.Arrow;
+using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Expressions.Kernels;
 using OrleansStream.Plan.Types;
 
@@ -92,18 +93,25 @@ public sealed class NexmarkGenerator
     /// Bids <paramref name="firstBid"/> .. + <paramref name="count"/> - 1 with only the fields of <paramref name="columns"/>
     /// (fields of <see cref="NexmarkSchemas.Bid"/>, in its order). Every event draws the same random numbers whatever is
     /// asked for, so a column has the same values in every projection; only the copying of unwanted columns is skipped.
+    /// With <paramref name="pool"/>, the columns live in arrays rented from it and the batch's <see cref="BatchBuffers"/>
+    /// owner returns them on <see cref="BatchBuffers.Release"/>.
     /// </summary>
-    public RecordBatch Bids(long firstBid, int count, Schema columns)
+    public RecordBatch Bids(long firstBid, int count, Schema columns, ArrowBufferPool? pool = null)
     {
         ArgumentNullException.ThrowIfNull(columns);
         var want = BidColumns(columns);
-        var auction = want[0] ? new long[count] : null;
-        var bidder = want[1] ? new long[count] : null;
-        var price = want[2] ? new long[count] : null;
-        var channel = want[3] ? new StringColumnWriter(count, count * 8) : null;
-        var url = want[4] ? new StringColumnWriter(count, count * 80) : null;
-        var time = want[5] ? new long[count] : null;
-        var extra = want[6] ? new StringColumnWriter(count, count * (NexmarkConfig.AvgBidBytes - 32)) : null;
+        var buffers = pool is null ? null : new BatchBuffers(pool);
+        var auctionColumn = want[0] ? Column(count, buffers) : null;
+        var auction = Longs(auctionColumn, count);
+        var bidderColumn = want[1] ? Column(count, buffers) : null;
+        var bidder = Longs(bidderColumn, count);
+        var priceColumn = want[2] ? Column(count, buffers) : null;
+        var price = Longs(priceColumn, count);
+        var channel = want[3] ? new StringColumnWriter(count, count * 8, buffers) : null;
+        var url = want[4] ? new StringColumnWriter(count, count * 80, buffers) : null;
+        var timeColumn = want[5] ? Column(count, buffers) : null;
+        var time = Longs(timeColumn, count);
+        var extra = want[6] ? new StringColumnWriter(count, count * (NexmarkConfig.AvgBidBytes - 32), buffers) : null;
         for (var i = 0; i < count; i++)
         {
             var n = BidEventNumber(firstBid + i);
@@ -116,9 +124,9 @@ public sealed class NexmarkGenerator
                 ? LastBase0PersonId(n) / NexmarkConfig.HotKeyBuckets * NexmarkConfig.HotKeyBuckets + 1
                 : NextBase0PersonId(n, ref rnd));
             var p = NextPrice(ref rnd);
-            if (auction is not null) auction[i] = a;
-            if (bidder is not null) bidder[i] = b;
-            if (price is not null) price[i] = p;
+            if (auctionColumn is not null) auction[i] = a;
+            if (bidderColumn is not null) bidder[i] = b;
+            if (priceColumn is not null) price[i] = p;
             if (rnd.NextInt(NexmarkConfig.HotChannelsRatio) > 0)
             {
                 var h = rnd.NextInt(_hotChannels.Length);
@@ -131,19 +139,19 @@ public sealed class NexmarkGenerator
                 channel?.Append(_channels[c]);
                 url?.Append(_channelUrls[c]);
             }
-            if (time is not null) time[i] = Config.EventTimeMicros(n);
+            if (timeColumn is not null) time[i] = Config.EventTimeMicros(n);
             // The padding is the event's last draw: skipping it when unwanted changes no other column.
             extra?.Append(NextExtra(ref rnd, 8 * 4, NexmarkConfig.AvgBidBytes));
         }
         var arrays = new List<IArrowArray>(columns.FieldsList.Count);
-        if (auction is not null) arrays.Add(Int64(auction));
-        if (bidder is not null) arrays.Add(Int64(bidder));
-        if (price is not null) arrays.Add(Int64(price));
+        if (auctionColumn is not null) arrays.Add(Int64(auctionColumn, count));
+        if (bidderColumn is not null) arrays.Add(Int64(bidderColumn, count));
+        if (priceColumn is not null) arrays.Add(Int64(priceColumn, count));
         if (channel is not null) arrays.Add(channel.Build());
         if (url is not null) arrays.Add(url.Build());
-        if (time is not null) arrays.Add(Timestamps(time));
+        if (timeColumn is not null) arrays.Add(Timestamps(timeColumn, count));
         if (extra is not null) arrays.Add(extra.Build());
-        return new RecordBatch(columns, arrays, count);
+        return Owned(new RecordBatch(columns, arrays, count), buffers);
     }
 
     private static bool[] BidColumns(Schema columns) => Wanted(NexmarkSchemas.Bid, NexmarkSchemas.BidDdl, "bid", columns);
@@ -173,23 +181,26 @@ public sealed class NexmarkGenerator
     /// (fields of <see cref="NexmarkSchemas.Person"/>, in its order). As for bids, every event draws the same random numbers
     /// whatever is asked for; only the text of unwanted columns is not copied.
     /// </summary>
-    public RecordBatch Persons(long firstPerson, int count, Schema columns)
+    public RecordBatch Persons(long firstPerson, int count, Schema columns, ArrowBufferPool? pool = null)
     {
         var want = Wanted(NexmarkSchemas.Person, NexmarkSchemas.PersonDdl, "person", columns);
-        var id = want[0] ? new long[count] : null;
-        var name = want[1] ? new StringColumnWriter(count, count * 12) : null;
-        var email = want[2] ? new StringColumnWriter(count, count * 17) : null;
-        var card = want[3] ? new StringColumnWriter(count, count * 19) : null;
-        var city = want[4] ? new StringColumnWriter(count, count * 8) : null;
-        var state = want[5] ? new StringColumnWriter(count, count * 2) : null;
-        var time = want[6] ? new long[count] : null;
-        var extra = want[7] ? new StringColumnWriter(count, count * 140) : null;
+        var buffers = pool is null ? null : new BatchBuffers(pool);
+        var idColumn = want[0] ? Column(count, buffers) : null;
+        var id = Longs(idColumn, count);
+        var name = want[1] ? new StringColumnWriter(count, count * 12, buffers) : null;
+        var email = want[2] ? new StringColumnWriter(count, count * 17, buffers) : null;
+        var card = want[3] ? new StringColumnWriter(count, count * 19, buffers) : null;
+        var city = want[4] ? new StringColumnWriter(count, count * 8, buffers) : null;
+        var state = want[5] ? new StringColumnWriter(count, count * 2, buffers) : null;
+        var timeColumn = want[6] ? Column(count, buffers) : null;
+        var time = Longs(timeColumn, count);
+        var extra = want[7] ? new StringColumnWriter(count, count * 140, buffers) : null;
         Span<byte> digits = stackalloc byte[19];
         for (var i = 0; i < count; i++)
         {
             var n = PersonEventNumber(firstPerson + i);
             var rnd = new EventRandom(Config.Seed, n);
-            if (id is not null) id[i] = NexmarkConfig.FirstPersonId + LastBase0PersonId(n);
+            if (idColumn is not null) id[i] = NexmarkConfig.FirstPersonId + LastBase0PersonId(n);
             var first = _firstNames[rnd.NextInt(_firstNames.Length)];
             var last = _lastNames[rnd.NextInt(_lastNames.Length)];
             name?.Append([.. first, (byte)' ', .. last]);
@@ -203,7 +214,7 @@ public sealed class NexmarkGenerator
             var s = _states[rnd.NextInt(_states.Length)];
             city?.Append(c);
             state?.Append(s);
-            if (time is not null) time[i] = Config.EventTimeMicros(n);
+            if (timeColumn is not null) time[i] = Config.EventTimeMicros(n);
             // The padding is the event's last draw: skipping it when unwanted changes no other column.
             if (extra is not null)
             {
@@ -212,15 +223,15 @@ public sealed class NexmarkGenerator
             }
         }
         var arrays = new List<IArrowArray>(columns.FieldsList.Count);
-        if (id is not null) arrays.Add(Int64(id));
+        if (idColumn is not null) arrays.Add(Int64(idColumn, count));
         if (name is not null) arrays.Add(name.Build());
         if (email is not null) arrays.Add(email.Build());
         if (card is not null) arrays.Add(card.Build());
         if (city is not null) arrays.Add(city.Build());
         if (state is not null) arrays.Add(state.Build());
-        if (time is not null) arrays.Add(Timestamps(time));
+        if (timeColumn is not null) arrays.Add(Timestamps(timeColumn, count));
         if (extra is not null) arrays.Add(extra.Build());
-        return new RecordBatch(columns, arrays, count);
+        return Owned(new RecordBatch(columns, arrays, count), buffers);
     }
 
     /// <summary>Auctions <paramref name="firstAuction"/> .. + <paramref name="count"/> - 1, every column.</summary>
@@ -229,26 +240,34 @@ public sealed class NexmarkGenerator
     /// <summary>
     /// Auctions <paramref name="firstAuction"/> .. + <paramref name="count"/> - 1 with only the fields of
     /// <paramref name="columns"/> (fields of <see cref="NexmarkSchemas.Auction"/>, in its order), drawing as
-    /// <see cref="Persons(long, int, Schema)"/> does.
+    /// <see cref="Persons(long, int, Schema, ArrowBufferPool)"/> does.
     /// </summary>
-    public RecordBatch Auctions(long firstAuction, int count, Schema columns)
+    public RecordBatch Auctions(long firstAuction, int count, Schema columns, ArrowBufferPool? pool = null)
     {
         var want = Wanted(NexmarkSchemas.Auction, NexmarkSchemas.AuctionDdl, "auction", columns);
-        var id = want[0] ? new long[count] : null;
-        var item = want[1] ? new StringColumnWriter(count, count * 20) : null;
-        var description = want[2] ? new StringColumnWriter(count, count * 100) : null;
-        var initial = want[3] ? new long[count] : null;
-        var reserve = want[4] ? new long[count] : null;
-        var time = want[5] ? new long[count] : null;
-        var expires = want[6] ? new long[count] : null;
-        var seller = want[7] ? new long[count] : null;
-        var category = want[8] ? new long[count] : null;
-        var extra = want[9] ? new StringColumnWriter(count, count * 340) : null;
+        var buffers = pool is null ? null : new BatchBuffers(pool);
+        var idColumn = want[0] ? Column(count, buffers) : null;
+        var id = Longs(idColumn, count);
+        var item = want[1] ? new StringColumnWriter(count, count * 20, buffers) : null;
+        var description = want[2] ? new StringColumnWriter(count, count * 100, buffers) : null;
+        var initialColumn = want[3] ? Column(count, buffers) : null;
+        var initial = Longs(initialColumn, count);
+        var reserveColumn = want[4] ? Column(count, buffers) : null;
+        var reserve = Longs(reserveColumn, count);
+        var timeColumn = want[5] ? Column(count, buffers) : null;
+        var time = Longs(timeColumn, count);
+        var expiresColumn = want[6] ? Column(count, buffers) : null;
+        var expires = Longs(expiresColumn, count);
+        var sellerColumn = want[7] ? Column(count, buffers) : null;
+        var seller = Longs(sellerColumn, count);
+        var categoryColumn = want[8] ? Column(count, buffers) : null;
+        var category = Longs(categoryColumn, count);
+        var extra = want[9] ? new StringColumnWriter(count, count * 340, buffers) : null;
         for (var i = 0; i < count; i++)
         {
             var n = AuctionEventNumber(firstAuction + i);
             var rnd = new EventRandom(Config.Seed, n);
-            if (id is not null) id[i] = NexmarkConfig.FirstAuctionId + LastBase0AuctionId(n);
+            if (idColumn is not null) id[i] = NexmarkConfig.FirstAuctionId + LastBase0AuctionId(n);
             // Drawn whether wanted or not, so that the later columns do not depend on the projection.
             var itemText = Text(ref rnd, 20);
             var descriptionText = Text(ref rnd, 100);
@@ -256,35 +275,35 @@ public sealed class NexmarkGenerator
             description?.Append(descriptionText);
             var initialPrice = NextPrice(ref rnd);
             var reservePrice = initialPrice + NextPrice(ref rnd);
-            if (initial is not null) initial[i] = initialPrice;
-            if (reserve is not null) reserve[i] = reservePrice;
+            if (initialColumn is not null) initial[i] = initialPrice;
+            if (reserveColumn is not null) reserve[i] = reservePrice;
             var t = Config.EventTimeMicros(n);
-            if (time is not null) time[i] = t;
+            if (timeColumn is not null) time[i] = t;
             // As the standard generator: auctions last on average until about NumInFlightAuctions more have been created.
             var horizon = Config.EventTimeMicros(n + (long)NexmarkConfig.NumInFlightAuctions * NexmarkConfig.TotalProportion / NexmarkConfig.AuctionProportion) - t;
             var expiresAt = t + 1 + rnd.NextLong(Math.Max(horizon * 2, 1));
-            if (expires is not null) expires[i] = expiresAt;
+            if (expiresColumn is not null) expires[i] = expiresAt;
             var sellerId = NexmarkConfig.FirstPersonId + (rnd.NextInt(NexmarkConfig.HotSellersRatio) > 0
                 ? LastBase0PersonId(n) / NexmarkConfig.HotKeyBuckets * NexmarkConfig.HotKeyBuckets
                 : NextBase0PersonId(n, ref rnd));
-            if (seller is not null) seller[i] = sellerId;
+            if (sellerColumn is not null) seller[i] = sellerId;
             var categoryId = NexmarkConfig.FirstCategoryId + rnd.NextInt(NexmarkConfig.NumCategories);
-            if (category is not null) category[i] = categoryId;
+            if (categoryColumn is not null) category[i] = categoryId;
             // The padding is the event's last draw.
             extra?.Append(NextExtra(ref rnd, 8 + 20 + 100 + 8 * 5, NexmarkConfig.AvgAuctionBytes));
         }
         var arrays = new List<IArrowArray>(columns.FieldsList.Count);
-        if (id is not null) arrays.Add(Int64(id));
+        if (idColumn is not null) arrays.Add(Int64(idColumn, count));
         if (item is not null) arrays.Add(item.Build());
         if (description is not null) arrays.Add(description.Build());
-        if (initial is not null) arrays.Add(Int64(initial));
-        if (reserve is not null) arrays.Add(Int64(reserve));
-        if (time is not null) arrays.Add(Timestamps(time));
-        if (expires is not null) arrays.Add(Timestamps(expires));
-        if (seller is not null) arrays.Add(Int64(seller));
-        if (category is not null) arrays.Add(Int64(category));
+        if (initialColumn is not null) arrays.Add(Int64(initialColumn, count));
+        if (reserveColumn is not null) arrays.Add(Int64(reserveColumn, count));
+        if (timeColumn is not null) arrays.Add(Timestamps(timeColumn, count));
+        if (expiresColumn is not null) arrays.Add(Timestamps(expiresColumn, count));
+        if (sellerColumn is not null) arrays.Add(Int64(sellerColumn, count));
+        if (categoryColumn is not null) arrays.Add(Int64(categoryColumn, count));
         if (extra is not null) arrays.Add(extra.Build());
-        return new RecordBatch(columns, arrays, count);
+        return Owned(new RecordBatch(columns, arrays, count), buffers);
     }
 
     // The id arithmetic of the standard generator: which person/auction was created last before event n.
@@ -349,24 +368,17 @@ public sealed class NexmarkGenerator
         return (int)r;
     }
 
-    // The long[] is handed to Arrow as it is (no copy): Arrow buffers wrap memory, and these arrays are never written again.
-    private static Int64Array Int64(long[] values) => new(Wrap(values), ArrowBuffer.Empty, values.Length, 0, 0);
+    // A fixed-width column's bytes: a plain array, or one the batch's owner rents from its pool.
+    private static byte[] Column(int count, BatchBuffers? buffers) => buffers is null ? new byte[count * sizeof(long)] : buffers.Rent(count * sizeof(long));
 
-    private static TimestampArray Timestamps(long[] micros) => new(DataTypes.Timestamp, Wrap(micros), ArrowBuffer.Empty, micros.Length, 0, 0);
+    private static Span<long> Longs(byte[]? column, int count) =>
+        column is null ? default : MemoryMarshal.Cast<byte, long>(column.AsSpan(0, count * sizeof(long)));
 
-    private static ArrowBuffer Wrap(long[] values) => new(new LongMemory(values).Memory);
+    private static RecordBatch Owned(RecordBatch batch, BatchBuffers? buffers) => buffers is null ? batch : buffers.Own(batch);
 
-    /// <summary>Presents a long[] as bytes for an <see cref="ArrowBuffer"/>.</summary>
-    private sealed class LongMemory(long[] values) : System.Buffers.MemoryManager<byte>
-    {
-        public override Span<byte> GetSpan() => MemoryMarshal.AsBytes(values.AsSpan());
-        public override unsafe System.Buffers.MemoryHandle Pin(int elementIndex = 0)
-        {
-            var handle = GCHandle.Alloc(values, GCHandleType.Pinned);
-            return new System.Buffers.MemoryHandle((byte*)handle.AddrOfPinnedObject() + elementIndex, handle, this);
-        }
+    // The bytes are handed to Arrow as they are (no copy): Arrow buffers wrap memory, and these arrays are never written again.
+    private static Int64Array Int64(byte[] values, int count) => new(new ArrowBuffer(values.AsMemory(0, count * sizeof(long))), ArrowBuffer.Empty, count, 0, 0);
 
-        public override void Unpin() { }
-        protected override void Dispose(bool disposing) { }
-    }
+    private static TimestampArray Timestamps(byte[] micros, int count) =>
+        new(DataTypes.Timestamp, new ArrowBuffer(micros.AsMemory(0, count * sizeof(long))), ArrowBuffer.Empty, count, 0, 0);
 }

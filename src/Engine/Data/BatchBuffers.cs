@@ -1,0 +1,63 @@
+using System.Runtime.CompilerServices;
+using Apache.Arrow;
+
+namespace OrleansStream.Engine.Data;
+
+/// <summary>
+/// The single owner of the pooled arrays behind one batch's columns. A reader that is done with a batch (nothing it made
+/// from the batch still refers to its columns) calls <see cref="Release"/>, which hands the arrays back to their
+/// <see cref="ArrowBufferPool"/>; a batch never released is collected as any other, its arrays with it. Operators that
+/// pass input columns on (a projection keeps them, a filter that keeps every row too) make the owner's job the reader's:
+/// only the reader knows when the last batch made from its input is gone.
+/// </summary>
+public sealed class BatchBuffers
+{
+    private static readonly ConditionalWeakTable<RecordBatch, BatchBuffers> Owners = new();
+
+    private readonly ArrowBufferPool _pool;
+    private List<byte[]>? _arrays = new(8);
+
+    /// <summary>An owner of arrays from <paramref name="pool"/>.</summary>
+    public BatchBuffers(ArrowBufferPool pool) => _pool = pool ?? throw new ArgumentNullException(nameof(pool));
+
+    /// <summary>An array of at least <paramref name="bytes"/> bytes, of unspecified content, owned until release.</summary>
+    internal byte[] Rent(int bytes)
+    {
+        var array = _pool.Rent(bytes);
+        (_arrays ?? throw new ObjectDisposedException(nameof(BatchBuffers))).Add(array);
+        return array;
+    }
+
+    /// <summary>Returns <paramref name="array"/> (rented here and no longer referred to, e.g. outgrown) before the batch is released.</summary>
+    internal void Return(byte[] array)
+    {
+        var arrays = _arrays ?? throw new ObjectDisposedException(nameof(BatchBuffers));
+        if (!arrays.Remove(array)) throw new ArgumentException("The array was not rented by this owner.", nameof(array));
+        _pool.Return(array);
+    }
+
+    /// <summary>Makes this the owner of <paramref name="batch"/>'s arrays and returns the batch.</summary>
+    public RecordBatch Own(RecordBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        Owners.Add(batch, this);
+        return batch;
+    }
+
+    /// <summary>True when <paramref name="batch"/>'s columns live in pooled arrays not yet released.</summary>
+    public static bool IsPooled(RecordBatch batch) => Owners.TryGetValue(batch, out _);
+
+    /// <summary>
+    /// Hands the pooled arrays of <paramref name="batch"/> back; the batch and every column taken from it must not be read
+    /// afterwards. Returns false (and does nothing) for a batch that owns no pooled arrays or was released already.
+    /// </summary>
+    public static bool Release(RecordBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (!Owners.TryGetValue(batch, out var owner) || !Owners.Remove(batch)) return false;
+        var arrays = Interlocked.Exchange(ref owner._arrays, null);
+        if (arrays is null) return false;
+        foreach (var array in arrays) owner._pool.Return(array);
+        return true;
+    }
+}

@@ -1,0 +1,93 @@
+using Apache.Arrow;
+using OrleansStream.Engine.Data;
+using OrleansStream.Engine.Expressions.Kernels;
+using OrleansStream.Engine.Sources.Nexmark;
+
+namespace OrleansStream.Engine.Tests.Data;
+
+/// <summary>Pooled column arrays: one owner per batch, every rented array returned once on release, values as unpooled.</summary>
+public sealed class BatchBuffersTests
+{
+    private readonly NexmarkGenerator _generator = new(NexmarkConfig.Default);
+
+    [Fact]
+    public void PooledNexmarkBatches_HoldTheUnpooledValues_AndReleaseReturnsEveryRentedArrayOnce()
+    {
+        var pool = new ArrowBufferPool();
+        var batches = new (RecordBatch Pooled, RecordBatch Plain)[]
+        {
+            (_generator.Bids(1_000, 3_000, NexmarkSchemas.Bid, pool), _generator.Bids(1_000, 3_000)),
+            (_generator.Bids(7, 500, NexmarkSchemas.BidColumns(["auction", "price", "extra"]), pool), _generator.Bids(7, 500, NexmarkSchemas.BidColumns(["auction", "price", "extra"]))),
+            (_generator.Persons(3, 700, NexmarkSchemas.Person, pool), _generator.Persons(3, 700)),
+            (_generator.Auctions(11, 900, NexmarkSchemas.Auction, pool), _generator.Auctions(11, 900)),
+        };
+        // a long and a timestamp column each, and offsets plus value bytes for each string column, at least
+        Assert.True(pool.Rented >= 14, $"rented {pool.Rented}");
+        Assert.Equal(0, pool.Returned);
+        foreach (var (pooled, plain) in batches)
+        {
+            Assert.True(BatchBuffers.IsPooled(pooled));
+            Assert.False(BatchBuffers.IsPooled(plain));
+            AssertSameValues(plain, pooled);
+        }
+
+        foreach (var (pooled, plain) in batches)
+        {
+            Assert.True(BatchBuffers.Release(pooled));
+            Assert.False(BatchBuffers.Release(pooled)); // a second release returns nothing again
+            Assert.False(BatchBuffers.Release(plain));
+        }
+        Assert.Equal(pool.Rented, pool.Returned);
+    }
+
+    [Fact]
+    public void AReleasedBatchsArrays_CarryTheNextBatch_WithoutNewColumnAllocations()
+    {
+        var pool = new ArrowBufferPool();
+        var columns = NexmarkSchemas.BidColumns(["auction", "bidder", "price", "dateTime", "extra"]);
+        const int rows = 65_536;
+        Assert.True(BatchBuffers.Release(_generator.Bids(0, rows, columns, pool)));
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var next = _generator.Bids(rows, rows, columns, pool);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // Four long columns and the extra text are over 6 MB; what is left is the batch's few objects.
+        Assert.True(allocated < rows, $"allocated {allocated:N0} bytes");
+        AssertSameValues(_generator.Bids(rows, rows, columns), next);
+        Assert.True(BatchBuffers.Release(next));
+        Assert.Equal(pool.Rented, pool.Returned);
+    }
+
+    [Fact]
+    public void AStringColumnThatOutgrowsItsPooledBytes_ReturnsTheOutgrownArrayAtOnce()
+    {
+        var pool = new ArrowBufferPool();
+        var buffers = new BatchBuffers(pool);
+        var writer = new StringColumnWriter(4, 16, buffers);
+        var values = Enumerable.Range(0, 300).Select(i => new string((char)('a' + i % 26), i % 40)).ToList();
+        foreach (var value in values) writer.Append(System.Text.Encoding.UTF8.GetBytes(value));
+        var column = (StringArray)writer.Build();
+        var batch = buffers.Own(new RecordBatch(new Schema([new Field("s", Apache.Arrow.Types.StringType.Default, false)], null), [column], column.Length));
+
+        Assert.Equal(values, Enumerable.Range(0, column.Length).Select(i => column.GetString(i)));
+        // the value bytes grew from 16 bytes to over 5,000: every outgrown array went back as it was outgrown
+        Assert.Equal(2, pool.Rented - pool.Returned);
+        Assert.True(BatchBuffers.Release(batch));
+        Assert.Equal(pool.Rented, pool.Returned);
+    }
+
+    private static void AssertSameValues(RecordBatch expected, RecordBatch actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        Assert.Equal(expected.Schema.FieldsList.Select(f => f.Name), actual.Schema.FieldsList.Select(f => f.Name));
+        for (var c = 0; c < expected.ColumnCount; c++) Assert.Equal(Values(expected.Column(c)), Values(actual.Column(c)));
+    }
+
+    private static IEnumerable<object?> Values(IArrowArray array) => array switch
+    {
+        Int64Array a => a.Values.ToArray().Cast<object?>(),
+        TimestampArray t => t.Values.ToArray().Cast<object?>(),
+        StringArray s => Enumerable.Range(0, s.Length).Select(i => (object?)s.GetString(i)),
+        _ => throw new NotSupportedException(array.Data.DataType.Name),
+    };
+}
