@@ -23,6 +23,9 @@ public sealed class KeyTable
     private const int FreeLength = -1;
     // How many rows ahead the batch paths prefetch buckets: far enough to hide a cache miss, near enough to stay cached.
     private const int PrefetchDistance = 16;
+    // How many rows ahead they prefetch the key values of the slot in a row's home bucket: the bucket was prefetched
+    // PrefetchDistance - KeyPrefetchDistance rows before, so reading it is a hit, and the probe's compare then is too.
+    private const int KeyPrefetchDistance = 8;
 
     private readonly KeyEncoder _encoder;
     // Longs per slot of a key kept by value: 1 for one bigint/timestamp column, 2..4 for a fixed key (see FixedKeys), else 0.
@@ -310,7 +313,11 @@ public sealed class KeyTable
         var prefetch = Sse.IsSupported && _buckets.Length > 1 << 15;
         for (var r = 0; r < length; r++)
         {
-            if (prefetch && r + PrefetchDistance < length) PrefetchBucket(hashes[r + PrefetchDistance]);
+            if (prefetch)
+            {
+                if (r + PrefetchDistance < length) PrefetchBucket(hashes[r + PrefetchDistance]);
+                if (r + KeyPrefetchDistance < length) PrefetchKeyValues(hashes[r + KeyPrefetchDistance]);
+            }
             var value = validity.IsEmpty || BitUtility.GetBit(validity, column.Offset + r) ? values[r] : 0;
             slots[r] = GetOrAddInt64(value, hashes[r], out added[r]);
         }
@@ -340,6 +347,15 @@ public sealed class KeyTable
 
     private unsafe void PrefetchBucket(ulong hash) =>
         Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_buckets), (int)hash & _mask)));
+
+    // A probe that finds its key reads the slot's values after the bucket, a second miss the bucket's prefetch cannot hide:
+    // prefetched from the home bucket (usually the one that matches) once that bucket is in cache.
+    private unsafe void PrefetchKeyValues(ulong hash)
+    {
+        var e = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_buckets), (int)hash & _mask);
+        if (e == 0 || (uint)(e >> 32) != (uint)hash) return;
+        Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_keyValues), ((int)(uint)e - 1) * _width)));
+    }
 
     private int GetOrAddInt64(long value, ulong hash, out bool added)
     {
@@ -414,7 +430,11 @@ public sealed class KeyTable
                 for (var r = 0; r < Math.Min(n, PrefetchDistance); r++) PrefetchBucket(hashes[r]);
             for (var r = 0; r < n; r++)
             {
-                if (prefetch && r + PrefetchDistance < n) PrefetchBucket(hashes[r + PrefetchDistance]);
+                if (prefetch)
+                {
+                    if (r + PrefetchDistance < n) PrefetchBucket(hashes[r + PrefetchDistance]);
+                    if (r + KeyPrefetchDistance < n) PrefetchKeyValues(hashes[r + KeyPrefetchDistance]);
+                }
                 var key = values.Slice(r * width, width);
                 var slot = ProbeFixed(key, flags[r], hashes[r], out var bucket);
                 if (add)
