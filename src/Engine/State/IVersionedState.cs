@@ -18,6 +18,14 @@ public interface IVersionedState
     /// <summary>The columns of <see cref="Delta"/>'s rows that route a key to its key group (as the exchange routes it).</summary>
     IReadOnlyList<int> StateRoutingColumns { get; }
 
+    /// <summary>
+    /// The rows of <paramref name="stateRows"/> (a delta or snapshot) whose key group partition <paramref name="partition"/> of
+    /// <paramref name="numPartitions"/> owns (loading a state written by another number of partitions). By default the rows
+    /// routed by <see cref="StateRoutingColumns"/>; a state whose batches are not one row per key routes them itself.
+    /// </summary>
+    RecordBatch Owned(RecordBatch stateRows, int numKeyGroups, int numPartitions, int partition) =>
+        KeyGroupPartitioner.Owned(stateRows, StateRoutingColumns, numKeyGroups, numPartitions, partition);
+
     /// <summary>Starts a new delta.</summary>
     void MarkClean();
 

@@ -86,7 +86,7 @@ public sealed class VersionedStateStore
         // Rescaled: this partition's key groups are spread over the old partitions' files.
         for (var old = 0; old < storedPartitions; old++)
             await ApplyChainAsync(state, await ListAsync(location.Directory(storedPartitions, old), cancellationToken), lastCommitted,
-                batch => KeyGroupPartitioner.Owned(batch, state.StateRoutingColumns, location.NumKeyGroups, location.NumPartitions, location.Partition),
+                batch => state.Owned(batch, location.NumKeyGroups, location.NumPartitions, location.Partition),
                 cancellationToken);
         return true;
     }
@@ -111,7 +111,7 @@ public sealed class VersionedStateStore
         }
         for (var old = 0; old < storedPartitions; old++)
             await ApplyReadableChainAsync(state, location.Directory(storedPartitions, old), version,
-                batch => KeyGroupPartitioner.Owned(batch, state.StateRoutingColumns, location.NumKeyGroups, location.NumPartitions, location.Partition),
+                batch => state.Owned(batch, location.NumKeyGroups, location.NumPartitions, location.Partition),
                 cancellationToken).ConfigureAwait(false);
     }
 

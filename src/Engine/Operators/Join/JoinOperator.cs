@@ -23,7 +23,6 @@ public sealed class JoinOperator : IStatefulOperator
 {
     private const string LeftEvictedKey = "orleansstream.join.leftEvictedAtOrBelow";
     private const string RightEvictedKey = "orleansstream.join.rightEvictedAtOrBelow";
-    private const int FixedStateColumns = 5;
 
     private readonly JoinOperatorSpec _spec;
     private readonly JoinType _type;
@@ -35,7 +34,8 @@ public sealed class JoinOperator : IStatefulOperator
     private readonly JoinCondition? _rightFilter;
     private readonly Schema _keySchema;
     private readonly int _keyCount;
-    private readonly Schema _stateSchema;
+    private readonly Schema _format1Schema;
+    private readonly JoinStateLayout _layout;
     private readonly JoinRowBuffer? _leftState;
     private readonly JoinRowBuffer? _rightState;
     private readonly int? _leftTimeColumn;
@@ -64,8 +64,9 @@ public sealed class JoinOperator : IStatefulOperator
         var keyFields = JoinKeys.Fields(spec.Left, _leftKeys, "__k");
         _keyCount = keyFields.Count;
         _keySchema = new Schema(keyFields, null);
-        _stateSchema = StateSchema(spec, keyFields);
-        StateRoutingColumns = Enumerable.Range(FixedStateColumns, _keyCount).ToList();
+        _format1Schema = Format1Schema(spec, keyFields);
+        _layout = new JoinStateLayout(spec);
+        StateRoutingColumns = Enumerable.Range(JoinStateLayout.Format1FixedColumns, _keyCount).ToList();
         if (!spec.IsStreamStream) return;
         _leftState = new JoinRowBuffer(_leftKeys, _keySchema);
         _rightState = new JoinRowBuffer(_rightKeys, new Schema(JoinKeys.Fields(spec.Right, _rightKeys, "__k"), null));
@@ -359,7 +360,8 @@ public sealed class JoinOperator : IStatefulOperator
 
     // ---- state -------------------------------------------------------------------------------------------------------
 
-    private static Schema StateSchema(JoinOperatorSpec spec, List<Field> keyFields)
+    // The flat layout of state format 1 (see JoinStateLayout), still read.
+    private static Schema Format1Schema(JoinOperatorSpec spec, List<Field> keyFields)
     {
         var fields = new List<Field>
         {
@@ -376,18 +378,31 @@ public sealed class JoinOperator : IStatefulOperator
     }
 
     /// <inheritdoc />
+    /// <remarks>The key columns of state format 1's flat rows; every batch is routed by <see cref="Owned"/>, which also reads format 2.</remarks>
     public IReadOnlyList<int> StateRoutingColumns { get; }
+
+    /// <inheritdoc />
+    public RecordBatch Owned(RecordBatch stateRows, int numKeyGroups, int numPartitions, int partition)
+    {
+        ArgumentNullException.ThrowIfNull(stateRows);
+        return stateRows.Length == 0 ? stateRows : _layout.Owned(stateRows, _keyCount, numKeyGroups, numPartitions, partition);
+    }
 
     /// <inheritdoc />
     public RecordBatch Delta()
     {
-        if (_leftState is null) return ArrowValues.Empty(_stateSchema);
-        var pieces = new List<RecordBatch>();
-        foreach (var (side, buffer) in new[] { (0, _leftState), (1, _rightState!) })
+        if (_leftState is null) return ArrowValues.Empty(_format1Schema);
+        var sides = new RecordBatch[2];
+        var changed = false;
+        for (var side = 0; side < 2; side++)
         {
-            foreach (var chunk in buffer.Chunks)
+            var pieces = new List<RecordBatch>();
+            foreach (var chunk in Buffer(side).Chunks)
             {
-                if (chunk.IsNew) pieces.Add(StateRows(side, chunk, null, chunk.Start, chunk.Length - chunk.Start, update: false));
+                if (chunk.IsNew)
+                {
+                    if (chunk.Start < chunk.Length) pieces.Add(StateRows(side, chunk, null, chunk.Start, chunk.Length - chunk.Start, update: false));
+                }
                 else if (chunk.DirtyRows is { } dirty)
                 {
                     // A row is listed once (its flag only ever turns true); rows evicted since are left out.
@@ -399,61 +414,69 @@ public sealed class JoinOperator : IStatefulOperator
                     pieces.Add(StateRows(side, chunk, live.AsSpan(0, count).ToArray(), 0, count, update: true));
                 }
             }
+            changed |= pieces.Count > 0;
+            sides[side] = ConcatKernel.Concat(_layout.SideSchema(side), pieces);
         }
         var metadata = new Dictionary<string, string>();
         if (_leftState.EvictedAtOrBelow is { } l) metadata[LeftEvictedKey] = l.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (_rightState!.EvictedAtOrBelow is { } r) metadata[RightEvictedKey] = r.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var schema = metadata.Count == 0 ? _stateSchema : new Schema(_stateSchema.FieldsList, metadata);
-        return ConcatKernel.Concat(schema, pieces);
+        // Nothing changed: an empty batch, which the store does not write.
+        if (!changed && metadata.Count == 0) return ArrowValues.Empty(_format1Schema);
+        return _layout.Build(sides[0], sides[1], metadata);
     }
 
     /// <inheritdoc />
     public RecordBatch Snapshot()
     {
-        if (_leftState is null) return ArrowValues.Empty(_stateSchema);
-        var pieces = new List<RecordBatch>();
-        foreach (var (side, buffer) in new[] { (0, _leftState), (1, _rightState!) })
-            foreach (var chunk in buffer.Chunks)
-                if (chunk.Start < chunk.Length) pieces.Add(StateRows(side, chunk, null, chunk.Start, chunk.Length - chunk.Start, update: false));
-        return ConcatKernel.Concat(_stateSchema, pieces);
+        if (_leftState is null) return ArrowValues.Empty(_format1Schema);
+        return _layout.Build(BufferedStateRows(0), BufferedStateRows(1), null);
     }
 
-    // Rows of one chunk in the state layout: side, update flag, id, matched, time, keys, then this side's columns and nulls.
-    // The rows are the listed ones, or (rows null) the count rows from start, whose columns are sliced rather than gathered.
+    private JoinRowBuffer Buffer(int side) => side == 0 ? _leftState! : _rightState!;
+
+    // Every live row of a side, in the state layout.
+    private RecordBatch BufferedStateRows(int side)
+    {
+        var pieces = new List<RecordBatch>();
+        foreach (var chunk in Buffer(side).Chunks)
+            if (chunk.Start < chunk.Length) pieces.Add(StateRows(side, chunk, null, chunk.Start, chunk.Length - chunk.Start, update: false));
+        return ConcatKernel.Concat(_layout.SideSchema(side), pieces);
+    }
+
+    /// <summary>The rows buffered on <paramref name="side"/> (0 left, 1 right), with that side's columns (the state data source).</summary>
+    internal RecordBatch BufferedRows(int side) =>
+        _leftState is null ? ArrowValues.Empty(side == 0 ? _spec.Left : _spec.Right) : _layout.OwnRows(BufferedStateRows(side), side);
+
+    // Rows of one chunk in the side's state layout: update flag, [id, matched,] then the side's columns. The rows are the
+    // listed ones, or (rows null) the count rows from start, whose columns are sliced rather than gathered.
     private RecordBatch StateRows(int side, JoinRowBuffer.Chunk chunk, int[]? rows, int start, int count, bool update)
     {
         var n = count;
-        var sides = new FixedColumnWriter<int>(n);
-        sides.Values.Fill(side);
-        var ids = new FixedColumnWriter<long>(n);
-        var times = new FixedColumnWriter<long>(n);
-        var matchedBits = new byte[BitUtility.ByteCount(n)];
+        var schema = _layout.SideSchema(side);
+        var columns = new IArrowArray[schema.FieldsList.Count];
         var updateBits = new byte[BitUtility.ByteCount(n)];
-        for (var i = 0; i < n; i++)
-        {
-            var row = rows is null ? start + i : rows[i];
-            ids.Values[i] = chunk.Ids[row];
-            times.Values[i] = chunk.Times[row];
-            if (chunk.Matched[row]) Bitmaps.Set(matchedBits, i);
-        }
         if (update) updateBits.AsSpan().Fill(0xFF);
-        IArrowArray Rows(IArrowArray column) => rows is null ? ArrowArrayFactory.Slice(column, start, n) : TakeKernel.Take(column, rows);
-        var fields = _stateSchema.FieldsList;
-        var columns = new IArrowArray[fields.Count];
-        columns[0] = sides.Build(Int32Type.Default);
-        columns[1] = ArrayFactory.Boolean(updateBits, null, n);
-        columns[2] = ids.Build(Int64Type.Default);
-        columns[3] = ArrayFactory.Boolean(matchedBits, null, n);
-        columns[4] = times.Build(Int64Type.Default);
-        for (var k = 0; k < chunk.Keys.Length; k++) columns[FixedStateColumns + k] = Rows(chunk.Keys[k]);
-        var leftStart = FixedStateColumns + _keyCount;
-        var rightStart = leftStart + _spec.Left.FieldsList.Count;
-        for (var c = leftStart; c < columns.Length; c++)
+        columns[0] = ArrayFactory.Boolean(updateBits, null, n);
+        if (_layout.TracksMatches)
         {
-            var own = side == 0 ? c < rightStart : c >= rightStart;
-            columns[c] = own ? Rows(chunk.Rows.Column(c - (side == 0 ? leftStart : rightStart))) : NullColumns.Of(fields[c].DataType, n);
+            var ids = new FixedColumnWriter<long>(n);
+            var matchedBits = new byte[BitUtility.ByteCount(n)];
+            for (var i = 0; i < n; i++)
+            {
+                var row = rows is null ? start + i : rows[i];
+                ids.Values[i] = chunk.Ids[row];
+                if (chunk.Matched[row]) Bitmaps.Set(matchedBits, i);
+            }
+            columns[JoinStateLayout.IdIndex] = ids.Build(Int64Type.Default);
+            columns[JoinStateLayout.MatchedIndex] = ArrayFactory.Boolean(matchedBits, null, n);
         }
-        return new RecordBatch(_stateSchema, columns, n);
+        var first = _layout.FixedColumns;
+        for (var c = first; c < columns.Length; c++)
+        {
+            var column = chunk.Rows.Column(c - first);
+            columns[c] = rows is null ? (start == 0 && n == column.Length ? column : ArrowArrayFactory.Slice(column, start, n)) : TakeKernel.Take(column, rows);
+        }
+        return new RecordBatch(schema, columns, n);
     }
 
     /// <inheritdoc />
@@ -473,20 +496,67 @@ public sealed class JoinOperator : IStatefulOperator
             if (metadata.TryGetValue(LeftEvictedKey, out var l)) _leftState.Evict(long.Parse(l, System.Globalization.CultureInfo.InvariantCulture), null, record: false);
             if (metadata.TryGetValue(RightEvictedKey, out var r)) _rightState!.Evict(long.Parse(r, System.Globalization.CultureInfo.InvariantCulture), null, record: false);
         }
+        if (stateRows.Length == 0) return;
+        if (JoinStateLayout.IsFormat1(stateRows))
+        {
+            ApplyFormat1(stateRows);
+            return;
+        }
+        for (var side = 0; side < 2; side++)
+        {
+            var rows = _layout.Side(stateRows, side);
+            if (rows.Length == 0) continue;
+            var updates = (BooleanArray)rows.Column(0);
+            var adds = new List<int>();
+            var changes = new List<int>();
+            for (var i = 0; i < rows.Length; i++) (updates.GetValue(i) == true ? changes : adds).Add(i);
+            if (changes.Count == 0) AddRestored(side, rows);
+            else if (adds.Count > 0) AddRestored(side, TakeKernel.TakeRows(rows, adds.ToArray()));
+            if (changes.Count > 0)
+            {
+                var changed = TakeKernel.TakeRows(rows, changes.ToArray());
+                var keys = JoinKeys.Columns(_layout.OwnRows(changed, side), side == 0 ? _leftKeys : _rightKeys);
+                Buffer(side).RestoreMatched(keys, ArrowSpans.Values<long>(changed.Column(JoinStateLayout.IdIndex)));
+            }
+        }
+    }
+
+    // Buffers persisted rows (format 2) again: the eviction time comes from the row, as when it was first buffered.
+    private void AddRestored(int side, RecordBatch stateRows)
+    {
         var n = stateRows.Length;
-        if (n == 0) return;
-        if (stateRows.ColumnCount != _stateSchema.FieldsList.Count)
-            throw new ArgumentException($"A join state batch needs {_stateSchema.FieldsList.Count} columns but this one has {stateRows.ColumnCount}.", nameof(stateRows));
+        var own = _layout.OwnRows(stateRows, side);
+        var times = new long[n];
+        if ((side == 0 ? _leftTimeColumn : _rightTimeColumn) is { } tc) EventTimes.Read(own.Column(tc), times);
+        else System.Array.Fill(times, EventTimes.Never);
+        var matched = new bool[n];
+        long[]? ids = null;
+        if (_layout.TracksMatches)
+        {
+            ids = ArrowSpans.Values<long>(stateRows.Column(JoinStateLayout.IdIndex)).ToArray();
+            var flags = (BooleanArray)stateRows.Column(JoinStateLayout.MatchedIndex);
+            for (var i = 0; i < n; i++) matched[i] = flags.GetValue(i) == true;
+        }
+        Buffer(side).Add(own, times, matched, ids, isNew: false);
+    }
+
+    // Format 1: flat rows of both sides (see JoinStateLayout).
+    private void ApplyFormat1(RecordBatch stateRows)
+    {
+        var n = stateRows.Length;
+        if (stateRows.ColumnCount != _format1Schema.FieldsList.Count)
+            throw new ArgumentException($"A join state batch needs {_format1Schema.FieldsList.Count} columns but this one has {stateRows.ColumnCount}.", nameof(stateRows));
+        const int fixedColumns = JoinStateLayout.Format1FixedColumns;
         var sides = ArrowSpans.Values<int>(stateRows.Column(0));
         var updates = (BooleanArray)stateRows.Column(1);
         var ids = ArrowSpans.Values<long>(stateRows.Column(2));
         var matched = (BooleanArray)stateRows.Column(3);
         var times = ArrowSpans.Values<long>(stateRows.Column(4));
-        var leftStart = FixedStateColumns + _keyCount;
+        var leftStart = fixedColumns + _keyCount;
         var rightStart = leftStart + _spec.Left.FieldsList.Count;
         for (var side = 0; side < 2; side++)
         {
-            var buffer = side == 0 ? _leftState : _rightState!;
+            var buffer = Buffer(side);
             var adds = new List<int>();
             var changes = new List<int>();
             for (var i = 0; i < n; i++)
@@ -516,7 +586,7 @@ public sealed class JoinOperator : IStatefulOperator
             {
                 var take = changes.ToArray();
                 var keys = new IArrowArray[_keyCount];
-                for (var k = 0; k < keys.Length; k++) keys[k] = TakeKernel.Take(stateRows.Column(FixedStateColumns + k), take);
+                for (var k = 0; k < keys.Length; k++) keys[k] = TakeKernel.Take(stateRows.Column(fixedColumns + k), take);
                 var d = new long[take.Length];
                 for (var i = 0; i < take.Length; i++) d[i] = ids[take[i]];
                 buffer.RestoreMatched(keys, d);

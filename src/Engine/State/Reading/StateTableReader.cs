@@ -5,6 +5,7 @@ using OrleansStream.Engine.Checkpointing;
 using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Expressions.Kernels;
 using OrleansStream.Engine.Operators;
+using OrleansStream.Engine.Operators.Join;
 using OrleansStream.Engine.Operators.Stateful;
 using OrleansStream.Engine.Planning;
 using OrleansStream.Engine.Planning.Physical;
@@ -117,7 +118,7 @@ public sealed class StateTableReader
     {
         AggregationOperatorSpec aggregation => AggregationTable(aggregation, state.Snapshot(), partition),
         DeduplicationOperatorSpec => DeduplicationTable(state.Snapshot(), partition),
-        JoinOperatorSpec join => JoinTable(join, state.Snapshot(), options.JoinSide == "left" ? 0 : 1, partition),
+        JoinOperatorSpec join => JoinTable(join, (JoinOperator)state, options.JoinSide == "left" ? 0 : 1, partition),
         TransformWithStateOperatorSpec => TransformWithStateTable(DeclaredStateOf(state), options, partition),
         FlatMapGroupsWithStateOperatorSpec => GroupStateTable((FlatMapGroupsWithStateOperator)state, partition),
         _ => throw StateDataSourceErrors.InvalidOptionValue("operatorId", $"reading the state of {spec.Name} (operator {options.OperatorId}) is not supported yet"),
@@ -201,22 +202,14 @@ public sealed class StateTableReader
         return Build(snapshot.Length, Columns(snapshot, 1, keyCount), [("value", [(new Field("expiresAtMicros", Int64Type.Default, true), builder.Build())])], partition);
     }
 
-    // "__side", "__update", "__id", "__matched", "__time", the join key "__k*", the left row "__l*", the right row "__r*".
-    private static RecordBatch JoinTable(JoinOperatorSpec spec, RecordBatch snapshot, int side, int partition)
+    // The rows buffered on one side: the join key (the side's key columns) and the whole row as the value.
+    private static RecordBatch JoinTable(JoinOperatorSpec spec, JoinOperator join, int side, int partition)
     {
-        const int fixedColumns = 5;
+        var rows = join.BufferedRows(side);
         var keys = side == 0 ? spec.LeftKeys : spec.RightKeys;
-        var row = side == 0 ? spec.Left : spec.Right;
-        var sides = (Int32Array)snapshot.Column(0);
-        var rows = new List<int>();
-        for (var r = 0; r < snapshot.Length; r++)
-            if (sides.GetValue(r) == side) rows.Add(r);
-        var take = rows.ToArray();
-        var key = keys.Select((c, i) => (new Field(row.FieldsList[c].Name, snapshot.Schema.FieldsList[fixedColumns + i].DataType, true),
-            TakeKernel.Take(snapshot.Column(fixedColumns + i), take))).ToList();
-        var rowStart = fixedColumns + keys.Count + (side == 0 ? 0 : spec.Left.FieldsList.Count);
-        var value = row.FieldsList.Select((f, i) => (new Field(f.Name, f.DataType, true), TakeKernel.Take(snapshot.Column(rowStart + i), take))).ToList();
-        return Build(take.Length, key, [("value", value)], partition);
+        var key = keys.Select(c => (new Field(rows.Schema.FieldsList[c].Name, rows.Schema.FieldsList[c].DataType, true), rows.Column(c))).ToList();
+        var value = rows.Schema.FieldsList.Select((f, i) => (new Field(f.Name, f.DataType, true), rows.Column(i))).ToList();
+        return Build(rows.Length, key, [("value", value)], partition);
     }
 
     private static RecordBatch TransformWithStateTable((KeyedStateStore Store, IReadOnlyDictionary<string, object> Variables) declared, StateSourceOptions options, int partition)

@@ -1,4 +1,5 @@
 using Apache.Arrow;
+using Apache.Arrow.Types;
 using OrleansStream.Engine.Checkpointing;
 using OrleansStream.Engine.Operators;
 using OrleansStream.Engine.Operators.Join;
@@ -18,6 +19,9 @@ public class JoinStateTests
 
     private static readonly JoinOperatorSpec FullOuter = Spec(JoinType.FullOuter, JoinStreams.Windowed(1, 1), JoinStreams.Windowed(1, 1), [0, 1], [0, 1],
         "__l2 % 7 <> 0", S, S, 1, 1);
+
+    // Rows buffered on both sides.
+    private static int Held(IStatefulOperator op) => ((JoinOperator)op).BufferedRows(0).Length + ((JoinOperator)op).BufferedRows(1).Length;
 
     private static int[] Range(int from, int to, int step = 1) => Enumerable.Range(0, (to - from) / step + 1).Select(i => from + i * step).ToArray();
 
@@ -108,14 +112,13 @@ public class JoinStateTests
             partitions[p] = FullOuter.CreateOperator("append");
             foreach (var d in deltas)
             {
-                var owned = KeyGroupPartitioner.Owned(d, partitions[p].StateRoutingColumns, KeyGroupCount, 2, p);
-                partitions[p].Apply(owned);
+                partitions[p].Apply(partitions[p].Owned(d, KeyGroupCount, 2, p));
             }
         }
         // Each partition holds its own key groups' rows, and together exactly the reference's.
-        var held = partitions.Select(p => p.Snapshot().Length).ToArray();
+        var held = partitions.Select(Held).ToArray();
         Assert.All(held, n => Assert.True(n > 0));
-        Assert.Equal(reference.Snapshot().Length, held.Sum());
+        Assert.Equal(Held(reference), held.Sum());
         var split = RunLater(partitions);
         Assert.Equal(RunLater(reference), split);
         Assert.Equal(reference.Metrics.NumRowsTotal, partitions.Sum(p => p.Metrics.NumRowsTotal));
@@ -159,12 +162,92 @@ public class JoinStateTests
             Assert.True(await new VersionedStateStore(backend).LoadAsync(rescaled[p], new StatePartitionLocation("q", 1, p, 3, KeyGroupCount), 1,
                 epochs.Length - 1));
         }
-        Assert.Equal(reference.Snapshot().Length, restored.Snapshot().Length);
-        Assert.Equal(reference.Snapshot().Length, rescaled.Sum(p => p.Snapshot().Length));
+        Assert.Equal(Held(reference), Held(restored));
+        Assert.Equal(Held(reference), rescaled.Sum(Held));
         var expected = RunLater([reference], firstBatch: epochs.Length, late: Sec(25));
         Assert.Contains(expected, r => r.EndsWith(",null,null,null", StringComparison.Ordinal));
         Assert.Equal(expected, RunLater([restored], firstBatch: epochs.Length, late: Sec(25)));
         Assert.Equal(expected, RunLater(rescaled, firstBatch: epochs.Length, late: Sec(25)));
+    }
+
+    // State format 1 (before format 2): RunEarly's two deltas and the snapshot after them, as the operator of commit 9f1408c
+    // wrote them (Arrow IPC files).
+    private static RecordBatch Format1(string name) =>
+        Plan.Data.ArrowIpc.Deserialize(File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Operators", "Join", "Fixtures", $"join-state-v1-{name}.arrow")));
+
+    [Fact]
+    public void A_checkpoint_in_state_format_1_restores_and_joins_as_before()
+    {
+        var deltas = new[] { Format1("delta-0"), Format1("delta-1") };
+        Assert.All(deltas, d => Assert.Equal("__side", d.Schema.FieldsList[0].Name));
+        Assert.True(deltas[1].Length > 0);
+        var reference = FullOuter.CreateOperator("append");
+        RunEarly(reference);
+        var held = Held(reference);
+        var expected = RunLater(reference);
+        Assert.Contains(expected, r => r.EndsWith(",null,null,null", StringComparison.Ordinal));
+
+        var fromDeltas = FullOuter.CreateOperator("append");
+        foreach (var d in deltas) fromDeltas.Apply(d);
+        var fromSnapshot = FullOuter.CreateOperator("append");
+        fromSnapshot.Apply(Format1("snapshot-1"));
+        Assert.Equal(held, Held(fromDeltas));
+        Assert.Equal(held, Held(fromSnapshot));
+        Assert.Equal(expected, RunLater(fromDeltas));
+        Assert.Equal(expected, RunLater(fromSnapshot));
+
+        // Rescaled to two partitions from the old files.
+        var partitions = new IStatefulOperator[2];
+        for (var p = 0; p < 2; p++)
+        {
+            partitions[p] = FullOuter.CreateOperator("append");
+            foreach (var d in deltas) partitions[p].Apply(partitions[p].Owned(d, KeyGroupCount, 2, p));
+            Assert.True(Held(partitions[p]) > 0);
+        }
+        Assert.Equal(expected, RunLater(partitions));
+
+        // A chain continued in format 2: the old first delta, then the second epoch's delta written now.
+        var continued = FullOuter.CreateOperator("append");
+        continued.Apply(deltas[0]);
+        Routed(continued, JoinStreams.Windowed(2, Range(61, 70)), JoinStreams.Windowed(3, Range(5, 15)), 1, 0, Sec(5));
+        var delta1 = continued.Delta();
+        Assert.Equal("left", delta1.Schema.FieldsList[0].Name);
+        var mixed = FullOuter.CreateOperator("append");
+        mixed.Apply(deltas[0]);
+        mixed.Apply(Plan.Data.ArrowIpc.Deserialize(Plan.Data.ArrowIpc.Serialize(delta1)));
+        Assert.Equal(expected, RunLater(mixed));
+    }
+
+    [Fact]
+    public void Each_side_stores_only_its_own_columns()
+    {
+        var reference = FullOuter.CreateOperator("append");
+        var delta = RunEarly(reference)[0];
+        // Format 2: one row, a list of state rows per side; a side's rows hold the flags and its own columns, no key copy.
+        Assert.Equal(1, delta.Length);
+        string[] Fields(int side) => ((StructType)((ListType)delta.Schema.FieldsList[side].DataType).ValueDataType).Fields.Select(f => f.Name).ToArray();
+        Assert.Equal(["__update", "__id", "__matched", "key", "window", "value"], Fields(0));
+        Assert.Equal(["__update", "__id", "__matched", "key", "window", "value"], Fields(1));
+        // Left rows 1-60 less the 8 the left filter "__l2 % 7 <> 0" never buffers; right rows 30-90.
+        Assert.Equal(52, ((ListArray)delta.Column(0)).Values.Length);
+        Assert.Equal(61, ((ListArray)delta.Column(1)).Values.Length);
+
+        // An inner join reads no matched flag: its rows hold only the update flag and their columns.
+        var inner = Spec(JoinType.Inner, JoinStreams.Windowed(1, 1), JoinStreams.Windowed(1, 1), [0, 1], [0, 1], null, S, S, 1, 1).CreateOperator("append");
+        Routed(inner, JoinStreams.Windowed(2, Range(1, 60)), JoinStreams.Windowed(3, Range(30, 90)), 0, 0, 0);
+        var innerDelta = inner.Delta();
+        Assert.Equal(["__update", "key", "window", "value"],
+            ((StructType)((ListType)innerDelta.Schema.FieldsList[0].DataType).ValueDataType).Fields.Select(f => f.Name).ToArray());
+        // About a third of format 1's bytes for the same rows (no other side's nulls, no second key, no time, id or flag).
+        Assert.True(Plan.Data.ArrowIpc.Serialize(innerDelta).Length * 2 < Plan.Data.ArrowIpc.Serialize(Format1("delta-0")).Length);
+
+        // Restored from its own delta, the inner join joins later rows as the original does.
+        var restored = Spec(JoinType.Inner, JoinStreams.Windowed(1, 1), JoinStreams.Windowed(1, 1), [0, 1], [0, 1], null, S, S, 1, 1).CreateOperator("append");
+        restored.Apply(Plan.Data.ArrowIpc.Deserialize(Plan.Data.ArrowIpc.Serialize(innerDelta)));
+        var later = JoinStreams.Windowed(3, Range(1, 20));
+        var expected = Rows(Routed(inner, null, later, 1, 0, 0));
+        Assert.Equal(20, expected.Length);
+        Assert.Equal(expected, Rows(Routed(restored, null, later, 1, 0, 0)));
     }
 
     [Fact]
