@@ -121,6 +121,33 @@ public sealed class QueryPageBrowserTests(UiFixture fixture, BrowserFixture brow
         Assert.Empty(errors);
     }
 
+    [Fact]
+    public async Task StopButton_RefusesAWrongKey_AndStopsTheQueryWithTheRightOne()
+    {
+        var (query, _) = await fixture.StartWindowedCountAsync("ui_browser_stop", [10, 11]);
+        var errors = new List<string>();
+        var page = await browser.NewPageAsync(errors);
+        await page.GotoAsync(new Uri(fixture.BaseAddress, $"query.html?id={query.Id}").ToString());
+        await page.WaitForFunctionAsync("() => document.getElementById('status').textContent === 'Active'");
+
+        await page.FillAsync("#api-key", "not-the-key");
+        await page.ClickAsync("#stop");
+        await page.WaitForFunctionAsync("() => document.getElementById('stop-result').textContent !== ''");
+
+        Assert.Contains("does not carry this silo's API key", await Text(page, "stop-result"), StringComparison.Ordinal);
+        Assert.True(query.IsActive);
+
+        await page.FillAsync("#api-key", fixture.ApiKey);
+        await page.ClickAsync("#stop");
+
+        Assert.True(await query.AwaitTerminationAsync(TimeSpan.FromSeconds(60)), "the query stopped");
+        await page.WaitForFunctionAsync("() => document.getElementById('status').textContent === 'Stopped'");
+        Assert.True(await page.IsDisabledAsync("#stop"));
+        Assert.DoesNotContain(fixture.ApiKey, await page.ContentAsync(), StringComparison.Ordinal);
+        // The refused request is the one error the console saw.
+        Assert.All(errors, e => Assert.Contains("403", e, StringComparison.Ordinal));
+    }
+
     // The catalog hears of progress one-way: wait until it has the query's latest.
     private async Task<QueryCatalogEntry> CatalogCaughtUpAsync(StreamingQuery query)
     {
