@@ -117,6 +117,7 @@ public static class NexmarkSuite
         // The baselines get the bids as the engine's source does, only the columns the query reads: generated into memory
         // before they run with the prebuilt source, else generated as they go.
         var columns = NexmarkSchemas.BidColumns(NexmarkQueries.Get(entry.Query).Columns);
+        // Each baseline first runs once over a small input, so the measured runs do not pay for the JIT (or DuckDB's start).
         void Add(string system, Func<long> warm, Func<long> run) => entry.BaselineRuns.Add(Measure(system, entry.Query, options.Events, warmUp ? warm : null, run));
         Add("generator", () => Count(Generated(generator, columns, WarmUpBids)), () => Count(Generated(generator, columns, options.Events)));
         var prebuilt = options.Source == "prebuilt" ? (Warm: Generated(generator, columns, WarmUpBids).ToList(), Run: Generated(generator, columns, options.Events).ToList()) : default;
