@@ -2,7 +2,8 @@
 # Runs every test of OrleansStream on a fresh machine: restores, builds once, runs the test projects.
 # Azurite (the Azure Blob Storage emulator, pinned in infra/azurite) is installed if needed and started here on a free
 # loopback port for the blob checkpoint tests, and stopped however the script ends; redis-server is installed if missing
-# and started by the cluster tests themselves, as are embedded silos and child silo processes.
+# and started by the cluster tests themselves, as are embedded silos and child silo processes. Debian's chromium is
+# installed if missing for the web UI's browser tests (Playwright drives it headless; no browser is downloaded).
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -10,6 +11,11 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 if ! command -v redis-server >/dev/null; then
   echo "redis-server missing: installing it with apt-get"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+fi
+# The web UI tests open the UI in Debian's Chromium (tests/OrleansStream.Ui.Tests, ORLEANSSTREAM_TEST_CHROMIUM to use another).
+if ! command -v chromium >/dev/null; then
+  echo "chromium missing: installing it with apt-get"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 source infra/azurite/start.sh
 trap azurite_stop EXIT

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Configuration;
 using OrleansStream.Client;
 using OrleansStream.Grains.Hosting;
+using Spectre.Console;
 using static OrleansStream.Client.Functions;
 
 namespace OrleansStream.Silo;
@@ -17,7 +18,7 @@ namespace OrleansStream.Silo;
 /// events go through the SDK's durable ingest instead of files). Run it again
 /// and it resumes from its checkpoint: files already processed are not read again.
 /// </summary>
-internal sealed class DemoJob(JobOptions options)
+internal sealed class DemoJob(JobOptions options, IAnsiConsole? terminal = null)
 {
     private const string EventSchema = "user STRING, action STRING, amount DOUBLE, ts TIMESTAMP";
     private static readonly string[] Users = ["ada", "bob", "cyd", "dee"];
@@ -40,7 +41,8 @@ internal sealed class DemoJob(JobOptions options)
                 silo.Services.AddOrleansStreamTelemetry(configuration);
             },
         }, cancellationToken);
-        session.Streams.AddListener(new ProgressPrinter());
+        var printer = new ProgressPrinter();
+        session.Streams.AddListener(printer);
 
         // With --redis, the generator XADDs to the first stream, created here: the query refuses a stream that does not exist.
         await using var redis = options.Redis is null || !options.Generate ? null : await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(options.Redis);
@@ -79,15 +81,9 @@ internal sealed class DemoJob(JobOptions options)
             : redis is not null ? GenerateRedisAsync(redis.GetDatabase(), cancellationToken) : GenerateAsync(input, cancellationToken);
         try
         {
-            if (options.UntilIdle)
-            {
-                await query.ProcessAllAvailableAsync(cancellationToken);
-            }
-            else
-            {
-                while (query.IsActive && query.RecentProgress.Count < options.Epochs)
-                    await query.AwaitTerminationAsync(TimeSpan.FromMilliseconds(200), cancellationToken);
-            }
+            var wait = WaitAsync(query, printer, cancellationToken);
+            if (terminal is null) await wait;
+            else await JobProgress.RunAsync(terminal, printer, options, wait);
         }
         finally
         {
@@ -97,6 +93,18 @@ internal sealed class DemoJob(JobOptions options)
         }
         Console.WriteLine($"Stopped after batch {query.LastProgress?.BatchId}. Run again to resume from the checkpoint.");
         return 0;
+    }
+
+    private async Task WaitAsync(StreamingQuery query, ProgressPrinter printer, CancellationToken cancellationToken)
+    {
+        if (options.UntilIdle)
+        {
+            await query.ProcessAllAvailableAsync(cancellationToken);
+            return;
+        }
+        // Counted as reported: RecentProgress keeps only the last 100, so it cannot count more.
+        while (query.IsActive && printer.Reports < options.Epochs)
+            await query.AwaitTerminationAsync(TimeSpan.FromMilliseconds(200), cancellationToken);
     }
 
     // Each view with every buy of the same user in the 10 seconds after it, or alone (nulls) once the watermark says no
@@ -200,11 +208,22 @@ internal sealed class DemoJob(JobOptions options)
     /// <summary>The state of <see cref="RunningTotals"/>.</summary>
     public sealed record Totals(long Events, long Cents);
 
-    private sealed class ProgressPrinter : StreamingQueryListener
+    /// <summary>Prints each progress report as a line, and counts the reports and their input rows (for --epochs and the bar).</summary>
+    internal sealed class ProgressPrinter : StreamingQueryListener
     {
-        public override void OnQueryProgress(QueryProgressEvent e) =>
+        private long _reports;
+        private long _rows;
+
+        public long Reports => Interlocked.Read(ref _reports);
+        public long Rows => Interlocked.Read(ref _rows);
+
+        public override void OnQueryProgress(QueryProgressEvent e)
+        {
             Console.WriteLine($"progress: batchId={e.Progress.BatchId} numInputRows={e.Progress.NumInputRows} " +
                 $"numOutputRows={e.Progress.Sink.NumOutputRows} durationMs={e.Progress.DurationMs.GetValueOrDefault("triggerExecution")} " +
                 $"endOffset={e.Progress.Sources.FirstOrDefault()?.EndOffset}");
+            Interlocked.Add(ref _rows, e.Progress.NumInputRows);
+            Interlocked.Increment(ref _reports);
+        }
     }
 }

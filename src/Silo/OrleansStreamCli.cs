@@ -35,7 +35,7 @@ internal static class OrleansStreamCli
         var job = new JobOptions.Command();
         var jobCommand = new Command("job", "Runs the main job on an embedded silo: JSON event files (or Redis streams) in, a streaming query, console or file sink out; run again to resume from its checkpoint.");
         foreach (var option in job.All) jobCommand.Add(option);
-        jobCommand.SetAction((parse, ct) => Guarded(error, () => new DemoJob(job.Bind(parse)).RunAsync(ct)));
+        jobCommand.SetAction((parse, ct) => Guarded(error, () => new DemoJob(job.Bind(parse), Terminal()).RunAsync(ct)));
 
         // The host reads its own configuration (environment, appsettings, --Section:Key=value arguments): pass through what it is given.
         var silo = new Command("silo", "Runs a cluster member configured from OrleansStream__* environment variables (clustering, endpoints, checkpoint storage, engine options) until stopped.")
@@ -54,19 +54,28 @@ internal static class OrleansStreamCli
         {
             silo, jobCommand, queriesCommand, progress,
         };
-        root.SetAction((_, ct) => Guarded(error, () => new DemoJob(new JobOptions()).RunAsync(ct)));
+        root.SetAction((_, ct) => Guarded(error, () => new DemoJob(new JobOptions(), Terminal()).RunAsync(ct)));
         return root;
     }
 
     // Spectre sizes tables to the terminal; written to a pipe or file it would assume 80 columns and wrap ids over lines,
-    // so there it uses COLUMNS or a wide default that scripts can grep.
+    // so there it uses COLUMNS or a wide default that scripts can grep. Only a terminal gets live views, bars and spinners:
+    // redirected, every command prints plain lines.
     private static IAnsiConsole ConsoleOf(TextWriter writer)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) });
-        if (writer != Console.Out || Console.IsOutputRedirected)
+        var terminal = writer == Console.Out && !Console.IsOutputRedirected;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Interactive = terminal ? InteractionSupport.Detect : InteractionSupport.No,
+        });
+        if (!terminal)
             console.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 0 ? columns : 200;
         return console;
     }
+
+    // The job's console when stdout is a terminal (it shows a progress bar there), else none.
+    private static IAnsiConsole? Terminal() => ConsoleOf(Console.Out) is { Profile.Capabilities.Interactive: true } console ? console : null;
 
     // Wraps a command's action in the exit-code rules.
     private static void Guard(Command command, TextWriter error)

@@ -30,7 +30,11 @@ internal sealed class QueryCommands(IConfiguration configuration, Func<TextWrite
         stop.Add(stopQuery);
         stop.SetAction((parse, ct) => WithQueryAsync(parse, stopQuery, ct, async (console, session, entry, token) =>
         {
-            await session.Streams.StopAsync(entry.Id.ToString(), token);
+            // The run stops after its running epoch, which can take a while: a terminal shows a spinner meanwhile.
+            var stopping = session.Streams.StopAsync(entry.Id.ToString(), token);
+            if (console.Profile.Capabilities.Interactive)
+                await console.Status().StartAsync($"Stopping query {Markup.Escape(Label(entry))} after its running epoch...", _ => stopping);
+            else await stopping;
             console.MarkupLineInterpolated($"Stopped query [bold]{Label(entry)}[/] (id {entry.Id}).");
             return 0;
         }));
@@ -51,27 +55,53 @@ internal sealed class QueryCommands(IConfiguration configuration, Func<TextWrite
     public Command Progress()
     {
         var query = QueryArgument();
-        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing each new progress report until Ctrl+C." };
+        var follow = new Option<bool>("--follow", "-f")
+        {
+            Description = "Keep showing each new progress report until Ctrl+C: on a terminal, a view redrawn in place; redirected, one line each.",
+        };
         var progress = new Command("progress", "Prints a query's recent progress (one line per epoch); with --follow, each new one as it comes.") { query, follow };
         progress.SetAction((parse, ct) => WithQueryAsync(parse, query, ct, async (console, session, entry, token) =>
         {
-            var last = -1L;
-            foreach (var p in entry.RecentProgress.Select(StreamingQueryProgress.FromJson)) last = Print(console, p);
-            if (!parse.GetValue(follow)) return 0;
-            while (!token.IsCancellationRequested)
+            var history = entry.RecentProgress.Select(StreamingQueryProgress.FromJson).ToList();
+            if (parse.GetValue(follow) && console.Profile.Capabilities.Interactive)
             {
-                try { await Task.Delay(TimeSpan.FromSeconds(1), token); } catch (OperationCanceledException) { break; }
-                var now = await session.Streams.DescribeAsync(entry.Id.ToString(), token);
-                if (now is null) break;
-                foreach (var p in now.RecentProgress.Select(StreamingQueryProgress.FromJson).Where(p => p.RunId != entry.RunId || p.BatchId > last))
+                await console.Live(ProgressView.Render(entry, history)).AutoClear(false).StartAsync(async live =>
                 {
-                    last = Print(console, p);
-                    entry = now;
-                }
+                    await foreach (var (now, fresh) in FollowAsync(session, entry, history, token))
+                    {
+                        history.AddRange(fresh);
+                        if (history.Count > ProgressView.RecentRows) history.RemoveRange(0, history.Count - ProgressView.RecentRows);
+                        live.UpdateTarget(ProgressView.Render(now, history));
+                    }
+                });
+                return 0;
             }
+            foreach (var p in history) Print(console, p);
+            if (!parse.GetValue(follow)) return 0;
+            await foreach (var (_, fresh) in FollowAsync(session, entry, history, token))
+                foreach (var p in fresh) Print(console, p);
             return 0;
         }));
         return progress;
+    }
+
+    // Polls the catalog each second until cancelled (or the query is forgotten): the entry and the progress reports not
+    // seen before (an idle trigger's report and its epoch's share a batch id, so the timestamp tells them apart).
+    private static async IAsyncEnumerable<(QueryCatalogEntry Entry, List<StreamingQueryProgress> Fresh)> FollowAsync(StreamSession session,
+        QueryCatalogEntry entry, IEnumerable<StreamingQueryProgress> shown, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken token)
+    {
+        static (Guid, long, string) Key(StreamingQueryProgress p) => (p.RunId, p.BatchId, p.Timestamp);
+        var seen = shown.Select(Key).ToHashSet();
+        while (!token.IsCancellationRequested)
+        {
+            try { await Task.Delay(TimeSpan.FromSeconds(1), token); } catch (OperationCanceledException) { yield break; }
+            var now = await session.Streams.DescribeAsync(entry.Id.ToString(), token);
+            if (now is null) yield break;
+            var all = now.RecentProgress.Select(StreamingQueryProgress.FromJson).ToList();
+            var fresh = all.Where(p => !seen.Contains(Key(p))).ToList();
+            seen = all.Select(Key).ToHashSet();
+            yield return (now, fresh);
+        }
     }
 
     private static Argument<string> QueryArgument() => new("query") { Description = "The query's name, id or checkpoint location." };
@@ -87,7 +117,7 @@ internal sealed class QueryCommands(IConfiguration configuration, Func<TextWrite
         foreach (var q in queries)
         {
             var last = q.LastProgress is { } json ? StreamingQueryProgress.FromJson(json) : null;
-            table.AddRow(Markup.Escape(q.Name ?? ""), q.Id.ToString(), q.RunId.ToString(), StatusMarkup(q.Status), Time(q.StartedUtc),
+            table.AddRow(Markup.Escape(q.Name ?? ""), q.Id.ToString(), q.RunId.ToString(), ProgressView.Status(q.Status), Time(q.StartedUtc),
                 last?.BatchId.ToString(CultureInfo.InvariantCulture) ?? "", Rate(last?.InputRowsPerSecond), Rate(last?.ProcessedRowsPerSecond));
         }
         console.Write(table);
@@ -117,12 +147,8 @@ internal sealed class QueryCommands(IConfiguration configuration, Func<TextWrite
         console.Write(progress);
     }
 
-    private static long Print(IAnsiConsole console, StreamingQueryProgress p)
-    {
-        console.MarkupLineInterpolated(
-            $"[grey]{p.Timestamp}[/] batch [bold]{p.BatchId}[/] input rows {p.NumInputRows} input/s {Rate(p.InputRowsPerSecond)} processed/s {Rate(p.ProcessedRowsPerSecond)} duration {p.BatchDuration} ms");
-        return p.BatchId;
-    }
+    private static void Print(IAnsiConsole console, StreamingQueryProgress p) => console.MarkupLineInterpolated(
+        $"[grey]{p.Timestamp}[/] batch [bold]{p.BatchId}[/] input rows {p.NumInputRows} input/s {Rate(p.InputRowsPerSecond)} processed/s {Rate(p.ProcessedRowsPerSecond)} duration {p.BatchDuration} ms");
 
     private async Task<int> WithSessionAsync(ParseResult parse, CancellationToken cancellationToken,
         Func<IAnsiConsole, StreamSession, IReadOnlyList<QueryCatalogEntry>, Task<int>> action)
@@ -145,11 +171,5 @@ internal sealed class QueryCommands(IConfiguration configuration, Func<TextWrite
 
     private static string Label(QueryCatalogEntry q) => q.Name ?? q.Id.ToString();
     private static string Time(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
-    private static string Rate(double? rate) => rate is { } r && !double.IsNaN(r) ? r.ToString("F1", CultureInfo.InvariantCulture) : "";
-    private static string StatusMarkup(string status) => status switch
-    {
-        QueryCatalogStatus.Active => "[green]Active[/]",
-        QueryCatalogStatus.Failed => "[red]Failed[/]",
-        _ => status,
-    };
+    private static string Rate(double? rate) => ProgressView.Rate(rate);
 }

@@ -3,6 +3,7 @@ using OrleansStream.Benchmarks.Micro;
 using OrleansStream.Benchmarks.Nexmark;
 
 // dotnet run -c Release --project tests/Benchmarks -- nexmark [--events N] [--rate EV_PER_S] [--queries q0,q1,...] [--out DIR]
+// dotnet run -c Release --project tests/Benchmarks -- nexmark-report DIR
 // dotnet run -c Release --project tests/Benchmarks -- nexmark-generate --out DIR [--events N] [--format parquet|json]
 // dotnet run -c Release --project tests/Benchmarks -- micro [filter]
 // dotnet run -c Release --project tests/Benchmarks -- live [--seconds S] [--rates 1000,100000]
@@ -13,6 +14,8 @@ switch (args.FirstOrDefault())
 {
     case "nexmark":
         return await NexmarkSuite.RunAsync(args[1..]);
+    case "nexmark-report": // results.md again from a run's results.json
+        return await NexmarkSuite.RenderAsync(args.Length > 1 ? args[1] : Path.Combine("tests", "Benchmarks", "results"));
     case "nexmark-generate":
         return NexmarkGenerateCommand.Run(args[1..]);
     case "nexmark-engine": // one query's engine runs, in a child process of the suite

@@ -18,7 +18,7 @@ internal static class QueryApi
         {
             var queries = await Catalog(grains).ListAsync().WaitAsync(cancellationToken);
             var now = time.GetUtcNow().UtcDateTime;
-            var summaries = queries.Select(q => QuerySummary.Of(q, QuerySummary.Progress(q), now)).ToList();
+            var summaries = queries.Select(q => QuerySummary.Of(q, now)).ToList();
             return Results.Json(new
             {
                 Active = summaries.Where(q => q.Status == QueryCatalogStatus.Active),

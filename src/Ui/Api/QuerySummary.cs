@@ -22,21 +22,22 @@ internal sealed record QuerySummary(
     long? LatestBatchId,
     string? Exception)
 {
-    public static QuerySummary Of(QueryCatalogEntry entry, IReadOnlyList<StreamingQueryProgress> progress, DateTime nowUtc) => new(
-        entry.Id,
-        SecretRedactor.Redact(entry.Name),
-        entry.RunId,
-        entry.Status,
-        entry.StartedUtc,
-        entry.StoppedUtc,
-        (long)Math.Max(0, ((entry.StoppedUtc ?? nowUtc) - entry.StartedUtc).TotalMilliseconds),
-        Average(progress, static p => p.InputRowsPerSecond),
-        Average(progress, static p => p.ProcessedRowsPerSecond),
-        progress.Count == 0 ? null : progress[^1].BatchId,
-        SecretRedactor.Redact(entry.Exception));
-
-    public static IReadOnlyList<StreamingQueryProgress> Progress(QueryCatalogEntry entry) =>
-        entry.RecentProgress.Select(StreamingQueryProgress.FromJson).ToList();
+    public static QuerySummary Of(QueryCatalogEntry entry, DateTime nowUtc)
+    {
+        var progress = entry.RecentProgress.Select(StreamingQueryProgress.FromJson).ToList();
+        return new(
+            entry.Id,
+            SecretRedactor.Redact(entry.Name),
+            entry.RunId,
+            entry.Status,
+            entry.StartedUtc,
+            entry.StoppedUtc,
+            (long)Math.Max(0, ((entry.StoppedUtc ?? nowUtc) - entry.StartedUtc).TotalMilliseconds),
+            Average(progress, static p => p.InputRowsPerSecond),
+            Average(progress, static p => p.ProcessedRowsPerSecond),
+            progress.Count == 0 ? null : progress[^1].BatchId,
+            SecretRedactor.Redact(entry.Exception));
+    }
 
     // Spark's tab averages the rates it knows (not NaN) over the recent progress.
     private static double? Average(IReadOnlyList<StreamingQueryProgress> progress, Func<StreamingQueryProgress, double> rate)
@@ -56,10 +57,11 @@ internal sealed record QueryDetail(
     IReadOnlyList<JsonElement> RecentProgress)
 {
     public static QueryDetail Of(QueryCatalogEntry entry, DateTime nowUtc) => new(
-        QuerySummary.Of(entry, QuerySummary.Progress(entry), nowUtc),
+        QuerySummary.Of(entry, nowUtc),
         SecretRedactor.Redact(entry.CheckpointLocation)!,
         entry.RunIds,
         SecretRedactor.Redact(entry.Explain),
         entry.StageGraph is { } graph ? JsonElement.Parse(graph) : null,
-        entry.RecentProgress.Select(p => JsonElement.Parse(p)).ToList());
+        // A source's description is the connector's own text: masked too.
+        entry.RecentProgress.Select(p => JsonElement.Parse(SecretRedactor.Redact(p)!)).ToList());
 }

@@ -139,7 +139,7 @@ internal static class EngineRunner
             {
                 var rate = fraction * result.Events / result.WallSeconds;
                 var latency = files
-                    ? await MeasureFileLatencyAsync(r, query, collector, rate, (directory, count) => FileStreams(directory, count, primaryPruned))
+                    ? await MeasureFileLatencyAsync(r, query, collector, rate, (directory, count) => FileStreams(directory, count, primaryPruned), $"latency-in-{result.Latencies.Count}")
                     : await MeasureNexmarkLatencyAsync(r, query, collector, rate, Paced);
                 latency.Fraction = fraction;
                 latency.Seconds = r.LatencySeconds;
@@ -284,7 +284,7 @@ internal static class EngineRunner
 
     /// <summary>Latency with a file source: bid files renamed into an empty folder at a fixed rate, one sample per file.</summary>
     private static async Task<LatencyResult> MeasureFileLatencyAsync(EngineRunRequest r, NexmarkQuery query,
-        ProgressCollector collector, double rate, Func<string, int?, NexmarkStreams> bids)
+        ProgressCollector collector, double rate, Func<string, int?, NexmarkStreams> bids, string folder)
     {
         var interval = TimeSpan.FromMilliseconds(r.LatencyFileIntervalMs);
         var perFile = Math.Max(1, (int)Math.Round(rate * interval.TotalSeconds));
@@ -293,7 +293,7 @@ internal static class EngineRunner
         var generator = new NexmarkGenerator(new NexmarkConfig(r.Seed, r.EventsPerSecond));
         var content = new byte[files][];
         Parallel.For(0, files, i => content[i] = NexmarkFiles.Encode(generator.Bids(r.LatencyFirstBid + (long)i * perFile, perFile), r.Format));
-        var input = Path.GetFullPath(Path.Combine(r.WorkDirectory, "latency-in"));
+        var input = Path.GetFullPath(Path.Combine(r.WorkDirectory, folder));
         Directory.CreateDirectory(input);
 
         var visible = new ConcurrentDictionary<long, long>();

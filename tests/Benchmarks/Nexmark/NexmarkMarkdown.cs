@@ -50,7 +50,7 @@ public static class NexmarkMarkdown
             s.AppendLine(Inv($"| {q.Query} | {e.Mode} | {Number(e.Events / e.WallSeconds)} | {e.CpuSeconds / e.WallSeconds:0.00} | {Number(q.EngineEventsPerCoreSecond)} | {(e.FullSchema is { } full ? Number(full.EventsPerCoreSecond) : "–")} | {Rate(B("generator"))} | {Rate(B("hand"))} | {Ratio("hand")} | {Rate(B("rx"))} | {Ratio("rx")} | {Rate(B("duckdb"))} | {Ratio("duckdb")} | {q.EngineResultRows:N0} / {Rows(B("hand"))} / {Rows(B("rx"))} / {Rows(B("duckdb"))} | {PerRun("hand", "0.00")} | {PerRun("rx", "0.0")} |"));
         }
         s.AppendLine();
-        s.AppendLine("Epoch time split (mean ms per data epoch, from progress durationMs; state commit = stateOperators commitTimeMs; background write = customMetrics backgroundWriteTimeMs, the previous version's write that ran during the epoch; evicted rows and eviction ms = stateOperators numRowsRemoved and allRemovalsTimeMs per epoch with data or evictions, summed over operators and partitions; late rows = numRowsDroppedByWatermark over the run), checkpoint bytes (stateOperators customMetrics stateBytesWritten), latency (bid handed to the source → foreachBatch call of its epoch, default trigger, input paced at 10% of the saturated rate), peak memory, managed allocation per bid, GC pause share of wall time and GC count (gen 0/1/2) of the throughput run.");
+        s.AppendLine("Epoch time split (mean ms per data epoch, from progress durationMs; state commit = stateOperators commitTimeMs; background write = customMetrics backgroundWriteTimeMs, the previous version's write that ran during the epoch; evicted rows and eviction ms = stateOperators numRowsRemoved and allRemovalsTimeMs per epoch with data or evictions, summed over operators and partitions; late rows = numRowsDroppedByWatermark over the run), checkpoint bytes (stateOperators customMetrics stateBytesWritten), latency (bid handed to the source → its output visible, default trigger, input paced at the first latency fraction of the saturated rate; see the latency table), peak memory, managed allocation per bid, GC pause share of wall time and GC count (gen 0/1/2) of the throughput run.");
         s.AppendLine();
         s.AppendLine("| query | epochs (+no-data) | bids/epoch | latestOffset | walCommit | addBatch | commitOffsets | state commit | background write | evicted rows/epoch | eviction ms | late rows | ckpt bytes/epoch (max) | latency mode | input bids/s | p50 ms | p99 ms | peak RSS MB | peak heap MB | alloc B/bid | GC pause | GCs |");
         s.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|");
@@ -92,7 +92,7 @@ public static class NexmarkMarkdown
         {
             var e = q.Engine;
             var engine = NetNs(report, q, q.EngineNsPerEvent);
-            string Ns(string system) => q.BaselineNsPerEvent(system) is var ns && double.IsNaN(ns) ? "–" : Inv($"{NetNs(report, q, ns):0.0}");
+            string Ns(string system) => q.BaselineNsPerEvent(system) is var ns && double.IsNaN(ns) ? "–" : NsText(NetNs(report, q, ns));
             string Ratio(string system) => q.BaselineNsPerEvent(system) is var ns && double.IsNaN(ns) ? "–" : Inv($"{NetNs(report, q, ns) / engine:0.000}");
             double Ms(string phase) => e.EpochMs.GetValueOrDefault(phase);
             var perRun = q.EngineRuns.Zip(q.BaselineRuns.Where(b => b.System == "hand"), (run, hand) =>
@@ -145,7 +145,7 @@ public static class NexmarkMarkdown
     {
         var measured = ok.Where(q => q.Engine.Latencies.Count > 0).ToList();
         if (measured.Count == 0) return;
-        s.AppendLine("**Latency** (first run only): input paced at a fraction of the saturated rate the same process had just measured (its throughput run), default trigger; a row's latency = the moment its output is visible − the moment the row was handed to the source (paced by the silo's clock: row k at start + (k + 1) / rate); the first second is left out. "
+        s.AppendLine("**Latency** (first run only): input paced at a fraction of the saturated rate the same process had just measured (its throughput run), default trigger; a row's latency = the moment its output is visible − the moment the row was handed to the source (prebuilt and nexmark sources: paced by the silo's clock, row k at start + (k + 1) / rate; files: renamed into the source folder at a fixed interval); the first second is left out. "
             + (report.LatencySink == "noop" ? "Sink: noop; the output is visible when its epoch has committed (progress timestamp + triggerExecution, ms). " : "Sink: foreachBatch; the output is visible when the function is called with its epoch's rows in the client. ")
             + "With prebuilt input, a query without event time reads the prebuilt rows again and again for the whole run; an event-time query reads them once (repeated times would be late), so at a high rate its run is shorter ('seconds').");
         s.AppendLine();
@@ -169,7 +169,7 @@ public static class NexmarkMarkdown
         double HandRatio(QueryReport q) => NetNs(report, q, q.BaselineNsPerEvent("hand")) / Engine(q);
         var stateless = ok.Where(q => q.Query is "q0" or "q1" or "q2").ToList();
         Add("engine/hand ≥ 0.5 on q5-agg, q7-agg, q12, count-1m", ok.Where(q => q.Query is "q5-agg" or "q7-agg" or "q12" or "count-1m").Select(q => (q.Query, HandRatio(q), Inv($"{HandRatio(q):0.000}"))), v => v >= 0.5);
-        Add("engine ≤ 15 ns/event on q0–q2 (hand loop's beside it)", stateless.Select(q => (q.Query, Engine(q), Inv($"{Engine(q):0.0} (hand {NetNs(report, q, q.BaselineNsPerEvent("hand")):0.0})"))), v => v <= 15);
+        Add("engine ≤ 15 ns/event on q0–q2 (hand loop's beside it)", stateless.Select(q => (q.Query, Engine(q), Inv($"{Engine(q):0.0} (hand {NsText(NetNs(report, q, q.BaselineNsPerEvent("hand")))})"))), v => v <= 15);
         Add("GC pauses ≤ 3% of wall time", ok.Select(q => (q.Query, q.Engine.GcPauseSeconds / q.Engine.WallSeconds, Inv($"{q.Engine.GcPauseSeconds / q.Engine.WallSeconds:0.0%}"))), v => v <= 0.03);
         Add("allocation ≤ 8 B/event on q0–q2", stateless.Select(q => (q.Query, (double)q.Engine.AllocatedBytes / q.Engine.Events, Inv($"{(double)q.Engine.AllocatedBytes / q.Engine.Events:0.0} B"))), v => v <= 8);
         if (report.Cores.Count >= 2)
@@ -193,6 +193,9 @@ public static class NexmarkMarkdown
         foreach (var (target, measured, met) in rows) s.AppendLine($"| {target} | {measured} | {(met == true ? "yes" : "no")} |");
         s.AppendLine();
     }
+
+    // A hand loop that only wraps columns (q0) spends a fraction of a nanosecond per event: show its digits.
+    private static string NsText(double ns) => ns < 1 ? Inv($"{ns:0.000}") : Inv($"{ns:0.0}");
 
     // With prebuilt input a figure is already net of making it; otherwise the generator's ns of the same run are taken off.
     private static double NetNs(NexmarkReport report, QueryReport q, double ns) => report.InputPrebuilt ? ns : ns - q.BaselineNsPerEvent("generator");

@@ -249,15 +249,7 @@ public sealed class ProcessKillTests(ITestOutputHelper output)
     }
 
     // The silo executable is built by the solution build in the same configuration as this test assembly.
-    internal static string SiloAssembly()
-    {
-        var testDir = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
-        var framework = Path.GetFileName(testDir);
-        var configuration = Path.GetFileName(Path.GetDirectoryName(testDir)!);
-        var root = Path.GetFullPath(Path.Combine(testDir, "..", "..", "..", "..", ".."));
-        var path = Path.Combine(root, "src", "Silo", "bin", configuration, framework, "OrleansStream.Silo.dll");
-        return File.Exists(path) ? path : throw new FileNotFoundException($"Build the solution first: {path} is missing.");
-    }
+    internal static string SiloAssembly() => OrleansStream.Testing.SiloAssembly.Locate();
 
     internal static async Task WaitForFileAsync(string path, Process process, TimeSpan timeout)
     {

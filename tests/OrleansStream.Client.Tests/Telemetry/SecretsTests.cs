@@ -23,7 +23,7 @@ namespace OrleansStream.Client.Tests.Telemetry;
 /// and every log (the JSON console format with its scopes and state, exceptions included) is searched for the account key,
 /// <c>AccountKey=</c> and the connection string.
 /// </summary>
-public sealed class SecretsTests
+public sealed class SecretsTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public async Task NoMetricSpanOrLog_CarriesTheCheckpointStoresConnectionString()
@@ -106,6 +106,9 @@ public sealed class SecretsTests
         var spanText = SpanText(spans);
         Assert.Contains("sink commit", spanText);
 
+        output.WriteLine(string.Join('\n', metrics.Where(m => m.MeterName == Engine.Telemetry.StreamingTelemetry.Name)
+            .Select(m => $"{m.Name} [{m.Unit}] tags {string.Join(", ", m.MetricPoints.SelectMany(p => TagKeys(p)).Distinct())}").Distinct().Order()));
+        output.WriteLine($"searched {metrics.Count} metric exports, {spans.Count} spans, {logText.Length:N0} characters of JSON logs");
         foreach (var (what, text) in new[] { ("metrics", metricText), ("spans", spanText), ("logs", logText), ("errors and progress", failures.ToString()) })
         {
             Assert.False(text.Contains(accountKey, StringComparison.Ordinal), $"the account key appears in the {what}");
@@ -125,6 +128,11 @@ public sealed class SecretsTests
                 foreach (var tag in point.Tags) text.AppendLine($"  {tag.Key}={tag.Value}");
         }
         return text.ToString();
+    }
+
+    private static IEnumerable<string> TagKeys(MetricPoint point)
+    {
+        foreach (var tag in point.Tags) yield return tag.Key;
     }
 
     private static string SpanText(IEnumerable<Activity> spans)

@@ -38,26 +38,22 @@ public static class StageGraphJson
         foreach (var op in stage.Pipeline) json.WriteStringValue(OperatorName(op.GetType().Name));
         json.WriteEndArray();
         json.WriteStartArray("inputs");
-        foreach (var input in stage.Inputs)
-        {
-            json.WriteStartObject();
-            if (input.UpstreamStageId is { } up) json.WriteNumber("stage", up);
-            else json.WriteNull("stage");
-            json.WriteString("exchange", input.Exchange.ToString());
-            json.WriteNumber("input", input.InputIndex);
-            json.WriteEndObject();
-        }
+        foreach (var input in stage.Inputs) WriteEdge(json, input.UpstreamStageId, input.Exchange.ToString(), input.InputIndex);
         json.WriteEndArray();
         json.WriteStartArray("outputs");
-        foreach (var output in stage.Outputs)
-        {
-            json.WriteStartObject();
-            if (output.StageId is { } to) json.WriteNumber("stage", to);
-            else json.WriteNull("stage");
-            json.WriteNumber("input", output.InputIndex);
-            json.WriteEndObject();
-        }
+        foreach (var output in stage.Outputs) WriteEdge(json, output.StageId, null, output.InputIndex);
         json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    // An edge's other end: a stage, or null for the stage's leaf (an input) or the sink (an output).
+    private static void WriteEdge(Utf8JsonWriter json, int? stage, string? exchange, int inputIndex)
+    {
+        json.WriteStartObject();
+        if (stage is { } id) json.WriteNumber("stage", id);
+        else json.WriteNull("stage");
+        if (exchange is not null) json.WriteString("exchange", exchange);
+        json.WriteNumber("input", inputIndex);
         json.WriteEndObject();
     }
 

@@ -26,7 +26,11 @@
       cell(row, Ui.rate(q.avgInputRowsPerSecond), 'num');
       cell(row, Ui.rate(q.avgProcessedRowsPerSecond), 'num');
       cell(row, q.latestBatchId === null ? '' : String(q.latestBatchId), 'num latest-batch');
-      if (withError) cell(row, q.exception ? q.exception.split('\n')[0] : '', 'error');
+      if (withError) {
+        // The first line of the error here; all of it on the query's page.
+        const first = q.exception ? q.exception.split('\n')[0] : '';
+        cell(row, first.length > 200 ? `${first.substring(0, 200)}…` : first, 'error').title = first;
+      }
     }
   }
 
