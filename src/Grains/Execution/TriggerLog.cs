@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OrleansStream.Engine.Telemetry;
 
 namespace OrleansStream.Grains.Execution;
 
@@ -26,6 +27,12 @@ internal static partial class TriggerLog
     [LoggerMessage(EventId = 1209, Level = LogLevel.Warning, Message = "Query {Query} is falling behind: {Source} has more input than an epoch admits ({Backlog}); epochs stay bounded by maxRowsPerTrigger / maxBytesPerTrigger / maxFilesPerTrigger or OrleansStream__EpochMemoryBudgetBytes")]
     public static partial void LogWarningFallingBehind(ILogger logger, string query, string source, string backlog);
 
-    [LoggerMessage(EventId = 1203, Level = LogLevel.Error, Message = "Query {Query} run {RunId} failed")]
-    public static partial void LogErrorQueryFailed(ILogger logger, Exception exception, string query, Guid runId);
+    // A user's exception can quote a connection string (a sink's, a lookup's): the log gets its text with credentials masked.
+    public static void LogErrorQueryFailed(ILogger logger, Exception exception, string query, Guid runId)
+    {
+        if (logger.IsEnabled(LogLevel.Error)) LogErrorQueryFailed(logger, query, runId, SecretRedactor.Redact(exception.ToString())!);
+    }
+
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Error, Message = "Query {Query} run {RunId} failed: {Error}")]
+    private static partial void LogErrorQueryFailed(ILogger logger, string query, Guid runId, string error);
 }

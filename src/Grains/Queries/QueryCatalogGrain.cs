@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using OrleansStream.Grains.Hosting;
+using OrleansStream.Engine.Telemetry;
 using OrleansStream.Interfaces.Queries;
 
 namespace OrleansStream.Grains.Queries;
@@ -12,7 +13,8 @@ namespace OrleansStream.Grains.Queries;
 [Reentrant]
 internal sealed class QueryCatalogGrain(
     [PersistentState("queryCatalog", OrleansStreamSiloBuilderExtensions.CheckpointStorageName)] IPersistentState<QueryCatalogState> state,
-    IOptions<OrleansStreamOptions> options) : Grain, IQueryCatalogGrain
+    IOptions<OrleansStreamOptions> options,
+    TimeProvider time) : Grain, IQueryCatalogGrain
 {
     private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(2);
     private readonly OrleansStreamOptions _options = options.Value;
@@ -106,8 +108,9 @@ internal sealed class QueryCatalogGrain(
     private void End(QueryCatalogEntry entry, string? error)
     {
         entry.Status = error is null ? QueryCatalogStatus.Stopped : QueryCatalogStatus.Failed;
-        entry.Exception = error;
-        entry.StoppedUtc = DateTime.UtcNow;
+        // The SDK, the CLI and the UI show it to whoever may list queries: a user's message can quote a connection string.
+        entry.Exception = SecretRedactor.Redact(error);
+        entry.StoppedUtc = time.GetUtcNow().UtcDateTime;
         var ended = state.State.Queries.Where(q => q.Status != QueryCatalogStatus.Active).OrderBy(q => q.StoppedUtc).ToList();
         foreach (var old in ended.Take(ended.Count - Math.Max(0, _options.CatalogCompletedQueries))) state.State.Queries.Remove(old);
     }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using OrleansStream.Engine.Telemetry;
 using OrleansStream.Interfaces.Queries;
 using OrleansStream.Ui.Hosting;
 using OrleansStream.Ui.Security;

@@ -1,7 +1,7 @@
 using System.Text.Json;
+using OrleansStream.Engine.Telemetry;
 using OrleansStream.Interfaces.Progress;
 using OrleansStream.Interfaces.Queries;
-using OrleansStream.Ui.Security;
 
 namespace OrleansStream.Ui.Api;
 

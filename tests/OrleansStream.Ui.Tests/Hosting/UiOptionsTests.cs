@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using OrleansStream.Ui.Hosting;
+using OrleansStream.Engine.Telemetry;
 using OrleansStream.Ui.Security;
 
 namespace OrleansStream.Ui.Tests.Hosting;
