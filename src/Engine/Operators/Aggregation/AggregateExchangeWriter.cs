@@ -40,7 +40,8 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     public AggregateExchangeWriter(AggregateBinding binding)
     {
         _binding = binding ?? throw new ArgumentNullException(nameof(binding));
-        _partial = new PartialAggregator(binding.StateKeySchema, binding.Aggregates);
+        // Plain keys only: a window's rows are folded per window (and pane), which always reduces them.
+        _partial = new PartialAggregator(binding.StateKeySchema, binding.Aggregates, passUnreducedRows: binding.TimeKey is null);
         ExchangeSchema = _partial.PartialSchema;
         if (binding.TimeKey is { } time && binding.Keys[time].Window is { Overlaps: > 1 } window && window.SizeMicros % window.SlideMicros == 0)
             _panes = new PartialAggregator(binding.StateKeySchema, binding.Aggregates);
