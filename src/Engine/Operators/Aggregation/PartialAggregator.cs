@@ -180,7 +180,13 @@ public sealed class PartialAggregator
             _added = new bool[_slots.Length];
         }
         var slots = _slots.AsSpan(0, length);
-        _keys.GetOrAdd(keyColumns, length, slots, _added.AsSpan(0, length));
+        // No grouping columns: every row is the one group's (found once rather than a key encoded per row).
+        if (keyColumns.Count == 0 && length > 0 && _keys.KeySchema.FieldsList.Count == 0)
+        {
+            _keys.GetOrAdd(keyColumns, 1, slots, _added);
+            slots.Fill(slots[0]);
+        }
+        else _keys.GetOrAdd(keyColumns, length, slots, _added.AsSpan(0, length));
         _buffers.EnsureCapacity(_keys.SlotBound);
         return slots;
     }
