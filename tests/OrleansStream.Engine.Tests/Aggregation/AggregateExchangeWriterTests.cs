@@ -74,10 +74,60 @@ public class AggregateExchangeWriterTests
             Rows(output).Select(r => Print([r[0], .. (object?[])r[1]!, .. r[2..]])).Order(StringComparer.Ordinal));
     }
 
-    // Grouped by k and the time key; without aggregates named, count, sum, min and max of v.
-    private static AggregateBinding Bind(string timeKey, params string[] aggregates)
+    // A tumbling window's batch whose rows all fall in one window is folded by k alone (or as one group, without k), and
+    // joins the other partials when a batch of another window or of several windows comes, or the epoch ends: every
+    // window holds exactly its rows, first and last in row order, whatever the batches' mix.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void TumblingWindowPartials_OfBatchesInOneWindowOrSeveral_HoldEveryRowInRowOrder(bool groupedByK)
     {
-        var grouping = new[] { "k", timeKey }.Select(SqlExpressionParser.ParseNamed).ToList();
+        string[] aggregates = ["count(*) AS n", "sum(v) AS s", "min(v) AS lo", "max(v) AS hi", "first(v) AS f", "last(v) AS l"];
+        var binding = Bind(groupedByK ? ["k", "window(t, '10 seconds')"] : ["window(t, '10 seconds')"], aggregates);
+        var random = new Random(3);
+        // Windows [0, 10), [10, 20) and [20, 30) s: batches in one window (two in a row in the first), all three, then one again.
+        int[][] windowsOf = [[0], [0], [1], [0, 1, 2], [1], [0], [2]];
+        var batches = windowsOf.Select(w => Enumerable.Range(0, 300).Select(_ => new object?[]
+        {
+            random.Next(8) == 0 ? null : (long)random.Next(4),
+            random.Next(40) == 0 ? null : DateTime.UnixEpoch.AddMilliseconds(w[random.Next(w.Length)] * 10_000 + random.Next(10_000)),
+            random.Next(6) == 0 ? null : (long)random.Next(-50, 50),
+        }).ToArray()).ToList();
+
+        var writer = new AggregateExchangeWriter(binding);
+        foreach (var batch in batches) writer.Add(Batch(Ddl, batch), new EpochContext(0, 0));
+        var op = new StreamingAggregationOperator(binding, "update", null);
+        var output = op.Process([writer.Finish()!], new StatefulContext(0, null, null));
+
+        var actual = Rows(output).Select(r => Print(groupedByK ? [r[0], .. (object?[])r[1]!, .. r[2..]] : [.. (object?[])r[0]!, .. r[1..]]))
+            .Order(StringComparer.Ordinal).ToList();
+        var windows = new Dictionary<(long?, long), List<long?>>();
+        var order = new List<(long?, long)>();
+        foreach (var row in batches.SelectMany(b => b))
+        {
+            if (row[1] is not DateTime time) continue;
+            var key = (groupedByK ? (long?)row[0] : null, (time - DateTime.UnixEpoch).Ticks / 10 / 10_000_000 * 10_000_000);
+            if (!windows.TryGetValue(key, out var values)) windows[key] = values = [];
+            values.Add((long?)row[2]);
+        }
+        var expected = windows.Select(w =>
+        {
+            var present = w.Value.Where(v => v is not null).Select(v => v!.Value).ToList();
+            object?[] window = [Micros(w.Key.Item2), Micros(w.Key.Item2 + 10_000_000)];
+            object?[] values = [(long)w.Value.Count, present.Count == 0 ? null : present.Sum(), present.Count == 0 ? null : present.Min(),
+                present.Count == 0 ? null : present.Max(), w.Value[0], w.Value[^1]];
+            return Print(groupedByK ? [w.Key.Item1, .. window, .. values] : [.. window, .. values]);
+        }).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(expected, actual);
+        Assert.Equal(groupedByK ? 15 : 3, expected.Count);
+    }
+
+    // Grouped by k and the time key; without aggregates named, count, sum, min and max of v.
+    private static AggregateBinding Bind(string timeKey, params string[] aggregates) => Bind(["k", timeKey], aggregates);
+
+    private static AggregateBinding Bind(string[] groupingColumns, string[] aggregates)
+    {
+        var grouping = groupingColumns.Select(SqlExpressionParser.ParseNamed).ToList();
         if (aggregates.Length == 0) aggregates = ["count(*) AS n", "sum(v) AS s", "min(v) AS lo", "max(v) AS hi"];
         var outputs = grouping.Concat(aggregates.Select(SqlExpressionParser.ParseNamed)).ToList();
         var node = new Aggregate(new SourceRelation("0", "memory", new Dictionary<string, string>(), null, true), grouping, outputs);

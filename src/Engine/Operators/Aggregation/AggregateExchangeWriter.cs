@@ -23,6 +23,9 @@ namespace OrleansStream.Engine.Operators.Aggregation;
 /// slide-long pane the row falls in. Such rows are folded per pane first (the pane is keyed by its latest window, the
 /// row's first), and the pane partials are merged into each of their windows when the epoch finishes: a row is hashed
 /// once instead of once per window, and the pane rows, usually far fewer, once per window.
+/// A tumbling window's batch whose rows all fall in one window (a processing-time window, or event time within a window)
+/// is folded by its plain keys alone, hashing a bigint instead of the key and both bounds, and the window's partials join
+/// the others when a batch of another window comes or the epoch finishes.
 /// </remarks>
 public sealed class AggregateExchangeWriter : IExchangeWriter
 {
@@ -32,6 +35,9 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     private readonly Dictionary<string, long> _gapCache = new(StringComparer.Ordinal);
     private readonly KeyTable? _sessionGroups;
     private readonly RunAggregator? _sessions;
+    private readonly PartialAggregator? _oneWindow;   // the plain keys of rows all in the window (_windowStart, _windowEnd)
+    private long _windowStart, _windowEnd;
+    private bool _holdsWindow;
     private int[] _rows = [], _runOf = [];
     private byte[] _starts = [], _ends = [];
     private bool _any;
@@ -40,10 +46,17 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     public AggregateExchangeWriter(AggregateBinding binding)
     {
         _binding = binding ?? throw new ArgumentNullException(nameof(binding));
-        _partial = new PartialAggregator(binding.StateKeySchema, binding.Aggregates);
+        // Plain keys only: a window's rows are folded per window (and pane), which always reduces them.
+        _partial = new PartialAggregator(binding.StateKeySchema, binding.Aggregates, passUnreducedRows: binding.TimeKey is null);
         ExchangeSchema = _partial.PartialSchema;
         if (binding.TimeKey is { } time && binding.Keys[time].Window is { Overlaps: > 1 } window && window.SizeMicros % window.SlideMicros == 0)
             _panes = new PartialAggregator(binding.StateKeySchema, binding.Aggregates);
+        if (binding.TimeKey is { } tumbling && binding.Keys[tumbling].Window is { Overlaps: 1 })
+        {
+            var bounds = binding.StateColumnOf(tumbling);
+            var plain = binding.StateKeySchema.FieldsList.Where((_, c) => c != bounds && c != bounds + 1).ToList();
+            _oneWindow = new PartialAggregator(new Schema(plain, null), binding.Aggregates);
+        }
         // Sessions of one group must meet in one partition to merge: route on the plain keys only.
         RoutingColumns = binding.SessionKey is { } session
             ? Enumerable.Range(0, binding.StateKeySchema.FieldsList.Count).Where(c => c != binding.StateColumnOf(session) && c != binding.StateColumnOf(session) + 1).ToList()
@@ -93,7 +106,67 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     {
         var (rows, starts, ends) = Scratch(length);
         var kept = _binding.Keys[timeKey].Window!.Assign(time, overlap, rows, MemoryMarshal.Cast<byte, long>(starts.AsSpan()), MemoryMarshal.Cast<byte, long>(ends.AsSpan()));
+        if (_oneWindow is not null && OneWindow(MemoryMarshal.Cast<byte, long>(starts.AsSpan(0, kept * sizeof(long)))) is { } start)
+        {
+            AddOneWindow(keys, inputs, timeKey, rows, start, MemoryMarshal.Cast<byte, long>(ends.AsSpan())[0], kept, inRowOrder: kept == length);
+            return;
+        }
+        FlushWindow();
         AddKept(target, keys, inputs, timeKey, rows, starts, ends, kept, inRowOrder: kept == length);
+    }
+
+    private static long? OneWindow(ReadOnlySpan<long> starts)
+    {
+        if (starts.IsEmpty) return null;
+        var first = starts[0];
+        foreach (var s in starts)
+            if (s != first) return null;
+        return first;
+    }
+
+    // The batch's rows all fall in one tumbling window: fold them by their plain keys, after the held window's partials
+    // (if another window) went to the partial aggregation, so each key's rows stay in order.
+    private void AddOneWindow(IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, int[] rows, long start, long end, int kept, bool inRowOrder)
+    {
+        if (_holdsWindow && start != _windowStart) FlushWindow();
+        var plainKeys = new List<IArrowArray>(keys.Length - 1);
+        for (var i = 0; i < keys.Length; i++)
+            if (i != timeKey) plainKeys.Add(inRowOrder ? keys[i]! : TakeKernel.Take(keys[i]!, rows.AsSpan(0, kept)));
+        var taken = new IArrowArray?[inputs.Length];
+        for (var i = 0; i < inputs.Length; i++) taken[i] = inputs[i] is null || inRowOrder ? inputs[i] : TakeKernel.Take(inputs[i]!, rows.AsSpan(0, kept));
+        _oneWindow!.Add(plainKeys, taken, kept);
+        (_windowStart, _windowEnd, _holdsWindow, _any) = (start, end, true, true);
+    }
+
+    // The held window's partials into the partial aggregation, under their plain keys and the window's bounds.
+    private void FlushWindow()
+    {
+        if (!_holdsWindow) return;
+        _holdsWindow = false;
+        var partials = _oneWindow!.Finish();
+        var timeKey = _binding.TimeKey!.Value;
+        var plainCount = _binding.StateKeySchema.FieldsList.Count - 2;
+        var keyColumns = new List<IArrowArray>(plainCount + 2);
+        var plain = 0;
+        for (var i = 0; i < _binding.Keys.Count; i++)
+        {
+            if (i != timeKey)
+            {
+                keyColumns.Add(partials.Column(plain++));
+                continue;
+            }
+            keyColumns.Add(Constant(_windowStart, partials.Length));
+            keyColumns.Add(Constant(_windowEnd, partials.Length));
+        }
+        var buffers = partials.Arrays.Skip(plainCount);
+        _partial.Merge(keyColumns, new RecordBatch(_partial.PartialSchema, [.. keyColumns, .. buffers], partials.Length));
+    }
+
+    private static IArrowArray Constant(long micros, int length)
+    {
+        var bytes = ArrayFactory.NewValues<long>(length);
+        MemoryMarshal.Cast<byte, long>(bytes.AsSpan()).Fill(micros);
+        return ArrayFactory.Primitive(DataTypes.Timestamp, bytes, null, length);
     }
 
     private void AddSessions(EvaluationScope scope, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, IArrowArray time)
@@ -265,6 +338,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         _any = false;
         if (_sessions is not null) return _sessions.Finish();
         if (_panes is not null) MergePanes(_panes.Finish());
+        FlushWindow();
         return _partial.Finish();
     }
 

@@ -1,4 +1,6 @@
 using Apache.Arrow;
+using Apache.Arrow.Types;
+using OrleansStream.Engine.Expressions.Kernels;
 using OrleansStream.Engine.State;
 
 namespace OrleansStream.Engine.Operators.Aggregation;
@@ -9,28 +11,76 @@ namespace OrleansStream.Engine.Operators.Aggregation;
 /// <see cref="AggregationState.PartialSchema"/> layout, keys in first-seen order. An empty key schema is a global
 /// aggregation (one group). Not thread-safe.
 /// </summary>
+/// <remarks>
+/// Created with <see cref="PassUnreducedRows"/>, it stops folding when folding does not pay (Trino's adaptive partial
+/// aggregation): once <see cref="JudgedAfterRows"/> rows of an epoch hold more than <see cref="UnreducedShare"/> distinct
+/// keys (say a million keys, each seen about once per epoch), the rest of that epoch and the next
+/// <see cref="PassingEpochs"/> epochs pass each row on as a partial row of its own, unhashed, and the state partition folds
+/// them as it folds several producers' partials. Then an epoch folds again, to see whether its keys now repeat. Folding
+/// found nothing to save there, and hashing every row into a table as large as the input cost as much as the state's own
+/// merge. A key's rows keep their order (the folded rows come before the passed ones), so first and last are unchanged.
+/// </remarks>
 public sealed class PartialAggregator
 {
+    /// <summary>Rows folded in an epoch before it is judged.</summary>
+    public const int JudgedAfterRows = 16_384;
+
+    /// <summary>Distinct keys per row folded above which an epoch's rows pass unfolded.</summary>
+    public const double UnreducedShare = 0.8;
+
+    /// <summary>Epochs that pass their rows unfolded once an epoch was judged unreduced, before one folds again.</summary>
+    public const int PassingEpochs = 8;
+
     private readonly KeyTable _keys;
     private readonly AggregateBuffers _buffers;
+    private readonly AggregateBuffers? _rowBuffers;   // a partial row per input row, when passing rows unfolded
+    private readonly int _judgedAfterRows;
+    private readonly List<RecordBatch> _passed = [];
     private int[] _slots = [];
     private bool[] _added = [];
+    private int[] _identity = [];
+    private long _rowsFolded;
+    private bool _passing;
+    private int _epochsPassed;
 
     /// <summary>Creates an empty aggregator.</summary>
     /// <exception cref="NotSupportedException">A key type or aggregate is not supported.</exception>
     /// <exception cref="AnalysisException">An aggregate's function or argument type is invalid.</exception>
     public PartialAggregator(Schema keySchema, IReadOnlyList<AggregateSpec> aggregates)
+        : this(keySchema, aggregates, passUnreducedRows: false)
+    {
+    }
+
+    /// <summary>Creates an empty aggregator that passes rows on unfolded while folding does not reduce them (see remarks)
+    /// when <paramref name="passUnreducedRows"/> is set and every key column and aggregate allows it.</summary>
+    /// <exception cref="NotSupportedException">A key type or aggregate is not supported.</exception>
+    /// <exception cref="AnalysisException">An aggregate's function or argument type is invalid.</exception>
+    public PartialAggregator(Schema keySchema, IReadOnlyList<AggregateSpec> aggregates, bool passUnreducedRows)
+        : this(keySchema, aggregates, passUnreducedRows ? JudgedAfterRows : 0)
+    {
+    }
+
+    // judgedAfterRows 0: always fold. Tests judge after fewer rows.
+    internal PartialAggregator(Schema keySchema, IReadOnlyList<AggregateSpec> aggregates, int judgedAfterRows)
     {
         ArgumentNullException.ThrowIfNull(keySchema);
         _keys = new KeyTable(keySchema);
         _buffers = new AggregateBuffers(aggregates);
         PartialSchema = AggregationState.PartialSchemaOf(keySchema, _buffers);
+        if (judgedAfterRows > 0 && CanPass(keySchema, aggregates))
+        {
+            _rowBuffers = new AggregateBuffers(aggregates);
+            _judgedAfterRows = judgedAfterRows;
+        }
     }
+
+    /// <summary>True when this aggregator passes unreduced rows on unfolded (see remarks).</summary>
+    public bool PassUnreducedRows => _rowBuffers is not null;
 
     /// <summary>The layout of <see cref="Finish"/>'s batch (same as <see cref="AggregationState.PartialSchema"/>).</summary>
     public Schema PartialSchema { get; }
 
-    /// <summary>Number of distinct keys added since the last <see cref="Finish"/>.</summary>
+    /// <summary>Number of distinct keys folded since the last <see cref="Finish"/> (rows passed unfolded not counted).</summary>
     public int Count => _keys.Count;
 
     /// <summary>Estimated memory held, in bytes.</summary>
@@ -40,7 +90,76 @@ public sealed class PartialAggregator
     /// (null for count(*)).</summary>
     public void Add(IReadOnlyList<IArrowArray> keyColumns, IReadOnlyList<IArrowArray?> inputs, int length)
     {
+        ArgumentNullException.ThrowIfNull(keyColumns);
+        if (_passing)
+        {
+            if (IsPassable(keyColumns, length))
+            {
+                _passed.Add(RowPartials(keyColumns, inputs, length));
+                return;
+            }
+            // Columns the key table would convert: fold what passed first, so every key's rows stay in order.
+            FoldPassed();
+        }
         _buffers.Update(Locate(keyColumns, length), inputs);
+        _rowsFolded += length;
+        if (_rowBuffers is not null && !_passing && _rowsFolded >= _judgedAfterRows && _keys.Count > UnreducedShare * _rowsFolded)
+        {
+            _passing = true;
+            _epochsPassed = 0;
+        }
+    }
+
+    // Each row's own partial buffers (count 1 or 0, sum = the value, ...): the rows' slots are 0..length-1 of buffers
+    // cleared after each batch.
+    private RecordBatch RowPartials(IReadOnlyList<IArrowArray> keyColumns, IReadOnlyList<IArrowArray?> inputs, int length)
+    {
+        if (_identity.Length < length)
+        {
+            _identity = new int[Math.Max(length, _identity.Length * 2)];
+            for (var i = 0; i < _identity.Length; i++) _identity[i] = i;
+        }
+        var slots = _identity.AsSpan(0, length);
+        _rowBuffers!.EnsureCapacity(length);
+        _rowBuffers.Update(slots, inputs);
+        var buffers = _rowBuffers.WritePartial(slots);
+        _rowBuffers.Clear();
+        return new RecordBatch(PartialSchema, [.. keyColumns, .. buffers], length);
+    }
+
+    private void FoldPassed()
+    {
+        _passing = false;
+        var keyCount = PartialSchema.FieldsList.Count - _buffers.Fields.Count;
+        foreach (var batch in _passed) Merge(batch.Arrays.Take(keyCount).ToList(), batch);
+        _passed.Clear();
+    }
+
+    // Key columns passed as they are must be what the key table would give back: the key field's type exactly, as many
+    // rows as the batch.
+    private bool IsPassable(IReadOnlyList<IArrowArray> keyColumns, int length)
+    {
+        var fields = PartialSchema.FieldsList;
+        if (keyColumns.Count != fields.Count - _buffers.Fields.Count) return false;
+        for (var c = 0; c < keyColumns.Count; c++)
+        {
+            var actual = keyColumns[c].Data.DataType;
+            var expected = fields[c].DataType;
+            if (keyColumns[c].Length != length || actual.TypeId != expected.TypeId) return false;
+            if (actual is TimestampType a && (expected is not TimestampType e || a.Unit != e.Unit || a.Timezone != e.Timezone)) return false;
+        }
+        return true;
+    }
+
+    // Keys of types without parameters (a timestamp's are checked per batch), and aggregates whose per-row partial is no
+    // larger than the row (not approx_count_distinct's sketch).
+    private static bool CanPass(Schema keySchema, IReadOnlyList<AggregateSpec> aggregates)
+    {
+        foreach (var field in keySchema.FieldsList)
+            if (field.DataType.TypeId is not (ArrowTypeId.Boolean or ArrowTypeId.Int8 or ArrowTypeId.Int16 or ArrowTypeId.Int32 or ArrowTypeId.Int64
+                or ArrowTypeId.Float or ArrowTypeId.Double or ArrowTypeId.Date32 or ArrowTypeId.Timestamp or ArrowTypeId.String or ArrowTypeId.Binary))
+                return false;
+        return keySchema.FieldsList.Count > 0 && aggregates.All(a => a.Kind != AggregateKind.ApproxCountDistinct);
     }
 
     /// <summary>Merges partial rows (laid out as <see cref="PartialSchema"/>, or another aggregator's <see cref="Finish"/>) under
@@ -61,13 +180,19 @@ public sealed class PartialAggregator
             _added = new bool[_slots.Length];
         }
         var slots = _slots.AsSpan(0, length);
-        _keys.GetOrAdd(keyColumns, length, slots, _added.AsSpan(0, length));
+        // No grouping columns: every row is the one group's (found once rather than a key encoded per row).
+        if (keyColumns.Count == 0 && length > 0 && _keys.KeySchema.FieldsList.Count == 0)
+        {
+            _keys.GetOrAdd(keyColumns, 1, slots, _added);
+            slots.Fill(slots[0]);
+        }
+        else _keys.GetOrAdd(keyColumns, length, slots, _added.AsSpan(0, length));
         _buffers.EnsureCapacity(_keys.SlotBound);
         return slots;
     }
 
     /// <summary>One partial row per distinct key, in first-seen order (no rows when nothing was added, also for a global
-    /// aggregation); then starts over empty.</summary>
+    /// aggregation), then a row per row passed unfolded, in row order; then starts over empty.</summary>
     public RecordBatch Finish()
     {
         // Nothing is ever removed, so slots were handed out densely in first-seen order.
@@ -79,6 +204,12 @@ public sealed class PartialAggregator
         var batch = new RecordBatch(PartialSchema, [.. keys, .. buffers], n);
         _keys.Clear();
         _buffers.Clear();
-        return batch;
+        _rowsFolded = 0;
+        if (_passing && ++_epochsPassed > PassingEpochs) _passing = false;
+        if (_passed.Count == 0) return batch;
+        if (n > 0) _passed.Insert(0, batch);
+        var result = _passed.Count == 1 ? _passed[0] : ConcatKernel.Concat(PartialSchema, _passed);
+        _passed.Clear();
+        return result;
     }
 }
