@@ -30,4 +30,21 @@ public class JoinKeysTests
         Assert.Equal([20L, withANullWindow ? null : 30L], [start.GetValue(0), start.GetValue(1)]);
         Assert.Equal([30L, withANullWindow ? null : 40L], [end.GetValue(0), end.GetValue(1)]);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void EventTimeOfAWindowInASlicedBatch_IsTheSlicesRowsEnd(bool withANullWindow)
+    {
+        var starts = new Int64Array.Builder().AppendRange([0, 10, 20, 30, 40]).Build();
+        var ends = new Int64Array.Builder().AppendRange([10, 20, 30, 40, 50]).Build();
+        var validity = new ArrowBuffer.BitmapBuilder().AppendRange(true, 3).Append(!withANullWindow).Append(true).Build();
+        var windows = new StructArray(Window, 5, [starts, ends], validity, withANullWindow ? 1 : 0);
+        var slice = new RecordBatch(new Schema([new Field("window", Window, true)], null), [windows], 5).Slice(2, 3);
+
+        var times = EventTimes.Read(slice.Column(0));
+
+        // A null window is never evicted.
+        Assert.Equal([30L, withANullWindow ? EventTimes.Never : 40L, 50L], times);
+    }
 }
