@@ -26,6 +26,12 @@ public interface IVersionedState
     RecordBatch Owned(RecordBatch stateRows, int numKeyGroups, int numPartitions, int partition) =>
         KeyGroupPartitioner.Owned(stateRows, StateRoutingColumns, numKeyGroups, numPartitions, partition);
 
+    /// <summary>
+    /// True to compress the buffers of this state's files (Arrow IPC with LZ4 frames, Spark's default state file codec), for
+    /// a state whose rows compress well (a join's windows, ids near each other); every state file loads either way.
+    /// </summary>
+    bool CompressCheckpoints => false;
+
     /// <summary>Starts a new delta.</summary>
     void MarkClean();
 

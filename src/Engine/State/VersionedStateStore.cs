@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using Apache.Arrow;
+using Apache.Arrow.Compression;
+using Apache.Arrow.Ipc;
 using OrleansStream.Engine.Checkpointing;
 using OrleansStream.Engine.Data;
 
@@ -26,6 +28,9 @@ namespace OrleansStream.Engine.State;
 /// </summary>
 public sealed class VersionedStateStore
 {
+    // Decompresses whatever a state file was written with; compresses the files of states that ask for it.
+    private static readonly CompressionCodecFactory Codecs = new();
+    private static readonly IpcOptions Compressed = new() { CompressionCodec = CompressionCodecType.Lz4Frame, CompressionCodecFactory = Codecs };
     private const string Delta = ".delta";
     private const string Snapshot = ".snapshot";
     private readonly ICheckpointStore _store;
@@ -166,7 +171,7 @@ public sealed class VersionedStateStore
         IMemoryOwner<byte>? file = null;
         if (forceSnapshot)
         {
-            file = ArrowIpc.SerializePooled(state.Snapshot());
+            file = Serialize(state, state.Snapshot());
             snapshotWritten = true;
             _snapshotBytes = file.Memory.Length;
             OnSnapshot(version);
@@ -174,7 +179,7 @@ public sealed class VersionedStateStore
         // A delta of no rows may still remove a range of keys, which its schema's metadata carries.
         else if (state.Delta() is { } delta && (delta.Length > 0 || delta.Schema.HasMetadata))
         {
-            file = ArrowIpc.SerializePooled(delta);
+            file = Serialize(state, delta);
             _deltaBytesSinceSnapshot += file.Memory.Length;
         }
         if (!forceSnapshot && IsSnapshotDue(version, snapshotInterval))
@@ -218,11 +223,14 @@ public sealed class VersionedStateStore
         var (key, due) = _dueSnapshot;
         if (key is null || due != version) return;
         _dueSnapshot = default;
-        var snapshot = ArrowIpc.SerializePooled(state.Snapshot());
+        var snapshot = Serialize(state, state.Snapshot());
         _snapshotBytes = snapshot.Memory.Length;
         _unreportedBytes += snapshot.Memory.Length;
         _background = Task.Run(() => WriteSnapshotAsync(key, snapshot));
     }
+
+    private static IMemoryOwner<byte> Serialize(IVersionedState state, RecordBatch batch) =>
+        ArrowIpc.SerializePooled(batch, state.CompressCheckpoints ? Compressed : null);
 
     // Owns the pooled bytes. The file is flushed to disk before the task completes.
     private async Task PutAsync(string key, IMemoryOwner<byte> file)
@@ -302,7 +310,7 @@ public sealed class VersionedStateStore
         foreach (var file in files.Where(f => (f.Snapshot && f.Version == from) || (!f.Snapshot && f.Version > from)).OrderBy(f => f.Version))
         {
             var blob = await _store.ReadAsync(file.Key, cancellationToken) ?? throw new StateFileVanishedException($"State file {file.Key} vanished while loading.");
-            var batch = ArrowIpc.Deserialize(blob.Data);
+            var batch = ArrowIpc.Deserialize(blob.Data, Codecs);
             state.Apply(filter is null ? batch : filter(batch));
         }
     }

@@ -33,12 +33,22 @@ public static class ArrowIpc
         return WritePooled([batch], batch.Schema);
     }
 
-    private static PooledBufferStream WritePooled(IReadOnlyList<RecordBatch> batches, Schema schema)
+    /// <summary>
+    /// <see cref="SerializePooled(RecordBatch)"/> with writer options (e.g. buffer compression: read such a stream with
+    /// <see cref="Deserialize(ReadOnlyMemory{byte}, ICompressionCodecFactory?)"/> and a codec factory).
+    /// </summary>
+    public static IMemoryOwner<byte> SerializePooled(RecordBatch batch, IpcOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return WritePooled([batch], batch.Schema, options);
+    }
+
+    private static PooledBufferStream WritePooled(IReadOnlyList<RecordBatch> batches, Schema schema, IpcOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(batches);
         ArgumentNullException.ThrowIfNull(schema);
         var stream = new PooledBufferStream(EstimateSize(batches, schema));
-        using (var writer = new ArrowStreamWriter(stream, schema, leaveOpen: true))
+        using (var writer = new ArrowStreamWriter(stream, schema, leaveOpen: true, options))
         {
             writer.WriteStart();
             foreach (var b in batches) writer.WriteRecordBatch(b);
@@ -69,9 +79,12 @@ public static class ArrowIpc
     }
 
     /// <summary>Reads the first batch of a stream (an empty batch of the stream's schema when it has none). The batch references <paramref name="bytes"/>.</summary>
-    public static RecordBatch Deserialize(ReadOnlyMemory<byte> bytes)
+    public static RecordBatch Deserialize(ReadOnlyMemory<byte> bytes) => Deserialize(bytes, null);
+
+    /// <summary>Reads the first batch of a stream whose buffers may be compressed (decompressed by <paramref name="codecs"/>).</summary>
+    public static RecordBatch Deserialize(ReadOnlyMemory<byte> bytes, ICompressionCodecFactory? codecs)
     {
-        using var reader = new ArrowStreamReader(bytes);
+        using var reader = new ArrowStreamReader(bytes, codecs);
         var batch = reader.ReadNextRecordBatch();
         return batch ?? ArrowValues.Empty(reader.Schema);
     }

@@ -41,6 +41,29 @@ public abstract class VersionedStateStoreContractTests
     }
 
     [Fact]
+    public async Task Load_ReadsCompressedStateFiles_AfterPlainOnesOfTheSameChain()
+    {
+        var backend = CreateStore();
+        var state = new TestState();
+        var store = new VersionedStateStore(backend);
+        var repetitive = string.Concat(Enumerable.Repeat("window-", 1000));
+        state.Put("a", 1).Put(repetitive, 2);
+        var (plainBytes, _) = store.BeginWrite(state, At(), 0, -1, 10, false);
+        await store.WhenWrittenAsync(0);
+        // A state that compresses its files from version 1 on: LZ4 frames in the Arrow IPC buffers.
+        state.Compress = true;
+        state.Put("b", 3).Put(repetitive + "!", 4);
+        var (compressedBytes, _) = store.BeginWrite(state, At(), 1, 0, 10, false);
+        await store.WhenWrittenAsync(1);
+        Assert.True(compressedBytes * 2 < plainBytes, $"compressed {compressedBytes} bytes, plain {plainBytes}");
+
+        var restored = new TestState();
+        Assert.False(await new VersionedStateStore(backend).LoadAsync(restored, At(), 1, 1));
+        Assert.Equal(state.Items, restored.Items);
+        Assert.Equal(2, restored.AppliedBatches);
+    }
+
+    [Fact]
     public async Task Load_WithNothingCommitted_LoadsNothingAndDeletesStagedVersions()
     {
         var backend = CreateStore();
@@ -463,6 +486,10 @@ public abstract class VersionedStateStoreContractTests
         }
 
         public IReadOnlyList<int> StateRoutingColumns { get; } = [1];
+
+        public bool Compress { get; set; }
+
+        public bool CompressCheckpoints => Compress;
 
         public RecordBatch Delta() => ArrowValues.FromRows(s_schema, _changed.Order(StringComparer.Ordinal)
             .Select(k => Items.TryGetValue(k, out var v) ? new object?[] { false, k, v } : [true, k, null]).ToList());

@@ -23,6 +23,8 @@ internal static class EventTimes
             var type = (StructType)window.Data.DataType;
             var endIndex = type.GetFieldIndex("end");
             if (endIndex < 0) endIndex = type.Fields.Count - 1;
+            // Arrow 23 gives a struct's children already sliced to the struct's offset and length: row i of the field is
+            // row i of the window (indexing the field by the struct's offset again read past a sliced batch's rows).
             var end = window.Fields[endIndex];
             var values = ArrowSpans.Values<long>(end);
             var endValidity = ArrowSpans.Validity(end);
@@ -30,8 +32,8 @@ internal static class EventTimes
             var offset = window.Offset;
             for (var i = 0; i < n; i++)
             {
-                var valid = ArrowSpans.IsValid(structValidity, offset, i) && ArrowSpans.IsValid(endValidity, end.Offset, offset + i);
-                times[i] = valid ? values[offset + i] : Never;
+                var valid = ArrowSpans.IsValid(structValidity, offset, i) && ArrowSpans.IsValid(endValidity, end.Offset, i);
+                times[i] = valid ? values[i] : Never;
             }
             return;
         }

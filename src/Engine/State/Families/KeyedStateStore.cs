@@ -1,6 +1,8 @@
 using Apache.Arrow;
+using System.Runtime.InteropServices;
 using Apache.Arrow.Types;
 using OrleansStream.Engine.Data;
+using OrleansStream.Engine.Expressions.Kernels;
 
 namespace OrleansStream.Engine.State.Families;
 
@@ -146,7 +148,9 @@ public sealed class KeyedStateStore : IVersionedState
     /// <inheritdoc />
     public RecordBatch Delta()
     {
-        var rows = new List<StateRow>();
+        var count = 0;
+        foreach (var family in _ordered) count += family.ChangedCount;
+        var rows = new List<StateRow>(count);
         foreach (var family in _ordered) family.AppendDelta(rows);
         return Build(rows);
     }
@@ -223,31 +227,81 @@ public sealed class KeyedStateStore : IVersionedState
         _ordered.Add(family);
     }
 
+    // Lays the rows out in columns with one pass per column into presized buffers (no builder per column, no per-row
+    // allocation): this runs on the commit path, for every changed row of the epoch.
     private RecordBatch Build(List<StateRow> rows)
     {
-        if (rows.Count == 0) return ArrowValues.Empty(StateSchema);
-        var family = new StringArray.Builder();
-        var deleted = new BooleanArray.Builder();
-        var entry = new BinaryArray.Builder();
-        var value = new BinaryArray.Builder();
-        var expiry = new Int64Array.Builder();
+        var n = rows.Count;
+        if (n == 0) return ArrowValues.Empty(StateSchema);
+        var span = CollectionsMarshal.AsSpan(rows);
         // Rows come family by family: each family's name is encoded once, not once per row.
-        string? name = null;
-        byte[] nameBytes = [];
-        foreach (var row in rows)
+        var names = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        long nameBytes = 0, entryBytes = 0, valueBytes = 0;
+        foreach (ref readonly var row in span)
         {
-            if (!ReferenceEquals(row.Family, name)) nameBytes = System.Text.Encoding.UTF8.GetBytes(name = row.Family);
-            family.Append(nameBytes.AsSpan());
-            deleted.Append(row.Deleted);
-            if (row.Entry is null) entry.AppendNull(); else entry.Append(row.Entry.AsSpan());
-            if (row.Value is null) value.AppendNull(); else value.Append(row.Value.AsSpan());
-            if (row.Deleted || row.Expiry == long.MaxValue) expiry.AppendNull(); else expiry.Append(row.Expiry);
+            if (!names.TryGetValue(row.Family, out var name)) names[row.Family] = name = System.Text.Encoding.UTF8.GetBytes(row.Family);
+            nameBytes += name.Length;
+            entryBytes += row.Entry?.Length ?? 0;
+            valueBytes += row.Value?.Length ?? 0;
         }
-        var columns = new List<IArrowArray> { family.Build(), deleted.Build() };
-        columns.AddRange(KeyColumns(rows.Select(r => r.Key).ToList()));
-        columns.Add(entry.Build());
-        columns.Add(value.Build());
-        columns.Add(expiry.Build());
-        return new RecordBatch(StateSchema, columns, rows.Count);
+        var family = new BinaryColumn(n, nameBytes);
+        var entry = new BinaryColumn(n, entryBytes);
+        var value = new BinaryColumn(n, valueBytes);
+        var deleted = new byte[BitUtility.ByteCount(n)];
+        var expiry = new FixedColumnWriter<long>(n);
+        var keys = new byte[span.Length][];
+        for (var r = 0; r < n; r++)
+        {
+            ref readonly var row = ref span[r];
+            family.Append(r, names[row.Family]);
+            entry.Append(r, row.Entry);
+            value.Append(r, row.Value);
+            if (row.Deleted) BitUtility.SetBit(deleted, r);
+            if (row.Deleted || row.Expiry == long.MaxValue) expiry.SetNull(r);
+            else expiry.Values[r] = row.Expiry;
+            keys[r] = row.Key.Array;
+        }
+        var columns = new List<IArrowArray>(StateSchema.FieldsList.Count) { family.Build(StringType.Default), ArrayFactory.Boolean(deleted, null, n) };
+        columns.AddRange(_encoder.Decode(keys));
+        columns.Add(entry.Build(BinaryType.Default));
+        columns.Add(value.Build(BinaryType.Default));
+        columns.Add(expiry.Build(Int64Type.Default));
+        return new RecordBatch(StateSchema, columns, n);
+    }
+
+    /// <summary>A binary or string column written row by row into presized offsets and data (null for a null value).</summary>
+    private sealed class BinaryColumn(int length, long bytes)
+    {
+        private readonly byte[] _offsets = new byte[(length + 1) * sizeof(int)];
+        private readonly byte[] _data = new byte[checked((int)bytes)];
+        private byte[]? _validity;
+        private int _nulls;
+        private int _end;
+
+        public void Append(int row, byte[]? value)
+        {
+            if (value is null)
+            {
+                _validity ??= NewAllValid(length);
+                BitUtility.ClearBit(_validity, row);
+                _nulls++;
+            }
+            else
+            {
+                value.CopyTo(_data, _end);
+                _end += value.Length;
+            }
+            MemoryMarshal.Cast<byte, int>(_offsets.AsSpan())[row + 1] = _end;
+        }
+
+        public IArrowArray Build(IArrowType type) => ArrowArrayFactory.BuildArray(new ArrayData(type, length, _nulls, 0,
+            [_validity is null ? ArrowBuffer.Empty : new ArrowBuffer(_validity), new ArrowBuffer(_offsets), new ArrowBuffer(_data)]));
+
+        private static byte[] NewAllValid(int n)
+        {
+            var bits = new byte[BitUtility.ByteCount(n)];
+            bits.AsSpan().Fill(0xFF);
+            return bits;
+        }
     }
 }

@@ -79,9 +79,11 @@ public sealed class ListStateFamily : StateFamily
         if (newExpiry is { } expiry) TrackTtl(key, null, expiry);
     }
 
+    internal override int ChangedCount => _changed.Count;
+
     internal override void AppendDelta(List<StateRow> rows)
     {
-        foreach (var key in _changed.Order())
+        foreach (var key in _changed)
             rows.Add(_lists.TryGetValue(key, out var l) ? Row(key, l) : new StateRow(Name, true, key, null, null, 0));
     }
 

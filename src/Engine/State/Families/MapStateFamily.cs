@@ -58,9 +58,11 @@ public sealed class MapStateFamily : StateFamily
         return true;
     }
 
+    internal override int ChangedCount => _changed.Count;
+
     internal override void AppendDelta(List<StateRow> rows)
     {
-        foreach (var (key, entry) in _changed.Order())
+        foreach (var (key, entry) in _changed)
         {
             rows.Add(_maps.TryGetValue(key, out var m) && m.TryGetValue(entry, out var v)
                 ? new StateRow(Name, false, key, entry.Array, v.Value, v.Expiry)

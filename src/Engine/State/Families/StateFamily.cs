@@ -37,6 +37,9 @@ public abstract class StateFamily
         if (expiry != long.MaxValue) Store.TrackTtl(this, key, entry, expiry);
     }
 
+    /// <summary>Rows the next delta holds (presizes it).</summary>
+    internal abstract int ChangedCount { get; }
+
     internal abstract void AppendDelta(List<StateRow> rows);
 
     internal abstract void AppendSnapshot(List<StateRow> rows);

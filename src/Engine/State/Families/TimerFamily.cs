@@ -100,11 +100,11 @@ public sealed class TimerFamily : StateFamily
         return bytes;
     }
 
+    internal override int ChangedCount => _changed.Count;
+
     internal override void AppendDelta(List<StateRow> rows)
     {
-        var changed = _changed.ToArray();
-        Array.Sort(changed, static (a, b) => a.Key.CompareTo(b.Key));
-        foreach (var (timer, registered) in changed)
+        foreach (var (timer, registered) in _changed)
             rows.Add(new StateRow(Name, !registered, timer.Key, Entry(timer.Mode, timer.Time), null, 0));
     }
 

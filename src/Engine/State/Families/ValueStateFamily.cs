@@ -41,9 +41,11 @@ public sealed class ValueStateFamily : StateFamily
         return true;
     }
 
+    internal override int ChangedCount => _changed.Count;
+
     internal override void AppendDelta(List<StateRow> rows)
     {
-        foreach (var key in _changed.Order())
+        foreach (var key in _changed)
             rows.Add(_values.TryGetValue(key, out var v) ? new StateRow(Name, false, key, null, v.Value, v.Expiry) : new StateRow(Name, true, key, null, null, 0));
     }
 

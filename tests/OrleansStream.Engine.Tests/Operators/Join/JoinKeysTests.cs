@@ -9,18 +9,23 @@ public class JoinKeysTests
 {
     private static readonly StructType Window = new([new Field("start", Int64Type.Default, true), new Field("end", Int64Type.Default, true)]);
 
+    // Five windows [0, 10) ... [40, 50) in a "window" column; row 3 null when asked.
+    private static RecordBatch Windows(bool withANullWindow)
+    {
+        var starts = new Int64Array.Builder().AppendRange([0, 10, 20, 30, 40]).Build();
+        var ends = new Int64Array.Builder().AppendRange([10, 20, 30, 40, 50]).Build();
+        var validity = new ArrowBuffer.BitmapBuilder().AppendRange(true, 3).Append(!withANullWindow).Append(true).Build();
+        var windows = new StructArray(Window, 5, [starts, ends], validity, withANullWindow ? 1 : 0);
+        return new RecordBatch(new Schema([new Field("window", Window, true)], null), [windows], 5);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void StructKeyOfASlicedBatch_ReadsTheSlicesRows(bool withANullWindow)
     {
-        var starts = new Int64Array.Builder().AppendRange([0, 10, 20, 30, 40]).Build();
-        var ends = new Int64Array.Builder().AppendRange([10, 20, 30, 40, 50]).Build();
         // Row 3 is a null window when asked: a null struct reads as nulls in every field.
-        var validity = new ArrowBuffer.BitmapBuilder().AppendRange(true, 3).Append(!withANullWindow).Append(true).Build();
-        var windows = new StructArray(Window, 5, [starts, ends], validity, withANullWindow ? 1 : 0);
-        var schema = new Schema([new Field("window", Window, true)], null);
-        var slice = new RecordBatch(schema, [windows], 5).Slice(2, 2);
+        var slice = Windows(withANullWindow).Slice(2, 2);
 
         var columns = JoinKeys.Columns(slice, [0]);
 
@@ -29,5 +34,18 @@ public class JoinKeysTests
         Assert.Equal(2, start.Length);
         Assert.Equal([20L, withANullWindow ? null : 30L], [start.GetValue(0), start.GetValue(1)]);
         Assert.Equal([30L, withANullWindow ? null : 40L], [end.GetValue(0), end.GetValue(1)]);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void EventTimeOfAWindowInASlicedBatch_IsTheSlicesRowsEnd(bool withANullWindow)
+    {
+        var slice = Windows(withANullWindow).Slice(2, 3);
+
+        var times = EventTimes.Read(slice.Column(0));
+
+        // A null window is never evicted.
+        Assert.Equal([30L, withANullWindow ? EventTimes.Never : 40L, 50L], times);
     }
 }
