@@ -30,5 +30,5 @@ internal sealed class BoundArithmetic : BoundExpr
     public BoundExpr Right => _right;
 
     /// <inheritdoc />
-    protected override IArrowArray Compute(EvaluationScope scope) => ArithmeticKernels.Binary(_op, _left.Eval(scope), _right.Eval(scope), Type);
+    protected override IArrowArray Compute(EvaluationScope scope) => ArithmeticKernels.Binary(_op, _left.Eval(scope), _right.Eval(scope), Type, scope.Context.Buffers);
 }
