@@ -45,7 +45,10 @@ public sealed class BatchBuffers
     }
 
     /// <summary>True when <paramref name="batch"/>'s columns live in pooled arrays not yet released.</summary>
-    public static bool IsPooled(RecordBatch batch) => Owners.TryGetValue(batch, out _);
+    public static bool IsPooled(RecordBatch batch) => Of(batch) is not null;
+
+    /// <summary>The owner of <paramref name="batch"/>'s pooled arrays, or null.</summary>
+    public static BatchBuffers? Of(RecordBatch batch) => Owners.TryGetValue(batch, out var owner) ? owner : null;
 
     /// <summary>
     /// Hands the pooled arrays of <paramref name="batch"/> back; the batch and every column taken from it must not be read

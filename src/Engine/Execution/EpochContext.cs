@@ -1,3 +1,5 @@
+using OrleansStream.Engine.Data;
+
 namespace OrleansStream.Engine.Execution;
 
 /// <summary>
@@ -9,9 +11,15 @@ namespace OrleansStream.Engine.Execution;
 /// <param name="WatermarkMicros">The event-time watermark in force for this epoch (microseconds), or 0.</param>
 public sealed record EpochContext(long BatchId, long BatchTimestampMicros, long WatermarkMicros = 0)
 {
-    /// <summary>A context for tests and batch queries at a given time.</summary>
     /// <summary>Where watermark operators record the event times they see; null when nobody collects them.</summary>
     public EventTimeCollector? EventTime { get; init; }
+
+    /// <summary>
+    /// The owner of the pooled arrays of the source batch being processed (set per batch by <see cref="Planning.Physical.SourcePipeline"/>),
+    /// or null: a kernel that computes a whole column may rent it there, and it goes back with the batch's own arrays, once
+    /// everything made of the batch was shipped.
+    /// </summary>
+    public BatchBuffers? Buffers { get; init; }
 
     /// <summary>A context for tests and batch queries at a given time.</summary>
     public static EpochContext ForBatch(DateTimeOffset now) => new(0, now.ToUnixTimeMilliseconds() * 1000);

@@ -1,7 +1,12 @@
 using Apache.Arrow;
 using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Expressions.Kernels;
+using OrleansStream.Engine.Operators.Projection;
+using OrleansStream.Engine.Planning.Physical;
 using OrleansStream.Engine.Sources.Nexmark;
+using OrleansStream.Plan.Logical;
+using OrleansStream.Plan.Sql;
+using static OrleansStream.Engine.Tests.Expressions.TestData;
 
 namespace OrleansStream.Engine.Tests.Data;
 
@@ -73,6 +78,36 @@ public sealed class BatchBuffersTests
         // the value bytes grew from 16 bytes to over 5,000: every outgrown array went back as it was outgrown
         Assert.Equal(2, pool.Rented - pool.Returned);
         Assert.True(BatchBuffers.Release(batch));
+        Assert.Equal(pool.Rented, pool.Returned);
+    }
+
+    [Fact]
+    public void APipelineOverAPooledBatch_ComputesQ1sColumnInTheBatchsPool_WithTheUnpooledValues()
+    {
+        var pool = new ArrowBufferPool();
+        var columns = NexmarkSchemas.BidColumns(["auction", "bidder", "price", "dateTime", "extra"]);
+        var pipeline = new SourcePipeline("bids", new LocalRelation([]), columns,
+            [new ProjectOperator(new[] { "auction", "bidder", "price * CAST(0.908 AS DOUBLE) AS price", "dateTime", "extra" }.Select(SqlExpressionParser.ParseNamed).ToList(), columns)]);
+        const int rows = 65_536;
+        var warmUp = _generator.Bids(0, rows, columns, pool);
+        pipeline.Run(warmUp, Ctx);
+        Assert.True(BatchBuffers.Release(warmUp));
+        var input = _generator.Bids(rows, rows, columns, pool);
+        var rented = pool.Rented;
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var output = pipeline.Run(input, Ctx);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // the computed column is one more array of the input's owner; the rest are the input's columns, passed on
+        Assert.Equal(rented + 1, pool.Rented);
+        Assert.True(allocated < 8 * 1024, $"allocated {allocated:N0} bytes");
+        var plain = _generator.Bids(rows, rows, columns);
+        var expected = pipeline.Run(plain, Ctx);
+        Assert.False(BatchBuffers.IsPooled(plain));
+        Assert.Equal(((DoubleArray)expected.Column("price")).Values.ToArray(), ((DoubleArray)output.Column("price")).Values.ToArray());
+        Assert.Equal(((Int64Array)plain.Column("price")).Values.ToArray().Select(p => p * 0.908), ((DoubleArray)output.Column("price")).Values.ToArray());
+        Assert.True(BatchBuffers.Release(input));
         Assert.Equal(pool.Rented, pool.Returned);
     }
 

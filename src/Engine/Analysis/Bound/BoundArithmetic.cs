@@ -20,6 +20,15 @@ internal sealed class BoundArithmetic : BoundExpr
         _right = right;
     }
 
+    /// <summary>The operator.</summary>
+    public BinaryOp Op => _op;
+
+    /// <summary>The left operand.</summary>
+    public BoundExpr Left => _left;
+
+    /// <summary>The right operand.</summary>
+    public BoundExpr Right => _right;
+
     /// <inheritdoc />
-    protected override IArrowArray Compute(EvaluationScope scope) => ArithmeticKernels.Binary(_op, _left.Eval(scope), _right.Eval(scope), Type);
+    protected override IArrowArray Compute(EvaluationScope scope) => ArithmeticKernels.Binary(_op, _left.Eval(scope), _right.Eval(scope), Type, scope.Context.Buffers);
 }

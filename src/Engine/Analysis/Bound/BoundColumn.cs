@@ -21,6 +21,9 @@ internal sealed class BoundColumn : BoundExpr
     /// <summary>The top-level column's position in the input schema.</summary>
     public int Ordinal { get; }
 
+    /// <summary>True when the node reads the top-level column itself (no struct field below it).</summary>
+    public bool IsTopLevel => _fieldPath.Length == 0;
+
     /// <inheritdoc />
     protected override IArrowArray Compute(EvaluationScope scope)
     {

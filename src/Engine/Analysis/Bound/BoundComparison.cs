@@ -22,6 +22,18 @@ internal sealed class BoundComparison : BoundExpr
         _common = common;
     }
 
+    /// <summary>The comparison.</summary>
+    public BinaryOp Op => _op;
+
+    /// <summary>The left operand.</summary>
+    public BoundExpr Left => _left;
+
+    /// <summary>The right operand.</summary>
+    public BoundExpr Right => _right;
+
+    /// <summary>The type both operands are compared as.</summary>
+    public IArrowType Common => _common;
+
     /// <inheritdoc />
     protected override IArrowArray Compute(EvaluationScope scope)
     {

@@ -13,6 +13,9 @@ internal sealed class BoundLiteral : BoundExpr
     public BoundLiteral(object? value, IArrowType type)
         : base(type, value is null) => _value = value;
 
+    /// <summary>The constant (null for a null literal).</summary>
+    public object? Value => _value;
+
     /// <inheritdoc />
     protected override IArrowArray Compute(EvaluationScope scope) => ArrayFactory.Broadcast(_value, Type, scope.Length);
 }

@@ -12,11 +12,11 @@ internal static class ArithmeticKernels
 {
     /// <summary><paramref name="left"/> op <paramref name="right"/> as <paramref name="resultType"/>; either side may be a
     /// one-row constant, broadcast over the other.</summary>
-    public static IArrowArray Binary(BinaryOp op, IArrowArray left, IArrowArray right, IArrowType resultType)
+    public static IArrowArray Binary(BinaryOp op, IArrowArray left, IArrowArray right, IArrowType resultType, BatchBuffers? buffers = null)
     {
         if (resultType is Decimal128Type dt && DecimalKernels.TryBinary(op, left, right, dt) is { } fast) return fast;
         if (resultType is DoubleType && op is BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply
-            && IntegralWithDoubleConstant(op, left, right) is { } fused) return fused;
+            && IntegralWithDoubleConstant(op, left, right, buffers) is { } fused) return fused;
         var l = CastKernels.Cast(left, resultType);
         var r = CastKernels.Cast(right, resultType);
         if (l.Length != r.Length)
@@ -45,7 +45,7 @@ internal static class ArithmeticKernels
 
     /// <summary>An integral column with a double constant (<c>price * 0.908D</c>): each value converted as the cast would
     /// and combined in the same pass, without a double copy of the column. Null when the operands have another shape.</summary>
-    private static IArrowArray? IntegralWithDoubleConstant(BinaryOp op, IArrowArray left, IArrowArray right)
+    private static IArrowArray? IntegralWithDoubleConstant(BinaryOp op, IArrowArray left, IArrowArray right, BatchBuffers? buffers)
     {
         var constantLeft = left.Length == 1 && right.Length != 1;
         var (column, constant) = constantLeft ? (right, left) : (left, right);
@@ -55,31 +55,33 @@ internal static class ArithmeticKernels
         var k = c.Values[0];
         return op switch
         {
-            BinaryOp.Add => ToDouble<AddOp>(column, k, constantLeft),
-            BinaryOp.Subtract => ToDouble<SubtractOp>(column, k, constantLeft),
-            _ => ToDouble<MultiplyOp>(column, k, constantLeft),
+            BinaryOp.Add => ToDouble<AddOp>(column, k, constantLeft, buffers),
+            BinaryOp.Subtract => ToDouble<SubtractOp>(column, k, constantLeft, buffers),
+            _ => ToDouble<MultiplyOp>(column, k, constantLeft, buffers),
         };
     }
 
-    private static IArrowArray ToDouble<TOp>(IArrowArray column, double k, bool constantLeft) where TOp : IArithmeticOp => column switch
+    private static IArrowArray ToDouble<TOp>(IArrowArray column, double k, bool constantLeft, BatchBuffers? buffers) where TOp : IArithmeticOp => column switch
     {
-        Int8Array a => ToDouble<sbyte, TOp>(a.Values, a, k, constantLeft),
-        Int16Array a => ToDouble<short, TOp>(a.Values, a, k, constantLeft),
-        Int32Array a => ToDouble<int, TOp>(a.Values, a, k, constantLeft),
-        _ => ToDouble<long, TOp>(((Int64Array)column).Values, column, k, constantLeft),
+        Int8Array a => ToDouble<sbyte, TOp>(a.Values, a, k, constantLeft, buffers),
+        Int16Array a => ToDouble<short, TOp>(a.Values, a, k, constantLeft, buffers),
+        Int32Array a => ToDouble<int, TOp>(a.Values, a, k, constantLeft, buffers),
+        _ => ToDouble<long, TOp>(((Int64Array)column).Values, column, k, constantLeft, buffers),
     };
 
-    private static IArrowArray ToDouble<T, TOp>(ReadOnlySpan<T> x, IArrowArray src, double k, bool constantLeft)
+    // Every value is written, so a pooled array (rented from the batch's owner, q1's price * 0.908) needs no clearing.
+    private static IArrowArray ToDouble<T, TOp>(ReadOnlySpan<T> x, IArrowArray src, double k, bool constantLeft, BatchBuffers? buffers)
         where T : unmanaged, INumber<T> where TOp : IArithmeticOp
     {
         var n = x.Length;
-        var bytes = ArrayFactory.NewValues<double>(n);
-        var z = MemoryMarshal.Cast<byte, double>(bytes.AsSpan());
+        var size = n * sizeof(double);
+        var bytes = buffers?.Rent(size) ?? ArrayFactory.NewValues<double>(n);
+        var z = MemoryMarshal.Cast<byte, double>(bytes.AsSpan(0, size));
         if (constantLeft)
             for (var i = 0; i < n; i++) z[i] = TOp.Apply(k, double.CreateTruncating(x[i]));
         else
             for (var i = 0; i < n; i++) z[i] = TOp.Apply(double.CreateTruncating(x[i]), k);
-        return ArrayFactory.Primitive(DoubleType.Default, bytes, Bitmaps.Validity(src), n);
+        return ArrayFactory.Primitive(DoubleType.Default, bytes.AsMemory(0, size), Bitmaps.Validity(src), n);
     }
 
     /// <summary>Two columns of the same length, or a column and a valid one-row constant on either side.</summary>

@@ -21,7 +21,11 @@ internal static class ArrayFactory
     public static byte[] NewValues<T>(int length) where T : unmanaged => new byte[length * Unsafe.SizeOf<T>()];
 
     /// <summary>Wraps a fixed-width value buffer and an optional validity bitmap as an array of <paramref name="type"/>.</summary>
-    public static IArrowArray Primitive(IArrowType type, byte[] values, byte[]? validity, int length)
+    public static IArrowArray Primitive(IArrowType type, byte[] values, byte[]? validity, int length) =>
+        Primitive(type, values.AsMemory(), validity, length);
+
+    /// <summary>As <see cref="Primitive(IArrowType, byte[], byte[], int)"/>, over part of an array (a pooled one, longer than the values).</summary>
+    public static IArrowArray Primitive(IArrowType type, ReadOnlyMemory<byte> values, byte[]? validity, int length)
     {
         var nullBuffer = Bitmaps.ToBuffer(validity, length, out var nulls);
         return ArrowArrayFactory.BuildArray(new ArrayData(type, length, nulls, 0, [nullBuffer, new ArrowBuffer(values)], []));

@@ -21,6 +21,7 @@ public sealed class FilterOperator : IBatchOperator
     private readonly BoundExpr _condition;
     private readonly int _slots;
     private readonly int _chunkRows;
+    private readonly Int64Selection? _specialised;
 
     /// <summary>Binds <paramref name="condition"/> to <paramref name="inputSchema"/>.</summary>
     /// <exception cref="AnalysisException">The condition does not resolve or is not boolean.</exception>
@@ -29,8 +30,9 @@ public sealed class FilterOperator : IBatchOperator
     {
     }
 
-    /// <summary>As the public constructor, with the slice size (tests compare slicing with whole batches).</summary>
-    internal FilterOperator(Expr condition, Schema inputSchema, int chunkRows)
+    /// <summary>As the public constructor, with the slice size (tests compare slicing with whole batches) and whether a
+    /// condition of a specialised form (<see cref="Int64Selection"/>) runs as such (tests compare it with the general path).</summary>
+    internal FilterOperator(Expr condition, Schema inputSchema, int chunkRows, bool specialise = true)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
         _chunkRows = chunkRows;
@@ -40,8 +42,12 @@ public sealed class FilterOperator : IBatchOperator
         var binder = new ExpressionBinder(inputSchema);
         _condition = binder.Bind(condition);
         _slots = binder.SlotCount;
+        _specialised = specialise ? Int64Selection.TryCreate(_condition) : null;
         OutputSchema = inputSchema;
     }
+
+    /// <summary>True when the condition runs as a specialised selection loop.</summary>
+    internal bool IsSpecialised => _specialised is not null;
 
     /// <inheritdoc />
     public Schema OutputSchema { get; }
@@ -55,7 +61,7 @@ public sealed class FilterOperator : IBatchOperator
         var selection = ArrayPool<int>.Shared.Rent(n);
         try
         {
-            var count = Select(input, context, selection);
+            var count = _specialised?.Select(input, selection) ?? Select(input, context, selection);
             if (count == n) return new RecordBatch(OutputSchema, input.Arrays, n);
             var kept = selection.AsSpan(0, count);
             var columns = new IArrowArray[input.ColumnCount];

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Apache.Arrow;
+using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Execution;
 using OrleansStream.Engine.Expressions.Kernels;
 using OrleansStream.Engine.Logical;
@@ -67,6 +68,7 @@ public sealed class SourcePipeline
     public RecordBatch Run(RecordBatch input, EpochContext ctx)
     {
         ArgumentNullException.ThrowIfNull(input);
+        if (BatchBuffers.Of(input) is { } owner) ctx = ctx with { Buffers = owner };
         var batch = Widen(input);
         foreach (var op in Operators) batch = op.Process(batch, ctx);
         return batch;
