@@ -3,12 +3,13 @@ using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Text.Json;
+using Xunit.Abstractions;
 
 namespace OrleansStream.Ui.Tests;
 
 /// <summary>The UI's HTTP surface: the JSON API, the stop endpoint's key, the address it binds, /metrics, and no secret anywhere.</summary>
 [Collection(UiCollection.Name)]
-public sealed class UiHttpTests(UiFixture fixture) : IDisposable
+public sealed class UiHttpTests(UiFixture fixture, ITestOutputHelper output) : IDisposable
 {
     private readonly HttpClient _http = new() { BaseAddress = fixture.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
 
@@ -92,6 +93,9 @@ public sealed class UiHttpTests(UiFixture fixture) : IDisposable
 
         Assert.Contains("orleansstream_input_rows", scrape, StringComparison.Ordinal);
         Assert.Contains("orleansstream_state_rows", scrape, StringComparison.Ordinal);
+        // Buckets for seconds (an epoch takes milliseconds), not the exporter's defaults meant for milliseconds.
+        Assert.Matches("orleansstream_epoch_duration_seconds_bucket\\{[^}]*le=\"0.25\"\\}", scrape);
+        output.WriteLine(string.Join('\n', scrape.Split('\n').Where(line => line.Contains(query.Id.ToString(), StringComparison.Ordinal)).Take(12)));
         await query.StopAsync();
     }
 

@@ -24,9 +24,16 @@ public static class StreamingTelemetry
     internal static readonly Counter<long> InputRows = Meter.CreateCounter<long>("orleansstream.input.rows", "{row}", "Rows read from the query's sources (Spark's numInputRows).");
     /// <summary>numOutputRows: rows the sink received.</summary>
     internal static readonly Counter<long> SinkRows = Meter.CreateCounter<long>("orleansstream.sink.rows", "{row}", "Rows written to the query's sink (Spark's sink numOutputRows).");
-    internal static readonly Histogram<double> EpochDuration = Meter.CreateHistogram<double>("orleansstream.epoch.duration", "s", "Duration of an epoch from its trigger to its commit (Spark's durationMs.triggerExecution).");
+    // Epochs last milliseconds to seconds: without advice an exporter's default buckets (0, 5, 10, ... 10,000, meant for
+    // milliseconds) put every epoch in the first one.
+    private static readonly InstrumentAdvice<double> SecondsBuckets = new()
+    {
+        HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    };
+
+    internal static readonly Histogram<double> EpochDuration = Meter.CreateHistogram<double>("orleansstream.epoch.duration", "s", "Duration of an epoch from its trigger to its commit (Spark's durationMs.triggerExecution).", tags: null, advice: SecondsBuckets);
     /// <summary>Spark's durationMs split (tag phase: latestOffset, queryPlanning, getBatch, walCommit, addBatch, commitOffsets).</summary>
-    internal static readonly Histogram<double> PhaseDuration = Meter.CreateHistogram<double>("orleansstream.epoch.phase.duration", "s", "Duration of one phase of an epoch (Spark's durationMs keys, tag phase).");
+    internal static readonly Histogram<double> PhaseDuration = Meter.CreateHistogram<double>("orleansstream.epoch.phase.duration", "s", "Duration of one phase of an epoch (Spark's durationMs keys, tag phase).", tags: null, advice: SecondsBuckets);
 
     static StreamingTelemetry()
     {
