@@ -7,7 +7,8 @@ namespace OrleansStream.Engine.Execution.Streaming;
 /// The epoch protocol of one run of a query (DESIGN.md §5): plan, write ahead, run, commit, recover.
 /// A stateful epoch's state versions are written while the next epoch runs, so its commit record waits for them: it is
 /// written with the next write-ahead once every partition has answered the next epoch (which they do only once their
-/// previous version is durable), or alone when the query goes idle, waits for its next trigger or stops.
+/// previous version is durable), or alone when the query goes idle, waits for its next trigger or stops. A stateless
+/// epoch's commit record, durable once its sink committed, rides on the very next write-ahead the same way.
 /// The loop is one logical flow; the host may call the status members and <see cref="Poke"/>/<see cref="RequestStop"/>
 /// in between (on the same scheduler), so nothing here needs locks. It deliberately awaits without ConfigureAwait(false):
 /// every continuation must come back to the host's scheduler (a grain's turn), where the runtime's calls are valid.
@@ -297,12 +298,11 @@ public sealed class EpochCoordinator
         watch.Restart();
         _uncommitted.Add(new CommitLogRecord(record.BatchId, _watermarks.Next(record.WatermarkMs, sources.EventTime)));
         LastRun = record.BatchId;
-        // Without state the epoch is durable once its sink committed; a stateful one's commit waits for its state.
-        if (!_query.IsStateful)
-        {
-            DurableThrough = record.BatchId;
-            await SaveAsync(cancellationToken);
-        }
+        // Without state the epoch is durable once its sink committed, and its commit record rides on the next epoch's
+        // write-ahead like a stateful one's (or is written alone when the query goes idle, waits or stops): one durable
+        // write per epoch instead of two. A crash before that write re-runs the epoch from its offsets, as a crash between
+        // its sink commit and its own commit write would, and the sinks are idempotent per epoch for that.
+        if (!_query.IsStateful) DurableThrough = record.BatchId;
         var commitMs = ProgressBuilder.Milliseconds(watch);
         IsTriggerActive = false;
         span?.Succeeded();
@@ -396,7 +396,12 @@ public sealed class EpochCoordinator
         }
         _records.Trim(_options.MinBatchesToRetain);
         await _runtime.SaveAsync(_records, cancellationToken);
-        foreach (var batchId in committed) _runtime.OnCommitted(batchId);
+        // A commit record is often written with a later epoch's write-ahead: its log names the epoch it commits.
+        foreach (var batchId in committed)
+        {
+            using var scope = _options.Telemetry?.BeginEpochScope(batchId);
+            _runtime.OnCommitted(batchId);
+        }
     }
 
     private CommitLogRecord? CommitOf(long batchId) =>

@@ -28,17 +28,22 @@ public sealed class EpochCoordinatorTests
     }
 
     [Fact]
-    public async Task StatelessEpoch_IsCommittedOnceItsSinkCommitted()
+    public async Task StatelessCommitRecord_RidesOnTheNextWriteAhead_AndTheLastIsWrittenAloneWhenIdle()
     {
         var world = new FakeEpochWorld { Stateful = false };
         world.Input.AddRange([1, 2, 3]);
 
         await world.RunUntilIdleAsync();
 
+        // Epochs 0 and 1 from data: one durable write per epoch, then the idle round's commit.
+        Assert.Equal(3, world.Saves.Count);
         Assert.Equal([0L], world.Saves[0].Offsets);
         Assert.Empty(world.Saves[0].Commits);
-        Assert.Empty(world.Saves[1].Offsets);
+        Assert.Equal([1L], world.Saves[1].Offsets);
         Assert.Equal([0L], world.Saves[1].Commits);
+        Assert.Empty(world.Saves[2].Offsets);
+        Assert.Equal([1L], world.Saves[2].Commits);
+        Assert.Equal(1, world.Persisted.LastCommitted);
         Assert.Empty(world.DurableWaits);
     }
 
