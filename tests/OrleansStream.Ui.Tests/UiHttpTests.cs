@@ -95,7 +95,8 @@ public sealed class UiHttpTests(UiFixture fixture, ITestOutputHelper output) : I
         Assert.Contains("orleansstream_state_rows", scrape, StringComparison.Ordinal);
         // Buckets for seconds (an epoch takes milliseconds), not the exporter's defaults meant for milliseconds.
         Assert.Matches("orleansstream_epoch_duration_seconds_bucket\\{[^}]*le=\"0.25\"\\}", scrape);
-        output.WriteLine(string.Join('\n', scrape.Split('\n').Where(line => line.Contains(query.Id.ToString(), StringComparison.Ordinal)).Take(12)));
+        output.WriteLine(string.Join('\n', scrape.Split('\n').Where(line => line.Contains(query.Id.ToString(), StringComparison.Ordinal))
+            .GroupBy(line => line[..line.IndexOf('{')]).Select(family => family.First())));   // one line of each instrument
         await query.StopAsync();
     }
 
