@@ -73,27 +73,11 @@ public sealed class TransformWithStateOperator : IStatefulOperator, IDisposable
         var timerValues = new TimerValues(context.BatchTimestampMicros / 1000,
             _timeMode == Client.TimeMode.EventTime && context.EvictThresholdMicros is { } wm ? wm / 1000 : -1);
         var output = new List<Row>();
-        long dropped = 0;
         // Spark handles the initial state in batch 0 only, before the batch's input rows.
         if (context.BatchId == 0 && _initialStateKeyColumns is not null) HandleInitialState(input, timerValues);
 
-        // Group the epoch's rows by key, keeping their arrival order within a key; keys are handled in key byte order so that
-        // a re-run of the epoch calls the processor in the same order.
-        var groups = new SortedDictionary<StateKey, List<Row>>();
-        foreach (var (index, batch) in input)
-        {
-            if (index != 0) continue;
-            var (rows, late) = LateRows.Drop(batch, _eventTimeColumn, context.LateThresholdMicros);
-            dropped += late;
-            if (rows.Length == 0) continue;
-            var keys = Store.Keys(_keyColumns.Select(c => rows.Column(c)).ToList(), rows.Length);
-            var asRows = Row.FromBatch(rows);
-            for (var r = 0; r < rows.Length; r++)
-            {
-                if (!groups.TryGetValue(keys[r], out var list)) groups[keys[r]] = list = [];
-                list.Add(asRows[r]);
-            }
-        }
+        // Keys are handled in key byte order, so that a re-run of the epoch calls the processor in the same order.
+        var groups = UserCodeRows.GroupByKey(Store, _keyColumns, input, _eventTimeColumn, context.LateThresholdMicros, out var dropped);
         _handle.State = "DATA_PROCESSED";
         foreach (var (key, rows) in groups)
         {

@@ -13,14 +13,18 @@ namespace OrleansStream.Engine.Operators.Stateful;
 /// </summary>
 internal static class UserCodeRows
 {
-    /// <summary>The epoch's on-time rows by key; <paramref name="dropped"/> counts the rows the late threshold drops.</summary>
+    /// <summary>
+    /// The epoch's on-time data rows (input 0) by key; <paramref name="dropped"/> counts the rows the late threshold drops.
+    /// Other inputs (transformWithState's initial state) are the caller's to handle.
+    /// </summary>
     public static SortedDictionary<StateKey, List<Row>> GroupByKey(KeyedStateStore store, IReadOnlyList<int> keyColumns, IReadOnlyList<KeyedInput> input,
         int? eventTimeColumn, long? lateThresholdMicros, out long dropped)
     {
         var groups = new SortedDictionary<StateKey, List<Row>>();
         dropped = 0;
-        foreach (var (_, batch) in input)
+        foreach (var (index, batch) in input)
         {
+            if (index != 0) continue;
             var (rows, late) = LateRows.Drop(batch, eventTimeColumn, lateThresholdMicros);
             dropped += late;
             if (rows.Length == 0) continue;
