@@ -129,10 +129,13 @@ internal static class EngineRunner
         if (r.LatencySeconds > 0 && result.Events > 0)
         {
             // Prebuilt: the run's batches again, paced; a query without event time reads them again and again (its rows stay
-            // valid), one over event time only once (repeated times would be late): its samples end with the table.
+            // valid), one over event time only once (repeated times would be late), from rows enough for the paced run.
             var repeat = NexmarkQueries.ReadsRepeatably(query.Name);
+            var latencyTables = prebuilt && !repeat
+                ? PrebuildLatencyInput(tables, query, r, result, partitions)
+                : RunTables;
             DataFrame Paced(string table, long perSecond) => (prebuilt
-                    ? PrebuiltSource(session, RunTables + table, partitions).Option("repeat", repeat)
+                    ? PrebuiltSource(session, latencyTables + table, partitions).Option("repeat", repeat)
                     : NexmarkSource(session, r, table))
                 .Option("rowsPerSecond", perSecond).Load();
             foreach (var fraction in r.LatencyFractions)
@@ -143,7 +146,7 @@ internal static class EngineRunner
                     : await MeasureNexmarkLatencyAsync(r, query, collector, rate, Paced);
                 latency.Fraction = fraction;
                 latency.Seconds = r.LatencySeconds;
-                if (prebuilt && !repeat) latency.Seconds = Math.Min(latency.Seconds, result.Events / latency.EventsPerSecond);
+                if (prebuilt && !repeat) latency.Seconds = Math.Min(latency.Seconds, LatencyRows(r, result) / latency.EventsPerSecond);
                 result.Latencies.Add(latency);
             }
             result.Latency = result.Latencies[0];
@@ -152,7 +155,31 @@ internal static class EngineRunner
     }
 
     private const long WarmUpRows = 60_000, WarmUpRowsPerBatch = 20_000;
-    private const string WarmUpTables = "warmup-", RunTables = "run-";
+    private const string WarmUpTables = "warmup-", RunTables = "run-", LatencyTables = "latency-";
+    // An event-time query reads its prebuilt rows once: its latency input holds rows for the whole paced run at the highest
+    // fraction (else at 80% of a fast query the table ends within the excluded first second), up to this many.
+    private const long MaxLatencyRows = 100_000_000;
+
+    /// <summary>Rows an event-time query's paced latency runs read: enough for --latency-seconds at the highest fraction.</summary>
+    private static long LatencyRows(EngineRunRequest r, EngineResult result) =>
+        Math.Max(result.Events, Math.Min(MaxLatencyRows, (long)Math.Ceiling(r.LatencyFractions.Max() * result.Events / result.WallSeconds * r.LatencySeconds)));
+
+    /// <summary>
+    /// The prebuilt tables an event-time query's latency runs read: the throughput run's when they last the paced run,
+    /// else new ones of <see cref="LatencyRows"/> rows (made after the throughput run, so its figures are untouched; the
+    /// throughput run's tables are dropped first to keep memory bounded).
+    /// </summary>
+    private static string PrebuildLatencyInput(PrebuiltTables tables, NexmarkQuery query, EngineRunRequest r, EngineResult result, int partitions)
+    {
+        var rows = LatencyRows(r, result);
+        if (rows <= result.Events) return RunTables;
+        var input = query.Input(rows);
+        foreach (var table in input.Tables) tables.Remove(RunTables + table);
+        var watch = Stopwatch.StartNew();
+        Prebuild(tables, LatencyTables, query, input, r.RowsPerBatch, partitions, new NexmarkGenerator(new NexmarkConfig(r.Seed, r.EventsPerSecond)));
+        Console.WriteLine($"  {query.Name}: prebuilt {rows:N0} rows for the latency runs in {watch.Elapsed.TotalSeconds:F1} s");
+        return LatencyTables;
+    }
 
     /// <summary>The prebuilt source over the table registered as <paramref name="name"/>.</summary>
     private static DataStreamReader PrebuiltSource(StreamSession session, string name, int partitions) =>

@@ -147,7 +147,7 @@ public static class NexmarkMarkdown
         if (measured.Count == 0) return;
         s.AppendLine("**Latency** (first run only): input paced at a fraction of the saturated rate the same process had just measured (its throughput run), default trigger; a row's latency = the moment its output is visible − the moment the row was handed to the source (prebuilt and nexmark sources: paced by the silo's clock, row k at start + (k + 1) / rate; files: renamed into the source folder at a fixed interval); the first second is left out. "
             + (report.LatencySink == "noop" ? "Sink: noop; the output is visible when its epoch has committed (progress timestamp + triggerExecution, ms). " : "Sink: foreachBatch; the output is visible when the function is called with its epoch's rows in the client. ")
-            + "With prebuilt input, a query without event time reads the prebuilt rows again and again for the whole run; an event-time query reads them once (repeated times would be late), so at a high rate its run is shorter ('seconds').");
+            + "With prebuilt input, a query without event time reads the prebuilt rows again and again for the whole run; an event-time query reads them once (repeated times would be late), from a table made for the latency runs with rows for their whole length (at most 100 M: a shorter 'seconds' at a high rate).");
         s.AppendLine();
         s.AppendLine("| query | mode | fraction | saturated events/s | input events/s | seconds | samples | epochs | p50 ms | p99 ms | max ms |");
         s.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
