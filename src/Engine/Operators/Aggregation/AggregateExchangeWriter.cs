@@ -23,9 +23,10 @@ namespace OrleansStream.Engine.Operators.Aggregation;
 /// slide-long pane the row falls in. Such rows are folded per pane first (the pane is keyed by its latest window, the
 /// row's first), and the pane partials are merged into each of their windows when the epoch finishes: a row is hashed
 /// once instead of once per window, and the pane rows, usually far fewer, once per window.
-/// A tumbling window's batch whose rows all fall in one window (a processing-time window, or event time within a window)
-/// is folded by its plain keys alone, hashing a bigint instead of the key and both bounds, and the window's partials join
-/// the others when a batch of another window comes or the epoch finishes.
+/// A tumbling window's batch whose rows fall in one window (a processing-time window, or event time within a window), or
+/// in a few runs of consecutive rows of one window each (event time crossing a window's end once or twice in the batch),
+/// is folded a run at a time by its plain keys alone, hashing a bigint (or nothing) instead of the key and both bounds,
+/// and a window's partials join the others when rows of another window come or the epoch finishes.
 /// </remarks>
 public sealed class AggregateExchangeWriter : IExchangeWriter
 {
@@ -35,6 +36,10 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     private readonly Dictionary<string, long> _gapCache = new(StringComparer.Ordinal);
     private readonly KeyTable? _sessionGroups;
     private readonly RunAggregator? _sessions;
+    // Most runs of one window each a batch may hold to be folded a run at a time: each run costs a flush of the window's
+    // partials into the partial aggregation, a hash per distinct plain key, instead of a hash of the key and bounds per row.
+    private const int MaxWindowRuns = 4;
+
     private readonly PartialAggregator? _oneWindow;   // the plain keys of rows all in the window (_windowStart, _windowEnd)
     private long _windowStart, _windowEnd;
     private bool _holdsWindow;
@@ -106,36 +111,52 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     {
         var (rows, starts, ends) = Scratch(length);
         var kept = _binding.Keys[timeKey].Window!.Assign(time, overlap, rows, MemoryMarshal.Cast<byte, long>(starts.AsSpan()), MemoryMarshal.Cast<byte, long>(ends.AsSpan()));
-        if (_oneWindow is not null && OneWindow(MemoryMarshal.Cast<byte, long>(starts.AsSpan(0, kept * sizeof(long)))) is { } start)
+        var keptStarts = MemoryMarshal.Cast<byte, long>(starts.AsSpan(0, kept * sizeof(long)));
+        if (_oneWindow is not null && kept > 0 && HasFewRuns(keptStarts))
         {
-            AddOneWindow(keys, inputs, timeKey, rows, start, MemoryMarshal.Cast<byte, long>(ends.AsSpan())[0], kept, inRowOrder: kept == length);
+            var keptEnds = MemoryMarshal.Cast<byte, long>(ends.AsSpan());
+            for (var from = 0; from < kept;)
+            {
+                var to = from + 1;
+                while (to < kept && keptStarts[to] == keptStarts[from]) to++;
+                AddOneWindow(length, keys, inputs, timeKey, rows, from, to, keptStarts[from], keptEnds[from], inRowOrder: kept == length);
+                from = to;
+            }
             return;
         }
         FlushWindow();
         AddKept(target, keys, inputs, timeKey, rows, starts, ends, kept, inRowOrder: kept == length);
     }
 
-    private static long? OneWindow(ReadOnlySpan<long> starts)
+    // True when the rows form at most MaxWindowRuns runs of consecutive rows of one window each.
+    private static bool HasFewRuns(ReadOnlySpan<long> starts)
     {
-        if (starts.IsEmpty) return null;
-        var first = starts[0];
-        foreach (var s in starts)
-            if (s != first) return null;
-        return first;
+        var runs = 1;
+        for (var i = 1; i < starts.Length; i++)
+            if (starts[i] != starts[i - 1] && ++runs > MaxWindowRuns) return false;
+        return true;
     }
 
-    // The batch's rows all fall in one tumbling window: fold them by their plain keys, after the held window's partials
-    // (if another window) went to the partial aggregation, so each key's rows stay in order.
-    private void AddOneWindow(IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, int[] rows, long start, long end, int kept, bool inRowOrder)
+    // The kept rows [from, to) all fall in one tumbling window: fold them by their plain keys, after the held window's
+    // partials (if another window) went to the partial aggregation, so each key's rows stay in order.
+    private void AddOneWindow(int length, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, int[] rows, int from, int to, long start, long end, bool inRowOrder)
     {
         if (_holdsWindow && start != _windowStart) FlushWindow();
         var plainKeys = new List<IArrowArray>(keys.Length - 1);
         for (var i = 0; i < keys.Length; i++)
-            if (i != timeKey) plainKeys.Add(inRowOrder ? keys[i]! : TakeKernel.Take(keys[i]!, rows.AsSpan(0, kept)));
+            if (i != timeKey) plainKeys.Add(RunRows(keys[i]!, length, rows, from, to, inRowOrder));
         var taken = new IArrowArray?[inputs.Length];
-        for (var i = 0; i < inputs.Length; i++) taken[i] = inputs[i] is null || inRowOrder ? inputs[i] : TakeKernel.Take(inputs[i]!, rows.AsSpan(0, kept));
-        _oneWindow!.Add(plainKeys, taken, kept);
+        for (var i = 0; i < inputs.Length; i++) taken[i] = inputs[i] is null ? null : RunRows(inputs[i]!, length, rows, from, to, inRowOrder);
+        _oneWindow!.Add(plainKeys, taken, to - from);
         (_windowStart, _windowEnd, _holdsWindow, _any) = (start, end, true, true);
+    }
+
+    // The rows of kept rows [from, to) of a batch column: the column itself when they are all its rows, a slice when the kept
+    // rows are the batch's rows in order (rows[i] == i), else gathered.
+    private static IArrowArray RunRows(IArrowArray column, int length, int[] rows, int from, int to, bool inRowOrder)
+    {
+        if (!inRowOrder) return TakeKernel.Take(column, rows.AsSpan(from, to - from));
+        return from == 0 && to == length ? column : ArrowArrayFactory.Slice(column, from, to - from);
     }
 
     // The held window's partials into the partial aggregation, under their plain keys and the window's bounds.
