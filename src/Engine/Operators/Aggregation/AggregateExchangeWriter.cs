@@ -45,6 +45,9 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     private bool _holdsWindow;
     private int[] _rows = [], _runOf = [];
     private byte[] _starts = [], _ends = [];
+    // Window bounds of partials merged into _partial (a flushed window's, or panes' shifted into each window): the key table
+    // copies the keys it keeps, so one pair of buffers serves every merge, epoch after epoch.
+    private byte[] _boundStarts = [], _boundEnds = [];
     private bool _any;
 
     /// <summary>Creates the writer for <paramref name="binding"/>.</summary>
@@ -169,6 +172,9 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         var plainCount = _binding.StateKeySchema.FieldsList.Count - 2;
         var keyColumns = new List<IArrowArray>(plainCount + 2);
         var plain = 0;
+        EnsureBounds(partials.Length);
+        Bounds(_boundStarts, partials.Length).Fill(_windowStart);
+        Bounds(_boundEnds, partials.Length).Fill(_windowEnd);
         for (var i = 0; i < _binding.Keys.Count; i++)
         {
             if (i != timeKey)
@@ -176,19 +182,21 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
                 keyColumns.Add(partials.Column(plain++));
                 continue;
             }
-            keyColumns.Add(Constant(_windowStart, partials.Length));
-            keyColumns.Add(Constant(_windowEnd, partials.Length));
+            keyColumns.Add(ArrayFactory.Primitive(DataTypes.Timestamp, _boundStarts, null, partials.Length));
+            keyColumns.Add(ArrayFactory.Primitive(DataTypes.Timestamp, _boundEnds, null, partials.Length));
         }
         var buffers = partials.Arrays.Skip(plainCount);
         _partial.Merge(keyColumns, new RecordBatch(_partial.PartialSchema, [.. keyColumns, .. buffers], partials.Length));
     }
 
-    private static IArrowArray Constant(long micros, int length)
+    private void EnsureBounds(int length)
     {
-        var bytes = ArrayFactory.NewValues<long>(length);
-        MemoryMarshal.Cast<byte, long>(bytes.AsSpan()).Fill(micros);
-        return ArrayFactory.Primitive(DataTypes.Timestamp, bytes, null, length);
+        if (_boundStarts.Length >= length * sizeof(long)) return;
+        _boundStarts = ArrayFactory.NewValues<long>(Math.Max(length, _boundStarts.Length / sizeof(long) * 2));
+        _boundEnds = ArrayFactory.NewValues<long>(_boundStarts.Length / sizeof(long));
     }
+
+    private static Span<long> Bounds(byte[] bytes, int length) => MemoryMarshal.Cast<byte, long>(bytes.AsSpan(0, length * sizeof(long)));
 
     private void AddSessions(EvaluationScope scope, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, IArrowArray time)
     {
@@ -373,20 +381,20 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         var keyColumns = new IArrowArray[_binding.StateKeySchema.FieldsList.Count];
         for (var c = 0; c < keyColumns.Length; c++) keyColumns[c] = panes.Column(c);
         var starts = WindowAssigner.TimeValues(panes.Column(startColumn));
+        EnsureBounds(panes.Length);
+        var windowStarts = Bounds(_boundStarts, panes.Length);
+        var windowEnds = Bounds(_boundEnds, panes.Length);
         for (var overlap = 0; overlap < window.Overlaps; overlap++)
         {
             var shift = overlap * window.SlideMicros;
-            keyColumns[startColumn] = Shifted(starts, -shift);
-            keyColumns[startColumn + 1] = Shifted(starts, window.SizeMicros - shift);
+            for (var i = 0; i < starts.Length; i++)
+            {
+                windowStarts[i] = starts[i] - shift;
+                windowEnds[i] = starts[i] + (window.SizeMicros - shift);
+            }
+            keyColumns[startColumn] = ArrayFactory.Primitive(DataTypes.Timestamp, _boundStarts, null, panes.Length);
+            keyColumns[startColumn + 1] = ArrayFactory.Primitive(DataTypes.Timestamp, _boundEnds, null, panes.Length);
             _partial.Merge(keyColumns, panes);
         }
-    }
-
-    private static IArrowArray Shifted(ReadOnlySpan<long> values, long by)
-    {
-        var bytes = ArrayFactory.NewValues<long>(values.Length);
-        var shifted = MemoryMarshal.Cast<byte, long>(bytes.AsSpan());
-        for (var i = 0; i < values.Length; i++) shifted[i] = values[i] + by;
-        return ArrayFactory.Primitive(DataTypes.Timestamp, bytes, null, values.Length);
     }
 }
