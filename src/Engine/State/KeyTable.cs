@@ -13,10 +13,10 @@ namespace OrleansStream.Engine.State;
 /// Maps encoded keys (see <see cref="KeyEncoder"/>) to dense int slot ids, so that per-key state can live in plain arrays
 /// indexed by slot. Open addressing with linear probing over one bucket array whose entries hold the slot and 32 bits of
 /// the key's hash, so a probe rejects other keys without touching per-slot arrays; key bytes live in a single byte arena,
-/// so looking up or adding a key allocates nothing per row. A key of one to four bigint or timestamp columns is also kept
-/// as longs per slot (plus null bits for several columns) and looked up by value, hashed without encoding (same hash as its
-/// encoding, so slots, key groups and persisted bytes do not change); it is encoded only when added. Removed slot ids are
-/// reused (last freed, first reused). Not thread-safe.
+/// so looking up or adding a key allocates nothing per row. A key of one to four bigint or timestamp columns is instead
+/// kept as longs per slot (plus null bits for several columns) and looked up by value, hashed without encoding (same hash
+/// as its encoding, so slots, key groups and persisted bytes do not change); it is encoded only when its bytes are asked
+/// for (<see cref="KeyBytes"/>). Removed slot ids are reused (last freed, first reused). Not thread-safe.
 /// </summary>
 public sealed class KeyTable
 {
@@ -33,7 +33,7 @@ public sealed class KeyTable
     private ulong[] _buckets = new ulong[16];   // (uint)hash << 32 | slot + 1; 0 = empty
     private int _mask = 15;
     private ulong[] _hashes = [];
-    private KeyRef[] _keyRefs = [];             // Length FreeLength for a free slot
+    private KeyRef[] _keyRefs = [];             // Length FreeLength for a free slot; unused for a key kept by value
     private ulong[] _live = [];                 // a bit per slot, set while it holds a key: scans read 1 bit, not a KeyRef
     private long[] _keyValues = [];             // _width values per slot (0 for null)
     private byte[] _nullBits = [];              // per slot: bit c set when column c is null, when _width >= 2
@@ -47,6 +47,7 @@ public sealed class KeyTable
     private int[] _scratchSlots = [];
     private bool[] _scratchAdded = [];
     private ulong[] _scratchHashes = [];
+    private readonly byte[] _keyScratch = new byte[FixedKeys.MaxColumns * FixedKeys.ColumnBytes];   // KeyBytes of a key kept by value
 
     /// <summary>Creates an empty table for keys of <paramref name="keySchema"/>.</summary>
     /// <exception cref="NotSupportedException">A key column's type cannot be a key.</exception>
@@ -142,11 +143,16 @@ public sealed class KeyTable
     /// combine it with a per-slot bitmap of their own).</summary>
     internal ulong LiveWord(int word) => (uint)word < (uint)_live.Length ? _live[word] : 0;
 
-    /// <summary>The encoded key of a live slot (valid until the table next changes).</summary>
+    /// <summary>The encoded key of a live slot (valid until the table next changes or this is next called).</summary>
     public ReadOnlySpan<byte> KeyBytes(int slot)
     {
         CheckLive(slot);
-        return _arena.AsSpan(_keyRefs[slot].Start, _keyRefs[slot].Length);
+        if (_width == 0) return _arena.AsSpan(_keyRefs[slot].Start, _keyRefs[slot].Length);
+        // A key kept by value is encoded from its values when asked for (rarely: a removal's tombstone), not on every add.
+        var key = _keyScratch.AsSpan(0, _width * FixedKeys.ColumnBytes);
+        if (_width == 1) EncodeInt64(_hashes[slot], _keyValues[slot], key);
+        else FixedKeys.Encode(_keyValues.AsSpan(slot * _width, _width), _nullBits[slot], key);
+        return key;
     }
 
     /// <summary>Removes the key of a live slot; the slot id may be handed out again by a later add.</summary>
@@ -214,8 +220,11 @@ public sealed class KeyTable
     // The slot's bookkeeping once its bucket is gone: its key bytes become garbage and its id goes to the free list.
     private void Free(int slot)
     {
-        _garbage += _keyRefs[slot].Length;
-        _keyRefs[slot].Length = FreeLength;
+        if (_width == 0)
+        {
+            _garbage += _keyRefs[slot].Length;
+            _keyRefs[slot].Length = FreeLength;
+        }
         _live[slot >> 6] &= ~(1UL << slot);
         if (_freeCount == _free.Length) System.Array.Resize(ref _free, Math.Max(16, _free.Length * 2));
         _free[_freeCount++] = slot;
@@ -362,9 +371,7 @@ public sealed class KeyTable
         var slot = ProbeInt64(value, hash, out var bucket);
         added = slot < 0;
         if (!added) return slot;
-        Span<byte> key = stackalloc byte[1 + sizeof(long)];
-        EncodeInt64(hash, value, key);
-        slot = Insert(bucket, hash, key);
+        slot = Insert(bucket, hash, default);
         _keyValues[slot] = value;
         return slot;
     }
@@ -449,13 +456,10 @@ public sealed class KeyTable
         return found;
     }
 
-    // Adds a key whose probe ended at the empty bucket b, encoding it for the arena.
+    // Adds a key whose probe ended at the empty bucket b.
     private int InsertFixed(int b, ulong hash, ReadOnlySpan<long> values, byte flags)
     {
-        Span<byte> key = stackalloc byte[FixedKeys.MaxColumns * FixedKeys.ColumnBytes];
-        key = key[..(_width * FixedKeys.ColumnBytes)];
-        FixedKeys.Encode(values, flags, key);
-        var slot = Insert(b, hash, key);
+        var slot = Insert(b, hash, default);
         values.CopyTo(_keyValues.AsSpan(slot * _width, _width));
         _nullBits[slot] = (byte)(flags & FixedKeys.NullBits);
         return slot;
@@ -587,7 +591,8 @@ public sealed class KeyTable
         return BinaryPrimitives.ReadInt64LittleEndian(key[1..]);
     }
 
-    // Adds a key whose probe ended at the empty bucket b (a caller keeping the key by value then stores its values).
+    // Adds a key whose probe ended at the empty bucket b: its bytes go to the arena, or for a key kept by value (key empty)
+    // the caller then stores its values.
     private int Insert(int b, ulong hash, ReadOnlySpan<byte> key)
     {
         if ((_count + 1) * 2L > _buckets.Length)
@@ -597,7 +602,7 @@ public sealed class KeyTable
         }
         var slot = AllocateSlot();
         _hashes[slot] = hash;
-        _keyRefs[slot] = new KeyRef(AppendToArena(key), key.Length);
+        if (_width == 0) _keyRefs[slot] = new KeyRef(AppendToArena(key), key.Length);
         _buckets[b] = Entry(hash, slot);
         _count++;
         return slot;
@@ -610,7 +615,7 @@ public sealed class KeyTable
         {
             var size = Math.Max(64, _hashes.Length * 2);
             System.Array.Resize(ref _hashes, size);
-            System.Array.Resize(ref _keyRefs, size);
+            if (_width == 0) System.Array.Resize(ref _keyRefs, size);
             System.Array.Resize(ref _live, size >> 6);
             if (_width > 0) System.Array.Resize(ref _keyValues, size * _width);
             if (_width > 1) System.Array.Resize(ref _nullBits, size);

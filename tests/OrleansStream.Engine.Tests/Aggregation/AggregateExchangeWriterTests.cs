@@ -74,9 +74,9 @@ public class AggregateExchangeWriterTests
             Rows(output).Select(r => Print([r[0], .. (object?[])r[1]!, .. r[2..]])).Order(StringComparer.Ordinal));
     }
 
-    // A tumbling window's batch whose rows all fall in one window is folded by k alone (or as one group, without k), and
-    // joins the other partials when a batch of another window or of several windows comes, or the epoch ends: every
-    // window holds exactly its rows, first and last in row order, whatever the batches' mix.
+    // A tumbling window's batch whose rows all fall in one window, or in a few runs of one window each, is folded by k alone
+    // (or as one group, without k) a run at a time, and joins the other partials when rows of another window come, or the
+    // epoch ends: every window holds exactly its rows, first and last in row order, whatever the batches' mix.
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -85,14 +85,22 @@ public class AggregateExchangeWriterTests
         string[] aggregates = ["count(*) AS n", "sum(v) AS s", "min(v) AS lo", "max(v) AS hi", "first(v) AS f", "last(v) AS l"];
         var binding = Bind(groupedByK ? ["k", "window(t, '10 seconds')"] : ["window(t, '10 seconds')"], aggregates);
         var random = new Random(3);
-        // Windows [0, 10), [10, 20) and [20, 30) s: batches in one window (two in a row in the first), all three, then one again.
-        int[][] windowsOf = [[0], [0], [1], [0, 1, 2], [1], [0], [2]];
-        var batches = windowsOf.Select(w => Enumerable.Range(0, 300).Select(_ => new object?[]
-        {
-            random.Next(8) == 0 ? null : (long)random.Next(4),
-            random.Next(40) == 0 ? null : DateTime.UnixEpoch.AddMilliseconds(w[random.Next(w.Length)] * 10_000 + random.Next(10_000)),
-            random.Next(6) == 0 ? null : (long)random.Next(-50, 50),
-        }).ToArray()).ToList();
+        // Windows [0, 10), [10, 20) and [20, 30) s: batches in one window (two in a row in the first), all three mixed, then
+        // one again; then batches in runs of one window each (rows ordered by their window's place in the list): two and
+        // three runs without null times (folded from slices of the batch), three with (gathered), and five (too many runs:
+        // folded by window bounds).
+        (int[] Windows, bool Runs, bool NullTimes)[] specs =
+        [
+            ([0], false, true), ([0], false, true), ([1], false, true), ([0, 1, 2], false, true), ([1], false, true), ([0], false, true), ([2], false, true),
+            ([2, 0], true, false), ([0, 1, 2], true, false), ([1, 2, 0], true, true), ([0, 1, 0, 1, 2], true, false), ([1], false, false),
+        ];
+        var batches = specs.Select(spec => Enumerable.Range(0, 300).Select(_ => random.Next(spec.Windows.Length)).OrderBy(run => spec.Runs ? run : 0)
+            .Select(run => new object?[]
+            {
+                random.Next(8) == 0 ? null : (long)random.Next(4),
+                spec.NullTimes && random.Next(40) == 0 ? null : DateTime.UnixEpoch.AddMilliseconds(spec.Windows[run] * 10_000 + random.Next(10_000)),
+                random.Next(6) == 0 ? null : (long)random.Next(-50, 50),
+            }).ToArray()).ToList();
 
         var writer = new AggregateExchangeWriter(binding);
         foreach (var batch in batches) writer.Add(Batch(Ddl, batch), new EpochContext(0, 0));

@@ -331,6 +331,32 @@ public class FixedKeyFastPathTests
 
     // Arrays of the key fields' types from raw longs (timestamps too), a validity bitmap only where a column has nulls, and
     // varying garbage under the nulls (Arrow leaves those bytes undefined, so they must not matter).
+    // Keys kept by value are encoded only when their bytes are asked for: a slot freed and reused by another key gives the
+    // new key's bytes, nulls and zeros included, as the encoder writes them.
+    [Theory]
+    [InlineData("k bigint")]
+    [InlineData("a bigint, s timestamp, e timestamp")]
+    public void KeyBytes_OfAReusedSlot_AreTheNewKeysEncoding(string ddl)
+    {
+        var schema = Schema(ddl);
+        var width = schema.FieldsList.Count;
+        var table = new KeyTable(schema);
+        long?[] Row(long? v) => [.. Enumerable.Repeat(v, width)];
+        var first = Int64Columns(schema, [Row(7), Row(0), Row(null)]);
+        var slots = new int[3];
+        table.GetOrAdd(first, 3, slots, new bool[3]);
+        table.Remove([slots[0], slots[1], slots[2]]);
+        var second = Int64Columns(schema, [Row(null), Row(-3), Row(0)]);
+        table.GetOrAdd(second, 3, slots, new bool[3]);
+        var encoder = new KeyEncoder(schema);
+        encoder.Encode(second, 3);
+        for (var r = 0; r < 3; r++)
+        {
+            Assert.True(slots[r] < 3);
+            Assert.Equal(encoder.Key(r).ToArray(), table.KeyBytes(slots[r]).ToArray());
+        }
+    }
+
     private static IArrowArray[] Int64Columns(Schema schema, long?[][] rows)
     {
         var columns = new IArrowArray[schema.FieldsList.Count];

@@ -23,9 +23,10 @@ namespace OrleansStream.Engine.Operators.Aggregation;
 /// slide-long pane the row falls in. Such rows are folded per pane first (the pane is keyed by its latest window, the
 /// row's first), and the pane partials are merged into each of their windows when the epoch finishes: a row is hashed
 /// once instead of once per window, and the pane rows, usually far fewer, once per window.
-/// A tumbling window's batch whose rows all fall in one window (a processing-time window, or event time within a window)
-/// is folded by its plain keys alone, hashing a bigint instead of the key and both bounds, and the window's partials join
-/// the others when a batch of another window comes or the epoch finishes.
+/// A tumbling window's batch whose rows fall in one window (a processing-time window, or event time within a window), or
+/// in a few runs of consecutive rows of one window each (event time crossing a window's end once or twice in the batch),
+/// is folded a run at a time by its plain keys alone, hashing a bigint (or nothing) instead of the key and both bounds,
+/// and a window's partials join the others when rows of another window come or the epoch finishes.
 /// </remarks>
 public sealed class AggregateExchangeWriter : IExchangeWriter
 {
@@ -35,11 +36,18 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     private readonly Dictionary<string, long> _gapCache = new(StringComparer.Ordinal);
     private readonly KeyTable? _sessionGroups;
     private readonly RunAggregator? _sessions;
+    // Most runs of one window each a batch may hold to be folded a run at a time: each run costs a flush of the window's
+    // partials into the partial aggregation, a hash per distinct plain key, instead of a hash of the key and bounds per row.
+    private const int MaxWindowRuns = 4;
+
     private readonly PartialAggregator? _oneWindow;   // the plain keys of rows all in the window (_windowStart, _windowEnd)
     private long _windowStart, _windowEnd;
     private bool _holdsWindow;
     private int[] _rows = [], _runOf = [];
     private byte[] _starts = [], _ends = [];
+    // Window bounds of partials merged into _partial (a flushed window's, or panes' shifted into each window): the key table
+    // copies the keys it keeps, so one pair of buffers serves every merge, epoch after epoch.
+    private byte[] _boundStarts = [], _boundEnds = [];
     private bool _any;
 
     /// <summary>Creates the writer for <paramref name="binding"/>.</summary>
@@ -106,36 +114,52 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     {
         var (rows, starts, ends) = Scratch(length);
         var kept = _binding.Keys[timeKey].Window!.Assign(time, overlap, rows, MemoryMarshal.Cast<byte, long>(starts.AsSpan()), MemoryMarshal.Cast<byte, long>(ends.AsSpan()));
-        if (_oneWindow is not null && OneWindow(MemoryMarshal.Cast<byte, long>(starts.AsSpan(0, kept * sizeof(long)))) is { } start)
+        var keptStarts = MemoryMarshal.Cast<byte, long>(starts.AsSpan(0, kept * sizeof(long)));
+        if (_oneWindow is not null && kept > 0 && HasFewRuns(keptStarts))
         {
-            AddOneWindow(keys, inputs, timeKey, rows, start, MemoryMarshal.Cast<byte, long>(ends.AsSpan())[0], kept, inRowOrder: kept == length);
+            var keptEnds = MemoryMarshal.Cast<byte, long>(ends.AsSpan());
+            for (var from = 0; from < kept;)
+            {
+                var to = from + 1;
+                while (to < kept && keptStarts[to] == keptStarts[from]) to++;
+                AddOneWindow(length, keys, inputs, timeKey, rows, from, to, keptStarts[from], keptEnds[from], inRowOrder: kept == length);
+                from = to;
+            }
             return;
         }
         FlushWindow();
         AddKept(target, keys, inputs, timeKey, rows, starts, ends, kept, inRowOrder: kept == length);
     }
 
-    private static long? OneWindow(ReadOnlySpan<long> starts)
+    // True when the rows form at most MaxWindowRuns runs of consecutive rows of one window each.
+    private static bool HasFewRuns(ReadOnlySpan<long> starts)
     {
-        if (starts.IsEmpty) return null;
-        var first = starts[0];
-        foreach (var s in starts)
-            if (s != first) return null;
-        return first;
+        var runs = 1;
+        for (var i = 1; i < starts.Length; i++)
+            if (starts[i] != starts[i - 1] && ++runs > MaxWindowRuns) return false;
+        return true;
     }
 
-    // The batch's rows all fall in one tumbling window: fold them by their plain keys, after the held window's partials
-    // (if another window) went to the partial aggregation, so each key's rows stay in order.
-    private void AddOneWindow(IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, int[] rows, long start, long end, int kept, bool inRowOrder)
+    // The kept rows [from, to) all fall in one tumbling window: fold them by their plain keys, after the held window's
+    // partials (if another window) went to the partial aggregation, so each key's rows stay in order.
+    private void AddOneWindow(int length, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, int[] rows, int from, int to, long start, long end, bool inRowOrder)
     {
         if (_holdsWindow && start != _windowStart) FlushWindow();
         var plainKeys = new List<IArrowArray>(keys.Length - 1);
         for (var i = 0; i < keys.Length; i++)
-            if (i != timeKey) plainKeys.Add(inRowOrder ? keys[i]! : TakeKernel.Take(keys[i]!, rows.AsSpan(0, kept)));
+            if (i != timeKey) plainKeys.Add(RunRows(keys[i]!, length, rows, from, to, inRowOrder));
         var taken = new IArrowArray?[inputs.Length];
-        for (var i = 0; i < inputs.Length; i++) taken[i] = inputs[i] is null || inRowOrder ? inputs[i] : TakeKernel.Take(inputs[i]!, rows.AsSpan(0, kept));
-        _oneWindow!.Add(plainKeys, taken, kept);
+        for (var i = 0; i < inputs.Length; i++) taken[i] = inputs[i] is null ? null : RunRows(inputs[i]!, length, rows, from, to, inRowOrder);
+        _oneWindow!.Add(plainKeys, taken, to - from);
         (_windowStart, _windowEnd, _holdsWindow, _any) = (start, end, true, true);
+    }
+
+    // The rows of kept rows [from, to) of a batch column: the column itself when they are all its rows, a slice when the kept
+    // rows are the batch's rows in order (rows[i] == i), else gathered.
+    private static IArrowArray RunRows(IArrowArray column, int length, int[] rows, int from, int to, bool inRowOrder)
+    {
+        if (!inRowOrder) return TakeKernel.Take(column, rows.AsSpan(from, to - from));
+        return from == 0 && to == length ? column : ArrowArrayFactory.Slice(column, from, to - from);
     }
 
     // The held window's partials into the partial aggregation, under their plain keys and the window's bounds.
@@ -148,6 +172,9 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         var plainCount = _binding.StateKeySchema.FieldsList.Count - 2;
         var keyColumns = new List<IArrowArray>(plainCount + 2);
         var plain = 0;
+        EnsureBounds(partials.Length);
+        Bounds(_boundStarts, partials.Length).Fill(_windowStart);
+        Bounds(_boundEnds, partials.Length).Fill(_windowEnd);
         for (var i = 0; i < _binding.Keys.Count; i++)
         {
             if (i != timeKey)
@@ -155,19 +182,21 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
                 keyColumns.Add(partials.Column(plain++));
                 continue;
             }
-            keyColumns.Add(Constant(_windowStart, partials.Length));
-            keyColumns.Add(Constant(_windowEnd, partials.Length));
+            keyColumns.Add(ArrayFactory.Primitive(DataTypes.Timestamp, _boundStarts, null, partials.Length));
+            keyColumns.Add(ArrayFactory.Primitive(DataTypes.Timestamp, _boundEnds, null, partials.Length));
         }
         var buffers = partials.Arrays.Skip(plainCount);
         _partial.Merge(keyColumns, new RecordBatch(_partial.PartialSchema, [.. keyColumns, .. buffers], partials.Length));
     }
 
-    private static IArrowArray Constant(long micros, int length)
+    private void EnsureBounds(int length)
     {
-        var bytes = ArrayFactory.NewValues<long>(length);
-        MemoryMarshal.Cast<byte, long>(bytes.AsSpan()).Fill(micros);
-        return ArrayFactory.Primitive(DataTypes.Timestamp, bytes, null, length);
+        if (_boundStarts.Length >= length * sizeof(long)) return;
+        _boundStarts = ArrayFactory.NewValues<long>(Math.Max(length, _boundStarts.Length / sizeof(long) * 2));
+        _boundEnds = ArrayFactory.NewValues<long>(_boundStarts.Length / sizeof(long));
     }
+
+    private static Span<long> Bounds(byte[] bytes, int length) => MemoryMarshal.Cast<byte, long>(bytes.AsSpan(0, length * sizeof(long)));
 
     private void AddSessions(EvaluationScope scope, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, IArrowArray time)
     {
@@ -352,20 +381,20 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         var keyColumns = new IArrowArray[_binding.StateKeySchema.FieldsList.Count];
         for (var c = 0; c < keyColumns.Length; c++) keyColumns[c] = panes.Column(c);
         var starts = WindowAssigner.TimeValues(panes.Column(startColumn));
+        EnsureBounds(panes.Length);
+        var windowStarts = Bounds(_boundStarts, panes.Length);
+        var windowEnds = Bounds(_boundEnds, panes.Length);
         for (var overlap = 0; overlap < window.Overlaps; overlap++)
         {
             var shift = overlap * window.SlideMicros;
-            keyColumns[startColumn] = Shifted(starts, -shift);
-            keyColumns[startColumn + 1] = Shifted(starts, window.SizeMicros - shift);
+            for (var i = 0; i < starts.Length; i++)
+            {
+                windowStarts[i] = starts[i] - shift;
+                windowEnds[i] = starts[i] + (window.SizeMicros - shift);
+            }
+            keyColumns[startColumn] = ArrayFactory.Primitive(DataTypes.Timestamp, _boundStarts, null, panes.Length);
+            keyColumns[startColumn + 1] = ArrayFactory.Primitive(DataTypes.Timestamp, _boundEnds, null, panes.Length);
             _partial.Merge(keyColumns, panes);
         }
-    }
-
-    private static IArrowArray Shifted(ReadOnlySpan<long> values, long by)
-    {
-        var bytes = ArrayFactory.NewValues<long>(values.Length);
-        var shifted = MemoryMarshal.Cast<byte, long>(bytes.AsSpan());
-        for (var i = 0; i < values.Length; i++) shifted[i] = values[i] + by;
-        return ArrayFactory.Primitive(DataTypes.Timestamp, bytes, null, values.Length);
     }
 }

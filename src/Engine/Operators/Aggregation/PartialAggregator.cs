@@ -114,17 +114,23 @@ public sealed class PartialAggregator
     // cleared after each batch.
     private RecordBatch RowPartials(IReadOnlyList<IArrowArray> keyColumns, IReadOnlyList<IArrowArray?> inputs, int length)
     {
-        if (_identity.Length < length)
-        {
-            _identity = new int[Math.Max(length, _identity.Length * 2)];
-            for (var i = 0; i < _identity.Length; i++) _identity[i] = i;
-        }
-        var slots = _identity.AsSpan(0, length);
+        var slots = Identity(length);
         _rowBuffers!.EnsureCapacity(length);
         _rowBuffers.Update(slots, inputs);
         var buffers = _rowBuffers.WritePartial(slots);
         _rowBuffers.Clear();
         return new RecordBatch(PartialSchema, [.. keyColumns, .. buffers], length);
+    }
+
+    // 0, 1, ..., length - 1, from an array kept across calls.
+    private ReadOnlySpan<int> Identity(int length)
+    {
+        if (_identity.Length < length)
+        {
+            _identity = new int[Math.Max(length, _identity.Length * 2)];
+            for (var i = 0; i < _identity.Length; i++) _identity[i] = i;
+        }
+        return _identity.AsSpan(0, length);
     }
 
     private void FoldPassed()
@@ -197,9 +203,8 @@ public sealed class PartialAggregator
     {
         // Nothing is ever removed, so slots were handed out densely in first-seen order.
         var n = _keys.Count;
-        var slots = new int[n];
-        for (var i = 0; i < n; i++) slots[i] = i;
-        var keys = _keys.KeyColumns(slots);
+        var slots = Identity(n);
+        var keys = _keys.LiveKeyColumns(slots);
         var buffers = _buffers.WritePartial(slots);
         var batch = new RecordBatch(PartialSchema, [.. keys, .. buffers], n);
         _keys.Clear();

@@ -214,11 +214,15 @@ internal static class LateRows
         if (column is not { } c || threshold is not { } t || batch.Length == 0) return (batch, 0);
         var times = Operators.Windows.WindowAssigner.TimeValues(batch.Column(c));
         var validity = Bitmaps.Validity(batch.Column(c));
+        // Usually no row is late: the row list is made only from the first late row on.
+        var first = 0;
+        while (first < times.Length && (!Bitmaps.Get(validity, first) || times[first] > t)) first++;
+        if (first == times.Length) return (batch, 0);
         var keep = new int[batch.Length];
-        var kept = 0;
-        for (var i = 0; i < times.Length; i++)
+        for (var i = 0; i < first; i++) keep[i] = i;
+        var kept = first;
+        for (var i = first + 1; i < times.Length; i++)
             if (!Bitmaps.Get(validity, i) || times[i] > t) keep[kept++] = i;
-        if (kept == batch.Length) return (batch, 0);
         return (TakeKernel.TakeRows(batch, keep.AsSpan(0, kept)), batch.Length - kept);
     }
 }
