@@ -130,14 +130,14 @@ public sealed class JoinOperator : IStatefulOperator
         var table = new JoinRowBuffer(buildLeft ? _leftKeys : _rightKeys, _keySchema);
         var never = new long[build.Length];
         System.Array.Fill(never, EventTimes.Never);
-        table.Add(build, never, new bool[build.Length], null, isNew: false);
+        table.Add(build, null, never, new bool[build.Length], null, isNew: false);
         var probeMatched = new bool[probe.Length];
         var pairsWanted = !_type.OutputsLeftOnly();
         if (table.Chunks.Count > 0 && probe.Length > 0)
         {
-            var probeKeys = KeyColumns(probe, buildLeft ? _rightKeys : _leftKeys);
+            var probeKeys = table.ReadKeys(KeyColumns(probe, buildLeft ? _rightKeys : _leftKeys), probe.Length);
             _candidates.Clear();
-            table.Probe(probeKeys, probe.Length, NullKeys(probe, buildLeft ? _rightKeys : _leftKeys), _candidates);
+            table.Probe(probeKeys, NullKeys(probe, buildLeft ? _rightKeys : _leftKeys), _candidates);
             var buildRows = table.Chunks[0].Rows;
             foreach (var (chunk, probeRows, rows) in _candidates.ByChunk(table.Chunks.Count))
             {
@@ -293,9 +293,10 @@ public sealed class JoinOperator : IStatefulOperator
             }
         }
         var n = rows.Length;
-        var probeKeys = KeyColumns(rows, isLeft ? _leftKeys : _rightKeys);
+        // The rows' keys are read once: to probe the other side, then buffered with the rows.
+        var keys = own.ReadKeys(rows);
         _candidates.Clear();
-        other.Probe(probeKeys, n, NullKeys(rows, isLeft ? _leftKeys : _rightKeys), _candidates);
+        other.Probe(keys, NullKeys(rows, isLeft ? _leftKeys : _rightKeys), _candidates);
         var matched = new bool[n];
         var semi = _type == JoinType.LeftSemi;
         // The other side's rows need their matched flag when it is an outer side (or the left side of a semi join).
@@ -343,7 +344,7 @@ public sealed class JoinOperator : IStatefulOperator
         if (kept == 0) return 0;
         if (kept == n)
         {
-            own.Add(rows, times, matched, null, isNew: true);
+            own.Add(rows, keys, times, matched, null, isNew: true);
             return n;
         }
         var take = keep.AsSpan(0, kept);
@@ -354,7 +355,7 @@ public sealed class JoinOperator : IStatefulOperator
             keptTimes[i] = times[take[i]];
             keptMatched[i] = matched[take[i]];
         }
-        own.Add(TakeKernel.TakeRows(rows, take), keptTimes, keptMatched, null, isNew: true);
+        own.Add(TakeKernel.TakeRows(rows, take), keys.Take(take), keptTimes, keptMatched, null, isNew: true);
         return kept;
     }
 
@@ -520,7 +521,7 @@ public sealed class JoinOperator : IStatefulOperator
             {
                 var changed = TakeKernel.TakeRows(rows, changes.ToArray());
                 var keys = JoinKeys.Columns(_layout.OwnRows(changed, side), side == 0 ? _leftKeys : _rightKeys);
-                Buffer(side).RestoreMatched(keys, ArrowSpans.Values<long>(changed.Column(JoinStateLayout.IdIndex)));
+                Buffer(side).RestoreMatched(Buffer(side).ReadKeys(keys, changed.Length), ArrowSpans.Values<long>(changed.Column(JoinStateLayout.IdIndex)));
             }
         }
     }
@@ -541,7 +542,7 @@ public sealed class JoinOperator : IStatefulOperator
             var flags = (BooleanArray)stateRows.Column(JoinStateLayout.MatchedIndex);
             for (var i = 0; i < n; i++) matched[i] = flags.GetValue(i) == true;
         }
-        Buffer(side).Add(own, times, matched, ids, isNew: false);
+        Buffer(side).Add(own, null, times, matched, ids, isNew: false);
     }
 
     // Format 1: flat rows of both sides (see JoinStateLayout).
@@ -584,7 +585,7 @@ public sealed class JoinOperator : IStatefulOperator
                     m[i] = matched.GetValue(take[i]) == true;
                     d[i] = ids[take[i]];
                 }
-                buffer.Add(new RecordBatch(schema, columns, take.Length), t, m, d, isNew: false);
+                buffer.Add(new RecordBatch(schema, columns, take.Length), null, t, m, d, isNew: false);
             }
             if (changes.Count > 0)
             {
@@ -593,7 +594,7 @@ public sealed class JoinOperator : IStatefulOperator
                 for (var k = 0; k < keys.Length; k++) keys[k] = TakeKernel.Take(stateRows.Column(fixedColumns + k), take);
                 var d = new long[take.Length];
                 for (var i = 0; i < take.Length; i++) d[i] = ids[take[i]];
-                buffer.RestoreMatched(keys, d);
+                buffer.RestoreMatched(buffer.ReadKeys(keys, take.Length), d);
             }
         }
     }
