@@ -18,13 +18,14 @@ internal sealed class JoinKeyRows
     {
         Width = width;
         Count = count;
-        Hashes = new ulong[count];
+        // Written in full by every caller, so not zeroed first (an epoch's keys are large-object arrays).
+        Hashes = GC.AllocateUninitializedArray<ulong>(count);
         if (width > 0)
         {
-            Values = new long[count * width];
-            Flags = new byte[count];
+            Values = GC.AllocateUninitializedArray<long>(count * width);
+            Flags = GC.AllocateUninitializedArray<byte>(count);
         }
-        else Offsets = new int[count + 1];
+        else Offsets = GC.AllocateUninitializedArray<int>(count + 1);
     }
 
     /// <summary>Longs per row of a key kept by value (1 to 4), or 0 for encoded keys.</summary>

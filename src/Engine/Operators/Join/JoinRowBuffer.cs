@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using Apache.Arrow;
 using OrleansStream.Engine.Expressions.Kernels;
 using OrleansStream.Engine.State;
@@ -22,6 +24,11 @@ internal sealed class JoinRowBuffer
     private const int MinDeadToRebuild = 1024;
 
     private const int MinBuckets = 16;
+    // Probes prefetch when the buckets outgrow the L2 cache (128 KB and more): the bucket this many rows ahead, and the row
+    // its bucket holds RowPrefetchDistance rows ahead (by then the bucket is cached).
+    private const int PrefetchBuckets = 1 << 14;
+    private const int PrefetchDistance = 16;
+    private const int RowPrefetchDistance = 8;
 
     private readonly List<Chunk> _chunks = new();
     private readonly int[] _keyColumns;
@@ -73,7 +80,8 @@ internal sealed class JoinRowBuffer
 
     /// <summary>
     /// Adds <paramref name="rows"/> as a new chunk: <c>times[i]</c> is row i's eviction time (<see cref="EventTimes.Never"/> to keep
-    /// it), <c>matched[i]</c> its matched flag; <paramref name="ids"/> restores persisted row ids (null: new ids are assigned).
+    /// it), <c>matched[i]</c> its matched flag (copied: the array may be longer, and reused); <paramref name="ids"/> restores
+    /// persisted row ids (null: new ids are assigned).
     /// <paramref name="isNew"/> rows belong to the next delta. <paramref name="keys"/> are the rows' keys when already read
     /// (<see cref="ReadKeys(RecordBatch)"/>), else null.
     /// </summary>
@@ -100,10 +108,10 @@ internal sealed class JoinRowBuffer
                 ids = d;
             }
         }
-        else matched = (bool[])matched.Clone();
+        else matched = matched.AsSpan(0, n).ToArray();
         if (ids is null)
         {
-            ids = new long[n];
+            ids = GC.AllocateUninitializedArray<long>(n);
             for (var i = 0; i < n; i++) ids[i] = _nextId++;
         }
         else
@@ -117,6 +125,8 @@ internal sealed class JoinRowBuffer
         Link(_chunks.Count - 1, chunk);
         LiveRows += n;
     }
+
+    private static unsafe void Prefetch<T>(ref T at) where T : unmanaged => Sse.Prefetch0(Unsafe.AsPointer(ref at));
 
     private static long[] NewBuckets(int length)
     {
@@ -149,7 +159,8 @@ internal sealed class JoinRowBuffer
 
     /// <summary>
     /// Appends to <paramref name="into"/> a candidate (probe row, chunk, row) for every live row whose key equals probe row r's,
-    /// for each probe row not marked in <paramref name="skip"/> (rows whose key holds a null that must not match).
+    /// for each probe row not marked in <paramref name="skip"/> (rows whose key holds a null that must not match; empty when
+    /// there are none).
     /// </summary>
     public void Probe(JoinKeyRows probe, ReadOnlySpan<bool> skip, JoinCandidates into)
     {
@@ -157,9 +168,23 @@ internal sealed class JoinRowBuffer
         var buckets = _buckets;
         var mask = buckets.Length - 1;
         var hashes = probe.Hashes;
-        for (var r = 0; r < probe.Count; r++)
+        var count = probe.Count;
+        // Buckets and rows beyond the cache are prefetched for rows ahead: the bucket far ahead, then (once that bucket is
+        // cached) the hash and next link of the row it holds, which the walk reads first.
+        var prefetch = Sse.IsSupported && buckets.Length >= PrefetchBuckets;
+        for (var r = 0; r < count; r++)
         {
-            if (skip[r]) continue;
+            if (prefetch)
+            {
+                if (r + PrefetchDistance < count) Prefetch(ref buckets[(int)hashes[r + PrefetchDistance] & mask]);
+                if (r + RowPrefetchDistance < count && buckets[(int)hashes[r + RowPrefetchDistance] & mask] is >= 0 and var head)
+                {
+                    var chunk = _chunks[(int)(head >> 32)];
+                    Prefetch(ref chunk.Keys.Hashes[(int)head]);
+                    Prefetch(ref chunk.Next[(int)head]);
+                }
+            }
+            if (!skip.IsEmpty && skip[r]) continue;
             var hash = hashes[r];
             for (var rowRef = buckets[(int)hash & mask]; rowRef >= 0;)
             {
@@ -310,7 +335,7 @@ internal sealed class JoinRowBuffer
             Ids = ids;
             Matched = matched;
             IsNew = isNew;
-            Next = new long[times.Length];
+            Next = GC.AllocateUninitializedArray<long>(times.Length);
             Bytes = times.Length * 25L + keys.EstimatedBytes + BatchBytes(rows);
         }
 
