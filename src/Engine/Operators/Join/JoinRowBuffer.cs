@@ -8,8 +8,8 @@ namespace OrleansStream.Engine.Operators.Join;
 
 /// <summary>
 /// The buffered rows of one join side (Spark's SymmetricHashJoinStateManager, held as columns): rows live in append-only
-/// Arrow chunks, one per added batch, each sorted by the time that evicts its rows; a matched flag per row records whether the row ever
-/// joined (Spark's state format v2). Rows are found by key through a chained hash index: each chunk keeps its rows' keys as
+/// Arrow chunks, one per added batch, each sorted by the time that evicts its rows; a matched flag per row records whether
+/// the row ever joined (Spark's state format v2). Rows are found by key through a chained hash index: each chunk keeps its rows' keys as
 /// read once (<see cref="JoinKeyRows"/>: hash and values or encoded bytes), a bucket per hash holds the newest row linked to
 /// it and each row the next older one of its bucket, so adding a row is one link (no key is encoded, copied to a table or
 /// hashed again) and a probe walks its bucket, comparing hashes, then keys. Because a chunk is sorted by eviction time and
