@@ -5,7 +5,7 @@ using OrleansStream.Engine.Expressions.Kernels;
 namespace OrleansStream.Engine.Operators.Join;
 
 /// <summary>
-/// A join's key columns as the key table and routing read them: a struct key (a time window <c>{start, end}</c>) stands for
+/// A join's key columns as the join buffer and routing read them: a struct key (a time window <c>{start, end}</c>) stands for
 /// its leaf fields, in order, so that keys of any supported leaf types hash and compare field by field; a null struct reads
 /// as nulls in every field. Other columns are themselves.
 /// </summary>

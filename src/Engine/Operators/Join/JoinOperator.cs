@@ -41,6 +41,11 @@ public sealed class JoinOperator : IStatefulOperator
     private readonly int? _leftTimeColumn;
     private readonly int? _rightTimeColumn;
     private readonly JoinCandidates _candidates = new();
+    // Per-call buffers reused across epochs (an epoch's side holds 10^4 to 10^5 rows: fresh arrays would be large-object
+    // allocations, zeroed and collected every epoch).
+    private long[] _scratchTimes = [];
+    private int[] _scratchRows = [];
+    private bool[] _scratchFlags = [];
 
     /// <summary>Creates the operator of <paramref name="spec"/> with empty state.</summary>
     public JoinOperator(JoinOperatorSpec spec)
@@ -130,14 +135,14 @@ public sealed class JoinOperator : IStatefulOperator
         var table = new JoinRowBuffer(buildLeft ? _leftKeys : _rightKeys, _keySchema);
         var never = new long[build.Length];
         System.Array.Fill(never, EventTimes.Never);
-        table.Add(build, never, new bool[build.Length], null, isNew: false);
+        table.Add(build, null, never, new bool[build.Length], null, isNew: false);
         var probeMatched = new bool[probe.Length];
         var pairsWanted = !_type.OutputsLeftOnly();
         if (table.Chunks.Count > 0 && probe.Length > 0)
         {
-            var probeKeys = KeyColumns(probe, buildLeft ? _rightKeys : _leftKeys);
+            var probeKeys = table.ReadKeys(KeyColumns(probe, buildLeft ? _rightKeys : _leftKeys), probe.Length);
             _candidates.Clear();
-            table.Probe(probeKeys, probe.Length, NullKeys(probe, buildLeft ? _rightKeys : _leftKeys), _candidates);
+            table.Probe(probeKeys, NullKeys(probe, buildLeft ? _rightKeys : _leftKeys, _nullSafe), _candidates);
             var buildRows = table.Chunks[0].Rows;
             foreach (var (chunk, probeRows, rows) in _candidates.ByChunk(table.Chunks.Count))
             {
@@ -196,7 +201,7 @@ public sealed class JoinOperator : IStatefulOperator
         return (p, r);
     }
 
-    private static int[] Where(bool[] flags, bool value)
+    private static int[] Where(ReadOnlySpan<bool> flags, bool value)
     {
         var count = 0;
         foreach (var f in flags) if (f == value) count++;
@@ -209,18 +214,26 @@ public sealed class JoinOperator : IStatefulOperator
     private static IArrowArray[] KeyColumns(RecordBatch batch, int[] keys) => JoinKeys.Columns(batch, keys);
 
     // Rows with a null in a key that is not null-safe: such a key equals nothing. (A struct key is null-checked as a whole.)
-    private bool[] NullKeys(RecordBatch batch, int[] keys)
+    // Null (no row to skip) when no such key column has a null.
+    private static bool[]? NullKeys(RecordBatch batch, int[] keys, bool[] nullSafe)
     {
         var length = batch.Length;
-        var skip = new bool[length];
+        bool[]? skip = null;
         for (var k = 0; k < keys.Length; k++)
         {
             var column = batch.Column(keys[k]);
-            if (_nullSafe[k] || column.NullCount == 0) continue;
+            if (nullSafe[k] || column.NullCount == 0) continue;
+            skip ??= new bool[length];
             var validity = Bitmaps.Validity(column);
             for (var r = 0; r < length; r++) if (!Bitmaps.Get(validity, r)) skip[r] = true;
         }
         return skip;
+    }
+
+    private static T[] Scratch<T>(ref T[] buffer, int length)
+    {
+        if (buffer.Length < length) buffer = new T[Math.Max(length, buffer.Length * 2)];
+        return buffer;
     }
 
     // ---- stream-stream -----------------------------------------------------------------------------------------------
@@ -261,11 +274,12 @@ public sealed class JoinOperator : IStatefulOperator
         return _spec.StateWatermarks(wm);
     }
 
-    private static RecordBatch DropLate(RecordBatch rows, int? eventTime, long? threshold, ref long dropped)
+    private RecordBatch DropLate(RecordBatch rows, int? eventTime, long? threshold, ref long dropped)
     {
         if (eventTime is not { } column || threshold is not { } t || rows.Length == 0) return rows;
-        var times = EventTimes.Read(rows.Column(column));
-        var keep = new int[rows.Length];
+        var times = Scratch(ref _scratchTimes, rows.Length).AsSpan(0, rows.Length);
+        EventTimes.Read(rows.Column(column), times);
+        var keep = Scratch(ref _scratchRows, rows.Length);
         var kept = 0;
         for (var i = 0; i < times.Length; i++) if (times[i] > t) keep[kept++] = i;
         if (kept == rows.Length) return rows;
@@ -293,10 +307,12 @@ public sealed class JoinOperator : IStatefulOperator
             }
         }
         var n = rows.Length;
-        var probeKeys = KeyColumns(rows, isLeft ? _leftKeys : _rightKeys);
+        // The rows' keys are read once: to probe the other side, then buffered with the rows.
+        var keys = own.ReadKeys(rows);
         _candidates.Clear();
-        other.Probe(probeKeys, n, NullKeys(rows, isLeft ? _leftKeys : _rightKeys), _candidates);
-        var matched = new bool[n];
+        other.Probe(keys, NullKeys(rows, isLeft ? _leftKeys : _rightKeys, _nullSafe), _candidates);
+        var matched = Scratch(ref _scratchFlags, n);
+        System.Array.Clear(matched, 0, n);
         var semi = _type == JoinType.LeftSemi;
         // The other side's rows need their matched flag when it is an outer side (or the left side of a semi join).
         var markOther = isLeft ? _type is JoinType.RightOuter or JoinType.FullOuter : _type is JoinType.LeftOuter or JoinType.FullOuter;
@@ -326,13 +342,14 @@ public sealed class JoinOperator : IStatefulOperator
             if (isLeft) output.Add(rows, p, buffered.Rows, r);
             else output.Add(buffered.Rows, r, rows, p);
         }
-        if (semi && isLeft) output.AddLeft(rows, Where(matched, true));
+        if (semi && isLeft) output.AddLeft(rows, Where(matched.AsSpan(0, n), true));
         // Buffer the rows unless the state watermark evicts them already (and, for left semi, unless they matched).
         var timeColumn = isLeft ? _leftTimeColumn : _rightTimeColumn;
-        var times = new long[n];
+        // The times are the new chunk's (kept), so a new array, written in full.
+        var times = GC.AllocateUninitializedArray<long>(n);
         if (timeColumn is { } tc) EventTimes.Read(rows.Column(tc), times);
         else System.Array.Fill(times, EventTimes.Never);
-        var keep = new int[n];
+        var keep = Scratch(ref _scratchRows, n);
         var kept = 0;
         for (var i = 0; i < n; i++)
         {
@@ -343,7 +360,7 @@ public sealed class JoinOperator : IStatefulOperator
         if (kept == 0) return 0;
         if (kept == n)
         {
-            own.Add(rows, times, matched, null, isNew: true);
+            own.Add(rows, keys, times, matched, null, isNew: true);
             return n;
         }
         var take = keep.AsSpan(0, kept);
@@ -354,7 +371,7 @@ public sealed class JoinOperator : IStatefulOperator
             keptTimes[i] = times[take[i]];
             keptMatched[i] = matched[take[i]];
         }
-        own.Add(TakeKernel.TakeRows(rows, take), keptTimes, keptMatched, null, isNew: true);
+        own.Add(TakeKernel.TakeRows(rows, take), keys.Take(take), keptTimes, keptMatched, null, isNew: true);
         return kept;
     }
 
@@ -520,7 +537,7 @@ public sealed class JoinOperator : IStatefulOperator
             {
                 var changed = TakeKernel.TakeRows(rows, changes.ToArray());
                 var keys = JoinKeys.Columns(_layout.OwnRows(changed, side), side == 0 ? _leftKeys : _rightKeys);
-                Buffer(side).RestoreMatched(keys, ArrowSpans.Values<long>(changed.Column(JoinStateLayout.IdIndex)));
+                Buffer(side).RestoreMatched(Buffer(side).ReadKeys(keys, changed.Length), ArrowSpans.Values<long>(changed.Column(JoinStateLayout.IdIndex)));
             }
         }
     }
@@ -541,7 +558,7 @@ public sealed class JoinOperator : IStatefulOperator
             var flags = (BooleanArray)stateRows.Column(JoinStateLayout.MatchedIndex);
             for (var i = 0; i < n; i++) matched[i] = flags.GetValue(i) == true;
         }
-        Buffer(side).Add(own, times, matched, ids, isNew: false);
+        Buffer(side).Add(own, null, times, matched, ids, isNew: false);
     }
 
     // Format 1: flat rows of both sides (see JoinStateLayout).
@@ -584,7 +601,7 @@ public sealed class JoinOperator : IStatefulOperator
                     m[i] = matched.GetValue(take[i]) == true;
                     d[i] = ids[take[i]];
                 }
-                buffer.Add(new RecordBatch(schema, columns, take.Length), t, m, d, isNew: false);
+                buffer.Add(new RecordBatch(schema, columns, take.Length), null, t, m, d, isNew: false);
             }
             if (changes.Count > 0)
             {
@@ -593,7 +610,7 @@ public sealed class JoinOperator : IStatefulOperator
                 for (var k = 0; k < keys.Length; k++) keys[k] = TakeKernel.Take(stateRows.Column(fixedColumns + k), take);
                 var d = new long[take.Length];
                 for (var i = 0; i < take.Length; i++) d[i] = ids[take[i]];
-                buffer.RestoreMatched(keys, d);
+                buffer.RestoreMatched(buffer.ReadKeys(keys, take.Length), d);
             }
         }
     }

@@ -1,4 +1,5 @@
-using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using Apache.Arrow;
 using OrleansStream.Engine.Expressions.Kernels;
 using OrleansStream.Engine.State;
@@ -7,32 +8,51 @@ namespace OrleansStream.Engine.Operators.Join;
 
 /// <summary>
 /// The buffered rows of one join side (Spark's SymmetricHashJoinStateManager, held as columns): rows live in append-only
-/// Arrow chunks, one per added batch, each sorted by the time that evicts its rows; a <see cref="KeyTable"/> maps each join
-/// key to a list of its rows (a head per key, a next pointer per row); and a matched flag per row records whether the row ever
-/// joined (Spark's state format v2). Because a chunk is sorted by eviction time and the threshold only rises, a watermark
-/// evicts a prefix of each chunk: eviction finds each cut by binary search and touches only the rows it removes (and only to
-/// emit the unmatched ones of an outer side), never the keys. Removed rows stay on their key lists until dead rows outnumber
-/// live ones, when the lists are rebuilt from the live rows (amortised: a row is relinked at most once per row evicted).
+/// Arrow chunks, one per added batch, each sorted by the time that evicts its rows; a matched flag per row records whether
+/// the row ever joined (Spark's state format v2). Rows are found by key through a chained hash index: each chunk keeps its rows' keys as
+/// read once (<see cref="JoinKeyRows"/>: hash and values or encoded bytes), a bucket per hash holds the newest row linked to
+/// it and each row the next older one of its bucket, so adding a row is one link (no key is encoded, copied to a table or
+/// hashed again) and a probe walks its bucket, comparing hashes, then keys. Because a chunk is sorted by eviction time and
+/// the threshold only rises, a watermark evicts a prefix of each chunk: eviction finds each cut by binary search and touches
+/// only the rows it removes (and only to emit the unmatched ones of an outer side), never the keys. Removed rows stay on
+/// their bucket lists until dead rows outnumber live ones, when the lists are rebuilt from the live rows and their stored
+/// hashes (amortised: a row is relinked at most once per row evicted, or per doubling of the buckets).
 /// A row is addressed as <c>chunk &lt;&lt; 32 | row</c>. Not thread-safe.
 /// </summary>
 internal sealed class JoinRowBuffer
 {
     private const int MinDeadToRebuild = 1024;
 
+    private const int MinBuckets = 16;
+    // Probes prefetch when the buckets outgrow the L2 cache (128 KB and more): the bucket this many rows ahead, and the row
+    // its bucket holds RowPrefetchDistance rows ahead (by then the bucket is cached).
+    private const int PrefetchBuckets = 1 << 14;
+    private const int PrefetchDistance = 16;
+    private const int RowPrefetchDistance = 8;
+
     private readonly List<Chunk> _chunks = new();
-    private readonly KeyTable _keys;
     private readonly int[] _keyColumns;
-    private long[] _heads = [];
+    private readonly int _width;
+    private readonly KeyEncoder _encoder;
+    private long[] _buckets = NewBuckets(MinBuckets);   // the newest row linked to each bucket (a row reference), or -1
     private long _nextId;
     private int _dead;
-    private int[] _scratch = [];
 
-    /// <summary>A buffer for rows whose join keys are the columns <paramref name="keyColumns"/>, of <paramref name="keySchema"/>.</summary>
+    /// <summary>A buffer for rows whose join keys are the columns <paramref name="keyColumns"/>, of <paramref name="keySchema"/>
+    /// (flattened: see <see cref="JoinKeys"/>).</summary>
     public JoinRowBuffer(int[] keyColumns, Schema keySchema)
     {
         _keyColumns = keyColumns;
-        _keys = new KeyTable(keySchema);
+        _width = JoinKeyRows.WidthOf(keySchema);
+        _encoder = new KeyEncoder(keySchema);
     }
+
+    /// <summary>The keys of <paramref name="rows"/> (rows of this side), read for a probe of the other side and then for
+    /// <see cref="Add"/>.</summary>
+    public JoinKeyRows ReadKeys(RecordBatch rows) => ReadKeys(JoinKeys.Columns(rows, _keyColumns), rows.Length);
+
+    /// <summary>The keys given as (flattened) key columns of this side's types.</summary>
+    public JoinKeyRows ReadKeys(IReadOnlyList<IArrowArray> keyColumns, int length) => JoinKeyRows.Read(keyColumns, length, _width, _encoder);
 
     /// <summary>How many per-row entries (times and matched flags) the last <see cref="Evict"/> read: the cost that must stay
     /// proportional to the rows it removes, not to the rows or keys held.</summary>
@@ -52,7 +72,7 @@ internal sealed class JoinRowBuffer
     {
         get
         {
-            var bytes = _keys.EstimatedBytes + _heads.Length * 8L;
+            var bytes = _buckets.Length * 8L;
             foreach (var c in _chunks) bytes += c.Bytes;
             return bytes;
         }
@@ -60,13 +80,16 @@ internal sealed class JoinRowBuffer
 
     /// <summary>
     /// Adds <paramref name="rows"/> as a new chunk: <c>times[i]</c> is row i's eviction time (<see cref="EventTimes.Never"/> to keep
-    /// it), <c>matched[i]</c> its matched flag; <paramref name="ids"/> restores persisted row ids (null: new ids are assigned).
-    /// <paramref name="isNew"/> rows belong to the next delta.
+    /// it), <c>matched[i]</c> its matched flag (copied: the array may be longer, and reused); <paramref name="ids"/> restores
+    /// persisted row ids (null: new ids are assigned).
+    /// <paramref name="isNew"/> rows belong to the next delta. <paramref name="keys"/> are the rows' keys when already read
+    /// (<see cref="ReadKeys(RecordBatch)"/>), else null.
     /// </summary>
-    public void Add(RecordBatch rows, long[] times, bool[] matched, long[]? ids, bool isNew)
+    public void Add(RecordBatch rows, JoinKeyRows? keys, long[] times, bool[] matched, long[]? ids, bool isNew)
     {
         var n = rows.Length;
         if (n == 0) return;
+        keys ??= ReadKeys(rows);
         if (!IsSorted(times))
         {
             var order = new int[n];
@@ -74,6 +97,7 @@ internal sealed class JoinRowBuffer
             times = (long[])times.Clone();
             System.Array.Sort(times, order);
             rows = TakeKernel.TakeRows(rows, order);
+            keys = keys.Take(order);
             var m = new bool[n];
             for (var i = 0; i < n; i++) m[i] = matched[order[i]];
             matched = m;
@@ -84,21 +108,31 @@ internal sealed class JoinRowBuffer
                 ids = d;
             }
         }
-        else matched = (bool[])matched.Clone();
+        else matched = matched.AsSpan(0, n).ToArray();
         if (ids is null)
         {
-            ids = new long[n];
+            ids = GC.AllocateUninitializedArray<long>(n);
             for (var i = 0; i < n; i++) ids[i] = _nextId++;
         }
         else
         {
             foreach (var id in ids) if (id >= _nextId) _nextId = id + 1;
         }
-        var keys = JoinKeys.Columns(rows, _keyColumns);
+        // Room first (a rebuild drops dead chunks, so the new chunk's index is known only after it).
+        if (LiveRows + _dead + n > _buckets.Length) Rebuild(LiveRows + n);
         var chunk = new Chunk(rows, keys, times, ids, matched, isNew);
         _chunks.Add(chunk);
         Link(_chunks.Count - 1, chunk);
         LiveRows += n;
+    }
+
+    private static unsafe void Prefetch<T>(ref T at) where T : unmanaged => Sse.Prefetch0(Unsafe.AsPointer(ref at));
+
+    private static long[] NewBuckets(int length)
+    {
+        var buckets = new long[length];
+        System.Array.Fill(buckets, -1L);
+        return buckets;
     }
 
     private static bool IsSorted(long[] times)
@@ -107,56 +141,57 @@ internal sealed class JoinRowBuffer
         return true;
     }
 
-    // Puts the chunk's live rows at the head of their keys' lists.
+    // Puts the chunk's live rows at the head of their buckets' lists, oldest first (so a list runs newest first).
     private void Link(int chunkIndex, Chunk chunk)
     {
-        var start = chunk.Start;
-        var n = chunk.Length - start;
-        if (n == 0) return;
-        var keys = chunk.Keys;
-        if (start > 0)
-        {
-            keys = new IArrowArray[keys.Length];
-            for (var k = 0; k < keys.Length; k++) keys[k] = ArrowArrayFactory.Slice(chunk.Keys[k], start, n);
-        }
-        var slots = _keys.GetOrAdd(keys, n, out var added);
-        if (_heads.Length < _keys.SlotBound)
-        {
-            var old = _heads.Length;
-            System.Array.Resize(ref _heads, Math.Max(_keys.SlotBound, Math.Max(16, old * 2)));
-            _heads.AsSpan(old).Fill(-1);
-        }
+        var buckets = _buckets;
+        var mask = buckets.Length - 1;
+        var hashes = chunk.Keys.Hashes;
         var next = chunk.Next;
         var baseRef = (long)chunkIndex << 32;
-        for (var r = 0; r < n; r++)
+        for (var r = chunk.Start; r < chunk.Length; r++)
         {
-            var slot = slots[r];
-            if (added[r]) _heads[slot] = -1;
-            next[start + r] = _heads[slot];
-            _heads[slot] = baseRef | (uint)(start + r);
+            var b = (int)hashes[r] & mask;
+            next[r] = buckets[b];
+            buckets[b] = baseRef | (uint)r;
         }
     }
 
     /// <summary>
     /// Appends to <paramref name="into"/> a candidate (probe row, chunk, row) for every live row whose key equals probe row r's,
-    /// for each of the first <paramref name="length"/> probe rows not marked in <paramref name="skip"/> (rows whose key holds a
-    /// null that must not match).
+    /// for each probe row not marked in <paramref name="skip"/> (rows whose key holds a null that must not match; empty when
+    /// there are none).
     /// </summary>
-    public void Probe(IReadOnlyList<IArrowArray> probeKeys, int length, ReadOnlySpan<bool> skip, JoinCandidates into)
+    public void Probe(JoinKeyRows probe, ReadOnlySpan<bool> skip, JoinCandidates into)
     {
-        if (LiveRows == 0 || length == 0) return;
-        if (_scratch.Length < length) _scratch = new int[Math.Max(length, _scratch.Length * 2)];
-        var slots = _scratch.AsSpan(0, length);
-        if (_keys.TryGet(probeKeys, length, slots) == 0) return;
-        for (var r = 0; r < length; r++)
+        if (LiveRows == 0 || probe.Count == 0) return;
+        var buckets = _buckets;
+        var mask = buckets.Length - 1;
+        var hashes = probe.Hashes;
+        var count = probe.Count;
+        // Buckets and rows beyond the cache are prefetched for rows ahead: the bucket far ahead, then (once that bucket is
+        // cached) the hash and next link of the row it holds, which the walk reads first.
+        var prefetch = Sse.IsSupported && buckets.Length >= PrefetchBuckets;
+        for (var r = 0; r < count; r++)
         {
-            if (slots[r] < 0 || skip[r]) continue;
-            for (var rowRef = _heads[slots[r]]; rowRef >= 0;)
+            if (prefetch)
+            {
+                if (r + PrefetchDistance < count) Prefetch(ref buckets[(int)hashes[r + PrefetchDistance] & mask]);
+                if (r + RowPrefetchDistance < count && buckets[(int)hashes[r + RowPrefetchDistance] & mask] is >= 0 and var head)
+                {
+                    var chunk = _chunks[(int)(head >> 32)];
+                    Prefetch(ref chunk.Keys.Hashes[(int)head]);
+                    Prefetch(ref chunk.Next[(int)head]);
+                }
+            }
+            if (!skip.IsEmpty && skip[r]) continue;
+            var hash = hashes[r];
+            for (var rowRef = buckets[(int)hash & mask]; rowRef >= 0;)
             {
                 var c = (int)(rowRef >> 32);
                 var local = (int)rowRef;
                 var chunk = _chunks[c];
-                if (local >= chunk.Start) into.Add(r, c, local);
+                if (chunk.Keys.Hashes[local] == hash && local >= chunk.Start && chunk.Keys.KeyEquals(local, probe, r)) into.Add(r, c, local);
                 rowRef = chunk.Next[local];
             }
         }
@@ -212,7 +247,7 @@ internal sealed class JoinRowBuffer
         LiveRows -= removed;
         _dead += removed;
         if (record) EvictedAtOrBelow = EvictedAtOrBelow is { } t ? Math.Max(t, threshold) : threshold;
-        if (LiveRows == 0 || (_dead > LiveRows && _dead >= MinDeadToRebuild)) Rebuild();
+        if (LiveRows == 0 || (_dead > LiveRows && _dead >= MinDeadToRebuild)) Rebuild(LiveRows);
         return removed;
     }
 
@@ -230,12 +265,14 @@ internal sealed class JoinRowBuffer
         return lo;
     }
 
-    // Drops the dead chunks and relinks the key lists from the live rows only.
-    private void Rebuild()
+    // Drops the dead chunks and relinks the bucket lists from the live rows only, into buckets for at least `rows` rows: a
+    // power of two, at least twice that, so that lists stay short until the rows double.
+    private void Rebuild(int rows)
     {
         _chunks.RemoveAll(c => c.Start == c.Length);
-        _keys.Clear();
-        _heads.AsSpan().Fill(-1);
+        var length = (int)Math.Min(1 << 30, Math.Max(MinBuckets, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)rows * 2)));
+        if (length == _buckets.Length) System.Array.Fill(_buckets, -1L);
+        else _buckets = NewBuckets(length);
         for (var c = 0; c < _chunks.Count; c++) Link(c, _chunks[c]);
         _dead = 0;
     }
@@ -252,36 +289,27 @@ internal sealed class JoinRowBuffer
     }
 
     /// <summary>
-    /// Sets the matched flag of persisted rows identified by key and id (a delta's flag changes): row r of
-    /// <paramref name="keyColumns"/> with id <c>ids[r]</c>. A row not found (evicted since) is ignored.
+    /// Sets the matched flag of persisted rows identified by key and id (a delta's flag changes): the row of key r of
+    /// <paramref name="keys"/> with id <c>ids[r]</c>. A row not found (evicted since) is ignored.
     /// </summary>
-    public void RestoreMatched(IReadOnlyList<IArrowArray> keyColumns, ReadOnlySpan<long> ids)
+    public void RestoreMatched(JoinKeyRows keys, ReadOnlySpan<long> ids)
     {
-        var n = ids.Length;
-        if (n == 0 || LiveRows == 0) return;
-        var slots = ArrayPool<int>.Shared.Rent(n);
-        try
+        if (ids.Length == 0 || LiveRows == 0) return;
+        var mask = _buckets.Length - 1;
+        for (var r = 0; r < ids.Length; r++)
         {
-            _keys.TryGet(keyColumns, n, slots);
-            for (var r = 0; r < n; r++)
+            var hash = keys.Hashes[r];
+            for (var rowRef = _buckets[(int)hash & mask]; rowRef >= 0;)
             {
-                if (slots[r] < 0) continue;
-                for (var rowRef = _heads[slots[r]]; rowRef >= 0;)
+                var chunk = _chunks[(int)(rowRef >> 32)];
+                var local = (int)rowRef;
+                if (local >= chunk.Start && chunk.Ids[local] == ids[r] && chunk.Keys.Hashes[local] == hash && chunk.Keys.KeyEquals(local, keys, r))
                 {
-                    var chunk = _chunks[(int)(rowRef >> 32)];
-                    var local = (int)rowRef;
-                    if (local >= chunk.Start && chunk.Ids[local] == ids[r])
-                    {
-                        chunk.Matched[local] = true;
-                        break;
-                    }
-                    rowRef = chunk.Next[local];
+                    chunk.Matched[local] = true;
+                    break;
                 }
+                rowRef = chunk.Next[local];
             }
-        }
-        finally
-        {
-            ArrayPool<int>.Shared.Return(slots);
         }
     }
 
@@ -299,7 +327,7 @@ internal sealed class JoinRowBuffer
     /// <summary>One added batch of rows, sorted by eviction time; rows below <see cref="Start"/> are evicted.</summary>
     internal sealed class Chunk
     {
-        public Chunk(RecordBatch rows, IArrowArray[] keys, long[] times, long[] ids, bool[] matched, bool isNew)
+        public Chunk(RecordBatch rows, JoinKeyRows keys, long[] times, long[] ids, bool[] matched, bool isNew)
         {
             Rows = rows;
             Keys = keys;
@@ -307,15 +335,15 @@ internal sealed class JoinRowBuffer
             Ids = ids;
             Matched = matched;
             IsNew = isNew;
-            Next = new long[times.Length];
-            Bytes = times.Length * 25L + BatchBytes(rows);
+            Next = GC.AllocateUninitializedArray<long>(times.Length);
+            Bytes = times.Length * 25L + keys.EstimatedBytes + BatchBytes(rows);
         }
 
         /// <summary>The rows (the side's columns).</summary>
         public RecordBatch Rows { get; }
 
-        /// <summary>The rows' join key columns.</summary>
-        public IArrowArray[] Keys { get; }
+        /// <summary>The rows' join keys.</summary>
+        public JoinKeyRows Keys { get; }
 
         /// <summary>Each row's eviction time, ascending.</summary>
         public long[] Times { get; }
@@ -326,7 +354,7 @@ internal sealed class JoinRowBuffer
         /// <summary>Each row's matched flag.</summary>
         public bool[] Matched { get; }
 
-        /// <summary>The next older row of the same key (a row reference), or -1.</summary>
+        /// <summary>The next older row of the same bucket (a row reference), or -1.</summary>
         public long[] Next { get; }
 
         /// <summary>The first row not evicted.</summary>
