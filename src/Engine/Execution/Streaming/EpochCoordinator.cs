@@ -56,7 +56,7 @@ public sealed class EpochCoordinator
     public CheckpointRecords Records => _records;
     /// <summary>State partitions per stateful operator in this run.</summary>
     public int StatePartitions { get; private set; }
-    /// <summary>The last epoch run through its sink commit: the last committed one, or up to two after it.</summary>
+    /// <summary>The last epoch run through its sink commit: the last committed one, or up to two after it (one more when the next epoch is planned ahead).</summary>
     public long LastRun { get; private set; }
     /// <summary>The newest epoch whose state version every partition has made durable.</summary>
     public long DurableThrough { get; private set; }

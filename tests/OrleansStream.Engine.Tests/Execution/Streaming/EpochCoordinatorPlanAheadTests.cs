@@ -34,9 +34,17 @@ public sealed class EpochCoordinatorPlanAheadTests
             var next = events.IndexOf($"wal {e + 1}");
             Assert.True(events.IndexOf($"sources {e}") < next && next < events.IndexOf($"sink {e}"), $"epoch {e + 1} was not written ahead during epoch {e}: {string.Join(", ", events)}");
         }
+        // A kill re-runs the epochs run and not committed: one more than when planning in line.
+        var inline = new FakeEpochWorld { Stateful = stateful, Watermarked = false, PlanAhead = false };
+        inline.Input.AddRange(world.Input);
+        await inline.RunUntilIdleAsync();
+        Assert.Equal(MostRunNotCommitted(inline.Events) + 1, MostRunNotCommitted(events));
         Assert.Equal(3, world.Persisted.LastCommitted);
         Assert.Equal(world.Input.Select(v => $"v{v}"), world.Sink.Values.SelectMany(r => r).Where(r => r.StartsWith('v')));
     }
+
+    private static int MostRunNotCommitted(List<string> events) =>
+        events.Select((_, i) => events.Take(i + 1).Count(e => e.StartsWith("sink", StringComparison.Ordinal)) - events.Take(i + 1).Count(e => e.StartsWith("commit", StringComparison.Ordinal))).Max();
 
     [Theory]
     [InlineData(false)]
