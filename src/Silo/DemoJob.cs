@@ -72,7 +72,7 @@ internal sealed class DemoJob(JobOptions options, IAnsiConsole? terminal = null)
             .Format(options.Sink).Option("path", output).Option("truncate", "false")
             .Option("checkpointLocation", (options.Joined ? "demo-joined" : options.Windowed ? "demo-windowed" : options.RunningTotals ? "demo-totals" : options.Stateful ? "demo-stateful" : "demo") + (options.Redis is null ? "" : "-redis") + (options.Ingest ? "-ingest" : ""))
             .QueryName("demo")
-            .Trigger(Trigger.ProcessingTime(options.Interval))
+            .Trigger(options.AvailableNow ? Trigger.AvailableNow() : Trigger.ProcessingTime(options.Interval))
             .StartAsync(cancellationToken);
         Console.WriteLine($"Query {query.Id} (run {query.RunId}) reading {(options.Ingest ? $"ingest {IngestName}" : options.Redis is null ? input : $"Redis streams {options.Streams}")}, writing {output}");
 
@@ -97,6 +97,11 @@ internal sealed class DemoJob(JobOptions options, IAnsiConsole? terminal = null)
 
     private async Task WaitAsync(StreamingQuery query, ProgressPrinter printer, CancellationToken cancellationToken)
     {
+        if (options.AvailableNow)
+        {
+            await query.AwaitTerminationAsync(cancellationToken);
+            return;
+        }
         if (options.UntilIdle)
         {
             await query.ProcessAllAvailableAsync(cancellationToken);

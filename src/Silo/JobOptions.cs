@@ -12,6 +12,7 @@ internal sealed class JobOptions
     public string Sink { get; init; } = "console";
     public long MaxFilesPerTrigger { get; init; } = 10;
     public string Interval { get; init; } = "1 second";
+    public bool AvailableNow { get; init; }
     public bool Windowed { get; init; }
     public bool Joined { get; init; }
     public bool RunningTotals { get; init; }
@@ -35,6 +36,7 @@ internal sealed class JobOptions
         private readonly Option<string> _sink = new("--sink") { Description = "The sink format: console, json, csv or parquet.", DefaultValueFactory = _ => "console" };
         private readonly Option<long> _maxFiles = new("--max-files-per-trigger") { Description = "Files read per epoch at most.", DefaultValueFactory = _ => 10, HelpName = "N" };
         private readonly Option<string> _interval = new("--interval") { Description = "The processing-time trigger interval, e.g. \"1 second\".", DefaultValueFactory = _ => "1 second" };
+        private readonly Option<bool> _availableNow = new("--available-now") { Description = "Trigger.AvailableNow instead of --interval: read what is there at start, in epochs of --max-files-per-trigger, then stop." };
         private readonly Option<bool> _windowed = new("--windowed") { Description = "Per-user counts in 10-second event-time windows (Append mode, watermark 5 seconds)." };
         private readonly Option<bool> _joined = new("--joined") { Description = "Each view with the same user's buys of the 10 seconds after it, or alone once none can come (a stream-stream left outer join)." };
         private readonly Option<bool> _runningTotals = new("--running-totals") { Description = "Each user's running count and amount (flatMapGroupsWithState, Append mode)." };
@@ -45,7 +47,7 @@ internal sealed class JobOptions
         private readonly Option<long?> _maxEntries = new("--max-entries-per-trigger") { Description = "With --redis: entries read per epoch at most.", HelpName = "N" };
 
         /// <summary>Every option, for the command that takes them.</summary>
-        public IEnumerable<Option> All => [_data, _epochs, _noGenerate, _untilIdle, _sink, _maxFiles, _interval, _windowed, _joined, _runningTotals, _redis, _streams, _maxEntries, _stateful, _ingest];
+        public IEnumerable<Option> All => [_data, _epochs, _noGenerate, _untilIdle, _sink, _maxFiles, _interval, _availableNow, _windowed, _joined, _runningTotals, _redis, _streams, _maxEntries, _stateful, _ingest];
 
         /// <summary>The options a parse result holds.</summary>
         /// <exception cref="ArgumentException">Options that cannot be combined were given together.</exception>
@@ -60,6 +62,7 @@ internal sealed class JobOptions
                 Sink = parse.GetValue(_sink)!,
                 MaxFilesPerTrigger = parse.GetValue(_maxFiles),
                 Interval = parse.GetValue(_interval)!,
+                AvailableNow = parse.GetValue(_availableNow),
                 Windowed = parse.GetValue(_windowed),
                 Joined = parse.GetValue(_joined),
                 RunningTotals = parse.GetValue(_runningTotals),

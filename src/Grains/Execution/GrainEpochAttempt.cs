@@ -16,6 +16,11 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
     private readonly Guid _attempt = Guid.NewGuid();
     private readonly SortedSet<string> _sinkKeys = new(StringComparer.Ordinal) { runtime.SinkKey(0) };
     private readonly Dictionary<string, int> _deliveries = new(StringComparer.Ordinal);
+    // Taken at the start: the next epoch's write-ahead may move commit records into the records while this attempt runs, before
+    // that write is durable, and a partition may only rely on (and clean up below) a commit that is.
+    private readonly long _lastCommitted = records.LastCommitted;
+    private readonly Dictionary<int, int> _storedPartitions = new(records.StatePartitions);
+    private readonly int _numKeyGroups = records.NumKeyGroups;
     private int _sourceTasks;
 
     private CompiledQuery Query => runtime.Run.Query;
@@ -41,7 +46,7 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
                     Partition = partition, NumPartitions = partitions, StartOffset = from, EndOffset = to,
                     BatchId = record.BatchId, BatchTimestampMicros = record.BatchTimestampMs * 1000, TaskIndex = taskIndex,
                     SinkKey = sinkKey, Sink = Query.Sink,
-                    StagePartitions = record.StatePartitions, NumKeyGroups = records.NumKeyGroups,
+                    StagePartitions = record.StatePartitions, NumKeyGroups = _numKeyGroups,
                 };
                 work.Add((relation.SourceId, runtime.Grains.GetGrain<ISourceTaskGrain>($"{runtime.QueryKey}|{relation.SourceId}|{partition}").RunAsync(task)));
             }
@@ -60,7 +65,7 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
                 Partition = 0, NumPartitions = 1, EndOffset = "", IsStatic = true, StaticVersion = record.StaticVersions.GetValueOrDefault(leafId),
                 BatchId = record.BatchId, BatchTimestampMicros = record.BatchTimestampMs * 1000, TaskIndex = taskIndex++,
                 SinkKey = sinkKey, Sink = Query.Sink,
-                StagePartitions = record.StatePartitions, NumKeyGroups = records.NumKeyGroups,
+                StagePartitions = record.StatePartitions, NumKeyGroups = _numKeyGroups,
             };
             work.Add((leafId, runtime.Grains.GetGrain<ISourceTaskGrain>($"{runtime.QueryKey}|{leafId}|0").RunAsync(task)));
         }
@@ -112,8 +117,8 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
             {
                 ExpectedInputs = _deliveries.GetValueOrDefault(key),
                 QueryKey = runtime.QueryKey, Attempt = _attempt, PlanJson = Query.PlanJson, StageId = stage.Id, Partition = p,
-                NumPartitions = partitions, StoredPartitions = records.StatePartitions.GetValueOrDefault(stage.Id, partitions),
-                NumKeyGroups = records.NumKeyGroups, BatchId = record.BatchId, LastCommitted = records.LastCommitted,
+                NumPartitions = partitions, StoredPartitions = _storedPartitions.GetValueOrDefault(stage.Id, partitions),
+                NumKeyGroups = _numKeyGroups, BatchId = record.BatchId, LastCommitted = _lastCommitted,
                 BatchTimestampMicros = record.BatchTimestampMs * 1000,
                 LateThresholdMicros = Query.Physical.Watermarks.Count > 0 ? Query.Physical.InputWatermarkMs(stage.Id, record.LateWatermarkMs) * 1000 : null,
                 EvictThresholdMicros = Query.Physical.Watermarks.Count > 0 ? Query.Physical.InputWatermarkMs(stage.Id, record.WatermarkMs) * 1000 : null,

@@ -63,6 +63,7 @@ internal sealed class GrainEpochRuntime(
             NumKeyGroups = options.NumKeyGroups,
             MinBatchesToRetain = options.MinBatchesToRetain,
             PollingDelay = options.PollingDelay,
+            PlanAhead = options.PlanAhead,
             NoDataProgressEventInterval = spec.Options.TryGetValue("noDataProgressEventInterval", out var interval) && long.TryParse(interval, CultureInfo.InvariantCulture, out var intervalMs)
                 ? TimeSpan.FromMilliseconds(intervalMs) : TimeSpan.FromSeconds(10),
             EpochRetryDelay = options.EpochRetryDelay,

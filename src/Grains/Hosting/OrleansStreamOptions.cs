@@ -48,6 +48,12 @@ public sealed class OrleansStreamOptions
     /// <summary>The longest pause between attempts of an epoch.</summary>
     public TimeSpan EpochRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Whether an AvailableNow query without watermark or processing-time timers plans its next epoch and writes it ahead while
+    /// the current one runs (OrleansStream__PlanAhead=false plans each epoch after the previous one, as Spark's microbatch does).
+    /// </summary>
+    public bool PlanAhead { get; set; } = true;
+
     /// <summary>State partitions per stateful operator for queries that do not set option "numStatePartitions"; 0 sizes it to the cluster (two per active silo).</summary>
     public int StatePartitions { get; set; }
 

@@ -109,7 +109,10 @@ internal static class EngineRunner
             .Trigger(Trigger.AvailableNow()).StartAsync()).AwaitTerminationAsync();
 
         var result = new EngineResult { Query = query.Name, Mode = query.Mode.ToString(), PrunedSchema = primaryPruned, Cores = Environment.ProcessorCount, PrebuildSeconds = prebuildSeconds };
+        using var timeline = EpochTimeline.FromEnvironment();
+        timeline?.Record();
         var (epochs, meter) = await ThroughputAsync(query, collector, files ? FileStreams(r.BidsDirectory, r.FilesPerTrigger, primaryPruned) : Generated(RunTables, r.Events, r.RowsPerBatch));
+        timeline?.Write();
         Summarise(result, epochs, query);
         result.WallSeconds = meter.WallSeconds;
         result.CpuSeconds = meter.CpuSeconds;

@@ -43,6 +43,8 @@ public sealed class OrleansStreamCliTests
         Assert.Equal(Path.GetFullPath("d"), o.DataDirectory);
         Assert.Equal((3, false, true, "json", 4L, "0 seconds"), (o.Epochs, o.Generate, o.UntilIdle, o.Sink, o.MaxFilesPerTrigger, o.Interval));
         Assert.Equal((true, false, false, "localhost:1", "a,b", (long?)7), (o.Windowed, o.Joined, o.RunningTotals, o.Redis, o.Streams, o.MaxEntriesPerTrigger));
+        Assert.False(o.AvailableNow);
+        Assert.True(job.Bind(command.Parse(["--available-now"])).AvailableNow);
         var defaults = job.Bind(command.Parse([]));
         Assert.Equal((5, true, false, "console", 10L, "1 second", "demo:events", (string?)null), (defaults.Epochs, defaults.Generate, defaults.UntilIdle, defaults.Sink,
             defaults.MaxFilesPerTrigger, defaults.Interval, defaults.Streams, defaults.Redis));

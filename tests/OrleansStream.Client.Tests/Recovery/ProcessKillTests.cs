@@ -159,14 +159,7 @@ public sealed class ProcessKillTests(ITestOutputHelper output)
     public async Task KillAfterTheSinkLog_RestartOnAMachineWithFewerCores_DeliversEveryRowExactlyOnce()
     {
         using var dir = new TempDirectory();
-        var input = dir.Sub(Path.Combine("demo", "in"));
-        var expected = new List<string>();
-        for (var f = 0; f < 4; f++)
-        {
-            expected.AddRange(Enumerable.Range(0, 3).Select(i => $"u{f}-{i}"));
-            TempDirectory.WriteFile(input, $"events-{f:D6}.json", string.Concat(Enumerable.Range(0, 3).Select(i =>
-                $"{{\"user\":\"u{f}-{i}\",\"action\":\"buy\",\"amount\":1.0,\"ts\":\"2026-01-01T00:00:0{i}Z\"}}\n")));
-        }
+        var (_, expected) = WriteBuys(dir);
         var marker = Path.Combine(dir.Path, "hanging");
         string[] job = ["job", "--data", dir.Path, "--no-generate", "--until-idle", "--sink", "json", "--max-files-per-trigger", "4", "--interval", "0 seconds"];
         using (var first = StartJob(job, new(HangEpochs.SiloEnvironment(0, marker, afterSinkLog: true)) { ["DOTNET_PROCESSOR_COUNT"] = "2" }))
@@ -183,9 +176,61 @@ public sealed class ProcessKillTests(ITestOutputHelper output)
             Assert.True(second.WaitForExit(TimeSpan.FromSeconds(120)), "the resumed job did not finish");
             Assert.Equal(0, second.ExitCode);
         }
+        Assert.Equal(expected.Order(), await ReadUsersAsync(dir, outDir));
+    }
+
+    // Under AvailableNow a query without watermark plans each epoch and writes it ahead while the previous one runs: killed in
+    // batch 1's commit, batch 2 is already written ahead, so the restart runs both again from their records, each file once.
+    [Fact]
+    public async Task AvailableNow_KillWhileTheNextEpochIsWrittenAhead_RestartDeliversEveryRowExactlyOnce()
+    {
+        using var dir = new TempDirectory();
+        var (input, expected) = WriteBuys(dir);
+        var marker = Path.Combine(dir.Path, "hanging");
+        string[] job = ["job", "--data", dir.Path, "--no-generate", "--available-now", "--sink", "json", "--max-files-per-trigger", "1"];
+        using (var first = StartJob(job, HangEpochs.SiloEnvironment(1, marker)))
+        {
+            await WaitForFileAsync(marker, first, TimeSpan.FromSeconds(90));
+            // The write-ahead of batch 2 runs beside batch 1 and is not held by batch 1's hang: give it its turn.
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            first.Kill(entireProcessTree: true);
+            await first.WaitForExitAsync();
+        }
+        var outDir = Path.Combine(dir.Path, "demo", "out");
+        Assert.Contains(Directory.GetFiles(outDir), f => Path.GetFileName(f).StartsWith("part-00001", StringComparison.Ordinal));
+        Assert.False(File.Exists(Path.Combine(outDir, "_spark_metadata", "1")), "batch 1 must not be committed before the kill");
+        Assert.DoesNotContain(Directory.GetFiles(outDir), f => Path.GetFileName(f).StartsWith("part-00002", StringComparison.Ordinal));
+        // The checkpoint (the trigger's binary record) already names batch 2's file: it was planned while batch 1 ran.
+        Assert.Contains(Directory.GetFiles(dir.Path, "*", SearchOption.AllDirectories).Where(f => !f.StartsWith(input, StringComparison.Ordinal) && !f.StartsWith(outDir, StringComparison.Ordinal)),
+            f => File.ReadAllBytes(f).AsSpan().IndexOf("events-000002.json"u8) >= 0);
+
+        using (var second = StartJob(job, new()))
+        {
+            Assert.True(second.WaitForExit(TimeSpan.FromSeconds(120)), "the resumed job did not finish");
+            Assert.Equal(0, second.ExitCode);
+        }
+        Assert.Equal(expected.Order(), await ReadUsersAsync(dir, outDir));
+    }
+
+    /// <summary>Four files of three buys each (users u{file}-{row}) in the job's input folder; returns it and the users.</summary>
+    private static (string Input, List<string> Users) WriteBuys(TempDirectory dir)
+    {
+        var input = dir.Sub(Path.Combine("demo", "in"));
+        var users = new List<string>();
+        for (var f = 0; f < 4; f++)
+        {
+            users.AddRange(Enumerable.Range(0, 3).Select(i => $"u{f}-{i}"));
+            TempDirectory.WriteFile(input, $"events-{f:D6}.json", string.Concat(Enumerable.Range(0, 3).Select(i =>
+                $"{{\"user\":\"u{f}-{i}\",\"action\":\"buy\",\"amount\":1.0,\"ts\":\"2026-01-01T00:00:0{i}Z\"}}\n")));
+        }
+        return (input, users);
+    }
+
+    /// <summary>The users of every row the job wrote to <paramref name="outDir"/>, in order.</summary>
+    private static async Task<List<string>> ReadUsersAsync(TempDirectory dir, string outDir)
+    {
         await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = Path.Combine(dir.Path, "reader") });
-        var users = (await session.Read.Schema("user STRING").Json(outDir).CollectAsync()).Select(r => (string)r["user"]!).ToList();
-        Assert.Equal(expected.Order(), users.Order());
+        return (await session.Read.Schema("user STRING").Json(outDir).CollectAsync()).Select(r => (string)r["user"]!).Order().ToList();
     }
 
     /// <summary>

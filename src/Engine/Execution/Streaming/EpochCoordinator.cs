@@ -38,6 +38,8 @@ public sealed class EpochCoordinator
     private long? _nextTimerMs;
     /// <summary>When the last epoch planned was planned (wall clock), for its span.</summary>
     private PlanTiming? _planned;
+    /// <summary>The next epoch, planned and written ahead while the current one runs (<see cref="PlansAhead"/>); null when none is.</summary>
+    private Task<PlannedEpoch?>? _ahead;
 
     public EpochCoordinator(IEpochRuntime runtime, CheckpointRecords records, EpochQuery query, EpochCoordinatorOptions options, TimeProvider time)
     {
@@ -54,7 +56,7 @@ public sealed class EpochCoordinator
     public CheckpointRecords Records => _records;
     /// <summary>State partitions per stateful operator in this run.</summary>
     public int StatePartitions { get; private set; }
-    /// <summary>The last epoch run through its sink commit: the last committed one, or up to two after it.</summary>
+    /// <summary>The last epoch run through its sink commit: the last committed one, or up to two after it (one more when the next epoch is planned ahead).</summary>
     public long LastRun { get; private set; }
     /// <summary>The newest epoch whose state version every partition has made durable.</summary>
     public long DurableThrough { get; private set; }
@@ -101,11 +103,25 @@ public sealed class EpochCoordinator
         await RecoverAsync(cancellationToken);
         _bounds = _options.Trigger.CapturesBounds ? await CaptureBoundsAsync(cancellationToken) : null;
         _lastProgressEvent = _time.GetUtcNow();
+        try
+        {
+            await LoopAsync(cancellationToken);
+        }
+        finally
+        {
+            // Nothing else may write the records while a write-ahead is in flight (the host's own writes included).
+            await SettleAheadAsync();
+        }
+        await CommitAtStopAsync(cancellationToken);
+    }
+
+    private async Task LoopAsync(CancellationToken cancellationToken)
+    {
         while (!StopRequested)
         {
             _runtime.OnTrigger();
             var triggerStart = _time.GetUtcNow();
-            var record = await PlanAsync(triggerStart, cancellationToken);
+            var (record, plannedAt) = await PlanAsync(triggerStart, cancellationToken);
             if (record is null)
             {
                 // Before the round counts as idle: processAllAvailable and the status must find every epoch run committed.
@@ -117,7 +133,7 @@ public sealed class EpochCoordinator
                 await WaitAsync(_options.Trigger.IsDefault ? _options.PollingDelay : _options.Trigger.NextTriggerDelay(_time.GetUtcNow()), realTime: _options.Trigger.IsDefault);
                 continue;
             }
-            await ExecuteWithRetriesAsync(record, triggerStart, cancellationToken);
+            await ExecuteWithRetriesAsync(record, plannedAt, cancellationToken, planNext: true);
             CompleteRound(idle: false);
             if (_options.Trigger.StopsAfterEpoch) break;
             if (_options.Trigger.WaitsAfterEpoch)
@@ -126,8 +142,17 @@ public sealed class EpochCoordinator
                 await WaitAsync(_options.Trigger.NextTriggerDelay(_time.GetUtcNow()), realTime: false);
             }
         }
-        await CommitAtStopAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// Whether the next epoch is planned and written ahead while the current one runs (Spark 3.4's asynchronous progress
+    /// tracking, here with the offset write-ahead still durable before the epoch it records runs, and the commit still after
+    /// it). Only where the next epoch's plan cannot depend on the current one's outcome: no watermark (the next watermark
+    /// comes from this epoch's event times), no processing-time timers (their next due time comes from this epoch's
+    /// answers), and a trigger that runs epochs back to back over a bounded backlog (AvailableNow; a polling trigger would
+    /// cut its next epoch earlier than Spark does, and a processing-time one plans at its tick).
+    /// </summary>
+    private bool PlansAhead => _options.PlanAhead && _options.Trigger.CapturesBounds && !_watermarks.HasWatermarks && !_due.HasProcessingTimeTimers;
 
     // Key groups are fixed at a query's first start; the partition count may change between runs (rescaling).
     private async Task PrepareAsync(CancellationToken cancellationToken)
@@ -160,20 +185,41 @@ public sealed class EpochCoordinator
         return _query.Sources.ToDictionary(s => s.Id, s => captured.GetValueOrDefault(s.Id));
     }
 
-    private async Task<OffsetLogRecord?> PlanAsync(DateTimeOffset triggerStart, CancellationToken cancellationToken)
+    /// <summary>One planning round: the epoch due next and when its trigger started, or none.</summary>
+    private async Task<(OffsetLogRecord? Record, DateTimeOffset TriggerStart)> PlanAsync(DateTimeOffset triggerStart, CancellationToken cancellationToken)
     {
         PlanRound++;
-        var watch = Stopwatch.StartNew();
-        var planStarted = DateTimeOffset.UtcNow;
         var batchId = LastRun + 1;
+        if (await TakeAheadAsync() is { } ahead && ahead.Record.BatchId == batchId)
+        {
+            IsDataAvailable = true;
+            (_latestOffsetMs, _walCommitMs, _planned) = (ahead.LatestOffsetMs, ahead.WalCommitMs, ahead.Timing);
+            return (ahead.Record, ahead.TriggerStart);
+        }
         // A written-ahead epoch is re-run with exactly its recorded offsets, never planned afresh: its sources already
         // recorded what it consumed (a file source would skip its files for good).
         if (_records.Offsets.Get(batchId) is { } writtenAhead)
         {
             _runtime.OnReplaying(batchId);
             IsDataAvailable = true;
-            return writtenAhead;
+            return (writtenAhead, triggerStart);
         }
+        var (planned, hasData, latestOffsetMs) = await PlanNewAsync(batchId, triggerStart, CommitOf(batchId - 1)?.NextWatermarkMs ?? 0, cancellationToken);
+        _latestOffsetMs = latestOffsetMs;
+        IsDataAvailable = hasData;
+        if (planned is null) return (null, triggerStart);
+        (_walCommitMs, _planned) = (planned.WalCommitMs, planned.Timing);
+        return (planned.Record, triggerStart);
+    }
+
+    /// <summary>
+    /// Plans epoch <paramref name="batchId"/> from the sources' latest offsets and writes it ahead, if it is due. Touches no
+    /// field the running epoch reads, so that it can run beside it (<see cref="PlansAhead"/>).
+    /// </summary>
+    private async Task<(PlannedEpoch? Epoch, bool HasData, long LatestOffsetMs)> PlanNewAsync(long batchId, DateTimeOffset triggerStart, long watermark, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        var planStarted = DateTimeOffset.UtcNow;
         var previous = _records.Offsets.Get(batchId - 1);
         var start = new Dictionary<string, string?>();
         var end = new Dictionary<string, string?>();
@@ -188,12 +234,10 @@ public sealed class EpochCoordinator
             end[request.SourceId] = to ?? request.PreviousEnd;
             hasData |= to is not null;
         }
-        _latestOffsetMs = ProgressBuilder.Milliseconds(watch);
-        IsDataAvailable = hasData;
-        var watermark = CommitOf(batchId - 1)?.NextWatermarkMs ?? 0;
+        var latestOffsetMs = ProgressBuilder.Milliseconds(watch);
         // Static leaves never make an epoch due (a batch relation's change is read along with the next stream data, as in
         // Spark), so their versions are taken only for an epoch that runs.
-        if (!_due.IsDue(hasData, previous, watermark, triggerStart.ToUnixTimeMilliseconds(), _nextTimerMs)) return null;
+        if (!_due.IsDue(hasData, previous, watermark, triggerStart.ToUnixTimeMilliseconds(), _nextTimerMs)) return (null, hasData, latestOffsetMs);
         IReadOnlyDictionary<string, string> staticVersions = _query.StaticLeaves.Count == 0 ? new Dictionary<string, string>()
             : await _runtime.StaticVersionsAsync(cancellationToken);
 
@@ -217,10 +261,41 @@ public sealed class EpochCoordinator
         watch.Restart();
         var writeAheadStarted = DateTimeOffset.UtcNow;
         _records.Offsets.Add(record);
-        await SaveAsync(cancellationToken);
-        _walCommitMs = ProgressBuilder.Milliseconds(watch);
-        _planned = new PlanTiming(batchId, planStarted, writeAheadStarted, DateTimeOffset.UtcNow);
-        return record;
+        await SaveAsync(cancellationToken, writingAhead: true);
+        var planned = new PlannedEpoch(record, triggerStart, latestOffsetMs, ProgressBuilder.Milliseconds(watch), new PlanTiming(batchId, planStarted, writeAheadStarted, DateTimeOffset.UtcNow));
+        return (planned, true, latestOffsetMs);
+    }
+
+    /// <summary>
+    /// Plans the epoch after <paramref name="running"/> while it runs. Its watermark is the running one's (the query has
+    /// none that moves), and its trigger starts now, as the next trigger of a back-to-back run would have started once the
+    /// running epoch ended. Started once the running epoch's source tasks were called: it runs on the host's scheduler
+    /// between their answers.
+    /// </summary>
+    private async Task<PlannedEpoch?> PlanAheadAsync(OffsetLogRecord running, CancellationToken cancellationToken) =>
+        (await PlanNewAsync(running.BatchId + 1, _time.GetUtcNow(), running.WatermarkMs, cancellationToken)).Epoch;
+
+    /// <summary>The epoch planned ahead, once its write-ahead is durable; it throws what the write-ahead threw (the query fails,
+    /// as when a write-ahead fails in line), since its record may be in the records without being durable.</summary>
+    private async Task<PlannedEpoch?> TakeAheadAsync()
+    {
+        if (_ahead is not { } ahead) return null;
+        _ahead = null;
+        return await ahead;
+    }
+
+    /// <summary>Waits for a write-ahead in flight, leaving its outcome to <see cref="TakeAheadAsync"/>.</summary>
+    private async Task SettleAheadAsync()
+    {
+        if (_ahead is not { IsCompleted: false } ahead) return;
+        try
+        {
+            await ahead;
+        }
+        catch (Exception)
+        {
+            // Observed when taken, or the run is ending anyway.
+        }
     }
 
     /// <summary>
@@ -228,13 +303,13 @@ public sealed class EpochCoordinator
     /// partitions reload the last committed state, so the re-run is exactly-once. The epochs run before it but not
     /// committed are run again first, since the failure may have lost their state too.
     /// </summary>
-    private Task ExecuteWithRetriesAsync(OffsetLogRecord record, DateTimeOffset triggerStart, CancellationToken cancellationToken) =>
+    private Task ExecuteWithRetriesAsync(OffsetLogRecord record, DateTimeOffset triggerStart, CancellationToken cancellationToken, bool planNext = false) =>
         WithRetriesAsync(record.BatchId, async attempt =>
         {
             if (attempt > 1) await RerunUncommittedAsync(record.BatchId, cancellationToken);
             // Partitions change count only by reloading, and they can load only a committed version.
             if (RescalesState(record)) await CommitRunEpochsAsync(cancellationToken);
-            await ExecuteAsync(record, triggerStart, cancellationToken);
+            await ExecuteAsync(record, triggerStart, cancellationToken, planNext);
         });
 
     /// <summary>
@@ -272,7 +347,8 @@ public sealed class EpochCoordinator
         return ex;
     }
 
-    private async Task ExecuteAsync(OffsetLogRecord record, DateTimeOffset triggerStart, CancellationToken cancellationToken)
+    /// <param name="planNext">Whether the next epoch may be planned and written ahead while this one runs (<see cref="PlansAhead"/>).</param>
+    private async Task ExecuteAsync(OffsetLogRecord record, DateTimeOffset triggerStart, CancellationToken cancellationToken, bool planNext = false)
     {
         using var scope = _options.Telemetry?.BeginEpochScope(record.BatchId);
         using var span = _options.Telemetry?.StartEpoch(record.BatchId, _planned);
@@ -280,18 +356,33 @@ public sealed class EpochCoordinator
         span?.Begin("run");
         var watch = Stopwatch.StartNew();
         IsTriggerActive = true;
+        // The attempt takes what it needs of the records now: a write-ahead beside it moves commits into them before they are durable.
         var attempt = _runtime.StartAttempt(record, _records);
         var queryPlanningMs = ProgressBuilder.Milliseconds(watch);
         watch.Restart();
-        var sources = await attempt.RunSourceTasksAsync(cancellationToken);
-        var operators = await attempt.FinishPartitionsAsync(cancellationToken);
-        // Each partition answered only once its version of the previous epoch was durable.
-        if (_query.IsStateful) DurableThrough = Math.Max(DurableThrough, record.BatchId - 1);
-        if (_due.HasProcessingTimeTimers)
-            _nextTimerMs = operators.SelectMany(o => o.Results).Select(r => r.NextProcessingTimerMs).Where(t => t is not null).Min();
-        span?.Begin("sink commit");
-        var files = await attempt.CommitSinksAsync(cancellationToken);
-        await attempt.CommitSinkLogAsync(files, cancellationToken);
+        SourceTasksResult sources;
+        IReadOnlyList<OperatorEpochResult> operators;
+        IReadOnlyList<string> files;
+        var sourceTasks = attempt.RunSourceTasksAsync(cancellationToken);
+        if (planNext && _ahead is null && PlansAhead) _ahead = PlanAheadAsync(record, cancellationToken);
+        try
+        {
+            sources = await sourceTasks;
+            operators = await attempt.FinishPartitionsAsync(cancellationToken);
+            // Each partition answered only once its version of the previous epoch was durable.
+            if (_query.IsStateful) DurableThrough = Math.Max(DurableThrough, record.BatchId - 1);
+            if (_due.HasProcessingTimeTimers)
+                _nextTimerMs = operators.SelectMany(o => o.Results).Select(r => r.NextProcessingTimerMs).Where(t => t is not null).Min();
+            span?.Begin("sink commit");
+            files = await attempt.CommitSinksAsync(cancellationToken);
+            await attempt.CommitSinkLogAsync(files, cancellationToken);
+        }
+        catch (Exception)
+        {
+            // A retry re-runs and commits epochs: not while the next epoch's write-ahead is in flight.
+            await SettleAheadAsync();
+            throw;
+        }
         var addBatchMs = ProgressBuilder.Milliseconds(watch);
 
         span?.Begin("commit");
@@ -334,6 +425,7 @@ public sealed class EpochCoordinator
     /// <summary>Runs again, from their offset records, the epochs before <paramref name="before"/> whose state is not known durable.</summary>
     private async Task RerunUncommittedAsync(long before, CancellationToken cancellationToken)
     {
+        await SettleAheadAsync();
         _uncommitted.RemoveAll(c => c.BatchId > DurableThrough);
         await SaveAsync(cancellationToken);
         LastRun = DurableThrough = _records.LastCommitted;
@@ -383,8 +475,10 @@ public sealed class EpochCoordinator
     }
 
     /// <summary>Persists the records, moving into the commit log the epochs run whose state has become durable.</summary>
-    private async Task SaveAsync(CancellationToken cancellationToken)
+    private async Task SaveAsync(CancellationToken cancellationToken, bool writingAhead = false)
     {
+        // One write at a time: a write-ahead planned beside the running epoch finishes first.
+        if (!writingAhead) await SettleAheadAsync();
         var committed = new List<long>();
         while (_uncommitted.Count > 0 && _uncommitted[0].BatchId <= DurableThrough)
         {
@@ -403,6 +497,9 @@ public sealed class EpochCoordinator
             _runtime.OnCommitted(batchId);
         }
     }
+
+    /// <summary>An epoch planned and written ahead, with its planning's timings.</summary>
+    private sealed record PlannedEpoch(OffsetLogRecord Record, DateTimeOffset TriggerStart, long LatestOffsetMs, long WalCommitMs, PlanTiming Timing);
 
     private CommitLogRecord? CommitOf(long batchId) =>
         _uncommitted.Find(c => c.BatchId == batchId) ?? _records.Commits.Get(batchId);

@@ -17,6 +17,9 @@ public sealed record EpochCoordinatorOptions
     public TimeSpan PollingDelay { get; init; } = TimeSpan.FromMilliseconds(10);
     /// <summary>Spark's noDataProgressEventInterval: while the query is idle, a progress event at most this often (engine time).</summary>
     public TimeSpan NoDataProgressEventInterval { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Whether the next epoch may be planned and written ahead while the current one runs, where its plan cannot
+    /// depend on the current one's outcome (see the coordinator's PlansAhead); on by default.</summary>
+    public bool PlanAhead { get; init; } = true;
     public TimeSpan EpochRetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan EpochRetryMaxDelay { get; init; } = TimeSpan.FromSeconds(2);
     public TimeSpan EpochRetryBudget { get; init; } = TimeSpan.FromMinutes(6);

@@ -75,9 +75,10 @@ public sealed class EpochCoordinatorCrashTests
         Assert.Equal(world.Input.Count, world.Sink.Values.Sum(rows => rows.Count(r => r.StartsWith('v'))));
     }
 
-    internal static async Task<FakeEpochWorld> RunScenarioAsync(Action<FakeEpochWorld>? arm, bool stateful = true, bool stopAfterFirstFire = false)
+    internal static async Task<FakeEpochWorld> RunScenarioAsync(Action<FakeEpochWorld>? arm, bool stateful = true, bool stopAfterFirstFire = false,
+        bool watermarked = true, bool planAhead = true)
     {
-        var world = new FakeEpochWorld { Stateful = stateful };
+        var world = new FakeEpochWorld { Stateful = stateful, Watermarked = watermarked, PlanAhead = planAhead };
         arm?.Invoke(world);
         foreach (var chunk in Chunks)
         {

@@ -81,6 +81,7 @@ internal sealed class FakeEpochAttempt(FakeEpochWorld world, OffsetLogRecord rec
         var eventTime = _rows.Count == 0
             ? new Dictionary<int, EventTimeStats>()
             : new Dictionary<int, EventTimeStats> { [0] = new(_rows.Min() * 1_000_000, _rows.Max() * 1_000_000, _rows.Sum() * 1e6, _rows.Count) };
+        world.Events.Add($"sources {record.BatchId}");
         world.Hook(EpochStep.AfterSourceTasks);
         return Task.FromResult(new SourceTasksResult(new Dictionary<string, long> { [FakeEpochWorld.Source] = _rows.Count }, _rows.Count, eventTime));
     }
@@ -107,6 +108,7 @@ internal sealed class FakeEpochAttempt(FakeEpochWorld world, OffsetLogRecord rec
             Assert.Equal(committed, _staged);
         else
             world.Sink[record.BatchId] = _staged.ToList();
+        world.Events.Add($"sink {record.BatchId}");
         world.Hook(EpochStep.AfterSinkCommit);
         return Task.FromResult<IReadOnlyList<string>>([$"part-{record.BatchId}"]);
     }

@@ -40,6 +40,12 @@ internal sealed class FakeEpochWorld
     public List<long> Input { get; } = [];
     public int MaxRowsPerEpoch { get; init; } = 2;
     public bool Stateful { get; init; } = true;
+    /// <summary>Whether the query has its 5 s watermark; without one an AvailableNow run plans each epoch while the previous runs.</summary>
+    public bool Watermarked { get; init; } = true;
+    /// <summary>The coordinator's PlanAhead option.</summary>
+    public bool PlanAhead { get; init; } = true;
+    /// <summary>The protocol's steps in the order they happened: "wal e" (offset record e persisted), "commit e", "sources e", "sink e".</summary>
+    public List<string> Events { get; } = [];
     public ManualTime Time { get; } = new(DateTimeOffset.FromUnixTimeSeconds(1_000_000));
 
     /// <summary>How far the clock moves at each retry (the retry budget is measured on it); zero by default.</summary>
@@ -66,7 +72,7 @@ internal sealed class FakeEpochWorld
     public EpochQuery Query => new(
         [new EpochSource(Source, 2)],
         Stateful ? [new EpochOperator(0, "fakeCount", EvictsByWatermark: true)] : [],
-        [new WatermarkSpec(0, "ts", 5000)]) { StaticLeaves = StaticVersion is null ? [] : [StaticLeaf] };
+        Watermarked ? [new WatermarkSpec(0, "ts", 5000)] : []) { StaticLeaves = StaticVersion is null ? [] : [StaticLeaf] };
 
     /// <summary>The id of the static leaf (a batch relation the query reads every epoch) when <see cref="StaticVersion"/> is set.</summary>
     public const string StaticLeaf = "static";
@@ -105,6 +111,7 @@ internal sealed class FakeEpochWorld
         {
             Trigger = trigger ?? TriggerPolicy.AvailableNow,
             Resumed = Resumed,
+            PlanAhead = PlanAhead,
             StatePartitions = StatePartitions,
             EpochRetryDelay = TimeSpan.FromMilliseconds(1),
             EpochRetryMaxDelay = TimeSpan.FromMilliseconds(4),
@@ -145,6 +152,7 @@ internal sealed class FakeEpochWorld
         _persistedPlannedEnds = new HashSet<string>(plannedEnds, StringComparer.Ordinal);
         foreach (var offsets in newOffsets) WriteAheads.TryAdd(offsets.BatchId, offsets);
         Saves.Add((newOffsets.Select(o => o.BatchId).ToArray(), newCommits.Select(c => c.BatchId).ToArray()));
+        Events.AddRange(newOffsets.Select(o => $"wal {o.BatchId}").Concat(newCommits.Select(c => $"commit {c.BatchId}")));
         if (newOffsets.Count > 0) Hook(EpochStep.AfterWriteAhead);
         if (newCommits.Count > 0) Hook(EpochStep.AfterCommitRecord);
     }
