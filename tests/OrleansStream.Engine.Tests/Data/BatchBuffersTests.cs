@@ -111,6 +111,66 @@ public sealed class BatchBuffersTests
         Assert.Equal(pool.Rented, pool.Returned);
     }
 
+    [Fact]
+    public void APipelineOverAnUnownedBatch_RentsItsComputedColumnFromTheTasksOwner_AndReleaseReturnsOnlyThat()
+    {
+        // A prebuilt, file or memory source's batch has no owner: the source task's owner takes the computed columns. The
+        // read is pruned (no bidder), so the pipeline widens it with a cached all-null stand-in, which must never reach the pool.
+        var pool = new ArrowBufferPool();
+        var columns = NexmarkSchemas.BidColumns(["auction", "bidder", "price", "dateTime", "extra"]);
+        var pipeline = new SourcePipeline("bids", new LocalRelation([]), columns,
+            [new ProjectOperator(new[] { "auction", "price * CAST(0.908 AS DOUBLE) AS price", "dateTime", "extra" }.Select(SqlExpressionParser.ParseNamed).ToList(), columns)],
+            new HashSet<string> { "auction", "price", "dateTime", "extra" });
+        const int rows = 65_536;
+        var warmUp = new BatchBuffers(pool);
+        pipeline.Run(_generator.Bids(0, rows, pipeline.ReadSchema), Ctx with { Buffers = warmUp });
+        Assert.True(warmUp.ReleaseRented());
+        var input = _generator.Bids(rows, rows, pipeline.ReadSchema);
+        var task = new BatchBuffers(pool);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var output = pipeline.Run(input, Ctx with { Buffers = task });
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.False(BatchBuffers.IsPooled(input));
+        Assert.Equal(2, pool.Rented); // the computed price column, once per run
+        Assert.Equal(1, pool.Returned);
+        Assert.True(allocated < 8 * 1024, $"allocated {allocated:N0} bytes");
+        Assert.Same(input.Column("auction"), output.Column("auction")); // passed on, not copied
+        Assert.Equal(((Int64Array)input.Column("price")).Values.ToArray().Select(p => p * 0.908), ((DoubleArray)output.Column("price")).Values.ToArray());
+        Assert.True(task.ReleaseRented());
+        Assert.False(task.ReleaseRented()); // a second release returns nothing again
+        Assert.Equal(pool.Rented, pool.Returned);
+        Assert.False(BatchBuffers.Release(input));
+    }
+
+    [Fact]
+    public void AFiltersPredicateSlices_AreNotRentedFromTheOwner_ItsKeptRowsAreTheOnlyOutput()
+    {
+        // price * 0.908 in the predicate is computed per 4,096-row slice and dropped at once: rented, each slice's column
+        // would be held until the batch is released.
+        var pool = new ArrowBufferPool();
+        var columns = NexmarkSchemas.BidColumns(["auction", "price"]);
+        var pipeline = new SourcePipeline("bids", new LocalRelation([]), columns,
+        [
+            new OrleansStream.Engine.Operators.Filter.FilterOperator(SqlExpressionParser.Parse("price * CAST(0.908 AS DOUBLE) > 5000000"), columns),
+            new ProjectOperator(new[] { "auction", "price * CAST(0.908 AS DOUBLE) AS euros" }.Select(SqlExpressionParser.ParseNamed).ToList(), columns),
+        ]);
+        var input = _generator.Bids(0, 50_000, columns);
+        var owner = new BatchBuffers(pool);
+
+        var output = pipeline.Run(input, Ctx with { Buffers = owner });
+
+        var price = ((Int64Array)input.Column("price")).Values.ToArray();
+        var expected = price.Where(p => p * 0.908 > 5_000_000).Select(p => p * 0.908).ToArray();
+        Assert.NotEmpty(expected);
+        Assert.True(expected.Length < price.Length);
+        Assert.Equal(expected, ((DoubleArray)output.Column("euros")).Values.ToArray());
+        Assert.Equal(1, pool.Rented); // the projection's column only
+        Assert.True(owner.ReleaseRented());
+        Assert.Equal(pool.Rented, pool.Returned);
+    }
+
     private static void AssertSameValues(RecordBatch expected, RecordBatch actual)
     {
         Assert.Equal(expected.Length, actual.Length);

@@ -79,6 +79,8 @@ public sealed class FilterOperator : IBatchOperator
     {
         var n = input.Length;
         var count = 0;
+        // The slices' columns are garbage once counted: rented from the batch's owner, each would be held until the batch is released.
+        if (context.Buffers is not null) context = context with { Buffers = null };
         for (var start = 0; start < n; start += _chunkRows)
         {
             var length = Math.Min(_chunkRows, n - start);
