@@ -166,9 +166,48 @@ public sealed class BatchBuffersTests
         Assert.NotEmpty(expected);
         Assert.True(expected.Length < price.Length);
         Assert.Equal(expected, ((DoubleArray)output.Column("euros")).Values.ToArray());
-        Assert.Equal(1, pool.Rented); // the projection's column only
+        Assert.Equal(3, pool.Rented); // the kept rows' two columns and the projection's column, no predicate slice
         Assert.True(owner.ReleaseRented());
         Assert.Equal(pool.Rented, pool.Returned);
+    }
+
+    [Fact]
+    public void AFiltersKeptRows_LiveInTheOwnersArrays_WithTheUnpooledValues()
+    {
+        // About half the rows kept, from a pruned read: every column taken into rented arrays (a string column is offsets and
+        // bytes), the unread bidder's all-null stand-in too; the stand-in itself stays the pipeline's, never the pool's.
+        var pool = new ArrowBufferPool();
+        var columns = NexmarkSchemas.BidColumns(["auction", "bidder", "price", "extra"]);
+        var filter = new OrleansStream.Engine.Operators.Filter.FilterOperator(SqlExpressionParser.Parse("price % 2 = 0"), columns);
+        var pipeline = new SourcePipeline("bids", new LocalRelation([]), columns, [filter], new HashSet<string> { "auction", "price", "extra" });
+        var input = _generator.Bids(0, 20_000, pipeline.ReadSchema);
+        var owner = new BatchBuffers(pool);
+
+        var pooled = pipeline.Run(input, Ctx with { Buffers = owner });
+        var plain = pipeline.Run(input, Ctx);
+
+        Assert.InRange(pooled.Length, 5_000, 15_000);
+        Assert.Equal(5, pool.Rented); // auction, bidder, price, and extra's offsets and bytes
+        foreach (var name in new[] { "auction", "price" })
+            Assert.Equal(((Int64Array)plain.Column(name)).Values.ToArray(), ((Int64Array)pooled.Column(name)).Values.ToArray());
+        Assert.Equal(Values(plain.Column("extra")), Values(pooled.Column("extra")));
+        Assert.Equal(pooled.Length, pooled.Column("bidder").NullCount);
+        Assert.True(owner.ReleaseRented());
+        Assert.Equal(pool.Rented, pool.Returned);
+    }
+
+    [Fact]
+    public void ATakeWithNullRows_IsNotRented_SoNoRentedBytesLieUnderItsNulls()
+    {
+        var pool = new ArrowBufferPool();
+        var owner = new BatchBuffers(pool);
+        var column = new Int64Array.Builder().AppendRange([5, 6, 7]).Build();
+
+        var taken = (Int64Array)TakeKernel.Take(column, [2, -1, 0], owner);
+
+        Assert.Equal([7L, null, 5L], Enumerable.Range(0, 3).Select(i => taken.GetValue(i)));
+        Assert.Equal(0L, taken.Values[1]);
+        Assert.Equal(0, pool.Rented);
     }
 
     private static void AssertSameValues(RecordBatch expected, RecordBatch actual)

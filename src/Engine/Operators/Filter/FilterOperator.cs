@@ -65,7 +65,8 @@ public sealed class FilterOperator : IBatchOperator
             if (count == n) return new RecordBatch(OutputSchema, input.Arrays, n);
             var kept = selection.AsSpan(0, count);
             var columns = new IArrowArray[input.ColumnCount];
-            for (var c = 0; c < columns.Length; c++) columns[c] = TakeKernel.Take(input.Column(c), kept);
+            // the kept rows live as long as the batch's columns: in arrays of its owner, where it has one
+            for (var c = 0; c < columns.Length; c++) columns[c] = TakeKernel.Take(input.Column(c), kept, context.Buffers);
             return new RecordBatch(OutputSchema, columns, count);
         }
         finally
