@@ -5,10 +5,11 @@ namespace OrleansStream.Engine.Data;
 
 /// <summary>
 /// The single owner of the pooled arrays behind one batch's columns. A reader that is done with a batch (nothing it made
-/// from the batch still refers to its columns) calls <see cref="Release"/>, which hands the arrays back to their
+/// from the batch still refers to its columns) calls <see cref="Release(RecordBatch)"/>, which hands the arrays back to their
 /// <see cref="ArrowBufferPool"/>; a batch never released is collected as any other, its arrays with it. Operators that
 /// pass input columns on (a projection keeps them, a filter that keeps every row too) make the owner's job the reader's:
-/// only the reader knows when the last batch made from its input is gone.
+/// only the reader knows when the last batch made from its input is gone. An owner of no batch (<see cref="ReleaseRented"/>)
+/// holds the columns computed from batches that came without one, which the source task releases with them.
 /// </summary>
 public sealed class BatchBuffers
 {
@@ -57,10 +58,18 @@ public sealed class BatchBuffers
     public static bool Release(RecordBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        if (!Owners.TryGetValue(batch, out var owner) || !Owners.Remove(batch)) return false;
-        var arrays = Interlocked.Exchange(ref owner._arrays, null);
+        return Owners.TryGetValue(batch, out var owner) && Owners.Remove(batch) && owner.ReleaseRented();
+    }
+
+    /// <summary>
+    /// Hands back every array rented here (and only those: a column this owner did not rent, such as a cached all-null
+    /// stand-in, is never returned); nothing made of them may be read afterwards. Returns false when released already.
+    /// </summary>
+    public bool ReleaseRented()
+    {
+        var arrays = Interlocked.Exchange(ref _arrays, null);
         if (arrays is null) return false;
-        foreach (var array in arrays) owner._pool.Return(array);
+        foreach (var array in arrays) _pool.Return(array);
         return true;
     }
 }

@@ -16,8 +16,8 @@ public sealed record EpochContext(long BatchId, long BatchTimestampMicros, long 
 
     /// <summary>
     /// The owner of the pooled arrays of the source batch being processed (set per batch by <see cref="Planning.Physical.SourcePipeline"/>),
-    /// or null: a kernel that computes a whole column may rent it there, and it goes back with the batch's own arrays, once
-    /// everything made of the batch was shipped.
+    /// or, for a batch that came without one, the source task's owner; null elsewhere: a kernel that computes a whole column
+    /// may rent it there, and it goes back with the batch's own arrays, once everything made of the batch was shipped.
     /// </summary>
     public BatchBuffers? Buffers { get; init; }
 

@@ -31,7 +31,10 @@ internal sealed class SourceTaskGrain(ConnectorFactory connectors) : Grain, ISou
     {
         var (plan, sources) = _plans.Get(task.PlanJson);
         var eventTime = new EventTimeCollector();
-        var context = new EpochContext(task.BatchId, task.BatchTimestampMicros) { EventTime = eventTime };
+        // The owner of the columns computed from batches read without one (every source but nexmark): they are rented from
+        // the pool and go back with the batches. Not for a static leaf, whose batches (and a subplan's) outlive the epoch.
+        var computed = task.IsStatic ? null : new BatchBuffers(ServiceProvider.GetService(typeof(ArrowBufferPool)) as ArrowBufferPool ?? ArrowBufferPool.Shared);
+        var context = new EpochContext(task.BatchId, task.BatchTimestampMicros) { EventTime = eventTime, Buffers = computed };
         var exchanges = TakeExchanges(plan);
         long inputRows = 0, outputRows = 0;
         var output = new List<RecordBatch>();
@@ -80,6 +83,7 @@ internal sealed class SourceTaskGrain(ConnectorFactory connectors) : Grain, ISou
         }
         // Not on failure: a batch left unreleased is collected with its arrays, where one released too early could be overwritten.
         foreach (var batch in read) BatchBuffers.Release(batch);
+        computed?.ReleaseRented();
         return new SourceTaskResult(inputRows, outputRows)
         {
             Deliveries = deliveries,

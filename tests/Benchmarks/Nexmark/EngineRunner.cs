@@ -259,6 +259,7 @@ internal static class EngineRunner
         var streams = NexmarkStreams.Of(input.Tables, t => paced(t, perSecond[t]));
         var writer = query.Build(streams).WriteStream.OutputMode(query.LatencyMode);
         var noop = r.LatencySink == "noop";
+        var gc = GcCounts.Now();
         var run = await (noop ? writer.Format("noop") : writer.ForeachBatch((_, batchId) =>
             {
                 visible.TryAdd(batchId, (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds);
@@ -267,6 +268,7 @@ internal static class EngineRunner
             .StartAsync();
         await Task.Delay(TimeSpan.FromSeconds(r.LatencySeconds));
         await run.StopAsync();
+        var collections = GcCounts.Now() - gc;
 
         var latencies = new List<double>();
         var epochs = collector.Of(run);
@@ -288,7 +290,30 @@ internal static class EngineRunner
                     latencies.Add(seen - (startMs + (k + 1) * 1000.0 / tableRate));
             }
         }
-        return Summarise(latencies, new LatencyResult { Mode = query.LatencyMode.ToString(), EventsPerSecond = perSecond.Values.Sum(), Epochs = epochs.Count }, query);
+        return Summarise(latencies, new LatencyResult
+        {
+            Mode = query.LatencyMode.ToString(), EventsPerSecond = perSecond.Values.Sum(), Epochs = epochs.Count,
+            Collections = collections.ToString(), GcPauseMs = collections.PauseMs, AllocatedPerEpoch = collections.Allocated / Math.Max(1, epochs.Count),
+            SlowestEpochs = SlowestSplit(epochs),
+        }, query);
+    }
+
+    // The mean split of the slowest 1% of data epochs (at least one): a tail made of walCommit is the write-ahead log's
+    // fsync, one made of addBatch the run itself (a GC pause in it among the suspects).
+    private static string SlowestSplit(IReadOnlyList<StreamingQueryProgress> epochs)
+    {
+        var data = epochs.Where(p => p.NumInputRows > 0).OrderByDescending(p => p.DurationMs.GetValueOrDefault("triggerExecution")).ToList();
+        if (data.Count == 0) return "";
+        var slowest = data.Take(Math.Max(1, data.Count / 100)).ToList();
+        return string.Join(", ", slowest.SelectMany(p => p.DurationMs.Keys).Distinct().Order(StringComparer.Ordinal)
+            .Select(k => $"{k} {slowest.Average(p => p.DurationMs.GetValueOrDefault(k)).ToString("F1", CultureInfo.InvariantCulture)}"));
+    }
+
+    private readonly record struct GcCounts(int Gen0, int Gen1, int Gen2, double PauseMs, long Allocated)
+    {
+        public static GcCounts Now() => new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration().TotalMilliseconds, GC.GetTotalAllocatedBytes());
+        public static GcCounts operator -(GcCounts a, GcCounts b) => new(a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2, a.PauseMs - b.PauseMs, a.Allocated - b.Allocated);
+        public override string ToString() => $"{Gen0}/{Gen1}/{Gen2}";
     }
 
     // The source's description names its table: "NexmarkSource[table=bid, ...]".
@@ -308,7 +333,8 @@ internal static class EngineRunner
         result.P50Ms = Percentile(0.50);
         result.P99Ms = Percentile(0.99);
         result.MaxMs = latencies.Count == 0 ? double.NaN : latencies[^1];
-        Console.WriteLine($"  {query.Name}: latency at {result.EventsPerSecond:N0} bids/s: p50 {result.P50Ms:F1} ms, p99 {result.P99Ms:F1} ms, max {result.MaxMs:F1} ms over {result.Samples:N0} samples, {result.Epochs} epochs");
+        Console.WriteLine($"  {query.Name}: latency at {result.EventsPerSecond:N0} bids/s: p50 {result.P50Ms:F1} ms, p99 {result.P99Ms:F1} ms, max {result.MaxMs:F1} ms over {result.Samples:N0} samples, {result.Epochs} epochs"
+            + (result.Collections is null ? "" : $"; GCs {result.Collections}, paused {result.GcPauseMs:F1} ms, {result.AllocatedPerEpoch:N0} B allocated per epoch; slowest 1% of epochs: {result.SlowestEpochs}"));
         return result;
     }
 

@@ -25,4 +25,12 @@ public sealed class LatencyResult
     public double P99Ms { get; set; }
     /// <summary>Largest latency, ms.</summary>
     public double MaxMs { get; set; }
+    /// <summary>Garbage collections (gen 0/1/2, as "g0/g1/g2") in the engine process during the run: a pause in an epoch is one cause of a high p99.</summary>
+    public string? Collections { get; set; }
+    /// <summary>Milliseconds the GC paused the engine process during the run.</summary>
+    public double GcPauseMs { get; set; }
+    /// <summary>Managed bytes the engine process allocated per epoch of the run (what fills gen 0 between collections).</summary>
+    public long AllocatedPerEpoch { get; set; }
+    /// <summary>Mean durationMs split of the slowest 1% of the run's data epochs (by triggerExecution), e.g. "walCommit 6.1, addBatch 1.2": what the tail is made of.</summary>
+    public string? SlowestEpochs { get; set; }
 }

@@ -111,6 +111,147 @@ public sealed class BatchBuffersTests
         Assert.Equal(pool.Rented, pool.Returned);
     }
 
+    [Fact]
+    public void APipelineOverAnUnownedBatch_RentsItsComputedColumnFromTheTasksOwner_AndReleaseReturnsOnlyThat()
+    {
+        // A prebuilt, file or memory source's batch has no owner: the source task's owner takes the computed columns. The
+        // read is pruned (no bidder), so the pipeline widens it with a cached all-null stand-in, which must never reach the pool.
+        var pool = new ArrowBufferPool();
+        var columns = NexmarkSchemas.BidColumns(["auction", "bidder", "price", "dateTime", "extra"]);
+        var pipeline = new SourcePipeline("bids", new LocalRelation([]), columns,
+            [new ProjectOperator(new[] { "auction", "price * CAST(0.908 AS DOUBLE) AS price", "dateTime", "extra" }.Select(SqlExpressionParser.ParseNamed).ToList(), columns)],
+            new HashSet<string> { "auction", "price", "dateTime", "extra" });
+        const int rows = 65_536;
+        var warmUp = new BatchBuffers(pool);
+        pipeline.Run(_generator.Bids(0, rows, pipeline.ReadSchema), Ctx with { Buffers = warmUp });
+        Assert.True(warmUp.ReleaseRented());
+        var input = _generator.Bids(rows, rows, pipeline.ReadSchema);
+        var task = new BatchBuffers(pool);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var output = pipeline.Run(input, Ctx with { Buffers = task });
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.False(BatchBuffers.IsPooled(input));
+        Assert.Equal(2, pool.Rented); // the computed price column, once per run
+        Assert.Equal(1, pool.Returned);
+        Assert.True(allocated < 8 * 1024, $"allocated {allocated:N0} bytes");
+        Assert.Same(input.Column("auction"), output.Column("auction")); // passed on, not copied
+        Assert.Equal(((Int64Array)input.Column("price")).Values.ToArray().Select(p => p * 0.908), ((DoubleArray)output.Column("price")).Values.ToArray());
+        Assert.True(task.ReleaseRented());
+        Assert.False(task.ReleaseRented()); // a second release returns nothing again
+        Assert.Equal(pool.Rented, pool.Returned);
+        Assert.False(BatchBuffers.Release(input));
+    }
+
+    [Fact]
+    public void AFiltersPredicateSlices_AreNotRentedFromTheOwner_ItsKeptRowsAreTheOnlyOutput()
+    {
+        // price * 0.908 in the predicate is computed per 4,096-row slice and dropped at once: rented, each slice's column
+        // would be held until the batch is released.
+        var pool = new ArrowBufferPool();
+        var columns = NexmarkSchemas.BidColumns(["auction", "price"]);
+        var pipeline = new SourcePipeline("bids", new LocalRelation([]), columns,
+        [
+            new OrleansStream.Engine.Operators.Filter.FilterOperator(SqlExpressionParser.Parse("price * CAST(0.908 AS DOUBLE) > 5000000"), columns),
+            new ProjectOperator(new[] { "auction", "price * CAST(0.908 AS DOUBLE) AS euros" }.Select(SqlExpressionParser.ParseNamed).ToList(), columns),
+        ]);
+        var input = _generator.Bids(0, 50_000, columns);
+        var owner = new BatchBuffers(pool);
+
+        var output = pipeline.Run(input, Ctx with { Buffers = owner });
+
+        var price = ((Int64Array)input.Column("price")).Values.ToArray();
+        var expected = price.Where(p => p * 0.908 > 5_000_000).Select(p => p * 0.908).ToArray();
+        Assert.NotEmpty(expected);
+        Assert.True(expected.Length < price.Length);
+        Assert.Equal(expected, ((DoubleArray)output.Column("euros")).Values.ToArray());
+        Assert.Equal(3, pool.Rented); // the kept rows' two columns and the projection's column, no predicate slice
+        Assert.True(owner.ReleaseRented());
+        Assert.Equal(pool.Rented, pool.Returned);
+    }
+
+    [Fact]
+    public void AFiltersKeptRows_LiveInTheOwnersArrays_WithTheUnpooledValues()
+    {
+        // About half the rows kept, from a pruned read: every column taken into rented arrays (a string column is offsets and
+        // bytes), the unread bidder's all-null stand-in too; the stand-in itself stays the pipeline's, never the pool's.
+        var pool = new ArrowBufferPool();
+        var columns = NexmarkSchemas.BidColumns(["auction", "bidder", "price", "extra"]);
+        var filter = new OrleansStream.Engine.Operators.Filter.FilterOperator(SqlExpressionParser.Parse("price % 2 = 0"), columns);
+        var pipeline = new SourcePipeline("bids", new LocalRelation([]), columns, [filter], new HashSet<string> { "auction", "price", "extra" });
+        var input = _generator.Bids(0, 20_000, pipeline.ReadSchema);
+        var owner = new BatchBuffers(pool);
+
+        var pooled = pipeline.Run(input, Ctx with { Buffers = owner });
+        var plain = pipeline.Run(input, Ctx);
+
+        Assert.InRange(pooled.Length, 5_000, 15_000);
+        Assert.Equal(5, pool.Rented); // auction, bidder, price, and extra's offsets and bytes
+        foreach (var name in new[] { "auction", "price" })
+            Assert.Equal(((Int64Array)plain.Column(name)).Values.ToArray(), ((Int64Array)pooled.Column(name)).Values.ToArray());
+        Assert.Equal(Values(plain.Column("extra")), Values(pooled.Column("extra")));
+        Assert.Equal(pooled.Length, pooled.Column("bidder").NullCount);
+        Assert.True(owner.ReleaseRented());
+        Assert.Equal(pool.Rented, pool.Returned);
+    }
+
+    [Fact]
+    public void ATakeWithNullRows_IsNotRented_SoNoRentedBytesLieUnderItsNulls()
+    {
+        var pool = new ArrowBufferPool();
+        var owner = new BatchBuffers(pool);
+        var column = new Int64Array.Builder().AppendRange([5, 6, 7]).Build();
+
+        var taken = (Int64Array)TakeKernel.Take(column, [2, -1, 0], owner);
+
+        Assert.Equal([7L, null, 5L], Enumerable.Range(0, 3).Select(i => taken.GetValue(i)));
+        Assert.Equal(0L, taken.Values[1]);
+        Assert.Equal(0, pool.Rented);
+    }
+
+    [Fact]
+    public void IntegerAddSubtractMultiply_RentTheirColumn_DivideAndModuloDoNot()
+    {
+        // + - * write every row; / and % leave rows unwritten (by zero: null; x % -1: zero), which a rented array would not be.
+        var pool = new ArrowBufferPool();
+        var columns = NexmarkSchemas.BidColumns(["auction", "bidder", "price"]);
+        var project = new ProjectOperator(new[] { "price + bidder AS a", "price - 3 AS s", "auction * bidder AS m", "price % 7 AS r", "price / (auction % 2) AS d" }
+            .Select(SqlExpressionParser.ParseNamed).ToList(), columns);
+        var input = _generator.Bids(0, 10_000, columns);
+        var owner = new BatchBuffers(pool);
+
+        var pooled = project.Process(input, Ctx with { Buffers = owner });
+        var plain = project.Process(input, Ctx);
+
+        Assert.Equal(3, pool.Rented); // auction % 2 and price % 7 and the division are fresh
+        Assert.True(pooled.Column("d").NullCount > 0); // the division by zero's nulls
+        for (var c = 0; c < plain.ColumnCount; c++) Assert.Equal(Values(plain.Column(c)), Values(pooled.Column(c)));
+        Assert.True(owner.ReleaseRented());
+        Assert.Equal(pool.Rented, pool.Returned);
+    }
+
+    [Fact]
+    public void ANumberCastToAnotherNumber_RentsItsColumn_WithTheUnpooledValues()
+    {
+        var pool = new ArrowBufferPool();
+        var columns = NexmarkSchemas.BidColumns(["auction", "price", "extra"]);
+        var project = new ProjectOperator(new[] { "CAST(price AS DOUBLE) AS d", "CAST(auction AS INT) AS i", "CAST(extra AS BIGINT) AS s" }
+            .Select(SqlExpressionParser.ParseNamed).ToList(), columns);
+        var input = _generator.Bids(0, 10_000, columns);
+        var owner = new BatchBuffers(pool);
+
+        var pooled = project.Process(input, Ctx with { Buffers = owner });
+        var plain = project.Process(input, Ctx);
+
+        Assert.Equal(2, pool.Rented); // the two numeric casts; a string parsed to a number is written as before
+        Assert.Equal(((DoubleArray)plain.Column("d")).Values.ToArray(), ((DoubleArray)pooled.Column("d")).Values.ToArray());
+        Assert.Equal(((Int32Array)plain.Column("i")).Values.ToArray(), ((Int32Array)pooled.Column("i")).Values.ToArray());
+        Assert.Equal(Values(plain.Column("s")), Values(pooled.Column("s")));
+        Assert.True(owner.ReleaseRented());
+        Assert.Equal(pool.Rented, pool.Returned);
+    }
+
     private static void AssertSameValues(RecordBatch expected, RecordBatch actual)
     {
         Assert.Equal(expected.Length, actual.Length);
@@ -120,7 +261,8 @@ public sealed class BatchBuffersTests
 
     private static IEnumerable<object?> Values(IArrowArray array) => array switch
     {
-        Int64Array a => a.Values.ToArray().Cast<object?>(),
+        Int64Array a => Enumerable.Range(0, a.Length).Select(i => (object?)a.GetValue(i)),
+        DoubleArray d => Enumerable.Range(0, d.Length).Select(i => (object?)d.GetValue(i)),
         TimestampArray t => t.Values.ToArray().Cast<object?>(),
         StringArray s => Enumerable.Range(0, s.Length).Select(i => (object?)s.GetString(i)),
         _ => throw new NotSupportedException(array.Data.DataType.Name),

@@ -14,5 +14,5 @@ internal sealed class BoundCast : BoundExpr
         : base(type, nullable) => _child = child;
 
     /// <inheritdoc />
-    protected override IArrowArray Compute(EvaluationScope scope) => CastKernels.Cast(_child.Eval(scope), Type);
+    protected override IArrowArray Compute(EvaluationScope scope) => CastKernels.Cast(_child.Eval(scope), Type, scope.Context.Buffers);
 }

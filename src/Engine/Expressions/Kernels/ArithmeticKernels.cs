@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Apache.Arrow;
 using Apache.Arrow.Types;
@@ -32,12 +33,12 @@ internal static class ArithmeticKernels
         }
         return (l, r) switch
         {
-            (Int8Array a, Int8Array b) => Numeric(op, a, b, resultType),
-            (Int16Array a, Int16Array b) => Numeric(op, a, b, resultType),
-            (Int32Array a, Int32Array b) => Numeric(op, a, b, resultType),
-            (Int64Array a, Int64Array b) => Numeric(op, a, b, resultType),
-            (FloatArray a, FloatArray b) => Numeric(op, a, b, resultType),
-            (DoubleArray a, DoubleArray b) => Numeric(op, a, b, resultType),
+            (Int8Array a, Int8Array b) => Numeric(op, a, b, resultType, buffers),
+            (Int16Array a, Int16Array b) => Numeric(op, a, b, resultType, buffers),
+            (Int32Array a, Int32Array b) => Numeric(op, a, b, resultType, buffers),
+            (Int64Array a, Int64Array b) => Numeric(op, a, b, resultType, buffers),
+            (FloatArray a, FloatArray b) => Numeric(op, a, b, resultType, buffers),
+            (DoubleArray a, DoubleArray b) => Numeric(op, a, b, resultType, buffers),
             (Decimal128Array a, Decimal128Array b) => Decimal(op, a, b, (Decimal128Type)resultType),
             _ => throw new NotSupportedException($"Arithmetic on {resultType.Name} is not supported."),
         };
@@ -84,15 +85,17 @@ internal static class ArithmeticKernels
         return ArrayFactory.Primitive(DoubleType.Default, bytes.AsMemory(0, size), Bitmaps.Validity(src), n);
     }
 
-    /// <summary>Two columns of the same length, or a column and a valid one-row constant on either side.</summary>
-    private static IArrowArray Numeric<T>(BinaryOp op, PrimitiveArray<T> a, PrimitiveArray<T> b, IArrowType type)
+    /// <summary>Two columns of the same length, or a column and a valid one-row constant on either side. + - * write every
+    /// value, so their column may be rented from the batch's owner; / and % leave rows unwritten (null, or zero for x % -1).</summary>
+    private static IArrowArray Numeric<T>(BinaryOp op, PrimitiveArray<T> a, PrimitiveArray<T> b, IArrowType type, BatchBuffers? buffers)
         where T : unmanaged, INumber<T>
     {
         var n = Math.Max(a.Length, b.Length);
         var x = a.Values;
         var y = b.Values;
-        var bytes = ArrayFactory.NewValues<T>(n);
-        var z = MemoryMarshal.Cast<byte, T>(bytes.AsSpan());
+        var size = n * Unsafe.SizeOf<T>();
+        var bytes = op is BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply && buffers is not null && size > 0 ? buffers.Rent(size) : new byte[size];
+        var z = MemoryMarshal.Cast<byte, T>(bytes.AsSpan(0, size));
         var validity = a.Length == b.Length ? Bitmaps.AndValidity(a, b) : Bitmaps.Validity(a.Length == 1 ? b : a);
         switch (op)
         {
@@ -106,7 +109,7 @@ internal static class ArithmeticKernels
             default:
                 throw new ArgumentOutOfRangeException(nameof(op), op, "not an arithmetic operator");
         }
-        return ArrayFactory.Primitive(type, bytes, validity, n);
+        return ArrayFactory.Primitive(type, bytes.AsMemory(0, size), validity, n);
     }
 
     private static void Apply<T, TOp>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z)

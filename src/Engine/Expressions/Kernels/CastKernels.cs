@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Apache.Arrow;
 using Apache.Arrow.Types;
@@ -12,8 +13,9 @@ namespace OrleansStream.Engine.Expressions.Kernels;
 /// seconds since the epoch, a timestamp cast to an integral is whole seconds (floor).</summary>
 internal static class CastKernels
 {
-    /// <summary>Casts <paramref name="src"/> to <paramref name="target"/>; returns the same instance when nothing changes.</summary>
-    public static IArrowArray Cast(IArrowArray src, IArrowType target)
+    /// <summary>Casts <paramref name="src"/> to <paramref name="target"/>; returns the same instance when nothing changes. With
+    /// <paramref name="buffers"/> (the batch's owner), a number cast to another number is written into an array rented there.</summary>
+    public static IArrowArray Cast(IArrowArray src, IArrowType target, BatchBuffers? buffers = null)
     {
         var from = src.Data.DataType;
         if (from is TimestampType ts && ts.Unit != TimeUnit.Microsecond)
@@ -34,16 +36,16 @@ internal static class CastKernels
             case StringArray s: return FromString(s, target);
             case BinaryArray bin when target.TypeId == ArrowTypeId.Binary: return bin;
             case Decimal128Array dec: return FromDecimal(dec, target);
-            case Int8Array a: return FromNumber(a, target);
-            case Int16Array a: return FromNumber(a, target);
-            case Int32Array a: return FromNumber(a, target);
-            case Int64Array a: return FromNumber(a, target);
-            case UInt8Array a: return FromNumber(a, target);
-            case UInt16Array a: return FromNumber(a, target);
-            case UInt32Array a: return FromNumber(a, target);
-            case UInt64Array a: return FromNumber(a, target);
-            case FloatArray a: return FromNumber(a, target);
-            case DoubleArray a: return FromNumber(a, target);
+            case Int8Array a: return FromNumber(a, target, buffers);
+            case Int16Array a: return FromNumber(a, target, buffers);
+            case Int32Array a: return FromNumber(a, target, buffers);
+            case Int64Array a: return FromNumber(a, target, buffers);
+            case UInt8Array a: return FromNumber(a, target, buffers);
+            case UInt16Array a: return FromNumber(a, target, buffers);
+            case UInt32Array a: return FromNumber(a, target, buffers);
+            case UInt64Array a: return FromNumber(a, target, buffers);
+            case FloatArray a: return FromNumber(a, target, buffers);
+            case DoubleArray a: return FromNumber(a, target, buffers);
             case StructArray s when target is StructType st && st.Fields.Count == s.Fields.Count:
             {
                 var children = new IArrowArray[st.Fields.Count];
@@ -110,16 +112,16 @@ internal static class CastKernels
 
     // ---------------------------------------------------------------- numbers
 
-    private static IArrowArray FromNumber<T>(PrimitiveArray<T> a, IArrowType target) where T : unmanaged, INumber<T>
+    private static IArrowArray FromNumber<T>(PrimitiveArray<T> a, IArrowType target, BatchBuffers? buffers = null) where T : unmanaged, INumber<T>
     {
         switch (target.TypeId)
         {
-            case ArrowTypeId.Int8: return Convert<T, sbyte>(a, target);
-            case ArrowTypeId.Int16: return Convert<T, short>(a, target);
-            case ArrowTypeId.Int32: return Convert<T, int>(a, target);
-            case ArrowTypeId.Int64: return Convert<T, long>(a, target);
-            case ArrowTypeId.Float: return Convert<T, float>(a, target);
-            case ArrowTypeId.Double: return Convert<T, double>(a, target);
+            case ArrowTypeId.Int8: return Convert<T, sbyte>(a, target, buffers);
+            case ArrowTypeId.Int16: return Convert<T, short>(a, target, buffers);
+            case ArrowTypeId.Int32: return Convert<T, int>(a, target, buffers);
+            case ArrowTypeId.Int64: return Convert<T, long>(a, target, buffers);
+            case ArrowTypeId.Float: return Convert<T, float>(a, target, buffers);
+            case ArrowTypeId.Double: return Convert<T, double>(a, target, buffers);
             case ArrowTypeId.Boolean:
             {
                 var src = a.Values;
@@ -196,12 +198,14 @@ internal static class CastKernels
 
     private static bool IsFloating<T>() => typeof(T) == typeof(double) || typeof(T) == typeof(float) || typeof(T) == typeof(Half);
 
-    private static IArrowArray Convert<TS, TD>(PrimitiveArray<TS> a, IArrowType target)
+    // Every value is written (a null row's too), so the column may be rented from the batch's owner.
+    private static IArrowArray Convert<TS, TD>(PrimitiveArray<TS> a, IArrowType target, BatchBuffers? buffers = null)
         where TS : unmanaged, INumber<TS> where TD : unmanaged, INumber<TD>
     {
         var src = a.Values;
-        var bytes = ArrayFactory.NewValues<TD>(a.Length);
-        var dst = MemoryMarshal.Cast<byte, TD>(bytes.AsSpan());
+        var size = a.Length * Unsafe.SizeOf<TD>();
+        var bytes = buffers is null || size == 0 ? new byte[size] : buffers.Rent(size);
+        var dst = MemoryMarshal.Cast<byte, TD>(bytes.AsSpan(0, size));
         if (IsFloating<TS>() && !IsFloating<TD>())
         {
             for (var i = 0; i < src.Length; i++) dst[i] = TD.CreateSaturating(src[i]);
@@ -210,7 +214,7 @@ internal static class CastKernels
         {
             for (var i = 0; i < src.Length; i++) dst[i] = TD.CreateTruncating(src[i]);
         }
-        return ArrayFactory.Primitive(target, bytes, Bitmaps.Validity(a), a.Length);
+        return ArrayFactory.Primitive(target, bytes.AsMemory(0, size), Bitmaps.Validity(a), a.Length);
     }
 
     private static IArrowArray FromDecimal(Decimal128Array a, IArrowType target)

@@ -18,13 +18,16 @@ internal static class TakeKernel
         return new RecordBatch(batch.Schema, columns, indices.Length);
     }
 
-    /// <summary>A new array whose row i is row <c>indices[i]</c> of <paramref name="array"/> (null when the index is negative).</summary>
-    public static IArrowArray Take(IArrowArray array, ReadOnlySpan<int> indices)
+    /// <summary>A new array whose row i is row <c>indices[i]</c> of <paramref name="array"/> (null when the index is negative).
+    /// With <paramref name="buffers"/> (the batch's owner) and no negative index, a fixed-width or string column is written into
+    /// arrays rented there: every byte of them is written, where a null row would leave a rented array's old bytes under it.</summary>
+    public static IArrowArray Take(IArrowArray array, ReadOnlySpan<int> indices, BatchBuffers? buffers = null)
     {
         var data = array.Data;
         var type = data.DataType;
         var n = indices.Length;
         if (n == 0) return array.Length == 0 ? array : ArrowArrayFactory.Slice(array, 0, 0);
+        if (buffers is not null && indices.IndexOfAnyInRange(int.MinValue, -1) >= 0) buffers = null;
         var validity = TakeValidity(array, indices);
         var nullBuffer = Bitmaps.ToBuffer(validity, n, out var nulls);
         switch (type)
@@ -45,18 +48,18 @@ internal static class TakeKernel
             case FixedWidthType fw:
             {
                 var width = fw.BitWidth / 8;
-                var dst = new byte[n * width];
+                var dst = Allocate(n * width, buffers);
                 var src = data.Buffers[1].Span[(data.Offset * width)..];
                 switch (width)
                 {
-                    case 4: Gather(MemoryMarshal.Cast<byte, int>(src), MemoryMarshal.Cast<byte, int>(dst.AsSpan()), indices); break;
-                    case 8: Gather(MemoryMarshal.Cast<byte, long>(src), MemoryMarshal.Cast<byte, long>(dst.AsSpan()), indices); break;
-                    case 16: Gather(MemoryMarshal.Cast<byte, Int128>(src), MemoryMarshal.Cast<byte, Int128>(dst.AsSpan()), indices); break;
-                    case 2: Gather(MemoryMarshal.Cast<byte, short>(src), MemoryMarshal.Cast<byte, short>(dst.AsSpan()), indices); break;
-                    case 1: Gather(src, dst.AsSpan(), indices); break;
+                    case 4: Gather(MemoryMarshal.Cast<byte, int>(src), MemoryMarshal.Cast<byte, int>(dst.Span), indices); break;
+                    case 8: Gather(MemoryMarshal.Cast<byte, long>(src), MemoryMarshal.Cast<byte, long>(dst.Span), indices); break;
+                    case 16: Gather(MemoryMarshal.Cast<byte, Int128>(src), MemoryMarshal.Cast<byte, Int128>(dst.Span), indices); break;
+                    case 2: Gather(MemoryMarshal.Cast<byte, short>(src), MemoryMarshal.Cast<byte, short>(dst.Span), indices); break;
+                    case 1: Gather(src, dst.Span, indices); break;
                     default:
                         for (var i = 0; i < n; i++)
-                            if (indices[i] >= 0) src.Slice(indices[i] * width, width).CopyTo(dst.AsSpan(i * width));
+                            if (indices[i] >= 0) src.Slice(indices[i] * width, width).CopyTo(dst.Span[(i * width)..]);
                         break;
                 }
                 return ArrowArrayFactory.BuildArray(new ArrayData(type, n, nulls, 0, [nullBuffer, new ArrowBuffer(dst)], []));
@@ -71,9 +74,10 @@ internal static class TakeKernel
                     var k = indices[i];
                     if (k >= 0) total += offsets[k + 1] - offsets[k];
                 }
-                var newOffsets = new byte[(n + 1) * 4];
-                var no = MemoryMarshal.Cast<byte, int>(newOffsets.AsSpan());
-                var dst = new byte[checked((int)total)];
+                var newOffsets = Allocate((n + 1) * 4, buffers);
+                var no = MemoryMarshal.Cast<byte, int>(newOffsets.Span);
+                no[0] = 0;
+                var dst = Allocate(checked((int)total), buffers);
                 var pos = 0;
                 for (var i = 0; i < n; i++)
                 {
@@ -81,7 +85,7 @@ internal static class TakeKernel
                     if (k >= 0)
                     {
                         var len = offsets[k + 1] - offsets[k];
-                        values.Slice(offsets[k], len).CopyTo(dst.AsSpan(pos));
+                        values.Slice(offsets[k], len).CopyTo(dst.Span[pos..]);
                         pos += len;
                     }
                     no[i + 1] = pos;
@@ -124,6 +128,8 @@ internal static class TakeKernel
                 throw new NotSupportedException($"Take is not supported for Arrow type {type.Name}.");
         }
     }
+
+    private static Memory<byte> Allocate(int bytes, BatchBuffers? buffers) => buffers is null || bytes == 0 ? new byte[bytes] : buffers.Rent(bytes).AsMemory(0, bytes);
 
     private static void Gather<T>(ReadOnlySpan<T> src, Span<T> dst, ReadOnlySpan<int> indices) where T : unmanaged
     {

@@ -65,7 +65,8 @@ public sealed class FilterOperator : IBatchOperator
             if (count == n) return new RecordBatch(OutputSchema, input.Arrays, n);
             var kept = selection.AsSpan(0, count);
             var columns = new IArrowArray[input.ColumnCount];
-            for (var c = 0; c < columns.Length; c++) columns[c] = TakeKernel.Take(input.Column(c), kept);
+            // the kept rows live as long as the batch's columns: in arrays of its owner, where it has one
+            for (var c = 0; c < columns.Length; c++) columns[c] = TakeKernel.Take(input.Column(c), kept, context.Buffers);
             return new RecordBatch(OutputSchema, columns, count);
         }
         finally
@@ -79,6 +80,8 @@ public sealed class FilterOperator : IBatchOperator
     {
         var n = input.Length;
         var count = 0;
+        // The slices' columns are garbage once counted: rented from the batch's owner, each would be held until the batch is released.
+        if (context.Buffers is not null) context = context with { Buffers = null };
         for (var start = 0; start < n; start += _chunkRows)
         {
             var length = Math.Min(_chunkRows, n - start);

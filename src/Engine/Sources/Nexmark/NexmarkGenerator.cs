@@ -94,7 +94,7 @@ public sealed class NexmarkGenerator
     /// (fields of <see cref="NexmarkSchemas.Bid"/>, in its order). Every event draws the same random numbers whatever is
     /// asked for, so a column has the same values in every projection; only the copying of unwanted columns is skipped.
     /// With <paramref name="pool"/>, the columns live in arrays rented from it and the batch's <see cref="BatchBuffers"/>
-    /// owner returns them on <see cref="BatchBuffers.Release"/>.
+    /// owner returns them on <see cref="BatchBuffers.Release(RecordBatch)"/>.
     /// </summary>
     public RecordBatch Bids(long firstBid, int count, Schema columns, ArrowBufferPool? pool = null)
     {
