@@ -42,6 +42,11 @@ public sealed class KeyedStateStore : IVersionedState
     private readonly int _keyCount;
     private readonly PriorityQueue<(StateFamily Family, StateKey Key, StateKey? Entry, long Expiry), long> _ttl = new();
     private readonly HashSet<string> _ignored = new(StringComparer.Ordinal);
+    // The delta's rows and key bytes, kept from epoch to epoch: at a million keys they are tens of MB each time, which as new
+    // large objects every commit would cost page faults and full collections. Emptied after each use (they hold references).
+    private readonly List<StateRow> _deltaRows = [];
+    private byte[] _keyData = [];
+    private int[] _keyStarts = [];
 
     /// <summary>Creates an empty store for grouping keys of <paramref name="keySchema"/>.</summary>
     /// <exception cref="NotSupportedException">A key column's type cannot be a key.</exception>
@@ -150,9 +155,16 @@ public sealed class KeyedStateStore : IVersionedState
     {
         var count = 0;
         foreach (var family in _ordered) count += family.ChangedCount;
-        var rows = new List<StateRow>(count);
-        foreach (var family in _ordered) family.AppendDelta(rows);
-        return Build(rows);
+        _deltaRows.EnsureCapacity(count);
+        try
+        {
+            foreach (var family in _ordered) family.AppendDelta(_deltaRows);
+            return Build(_deltaRows);
+        }
+        finally
+        {
+            _deltaRows.Clear();
+        }
     }
 
     /// <inheritdoc />
@@ -236,20 +248,24 @@ public sealed class KeyedStateStore : IVersionedState
         var span = CollectionsMarshal.AsSpan(rows);
         // Rows come family by family: each family's name is encoded once, not once per row.
         var names = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        long nameBytes = 0, entryBytes = 0, valueBytes = 0;
+        long nameBytes = 0, entryBytes = 0, valueBytes = 0, keyBytes = 0;
         foreach (ref readonly var row in span)
         {
             if (!names.TryGetValue(row.Family, out var name)) names[row.Family] = name = System.Text.Encoding.UTF8.GetBytes(row.Family);
             nameBytes += name.Length;
             entryBytes += row.Entry?.Length ?? 0;
             valueBytes += row.Value?.Length ?? 0;
+            keyBytes += row.Key.Array.Length;
         }
         var family = new BinaryColumn(n, nameBytes);
         var entry = new BinaryColumn(n, entryBytes);
         var value = new BinaryColumn(n, valueBytes);
         var deleted = new byte[BitUtility.ByteCount(n)];
         var expiry = new FixedColumnWriter<long>(n);
-        var keys = new byte[span.Length][];
+        // The keys go to one buffer, decoded into the key columns at the end (the buffers are reused: Decode copies out of them).
+        if (_keyData.Length < keyBytes) _keyData = new byte[checked((int)Math.Max(keyBytes, _keyData.Length * 2L))];
+        if (_keyStarts.Length < n) _keyStarts = new int[Math.Max(n, _keyStarts.Length * 2)];
+        var keyAt = 0;
         for (var r = 0; r < n; r++)
         {
             ref readonly var row = ref span[r];
@@ -259,10 +275,12 @@ public sealed class KeyedStateStore : IVersionedState
             if (row.Deleted) BitUtility.SetBit(deleted, r);
             if (row.Deleted || row.Expiry == long.MaxValue) expiry.SetNull(r);
             else expiry.Values[r] = row.Expiry;
-            keys[r] = row.Key.Array;
+            _keyStarts[r] = keyAt;
+            row.Key.Bytes.CopyTo(_keyData.AsSpan(keyAt));
+            keyAt += row.Key.Bytes.Length;
         }
         var columns = new List<IArrowArray>(StateSchema.FieldsList.Count) { family.Build(StringType.Default), ArrayFactory.Boolean(deleted, null, n) };
-        columns.AddRange(_encoder.Decode(keys));
+        columns.AddRange(_encoder.Decode(_keyData.AsSpan(0, keyAt), _keyStarts.AsSpan(0, n)));
         columns.Add(entry.Build(BinaryType.Default));
         columns.Add(value.Build(BinaryType.Default));
         columns.Add(expiry.Build(Int64Type.Default));
