@@ -154,6 +154,44 @@ public sealed class KeyedStateStoreTests
     }
 
     [Fact]
+    public void Timers_MovedManyTimes_FireOnceEachAtTheirLastTime_InTimeThenKeyOrder_AlsoAfterARestart()
+    {
+        // Each key's timer moves forward repeatedly (a session extended by each event), some move back to a time they had
+        // before, and some are deleted: deleted timers must never fire, re-registered ones fire once.
+        var store = NewStore();
+        var timers = store.Timers;
+        var keys = Enumerable.Range(0, 500).Select(i => K(store, "k" + i.ToString("D3"))).ToArray();
+        var expected = new SortedSet<(long Time, string Key)>();
+        for (var i = 0; i < keys.Length; i++)
+        {
+            for (var t = 0; t < 10; t++) Assert.True(timers.Register(keys[i], TimeMode.EventTime, 1000 + t));
+            for (var t = 0; t < 9; t++) Assert.True(timers.Delete(keys[i], TimeMode.EventTime, 1000 + t));
+            if (i % 3 == 0)
+            {
+                Assert.True(timers.Register(keys[i], TimeMode.EventTime, 1000 + i % 7));
+                Assert.True(timers.Delete(keys[i], TimeMode.EventTime, 1009));
+            }
+            if (i % 5 == 0) timers.Delete(keys[i], TimeMode.EventTime, 1000 + (i % 3 == 0 ? i % 7 : 9));
+        }
+        for (var i = 0; i < keys.Length; i++)
+            if (i % 5 != 0) expected.Add((i % 3 == 0 ? 1000 + i % 7 : 1009, keys[i].ToString()));
+        Assert.Equal(expected.Count, timers.Count);
+        Assert.Equal(expected.Min.Time, timers.NextTime(TimeMode.EventTime));
+        var delta = store.Delta();
+        store.MarkClean();
+
+        // The order of ties is the key's byte order: ToString is its bytes in hex, which sorts the same.
+        var fired = timers.TakeExpired(TimeMode.EventTime, 1003);
+        Assert.Equal(expected.Where(e => e.Time <= 1003).ToList(), fired.Select(f => (f.TimeMicros, f.Key.ToString())).ToList());
+        Assert.Equal(expected.Where(e => e.Time > 1003).ToList(), timers.TakeExpired(TimeMode.EventTime, long.MaxValue).Select(f => (f.TimeMicros, f.Key.ToString())).ToList());
+        Assert.Equal(0, timers.Count);
+        Assert.Null(timers.NextTime(TimeMode.EventTime));
+
+        var restored = Restore(s => s, delta);
+        Assert.Equal(expected.ToList(), restored.Timers.TakeExpired(TimeMode.EventTime, long.MaxValue).Select(f => (f.TimeMicros, f.Key.ToString())).ToList());
+    }
+
+    [Fact]
     public void Ttl_ExpiresValuesTheirTimeToLiveAfterTheirLastWrite_AcrossARestart()
     {
         var store = NewStore();
