@@ -83,8 +83,17 @@ public sealed class TimerFamily : StateFamily
     }
 
     /// <summary>Every timer, by key, then mode, then time (read-only: the state data source lists them).</summary>
-    public IReadOnlyList<(StateKey Key, TimeMode Mode, long TimeMicros)> All() =>
-        _timers.OrderBy(t => t.Key).ThenBy(t => t.Mode).ThenBy(t => t.Time).Select(t => (t.Key, t.Mode, t.Time)).ToList();
+    public IReadOnlyList<(StateKey Key, TimeMode Mode, long TimeMicros)> All() => ByKey();
+
+    // Every timer by key, then mode, then time: the tuple's own order, sorted as an array.
+    private (StateKey Key, TimeMode Mode, long TimeMicros)[] ByKey()
+    {
+        var all = new (StateKey Key, TimeMode Mode, long TimeMicros)[_timers.Count];
+        var i = 0;
+        foreach (var (mode, time, key) in _timers) all[i++] = (key, mode, time);
+        Array.Sort(all);
+        return all;
+    }
 
     // The earliest registered timer of the mode, dropping the deleted ones above it; the timer stays in the heap.
     private bool TryPeekLive(TimeMode mode, out long time, out StateKey key)
@@ -158,8 +167,7 @@ public sealed class TimerFamily : StateFamily
 
     internal override void AppendSnapshot(List<StateRow> rows)
     {
-        foreach (var timer in _timers.OrderBy(t => t.Key).ThenBy(t => t.Mode).ThenBy(t => t.Time))
-            rows.Add(new StateRow(Name, false, timer.Key, Entry(timer.Mode, timer.Time), null, 0));
+        foreach (var (key, mode, time) in ByKey()) rows.Add(new StateRow(Name, false, key, Entry(mode, time), null, 0));
     }
 
     internal override void Apply(in StateRow row)

@@ -154,6 +154,33 @@ public sealed class KeyedStateStoreTests
     }
 
     [Fact]
+    public void Snapshot_ListsValuesByKeyBytes_AndTimersByKeyThenModeThenTime()
+    {
+        var store = NewStore();
+        var values = store.GetValueState("v");
+        var keys = new[] { "d", "b", "a", "c" }.Select(k => K(store, k)).ToArray();
+        foreach (var key in keys) values.Update(key, B(key.ToString()));
+        store.Timers.Register(keys[0], TimeMode.ProcessingTime, 5);
+        store.Timers.Register(keys[0], TimeMode.EventTime, 9);
+        store.Timers.Register(keys[0], TimeMode.EventTime, 7);
+        store.Timers.Register(keys[2], TimeMode.EventTime, 8);
+
+        var snapshot = store.Snapshot();
+
+        var families = (Apache.Arrow.StringArray)snapshot.Column(0);
+        var restored = Restore(s => { s.GetValueState("v"); return s; }, snapshot);
+        var rowKeys = restored.Keys(Columns(snapshot, 2, 3), snapshot.Length);
+        var entries = (Apache.Arrow.BinaryArray)snapshot.Column(4);
+        var timers = Enumerable.Range(0, snapshot.Length).Where(r => families.GetString(r) == TimerFamily.FamilyName)
+            .Select(r => (rowKeys[r], entries.GetBytes(r)[0], System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(entries.GetBytes(r)[1..]))).ToList();
+        var (a, d) = (keys[2], keys[0]);
+        Assert.Equal([(a, (byte)TimeMode.EventTime, 8L), (d, (byte)TimeMode.EventTime, 7L), (d, (byte)TimeMode.EventTime, 9L), (d, (byte)TimeMode.ProcessingTime, 5L)],
+            timers.Select(t => (t.Item1, t.Item2, t.Item3)).ToList());
+        var valueKeys = Enumerable.Range(0, snapshot.Length).Where(r => families.GetString(r) == "v").Select(r => rowKeys[r]).ToList();
+        Assert.Equal(keys.Order().ToList(), valueKeys);
+    }
+
+    [Fact]
     public void Timers_MovedManyTimes_FireOnceEachAtTheirLastTime_InTimeThenKeyOrder_AlsoAfterARestart()
     {
         // Each key's timer moves forward repeatedly (a session extended by each event), some move back to a time they had
