@@ -47,6 +47,8 @@ public sealed class KeyedStateStore : IVersionedState
     private readonly List<StateRow> _deltaRows = [];
     private byte[] _keyData = [];
     private int[] _keyStarts = [];
+    private ColumnSizes _deltaSizes;
+    private ColumnSizes _snapshotSizes;
 
     /// <summary>Creates an empty store for grouping keys of <paramref name="keySchema"/>.</summary>
     /// <exception cref="NotSupportedException">A key column's type cannot be a key.</exception>
@@ -159,7 +161,7 @@ public sealed class KeyedStateStore : IVersionedState
         try
         {
             foreach (var family in _ordered) family.AppendDelta(_deltaRows);
-            return Build(_deltaRows);
+            return Build(_deltaRows, ref _deltaSizes);
         }
         finally
         {
@@ -172,7 +174,7 @@ public sealed class KeyedStateStore : IVersionedState
     {
         var rows = new List<StateRow>();
         foreach (var family in _ordered) family.AppendSnapshot(rows);
-        return Build(rows);
+        return Build(rows, ref _snapshotSizes);
     }
 
     /// <inheritdoc />
@@ -239,46 +241,41 @@ public sealed class KeyedStateStore : IVersionedState
         _ordered.Add(family);
     }
 
-    // Lays the rows out in columns with one pass per column into presized buffers (no builder per column, no per-row
-    // allocation): this runs on the commit path, for every changed row of the epoch.
-    private RecordBatch Build(List<StateRow> rows)
+    // Lays the rows out in columns in one pass (no builder per column, no per-row allocation): this runs on the commit path,
+    // for every changed row of the epoch, and each row's value is a separate object in a large heap, so it is read once, not
+    // measured first. The byte columns start at about the sizes the last delta (or snapshot) needed.
+    private RecordBatch Build(List<StateRow> rows, ref ColumnSizes sizes)
     {
         var n = rows.Count;
         if (n == 0) return ArrowValues.Empty(StateSchema);
         var span = CollectionsMarshal.AsSpan(rows);
-        // Rows come family by family: each family's name is encoded once, not once per row.
-        var names = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        long nameBytes = 0, entryBytes = 0, valueBytes = 0, keyBytes = 0;
-        foreach (ref readonly var row in span)
-        {
-            if (!names.TryGetValue(row.Family, out var name)) names[row.Family] = name = System.Text.Encoding.UTF8.GetBytes(row.Family);
-            nameBytes += name.Length;
-            entryBytes += row.Entry?.Length ?? 0;
-            valueBytes += row.Value?.Length ?? 0;
-            keyBytes += row.Key.Array.Length;
-        }
-        var family = new BinaryColumn(n, nameBytes);
-        var entry = new BinaryColumn(n, entryBytes);
-        var value = new BinaryColumn(n, valueBytes);
+        var family = new BinaryColumn(n, sizes.Names);
+        var entry = new BinaryColumn(n, sizes.Entries);
+        var value = new BinaryColumn(n, sizes.Values);
         var deleted = new byte[BitUtility.ByteCount(n)];
         var expiry = new FixedColumnWriter<long>(n);
-        // The keys go to one buffer, decoded into the key columns at the end (the buffers are reused: Decode copies out of them).
-        if (_keyData.Length < keyBytes) _keyData = new byte[checked((int)Math.Max(keyBytes, _keyData.Length * 2L))];
         if (_keyStarts.Length < n) _keyStarts = new int[Math.Max(n, _keyStarts.Length * 2)];
         var keyAt = 0;
+        // Rows come family by family: each family's name is encoded once, not once per row.
+        string? lastFamily = null;
+        byte[] name = [];
         for (var r = 0; r < n; r++)
         {
             ref readonly var row = ref span[r];
-            family.Append(r, names[row.Family]);
+            if (!ReferenceEquals(row.Family, lastFamily)) (lastFamily, name) = (row.Family, System.Text.Encoding.UTF8.GetBytes(row.Family));
+            family.Append(r, name);
             entry.Append(r, row.Entry);
             value.Append(r, row.Value);
             if (row.Deleted) BitUtility.SetBit(deleted, r);
             if (row.Deleted || row.Expiry == long.MaxValue) expiry.SetNull(r);
             else expiry.Values[r] = row.Expiry;
+            var key = row.Key.Bytes;
+            if (_keyData.Length < keyAt + key.Length) System.Array.Resize(ref _keyData, Math.Max(keyAt + key.Length, Math.Max(1024, _keyData.Length * 2)));
             _keyStarts[r] = keyAt;
-            row.Key.Bytes.CopyTo(_keyData.AsSpan(keyAt));
-            keyAt += row.Key.Bytes.Length;
+            key.CopyTo(_keyData.AsSpan(keyAt));
+            keyAt += key.Length;
         }
+        sizes = new ColumnSizes(Guess(family.Bytes), Guess(entry.Bytes), Guess(value.Bytes));
         var columns = new List<IArrowArray>(StateSchema.FieldsList.Count) { family.Build(StringType.Default), ArrayFactory.Boolean(deleted, null, n) };
         columns.AddRange(_encoder.Decode(_keyData.AsSpan(0, keyAt), _keyStarts.AsSpan(0, n)));
         columns.Add(entry.Build(BinaryType.Default));
@@ -287,14 +284,24 @@ public sealed class KeyedStateStore : IVersionedState
         return new RecordBatch(StateSchema, columns, n);
     }
 
-    /// <summary>A binary or string column written row by row into presized offsets and data (null for a null value).</summary>
-    private sealed class BinaryColumn(int length, long bytes)
+    // The next delta's first guess: the last one's size and an eighth, as deltas vary a little from epoch to epoch (one that
+    // outgrows its guess doubles, a copy of all it wrote so far).
+    private static int Guess(int lastBytes) => (int)Math.Min(System.Array.MaxLength, lastBytes + lastBytes / 8L + 1024);
+
+    /// <summary>First guesses of the byte columns' sizes (from the last delta or snapshot).</summary>
+    private readonly record struct ColumnSizes(int Names, int Entries, int Values);
+
+    /// <summary>A binary or string column written row by row into presized offsets and growing data (null for a null value).</summary>
+    private sealed class BinaryColumn(int length, int bytes)
     {
         private readonly byte[] _offsets = new byte[(length + 1) * sizeof(int)];
-        private readonly byte[] _data = new byte[checked((int)bytes)];
+        private byte[] _data = new byte[Math.Max(bytes, 16)];
         private byte[]? _validity;
         private int _nulls;
         private int _end;
+
+        /// <summary>The data bytes written.</summary>
+        public int Bytes => _end;
 
         public void Append(int row, byte[]? value)
         {
@@ -306,6 +313,7 @@ public sealed class KeyedStateStore : IVersionedState
             }
             else
             {
+                if (_end + value.Length > _data.Length) System.Array.Resize(ref _data, Math.Max(_end + value.Length, _data.Length * 2));
                 value.CopyTo(_data, _end);
                 _end += value.Length;
             }
@@ -313,7 +321,7 @@ public sealed class KeyedStateStore : IVersionedState
         }
 
         public IArrowArray Build(IArrowType type) => ArrowArrayFactory.BuildArray(new ArrayData(type, length, _nulls, 0,
-            [_validity is null ? ArrowBuffer.Empty : new ArrowBuffer(_validity), new ArrowBuffer(_offsets), new ArrowBuffer(_data)]));
+            [_validity is null ? ArrowBuffer.Empty : new ArrowBuffer(_validity), new ArrowBuffer(_offsets), new ArrowBuffer(_data.AsMemory(0, _end))]));
 
         private static byte[] NewAllValid(int n)
         {

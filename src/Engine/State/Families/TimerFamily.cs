@@ -161,8 +161,13 @@ public sealed class TimerFamily : StateFamily
 
     internal override void AppendDelta(List<StateRow> rows)
     {
+        // Timers share their times (a time per millisecond, many keys each): one entry per time, not one per row.
+        var entries = new Dictionary<(TimeMode, long), byte[]>();
         foreach (var (timer, registered) in _changed)
-            rows.Add(new StateRow(Name, !registered, timer.Key, Entry(timer.Mode, timer.Time), null, 0));
+        {
+            if (!entries.TryGetValue((timer.Mode, timer.Time), out var entry)) entries.Add((timer.Mode, timer.Time), entry = Entry(timer.Mode, timer.Time));
+            rows.Add(new StateRow(Name, !registered, timer.Key, entry, null, 0));
+        }
     }
 
     internal override void AppendSnapshot(List<StateRow> rows)
