@@ -313,7 +313,9 @@ public sealed class KeyedStateStore : IVersionedState
             }
             else
             {
-                if (_end + value.Length > _data.Length) System.Array.Resize(ref _data, Math.Max(_end + value.Length, _data.Length * 2));
+                // Arrow's 32-bit offsets hold at most 2 GB per column: past that, an overflow error rather than a wrapped offset.
+                var end = checked(_end + value.Length);
+                if (end > _data.Length) System.Array.Resize(ref _data, (int)Math.Min(System.Array.MaxLength, Math.Max(end, _data.Length * 2L)));
                 value.CopyTo(_data, _end);
                 _end += value.Length;
             }
