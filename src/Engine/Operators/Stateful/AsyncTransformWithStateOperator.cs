@@ -82,9 +82,9 @@ public sealed class AsyncTransformWithStateOperator : IAsyncStatefulOperator, ID
         var groups = UserCodeRows.GroupByKey(Store, _keyColumns, input, _eventTimeColumn, context.LateThresholdMicros, out var dropped);
 
         Handle.State = "DATA_PROCESSED";
-        var keys = groups.Keys.ToList();
-        var keyRows = groups.Values.Select(rows => KeyRow(rows[0])).ToList();
-        var keyInput = groups.Values.ToList();
+        var keys = groups.Select(g => g.Key).ToList();
+        var keyRows = groups.Select(g => KeyRow(g.Rows[0])).ToList();
+        var keyInput = groups.Select(g => g.Rows).ToList();
         var output = new List<Row>();
         var dataOutput = await RunKeysAsync(keys.Count, i => keys[i], i => keyRows[i],
             async (i, sink, token) =>

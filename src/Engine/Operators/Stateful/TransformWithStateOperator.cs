@@ -83,7 +83,15 @@ public sealed class TransformWithStateOperator : IStatefulOperator, IDisposable
         {
             _handle.CurrentKey = key;
             var keyRow = KeyRow(rows[0]);
-            output.AddRange(Call("handleInputRows", keyRow, () => _processor.HandleInputRows(keyRow, rows, timerValues).ToList()));
+            // Enumerated inside the try, so that an exception thrown while the returned rows are produced is named too.
+            try
+            {
+                output.AddRange(_processor.HandleInputRows(keyRow, rows, timerValues));
+            }
+            catch (Exception e)
+            {
+                throw UserFunctionError("handleInputRows", keyRow, e);
+            }
         }
 
         var timers = _timeMode switch
@@ -100,7 +108,14 @@ public sealed class TransformWithStateOperator : IStatefulOperator, IDisposable
             {
                 _handle.CurrentKey = timers[i].Key;
                 var info = new ExpiredTimerInfo(timers[i].TimeMicros / 1000);
-                output.AddRange(Call("handleExpiredTimer", keyRows[i], () => _processor.HandleExpiredTimer(keyRows[i], timerValues, info).ToList()));
+                try
+                {
+                    output.AddRange(_processor.HandleExpiredTimer(keyRows[i], timerValues, info));
+                }
+                catch (Exception e)
+                {
+                    throw UserFunctionError("handleExpiredTimer", keyRows[i], e);
+                }
             }
         }
         _handle.CurrentKey = null;
@@ -139,35 +154,31 @@ public sealed class TransformWithStateOperator : IStatefulOperator, IDisposable
         foreach (var (key, (keyRow, row)) in initial)
         {
             _handle.CurrentKey = key;
-            Call("handleInitialState", keyRow, () => _processor.HandleInitialState(keyRow, row, timerValues));
+            try
+            {
+                _processor.HandleInitialState(keyRow, row, timerValues);
+            }
+            catch (Exception e)
+            {
+                throw UserFunctionError("handleInitialState", keyRow, e);
+            }
         }
     }
 
     // Spark's TRANSFORM_WITH_STATE_USER_FUNCTION_ERROR, with the processor type and the key named: the epoch fails before
-    // anything of it is committed, so the query restarts from its last commit once the code is fixed. Returned sequences are
-    // materialised inside, so that an exception thrown while they are enumerated is named too.
-    private T Call<T>(string function, Row key, Func<T> handler)
-    {
-        try
-        {
-            return handler();
-        }
-        catch (Exception e)
-        {
-            throw new StatefulProcessorException($"[TRANSFORM_WITH_STATE_USER_FUNCTION_ERROR] An error occurred in the user-defined function {function} of the StatefulProcessor "
-                + $"{_processor.GetType().FullName} on key ({string.Join(", ", key.Values.Select(v => v ?? "null"))}). Reason: {e.GetType().Name}: {e.Message}", e);
-        }
-    }
-
-    private void Call(string function, Row key, Action handler) => Call(function, key, () =>
-    {
-        handler();
-        return 0;
-    });
+    // anything of it is committed, so the query restarts from its last commit once the code is fixed.
+    private StatefulProcessorException UserFunctionError(string function, Row key, Exception e) =>
+        new($"[TRANSFORM_WITH_STATE_USER_FUNCTION_ERROR] An error occurred in the user-defined function {function} of the StatefulProcessor "
+            + $"{_processor.GetType().FullName} on key ({string.Join(", ", key.Values.Select(v => v ?? "null"))}). Reason: {e.GetType().Name}: {e.Message}", e);
 
     private static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
 
-    private Row KeyRow(Row row) => new(_keyColumns.Select(c => row[c]).ToArray(), _keyNames);
+    private Row KeyRow(Row row)
+    {
+        var values = new object?[_keyColumns.Length];
+        for (var i = 0; i < values.Length; i++) values[i] = row[_keyColumns[i]];
+        return new Row(values, _keyNames);
+    }
 
     private IReadOnlyList<Row> KeyRows(IReadOnlyList<StateKey> keys) => UserCodeRows.KeyRows(Store, keys);
 

@@ -14,28 +14,59 @@ namespace OrleansStream.Engine.Operators.Stateful;
 internal static class UserCodeRows
 {
     /// <summary>
-    /// The epoch's on-time data rows (input 0) by key; <paramref name="dropped"/> counts the rows the late threshold drops.
-    /// Other inputs (transformWithState's initial state) are the caller's to handle.
+    /// The epoch's on-time data rows (input 0) by key, in key byte order, each key's rows in arrival order;
+    /// <paramref name="dropped"/> counts the rows the late threshold drops. Other inputs (transformWithState's initial
+    /// state) are the caller's to handle.
     /// </summary>
-    public static SortedDictionary<StateKey, List<Row>> GroupByKey(KeyedStateStore store, IReadOnlyList<int> keyColumns, IReadOnlyList<KeyedInput> input,
+    /// <remarks>Keys are grouped by hash and only the distinct keys sorted, and every key's rows are a slice of one array: at
+    /// a million keys a sorted tree would cost a node and a list per key, and a comparison of key bytes per tree level.</remarks>
+    public static List<(StateKey Key, ArraySegment<Row> Rows)> GroupByKey(KeyedStateStore store, IReadOnlyList<int> keyColumns, IReadOnlyList<KeyedInput> input,
         int? eventTimeColumn, long? lateThresholdMicros, out long dropped)
     {
-        var groups = new SortedDictionary<StateKey, List<Row>>();
         dropped = 0;
+        var rows = new List<Row>();
+        var keys = new List<StateKey>();
         foreach (var (index, batch) in input)
         {
             if (index != 0) continue;
-            var (rows, late) = LateRows.Drop(batch, eventTimeColumn, lateThresholdMicros);
+            var (onTime, late) = LateRows.Drop(batch, eventTimeColumn, lateThresholdMicros);
             dropped += late;
-            if (rows.Length == 0) continue;
-            var keys = store.Keys(keyColumns.Select(c => rows.Column(c)).ToList(), rows.Length);
-            var asRows = Row.FromBatch(rows);
-            for (var r = 0; r < rows.Length; r++)
-            {
-                if (!groups.TryGetValue(keys[r], out var list)) groups[keys[r]] = list = [];
-                list.Add(asRows[r]);
-            }
+            if (onTime.Length == 0) continue;
+            keys.AddRange(store.Keys(keyColumns.Select(c => onTime.Column(c)).ToList(), onTime.Length));
+            rows.AddRange(Row.FromBatch(onTime));
         }
+        var groupOf = new Dictionary<StateKey, int>();
+        var groupKeys = new List<StateKey>();
+        var counts = new List<int>();
+        var rowGroup = new int[rows.Count];
+        for (var r = 0; r < rows.Count; r++)
+        {
+            if (!groupOf.TryGetValue(keys[r], out var g))
+            {
+                groupOf.Add(keys[r], g = groupKeys.Count);
+                groupKeys.Add(keys[r]);
+                counts.Add(0);
+            }
+            rowGroup[r] = g;
+            counts[g]++;
+        }
+        // The keys are distinct, so an unstable sort still gives one order.
+        var sortedKeys = groupKeys.ToArray();
+        var order = new int[sortedKeys.Length];
+        for (var g = 0; g < order.Length; g++) order[g] = g;
+        System.Array.Sort(sortedKeys, order);
+        var grouped = new Row[rows.Count];
+        var next = new int[order.Length];
+        var groups = new List<(StateKey Key, ArraySegment<Row> Rows)>(order.Length);
+        var at = 0;
+        for (var i = 0; i < order.Length; i++)
+        {
+            var count = counts[order[i]];
+            next[order[i]] = at;
+            groups.Add((sortedKeys[i], new ArraySegment<Row>(grouped, at, count)));
+            at += count;
+        }
+        for (var r = 0; r < rows.Count; r++) grouped[next[rowGroup[r]]++] = rows[r];
         return groups;
     }
 

@@ -42,6 +42,13 @@ public sealed class KeyedStateStore : IVersionedState
     private readonly int _keyCount;
     private readonly PriorityQueue<(StateFamily Family, StateKey Key, StateKey? Entry, long Expiry), long> _ttl = new();
     private readonly HashSet<string> _ignored = new(StringComparer.Ordinal);
+    // The delta's rows and key bytes, kept from epoch to epoch: at a million keys they are tens of MB each time, which as new
+    // large objects every commit would cost page faults and full collections. Emptied after each use (they hold references).
+    private readonly List<StateRow> _deltaRows = [];
+    private byte[] _keyData = [];
+    private int[] _keyStarts = [];
+    private ColumnSizes _deltaSizes;
+    private ColumnSizes _snapshotSizes;
 
     /// <summary>Creates an empty store for grouping keys of <paramref name="keySchema"/>.</summary>
     /// <exception cref="NotSupportedException">A key column's type cannot be a key.</exception>
@@ -150,9 +157,16 @@ public sealed class KeyedStateStore : IVersionedState
     {
         var count = 0;
         foreach (var family in _ordered) count += family.ChangedCount;
-        var rows = new List<StateRow>(count);
-        foreach (var family in _ordered) family.AppendDelta(rows);
-        return Build(rows);
+        _deltaRows.EnsureCapacity(count);
+        try
+        {
+            foreach (var family in _ordered) family.AppendDelta(_deltaRows);
+            return Build(_deltaRows, ref _deltaSizes);
+        }
+        finally
+        {
+            _deltaRows.Clear();
+        }
     }
 
     /// <inheritdoc />
@@ -160,7 +174,7 @@ public sealed class KeyedStateStore : IVersionedState
     {
         var rows = new List<StateRow>();
         foreach (var family in _ordered) family.AppendSnapshot(rows);
-        return Build(rows);
+        return Build(rows, ref _snapshotSizes);
     }
 
     /// <inheritdoc />
@@ -227,56 +241,67 @@ public sealed class KeyedStateStore : IVersionedState
         _ordered.Add(family);
     }
 
-    // Lays the rows out in columns with one pass per column into presized buffers (no builder per column, no per-row
-    // allocation): this runs on the commit path, for every changed row of the epoch.
-    private RecordBatch Build(List<StateRow> rows)
+    // Lays the rows out in columns in one pass (no builder per column, no per-row allocation): this runs on the commit path,
+    // for every changed row of the epoch, and each row's value is a separate object in a large heap, so it is read once, not
+    // measured first. The byte columns start at about the sizes the last delta (or snapshot) needed.
+    private RecordBatch Build(List<StateRow> rows, ref ColumnSizes sizes)
     {
         var n = rows.Count;
         if (n == 0) return ArrowValues.Empty(StateSchema);
         var span = CollectionsMarshal.AsSpan(rows);
-        // Rows come family by family: each family's name is encoded once, not once per row.
-        var names = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        long nameBytes = 0, entryBytes = 0, valueBytes = 0;
-        foreach (ref readonly var row in span)
-        {
-            if (!names.TryGetValue(row.Family, out var name)) names[row.Family] = name = System.Text.Encoding.UTF8.GetBytes(row.Family);
-            nameBytes += name.Length;
-            entryBytes += row.Entry?.Length ?? 0;
-            valueBytes += row.Value?.Length ?? 0;
-        }
-        var family = new BinaryColumn(n, nameBytes);
-        var entry = new BinaryColumn(n, entryBytes);
-        var value = new BinaryColumn(n, valueBytes);
+        var family = new BinaryColumn(n, sizes.Names);
+        var entry = new BinaryColumn(n, sizes.Entries);
+        var value = new BinaryColumn(n, sizes.Values);
         var deleted = new byte[BitUtility.ByteCount(n)];
         var expiry = new FixedColumnWriter<long>(n);
-        var keys = new byte[span.Length][];
+        if (_keyStarts.Length < n) _keyStarts = new int[Math.Max(n, _keyStarts.Length * 2)];
+        var keyAt = 0;
+        // Rows come family by family: each family's name is encoded once, not once per row.
+        string? lastFamily = null;
+        byte[] name = [];
         for (var r = 0; r < n; r++)
         {
             ref readonly var row = ref span[r];
-            family.Append(r, names[row.Family]);
+            if (!ReferenceEquals(row.Family, lastFamily)) (lastFamily, name) = (row.Family, System.Text.Encoding.UTF8.GetBytes(row.Family));
+            family.Append(r, name);
             entry.Append(r, row.Entry);
             value.Append(r, row.Value);
             if (row.Deleted) BitUtility.SetBit(deleted, r);
             if (row.Deleted || row.Expiry == long.MaxValue) expiry.SetNull(r);
             else expiry.Values[r] = row.Expiry;
-            keys[r] = row.Key.Array;
+            var key = row.Key.Bytes;
+            if (_keyData.Length < keyAt + key.Length) System.Array.Resize(ref _keyData, Math.Max(keyAt + key.Length, Math.Max(1024, _keyData.Length * 2)));
+            _keyStarts[r] = keyAt;
+            key.CopyTo(_keyData.AsSpan(keyAt));
+            keyAt += key.Length;
         }
+        sizes = new ColumnSizes(Guess(family.Bytes), Guess(entry.Bytes), Guess(value.Bytes));
         var columns = new List<IArrowArray>(StateSchema.FieldsList.Count) { family.Build(StringType.Default), ArrayFactory.Boolean(deleted, null, n) };
-        columns.AddRange(_encoder.Decode(keys));
+        columns.AddRange(_encoder.Decode(_keyData.AsSpan(0, keyAt), _keyStarts.AsSpan(0, n)));
         columns.Add(entry.Build(BinaryType.Default));
         columns.Add(value.Build(BinaryType.Default));
         columns.Add(expiry.Build(Int64Type.Default));
         return new RecordBatch(StateSchema, columns, n);
     }
 
-    /// <summary>A binary or string column written row by row into presized offsets and data (null for a null value).</summary>
-    private sealed class BinaryColumn(int length, long bytes)
+    // The next delta's first guess: the last one's size and an eighth, as deltas vary a little from epoch to epoch (one that
+    // outgrows its guess doubles, a copy of all it wrote so far).
+    private static int Guess(int lastBytes) => (int)Math.Min(System.Array.MaxLength, lastBytes + lastBytes / 8L + 1024);
+
+    /// <summary>First guesses of the byte columns' sizes (from the last delta or snapshot).</summary>
+    private readonly record struct ColumnSizes(int Names, int Entries, int Values);
+
+    /// <summary>A binary or string column written row by row into presized offsets and growing data (null for a null value).</summary>
+    private sealed class BinaryColumn(int length, int bytes)
     {
         private readonly byte[] _offsets = new byte[(length + 1) * sizeof(int)];
-        private readonly byte[] _data = new byte[checked((int)bytes)];
+        private byte[] _data = new byte[Math.Max(bytes, 16)];
         private byte[]? _validity;
         private int _nulls;
         private int _end;
+
+        /// <summary>The data bytes written.</summary>
+        public int Bytes => _end;
 
         public void Append(int row, byte[]? value)
         {
@@ -288,6 +313,9 @@ public sealed class KeyedStateStore : IVersionedState
             }
             else
             {
+                // Arrow's 32-bit offsets hold at most 2 GB per column: past that, an overflow error rather than a wrapped offset.
+                var end = checked(_end + value.Length);
+                if (end > _data.Length) System.Array.Resize(ref _data, (int)Math.Min(System.Array.MaxLength, Math.Max(end, _data.Length * 2L)));
                 value.CopyTo(_data, _end);
                 _end += value.Length;
             }
@@ -295,7 +323,7 @@ public sealed class KeyedStateStore : IVersionedState
         }
 
         public IArrowArray Build(IArrowType type) => ArrowArrayFactory.BuildArray(new ArrayData(type, length, _nulls, 0,
-            [_validity is null ? ArrowBuffer.Empty : new ArrowBuffer(_validity), new ArrowBuffer(_offsets), new ArrowBuffer(_data)]));
+            [_validity is null ? ArrowBuffer.Empty : new ArrowBuffer(_validity), new ArrowBuffer(_offsets), new ArrowBuffer(_data.AsMemory(0, _end))]));
 
         private static byte[] NewAllValid(int n)
         {

@@ -12,9 +12,14 @@ public sealed class TimerFamily : StateFamily
     /// <summary>The timer family's name in state rows (names starting with "__" are reserved).</summary>
     public const string FamilyName = "__timers";
 
-    private readonly SortedSet<(TimeMode Mode, long Time, StateKey Key)> _byTime = new();
+    // The registered timers, and per mode a heap of them in (time, key) order. A deleted timer stays in its heap (removing it
+    // would mean a search) and is skipped when it reaches the top; the heap is rebuilt when such stale entries outnumber the
+    // live ones. Unlike a balanced tree, neither holds an object per timer, which at a million timers is garbage collection work.
+    private readonly HashSet<(TimeMode Mode, long Time, StateKey Key)> _timers = new();
+    private readonly PriorityQueue<TimeMode, (long Time, StateKey Key)>[] _heaps = [new(), new()];
+    private readonly int[] _stale = new int[2];
     private readonly Dictionary<StateKey, int> _perKey = new();
-    // Each timer changed since the last delta, and whether it is registered now: the delta needs no look-up in _byTime.
+    // Each timer changed since the last delta, and whether it is registered now: the delta needs no look-up in _timers.
     private readonly Dictionary<(TimeMode Mode, long Time, StateKey Key), bool> _changed = new();
 
     internal TimerFamily(KeyedStateStore store) : base(store, FamilyName, null) { }
@@ -26,7 +31,7 @@ public sealed class TimerFamily : StateFamily
     public override int KeyCount => _perKey.Count;
 
     /// <summary>All timers registered.</summary>
-    public int Count => _byTime.Count;
+    public int Count => _timers.Count;
 
     /// <summary>Registers a timer of <paramref name="key"/> at <paramref name="timeMicros"/>; false when it exists already.</summary>
     public bool Register(StateKey key, TimeMode mode, long timeMicros)
@@ -41,16 +46,22 @@ public sealed class TimerFamily : StateFamily
     public bool Delete(StateKey key, TimeMode mode, long timeMicros)
     {
         if (!Remove((mode, timeMicros, key))) return false;
+        _stale[HeapOf(mode)]++;
+        CompactIfStale(mode);
         _changed[(mode, timeMicros, key)] = false;
         return true;
     }
 
     /// <summary>The times of <paramref name="key"/>'s timers of <paramref name="mode"/>, in order.</summary>
     public IReadOnlyList<long> List(StateKey key, TimeMode mode) =>
-        _perKey.ContainsKey(key) ? _byTime.Where(t => t.Mode == mode && t.Key == key).Select(t => t.Time).ToList() : [];
+        _perKey.ContainsKey(key) ? _timers.Where(t => t.Mode == mode && t.Key == key).Select(t => t.Time).Order().ToList() : [];
 
     /// <summary>The earliest timer's time of <paramref name="mode"/>, or null when there is none (an epoch is due once it passes).</summary>
-    public long? NextTime(TimeMode mode) => Of(mode).Select(t => (long?)t.Time).FirstOrDefault();
+    public long? NextTime(TimeMode mode)
+    {
+        CheckMode(mode);
+        return TryPeekLive(mode, out var time, out _) ? time : null;
+    }
 
     /// <summary>
     /// Removes and returns the timers of <paramref name="mode"/> at or below <paramref name="atOrBelowMicros"/>, in time
@@ -59,32 +70,78 @@ public sealed class TimerFamily : StateFamily
     public IReadOnlyList<(StateKey Key, long TimeMicros)> TakeExpired(TimeMode mode, long atOrBelowMicros)
     {
         CheckMode(mode);
-        var due = Of(mode).TakeWhile(t => t.Time <= atOrBelowMicros).ToList();
-        foreach (var timer in due) Delete(timer.Key, timer.Mode, timer.Time);
-        return due.Select(t => (t.Key, t.Time)).ToList();
+        var heap = _heaps[HeapOf(mode)];
+        var due = new List<(StateKey Key, long TimeMicros)>();
+        while (TryPeekLive(mode, out var time, out var key) && time <= atOrBelowMicros)
+        {
+            heap.Dequeue();
+            Remove((mode, time, key));
+            _changed[(mode, time, key)] = false;
+            due.Add((key, time));
+        }
+        return due;
     }
 
     /// <summary>Every timer, by key, then mode, then time (read-only: the state data source lists them).</summary>
-    public IReadOnlyList<(StateKey Key, TimeMode Mode, long TimeMicros)> All() =>
-        _byTime.OrderBy(t => t.Key).ThenBy(t => t.Mode).ThenBy(t => t.Time).Select(t => (t.Key, t.Mode, t.Time)).ToList();
+    public IReadOnlyList<(StateKey Key, TimeMode Mode, long TimeMicros)> All() => ByKey();
 
-    // The timers of one mode in time order: the set orders by mode first, and the default key (no bytes) sorts first.
-    private IEnumerable<(TimeMode Mode, long Time, StateKey Key)> Of(TimeMode mode) =>
-        _byTime.GetViewBetween((mode, long.MinValue, default), ((TimeMode)((byte)mode + 1), long.MinValue, default)).Where(t => t.Mode == mode);
+    // Every timer by key, then mode, then time: the tuple's own order, sorted as an array.
+    private (StateKey Key, TimeMode Mode, long TimeMicros)[] ByKey()
+    {
+        var all = new (StateKey Key, TimeMode Mode, long TimeMicros)[_timers.Count];
+        var i = 0;
+        foreach (var (mode, time, key) in _timers) all[i++] = (key, mode, time);
+        Array.Sort(all);
+        return all;
+    }
+
+    // The earliest registered timer of the mode, dropping the deleted ones above it; the timer stays in the heap.
+    private bool TryPeekLive(TimeMode mode, out long time, out StateKey key)
+    {
+        var index = HeapOf(mode);
+        var heap = _heaps[index];
+        while (heap.TryPeek(out _, out var top))
+        {
+            if (_timers.Contains((mode, top.Time, top.Key)))
+            {
+                (time, key) = top;
+                return true;
+            }
+            heap.Dequeue();
+            _stale[index]--;
+        }
+        (time, key) = (0, default);
+        return false;
+    }
 
     private bool Add((TimeMode Mode, long Time, StateKey Key) timer)
     {
-        if (!_byTime.Add(timer)) return false;
+        if (!_timers.Add(timer)) return false;
+        _heaps[HeapOf(timer.Mode)].Enqueue(timer.Mode, (timer.Time, timer.Key));
         _perKey[timer.Key] = _perKey.GetValueOrDefault(timer.Key) + 1;
         return true;
     }
 
+    // Leaves the timer's heap entry: the caller either dequeued it or counts it stale.
     private bool Remove((TimeMode Mode, long Time, StateKey Key) timer)
     {
-        if (!_byTime.Remove(timer)) return false;
+        if (!_timers.Remove(timer)) return false;
         if (--_perKey[timer.Key] == 0) _perKey.Remove(timer.Key);
         return true;
     }
+
+    // A heap where stale entries outnumber the live ones is rebuilt from the live timers (linear, amortised over the deletes).
+    private void CompactIfStale(TimeMode mode)
+    {
+        var index = HeapOf(mode);
+        var heap = _heaps[index];
+        if (_stale[index] < 1024 || _stale[index] * 2 < heap.Count) return;
+        heap.Clear();
+        heap.EnqueueRange(_timers.Where(t => t.Mode == mode).Select(t => (t.Mode, (t.Time, t.Key))));
+        _stale[index] = 0;
+    }
+
+    private static int HeapOf(TimeMode mode) => mode == TimeMode.EventTime ? 0 : 1;
 
     private static void CheckMode(TimeMode mode)
     {
@@ -104,22 +161,32 @@ public sealed class TimerFamily : StateFamily
 
     internal override void AppendDelta(List<StateRow> rows)
     {
+        // Timers share their times (a time per millisecond, many keys each): one entry per time, not one per row.
+        var entries = new Dictionary<(TimeMode, long), byte[]>();
         foreach (var (timer, registered) in _changed)
-            rows.Add(new StateRow(Name, !registered, timer.Key, Entry(timer.Mode, timer.Time), null, 0));
+        {
+            if (!entries.TryGetValue((timer.Mode, timer.Time), out var entry)) entries.Add((timer.Mode, timer.Time), entry = Entry(timer.Mode, timer.Time));
+            rows.Add(new StateRow(Name, !registered, timer.Key, entry, null, 0));
+        }
     }
 
     internal override void AppendSnapshot(List<StateRow> rows)
     {
-        foreach (var timer in _byTime.OrderBy(t => t.Key).ThenBy(t => t.Mode).ThenBy(t => t.Time))
-            rows.Add(new StateRow(Name, false, timer.Key, Entry(timer.Mode, timer.Time), null, 0));
+        foreach (var (key, mode, time) in ByKey()) rows.Add(new StateRow(Name, false, key, Entry(mode, time), null, 0));
     }
 
     internal override void Apply(in StateRow row)
     {
         if (row.Entry is not { Length: 9 } entry) throw new InvalidDataException($"A timer state row's entry must be 9 bytes (mode and time).");
-        var timer = ((TimeMode)entry[0], BinaryPrimitives.ReadInt64BigEndian(entry.AsSpan(1)), row.Key);
-        if (row.Deleted) Remove(timer);
-        else Add(timer);
+        var mode = (TimeMode)entry[0];
+        if (mode is not (TimeMode.EventTime or TimeMode.ProcessingTime)) throw new InvalidDataException($"A timer state row's mode must be 1 (event time) or 2 (processing time), not {entry[0]}.");
+        var timer = (mode, BinaryPrimitives.ReadInt64BigEndian(entry.AsSpan(1)), row.Key);
+        if (!row.Deleted) Add(timer);
+        else if (Remove(timer))
+        {
+            _stale[HeapOf(mode)]++;
+            CompactIfStale(mode);
+        }
     }
 
     internal override void ClearChanges() => _changed.Clear();

@@ -154,6 +154,71 @@ public sealed class KeyedStateStoreTests
     }
 
     [Fact]
+    public void Snapshot_ListsValuesByKeyBytes_AndTimersByKeyThenModeThenTime()
+    {
+        var store = NewStore();
+        var values = store.GetValueState("v");
+        var keys = new[] { "d", "b", "a", "c" }.Select(k => K(store, k)).ToArray();
+        foreach (var key in keys) values.Update(key, B(key.ToString()));
+        store.Timers.Register(keys[0], TimeMode.ProcessingTime, 5);
+        store.Timers.Register(keys[0], TimeMode.EventTime, 9);
+        store.Timers.Register(keys[0], TimeMode.EventTime, 7);
+        store.Timers.Register(keys[2], TimeMode.EventTime, 8);
+
+        var snapshot = store.Snapshot();
+
+        var families = (Apache.Arrow.StringArray)snapshot.Column(0);
+        var restored = Restore(s => { s.GetValueState("v"); return s; }, snapshot);
+        var rowKeys = restored.Keys(Columns(snapshot, 2, 3), snapshot.Length);
+        var entries = (Apache.Arrow.BinaryArray)snapshot.Column(4);
+        var timers = Enumerable.Range(0, snapshot.Length).Where(r => families.GetString(r) == TimerFamily.FamilyName)
+            .Select(r => (rowKeys[r], entries.GetBytes(r)[0], System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(entries.GetBytes(r)[1..]))).ToList();
+        var (a, d) = (keys[2], keys[0]);
+        Assert.Equal([(a, (byte)TimeMode.EventTime, 8L), (d, (byte)TimeMode.EventTime, 7L), (d, (byte)TimeMode.EventTime, 9L), (d, (byte)TimeMode.ProcessingTime, 5L)],
+            timers.Select(t => (t.Item1, t.Item2, t.Item3)).ToList());
+        var valueKeys = Enumerable.Range(0, snapshot.Length).Where(r => families.GetString(r) == "v").Select(r => rowKeys[r]).ToList();
+        Assert.Equal(keys.Order().ToList(), valueKeys);
+    }
+
+    [Fact]
+    public void Timers_MovedManyTimes_FireOnceEachAtTheirLastTime_InTimeThenKeyOrder_AlsoAfterARestart()
+    {
+        // Each key's timer moves forward repeatedly (a session extended by each event), some move back to a time they had
+        // before, and some are deleted: deleted timers must never fire, re-registered ones fire once.
+        var store = NewStore();
+        var timers = store.Timers;
+        var keys = Enumerable.Range(0, 500).Select(i => K(store, "k" + i.ToString("D3"))).ToArray();
+        var expected = new SortedSet<(long Time, string Key)>();
+        for (var i = 0; i < keys.Length; i++)
+        {
+            for (var t = 0; t < 10; t++) Assert.True(timers.Register(keys[i], TimeMode.EventTime, 1000 + t));
+            for (var t = 0; t < 9; t++) Assert.True(timers.Delete(keys[i], TimeMode.EventTime, 1000 + t));
+            if (i % 3 == 0)
+            {
+                Assert.True(timers.Register(keys[i], TimeMode.EventTime, 1000 + i % 7));
+                Assert.True(timers.Delete(keys[i], TimeMode.EventTime, 1009));
+            }
+            if (i % 5 == 0) timers.Delete(keys[i], TimeMode.EventTime, 1000 + (i % 3 == 0 ? i % 7 : 9));
+        }
+        for (var i = 0; i < keys.Length; i++)
+            if (i % 5 != 0) expected.Add((i % 3 == 0 ? 1000 + i % 7 : 1009, keys[i].ToString()));
+        Assert.Equal(expected.Count, timers.Count);
+        Assert.Equal(expected.Min.Time, timers.NextTime(TimeMode.EventTime));
+        var delta = store.Delta();
+        store.MarkClean();
+
+        // The order of ties is the key's byte order: ToString is its bytes in hex, which sorts the same.
+        var fired = timers.TakeExpired(TimeMode.EventTime, 1003);
+        Assert.Equal(expected.Where(e => e.Time <= 1003).ToList(), fired.Select(f => (f.TimeMicros, f.Key.ToString())).ToList());
+        Assert.Equal(expected.Where(e => e.Time > 1003).ToList(), timers.TakeExpired(TimeMode.EventTime, long.MaxValue).Select(f => (f.TimeMicros, f.Key.ToString())).ToList());
+        Assert.Equal(0, timers.Count);
+        Assert.Null(timers.NextTime(TimeMode.EventTime));
+
+        var restored = Restore(s => s, delta);
+        Assert.Equal(expected.ToList(), restored.Timers.TakeExpired(TimeMode.EventTime, long.MaxValue).Select(f => (f.TimeMicros, f.Key.ToString())).ToList());
+    }
+
+    [Fact]
     public void Ttl_ExpiresValuesTheirTimeToLiveAfterTheirLastWrite_AcrossARestart()
     {
         var store = NewStore();
