@@ -75,7 +75,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         ArgumentNullException.ThrowIfNull(etag);
         var path = PathOf(key);
         using var _ = await LockAsync(key, ct).ConfigureAwait(false);
-        var current = await ReadEtagAsync(key, path, ct).ConfigureAwait(false)
+        var current = ReadEtag(key, path, ct)
             ?? throw new CheckpointConflictException(key, $"Checkpoint key '{key}' does not exist.");
         if (!string.Equals(current, etag, StringComparison.Ordinal))
             throw new CheckpointConflictException(key, $"Checkpoint key '{key}' was changed by another writer (ETag {current}, expected {etag}).");
@@ -110,7 +110,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
     {
         var path = PathOf(key);
         using var _ = await LockAsync(key, ct).ConfigureAwait(false);
-        var current = await ReadEtagAsync(key, path, ct).ConfigureAwait(false);
+        var current = ReadEtag(key, path, ct);
         if (current is null) return false;
         if (etag is not null && !string.Equals(current, etag, StringComparison.Ordinal))
             throw new CheckpointConflictException(key, $"Checkpoint key '{key}' was changed by another writer (ETag {current}, expected {etag}).");
@@ -132,16 +132,20 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         return new CheckpointBlob(bytes[HeaderLength..], Convert.ToHexStringLower(bytes.AsSpan(4, 16)));
     }
 
-    private static async Task<string?> ReadEtagAsync(string key, string path, CancellationToken ct)
+    // Read on the calling thread, like WriteTemp: a read of a FileStream on Linux is a thread-pool work item of its own, and
+    // every grain state write (the offset log and commit log of each epoch) checks the ETag first.
+    private static string? ReadEtag(string key, string path, CancellationToken ct)
     {
+        ct.ThrowIfCancellationRequested();
         try
         {
-            await using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            var header = new byte[HeaderLength];
-            int read = await fs.ReadAtLeastAsync(header, HeaderLength, throwOnEndOfStream: false, ct).ConfigureAwait(false);
-            if (read < HeaderLength || !header.AsSpan(0, 4).SequenceEqual(Magic))
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            Span<byte> header = stackalloc byte[HeaderLength];
+            var read = 0;
+            while (read < HeaderLength && RandomAccess.Read(handle, header[read..], read) is var n && n > 0) read += n;
+            if (read < HeaderLength || !header[..4].SequenceEqual(Magic))
                 throw new InvalidDataException($"Checkpoint file for key '{key}' is not a checkpoint record.");
-            return Convert.ToHexStringLower(header.AsSpan(4, 16));
+            return Convert.ToHexStringLower(header[4..]);
         }
         catch (FileNotFoundException) { return null; }
         catch (DirectoryNotFoundException) { return null; }

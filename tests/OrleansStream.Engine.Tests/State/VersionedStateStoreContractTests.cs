@@ -40,6 +40,27 @@ public abstract class VersionedStateStoreContractTests
         Assert.Equal(["00000000000000000000.delta"], await FilesAsync(backend, At()));
     }
 
+    // A partition whose keys an epoch did not touch must cost that epoch no file (a write and two flushes per partition).
+    [Fact]
+    public async Task BeginWrite_OfAVersionThatChangedNothing_WritesNoFile_AndThatVersionStillLoads()
+    {
+        var backend = CreateStore();
+        var state = new TestState();
+        var store = new VersionedStateStore(backend);
+        state.Put("a", 1);
+        store.BeginWrite(state, At(), 0, -1, 10, false);
+        await store.WhenWrittenAsync(0);
+        var (bytes, snapshot) = store.BeginWrite(state, At(), 1, 0, 10, false);
+        await store.WhenWrittenAsync(1);
+        Assert.Equal(0, bytes);
+        Assert.False(snapshot);
+        Assert.Equal(["00000000000000000000.delta"], await FilesAsync(backend, At()));
+
+        var restored = new TestState();
+        await new VersionedStateStore(backend).LoadAsync(restored, At(), 1, 1);
+        Assert.Equal(state.Items, restored.Items);
+    }
+
     [Fact]
     public async Task Load_ReadsCompressedStateFiles_AfterPlainOnesOfTheSameChain()
     {
