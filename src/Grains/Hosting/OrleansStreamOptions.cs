@@ -30,8 +30,12 @@ public sealed class OrleansStreamOptions
     /// <summary>How many stopped or failed queries the query catalog keeps (the oldest ended are forgotten first).</summary>
     public int CatalogCompletedQueries { get; set; } = 100;
 
-    /// <summary>How many epochs of offset and commit log are kept in the checkpoint (Spark's minBatchesToRetain).</summary>
-    public int MinBatchesToRetain { get; set; } = 100;
+    /// <summary>
+    /// How many epochs of offset and commit log are kept in the checkpoint behind the last committed one (Spark's
+    /// minBatchesToRetain). 10 rather than Spark's 100: both logs live in the trigger's one record, rewritten at every
+    /// epoch's write-ahead, and recovery reads only from the last committed epoch on.
+    /// </summary>
+    public int MinBatchesToRetain { get; set; } = 10;
 
     /// <summary>
     /// How long an epoch is attempted again when grain calls fail for infrastructure reasons (a silo died, a call timed

@@ -116,6 +116,14 @@ public sealed class CheckpointStorageConfigurationTests
     }
 
     [Fact]
+    public async Task A_negative_log_retention_stops_the_silo_naming_the_option()
+    {
+        using var host = SiloHost(o => o.MinBatchesToRetain = -1);
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("OrleansStream:MinBatchesToRetain is -1", e.Message);
+    }
+
+    [Fact]
     public async Task Invalid_timeouts_stop_the_silo_naming_each_option()
     {
         using var host = SiloHost(o =>

@@ -13,7 +13,8 @@ public sealed record EpochCoordinatorOptions
     /// <summary>The configured default; 0 asks the runtime.</summary>
     public int StatePartitions { get; init; }
     public int NumKeyGroups { get; init; } = 128;
-    public int MinBatchesToRetain { get; init; } = 100;
+    /// <summary>Epochs of offset and commit log kept behind the last committed one (the trigger rewrites them every epoch).</summary>
+    public int MinBatchesToRetain { get; init; } = 10;
     public TimeSpan PollingDelay { get; init; } = TimeSpan.FromMilliseconds(10);
     /// <summary>Spark's noDataProgressEventInterval: while the query is idle, a progress event at most this often (engine time).</summary>
     public TimeSpan NoDataProgressEventInterval { get; init; } = TimeSpan.FromSeconds(10);
