@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Apache.Arrow;
 using Apache.Arrow.Types;
@@ -75,14 +74,13 @@ internal static class ArithmeticKernels
         where T : unmanaged, INumber<T> where TOp : IArithmeticOp
     {
         var n = x.Length;
-        var size = n * sizeof(double);
-        var bytes = buffers?.Rent(size) ?? ArrayFactory.NewValues<double>(n);
-        var z = MemoryMarshal.Cast<byte, double>(bytes.AsSpan(0, size));
+        var bytes = ArrayFactory.NewValues<double>(n, buffers);
+        var z = MemoryMarshal.Cast<byte, double>(bytes.Span);
         if (constantLeft)
             for (var i = 0; i < n; i++) z[i] = TOp.Apply(k, double.CreateTruncating(x[i]));
         else
             for (var i = 0; i < n; i++) z[i] = TOp.Apply(double.CreateTruncating(x[i]), k);
-        return ArrayFactory.Primitive(DoubleType.Default, bytes.AsMemory(0, size), Bitmaps.Validity(src), n);
+        return ArrayFactory.Primitive(DoubleType.Default, bytes, Bitmaps.Validity(src), n);
     }
 
     /// <summary>Two columns of the same length, or a column and a valid one-row constant on either side. + - * write every
@@ -93,9 +91,8 @@ internal static class ArithmeticKernels
         var n = Math.Max(a.Length, b.Length);
         var x = a.Values;
         var y = b.Values;
-        var size = n * Unsafe.SizeOf<T>();
-        var bytes = op is BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply && buffers is not null && size > 0 ? buffers.Rent(size) : new byte[size];
-        var z = MemoryMarshal.Cast<byte, T>(bytes.AsSpan(0, size));
+        var bytes = ArrayFactory.NewValues<T>(n, op is BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply ? buffers : null);
+        var z = MemoryMarshal.Cast<byte, T>(bytes.Span);
         var validity = a.Length == b.Length ? Bitmaps.AndValidity(a, b) : Bitmaps.Validity(a.Length == 1 ? b : a);
         switch (op)
         {
@@ -109,7 +106,7 @@ internal static class ArithmeticKernels
             default:
                 throw new ArgumentOutOfRangeException(nameof(op), op, "not an arithmetic operator");
         }
-        return ArrayFactory.Primitive(type, bytes.AsMemory(0, size), validity, n);
+        return ArrayFactory.Primitive(type, bytes, validity, n);
     }
 
     private static void Apply<T, TOp>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> z)

@@ -20,6 +20,17 @@ internal static class ArrayFactory
     /// <summary>A new zeroed value buffer for <paramref name="length"/> values of <typeparamref name="T"/>.</summary>
     public static byte[] NewValues<T>(int length) where T : unmanaged => new byte[length * Unsafe.SizeOf<T>()];
 
+    /// <summary>
+    /// A buffer of <paramref name="bytes"/> bytes for a column the caller writes in full: rented from <paramref name="buffers"/>
+    /// (the batch's owner, so of unspecified content) when there is one, else a new zeroed array.
+    /// </summary>
+    public static Memory<byte> NewBuffer(int bytes, BatchBuffers? buffers) =>
+        buffers is null || bytes == 0 ? new byte[bytes] : buffers.Rent(bytes).AsMemory(0, bytes);
+
+    /// <summary><see cref="NewBuffer"/> for <paramref name="length"/> values of <typeparamref name="T"/>.</summary>
+    public static Memory<byte> NewValues<T>(int length, BatchBuffers? buffers) where T : unmanaged =>
+        NewBuffer(length * Unsafe.SizeOf<T>(), buffers);
+
     /// <summary>Wraps a fixed-width value buffer and an optional validity bitmap as an array of <paramref name="type"/>.</summary>
     public static IArrowArray Primitive(IArrowType type, byte[] values, byte[]? validity, int length) =>
         Primitive(type, values.AsMemory(), validity, length);

@@ -1,6 +1,5 @@
 using System.Buffers.Text;
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Apache.Arrow;
 using Apache.Arrow.Types;
@@ -203,9 +202,8 @@ internal static class CastKernels
         where TS : unmanaged, INumber<TS> where TD : unmanaged, INumber<TD>
     {
         var src = a.Values;
-        var size = a.Length * Unsafe.SizeOf<TD>();
-        var bytes = buffers is null || size == 0 ? new byte[size] : buffers.Rent(size);
-        var dst = MemoryMarshal.Cast<byte, TD>(bytes.AsSpan(0, size));
+        var bytes = ArrayFactory.NewValues<TD>(a.Length, buffers);
+        var dst = MemoryMarshal.Cast<byte, TD>(bytes.Span);
         if (IsFloating<TS>() && !IsFloating<TD>())
         {
             for (var i = 0; i < src.Length; i++) dst[i] = TD.CreateSaturating(src[i]);
@@ -214,7 +212,7 @@ internal static class CastKernels
         {
             for (var i = 0; i < src.Length; i++) dst[i] = TD.CreateTruncating(src[i]);
         }
-        return ArrayFactory.Primitive(target, bytes.AsMemory(0, size), Bitmaps.Validity(a), a.Length);
+        return ArrayFactory.Primitive(target, bytes, Bitmaps.Validity(a), a.Length);
     }
 
     private static IArrowArray FromDecimal(Decimal128Array a, IArrowType target)

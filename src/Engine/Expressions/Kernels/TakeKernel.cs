@@ -48,7 +48,7 @@ internal static class TakeKernel
             case FixedWidthType fw:
             {
                 var width = fw.BitWidth / 8;
-                var dst = Allocate(n * width, buffers);
+                var dst = ArrayFactory.NewBuffer(n * width, buffers);
                 var src = data.Buffers[1].Span[(data.Offset * width)..];
                 switch (width)
                 {
@@ -74,10 +74,10 @@ internal static class TakeKernel
                     var k = indices[i];
                     if (k >= 0) total += offsets[k + 1] - offsets[k];
                 }
-                var newOffsets = Allocate((n + 1) * 4, buffers);
+                var newOffsets = ArrayFactory.NewBuffer((n + 1) * 4, buffers);
                 var no = MemoryMarshal.Cast<byte, int>(newOffsets.Span);
                 no[0] = 0;
-                var dst = Allocate(checked((int)total), buffers);
+                var dst = ArrayFactory.NewBuffer(checked((int)total), buffers);
                 var pos = 0;
                 for (var i = 0; i < n; i++)
                 {
@@ -128,8 +128,6 @@ internal static class TakeKernel
                 throw new NotSupportedException($"Take is not supported for Arrow type {type.Name}.");
         }
     }
-
-    private static Memory<byte> Allocate(int bytes, BatchBuffers? buffers) => buffers is null || bytes == 0 ? new byte[bytes] : buffers.Rent(bytes).AsMemory(0, bytes);
 
     private static void Gather<T>(ReadOnlySpan<T> src, Span<T> dst, ReadOnlySpan<int> indices) where T : unmanaged
     {
