@@ -269,7 +269,7 @@ public sealed class AggregationState
     private void Touch(ReadOnlySpan<int> slots, List<int> touchedSlots)
     {
         var words = (_keys.SlotBound + 63) >> 6;
-        if (_touched.Length < words) System.Array.Resize(ref _touched, Math.Max(words, _touched.Length * 2));
+        if (_touched.Length < words) SlotArrays.Resize(ref _touched, Math.Max(words, _touched.Length * 2));
         if (touchedSlots.Count == 0) System.Array.Clear(_touched);
         foreach (var s in slots)
         {

@@ -21,7 +21,7 @@ internal sealed class ChangeTracker
     public void MarkDirty(int slot)
     {
         var word = slot >> 6;
-        if (word >= _dirty.Length) System.Array.Resize(ref _dirty, Math.Max(word + 1, Math.Max(4, _dirty.Length * 2)));
+        if (word >= _dirty.Length) SlotArrays.Resize(ref _dirty, Math.Max(word + 1, Math.Max(4, _dirty.Length * 2)));
         _dirty[word] |= 1UL << slot;
         if (word >= _dirtyWords) _dirtyWords = word + 1;
     }

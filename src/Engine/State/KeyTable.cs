@@ -226,7 +226,7 @@ public sealed class KeyTable
             _keyRefs[slot].Length = FreeLength;
         }
         _live[slot >> 6] &= ~(1UL << slot);
-        if (_freeCount == _free.Length) System.Array.Resize(ref _free, Math.Max(16, _free.Length * 2));
+        if (_freeCount == _free.Length) SlotArrays.Resize(ref _free, Math.Max(16, _free.Length * 2));
         _free[_freeCount++] = slot;
         _count--;
     }
@@ -614,11 +614,11 @@ public sealed class KeyTable
         if (slot == _hashes.Length)
         {
             var size = Math.Max(64, _hashes.Length * 2);
-            System.Array.Resize(ref _hashes, size);
-            if (_width == 0) System.Array.Resize(ref _keyRefs, size);
-            System.Array.Resize(ref _live, size >> 6);
-            if (_width > 0) System.Array.Resize(ref _keyValues, size * _width);
-            if (_width > 1) System.Array.Resize(ref _nullBits, size);
+            SlotArrays.Resize(ref _hashes, size);
+            if (_width == 0) SlotArrays.Resize(ref _keyRefs, size);
+            SlotArrays.Resize(ref _live, size >> 6);
+            if (_width > 0) SlotArrays.Resize(ref _keyValues, size * _width);
+            if (_width > 1) SlotArrays.Resize(ref _nullBits, size);
         }
         _live[slot >> 6] |= 1UL << slot;
         return slot;
@@ -634,7 +634,7 @@ public sealed class KeyTable
             {
                 var size = (int)Math.Min(System.Array.MaxLength, Math.Max(_arenaLength + (long)key.Length, Math.Max(256L, _arena.Length * 2L)));
                 if (size < _arenaLength + key.Length) throw new InvalidOperationException("The key table's key bytes exceed 2 GB.");
-                System.Array.Resize(ref _arena, size);
+                SlotArrays.Resize(ref _arena, size);
             }
         }
         var start = _arenaLength;
@@ -645,7 +645,7 @@ public sealed class KeyTable
 
     private void CompactArena()
     {
-        var compacted = new byte[_arena.Length];
+        var compacted = SlotArrays.New<byte>(_arena.Length);
         var pos = 0;
         for (var s = 0; s < _slotBound; s++)
         {
@@ -664,7 +664,7 @@ public sealed class KeyTable
     private void GrowBuckets()
     {
         var old = _buckets;
-        var buckets = new ulong[old.Length * 2];
+        var buckets = SlotArrays.New<ulong>(old.Length * 2);
         var mask = buckets.Length - 1;
         foreach (var e in old)
         {

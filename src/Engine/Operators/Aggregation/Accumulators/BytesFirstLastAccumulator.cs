@@ -1,6 +1,7 @@
 using Apache.Arrow;
 using Apache.Arrow.Types;
 using OrleansStream.Engine.Data;
+using OrleansStream.Engine.State;
 
 namespace OrleansStream.Engine.Operators.Aggregation.Accumulators;
 
@@ -78,8 +79,8 @@ internal sealed class BytesFirstLastAccumulator : Accumulator
     protected override void Resize(int size)
     {
         _store.Resize(size);
-        System.Array.Resize(ref _set, size);
-        System.Array.Resize(ref _notNull, size);
+        SlotArrays.Resize(ref _set, size);
+        SlotArrays.Resize(ref _notNull, size);
     }
 
     private void Take(ReadOnlySpan<int> slots, IArrowArray column, ReadOnlySpan<byte> rowSet)

@@ -1,6 +1,7 @@
 using Apache.Arrow;
 using Apache.Arrow.Types;
 using OrleansStream.Engine.Data;
+using OrleansStream.Engine.State;
 
 namespace OrleansStream.Engine.Operators.Aggregation.Accumulators;
 
@@ -64,7 +65,7 @@ internal sealed class BytesMinMaxAccumulator : Accumulator
     protected override void Resize(int size)
     {
         _store.Resize(size);
-        System.Array.Resize(ref _has, size);
+        SlotArrays.Resize(ref _has, size);
     }
 
     private void Accumulate(ReadOnlySpan<int> slots, IArrowArray column)

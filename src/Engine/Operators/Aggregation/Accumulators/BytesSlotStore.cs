@@ -1,6 +1,7 @@
 using Apache.Arrow;
 using Apache.Arrow.Types;
 using OrleansStream.Engine.Expressions.Kernels;
+using OrleansStream.Engine.State;
 
 namespace OrleansStream.Engine.Operators.Aggregation.Accumulators;
 
@@ -18,7 +19,7 @@ internal sealed class BytesSlotStore
     public void Resize(int size)
     {
         System.Array.Resize(ref _data, size);
-        System.Array.Resize(ref _lengths, size);
+        SlotArrays.Resize(ref _lengths, size);
     }
 
     public ReadOnlySpan<byte> Get(int slot) => _data[slot].AsSpan(0, _lengths[slot]);

@@ -1,6 +1,7 @@
 using Apache.Arrow;
 using Apache.Arrow.Types;
 using OrleansStream.Engine.Data;
+using OrleansStream.Engine.State;
 
 namespace OrleansStream.Engine.Operators.Aggregation.Accumulators;
 
@@ -64,5 +65,5 @@ internal sealed class CountAccumulator(int index) : Accumulator
 
     public override IArrowArray Evaluate(ReadOnlySpan<int> slots) => WriteFixed(Int64Type.Default, slots, _counts, null);
 
-    protected override void Resize(int size) => System.Array.Resize(ref _counts, size);
+    protected override void Resize(int size) => SlotArrays.Resize(ref _counts, size);
 }

@@ -2,6 +2,7 @@ using System.Numerics;
 using Apache.Arrow;
 using Apache.Arrow.Types;
 using OrleansStream.Engine.Data;
+using OrleansStream.Engine.State;
 
 namespace OrleansStream.Engine.Operators.Aggregation.Accumulators;
 
@@ -170,9 +171,9 @@ internal sealed class DecimalSumAccumulator : Accumulator
 
     protected override void Resize(int size)
     {
-        System.Array.Resize(ref _sums, size);
-        System.Array.Resize(ref _counts, size);
-        System.Array.Resize(ref _overflow, size);
+        SlotArrays.Resize(ref _sums, size);
+        SlotArrays.Resize(ref _counts, size);
+        SlotArrays.Resize(ref _overflow, size);
     }
 
     private void Add(int slot, Int128 value)

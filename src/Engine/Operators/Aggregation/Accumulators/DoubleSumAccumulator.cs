@@ -3,6 +3,7 @@ using Apache.Arrow;
 using Apache.Arrow.Types;
 using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Expressions.Kernels;
+using OrleansStream.Engine.State;
 
 namespace OrleansStream.Engine.Operators.Aggregation.Accumulators;
 
@@ -130,9 +131,9 @@ internal sealed class DoubleSumAccumulator : Accumulator
 
     protected override void Resize(int size)
     {
-        System.Array.Resize(ref _sums, size);
-        System.Array.Resize(ref _counts, size);
-        System.Array.Resize(ref _has, size);
+        SlotArrays.Resize(ref _sums, size);
+        SlotArrays.Resize(ref _counts, size);
+        SlotArrays.Resize(ref _has, size);
     }
 
     private void Add<T>(ReadOnlySpan<int> slots, ReadOnlySpan<T> values, IArrowArray column) where T : unmanaged, INumberBase<T>

@@ -1,6 +1,7 @@
 using Apache.Arrow;
 using Apache.Arrow.Types;
 using OrleansStream.Engine.Data;
+using OrleansStream.Engine.State;
 
 namespace OrleansStream.Engine.Operators.Aggregation.Accumulators;
 
@@ -79,9 +80,9 @@ internal sealed class FirstLastAccumulator<T> : Accumulator where T : unmanaged
 
     protected override void Resize(int size)
     {
-        System.Array.Resize(ref _values, size);
-        System.Array.Resize(ref _set, size);
-        System.Array.Resize(ref _notNull, size);
+        SlotArrays.Resize(ref _values, size);
+        SlotArrays.Resize(ref _set, size);
+        SlotArrays.Resize(ref _notNull, size);
     }
 
     /// <summary>Takes row r into slots[r] (first: only while the slot has no row yet; last: always). When

@@ -2,6 +2,7 @@ using System.Numerics;
 using Apache.Arrow;
 using Apache.Arrow.Types;
 using OrleansStream.Engine.Data;
+using OrleansStream.Engine.State;
 
 namespace OrleansStream.Engine.Operators.Aggregation.Accumulators;
 
@@ -67,8 +68,8 @@ internal sealed class LongSumAccumulator(int index) : Accumulator
 
     protected override void Resize(int size)
     {
-        System.Array.Resize(ref _sums, size);
-        System.Array.Resize(ref _has, size);
+        SlotArrays.Resize(ref _sums, size);
+        SlotArrays.Resize(ref _has, size);
     }
 
     private void Add<T>(ReadOnlySpan<int> slots, ReadOnlySpan<T> values, IArrowArray column) where T : unmanaged, IBinaryInteger<T>

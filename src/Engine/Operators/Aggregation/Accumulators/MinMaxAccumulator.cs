@@ -1,6 +1,7 @@
 using Apache.Arrow;
 using Apache.Arrow.Types;
 using OrleansStream.Engine.Data;
+using OrleansStream.Engine.State;
 
 namespace OrleansStream.Engine.Operators.Aggregation.Accumulators;
 
@@ -66,8 +67,8 @@ internal sealed class MinMaxAccumulator<T, TOrder> : Accumulator
 
     protected override void Resize(int size)
     {
-        System.Array.Resize(ref _values, size);
-        System.Array.Resize(ref _has, size);
+        SlotArrays.Resize(ref _values, size);
+        SlotArrays.Resize(ref _has, size);
     }
 
     private void Accumulate(ReadOnlySpan<int> slots, IArrowArray column)
