@@ -20,8 +20,23 @@ internal sealed class FixedColumnWriter<T> where T : unmanaged
         _bytes = new byte[length * Unsafe.SizeOf<T>()];
     }
 
+    /// <summary>A writer whose values (not a boolean's bits) are rented from <paramref name="buffers"/>, the owner of the batch
+    /// the column goes into, when there is one; cleared, so that a row left unwritten is zero as in a new array.</summary>
+    public FixedColumnWriter(int length, BatchBuffers? buffers)
+    {
+        _length = length;
+        var bytes = length * Unsafe.SizeOf<T>();
+        if (buffers is null || bytes == 0)
+        {
+            _bytes = new byte[bytes];
+            return;
+        }
+        _bytes = buffers.Rent(bytes);
+        _bytes.AsSpan(0, bytes).Clear();
+    }
+
     /// <summary>The values, one per row (initially zero).</summary>
-    public Span<T> Values => MemoryMarshal.Cast<byte, T>(_bytes.AsSpan());
+    public Span<T> Values => MemoryMarshal.Cast<byte, T>(_bytes.AsSpan(0, _length * Unsafe.SizeOf<T>()));
 
     /// <summary>Marks row <paramref name="index"/> null.</summary>
     public void SetNull(int index)
@@ -33,7 +48,7 @@ internal sealed class FixedColumnWriter<T> where T : unmanaged
     /// <summary>The column as an array of <paramref name="type"/>.</summary>
     public IArrowArray Build(IArrowType type)
     {
-        if (type.TypeId != ArrowTypeId.Boolean) return ArrayFactory.Primitive(type, _bytes, _validity, _length);
+        if (type.TypeId != ArrowTypeId.Boolean) return ArrayFactory.Primitive(type, _bytes.AsMemory(0, _length * Unsafe.SizeOf<T>()), _validity, _length);
         var bits = new byte[BitUtility.ByteCount(_length)];
         for (var i = 0; i < _length; i++)
             if (_bytes[i * Unsafe.SizeOf<T>()] != 0) Bitmaps.Set(bits, i);

@@ -254,10 +254,11 @@ public sealed class KeyTable
     }
 
     /// <summary><see cref="KeyColumns"/> of slots the caller has just listed as live (a state's delta or snapshot), unchecked:
-    /// with a million keys, checking them again is another pass that misses the cache on every slot.</summary>
-    internal IArrowArray[] LiveKeyColumns(ReadOnlySpan<int> slots)
+    /// with a million keys, checking them again is another pass that misses the cache on every slot. A key kept by value
+    /// writes its columns into arrays rented from <paramref name="buffers"/> (the owner of the batch they go into) when there is one.</summary>
+    internal IArrowArray[] LiveKeyColumns(ReadOnlySpan<int> slots, BatchBuffers? buffers = null)
     {
-        if (_width > 0) return ValueColumns(slots);
+        if (_width > 0) return ValueColumns(slots, buffers);
         var starts = new int[slots.Length];
         for (var i = 0; i < slots.Length; i++) starts[i] = _keyRefs[slots[i]].Start;
         return _encoder.Decode(_arena.AsSpan(0, _arenaLength), starts);
@@ -502,13 +503,13 @@ public sealed class KeyTable
 
     // KeyColumns of a key kept by value, built from the values as KeyEncoder.Decode builds them from the bytes: a value
     // buffer of the field's type, and a validity bitmap only when some key in the column is null.
-    private IArrowArray[] ValueColumns(ReadOnlySpan<int> slots)
+    private IArrowArray[] ValueColumns(ReadOnlySpan<int> slots, BatchBuffers? buffers)
     {
         var fields = KeySchema.FieldsList;
         var result = new IArrowArray[_width];
         for (var c = 0; c < _width; c++)
         {
-            var writer = new FixedColumnWriter<long>(slots.Length);
+            var writer = new FixedColumnWriter<long>(slots.Length, buffers);
             var values = writer.Values;
             for (var i = 0; i < slots.Length; i++)
             {

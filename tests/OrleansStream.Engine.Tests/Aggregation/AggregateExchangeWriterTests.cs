@@ -1,3 +1,4 @@
+using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Execution;
 using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Operators;
@@ -128,6 +129,43 @@ public class AggregateExchangeWriterTests
         }).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(expected, actual);
         Assert.Equal(groupedByK ? 15 : 3, expected.Count);
+    }
+
+    // The partial rows of an epoch are rented from the epoch's owner of computed columns (the source task's), which the task
+    // releases once they are shipped: they must hold what unrented ones hold, epoch after epoch as the pool hands the same
+    // arrays out again, and every array rented goes back once. Distinct keys pass rows on unfolded (their partials and the
+    // concatenation rented too); sliding windows fold through panes, tumbling ones a window at a time.
+    [Theory]
+    [InlineData("k")]
+    [InlineData("k|window(t, '10 seconds', '2 seconds')")]
+    [InlineData("k|window(t, '10 seconds')")]
+    public void PartialsRentedFromTheEpochsOwner_HoldTheUnrentedValues_AndEveryArrayGoesBackOnce(string grouping)
+    {
+        var binding = Bind(grouping.Split('|'), ["count(*) AS n", "sum(v) AS s", "min(v) AS lo"]);
+        var pool = new ArrowBufferPool();
+        var rented = new AggregateExchangeWriter(binding);
+        var plain = new AggregateExchangeWriter(binding);
+        var random = new Random(11);
+        for (var epoch = 0; epoch < 3; epoch++)
+        {
+            var owner = new BatchBuffers(pool);
+            for (var b = 0; b < 4; b++)
+            {
+                var rows = Enumerable.Range(0, 6_000).Select(i => new object?[]
+                {
+                    (long)(epoch * 100_000 + b * 10_000 + i),
+                    DateTime.UnixEpoch.AddMilliseconds(epoch * 20_000 + random.Next(20_000)),
+                    random.Next(6) == 0 ? null : (long)random.Next(-50, 50),
+                }).ToArray();
+                rented.Add(Batch(Ddl, rows), new EpochContext(epoch, 0) { Buffers = owner });
+                plain.Add(Batch(Ddl, rows), new EpochContext(epoch, 0));
+            }
+            var expected = Rows(plain.Finish()!).Select(Print).ToList();
+            Assert.Equal(expected, Rows(rented.Finish()!).Select(Print).ToList());
+            Assert.True(pool.Rented > pool.Returned, "the partials are rented");
+            Assert.True(owner.ReleaseRented());
+            Assert.Equal(pool.Rented, pool.Returned);
+        }
     }
 
     // Grouped by k and the time key; without aggregates named, count, sum, min and max of v.

@@ -14,7 +14,11 @@ namespace OrleansStream.Engine.Expressions.Kernels;
 internal static class ConcatKernel
 {
     /// <summary>One batch of <paramref name="schema"/> holding the rows of <paramref name="batches"/> in order.</summary>
-    public static RecordBatch Concat(Schema schema, IReadOnlyList<RecordBatch> batches)
+    public static RecordBatch Concat(Schema schema, IReadOnlyList<RecordBatch> batches) => Concat(schema, batches, null);
+
+    /// <summary><see cref="Concat(Schema, IReadOnlyList{RecordBatch})"/>, the value buffers of fixed-width columns rented from
+    /// <paramref name="buffers"/> (the owner of the batch made) when there is one.</summary>
+    public static RecordBatch Concat(Schema schema, IReadOnlyList<RecordBatch> batches, BatchBuffers? buffers)
     {
         if (batches.Count == 0) return ArrowValues.Empty(schema);
         if (batches.Count == 1) return new RecordBatch(schema, batches[0].Arrays, batches[0].Length);
@@ -25,13 +29,17 @@ internal static class ConcatKernel
         for (var c = 0; c < columns.Length; c++)
         {
             for (var b = 0; b < parts.Length; b++) parts[b] = batches[b].Column(c);
-            columns[c] = Concat(parts);
+            columns[c] = Concat(parts, buffers);
         }
         return new RecordBatch(schema, columns, length);
     }
 
     /// <summary>One array holding the rows of <paramref name="parts"/> (at least one, all of one type) in order.</summary>
-    public static IArrowArray Concat(IReadOnlyList<IArrowArray> parts)
+    public static IArrowArray Concat(IReadOnlyList<IArrowArray> parts) => Concat(parts, null);
+
+    /// <summary><see cref="Concat(IReadOnlyList{IArrowArray})"/>, a fixed-width value buffer rented from <paramref name="buffers"/>
+    /// when there is one (every byte of it is written).</summary>
+    public static IArrowArray Concat(IReadOnlyList<IArrowArray> parts, BatchBuffers? buffers)
     {
         if (parts.Count == 1) return parts[0];
         var type = parts[0].Data.DataType;
@@ -58,11 +66,11 @@ internal static class ConcatKernel
             case FixedWidthType { BitWidth: var bitWidth } when bitWidth % 8 == 0:
             {
                 var width = bitWidth / 8;
-                var values = GC.AllocateUninitializedArray<byte>(n * width);
+                var values = buffers is null || n == 0 ? GC.AllocateUninitializedArray<byte>(n * width) : buffers.Rent(n * width).AsMemory(0, n * width);
                 var at = 0;
                 foreach (var p in parts)
                 {
-                    p.Data.Buffers[1].Span.Slice(p.Offset * width, p.Length * width).CopyTo(values.AsSpan(at));
+                    p.Data.Buffers[1].Span.Slice(p.Offset * width, p.Length * width).CopyTo(values.Span[at..]);
                     at += p.Length * width;
                 }
                 return ArrowArrayFactory.BuildArray(new ArrayData(type, n, nulls, 0, [Validity(parts, n, nulls), new ArrowBuffer(values)], []));

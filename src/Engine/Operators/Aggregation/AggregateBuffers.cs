@@ -1,5 +1,6 @@
 using Apache.Arrow;
 using Apache.Arrow.Types;
+using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Operators.Aggregation.Accumulators;
 using OrleansStream.Plan.Types;
 
@@ -145,11 +146,12 @@ public sealed class AggregateBuffers
         foreach (var a in _accumulators) a.ResetAll();
     }
 
-    /// <summary>The partial buffers of <paramref name="slots"/>, one column per <see cref="Fields"/> entry.</summary>
-    public IArrowArray[] WritePartial(ReadOnlySpan<int> slots)
+    /// <summary>The partial buffers of <paramref name="slots"/>, one column per <see cref="Fields"/> entry; the fixed-width ones
+    /// rented from <paramref name="buffers"/> (the owner of the batch they go into) when there is one.</summary>
+    public IArrowArray[] WritePartial(ReadOnlySpan<int> slots, BatchBuffers? buffers = null)
     {
         var output = new IArrowArray[_fields.Length];
-        for (var i = 0; i < _accumulators.Length; i++) _accumulators[i].WritePartial(slots, output, _firstField[i]);
+        for (var i = 0; i < _accumulators.Length; i++) _accumulators[i].WritePartial(slots, output, _firstField[i], buffers);
         return output;
     }
 

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Apache.Arrow;
 using OrleansStream.Engine.Analysis;
 using OrleansStream.Engine.Analysis.Bound;
+using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Execution;
 using OrleansStream.Engine.Expressions;
 using OrleansStream.Engine.Expressions.Kernels;
@@ -49,6 +50,9 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     // copies the keys it keeps, so one pair of buffers serves every merge, epoch after epoch.
     private byte[] _boundStarts = [], _boundEnds = [];
     private bool _any;
+    // The owner of the epoch's computed columns (the source task releases it once the epoch's exchange is shipped): the
+    // partial rows made for the exchange are rented there instead of allocated afresh every epoch.
+    private BatchBuffers? _output;
 
     /// <summary>Creates the writer for <paramref name="binding"/>.</summary>
     public AggregateExchangeWriter(AggregateBinding binding)
@@ -87,6 +91,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.Length == 0) return;
+        _output = context.Buffers;
         var bound = _binding.BoundInputs;
         var scope = new EvaluationScope(batch, context, bound.SlotCount);
         var keys = new IArrowArray?[_binding.Keys.Count];
@@ -96,7 +101,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         for (var j = 0; j < inputs.Length; j++) inputs[j] = bound.Inputs[j]?.Evaluate(scope);
         if (_binding.TimeKey is not { } timeKey)
         {
-            _partial.Add(keys!, inputs, batch.Length);
+            _partial.Add(keys!, inputs, batch.Length, _output);
             _any = true;
             return;
         }
@@ -167,7 +172,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     {
         if (!_holdsWindow) return;
         _holdsWindow = false;
-        var partials = _oneWindow!.Finish();
+        var partials = _oneWindow!.Finish(_output);
         var timeKey = _binding.TimeKey!.Value;
         var plainCount = _binding.StateKeySchema.FieldsList.Count - 2;
         var keyColumns = new List<IArrowArray>(plainCount + 2);
@@ -366,9 +371,11 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         if (!_any) return null;
         _any = false;
         if (_sessions is not null) return _sessions.Finish();
-        if (_panes is not null) MergePanes(_panes.Finish());
+        if (_panes is not null) MergePanes(_panes.Finish(_output));
         FlushWindow();
-        return _partial.Finish();
+        var partials = _partial.Finish(_output);
+        _output = null;
+        return partials;
     }
 
     // The pane starting at p is in the windows starting at p, p - slide, ..., p - (overlaps - 1) * slide. All panes are

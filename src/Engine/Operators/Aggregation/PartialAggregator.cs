@@ -1,5 +1,6 @@
 using Apache.Arrow;
 using Apache.Arrow.Types;
+using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Expressions.Kernels;
 using OrleansStream.Engine.State;
 
@@ -87,15 +88,16 @@ public sealed class PartialAggregator
     public long EstimatedBytes => _keys.EstimatedBytes + _buffers.EstimatedBytes + _slots.Length * 5L;
 
     /// <summary>Adds the first <paramref name="length"/> rows: key <c>keyColumns[*][r]</c>, argument <c>inputs[i][r]</c> of aggregate i
-    /// (null for count(*)).</summary>
-    public void Add(IReadOnlyList<IArrowArray> keyColumns, IReadOnlyList<IArrowArray?> inputs, int length)
+    /// (null for count(*)). The partial buffers of rows passed on unfolded are rented from <paramref name="buffers"/> when there
+    /// is one, which then must outlive the next <see cref="Finish"/>'s batch.</summary>
+    public void Add(IReadOnlyList<IArrowArray> keyColumns, IReadOnlyList<IArrowArray?> inputs, int length, BatchBuffers? buffers = null)
     {
         ArgumentNullException.ThrowIfNull(keyColumns);
         if (_passing)
         {
             if (IsPassable(keyColumns, length))
             {
-                _passed.Add(RowPartials(keyColumns, inputs, length));
+                _passed.Add(RowPartials(keyColumns, inputs, length, buffers));
                 return;
             }
             // Columns the key table would convert: fold what passed first, so every key's rows stay in order.
@@ -112,12 +114,12 @@ public sealed class PartialAggregator
 
     // Each row's own partial buffers (count 1 or 0, sum = the value, ...): the rows' slots are 0..length-1 of buffers
     // cleared after each batch.
-    private RecordBatch RowPartials(IReadOnlyList<IArrowArray> keyColumns, IReadOnlyList<IArrowArray?> inputs, int length)
+    private RecordBatch RowPartials(IReadOnlyList<IArrowArray> keyColumns, IReadOnlyList<IArrowArray?> inputs, int length, BatchBuffers? owner)
     {
         var slots = Identity(length);
         _rowBuffers!.EnsureCapacity(length);
         _rowBuffers.Update(slots, inputs);
-        var buffers = _rowBuffers.WritePartial(slots);
+        var buffers = _rowBuffers.WritePartial(slots, owner);
         _rowBuffers.Clear();
         return new RecordBatch(PartialSchema, [.. keyColumns, .. buffers], length);
     }
@@ -198,14 +200,16 @@ public sealed class PartialAggregator
     }
 
     /// <summary>One partial row per distinct key, in first-seen order (no rows when nothing was added, also for a global
-    /// aggregation), then a row per row passed unfolded, in row order; then starts over empty.</summary>
-    public RecordBatch Finish()
+    /// aggregation), then a row per row passed unfolded, in row order; then starts over empty. Its fixed-width columns are
+    /// rented from <paramref name="owner"/> when there is one (the batch is not made its owner's: the caller releases the owner
+    /// once nothing reads the batch).</summary>
+    public RecordBatch Finish(BatchBuffers? owner = null)
     {
         // Nothing is ever removed, so slots were handed out densely in first-seen order.
         var n = _keys.Count;
         var slots = Identity(n);
-        var keys = _keys.LiveKeyColumns(slots);
-        var buffers = _buffers.WritePartial(slots);
+        var keys = _keys.LiveKeyColumns(slots, owner);
+        var buffers = _buffers.WritePartial(slots, owner);
         var batch = new RecordBatch(PartialSchema, [.. keys, .. buffers], n);
         _keys.Clear();
         _buffers.Clear();
@@ -213,7 +217,7 @@ public sealed class PartialAggregator
         if (_passing && ++_epochsPassed > PassingEpochs) _passing = false;
         if (_passed.Count == 0) return batch;
         if (n > 0) _passed.Insert(0, batch);
-        var result = _passed.Count == 1 ? _passed[0] : ConcatKernel.Concat(PartialSchema, _passed);
+        var result = _passed.Count == 1 ? _passed[0] : ConcatKernel.Concat(PartialSchema, _passed, owner);
         _passed.Clear();
         return result;
     }

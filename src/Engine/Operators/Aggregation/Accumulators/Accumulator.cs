@@ -47,8 +47,9 @@ internal abstract class Accumulator
     /// <summary>Returns every slot to the empty state.</summary>
     public abstract void ResetAll();
 
-    /// <summary>Writes the buffers of <paramref name="slots"/> into <c>output[firstColumn..]</c>, one column per buffer field.</summary>
-    public abstract void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn);
+    /// <summary>Writes the buffers of <paramref name="slots"/> into <c>output[firstColumn..]</c>, one column per buffer field;
+    /// fixed-width ones rented from <paramref name="buffers"/>, the owner of the batch they go into, when there is one.</summary>
+    public abstract void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn, BatchBuffers? buffers);
 
     /// <summary>The final values of <paramref name="slots"/>.</summary>
     public abstract IArrowArray Evaluate(ReadOnlySpan<int> slots);
@@ -63,9 +64,10 @@ internal abstract class Accumulator
 
     /// <summary>A fixed-width (or boolean, stored as bytes) column of <c>values[slot]</c>, null where <paramref name="valid"/> is false
     /// (null = all valid) or the slot is negative.</summary>
-    protected static IArrowArray WriteFixed<T>(IArrowType type, ReadOnlySpan<int> slots, T[] values, bool[]? valid) where T : unmanaged
+    /// <remarks>With <paramref name="buffers"/> (the owner of the batch the column goes into) the values are rented there.</remarks>
+    protected static IArrowArray WriteFixed<T>(IArrowType type, ReadOnlySpan<int> slots, T[] values, bool[]? valid, BatchBuffers? buffers = null) where T : unmanaged
     {
-        var writer = new FixedColumnWriter<T>(slots.Length);
+        var writer = new FixedColumnWriter<T>(slots.Length, buffers);
         var output = writer.Values;
         for (var i = 0; i < slots.Length; i++)
         {

@@ -108,7 +108,7 @@ internal sealed class ApproxCountDistinctAccumulator(int index) : Accumulator
 
     public override void ResetAll() => System.Array.Clear(_sketches);
 
-    public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn)
+    public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn, BatchBuffers? buffers)
     {
         var total = 0L;
         foreach (var s in slots)

@@ -68,7 +68,7 @@ internal sealed class BytesFirstLastAccumulator : Accumulator
         System.Array.Clear(_notNull);
     }
 
-    public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn)
+    public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn, BatchBuffers? buffers)
     {
         output[firstColumn] = Evaluate(slots);
         output[firstColumn + 1] = WriteFlags(slots, _set);

@@ -57,7 +57,7 @@ internal sealed class BytesMinMaxAccumulator : Accumulator
         System.Array.Clear(_has);
     }
 
-    public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn) =>
+    public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn, BatchBuffers? buffers) =>
         output[firstColumn] = Evaluate(slots);
 
     public override IArrowArray Evaluate(ReadOnlySpan<int> slots) => _store.Write(_type, slots, _has);

@@ -60,8 +60,8 @@ internal sealed class CountAccumulator(int index) : Accumulator
 
     public override void ResetAll() => System.Array.Clear(_counts);
 
-    public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn) =>
-        output[firstColumn] = WriteFixed(Int64Type.Default, slots, _counts, null);
+    public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn, BatchBuffers? buffers) =>
+        output[firstColumn] = WriteFixed(Int64Type.Default, slots, _counts, null, buffers);
 
     public override IArrowArray Evaluate(ReadOnlySpan<int> slots) => WriteFixed(Int64Type.Default, slots, _counts, null);
 

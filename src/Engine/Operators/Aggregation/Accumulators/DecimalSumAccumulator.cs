@@ -117,7 +117,7 @@ internal sealed class DecimalSumAccumulator : Accumulator
         System.Array.Clear(_overflow);
     }
 
-    public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn)
+    public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn, BatchBuffers? buffers)
     {
         var sums = new FixedColumnWriter<Int128>(slots.Length);
         var values = sums.Values;

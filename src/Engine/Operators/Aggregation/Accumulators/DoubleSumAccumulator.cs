@@ -104,15 +104,15 @@ internal sealed class DoubleSumAccumulator : Accumulator
         System.Array.Clear(_has);
     }
 
-    public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn)
+    public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn, BatchBuffers? buffers)
     {
         if (!_average)
         {
-            output[firstColumn] = WriteFixed(DoubleType.Default, slots, _sums, _has);
+            output[firstColumn] = WriteFixed(DoubleType.Default, slots, _sums, _has, buffers);
             return;
         }
-        output[firstColumn] = WriteFixed(DoubleType.Default, slots, _sums, null);
-        output[firstColumn + 1] = WriteFixed(Int64Type.Default, slots, _counts, null);
+        output[firstColumn] = WriteFixed(DoubleType.Default, slots, _sums, null, buffers);
+        output[firstColumn + 1] = WriteFixed(Int64Type.Default, slots, _counts, null, buffers);
     }
 
     public override IArrowArray Evaluate(ReadOnlySpan<int> slots)

@@ -70,7 +70,7 @@ internal sealed class FirstLastAccumulator<T> : Accumulator where T : unmanaged
         System.Array.Clear(_notNull);
     }
 
-    public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn)
+    public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn, BatchBuffers? buffers)
     {
         output[firstColumn] = Evaluate(slots);
         output[firstColumn + 1] = WriteFlags(slots, _set);

@@ -61,8 +61,8 @@ internal sealed class LongSumAccumulator(int index) : Accumulator
         System.Array.Clear(_has);
     }
 
-    public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn) =>
-        output[firstColumn] = Evaluate(slots);
+    public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn, BatchBuffers? buffers) =>
+        output[firstColumn] = WriteFixed(Int64Type.Default, slots, _sums, _has, buffers);
 
     public override IArrowArray Evaluate(ReadOnlySpan<int> slots) => WriteFixed(Int64Type.Default, slots, _sums, _has);
 

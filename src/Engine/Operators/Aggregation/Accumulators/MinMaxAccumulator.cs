@@ -60,8 +60,8 @@ internal sealed class MinMaxAccumulator<T, TOrder> : Accumulator
         System.Array.Clear(_has);
     }
 
-    public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn) =>
-        output[firstColumn] = Evaluate(slots);
+    public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn, BatchBuffers? buffers) =>
+        output[firstColumn] = WriteFixed(_type, slots, _values, _has, buffers);
 
     public override IArrowArray Evaluate(ReadOnlySpan<int> slots) => WriteFixed(_type, slots, _values, _has);
 
