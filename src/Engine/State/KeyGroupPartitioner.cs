@@ -1,5 +1,6 @@
 using System.Buffers;
 using Apache.Arrow;
+using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Expressions.Kernels;
 
 namespace OrleansStream.Engine.State;
@@ -11,7 +12,12 @@ namespace OrleansStream.Engine.State;
 public static class KeyGroupPartitioner
 {
     /// <summary>The rows of <paramref name="batch"/> per partition (null where a partition gets none), in row order.</summary>
-    public static RecordBatch?[] Split(RecordBatch batch, IReadOnlyList<int> routingColumns, int numKeyGroups, int numPartitions)
+    public static RecordBatch?[] Split(RecordBatch batch, IReadOnlyList<int> routingColumns, int numKeyGroups, int numPartitions) =>
+        Split(batch, routingColumns, numKeyGroups, numPartitions, null);
+
+    /// <summary><see cref="Split(RecordBatch, IReadOnlyList{int}, int, int)"/>, the parts' columns rented from
+    /// <paramref name="buffers"/> (the owner of <paramref name="batch"/>'s arrays, which then also holds the parts') when there is one.</summary>
+    public static RecordBatch?[] Split(RecordBatch batch, IReadOnlyList<int> routingColumns, int numKeyGroups, int numPartitions, BatchBuffers? buffers)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(routingColumns);
@@ -31,7 +37,7 @@ public static class KeyGroupPartitioner
         try
         {
             PartitionsOf(batch, routingColumns, numKeyGroups, numPartitions, partitions.AsSpan(0, n));
-            Scatter(batch, partitions.AsSpan(0, n), order.AsSpan(0, n), result);
+            Scatter(batch, partitions.AsSpan(0, n), order.AsSpan(0, n), result, buffers);
         }
         finally
         {
@@ -46,7 +52,7 @@ public static class KeyGroupPartitioner
         Split(batch, routingColumns, numKeyGroups, numPartitions)[partition] ?? TakeKernel.TakeRows(batch, []);
 
     // Counting sort of the row indices by partition (stable, so each partition keeps row order), then one gather per partition.
-    private static void Scatter(RecordBatch batch, ReadOnlySpan<int> partitions, Span<int> order, RecordBatch?[] result)
+    private static void Scatter(RecordBatch batch, ReadOnlySpan<int> partitions, Span<int> order, RecordBatch?[] result, BatchBuffers? buffers)
     {
         var numPartitions = result.Length;
         Span<int> starts = numPartitions <= 256 ? stackalloc int[numPartitions + 1] : new int[numPartitions + 1];
@@ -63,7 +69,7 @@ public static class KeyGroupPartitioner
         starts[..numPartitions].CopyTo(next);
         for (var i = 0; i < partitions.Length; i++) order[next[partitions[i]]++] = i;
         for (var p = 0; p < numPartitions; p++)
-            if (starts[p + 1] > starts[p]) result[p] = TakeKernel.TakeRows(batch, order[starts[p]..starts[p + 1]]);
+            if (starts[p + 1] > starts[p]) result[p] = TakeKernel.TakeRows(batch, order[starts[p]..starts[p + 1]], buffers);
     }
 
     private static void PartitionsOf(RecordBatch batch, IReadOnlyList<int> routingColumns, int numKeyGroups, int numPartitions, Span<int> partitions)

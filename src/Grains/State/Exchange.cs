@@ -21,7 +21,8 @@ internal static class Exchange
         int numKeyGroups, Guid attempt, long batchId, int producerStage, int producer, Dictionary<string, int> deliveries)
     {
         if (writer.Finish() is not { } batch) return;
-        var parts = KeyGroupPartitioner.Split(batch, writer.RoutingColumns, numKeyGroups, partitions);
+        // A writer's batch in arrays of the epoch's owner (released once everything is shipped) has its parts rented there too.
+        var parts = KeyGroupPartitioner.Split(batch, writer.RoutingColumns, numKeyGroups, partitions, BatchBuffers.Of(batch));
         var calls = new List<Task>();
         for (var p = 0; p < parts.Length; p++)
             if (parts[p] is { } part)

@@ -4,6 +4,7 @@ using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Operators;
 using OrleansStream.Engine.Operators.Aggregation;
 using OrleansStream.Engine.Planning;
+using OrleansStream.Engine.State;
 using OrleansStream.Plan.Sql;
 using static OrleansStream.Engine.Tests.State.StateTestData;
 
@@ -134,7 +135,8 @@ public class AggregateExchangeWriterTests
     // The partial rows of an epoch are rented from the epoch's owner of computed columns (the source task's), which the task
     // releases once they are shipped: they must hold what unrented ones hold, epoch after epoch as the pool hands the same
     // arrays out again, and every array rented goes back once. Distinct keys pass rows on unfolded (their partials and the
-    // concatenation rented too); sliding windows fold through panes, tumbling ones a window at a time.
+    // concatenation rented too); sliding windows fold through panes, tumbling ones a window at a time. The exchange's split
+    // of the batch into partitions rents from the same owner.
     [Theory]
     [InlineData("k")]
     [InlineData("k|window(t, '10 seconds', '2 seconds')")]
@@ -160,9 +162,15 @@ public class AggregateExchangeWriterTests
                 rented.Add(Batch(Ddl, rows), new EpochContext(epoch, 0) { Buffers = owner });
                 plain.Add(Batch(Ddl, rows), new EpochContext(epoch, 0));
             }
-            var expected = Rows(plain.Finish()!).Select(Print).ToList();
-            Assert.Equal(expected, Rows(rented.Finish()!).Select(Print).ToList());
+            var expectedBatch = plain.Finish()!;
+            var actualBatch = rented.Finish()!;
+            Assert.Equal(Rows(expectedBatch).Select(Print), Rows(actualBatch).Select(Print));
             Assert.True(pool.Rented > pool.Returned, "the partials are rented");
+            // The exchange splits the batch into its owner's arrays too.
+            Assert.Same(owner, BatchBuffers.Of(actualBatch));
+            var expectedParts = KeyGroupPartitioner.Split(expectedBatch, plain.RoutingColumns, 128, 3);
+            var actualParts = KeyGroupPartitioner.Split(actualBatch, rented.RoutingColumns, 128, 3, owner);
+            for (var p = 0; p < 3; p++) Assert.Equal(Rows(expectedParts[p]!).Select(Print), Rows(actualParts[p]!).Select(Print));
             Assert.True(owner.ReleaseRented());
             Assert.Equal(pool.Rented, pool.Returned);
         }

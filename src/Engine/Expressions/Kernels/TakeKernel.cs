@@ -11,10 +11,14 @@ namespace OrleansStream.Engine.Expressions.Kernels;
 internal static class TakeKernel
 {
     /// <summary>A new batch whose row i is row <c>indices[i]</c> of <paramref name="batch"/>.</summary>
-    public static RecordBatch TakeRows(RecordBatch batch, ReadOnlySpan<int> indices)
+    public static RecordBatch TakeRows(RecordBatch batch, ReadOnlySpan<int> indices) => TakeRows(batch, indices, null);
+
+    /// <summary><see cref="TakeRows(RecordBatch, ReadOnlySpan{int})"/>, the columns written into arrays rented from
+    /// <paramref name="buffers"/> (the owner of the batch made) where <see cref="Take"/> can.</summary>
+    public static RecordBatch TakeRows(RecordBatch batch, ReadOnlySpan<int> indices, BatchBuffers? buffers)
     {
         var columns = new IArrowArray[batch.ColumnCount];
-        for (var c = 0; c < columns.Length; c++) columns[c] = Take(batch.Column(c), indices);
+        for (var c = 0; c < columns.Length; c++) columns[c] = Take(batch.Column(c), indices, buffers);
         return new RecordBatch(batch.Schema, columns, indices.Length);
     }
 

@@ -374,6 +374,8 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         if (_panes is not null) MergePanes(_panes.Finish(_output));
         FlushWindow();
         var partials = _partial.Finish(_output);
+        // Its owner's, so that the exchange splits it into arrays rented there as well.
+        if (_output is not null) _output.Own(partials);
         _output = null;
         return partials;
     }
