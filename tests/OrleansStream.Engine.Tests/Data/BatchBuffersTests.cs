@@ -145,6 +145,28 @@ public sealed class BatchBuffersTests
     }
 
     [Fact]
+    public void TheEpochsProcessingTime_IsAColumnRentedFromTheOwner_HoldingTheBatchTimestamp()
+    {
+        // q12's current_timestamp() is a column of every batch: rented, it goes back with the batch instead of to the GC.
+        var pool = new ArrowBufferPool();
+        var columns = NexmarkSchemas.BidColumns(["bidder"]);
+        var pipeline = new SourcePipeline("bids", new LocalRelation([]), columns,
+            [new ProjectOperator(new[] { "bidder", "current_timestamp() AS p_time", "current_date() AS p_date" }.Select(SqlExpressionParser.ParseNamed).ToList(), columns)]);
+        var input = _generator.Bids(0, 10_000, columns);
+        var owner = new BatchBuffers(pool);
+        var context = Ctx with { BatchTimestampMicros = 1_700_000_000_123_456, Buffers = owner };
+
+        var output = pipeline.Run(input, context);
+
+        Assert.Equal(2, pool.Rented);
+        Assert.All(((TimestampArray)output.Column("p_time")).Values.ToArray(), v => Assert.Equal(1_700_000_000_123_456, v));
+        Assert.All(((Date32Array)output.Column("p_date")).Values.ToArray(), v => Assert.Equal(19_675, v));
+        Assert.Equal(0, output.Column("p_time").NullCount);
+        Assert.True(owner.ReleaseRented());
+        Assert.Equal(pool.Rented, pool.Returned);
+    }
+
+    [Fact]
     public void AFiltersPredicateSlices_AreNotRentedFromTheOwner_ItsKeptRowsAreTheOnlyOutput()
     {
         // price * 0.908 in the predicate is computed per 4,096-row slice and dropped at once: rented, each slice's column

@@ -89,11 +89,12 @@ internal static class BuiltinFunctions
 
     private static void AddDateTime(FunctionRegistry r)
     {
-        // the epoch's batch timestamp, never the wall clock: a replayed epoch computes the same values
+        // the epoch's batch timestamp, never the wall clock: a replayed epoch computes the same values. A column per batch (q12's
+        // processing time), so it is rented from the batch's owner when there is one.
         r.Add(Scalar(["current_timestamp", "now", "localtimestamp"], 0, 0, (_, _) => (DataTypes.Timestamp, false),
-            (_, _, scope) => ArrayFactory.Broadcast(scope.Context.BatchTimestampMicros, DataTypes.Timestamp, scope.Length)));
+            (_, _, scope) => ArrayFactory.Repeat(DataTypes.Timestamp, scope.Context.BatchTimestampMicros, scope.Length, scope.Context.Buffers)));
         r.Add(Scalar(["current_date", "curdate"], 0, 0, (_, _) => (DataTypes.Date, false),
-            (_, _, scope) => ArrayFactory.Broadcast((int)Math.Floor(scope.Context.BatchTimestampMicros / (double)DateTimeText.MicrosPerDay), DataTypes.Date, scope.Length)));
+            (_, _, scope) => ArrayFactory.Repeat(DataTypes.Date, (int)Math.Floor(scope.Context.BatchTimestampMicros / (double)DateTimeText.MicrosPerDay), scope.Length, scope.Context.Buffers)));
         r.Add(Scalar(["window_time"], -1, -1, (_, _) => (DataTypes.Timestamp, true), (a, _, _) => WindowTime.Of(a[0])));
     }
 

@@ -178,6 +178,15 @@ internal static class ArrayFactory
         }
     }
 
+    /// <summary>A fixed-width <paramref name="value"/> repeated <paramref name="length"/> times as an array of <paramref name="type"/>,
+    /// written into an array rented from <paramref name="buffers"/> (the batch's owner) when there is one.</summary>
+    public static IArrowArray Repeat<T>(IArrowType type, T value, int length, BatchBuffers? buffers) where T : unmanaged
+    {
+        var bytes = NewValues<T>(length, buffers);
+        MemoryMarshal.Cast<byte, T>(bytes.Span).Fill(value);
+        return Primitive(type, bytes, null, length);
+    }
+
     /// <summary>A one-row array repeated <paramref name="length"/> times (a constant operand widened for a kernel
     /// that has no constant form).</summary>
     public static IArrowArray Expand(IArrowArray one, int length) => TakeKernel.Take(one, new int[length]);
