@@ -124,8 +124,7 @@ public sealed class AggregationState
         var type = KeySchema.FieldsList[keyColumn].DataType;
         if (type.TypeId is not (ArrowTypeId.Timestamp or ArrowTypeId.Int64))
             throw new ArgumentException($"Key column {keyColumn} is {DataTypes.ToDdl(type)}, not a timestamp or bigint.", nameof(keyColumn));
-        for (var s = 0; s < _keys.SlotBound; s++)
-            if (_keys.IsLive(s) && _keys.TryReadInt64(s, keyColumn, out var v) && v <= thresholdMicros) slots.Add(s);
+        _keys.SlotsWithInt64AtMost(keyColumn, thresholdMicros, slots);
     }
 
     /// <summary>Read only: the slot of each of the first <paramref name="length"/> keys of <paramref name="keyColumns"/> (columns of

@@ -282,6 +282,27 @@ public sealed class KeyTable
         return !IsNullValue(slot, keyColumn);
     }
 
+    /// <summary>Appends the live slots whose key column <paramref name="keyColumn"/> (a bigint or timestamp) is not null and at
+    /// most <paramref name="atMost"/>, in slot id order: a watermark's eviction scan, which reads every live key each epoch.</summary>
+    internal void SlotsWithInt64AtMost(int keyColumn, long atMost, List<int> slots)
+    {
+        if (_width == 0 || (uint)keyColumn >= (uint)_width)
+        {
+            for (var s = 0; s < _slotBound; s++)
+                if (IsLive(s) && TryReadInt64(s, keyColumn, out var v) && v <= atMost) slots.Add(s);
+            return;
+        }
+        // A key kept by value: a word of live bits at a time, the value read straight from the slot's longs (its null flag
+        // only when the value qualifies), instead of a liveness check and a checked read per slot.
+        var words = (_slotBound + 63) >> 6;
+        for (var w = 0; w < words; w++)
+            for (var bits = _live[w]; bits != 0; bits &= bits - 1)
+            {
+                var s = (w << 6) + BitOperations.TrailingZeroCount(bits);
+                if (_keyValues[s * _width + keyColumn] <= atMost && !IsNullValue(s, keyColumn)) slots.Add(s);
+            }
+    }
+
     /// <summary>Removes every key and forgets all slot ids (the next key gets slot 0), keeping the allocated capacity.</summary>
     public void Clear()
     {

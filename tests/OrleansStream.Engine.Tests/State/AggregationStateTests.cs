@@ -248,6 +248,36 @@ public class AggregationStateTests
         Assert.Throws<ArgumentException>(() => state.SlotsWithKeyAtMost(0, 0, slots));
     }
 
+    // Keys kept by value (one bigint; a bigint and two timestamps) are scanned from their values a word of live bits at a time:
+    // the same slots as reading each key, null never matching (a one-bigint null is the value 0), removed slots skipped.
+    [Theory]
+    [InlineData("t bigint", 0)]
+    [InlineData("k bigint, t timestamp, e timestamp", 1)]
+    public void SlotsWithKeyAtMost_OverKeysKeptByValue_MatchesReadingEachKey(string ddl, int column)
+    {
+        var state = new AggregationState(Schema(ddl), [new AggregateSpec("count", null)]);
+        var width = Schema(ddl).FieldsList.Count;
+        // Distinct values from -50 to 549 (0 among them), every tenth row null.
+        object? Value(int i) => i % 10 == 0 ? null : column == 0 ? (i * 119 % 600) - 50L : DateTime.UnixEpoch.AddTicks(10 * ((i * 119 % 600) - 50L));
+        var rows = Enumerable.Range(0, 300).Select(i => Enumerable.Range(0, width)
+            .Select(c => c == column ? Value(i) : c == 0 ? (object)(long)i : DateTime.UnixEpoch.AddTicks(10 * i)).ToArray()).ToArray();
+        var keys = Batch(ddl, rows);
+        state.Update(Columns(keys, Enumerable.Range(0, width).ToArray()), [null], rows.Length, []);
+        var live = new List<int>();
+        state.LiveSlots(live);
+        state.Remove([live[3], live[40], live[41], live[^1]]);
+        foreach (var threshold in new long[] { -10, 0, 7, 49, 300, long.MaxValue })
+        {
+            var expected = new List<int>();
+            for (var s = 0; s < state.Keys.SlotBound; s++)
+                if (state.Keys.IsLive(s) && state.Keys.TryReadInt64(s, column, out var v) && v <= threshold) expected.Add(s);
+            var actual = new List<int>();
+            state.SlotsWithKeyAtMost(column, threshold, actual);
+            Assert.Equal(expected, actual);
+            Assert.NotEmpty(actual);
+        }
+    }
+
     [Fact]
     public void Merge_ListsEachTouchedSlotOncePerList_AndAnEmptyListStartsOver()
     {
