@@ -145,6 +145,28 @@ public sealed class BatchBuffersTests
     }
 
     [Fact]
+    public void ModuloByAValidConstant_IsRentedFromTheOwner_ByZeroOrMinusOneItIsNot()
+    {
+        // count-1m's key is (...) % 1000000: every row written, so rented; % 0 is null and % -1 zero without writing the rows.
+        var pool = new ArrowBufferPool();
+        var columns = NexmarkSchemas.BidColumns(["price"]);
+        var pipeline = new SourcePipeline("bids", new LocalRelation([]), columns,
+            [new ProjectOperator(new[] { "price % 1000 AS m", "price % 0 AS z", "price % -1 AS one" }.Select(SqlExpressionParser.ParseNamed).ToList(), columns)]);
+        var input = _generator.Bids(0, 10_000, columns);
+        var owner = new BatchBuffers(pool);
+
+        var output = pipeline.Run(input, Ctx with { Buffers = owner });
+
+        Assert.Equal(1, pool.Rented);
+        var price = ((Int64Array)input.Column("price")).Values.ToArray();
+        Assert.Equal(price.Select(p => p % 1000), ((Int64Array)output.Column("m")).Values.ToArray());
+        Assert.Equal(output.Length, output.Column("z").NullCount);
+        Assert.All(((Int64Array)output.Column("one")).Values.ToArray(), v => Assert.Equal(0, v));
+        Assert.True(owner.ReleaseRented());
+        Assert.Equal(pool.Rented, pool.Returned);
+    }
+
+    [Fact]
     public void TheEpochsProcessingTime_IsAColumnRentedFromTheOwner_HoldingTheBatchTimestamp()
     {
         // q12's current_timestamp() is a column of every batch: rented, it goes back with the batch instead of to the GC.
@@ -233,9 +255,10 @@ public sealed class BatchBuffersTests
     }
 
     [Fact]
-    public void IntegerAddSubtractMultiply_RentTheirColumn_DivideAndModuloDoNot()
+    public void IntegerAddSubtractMultiply_AndModuloByAConstant_RentTheirColumn_DivisionByAColumnDoesNot()
     {
-        // + - * write every row; / and % leave rows unwritten (by zero: null; x % -1: zero), which a rented array would not be.
+        // + - * write every row, and so do / and % by a valid constant other than 0 and -1; by a column they leave rows
+        // unwritten (by zero: null; x % -1: zero), which a rented array would not be.
         var pool = new ArrowBufferPool();
         var columns = NexmarkSchemas.BidColumns(["auction", "bidder", "price"]);
         var project = new ProjectOperator(new[] { "price + bidder AS a", "price - 3 AS s", "auction * bidder AS m", "price % 7 AS r", "price / (auction % 2) AS d" }
@@ -246,7 +269,7 @@ public sealed class BatchBuffersTests
         var pooled = project.Process(input, Ctx with { Buffers = owner });
         var plain = project.Process(input, Ctx);
 
-        Assert.Equal(3, pool.Rented); // auction % 2 and price % 7 and the division are fresh
+        Assert.Equal(5, pool.Rented); // the division by a column is fresh
         Assert.True(pooled.Column("d").NullCount > 0); // the division by zero's nulls
         for (var c = 0; c < plain.ColumnCount; c++) Assert.Equal(Values(plain.Column(c)), Values(pooled.Column(c)));
         Assert.True(owner.ReleaseRented());

@@ -84,14 +84,17 @@ internal static class ArithmeticKernels
     }
 
     /// <summary>Two columns of the same length, or a column and a valid one-row constant on either side. + - * write every
-    /// value, so their column may be rented from the batch's owner; / and % leave rows unwritten (null, or zero for x % -1).</summary>
+    /// value, so their column may be rented from the batch's owner; / and % leave rows unwritten (null, or zero for x % -1),
+    /// except by a valid constant other than zero and (for integers) -1, which writes every row too (count-1m's key is a % 1000000).</summary>
     private static IArrowArray Numeric<T>(BinaryOp op, PrimitiveArray<T> a, PrimitiveArray<T> b, IArrowType type, BatchBuffers? buffers)
         where T : unmanaged, INumber<T>
     {
         var n = Math.Max(a.Length, b.Length);
         var x = a.Values;
         var y = b.Values;
-        var bytes = ArrayFactory.NewValues<T>(n, op is BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply ? buffers : null);
+        var writesAll = op is BinaryOp.Add or BinaryOp.Subtract or BinaryOp.Multiply
+            || (b.Length == 1 && a.Length == n && b.NullCount == 0 && b.Values[0] != T.Zero && (IsFloating<T>() || b.Values[0] != -T.One));
+        var bytes = ArrayFactory.NewValues<T>(n, writesAll ? buffers : null);
         var z = MemoryMarshal.Cast<byte, T>(bytes.Span);
         var validity = a.Length == b.Length ? Bitmaps.AndValidity(a, b) : Bitmaps.Validity(a.Length == 1 ? b : a);
         switch (op)
