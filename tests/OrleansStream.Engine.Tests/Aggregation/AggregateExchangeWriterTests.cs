@@ -132,6 +132,46 @@ public class AggregateExchangeWriterTests
         Assert.Equal(groupedByK ? 15 : 3, expected.Count);
     }
 
+    // Processing time (current_timestamp(), the epoch's) gives every row of a batch one time: the batch's tumbling window is
+    // assigned once and its rows folded by k as they are, the windows still holding exactly their rows, first and last in
+    // row order; a batch of one time with a null among its times goes row by row.
+    [Fact]
+    public void TumblingWindowPartials_OfBatchesOfOneTimeEach_HoldEveryRowInRowOrder()
+    {
+        var binding = Bind(["k", "window(t, '10 seconds')"], ["count(*) AS n", "sum(v) AS s", "first(v) AS f", "last(v) AS l"]);
+        var random = new Random(9);
+        int[] seconds = [3, 3, 14, 7, -2, 14];
+        var batches = seconds.Select((second, b) => Enumerable.Range(0, 200).Select(i => new object?[]
+        {
+            (long)random.Next(5),
+            b == 5 && i == 100 ? null : DateTime.UnixEpoch.AddSeconds(second),
+            random.Next(6) == 0 ? null : (long)random.Next(-50, 50),
+        }).ToArray()).ToList();
+
+        var writer = new AggregateExchangeWriter(binding);
+        foreach (var batch in batches) writer.Add(Batch(Ddl, batch), new EpochContext(0, 0));
+        var output = new StreamingAggregationOperator(binding, "update", null).Process([writer.Finish()!], new StatefulContext(0, null, null));
+
+        var windows = new Dictionary<(long, long), List<long?>>();
+        foreach (var row in batches.SelectMany(b => b))
+        {
+            if (row[1] is not DateTime time) continue;
+            var seconds10 = (long)Math.Floor((time - DateTime.UnixEpoch).TotalSeconds / 10) * 10;
+            var key = ((long)row[0]!, seconds10 * 1_000_000);
+            if (!windows.TryGetValue(key, out var values)) windows[key] = values = [];
+            values.Add((long?)row[2]);
+        }
+        var expected = windows.Select(w =>
+        {
+            var present = w.Value.Where(v => v is not null).Select(v => v!.Value).ToList();
+            return Print([w.Key.Item1, Micros(w.Key.Item2), Micros(w.Key.Item2 + 10_000_000), (long)w.Value.Count,
+                present.Count == 0 ? null : present.Sum(), w.Value[0], w.Value[^1]]);
+        }).Order(StringComparer.Ordinal).ToList();
+        var actual = Rows(output).Select(r => Print([r[0], .. (object?[])r[1]!, .. r[2..]])).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(expected, actual);
+        Assert.Equal(15, expected.Count);
+    }
+
     // The partial rows of an epoch are rented from the epoch's owner of computed columns (the source task's), which the task
     // releases once they are shipped: they must hold what unrented ones hold, epoch after epoch as the pool hands the same
     // arrays out again, and every array rented goes back once. Distinct keys pass rows on unfolded (their partials and the

@@ -117,6 +117,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
 
     private void AddWindow(PartialAggregator target, int length, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, IArrowArray time, int overlap)
     {
+        if (_oneWindow is not null && AddAtOneTime(length, keys, inputs, timeKey, time, overlap)) return;
         var (rows, starts, ends) = Scratch(length);
         var kept = _binding.Keys[timeKey].Window!.Assign(time, overlap, rows, MemoryMarshal.Cast<byte, long>(starts.AsSpan()), MemoryMarshal.Cast<byte, long>(ends.AsSpan()));
         var keptStarts = MemoryMarshal.Cast<byte, long>(starts.AsSpan(0, kept * sizeof(long)));
@@ -134,6 +135,22 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         }
         FlushWindow();
         AddKept(target, keys, inputs, timeKey, rows, starts, ends, kept, inRowOrder: kept == length);
+    }
+
+    // A batch whose rows all have one time (processing time: current_timestamp() is the epoch's) lies in one tumbling window,
+    // assigned once instead of a row at a time: its rows are folded by their plain keys as they are. False when the times
+    // differ (or some are null), or the window does not hold the time.
+    private bool AddAtOneTime(int length, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, IArrowArray time, int overlap)
+    {
+        if (time.NullCount != 0) return false;
+        var times = WindowAssigner.TimeValues(time);
+        if (times.IndexOfAnyExcept(times[0]) >= 0) return false;
+        var (rows, starts, ends) = Scratch(1);
+        if (_binding.Keys[timeKey].Window!.Assign(ArrowArrayFactory.Slice(time, 0, 1), overlap, rows, MemoryMarshal.Cast<byte, long>(starts.AsSpan()),
+                MemoryMarshal.Cast<byte, long>(ends.AsSpan())) != 1)
+            return false;
+        AddOneWindow(length, keys, inputs, timeKey, rows, 0, length, MemoryMarshal.Read<long>(starts), MemoryMarshal.Read<long>(ends), inRowOrder: true);
+        return true;
     }
 
     // True when the rows form at most MaxWindowRuns runs of consecutive rows of one window each.
