@@ -42,13 +42,11 @@ public sealed class KeyedStateStore : IVersionedState
     private readonly int _keyCount;
     private readonly PriorityQueue<(StateFamily Family, StateKey Key, StateKey? Entry, long Expiry), long> _ttl = new();
     private readonly HashSet<string> _ignored = new(StringComparer.Ordinal);
-    // The delta's rows and key bytes, kept from epoch to epoch: at a million keys they are tens of MB each time, which as new
-    // large objects every commit would cost page faults and full collections. Emptied after each use (they hold references).
-    private readonly List<StateRow> _deltaRows = [];
-    private byte[] _keyData = [];
-    private int[] _keyStarts = [];
-    private ColumnSizes _deltaSizes;
-    private ColumnSizes _snapshotSizes;
+    // The rows and key bytes of a delta, and of a snapshot, kept from epoch to epoch: at a million keys they are tens of MB
+    // each time, which as new large objects every commit would cost page faults and full collections. A delta may be built
+    // on a background thread while a snapshot is taken, so each has its own; taken while in use (one delta at a time).
+    private RowBuffers? _deltaBuffers = new();
+    private readonly RowBuffers _snapshotBuffers = new();
 
     /// <summary>Creates an empty store for grouping keys of <paramref name="keySchema"/>.</summary>
     /// <exception cref="NotSupportedException">A key column's type cannot be a key.</exception>
@@ -157,24 +155,57 @@ public sealed class KeyedStateStore : IVersionedState
     {
         var count = 0;
         foreach (var family in _ordered) count += family.ChangedCount;
-        _deltaRows.EnsureCapacity(count);
-        try
+        return BuildDelta(count, rows =>
         {
-            foreach (var family in _ordered) family.AppendDelta(_deltaRows);
-            return Build(_deltaRows, ref _deltaSizes);
-        }
-        finally
+            foreach (var family in _ordered) family.AppendDelta(rows);
+        });
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Value and timer changes are handed over as they are (the values are never changed in place), so the delta's
+    /// layout, its largest part, runs when it is built; list and map rows are read now, since the next epoch changes them.</remarks>
+    public IDetachedDelta DetachDelta()
+    {
+        var count = 0;
+        var parts = new Action<List<StateRow>>[_ordered.Count];
+        for (var i = 0; i < parts.Length; i++)
         {
-            _deltaRows.Clear();
+            count += _ordered[i].ChangedCount;
+            parts[i] = _ordered[i].DetachDelta();
         }
+        return new DetachedDelta(this, count, parts);
     }
 
     /// <inheritdoc />
     public RecordBatch Snapshot()
     {
-        var rows = new List<StateRow>();
-        foreach (var family in _ordered) family.AppendSnapshot(rows);
-        return Build(rows, ref _snapshotSizes);
+        var rows = _snapshotBuffers.Rows;
+        try
+        {
+            foreach (var family in _ordered) family.AppendSnapshot(rows);
+            return Build(rows, _snapshotBuffers);
+        }
+        finally
+        {
+            rows.Clear();
+        }
+    }
+
+    // Builds a delta of count rows that append lists, with the delta's buffers (or new ones while another delta holds them).
+    private RecordBatch BuildDelta(int count, Action<List<StateRow>> append)
+    {
+        var buffers = Interlocked.Exchange(ref _deltaBuffers, null) ?? new RowBuffers();
+        buffers.Rows.EnsureCapacity(count);
+        try
+        {
+            append(buffers.Rows);
+            return Build(buffers.Rows, buffers);
+        }
+        finally
+        {
+            buffers.Rows.Clear();
+            _deltaBuffers = buffers;
+        }
     }
 
     /// <inheritdoc />
@@ -244,17 +275,18 @@ public sealed class KeyedStateStore : IVersionedState
     // Lays the rows out in columns in one pass (no builder per column, no per-row allocation): this runs on the commit path,
     // for every changed row of the epoch, and each row's value is a separate object in a large heap, so it is read once, not
     // measured first. The byte columns start at about the sizes the last delta (or snapshot) needed.
-    private RecordBatch Build(List<StateRow> rows, ref ColumnSizes sizes)
+    private RecordBatch Build(List<StateRow> rows, RowBuffers buffers)
     {
         var n = rows.Count;
         if (n == 0) return ArrowValues.Empty(StateSchema);
         var span = CollectionsMarshal.AsSpan(rows);
+        var sizes = buffers.Sizes;
         var family = new BinaryColumn(n, sizes.Names);
         var entry = new BinaryColumn(n, sizes.Entries);
         var value = new BinaryColumn(n, sizes.Values);
         var deleted = new byte[BitUtility.ByteCount(n)];
         var expiry = new FixedColumnWriter<long>(n);
-        if (_keyStarts.Length < n) _keyStarts = new int[Math.Max(n, _keyStarts.Length * 2)];
+        if (buffers.KeyStarts.Length < n) buffers.KeyStarts = new int[Math.Max(n, buffers.KeyStarts.Length * 2)];
         var keyAt = 0;
         // Rows come family by family: each family's name is encoded once, not once per row.
         string? lastFamily = null;
@@ -270,14 +302,14 @@ public sealed class KeyedStateStore : IVersionedState
             if (row.Deleted || row.Expiry == long.MaxValue) expiry.SetNull(r);
             else expiry.Values[r] = row.Expiry;
             var key = row.Key.Bytes;
-            if (_keyData.Length < keyAt + key.Length) System.Array.Resize(ref _keyData, Math.Max(keyAt + key.Length, Math.Max(1024, _keyData.Length * 2)));
-            _keyStarts[r] = keyAt;
-            key.CopyTo(_keyData.AsSpan(keyAt));
+            if (buffers.KeyData.Length < keyAt + key.Length) System.Array.Resize(ref buffers.KeyData, Math.Max(keyAt + key.Length, Math.Max(1024, buffers.KeyData.Length * 2)));
+            buffers.KeyStarts[r] = keyAt;
+            key.CopyTo(buffers.KeyData.AsSpan(keyAt));
             keyAt += key.Length;
         }
-        sizes = new ColumnSizes(Guess(family.Bytes), Guess(entry.Bytes), Guess(value.Bytes));
+        buffers.Sizes = new ColumnSizes(Guess(family.Bytes), Guess(entry.Bytes), Guess(value.Bytes));
         var columns = new List<IArrowArray>(StateSchema.FieldsList.Count) { family.Build(StringType.Default), ArrayFactory.Boolean(deleted, null, n) };
-        columns.AddRange(_encoder.Decode(_keyData.AsSpan(0, keyAt), _keyStarts.AsSpan(0, n)));
+        columns.AddRange(_encoder.Decode(buffers.KeyData.AsSpan(0, keyAt), buffers.KeyStarts.AsSpan(0, n)));
         columns.Add(entry.Build(BinaryType.Default));
         columns.Add(value.Build(BinaryType.Default));
         columns.Add(expiry.Build(Int64Type.Default));
@@ -290,6 +322,35 @@ public sealed class KeyedStateStore : IVersionedState
 
     /// <summary>First guesses of the byte columns' sizes (from the last delta or snapshot).</summary>
     private readonly record struct ColumnSizes(int Names, int Entries, int Values);
+
+    /// <summary>The rows of a delta or snapshot being built, its keys' bytes, and its byte columns' last sizes.</summary>
+    private sealed class RowBuffers
+    {
+        public readonly List<StateRow> Rows = [];
+        public byte[] KeyData = [];
+        public int[] KeyStarts = [];
+        public ColumnSizes Sizes;
+    }
+
+    /// <summary>A delta taken by <see cref="DetachDelta"/>: each family's part appends its rows when it is built.</summary>
+    private sealed class DetachedDelta(KeyedStateStore store, int length, Action<List<StateRow>>[] parts) : IDetachedDelta
+    {
+        private int _built;
+
+        public int Length => length;
+
+        public RecordBatch Build()
+        {
+            if (Interlocked.Exchange(ref _built, 1) != 0) throw new InvalidOperationException("A detached delta is built once.");
+            if (length == 0) return ArrowValues.Empty(store.StateSchema);
+            return store.BuildDelta(length, rows =>
+            {
+                foreach (var part in parts) part(rows);
+            });
+        }
+
+        public void Dispose() { }
+    }
 
     /// <summary>A binary or string column written row by row into presized offsets and growing data (null for a null value).</summary>
     private sealed class BinaryColumn(int length, int bytes)

@@ -20,7 +20,9 @@ public sealed class TimerFamily : StateFamily
     private readonly int[] _stale = new int[2];
     private readonly Dictionary<StateKey, int> _perKey = new();
     // Each timer changed since the last delta, and whether it is registered now: the delta needs no look-up in _timers.
-    private readonly Dictionary<(TimeMode Mode, long Time, StateKey Key), bool> _changed = new();
+    private Dictionary<(TimeMode Mode, long Time, StateKey Key), bool> _changed = new();
+    // The changes of a detached delta, emptied once its rows are appended, become the next epoch's (presized) changes.
+    private Dictionary<(TimeMode Mode, long Time, StateKey Key), bool>? _spare;
 
     internal TimerFamily(KeyedStateStore store) : base(store, FamilyName, null) { }
 
@@ -159,11 +161,27 @@ public sealed class TimerFamily : StateFamily
 
     internal override int ChangedCount => _changed.Count;
 
-    internal override void AppendDelta(List<StateRow> rows)
+    internal override void AppendDelta(List<StateRow> rows) => AppendDelta(_changed, rows);
+
+    // A change is the timer itself (mode, time, key: no reference into the family), so it carries its delta row as it is.
+    internal override Action<List<StateRow>> DetachDelta()
+    {
+        if (_changed.Count == 0) return static _ => { };
+        var taken = _changed;
+        _changed = Interlocked.Exchange(ref _spare, null) ?? new();
+        return rows =>
+        {
+            AppendDelta(taken, rows);
+            taken.Clear();
+            _spare = taken;
+        };
+    }
+
+    private void AppendDelta(Dictionary<(TimeMode Mode, long Time, StateKey Key), bool> changed, List<StateRow> rows)
     {
         // Timers share their times (a time per millisecond, many keys each): one entry per time, not one per row.
         var entries = new Dictionary<(TimeMode, long), byte[]>();
-        foreach (var (timer, registered) in _changed)
+        foreach (var (timer, registered) in changed)
         {
             if (!entries.TryGetValue((timer.Mode, timer.Time), out var entry)) entries.Add((timer.Mode, timer.Time), entry = Entry(timer.Mode, timer.Time));
             rows.Add(new StateRow(Name, !registered, timer.Key, entry, null, 0));

@@ -6,7 +6,9 @@ public sealed class ValueStateFamily : StateFamily
     private readonly Dictionary<StateKey, (byte[] Value, long Expiry)> _values = new();
     // Each key changed since the last delta with what it holds now (null: removed), so that the delta, on the commit path,
     // needs no look-up in the family's (large) value map.
-    private readonly Dictionary<StateKey, (byte[]? Value, long Expiry)> _changed = new();
+    private Dictionary<StateKey, (byte[]? Value, long Expiry)> _changed = new();
+    // The changes of a detached delta, emptied once its rows are appended, become the next epoch's (presized) changes.
+    private Dictionary<StateKey, (byte[]? Value, long Expiry)>? _spare;
 
     internal ValueStateFamily(KeyedStateStore store, string name, long? ttlMicros) : base(store, name, ttlMicros) { }
 
@@ -45,9 +47,25 @@ public sealed class ValueStateFamily : StateFamily
 
     internal override int ChangedCount => _changed.Count;
 
-    internal override void AppendDelta(List<StateRow> rows)
+    internal override void AppendDelta(List<StateRow> rows) => AppendDelta(_changed, rows);
+
+    // The values themselves are never changed (Update keeps a new array), so the changes carry their delta rows as they are.
+    internal override Action<List<StateRow>> DetachDelta()
     {
-        foreach (var (key, v) in _changed) rows.Add(new StateRow(Name, v.Value is null, key, null, v.Value, v.Expiry));
+        if (_changed.Count == 0) return static _ => { };
+        var taken = _changed;
+        _changed = Interlocked.Exchange(ref _spare, null) ?? new();
+        return rows =>
+        {
+            AppendDelta(taken, rows);
+            taken.Clear();
+            _spare = taken;
+        };
+    }
+
+    private void AppendDelta(Dictionary<StateKey, (byte[]? Value, long Expiry)> changed, List<StateRow> rows)
+    {
+        foreach (var (key, v) in changed) rows.Add(new StateRow(Name, v.Value is null, key, null, v.Value, v.Expiry));
     }
 
     internal override void AppendSnapshot(List<StateRow> rows)
