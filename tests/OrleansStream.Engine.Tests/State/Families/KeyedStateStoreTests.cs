@@ -153,6 +153,38 @@ public sealed class KeyedStateStoreTests
         Assert.Equal(0, restored.Timers.KeyCount);
     }
 
+    // Timers are kept per key (the first inline, more in a list): a key's timers of both modes are registered once each,
+    // deleted in any order, listed in time order per mode, and fire in time order across keys.
+    [Fact]
+    public void Timers_OfOneKey_AreRegisteredOnce_DeletedInAnyOrder_ListedPerModeInTimeOrder()
+    {
+        var store = NewStore();
+        var (a, b) = (K(store, "a"), K(store, "b"));
+        var timers = store.Timers;
+        foreach (var t in new long[] { 30, 10, 20, 40 }) Assert.True(timers.Register(a, TimeMode.EventTime, t));
+        Assert.True(timers.Register(a, TimeMode.ProcessingTime, 10));
+        Assert.False(timers.Register(a, TimeMode.EventTime, 20));
+        Assert.True(timers.Register(b, TimeMode.EventTime, 15));
+        Assert.Equal((6, 2), (timers.Count, timers.KeyCount));
+
+        Assert.True(timers.Delete(a, TimeMode.EventTime, 30));
+        Assert.False(timers.Delete(a, TimeMode.EventTime, 30));
+        Assert.True(timers.Delete(a, TimeMode.EventTime, 10));
+        Assert.False(timers.Delete(b, TimeMode.ProcessingTime, 15));
+        Assert.Equal([20L, 40L], timers.List(a, TimeMode.EventTime));
+        Assert.Equal([10L], timers.List(a, TimeMode.ProcessingTime));
+        Assert.Empty(timers.List(K(store, "c"), TimeMode.EventTime));
+        Assert.Equal((4, 2), (timers.Count, timers.KeyCount));
+
+        Assert.Equal([(b, 15L), (a, 20L)], timers.TakeExpired(TimeMode.EventTime, 39));
+        Assert.Equal((2, 1), (timers.Count, timers.KeyCount));
+        Assert.Equal([(a, TimeMode.EventTime, 40L), (a, TimeMode.ProcessingTime, 10L)], timers.All());
+        Assert.True(timers.Delete(a, TimeMode.ProcessingTime, 10));
+        Assert.True(timers.Delete(a, TimeMode.EventTime, 40));
+        Assert.Equal((0, 0), (timers.Count, timers.KeyCount));
+        Assert.Null(timers.NextTime(TimeMode.EventTime));
+    }
+
     [Fact]
     public void Snapshot_ListsValuesByKeyBytes_AndTimersByKeyThenModeThenTime()
     {
