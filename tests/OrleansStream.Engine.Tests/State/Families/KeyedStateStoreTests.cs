@@ -2,6 +2,7 @@ using System.Text;
 using OrleansStream.Engine.Data;
 using OrleansStream.Engine.State;
 using OrleansStream.Engine.State.Families;
+using OrleansStream.Plan.Data;
 using OrleansStream.Plan.Types;
 using static OrleansStream.Engine.Tests.State.StateTestData;
 
@@ -151,6 +152,43 @@ public sealed class KeyedStateStoreTests
         Assert.Equal([(ra, 200L)], restored.Timers.TakeExpired(TimeMode.EventTime, 1000));
         Assert.Null(restored.Timers.NextTime(TimeMode.EventTime));
         Assert.Equal(0, restored.Timers.KeyCount);
+    }
+
+    // A detached delta writes its columns into the arrays of the one before (longer, holding its bytes): each delta still
+    // holds exactly the rows, nulls, deletions and bytes that Delta() builds from the same changes.
+    [Fact]
+    public void DetachedDeltas_BuiltOneAfterAnother_EqualTheDeltaOfTheSameChanges()
+    {
+        var (built, detached) = (NewStore(), NewStore());
+        var stores = new[] { built, detached };
+        foreach (var (round, keys) in new[] { (0, 300), (1, 40), (2, 120) })
+        {
+            foreach (var store in stores)
+            {
+                store.BatchTimestampMicros = round * MinuteMicros;
+                var values = store.GetValueState("v", Minute);
+                var lists = store.GetListState("l");
+                for (var i = 0; i < keys; i++)
+                {
+                    var key = K(store, $"user-{i}", i % 3);
+                    if ((i + round) % 4 == 0) values.Clear(key);
+                    else values.Update(key, B(new string('x', (i * 7 + round) % 50)));
+                    if (i % 5 == round) lists.Append(key, B($"{round}"));
+                    if ((i + round) % 6 == 0) lists.Clear(key);
+                    if (i % 2 == 0) store.Timers.Register(key, TimeMode.EventTime, round * 100 + i);
+                    if (round > 0 && i % 3 == 0) store.Timers.Delete(key, TimeMode.EventTime, (round - 1) * 100 + i);
+                }
+            }
+            var expected = built.Delta();
+            built.MarkClean();
+            using var delta = detached.DetachDelta();
+            Assert.Equal(expected.Length, delta.Length);
+            var actual = delta.Build();
+            Assert.Equal(Rows(expected).Select(Print), Rows(actual).Select(Print));
+            Assert.Equal(Rows(expected).Select(Print), Rows(ThroughIpc(actual)).Select(Print));
+            Assert.Equal(ArrowIpc.Serialize(expected).Length, ArrowIpc.Serialize(actual).Length);
+            Assert.Equal(0, detached.DetachDelta().Length);
+        }
     }
 
     // Timers are kept per key (the first inline, more in a list): a key's timers of both modes are registered once each,
