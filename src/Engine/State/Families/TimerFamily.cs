@@ -24,9 +24,7 @@ public sealed class TimerFamily : StateFamily
     private readonly int[] _stale = new int[2];
     private int _count;
     // Each timer changed since the last delta, and whether it is registered now: the delta needs no look-up in _timers.
-    private Dictionary<(TimeMode Mode, long Time, StateKey Key), bool> _changed = new();
-    // The changes of a detached delta, emptied once its rows are appended, become the next epoch's (presized) changes.
-    private Dictionary<(TimeMode Mode, long Time, StateKey Key), bool>? _spare;
+    private readonly ChangeSet<(TimeMode Mode, long Time, StateKey Key), bool> _changes = new();
 
     internal TimerFamily(KeyedStateStore store) : base(store, FamilyName, null) { }
 
@@ -44,7 +42,7 @@ public sealed class TimerFamily : StateFamily
     {
         CheckMode(mode);
         if (!Add((mode, timeMicros, key))) return false;
-        _changed[(mode, timeMicros, key)] = true;
+        _changes.Current[(mode, timeMicros, key)] = true;
         return true;
     }
 
@@ -54,7 +52,7 @@ public sealed class TimerFamily : StateFamily
         if (!Remove((mode, timeMicros, key))) return false;
         _stale[HeapOf(mode)]++;
         CompactIfStale(mode);
-        _changed[(mode, timeMicros, key)] = false;
+        _changes.Current[(mode, timeMicros, key)] = false;
         return true;
     }
 
@@ -89,7 +87,7 @@ public sealed class TimerFamily : StateFamily
         {
             heap.Dequeue();
             Remove((mode, time, key));
-            _changed[(mode, time, key)] = false;
+            _changes.Current[(mode, time, key)] = false;
             due.Add((key, time));
         }
         return due;
@@ -176,23 +174,12 @@ public sealed class TimerFamily : StateFamily
         return bytes;
     }
 
-    internal override int ChangedCount => _changed.Count;
+    internal override int ChangedCount => _changes.Current.Count;
 
-    internal override void AppendDelta(List<StateRow> rows) => AppendDelta(_changed, rows);
+    internal override void AppendDelta(List<StateRow> rows) => AppendDelta(_changes.Current, rows);
 
     // A change is the timer itself (mode, time, key: no reference into the family), so it carries its delta row as it is.
-    internal override Action<List<StateRow>> DetachDelta()
-    {
-        if (_changed.Count == 0) return static _ => { };
-        var taken = _changed;
-        _changed = Interlocked.Exchange(ref _spare, null) ?? new();
-        return rows =>
-        {
-            AppendDelta(taken, rows);
-            taken.Clear();
-            _spare = taken;
-        };
-    }
+    internal override Action<List<StateRow>> DetachDelta() => _changes.Detach(AppendDelta);
 
     private void AppendDelta(Dictionary<(TimeMode Mode, long Time, StateKey Key), bool> changed, List<StateRow> rows)
     {
@@ -224,7 +211,7 @@ public sealed class TimerFamily : StateFamily
         }
     }
 
-    internal override void ClearChanges() => _changed.Clear();
+    internal override void ClearChanges() => _changes.Current.Clear();
 
     /// <summary>A key's timers (a key holds one, at most a few): the first inline, the others in a list.</summary>
     private struct KeyTimers
