@@ -35,6 +35,13 @@ public interface IVersionedState
     /// <summary>Starts a new delta.</summary>
     void MarkClean();
 
+    /// <summary>
+    /// Takes the delta of the rows changed since the last <see cref="MarkClean"/> as work to build later (on another thread,
+    /// while this state changes again) and starts a new delta, as <see cref="MarkClean"/> does; null when the state cannot
+    /// part with its delta (then <see cref="Delta"/> builds it at once).
+    /// </summary>
+    IDetachedDelta? DetachDelta() => null;
+
     /// <summary>Loads a snapshot or applies a delta (rows of <see cref="Delta"/>'s schema; the caller filters key groups).</summary>
     void Apply(RecordBatch stateRows);
 }

@@ -41,6 +41,9 @@ public sealed class VersionedStateStore
     private bool _cleanUpPending;
     private (string? Key, long Version) _dueSnapshot;
     private long _unreportedBytes;
+    // The last detached delta's version and encoded bytes, set by its background write once encoded: the next BeginWrite
+    // (which runs only after that write completed) counts them.
+    private (long Version, long Bytes) _detachedWritten = (long.MinValue, 0);
     private Task _background = Task.CompletedTask;
     private (long Version, Task Task) _lastWrite = (long.MinValue, Task.CompletedTask);
     private long _lastWriteMs;
@@ -76,6 +79,7 @@ public sealed class VersionedStateStore
         _cleanUpPending = false;
         _dueSnapshot = default;
         _unreportedBytes = 0;
+        _detachedWritten = (long.MinValue, 0);
         var mine = await ListAsync(location.Directory(), cancellationToken);
         foreach (var stale in mine.Where(f => f.Version > lastCommitted))
             await _store.DeleteAsync(stale.Key, null, cancellationToken);
@@ -150,11 +154,13 @@ public sealed class VersionedStateStore
     /// <summary>
     /// Starts writing version <paramref name="version"/>: its delta if anything changed, or a snapshot when
     /// <paramref name="forceSnapshot"/> (the first version after a rescale, which has no chain in the new layout). The state
-    /// is encoded before this returns, so the caller may change it again at once; the write itself runs in the background
-    /// until <see cref="WhenWrittenAsync"/>. A snapshot merely due (every <paramref name="snapshotInterval"/> versions at
-    /// least) is left to <see cref="TakeDueSnapshot"/>, after the epoch. Versions above <paramref name="lastCommitted"/> are
-    /// kept when cleaning up. Returns the bytes written, including those of a snapshot taken since the last call, and
-    /// whether they include a snapshot.
+    /// is encoded, or its delta detached (<see cref="IVersionedState.DetachDelta"/>: then built and encoded in the
+    /// background), before this returns, so the caller may change it again at once; the write runs in the background until
+    /// <see cref="WhenWrittenAsync"/>, which completes only once the file is durable and fails when building, encoding or
+    /// writing it failed. A snapshot merely due (every <paramref name="snapshotInterval"/> versions at least) is left to
+    /// <see cref="TakeDueSnapshot"/>, after the epoch. Versions above <paramref name="lastCommitted"/> are kept when cleaning
+    /// up. Returns the bytes written, including those of a snapshot taken since the last call and of the last version's
+    /// detached delta (known once it was encoded), and whether they include a snapshot.
     /// </summary>
     /// <exception cref="InvalidOperationException">The previous version is still being written.</exception>
     public (long Bytes, bool Snapshot) BeginWrite(IVersionedState state, StatePartitionLocation location, long version, long lastCommitted,
@@ -168,13 +174,24 @@ public sealed class VersionedStateStore
         var written = _unreportedBytes;
         var snapshotWritten = written > 0;
         _unreportedBytes = 0;
+        var (detachedVersion, detachedBytes) = _detachedWritten;
+        _detachedWritten = (long.MinValue, 0);
+        written += detachedBytes;
+        // A delta that a snapshot at its own version replaced no longer counts towards the next snapshot.
+        if (detachedVersion > _lastSnapshot) _deltaBytesSinceSnapshot += detachedBytes;
         IMemoryOwner<byte>? file = null;
+        IDetachedDelta? detached = null;
         if (forceSnapshot)
         {
             file = Serialize(state, state.Snapshot());
             snapshotWritten = true;
             _snapshotBytes = file.Memory.Length;
             OnSnapshot(version);
+        }
+        else if (state.DetachDelta() is { } taken)
+        {
+            if (taken.Length > 0) detached = taken;
+            else taken.Dispose();
         }
         // A delta of no rows may still remove a range of keys, which its schema's metadata carries.
         else if (state.Delta() is { } delta && (delta.Length > 0 || delta.Schema.HasMetadata))
@@ -190,8 +207,22 @@ public sealed class VersionedStateStore
         state.MarkClean();
         written += file?.Memory.Length ?? 0;
         Interlocked.Exchange(ref _lastWriteMs, 0);
-        _lastWrite = (version, file is null ? Task.CompletedTask : Task.Run(() => PutAsync(dir + Name(version, forceSnapshot), file)));
+        var key = dir + Name(version, forceSnapshot);
+        var options = state.CompressCheckpoints ? Compressed : null;
+        _lastWrite = (version, detached is not null ? Task.Run(() => WriteDetachedAsync(key, detached, options, version))
+            : file is null ? Task.CompletedTask : Task.Run(() => PutAsync(key, file, Stopwatch.GetTimestamp())));
         return (written, snapshotWritten);
+    }
+
+    // Builds and encodes a detached delta off the epoch's path, then writes it like any version (WhenWrittenAsync fails with
+    // whatever failed here). Its bytes are counted by the next BeginWrite, which runs only once this has completed.
+    private async Task WriteDetachedAsync(string key, IDetachedDelta delta, IpcOptions? options, long version)
+    {
+        var started = Stopwatch.GetTimestamp();
+        IMemoryOwner<byte> file;
+        using (delta) file = ArrowIpc.SerializePooled(delta.Build(), options);
+        _detachedWritten = (version, file.Memory.Length);
+        await PutAsync(key, file, started).ConfigureAwait(false);
     }
 
     /// <summary>The last version begun (or loaded: then it is durable already); <see cref="long.MinValue"/> before any.</summary>
@@ -203,7 +234,8 @@ public sealed class VersionedStateStore
         ? _lastWrite.Task
         : Task.FromException(new InvalidOperationException($"State version {version} was not written by this store (its last is {_lastWrite.Version})."));
 
-    /// <summary>How long the last version's background write took (ms; 0 when it had nothing to write).</summary>
+    /// <summary>How long the last version's background write took (ms, with building and encoding a detached delta; 0 when
+    /// it had nothing to write).</summary>
     public long LastWriteMs => Interlocked.Read(ref _lastWriteMs);
 
     /// <summary>True when <see cref="BeginWrite"/> found a snapshot due that has not been taken yet.</summary>
@@ -232,10 +264,9 @@ public sealed class VersionedStateStore
     private static IMemoryOwner<byte> Serialize(IVersionedState state, RecordBatch batch) =>
         ArrowIpc.SerializePooled(batch, state.CompressCheckpoints ? Compressed : null);
 
-    // Owns the pooled bytes. The file is flushed to disk before the task completes.
-    private async Task PutAsync(string key, IMemoryOwner<byte> file)
+    // Owns the pooled bytes. The file is flushed to disk before the task completes; the time counts from started.
+    private async Task PutAsync(string key, IMemoryOwner<byte> file, long started)
     {
-        var started = Stopwatch.GetTimestamp();
         try
         {
             await _store.PutIfAbsentAsync(key, file.Memory).ConfigureAwait(false);

@@ -423,6 +423,76 @@ public abstract class VersionedStateStoreContractTests
         Assert.Equal(Describe(whole), union.Order(StringComparer.Ordinal));
     }
 
+    // A keyed state's delta is detached at BeginWrite and built and encoded in the background, where the next epoch may
+    // already have changed every family: the version written is still the state as BeginWrite found it.
+    [Fact]
+    public async Task BeginWrite_OfADetachedDelta_BuildsItInTheBackground_AsTheStateWasWhenCalled()
+    {
+        var backend = CreateStore();
+        var state = Families(new KeyedStateStore(s_keySchema));
+        var gated = new GatedDeltas(state);
+        var store = new VersionedStateStore(backend);
+        Touch(state, 0);
+        var (first, _) = store.BeginWrite(gated, At(), 0, -1, 10, false);
+        gated.Release();
+        await store.WhenWrittenAsync(0);
+        Touch(state, 1);
+        var expected = Describe(state);
+        var (bytes, snapshot) = store.BeginWrite(gated, At(), 1, 0, 10, false);
+        // A detached delta's bytes are known once it is encoded: they are counted with the next version.
+        Assert.Equal(0, first);
+        Assert.True(bytes > 0);
+        Assert.False(snapshot);
+        Touch(state, 2);
+        var written = store.WhenWrittenAsync(1);
+        await Task.Delay(50);
+        Assert.False(written.IsCompleted);
+        gated.Release();
+        await written;
+        Assert.Equal(["00000000000000000000.delta", "00000000000000000001.delta"], await FilesAsync(backend, At()));
+
+        var restored = Families(new KeyedStateStore(s_keySchema));
+        await new VersionedStateStore(backend).LoadAsync(restored, At(), 1, 1);
+        Assert.Equal(expected, Describe(restored));
+    }
+
+    // Building or encoding runs after BeginWrite returned: its failure fails the version as a failed write does (the epoch
+    // after it then fails, and the partition reloads the last committed version), and no file of it is left.
+    [Fact]
+    public async Task BeginWrite_WhenBuildingADetachedDeltaFails_TheVersionFails_AndTheCommittedOneReloads()
+    {
+        var backend = CreateStore();
+        var state = Families(new KeyedStateStore(s_keySchema));
+        var gated = new GatedDeltas(state);
+        var store = new VersionedStateStore(backend);
+        Touch(state, 0);
+        store.BeginWrite(gated, At(), 0, -1, 10, false);
+        gated.Release();
+        await store.WhenWrittenAsync(0);
+        var committed = Describe(state);
+        Touch(state, 1);
+        gated.Fail = true;
+        store.BeginWrite(gated, At(), 1, 0, 10, false);
+        gated.Release();
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => store.WhenWrittenAsync(1));
+        Assert.Equal("Encoding the delta failed.", e.Message);
+        Assert.Equal(["00000000000000000000.delta"], await FilesAsync(backend, At()));
+
+        var restored = Families(new KeyedStateStore(s_keySchema));
+        await store.LoadAsync(restored, At(), 1, 0);
+        Assert.Equal(committed, Describe(restored));
+        // The epoch runs again on the reloaded state and its version is written.
+        gated.Fail = false;
+        Touch(restored, 1);
+        var again = new GatedDeltas(restored);
+        store.BeginWrite(again, At(), 1, 0, 10, false);
+        again.Release();
+        await store.WhenWrittenAsync(1);
+        var reread = Families(new KeyedStateStore(s_keySchema));
+        await new VersionedStateStore(backend).LoadAsync(reread, At(), 1, 1);
+        Assert.Equal(Describe(restored), Describe(reread));
+    }
+
     private static readonly Schema s_keySchema = DataTypes.ParseSchema("k string");
 
     private static KeyedStateStore Families(KeyedStateStore state)
@@ -534,6 +604,43 @@ public abstract class VersionedStateStoreContractTests
             var batch = ArrowValues.FromRows(s_schema, [[false, key, 0L]]);
             var split = KeyGroupPartitioner.Split(batch, [1], numKeyGroups, numPartitions);
             return System.Array.FindIndex(split, b => b is { Length: > 0 });
+        }
+    }
+
+    /// <summary>A keyed state whose detached deltas are built only once <see cref="Release"/> lets one through (and then fail
+    /// while <see cref="Fail"/>).</summary>
+    private sealed class GatedDeltas(KeyedStateStore state) : IVersionedState
+    {
+        private readonly SemaphoreSlim _gate = new(0);
+
+        public bool Fail { get; set; }
+
+        public void Release() => _gate.Release();
+
+        public IReadOnlyList<int> StateRoutingColumns => state.StateRoutingColumns;
+
+        public RecordBatch Delta() => state.Delta();
+
+        public RecordBatch Snapshot() => state.Snapshot();
+
+        public void MarkClean() => state.MarkClean();
+
+        public void Apply(RecordBatch stateRows) => state.Apply(stateRows);
+
+        public IDetachedDelta DetachDelta() => new Gated(this, state.DetachDelta());
+
+        private sealed class Gated(GatedDeltas owner, IDetachedDelta inner) : IDetachedDelta
+        {
+            public int Length => inner.Length;
+
+            public RecordBatch Build()
+            {
+                // A background thread of the store's: waiting here holds up only the version's write.
+                owner._gate.Wait(TimeSpan.FromMinutes(1));
+                return owner.Fail ? throw new InvalidDataException("Encoding the delta failed.") : inner.Build();
+            }
+
+            public void Dispose() => inner.Dispose();
         }
     }
 

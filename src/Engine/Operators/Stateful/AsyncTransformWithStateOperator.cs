@@ -187,6 +187,9 @@ public sealed class AsyncTransformWithStateOperator : IAsyncStatefulOperator, ID
     public RecordBatch Delta() => Store.Delta();
 
     /// <inheritdoc />
+    public IDetachedDelta DetachDelta() => Store.DetachDelta();
+
+    /// <inheritdoc />
     public RecordBatch Snapshot() => Store.Snapshot();
 
     /// <inheritdoc />

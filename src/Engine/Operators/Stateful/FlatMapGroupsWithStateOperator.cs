@@ -251,6 +251,9 @@ public sealed class FlatMapGroupsWithStateOperator : IStatefulOperator, IGroupSt
     public RecordBatch Delta() => _store.Delta();
 
     /// <inheritdoc />
+    public IDetachedDelta DetachDelta() => _store.DetachDelta();
+
+    /// <inheritdoc />
     public RecordBatch Snapshot() => _store.Snapshot();
 
     /// <inheritdoc />

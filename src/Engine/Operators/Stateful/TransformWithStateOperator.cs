@@ -191,6 +191,9 @@ public sealed class TransformWithStateOperator : IStatefulOperator, IDisposable
     public RecordBatch Delta() => Store.Delta();
 
     /// <inheritdoc />
+    public IDetachedDelta DetachDelta() => Store.DetachDelta();
+
+    /// <inheritdoc />
     public RecordBatch Snapshot() => Store.Snapshot();
 
     /// <inheritdoc />

@@ -42,13 +42,13 @@ public sealed class KeyedStateStore : IVersionedState
     private readonly int _keyCount;
     private readonly PriorityQueue<(StateFamily Family, StateKey Key, StateKey? Entry, long Expiry), long> _ttl = new();
     private readonly HashSet<string> _ignored = new(StringComparer.Ordinal);
-    // The delta's rows and key bytes, kept from epoch to epoch: at a million keys they are tens of MB each time, which as new
-    // large objects every commit would cost page faults and full collections. Emptied after each use (they hold references).
-    private readonly List<StateRow> _deltaRows = [];
-    private byte[] _keyData = [];
-    private int[] _keyStarts = [];
-    private ColumnSizes _deltaSizes;
-    private ColumnSizes _snapshotSizes;
+    // The rows and key bytes of a delta, and of a snapshot, kept from epoch to epoch: at a million keys they are tens of MB
+    // each time, which as new large objects every commit would cost page faults and full collections. A delta may be built
+    // on a background thread while a snapshot is taken, so each has its own; taken while in use (one delta at a time).
+    private RowBuffers? _deltaBuffers = new();
+    private readonly RowBuffers _snapshotBuffers = new();
+    // The column arrays of the last detached delta, back once its batch was encoded: the next one writes into them.
+    private ColumnArrays? _deltaArrays = new();
 
     /// <summary>Creates an empty store for grouping keys of <paramref name="keySchema"/>.</summary>
     /// <exception cref="NotSupportedException">A key column's type cannot be a key.</exception>
@@ -157,24 +157,58 @@ public sealed class KeyedStateStore : IVersionedState
     {
         var count = 0;
         foreach (var family in _ordered) count += family.ChangedCount;
-        _deltaRows.EnsureCapacity(count);
-        try
+        return BuildDelta(count, null, rows =>
         {
-            foreach (var family in _ordered) family.AppendDelta(_deltaRows);
-            return Build(_deltaRows, ref _deltaSizes);
-        }
-        finally
+            foreach (var family in _ordered) family.AppendDelta(rows);
+        });
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Value and timer changes are handed over as they are (the values are never changed in place), so the delta's
+    /// layout, its largest part, runs when it is built; list and map rows are read now, since the next epoch changes them.</remarks>
+    public IDetachedDelta DetachDelta()
+    {
+        var count = 0;
+        var parts = new Action<List<StateRow>>[_ordered.Count];
+        for (var i = 0; i < parts.Length; i++)
         {
-            _deltaRows.Clear();
+            count += _ordered[i].ChangedCount;
+            parts[i] = _ordered[i].DetachDelta();
         }
+        return new DetachedDelta(this, count, parts);
     }
 
     /// <inheritdoc />
     public RecordBatch Snapshot()
     {
-        var rows = new List<StateRow>();
-        foreach (var family in _ordered) family.AppendSnapshot(rows);
-        return Build(rows, ref _snapshotSizes);
+        var rows = _snapshotBuffers.Rows;
+        try
+        {
+            foreach (var family in _ordered) family.AppendSnapshot(rows);
+            return Build(rows, _snapshotBuffers, null);
+        }
+        finally
+        {
+            rows.Clear();
+        }
+    }
+
+    // Builds a delta of count rows that append lists, with the delta's buffers (or new ones while another delta holds them),
+    // its columns in arrays (reused ones, or new when null).
+    private RecordBatch BuildDelta(int count, ColumnArrays? arrays, Action<List<StateRow>> append)
+    {
+        var buffers = Interlocked.Exchange(ref _deltaBuffers, null) ?? new RowBuffers();
+        buffers.Rows.EnsureCapacity(count);
+        try
+        {
+            append(buffers.Rows);
+            return Build(buffers.Rows, buffers, arrays);
+        }
+        finally
+        {
+            buffers.Rows.Clear();
+            _deltaBuffers = buffers;
+        }
     }
 
     /// <inheritdoc />
@@ -244,17 +278,23 @@ public sealed class KeyedStateStore : IVersionedState
     // Lays the rows out in columns in one pass (no builder per column, no per-row allocation): this runs on the commit path,
     // for every changed row of the epoch, and each row's value is a separate object in a large heap, so it is read once, not
     // measured first. The byte columns start at about the sizes the last delta (or snapshot) needed.
-    private RecordBatch Build(List<StateRow> rows, ref ColumnSizes sizes)
+    private RecordBatch Build(List<StateRow> rows, RowBuffers buffers, ColumnArrays? arrays)
     {
         var n = rows.Count;
         if (n == 0) return ArrowValues.Empty(StateSchema);
         var span = CollectionsMarshal.AsSpan(rows);
-        var family = new BinaryColumn(n, sizes.Names);
-        var entry = new BinaryColumn(n, sizes.Entries);
-        var value = new BinaryColumn(n, sizes.Values);
-        var deleted = new byte[BitUtility.ByteCount(n)];
-        var expiry = new FixedColumnWriter<long>(n);
-        if (_keyStarts.Length < n) _keyStarts = new int[Math.Max(n, _keyStarts.Length * 2)];
+        var sizes = buffers.Sizes;
+        var family = new BinaryColumn(n, sizes.Names, arrays, ColumnArrays.Family);
+        var entry = new BinaryColumn(n, sizes.Entries, arrays, ColumnArrays.Entry);
+        var value = new BinaryColumn(n, sizes.Values, arrays, ColumnArrays.Value);
+        var bitmapBytes = BitUtility.ByteCount(n);
+        var deleted = ColumnArrays.Get(arrays, ColumnArrays.Deleted, bitmapBytes);
+        deleted.AsSpan(0, bitmapBytes).Clear();
+        var expiry = ColumnArrays.Get(arrays, ColumnArrays.Expiry, n * sizeof(long));
+        var expiries = MemoryMarshal.Cast<byte, long>(expiry.AsSpan(0, n * sizeof(long)));
+        byte[]? expiryValidity = null;
+        var expiryNulls = 0;
+        if (buffers.KeyStarts.Length < n) buffers.KeyStarts = new int[Math.Max(n, buffers.KeyStarts.Length * 2)];
         var keyAt = 0;
         // Rows come family by family: each family's name is encoded once, not once per row.
         string? lastFamily = null;
@@ -267,20 +307,32 @@ public sealed class KeyedStateStore : IVersionedState
             entry.Append(r, row.Entry);
             value.Append(r, row.Value);
             if (row.Deleted) BitUtility.SetBit(deleted, r);
-            if (row.Deleted || row.Expiry == long.MaxValue) expiry.SetNull(r);
-            else expiry.Values[r] = row.Expiry;
+            if (row.Deleted || row.Expiry == long.MaxValue)
+            {
+                expiryValidity ??= ColumnArrays.AllValid(arrays, ColumnArrays.ExpiryValidity, n);
+                BitUtility.ClearBit(expiryValidity, r);
+                expiryNulls++;
+                expiries[r] = 0;
+            }
+            else expiries[r] = row.Expiry;
             var key = row.Key.Bytes;
-            if (_keyData.Length < keyAt + key.Length) System.Array.Resize(ref _keyData, Math.Max(keyAt + key.Length, Math.Max(1024, _keyData.Length * 2)));
-            _keyStarts[r] = keyAt;
-            key.CopyTo(_keyData.AsSpan(keyAt));
+            if (buffers.KeyData.Length < keyAt + key.Length) System.Array.Resize(ref buffers.KeyData, Math.Max(keyAt + key.Length, Math.Max(1024, buffers.KeyData.Length * 2)));
+            buffers.KeyStarts[r] = keyAt;
+            key.CopyTo(buffers.KeyData.AsSpan(keyAt));
             keyAt += key.Length;
         }
-        sizes = new ColumnSizes(Guess(family.Bytes), Guess(entry.Bytes), Guess(value.Bytes));
-        var columns = new List<IArrowArray>(StateSchema.FieldsList.Count) { family.Build(StringType.Default), ArrayFactory.Boolean(deleted, null, n) };
-        columns.AddRange(_encoder.Decode(_keyData.AsSpan(0, keyAt), _keyStarts.AsSpan(0, n)));
+        buffers.Sizes = new ColumnSizes(Guess(family.Bytes), Guess(entry.Bytes), Guess(value.Bytes));
+        // Buffers over exactly the rows' bytes: reused arrays may be longer, and a buffer is written to the file whole.
+        var columns = new List<IArrowArray>(StateSchema.FieldsList.Count)
+        {
+            family.Build(StringType.Default),
+            new BooleanArray(new ArrowBuffer(deleted.AsMemory(0, bitmapBytes)), ArrowBuffer.Empty, n, 0, 0),
+        };
+        columns.AddRange(_encoder.Decode(buffers.KeyData.AsSpan(0, keyAt), buffers.KeyStarts.AsSpan(0, n)));
         columns.Add(entry.Build(BinaryType.Default));
         columns.Add(value.Build(BinaryType.Default));
-        columns.Add(expiry.Build(Int64Type.Default));
+        columns.Add(ArrowArrayFactory.BuildArray(new ArrayData(Int64Type.Default, n, expiryNulls, 0,
+            [expiryValidity is null ? ArrowBuffer.Empty : new ArrowBuffer(expiryValidity.AsMemory(0, bitmapBytes)), new ArrowBuffer(expiry.AsMemory(0, n * sizeof(long)))])));
         return new RecordBatch(StateSchema, columns, n);
     }
 
@@ -291,14 +343,98 @@ public sealed class KeyedStateStore : IVersionedState
     /// <summary>First guesses of the byte columns' sizes (from the last delta or snapshot).</summary>
     private readonly record struct ColumnSizes(int Names, int Entries, int Values);
 
-    /// <summary>A binary or string column written row by row into presized offsets and growing data (null for a null value).</summary>
-    private sealed class BinaryColumn(int length, int bytes)
+    /// <summary>The rows of a delta or snapshot being built, its keys' bytes, and its byte columns' last sizes.</summary>
+    private sealed class RowBuffers
     {
-        private readonly byte[] _offsets = new byte[(length + 1) * sizeof(int)];
-        private byte[] _data = new byte[Math.Max(bytes, 16)];
+        public readonly List<StateRow> Rows = [];
+        public byte[] KeyData = [];
+        public int[] KeyStarts = [];
+        public ColumnSizes Sizes;
+    }
+
+    /// <summary>A delta taken by <see cref="DetachDelta"/>: each family's part appends its rows when it is built.</summary>
+    /// <remarks>Its batch is encoded and dropped before the next delta is built, so its columns are written into the arrays
+    /// of the one before (given back on <see cref="Dispose"/>), not new ones each epoch.</remarks>
+    private sealed class DetachedDelta(KeyedStateStore store, int length, Action<List<StateRow>>[] parts) : IDetachedDelta
+    {
+        private int _built;
+        private ColumnArrays? _arrays;
+
+        public int Length => length;
+
+        public RecordBatch Build()
+        {
+            if (Interlocked.Exchange(ref _built, 1) != 0) throw new InvalidOperationException("A detached delta is built once.");
+            if (length == 0) return ArrowValues.Empty(store.StateSchema);
+            _arrays = Interlocked.Exchange(ref store._deltaArrays, null);
+            return store.BuildDelta(length, _arrays, rows =>
+            {
+                foreach (var part in parts) part(rows);
+            });
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _arrays, null) is { } arrays) store._deltaArrays = arrays;
+        }
+    }
+
+    /// <summary>
+    /// The arrays a detached delta's columns are written into, kept for the next one: at a million keys a delta's columns are
+    /// tens of MB, which as new large objects every epoch cost page faults, zeroing and gen-2 collections. An array grows
+    /// (and is kept grown) when a delta needs more; where there are no kept arrays (null), every column gets new ones.
+    /// </summary>
+    private sealed class ColumnArrays
+    {
+        // Slots: a binary column's offsets, data and validity from its first slot on, then the deleted bits and the expiries.
+        public const int Family = 0, Entry = 3, Value = 6, Deleted = 9, Expiry = 10, ExpiryValidity = 11;
+
+        private readonly byte[]?[] _kept = new byte[12][];
+
+        /// <summary>An array of at least <paramref name="bytes"/> bytes of unspecified content (new ones are zeroed).</summary>
+        public static byte[] Get(ColumnArrays? arrays, int slot, int bytes)
+        {
+            if (arrays is null) return new byte[bytes];
+            var kept = arrays._kept[slot];
+            if (kept is null || kept.Length < bytes) arrays._kept[slot] = kept = new byte[bytes];
+            return kept;
+        }
+
+        /// <summary>A validity bitmap of <paramref name="length"/> rows, every row valid.</summary>
+        public static byte[] AllValid(ColumnArrays? arrays, int slot, int length)
+        {
+            var bytes = BitUtility.ByteCount(length);
+            var bits = Get(arrays, slot, bytes);
+            bits.AsSpan(0, bytes).Fill(0xFF);
+            return bits;
+        }
+
+        /// <summary>Keeps <paramref name="array"/>, grown from the slot's, for the next delta.</summary>
+        public static void Grown(ColumnArrays? arrays, int slot, byte[] array)
+        {
+            if (arrays is not null) arrays._kept[slot] = array;
+        }
+    }
+
+    /// <summary>A binary or string column written row by row into presized offsets and growing data (null for a null value).</summary>
+    private sealed class BinaryColumn
+    {
+        private readonly int _length;
+        private readonly ColumnArrays? _arrays;
+        private readonly int _slot;
+        private readonly byte[] _offsets;
+        private byte[] _data;
         private byte[]? _validity;
         private int _nulls;
         private int _end;
+
+        public BinaryColumn(int length, int bytes, ColumnArrays? arrays, int slot)
+        {
+            (_length, _arrays, _slot) = (length, arrays, slot);
+            _offsets = ColumnArrays.Get(arrays, slot, (length + 1) * sizeof(int));
+            MemoryMarshal.Cast<byte, int>(_offsets.AsSpan())[0] = 0;
+            _data = ColumnArrays.Get(arrays, slot + 1, Math.Max(bytes, 16));
+        }
 
         /// <summary>The data bytes written.</summary>
         public int Bytes => _end;
@@ -307,7 +443,7 @@ public sealed class KeyedStateStore : IVersionedState
         {
             if (value is null)
             {
-                _validity ??= NewAllValid(length);
+                _validity ??= ColumnArrays.AllValid(_arrays, _slot + 2, _length);
                 BitUtility.ClearBit(_validity, row);
                 _nulls++;
             }
@@ -315,21 +451,19 @@ public sealed class KeyedStateStore : IVersionedState
             {
                 // Arrow's 32-bit offsets hold at most 2 GB per column: past that, an overflow error rather than a wrapped offset.
                 var end = checked(_end + value.Length);
-                if (end > _data.Length) System.Array.Resize(ref _data, (int)Math.Min(System.Array.MaxLength, Math.Max(end, _data.Length * 2L)));
+                if (end > _data.Length)
+                {
+                    System.Array.Resize(ref _data, (int)Math.Min(System.Array.MaxLength, Math.Max(end, _data.Length * 2L)));
+                    ColumnArrays.Grown(_arrays, _slot + 1, _data);
+                }
                 value.CopyTo(_data, _end);
                 _end += value.Length;
             }
             MemoryMarshal.Cast<byte, int>(_offsets.AsSpan())[row + 1] = _end;
         }
 
-        public IArrowArray Build(IArrowType type) => ArrowArrayFactory.BuildArray(new ArrayData(type, length, _nulls, 0,
-            [_validity is null ? ArrowBuffer.Empty : new ArrowBuffer(_validity), new ArrowBuffer(_offsets), new ArrowBuffer(_data.AsMemory(0, _end))]));
-
-        private static byte[] NewAllValid(int n)
-        {
-            var bits = new byte[BitUtility.ByteCount(n)];
-            bits.AsSpan().Fill(0xFF);
-            return bits;
-        }
+        public IArrowArray Build(IArrowType type) => ArrowArrayFactory.BuildArray(new ArrayData(type, _length, _nulls, 0,
+            [_validity is null ? ArrowBuffer.Empty : new ArrowBuffer(_validity.AsMemory(0, BitUtility.ByteCount(_length))),
+                new ArrowBuffer(_offsets.AsMemory(0, (_length + 1) * sizeof(int))), new ArrowBuffer(_data.AsMemory(0, _end))]));
     }
 }

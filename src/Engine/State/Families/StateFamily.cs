@@ -42,6 +42,28 @@ public abstract class StateFamily
 
     internal abstract void AppendDelta(List<StateRow> rows);
 
+    /// <summary>
+    /// Takes the changes since the last delta (as <see cref="ClearChanges"/>, the family then starts a new one) as an append
+    /// of their delta rows that may run later, on another thread, while the family changes again. By default the rows are
+    /// read now, since they read the family's current values.
+    /// </summary>
+    internal virtual Action<List<StateRow>> DetachDelta()
+    {
+        if (ChangedCount == 0) return static _ => { };
+        var taken = Interlocked.Exchange(ref _spareRows, null) ?? new List<StateRow>(ChangedCount);
+        AppendDelta(taken);
+        ClearChanges();
+        return rows =>
+        {
+            rows.AddRange(taken);
+            taken.Clear();
+            _spareRows = taken;
+        };
+    }
+
+    // The rows of the last detached delta, emptied once appended: the next one's list (a large one, at a million keys).
+    private List<StateRow>? _spareRows;
+
     internal abstract void AppendSnapshot(List<StateRow> rows);
 
     internal abstract void Apply(in StateRow row);

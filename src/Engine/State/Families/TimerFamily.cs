@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace OrleansStream.Engine.State.Families;
 
@@ -12,15 +14,17 @@ public sealed class TimerFamily : StateFamily
     /// <summary>The timer family's name in state rows (names starting with "__" are reserved).</summary>
     public const string FamilyName = "__timers";
 
-    // The registered timers, and per mode a heap of them in (time, key) order. A deleted timer stays in its heap (removing it
-    // would mean a search) and is skipped when it reaches the top; the heap is rebuilt when such stale entries outnumber the
-    // live ones. Unlike a balanced tree, neither holds an object per timer, which at a million timers is garbage collection work.
-    private readonly HashSet<(TimeMode Mode, long Time, StateKey Key)> _timers = new();
+    // The registered timers by key, and per mode a heap of them in (time, key) order. A deleted timer stays in its heap
+    // (removing it would mean a search) and is skipped when it reaches the top; the heap is rebuilt when such stale entries
+    // outnumber the live ones. Unlike a balanced tree, neither holds an object per timer, which at a million timers is garbage
+    // collection work; keyed by grouping key, a timer's registration, deletion or check is one look-up of its key (most keys
+    // have one timer or two), and a key's timers are listed without a scan of all of them.
+    private readonly Dictionary<StateKey, KeyTimers> _timers = new();
     private readonly PriorityQueue<TimeMode, (long Time, StateKey Key)>[] _heaps = [new(), new()];
     private readonly int[] _stale = new int[2];
-    private readonly Dictionary<StateKey, int> _perKey = new();
+    private int _count;
     // Each timer changed since the last delta, and whether it is registered now: the delta needs no look-up in _timers.
-    private readonly Dictionary<(TimeMode Mode, long Time, StateKey Key), bool> _changed = new();
+    private readonly ChangeSet<(TimeMode Mode, long Time, StateKey Key), bool> _changes = new();
 
     internal TimerFamily(KeyedStateStore store) : base(store, FamilyName, null) { }
 
@@ -28,17 +32,17 @@ public sealed class TimerFamily : StateFamily
     public override StateFamilyKind Kind => StateFamilyKind.Timers;
 
     /// <inheritdoc />
-    public override int KeyCount => _perKey.Count;
+    public override int KeyCount => _timers.Count;
 
     /// <summary>All timers registered.</summary>
-    public int Count => _timers.Count;
+    public int Count => _count;
 
     /// <summary>Registers a timer of <paramref name="key"/> at <paramref name="timeMicros"/>; false when it exists already.</summary>
     public bool Register(StateKey key, TimeMode mode, long timeMicros)
     {
         CheckMode(mode);
         if (!Add((mode, timeMicros, key))) return false;
-        _changed[(mode, timeMicros, key)] = true;
+        _changes.Current[(mode, timeMicros, key)] = true;
         return true;
     }
 
@@ -48,13 +52,20 @@ public sealed class TimerFamily : StateFamily
         if (!Remove((mode, timeMicros, key))) return false;
         _stale[HeapOf(mode)]++;
         CompactIfStale(mode);
-        _changed[(mode, timeMicros, key)] = false;
+        _changes.Current[(mode, timeMicros, key)] = false;
         return true;
     }
 
     /// <summary>The times of <paramref name="key"/>'s timers of <paramref name="mode"/>, in order.</summary>
-    public IReadOnlyList<long> List(StateKey key, TimeMode mode) =>
-        _perKey.ContainsKey(key) ? _timers.Where(t => t.Mode == mode && t.Key == key).Select(t => t.Time).Order().ToList() : [];
+    public IReadOnlyList<long> List(StateKey key, TimeMode mode)
+    {
+        if (!_timers.TryGetValue(key, out var timers)) return [];
+        var times = new List<long>(timers.Count);
+        for (var i = 0; i < timers.Count; i++)
+            if (timers[i].Mode == mode) times.Add(timers[i].Time);
+        times.Sort();
+        return times;
+    }
 
     /// <summary>The earliest timer's time of <paramref name="mode"/>, or null when there is none (an epoch is due once it passes).</summary>
     public long? NextTime(TimeMode mode)
@@ -76,7 +87,7 @@ public sealed class TimerFamily : StateFamily
         {
             heap.Dequeue();
             Remove((mode, time, key));
-            _changed[(mode, time, key)] = false;
+            _changes.Current[(mode, time, key)] = false;
             due.Add((key, time));
         }
         return due;
@@ -88,9 +99,10 @@ public sealed class TimerFamily : StateFamily
     // Every timer by key, then mode, then time: the tuple's own order, sorted as an array.
     private (StateKey Key, TimeMode Mode, long TimeMicros)[] ByKey()
     {
-        var all = new (StateKey Key, TimeMode Mode, long TimeMicros)[_timers.Count];
-        var i = 0;
-        foreach (var (mode, time, key) in _timers) all[i++] = (key, mode, time);
+        var all = new (StateKey Key, TimeMode Mode, long TimeMicros)[_count];
+        var at = 0;
+        foreach (var (key, timers) in _timers)
+            for (var i = 0; i < timers.Count; i++) all[at++] = (key, timers[i].Mode, timers[i].Time);
         Array.Sort(all);
         return all;
     }
@@ -102,7 +114,7 @@ public sealed class TimerFamily : StateFamily
         var heap = _heaps[index];
         while (heap.TryPeek(out _, out var top))
         {
-            if (_timers.Contains((mode, top.Time, top.Key)))
+            if (_timers.TryGetValue(top.Key, out var timers) && timers.Contains(mode, top.Time))
             {
                 (time, key) = top;
                 return true;
@@ -116,17 +128,20 @@ public sealed class TimerFamily : StateFamily
 
     private bool Add((TimeMode Mode, long Time, StateKey Key) timer)
     {
-        if (!_timers.Add(timer)) return false;
+        ref var timers = ref CollectionsMarshal.GetValueRefOrAddDefault(_timers, timer.Key, out _);
+        if (!timers.Add(timer.Mode, timer.Time)) return false;
+        _count++;
         _heaps[HeapOf(timer.Mode)].Enqueue(timer.Mode, (timer.Time, timer.Key));
-        _perKey[timer.Key] = _perKey.GetValueOrDefault(timer.Key) + 1;
         return true;
     }
 
     // Leaves the timer's heap entry: the caller either dequeued it or counts it stale.
     private bool Remove((TimeMode Mode, long Time, StateKey Key) timer)
     {
-        if (!_timers.Remove(timer)) return false;
-        if (--_perKey[timer.Key] == 0) _perKey.Remove(timer.Key);
+        ref var timers = ref CollectionsMarshal.GetValueRefOrNullRef(_timers, timer.Key);
+        if (Unsafe.IsNullRef(ref timers) || !timers.Remove(timer.Mode, timer.Time)) return false;
+        if (timers.Count == 0) _timers.Remove(timer.Key);
+        _count--;
         return true;
     }
 
@@ -137,7 +152,9 @@ public sealed class TimerFamily : StateFamily
         var heap = _heaps[index];
         if (_stale[index] < 1024 || _stale[index] * 2 < heap.Count) return;
         heap.Clear();
-        heap.EnqueueRange(_timers.Where(t => t.Mode == mode).Select(t => (t.Mode, (t.Time, t.Key))));
+        foreach (var (key, timers) in _timers)
+            for (var i = 0; i < timers.Count; i++)
+                if (timers[i].Mode == mode) heap.Enqueue(mode, (timers[i].Time, key));
         _stale[index] = 0;
     }
 
@@ -157,13 +174,18 @@ public sealed class TimerFamily : StateFamily
         return bytes;
     }
 
-    internal override int ChangedCount => _changed.Count;
+    internal override int ChangedCount => _changes.Current.Count;
 
-    internal override void AppendDelta(List<StateRow> rows)
+    internal override void AppendDelta(List<StateRow> rows) => AppendDelta(_changes.Current, rows);
+
+    // A change is the timer itself (mode, time, key: no reference into the family), so it carries its delta row as it is.
+    internal override Action<List<StateRow>> DetachDelta() => _changes.Detach(AppendDelta);
+
+    private void AppendDelta(Dictionary<(TimeMode Mode, long Time, StateKey Key), bool> changed, List<StateRow> rows)
     {
         // Timers share their times (a time per millisecond, many keys each): one entry per time, not one per row.
         var entries = new Dictionary<(TimeMode, long), byte[]>();
-        foreach (var (timer, registered) in _changed)
+        foreach (var (timer, registered) in changed)
         {
             if (!entries.TryGetValue((timer.Mode, timer.Time), out var entry)) entries.Add((timer.Mode, timer.Time), entry = Entry(timer.Mode, timer.Time));
             rows.Add(new StateRow(Name, !registered, timer.Key, entry, null, 0));
@@ -189,5 +211,47 @@ public sealed class TimerFamily : StateFamily
         }
     }
 
-    internal override void ClearChanges() => _changed.Clear();
+    internal override void ClearChanges() => _changes.Current.Clear();
+
+    /// <summary>A key's timers (a key holds one, at most a few): the first inline, the others in a list.</summary>
+    private struct KeyTimers
+    {
+        private (TimeMode Mode, long Time) _first;
+        private List<(TimeMode Mode, long Time)>? _more;
+
+        public int Count { readonly get; private set; }
+
+        public readonly (TimeMode Mode, long Time) this[int index] => index == 0 ? _first : _more![index - 1];
+
+        public readonly bool Contains(TimeMode mode, long time) => IndexOf(mode, time) >= 0;
+
+        // False when the key has this timer already.
+        public bool Add(TimeMode mode, long time)
+        {
+            if (Count > 0 && IndexOf(mode, time) >= 0) return false;
+            if (Count == 0) _first = (mode, time);
+            else (_more ??= []).Add((mode, time));
+            Count++;
+            return true;
+        }
+
+        // False when the key has no such timer.
+        public bool Remove(TimeMode mode, long time)
+        {
+            var index = IndexOf(mode, time);
+            if (index < 0) return false;
+            var last = Count - 1;
+            if (index < last) (index == 0 ? ref _first : ref CollectionsMarshal.AsSpan(_more)[index - 1]) = this[last];
+            if (last > 0) _more!.RemoveAt(last - 1);
+            Count = last;
+            return true;
+        }
+
+        private readonly int IndexOf(TimeMode mode, long time)
+        {
+            for (var i = 0; i < Count; i++)
+                if (this[i] == (mode, time)) return i;
+            return -1;
+        }
+    }
 }

@@ -6,7 +6,7 @@ public sealed class ValueStateFamily : StateFamily
     private readonly Dictionary<StateKey, (byte[] Value, long Expiry)> _values = new();
     // Each key changed since the last delta with what it holds now (null: removed), so that the delta, on the commit path,
     // needs no look-up in the family's (large) value map.
-    private readonly Dictionary<StateKey, (byte[]? Value, long Expiry)> _changed = new();
+    private readonly ChangeSet<StateKey, (byte[]? Value, long Expiry)> _changes = new();
 
     internal ValueStateFamily(KeyedStateStore store, string name, long? ttlMicros) : base(store, name, ttlMicros) { }
 
@@ -31,7 +31,7 @@ public sealed class ValueStateFamily : StateFamily
         ArgumentNullException.ThrowIfNull(value);
         var expiry = NewExpiry();
         _values[key] = (value, expiry);
-        _changed[key] = (value, expiry);
+        _changes.Current[key] = (value, expiry);
         TrackTtl(key, null, expiry);
     }
 
@@ -39,15 +39,20 @@ public sealed class ValueStateFamily : StateFamily
     public bool Clear(StateKey key)
     {
         if (!_values.Remove(key)) return false;
-        _changed[key] = (null, 0);
+        _changes.Current[key] = (null, 0);
         return true;
     }
 
-    internal override int ChangedCount => _changed.Count;
+    internal override int ChangedCount => _changes.Current.Count;
 
-    internal override void AppendDelta(List<StateRow> rows)
+    internal override void AppendDelta(List<StateRow> rows) => AppendDelta(_changes.Current, rows);
+
+    // The values themselves are never changed (Update keeps a new array), so the changes carry their delta rows as they are.
+    internal override Action<List<StateRow>> DetachDelta() => _changes.Detach(AppendDelta);
+
+    private void AppendDelta(Dictionary<StateKey, (byte[]? Value, long Expiry)> changed, List<StateRow> rows)
     {
-        foreach (var (key, v) in _changed) rows.Add(new StateRow(Name, v.Value is null, key, null, v.Value, v.Expiry));
+        foreach (var (key, v) in changed) rows.Add(new StateRow(Name, v.Value is null, key, null, v.Value, v.Expiry));
     }
 
     internal override void AppendSnapshot(List<StateRow> rows)
@@ -71,7 +76,7 @@ public sealed class ValueStateFamily : StateFamily
         }
     }
 
-    internal override void ClearChanges() => _changed.Clear();
+    internal override void ClearChanges() => _changes.Current.Clear();
 
     internal override bool ExpireIfStill(StateKey key, StateKey? entry, long expiry)
     {

@@ -2,6 +2,7 @@ using System.Text;
 using OrleansStream.Engine.Data;
 using OrleansStream.Engine.State;
 using OrleansStream.Engine.State.Families;
+using OrleansStream.Plan.Data;
 using OrleansStream.Plan.Types;
 using static OrleansStream.Engine.Tests.State.StateTestData;
 
@@ -151,6 +152,75 @@ public sealed class KeyedStateStoreTests
         Assert.Equal([(ra, 200L)], restored.Timers.TakeExpired(TimeMode.EventTime, 1000));
         Assert.Null(restored.Timers.NextTime(TimeMode.EventTime));
         Assert.Equal(0, restored.Timers.KeyCount);
+    }
+
+    // A detached delta writes its columns into the arrays of the one before (longer, holding its bytes): each delta still
+    // holds exactly the rows, nulls, deletions and bytes that Delta() builds from the same changes.
+    [Fact]
+    public void DetachedDeltas_BuiltOneAfterAnother_EqualTheDeltaOfTheSameChanges()
+    {
+        var (built, detached) = (NewStore(), NewStore());
+        var stores = new[] { built, detached };
+        foreach (var (round, keys) in new[] { (0, 300), (1, 40), (2, 120) })
+        {
+            foreach (var store in stores)
+            {
+                store.BatchTimestampMicros = round * MinuteMicros;
+                var values = store.GetValueState("v", Minute);
+                var lists = store.GetListState("l");
+                for (var i = 0; i < keys; i++)
+                {
+                    var key = K(store, $"user-{i}", i % 3);
+                    if ((i + round) % 4 == 0) values.Clear(key);
+                    else values.Update(key, B(new string('x', (i * 7 + round) % 50)));
+                    if (i % 5 == round) lists.Append(key, B($"{round}"));
+                    if ((i + round) % 6 == 0) lists.Clear(key);
+                    if (i % 2 == 0) store.Timers.Register(key, TimeMode.EventTime, round * 100 + i);
+                    if (round > 0 && i % 3 == 0) store.Timers.Delete(key, TimeMode.EventTime, (round - 1) * 100 + i);
+                }
+            }
+            var expected = built.Delta();
+            built.MarkClean();
+            using var delta = detached.DetachDelta();
+            Assert.Equal(expected.Length, delta.Length);
+            var actual = delta.Build();
+            Assert.Equal(Rows(expected).Select(Print), Rows(actual).Select(Print));
+            Assert.Equal(Rows(expected).Select(Print), Rows(ThroughIpc(actual)).Select(Print));
+            Assert.Equal(ArrowIpc.Serialize(expected).Length, ArrowIpc.Serialize(actual).Length);
+            Assert.Equal(0, detached.DetachDelta().Length);
+        }
+    }
+
+    // Timers are kept per key (the first inline, more in a list): a key's timers of both modes are registered once each,
+    // deleted in any order, listed in time order per mode, and fire in time order across keys.
+    [Fact]
+    public void Timers_OfOneKey_AreRegisteredOnce_DeletedInAnyOrder_ListedPerModeInTimeOrder()
+    {
+        var store = NewStore();
+        var (a, b) = (K(store, "a"), K(store, "b"));
+        var timers = store.Timers;
+        foreach (var t in new long[] { 30, 10, 20, 40 }) Assert.True(timers.Register(a, TimeMode.EventTime, t));
+        Assert.True(timers.Register(a, TimeMode.ProcessingTime, 10));
+        Assert.False(timers.Register(a, TimeMode.EventTime, 20));
+        Assert.True(timers.Register(b, TimeMode.EventTime, 15));
+        Assert.Equal((6, 2), (timers.Count, timers.KeyCount));
+
+        Assert.True(timers.Delete(a, TimeMode.EventTime, 30));
+        Assert.False(timers.Delete(a, TimeMode.EventTime, 30));
+        Assert.True(timers.Delete(a, TimeMode.EventTime, 10));
+        Assert.False(timers.Delete(b, TimeMode.ProcessingTime, 15));
+        Assert.Equal([20L, 40L], timers.List(a, TimeMode.EventTime));
+        Assert.Equal([10L], timers.List(a, TimeMode.ProcessingTime));
+        Assert.Empty(timers.List(K(store, "c"), TimeMode.EventTime));
+        Assert.Equal((4, 2), (timers.Count, timers.KeyCount));
+
+        Assert.Equal([(b, 15L), (a, 20L)], timers.TakeExpired(TimeMode.EventTime, 39));
+        Assert.Equal((2, 1), (timers.Count, timers.KeyCount));
+        Assert.Equal([(a, TimeMode.EventTime, 40L), (a, TimeMode.ProcessingTime, 10L)], timers.All());
+        Assert.True(timers.Delete(a, TimeMode.ProcessingTime, 10));
+        Assert.True(timers.Delete(a, TimeMode.EventTime, 40));
+        Assert.Equal((0, 0), (timers.Count, timers.KeyCount));
+        Assert.Null(timers.NextTime(TimeMode.EventTime));
     }
 
     [Fact]
