@@ -1,6 +1,6 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
-using Microsoft.Win32.SafeHandles;
 
 namespace OrleansStream.Engine.Checkpointing;
 
@@ -91,21 +91,31 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
             ?? throw new CheckpointConflictException(key, $"Checkpoint key '{key}' does not exist.");
         if (!string.Equals(current.ETag, etag, StringComparison.Ordinal))
             throw new CheckpointConflictException(key, $"Checkpoint key '{key}' was changed by another writer (ETag {current.ETag}, expected {etag}).");
-        var version = new byte[SlottedRecord.VersionLength];
+        Span<byte> version = stackalloc byte[SlottedRecord.VersionLength];
         RandomNumberGenerator.Fill(version);
-        var slot = SlottedRecord.Encode(current.Sequence + 1, version, data.Span);
         if (current.SlotSize > 0 && SlottedRecord.Fits(current.SlotSize, data.Length))
         {
             // The slot not in use: the record stays intact whatever happens to this write.
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
-            RandomAccess.Write(handle, slot, (long)(1 - current.Slot) * current.SlotSize);
-            DataFlush.Flush(handle, path);
+            var buffer = ArrayPool<byte>.Shared.Rent(SlottedRecord.EncodedLength(data.Length));
+            try
+            {
+                var slot = buffer.AsSpan(0, SlottedRecord.EncodedLength(data.Length));
+                SlottedRecord.Encode(slot, current.Sequence + 1, version, data.Span);
+                using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+                RandomAccess.Write(handle, slot, (long)(1 - current.Slot) * current.SlotSize);
+                DataFlush.Flush(handle, path);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
         else
         {
             // Both slots written in full (zeros after the first), so that later writes find their blocks allocated.
-            var slotSize = SlottedRecord.SlotSizeFor(data.Length);
-            var temp = WriteTemp([slot, new byte[2 * slotSize - slot.Length]], ct);
+            var file = new byte[2 * SlottedRecord.SlotSizeFor(data.Length)];
+            SlottedRecord.Encode(file, current.Sequence + 1, version, data.Span);
+            var temp = WriteTemp([file], ct);
             File.Move(temp, path, overwrite: true);
             DirectoryFlush.Flush(Path.GetDirectoryName(path)!);
         }
@@ -158,7 +168,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         if (bytes.AsSpan().StartsWith(Magic))
             return bytes.Length < HeaderLength ? null : new CheckpointBlob(bytes[HeaderLength..], Convert.ToHexStringLower(bytes.AsSpan(4, 16)));
         return SlottedRecord.Find(bytes) is { } current
-            ? new CheckpointBlob(bytes.AsSpan(current.DataOffset, current.Length).ToArray(), current.ETag)
+            ? new CheckpointBlob(bytes.AsSpan((int)SlottedRecord.DataOffset(current), current.Length).ToArray(), current.ETag)
             : null;
     }
 
@@ -175,23 +185,12 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         {
             using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             Span<byte> header = stackalloc byte[HeaderLength];
-            if (ReadFully(handle, header, 0) == HeaderLength && header[..4].SequenceEqual(Magic))
+            if (SlottedRecord.ReadFully(handle, header, 0) == HeaderLength && header[..4].SequenceEqual(Magic))
                 return new SlottedRecord.Current(0, 0, 0, 0, Convert.ToHexStringLower(header[4..]));
-            var length = RandomAccess.GetLength(handle);
-            if (length > int.MaxValue) throw NotARecord(key);
-            var file = new byte[length];
-            ReadFully(handle, file, 0);
-            return SlottedRecord.Find(file) ?? throw NotARecord(key);
+            return SlottedRecord.Find(handle) ?? throw NotARecord(key);
         }
         catch (FileNotFoundException) { return null; }
         catch (DirectoryNotFoundException) { return null; }
-    }
-
-    private static int ReadFully(SafeFileHandle handle, Span<byte> buffer, long offset)
-    {
-        var read = 0;
-        while (read < buffer.Length && RandomAccess.Read(handle, buffer[read..], offset + read) is var n && n > 0) read += n;
-        return read;
     }
 
     private static (byte[] Header, string ETag) NewHeader()
