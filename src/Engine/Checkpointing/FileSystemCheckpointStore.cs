@@ -197,7 +197,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
             using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             Span<byte> header = stackalloc byte[HeaderLength];
             if (SlottedRecord.ReadFully(handle, header, 0) == HeaderLength && header[..4].SequenceEqual(Magic))
-                return new SlottedRecord.Current(0, 0, 0, 0, Convert.ToHexStringLower(header[4..]));
+                return new SlottedRecord.Current(Slot: 0, SlotSize: 0, Sequence: 0, Length: 0, Convert.ToHexStringLower(header[4..]));
             return SlottedRecord.Find(handle) ?? throw NotARecord(key);
         }
         catch (FileNotFoundException) { return null; }

@@ -23,7 +23,8 @@ internal static class SlottedRecord
 
     public static ReadOnlySpan<byte> Magic => "OSC2"u8;
 
-    /// <summary>The slot that holds a record: its index, sequence number, data length and version (the ETag).</summary>
+    /// <summary>The slot that holds a record: its index, sequence number, data length and version (the ETag). A record in
+    /// the created format ("OSC1", no slots) is described with <see cref="SlotSize"/> 0 and sequence 0.</summary>
     public readonly record struct Current(int Slot, int SlotSize, long Sequence, int Length, string ETag);
 
     /// <summary>The slot size of a new file for <paramref name="length"/> bytes: room for twice as many, so that a record
