@@ -149,4 +149,31 @@ public sealed class FileSystemCheckpointStoreTests : CheckpointStoreContractTest
         Assert.Contains("'q/offsets'", error.Message);
         await Assert.ThrowsAsync<InvalidDataException>(() => store.ReplaceAsync("q/offsets", "v5"u8.ToArray(), e4));
     }
+
+    [Fact]
+    public async Task A_reader_beside_in_place_writes_always_gets_a_whole_record()
+    {
+        // Readers take no lock: one that meets a slot being written must still get a record that was written, whole.
+        var root = Path.Combine(_dir.Path, "readers");
+        var writer = new FileSystemCheckpointStore(root);
+        var reader = new FileSystemCheckpointStore(root);
+        var etag = await writer.PutIfAbsentAsync("q/trigger", new byte[3000]);
+        var done = false;
+        var reads = Task.Run(async () =>
+        {
+            var count = 0;
+            while (!Volatile.Read(ref done) || count == 0)
+            {
+                var blob = await reader.ReadAsync("q/trigger");
+                Assert.Equal(3000, blob!.Data.Length);
+                Assert.All(blob.Data, b => Assert.Equal(blob.Data[0], b));
+                count++;
+            }
+            return count;
+        });
+        for (var i = 1; i <= 300; i++) etag = await writer.ReplaceAsync("q/trigger", Enumerable.Repeat((byte)i, 3000).ToArray(), etag);
+        Volatile.Write(ref done, true);
+        Assert.True(await reads > 0);
+        Assert.Equal(unchecked((byte)300), (await reader.ReadAsync("q/trigger"))!.Data[0]);
+    }
 }
