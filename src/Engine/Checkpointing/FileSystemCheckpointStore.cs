@@ -1,14 +1,19 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 
 namespace OrleansStream.Engine.Checkpointing;
 
 /// <summary>
-/// A checkpoint store on the local file system under a root directory. Each record is one file holding a small
-/// header (magic + a random 16-byte version) and the data; the ETag is the hex of that version, so it changes on
-/// every write and every process reads the same ETag from the same file. Writes go to a temp file that is flushed
-/// to disk and renamed into place (create-if-absent: rename without overwrite), and the directory is flushed after the
-/// rename: a record written survives a power loss, not only a crash of the process. Operations on one key are serialised by a lock in the process
+/// A checkpoint store on the local file system under a root directory. A record created is one file holding a small
+/// header (magic "OSC1" + a random 16-byte version) and the data; the ETag is the hex of that version, so it changes on
+/// every write and every process reads the same ETag from the same file. Creating writes a temp file that is flushed to
+/// disk and renamed into place (create-if-absent: rename without overwrite), and the directory is flushed after the
+/// rename: a record written survives a power loss, not only a crash of the process. A record replaced becomes a
+/// <see cref="SlottedRecord"/> file (two slots, each write to the one not in use, data flushed): a record rewritten every
+/// epoch (the trigger's offset and commit logs) costs one data flush instead of a new file, its flush, a rename and a
+/// directory flush; a record that outgrows its slots is written to a new, larger file the same way as a created one.
+/// Operations on one key are serialised by a lock in the process
 /// and an exclusive lock file across processes (a rename without overwrite is not atomic on every platform: on Linux two
 /// concurrent ones can both succeed). Keys hash to one of <see cref="LockStripes"/> locks, so the lock files stay few however
 /// many keys come and go. Internal files live under ".os-*" folders.
@@ -41,10 +46,16 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
     {
         var path = PathOf(key);
         byte[] bytes;
-        try { bytes = await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false); }
+        try { bytes = await ReadAllAsync(path, ct).ConfigureAwait(false); }
         catch (FileNotFoundException) { return null; }
         catch (DirectoryNotFoundException) { return null; }
-        return Decode(key, bytes);
+        if (Decode(bytes) is { } blob) return blob;
+        // A slotted record read while two replaces rewrote both its slots: read it again, with no writer beside.
+        using var _ = await LockAsync(key, ct).ConfigureAwait(false);
+        try { bytes = await ReadAllAsync(path, ct).ConfigureAwait(false); }
+        catch (FileNotFoundException) { return null; }
+        catch (DirectoryNotFoundException) { return null; }
+        return Decode(bytes) ?? throw NotARecord(key);
     }
 
     /// <inheritdoc />
@@ -53,7 +64,8 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         var path = PathOf(key);
         using var _ = await LockAsync(key, ct).ConfigureAwait(false);
         if (File.Exists(path)) throw new CheckpointConflictException(key, $"Checkpoint key '{key}' already exists.");
-        var (temp, etag) = WriteTemp(data, ct);
+        var (header, etag) = NewHeader();
+        var temp = WriteTemp([header, data], ct);
         var directory = Path.GetDirectoryName(path)!;
         CreateDirectoryDurably(directory);
         try
@@ -75,14 +87,39 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         ArgumentNullException.ThrowIfNull(etag);
         var path = PathOf(key);
         using var _ = await LockAsync(key, ct).ConfigureAwait(false);
-        var current = ReadEtag(key, path, ct)
+        var current = Inspect(key, path, ct)
             ?? throw new CheckpointConflictException(key, $"Checkpoint key '{key}' does not exist.");
-        if (!string.Equals(current, etag, StringComparison.Ordinal))
-            throw new CheckpointConflictException(key, $"Checkpoint key '{key}' was changed by another writer (ETag {current}, expected {etag}).");
-        var (temp, newEtag) = WriteTemp(data, ct);
-        File.Move(temp, path, overwrite: true);
-        DirectoryFlush.Flush(Path.GetDirectoryName(path)!);
-        return newEtag;
+        if (!string.Equals(current.ETag, etag, StringComparison.Ordinal))
+            throw new CheckpointConflictException(key, $"Checkpoint key '{key}' was changed by another writer (ETag {current.ETag}, expected {etag}).");
+        Span<byte> version = stackalloc byte[SlottedRecord.VersionLength];
+        RandomNumberGenerator.Fill(version);
+        if (current.SlotSize > 0 && SlottedRecord.Fits(current.SlotSize, data.Length))
+        {
+            // The slot not in use: the record stays intact whatever happens to this write.
+            var buffer = ArrayPool<byte>.Shared.Rent(SlottedRecord.EncodedLength(data.Length));
+            try
+            {
+                var slot = buffer.AsSpan(0, SlottedRecord.EncodedLength(data.Length));
+                SlottedRecord.Encode(slot, current.Sequence + 1, version, data.Span);
+                using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+                RandomAccess.Write(handle, slot, (long)(1 - current.Slot) * current.SlotSize);
+                DataFlush.Flush(handle, path);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+        else
+        {
+            // Both slots written in full (zeros after the first), so that later writes find their blocks allocated.
+            var file = new byte[2 * SlottedRecord.SlotSizeFor(data.Length)];
+            SlottedRecord.Encode(file, current.Sequence + 1, version, data.Span);
+            var temp = WriteTemp([file], ct);
+            File.Move(temp, path, overwrite: true);
+            DirectoryFlush.Flush(Path.GetDirectoryName(path)!);
+        }
+        return Convert.ToHexStringLower(version);
     }
 
     /// <inheritdoc />
@@ -110,10 +147,9 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
     {
         var path = PathOf(key);
         using var _ = await LockAsync(key, ct).ConfigureAwait(false);
-        var current = ReadEtag(key, path, ct);
-        if (current is null) return false;
-        if (etag is not null && !string.Equals(current, etag, StringComparison.Ordinal))
-            throw new CheckpointConflictException(key, $"Checkpoint key '{key}' was changed by another writer (ETag {current}, expected {etag}).");
+        if (Inspect(key, path, ct) is not { } current) return false;
+        if (etag is not null && !string.Equals(current.ETag, etag, StringComparison.Ordinal))
+            throw new CheckpointConflictException(key, $"Checkpoint key '{key}' was changed by another writer (ETag {current.ETag}, expected {etag}).");
         File.Delete(path);
         return true;
     }
@@ -125,47 +161,69 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         return Path.Combine(Root, key.Replace('/', Path.DirectorySeparatorChar));
     }
 
-    private static CheckpointBlob Decode(string key, byte[] bytes)
+    // Shared with writers: a replace writes a slotted record's file in place (on Windows a reader that refuses writers would
+    // make that write fail, and the reader would fail beside a writer).
+    private static async Task<byte[]> ReadAllAsync(string path, CancellationToken ct)
     {
-        if (bytes.Length < HeaderLength || !bytes.AsSpan(0, 4).SequenceEqual(Magic))
-            throw new InvalidDataException($"Checkpoint file for key '{key}' is not a checkpoint record.");
-        return new CheckpointBlob(bytes[HeaderLength..], Convert.ToHexStringLower(bytes.AsSpan(4, 16)));
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
+        var bytes = new byte[RandomAccess.GetLength(handle)];
+        var read = 0;
+        while (read < bytes.Length && await RandomAccess.ReadAsync(handle, bytes.AsMemory(read), read, ct).ConfigureAwait(false) is var n && n > 0) read += n;
+        return read == bytes.Length ? bytes : bytes[..read];
     }
 
+    /// <summary>The record in a file of either format; null when it is none (a slotted file with no intact slot: read while
+    /// two replaces rewrote both slots, or not a record at all).</summary>
+    private static CheckpointBlob? Decode(byte[] bytes)
+    {
+        if (bytes.AsSpan().StartsWith(Magic))
+            return bytes.Length < HeaderLength ? null : new CheckpointBlob(bytes[HeaderLength..], Convert.ToHexStringLower(bytes.AsSpan(4, 16)));
+        return SlottedRecord.Find(bytes) is { } current
+            ? new CheckpointBlob(bytes.AsSpan((int)SlottedRecord.DataOffset(current), current.Length).ToArray(), current.ETag)
+            : null;
+    }
+
+    private static InvalidDataException NotARecord(string key) =>
+        new($"Checkpoint file for key '{key}' is not a checkpoint record (or is a replaced one whose two slots both fail their checksum).");
+
     // Read on the calling thread, like WriteTemp: a read of a FileStream on Linux is a thread-pool work item of its own, and
-    // every grain state write (the offset log and commit log of each epoch) checks the ETag first.
-    private static string? ReadEtag(string key, string path, CancellationToken ct)
+    // every grain state write (the offset log and commit log of each epoch) checks the ETag first. Called under the key's
+    // lock, so a slotted file is read with no writer beside.
+    private static SlottedRecord.Current? Inspect(string key, string path, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         try
         {
             using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             Span<byte> header = stackalloc byte[HeaderLength];
-            var read = 0;
-            while (read < HeaderLength && RandomAccess.Read(handle, header[read..], read) is var n && n > 0) read += n;
-            if (read < HeaderLength || !header[..4].SequenceEqual(Magic))
-                throw new InvalidDataException($"Checkpoint file for key '{key}' is not a checkpoint record.");
-            return Convert.ToHexStringLower(header[4..]);
+            if (SlottedRecord.ReadFully(handle, header, 0) == HeaderLength && header[..4].SequenceEqual(Magic))
+                return new SlottedRecord.Current(Slot: 0, SlotSize: 0, Sequence: 0, Length: 0, Convert.ToHexStringLower(header[4..]));
+            return SlottedRecord.Find(handle) ?? throw NotARecord(key);
         }
         catch (FileNotFoundException) { return null; }
         catch (DirectoryNotFoundException) { return null; }
     }
 
-    // Written and flushed on the calling thread: an async FileStream on Linux runs each write and the flush as a thread-pool
-    // work item of its own, and on a busy silo every hop waits for a thread while the epoch waits for the commit.
-    private (string Temp, string ETag) WriteTemp(ReadOnlyMemory<byte> data, CancellationToken ct)
+    private static (byte[] Header, string ETag) NewHeader()
     {
-        ct.ThrowIfCancellationRequested();
         var header = new byte[HeaderLength];
         Magic.CopyTo(header, 0);
         RandomNumberGenerator.Fill(header.AsSpan(4));
+        return (header, Convert.ToHexStringLower(header.AsSpan(4)));
+    }
+
+    // Written and flushed on the calling thread: an async FileStream on Linux runs each write and the flush as a thread-pool
+    // work item of its own, and on a busy silo every hop waits for a thread while the epoch waits for the commit.
+    private string WriteTemp(IReadOnlyList<ReadOnlyMemory<byte>> buffers, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
         var temp = Path.Combine(Root, TempDir, Guid.NewGuid().ToString("N") + ".tmp");
         using (var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write))
         {
-            RandomAccess.Write(handle, [header, data], 0);
+            RandomAccess.Write(handle, buffers, 0);
             RandomAccess.FlushToDisk(handle);
         }
-        return (temp, Convert.ToHexStringLower(header.AsSpan(4)));
+        return temp;
     }
 
     // A directory created for a key is an entry of its parent, which is flushed like the directory of a renamed file.

@@ -57,4 +57,123 @@ public sealed class FileSystemCheckpointStoreTests : CheckpointStoreContractTest
         Assert.Empty(await store.ListAsync(""));
         Assert.InRange(Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Count(), 0, 256);
     }
+
+    [Fact]
+    public async Task A_record_written_by_the_previous_format_is_read_and_replaced()
+    {
+        // The bytes the store wrote for every record before replaced records got two slots: "OSC1", a 16-byte version, the data.
+        var root = Path.Combine(_dir.Path, "fixture");
+        var store = new FileSystemCheckpointStore(root);
+        Directory.CreateDirectory(Path.Combine(root, "grains", "trigger"));
+        var path = Path.Combine(root, "grains", "trigger", "q");
+        await File.WriteAllBytesAsync(path, Convert.FromHexString("4f534331" + "00112233445566778899aabbccddeeff" + "76302d64617461"));
+
+        var old = await store.ReadAsync("grains/trigger/q");
+        Assert.Equal("v0-data", System.Text.Encoding.UTF8.GetString(old!.Data));
+        Assert.Equal("00112233445566778899aabbccddeeff", old.ETag);
+        await Assert.ThrowsAsync<CheckpointConflictException>(() => store.ReplaceAsync("grains/trigger/q", new byte[] { 9 }, "00"));
+        var e1 = await store.ReplaceAsync("grains/trigger/q", new byte[] { 1 }, old.ETag);
+        var e2 = await store.ReplaceAsync("grains/trigger/q", new byte[] { 2 }, e1);
+        var reread = await new FileSystemCheckpointStore(root).ReadAsync("grains/trigger/q");
+        Assert.Equal([2], reread!.Data);
+        Assert.Equal(e2, reread.ETag);
+        Assert.True(await store.DeleteAsync("grains/trigger/q", e2));
+    }
+
+    [Fact]
+    public async Task A_record_replaced_again_and_again_is_rewritten_in_place_and_every_instance_reads_each_version()
+    {
+        var root = Path.Combine(_dir.Path, "inplace");
+        var store = new FileSystemCheckpointStore(root);
+        var other = new FileSystemCheckpointStore(root);
+        var path = Path.Combine(root, "grains", "trigger", "q");
+        var etag = await store.PutIfAbsentAsync("grains/trigger/q", new byte[100]);
+        etag = await store.ReplaceAsync("grains/trigger/q", new byte[100], etag);
+        var length = new FileInfo(path).Length;
+        for (byte i = 0; i < 20; i++)
+        {
+            // A record that grows a little stays in its slots: the file keeps its size.
+            var data = Enumerable.Repeat(i, 100 + i).ToArray();
+            etag = await (i % 2 == 0 ? store : other).ReplaceAsync("grains/trigger/q", data, etag);
+            var read = await (i % 2 == 0 ? other : store).ReadAsync("grains/trigger/q");
+            Assert.Equal(data, read!.Data);
+            Assert.Equal(etag, read.ETag);
+            Assert.Equal(length, new FileInfo(path).Length);
+        }
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(root, ".os-tmp")));
+
+        // One that outgrows them moves to a larger file, and is rewritten in place there again.
+        var big = Enumerable.Repeat((byte)7, 10_000).ToArray();
+        etag = await store.ReplaceAsync("grains/trigger/q", big, etag);
+        Assert.True(new FileInfo(path).Length > length);
+        Assert.Equal(big, (await other.ReadAsync("grains/trigger/q"))!.Data);
+        etag = await other.ReplaceAsync("grains/trigger/q", new byte[] { 1 }, etag);
+        Assert.Equal(new byte[] { 1 }, (await store.ReadAsync("grains/trigger/q"))!.Data);
+        await Assert.ThrowsAsync<CheckpointConflictException>(() => store.ReplaceAsync("grains/trigger/q", big, "stale"));
+    }
+
+    [Fact]
+    public async Task A_replace_torn_by_a_power_loss_leaves_the_record_it_was_replacing()
+    {
+        var root = Path.Combine(_dir.Path, "torn");
+        var store = new FileSystemCheckpointStore(root);
+        var path = Path.Combine(root, "q", "offsets");
+        var etag = await store.PutIfAbsentAsync("q/offsets", "v1"u8.ToArray());
+        etag = await store.ReplaceAsync("q/offsets", "v2"u8.ToArray(), etag); // a new two-slot file: v2 in the first slot
+        etag = await store.ReplaceAsync("q/offsets", "v3"u8.ToArray(), etag); // in place, in the second slot
+
+        // The next write goes to the first slot: it got its header and part of its data when the power went.
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            var torn = new byte[64];
+            "OSC2"u8.CopyTo(torn);
+            BitConverter.TryWriteBytes(torn.AsSpan(4), 99L);
+            BitConverter.TryWriteBytes(torn.AsSpan(12), 30);
+            file.Write(torn);
+        }
+        var after = await new FileSystemCheckpointStore(root).ReadAsync("q/offsets");
+        Assert.Equal("v3"u8.ToArray(), after!.Data);
+        Assert.Equal(etag, after.ETag);
+        var e4 = await store.ReplaceAsync("q/offsets", "v4"u8.ToArray(), etag);
+        Assert.Equal("v4"u8.ToArray(), (await store.ReadAsync("q/offsets"))!.Data);
+
+        // With both slots broken there is no record to trust: the error names the key.
+        var half = (int)new FileInfo(path).Length / 2;
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            file.Write(new byte[40]);
+            file.Position = half;
+            file.Write(new byte[40]);
+        }
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => store.ReadAsync("q/offsets"));
+        Assert.Contains("'q/offsets'", error.Message);
+        await Assert.ThrowsAsync<InvalidDataException>(() => store.ReplaceAsync("q/offsets", "v5"u8.ToArray(), e4));
+    }
+
+    [Fact]
+    public async Task A_reader_beside_in_place_writes_always_gets_a_whole_record()
+    {
+        // Readers take no lock: one that meets a slot being written must still get a record that was written, whole.
+        var root = Path.Combine(_dir.Path, "readers");
+        var writer = new FileSystemCheckpointStore(root);
+        var reader = new FileSystemCheckpointStore(root);
+        var etag = await writer.PutIfAbsentAsync("q/trigger", new byte[3000]);
+        var done = false;
+        var reads = Task.Run(async () =>
+        {
+            var count = 0;
+            while (!Volatile.Read(ref done) || count == 0)
+            {
+                var blob = await reader.ReadAsync("q/trigger");
+                Assert.Equal(3000, blob!.Data.Length);
+                Assert.All(blob.Data, b => Assert.Equal(blob.Data[0], b));
+                count++;
+            }
+            return count;
+        });
+        for (var i = 1; i <= 300; i++) etag = await writer.ReplaceAsync("q/trigger", Enumerable.Repeat((byte)i, 3000).ToArray(), etag);
+        Volatile.Write(ref done, true);
+        Assert.True(await reads > 0);
+        Assert.Equal(unchecked((byte)300), (await reader.ReadAsync("q/trigger"))!.Data[0]);
+    }
 }
