@@ -23,6 +23,7 @@ public sealed class EpochCoordinator
     private readonly WatermarkTracker _watermarks;
     private readonly EpochDuePolicy _due;
     private readonly ProgressBuilder _progress;
+    private readonly IdlePolling _idlePolling;
     /// <summary>Commit records of epochs run but not yet in the commit log, oldest first.</summary>
     private readonly List<CommitLogRecord> _uncommitted = [];
     private CancellationTokenSource _wake = new();
@@ -51,6 +52,7 @@ public sealed class EpochCoordinator
         _watermarks = new WatermarkTracker(query.Watermarks, records);
         _due = new EpochDuePolicy(query);
         _progress = new ProgressBuilder(query);
+        _idlePolling = new IdlePolling(options.PollingDelay);
     }
 
     public CheckpointRecords Records => _records;
@@ -130,10 +132,11 @@ public sealed class EpochCoordinator
                 ReportIdleProgress(triggerStart);
                 CompleteRound(idle: true);
                 if (_options.Trigger.StopsWhenIdle) break;
-                await WaitAsync(_options.Trigger.IsDefault ? _options.PollingDelay : _options.Trigger.NextTriggerDelay(_time.GetUtcNow()), realTime: _options.Trigger.IsDefault);
+                await WaitAsync(_options.Trigger.IsDefault ? _idlePolling.Next() : _options.Trigger.NextTriggerDelay(_time.GetUtcNow()), realTime: _options.Trigger.IsDefault);
                 continue;
             }
             await ExecuteWithRetriesAsync(record, plannedAt, cancellationToken, planNext: true);
+            _idlePolling.OnEpoch();
             CompleteRound(idle: false);
             if (_options.Trigger.StopsAfterEpoch) break;
             if (_options.Trigger.WaitsAfterEpoch)

@@ -56,8 +56,10 @@ public sealed class EpochCoordinatorTests
         var run = coordinator.RunAsync(CancellationToken.None);
         await Eventually(() => coordinator.LastIdleRound > 0);
 
+        // Rounds 1 and 2 ran the epochs, every later one was idle (the default trigger asks again soon after an epoch).
         Assert.Equal(1, world.Persisted.LastCommitted);
-        Assert.Equal(3, coordinator.LastIdleRound);
+        Assert.Equal([0L, 1L], world.WriteAheads.Keys);
+        Assert.True(coordinator.LastIdleRound >= 3);
         coordinator.RequestStop();
         await run.WaitAsync(TimeSpan.FromSeconds(10));
     }
@@ -89,6 +91,41 @@ public sealed class EpochCoordinatorTests
         Assert.Equal(6, world.Sink.Values.Sum(rows => rows.Count(r => r.StartsWith('v'))));
         coordinator.RequestStop();
         await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task DefaultTrigger_AsksTheSourcesAgainSoonAfterAnEpoch_NotAfterThePollingDelay()
+    {
+        // Rows that arrive just after an epoch found nothing new are taken within milliseconds, though the delay is a minute.
+        var world = new FakeEpochWorld { Stateful = false, PollingDelay = TimeSpan.FromMinutes(1) };
+        world.Input.AddRange([1, 2]);
+        var (coordinator, _) = world.Start(TriggerPolicy.ProcessingTime(TimeSpan.Zero));
+        var run = coordinator.RunAsync(CancellationToken.None);
+        await Eventually(() => coordinator.LastIdleRound > 0);
+        var epochs = world.WriteAheads.Count;
+
+        world.Input.Add(3);
+        await Eventually(() => world.WriteAheads.Count > epochs);
+
+        Assert.Contains(world.Sink.Values, rows => rows.Contains("v3"));
+        coordinator.RequestStop();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void IdlePolling_WaitsOneMillisecondAfterAnEpoch_AndDoublesUpToThePollingDelay()
+    {
+        var polling = new IdlePolling(TimeSpan.FromMilliseconds(10));
+        // Before any epoch, Spark's delay.
+        Assert.Equal(TimeSpan.FromMilliseconds(10), polling.Next());
+        polling.OnEpoch();
+        Assert.Equal([1.0, 2, 4, 8, 10, 10], Enumerable.Range(0, 6).Select(_ => polling.Next().TotalMilliseconds));
+        polling.OnEpoch();
+        Assert.Equal(TimeSpan.FromMilliseconds(1), polling.Next());
+        // A polling delay shorter than the first wait is never exceeded.
+        var fast = new IdlePolling(TimeSpan.FromMilliseconds(0.5));
+        fast.OnEpoch();
+        Assert.Equal(TimeSpan.FromMilliseconds(0.5), fast.Next());
     }
 
     [Fact]

@@ -38,6 +38,8 @@ internal sealed class FakeEpochWorld
     private HashSet<string> _persistedPlannedEnds = new(StringComparer.Ordinal);
 
     public List<long> Input { get; } = [];
+    /// <summary>The default trigger's polling delay of the coordinators this world starts.</summary>
+    public TimeSpan PollingDelay { get; set; } = TimeSpan.FromMilliseconds(10);
     public int MaxRowsPerEpoch { get; init; } = 2;
     public bool Stateful { get; init; } = true;
     /// <summary>Whether the query has its 5 s watermark; without one an AvailableNow run plans each epoch while the previous runs.</summary>
@@ -112,6 +114,7 @@ internal sealed class FakeEpochWorld
             Trigger = trigger ?? TriggerPolicy.AvailableNow,
             Resumed = Resumed,
             PlanAhead = PlanAhead,
+            PollingDelay = PollingDelay,
             StatePartitions = StatePartitions,
             EpochRetryDelay = TimeSpan.FromMilliseconds(1),
             EpochRetryMaxDelay = TimeSpan.FromMilliseconds(4),
