@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Apache.Arrow;
 using Apache.Arrow.Types;
+using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Operators.Aggregation;
 using OrleansStream.Plan.Types;
 
@@ -134,11 +135,12 @@ public sealed class AggregationState
     /// <summary>Read only: appends at most <paramref name="limit"/> live slots, in slot id order. For bounded scans.</summary>
     public void FirstLiveSlots(int limit, List<int> slots) => _keys.FirstLiveSlots(limit, slots);
 
-    /// <summary>Result rows (<see cref="ResultSchema"/>) for <paramref name="slots"/>, in that order.</summary>
-    public RecordBatch Results(ReadOnlySpan<int> slots)
+    /// <summary>Result rows (<see cref="ResultSchema"/>) for <paramref name="slots"/>, in that order; fixed-width columns rented
+    /// from <paramref name="buffers"/>, the owner of the batch they go into, when there is one.</summary>
+    public RecordBatch Results(ReadOnlySpan<int> slots, BatchBuffers? buffers = null)
     {
-        var keys = _keys.KeyColumns(slots);
-        var values = _buffers.Evaluate(slots);
+        var keys = _keys.KeyColumns(slots, buffers);
+        var values = _buffers.Evaluate(slots, buffers);
         return new RecordBatch(ResultSchema, [.. keys, .. values], slots.Length);
     }
 

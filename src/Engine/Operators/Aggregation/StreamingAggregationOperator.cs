@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Apache.Arrow;
 using Apache.Arrow.Types;
+using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Execution.Streaming;
 using OrleansStream.Engine.Expressions;
 using OrleansStream.Engine.Expressions.Kernels;
@@ -75,17 +76,17 @@ public sealed class StreamingAggregationOperator : IStatefulOperator, IKeyLookup
             case "complete":
                 _final.Clear();
                 _state.LiveSlots(_final);
-                output = Results(_final);
+                output = Results(_final, context.Buffers);
                 break;
             case "update":
                 _state.OrderBySlot(_touched);
-                output = Results(_touched);
+                output = Results(_touched, context.Buffers);
                 removals.Start();
                 removed = Evict(context);
                 break;
             default:
                 CollectFinal(context);
-                output = Results(_final);
+                output = Results(_final, context.Buffers);
                 removals.Start();
                 RemoveFinal(context);
                 removed = _final.Count;
@@ -121,8 +122,8 @@ public sealed class StreamingAggregationOperator : IStatefulOperator, IKeyLookup
             _state.SlotsWithKeyAtMost(column, threshold, _final);
     }
 
-    private RecordBatch Results(List<int> slots) =>
-        WindowStructs.Build(_state.Results(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slots)), _binding, OutputSchema);
+    private RecordBatch Results(List<int> slots, BatchBuffers? buffers = null) =>
+        WindowStructs.Build(_state.Results(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slots), buffers), _binding, OutputSchema);
 
     /// <inheritdoc />
     /// <remarks>The state's key columns named as the query outputs them (a window is two, "window.start" and "window.end").</remarks>
