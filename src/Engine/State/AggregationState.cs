@@ -184,7 +184,9 @@ public sealed class AggregationState
 
     /// <summary>A row per group changed or removed since the last <see cref="MarkClean"/> (<see cref="DeltaSchema"/>): removed
     /// groups first (deleted = true, buffers null), then changed groups in slot order.</summary>
-    public RecordBatch Delta()
+    /// <remarks>With <paramref name="buffers"/> (the owner of the batch made) its live keys kept by value and its fixed-width
+    /// buffers are rented there.</remarks>
+    public RecordBatch Delta(BatchBuffers? buffers = null)
     {
         var removed = _changes.RemovedCount;
         var removedKeys = removed > 0 ? _changes.RemovedKeys() : null;
@@ -193,9 +195,9 @@ public sealed class AggregationState
         CollectionsMarshal.AsSpan(_deltaSlots).Fill(-1);
         _changes.ChangedLiveSlots(_keys, _deltaSlots);
         var slots = CollectionsMarshal.AsSpan(_deltaSlots);
-        var liveKeys = _keys.LiveKeyColumns(slots[removed..]);
+        var liveKeys = _keys.LiveKeyColumns(slots[removed..], buffers);
         var schema = StateBatches.WithRangeRemoval(DeltaSchema, _changes.RangeRemoval);
-        return StateBatches.Build(schema, removed, removedKeys, slots.Length - removed, liveKeys, _buffers.WritePartial(slots));
+        return StateBatches.Build(schema, removed, removedKeys, slots.Length - removed, liveKeys, _buffers.WritePartial(slots, buffers));
     }
 
     /// <summary>Every live group (<see cref="DeltaSchema"/>, deleted = false), in slot id order.</summary>

@@ -79,6 +79,34 @@ public class StreamingAggregationOperatorTests
         }
     }
 
+    // The delta is rented (the store encodes it at once) and handed back by the next Delta or MarkClean, so the next epoch's
+    // delta reuses its arrays: a live-lookup replica, which keeps each delta until its version commits, must keep a copy.
+    [Fact]
+    public void TheDeltaIsPooledUntilMarkClean_AndALiveLookupReplicaKeepsACopyOfIt()
+    {
+        var binding = Bind();
+        var op = new StreamingAggregationOperator(binding, "update", null);
+        var copy = new StreamingAggregationOperator(binding, "update", null);
+        var replica = new LookupReplica(copy, 0);
+        var random = new Random(3);
+        for (var epoch = 1; epoch <= 3; epoch++)
+        {
+            var rows = Enumerable.Range(0, 20_000).Select(_ => new object?[] { (long)random.Next(epoch * 4_000, epoch * 4_000 + 8_000), (long)random.Next(100) }).ToArray();
+            op.Process([Partial(binding, rows)], new StatefulContext(epoch, null, null));
+            var delta = op.Delta();
+            Assert.True(BatchBuffers.IsPooled(delta));
+            var printed = Rows(delta).Select(Print).ToList();
+            replica.Record(epoch, delta);
+            // The store asks again; the first delta's arrays go back, and this one's with MarkClean.
+            var again = op.Delta();
+            Assert.Equal(printed, Rows(again).Select(Print));
+            op.MarkClean();
+            Assert.False(BatchBuffers.IsPooled(again));
+        }
+        Assert.True(replica.TryAdvance(3));
+        Assert.Equal(Rows(op.Snapshot()).Select(Print).Order(), Rows(copy.Snapshot()).Select(Print).Order());
+    }
+
     private static AggregateBinding BindGlobal()
     {
         var outputs = new[] { "count(*) AS n", "sum(v) AS s" }.Select(SqlExpressionParser.ParseNamed).ToList();

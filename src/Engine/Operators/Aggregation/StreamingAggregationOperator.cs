@@ -27,6 +27,7 @@ public sealed class StreamingAggregationOperator : IStatefulOperator, IKeyLookup
     private readonly int? _eventTimeColumn;
     private readonly List<int> _touched = new();
     private readonly List<int> _final = new();
+    private RecordBatch? _delta;
     private Schema? _lookupKeySchema;
     private ProjectOperator? _outputProjection;
 
@@ -171,13 +172,31 @@ public sealed class StreamingAggregationOperator : IStatefulOperator, IKeyLookup
     public IReadOnlyList<int> StateRoutingColumns { get; }
 
     /// <inheritdoc />
-    public RecordBatch Delta() => _state.Delta();
+    /// <remarks>Rented from the shared pool and valid until the next <see cref="Delta"/> or <see cref="MarkClean"/>, which hand
+    /// its arrays back: the store encodes it at once, and a live-lookup replica keeps a copy (<see cref="LookupReplica.Record"/>).
+    /// A delta is written every epoch, so new arrays for it were as much allocation as the epoch's output.</remarks>
+    public RecordBatch Delta()
+    {
+        ReleaseDelta();
+        var owner = new BatchBuffers(ArrowBufferPool.Shared);
+        return _delta = owner.Own(_state.Delta(owner));
+    }
+
+    private void ReleaseDelta()
+    {
+        if (_delta is { } delta) BatchBuffers.Release(delta);
+        _delta = null;
+    }
 
     /// <inheritdoc />
     public RecordBatch Snapshot() => _state.Snapshot();
 
     /// <inheritdoc />
-    public void MarkClean() => _state.MarkClean();
+    public void MarkClean()
+    {
+        ReleaseDelta();
+        _state.MarkClean();
+    }
 
     /// <inheritdoc />
     public void Apply(RecordBatch stateRows) => _state.Apply(stateRows);
