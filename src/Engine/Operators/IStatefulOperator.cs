@@ -1,4 +1,5 @@
 using Apache.Arrow;
+using OrleansStream.Engine.Data;
 using OrleansStream.Engine.State;
 
 namespace OrleansStream.Engine.Operators;
@@ -34,6 +35,10 @@ public sealed record StatefulContext(long BatchId, long? LateThresholdMicros, lo
 
     /// <summary>The epoch's batch timestamp (µs since the Unix epoch): processing-time timers and time to live go by it.</summary>
     public long BatchTimestampMicros { get; init; }
+
+    /// <summary>The owner the operator may rent its output batch's columns from: the caller releases it once the output (and
+    /// everything made of it) is handed on. Null: the output is allocated and may be kept.</summary>
+    public BatchBuffers? Buffers { get; init; }
 
     /// <summary>True when the partition running the epoch owns <paramref name="keyGroup"/>.</summary>
     public bool OwnsKeyGroup(int keyGroup) => OwnedKeyGroups is not { } range || (keyGroup >= range.Start && keyGroup < range.End);

@@ -1,4 +1,6 @@
 using Apache.Arrow;
+using OrleansStream.Engine.Data;
+using OrleansStream.Plan.Data;
 using OrleansStream.Engine.State;
 
 namespace OrleansStream.Engine.Operators;
@@ -51,11 +53,12 @@ public sealed class LookupReplica
     /// <summary>The copy's lookups (at <see cref="Version"/>).</summary>
     public IKeyLookup Lookup { get; }
 
-    /// <summary>Keeps the delta of <paramref name="version"/>, which the partition just ran (a re-run replaces it), until it commits.</summary>
+    /// <summary>Keeps the delta of <paramref name="version"/>, which the partition just ran (a re-run replaces it), until it
+    /// commits: a copy when its arrays are pooled (their owner reuses them for the next delta).</summary>
     public void Record(long version, RecordBatch delta)
     {
         ArgumentNullException.ThrowIfNull(delta);
-        if (version > Version) _deltas[version] = delta;
+        if (version > Version) _deltas[version] = BatchBuffers.IsPooled(delta) ? ArrowIpc.Deserialize(ArrowIpc.Serialize(delta)) : delta;
     }
 
     /// <summary>

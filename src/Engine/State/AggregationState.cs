@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Apache.Arrow;
 using Apache.Arrow.Types;
+using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Operators.Aggregation;
 using OrleansStream.Plan.Types;
 
@@ -134,11 +135,12 @@ public sealed class AggregationState
     /// <summary>Read only: appends at most <paramref name="limit"/> live slots, in slot id order. For bounded scans.</summary>
     public void FirstLiveSlots(int limit, List<int> slots) => _keys.FirstLiveSlots(limit, slots);
 
-    /// <summary>Result rows (<see cref="ResultSchema"/>) for <paramref name="slots"/>, in that order.</summary>
-    public RecordBatch Results(ReadOnlySpan<int> slots)
+    /// <summary>Result rows (<see cref="ResultSchema"/>) for <paramref name="slots"/>, in that order; fixed-width columns rented
+    /// from <paramref name="buffers"/>, the owner of the batch they go into, when there is one.</summary>
+    public RecordBatch Results(ReadOnlySpan<int> slots, BatchBuffers? buffers = null)
     {
-        var keys = _keys.KeyColumns(slots);
-        var values = _buffers.Evaluate(slots);
+        var keys = _keys.KeyColumns(slots, buffers);
+        var values = _buffers.Evaluate(slots, buffers);
         return new RecordBatch(ResultSchema, [.. keys, .. values], slots.Length);
     }
 
@@ -182,7 +184,9 @@ public sealed class AggregationState
 
     /// <summary>A row per group changed or removed since the last <see cref="MarkClean"/> (<see cref="DeltaSchema"/>): removed
     /// groups first (deleted = true, buffers null), then changed groups in slot order.</summary>
-    public RecordBatch Delta()
+    /// <remarks>With <paramref name="buffers"/> (the owner of the batch made) its live keys kept by value and its fixed-width
+    /// buffers are rented there.</remarks>
+    public RecordBatch Delta(BatchBuffers? buffers = null)
     {
         var removed = _changes.RemovedCount;
         var removedKeys = removed > 0 ? _changes.RemovedKeys() : null;
@@ -191,9 +195,9 @@ public sealed class AggregationState
         CollectionsMarshal.AsSpan(_deltaSlots).Fill(-1);
         _changes.ChangedLiveSlots(_keys, _deltaSlots);
         var slots = CollectionsMarshal.AsSpan(_deltaSlots);
-        var liveKeys = _keys.LiveKeyColumns(slots[removed..]);
+        var liveKeys = _keys.LiveKeyColumns(slots[removed..], buffers);
         var schema = StateBatches.WithRangeRemoval(DeltaSchema, _changes.RangeRemoval);
-        return StateBatches.Build(schema, removed, removedKeys, slots.Length - removed, liveKeys, _buffers.WritePartial(slots));
+        return StateBatches.Build(schema, removed, removedKeys, slots.Length - removed, liveKeys, _buffers.WritePartial(slots, buffers));
     }
 
     /// <summary>Every live group (<see cref="DeltaSchema"/>, deleted = false), in slot id order.</summary>

@@ -246,11 +246,12 @@ public sealed class KeyTable
             if (IsLive(s)) slots.Add(s);
     }
 
-    /// <summary>The keys of <paramref name="slots"/> as one array per key field, in that order.</summary>
-    public IArrowArray[] KeyColumns(ReadOnlySpan<int> slots)
+    /// <summary>The keys of <paramref name="slots"/> as one array per key field, in that order (a key kept by value rented
+    /// from <paramref name="buffers"/>, the owner of the batch they go into, when there is one).</summary>
+    public IArrowArray[] KeyColumns(ReadOnlySpan<int> slots, BatchBuffers? buffers = null)
     {
         foreach (var s in slots) CheckLive(s);
-        return LiveKeyColumns(slots);
+        return LiveKeyColumns(slots, buffers);
     }
 
     /// <summary><see cref="KeyColumns"/> of slots the caller has just listed as live (a state's delta or snapshot), unchecked:

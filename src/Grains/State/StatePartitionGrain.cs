@@ -106,16 +106,27 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
                 foreach (var batch in ArrowIpc.DeserializeMany(ipc)) input.Add(new KeyedInput(inputIndex, batch));
         _staged.Clear();
         _stagedCalls = 0;
+        // The operator's output columns may be rented here: they are read only until the rows are handed on (serialized).
+        var outputBuffers = new BatchBuffers(ServiceProvider.GetService(typeof(ArrowBufferPool)) as ArrowBufferPool ?? ArrowBufferPool.Shared);
         var context = new StatefulContext(epoch.BatchId, epoch.LateThresholdMicros, epoch.EvictThresholdMicros)
         {
             OwnedKeyGroups = KeyGroups.KeyGroupRange(epoch.Partition, epoch.NumKeyGroups, epoch.NumPartitions),
             BatchTimestampMicros = epoch.BatchTimestampMicros,
+            Buffers = outputBuffers,
         };
-        // Async handlers (AsyncStatefulProcessor) are awaited here: the version below is staged only once all have completed.
-        var output = _operator is IAsyncStatefulOperator async ? await async.ProcessAsync(input, context) : _operator.Process(input, context);
-        var rows = stage.RunPipeline(output, new EpochContext(epoch.BatchId, epoch.BatchTimestampMicros));
         var deliveries = new Dictionary<string, int>(StringComparer.Ordinal);
-        await HandOnAsync(plan, stage, epoch, rows, deliveries);
+        RecordBatch rows;
+        try
+        {
+            // Async handlers (AsyncStatefulProcessor) are awaited here: the version below is staged only once all have completed.
+            var output = _operator is IAsyncStatefulOperator async ? await async.ProcessAsync(input, context) : _operator.Process(input, context);
+            rows = stage.RunPipeline(output, new EpochContext(epoch.BatchId, epoch.BatchTimestampMicros));
+            await HandOnAsync(plan, stage, epoch, rows, deliveries);
+        }
+        finally
+        {
+            outputBuffers.ReleaseRented();
+        }
 
         var watch = Stopwatch.StartNew();
         // The previous version was written while this epoch ran; once it is durable, this answer lets the trigger commit it.

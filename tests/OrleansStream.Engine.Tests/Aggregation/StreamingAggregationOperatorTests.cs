@@ -1,4 +1,5 @@
 using Apache.Arrow;
+using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Execution;
 using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Operators;
@@ -42,6 +43,68 @@ public class StreamingAggregationOperatorTests
 
         Assert.Equal(["1 | 1 | 10", "2 | 2 | 25", "3 | 1 | 7"], Rows(output).Select(Print).Order());
         Assert.Equal(3, op.Metrics.NumRowsUpdated);
+    }
+
+    // A state partition hands the operator an owner for its output (released once the rows are handed on): the rented output
+    // must hold what an unrented one holds, epoch after epoch as the pool hands the same arrays out again, and every array
+    // rented goes back once. The state itself stays out of the owner's arrays: releasing never changes a later epoch.
+    [Theory]
+    [InlineData("update")]
+    [InlineData("complete")]
+    public void OutputRentedFromTheContextsOwner_HoldsTheUnrentedRows_AndEveryArrayGoesBackOnce(string mode)
+    {
+        var grouping = new[] { SqlExpressionParser.ParseNamed("k") }.ToList();
+        var outputs = grouping.Concat(new[] { "count(*) AS n", "sum(v) AS s", "min(v) AS lo", "avg(v) AS a", "first(v) AS f" }
+            .Select(SqlExpressionParser.ParseNamed)).ToList();
+        var binding = AggregateBinding.Bind(new Aggregate(new SourceRelation("0", "memory", new Dictionary<string, string>(), null, true), grouping, outputs), Schema(Ddl));
+        var pool = new ArrowBufferPool();
+        var rented = new StreamingAggregationOperator(binding, mode, null);
+        var plain = new StreamingAggregationOperator(binding, mode, null);
+        var random = new Random(5);
+        for (var epoch = 0; epoch < 3; epoch++)
+        {
+            var rows = Enumerable.Range(0, 20_000).Select(_ => new object?[]
+            {
+                random.Next(9) == 0 ? null : (long)random.Next(epoch * 3_000, epoch * 3_000 + 6_000),
+                random.Next(6) == 0 ? null : (long)random.Next(-50, 50),
+            }).ToArray();
+            var partial = Partial(binding, rows);
+            var owner = new BatchBuffers(pool);
+            var expected = plain.Process([partial], new StatefulContext(epoch, null, null));
+            var actual = rented.Process([partial], new StatefulContext(epoch, null, null) { Buffers = owner });
+            Assert.Equal(Rows(expected).Select(Print), Rows(actual).Select(Print));
+            Assert.True(pool.Rented > pool.Returned, "the output is rented");
+            Assert.True(owner.ReleaseRented());
+            Assert.Equal(pool.Rented, pool.Returned);
+        }
+    }
+
+    // The delta is rented (the store encodes it at once) and handed back by the next Delta or MarkClean, so the next epoch's
+    // delta reuses its arrays: a live-lookup replica, which keeps each delta until its version commits, must keep a copy.
+    [Fact]
+    public void TheDeltaIsPooledUntilMarkClean_AndALiveLookupReplicaKeepsACopyOfIt()
+    {
+        var binding = Bind();
+        var op = new StreamingAggregationOperator(binding, "update", null);
+        var copy = new StreamingAggregationOperator(binding, "update", null);
+        var replica = new LookupReplica(copy, 0);
+        var random = new Random(3);
+        for (var epoch = 1; epoch <= 3; epoch++)
+        {
+            var rows = Enumerable.Range(0, 20_000).Select(_ => new object?[] { (long)random.Next(epoch * 4_000, epoch * 4_000 + 8_000), (long)random.Next(100) }).ToArray();
+            op.Process([Partial(binding, rows)], new StatefulContext(epoch, null, null));
+            var delta = op.Delta();
+            Assert.True(BatchBuffers.IsPooled(delta));
+            var printed = Rows(delta).Select(Print).ToList();
+            replica.Record(epoch, delta);
+            // The store asks again; the first delta's arrays go back, and this one's with MarkClean.
+            var again = op.Delta();
+            Assert.Equal(printed, Rows(again).Select(Print));
+            op.MarkClean();
+            Assert.False(BatchBuffers.IsPooled(again));
+        }
+        Assert.True(replica.TryAdvance(3));
+        Assert.Equal(Rows(op.Snapshot()).Select(Print).Order(), Rows(copy.Snapshot()).Select(Print).Order());
     }
 
     private static AggregateBinding BindGlobal()

@@ -155,11 +155,12 @@ public sealed class AggregateBuffers
         return output;
     }
 
-    /// <summary>The final values of <paramref name="slots"/>, one column per aggregate (<see cref="ResultFields"/>).</summary>
-    public IArrowArray[] Evaluate(ReadOnlySpan<int> slots)
+    /// <summary>The final values of <paramref name="slots"/>, one column per aggregate (<see cref="ResultFields"/>); fixed-width
+    /// ones rented from <paramref name="buffers"/>, the owner of the batch they go into, when there is one.</summary>
+    public IArrowArray[] Evaluate(ReadOnlySpan<int> slots, BatchBuffers? buffers = null)
     {
         var output = new IArrowArray[_accumulators.Length];
-        for (var i = 0; i < output.Length; i++) output[i] = _accumulators[i].Evaluate(slots);
+        for (var i = 0; i < output.Length; i++) output[i] = _accumulators[i].Evaluate(slots, buffers);
         return output;
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Apache.Arrow;
 using Apache.Arrow.Types;
+using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Execution.Streaming;
 using OrleansStream.Engine.Expressions;
 using OrleansStream.Engine.Expressions.Kernels;
@@ -26,6 +27,7 @@ public sealed class StreamingAggregationOperator : IStatefulOperator, IKeyLookup
     private readonly int? _eventTimeColumn;
     private readonly List<int> _touched = new();
     private readonly List<int> _final = new();
+    private RecordBatch? _delta;
     private Schema? _lookupKeySchema;
     private ProjectOperator? _outputProjection;
 
@@ -75,17 +77,17 @@ public sealed class StreamingAggregationOperator : IStatefulOperator, IKeyLookup
             case "complete":
                 _final.Clear();
                 _state.LiveSlots(_final);
-                output = Results(_final);
+                output = Results(_final, context.Buffers);
                 break;
             case "update":
                 _state.OrderBySlot(_touched);
-                output = Results(_touched);
+                output = Results(_touched, context.Buffers);
                 removals.Start();
                 removed = Evict(context);
                 break;
             default:
                 CollectFinal(context);
-                output = Results(_final);
+                output = Results(_final, context.Buffers);
                 removals.Start();
                 RemoveFinal(context);
                 removed = _final.Count;
@@ -121,8 +123,8 @@ public sealed class StreamingAggregationOperator : IStatefulOperator, IKeyLookup
             _state.SlotsWithKeyAtMost(column, threshold, _final);
     }
 
-    private RecordBatch Results(List<int> slots) =>
-        WindowStructs.Build(_state.Results(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slots)), _binding, OutputSchema);
+    private RecordBatch Results(List<int> slots, BatchBuffers? buffers = null) =>
+        WindowStructs.Build(_state.Results(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slots), buffers), _binding, OutputSchema);
 
     /// <inheritdoc />
     /// <remarks>The state's key columns named as the query outputs them (a window is two, "window.start" and "window.end").</remarks>
@@ -170,13 +172,31 @@ public sealed class StreamingAggregationOperator : IStatefulOperator, IKeyLookup
     public IReadOnlyList<int> StateRoutingColumns { get; }
 
     /// <inheritdoc />
-    public RecordBatch Delta() => _state.Delta();
+    /// <remarks>Rented from the shared pool and valid until the next <see cref="Delta"/> or <see cref="MarkClean"/>, which hand
+    /// its arrays back: the store encodes it at once, and a live-lookup replica keeps a copy (<see cref="LookupReplica.Record"/>).
+    /// A delta is written every epoch, so new arrays for it were as much allocation as the epoch's output.</remarks>
+    public RecordBatch Delta()
+    {
+        ReleaseDelta();
+        var owner = new BatchBuffers(ArrowBufferPool.Shared);
+        return _delta = owner.Own(_state.Delta(owner));
+    }
+
+    private void ReleaseDelta()
+    {
+        if (_delta is { } delta) BatchBuffers.Release(delta);
+        _delta = null;
+    }
 
     /// <inheritdoc />
     public RecordBatch Snapshot() => _state.Snapshot();
 
     /// <inheritdoc />
-    public void MarkClean() => _state.MarkClean();
+    public void MarkClean()
+    {
+        ReleaseDelta();
+        _state.MarkClean();
+    }
 
     /// <inheritdoc />
     public void Apply(RecordBatch stateRows) => _state.Apply(stateRows);

@@ -51,8 +51,9 @@ internal abstract class Accumulator
     /// fixed-width ones rented from <paramref name="buffers"/>, the owner of the batch they go into, when there is one.</summary>
     public abstract void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn, BatchBuffers? buffers);
 
-    /// <summary>The final values of <paramref name="slots"/>.</summary>
-    public abstract IArrowArray Evaluate(ReadOnlySpan<int> slots);
+    /// <summary>The final values of <paramref name="slots"/>; fixed-width ones rented from <paramref name="buffers"/>, the owner
+    /// of the batch they go into, when there is one.</summary>
+    public abstract IArrowArray Evaluate(ReadOnlySpan<int> slots, BatchBuffers? buffers);
 
     /// <summary>Estimated memory held, in bytes.</summary>
     public abstract long EstimatedBytes { get; }

@@ -127,9 +127,9 @@ internal sealed class ApproxCountDistinctAccumulator(int index) : Accumulator
         output[firstColumn] = writer.Build(BinaryType.Default);
     }
 
-    public override IArrowArray Evaluate(ReadOnlySpan<int> slots)
+    public override IArrowArray Evaluate(ReadOnlySpan<int> slots, BatchBuffers? buffers)
     {
-        var writer = new FixedColumnWriter<long>(slots.Length);
+        var writer = new FixedColumnWriter<long>(slots.Length, buffers);
         var values = writer.Values;
         for (var i = 0; i < slots.Length; i++)
         {

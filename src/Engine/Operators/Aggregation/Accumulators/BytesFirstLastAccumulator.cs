@@ -70,11 +70,11 @@ internal sealed class BytesFirstLastAccumulator : Accumulator
 
     public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn, BatchBuffers? buffers)
     {
-        output[firstColumn] = Evaluate(slots);
+        output[firstColumn] = Evaluate(slots, null);
         output[firstColumn + 1] = WriteFlags(slots, _set);
     }
 
-    public override IArrowArray Evaluate(ReadOnlySpan<int> slots) => _store.Write(_type, slots, _notNull);
+    public override IArrowArray Evaluate(ReadOnlySpan<int> slots, BatchBuffers? buffers) => _store.Write(_type, slots, _notNull);
 
     protected override void Resize(int size)
     {

@@ -58,9 +58,9 @@ internal sealed class BytesMinMaxAccumulator : Accumulator
     }
 
     public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn, BatchBuffers? buffers) =>
-        output[firstColumn] = Evaluate(slots);
+        output[firstColumn] = Evaluate(slots, null);
 
-    public override IArrowArray Evaluate(ReadOnlySpan<int> slots) => _store.Write(_type, slots, _has);
+    public override IArrowArray Evaluate(ReadOnlySpan<int> slots, BatchBuffers? buffers) => _store.Write(_type, slots, _has);
 
     protected override void Resize(int size)
     {

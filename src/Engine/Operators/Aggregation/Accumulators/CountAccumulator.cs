@@ -63,7 +63,7 @@ internal sealed class CountAccumulator(int index) : Accumulator
     public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn, BatchBuffers? buffers) =>
         output[firstColumn] = WriteFixed(Int64Type.Default, slots, _counts, null, buffers);
 
-    public override IArrowArray Evaluate(ReadOnlySpan<int> slots) => WriteFixed(Int64Type.Default, slots, _counts, null);
+    public override IArrowArray Evaluate(ReadOnlySpan<int> slots, BatchBuffers? buffers) => WriteFixed(Int64Type.Default, slots, _counts, null, buffers);
 
     protected override void Resize(int size) => SlotArrays.Resize(ref _counts, size);
 }

@@ -145,9 +145,9 @@ internal sealed class DecimalSumAccumulator : Accumulator
         output[firstColumn + 1] = empty.Build(BooleanType.Default);
     }
 
-    public override IArrowArray Evaluate(ReadOnlySpan<int> slots)
+    public override IArrowArray Evaluate(ReadOnlySpan<int> slots, BatchBuffers? buffers)
     {
-        var writer = new FixedColumnWriter<Int128>(slots.Length);
+        var writer = new FixedColumnWriter<Int128>(slots.Length, buffers);
         var values = writer.Values;
         var resultBound = Pow10(_resultType.Precision);
         for (var i = 0; i < slots.Length; i++)

@@ -115,10 +115,10 @@ internal sealed class DoubleSumAccumulator : Accumulator
         output[firstColumn + 1] = WriteFixed(Int64Type.Default, slots, _counts, null, buffers);
     }
 
-    public override IArrowArray Evaluate(ReadOnlySpan<int> slots)
+    public override IArrowArray Evaluate(ReadOnlySpan<int> slots, BatchBuffers? buffers)
     {
-        if (!_average) return WriteFixed(DoubleType.Default, slots, _sums, _has);
-        var writer = new FixedColumnWriter<double>(slots.Length);
+        if (!_average) return WriteFixed(DoubleType.Default, slots, _sums, _has, buffers);
+        var writer = new FixedColumnWriter<double>(slots.Length, buffers);
         var output = writer.Values;
         for (var i = 0; i < slots.Length; i++)
         {

@@ -72,11 +72,11 @@ internal sealed class FirstLastAccumulator<T> : Accumulator where T : unmanaged
 
     public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn, BatchBuffers? buffers)
     {
-        output[firstColumn] = Evaluate(slots);
+        output[firstColumn] = Evaluate(slots, buffers);
         output[firstColumn + 1] = WriteFlags(slots, _set);
     }
 
-    public override IArrowArray Evaluate(ReadOnlySpan<int> slots) => WriteFixed(_type, slots, _values, _notNull);
+    public override IArrowArray Evaluate(ReadOnlySpan<int> slots, BatchBuffers? buffers) => WriteFixed(_type, slots, _values, _notNull, buffers);
 
     protected override void Resize(int size)
     {

@@ -63,7 +63,7 @@ internal sealed class MinMaxAccumulator<T, TOrder> : Accumulator
     public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn, BatchBuffers? buffers) =>
         output[firstColumn] = WriteFixed(_type, slots, _values, _has, buffers);
 
-    public override IArrowArray Evaluate(ReadOnlySpan<int> slots) => WriteFixed(_type, slots, _values, _has);
+    public override IArrowArray Evaluate(ReadOnlySpan<int> slots, BatchBuffers? buffers) => WriteFixed(_type, slots, _values, _has, buffers);
 
     protected override void Resize(int size)
     {
