@@ -61,7 +61,7 @@ internal sealed class CountAccumulator(int index) : Accumulator
     public override void ResetAll() => System.Array.Clear(_counts);
 
     public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn, BatchBuffers? buffers) =>
-        output[firstColumn] = WriteFixed(Int64Type.Default, slots, _counts, null, buffers);
+        output[firstColumn] = Evaluate(slots, buffers);
 
     public override IArrowArray Evaluate(ReadOnlySpan<int> slots, BatchBuffers? buffers) => WriteFixed(Int64Type.Default, slots, _counts, null, buffers);
 

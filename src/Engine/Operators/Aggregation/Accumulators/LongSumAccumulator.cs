@@ -62,7 +62,7 @@ internal sealed class LongSumAccumulator(int index) : Accumulator
     }
 
     public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn, BatchBuffers? buffers) =>
-        output[firstColumn] = WriteFixed(Int64Type.Default, slots, _sums, _has, buffers);
+        output[firstColumn] = Evaluate(slots, buffers);
 
     public override IArrowArray Evaluate(ReadOnlySpan<int> slots, BatchBuffers? buffers) => WriteFixed(Int64Type.Default, slots, _sums, _has, buffers);
 

@@ -61,7 +61,7 @@ internal sealed class MinMaxAccumulator<T, TOrder> : Accumulator
     }
 
     public override void WritePartial(ReadOnlySpan<int> slots, IArrowArray[] output, int firstColumn, BatchBuffers? buffers) =>
-        output[firstColumn] = WriteFixed(_type, slots, _values, _has, buffers);
+        output[firstColumn] = Evaluate(slots, buffers);
 
     public override IArrowArray Evaluate(ReadOnlySpan<int> slots, BatchBuffers? buffers) => WriteFixed(_type, slots, _values, _has, buffers);
 
