@@ -45,17 +45,12 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
     public async Task<CheckpointBlob?> ReadAsync(string key, CancellationToken ct = default)
     {
         var path = PathOf(key);
-        byte[] bytes;
-        try { bytes = await ReadAllAsync(path, ct).ConfigureAwait(false); }
-        catch (FileNotFoundException) { return null; }
-        catch (DirectoryNotFoundException) { return null; }
+        if (await ReadAllAsync(path, ct).ConfigureAwait(false) is not { } bytes) return null;
         if (Decode(bytes) is { } blob) return blob;
         // A slotted record read while two replaces rewrote both its slots: read it again, with no writer beside.
         using var _ = await LockAsync(key, ct).ConfigureAwait(false);
-        try { bytes = await ReadAllAsync(path, ct).ConfigureAwait(false); }
-        catch (FileNotFoundException) { return null; }
-        catch (DirectoryNotFoundException) { return null; }
-        return Decode(bytes) ?? throw NotARecord(key);
+        if (await ReadAllAsync(path, ct).ConfigureAwait(false) is not { } again) return null;
+        return Decode(again) ?? throw NotARecord(key);
     }
 
     /// <inheritdoc />
@@ -163,13 +158,19 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
 
     // Shared with writers: a replace writes a slotted record's file in place (on Windows a reader that refuses writers would
     // make that write fail, and the reader would fail beside a writer).
-    private static async Task<byte[]> ReadAllAsync(string path, CancellationToken ct)
+    // The file's bytes; null when there is no file.
+    private static async Task<byte[]?> ReadAllAsync(string path, CancellationToken ct)
     {
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
-        var bytes = new byte[RandomAccess.GetLength(handle)];
-        var read = 0;
-        while (read < bytes.Length && await RandomAccess.ReadAsync(handle, bytes.AsMemory(read), read, ct).ConfigureAwait(false) is var n && n > 0) read += n;
-        return read == bytes.Length ? bytes : bytes[..read];
+        try
+        {
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
+            var bytes = new byte[RandomAccess.GetLength(handle)];
+            var read = 0;
+            while (read < bytes.Length && await RandomAccess.ReadAsync(handle, bytes.AsMemory(read), read, ct).ConfigureAwait(false) is var n && n > 0) read += n;
+            return read == bytes.Length ? bytes : bytes[..read];
+        }
+        catch (FileNotFoundException) { return null; }
+        catch (DirectoryNotFoundException) { return null; }
     }
 
     /// <summary>The record in a file of either format; null when it is none (a slotted file with no intact slot: read while
