@@ -137,10 +137,14 @@ internal static class EngineRunner
             var latencyTables = prebuilt && !repeat
                 ? PrebuildLatencyInput(tables, query, r, result, partitions)
                 : RunTables;
-            DataFrame Paced(string table, long perSecond) => (prebuilt
-                    ? PrebuiltSource(session, latencyTables + table, partitions).Option("repeat", repeat)
-                    : NexmarkSource(session, r, table))
-                .Option("rowsPerSecond", perSecond).Load();
+            DataFrame Paced(string table, long perSecond)
+            {
+                var source = (prebuilt
+                        ? PrebuiltSource(session, latencyTables + table, partitions).Option("repeat", repeat)
+                        : NexmarkSource(session, r, table))
+                    .Option("rowsPerSecond", perSecond);
+                return (r.LatencyMaxRowsPerTrigger is { } max ? source.Option("maxRowsPerTrigger", max) : source).Load();
+            }
             foreach (var fraction in r.LatencyFractions)
             {
                 var rate = fraction * result.Events / result.WallSeconds;
@@ -259,7 +263,9 @@ internal static class EngineRunner
         var streams = NexmarkStreams.Of(input.Tables, t => paced(t, perSecond[t]));
         var writer = query.Build(streams).WriteStream.OutputMode(query.LatencyMode);
         var noop = r.LatencySink == "noop";
+        collector.EpochLog = LatencyEpochLog.FromEnvironment();
         var gc = GcCounts.Now();
+        var (cpu, wait, wall) = (Environment.CpuUsage.TotalTime, LatencyEpochLog.RunQueueWaitMs(), Stopwatch.StartNew());
         var run = await (noop ? writer.Format("noop") : writer.ForeachBatch((_, batchId) =>
             {
                 visible.TryAdd(batchId, (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds);
@@ -269,9 +275,13 @@ internal static class EngineRunner
         await Task.Delay(TimeSpan.FromSeconds(r.LatencySeconds));
         await run.StopAsync();
         var collections = GcCounts.Now() - gc;
+        var seconds = wall.Elapsed.TotalSeconds;
+        var (coresUsed, waiting) = ((Environment.CpuUsage.TotalTime - cpu).TotalSeconds / seconds, (LatencyEpochLog.RunQueueWaitMs() - wait) / 1000 / seconds);
 
         var latencies = new List<double>();
         var epochs = collector.Of(run);
+        collector.EpochLog?.Write(epochs);
+        collector.EpochLog = null;
         foreach (var p in epochs)
         {
             // The noop sink: a row's output is visible once its epoch has committed, at the end of the epoch's triggerExecution.
@@ -294,7 +304,7 @@ internal static class EngineRunner
         {
             Mode = query.LatencyMode.ToString(), EventsPerSecond = perSecond.Values.Sum(), Epochs = epochs.Count,
             Collections = collections.ToString(), GcPauseMs = collections.PauseMs, AllocatedPerEpoch = collections.Allocated / Math.Max(1, epochs.Count),
-            SlowestEpochs = SlowestSplit(epochs),
+            SlowestEpochs = SlowestSplit(epochs), CoresUsed = coresUsed, ThreadsWaiting = waiting,
         }, query);
     }
 
@@ -334,7 +344,7 @@ internal static class EngineRunner
         result.P99Ms = Percentile(0.99);
         result.MaxMs = latencies.Count == 0 ? double.NaN : latencies[^1];
         Console.WriteLine($"  {query.Name}: latency at {result.EventsPerSecond:N0} bids/s: p50 {result.P50Ms:F1} ms, p99 {result.P99Ms:F1} ms, max {result.MaxMs:F1} ms over {result.Samples:N0} samples, {result.Epochs} epochs"
-            + (result.Collections is null ? "" : $"; GCs {result.Collections}, paused {result.GcPauseMs:F1} ms, {result.AllocatedPerEpoch:N0} B allocated per epoch; slowest 1% of epochs: {result.SlowestEpochs}"));
+            + (result.Collections is null ? "" : $"; cores used {result.CoresUsed:F2}, threads waiting for a core {result.ThreadsWaiting:F2}; GCs {result.Collections}, paused {result.GcPauseMs:F1} ms, {result.AllocatedPerEpoch:N0} B allocated per epoch; slowest 1% of epochs: {result.SlowestEpochs}"));
         return result;
     }
 

@@ -31,6 +31,13 @@ public sealed class LatencyResult
     public double GcPauseMs { get; set; }
     /// <summary>Managed bytes the engine process allocated per epoch of the run (what fills gen 0 between collections).</summary>
     public long AllocatedPerEpoch { get; set; }
+    /// <summary>CPU seconds of the engine process per wall second of the run (nexmark and prebuilt sources): beside the
+    /// throughput run's, it tells a run the machine starved (fewer cores than the saturated rate was measured with) from
+    /// an engine that fell behind with the cores it had.</summary>
+    public double CoresUsed { get; set; }
+    /// <summary>Threads of the engine process that were runnable but waiting for a core, on average over the run (Linux
+    /// schedstat; its own threads queue too, so this is high whenever more of them are runnable than there are cores).</summary>
+    public double ThreadsWaiting { get; set; }
     /// <summary>Mean durationMs split of the slowest 1% of the run's data epochs (by triggerExecution), e.g. "walCommit 6.1, addBatch 1.2": what the tail is made of.</summary>
     public string? SlowestEpochs { get; set; }
 }

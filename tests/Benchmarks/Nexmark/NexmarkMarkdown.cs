@@ -149,11 +149,13 @@ public static class NexmarkMarkdown
             + (report.LatencySink == "noop" ? "Sink: noop; the output is visible when its epoch has committed (progress timestamp + triggerExecution, ms). " : "Sink: foreachBatch; the output is visible when the function is called with its epoch's rows in the client. ")
             + "With prebuilt input, a query without event time reads the prebuilt rows again and again for the whole run; an event-time query reads them once (repeated times would be late), from a table made for the latency runs with rows for their whole length (at most 100 M: a shorter 'seconds' at a high rate).");
         s.AppendLine();
-        s.AppendLine("| query | mode | fraction | saturated events/s | input events/s | seconds | samples | epochs | p50 ms | p99 ms | max ms |");
-        s.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        s.AppendLine("Cores used: CPU seconds of the engine process per wall second of the latency run, and in brackets of its throughput run: a latency run that got fewer cores than its saturated rate was measured with (another load on the machine) runs above that fraction of what it could do then.");
+        s.AppendLine();
+        s.AppendLine("| query | mode | fraction | saturated events/s | input events/s | seconds | samples | epochs | p50 ms | p99 ms | max ms | cores used |");
+        s.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var q in measured)
             foreach (var l in q.Engine.Latencies)
-                s.AppendLine(Inv($"| {q.Query} | {l.Mode} | {l.Fraction:0%} | {Number(l.EventsPerSecond / l.Fraction)} | {Number(l.EventsPerSecond)} | {l.Seconds:0.0} | {l.Samples:N0} | {l.Epochs} | {l.P50Ms:0.0} | {l.P99Ms:0.0} | {l.MaxMs:0.0} |"));
+                s.AppendLine(Inv($"| {q.Query} | {l.Mode} | {l.Fraction:0%} | {Number(l.EventsPerSecond / l.Fraction)} | {Number(l.EventsPerSecond)} | {l.Seconds:0.0} | {l.Samples:N0} | {l.Epochs} | {l.P50Ms:0.0} | {l.P99Ms:0.0} | {l.MaxMs:0.0} | {(l.CoresUsed > 0 ? $"{l.CoresUsed:0.00} ({q.Engine.CpuSeconds / q.Engine.WallSeconds:0.00})" : "–")} |"));
         s.AppendLine();
     }
 

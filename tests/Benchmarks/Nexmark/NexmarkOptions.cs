@@ -43,6 +43,8 @@ public sealed class NexmarkOptions
     public double LatencySeconds { get; set; } = 10;
     /// <summary>Milliseconds between two files of a latency run (files source only).</summary>
     public double LatencyFileIntervalMs { get; set; } = 50;
+    /// <summary>The paced source's maxRowsPerTrigger in the latency runs (null: the source's default, from the memory budget).</summary>
+    public long? LatencyMaxRowsPerTrigger { get; set; }
     /// <summary>Baselines to run: hand, rx, duckdb (any subset).</summary>
     public IReadOnlySet<string> Baselines { get; set; } = new HashSet<string> { "hand", "rx", "duckdb" };
     /// <summary>Runs per query of the engine and of each baseline, alternating; each figure is the median run's. On a shared
@@ -97,6 +99,7 @@ public sealed class NexmarkOptions
                     break;
                 case "--latency-seconds": o.LatencySeconds = Double(); break;
                 case "--latency-interval-ms": o.LatencyFileIntervalMs = Double(); break;
+                case "--latency-max-rows-per-trigger": o.LatencyMaxRowsPerTrigger = Long(); break;
                 case "--baselines": o.Baselines = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(b => b != "none").ToHashSet(); break;
                 case "--work": o.Work = Value(); break;
                 case "--runs": o.Runs = checked((int)Long()); break;
@@ -114,5 +117,5 @@ public sealed class NexmarkOptions
 
     /// <summary>The usage line.</summary>
     public const string Usage = "nexmark [--events N] [--rate EV_PER_S] [--queries q0,q1,...] [--out DIR] [--seed S] [--source prebuilt|nexmark|files] [--rows-per-batch N] [--bids-per-file N] " +
-        "[--cores 1,2] [--latency-fractions 0.1,0.8] [--latency-queries q1,q12] [--latency-sink noop|foreachbatch] [--files-per-trigger N] [--format parquet|json] [--latency-seconds S] [--latency-interval-ms MS] [--baselines hand,rx,duckdb|none] [--schema pruned|full|both] [--runs N] [--work DIR]";
+        "[--cores 1,2] [--latency-fractions 0.1,0.8] [--latency-queries q1,q12] [--latency-sink noop|foreachbatch] [--files-per-trigger N] [--format parquet|json] [--latency-seconds S] [--latency-interval-ms MS] [--latency-max-rows-per-trigger N] [--baselines hand,rx,duckdb|none] [--schema pruned|full|both] [--runs N] [--work DIR]";
 }

@@ -9,8 +9,15 @@ internal sealed class ProgressCollector : StreamingQueryListener
 {
     private readonly ConcurrentDictionary<(Guid RunId, long BatchId), StreamingQueryProgress> _progress = new();
 
+    /// <summary>Told of every progress as it arrives (<see cref="LatencyEpochLog"/>), or null.</summary>
+    public LatencyEpochLog? EpochLog { get; set; }
+
     /// <inheritdoc />
-    public override void OnQueryProgress(QueryProgressEvent e) => _progress.TryAdd((e.Progress.RunId, e.Progress.BatchId), e.Progress);
+    public override void OnQueryProgress(QueryProgressEvent e)
+    {
+        EpochLog?.OnProgress(e.Progress);
+        _progress.TryAdd((e.Progress.RunId, e.Progress.BatchId), e.Progress);
+    }
 
     /// <summary>The epochs of <paramref name="query"/>'s run, oldest first, including those only its RecentProgress has.</summary>
     public IReadOnlyList<StreamingQueryProgress> Of(StreamingQuery query)
