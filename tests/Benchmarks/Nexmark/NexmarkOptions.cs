@@ -112,6 +112,8 @@ public sealed class NexmarkOptions
         }
         if (o.Events <= 0 || o.Rate <= 0 || o.BidsPerFile <= 0 || o.FilesPerTrigger <= 0 || o.RowsPerBatch <= 0 || o.Runs <= 0)
             throw new ArgumentException("--events, --rate, --rows-per-batch, --bids-per-file, --files-per-trigger and --runs must be positive.");
+        if (o.LatencyMaxRowsPerTrigger <= 0)
+            throw new ArgumentException($"--latency-max-rows-per-trigger takes a positive row count (not {o.LatencyMaxRowsPerTrigger}).");
         return o;
     }
 
