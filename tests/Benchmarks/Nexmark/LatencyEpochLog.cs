@@ -23,11 +23,11 @@ internal sealed class LatencyEpochLog
     public static LatencyEpochLog? FromEnvironment() =>
         Environment.GetEnvironmentVariable("NEXMARK_LATENCY_EPOCHS") is { Length: > 0 } file ? new LatencyEpochLog($"{file}.{Interlocked.Increment(ref s_runs)}") : null;
 
-    /// <summary>Notes the process's GC counts as an epoch's progress arrives.</summary>
+    /// <summary>Notes the process's GC counts, CPU time and run-queue wait as an epoch's progress arrives.</summary>
     public void OnProgress(StreamingQueryProgress p) =>
         _atProgress.TryAdd(p.BatchId, (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration().TotalMilliseconds, GC.GetTotalAllocatedBytes(), Environment.CpuUsage.TotalTime.TotalMilliseconds, RunQueueWaitMs()));
 
-    // The time this process's threads were runnable but waiting for a core, summed over its threads (Linux; 0 elsewhere).
+    /// <summary>Milliseconds this process's threads were runnable but waiting for a core, summed over its threads (Linux; 0 elsewhere).</summary>
     public static double RunQueueWaitMs()
     {
         double total = 0;
@@ -52,6 +52,7 @@ internal sealed class LatencyEpochLog
         return total;
     }
 
+    /// <summary>Writes the run's epochs, oldest first, with what was noted as each arrived.</summary>
     public void Write(IReadOnlyList<StreamingQueryProgress> epochs)
     {
         var c = CultureInfo.InvariantCulture;
