@@ -122,7 +122,7 @@ internal static class EngineRunner
             Console.WriteLine($"  {query.Name}: engine, all 7 columns declared: {result.FullSchema.Events:N0} bids in {fullMeter.WallSeconds:F2} s wall, {fullMeter.CpuSeconds:F2} s CPU");
         }
         if (prebuilt && r.ScalingSeconds > 0 && result.Events > 0)
-            (result.Scaling, result.ScalingRepeated) = await MeasureScalingAsync(r, query, session, tables, collector, partitions, result);
+            (result.Scaling, result.ScalingRepeated) = await MeasureScalingAsync(r, query, session, tables, collector, partitions, result, timeline);
         if (r.LatencySeconds > 0 && result.Events > 0)
         {
             // Prebuilt: the run's batches again, paced; a query without event time reads them again and again (its rows stay
@@ -168,7 +168,7 @@ internal static class EngineRunner
     /// rows for the throughput run's rate may end early: then it runs again with rows for the rate the last run measured.
     /// </summary>
     private static async Task<(EngineResult Result, bool Repeated)> MeasureScalingAsync(EngineRunRequest r, NexmarkQuery query, StreamSession session,
-        PrebuiltTables tables, ProgressCollector collector, int partitions, EngineResult throughput)
+        PrebuiltTables tables, ProgressCollector collector, int partitions, EngineResult throughput, EpochTimeline? timeline)
     {
         var repeated = NexmarkQueries.ReadsRepeatably(query.Name);
         var max = repeated ? MaxRepeatedScalingRows : MaxScalingRows;
@@ -186,7 +186,9 @@ internal static class EngineRunner
                 var source = PrebuiltSource(session, (repeated ? RunTables : ScalingTables) + table, partitions).Option("rowsPerBatch", perEpoch[table]);
                 return (repeated ? source.Option("repeat", true).Option("numRows", input.Rows(table)) : source).Load();
             });
+            timeline?.Record();
             var (epochs, meter) = await ThroughputAsync(query, collector, streams);
+            timeline?.Write("scaling");
             foreach (var table in input.Tables) tables.Remove(ScalingTables + table);
             var result = new EngineResult { Query = query.Name, Mode = throughput.Mode, Cores = throughput.Cores, PrebuildSeconds = prebuildSeconds };
             Summarise(result, epochs, query, meter);
