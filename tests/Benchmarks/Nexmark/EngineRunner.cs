@@ -156,8 +156,9 @@ internal static class EngineRunner
     // The scaling run's rows at most: an event-time query's are prebuilt for it (as the latency input's, bounded by memory),
     // a repeatable query's are the throughput run's read again.
     private const long MaxScalingRows = 100_000_000, MaxRepeatedScalingRows = 4_000_000_000;
-    // Rows for a little more than the scaling run's least time at the rate measured, and at most this many runs to get there.
-    private const double ScalingMargin = 1.2;
+    // Rows for a little more than the scaling run's least time at the rate measured (at the throughput run's rate, which its
+    // start and end hold down to a half to a third of the steady one: more), and at most this many runs to get there.
+    private const double ScalingMargin = 1.2, FirstScalingMargin = 2.5;
     private const int MaxScalingAttempts = 3;
 
     /// <summary>
@@ -175,7 +176,7 @@ internal static class EngineRunner
         var (events, seconds) = (throughput.Events, throughput.WallSeconds);
         for (var attempt = 1; ; attempt++)
         {
-            var wanted = Math.Min(max, (long)Math.Ceiling(ScalingMargin * r.ScalingSeconds * events / seconds));
+            var wanted = Math.Min(max, (long)Math.Ceiling((attempt == 1 ? FirstScalingMargin : ScalingMargin) * r.ScalingSeconds * events / seconds));
             var input = query.Input(Math.Max(r.Events, (wanted + r.RowsPerBatch - 1) / r.RowsPerBatch * r.RowsPerBatch));
             var watch = Stopwatch.StartNew();
             if (!repeated) Prebuild(tables, ScalingTables, query, input, r.RowsPerBatch, partitions, new NexmarkGenerator(new NexmarkConfig(r.Seed, r.EventsPerSecond)));
