@@ -58,6 +58,12 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
     {
         var path = PathOf(key);
         using var _ = await LockAsync(key, ct).ConfigureAwait(false);
+        return await BlockingWrites.Run(() => PutIfAbsent(key, path, data, ct)).ConfigureAwait(false);
+    }
+
+    // Under the key's lock, on a write thread (it flushes the data and the directory).
+    private string PutIfAbsent(string key, string path, ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
         if (File.Exists(path)) throw new CheckpointConflictException(key, $"Checkpoint key '{key}' already exists.");
         var (header, etag) = NewHeader();
         var temp = WriteTemp([header, data], ct);
@@ -82,6 +88,12 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         ArgumentNullException.ThrowIfNull(etag);
         var path = PathOf(key);
         using var _ = await LockAsync(key, ct).ConfigureAwait(false);
+        return await BlockingWrites.Run(() => Replace(key, path, data, etag, ct)).ConfigureAwait(false);
+    }
+
+    // Under the key's lock, on a write thread (it flushes the data).
+    private string Replace(string key, string path, ReadOnlyMemory<byte> data, string etag, CancellationToken ct)
+    {
         var current = Inspect(key, path, ct)
             ?? throw new CheckpointConflictException(key, $"Checkpoint key '{key}' does not exist.");
         if (!string.Equals(current.ETag, etag, StringComparison.Ordinal))

@@ -53,8 +53,9 @@ public sealed class OrleansStreamOptions
     public TimeSpan EpochRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// Whether an AvailableNow query without watermark or processing-time timers plans its next epoch and writes it ahead while
-    /// the current one runs (OrleansStream__PlanAhead=false plans each epoch after the previous one, as Spark's microbatch does).
+    /// Whether an AvailableNow query without processing-time timers plans its next epoch and writes it ahead while the current
+    /// one runs, with a watermark once the current one's source tasks have answered (OrleansStream__PlanAhead=false plans each
+    /// epoch after the previous one, as Spark's microbatch does).
     /// </summary>
     public bool PlanAhead { get; set; } = true;
 

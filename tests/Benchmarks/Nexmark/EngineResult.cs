@@ -55,6 +55,12 @@ public sealed class EngineResult
     public double GcPauseSeconds { get; set; }
     /// <summary>GC collections during the throughput run, per generation 0, 1, 2.</summary>
     public int[] Collections { get; set; } = [0, 0, 0];
+    /// <summary>The scaling run of a pinned process (<see cref="EngineRunRequest.ScalingSeconds"/>): the same query over rows
+    /// enough to last that long; null when none ran (the scaling figures are then this run's).</summary>
+    public EngineResult? Scaling { get; set; }
+    /// <summary>Whether <see cref="Scaling"/> read the throughput run's prebuilt rows again and again (queries without event
+    /// time), rather than a larger prebuilt input made for it (event-time queries).</summary>
+    public bool ScalingRepeated { get; set; }
     /// <summary>The first latency run (at the first fraction asked, 10% by default).</summary>
     public LatencyResult? Latency { get; set; }
     /// <summary>Every latency run, one per fraction of the saturated rate.</summary>

@@ -28,6 +28,10 @@ public sealed class EngineRunRequest
     public long Seed { get; set; }
     /// <summary>Event-time rate.</summary>
     public long EventsPerSecond { get; set; }
+    /// <summary>Prebuilt source only: after the throughput run, a scaling run over enough rows to last at least this many wall
+    /// seconds at the rate just measured (0: none). A throughput run of 5 M rows at 100 M ev/s lasts 50 ms, mostly the
+    /// query's start and end, which says nothing of how the epochs scale over cores.</summary>
+    public double ScalingSeconds { get; set; }
     /// <summary>First bid offset of the latency run.</summary>
     public long LatencyFirstBid { get; set; }
     /// <summary>How long the latency run feeds, seconds (0: no latency run).</summary>

@@ -113,15 +113,7 @@ internal static class EngineRunner
         timeline?.Record();
         var (epochs, meter) = await ThroughputAsync(query, collector, files ? FileStreams(r.BidsDirectory, r.FilesPerTrigger, primaryPruned) : Generated(RunTables, r.Events, r.RowsPerBatch));
         timeline?.Write();
-        Summarise(result, epochs, query);
-        result.WallSeconds = meter.WallSeconds;
-        result.CpuSeconds = meter.CpuSeconds;
-        result.PeakResidentBytes = meter.PeakResidentBytes;
-        result.PeakResidentIsPerRun = meter.PeakResidentIsPerInterval;
-        result.PeakManagedBytes = meter.PeakManagedBytes;
-        result.AllocatedBytes = meter.AllocatedBytes;
-        result.GcPauseSeconds = meter.GcPauseSeconds;
-        result.Collections = meter.Collections;
+        Summarise(result, epochs, query, meter);
         Console.WriteLine($"  {query.Name}: engine {result.Events:N0} bids in {result.WallSeconds:F2} s wall, {result.CpuSeconds:F2} s CPU, {result.DataEpochs} epochs");
         if (files && r.Schema == "both")
         {
@@ -129,6 +121,8 @@ internal static class EngineRunner
             result.FullSchema = new ThroughputResult(full.Sum(p => p.NumInputRows), fullMeter.WallSeconds, fullMeter.CpuSeconds);
             Console.WriteLine($"  {query.Name}: engine, all 7 columns declared: {result.FullSchema.Events:N0} bids in {fullMeter.WallSeconds:F2} s wall, {fullMeter.CpuSeconds:F2} s CPU");
         }
+        if (prebuilt && r.ScalingSeconds > 0 && result.Events > 0)
+            (result.Scaling, result.ScalingRepeated) = await MeasureScalingAsync(r, query, session, tables, collector, partitions, result, timeline);
         if (r.LatencySeconds > 0 && result.Events > 0)
         {
             // Prebuilt: the run's batches again, paced; a query without event time reads them again and again (its rows stay
@@ -162,7 +156,53 @@ internal static class EngineRunner
     }
 
     private const long WarmUpRows = 60_000, WarmUpRowsPerBatch = 20_000;
-    private const string WarmUpTables = "warmup-", RunTables = "run-", LatencyTables = "latency-";
+    private const string WarmUpTables = "warmup-", RunTables = "run-", LatencyTables = "latency-", ScalingTables = "scaling-";
+    // The scaling run's rows at most: an event-time query's are prebuilt for it (as the latency input's, bounded by memory),
+    // a repeatable query's are the throughput run's read again.
+    private const long MaxScalingRows = 100_000_000, MaxRepeatedScalingRows = 4_000_000_000;
+    // Rows for a little more than the scaling run's least time at the rate measured (at the throughput run's rate, which its
+    // start and end hold down to a half to a third of the steady one: more), and at most this many runs to get there.
+    private const double ScalingMargin = 1.2, FirstScalingMargin = 2.5;
+    private const int MaxScalingAttempts = 3;
+
+    /// <summary>
+    /// The scaling run of a pinned process: the query once more, as the throughput run (same trigger, sink and epochs), over
+    /// rows enough to last <see cref="EngineRunRequest.ScalingSeconds"/> (whole epochs, at least the throughput run's rows).
+    /// A query that reads repeatably reads the throughput run's batches again and again; an event-time query reads a larger
+    /// input prebuilt for it, before its clock starts, and dropped after. A short run's rate is mostly its start and end, so
+    /// rows for the throughput run's rate may end early: then it runs again with rows for the rate the last run measured.
+    /// </summary>
+    private static async Task<(EngineResult Result, bool Repeated)> MeasureScalingAsync(EngineRunRequest r, NexmarkQuery query, StreamSession session,
+        PrebuiltTables tables, ProgressCollector collector, int partitions, EngineResult throughput, EpochTimeline? timeline)
+    {
+        var repeated = NexmarkQueries.ReadsRepeatably(query.Name);
+        var max = repeated ? MaxRepeatedScalingRows : MaxScalingRows;
+        var (events, seconds) = (throughput.Events, throughput.WallSeconds);
+        for (var attempt = 1; ; attempt++)
+        {
+            var wanted = Math.Min(max, (long)Math.Ceiling((attempt == 1 ? FirstScalingMargin : ScalingMargin) * r.ScalingSeconds * events / seconds));
+            var input = query.Input(Math.Max(r.Events, (wanted + r.RowsPerBatch - 1) / r.RowsPerBatch * r.RowsPerBatch));
+            var watch = Stopwatch.StartNew();
+            if (!repeated) Prebuild(tables, ScalingTables, query, input, r.RowsPerBatch, partitions, new NexmarkGenerator(new NexmarkConfig(r.Seed, r.EventsPerSecond)));
+            var prebuildSeconds = watch.Elapsed.TotalSeconds;
+            var perEpoch = input.RowsPerEpoch(r.RowsPerBatch);
+            var streams = NexmarkStreams.Of(input.Tables, table =>
+            {
+                var source = PrebuiltSource(session, (repeated ? RunTables : ScalingTables) + table, partitions).Option("rowsPerBatch", perEpoch[table]);
+                return (repeated ? source.Option("repeat", true).Option("numRows", input.Rows(table)) : source).Load();
+            });
+            timeline?.Record();
+            var (epochs, meter) = await ThroughputAsync(query, collector, streams);
+            timeline?.Write("scaling");
+            foreach (var table in input.Tables) tables.Remove(ScalingTables + table);
+            var result = new EngineResult { Query = query.Name, Mode = throughput.Mode, Cores = throughput.Cores, PrebuildSeconds = prebuildSeconds };
+            Summarise(result, epochs, query, meter);
+            Console.WriteLine($"  {query.Name}: scaling run {result.Events:N0} rows ({(repeated ? "the run's rows read again" : $"prebuilt in {prebuildSeconds:F1} s")}) in {meter.WallSeconds:F2} s wall, {meter.CpuSeconds:F2} s CPU, {result.DataEpochs} epochs");
+            if (meter.WallSeconds >= r.ScalingSeconds || input.Events >= max || attempt == MaxScalingAttempts) return (result, repeated);
+            (events, seconds) = (result.Events, result.WallSeconds);
+        }
+    }
+
     // An event-time query reads its prebuilt rows once: its latency input holds rows for the whole paced run at the highest
     // fraction (else at 80% of a fast query the table ends within the excluded first second), up to this many.
     private const long MaxLatencyRows = 100_000_000;
@@ -225,8 +265,16 @@ internal static class EngineRunner
         return (collector.Of(run), meter);
     }
 
-    private static void Summarise(EngineResult result, IReadOnlyList<StreamingQueryProgress> epochs, NexmarkQuery query)
+    private static void Summarise(EngineResult result, IReadOnlyList<StreamingQueryProgress> epochs, NexmarkQuery query, ProcessMeter meter)
     {
+        result.WallSeconds = meter.WallSeconds;
+        result.CpuSeconds = meter.CpuSeconds;
+        result.PeakResidentBytes = meter.PeakResidentBytes;
+        result.PeakResidentIsPerRun = meter.PeakResidentIsPerInterval;
+        result.PeakManagedBytes = meter.PeakManagedBytes;
+        result.AllocatedBytes = meter.AllocatedBytes;
+        result.GcPauseSeconds = meter.GcPauseSeconds;
+        result.Collections = meter.Collections;
         var data = epochs.Where(p => p.NumInputRows > 0).ToList();
         result.Events = data.Sum(p => p.NumInputRows);
         result.DataEpochs = data.Count;

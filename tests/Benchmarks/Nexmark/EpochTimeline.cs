@@ -31,8 +31,12 @@ internal sealed class EpochTimeline : IDisposable
     public static EpochTimeline? FromEnvironment() =>
         Environment.GetEnvironmentVariable("NEXMARK_EPOCH_TIMELINE") is { Length: > 0 } ? new EpochTimeline() : null;
 
-    /// <summary>Spans stopped from now on are kept (the warm-up's are not).</summary>
-    public void Record() => _recording = true;
+    /// <summary>Spans stopped from now on are kept (the warm-up's are not), those kept before dropped.</summary>
+    public void Record()
+    {
+        _spans.Clear();
+        _recording = true;
+    }
 
     private void Stopped(Activity activity)
     {
@@ -42,8 +46,9 @@ internal sealed class EpochTimeline : IDisposable
         _spans.Enqueue((activity.TraceId, batch, batch is null ? activity.OperationName : "epoch", activity.StartTimeUtc, activity.StartTimeUtc + activity.Duration));
     }
 
-    /// <summary>Writes the recorded spans to the file the environment names.</summary>
-    public void Write()
+    /// <summary>Writes the recorded spans to the file the environment names (<paramref name="run"/>: the scaling run's, to
+    /// FILE.scaling.&lt;cores&gt;).</summary>
+    public void Write(string? run = null)
     {
         var batches = _spans.Where(s => s.Batch is not null).GroupBy(s => s.Trace).ToDictionary(g => g.Key, g => g.First().Batch!.Value);
         var spans = _spans.Where(s => batches.ContainsKey(s.Trace)).Select(s => (Batch: batches[s.Trace], s.Phase, s.Start, s.End)).ToList();
@@ -51,7 +56,7 @@ internal sealed class EpochTimeline : IDisposable
         var origin = spans.Min(s => s.Start);
         var lines = spans.OrderBy(s => s.Start).Select(s => string.Create(CultureInfo.InvariantCulture,
             $"{s.Batch},{s.Phase},{(s.Start - origin).Ticks / 10},{(s.End - origin).Ticks / 10}"));
-        var path = string.Create(CultureInfo.InvariantCulture, $"{Environment.GetEnvironmentVariable("NEXMARK_EPOCH_TIMELINE")}.{Environment.ProcessorCount}");
+        var path = string.Create(CultureInfo.InvariantCulture, $"{Environment.GetEnvironmentVariable("NEXMARK_EPOCH_TIMELINE")}{(run is null ? "" : "." + run)}.{Environment.ProcessorCount}");
         File.WriteAllLines(path, ["batch,phase,startUs,endUs", .. lines]);
     }
 

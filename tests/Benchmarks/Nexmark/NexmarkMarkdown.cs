@@ -120,7 +120,11 @@ public static class NexmarkMarkdown
     {
         if (report.Cores.Count < 2) return;
         var (fewest, most) = (report.Cores[0], report.Cores[^1]);
-        s.AppendLine(Inv($"**Scaling.** Each run of the engine ran once per core count, the process pinned with `taskset -c` to the first cores (fewest first, then the baselines); events/s = events per wall second of the throughput run, the median run's (by that rate); cores used = CPU s / wall s. The {most}-core runs are the ones in the tables above."));
+        var scaled = ok.SelectMany(q => q.ScalingRuns).Any(r => r.Scaling is not null);
+        s.AppendLine(Inv($"**Scaling.** Each run of the engine ran once per core count, the process pinned with `taskset -c` to the first cores (fewest first, then the baselines); events/s = events per wall second of ")
+            + (scaled
+                ? Inv($"the scaling run, the median run's (by that rate); cores used = CPU s / wall s of it. A throughput run of a fast query lasts tens of ms, mostly its start and end, so after its throughput run each pinned process runs the query once more (same trigger, sink and epochs of rowsPerBatch rows) over rows enough to last at least {report.ScalingSeconds:0.0#} s at the rate it just measured: a query that reads repeatably (no event time) reads the throughput run's prebuilt batches again and again, an event-time query reads a larger input prebuilt for it before its clock starts (at most 100 M rows). The tables above are the {most}-core processes' throughput runs.")
+                : Inv($"the throughput run, the median run's (by that rate); cores used = CPU s / wall s. The {most}-core runs are the ones in the tables above.")));
         s.AppendLine();
         s.AppendLine("| query | " + string.Join(" | ", report.Cores.Select(c => Inv($"{c} core{(c == 1 ? "" : "s")}: events/s (cores used)"))) + Inv($" | {most}/{fewest} | {most}/{fewest} per run |"));
         s.AppendLine("|---|" + string.Concat(report.Cores.Select(_ => "---:|")) + "---:|---|");
@@ -131,7 +135,8 @@ public static class NexmarkMarkdown
             string Cell(int c)
             {
                 var runs = q.ScalingRuns.Where(r => r.PinnedCores == c && r.Error is null).OrderBy(Rate).ToList();
-                return runs.Count == 0 ? "–" : Inv($"{Number(Rate(runs[runs.Count / 2]))} ({runs[runs.Count / 2].CpuSeconds / runs[runs.Count / 2].WallSeconds:0.00})");
+                var median = runs.Count == 0 ? null : Scaling(runs[runs.Count / 2]);
+                return median is null ? "–" : Inv($"{Number(Rate(median))} ({median.CpuSeconds / median.WallSeconds:0.00})");
             }
             var perRun = q.ScalingRuns.Where(r => r.PinnedCores == fewest).Zip(q.ScalingRuns.Where(r => r.PinnedCores == most), (a, b) => Rate(b) / Rate(a));
             s.AppendLine($"| {q.Query} | " + string.Join(" | ", report.Cores.Select(Cell)) + Inv($" | {Median(most) / Median(fewest):0.00} | {string.Join(" ", perRun.Select(r => r.ToString("0.00", CultureInfo.InvariantCulture)))} |"));
@@ -139,7 +144,10 @@ public static class NexmarkMarkdown
         s.AppendLine();
     }
 
-    private static double Rate(EngineResult r) => r.WallSeconds > 0 ? r.Events / r.WallSeconds : double.NaN;
+    // A pinned run's scaling figures: its scaling run's, or its throughput run's where it had none.
+    private static EngineResult Scaling(EngineResult r) => r.Scaling ?? r;
+
+    private static double Rate(EngineResult r) => Scaling(r) is { WallSeconds: > 0 } s ? s.Events / s.WallSeconds : double.NaN;
 
     private static void WriteLatency(StringBuilder s, NexmarkReport report, List<QueryReport> ok)
     {

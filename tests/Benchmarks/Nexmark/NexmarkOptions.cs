@@ -21,6 +21,9 @@ public sealed class NexmarkOptions
     public string Source { get; set; } = "prebuilt";
     /// <summary>Core counts to run the engine pinned to with taskset (e.g. 1,2: the scaling rows); empty: not pinned.</summary>
     public IReadOnlyList<int> Cores { get; set; } = [];
+    /// <summary>With --cores and the prebuilt source: the least wall time of each pinned process's scaling run (see
+    /// <see cref="EngineRunRequest.ScalingSeconds"/>); 0 reads the scaling figures off the throughput run.</summary>
+    public double ScalingSeconds { get; set; } = 1.5;
     /// <summary>Latency input rates, fractions of the saturated rate measured in the same process.</summary>
     public IReadOnlyList<double> LatencyFractions { get; set; } = [0.1, 0.8];
     /// <summary>The latency runs' sink: noop (a row is visible when its epoch has committed) or foreachbatch (when the
@@ -98,6 +101,7 @@ public sealed class NexmarkOptions
                     if (o.Format is not ("parquet" or "json")) throw new ArgumentException("--format takes parquet or json.");
                     break;
                 case "--latency-seconds": o.LatencySeconds = Double(); break;
+                case "--scaling-seconds": o.ScalingSeconds = Double(); break;
                 case "--latency-interval-ms": o.LatencyFileIntervalMs = Double(); break;
                 case "--latency-max-rows-per-trigger": o.LatencyMaxRowsPerTrigger = Long(); break;
                 case "--baselines": o.Baselines = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(b => b != "none").ToHashSet(); break;
@@ -114,10 +118,11 @@ public sealed class NexmarkOptions
             throw new ArgumentException("--events, --rate, --rows-per-batch, --bids-per-file, --files-per-trigger and --runs must be positive.");
         if (o.LatencyMaxRowsPerTrigger <= 0)
             throw new ArgumentException($"--latency-max-rows-per-trigger takes a positive row count (not {o.LatencyMaxRowsPerTrigger}).");
+        if (o.ScalingSeconds < 0) throw new ArgumentException("--scaling-seconds must not be negative.");
         return o;
     }
 
     /// <summary>The usage line.</summary>
     public const string Usage = "nexmark [--events N] [--rate EV_PER_S] [--queries q0,q1,...] [--out DIR] [--seed S] [--source prebuilt|nexmark|files] [--rows-per-batch N] [--bids-per-file N] " +
-        "[--cores 1,2] [--latency-fractions 0.1,0.8] [--latency-queries q1,q12] [--latency-sink noop|foreachbatch] [--files-per-trigger N] [--format parquet|json] [--latency-seconds S] [--latency-interval-ms MS] [--latency-max-rows-per-trigger N] [--baselines hand,rx,duckdb|none] [--schema pruned|full|both] [--runs N] [--work DIR]";
+        "[--cores 1,2] [--scaling-seconds S] [--latency-fractions 0.1,0.8] [--latency-queries q1,q12] [--latency-sink noop|foreachbatch] [--files-per-trigger N] [--format parquet|json] [--latency-seconds S] [--latency-interval-ms MS] [--latency-max-rows-per-trigger N] [--baselines hand,rx,duckdb|none] [--schema pruned|full|both] [--runs N] [--work DIR]";
 }

@@ -17,6 +17,8 @@ public sealed class NexmarkReport
     public bool InputPrebuilt { get; set; }
     /// <summary>Core counts the engine ran pinned to (<c>--cores</c>; empty: not pinned).</summary>
     public List<int> Cores { get; set; } = new();
+    /// <summary>The least wall time of a pinned process's scaling run (0: the scaling figures are the throughput run's).</summary>
+    public double ScalingSeconds { get; set; }
     /// <summary>Latency input rates as fractions of the saturated rate.</summary>
     public List<double> LatencyFractions { get; set; } = new();
     /// <summary>The latency runs' sink (noop or foreachbatch).</summary>

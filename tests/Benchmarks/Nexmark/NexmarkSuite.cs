@@ -35,6 +35,7 @@ public static class NexmarkSuite
             Runs = options.Runs,
             Cores = [.. options.Cores],
             LatencyFractions = [.. options.LatencyFractions],
+            ScalingSeconds = options.Cores.Count > 1 && options.Source == "prebuilt" ? options.ScalingSeconds : 0,
             LatencySink = options.LatencySink,
             Format = options.Format,
             InputPrebuilt = options.Source == "prebuilt",
@@ -240,7 +241,8 @@ public static class NexmarkSuite
             Query = query.Name, Source = options.Source, Events = options.Events, RowsPerBatch = options.RowsPerBatch, BidsDirectory = bids, WarmupDirectory = warmup, WorkDirectory = directory, Format = options.Format,
             FilesPerTrigger = options.FilesPerTrigger, Schema = options.Schema, Seed = options.Seed, EventsPerSecond = options.Rate,
             LatencyFirstBid = options.Events * 2, LatencySeconds = latency ? options.LatencySeconds : 0, LatencyFileIntervalMs = options.LatencyFileIntervalMs, LatencyMaxRowsPerTrigger = options.LatencyMaxRowsPerTrigger,
-            LatencyFractions = [.. options.LatencyFractions], LatencySink = options.LatencySink, ResultPath = Path.Combine(directory, "result.json"),
+            LatencyFractions = [.. options.LatencyFractions], LatencySink = options.LatencySink,
+            ScalingSeconds = cores > 0 && options.Cores.Count > 1 ? options.ScalingSeconds : 0, ResultPath = Path.Combine(directory, "result.json"),
         };
         var requestPath = Path.Combine(directory, "request.json");
         await File.WriteAllTextAsync(requestPath, JsonSerializer.Serialize(request, EngineRunner.Json));

@@ -33,16 +33,8 @@ public sealed class ProcessKillTests(ITestOutputHelper output)
     public async Task KillAfterStateIsStagedBeforeCommit_NoCountIsAppliedTwiceAndNoWindowIsEmittedTwice()
     {
         using var dir = new TempDirectory();
-        var input = dir.Sub(Path.Combine("demo", "in"));
-        // File f holds events at f*20 + i seconds (i = 0..4; i = 0 is a "view" and filtered out), users u0/u1 alternating:
-        // every window [f*20, f*20+10) ends with 2 events per user. The watermark (max - 5 s) makes file f's window final
-        // while file f+1 is processed, so batch 2 is the first epoch that emits a window.
-        for (var f = 0; f < 4; f++)
-        {
-            var lines = Enumerable.Range(0, 5).Select(i =>
-                $"{{\"user\":\"u{i % 2}\",\"action\":\"{(i == 0 ? "view" : "buy")}\",\"amount\":1.0,\"ts\":\"2026-01-01T00:{f * 20 / 60:D2}:{f * 20 % 60 + i:D2}Z\"}}");
-            TempDirectory.WriteFile(input, $"events-{f:D6}.json", string.Join('\n', lines) + "\n");
-        }
+        // Batch 2 is the first epoch that emits a window (file 0's, closed by file 1's watermark).
+        WriteWindowedBuys(dir);
         var outDir = await KillBeforeCommitAndRestartAsync(dir, batch: 2, "--windowed");
 
         await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = Path.Combine(dir.Path, "reader") });
@@ -186,16 +178,8 @@ public sealed class ProcessKillTests(ITestOutputHelper output)
     {
         using var dir = new TempDirectory();
         var (input, expected) = WriteBuys(dir);
-        var marker = Path.Combine(dir.Path, "hanging");
         string[] job = ["job", "--data", dir.Path, "--no-generate", "--available-now", "--sink", "json", "--max-files-per-trigger", "1"];
-        using (var first = StartJob(job, HangEpochs.SiloEnvironment(1, marker)))
-        {
-            await WaitForFileAsync(marker, first, TimeSpan.FromSeconds(90));
-            // The write-ahead of batch 2 runs beside batch 1 and is not held by batch 1's hang: give it its turn.
-            await Task.Delay(TimeSpan.FromSeconds(1));
-            first.Kill(entireProcessTree: true);
-            await first.WaitForExitAsync();
-        }
+        await KillWithTheNextEpochWrittenAheadAsync(dir, job, batch: 1);
         var outDir = Path.Combine(dir.Path, "demo", "out");
         Assert.Contains(Directory.GetFiles(outDir), f => Path.GetFileName(f).StartsWith("part-00001", StringComparison.Ordinal));
         Assert.False(File.Exists(Path.Combine(outDir, "_spark_metadata", "1")), "batch 1 must not be committed before the kill");
@@ -210,6 +194,59 @@ public sealed class ProcessKillTests(ITestOutputHelper output)
             Assert.Equal(0, second.ExitCode);
         }
         Assert.Equal(expected.Order(), await ReadUsersAsync(dir, outDir));
+    }
+
+    // With a watermark the next epoch is written ahead once the running one's source tasks have answered, with the watermark
+    // their event times give. Killed in batch 2's commit (the first epoch that emits a window), batch 3 is already written
+    // ahead; the restart runs both again from their records: every window once, none lost, counts applied once.
+    [Fact]
+    public async Task AvailableNow_Windowed_KillWhileTheNextEpochIsWrittenAhead_NoWindowIsEmittedTwice()
+    {
+        using var dir = new TempDirectory();
+        var input = WriteWindowedBuys(dir);
+        string[] job = ["job", "--windowed", "--data", dir.Path, "--no-generate", "--available-now", "--sink", "json", "--max-files-per-trigger", "1"];
+        await KillWithTheNextEpochWrittenAheadAsync(dir, job, batch: 2);
+        var outDir = Path.Combine(dir.Path, "demo", "out");
+        Assert.False(File.Exists(Path.Combine(outDir, "_spark_metadata", "2")), "batch 2 must not be committed before the kill");
+        Assert.Contains(Directory.GetFiles(dir.Path, "*", SearchOption.AllDirectories).Where(f => !f.StartsWith(input, StringComparison.Ordinal) && !f.StartsWith(outDir, StringComparison.Ordinal)),
+            f => File.ReadAllBytes(f).AsSpan().IndexOf("events-000003.json"u8) >= 0);
+
+        using (var second = StartJob(job, new()))
+        {
+            Assert.True(second.WaitForExit(TimeSpan.FromSeconds(120)), "the resumed job did not finish");
+            Assert.Equal(0, second.ExitCode);
+        }
+        await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = Path.Combine(dir.Path, "reader") });
+        var rows = await session.Read.Schema("window STRUCT<start: TIMESTAMP, end: TIMESTAMP>, user STRING, events BIGINT").Json(outDir).CollectAsync();
+        var windows = rows.Select(r => $"{r.Get<Row>("window").Get<DateTime>(0):mm:ss} {r["user"]} {r["events"]}").Order().ToList();
+        Assert.Equal(["00:00 u0 2", "00:00 u1 2", "00:20 u0 2", "00:20 u1 2", "00:40 u0 2", "00:40 u1 2"], windows);
+    }
+
+    /// <summary>File f: events at f*20 + i seconds (i = 0..4; i = 0 a "view" the job filters out), users u0/u1 alternating, so
+    /// every window [f*20, f*20+10) ends with 2 buys per user; the watermark (max - 5 s) closes file f's window in the epoch
+    /// after it. Returns the input folder.</summary>
+    private static string WriteWindowedBuys(TempDirectory dir)
+    {
+        var input = dir.Sub(Path.Combine("demo", "in"));
+        for (var f = 0; f < 4; f++)
+        {
+            var lines = Enumerable.Range(0, 5).Select(i =>
+                $"{{\"user\":\"u{i % 2}\",\"action\":\"{(i == 0 ? "view" : "buy")}\",\"amount\":1.0,\"ts\":\"2026-01-01T00:{f * 20 / 60:D2}:{f * 20 % 60 + i:D2}Z\"}}");
+            TempDirectory.WriteFile(input, $"events-{f:D6}.json", string.Join('\n', lines) + "\n");
+        }
+        return input;
+    }
+
+    /// <summary>Runs <paramref name="job"/> hanging in <paramref name="batch"/>'s commit and kills it there, once the next
+    /// epoch's write-ahead, which runs beside the batch and is not held by its hang, has had its turn.</summary>
+    private async Task KillWithTheNextEpochWrittenAheadAsync(TempDirectory dir, string[] job, int batch)
+    {
+        var marker = Path.Combine(dir.Path, "hanging");
+        using var first = StartJob(job, HangEpochs.SiloEnvironment(batch, marker));
+        await WaitForFileAsync(marker, first, TimeSpan.FromSeconds(90));
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        first.Kill(entireProcessTree: true);
+        await first.WaitForExitAsync();
     }
 
     /// <summary>Four files of three buys each (users u{file}-{row}) in the job's input folder; returns it and the users.</summary>

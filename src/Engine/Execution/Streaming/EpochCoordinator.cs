@@ -150,12 +150,18 @@ public sealed class EpochCoordinator
     /// <summary>
     /// Whether the next epoch is planned and written ahead while the current one runs (Spark 3.4's asynchronous progress
     /// tracking, here with the offset write-ahead still durable before the epoch it records runs, and the commit still after
-    /// it). Only where the next epoch's plan cannot depend on the current one's outcome: no watermark (the next watermark
-    /// comes from this epoch's event times), no processing-time timers (their next due time comes from this epoch's
-    /// answers), and a trigger that runs epochs back to back over a bounded backlog (AvailableNow; a polling trigger would
-    /// cut its next epoch earlier than Spark does, and a processing-time one plans at its tick).
+    /// it). Only where the next epoch's plan cannot depend on the current one's outcome beyond its source tasks: no
+    /// processing-time timers (their next due time comes from this epoch's partitions' answers), and a trigger that runs
+    /// epochs back to back over a bounded backlog (AvailableNow; a polling trigger would cut its next epoch earlier than
+    /// Spark does, and a processing-time one plans at its tick). With a watermark the next epoch's comes from this epoch's
+    /// event times, which its source tasks report (<see cref="PlansAheadAfterSourceTasks"/>).
     /// </summary>
-    private bool PlansAhead => _options.PlanAhead && _options.Trigger.CapturesBounds && !_watermarks.HasWatermarks && !_due.HasProcessingTimeTimers;
+    private bool PlansAhead => _options.PlanAhead && _options.Trigger.CapturesBounds && !_due.HasProcessingTimeTimers;
+
+    /// <summary>Whether an epoch planned ahead waits for the running epoch's source tasks: its watermark is computed from
+    /// their event times (as the running epoch's commit record's will be), then it is planned beside the partitions and the
+    /// sink commit.</summary>
+    private bool PlansAheadAfterSourceTasks => _watermarks.HasWatermarks;
 
     // Key groups are fixed at a query's first start; the partition count may change between runs (rescaling).
     private async Task PrepareAsync(CancellationToken cancellationToken)
@@ -270,13 +276,13 @@ public sealed class EpochCoordinator
     }
 
     /// <summary>
-    /// Plans the epoch after <paramref name="running"/> while it runs. Its watermark is the running one's (the query has
-    /// none that moves), and its trigger starts now, as the next trigger of a back-to-back run would have started once the
-    /// running epoch ended. Started once the running epoch's source tasks were called: it runs on the host's scheduler
-    /// between their answers.
+    /// Plans the epoch after <paramref name="running"/> while it runs, with <paramref name="watermark"/> (the running one's
+    /// where none moves, else the one its source tasks' event times give), and its trigger starting now, as the next trigger
+    /// of a back-to-back run would have started once the running epoch ended. Started once the running epoch's source
+    /// tasks were called (or, with a watermark, had answered): it runs on the host's scheduler between their answers.
     /// </summary>
-    private async Task<PlannedEpoch?> PlanAheadAsync(OffsetLogRecord running, CancellationToken cancellationToken) =>
-        (await PlanNewAsync(running.BatchId + 1, _time.GetUtcNow(), running.WatermarkMs, cancellationToken)).Epoch;
+    private async Task<PlannedEpoch?> PlanAheadAsync(OffsetLogRecord running, long watermark, CancellationToken cancellationToken) =>
+        (await PlanNewAsync(running.BatchId + 1, _time.GetUtcNow(), watermark, cancellationToken)).Epoch;
 
     /// <summary>The epoch planned ahead, once its write-ahead is durable; it throws what the write-ahead threw (the query fails,
     /// as when a write-ahead fails in line), since its record may be in the records without being durable.</summary>
@@ -367,11 +373,15 @@ public sealed class EpochCoordinator
         IReadOnlyList<OperatorEpochResult> operators;
         IReadOnlyList<string> files;
         var sourceTasks = attempt.RunSourceTasksAsync(cancellationToken);
-        if (planNext && _ahead is null && PlansAhead) _ahead = PlanAheadAsync(record, cancellationToken);
+        planNext &= _ahead is null && PlansAhead;
+        if (planNext && !PlansAheadAfterSourceTasks) _ahead = PlanAheadAsync(record, record.WatermarkMs, cancellationToken);
         try
         {
             sources = await sourceTasks;
-            operators = await attempt.FinishPartitionsAsync(cancellationToken);
+            // The partitions are called first: planning runs on this scheduler until its write-ahead is under way.
+            var partitions = attempt.FinishPartitionsAsync(cancellationToken);
+            if (planNext && PlansAheadAfterSourceTasks) _ahead = PlanAheadAsync(record, _watermarks.Peek(record.WatermarkMs, sources.EventTime), cancellationToken);
+            operators = await partitions;
             // Each partition answered only once its version of the previous epoch was durable.
             if (_query.IsStateful) DurableThrough = Math.Max(DurableThrough, record.BatchId - 1);
             if (_due.HasProcessingTimeTimers)

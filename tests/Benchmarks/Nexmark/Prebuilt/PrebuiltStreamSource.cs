@@ -31,7 +31,7 @@ internal sealed class PrebuiltStreamSource : StreamSource<PrebuiltOffset>
         _table = table;
         _rowsPerSecond = options.GetPositiveLong("rowsPerSecond");
         _repeat = options.GetBool("repeat", false);
-        _rows = _repeat ? long.MaxValue : table.Rows;
+        _rows = _repeat ? options.GetPositiveLong("numRows") ?? long.MaxValue : table.Rows;
         _rowsPerBatch = options.GetPositiveLong("rowsPerBatch") ?? (_rowsPerSecond is null ? DefaultRowsPerBatch : null);
         _maxRows = EpochAdmission.MaxRows(options.GetPositiveLong("maxRowsPerTrigger"), memoryBudgetBytes, RowBytes);
         NumPartitions = options.GetPositiveInt("numPartitions") ?? Math.Clamp(Environment.ProcessorCount, 1, 8);
@@ -58,8 +58,8 @@ internal sealed class PrebuiltStreamSource : StreamSource<PrebuiltOffset>
 
     protected override Task<PrebuiltOffset?> AvailableNowBoundAsync(ISourcePlanningState state, CancellationToken cancellationToken)
     {
-        if (_repeat && _rowsPerSecond is null)
-            throw new ArgumentException("Trigger.AvailableNow needs a bounded prebuilt source: without 'rowsPerSecond', 'repeat' makes it endless.");
+        if (_rows == long.MaxValue && _rowsPerSecond is null)
+            throw new ArgumentException("Trigger.AvailableNow needs a bounded prebuilt source: without 'rowsPerSecond' or 'numRows', 'repeat' makes it endless.");
         return Task.FromResult<PrebuiltOffset?>(new PrebuiltOffset(Math.Min(Available(state), _rows), state.StartMs ?? 0));
     }
 

@@ -60,17 +60,29 @@ public sealed class EpochCoordinatorPlanAheadTests
         Assert.True(ahead.Events.IndexOf("wal 1") < ahead.Events.IndexOf("sink 0"));
     }
 
-    [Fact]
-    public async Task WithAWatermark_TheNextEpochIsPlannedOnlyAfterThisOneRan()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task WithAWatermark_TheNextEpochIsPlannedOnceThisOnesSourceTasksAnswered_WithTheWatermarkTheyGive(bool stateful)
     {
-        var world = new FakeEpochWorld { Stateful = false };
-        world.Input.AddRange([1, 2, 3, 4, 5]);
+        var world = new FakeEpochWorld { Stateful = stateful };
+        world.Input.AddRange([1, 2, 3, 4, 5, 6, 7]);
 
         await world.RunUntilIdleAsync();
 
-        // Its watermark comes from this epoch's event times.
-        Assert.True(world.Events.IndexOf("sink 0") < world.Events.IndexOf("wal 1"));
-        Assert.True(world.Events.IndexOf("sink 1") < world.Events.IndexOf("wal 2"));
+        // Its watermark comes from this epoch's event times: written ahead after the source tasks, before the sink commit.
+        for (var e = 0; e < 3; e++)
+        {
+            var next = world.Events.IndexOf($"wal {e + 1}");
+            Assert.True(world.Events.IndexOf($"sources {e}") < next && next < world.Events.IndexOf($"sink {e}"), $"epoch {e + 1} was not written ahead during epoch {e}: {string.Join(", ", world.Events)}");
+        }
+        // The same epochs, watermarks (the commit records' too), state and output as planning each epoch after the last.
+        var inline = new FakeEpochWorld { Stateful = stateful, PlanAhead = false };
+        inline.Input.AddRange(world.Input);
+        await inline.RunUntilIdleAsync();
+        EpochCoordinatorCrashTests.AssertSameRun(inline, world, compareCommits: true);
+        Assert.Equal(inline.WriteAheads.Values.Select(o => o.WatermarkMs), world.WriteAheads.Values.Select(o => o.WatermarkMs));
+        Assert.Contains(world.WriteAheads.Values, o => o.WatermarkMs > 0);
     }
 
     [Fact]

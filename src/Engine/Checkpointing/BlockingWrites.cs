@@ -1,0 +1,49 @@
+using System.Collections.Concurrent;
+
+namespace OrleansStream.Engine.Checkpointing;
+
+/// <summary>
+/// Threads of their own for the file store's writes, which block in a data flush (fdatasync, 0.1–1 ms and more on a busy
+/// disk). Run on a thread-pool worker, a flush takes that worker from the silo for its whole length: on a 2-core silo the
+/// pool has two, and the offset write-ahead of the next epoch, written while the current epoch runs, left its source tasks
+/// one worker, so they ran one after the other. Here a flush blocks a thread that no grain needs; the caller's continuation
+/// goes back to its own scheduler as after any await. The writes stay synchronous calls on that thread (an async
+/// FileStream on Linux would make each write and the flush a pool work item of its own).
+/// </summary>
+internal static class BlockingWrites
+{
+    // Writes to different records flush in parallel (a partition's state version beside the trigger's write-ahead); more
+    // than this many at once would only queue in the disk.
+    private const int Threads = 4;
+
+    private static readonly BlockingCollection<Action> Queue = Start();
+
+    /// <summary>Runs <paramref name="write"/> on one of the write threads; the task completes with its result or exception.</summary>
+    public static Task<T> Run<T>(Func<T> write)
+    {
+        var done = new TaskCompletionSource<T>();
+        Queue.Add(() =>
+        {
+            try
+            {
+                done.SetResult(write());
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        });
+        return done.Task;
+    }
+
+    private static BlockingCollection<Action> Start()
+    {
+        var queue = new BlockingCollection<Action>();
+        for (var i = 0; i < Threads; i++)
+            new Thread(() =>
+            {
+                foreach (var write in queue.GetConsumingEnumerable()) write();
+            }) { IsBackground = true, Name = "OrleansStream checkpoint write" }.Start();
+        return queue;
+    }
+}
