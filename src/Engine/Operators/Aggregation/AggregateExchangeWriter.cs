@@ -27,7 +27,8 @@ namespace OrleansStream.Engine.Operators.Aggregation;
 /// A tumbling window's batch whose rows fall in one window (a processing-time window, or event time within a window), or
 /// in a few runs of consecutive rows of one window each (event time crossing a window's end once or twice in the batch),
 /// is folded a run at a time by its plain keys alone, hashing a bigint (or nothing) instead of the key and both bounds,
-/// and a window's partials join the others when rows of another window come or the epoch finishes.
+/// and a window's partials join the others when rows of another window come or the epoch finishes. A sliding window's
+/// panes are tumbling windows a slide long, folded the same way: a run's partials join the panes'.
 /// </remarks>
 public sealed class AggregateExchangeWriter : IExchangeWriter
 {
@@ -39,7 +40,10 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     private readonly RunAggregator? _sessions;
     // Most runs of one window each a batch may hold to be folded a run at a time: each run costs a flush of the window's
     // partials into the partial aggregation, a hash per distinct plain key, instead of a hash of the key and bounds per row.
+    // A longer batch may hold a run per MinRowsPerRun rows (a 65,536-row batch of event time in order crosses a 2-second
+    // pane's end four or five times).
     private const int MaxWindowRuns = 4;
+    private const int MinRowsPerRun = 1024;
 
     private readonly PartialAggregator? _oneWindow;   // the plain keys of rows all in the window (_windowStart, _windowEnd)
     private long _windowStart, _windowEnd;
@@ -63,7 +67,8 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         ExchangeSchema = _partial.PartialSchema;
         if (binding.TimeKey is { } time && binding.Keys[time].Window is { Overlaps: > 1 } window && window.SizeMicros % window.SlideMicros == 0)
             _panes = new PartialAggregator(binding.StateKeySchema, binding.Aggregates);
-        if (binding.TimeKey is { } tumbling && binding.Keys[tumbling].Window is { Overlaps: 1 })
+        // A tumbling window, or the panes of a sliding one (tumbling windows a slide long), folds runs of one window by plain keys.
+        if (binding.TimeKey is { } tumbling && (binding.Keys[tumbling].Window is { Overlaps: 1 } || _panes is not null))
         {
             var bounds = binding.StateColumnOf(tumbling);
             var plain = binding.StateKeySchema.FieldsList.Where((_, c) => c != bounds && c != bounds + 1).ToList();
@@ -153,12 +158,14 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         return true;
     }
 
-    // True when the rows form at most MaxWindowRuns runs of consecutive rows of one window each.
+    // True when the rows form at most MaxWindowRuns runs of consecutive rows of one window each, or runs of MinRowsPerRun
+    // rows on average.
     private static bool HasFewRuns(ReadOnlySpan<long> starts)
     {
+        var most = Math.Max(MaxWindowRuns, starts.Length / MinRowsPerRun);
         var runs = 1;
         for (var i = 1; i < starts.Length; i++)
-            if (starts[i] != starts[i - 1] && ++runs > MaxWindowRuns) return false;
+            if (starts[i] != starts[i - 1] && ++runs > most) return false;
         return true;
     }
 
@@ -184,7 +191,8 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         return from == 0 && to == length ? column : ArrowArrayFactory.Slice(column, from, to - from);
     }
 
-    // The held window's partials into the partial aggregation, under their plain keys and the window's bounds.
+    // The held window's partials into the partial aggregation (a pane's into the panes'), under their plain keys and the
+    // window's bounds.
     private void FlushWindow()
     {
         if (!_holdsWindow) return;
@@ -208,7 +216,8 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
             keyColumns.Add(ArrayFactory.Primitive(DataTypes.Timestamp, _boundEnds, null, partials.Length));
         }
         var buffers = partials.Arrays.Skip(plainCount);
-        _partial.Merge(keyColumns, new RecordBatch(_partial.PartialSchema, [.. keyColumns, .. buffers], partials.Length));
+        var target = _panes ?? _partial;
+        target.Merge(keyColumns, new RecordBatch(target.PartialSchema, [.. keyColumns, .. buffers], partials.Length));
     }
 
     private void EnsureBounds(int length)
@@ -388,8 +397,8 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         if (!_any) return null;
         _any = false;
         if (_sessions is not null) return _sessions.Finish();
-        if (_panes is not null) MergePanes(_panes.Finish(_output));
         FlushWindow();
+        if (_panes is not null) MergePanes(_panes.Finish(_output));
         var partials = _partial.Finish(_output);
         // Its owner's, so that the exchange splits it into arrays rented there as well.
         if (_output is not null) _output.Own(partials);
