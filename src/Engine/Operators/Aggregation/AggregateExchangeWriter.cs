@@ -22,8 +22,8 @@ namespace OrleansStream.Engine.Operators.Aggregation;
 /// <remarks>
 /// A sliding window whose size is a multiple of its slide puts a row in size / slide windows, which all hold the whole
 /// slide-long pane the row falls in. Such rows are folded per pane first (the pane is keyed by its latest window, the
-/// row's first), and the pane partials are merged into each of their windows when the epoch finishes: a row is hashed
-/// once instead of once per window, and the pane rows, usually far fewer, once per window.
+/// row's first), and when the epoch finishes each window's panes are folded by their plain keys: a row is hashed once
+/// instead of once per window, and the pane rows, usually far fewer, once per window, by their plain keys alone.
 /// A tumbling window's batch whose rows fall in one window (a processing-time window, or event time within a window), or
 /// in a few runs of consecutive rows of one window each (event time crossing a window's end once or twice in the batch),
 /// is folded a run at a time by its plain keys alone, hashing a bigint (or nothing) instead of the key and both bounds,
@@ -198,26 +198,22 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         if (!_holdsWindow) return;
         _holdsWindow = false;
         var partials = _oneWindow!.Finish(_output);
-        var timeKey = _binding.TimeKey!.Value;
-        var plainCount = _binding.StateKeySchema.FieldsList.Count - 2;
-        var keyColumns = new List<IArrowArray>(plainCount + 2);
-        var plain = 0;
         EnsureBounds(partials.Length);
         Bounds(_boundStarts, partials.Length).Fill(_windowStart);
         Bounds(_boundEnds, partials.Length).Fill(_windowEnd);
-        for (var i = 0; i < _binding.Keys.Count; i++)
-        {
-            if (i != timeKey)
-            {
-                keyColumns.Add(partials.Column(plain++));
-                continue;
-            }
-            keyColumns.Add(ArrayFactory.Primitive(DataTypes.Timestamp, _boundStarts, null, partials.Length));
-            keyColumns.Add(ArrayFactory.Primitive(DataTypes.Timestamp, _boundEnds, null, partials.Length));
-        }
-        var buffers = partials.Arrays.Skip(plainCount);
-        var target = _panes ?? _partial;
-        target.Merge(keyColumns, new RecordBatch(target.PartialSchema, [.. keyColumns, .. buffers], partials.Length));
+        var batch = WithBounds(partials, ArrayFactory.Primitive(DataTypes.Timestamp, _boundStarts, null, partials.Length),
+            ArrayFactory.Primitive(DataTypes.Timestamp, _boundEnds, null, partials.Length));
+        (_panes ?? _partial).Merge(batch.Arrays.Take(_binding.StateKeySchema.FieldsList.Count).ToList(), batch);
+    }
+
+    // A one-window aggregator's partials (plain keys, then buffers) in the partial layout, under the bounds columns given.
+    private RecordBatch WithBounds(RecordBatch plain, IArrowArray starts, IArrowArray ends)
+    {
+        var boundsAt = _binding.StateColumnOf(_binding.TimeKey!.Value);
+        var columns = new IArrowArray[plain.ColumnCount + 2];
+        for (var c = 0; c < columns.Length; c++)
+            columns[c] = c < boundsAt ? plain.Column(c) : c == boundsAt ? starts : c == boundsAt + 1 ? ends : plain.Column(c - 2);
+        return new RecordBatch(_partial.PartialSchema, columns, plain.Length);
     }
 
     private void EnsureBounds(int length)
@@ -398,38 +394,71 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         _any = false;
         if (_sessions is not null) return _sessions.Finish();
         FlushWindow();
-        if (_panes is not null) MergePanes(_panes.Finish(_output));
-        var partials = _partial.Finish(_output);
+        var partials = _panes is not null ? WindowsOfPanes(_panes.Finish(_output)) : _partial.Finish(_output);
         // Its owner's, so that the exchange splits it into arrays rented there as well.
         if (_output is not null) _output.Own(partials);
         _output = null;
         return partials;
     }
 
-    // The pane starting at p is in the windows starting at p, p - slide, ..., p - (overlaps - 1) * slide. All panes are
-    // merged into their window of one overlap before the next overlap's, so a window receives its earliest pane first
-    // (first/last follow event time across the panes).
-    private void MergePanes(RecordBatch panes)
+    // The pane starting at p is in the windows starting at p, p - slide, ..., p - (overlaps - 1) * slide. A window's partials
+    // are its panes' folded by their plain keys alone (one bigint probe per pane row and window for q5, not a hash of the key
+    // and both bounds), earliest pane first (first/last follow event time across the panes); windows are distinct keys, so
+    // their partials are concatenated, each under its bounds, without another hash table.
+    private RecordBatch WindowsOfPanes(RecordBatch panes)
     {
+        if (panes.Length == 0) return _partial.Finish(_output);
         var window = _binding.Keys[_binding.TimeKey!.Value].Window!;
         var startColumn = _binding.StateColumnOf(_binding.TimeKey.Value);
-        var keyColumns = new IArrowArray[_binding.StateKeySchema.FieldsList.Count];
-        for (var c = 0; c < keyColumns.Length; c++) keyColumns[c] = panes.Column(c);
+        var keyCount = _binding.StateKeySchema.FieldsList.Count;
+        panes = InPaneOrder(panes, startColumn);
         var starts = WindowAssigner.TimeValues(panes.Column(startColumn));
-        EnsureBounds(panes.Length);
-        var windowStarts = Bounds(_boundStarts, panes.Length);
-        var windowEnds = Bounds(_boundEnds, panes.Length);
-        for (var overlap = 0; overlap < window.Overlaps; overlap++)
+        // Each pane's first row, in time order, and the end.
+        var paneFirst = new List<int> { 0 };
+        for (var i = 1; i < starts.Length; i++)
+            if (starts[i] != starts[i - 1]) paneFirst.Add(i);
+        paneFirst.Add(starts.Length);
+        var windowStarts = new SortedSet<long>();
+        for (var p = 0; p < paneFirst.Count - 1; p++)
+            for (var overlap = 0; overlap < window.Overlaps; overlap++) windowStarts.Add(starts[paneFirst[p]] - overlap * window.SlideMicros);
+        var pieces = new List<RecordBatch>(windowStarts.Count);
+        var first = 0;   // the first pane not before the window's start
+        foreach (var windowStart in windowStarts)
         {
-            var shift = overlap * window.SlideMicros;
-            for (var i = 0; i < starts.Length; i++)
+            while (starts[paneFirst[first]] < windowStart) first++;
+            for (var p = first; p < paneFirst.Count - 1 && starts[paneFirst[p]] < windowStart + window.SizeMicros; p++)
             {
-                windowStarts[i] = starts[i] - shift;
-                windowEnds[i] = starts[i] + (window.SizeMicros - shift);
+                var (from, count) = (paneFirst[p], paneFirst[p + 1] - paneFirst[p]);
+                var plain = new List<IArrowArray>(keyCount - 2);
+                for (var c = 0; c < keyCount; c++)
+                    if (c != startColumn && c != startColumn + 1) plain.Add(ArrowArrayFactory.Slice(panes.Column(c), from, count));
+                var buffers = panes.Arrays.Skip(keyCount).Select(b => ArrowArrayFactory.Slice(b, from, count));
+                _oneWindow!.Merge(plain, new RecordBatch(_oneWindow.PartialSchema, [.. plain, .. buffers], count));
             }
-            keyColumns[startColumn] = ArrayFactory.Primitive(DataTypes.Timestamp, _boundStarts, null, panes.Length);
-            keyColumns[startColumn + 1] = ArrayFactory.Primitive(DataTypes.Timestamp, _boundEnds, null, panes.Length);
-            _partial.Merge(keyColumns, panes);
+            var partials = _oneWindow!.Finish(_output);
+            pieces.Add(WithBounds(partials, Filled(windowStart, partials.Length), Filled(windowStart + window.SizeMicros, partials.Length)));
         }
+        return ConcatKernel.Concat(_partial.PartialSchema, pieces, _output);
+    }
+
+    // The pane rows grouped by pane, panes in time order (as they come when event time is in order: then unchanged).
+    private RecordBatch InPaneOrder(RecordBatch panes, int startColumn)
+    {
+        var starts = WindowAssigner.TimeValues(panes.Column(startColumn));
+        var ordered = true;
+        for (var i = 1; i < starts.Length && ordered; i++) ordered = starts[i] >= starts[i - 1];
+        if (ordered) return panes;
+        var rows = new int[starts.Length];
+        for (var i = 0; i < rows.Length; i++) rows[i] = i;
+        System.Array.Sort(starts.ToArray(), rows);
+        return TakeKernel.TakeRows(panes, rows, _output);
+    }
+
+    // A timestamp column of length rows, each the value, rented from the epoch's owner.
+    private IArrowArray Filled(long value, int length)
+    {
+        var bytes = ArrayFactory.NewValues<long>(length, _output);
+        MemoryMarshal.Cast<byte, long>(bytes.Span).Fill(value);
+        return ArrayFactory.Primitive(DataTypes.Timestamp, bytes, null, length);
     }
 }
