@@ -49,6 +49,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     private long _windowStart, _windowEnd;
     private bool _holdsWindow;
     private int[] _rows = [], _runOf = [];
+    private readonly List<(int From, long Start)> _runs = [];   // AddInRuns' runs: first row, window start
     private byte[] _starts = [], _ends = [];
     // Window bounds of partials merged into _partial (a flushed window's, or panes' shifted into each window): the key table
     // copies the keys it keeps, so one pair of buffers serves every merge, epoch after epoch.
@@ -122,7 +123,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
 
     private void AddWindow(PartialAggregator target, int length, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, IArrowArray time, int overlap)
     {
-        if (_oneWindow is not null && AddAtOneTime(length, keys, inputs, timeKey, time, overlap)) return;
+        if (_oneWindow is not null && (AddAtOneTime(length, keys, inputs, timeKey, time, overlap) || AddInRuns(length, keys, inputs, timeKey, time))) return;
         var (rows, starts, ends) = Scratch(length);
         var kept = _binding.Keys[timeKey].Window!.Assign(time, overlap, rows, MemoryMarshal.Cast<byte, long>(starts.AsSpan()), MemoryMarshal.Cast<byte, long>(ends.AsSpan()));
         var keptStarts = MemoryMarshal.Cast<byte, long>(starts.AsSpan(0, kept * sizeof(long)));
@@ -155,6 +156,37 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
                 MemoryMarshal.Cast<byte, long>(ends.AsSpan())) != 1)
             return false;
         AddOneWindow(length, keys, inputs, timeKey, rows, 0, length, MemoryMarshal.Read<long>(starts), MemoryMarshal.Read<long>(ends), inRowOrder: true);
+        return true;
+    }
+
+    // Times without nulls whose (first) windows form few runs of consecutive rows (event time in order): each row's time is
+    // compared with its run's pane (the span of times whose first window is the run's; a tumbling window's whole window),
+    // and a window is computed only where a run starts, instead of assigning every
+    // row a window and then looking for the runs. False, having added nothing, when there are more runs than HasFewRuns allows.
+    private bool AddInRuns(int length, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, IArrowArray time)
+    {
+        if (time.NullCount != 0) return false;
+        var window = _binding.Keys[timeKey].Window!;
+        var times = WindowAssigner.TimeValues(time);
+        var most = Math.Max(MaxWindowRuns, length / MinRowsPerRun);
+        var runs = _runs;
+        runs.Clear();
+        long start = 0, end = 0;
+        for (var i = 0; i < times.Length; i++)
+        {
+            var t = times[i];
+            if (i > 0 && t >= start && t < end) continue;
+            if (runs.Count == most) return false;
+            start = window.LatestStart(t);
+            end = start + window.SlideMicros;   // a pane's end: the same rows' first window starts at start (size: a tumbling one's)
+            runs.Add((i, start));
+        }
+        for (var r = 0; r < runs.Count; r++)
+        {
+            var (from, runStart) = runs[r];
+            var to = r + 1 < runs.Count ? runs[r + 1].From : length;
+            AddOneWindow(length, keys, inputs, timeKey, _rows, from, to, runStart, runStart + window.SizeMicros, inRowOrder: true);
+        }
         return true;
     }
 
