@@ -576,7 +576,7 @@ public sealed class KeyTable
         return result;
     }
 
-    // A one-bigint key keeps no null bits: its null is the value 0 with the null key's hash (see ProbeInt64).
+    // A one-bigint key keeps no null bits: its null is the value 0 with the null key's hash (see SameInt64).
     private bool IsNullValue(int slot, int column) =>
         _width == 1 ? _keyValues[slot] == 0 && _hashes[slot] == NullInt64Hash : ((_nullBits[slot] >> column) & 1) != 0;
 

@@ -51,8 +51,8 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     private int[] _rows = [], _runOf = [];
     private readonly List<(int From, long Start)> _runs = [];   // AddInRuns' runs: first row, window start
     private byte[] _starts = [], _ends = [];
-    // Window bounds of partials merged into _partial (a flushed window's, or panes' shifted into each window): the key table
-    // copies the keys it keeps, so one pair of buffers serves every merge, epoch after epoch.
+    // Window bounds of a flushed window's partials merged into _partial (or a pane's into _panes): the key table copies the
+    // keys it keeps, so one pair of buffers serves every merge, epoch after epoch.
     private byte[] _boundStarts = [], _boundEnds = [];
     private bool _any;
     // The owner of the epoch's computed columns (the source task releases it once the epoch's exchange is shipped): the
@@ -161,8 +161,8 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
 
     // Times without nulls whose (first) windows form few runs of consecutive rows (event time in order): each row's time is
     // compared with its run's pane (the span of times whose first window is the run's; a tumbling window's whole window),
-    // and a window is computed only where a run starts, instead of assigning every
-    // row a window and then looking for the runs. False, having added nothing, when there are more runs than HasFewRuns allows.
+    // and a window is computed only where a run starts, instead of assigning every row a window and then looking for the
+    // runs. False, having added nothing, when there are more runs than HasFewRuns allows.
     private bool AddInRuns(int length, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, IArrowArray time)
     {
         if (time.NullCount != 0) return false;
