@@ -285,12 +285,21 @@ public sealed class KeyTable
 
     /// <summary>Appends the live slots whose key column <paramref name="keyColumn"/> (a bigint or timestamp) is not null and at
     /// most <paramref name="atMost"/>, in slot id order: a watermark's eviction scan, which reads every live key each epoch.</summary>
-    internal void SlotsWithInt64AtMost(int keyColumn, long atMost, List<int> slots)
+    internal void SlotsWithInt64AtMost(int keyColumn, long atMost, List<int> slots) => SlotsWithInt64AtMost(keyColumn, atMost, slots, out _);
+
+    /// <summary><see cref="SlotsWithInt64AtMost(int, long, List{int})"/>, and the least value above <paramref name="atMost"/> in the
+    /// column (long.MaxValue when none; a null kept by value may count as 0), read on the way.</summary>
+    internal void SlotsWithInt64AtMost(int keyColumn, long atMost, List<int> slots, out long leastAbove)
     {
+        leastAbove = long.MaxValue;
         if (_width == 0 || (uint)keyColumn >= (uint)_width)
         {
             for (var s = 0; s < _slotBound; s++)
-                if (IsLive(s) && TryReadInt64(s, keyColumn, out var v) && v <= atMost) slots.Add(s);
+            {
+                if (!IsLive(s) || !TryReadInt64(s, keyColumn, out var v)) continue;
+                if (v <= atMost) slots.Add(s);
+                else if (v < leastAbove) leastAbove = v;
+            }
             return;
         }
         // A key kept by value: a word of live bits at a time, the value read straight from the slot's longs (its null flag
@@ -300,7 +309,12 @@ public sealed class KeyTable
             for (var bits = _live[w]; bits != 0; bits &= bits - 1)
             {
                 var s = (w << 6) + BitOperations.TrailingZeroCount(bits);
-                if (_keyValues[s * _width + keyColumn] <= atMost && !IsNullValue(s, keyColumn)) slots.Add(s);
+                var v = _keyValues[s * _width + keyColumn];
+                if (v > atMost)
+                {
+                    if (v < leastAbove) leastAbove = v;
+                }
+                else if (!IsNullValue(s, keyColumn)) slots.Add(s);
             }
     }
 
