@@ -23,6 +23,13 @@ internal sealed class FixedColumnWriter<T> where T : unmanaged
     /// <summary>A writer whose values (not a boolean's bits) are rented from <paramref name="buffers"/>, the owner of the batch
     /// the column goes into, when there is one; cleared, so that a row left unwritten is zero as in a new array.</summary>
     public FixedColumnWriter(int length, BatchBuffers? buffers)
+        : this(length, buffers, clear: true)
+    {
+    }
+
+    /// <summary>As <see cref="FixedColumnWriter{T}(int, BatchBuffers)"/>; without <paramref name="clear"/> a rented array keeps
+    /// what it held, for a caller that writes every row.</summary>
+    public FixedColumnWriter(int length, BatchBuffers? buffers, bool clear)
     {
         _length = length;
         var bytes = length * Unsafe.SizeOf<T>();
@@ -32,7 +39,7 @@ internal sealed class FixedColumnWriter<T> where T : unmanaged
             return;
         }
         _bytes = buffers.Rent(bytes);
-        _bytes.AsSpan(0, bytes).Clear();
+        if (clear) _bytes.AsSpan(0, bytes).Clear();
     }
 
     /// <summary>The values, one per row (initially zero).</summary>

@@ -21,6 +21,12 @@ public sealed class AggregationState
     private readonly int _keyCount;
     private readonly List<int> _deltaSlots = [];   // reused: a delta of a large state lists hundreds of thousands
     private ulong[] _touched = [];   // a bit per slot already in the caller's touched list (a word per 64 slots stays cached)
+    // A lower bound on the live groups' values in key column _floorColumn, the column the latest SlotsWithKeyAtMost scanned
+    // (nulls aside; long.MinValue when unknown): a scan below it has nothing to find and reads no key. A processing-time
+    // window closes once in many epochs, and the scan read every group in each. _floorAfterRemoval is the floor once
+    // RemoveAtOrBelow has removed what the latest scan (at _scannedAtMost) found: the least value above it.
+    private int _floorColumn = -1;
+    private long _floor = long.MinValue, _floorAfterRemoval = long.MinValue, _scannedAtMost;
 
     /// <summary>Creates an empty state.</summary>
     /// <exception cref="NotSupportedException">A key type or aggregate is not supported.</exception>
@@ -125,7 +131,12 @@ public sealed class AggregationState
         var type = KeySchema.FieldsList[keyColumn].DataType;
         if (type.TypeId is not (ArrowTypeId.Timestamp or ArrowTypeId.Int64))
             throw new ArgumentException($"Key column {keyColumn} is {DataTypes.ToDdl(type)}, not a timestamp or bigint.", nameof(keyColumn));
-        _keys.SlotsWithInt64AtMost(keyColumn, thresholdMicros, slots);
+        if (keyColumn == _floorColumn && thresholdMicros < _floor) return;
+        var before = slots.Count;
+        _keys.SlotsWithInt64AtMost(keyColumn, thresholdMicros, slots, out var leastAbove);
+        _floorColumn = keyColumn;
+        _floor = slots.Count == before ? leastAbove : long.MinValue;
+        (_scannedAtMost, _floorAfterRemoval) = (thresholdMicros, leastAbove);
     }
 
     /// <summary>Read only: the slot of each of the first <paramref name="length"/> keys of <paramref name="keyColumns"/> (columns of
@@ -173,13 +184,13 @@ public sealed class AggregationState
         foreach (var s in slots)
             if (!_keys.IsLive(s) || !_keys.TryReadInt64(s, keyColumn, out var v) || v > thresholdMicros)
                 throw new ArgumentOutOfRangeException(nameof(slots), s, $"The slot holds no group whose key column {keyColumn} is at or below {thresholdMicros}.");
-        if (!_changes.OnRangeRemoved(keyColumn, thresholdMicros))
+        if (!_changes.OnRangeRemoved(keyColumn, thresholdMicros)) Remove(slots);
+        else
         {
-            Remove(slots);
-            return;
+            _buffers.Reset(slots);
+            _keys.Remove(slots);
         }
-        _buffers.Reset(slots);
-        _keys.Remove(slots);
+        if (keyColumn == _floorColumn && thresholdMicros == _scannedAtMost) _floor = _floorAfterRemoval;
     }
 
     /// <summary>A row per group changed or removed since the last <see cref="MarkClean"/> (<see cref="DeltaSchema"/>): removed
@@ -234,6 +245,7 @@ public sealed class AggregationState
         _buffers.EnsureCapacity(_keys.SlotBound);
         _buffers.Reset(CollectionsMarshal.AsSpan(removed));
         _buffers.Replace(slots, deltaOrSnapshot, 1 + _keyCount);
+        _floorColumn = -1;   // the groups added here were not looked at: the next scan reads every group
     }
 
     private IArrowArray[] KeyColumnsOf(RecordBatch batch)
@@ -248,10 +260,29 @@ public sealed class AggregationState
     {
         var slots = _keys.GetOrAdd(keyColumns, length, out var added);
         _buffers.EnsureCapacity(_keys.SlotBound);
+        if (_floorColumn >= 0) LowerFloor(keyColumns[_floorColumn], added);
         if (_changes.RemovedCount > 0)
             for (var r = 0; r < length; r++)
                 if (added[r]) _changes.OnAdded(_keys.KeyBytes(slots[r]));
         return slots;
+    }
+
+    // Groups added below the eviction floor lower it (a late group's window, or one of a window not yet closed).
+    private void LowerFloor(IArrowArray column, ReadOnlySpan<bool> added)
+    {
+        if (column is not (Int64Array or TimestampArray))
+        {
+            _floorColumn = -1;
+            return;
+        }
+        var values = ArrowSpans.Values<long>(column);
+        var validity = ArrowSpans.Validity(column);
+        for (var r = 0; r < added.Length; r++)
+        {
+            if (!added[r] || !(validity.IsEmpty || BitUtility.GetBit(validity, column.Offset + r))) continue;
+            _floor = Math.Min(_floor, values[r]);
+            _floorAfterRemoval = Math.Min(_floorAfterRemoval, values[r]);
+        }
     }
 
     /// <summary>Puts <paramref name="touchedSlots"/>, the list the latest <see cref="Merge"/> or <see cref="Update"/> calls filled,

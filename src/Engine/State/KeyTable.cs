@@ -285,12 +285,21 @@ public sealed class KeyTable
 
     /// <summary>Appends the live slots whose key column <paramref name="keyColumn"/> (a bigint or timestamp) is not null and at
     /// most <paramref name="atMost"/>, in slot id order: a watermark's eviction scan, which reads every live key each epoch.</summary>
-    internal void SlotsWithInt64AtMost(int keyColumn, long atMost, List<int> slots)
+    internal void SlotsWithInt64AtMost(int keyColumn, long atMost, List<int> slots) => SlotsWithInt64AtMost(keyColumn, atMost, slots, out _);
+
+    /// <summary><see cref="SlotsWithInt64AtMost(int, long, List{int})"/>, and the least value above <paramref name="atMost"/> in the
+    /// column (long.MaxValue when none; a null kept by value may count as 0), read on the way.</summary>
+    internal void SlotsWithInt64AtMost(int keyColumn, long atMost, List<int> slots, out long leastAbove)
     {
+        leastAbove = long.MaxValue;
         if (_width == 0 || (uint)keyColumn >= (uint)_width)
         {
             for (var s = 0; s < _slotBound; s++)
-                if (IsLive(s) && TryReadInt64(s, keyColumn, out var v) && v <= atMost) slots.Add(s);
+            {
+                if (!IsLive(s) || !TryReadInt64(s, keyColumn, out var v)) continue;
+                if (v <= atMost) slots.Add(s);
+                else if (v < leastAbove) leastAbove = v;
+            }
             return;
         }
         // A key kept by value: a word of live bits at a time, the value read straight from the slot's longs (its null flag
@@ -300,7 +309,12 @@ public sealed class KeyTable
             for (var bits = _live[w]; bits != 0; bits &= bits - 1)
             {
                 var s = (w << 6) + BitOperations.TrailingZeroCount(bits);
-                if (_keyValues[s * _width + keyColumn] <= atMost && !IsNullValue(s, keyColumn)) slots.Add(s);
+                var v = _keyValues[s * _width + keyColumn];
+                if (v > atMost)
+                {
+                    if (v < leastAbove) leastAbove = v;
+                }
+                else if (!IsNullValue(s, keyColumn)) slots.Add(s);
             }
     }
 
@@ -524,23 +538,55 @@ public sealed class KeyTable
     }
 
     // KeyColumns of a key kept by value, built from the values as KeyEncoder.Decode builds them from the bytes: a value
-    // buffer of the field's type, and a validity bitmap only when some key in the column is null.
+    // buffer of the field's type, and a validity bitmap only when some key in the column is null. One pass over the slots
+    // writes every column (a slot's values are adjacent: a million-key delta misses the cache once per slot, not once per
+    // slot and column), and nulls are looked for again only when some slot has one.
     private IArrowArray[] ValueColumns(ReadOnlySpan<int> slots, BatchBuffers? buffers)
     {
-        var fields = KeySchema.FieldsList;
-        var result = new IArrowArray[_width];
-        for (var c = 0; c < _width; c++)
+        var width = _width;
+        var writers = new FixedColumnWriter<long>[width];
+        for (var c = 0; c < width; c++) writers[c] = new FixedColumnWriter<long>(slots.Length, buffers, clear: false);
+        var keyValues = _keyValues;
+        if (width == 1)
         {
-            var writer = new FixedColumnWriter<long>(slots.Length, buffers);
-            var values = writer.Values;
+            var values = writers[0].Values;
             for (var i = 0; i < slots.Length; i++)
             {
                 var s = slots[i];
-                values[i] = _keyValues[s * _width + c];
-                if (IsNullValue(s, c)) writer.SetNull(i);
+                var v = keyValues[s];
+                values[i] = v;
+                if (v == 0 && _hashes[s] == NullInt64Hash) writers[0].SetNull(i);
             }
-            result[c] = writer.Build(fields[c].DataType);
         }
+        else
+        {
+            var v0 = writers[0].Values;
+            var v1 = writers[1].Values;
+            var v2 = width > 2 ? writers[2].Values : default;
+            var v3 = width > 3 ? writers[3].Values : default;
+            var nullBits = _nullBits;
+            var anyNull = 0;
+            for (var i = 0; i < slots.Length; i++)
+            {
+                var s = slots[i];
+                var at = s * width;
+                v0[i] = keyValues[at];
+                v1[i] = keyValues[at + 1];
+                if (width > 2)
+                {
+                    v2[i] = keyValues[at + 2];
+                    if (width > 3) v3[i] = keyValues[at + 3];
+                }
+                anyNull |= nullBits[s];
+            }
+            if (anyNull != 0)
+                for (var i = 0; i < slots.Length; i++)
+                    for (int bits = nullBits[slots[i]], c = 0; bits != 0; bits >>= 1, c++)
+                        if ((bits & 1) != 0) writers[c].SetNull(i);
+        }
+        var fields = KeySchema.FieldsList;
+        var result = new IArrowArray[width];
+        for (var c = 0; c < width; c++) result[c] = writers[c].Build(fields[c].DataType);
         return result;
     }
 

@@ -132,6 +132,69 @@ public class AggregateExchangeWriterTests
         Assert.Equal(groupedByK ? 15 : 3, expected.Count);
     }
 
+    // A sliding window's panes (tumbling windows a slide long) are folded as a tumbling window's rows are: a batch in one pane,
+    // or in a few runs of one pane each, by k alone a run at a time, the run's partials joining the panes' before they are
+    // merged into their windows; a batch of one time (processing time) at once; too many runs pane by pane. Every window
+    // holds exactly its rows, whatever the batches' mix; first and last follow the panes' time order, then row order.
+    [Fact]
+    public void SlidingWindowPanes_OfBatchesInOnePaneOrRunsOfPanes_HoldEveryRowInEveryWindow()
+    {
+        var binding = Bind(["k", "window(t, '10 seconds', '2 seconds')"],
+            ["count(*) AS n", "sum(v) AS s", "min(v) AS lo", "max(v) AS hi", "first(v) AS f", "last(v) AS l"]);
+        var random = new Random(5);
+        // Panes [0, 2), [2, 4), ... s: batches in one pane (twice the same in a row), in two to four runs of one pane each
+        // (with and without null times), six runs of 50 rows (pane by pane) and of about 1,000 (a run at a time), panes mixed
+        // row by row, and one time for a whole batch.
+        (int[] Panes, bool Runs, bool NullTimes, bool OneTime, int Rows)[] specs =
+        [
+            ([0], false, false, false, 300), ([0], false, true, false, 300), ([1], false, false, false, 300), ([1, 2], true, false, false, 300),
+            ([2, 3, 4, 5], true, true, false, 300), ([7, 6, 8], true, false, false, 300), ([0, 1, 2, 3, 4, 5], true, false, false, 300),
+            ([5, 6, 7, 8, 9, 10], true, false, false, 6_144), ([3, 9, 4], false, true, false, 300), ([6], false, false, true, 300),
+            ([11], false, false, true, 300), ([10, 11, 12], true, false, false, 300),
+        ];
+        var batches = specs.Select(spec =>
+        {
+            var oneTime = DateTime.UnixEpoch.AddMilliseconds(spec.Panes[0] * 2_000 + random.Next(2_000));
+            return Enumerable.Range(0, spec.Rows).Select(_ => random.Next(spec.Panes.Length)).OrderBy(run => spec.Runs ? run : 0)
+                .Select(run => new object?[]
+                {
+                    random.Next(8) == 0 ? null : (long)random.Next(30),
+                    spec.NullTimes && random.Next(40) == 0 ? null
+                        : spec.OneTime ? oneTime : DateTime.UnixEpoch.AddMilliseconds(spec.Panes[run] * 2_000 + random.Next(2_000)),
+                    random.Next(6) == 0 ? null : (long)random.Next(-50, 50),
+                }).ToArray();
+        }).ToList();
+
+        var writer = new AggregateExchangeWriter(binding);
+        foreach (var batch in batches) writer.Add(Batch(Ddl, batch), new EpochContext(0, 0));
+        var output = new StreamingAggregationOperator(binding, "update", null).Process([writer.Finish()!], new StatefulContext(0, null, null));
+
+        var actual = Rows(output).Select(r => Print([r[0], .. (object?[])r[1]!, .. r[2..]])).Order(StringComparer.Ordinal).ToList();
+        // Per window, its rows ordered by pane, then row order.
+        var windows = new Dictionary<(long?, long), List<(long Pane, int Row, long? V)>>();
+        var rowIndex = 0;
+        foreach (var row in batches.SelectMany(b => b))
+        {
+            rowIndex++;
+            if (row[1] is not DateTime time) continue;
+            var pane = (long)Math.Floor((time - DateTime.UnixEpoch).TotalSeconds / 2) * 2_000_000;
+            for (var start = pane; start > pane - 10_000_000; start -= 2_000_000)
+            {
+                if (!windows.TryGetValue(((long?)row[0], start), out var rows)) windows[((long?)row[0], start)] = rows = [];
+                rows.Add((pane, rowIndex, (long?)row[2]));
+            }
+        }
+        var expected = windows.Select(w =>
+        {
+            var ordered = w.Value.OrderBy(r => r.Pane).ThenBy(r => r.Row).ToList();
+            var present = ordered.Where(r => r.V is not null).Select(r => r.V!.Value).ToList();
+            return Print([w.Key.Item1, Micros(w.Key.Item2), Micros(w.Key.Item2 + 10_000_000), (long)ordered.Count,
+                present.Count == 0 ? null : present.Sum(), present.Count == 0 ? null : present.Min(), present.Count == 0 ? null : present.Max(),
+                ordered[0].V, ordered[^1].V]);
+        }).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(expected, actual);
+    }
+
     // Processing time (current_timestamp(), the epoch's) gives every row of a batch one time: the batch's tumbling window is
     // assigned once and its rows folded by k as they are, the windows still holding exactly their rows, first and last in
     // row order; a batch of one time with a null among its times goes row by row.

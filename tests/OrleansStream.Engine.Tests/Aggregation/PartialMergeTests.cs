@@ -48,6 +48,42 @@ public class PartialMergeTests
         Assert.Equal(Rows(whole).Select(Print), Rows(thirds).Select(Print));
     }
 
+    // A batch whose rows are all in one group (no grouping keys) keeps min and max in a register and offers them once: the
+    // same values, bit for bit, as offering row by row, NaN (the largest), both zeros (a tie keeps the value held) and the
+    // infinities included.
+    [Fact]
+    public void MinAndMaxOfOneGroup_FoldedAtOnce_EqualRowByRow()
+    {
+        var random = new Random(13);
+        double[] specials = [double.NaN, -0.0, 0.0, double.PositiveInfinity, double.NegativeInfinity];
+        var rows = Enumerable.Range(0, 500).Select(i => new object?[]
+        {
+            random.Next(10) == 0 ? specials[random.Next(specials.Length)] : random.Next(-400, 400) * 0.25,
+            (long)random.Next(-1000, 1000),
+        }).ToArray();
+        (string, int?)[] aggregates = [("min", 0), ("max", 0), ("min", 1), ("max", 1)];
+        foreach (var input in new[] { Batch("w double, l bigint", rows), Batch("w double, l bigint", rows.Where(r => r[0] is not double.NaN).ToArray()),
+                     Batch("w double, l bigint", [[-0.0, 1L], [0.0, 1L]]), Batch("w double, l bigint", [[0.0, 1L], [-0.0, 1L]]) })
+        {
+            var (keySchema, specs) = PlanAggregates(input, [], aggregates);
+            var atOnce = new PartialAggregator(keySchema, specs);
+            atOnce.Add([], Inputs(input, aggregates), input.Length);
+            var rowByRow = new PartialAggregator(keySchema, specs);
+            for (var r = 0; r < input.Length; r++)
+            {
+                var row = input.Slice(r, 1);
+                rowByRow.Add([], Inputs(row, aggregates), 1);
+            }
+            static string Bits(RecordBatch b) => string.Join(",", Enumerable.Range(0, b.ColumnCount).Select(c => b.Column(c) switch
+            {
+                DoubleArray d => BitConverter.DoubleToInt64Bits(d.GetValue(0)!.Value).ToString("x"),
+                Int64Array l => l.GetValue(0)!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                var other => other.Data.DataType.Name,
+            }));
+            Assert.Equal(Bits(rowByRow.Finish()), Bits(atOnce.Finish()));
+        }
+    }
+
     [Fact]
     public void ManyAddsIntoOnePartial_EqualsOneAdd()
     {

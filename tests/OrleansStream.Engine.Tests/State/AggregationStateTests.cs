@@ -232,6 +232,54 @@ public class AggregationStateTests
         Assert.Equal(["1 | 3", "2 | 5", "null | 4"], Sorted(AllResults(numbers)));
     }
 
+    // Once a scan (and its eviction) leaves only groups above some value, a scan below it reads no group; a group added below
+    // that value (a window not yet closed, a late one in Update mode), removed groups, and a restore must still be seen by
+    // every later scan: the answers are those of reading every group.
+    [Fact]
+    public void SlotsWithKeyAtMost_BelowEveryGroupAfterAnEviction_FindsWhatAFullScanFinds()
+    {
+        AggregationState NewState() => new(Schema("k bigint, end timestamp"), [new AggregateSpec("count", null)]);
+        RecordBatch Rows2(params (long K, long? EndMs)[] rows) =>
+            Partial(Batch("k bigint, end timestamp", rows.Select(r => new object?[] { r.K, r.EndMs is { } e ? DateTimeOffset.FromUnixTimeMilliseconds(e) : null }).ToArray()), [0, 1], [("count", null)]);
+        List<int> Scan(AggregationState state, long atOrBelowMs)
+        {
+            var slots = new List<int>();
+            state.SlotsWithKeyAtMost(1, atOrBelowMs * 1000, slots);
+            return slots;
+        }
+        List<string> Ends(AggregationState state, List<int> slots) =>
+            [.. Rows(state.Results(CollectionsMarshal.AsSpan(slots))).Select(r => $"{r[0]}@{((DateTime)r[1]!).Millisecond + 1000 * ((DateTime)r[1]!).Second}").Order()];
+        void Evict(AggregationState state, long atOrBelowMs) =>
+            state.RemoveAtOrBelow(1, atOrBelowMs * 1000, CollectionsMarshal.AsSpan(Scan(state, atOrBelowMs)));
+
+        var state = NewState();
+        state.Merge(Rows2((1, 1_000), (2, 2_000), (3, 5_000), (4, null)), []);
+        Evict(state, 2_000);                                     // leaves 5 s (and the null): scans below 5 s find nothing
+        Assert.Empty(Scan(state, 4_000));
+        state.Merge(Rows2((5, 3_000), (6, 9_000)), []);          // a group below that
+        Assert.Equal(["5@3000"], Ends(state, Scan(state, 4_000)));
+        Evict(state, 4_000);
+        Assert.Empty(Scan(state, 4_500));
+        state.Update(Columns(Batch("k bigint, end timestamp", [7L, DateTimeOffset.FromUnixTimeMilliseconds(1_500)]), 0, 1), [null], 1, []);
+        Assert.Equal(["7@1500"], Ends(state, Scan(state, 4_500)));
+        // A scan that finds groups it does not evict leaves them findable.
+        Assert.Equal(["3@5000", "7@1500"], Ends(state, Scan(state, 5_000)));
+        Assert.Equal(["3@5000", "6@9000", "7@1500"], Ends(state, Scan(state, 9_000)));
+
+        // A restored state (a snapshot and a delta with a range removal) scans every group again.
+        var snapshot = ThroughIpc(state.Snapshot());
+        state.MarkClean();
+        Evict(state, 5_000);
+        state.Merge(Rows2((8, 4_000)), []);
+        var delta = ThroughIpc(state.Delta());
+        var restored = NewState();
+        Evict(restored, 100_000);
+        restored.Apply(snapshot);
+        restored.Apply(delta);
+        Assert.Equal(["8@4000"], Ends(restored, Scan(restored, 5_000)));
+        Assert.Equal(["6@9000", "8@4000"], Ends(restored, Scan(restored, 9_000)));
+    }
+
     [Fact]
     public void SlotsWithKeyAtMost_ComparesTheTimestampKey_NullNeverMatches()
     {

@@ -22,12 +22,13 @@ namespace OrleansStream.Engine.Operators.Aggregation;
 /// <remarks>
 /// A sliding window whose size is a multiple of its slide puts a row in size / slide windows, which all hold the whole
 /// slide-long pane the row falls in. Such rows are folded per pane first (the pane is keyed by its latest window, the
-/// row's first), and the pane partials are merged into each of their windows when the epoch finishes: a row is hashed
-/// once instead of once per window, and the pane rows, usually far fewer, once per window.
+/// row's first), and when the epoch finishes each window's panes are folded by their plain keys: a row is hashed once
+/// instead of once per window, and the pane rows, usually far fewer, once per window, by their plain keys alone.
 /// A tumbling window's batch whose rows fall in one window (a processing-time window, or event time within a window), or
 /// in a few runs of consecutive rows of one window each (event time crossing a window's end once or twice in the batch),
 /// is folded a run at a time by its plain keys alone, hashing a bigint (or nothing) instead of the key and both bounds,
-/// and a window's partials join the others when rows of another window come or the epoch finishes.
+/// and a window's partials join the others when rows of another window come or the epoch finishes. A sliding window's
+/// panes are tumbling windows a slide long, folded the same way: a run's partials join the panes'.
 /// </remarks>
 public sealed class AggregateExchangeWriter : IExchangeWriter
 {
@@ -39,15 +40,19 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     private readonly RunAggregator? _sessions;
     // Most runs of one window each a batch may hold to be folded a run at a time: each run costs a flush of the window's
     // partials into the partial aggregation, a hash per distinct plain key, instead of a hash of the key and bounds per row.
+    // A longer batch may hold a run per MinRowsPerRun rows (a 65,536-row batch of event time in order crosses a 2-second
+    // pane's end four or five times).
     private const int MaxWindowRuns = 4;
+    private const int MinRowsPerRun = 1024;
 
     private readonly PartialAggregator? _oneWindow;   // the plain keys of rows all in the window (_windowStart, _windowEnd)
     private long _windowStart, _windowEnd;
     private bool _holdsWindow;
     private int[] _rows = [], _runOf = [];
+    private readonly List<(int From, long Start)> _runs = [];   // AddInRuns' runs: first row, window start
     private byte[] _starts = [], _ends = [];
-    // Window bounds of partials merged into _partial (a flushed window's, or panes' shifted into each window): the key table
-    // copies the keys it keeps, so one pair of buffers serves every merge, epoch after epoch.
+    // Window bounds of a flushed window's partials merged into _partial (or a pane's into _panes): the key table copies the
+    // keys it keeps, so one pair of buffers serves every merge, epoch after epoch.
     private byte[] _boundStarts = [], _boundEnds = [];
     private bool _any;
     // The owner of the epoch's computed columns (the source task releases it once the epoch's exchange is shipped): the
@@ -63,7 +68,8 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         ExchangeSchema = _partial.PartialSchema;
         if (binding.TimeKey is { } time && binding.Keys[time].Window is { Overlaps: > 1 } window && window.SizeMicros % window.SlideMicros == 0)
             _panes = new PartialAggregator(binding.StateKeySchema, binding.Aggregates);
-        if (binding.TimeKey is { } tumbling && binding.Keys[tumbling].Window is { Overlaps: 1 })
+        // A tumbling window, or the panes of a sliding one (tumbling windows a slide long), folds runs of one window by plain keys.
+        if (binding.TimeKey is { } tumbling && (binding.Keys[tumbling].Window is { Overlaps: 1 } || _panes is not null))
         {
             var bounds = binding.StateColumnOf(tumbling);
             var plain = binding.StateKeySchema.FieldsList.Where((_, c) => c != bounds && c != bounds + 1).ToList();
@@ -117,7 +123,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
 
     private void AddWindow(PartialAggregator target, int length, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, IArrowArray time, int overlap)
     {
-        if (_oneWindow is not null && AddAtOneTime(length, keys, inputs, timeKey, time, overlap)) return;
+        if (_oneWindow is not null && (AddAtOneTime(length, keys, inputs, timeKey, time, overlap) || AddInRuns(length, keys, inputs, timeKey, time))) return;
         var (rows, starts, ends) = Scratch(length);
         var kept = _binding.Keys[timeKey].Window!.Assign(time, overlap, rows, MemoryMarshal.Cast<byte, long>(starts.AsSpan()), MemoryMarshal.Cast<byte, long>(ends.AsSpan()));
         var keptStarts = MemoryMarshal.Cast<byte, long>(starts.AsSpan(0, kept * sizeof(long)));
@@ -153,12 +159,45 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         return true;
     }
 
-    // True when the rows form at most MaxWindowRuns runs of consecutive rows of one window each.
+    // Times without nulls whose (first) windows form few runs of consecutive rows (event time in order): each row's time is
+    // compared with its run's pane (the span of times whose first window is the run's; a tumbling window's whole window),
+    // and a window is computed only where a run starts, instead of assigning every row a window and then looking for the
+    // runs. False, having added nothing, when there are more runs than HasFewRuns allows.
+    private bool AddInRuns(int length, IArrowArray?[] keys, IArrowArray?[] inputs, int timeKey, IArrowArray time)
+    {
+        if (time.NullCount != 0) return false;
+        var window = _binding.Keys[timeKey].Window!;
+        var times = WindowAssigner.TimeValues(time);
+        var most = Math.Max(MaxWindowRuns, length / MinRowsPerRun);
+        var runs = _runs;
+        runs.Clear();
+        long start = 0, end = 0;
+        for (var i = 0; i < times.Length; i++)
+        {
+            var t = times[i];
+            if (i > 0 && t >= start && t < end) continue;
+            if (runs.Count == most) return false;
+            start = window.LatestStart(t);
+            end = start + window.SlideMicros;   // a pane's end: the same rows' first window starts at start (size: a tumbling one's)
+            runs.Add((i, start));
+        }
+        for (var r = 0; r < runs.Count; r++)
+        {
+            var (from, runStart) = runs[r];
+            var to = r + 1 < runs.Count ? runs[r + 1].From : length;
+            AddOneWindow(length, keys, inputs, timeKey, _rows, from, to, runStart, runStart + window.SizeMicros, inRowOrder: true);
+        }
+        return true;
+    }
+
+    // True when the rows form at most MaxWindowRuns runs of consecutive rows of one window each, or runs of MinRowsPerRun
+    // rows on average.
     private static bool HasFewRuns(ReadOnlySpan<long> starts)
     {
+        var most = Math.Max(MaxWindowRuns, starts.Length / MinRowsPerRun);
         var runs = 1;
         for (var i = 1; i < starts.Length; i++)
-            if (starts[i] != starts[i - 1] && ++runs > MaxWindowRuns) return false;
+            if (starts[i] != starts[i - 1] && ++runs > most) return false;
         return true;
     }
 
@@ -184,31 +223,29 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         return from == 0 && to == length ? column : ArrowArrayFactory.Slice(column, from, to - from);
     }
 
-    // The held window's partials into the partial aggregation, under their plain keys and the window's bounds.
+    // The held window's partials into the partial aggregation (a pane's into the panes'), under their plain keys and the
+    // window's bounds.
     private void FlushWindow()
     {
         if (!_holdsWindow) return;
         _holdsWindow = false;
         var partials = _oneWindow!.Finish(_output);
-        var timeKey = _binding.TimeKey!.Value;
-        var plainCount = _binding.StateKeySchema.FieldsList.Count - 2;
-        var keyColumns = new List<IArrowArray>(plainCount + 2);
-        var plain = 0;
         EnsureBounds(partials.Length);
         Bounds(_boundStarts, partials.Length).Fill(_windowStart);
         Bounds(_boundEnds, partials.Length).Fill(_windowEnd);
-        for (var i = 0; i < _binding.Keys.Count; i++)
-        {
-            if (i != timeKey)
-            {
-                keyColumns.Add(partials.Column(plain++));
-                continue;
-            }
-            keyColumns.Add(ArrayFactory.Primitive(DataTypes.Timestamp, _boundStarts, null, partials.Length));
-            keyColumns.Add(ArrayFactory.Primitive(DataTypes.Timestamp, _boundEnds, null, partials.Length));
-        }
-        var buffers = partials.Arrays.Skip(plainCount);
-        _partial.Merge(keyColumns, new RecordBatch(_partial.PartialSchema, [.. keyColumns, .. buffers], partials.Length));
+        var batch = WithBounds(partials, ArrayFactory.Primitive(DataTypes.Timestamp, _boundStarts, null, partials.Length),
+            ArrayFactory.Primitive(DataTypes.Timestamp, _boundEnds, null, partials.Length));
+        (_panes ?? _partial).Merge(batch.Arrays.Take(_binding.StateKeySchema.FieldsList.Count).ToList(), batch);
+    }
+
+    // A one-window aggregator's partials (plain keys, then buffers) in the partial layout, under the bounds columns given.
+    private RecordBatch WithBounds(RecordBatch plain, IArrowArray starts, IArrowArray ends)
+    {
+        var boundsAt = _binding.StateColumnOf(_binding.TimeKey!.Value);
+        var columns = new IArrowArray[plain.ColumnCount + 2];
+        for (var c = 0; c < columns.Length; c++)
+            columns[c] = c < boundsAt ? plain.Column(c) : c == boundsAt ? starts : c == boundsAt + 1 ? ends : plain.Column(c - 2);
+        return new RecordBatch(_partial.PartialSchema, columns, plain.Length);
     }
 
     private void EnsureBounds(int length)
@@ -388,39 +425,72 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         if (!_any) return null;
         _any = false;
         if (_sessions is not null) return _sessions.Finish();
-        if (_panes is not null) MergePanes(_panes.Finish(_output));
         FlushWindow();
-        var partials = _partial.Finish(_output);
+        var partials = _panes is not null ? WindowsOfPanes(_panes.Finish(_output)) : _partial.Finish(_output);
         // Its owner's, so that the exchange splits it into arrays rented there as well.
         if (_output is not null) _output.Own(partials);
         _output = null;
         return partials;
     }
 
-    // The pane starting at p is in the windows starting at p, p - slide, ..., p - (overlaps - 1) * slide. All panes are
-    // merged into their window of one overlap before the next overlap's, so a window receives its earliest pane first
-    // (first/last follow event time across the panes).
-    private void MergePanes(RecordBatch panes)
+    // The pane starting at p is in the windows starting at p, p - slide, ..., p - (overlaps - 1) * slide. A window's partials
+    // are its panes' folded by their plain keys alone (one bigint probe per pane row and window for q5, not a hash of the key
+    // and both bounds), earliest pane first (first/last follow event time across the panes); windows are distinct keys, so
+    // their partials are concatenated, each under its bounds, without another hash table.
+    private RecordBatch WindowsOfPanes(RecordBatch panes)
     {
+        if (panes.Length == 0) return _partial.Finish(_output);
         var window = _binding.Keys[_binding.TimeKey!.Value].Window!;
         var startColumn = _binding.StateColumnOf(_binding.TimeKey.Value);
-        var keyColumns = new IArrowArray[_binding.StateKeySchema.FieldsList.Count];
-        for (var c = 0; c < keyColumns.Length; c++) keyColumns[c] = panes.Column(c);
+        var keyCount = _binding.StateKeySchema.FieldsList.Count;
+        panes = InPaneOrder(panes, startColumn);
         var starts = WindowAssigner.TimeValues(panes.Column(startColumn));
-        EnsureBounds(panes.Length);
-        var windowStarts = Bounds(_boundStarts, panes.Length);
-        var windowEnds = Bounds(_boundEnds, panes.Length);
-        for (var overlap = 0; overlap < window.Overlaps; overlap++)
+        // Each pane's first row, in time order, and the end.
+        var paneFirst = new List<int> { 0 };
+        for (var i = 1; i < starts.Length; i++)
+            if (starts[i] != starts[i - 1]) paneFirst.Add(i);
+        paneFirst.Add(starts.Length);
+        var windowStarts = new SortedSet<long>();
+        for (var p = 0; p < paneFirst.Count - 1; p++)
+            for (var overlap = 0; overlap < window.Overlaps; overlap++) windowStarts.Add(starts[paneFirst[p]] - overlap * window.SlideMicros);
+        var pieces = new List<RecordBatch>(windowStarts.Count);
+        var first = 0;   // the first pane not before the window's start
+        foreach (var windowStart in windowStarts)
         {
-            var shift = overlap * window.SlideMicros;
-            for (var i = 0; i < starts.Length; i++)
+            while (starts[paneFirst[first]] < windowStart) first++;
+            for (var p = first; p < paneFirst.Count - 1 && starts[paneFirst[p]] < windowStart + window.SizeMicros; p++)
             {
-                windowStarts[i] = starts[i] - shift;
-                windowEnds[i] = starts[i] + (window.SizeMicros - shift);
+                var (from, count) = (paneFirst[p], paneFirst[p + 1] - paneFirst[p]);
+                var plain = new List<IArrowArray>(keyCount - 2);
+                for (var c = 0; c < keyCount; c++)
+                    if (c != startColumn && c != startColumn + 1) plain.Add(ArrowArrayFactory.Slice(panes.Column(c), from, count));
+                var buffers = panes.Arrays.Skip(keyCount).Select(b => ArrowArrayFactory.Slice(b, from, count));
+                _oneWindow!.Merge(plain, new RecordBatch(_oneWindow.PartialSchema, [.. plain, .. buffers], count));
             }
-            keyColumns[startColumn] = ArrayFactory.Primitive(DataTypes.Timestamp, _boundStarts, null, panes.Length);
-            keyColumns[startColumn + 1] = ArrayFactory.Primitive(DataTypes.Timestamp, _boundEnds, null, panes.Length);
-            _partial.Merge(keyColumns, panes);
+            var partials = _oneWindow!.Finish(_output);
+            pieces.Add(WithBounds(partials, Filled(windowStart, partials.Length), Filled(windowStart + window.SizeMicros, partials.Length)));
         }
+        return ConcatKernel.Concat(_partial.PartialSchema, pieces, _output);
+    }
+
+    // The pane rows grouped by pane, panes in time order (as they come when event time is in order: then unchanged).
+    private RecordBatch InPaneOrder(RecordBatch panes, int startColumn)
+    {
+        var starts = WindowAssigner.TimeValues(panes.Column(startColumn));
+        var ordered = true;
+        for (var i = 1; i < starts.Length && ordered; i++) ordered = starts[i] >= starts[i - 1];
+        if (ordered) return panes;
+        var rows = new int[starts.Length];
+        for (var i = 0; i < rows.Length; i++) rows[i] = i;
+        System.Array.Sort(starts.ToArray(), rows);
+        return TakeKernel.TakeRows(panes, rows, _output);
+    }
+
+    // A timestamp column of length rows, each the value, rented from the epoch's owner.
+    private IArrowArray Filled(long value, int length)
+    {
+        var bytes = ArrayFactory.NewValues<long>(length, _output);
+        MemoryMarshal.Cast<byte, long>(bytes.Span).Fill(value);
+        return ArrayFactory.Primitive(DataTypes.Timestamp, bytes, null, length);
     }
 }

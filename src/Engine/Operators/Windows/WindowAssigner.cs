@@ -36,6 +36,9 @@ public sealed class WindowAssigner
     /// <summary>How many windows can contain one row.</summary>
     public int Overlaps { get; }
 
+    /// <summary>The start of the latest window holding time <paramref name="micros"/> (its first window: overlap 0).</summary>
+    public long LatestStart(long micros) => micros - FloorMod(micros - StartMicros, SlideMicros);
+
     /// <summary>
     /// The <paramref name="overlap"/>-th window of each row of <paramref name="time"/> (timestamps in µs): writes the kept
     /// row indices, window starts and ends, and returns how many rows were kept.
@@ -49,8 +52,7 @@ public sealed class WindowAssigner
         {
             if (!Bitmaps.Get(validity, i)) continue;
             var t = values[i];
-            var lastStart = t - FloorMod(t - StartMicros, SlideMicros);
-            var start = lastStart - overlap * SlideMicros;
+            var start = LatestStart(t) - overlap * SlideMicros;
             var end = start + SizeMicros;
             if (start > t || t >= end) continue;
             rows[kept] = i;

@@ -76,6 +76,16 @@ internal sealed class MinMaxAccumulator<T, TOrder> : Accumulator
         if (ArrowSpans.AllNull(column)) return;
         var values = ArrowSpans.FixedValues<T>(column, ref _scratch);
         var validity = ArrowSpans.Validity(column);
+        if (slots.Length > 1 && validity.IsEmpty && slots[0] >= 0 && slots.IndexOfAnyExcept(slots[0]) < 0)
+        {
+            // Every row in one group (no grouping keys, as q7's max per window a run at a time): the best value is kept in a
+            // register and offered once, the same comparisons in the same order as offering each row.
+            var best = values[0];
+            for (var r = 1; r < slots.Length; r++)
+                if (_max ? TOrder.Less(best, values[r]) : TOrder.Less(values[r], best)) best = values[r];
+            Offer(slots[0], best);
+            return;
+        }
         var offset = column.Offset;
         for (var r = 0; r < slots.Length; r++)
         {
