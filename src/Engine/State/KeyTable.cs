@@ -555,7 +555,7 @@ public sealed class KeyTable
                 var s = slots[i];
                 var v = keyValues[s];
                 values[i] = v;
-                if (v == 0 && _hashes[s] == NullInt64Hash) writers[0].SetNull(i);
+                if (IsNullValue(s, 0)) writers[0].SetNull(i);
             }
         }
         else

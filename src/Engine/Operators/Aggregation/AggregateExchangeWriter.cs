@@ -168,7 +168,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         if (time.NullCount != 0) return false;
         var window = _binding.Keys[timeKey].Window!;
         var times = WindowAssigner.TimeValues(time);
-        var most = Math.Max(MaxWindowRuns, length / MinRowsPerRun);
+        var most = MostRuns(length);
         var runs = _runs;
         runs.Clear();
         long start = 0, end = 0;
@@ -190,11 +190,14 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         return true;
     }
 
+    // Runs of one window each a batch of length rows may hold to be folded a run at a time.
+    private static int MostRuns(int length) => Math.Max(MaxWindowRuns, length / MinRowsPerRun);
+
     // True when the rows form at most MaxWindowRuns runs of consecutive rows of one window each, or runs of MinRowsPerRun
     // rows on average.
     private static bool HasFewRuns(ReadOnlySpan<long> starts)
     {
-        var most = Math.Max(MaxWindowRuns, starts.Length / MinRowsPerRun);
+        var most = MostRuns(starts.Length);
         var runs = 1;
         for (var i = 1; i < starts.Length; i++)
             if (starts[i] != starts[i - 1] && ++runs > most) return false;
