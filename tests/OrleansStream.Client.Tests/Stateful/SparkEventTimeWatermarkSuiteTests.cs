@@ -135,6 +135,34 @@ public sealed class SparkEventTimeWatermarkSuiteTests(SessionFixture fixture)
             EventStats(min: 50, max: 50, avg: 50, watermark: 40));
     }
 
+    // The same rows as Trigger.Once above, read by one Trigger.AvailableNow run one file per epoch: each epoch's watermark
+    // comes from the epochs before it, as Spark's does, and here the next epoch is planned and written ahead while this one
+    // runs (README: AvailableNow with a watermark). Every epoch's event-time stats and the windows emitted are Spark's.
+    [Fact]
+    public async Task EventTimeAndWatermarkMetrics_WithTriggerAvailableNow_OneFilePerEpoch()
+    {
+        using var dir = new TempDirectory();
+        var input = dir.Sub("in");
+        long[][] files = [[15], [10, 12, 14], [25], [50], [50]];
+        for (var f = 0; f < files.Length; f++)
+        {
+            TempDirectory.WriteFile(input, $"f{f}.json", string.Concat(files[f].Select(v => $"{{\"value\":{v}}}\n")));
+            File.SetLastWriteTimeUtc(Path.Combine(input, $"f{f}.json"), new DateTime(2026, 1, 1, 0, 0, f, DateTimeKind.Utc));
+        }
+
+        var query = await WindowedCount(Session.ReadStream.Schema("value BIGINT").Option("maxFilesPerTrigger", 1).Json(input))
+            .WriteStream.OutputMode(OutputMode.Append).Format("memory").QueryName("spark_watermark_available_now")
+            .Trigger(Trigger.AvailableNow()).StartAsync();
+        Assert.True(await query.AwaitTerminationAsync(TimeSpan.FromSeconds(60)));
+
+        string Iso(long seconds) => DateTimeOffset.FromUnixTimeSeconds(seconds).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var stats = query.RecentProgress.Where(p => p.NumInputRows > 0)
+            .Select(p => $"{p.NumInputRows} {p.EventTime["min"]} {p.EventTime["max"]} {p.EventTime["avg"]} {p.EventTime["watermark"]}");
+        (long Rows, long Min, long Max, long Avg, long Watermark)[] spark = [(1, 15, 15, 15, 0), (3, 10, 14, 12, 5), (1, 25, 25, 25, 5), (1, 50, 50, 50, 15), (1, 50, 50, 50, 40)];
+        Assert.Equal(spark.Select(e => $"{e.Rows} {Iso(e.Min)} {Iso(e.Max)} {Iso(e.Avg)} {Iso(e.Watermark)}"), stats);
+        Assert.Equal(["10:3", "15:1", "25:1"], Scenario.Plain(await Session.Table("spark_watermark_available_now").CollectAsync()).Order(StringComparer.Ordinal));
+    }
+
     private static StreamAction NumStateRows(long total) =>
         AssertOnQuery(q => q.LastProgress!.StateOperators[0].NumRowsTotal == total, $"assertNumStateRows({total})");
 
