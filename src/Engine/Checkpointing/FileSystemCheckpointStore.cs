@@ -1,25 +1,30 @@
 using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
 
 namespace OrleansStream.Engine.Checkpointing;
 
 /// <summary>
-/// A checkpoint store on the local file system under a root directory. A record created is one file holding a small
-/// header (magic "OSC1" + a random 16-byte version) and the data; the ETag is the hex of that version, so it changes on
-/// every write and every process reads the same ETag from the same file. Creating writes a temp file that is flushed to
-/// disk and renamed into place (create-if-absent: rename without overwrite), and the directory is flushed after the
-/// rename: a record written survives a power loss, not only a crash of the process. A record replaced becomes a
-/// <see cref="SlottedRecord"/> file (two slots, each write to the one not in use, data flushed): a record rewritten every
-/// epoch (the trigger's offset and commit logs) costs one data flush instead of a new file, its flush, a rename and a
-/// directory flush; a record that outgrows its slots is written to a new, larger file the same way as a created one.
-/// Operations on one key are serialised by a lock in the process
-/// and an exclusive lock file across processes (a rename without overwrite is not atomic on every platform: on Linux two
-/// concurrent ones can both succeed). Keys hash to one of <see cref="LockStripes"/> locks, so the lock files stay few however
-/// many keys come and go. Internal files live under ".os-*" folders.
+/// A checkpoint store on the local file system under a root directory. A record created is a <see cref="CreatedRecord"/>
+/// file (header with a random 16-byte version, the data, an XxHash128), created under its key exclusively (O_CREAT | O_EXCL:
+/// create-if-absent in every process), written and flushed with fdatasync, and its directory flushed after it unless the
+/// file system makes a new file's name durable with the file's flush (<see cref="NewEntryFlush"/>): a record written
+/// survives a power loss, not only a crash of the process. A create that a crash cut short leaves a torn file,
+/// which is no record (not listed, read as absent) and which the next create of the key replaces; a whole one is a
+/// conflict. The ETag is the hex of the version, so it changes on every write and every process reads the same ETag from
+/// the same file. A record replaced becomes a <see cref="SlottedRecord"/> file (two slots, each write to the one not in
+/// use, data flushed): a record rewritten every epoch (the trigger's offset and commit logs) costs one data flush instead
+/// of a new file; a record that outgrows its slots is written to a temp file, flushed, renamed over the old one and its
+/// directory flushed. Records of the format before ("OSC1": a temp file renamed into place) are still read.
+/// Operations on one key are serialised by a lock in the process and an exclusive lock file across processes, held by a
+/// create from the file's creation to its flush (so a file under the lock that is not whole is torn, never still being
+/// written). Keys hash to one of <see cref="LockStripes"/> locks, so the lock files stay few however many keys come and go.
+/// Internal files live under ".os-*" folders.
 /// </summary>
 public sealed class FileSystemCheckpointStore : ICheckpointStore
 {
+    // A record created before created records were written in place ("OSC1"): a 16-byte version, the data. Still read.
     private static readonly byte[] Magic = "OSC1"u8.ToArray();
     private const int HeaderLength = 4 + 16;
     private const string LockDir = ".os-locks";
@@ -36,10 +41,14 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         Directory.CreateDirectory(Path.Combine(Root, LockDir));
         Directory.CreateDirectory(Path.Combine(Root, TempDir));
         StaleTempFiles.Remove(Path.Combine(Root, TempDir), "*.tmp", DateTime.UtcNow);
+        FlushesNewEntries = NewEntryFlush.IsNeeded(Root);
     }
 
     /// <summary>The root directory.</summary>
     public string Root { get; }
+
+    /// <summary>Whether a create flushes the file's directory after the file (<see cref="NewEntryFlush"/>).</summary>
+    internal bool FlushesNewEntries { get; }
 
     /// <inheritdoc />
     public async Task<CheckpointBlob?> ReadAsync(string key, CancellationToken ct = default)
@@ -50,7 +59,9 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         // A slotted record read while two replaces rewrote both its slots: read it again, with no writer beside.
         using var _ = await LockAsync(key, ct).ConfigureAwait(false);
         if (await ReadAllAsync(path, ct).ConfigureAwait(false) is not { } again) return null;
-        return Decode(again) ?? throw NotARecord(key);
+        if (Decode(again) is { } record) return record;
+        // No writer holds the lock: a created record that is not whole was cut short by a crash, and is absent.
+        return CreatedRecord.IsTorn(again) ? null : throw NotARecord(key);
     }
 
     /// <inheritdoc />
@@ -61,25 +72,79 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         return await BlockingWrites.Run(() => PutIfAbsent(key, path, data, ct)).ConfigureAwait(false);
     }
 
-    // Under the key's lock, on a write thread (it flushes the data and the directory).
+    // Under the key's lock, on a write thread (it flushes the data and the directory). The lock is held from the create to
+    // the flush, so a file under it that is not whole was cut short by a crash: torn, no record, and replaced here.
     private string PutIfAbsent(string key, string path, ReadOnlyMemory<byte> data, CancellationToken ct)
     {
-        if (File.Exists(path)) throw new CheckpointConflictException(key, $"Checkpoint key '{key}' already exists.");
-        var (header, etag) = NewHeader();
-        var temp = WriteTemp([header, data], ct);
+        ct.ThrowIfCancellationRequested();
         var directory = Path.GetDirectoryName(path)!;
         CreateDirectoryDurably(directory);
+        Span<byte> version = stackalloc byte[CreatedRecord.VersionLength];
+        RandomNumberGenerator.Fill(version);
+        var header = new byte[CreatedRecord.HeaderLength];
+        CreatedRecord.WriteHeader(header, version, data.Length);
+        var hash = CreatedRecord.Hash(header, data.Span);
+        if (!TryCreate(path, [header, data, hash]))
+        {
+            if (!IsTorn(path)) throw new CheckpointConflictException(key, $"Checkpoint key '{key}' already exists.");
+            File.Delete(path);
+            if (!TryCreate(path, [header, data, hash])) throw new CheckpointConflictException(key, $"Checkpoint key '{key}' already exists.");
+        }
+        // After the file's flush: where that flush made the name durable already (NewEntryFlush), this would only flush
+        // the device's cache a second time.
+        if (FlushesNewEntries) DirectoryFlush.Flush(directory);
+        return Convert.ToHexStringLower(version);
+    }
+
+    // Creates the file exclusively (O_CREAT | O_EXCL: of two creates one fails, in every process) and flushes its data and
+    // size; false when a file is there. A write that fails leaves no file.
+    private static bool TryCreate(string path, ReadOnlyMemory<byte>[] buffers)
+    {
+        SafeFileHandle handle;
         try
         {
-            File.Move(temp, path, overwrite: false);
+            handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete);
         }
         catch (IOException) when (File.Exists(path))
         {
-            TryDelete(temp);
-            throw new CheckpointConflictException(key, $"Checkpoint key '{key}' already exists.");
+            return false;
         }
-        DirectoryFlush.Flush(directory);
-        return etag;
+        using (handle)
+        {
+            try
+            {
+                RandomAccess.Write(handle, buffers, 0);
+                DataFlush.Flush(handle, path);
+                return true;
+            }
+            catch
+            {
+                TryDelete(path);
+                throw;
+            }
+        }
+    }
+
+    // Under the key's lock: whether the file at path is a torn created record.
+    private static bool IsTorn(string path)
+    {
+        try
+        {
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            return CreatedRecord.Classify(handle) switch
+            {
+                CreatedRecord.Kind.Torn => true,
+                CreatedRecord.Kind.Whole => CreatedRecord.Verify(ReadAll(handle)) is null,
+                _ => false,
+            };
+        }
+        catch (FileNotFoundException) { return true; }
+    }
+
+    private static byte[] ReadAll(SafeFileHandle handle)
+    {
+        var bytes = new byte[RandomAccess.GetLength(handle)];
+        return bytes[..SlottedRecord.ReadFully(handle, bytes, 0)];
     }
 
     /// <inheritdoc />
@@ -142,7 +207,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
             {
                 var key = Path.GetRelativePath(Root, file).Replace(Path.DirectorySeparatorChar, '/');
                 if (key.StartsWith(".os-", StringComparison.Ordinal)) continue;
-                if (key.StartsWith(prefix, StringComparison.Ordinal)) keys.Add(key);
+                if (key.StartsWith(prefix, StringComparison.Ordinal) && !IsTornOrGone(file)) keys.Add(key);
             }
         }
         keys.Sort(StringComparer.Ordinal);
@@ -154,7 +219,13 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
     {
         var path = PathOf(key);
         using var _ = await LockAsync(key, ct).ConfigureAwait(false);
-        if (Inspect(key, path, ct) is not { } current) return false;
+        // Without an ETag to check, a created record's length tells it exists: no need to read a delta whole to delete it.
+        if (Inspect(key, path, ct, verifyCreated: etag is not null) is not { } current)
+        {
+            // A torn created record is no record, but its file goes.
+            TryDelete(path);
+            return false;
+        }
         if (etag is not null && !string.Equals(current.ETag, etag, StringComparison.Ordinal))
             throw new CheckpointConflictException(key, $"Checkpoint key '{key}' was changed by another writer (ETag {current.ETag}, expected {etag}).");
         File.Delete(path);
@@ -185,12 +256,14 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         catch (DirectoryNotFoundException) { return null; }
     }
 
-    /// <summary>The record in a file of either format; null when it is none (a slotted file with no intact slot: read while
-    /// two replaces rewrote both slots, or not a record at all).</summary>
+    /// <summary>The record in a file of any format; null when it is none (a created record still being written or torn, a
+    /// slotted file with no intact slot: read while two replaces rewrote both slots, or not a record at all).</summary>
     private static CheckpointBlob? Decode(byte[] bytes)
     {
         if (bytes.AsSpan().StartsWith(Magic))
             return bytes.Length < HeaderLength ? null : new CheckpointBlob(bytes[HeaderLength..], Convert.ToHexStringLower(bytes.AsSpan(4, 16)));
+        if (bytes.AsSpan().StartsWith(CreatedRecord.Magic))
+            return CreatedRecord.Verify(bytes) is var (offset, length, etag) ? new CheckpointBlob(bytes.AsSpan(offset, length).ToArray(), etag) : null;
         return SlottedRecord.Find(bytes) is { } current
             ? new CheckpointBlob(bytes.AsSpan((int)SlottedRecord.DataOffset(current), current.Length).ToArray(), current.ETag)
             : null;
@@ -199,30 +272,50 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
     private static InvalidDataException NotARecord(string key) =>
         new($"Checkpoint file for key '{key}' is not a checkpoint record (or is a replaced one whose two slots both fail their checksum).");
 
+    // A torn created record counts as absent (null), like no file.
     // Read on the calling thread, like WriteTemp: a read of a FileStream on Linux is a thread-pool work item of its own, and
     // every grain state write (the offset log and commit log of each epoch) checks the ETag first. Called under the key's
     // lock, so a slotted file is read with no writer beside.
-    private static SlottedRecord.Current? Inspect(string key, string path, CancellationToken ct)
+    private static SlottedRecord.Current? Inspect(string key, string path, CancellationToken ct, bool verifyCreated = true)
     {
         ct.ThrowIfCancellationRequested();
         try
         {
             using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            Span<byte> header = stackalloc byte[HeaderLength];
-            if (SlottedRecord.ReadFully(handle, header, 0) == HeaderLength && header[..4].SequenceEqual(Magic))
-                return new SlottedRecord.Current(Slot: 0, SlotSize: 0, Sequence: 0, Length: 0, Convert.ToHexStringLower(header[4..]));
+            // One read for the header of either created format (the OSC1 one is the shorter).
+            Span<byte> start = stackalloc byte[CreatedRecord.HeaderLength];
+            var read = SlottedRecord.ReadFully(handle, start, 0);
+            if (read >= HeaderLength && start[..4].SequenceEqual(Magic))
+                return new SlottedRecord.Current(Slot: 0, SlotSize: 0, Sequence: 0, Length: 0, Convert.ToHexStringLower(start[4..HeaderLength]));
+            switch (CreatedRecord.Classify(start[..read], RandomAccess.GetLength(handle)))
+            {
+                case CreatedRecord.Kind.Torn:
+                    return null;
+                case CreatedRecord.Kind.Whole when !verifyCreated:
+                    return new SlottedRecord.Current(Slot: 0, SlotSize: 0, Sequence: 0, Length: 0, "");
+                case CreatedRecord.Kind.Whole:
+                    return CreatedRecord.Verify(ReadAll(handle)) is var (_, _, etag)
+                        ? new SlottedRecord.Current(Slot: 0, SlotSize: 0, Sequence: 0, Length: 0, etag)
+                        : null;
+            }
             return SlottedRecord.Find(handle) ?? throw NotARecord(key);
         }
         catch (FileNotFoundException) { return null; }
         catch (DirectoryNotFoundException) { return null; }
     }
 
-    private static (byte[] Header, string ETag) NewHeader()
+    // Without the key's lock, from the file's header and length: a create in progress is not listed until its write is whole
+    // (as a temp file was not until renamed), nor is one that a crash cut short. A whole one whose hash fails (a power loss
+    // that kept its length and not its data) is listed and reads as absent.
+    private static bool IsTornOrGone(string file)
     {
-        var header = new byte[HeaderLength];
-        Magic.CopyTo(header, 0);
-        RandomNumberGenerator.Fill(header.AsSpan(4));
-        return (header, Convert.ToHexStringLower(header.AsSpan(4)));
+        try
+        {
+            using var handle = File.OpenHandle(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            return CreatedRecord.Classify(handle) == CreatedRecord.Kind.Torn;
+        }
+        catch (FileNotFoundException) { return true; }
+        catch (DirectoryNotFoundException) { return true; }
     }
 
     // Written and flushed on the calling thread: an async FileStream on Linux runs each write and the flush as a thread-pool

@@ -1,9 +1,9 @@
 namespace OrleansStream.Engine.Checkpointing;
 
 /// <summary>
-/// Removes the temp files that a killed process left behind (a write is a temp file renamed into place; a kill between
-/// the two leaves the temp). Only files untouched for <see cref="Age"/> go, so that a write in progress in another
-/// process sharing the folder is never pulled from under it.
+/// Removes the temp files that a killed process left behind (a file sink's file, or a checkpoint record that outgrew its
+/// slots, is a temp file renamed into place; a kill between the two leaves the temp). Only files untouched for
+/// <see cref="Age"/> go, so that a write in progress in another process sharing the folder is never pulled from under it.
 /// </summary>
 public static class StaleTempFiles
 {

@@ -337,13 +337,24 @@ public sealed class VersionedStateStore
         Func<RecordBatch, RecordBatch>? filter, CancellationToken cancellationToken)
     {
         var files = listing.Where(f => f.Version <= version).ToList();
-        var from = files.Where(f => f.Snapshot).Select(f => f.Version).DefaultIfEmpty(-1).Max();
-        foreach (var file in files.Where(f => (f.Snapshot && f.Version == from) || (!f.Snapshot && f.Version > from)).OrderBy(f => f.Version))
+        var from = -1L;
+        foreach (var snapshot in files.Where(f => f.Snapshot).OrderByDescending(f => f.Version))
         {
-            var blob = await _store.ReadAsync(file.Key, cancellationToken) ?? throw new StateFileVanishedException($"State file {file.Key} vanished while loading.");
-            var batch = ArrowIpc.Deserialize(blob.Data, Codecs);
-            state.Apply(filter is null ? batch : filter(batch));
+            // A snapshot is written after its epoch committed: one that a crash cut short (a file system that kept its
+            // length, not its data, reads as absent) leaves the deltas it would have replaced, so an older start will do.
+            if (await _store.ReadAsync(snapshot.Key, cancellationToken) is not { } blob) continue;
+            Apply(state, blob, filter);
+            from = snapshot.Version;
+            break;
         }
+        foreach (var file in files.Where(f => !f.Snapshot && f.Version > from).OrderBy(f => f.Version))
+            Apply(state, await _store.ReadAsync(file.Key, cancellationToken) ?? throw new StateFileVanishedException($"State file {file.Key} vanished while loading."), filter);
+    }
+
+    private static void Apply(IVersionedState state, CheckpointBlob blob, Func<RecordBatch, RecordBatch>? filter)
+    {
+        var batch = ArrowIpc.Deserialize(blob.Data, Codecs);
+        state.Apply(filter is null ? batch : filter(batch));
     }
 
     // Awaits resume on the caller's context (see the class remarks), except in the background tasks.

@@ -11,4 +11,13 @@ public sealed class FileSystemVersionedStateStoreTests : VersionedStateStoreCont
     protected override ICheckpointStore CreateStore() => new FileSystemCheckpointStore(Path.Combine(_dir.Path, Guid.NewGuid().ToString("N")));
 
     public void Dispose() => _dir.Dispose();
+
+    protected override bool LeaveTornCreate(ICheckpointStore backend, string key, bool wholeLength)
+    {
+        // The header naming 4096 bytes of data, then only part of them (or all, but not what was written: zeros).
+        var path = Path.Combine(((FileSystemCheckpointStore)backend).Root, key);
+        byte[] header = [.. "OSC3"u8, 0, 16, 0, 0, .. new byte[16]];
+        File.WriteAllBytes(path, wholeLength ? [.. header, .. new byte[4096 + 16]] : [.. header, 1, 2, 3]);
+        return true;
+    }
 }

@@ -99,6 +99,34 @@ public abstract class VersionedStateStoreContractTests
         Assert.Empty(await FilesAsync(backend, At()));
     }
 
+    /// <summary>Leaves at <paramref name="key"/> what a crash during its create leaves behind on this backend (with the
+    /// length of a whole file when <paramref name="wholeLength"/>: a power loss that kept the size and not the data);
+    /// false when a create leaves nothing half done (a blob upload is all or nothing).</summary>
+    protected virtual bool LeaveTornCreate(ICheckpointStore backend, string key, bool wholeLength) => false;
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Load_AfterACrashDuringASnapshotWrite_RestoresTheCommittedVersionFromTheDeltas(bool wholeLength)
+    {
+        var backend = CreateStore();
+        var state = new TestState();
+        var store = new VersionedStateStore(backend);
+        for (var v = 0L; v < 4; v++)
+        {
+            state.Put($"k{v}", v).Put("k0", 100 + v);
+            if (v > 0) await store.WhenWrittenAsync(v - 1);
+            store.BeginWrite(state, At(), v, v - 1, 100, false);
+        }
+        await store.WhenWrittenAsync(3);
+        // A due snapshot of version 2, written after its epoch and committed, was cut short when the process died.
+        if (!LeaveTornCreate(backend, At().Directory() + "00000000000000000002.snapshot", wholeLength)) return;
+
+        var restored = new TestState();
+        await new VersionedStateStore(backend).LoadAsync(restored, At(), 1, 3);
+        Assert.Equal(state.Items, restored.Items);
+    }
+
     [Fact]
     public async Task Load_AfterDeltasAndSnapshots_RestoresTheLastCommittedVersionFromTheNewestSnapshotAndLaterDeltas()
     {
