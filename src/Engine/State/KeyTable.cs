@@ -48,18 +48,33 @@ public sealed class KeyTable
     private bool[] _scratchAdded = [];
     private ulong[] _scratchHashes = [];
     private readonly byte[] _keyScratch = new byte[FixedKeys.MaxColumns * FixedKeys.ColumnBytes];   // KeyBytes of a key kept by value
+    private readonly DenseSlotMap? _dense;      // one bigint key: slots of a dense range of values, looked up without hashing
 
     /// <summary>Creates an empty table for keys of <paramref name="keySchema"/>.</summary>
     /// <exception cref="NotSupportedException">A key column's type cannot be a key.</exception>
     public KeyTable(Schema keySchema)
+        : this(keySchema, denseRange: false)
+    {
+    }
+
+    /// <summary>Creates an empty table for keys of <paramref name="keySchema"/>; with <paramref name="denseRange"/>, a key of one
+    /// bigint or timestamp column that the first batch after each <see cref="Clear"/> draws from a dense range of values is
+    /// looked up there by value - base (see <see cref="DenseSlotMap"/>): for a table emptied every epoch, such as a partial
+    /// aggregation's. The slots, and everything else the table gives, are the same either way.</summary>
+    /// <exception cref="NotSupportedException">A key column's type cannot be a key.</exception>
+    internal KeyTable(Schema keySchema, bool denseRange)
     {
         _encoder = new KeyEncoder(keySchema);
         var fields = keySchema.FieldsList;
         _width = fields.Count == 1 && FixedKeys.IsInt64Type(fields[0].DataType) ? 1 : FixedKeys.WidthOf(keySchema);
+        if (denseRange && _width == 1) _dense = new DenseSlotMap();
     }
 
     /// <summary>The key schema.</summary>
     public Schema KeySchema => _encoder.KeySchema;
+
+    /// <summary>True while a dense range is laid out (see <see cref="KeyTable(Schema, bool)"/>).</summary>
+    internal bool HasDenseRange => _dense?.HasRange == true;
 
     /// <summary>Number of live keys.</summary>
     public int Count => _count;
@@ -226,6 +241,7 @@ public sealed class KeyTable
             _keyRefs[slot].Length = FreeLength;
         }
         _live[slot >> 6] &= ~(1UL << slot);
+        _dense?.Forget(_keyValues[slot]);
         if (_freeCount == _free.Length) SlotArrays.Resize(ref _free, Math.Max(16, _free.Length * 2));
         _free[_freeCount++] = slot;
         _count--;
@@ -321,6 +337,7 @@ public sealed class KeyTable
     /// <summary>Removes every key and forgets all slot ids (the next key gets slot 0), keeping the allocated capacity.</summary>
     public void Clear()
     {
+        _dense?.Clear(_keyValues.AsSpan(0, _slotBound));
         System.Array.Clear(_buckets);
         System.Array.Clear(_live);
         _arenaLength = 0;
@@ -351,6 +368,11 @@ public sealed class KeyTable
 
     private void GetOrAddInt64(IArrowArray column, int length, Span<int> slots, Span<bool> added)
     {
+        if (_dense is not null && column.NullCount == 0 && _dense.TryLayOut(ArrowSpans.Values<long>(column)[..length], _count == 0))
+        {
+            GetOrAddDense(ArrowSpans.Values<long>(column)[..length], slots, added);
+            return;
+        }
         // Hashes first, so the probe loop can prefetch the buckets of rows ahead (a large table misses the cache on each).
         var hashes = ScratchHashes(length);
         KeyGroups.HashInt64(column, length, hashes);
@@ -366,6 +388,35 @@ public sealed class KeyTable
             }
             var value = validity.IsEmpty || BitUtility.GetBit(validity, column.Offset + r) ? values[r] : 0;
             slots[r] = GetOrAddInt64(value, hashes[r], out added[r]);
+        }
+    }
+
+    // Rows without nulls while a dense range is laid out: a key in the range found before is read from its entry; the rest
+    // are hashed and probed as ever (a key in the range then gets its entry).
+    private void GetOrAddDense(ReadOnlySpan<long> values, Span<int> slots, Span<bool> added)
+    {
+        var dense = _dense!;
+        var entries = dense.Entries;
+        var first = dense.Base;
+        var size = (ulong)dense.Size;
+        for (var r = 0; r < values.Length; r++)
+        {
+            var value = values[r];
+            var i = (ulong)(value - first);
+            if (i < size)
+            {
+                var cached = entries[i] - 1;
+                if (cached >= 0)
+                {
+                    slots[r] = cached;
+                    added[r] = false;
+                    continue;
+                }
+                slots[r] = GetOrAddInt64(value, KeyHash.HashInt64Key(value, true), out added[r]);
+                entries[i] = slots[r] + 1;
+                continue;
+            }
+            slots[r] = GetOrAddInt64(value, KeyHash.HashInt64Key(value, true), out added[r]);
         }
     }
 

@@ -235,6 +235,57 @@ public class AggregateExchangeWriterTests
         Assert.Equal(15, expected.Count);
     }
 
+    // q12's shape: every row of an epoch has the epoch's processing time, so the epoch's partials are its one window's, taken
+    // as they are under the window's bounds; an epoch whose batches fall in two windows merges them by the full key. Over
+    // epochs with keys repeated, new, null and in the same window again, the state's windows hold exactly their rows, and
+    // every array the partials rented goes back once.
+    [Fact]
+    public void TumblingWindowPartials_OfEpochsOfOneTimeEach_HoldEveryRowInRowOrder_AndGoBackToTheirOwner()
+    {
+        var binding = Bind(["k", "window(t, '10 seconds')"], ["count(*) AS n", "sum(v) AS s", "first(v) AS f", "last(v) AS l"]);
+        var random = new Random(23);
+        var pool = new ArrowBufferPool();
+        var writer = new AggregateExchangeWriter(binding);
+        var state = new StreamingAggregationOperator(binding, "update", null);
+        var windows = new Dictionary<(long?, long), List<long?>>();
+        // Seconds of each epoch's batches: one time per epoch (two windows in epoch 3, one in the others; 0 and 4 share one).
+        int[][] epochs = [[3, 3, 3], [14, 14], [5], [21, 21, 37], [7, 7]];
+        var actual = new Dictionary<string, string>();
+        for (var epoch = 0; epoch < epochs.Length; epoch++)
+        {
+            var owner = new BatchBuffers(pool);
+            foreach (var second in epochs[epoch])
+            {
+                var rows = Enumerable.Range(0, 1 + random.Next(3_000)).Select(i => new object?[]
+                {
+                    random.Next(20) == 0 ? null : (long)(1_000 * epoch + random.Next(600)),
+                    DateTime.UnixEpoch.AddSeconds(second),
+                    random.Next(6) == 0 ? null : (long)random.Next(-50, 50),
+                }).ToArray();
+                writer.Add(Batch(Ddl, rows), new EpochContext(epoch, 0) { Buffers = owner });
+                foreach (var row in rows)
+                {
+                    var key = ((long?)row[0], second / 10 * 10_000_000L);
+                    if (!windows.TryGetValue(key, out var values)) windows[key] = values = [];
+                    values.Add((long?)row[2]);
+                }
+            }
+            var partials = writer.Finish()!;
+            Assert.Same(owner, BatchBuffers.Of(partials));
+            var output = state.Process([ThroughIpc(partials)], new StatefulContext(epoch, null, null));
+            foreach (var r in Rows(output)) actual[Print([r[0], .. (object?[])r[1]!])] = Print([r[0], .. (object?[])r[1]!, .. r[2..]]);
+            Assert.True(owner.ReleaseRented());
+            Assert.Equal(pool.Rented, pool.Returned);
+        }
+        var expected = windows.Select(w =>
+        {
+            var present = w.Value.Where(v => v is not null).Select(v => v!.Value).ToList();
+            return Print([w.Key.Item1, Micros(w.Key.Item2), Micros(w.Key.Item2 + 10_000_000), (long)w.Value.Count,
+                present.Count == 0 ? null : present.Sum(), w.Value[0], w.Value[^1]]);
+        }).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(expected, actual.Values.Order(StringComparer.Ordinal).ToList());
+    }
+
     // The partial rows of an epoch are rented from the epoch's owner of computed columns (the source task's), which the task
     // releases once they are shipped: they must hold what unrented ones hold, epoch after epoch as the pool hands the same
     // arrays out again, and every array rented goes back once. Distinct keys pass rows on unfolded (their partials and the

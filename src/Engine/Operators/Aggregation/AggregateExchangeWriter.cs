@@ -428,12 +428,29 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         if (!_any) return null;
         _any = false;
         if (_sessions is not null) return _sessions.Finish();
-        FlushWindow();
-        var partials = _panes is not null ? WindowsOfPanes(_panes.Finish(_output)) : _partial.Finish(_output);
+        var partials = OneWindowsPartials() ?? FinishWindows();
         // Its owner's, so that the exchange splits it into arrays rented there as well.
         if (_output is not null) _output.Own(partials);
         _output = null;
         return partials;
+    }
+
+    private RecordBatch FinishWindows()
+    {
+        FlushWindow();
+        return _panes is not null ? WindowsOfPanes(_panes.Finish(_output)) : _partial.Finish(_output);
+    }
+
+    // A tumbling window's epoch whose rows all fell in the held window (processing time: always) has that window's partials
+    // under its bounds as its own, in the same order: merging them into the partial aggregation by the full key first would
+    // hash the plain keys and both bounds once more per partial row only to find each key once. Null when other partials
+    // were merged there, or none is held.
+    private RecordBatch? OneWindowsPartials()
+    {
+        if (_panes is not null || !_holdsWindow || _partial.Count != 0) return null;
+        _holdsWindow = false;
+        var plain = _oneWindow!.Finish(_output);
+        return WithBounds(plain, Filled(_windowStart, plain.Length), Filled(_windowEnd, plain.Length));
     }
 
     // The pane starting at p is in the windows starting at p, p - slide, ..., p - (overlaps - 1) * slide. A window's partials

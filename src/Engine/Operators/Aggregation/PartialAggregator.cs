@@ -65,7 +65,8 @@ public sealed class PartialAggregator
     internal PartialAggregator(Schema keySchema, IReadOnlyList<AggregateSpec> aggregates, int judgedAfterRows)
     {
         ArgumentNullException.ThrowIfNull(keySchema);
-        _keys = new KeyTable(keySchema);
+        // Emptied every epoch, and keyed on ids drawn from a few recent values (bidders, auctions): a dense range pays.
+        _keys = new KeyTable(keySchema, denseRange: true);
         _buffers = new AggregateBuffers(aggregates);
         PartialSchema = AggregationState.PartialSchemaOf(keySchema, _buffers);
         if (judgedAfterRows > 0 && CanPass(keySchema, aggregates))

@@ -10,6 +10,7 @@ internal sealed class CountAccumulator(int index) : Accumulator
 {
     private readonly Field[] _fields = [Buffer(index, "count", Int64Type.Default, nullable: false)];
     private long[] _counts = [];
+    private long[] _lane = [];   // CountInLanes' second lane, all zero between calls
 
     public override IReadOnlyList<Field> BufferFields => _fields;
 
@@ -22,6 +23,11 @@ internal sealed class CountAccumulator(int index) : Accumulator
         var counts = _counts;
         if (input is null || input.NullCount == 0 && input.Data.DataType.TypeId != ArrowTypeId.Null)
         {
+            if ((long)counts.Length * LaneRowsPerSlot <= slots.Length)
+            {
+                CountInLanes(slots);
+                return;
+            }
             foreach (var s in slots)
                 if (s >= 0) counts[s]++;
             return;
@@ -33,6 +39,34 @@ internal sealed class CountAccumulator(int index) : Accumulator
         {
             var s = slots[r];
             if (s >= 0 && ArrowSpans.IsValid(validity, offset, r)) counts[s]++;
+        }
+    }
+
+    // Rows per slot of the accumulator's capacity from which a batch is counted in two lanes: adding the second lane in reads
+    // every slot's, a quarter of a read per row at most.
+    private const int LaneRowsPerSlot = 4;
+
+    // A key repeated row after row (q12's hot bidders: three rows in four) makes each row's increment wait for the one before
+    // it, through memory. Alternate rows count in a second array: two chains, each half as long, run side by side, and the
+    // second is added in once the batch is counted. Only while the slots are few against the rows (a partial aggregation's).
+    private void CountInLanes(ReadOnlySpan<int> slots)
+    {
+        var counts = _counts;
+        if (_lane.Length < counts.Length) _lane = new long[counts.Length];
+        var lane = _lane;
+        var r = 0;
+        for (; r + 1 < slots.Length; r += 2)
+        {
+            var a = slots[r];
+            var b = slots[r + 1];
+            if (a >= 0) counts[a]++;
+            if (b >= 0) lane[b]++;
+        }
+        if (r < slots.Length && slots[r] >= 0) counts[slots[r]]++;
+        for (var s = 0; s < counts.Length; s++)
+        {
+            counts[s] += lane[s];
+            lane[s] = 0;
         }
     }
 

@@ -1,0 +1,143 @@
+using Apache.Arrow;
+using OrleansStream.Engine.State;
+using static OrleansStream.Engine.Tests.State.StateTestData;
+
+namespace OrleansStream.Engine.Tests.State;
+
+/// <summary>A one-bigint key table with a dense range (<see cref="DenseSlotMap"/>) gives every row the slot, added flag, key
+/// and key group the table without one gives, through batches inside, across and outside the range, nulls, removals and
+/// clears.</summary>
+public class DenseSlotMapTests
+{
+    [Theory]
+    [InlineData("bigint")]
+    [InlineData("timestamp")]
+    public void DenseTable_BatchesInAndOutOfTheRange_NullsRemovalsAndClears_GiveThePlainTablesSlots(string type)
+    {
+        var dense = new KeyTable(Schema("k " + type), denseRange: true);
+        var plain = new KeyTable(Schema("k " + type));
+        var random = new Random(11);
+        for (var epoch = 0; epoch < 6; epoch++)
+        {
+            // Ids near a moving base (the first batch lays out the range), some far outside it, and in one epoch nulls.
+            var baseId = 1_000_000L * epoch - 3_000;
+            for (var batch = 0; batch < 4; batch++)
+            {
+                var n = 1 + random.Next(3_000);
+                var values = new object?[n + 10];
+                for (var i = 0; i < values.Length; i++)
+                {
+                    var pick = random.Next(100);
+                    // The first batch of an epoch lays the range out, so it holds no far value.
+                    long v = pick < 80 ? baseId + random.Next(2_000) + 500 * batch : pick < 95 && batch > 0 ? random.NextInt64(-1L << 40, 1L << 40) : baseId;
+                    values[i] = epoch == 3 && batch == 1 && pick % 10 == 0 ? null : Value(type, v);
+                }
+                var column = ArrowArrayFactory.Slice(Column(type, values), 10, n);
+                var (denseSlots, denseAdded) = Add(dense, column, n);
+                var (plainSlots, plainAdded) = Add(plain, column, n);
+                Assert.Equal(plainSlots, denseSlots);
+                Assert.Equal(plainAdded, denseAdded);
+                Assert.Equal(plain.Count, dense.Count);
+                Assert.True(dense.HasDenseRange);
+                if (batch == 2) RemoveSome(random, dense, plain);
+            }
+            var live = new List<int>();
+            plain.LiveSlots(live);
+            var liveDense = new List<int>();
+            dense.LiveSlots(liveDense);
+            Assert.Equal(live, liveDense);
+            Assert.Equal(Rows(new RecordBatch(plain.KeySchema, plain.KeyColumns(live.ToArray()), live.Count)),
+                Rows(new RecordBatch(dense.KeySchema, dense.KeyColumns(live.ToArray()), live.Count)));
+            foreach (var s in live)
+            {
+                Assert.Equal(plain.KeyBytes(s).ToArray(), dense.KeyBytes(s).ToArray());
+                Assert.Equal(plain.KeyGroupOf(s, 128), dense.KeyGroupOf(s, 128));
+            }
+            dense.Clear();
+            plain.Clear();
+        }
+    }
+
+    [Fact]
+    public void DenseTable_AKeyRemovedAndItsSlotReused_IsNotFoundUnderTheOldEntry()
+    {
+        var table = new KeyTable(Schema("k bigint"), denseRange: true);
+        Assert.Equal([0, 1, 2], Add(table, Column("bigint", 10L, 11L, 12L), 3).Slots);
+        Assert.True(table.HasDenseRange);
+        table.Remove(1);
+        // Slot 1 goes to key 99 (outside the range laid out over 10..12); key 11 must be added again, not found in slot 1.
+        var (slots, added) = Add(table, Column("bigint", 99L, 11L, 12L, 11L), 4);
+        Assert.Equal([1, 3, 2, 3], slots);
+        Assert.Equal([true, true, false, false], added);
+        Assert.True(table.TryReadInt64(3, 0, out var value));
+        Assert.Equal(11L, value);
+    }
+
+    [Fact]
+    public void DenseTable_ABatchSpanningTooManyValues_LaysOutNoRange_UntilTheTableIsCleared()
+    {
+        var table = new KeyTable(Schema("k bigint"), denseRange: true);
+        var wide = Column("bigint", 0L, (long)DenseSlotMap.MostEntries(2));
+        Add(table, wide, 2);
+        Assert.False(table.HasDenseRange);
+        // The next batch is narrow, but the table is not empty: still hashed, still the same slots.
+        Assert.Equal([1, 2, 0], Add(table, Column("bigint", (long)DenseSlotMap.MostEntries(2), 5L, 0L), 3).Slots);
+        table.Clear();
+        Assert.Equal([0, 1, 0], Add(table, Column("bigint", 5L, 6L, 5L), 3).Slots);
+        Assert.True(table.HasDenseRange);
+    }
+
+    [Fact]
+    public void TryLayOut_ValuesFarApart_DoNotOverflowIntoARange()
+    {
+        var map = new DenseSlotMap();
+        Assert.False(map.TryLayOut([long.MinValue, long.MaxValue], tableEmpty: true));
+        // The room above the values stops at long.MaxValue, and below at long.MinValue: no value outside wraps into the range.
+        var top = new DenseSlotMap();
+        Assert.True(top.TryLayOut([long.MaxValue - 3, long.MaxValue], tableEmpty: true));
+        Assert.Equal(DenseSlotMap.MinEntries, top.Size);
+        Assert.Equal(top.Size - 1, top.IndexOf(long.MaxValue));
+        Assert.Equal(-1, top.IndexOf(long.MinValue));
+        Assert.Equal(-1, top.IndexOf(long.MinValue + 2));
+        var bottom = new DenseSlotMap();
+        Assert.True(bottom.TryLayOut([long.MinValue, long.MinValue + 3], tableEmpty: true));
+        Assert.Equal(0, bottom.IndexOf(long.MinValue));
+        Assert.Equal(-1, bottom.IndexOf(long.MaxValue));
+        Assert.Equal(-1, bottom.IndexOf(-1));
+    }
+
+    [Fact]
+    public void TryLayOut_LeavesMostOfTheRoomAboveTheBatch_ForTheEpochsLaterIds()
+    {
+        var map = new DenseSlotMap();
+        Assert.True(map.TryLayOut([1_000, 1_500, 1_200], tableEmpty: true));
+        Assert.Equal(DenseSlotMap.MinEntries, map.Size);
+        Assert.True(map.Base < 1_000 && 1_000 - map.Base < map.Size / 4);
+        Assert.True(map.IndexOf(1_500 + map.Size / 2) >= 0);
+    }
+
+    private static object Value(string type, long v) => type == "bigint" ? v : DateTime.UnixEpoch.AddTicks((v % 1_000_000_000_000L) * 10);
+
+    private static (int[] Slots, bool[] Added) Add(KeyTable table, IArrowArray column, int n)
+    {
+        var slots = new int[n];
+        var added = new bool[n];
+        table.GetOrAdd([column], n, slots, added);
+        return (slots, added);
+    }
+
+    private static void RemoveSome(Random random, KeyTable dense, KeyTable plain)
+    {
+        var live = new List<int>();
+        plain.LiveSlots(live);
+        var removed = live.Where(_ => random.Next(3) == 0).ToArray();
+        foreach (var s in removed.Take(removed.Length / 2))
+        {
+            dense.Remove(s);
+            plain.Remove(s);
+        }
+        var rest = removed.Skip(removed.Length / 2).ToArray();
+        dense.Remove(rest);
+        plain.Remove(rest);
+    }
+}
