@@ -49,6 +49,10 @@ public sealed class StreamingAggregationOperator : IStatefulOperator, IKeyLookup
     /// <inheritdoc />
     public StateOperatorMetrics Metrics { get; private set; } = StateOperatorMetrics.Empty;
 
+    /// <inheritdoc/>
+    /// <remarks>Keys and values are copied into the state (key table, accumulators); the output is built from the state.</remarks>
+    public bool RetainsInput => false;
+
     /// <inheritdoc />
     public RecordBatch Process(IReadOnlyList<KeyedInput> input, StatefulContext context)
     {
