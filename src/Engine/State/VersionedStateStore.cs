@@ -183,7 +183,7 @@ public sealed class VersionedStateStore
         IDetachedDelta? detached = null;
         if (forceSnapshot)
         {
-            file = Serialize(state, state.Snapshot());
+            file = SerializeSnapshot(state);
             snapshotWritten = true;
             _snapshotBytes = file.Memory.Length;
             OnSnapshot(version);
@@ -255,7 +255,7 @@ public sealed class VersionedStateStore
         var (key, due) = _dueSnapshot;
         if (key is null || due != version) return;
         _dueSnapshot = default;
-        var snapshot = Serialize(state, state.Snapshot());
+        var snapshot = SerializeSnapshot(state);
         _snapshotBytes = snapshot.Memory.Length;
         _unreportedBytes += snapshot.Memory.Length;
         _background = Task.Run(() => WriteSnapshotAsync(key, snapshot));
@@ -263,6 +263,20 @@ public sealed class VersionedStateStore
 
     private static IMemoryOwner<byte> Serialize(IVersionedState state, RecordBatch batch) =>
         ArrowIpc.SerializePooled(batch, state.CompressCheckpoints ? Compressed : null);
+
+    // The snapshot's columns are encoded at once: their arrays go back to the pool right after.
+    private static IMemoryOwner<byte> SerializeSnapshot(IVersionedState state)
+    {
+        var buffers = new BatchBuffers(ArrowBufferPool.Shared);
+        try
+        {
+            return Serialize(state, state.Snapshot(buffers));
+        }
+        finally
+        {
+            buffers.ReleaseRented();
+        }
+    }
 
     // Owns the pooled bytes. The file is flushed to disk before the task completes; the time counts from started.
     private async Task PutAsync(string key, IMemoryOwner<byte> file, long started)

@@ -196,6 +196,9 @@ public sealed class StreamingAggregationOperator : IStatefulOperator, IKeyLookup
     public RecordBatch Snapshot() => _state.Snapshot();
 
     /// <inheritdoc />
+    public RecordBatch Snapshot(BatchBuffers buffers) => _state.Snapshot(buffers);
+
+    /// <inheritdoc />
     public void MarkClean()
     {
         ReleaseDelta();
