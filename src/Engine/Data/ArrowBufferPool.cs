@@ -44,6 +44,10 @@ public sealed class ArrowBufferPool
     /// <summary>Lent arrays given back so far (<see cref="TakeBack"/>).</summary>
     public long TakenBack => Interlocked.Read(ref _takenBack);
 
+    /// <summary>This pool as an <see cref="ArrayPool{T}"/> (counted as <see cref="Rent"/> and <see cref="Return"/> are), for
+    /// serializers that rent and grow their own buffer.</summary>
+    public ArrayPool<byte> Arrays => _counting;
+
     /// <summary>An array of at least <paramref name="bytes"/> bytes, of unspecified content.</summary>
     internal byte[] Rent(int bytes)
     {

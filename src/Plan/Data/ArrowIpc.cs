@@ -43,6 +43,14 @@ public static class ArrowIpc
         return WritePooled([batch], batch.Schema, options);
     }
 
+    /// <summary><see cref="SerializePooled(RecordBatch, IpcOptions?)"/> into a buffer of <paramref name="pool"/> (given back on dispose).</summary>
+    public static IMemoryOwner<byte> SerializePooled(RecordBatch batch, IpcOptions? options, ArrayPool<byte> pool)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(pool);
+        return WritePooled([batch], batch.Schema, options, pool);
+    }
+
     /// <summary>
     /// Serializes one batch (with its schema) into an array rented from <paramref name="pool"/>, which the caller then owns:
     /// the result is the bytes written, at the start of that array; return the array to the pool once they are not read.

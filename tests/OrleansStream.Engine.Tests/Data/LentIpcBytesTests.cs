@@ -47,4 +47,30 @@ public sealed class LentIpcBytesTests
         Assert.True(pool.TakeBack(second));
         Assert.Equal(pool.Rented, pool.Returned);
     }
+
+    // State files are encoded in the engine's pool (rented on the partition's thread, given back by the write thread).
+    [Fact]
+    public void BytesEncodedInThePool_AreTheBatchsStream_AndGoBackOnDispose_ForTheNextEncoding()
+    {
+        var pool = new ArrowBufferPool();
+        var generator = new NexmarkGenerator(NexmarkConfig.Default);
+        var batch = generator.Bids(0, 30_000);
+        byte[] first;
+        using (var file = ArrowIpc.SerializePooled(batch, null, pool.Arrays))
+        {
+            Assert.Equal(ArrowIpc.Serialize(batch), file.Memory.ToArray());
+            Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray<byte>(file.Memory, out var segment));
+            first = segment.Array!;
+            Assert.Equal(pool.Rented - 1, pool.Returned);
+        }
+        Assert.Equal(pool.Rented, pool.Returned);
+        var next = generator.Bids(30_000, 30_000);
+        using (var file = ArrowIpc.SerializePooled(next, null, pool.Arrays))
+        {
+            Assert.Equal(ArrowIpc.Serialize(next), file.Memory.ToArray());
+            Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray<byte>(file.Memory, out var segment));
+            Assert.Same(first, segment.Array);
+        }
+        Assert.Equal(pool.Rented, pool.Returned);
+    }
 }
