@@ -21,6 +21,11 @@ public interface IStatefulOperator : IVersionedState
 
     /// <summary>Counters of the last <see cref="Process"/> call and the state size.</summary>
     StateOperatorMetrics Metrics { get; }
+
+    /// <summary>True (the default) when the state or the output of <see cref="Process"/> may refer to the input's columns
+    /// after it returns; false when the operator copies what it keeps, so that the caller may reuse the input's memory once
+    /// the output is handed on.</summary>
+    bool RetainsInput => true;
 }
 
 /// <summary>What a stateful operator may know about its epoch.</summary>

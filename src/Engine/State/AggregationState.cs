@@ -19,6 +19,7 @@ public sealed class AggregationState
     private readonly ChangeTracker _changes;
     private readonly KeyEncoder _applyEncoder;
     private readonly int _keyCount;
+    private readonly List<int> _snapshotSlots = [];   // reused, as _deltaSlots
     private readonly List<int> _deltaSlots = [];   // reused: a delta of a large state lists hundreds of thousands
     private ulong[] _touched = [];   // a bit per slot already in the caller's touched list (a word per 64 slots stays cached)
     // A lower bound on the live groups' values in key column _floorColumn, the column the latest SlotsWithKeyAtMost scanned
@@ -212,12 +213,14 @@ public sealed class AggregationState
     }
 
     /// <summary>Every live group (<see cref="DeltaSchema"/>, deleted = false), in slot id order.</summary>
-    public RecordBatch Snapshot()
+    public RecordBatch Snapshot(BatchBuffers? buffers = null)
     {
-        var live = new List<int>(_keys.Count);
-        _keys.LiveSlots(live);
-        var span = CollectionsMarshal.AsSpan(live);
-        return StateBatches.Build(DeltaSchema, 0, null, live.Count, _keys.LiveKeyColumns(span), _buffers.WritePartial(span));
+        // The live slots in a list kept for the next snapshot (hundreds of thousands of them in a large state).
+        _snapshotSlots.Clear();
+        _snapshotSlots.EnsureCapacity(_keys.Count);
+        _keys.LiveSlots(_snapshotSlots);
+        var span = CollectionsMarshal.AsSpan(_snapshotSlots);
+        return StateBatches.Build(DeltaSchema, 0, null, span.Length, _keys.LiveKeyColumns(span, buffers), _buffers.WritePartial(span, buffers));
     }
 
     /// <summary>Forgets the changes recorded so far (call once a <see cref="Delta"/> is durably saved).</summary>

@@ -15,6 +15,11 @@ public interface IVersionedState
     /// <summary>The whole state.</summary>
     RecordBatch Snapshot();
 
+    /// <summary>The whole state, its columns possibly in arrays rented from <paramref name="buffers"/>: for a caller that encodes
+    /// the batch at once and then releases <paramref name="buffers"/> (a large state's snapshot is otherwise a set of
+    /// state-sized arrays allocated for one write). By default <see cref="Snapshot()"/>.</summary>
+    RecordBatch Snapshot(Data.BatchBuffers buffers) => Snapshot();
+
     /// <summary>The columns of <see cref="Delta"/>'s rows that route a key to its key group (as the exchange routes it).</summary>
     IReadOnlyList<int> StateRoutingColumns { get; }
 

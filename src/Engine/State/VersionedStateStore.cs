@@ -183,7 +183,7 @@ public sealed class VersionedStateStore
         IDetachedDelta? detached = null;
         if (forceSnapshot)
         {
-            file = Serialize(state, state.Snapshot());
+            file = SerializeSnapshot(state);
             snapshotWritten = true;
             _snapshotBytes = file.Memory.Length;
             OnSnapshot(version);
@@ -220,7 +220,7 @@ public sealed class VersionedStateStore
     {
         var started = Stopwatch.GetTimestamp();
         IMemoryOwner<byte> file;
-        using (delta) file = ArrowIpc.SerializePooled(delta.Build(), options);
+        using (delta) file = ArrowIpc.SerializePooled(delta.Build(), options, ArrowBufferPool.Shared.Arrays);
         _detachedWritten = (version, file.Memory.Length);
         await PutAsync(key, file, started).ConfigureAwait(false);
     }
@@ -255,14 +255,31 @@ public sealed class VersionedStateStore
         var (key, due) = _dueSnapshot;
         if (key is null || due != version) return;
         _dueSnapshot = default;
-        var snapshot = Serialize(state, state.Snapshot());
+        var snapshot = SerializeSnapshot(state);
         _snapshotBytes = snapshot.Memory.Length;
         _unreportedBytes += snapshot.Memory.Length;
         _background = Task.Run(() => WriteSnapshotAsync(key, snapshot));
     }
 
+    // In the engine's pool, not the shared one: the bytes are rented on the partition's thread and given back on a write
+    // thread, and the shared pool keeps a returned array in the returning thread's own slot first, so the partition's next
+    // rent found none and allocated again (a state file's size, every epoch).
     private static IMemoryOwner<byte> Serialize(IVersionedState state, RecordBatch batch) =>
-        ArrowIpc.SerializePooled(batch, state.CompressCheckpoints ? Compressed : null);
+        ArrowIpc.SerializePooled(batch, state.CompressCheckpoints ? Compressed : null, ArrowBufferPool.Shared.Arrays);
+
+    // The snapshot's columns are encoded at once: their arrays go back to the pool right after.
+    private static IMemoryOwner<byte> SerializeSnapshot(IVersionedState state)
+    {
+        var buffers = new BatchBuffers(ArrowBufferPool.Shared);
+        try
+        {
+            return Serialize(state, state.Snapshot(buffers));
+        }
+        finally
+        {
+            buffers.ReleaseRented();
+        }
+    }
 
     // Owns the pooled bytes. The file is flushed to disk before the task completes; the time counts from started.
     private async Task PutAsync(string key, IMemoryOwner<byte> file, long started)

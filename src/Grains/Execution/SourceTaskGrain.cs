@@ -33,7 +33,7 @@ internal sealed class SourceTaskGrain(ConnectorFactory connectors) : Grain, ISou
         var eventTime = new EventTimeCollector();
         // The owner of the columns computed from batches read without one (every source but nexmark): they are rented from
         // the pool and go back with the batches. Not for a static leaf, whose batches (and a subplan's) outlive the epoch.
-        var computed = task.IsStatic ? null : new BatchBuffers(ServiceProvider.GetService(typeof(ArrowBufferPool)) as ArrowBufferPool ?? ArrowBufferPool.Shared);
+        var computed = task.IsStatic ? null : new BatchBuffers(Pool);
         var context = new EpochContext(task.BatchId, task.BatchTimestampMicros) { EventTime = eventTime, Buffers = computed };
         var exchanges = TakeExchanges(plan);
         long inputRows = 0, outputRows = 0;
@@ -71,7 +71,7 @@ internal sealed class SourceTaskGrain(ConnectorFactory connectors) : Grain, ISou
             }
         }
         foreach (var ((target, inputIndex), writer) in exchanges)
-            await Exchange.RouteAsync(GrainFactory, writer, task.QueryKey, target, inputIndex, task.StagePartitions[target], task.NumKeyGroups,
+            await Exchange.RouteAsync(GrainFactory, Pool, writer, task.QueryKey, target, inputIndex, task.StagePartitions[target], task.NumKeyGroups,
                 task.Attempt, task.BatchId, SourceProducerStage, task.TaskIndex, deliveries);
         (_idleExchanges, _idleExchangePlan) = (exchanges, plan);
         // The noop sink (benchmarks) discards rows: do not ship them to a sink partition only to drop them there.
@@ -132,6 +132,8 @@ internal sealed class SourceTaskGrain(ConnectorFactory connectors) : Grain, ISou
 
     // A writer keeps its hash table's capacity from epoch to epoch, which spares regrowing it from empty each time. Only
     // writers whose epoch finished are kept: one that failed midway may still hold that epoch's rows.
+    private ArrowBufferPool Pool => ServiceProvider.GetService(typeof(ArrowBufferPool)) as ArrowBufferPool ?? ArrowBufferPool.Shared;
+
     private Dictionary<(int Stage, int InputIndex), IExchangeWriter> TakeExchanges(PhysicalPlan plan)
     {
         var writers = ReferenceEquals(plan, _idleExchangePlan) ? _idleExchanges : null;

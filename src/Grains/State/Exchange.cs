@@ -15,9 +15,10 @@ internal static class Exchange
 
     /// <summary>
     /// Stages the writer's rows for input <paramref name="inputIndex"/> of stage <paramref name="stageId"/> at the partitions
-    /// they hash to, counting each stage call in <paramref name="deliveries"/>.
+    /// they hash to, counting each stage call in <paramref name="deliveries"/>. Each part's bytes are lent from
+    /// <paramref name="pool"/>: a partition in this silo that is done with them gives the array back.
     /// </summary>
-    public static async Task RouteAsync(IGrainFactory grains, IExchangeWriter writer, string queryKey, int stageId, int inputIndex, int partitions,
+    public static async Task RouteAsync(IGrainFactory grains, ArrowBufferPool pool, IExchangeWriter writer, string queryKey, int stageId, int inputIndex, int partitions,
         int numKeyGroups, Guid attempt, long batchId, int producerStage, int producer, Dictionary<string, int> deliveries)
     {
         if (writer.Finish() is not { } batch) return;
@@ -29,7 +30,7 @@ internal static class Exchange
             {
                 var key = PartitionKey(queryKey, stageId, p);
                 deliveries[key] = deliveries.GetValueOrDefault(key) + 1;
-                calls.Add(grains.GetGrain<IStatePartitionGrain>(key).StageAsync(attempt, batchId, inputIndex, producerStage, producer, ArrowIpc.Serialize(part)));
+                calls.Add(grains.GetGrain<IStatePartitionGrain>(key).StageAsync(attempt, batchId, inputIndex, producerStage, producer, pool.Lend(part)));
             }
         await Task.WhenAll(calls);
     }

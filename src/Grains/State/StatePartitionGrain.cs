@@ -34,7 +34,9 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
     private readonly PlanCache _plans = new(connectors);
     private readonly VersionedStateStore _files = new(store, (e, message) => StateLog.LogWarningStateStore(logger, e, message));
     // Keyed by (producer stage, producer): the order the epoch's input is consumed in, whatever order the calls came in.
-    private readonly SortedDictionary<(int Stage, int Producer), List<(int InputIndex, byte[] Bytes)>> _staged = new();
+    private readonly SortedDictionary<(int Stage, int Producer), List<(int InputIndex, ReadOnlyMemory<byte> Bytes)>> _staged = new();
+    // The running epoch's input bytes, handed back to the pool they were lent from once the epoch no longer reads them.
+    private readonly List<ReadOnlyMemory<byte>> _consumed = [];
     private Guid _attempt;
     private int _stagedCalls;
     private IStatefulOperator? _operator;
@@ -50,7 +52,7 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
     private (string Plan, int Partitions) _replicaFor;
     private bool _running;
 
-    public Task StageAsync(Guid attempt, long batchId, int inputIndex, int producerStage, int producer, byte[] arrowIpc)
+    public Task StageAsync(Guid attempt, long batchId, int inputIndex, int producerStage, int producer, ReadOnlyMemory<byte> arrowIpc)
     {
         Reset(attempt);
         if (!_staged.TryGetValue((producerStage, producer), out var list)) _staged[(producerStage, producer)] = list = new();
@@ -101,13 +103,17 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
         // operator's partition died), the next attempt must reload the committed version rather than trust memory.
         _version = long.MinValue;
         var input = new List<KeyedInput>();
+        _consumed.Clear();
         foreach (var list in _staged.Values)
             foreach (var (inputIndex, ipc) in list)
+            {
+                _consumed.Add(ipc);
                 foreach (var batch in ArrowIpc.DeserializeMany(ipc)) input.Add(new KeyedInput(inputIndex, batch));
+            }
         _staged.Clear();
         _stagedCalls = 0;
         // The operator's output columns may be rented here: they are read only until the rows are handed on (serialized).
-        var outputBuffers = new BatchBuffers(ServiceProvider.GetService(typeof(ArrowBufferPool)) as ArrowBufferPool ?? ArrowBufferPool.Shared);
+        var outputBuffers = new BatchBuffers(Pool);
         var context = new StatefulContext(epoch.BatchId, epoch.LateThresholdMicros, epoch.EvictThresholdMicros)
         {
             OwnedKeyGroups = KeyGroups.KeyGroupRange(epoch.Partition, epoch.NumKeyGroups, epoch.NumPartitions),
@@ -127,6 +133,10 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
         {
             outputBuffers.ReleaseRented();
         }
+        // An operator that copies what it keeps of its input is done with the input bytes (and its output is handed on):
+        // their arrays go back to the pool. Input an operator may keep, or an epoch that failed, leaves them to the GC.
+        if (!_operator.RetainsInput) GiveBack(_consumed);
+        _consumed.Clear();
 
         var watch = Stopwatch.StartNew();
         // The previous version was written while this epoch ran; once it is durable, this answer lets the trigger commit it.
@@ -256,7 +266,7 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
             {
                 var writer = plan.Stages[target].Operator!.CreateExchangeWriter(to.InputIndex);
                 writer.Add(rows, new EpochContext(epoch.BatchId, epoch.BatchTimestampMicros));
-                await Exchange.RouteAsync(GrainFactory, writer, epoch.QueryKey, target, to.InputIndex, epoch.StagePartitions[target], epoch.NumKeyGroups,
+                await Exchange.RouteAsync(GrainFactory, Pool, writer, epoch.QueryKey, target, to.InputIndex, epoch.StagePartitions[target], epoch.NumKeyGroups,
                     epoch.Attempt, epoch.BatchId, stage.Id, epoch.Partition, deliveries);
                 continue;
             }
@@ -266,10 +276,22 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
         }
     }
 
+    private ArrowBufferPool Pool => ServiceProvider.GetService(typeof(ArrowBufferPool)) as ArrowBufferPool ?? ArrowBufferPool.Shared;
+
+    private void GiveBack(List<ReadOnlyMemory<byte>> bytes)
+    {
+        var pool = Pool;
+        foreach (var b in bytes) pool.TakeBack(b);
+    }
+
     private void Reset(Guid attempt)
     {
         if (_attempt == attempt) return;
         _attempt = attempt;
+        // A failed attempt's input, never read: its arrays go back to the pool.
+        foreach (var list in _staged.Values)
+            foreach (var (_, bytes) in list)
+                Pool.TakeBack(bytes);
         _staged.Clear();
         _stagedCalls = 0;
     }

@@ -43,11 +43,31 @@ public static class ArrowIpc
         return WritePooled([batch], batch.Schema, options);
     }
 
-    private static PooledBufferStream WritePooled(IReadOnlyList<RecordBatch> batches, Schema schema, IpcOptions? options = null)
+    /// <summary><see cref="SerializePooled(RecordBatch, IpcOptions?)"/> into a buffer of <paramref name="pool"/> (given back on dispose).</summary>
+    public static IMemoryOwner<byte> SerializePooled(RecordBatch batch, IpcOptions? options, ArrayPool<byte> pool)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(pool);
+        return WritePooled([batch], batch.Schema, options, pool);
+    }
+
+    /// <summary>
+    /// Serializes one batch (with its schema) into an array rented from <paramref name="pool"/>, which the caller then owns:
+    /// the result is the bytes written, at the start of that array; return the array to the pool once they are not read.
+    /// </summary>
+    public static ArraySegment<byte> SerializeRented(RecordBatch batch, ArrayPool<byte> pool)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(pool);
+        using var stream = WritePooled([batch], batch.Schema, null, pool);
+        return stream.Detach();
+    }
+
+    private static PooledBufferStream WritePooled(IReadOnlyList<RecordBatch> batches, Schema schema, IpcOptions? options = null, ArrayPool<byte>? pool = null)
     {
         ArgumentNullException.ThrowIfNull(batches);
         ArgumentNullException.ThrowIfNull(schema);
-        var stream = new PooledBufferStream(EstimateSize(batches, schema));
+        var stream = new PooledBufferStream(EstimateSize(batches, schema), pool ?? ArrayPool<byte>.Shared);
         using (var writer = new ArrowStreamWriter(stream, schema, leaveOpen: true, options))
         {
             writer.WriteStart();

@@ -3,18 +3,29 @@ using System.Buffers;
 namespace OrleansStream.Plan.Data;
 
 /// <summary>
-/// A write-only stream over a buffer rented from <see cref="ArrayPool{T}.Shared"/>. Serializers that must end in an
+/// A write-only stream over a buffer rented from <see cref="ArrayPool{T}.Shared"/> (or a pool of the caller's). Serializers that must end in an
 /// exactly sized <c>byte[]</c> write here and copy once (<see cref="ToArray"/>), instead of growing a MemoryStream by
 /// doubling (each step a new array) and then copying it out anyway. Those that only pass the bytes on read them in place
-/// (<see cref="Memory"/>) until the stream is disposed.
+/// (<see cref="Memory"/>) until the stream is disposed; those that hand the bytes on to a reader that gives the array back
+/// take it out of the stream (<see cref="Detach"/>).
 /// </summary>
 internal sealed class PooledBufferStream : Stream, IMemoryOwner<byte>
 {
+    private readonly ArrayPool<byte> _pool;
     private byte[] _buffer;
     private int _length;
 
-    /// <summary>Rents a buffer of at least <paramref name="capacity"/> bytes.</summary>
-    public PooledBufferStream(int capacity) => _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 256));
+    /// <summary>Rents a buffer of at least <paramref name="capacity"/> bytes from the shared pool.</summary>
+    public PooledBufferStream(int capacity) : this(capacity, ArrayPool<byte>.Shared)
+    {
+    }
+
+    /// <summary>Rents a buffer of at least <paramref name="capacity"/> bytes from <paramref name="pool"/>.</summary>
+    public PooledBufferStream(int capacity, ArrayPool<byte> pool)
+    {
+        _pool = pool;
+        _buffer = pool.Rent(Math.Max(capacity, 256));
+    }
 
     /// <inheritdoc/>
     public override bool CanRead => false;
@@ -37,6 +48,16 @@ internal sealed class PooledBufferStream : Stream, IMemoryOwner<byte>
 
     /// <summary>The bytes written so far, in the rented buffer: valid until the stream is disposed.</summary>
     public Memory<byte> Memory => _buffer.AsMemory(0, _length);
+
+    /// <summary>The bytes written so far in the rented buffer, which the caller now owns (and returns to the pool once they are
+    /// no longer read); the stream is left empty and returns nothing on dispose.</summary>
+    public ArraySegment<byte> Detach()
+    {
+        var bytes = new ArraySegment<byte>(_buffer, 0, _length);
+        _buffer = [];
+        _length = 0;
+        return bytes;
+    }
 
     /// <summary>The bytes written so far, as a new array of exactly that length.</summary>
     public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
@@ -88,7 +109,7 @@ internal sealed class PooledBufferStream : Stream, IMemoryOwner<byte>
     {
         if (disposing && _buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            _pool.Return(_buffer);
             _buffer = [];
             _length = 0;
         }
@@ -99,9 +120,9 @@ internal sealed class PooledBufferStream : Stream, IMemoryOwner<byte>
     {
         long size = Math.Max((long)_buffer.Length * 2, (long)_length + needed);
         if (size > Array.MaxLength) size = Math.Max(Array.MaxLength, _length + needed);
-        var next = ArrayPool<byte>.Shared.Rent(checked((int)size));
+        var next = _pool.Rent(checked((int)size));
         _buffer.AsSpan(0, _length).CopyTo(next);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        _pool.Return(_buffer);
         _buffer = next;
     }
 }

@@ -49,6 +49,10 @@ public sealed class StreamingAggregationOperator : IStatefulOperator, IKeyLookup
     /// <inheritdoc />
     public StateOperatorMetrics Metrics { get; private set; } = StateOperatorMetrics.Empty;
 
+    /// <inheritdoc/>
+    /// <remarks>Keys and values are copied into the state (key table, accumulators); the output is built from the state.</remarks>
+    public bool RetainsInput => false;
+
     /// <inheritdoc />
     public RecordBatch Process(IReadOnlyList<KeyedInput> input, StatefulContext context)
     {
@@ -190,6 +194,9 @@ public sealed class StreamingAggregationOperator : IStatefulOperator, IKeyLookup
 
     /// <inheritdoc />
     public RecordBatch Snapshot() => _state.Snapshot();
+
+    /// <inheritdoc />
+    public RecordBatch Snapshot(BatchBuffers buffers) => _state.Snapshot(buffers);
 
     /// <inheritdoc />
     public void MarkClean()
