@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using OrleansStream.Client.Tests.Infrastructure;
 using OrleansStream.Engine.Data;
 using static OrleansStream.Client.Functions;
@@ -17,11 +16,7 @@ public sealed class ExchangeLentBytesTests
     {
         using var dir = new TempDirectory();
         var pool = new ArrowBufferPool();
-        await using var session = await StreamSession.StartLocalAsync(new EmbeddedSiloOptions
-        {
-            DataDirectory = dir.Path,
-            ConfigureSilo = silo => silo.Services.AddSingleton(pool),
-        });
+        await using var session = await PooledSession.StartAsync(dir.Path, pool);
         var input = session.CreateMemoryStream<long>();
         var counts = await input.ToDF().GroupBy("value").Agg(Count().As("n"), Sum(Col("value")).As("s"))
             .WriteStream.Format("memory").OutputMode(OutputMode.Complete).QueryName("counts").StartAsync();
@@ -50,11 +45,7 @@ public sealed class ExchangeLentBytesTests
     {
         using var dir = new TempDirectory();
         var pool = new ArrowBufferPool();
-        await using var session = await StreamSession.StartLocalAsync(new EmbeddedSiloOptions
-        {
-            DataDirectory = dir.Path,
-            ConfigureSilo = silo => silo.Services.AddSingleton(pool),
-        });
+        await using var session = await PooledSession.StartAsync(dir.Path, pool);
         var input = session.CreateMemoryStream<long>();
         var distinct = await input.ToDF().DropDuplicates("value").WriteStream.Format("memory").QueryName("distinct").StartAsync();
 

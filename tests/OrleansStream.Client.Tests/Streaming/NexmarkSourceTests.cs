@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using OrleansStream.Engine.Data;
 using OrleansStream.Client.Tests.Infrastructure;
@@ -90,11 +89,7 @@ public sealed class NexmarkSourceTests
     {
         using var dir = new TempDirectory();
         var pool = new ArrowBufferPool();
-        await using var session = await StreamSession.StartLocalAsync(new EmbeddedSiloOptions
-        {
-            DataDirectory = dir.Path,
-            ConfigureSilo = silo => silo.Services.AddSingleton(pool),
-        });
+        await using var session = await PooledSession.StartAsync(dir.Path, pool);
         DataFrame Bids() => session.ReadStream.Format("nexmark").Option("numRows", 6000).Option("rowsPerBatch", 1000).Option("numPartitions", 2).Load();
 
         // Rows to a sink (a projection passes the source's columns on as they are) and rows through an exchange (an aggregation

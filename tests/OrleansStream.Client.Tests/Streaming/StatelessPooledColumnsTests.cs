@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using OrleansStream.Client.Tests.Infrastructure;
 using OrleansStream.Engine.Data;
 using static OrleansStream.Client.Functions;
@@ -16,11 +15,7 @@ public sealed class StatelessPooledColumnsTests
     {
         using var dir = new TempDirectory();
         var pool = new ArrowBufferPool();
-        await using var session = await StreamSession.StartLocalAsync(new EmbeddedSiloOptions
-        {
-            DataDirectory = dir.Path,
-            ConfigureSilo = silo => silo.Services.AddSingleton(pool),
-        });
+        await using var session = await PooledSession.StartAsync(dir.Path, pool);
         var input = session.CreateMemoryStream<long>();
         // q1's shape (a computed column beside a passed-on one) and a filter on a computed predicate before it.
         var converted = await input.ToDF().Select(Col("value"), (Col("value") * 0.908).As("euros"))
