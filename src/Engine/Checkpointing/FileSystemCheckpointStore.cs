@@ -83,13 +83,9 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         RandomNumberGenerator.Fill(version);
         var header = new byte[CreatedRecord.HeaderLength];
         CreatedRecord.WriteHeader(header, version, data.Length);
-        var hash = CreatedRecord.Hash(header, data.Span);
-        if (!TryCreate(path, [header, data, hash]))
-        {
-            if (!IsTorn(path)) throw new CheckpointConflictException(key, $"Checkpoint key '{key}' already exists.");
-            File.Delete(path);
-            if (!TryCreate(path, [header, data, hash])) throw new CheckpointConflictException(key, $"Checkpoint key '{key}' already exists.");
-        }
+        ReadOnlyMemory<byte>[] record = [header, data, CreatedRecord.Hash(header, data.Span)];
+        if (!TryCreate(path, record) && !ReplaceTorn(path, record))
+            throw new CheckpointConflictException(key, $"Checkpoint key '{key}' already exists.");
         // After the file's flush: where that flush made the name durable already (NewEntryFlush), this would only flush
         // the device's cache a second time.
         if (FlushesNewEntries) DirectoryFlush.Flush(directory);
@@ -125,18 +121,23 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         }
     }
 
-    // Under the key's lock: whether the file at path is a torn created record.
+    // Under the key's lock, a file there that is not a whole record was cut short by a crash: it goes, and the create runs
+    // again. False (nothing done) for a whole record of any format, or a file that is no record.
+    private static bool ReplaceTorn(string path, ReadOnlyMemory<byte>[] record)
+    {
+        if (!IsTorn(path)) return false;
+        File.Delete(path);
+        return TryCreate(path, record);
+    }
+
+    // Under the key's lock: whether the file at path is a torn created record (CreatedRecord.IsTorn, read whole: a conflict
+    // is rare, and a whole created record is read whole to check its hash anyway).
     private static bool IsTorn(string path)
     {
         try
         {
             using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            return CreatedRecord.Classify(handle) switch
-            {
-                CreatedRecord.Kind.Torn => true,
-                CreatedRecord.Kind.Whole => CreatedRecord.Verify(ReadAll(handle)) is null,
-                _ => false,
-            };
+            return CreatedRecord.IsTorn(ReadAll(handle));
         }
         catch (FileNotFoundException) { return true; }
     }
