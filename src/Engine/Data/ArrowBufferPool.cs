@@ -32,6 +32,9 @@ public sealed class ArrowBufferPool
     /// <summary>The process's pool: sources use it unless the host registers one of its own.</summary>
     public static ArrowBufferPool Shared { get; } = new();
 
+    /// <summary>The pool <paramref name="services"/> registers, or <see cref="Shared"/> when it registers none.</summary>
+    public static ArrowBufferPool Of(IServiceProvider? services) => services?.GetService(typeof(ArrowBufferPool)) as ArrowBufferPool ?? Shared;
+
     /// <summary>Arrays rented so far.</summary>
     public long Rented => Interlocked.Read(ref _rented);
 

@@ -132,7 +132,7 @@ internal sealed class SourceTaskGrain(ConnectorFactory connectors) : Grain, ISou
 
     // A writer keeps its hash table's capacity from epoch to epoch, which spares regrowing it from empty each time. Only
     // writers whose epoch finished are kept: one that failed midway may still hold that epoch's rows.
-    private ArrowBufferPool Pool => ServiceProvider.GetService(typeof(ArrowBufferPool)) as ArrowBufferPool ?? ArrowBufferPool.Shared;
+    private ArrowBufferPool Pool => ArrowBufferPool.Of(ServiceProvider);
 
     private Dictionary<(int Stage, int InputIndex), IExchangeWriter> TakeExchanges(PhysicalPlan plan)
     {

@@ -276,7 +276,7 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
         }
     }
 
-    private ArrowBufferPool Pool => ServiceProvider.GetService(typeof(ArrowBufferPool)) as ArrowBufferPool ?? ArrowBufferPool.Shared;
+    private ArrowBufferPool Pool => ArrowBufferPool.Of(ServiceProvider);
 
     private void GiveBack(List<ReadOnlyMemory<byte>> bytes)
     {
@@ -289,9 +289,10 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
         if (_attempt == attempt) return;
         _attempt = attempt;
         // A failed attempt's input, never read: its arrays go back to the pool.
+        var pool = Pool;
         foreach (var list in _staged.Values)
             foreach (var (_, bytes) in list)
-                Pool.TakeBack(bytes);
+                pool.TakeBack(bytes);
         _staged.Clear();
         _stagedCalls = 0;
     }

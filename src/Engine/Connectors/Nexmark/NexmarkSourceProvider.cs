@@ -26,6 +26,6 @@ public sealed class NexmarkSourceProvider : ISourceProvider
     {
         ArgumentNullException.ThrowIfNull(context);
         return new NexmarkStreamSource(ResolveSchema(source, context), source.Options, context.Time, context.MemoryBudgetBytes,
-            context.Services?.GetService(typeof(ArrowBufferPool)) as ArrowBufferPool ?? ArrowBufferPool.Shared);
+            ArrowBufferPool.Of(context.Services));
     }
 }
