@@ -371,6 +371,38 @@ public abstract class VersionedStateStoreContractTests
         Assert.Equal(state.Items, restored.Items);
     }
 
+    // A due snapshot is written in the background and may fail; the clean-up after its version commits must then keep the
+    // deltas, the only way left to that version and the ones after it.
+    [Fact]
+    public async Task BeginWrite_AfterASnapshotWriteFailed_DeletesNothing_AndTheLastCommittedVersionStillLoads()
+    {
+        var backend = new SnapshotFailingStore(CreateStore());
+        var failures = new List<string>();
+        var state = new TestState();
+        var store = new VersionedStateStore(backend, (_, what) => { lock (failures) failures.Add(what); });
+        for (var v = 0L; v < 3; v++)
+        {
+            state.Put($"k{v}", v);
+            if (v > 0) await store.WhenWrittenAsync(v - 1);
+            store.BeginWrite(state, At(), v, -1, 2, false);
+            if (store.IsSnapshotPending) store.TakeDueSnapshot(state, v);
+        }
+        await store.WhenWrittenAsync(2);
+        await store.WhenIdleAsync();
+        Assert.Contains(failures, f => f.Contains("00000000000000000001.snapshot", StringComparison.Ordinal));
+
+        state.Put("k3", 3);
+        store.BeginWrite(state, At(), 3, 2, 2, false);
+        await store.WhenWrittenAsync(3);
+        await store.WhenIdleAsync();
+        Assert.Equal(["00000000000000000000.delta", "00000000000000000001.delta", "00000000000000000002.delta", "00000000000000000003.delta"],
+            await FilesAsync(backend, At()));
+
+        var restored = new TestState();
+        await new VersionedStateStore(backend).LoadAsync(restored, At(), 1, 3);
+        Assert.Equal(state.Items, restored.Items);
+    }
+
     [Fact]
     public async Task TakeDueSnapshot_OfAnotherVersion_TakesNothing()
     {
@@ -670,6 +702,23 @@ public abstract class VersionedStateStoreContractTests
 
             public void Dispose() => inner.Dispose();
         }
+    }
+
+    /// <summary>A backend on which every snapshot write fails (a full disk, a lost connection), deltas and the rest pass.</summary>
+    private sealed class SnapshotFailingStore(ICheckpointStore inner) : ICheckpointStore
+    {
+        public Task<string> PutIfAbsentAsync(string key, ReadOnlyMemory<byte> data, CancellationToken ct = default) =>
+            key.EndsWith(".snapshot", StringComparison.Ordinal)
+                ? throw new IOException($"Writing '{key}' failed.")
+                : inner.PutIfAbsentAsync(key, data, ct);
+
+        public Task<CheckpointBlob?> ReadAsync(string key, CancellationToken ct = default) => inner.ReadAsync(key, ct);
+
+        public Task<string> ReplaceAsync(string key, ReadOnlyMemory<byte> data, string etag, CancellationToken ct = default) => inner.ReplaceAsync(key, data, etag, ct);
+
+        public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct = default) => inner.ListAsync(prefix, ct);
+
+        public Task<bool> DeleteAsync(string key, string? etag, CancellationToken ct = default) => inner.DeleteAsync(key, etag, ct);
     }
 
     /// <summary>A backend whose puts wait until <see cref="Open"/> (and fail while <see cref="FailPuts"/>).</summary>
