@@ -7,6 +7,7 @@ using OrleansStream.Grains.Sources;
 using OrleansStream.Grains.State;
 using OrleansStream.Grains.Storage;
 using OrleansStream.Interfaces.Execution;
+using OrleansStream.Interfaces.Progress;
 using OrleansStream.Interfaces.Queries;
 using OrleansStream.Interfaces.Subscriptions;
 
@@ -145,9 +146,11 @@ internal sealed class GrainEpochRuntime(
 
     public void OnProgress(EpochProgress progress)
     {
-        var json = ProgressReport.ToJson(progress, run, storageHealth);
+        var report = ProgressReport.Of(progress, run, storageHealth);
+        var json = report.Json;
         run.AddProgress(json, options.RecentProgressCount);
-        if (run.Request.Observer is { } observer) _ = observer.OnProgress(run.Request.RunId, json);
+        // The client in this process takes the object as it is; one elsewhere reads the JSON.
+        if (run.Request.Observer is { } observer) _ = observer.OnProgress(run.Request.RunId, new ProgressEvent(json, report));
         // One-way: the epoch never waits for the catalog, and a catalog that is down never fails the query.
         _ = grains.Reference<IQueryCatalogGrain>(IQueryCatalogGrain.ClusterKey).RunProgressAsync(run.Request.QueryId, run.Request.RunId, json);
     }

@@ -5,10 +5,10 @@ using OrleansStream.Grains.Storage;
 
 namespace OrleansStream.Grains.Execution;
 
-/// <summary>Writes an epoch's progress as Spark's progress JSON, with the query's identity and descriptions and the silo's storage stall.</summary>
+/// <summary>An epoch's progress as Spark's progress (written as its JSON), with the query's identity and descriptions and the silo's storage stall.</summary>
 internal static class ProgressReport
 {
-    public static string ToJson(EpochProgress p, TriggerRun run, CheckpointStoreHealth storageHealth)
+    public static StreamingQueryProgress Of(EpochProgress p, TriggerRun run, CheckpointStoreHealth storageHealth)
     {
         var connectors = run.Query.Sources.ToDictionary(s => s.Relation.SourceId, s => s.Connector);
         // Spark writes durationMs with its keys sorted.
@@ -16,7 +16,7 @@ internal static class ProgressReport
             .Append(new("checkpointStorageStall", storageHealth.StalledMsBetween(p.TriggerStart, p.End)))
             .OrderBy(d => d.Key, StringComparer.Ordinal)
             .ToDictionary(d => d.Key, d => d.Value);
-        var progress = new StreamingQueryProgress
+        return new StreamingQueryProgress
         {
             Id = run.Request.QueryId,
             RunId = run.Request.RunId,
@@ -62,7 +62,6 @@ internal static class ProgressReport
             }).ToList(),
             EventTime = p.EventTime.ToDictionary(e => e.Key, e => e.Value),
         };
-        return progress.Json;
     }
 
     private static string SinkDescription(CompiledQuery query) => query.SinkConnector.Description;
