@@ -1,4 +1,3 @@
-using System.Text.Json;
 using OrleansStream.Interfaces.Progress;
 using OrleansStream.Engine.Execution.Streaming;
 using OrleansStream.Grains.Storage;
@@ -31,9 +30,9 @@ internal static class ProgressReport
             Sources = p.Sources.Select(s => new SourceProgress
             {
                 Description = connectors[s.SourceId].Description,
-                StartOffset = Json(s.StartOffset),
-                EndOffset = Json(s.EndOffset),
-                LatestOffset = Json(s.EndOffset),
+                StartOffset = run.OffsetJson.Of(s.SourceId, s.StartOffset),
+                EndOffset = run.OffsetJson.Of(s.SourceId, s.EndOffset),
+                LatestOffset = run.OffsetJson.Of(s.SourceId, s.EndOffset),
                 NumInputRows = s.NumInputRows,
                 InputRowsPerSecond = s.InputRowsPerSecond,
                 ProcessedRowsPerSecond = s.ProcessedRowsPerSecond,
@@ -65,11 +64,4 @@ internal static class ProgressReport
     }
 
     private static string SinkDescription(CompiledQuery query) => query.SinkConnector.Description;
-
-    private static JsonElement? Json(string? offset)
-    {
-        if (offset is null) return null;
-        using var doc = JsonDocument.Parse(offset);
-        return doc.RootElement.Clone();
-    }
 }
