@@ -8,9 +8,9 @@ internal sealed class QueryObserver(StreamSession session, Func<DataFrame, long,
 {
     public StreamingQuery? Query { get; set; }
 
-    public Task OnProgress(Guid runId, string progressJson)
+    public Task OnProgress(Guid runId, ProgressEvent progress)
     {
-        Query?.OnProgress(StreamingQueryProgress.FromJson(progressJson));
+        Query?.OnProgress(progress.Progress);
         return Task.CompletedTask;
     }
 

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace OrleansStream.Engine.Checkpointing;
 
 /// <summary>
@@ -16,13 +14,18 @@ internal static class BlockingWrites
     // than this many at once would only queue in the disk.
     private const int Threads = 4;
 
-    private static readonly BlockingCollection<Action> Queue = Start();
+    // A plain queue under a monitor, not a BlockingCollection: its take spins (SemaphoreSlim, then Thread.Sleep(0/1))
+    // before it sleeps, and with four idle write threads woken once per write that spinning was 5-6% of a stateful query's
+    // CPU (q12). A write thread that finds the queue empty sleeps in Monitor.Wait at once: the write's latency gains a
+    // thread wake-up (microseconds) against a flush of 0.1 ms and more.
+    private static readonly Queue<Action> Pending = new();
+    private static readonly object Gate = new();
 
     /// <summary>Runs <paramref name="write"/> on one of the write threads; the task completes with its result or exception.</summary>
     public static Task<T> Run<T>(Func<T> write)
     {
         var done = new TaskCompletionSource<T>();
-        Queue.Add(() =>
+        Action item = () =>
         {
             try
             {
@@ -32,18 +35,32 @@ internal static class BlockingWrites
             {
                 done.SetException(e);
             }
-        });
+        };
+        lock (Gate)
+        {
+            Pending.Enqueue(item);
+            Monitor.Pulse(Gate);
+        }
         return done.Task;
     }
 
-    private static BlockingCollection<Action> Start()
+    static BlockingWrites()
     {
-        var queue = new BlockingCollection<Action>();
         for (var i = 0; i < Threads; i++)
-            new Thread(() =>
+            new Thread(Serve) { IsBackground = true, Name = "OrleansStream checkpoint write" }.Start();
+    }
+
+    private static void Serve()
+    {
+        while (true)
+        {
+            Action write;
+            lock (Gate)
             {
-                foreach (var write in queue.GetConsumingEnumerable()) write();
-            }) { IsBackground = true, Name = "OrleansStream checkpoint write" }.Start();
-        return queue;
+                while (Pending.Count == 0) Monitor.Wait(Gate);
+                write = Pending.Dequeue();
+            }
+            write();
+        }
     }
 }

@@ -48,7 +48,7 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
                     SinkKey = sinkKey, Sink = Query.Sink,
                     StagePartitions = record.StatePartitions, NumKeyGroups = _numKeyGroups,
                 };
-                work.Add((relation.SourceId, runtime.Grains.GetGrain<ISourceTaskGrain>($"{runtime.QueryKey}|{relation.SourceId}|{partition}").RunAsync(task)));
+                work.Add((relation.SourceId, runtime.Grains.Reference<ISourceTaskGrain>($"{runtime.QueryKey}|{relation.SourceId}|{partition}").RunAsync(task)));
             }
         }
         var streaming = work.Count;
@@ -67,7 +67,7 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
                 SinkKey = sinkKey, Sink = Query.Sink,
                 StagePartitions = record.StatePartitions, NumKeyGroups = _numKeyGroups,
             };
-            work.Add((leafId, runtime.Grains.GetGrain<ISourceTaskGrain>($"{runtime.QueryKey}|{leafId}|0").RunAsync(task)));
+            work.Add((leafId, runtime.Grains.Reference<ISourceTaskGrain>($"{runtime.QueryKey}|{leafId}|0").RunAsync(task)));
         }
         await Task.WhenAll(work.Select(w => w.Result));
         _sourceTasks = taskIndex;
@@ -113,7 +113,7 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
             var sinkKey = runtime.SinkKey(Query.WritesPerProducer ? sinkProducer : 0);
             if (firstSinkProducer >= 0) _sinkKeys.Add(sinkKey);
             var key = Exchange.PartitionKey(runtime.QueryKey, stage.Id, p);
-            calls.Add(runtime.Grains.GetGrain<IStatePartitionGrain>(key).FinishAsync(new PartitionEpoch
+            calls.Add(runtime.Grains.Reference<IStatePartitionGrain>(key).FinishAsync(new PartitionEpoch
             {
                 ExpectedInputs = _deliveries.GetValueOrDefault(key),
                 QueryKey = runtime.QueryKey, Attempt = _attempt, PlanJson = Query.PlanJson, StageId = stage.Id, Partition = p,
@@ -151,7 +151,7 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
     public async Task<IReadOnlyList<string>> CommitSinksAsync(CancellationToken cancellationToken)
     {
         var run = runtime.Run;
-        var files = await Task.WhenAll(_sinkKeys.Select(k => runtime.Grains.GetGrain<ISinkGrain>(k)
+        var files = await Task.WhenAll(_sinkKeys.Select(k => runtime.Grains.Reference<ISinkGrain>(k)
             .CommitAsync(_attempt, record.BatchId, _deliveries.GetValueOrDefault(k), Query.Sink, run.Request.Observer, run.Request.QueryId, run.Request.RunId)));
         await runtime.Hooks.OnSinkCommittedAsync(runtime.QueryKey, record.BatchId);
         return files.SelectMany(f => f).Order(StringComparer.Ordinal).ToList();

@@ -7,6 +7,7 @@ using OrleansStream.Grains.Sources;
 using OrleansStream.Grains.State;
 using OrleansStream.Grains.Storage;
 using OrleansStream.Interfaces.Execution;
+using OrleansStream.Interfaces.Progress;
 using OrleansStream.Interfaces.Queries;
 using OrleansStream.Interfaces.Subscriptions;
 
@@ -129,7 +130,7 @@ internal sealed class GrainEpochRuntime(
 
     public Task WhenStateDurableAsync(OffsetLogRecord record, CancellationToken cancellationToken) =>
         Task.WhenAll(record.StatePartitions.SelectMany(op => Enumerable.Range(0, op.Value).Select(p =>
-            grains.GetGrain<IStatePartitionGrain>(Exchange.PartitionKey(queryKey, op.Key, p)).WhenWrittenAsync(record.BatchId))));
+            grains.Reference<IStatePartitionGrain>(Exchange.PartitionKey(queryKey, op.Key, p)).WhenWrittenAsync(record.BatchId))));
 
     // A conflict on our own checkpoint means another activation of this query is running: that is never transient.
     public bool IsTransient(Exception exception) => exception is TimeoutException
@@ -145,11 +146,13 @@ internal sealed class GrainEpochRuntime(
 
     public void OnProgress(EpochProgress progress)
     {
-        var json = ProgressReport.ToJson(progress, run, storageHealth);
+        var report = ProgressReport.Of(progress, run, storageHealth);
+        var json = report.Json;
         run.AddProgress(json, options.RecentProgressCount);
-        if (run.Request.Observer is { } observer) _ = observer.OnProgress(run.Request.RunId, json);
+        // The client in this process takes the object as it is; one elsewhere reads the JSON.
+        if (run.Request.Observer is { } observer) _ = observer.OnProgress(run.Request.RunId, new ProgressEvent(json, report));
         // One-way: the epoch never waits for the catalog, and a catalog that is down never fails the query.
-        _ = grains.GetGrain<IQueryCatalogGrain>(IQueryCatalogGrain.ClusterKey).RunProgressAsync(run.Request.QueryId, run.Request.RunId, json);
+        _ = grains.Reference<IQueryCatalogGrain>(IQueryCatalogGrain.ClusterKey).RunProgressAsync(run.Request.QueryId, run.Request.RunId, json);
     }
 
     public void OnReplaying(long batchId) => TriggerLog.LogInformationReplaying(logger, queryKey, batchId);
@@ -159,7 +162,7 @@ internal sealed class GrainEpochRuntime(
     public void OnCommitted(long batchId)
     {
         TriggerLog.LogInformationBatchCommitted(logger, queryKey, batchId);
-        _ = grains.GetGrain<ISubscriptionGrain>(queryKey).CommittedAsync(batchId);
+        _ = grains.Reference<ISubscriptionGrain>(queryKey).CommittedAsync(batchId);
     }
 
     public void OnLeftUncommitted(Exception exception, long lastCommitted) => TriggerLog.LogWarningLeftUncommitted(logger, exception, queryKey, lastCommitted);

@@ -1,14 +1,13 @@
-using System.Text.Json;
 using OrleansStream.Interfaces.Progress;
 using OrleansStream.Engine.Execution.Streaming;
 using OrleansStream.Grains.Storage;
 
 namespace OrleansStream.Grains.Execution;
 
-/// <summary>Writes an epoch's progress as Spark's progress JSON, with the query's identity and descriptions and the silo's storage stall.</summary>
+/// <summary>An epoch's progress as Spark's progress (written as its JSON), with the query's identity and descriptions and the silo's storage stall.</summary>
 internal static class ProgressReport
 {
-    public static string ToJson(EpochProgress p, TriggerRun run, CheckpointStoreHealth storageHealth)
+    public static StreamingQueryProgress Of(EpochProgress p, TriggerRun run, CheckpointStoreHealth storageHealth)
     {
         var connectors = run.Query.Sources.ToDictionary(s => s.Relation.SourceId, s => s.Connector);
         // Spark writes durationMs with its keys sorted.
@@ -16,7 +15,7 @@ internal static class ProgressReport
             .Append(new("checkpointStorageStall", storageHealth.StalledMsBetween(p.TriggerStart, p.End)))
             .OrderBy(d => d.Key, StringComparer.Ordinal)
             .ToDictionary(d => d.Key, d => d.Value);
-        var progress = new StreamingQueryProgress
+        return new StreamingQueryProgress
         {
             Id = run.Request.QueryId,
             RunId = run.Request.RunId,
@@ -31,9 +30,9 @@ internal static class ProgressReport
             Sources = p.Sources.Select(s => new SourceProgress
             {
                 Description = connectors[s.SourceId].Description,
-                StartOffset = Json(s.StartOffset),
-                EndOffset = Json(s.EndOffset),
-                LatestOffset = Json(s.EndOffset),
+                StartOffset = run.OffsetJson.Of(s.SourceId, s.StartOffset),
+                EndOffset = run.OffsetJson.Of(s.SourceId, s.EndOffset),
+                LatestOffset = run.OffsetJson.Of(s.SourceId, s.EndOffset),
                 NumInputRows = s.NumInputRows,
                 InputRowsPerSecond = s.InputRowsPerSecond,
                 ProcessedRowsPerSecond = s.ProcessedRowsPerSecond,
@@ -62,15 +61,7 @@ internal static class ProgressReport
             }).ToList(),
             EventTime = p.EventTime.ToDictionary(e => e.Key, e => e.Value),
         };
-        return progress.Json;
     }
 
     private static string SinkDescription(CompiledQuery query) => query.SinkConnector.Description;
-
-    private static JsonElement? Json(string? offset)
-    {
-        if (offset is null) return null;
-        using var doc = JsonDocument.Parse(offset);
-        return doc.RootElement.Clone();
-    }
 }

@@ -79,7 +79,7 @@ internal sealed class SourceTaskGrain(ConnectorFactory connectors) : Grain, ISou
         {
             var bytes = ArrowIpc.SerializeMany(output, outputSchema!);
             deliveries[task.SinkKey] = 1;
-            await GrainFactory.GetGrain<ISinkGrain>(task.SinkKey).StageAsync(task.Attempt, task.BatchId, task.TaskIndex, bytes, task.Sink);
+            await GrainFactory.Reference<ISinkGrain>(task.SinkKey).StageAsync(task.Attempt, task.BatchId, task.TaskIndex, bytes, task.Sink);
         }
         // Not on failure: a batch left unreleased is collected with its arrays, where one released too early could be overwritten.
         foreach (var batch in read) BatchBuffers.Release(batch);

@@ -19,6 +19,8 @@ internal sealed class TriggerRun(RunRequest request, CompiledQuery query)
     public bool IsActive { get; private set; } = true;
     public string? Error { get; private set; }
     public IEnumerable<string> Progress => _progress;
+    /// <summary>The source offsets of this run's progress, read as JSON.</summary>
+    public OffsetJson OffsetJson { get; } = new();
     /// <summary>When the run last logged that it falls behind (real time: it only spaces log lines).</summary>
     public DateTimeOffset LastBehindWarning { get; set; } = DateTimeOffset.MinValue;
 

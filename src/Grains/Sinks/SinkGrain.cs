@@ -6,6 +6,7 @@ using OrleansStream.Interfaces.Execution;
 using OrleansStream.Interfaces.Queries;
 using OrleansStream.Interfaces.Sinks;
 using OrleansStream.Interfaces.Subscriptions;
+using OrleansStream.Grains.Execution;
 
 namespace OrleansStream.Grains.Sinks;
 
@@ -53,7 +54,7 @@ internal sealed class SinkGrain(ConnectorFactory connectors) : Grain, ISinkGrain
     {
         var key = this.GetPrimaryKeyString();
         var parts = _output.OrderBy(o => o.TaskIndex).Select(o => o.Bytes).ToList();
-        return GrainFactory.GetGrain<ISubscriptionGrain>(key[..key.LastIndexOf('|')]).StageOutputAsync(_attempt, batchId, key, sink.OutputMode, parts);
+        return GrainFactory.Reference<ISubscriptionGrain>(key[..key.LastIndexOf('|')]).StageOutputAsync(_attempt, batchId, key, sink.OutputMode, parts);
     }
 
     private ISinkWriter Writer(SinkSpec sink, long batchId) =>

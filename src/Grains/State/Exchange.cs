@@ -3,6 +3,7 @@ using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Operators;
 using OrleansStream.Engine.State;
 using OrleansStream.Interfaces.Execution;
+using OrleansStream.Grains.Execution;
 
 namespace OrleansStream.Grains.State;
 
@@ -30,7 +31,7 @@ internal static class Exchange
             {
                 var key = PartitionKey(queryKey, stageId, p);
                 deliveries[key] = deliveries.GetValueOrDefault(key) + 1;
-                calls.Add(grains.GetGrain<IStatePartitionGrain>(key).StageAsync(attempt, batchId, inputIndex, producerStage, producer, pool.Lend(part)));
+                calls.Add(grains.Reference<IStatePartitionGrain>(key).StageAsync(attempt, batchId, inputIndex, producerStage, producer, pool.Lend(part)));
             }
         await Task.WhenAll(calls);
     }

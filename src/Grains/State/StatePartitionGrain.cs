@@ -272,7 +272,7 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
             }
             if (epoch.Sink.DiscardsRows) continue;
             deliveries[epoch.SinkKey] = deliveries.GetValueOrDefault(epoch.SinkKey) + 1;
-            await GrainFactory.GetGrain<ISinkGrain>(epoch.SinkKey).StageAsync(epoch.Attempt, epoch.BatchId, epoch.SinkProducer, ArrowIpc.Serialize(rows), epoch.Sink);
+            await GrainFactory.Reference<ISinkGrain>(epoch.SinkKey).StageAsync(epoch.Attempt, epoch.BatchId, epoch.SinkProducer, ArrowIpc.Serialize(rows), epoch.Sink);
         }
     }
 

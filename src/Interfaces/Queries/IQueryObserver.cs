@@ -1,11 +1,13 @@
+using OrleansStream.Interfaces.Progress;
+
 namespace OrleansStream.Interfaces.Queries;
 
 /// <summary>How a query reaches the client that started it: progress and lifecycle events, and foreachBatch calls.</summary>
 [Alias("OrleansStream.IQueryObserver")]
 public interface IQueryObserver : IGrainObserver
 {
-    /// <summary>An epoch committed; <paramref name="progressJson"/> is Spark's progress JSON.</summary>
-    [OneWay, Alias("OnProgress")] Task OnProgress(Guid runId, string progressJson);
+    /// <summary>An epoch committed, or an idle trigger reported: Spark's progress JSON, and the object it was written from within the silo's process.</summary>
+    [OneWay, Alias("OnProgress")] Task OnProgress(Guid runId, ProgressEvent progress);
     /// <summary>The query found no new data after it had processed some (Spark's onQueryIdle).</summary>
     [OneWay, Alias("OnIdle")] Task OnIdle(Guid runId);
     /// <summary>The run ended, with the error that ended it if any.</summary>

@@ -22,4 +22,37 @@ public sealed class BlockingWritesTests
         var writes = Enumerable.Range(0, 4).Select(_ => BlockingWrites.Run(() => together.SignalAndWait(TimeSpan.FromSeconds(30)))).ToList();
         Assert.All(await Task.WhenAll(writes), Assert.True);
     }
+
+    [Fact]
+    public async Task A_write_queued_while_every_write_thread_blocks_runs_once_one_frees()
+    {
+        using var hold = new ManualResetEventSlim();
+        var blocked = Enumerable.Range(0, 4).Select(_ => BlockingWrites.Run(() => hold.Wait(TimeSpan.FromSeconds(30)))).ToList();
+        // Behind the four in the queue: no thread takes it before one of them returns.
+        var queued = BlockingWrites.Run(() => 42);
+        Assert.False(queued.IsCompleted);
+        hold.Set();
+        Assert.Equal(42, await queued);
+        Assert.All(await Task.WhenAll(blocked), Assert.True);
+    }
+
+    [Fact]
+    public async Task Writes_from_many_callers_each_run_once_and_complete_in_each_callers_order()
+    {
+        // Write threads that went to sleep on an empty queue are woken for every write, whichever thread queues it.
+        var runs = new int[400];
+        var callers = Enumerable.Range(0, 4).Select(c => Task.Run(async () =>
+        {
+            var order = new List<int>();
+            for (var i = 0; i < 100; i++)
+            {
+                var n = c * 100 + i;
+                order.Add(await BlockingWrites.Run(() => { Interlocked.Increment(ref runs[n]); return n; }));
+            }
+            return order;
+        })).ToList();
+        var orders = await Task.WhenAll(callers);
+        Assert.All(runs, r => Assert.Equal(1, r));
+        for (var c = 0; c < 4; c++) Assert.Equal(Enumerable.Range(c * 100, 100), orders[c]);
+    }
 }
