@@ -203,6 +203,26 @@ public class AggregateExchangeWriterTests
         Assert.Equal(expected, actual);
     }
 
+    // A window alone (no other grouping column): each window's panes fold into its one row, the same with panes in order
+    // and revisited.
+    [Fact]
+    public void SlidingWindowPanes_OfAWindowAlone_HoldEveryRowInEveryWindow()
+    {
+        var binding = Bind(["window(t, '10 seconds', '2 seconds')"], ["count(*) AS n", "sum(v) AS s", "first(v) AS f", "last(v) AS l"]);
+        var random = new Random(13);
+        var batches = new[] { 4, 5, 6, 5, 9 }.Select(pane => Enumerable.Range(0, 100).Select(_ => new object?[]
+        {
+            null, DateTime.UnixEpoch.AddMilliseconds(pane * 2_000 + random.Next(2_000)), random.Next(6) == 0 ? null : (long)random.Next(-50, 50),
+        }).ToArray()).ToList();
+
+        var writer = new AggregateExchangeWriter(binding);
+        foreach (var batch in batches) writer.Add(Batch(Ddl, batch), new EpochContext(0, 0));
+        var output = new StreamingAggregationOperator(binding, "update", null).Process([writer.Finish()!], new StatefulContext(0, null, null));
+
+        var actual = Rows(output).Select(r => Print([null, .. (object?[])r[0]!, .. r[1..]])).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(PaneWindows(batches, sumsOnly: true), actual);
+    }
+
     // Per 10-second window sliding by 2 seconds, its rows ordered by pane, then row order: count, sum, (min, max,) first, last.
     private static List<string> PaneWindows(IEnumerable<object?[][]> batches, bool sumsOnly = false)
     {

@@ -46,6 +46,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     private const int MinRowsPerRun = 1024;
 
     private readonly PartialAggregator? _oneWindow;   // the plain keys of rows all in the window (_windowStart, _windowEnd)
+    private readonly PaneWindows? _paneWindows;       // a sliding window's windows from its panes
     private long _windowStart, _windowEnd;
     private bool _holdsWindow;
     private int[] _rows = [], _runOf = [];
@@ -78,6 +79,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
             var bounds = binding.StateColumnOf(tumbling);
             var plain = binding.StateKeySchema.FieldsList.Where((_, c) => c != bounds && c != bounds + 1).ToList();
             _oneWindow = new PartialAggregator(new Schema(plain, null), binding.Aggregates);
+            if (_panes is not null) _paneWindows = new PaneWindows(new Schema(plain, null), binding.Aggregates, _oneWindow.PartialSchema);
         }
         // Sessions of one group must meet in one partition to merge: route on the plain keys only.
         RoutingColumns = binding.SessionKey is { } session
@@ -481,7 +483,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     }
 
     // The pane starting at p is in the windows starting at p, p - slide, ..., p - (overlaps - 1) * slide. A window's partials
-    // are its panes' folded by their plain keys alone (one bigint probe per pane row and window for q5, not a hash of the key
+    // are its panes' folded by their plain keys alone (a pane row's key found once, see PaneWindows, not a hash of the key
     // and both bounds), earliest pane first (first/last follow event time across the panes); windows are distinct keys, so
     // their partials are concatenated, each under its bounds, without another hash table.
     private RecordBatch WindowsOfPanes(RecordBatch panes)
@@ -489,7 +491,6 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         if (panes.Length == 0) return _partial.Finish(_output);
         var startColumn = _binding.StateColumnOf(_binding.TimeKey!.Value);
         var endColumn = startColumn + 1;
-        var keyCount = _binding.StateKeySchema.FieldsList.Count;
         panes = InPaneOrder(panes, startColumn);
         var starts = WindowAssigner.TimeValues(panes.Column(startColumn));
         var ends = WindowAssigner.TimeValues(panes.Column(endColumn));
@@ -504,7 +505,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
                 if (c != startColumn && c != endColumn) columns.Add(ArrowArrayFactory.Slice(panes.Column(c), from, to - from));
             pieces.Add(new PanePartials(starts[from], ends[from], new RecordBatch(_oneWindow!.PartialSchema, columns, to - from)));
         }
-        return WindowsOf(pieces, keyCount - 2);
+        return WindowsOf(pieces);
     }
 
     // The windows of the panes flushed as they were (see _flushedPanes), in time order: a pane flushed more than once (event
@@ -516,31 +517,32 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         for (var i = 1; i < pieces.Count && ordered; i++) ordered = pieces[i].Start >= pieces[i - 1].Start;
         List<PanePartials> inOrder = ordered ? [.. pieces] : pieces.OrderBy(p => p.Start).ToList();   // a stable sort: pieces of a pane keep their order
         _flushedPanes.Clear();
-        return WindowsOf(inOrder, _binding.StateKeySchema.FieldsList.Count - 2);
+        return WindowsOf(inOrder);
     }
 
-    // Each window's partials from the panes' pieces (in time order, by their plain keys): see WindowsOfPanes.
-    private RecordBatch WindowsOf(List<PanePartials> pieces, int plainKeyCount)
+    // Each window's partials from the panes' pieces (in time order, by their plain keys): see WindowsOfPanes and PaneWindows.
+    private RecordBatch WindowsOf(List<PanePartials> pieces)
     {
         var window = _binding.Keys[_binding.TimeKey!.Value].Window!;
         var windowStarts = new SortedSet<long>();
+        var plain = new List<RecordBatch>(pieces.Count);
         foreach (var piece in pieces)
+        {
+            plain.Add(piece.Plain);
             for (var overlap = 0; overlap < window.Overlaps; overlap++) windowStarts.Add(piece.Start - overlap * window.SlideMicros);
+        }
+        _paneWindows!.Begin(plain);
         var windows = new List<RecordBatch>(windowStarts.Count);
         var first = 0;   // the first piece not before the window's start
         foreach (var windowStart in windowStarts)
         {
             while (pieces[first].Start < windowStart) first++;
-            for (var p = first; p < pieces.Count && pieces[p].Start < windowStart + window.SizeMicros; p++)
-            {
-                var plain = pieces[p].Plain;
-                var keys = new List<IArrowArray>(plainKeyCount);
-                for (var c = 0; c < plainKeyCount; c++) keys.Add(plain.Column(c));
-                _oneWindow!.Merge(keys, plain);
-            }
-            var partials = _oneWindow!.Finish(_output);
+            var end = first;
+            while (end < pieces.Count && pieces[end].Start < windowStart + window.SizeMicros) end++;
+            var partials = _paneWindows.Window(first, end, _output);
             windows.Add(WithBounds(partials, Filled(windowStart, partials.Length), Filled(windowStart + window.SizeMicros, partials.Length)));
         }
+        _paneWindows.End();
         return ConcatKernel.Concat(_partial.PartialSchema, windows, _output);
     }
 
