@@ -19,7 +19,8 @@ public class HashAggregationBenchmarks
     private IArrowArray[] _bidder = null!, _channel = null!, _mixed = null!, _windowOnly = null!;
     private IArrowArray?[] _inputs = null!, _windowInputs = null!;
     private PartialAggregator _partialInt64 = null!, _partialString = null!, _partialWindow = null!, _partialWindowOnly = null!;
-    private AggregationState _stateInt64 = null!, _stateString = null!, _stateMillion = null!, _stateWindow = null!;
+    private AggregationState _stateInt64 = null!, _stateString = null!, _stateMillion = null!, _stateWindow = null!, _countMillion = null!;
+    private RecordBatch _countPartials = null!;
 
     /// <summary>Builds the key columns and warms the states up to their steady key counts.</summary>
     [GlobalSetup]
@@ -55,8 +56,14 @@ public class HashAggregationBenchmarks
         var keys = all.Build();
         var counts = new Int64Array.Builder();
         for (var k = 0; k < keys.Length; k++) counts.Append(1);
-        _stateMillion.Update([keys], [null, counts.Build()], keys.Length, _touched);
+        var ones = counts.Build();
+        _stateMillion.Update([keys], [null, ones], keys.Length, _touched);
         _stateMillion.MarkClean();
+        // count-1m's state partition: count(*) partials of a row each (the source passes unreduced rows on), a million keys held.
+        _countMillion = new AggregationState(int64Key, [new AggregateSpec("count", null)]);
+        _countMillion.Merge(new RecordBatch(_countMillion.PartialSchema, [keys, ones], keys.Length), _touched);
+        _countMillion.MarkClean();
+        _countPartials = new RecordBatch(_countMillion.PartialSchema, [_mixed[0], ArrowArrayFactory.Slice(ones, 0, MicroData.Rows)], MicroData.Rows);
     }
 
     /// <summary>Partial aggregation on int64 keys.</summary>
@@ -86,6 +93,16 @@ public class HashAggregationBenchmarks
     /// <summary>State update on int64 keys against a million keys in state.</summary>
     [Benchmark(OperationsPerInvoke = MicroData.Rows)]
     public int StateInt64KeyMillion() => Update(_stateMillion, _mixed);
+
+    /// <summary>State merge of count(*) partials, a row each, on int64 keys against a million keys in state (count-1m's partition).</summary>
+    [Benchmark(OperationsPerInvoke = MicroData.Rows)]
+    public int StateMergeCountMillion()
+    {
+        _touched.Clear();
+        _countMillion.Merge(_countPartials, _touched);
+        _countMillion.MarkClean();
+        return _touched.Count;
+    }
 
     /// <summary>Partial aggregation on q5's window keys (bigint, timestamp, timestamp), per window row.</summary>
     [Benchmark(OperationsPerInvoke = MicroData.WindowRows)]

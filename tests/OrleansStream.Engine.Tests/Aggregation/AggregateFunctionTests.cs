@@ -187,6 +187,31 @@ public class AggregateFunctionTests
         Assert.Equal(expected.Select(n => $"{n} | {n}"), values.Select(Print));
     }
 
+    // count(*) and the merge of count partials over more slots than the cache holds (a million-key state partition) ask for
+    // the counts of rows ahead before adding: the counts are the row-by-row sums, slots skipped (-1) included, and a partial
+    // column with nulls (no prefetching) merges as before.
+    [Fact]
+    public void Count_OverMoreSlotsThanTheCacheHolds_EqualsTheRowByRowCounts()
+    {
+        const int slotCount = 200_000;
+        var random = new Random(7);
+        var buffers = new AggregateBuffers([new AggregateSpec("count", null)]);
+        buffers.EnsureCapacity(slotCount);
+        var expected = new long[slotCount];
+        var slots = Enumerable.Range(0, 50_001).Select(_ => random.Next(-1, slotCount)).ToArray();
+        buffers.Update(slots, [null]);
+        var partials = slots.Select(_ => (object?)(long)random.Next(1, 9)).ToArray();
+        partials[3] = null;
+        var schema = new Schema(buffers.Fields, null);
+        buffers.Merge(slots, new RecordBatch(schema, [Column("bigint", [.. partials.Select(p => p ?? 0L)])], slots.Length), 0);
+        buffers.Merge(slots, new RecordBatch(schema, [Column("bigint", partials)], slots.Length), 0);
+        for (var r = 0; r < slots.Length; r++)
+            if (slots[r] >= 0) expected[slots[r]] += 1 + 2 * ((long?)partials[r] ?? 0);
+        var all = Enumerable.Range(0, slotCount).ToArray();
+        var counts = (Int64Array)buffers.Evaluate(all)[0];
+        Assert.Equal(expected, counts.Values.ToArray());
+    }
+
     [Fact]
     public void Update_InputOfTheWrongType_Throws()
     {

@@ -29,7 +29,8 @@ public class PartialPassThroughTests
         }).ToArray())).ToArray();
 
     // Each epoch through both aggregators into a state each, as a state partition merges a producer's partials.
-    private static (List<int> PassingRows, List<int> FoldedRows, AggregationState Passing, AggregationState Folding) Run(int epochs, int keys)
+    // PassingKeys: the keys the passing aggregator folded in each epoch (rows passed unfolded not counted).
+    private static (List<int> PassingRows, List<int> FoldedRows, AggregationState Passing, AggregationState Folding, List<int> PassingKeys) Run(int epochs, int keys)
     {
         var random = new Random(5);
         var (keySchema, specs) = PlanAggregates(Batch(Ddl), [0], Aggregates);
@@ -38,7 +39,7 @@ public class PartialPassThroughTests
         Assert.True(passing.PassUnreducedRows);
         Assert.False(folding.PassUnreducedRows);
         var states = (new AggregationState(keySchema, specs), new AggregationState(keySchema, specs));
-        var (passingRows, foldedRows) = (new List<int>(), new List<int>());
+        var (passingRows, foldedRows, passingKeys) = (new List<int>(), new List<int>(), new List<int>());
         for (var e = 0; e < epochs; e++)
         {
             foreach (var batch in Epoch(random, keys))
@@ -46,29 +47,34 @@ public class PartialPassThroughTests
                 passing.Add([batch.Column(0)], Inputs(batch, Aggregates), batch.Length);
                 folding.Add([batch.Column(0)], Inputs(batch, Aggregates), batch.Length);
             }
+            passingKeys.Add(passing.Count);
             var (p, f) = (passing.Finish(), folding.Finish());
             passingRows.Add(p.Length);
             foldedRows.Add(f.Length);
             states.Item1.Merge(p, []);
             states.Item2.Merge(f, []);
         }
-        return (passingRows, foldedRows, states.Item1, states.Item2);
+        return (passingRows, foldedRows, states.Item1, states.Item2, passingKeys);
     }
 
     private static List<string> Results(AggregationState state) => Rows(AllResults(state)).Select(Print).Order(StringComparer.Ordinal).ToList();
 
-    // Keys seen about once an epoch (3,000 keys, 1,500 rows, a key in two batches now and then): the first batch is
-    // folded and judged, the rest of the epoch and the next eight epochs pass every row, the tenth folds again; the
-    // state's results, first and last included, are those of folding every epoch.
+    // Keys seen about once an epoch (3,000 keys, 1,500 rows, a key in two batches now and then): the epoch's first
+    // JudgedAfter rows (of its first batch) are folded and judged, the rest of the epoch and the next eight epochs pass
+    // every row, the tenth folds its first JudgedAfter rows again; the state's results, first and last included, are those
+    // of folding every epoch.
     [Fact]
     public void UnreducedRows_PassUnfoldedForEightEpochs_ThenFoldAgain_WithTheSameResults()
     {
-        var (passingRows, foldedRows, passing, folding) = Run(epochs: 11, keys: 3000);
+        var (passingRows, foldedRows, passing, folding, passingKeys) = Run(epochs: 11, keys: 3000);
 
         Assert.Equal(foldedRows.Count, passingRows.Count);
-        Assert.InRange(passingRows[0], foldedRows[0] + 1, 3 * BatchRows - 1);   // the first batch folded, the other two passed
+        Assert.InRange(passingRows[0], foldedRows[0] + 1, 3 * BatchRows);   // JudgedAfter rows folded, the rest passed
+        Assert.InRange(passingKeys[0], JudgedAfter * 9 / 10, JudgedAfter);
         Assert.All(passingRows.Skip(1).Take(PartialAggregator.PassingEpochs), n => Assert.Equal(3 * BatchRows, n));
-        Assert.True(passingRows[9] < 3 * BatchRows && passingRows[10] == 3 * BatchRows, string.Join(", ", passingRows));
+        Assert.All(passingKeys.Skip(1).Take(PartialAggregator.PassingEpochs), n => Assert.Equal(0, n));
+        Assert.True(passingKeys[9] is > 0 and <= JudgedAfter && passingKeys[10] == 0, string.Join(", ", passingKeys));
+        Assert.Equal(3 * BatchRows, passingRows[10]);
         Assert.True(foldedRows.All(n => n < 3 * BatchRows));
         Assert.Equal(Results(folding), Results(passing));
         Assert.True(folding.Count > 2000);
@@ -78,7 +84,7 @@ public class PartialPassThroughTests
     [Fact]
     public void ReducedRows_AreAlwaysFolded()
     {
-        var (passingRows, foldedRows, passing, folding) = Run(epochs: 3, keys: 20);
+        var (passingRows, foldedRows, passing, folding, _) = Run(epochs: 3, keys: 20);
         Assert.Equal(foldedRows, passingRows);
         Assert.All(passingRows, n => Assert.InRange(n, 1, 21));
         Assert.Equal(Results(folding), Results(passing));

@@ -46,6 +46,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     private const int MinRowsPerRun = 1024;
 
     private readonly PartialAggregator? _oneWindow;   // the plain keys of rows all in the window (_windowStart, _windowEnd)
+    private readonly PaneWindows? _paneWindows;       // a sliding window's windows from its panes
     private long _windowStart, _windowEnd;
     private bool _holdsWindow;
     private int[] _rows = [], _runOf = [];
@@ -55,6 +56,10 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     // keys it keeps, so one pair of buffers serves every merge, epoch after epoch.
     private byte[] _boundStarts = [], _boundEnds = [];
     private bool _any;
+    // A sliding window's panes flushed while nothing went into the panes' aggregation: each pane's partials by their plain keys
+    // (the one-window aggregator's layout), in flush order. Event time in order flushes each pane once, so merging them by
+    // the full key (plain keys and both bounds) would only find each key once, to be read out again by pane.
+    private readonly List<PanePartials> _flushedPanes = [];
     // The owner of the epoch's computed columns (the source task releases it once the epoch's exchange is shipped): the
     // partial rows made for the exchange are rented there instead of allocated afresh every epoch.
     private BatchBuffers? _output;
@@ -74,6 +79,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
             var bounds = binding.StateColumnOf(tumbling);
             var plain = binding.StateKeySchema.FieldsList.Where((_, c) => c != bounds && c != bounds + 1).ToList();
             _oneWindow = new PartialAggregator(new Schema(plain, null), binding.Aggregates);
+            if (_panes is not null) _paneWindows = new PaneWindows(new Schema(plain, null), binding.Aggregates, _oneWindow.PartialSchema);
         }
         // Sessions of one group must meet in one partition to merge: route on the plain keys only.
         RoutingColumns = binding.SessionKey is { } session
@@ -140,6 +146,8 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
             return;
         }
         FlushWindow();
+        // Rows go to the panes' aggregation by their full keys: the panes flushed before them go there first, in order.
+        if (target == _panes) MergeFlushedPanes();
         AddKept(target, keys, inputs, timeKey, rows, starts, ends, kept, inRowOrder: kept == length);
     }
 
@@ -227,15 +235,33 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     }
 
     // The held window's partials into the partial aggregation (a pane's into the panes'), under their plain keys and the
-    // window's bounds.
+    // window's bounds; a pane's are kept as they are while the panes' aggregation is empty (see _flushedPanes).
     private void FlushWindow()
     {
         if (!_holdsWindow) return;
         _holdsWindow = false;
         var partials = _oneWindow!.Finish(_output);
+        if (_panes is { Count: 0 })
+        {
+            _flushedPanes.Add(new PanePartials(_windowStart, _windowEnd, partials));
+            return;
+        }
+        MergeWithBounds(partials, _windowStart, _windowEnd);
+    }
+
+    // The kept panes' partials into the panes' aggregation, in the order they were flushed.
+    private void MergeFlushedPanes()
+    {
+        foreach (var pane in _flushedPanes) MergeWithBounds(pane.Plain, pane.Start, pane.End);
+        _flushedPanes.Clear();
+    }
+
+    // A one-window aggregator's partials into the partial aggregation (or the panes'), under the bounds given.
+    private void MergeWithBounds(RecordBatch partials, long start, long end)
+    {
         EnsureBounds(partials.Length);
-        Bounds(_boundStarts, partials.Length).Fill(_windowStart);
-        Bounds(_boundEnds, partials.Length).Fill(_windowEnd);
+        Bounds(_boundStarts, partials.Length).Fill(start);
+        Bounds(_boundEnds, partials.Length).Fill(end);
         var batch = WithBounds(partials, ArrayFactory.Primitive(DataTypes.Timestamp, _boundStarts, null, partials.Length),
             ArrayFactory.Primitive(DataTypes.Timestamp, _boundEnds, null, partials.Length));
         (_panes ?? _partial).Merge(batch.Arrays.Take(_binding.StateKeySchema.FieldsList.Count).ToList(), batch);
@@ -438,7 +464,10 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     private RecordBatch FinishWindows()
     {
         FlushWindow();
-        return _panes is not null ? WindowsOfPanes(_panes.Finish(_output)) : _partial.Finish(_output);
+        if (_panes is null) return _partial.Finish(_output);
+        if (_panes.Count == 0 && _flushedPanes.Count > 0) return WindowsOfFlushedPanes();
+        MergeFlushedPanes();
+        return WindowsOfPanes(_panes.Finish(_output));
     }
 
     // A tumbling window's epoch whose rows all fell in the held window (processing time: always) has that window's partials
@@ -454,43 +483,67 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
     }
 
     // The pane starting at p is in the windows starting at p, p - slide, ..., p - (overlaps - 1) * slide. A window's partials
-    // are its panes' folded by their plain keys alone (one bigint probe per pane row and window for q5, not a hash of the key
+    // are its panes' folded by their plain keys alone (a pane row's key found once, see PaneWindows, not a hash of the key
     // and both bounds), earliest pane first (first/last follow event time across the panes); windows are distinct keys, so
     // their partials are concatenated, each under its bounds, without another hash table.
     private RecordBatch WindowsOfPanes(RecordBatch panes)
     {
         if (panes.Length == 0) return _partial.Finish(_output);
-        var window = _binding.Keys[_binding.TimeKey!.Value].Window!;
-        var startColumn = _binding.StateColumnOf(_binding.TimeKey.Value);
-        var keyCount = _binding.StateKeySchema.FieldsList.Count;
+        var startColumn = _binding.StateColumnOf(_binding.TimeKey!.Value);
+        var endColumn = startColumn + 1;
         panes = InPaneOrder(panes, startColumn);
         var starts = WindowAssigner.TimeValues(panes.Column(startColumn));
-        // Each pane's first row, in time order, and the end.
-        var paneFirst = new List<int> { 0 };
-        for (var i = 1; i < starts.Length; i++)
-            if (starts[i] != starts[i - 1]) paneFirst.Add(i);
-        paneFirst.Add(starts.Length);
+        var ends = WindowAssigner.TimeValues(panes.Column(endColumn));
+        // Each pane's rows, by their plain keys, in time order.
+        var pieces = new List<PanePartials>();
+        for (int from = 0, to; from < starts.Length; from = to)
+        {
+            to = from + 1;
+            while (to < starts.Length && starts[to] == starts[from]) to++;
+            var columns = new List<IArrowArray>(panes.ColumnCount - 2);
+            for (var c = 0; c < panes.ColumnCount; c++)
+                if (c != startColumn && c != endColumn) columns.Add(ArrowArrayFactory.Slice(panes.Column(c), from, to - from));
+            pieces.Add(new PanePartials(starts[from], ends[from], new RecordBatch(_oneWindow!.PartialSchema, columns, to - from)));
+        }
+        return WindowsOf(pieces);
+    }
+
+    // The windows of the panes flushed as they were (see _flushedPanes), in time order: a pane flushed more than once (event
+    // time out of order) is merged piece by piece, in flush order, as the panes' aggregation would have merged it.
+    private RecordBatch WindowsOfFlushedPanes()
+    {
+        var pieces = _flushedPanes;
+        var ordered = true;
+        for (var i = 1; i < pieces.Count && ordered; i++) ordered = pieces[i].Start >= pieces[i - 1].Start;
+        List<PanePartials> inOrder = ordered ? [.. pieces] : pieces.OrderBy(p => p.Start).ToList();   // a stable sort: pieces of a pane keep their order
+        _flushedPanes.Clear();
+        return WindowsOf(inOrder);
+    }
+
+    // Each window's partials from the panes' pieces (in time order, by their plain keys): see WindowsOfPanes and PaneWindows.
+    private RecordBatch WindowsOf(List<PanePartials> pieces)
+    {
+        var window = _binding.Keys[_binding.TimeKey!.Value].Window!;
         var windowStarts = new SortedSet<long>();
-        for (var p = 0; p < paneFirst.Count - 1; p++)
-            for (var overlap = 0; overlap < window.Overlaps; overlap++) windowStarts.Add(starts[paneFirst[p]] - overlap * window.SlideMicros);
-        var pieces = new List<RecordBatch>(windowStarts.Count);
-        var first = 0;   // the first pane not before the window's start
+        var plain = new List<RecordBatch>(pieces.Count);
+        foreach (var piece in pieces)
+        {
+            plain.Add(piece.Plain);
+            for (var overlap = 0; overlap < window.Overlaps; overlap++) windowStarts.Add(piece.Start - overlap * window.SlideMicros);
+        }
+        _paneWindows!.Begin(plain);
+        var windows = new List<RecordBatch>(windowStarts.Count);
+        var first = 0;   // the first piece not before the window's start
         foreach (var windowStart in windowStarts)
         {
-            while (starts[paneFirst[first]] < windowStart) first++;
-            for (var p = first; p < paneFirst.Count - 1 && starts[paneFirst[p]] < windowStart + window.SizeMicros; p++)
-            {
-                var (from, count) = (paneFirst[p], paneFirst[p + 1] - paneFirst[p]);
-                var plain = new List<IArrowArray>(keyCount - 2);
-                for (var c = 0; c < keyCount; c++)
-                    if (c != startColumn && c != startColumn + 1) plain.Add(ArrowArrayFactory.Slice(panes.Column(c), from, count));
-                var buffers = panes.Arrays.Skip(keyCount).Select(b => ArrowArrayFactory.Slice(b, from, count));
-                _oneWindow!.Merge(plain, new RecordBatch(_oneWindow.PartialSchema, [.. plain, .. buffers], count));
-            }
-            var partials = _oneWindow!.Finish(_output);
-            pieces.Add(WithBounds(partials, Filled(windowStart, partials.Length), Filled(windowStart + window.SizeMicros, partials.Length)));
+            while (pieces[first].Start < windowStart) first++;
+            var end = first;
+            while (end < pieces.Count && pieces[end].Start < windowStart + window.SizeMicros) end++;
+            var partials = _paneWindows.Window(first, end, _output);
+            windows.Add(WithBounds(partials, Filled(windowStart, partials.Length), Filled(windowStart + window.SizeMicros, partials.Length)));
         }
-        return ConcatKernel.Concat(_partial.PartialSchema, pieces, _output);
+        _paneWindows.End();
+        return ConcatKernel.Concat(_partial.PartialSchema, windows, _output);
     }
 
     // The pane rows grouped by pane, panes in time order (as they come when event time is in order: then unchanged).
@@ -513,4 +566,7 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         MemoryMarshal.Cast<byte, long>(bytes.Span).Fill(value);
         return ArrayFactory.Primitive(DataTypes.Timestamp, bytes, null, length);
     }
+
+    // A pane's partials by their plain keys (the one-window aggregator's layout), and its first window's bounds.
+    private readonly record struct PanePartials(long Start, long End, RecordBatch Plain);
 }

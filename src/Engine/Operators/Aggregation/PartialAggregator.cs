@@ -104,6 +104,16 @@ public sealed class PartialAggregator
             // Columns the key table would convert: fold what passed first, so every key's rows stay in order.
             FoldPassed();
         }
+        if (_rowBuffers is not null && !_passing && _rowsFolded < _judgedAfterRows && _rowsFolded + length > _judgedAfterRows)
+        {
+            // The epoch is judged after the rows the judgement needs, not after the whole batch: a batch as long as the epoch
+            // (200,000 rows, a million keys) was folded whole, every row hashed into a table as large as the batch, before
+            // its rows were found not to fold; its rest now passes unfolded. The head is folded first, so order is kept.
+            var head = (int)(_judgedAfterRows - _rowsFolded);
+            Add(Rows(keyColumns, 0, head)!, Rows(inputs, 0, head), head, buffers);
+            Add(Rows(keyColumns, head, length - head)!, Rows(inputs, head, length - head), length - head, buffers);
+            return;
+        }
         _buffers.Update(Locate(keyColumns, length), inputs);
         _rowsFolded += length;
         if (_rowBuffers is not null && !_passing && _rowsFolded >= _judgedAfterRows && _keys.Count > UnreducedShare * _rowsFolded)
@@ -111,6 +121,14 @@ public sealed class PartialAggregator
             _passing = true;
             _epochsPassed = 0;
         }
+    }
+
+    // Rows [offset, offset + length) of each column (an absent input, count(*)'s, stays absent).
+    private static IArrowArray?[] Rows(IReadOnlyList<IArrowArray?> columns, int offset, int length)
+    {
+        var rows = new IArrowArray?[columns.Count];
+        for (var c = 0; c < rows.Length; c++) rows[c] = columns[c] is { } column ? ArrowArrayFactory.Slice(column, offset, length) : null;
+        return rows;
     }
 
     // Each row's own partial buffers (count 1 or 0, sum = the value, ...): the rows' slots are 0..length-1 of buffers
