@@ -92,7 +92,7 @@ public sealed class StreamingQuery
     /// <summary>Waits until every row available at the sources when called has been processed and committed.</summary>
     public async Task ProcessAllAvailableAsync(CancellationToken cancellationToken = default)
     {
-        ThrowIfFailed();
+        await ThrowIfFailedAsync().ConfigureAwait(false);
         var ticket = await _grain.MarkAvailableAsync().ConfigureAwait(false);
         while (true)
         {
@@ -111,7 +111,7 @@ public sealed class StreamingQuery
             if (done) break;
         }
         await RefreshProgressAsync().ConfigureAwait(false);
-        ThrowIfFailed();
+        await ThrowIfFailedAsync().ConfigureAwait(false);
     }
 
     /// <summary>Waits until the query stops or fails; rethrows its error.</summary>
@@ -126,7 +126,7 @@ public sealed class StreamingQuery
         // The heartbeat notices a termination whose one-way message was lost; here we only wait for it.
         await Task.WhenAny(_terminated.Task, Task.Delay(timeout, cancellationToken)).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
-        ThrowIfFailed();
+        await ThrowIfFailedAsync().ConfigureAwait(false);
         return !IsActive;
     }
 
@@ -256,8 +256,12 @@ public sealed class StreamingQuery
         foreach (var p in progress) Publish(p);
     }
 
-    private void ThrowIfFailed()
+    // The error is set as the termination begins; the termination completes (last progress fetched, listeners told) a
+    // moment later. As in Spark, a caller that sees the error sees the query inactive too.
+    private async Task ThrowIfFailedAsync()
     {
-        if (Exception is { } ex) throw ex;
+        if (Exception is not { } ex) return;
+        await _terminated.Task.ConfigureAwait(false);
+        throw ex;
     }
 }
