@@ -1,10 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Orleans.Hosting;
+using OrleansStream.Grains.Tests.Infrastructure;
 using OrleansStream.Engine.Data;
 using OrleansStream.Grains.Execution;
-using OrleansStream.Grains.Hosting;
 using OrleansStream.Interfaces.Execution;
 using OrleansStream.Interfaces.Sinks;
 using OrleansStream.Plan.Types;
@@ -19,18 +17,7 @@ public sealed class GrainReferencesTests : IAsyncLifetime
 
     private IGrainFactory Grains => _silo.Services.GetRequiredService<IGrainFactory>();
 
-    public async Task InitializeAsync()
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.UseOrleans(silo =>
-        {
-            silo.UseLocalhostClustering(Ports.Free(), Ports.Free(), serviceId: "grains-tests", clusterId: "references-" + Guid.NewGuid().ToString("N"));
-            silo.AddOrleansStream(o => o.DataDirectory = Path.Combine(_data.Path, "silo"));
-        });
-        _silo = builder.Build();
-        await _silo.StartAsync();
-    }
+    public async Task InitializeAsync() => _silo = await TestSilo.StartAsync("references", Path.Combine(_data.Path, "silo"));
 
     public async Task DisposeAsync()
     {

@@ -1,12 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Orleans.Hosting;
+using OrleansStream.Grains.Tests.Infrastructure;
 using OrleansStream.Engine.Connectors;
 using OrleansStream.Engine.Connectors.Files;
 using OrleansStream.Engine.Data;
 using OrleansStream.Grains.Execution;
-using OrleansStream.Grains.Hosting;
 using OrleansStream.Interfaces.Execution;
 using OrleansStream.Interfaces.Sinks;
 using OrleansStream.Plan.Logical;
@@ -30,15 +28,7 @@ public sealed class StaticLeafSourceTaskTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Folder);
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.UseOrleans(silo =>
-        {
-            silo.UseLocalhostClustering(Ports.Free(), Ports.Free(), serviceId: "grains-tests", clusterId: "static-leaves-" + Guid.NewGuid().ToString("N"));
-            silo.AddOrleansStream(o => o.DataDirectory = Path.Combine(_data.Path, "silo"));
-        });
-        _silo = builder.Build();
-        await _silo.StartAsync();
+        _silo = await TestSilo.StartAsync("static-leaves", Path.Combine(_data.Path, "silo"));
     }
 
     public async Task DisposeAsync()

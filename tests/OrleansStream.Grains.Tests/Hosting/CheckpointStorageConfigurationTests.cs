@@ -4,10 +4,8 @@ using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans;
-using Orleans.Hosting;
 using OrleansStream.Engine.Checkpointing;
 using OrleansStream.Grains.Hosting;
 using OrleansStream.Grains.Storage;
@@ -183,16 +181,6 @@ public sealed class CheckpointStorageConfigurationTests
         return services.BuildServiceProvider();
     }
 
-    private static IHost SiloHost(Action<OrleansStreamOptions> configure)
-    {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.UseOrleans(silo =>
-        {
-            silo.UseLocalhostClustering(Ports.Free(), Ports.Free(), serviceId: "grains-tests", clusterId: "grains-tests-" + Guid.NewGuid().ToString("N"));
-            silo.AddOrleansStream(configure);
-        });
-        return builder.Build();
-    }
+    private static IHost SiloHost(Action<OrleansStreamOptions> configure) => TestSilo.Build("grains-tests", configure);
 
 }
