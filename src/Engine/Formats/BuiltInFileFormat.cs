@@ -29,6 +29,23 @@ internal sealed class BuiltInFileFormat : IFileFormatReader, IFileFormatWriter
         _ => ArrowValues.Concat(schema, ParquetFormat.Read(path, schema)),
     };
 
+    /// <summary>
+    /// <see cref="Read(string, Schema, ReaderOptions)"/>, a Parquet file's columns in arrays rented from <paramref name="pool"/>
+    /// when given: the batch then has an owner (<see cref="BatchBuffers"/>), which its reader releases. A file of several row
+    /// groups is one batch copied from them, whose arrays are the GC's; the row groups' go back at once.
+    /// </summary>
+    internal RecordBatch Read(string path, Schema schema, ReaderOptions options, ArrowBufferPool? pool)
+    {
+        if (pool is null || Name != "parquet") return Read(path, schema, options);
+        var groups = ParquetFormat.Read(path, schema, pool);
+        var nonEmpty = groups.Where(g => g.Length > 0).ToList();
+        // One row group (the common case) is the batch, with its owner (it was read with this schema); several are copied into one.
+        var batch = nonEmpty.Count == 1 ? nonEmpty[0] : ArrowValues.Concat(schema, nonEmpty);
+        foreach (var group in groups)
+            if (!ReferenceEquals(group, batch)) BatchBuffers.Release(group);
+        return batch;
+    }
+
     public Schema InferSchema(IReadOnlyList<string> paths, ReaderOptions options) => Name switch
     {
         "json" => JsonLinesReader.InferSchema(paths, options),

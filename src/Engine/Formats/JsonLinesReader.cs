@@ -21,7 +21,9 @@ public static class JsonLinesReader
     public static RecordBatch Read(string path, Schema schema, ReaderOptions options)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return Read(File.ReadAllBytes(path), schema, options, path);
+        // The bytes are parsed into columns of their own: the array goes back to the pool for the next file.
+        using var bytes = RentedFileBytes.Read(path);
+        return Read(bytes.Memory.Span, schema, options, path);
     }
 
     /// <summary>Reads UTF-8 JSON lines held in memory; <paramref name="sourceName"/> names them in errors.</summary>

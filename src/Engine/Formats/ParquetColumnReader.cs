@@ -70,9 +70,11 @@ internal static class ParquetColumnReader
     /// <summary>
     /// Reads <paramref name="df"/> as an array of <paramref name="type"/>, or returns null when the combination needs the
     /// general path (a wider requested type, a repeated column, a timestamp in another unit, invalid UTF-8 for a string).
+    /// Value and offset buffers are rented from <paramref name="buffers"/>, the owner of the batch the column goes into,
+    /// when there is one (a stream's row group, released by the source task once shipped), else allocated.
     /// </summary>
     public static async Task<IArrowArray?> TryReadAsync(ParquetRowGroupReader rg, DataField df, Dictionary<string, DataField> twins,
-        IArrowType type, int rows, CancellationToken ct)
+        IArrowType type, int rows, BatchBuffers? buffers, CancellationToken ct)
     {
         if (df.IsArray || df.MaxRepetitionLevel > 0) return null;
         var t = df.ClrType;
@@ -80,13 +82,13 @@ internal static class ParquetColumnReader
         switch (type)
         {
             case StringType or BinaryType when IsByteArray(t) && twin is not null:
-                return await ReadBytesAsync(rg, twin, type, rows, ct).ConfigureAwait(false);
+                return await ReadBytesAsync(rg, twin, type, rows, buffers, ct).ConfigureAwait(false);
             case TimestampType ts when t == typeof(DateTime) && twin is not null:
             {
                 using var dense = await Dense<long>.ReadAsync(rg, twin, rows, ct).ConfigureAwait(false);
                 if (ts.Unit != TimeUnit.Microsecond)
                     for (int i = 0; i < dense.Count; i++) dense.Values[i] = ClrConvert.MicrosToUnit(dense.Values[i], ts.Unit);
-                return Primitive(type, dense, rows);
+                return Primitive(type, dense, rows, buffers);
             }
             case BooleanType when t == typeof(bool):
             {
@@ -96,17 +98,17 @@ internal static class ParquetColumnReader
                     if (Bitmaps.Get(dense.Validity, i) && dense.Values[j++]) Bitmaps.Set(bits, i);
                 return ArrayFactory.Boolean(bits, dense.Validity, rows);
             }
-            case Int8Type when t == typeof(sbyte): return await PrimitiveAsync<sbyte>(rg, df, type, rows, ct).ConfigureAwait(false);
-            case Int16Type when t == typeof(short): return await PrimitiveAsync<short>(rg, df, type, rows, ct).ConfigureAwait(false);
-            case Int32Type when t == typeof(int): return await PrimitiveAsync<int>(rg, df, type, rows, ct).ConfigureAwait(false);
-            case Int64Type when t == typeof(long): return await PrimitiveAsync<long>(rg, df, type, rows, ct).ConfigureAwait(false);
-            case FloatType when t == typeof(float): return await PrimitiveAsync<float>(rg, df, type, rows, ct).ConfigureAwait(false);
-            case DoubleType when t == typeof(double): return await PrimitiveAsync<double>(rg, df, type, rows, ct).ConfigureAwait(false);
+            case Int8Type when t == typeof(sbyte): return await PrimitiveAsync<sbyte>(rg, df, type, rows, buffers, ct).ConfigureAwait(false);
+            case Int16Type when t == typeof(short): return await PrimitiveAsync<short>(rg, df, type, rows, buffers, ct).ConfigureAwait(false);
+            case Int32Type when t == typeof(int): return await PrimitiveAsync<int>(rg, df, type, rows, buffers, ct).ConfigureAwait(false);
+            case Int64Type when t == typeof(long): return await PrimitiveAsync<long>(rg, df, type, rows, buffers, ct).ConfigureAwait(false);
+            case FloatType when t == typeof(float): return await PrimitiveAsync<float>(rg, df, type, rows, buffers, ct).ConfigureAwait(false);
+            case DoubleType when t == typeof(double): return await PrimitiveAsync<double>(rg, df, type, rows, buffers, ct).ConfigureAwait(false);
             case Date32Type when t == typeof(DateOnly):
             {
                 using var dense = await Dense<DateOnly>.ReadAsync(rg, df, rows, ct).ConfigureAwait(false);
-                var values = new byte[rows * sizeof(int)];
-                var dst = MemoryMarshal.Cast<byte, int>(values.AsSpan());
+                var values = ZeroedValues<int>(rows, buffers);
+                var dst = MemoryMarshal.Cast<byte, int>(values.Span);
                 for (int i = 0, j = 0; i < rows; i++)
                     if (Bitmaps.Get(dense.Validity, i)) dst[i] = dense.Values[j++].DayNumber - ClrConvert.UnixEpochDayNumber;
                 return ArrayFactory.Primitive(type, values, dense.Validity, rows);
@@ -114,8 +116,8 @@ internal static class ParquetColumnReader
             case Decimal128Type d when t == typeof(decimal):
             {
                 using var dense = await Dense<decimal>.ReadAsync(rg, df, rows, ct).ConfigureAwait(false);
-                var values = new byte[rows * 16];
-                var dst = MemoryMarshal.Cast<byte, Int128>(values.AsSpan());
+                var values = ZeroedValues<Int128>(rows, buffers);
+                var dst = MemoryMarshal.Cast<byte, Int128>(values.Span);
                 for (int i = 0, j = 0; i < rows; i++)
                     if (Bitmaps.Get(dense.Validity, i)) dst[i] = ClrConvert.DecimalToInt128(dense.Values[j++], d.Scale);
                 return ArrayFactory.Primitive(type, values, dense.Validity, rows);
@@ -125,18 +127,19 @@ internal static class ParquetColumnReader
         }
     }
 
-    private static async Task<IArrowArray> PrimitiveAsync<T>(ParquetRowGroupReader rg, DataField df, IArrowType type, int rows, CancellationToken ct)
+    private static async Task<IArrowArray> PrimitiveAsync<T>(ParquetRowGroupReader rg, DataField df, IArrowType type, int rows,
+        BatchBuffers? buffers, CancellationToken ct)
         where T : unmanaged
     {
         using var dense = await Dense<T>.ReadAsync(rg, df, rows, ct).ConfigureAwait(false);
-        return Primitive(type, dense, rows);
+        return Primitive(type, dense, rows, buffers);
     }
 
-    /// <summary>Scatters dense values to their rows (nulls stay zero, as Arrow expects nothing of them).</summary>
-    private static IArrowArray Primitive<T>(IArrowType type, Dense<T> dense, int rows) where T : unmanaged
+    /// <summary>Scatters dense values to their rows (nulls are zero: a rented array is cleared first when some row is null).</summary>
+    private static IArrowArray Primitive<T>(IArrowType type, Dense<T> dense, int rows, BatchBuffers? buffers) where T : unmanaged
     {
-        var values = new byte[rows * Unsafe.SizeOf<T>()];
-        var dst = MemoryMarshal.Cast<byte, T>(values.AsSpan());
+        var values = dense.Validity is null ? ArrayFactory.NewValues<T>(rows, buffers) : ZeroedValues<T>(rows, buffers);
+        var dst = MemoryMarshal.Cast<byte, T>(values.Span);
         if (dense.Validity is null) dense.Values.AsSpan(0, rows).CopyTo(dst);
         else
             for (int i = 0, j = 0; i < rows; i++)
@@ -144,7 +147,16 @@ internal static class ParquetColumnReader
         return ArrayFactory.Primitive(type, values, dense.Validity, rows);
     }
 
-    private static async Task<IArrowArray?> ReadBytesAsync(ParquetRowGroupReader rg, DataField twin, IArrowType type, int rows, CancellationToken ct)
+    // A value buffer for rows, all zero (a rented array holds an earlier batch's bytes): nulls and skipped rows read 0.
+    private static Memory<byte> ZeroedValues<T>(int rows, BatchBuffers? buffers) where T : unmanaged
+    {
+        var values = ArrayFactory.NewValues<T>(rows, buffers);
+        if (buffers is not null) values.Span.Clear();
+        return values;
+    }
+
+    private static async Task<IArrowArray?> ReadBytesAsync(ParquetRowGroupReader rg, DataField twin, IArrowType type, int rows,
+        BatchBuffers? buffers, CancellationToken ct)
     {
         using var dense = await Dense<ReadOnlyMemory<byte>>.ReadAsync(rg, twin, rows, ct).ConfigureAwait(false);
         long total = 0;
@@ -152,22 +164,23 @@ internal static class ParquetColumnReader
         if (total > int.MaxValue)
             throw new OverflowException($"Parquet column '{twin.Name}' holds {total} bytes in one row group, more than an Arrow string column can.");
         // Exactly sized: the value bytes are counted first so no buffer grows or is trimmed.
-        var data = new byte[total];
-        var offsetBytes = new byte[(rows + 1) * sizeof(int)];
-        var offsets = MemoryMarshal.Cast<byte, int>(offsetBytes.AsSpan());
+        var data = ArrayFactory.NewBuffer((int)total, buffers);
+        var offsetBytes = ArrayFactory.NewValues<int>(rows + 1, buffers);
+        var offsets = MemoryMarshal.Cast<byte, int>(offsetBytes.Span);
+        var dataSpan = data.Span;
         int pos = 0;
         for (int i = 0, j = 0; i < rows; i++)
         {
             offsets[i] = pos;
             if (!Bitmaps.Get(dense.Validity, i)) continue;
             var v = dense.Values[j++].Span;
-            v.CopyTo(data.AsSpan(pos));
+            v.CopyTo(dataSpan[pos..]);
             pos += v.Length;
         }
         offsets[rows] = pos;
         // The general path decodes through .NET strings, which replaces invalid UTF-8; let it keep doing so rather than
         // hand the engine a string column that is not UTF-8 (a vectorised check, cheap next to the copy).
-        if (type is StringType && !Utf8.IsValid(data)) return null;
+        if (type is StringType && !Utf8.IsValid(dataSpan)) return null;
         var validity = Bitmaps.ToBuffer(dense.Validity, rows, out var nulls);
         return ArrowArrayFactory.BuildArray(new ArrayData(type, rows, nulls, 0,
             [validity, new ArrowBuffer(offsetBytes), new ArrowBuffer(data)], []));

@@ -45,12 +45,21 @@ public static class ParquetFormat
 
     /// <summary>Reads a file, one batch per row group. With <paramref name="schema"/>, columns are matched by name and absent ones are null.</summary>
     /// <exception cref="IOException">The file is not a Parquet file or is corrupt; the message names it.</exception>
-    public static async Task<IReadOnlyList<RecordBatch>> ReadAsync(string path, ArrowSchema? schema = null, CancellationToken ct = default)
+    public static Task<IReadOnlyList<RecordBatch>> ReadAsync(string path, ArrowSchema? schema = null, CancellationToken ct = default) =>
+        ReadAsync(path, schema, null, ct);
+
+    /// <summary>
+    /// <see cref="Read(string, ArrowSchema)"/> with the columns' value and offset buffers rented from <paramref name="pool"/> when
+    /// given: each row group's batch then has its own owner (<see cref="BatchBuffers"/>), and its reader hands them back.
+    /// </summary>
+    internal static IReadOnlyList<RecordBatch> Read(string path, ArrowSchema schema, ArrowBufferPool? pool) => Run(() => ReadAsync(path, schema, pool));
+
+    private static async Task<IReadOnlyList<RecordBatch>> ReadAsync(string path, ArrowSchema? schema, ArrowBufferPool? pool, CancellationToken ct = default)
     {
         try
         {
             await using var stream = File.OpenRead(path);
-            return await ReadAsync(stream, schema, ct).ConfigureAwait(false);
+            return await ReadAsync(stream, schema, pool, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (IsCorruption(e))
         {
@@ -68,7 +77,10 @@ public static class ParquetFormat
         new($"Cannot read Parquet file {path}: it is not a Parquet file or it is corrupt ({e.GetType().Name}: {RecordExcerpt.Quote(e.Message, "")})", e);
 
     /// <summary>Reads a parquet stream (must be seekable).</summary>
-    public static async Task<IReadOnlyList<RecordBatch>> ReadAsync(Stream stream, ArrowSchema? schema, CancellationToken ct = default)
+    public static Task<IReadOnlyList<RecordBatch>> ReadAsync(Stream stream, ArrowSchema? schema, CancellationToken ct = default) =>
+        ReadAsync(stream, schema, null, ct);
+
+    private static async Task<IReadOnlyList<RecordBatch>> ReadAsync(Stream stream, ArrowSchema? schema, ArrowBufferPool? pool, CancellationToken ct)
     {
         await using var reader = await ParquetReader.CreateAsync(stream, ReadOptions, leaveStreamOpen: true, ct).ConfigureAwait(false);
         var fileSchema = ToArrowSchema(reader.Schema);
@@ -80,6 +92,7 @@ public static class ParquetFormat
             using var rg = reader.OpenRowGroupReader(g);
             int rows = checked((int)rg.RowCount);
             var columns = new IArrowArray[schema.FieldsList.Count];
+            var buffers = pool is null ? null : new BatchBuffers(pool);
             for (int c = 0; c < columns.Length; c++)
             {
                 var target = schema.FieldsList[c];
@@ -91,9 +104,10 @@ public static class ParquetFormat
                     columns[c] = nulls.Build();
                     continue;
                 }
-                columns[c] = await ReadColumnAsync(rg, pq, twins, target.DataType, rows, ct).ConfigureAwait(false);
+                columns[c] = await ReadColumnAsync(rg, pq, twins, target.DataType, rows, buffers, ct).ConfigureAwait(false);
             }
-            result.Add(new RecordBatch(schema, columns, rows));
+            var batch = new RecordBatch(schema, columns, rows);
+            result.Add(buffers is null ? batch : buffers.Own(batch));
         }
         return result;
     }
@@ -252,7 +266,7 @@ public static class ParquetFormat
     }
 
     private static async Task<IArrowArray> ReadColumnAsync(ParquetRowGroupReader rg, PqField field, Dictionary<string, DataField> twins,
-        IArrowType type, int rows, CancellationToken ct)
+        IArrowType type, int rows, BatchBuffers? buffers, CancellationToken ct)
     {
         if (field is StructField sf && type is ArrowStructType st)
         {
@@ -266,13 +280,13 @@ public static class ParquetFormat
                     for (int r = 0; r < rows; r++) nulls.AppendNull();
                     children[i] = nulls.Build();
                 }
-                else children[i] = await ReadColumnAsync(rg, child, twins, st.Fields[i].DataType, rows, ct).ConfigureAwait(false);
+                else children[i] = await ReadColumnAsync(rg, child, twins, st.Fields[i].DataType, rows, buffers, ct).ConfigureAwait(false);
             }
             return new StructArray(st, rows, children, ArrowBuffer.Empty, 0);
         }
         var df = (DataField)field;
         // Common case: values go straight into Arrow buffers; the builder path below covers the rest (widening, repeated, odd units).
-        if (await ParquetColumnReader.TryReadAsync(rg, df, twins, type, rows, ct).ConfigureAwait(false) is { } fast) return fast;
+        if (await ParquetColumnReader.TryReadAsync(rg, df, twins, type, rows, buffers, ct).ConfigureAwait(false) is { } fast) return fast;
         var builder = ColumnBuilder.Create(type);
         var t = df.ClrType;
         if (t == typeof(string) || t == typeof(ReadOnlyMemory<char>))

@@ -2,11 +2,10 @@ namespace OrleansStream.Engine.State;
 
 /// <summary>
 /// Allocation of the per-slot arrays a keyed state grows and keeps for the query's life (key tables, aggregate buffers).
-/// Executables raise the GC's large-object threshold to 4 MB so that a batch's 1-2 MB column buffers die young in gen 0;
-/// a state array of that size is the opposite: it lives on, so in gen 0 it was copied into gen 1 and again into gen 2 by
-/// the collections that found it alive, and those copies were most of the pauses while a million-key state grew. From the
-/// default large-object size on (85,000 bytes) such an array goes to the pinned-object heap instead, which, like the
-/// large-object heap, is collected with gen 2 and never copied.
+/// Such an array lives on: in gen 0 it would be copied into gen 1 and again into gen 2 by the collections that found it
+/// alive (under a raised large-object threshold, as executables once set, those copies were most of the pauses while a
+/// million-key state grew). From the default large-object size on (85,000 bytes) it goes to the pinned-object heap,
+/// which, like the large-object heap, is collected with gen 2 and never copied, whatever threshold the host sets.
 /// </summary>
 internal static class SlotArrays
 {

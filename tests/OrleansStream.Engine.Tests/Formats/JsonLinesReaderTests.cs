@@ -37,6 +37,21 @@ public class JsonLinesReaderTests
         ], rows);
     }
 
+    [Fact]
+    public void Files_read_one_after_another_into_a_reused_array_each_give_only_their_own_rows()
+    {
+        using var dir = new TempDir();
+        var idOnly = TestData.Schema(F("id", Int32Type.Default), F("name", StringType.Default));
+        var large = dir.File("large.json", string.Concat(Enumerable.Range(0, 20_000).Select(i => $"{{\"id\":{i},\"name\":\"n{i}\"}}\n")));
+        var small = dir.File("small.json", "{\"id\":-1,\"name\":\"last\"}");
+
+        Assert.Equal(20_000, JsonLinesReader.Read(large, idOnly, ReaderOptions.Default).Length);
+        // The small file's bytes lie at the start of the array the large one left (the shared pool's, on this thread):
+        // its one line, without a newline, must not run on into the large file's bytes.
+        ArrowValuesTests.AssertRows([new object?[] { -1, "last" }], ArrowValues.ToRows(JsonLinesReader.Read(small, idOnly, ReaderOptions.Default)));
+        Assert.Empty(ArrowValues.ToRows(JsonLinesReader.Read(dir.File("empty.json", ""), idOnly, ReaderOptions.Default)));
+    }
+
     private const string Malformed =
         "{\"id\":1,\"name\":\"ok\"}\n" +
         "{\"id\":\"abc\",\"name\":\"bad type\"}\n" +

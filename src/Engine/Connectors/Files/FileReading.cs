@@ -1,4 +1,5 @@
 using Apache.Arrow;
+using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Formats;
 
 namespace OrleansStream.Engine.Connectors.Files;
@@ -8,6 +9,13 @@ internal static class FileReading
 {
     public static RecordBatch Read(string format, string path, Schema schema, ReaderOptions options) =>
         FileFormats.Get(format).Read(path, schema, options);
+
+    /// <summary>
+    /// <see cref="Read(string, string, Schema, ReaderOptions)"/> for a stream's epoch, whose reader (the source task) releases
+    /// pooled batches once shipped: a built-in format that can (Parquet) rents its columns from <paramref name="pool"/>.
+    /// </summary>
+    public static RecordBatch Read(string format, string path, Schema schema, ReaderOptions options, ArrowBufferPool pool) =>
+        FileFormats.Get(format) is BuiltInFileFormat builtIn ? builtIn.Read(path, schema, options, pool) : Read(format, path, schema, options);
 
     /// <summary>
     /// The schema to read files of <paramref name="format"/> with when a query needs only <paramref name="needed"/> of

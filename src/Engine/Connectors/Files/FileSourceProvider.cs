@@ -1,5 +1,6 @@
 using Apache.Arrow;
 using Microsoft.Extensions.Logging;
+using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Formats;
 using OrleansStream.Engine.Logical;
 using OrleansStream.Engine.Sinks;
@@ -38,7 +39,7 @@ public sealed class FileSourceProvider : ISourceProvider
             : throw new ArgumentException($"Schema must be specified when creating a streaming source DataFrame ({format} at '{source.Options.GetValueOrDefault("path")}'): call .Schema(...) on the reader.");
         var log = context.Checkpoints is { } store && context.MetadataPrefix is { } prefix ? new FileSourceLog(store, prefix) : null;
         return new FileStreamSource(format, DataPath.Of(source.Options), schema, source.Options, context.FileRoots, context.MemoryBudgetBytes, log,
-            context.Loggers.CreateLogger<FileStreamSource>());
+            ArrowBufferPool.Of(context.Services), context.Loggers.CreateLogger<FileStreamSource>());
     }
 
     /// <inheritdoc/>

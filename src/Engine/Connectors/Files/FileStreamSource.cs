@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Apache.Arrow;
 using Microsoft.Extensions.Logging;
+using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Files;
 using OrleansStream.Engine.Formats;
 using OrleansStream.Engine.Sources;
@@ -15,7 +16,7 @@ namespace OrleansStream.Engine.Connectors.Files;
 /// never read (a planned file that has since become such a link fails the epoch).
 /// </summary>
 internal sealed partial class FileStreamSource(string format, string directory, Schema schema, IReadOnlyDictionary<string, string> options,
-    FileRoots? roots, long memoryBudgetBytes, FileSourceLog? log, ILogger<FileStreamSource> logger) : StreamSource<FileOffset>
+    FileRoots? roots, long memoryBudgetBytes, FileSourceLog? log, ArrowBufferPool pool, ILogger<FileStreamSource> logger) : StreamSource<FileOffset>
 {
     // Planning polls the folder every trigger: warn about each refused file once, not on every poll.
     private readonly HashSet<string> _refused = new(StringComparer.Ordinal);
@@ -107,7 +108,8 @@ internal sealed partial class FileStreamSource(string format, string directory, 
     private RecordBatch Read(string file, Schema read)
     {
         roots?.ThrowIfOutside(file, "Source file");
-        return FileReading.Read(format, file, read, _readerOptions);
+        // The source task releases an epoch's batches once shipped: a Parquet file's columns go back to the pool then.
+        return FileReading.Read(format, file, read, _readerOptions, pool);
     }
 
     [LoggerMessage(EventId = 1401, Level = LogLevel.Warning,
