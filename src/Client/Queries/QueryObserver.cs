@@ -8,9 +8,9 @@ internal sealed class QueryObserver(StreamSession session, Func<DataFrame, long,
 {
     public StreamingQuery? Query { get; set; }
 
-    public Task OnProgress(Guid runId, ProgressEvent progress)
+    public Task OnProgress(Guid runId, string progressJson)
     {
-        Query?.OnProgress(progress.Progress);
+        Query?.OnProgress(WrittenProgress.Read(progressJson));
         return Task.CompletedTask;
     }
 

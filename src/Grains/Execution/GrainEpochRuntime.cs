@@ -146,11 +146,10 @@ internal sealed class GrainEpochRuntime(
 
     public void OnProgress(EpochProgress progress)
     {
-        var report = ProgressReport.Of(progress, run, storageHealth);
-        var json = report.Json;
+        // The client in this process takes the object the JSON was written from; one elsewhere reads the JSON.
+        var json = WrittenProgress.Write(ProgressReport.Of(progress, run, storageHealth));
         run.AddProgress(json, options.RecentProgressCount);
-        // The client in this process takes the object as it is; one elsewhere reads the JSON.
-        if (run.Request.Observer is { } observer) _ = observer.OnProgress(run.Request.RunId, new ProgressEvent(json, report));
+        if (run.Request.Observer is { } observer) _ = observer.OnProgress(run.Request.RunId, json);
         // One-way: the epoch never waits for the catalog, and a catalog that is down never fails the query.
         _ = grains.Reference<IQueryCatalogGrain>(IQueryCatalogGrain.ClusterKey).RunProgressAsync(run.Request.QueryId, run.Request.RunId, json);
     }

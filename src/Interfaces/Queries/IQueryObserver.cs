@@ -6,8 +6,8 @@ namespace OrleansStream.Interfaces.Queries;
 [Alias("OrleansStream.IQueryObserver")]
 public interface IQueryObserver : IGrainObserver
 {
-    /// <summary>An epoch committed, or an idle trigger reported: Spark's progress JSON, and the object it was written from within the silo's process.</summary>
-    [OneWay, Alias("OnProgress")] Task OnProgress(Guid runId, ProgressEvent progress);
+    /// <summary>An epoch committed, or an idle trigger reported: Spark's progress JSON (<see cref="WrittenProgress"/>).</summary>
+    [OneWay, Alias("OnProgress")] Task OnProgress(Guid runId, string progressJson);
     /// <summary>The query found no new data after it had processed some (Spark's onQueryIdle).</summary>
     [OneWay, Alias("OnIdle")] Task OnIdle(Guid runId);
     /// <summary>The run ended, with the error that ended it if any.</summary>
