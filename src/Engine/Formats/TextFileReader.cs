@@ -18,11 +18,12 @@ public static class TextFileReader
     public static RecordBatch Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var bytes = File.ReadAllBytes(path);
+        using var file = RentedFileBytes.Read(path);
+        var bytes = file.Memory.Span;
         var builder = new BinaryColumnBuilder(StringType.Default);
         // Spark does not fail on bytes that are not UTF-8: invalid sequences become U+FFFD (checked per line only when the file has some).
         bool mayBeInvalid = !Utf8.IsValid(bytes);
-        foreach (var line in LineSplitter.Lines(bytes)) Utf8Lines.Append(builder, bytes.AsSpan(line.Start, line.Length), mayBeInvalid);
+        foreach (var line in LineSplitter.Lines(bytes)) Utf8Lines.Append(builder, bytes.Slice(line.Start, line.Length), mayBeInvalid);
         return new RecordBatch(Schema, [builder.Build()], builder.Length);
     }
 }
