@@ -51,6 +51,8 @@ public sealed class ClickPipeline(IOptions<ClickCounterOptions> options, IConfig
     /// <summary>Stops both queries after their running epochs, then the session (and an embedded silo).</summary>
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _session, null) is { } session) await session.DisposeAsync();
+        // The host stops the pipeline and its container disposes it, at times both at once (a test host stops the
+        // application from two places): each call returns once the session has stopped, none sooner.
+        if (_session is { } session) await session.DisposeAsync();
     }
 }

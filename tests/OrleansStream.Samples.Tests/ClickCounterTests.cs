@@ -28,8 +28,8 @@ public sealed class ClickCounterTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _factory.DisposeAsync();
-        // Best effort, as TempDirectory's: a stopped silo's last one-way messages may still touch the folder for a moment.
-        try { Directory.Delete(_dataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        // The stopped application's silo writes nothing more: its data folder can go at once.
+        if (Directory.Exists(_dataDirectory)) Directory.Delete(_dataDirectory, recursive: true);
     }
 
     [Fact]

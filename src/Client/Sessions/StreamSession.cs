@@ -13,12 +13,14 @@ namespace OrleansStream.Client;
 public sealed class StreamSession : IAsyncDisposable
 {
     private readonly IHost _host;
+    private readonly Lazy<Task> _disposal;
     private int _nextSourceId;
 
     // The embedded silo (OrleansStream.Client.Hosting) builds its own host and hands it over: the session owns it.
     internal StreamSession(IHost host)
     {
         _host = host;
+        _disposal = new(StopAsync);
         Grains = host.Services.GetRequiredService<IClusterClient>();
         Streams = new StreamingQueryManager(this);
     }
@@ -108,8 +110,11 @@ public sealed class StreamSession : IAsyncDisposable
 
     internal string NextSourceId() => Interlocked.Increment(ref _nextSourceId).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>Stops the queries of this session and, for an embedded silo, the silo.</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops the queries of this session and, for an embedded silo, the silo. Every call, also one made while the
+    /// first is under way, returns once the session has stopped.</summary>
+    public ValueTask DisposeAsync() => new(_disposal.Value);
+
+    private async Task StopAsync()
     {
         foreach (var query in Streams.Active) await query.StopAsync().ConfigureAwait(false);
         await _host.StopAsync().ConfigureAwait(false);
