@@ -100,7 +100,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         SafeFileHandle handle;
         try
         {
-            handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete);
+            handle = RecordFiles.CreateNew(path);
         }
         catch (IOException) when (File.Exists(path))
         {
@@ -137,7 +137,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
     {
         try
         {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var handle = RecordFiles.OpenRead(path);
             return CreatedRecord.IsTorn(ReadAll(handle));
         }
         catch (FileNotFoundException) { return true; }
@@ -175,7 +175,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
             {
                 var slot = buffer.AsSpan(0, SlottedRecord.EncodedLength(data.Length));
                 SlottedRecord.Encode(slot, current.Sequence + 1, version, data.Span);
-                using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+                using var handle = RecordFiles.OpenWrite(path);
                 RandomAccess.Write(handle, slot, (long)(1 - current.Slot) * current.SlotSize);
                 DataFlush.Flush(handle, path);
             }
@@ -248,7 +248,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
     {
         try
         {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
+            using var handle = RecordFiles.OpenRead(path);
             var bytes = new byte[RandomAccess.GetLength(handle)];
             var read = 0;
             while (read < bytes.Length && await RandomAccess.ReadAsync(handle, bytes.AsMemory(read), read, ct).ConfigureAwait(false) is var n && n > 0) read += n;
@@ -283,7 +283,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         ct.ThrowIfCancellationRequested();
         try
         {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var handle = RecordFiles.OpenRead(path);
             // One read for the header of either created format (the OSC1 one is the shorter).
             Span<byte> start = stackalloc byte[CreatedRecord.HeaderLength];
             var read = SlottedRecord.ReadFully(handle, start, 0);
@@ -313,7 +313,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
     {
         try
         {
-            using var handle = File.OpenHandle(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var handle = RecordFiles.OpenRead(file);
             return CreatedRecord.Classify(handle) == CreatedRecord.Kind.Torn;
         }
         catch (FileNotFoundException) { return true; }
@@ -326,7 +326,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
     {
         ct.ThrowIfCancellationRequested();
         var temp = Path.Combine(Root, TempDir, Guid.NewGuid().ToString("N") + ".tmp");
-        using (var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write))
+        using (var handle = RecordFiles.CreateNew(temp))
         {
             RandomAccess.Write(handle, buffers, 0);
             RandomAccess.FlushToDisk(handle);
