@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 
@@ -19,7 +18,8 @@ namespace OrleansStream.Engine.Checkpointing;
 /// directory flushed. Records of the format before ("OSC1": a temp file renamed into place) are still read.
 /// Operations on one key are serialised by a lock in the process and an exclusive lock file across processes, held by a
 /// create from the file's creation to its flush (so a file under the lock that is not whole is torn, never still being
-/// written). Keys hash to one of <see cref="LockStripes"/> locks, so the lock files stay few however many keys come and go.
+/// written). Keys hash to one of <see cref="LockStripes"/> locks, so the lock files stay few however many keys come and go;
+/// on Linux each lock file is opened once and kept (<see cref="StripeLocks"/>).
 /// Internal files live under ".os-*" folders.
 /// </summary>
 public sealed class FileSystemCheckpointStore : ICheckpointStore
@@ -31,7 +31,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
     private const string TempDir = ".os-tmp";
     private const int LockStripes = 256;
 
-    private readonly SemaphoreSlim[] _locks = Enumerable.Range(0, LockStripes).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+    private readonly StripeLocks _locks;
 
     /// <summary>Creates (if needed) a store under <paramref name="root"/>.</summary>
     public FileSystemCheckpointStore(string root)
@@ -39,6 +39,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         ArgumentException.ThrowIfNullOrWhiteSpace(root);
         Root = Path.GetFullPath(root);
         Directory.CreateDirectory(Path.Combine(Root, LockDir));
+        _locks = new StripeLocks(Path.Combine(Root, LockDir), LockStripes);
         Directory.CreateDirectory(Path.Combine(Root, TempDir));
         StaleTempFiles.Remove(Path.Combine(Root, TempDir), "*.tmp", DateTime.UtcNow);
         FlushesNewEntries = NewEntryFlush.IsNeeded(Root);
@@ -99,7 +100,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         SafeFileHandle handle;
         try
         {
-            handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete);
+            handle = RecordFiles.CreateNew(path);
         }
         catch (IOException) when (File.Exists(path))
         {
@@ -136,7 +137,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
     {
         try
         {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var handle = RecordFiles.OpenRead(path);
             return CreatedRecord.IsTorn(ReadAll(handle));
         }
         catch (FileNotFoundException) { return true; }
@@ -174,7 +175,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
             {
                 var slot = buffer.AsSpan(0, SlottedRecord.EncodedLength(data.Length));
                 SlottedRecord.Encode(slot, current.Sequence + 1, version, data.Span);
-                using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+                using var handle = RecordFiles.OpenWrite(path);
                 RandomAccess.Write(handle, slot, (long)(1 - current.Slot) * current.SlotSize);
                 DataFlush.Flush(handle, path);
             }
@@ -247,7 +248,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
     {
         try
         {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
+            using var handle = RecordFiles.OpenRead(path);
             var bytes = new byte[RandomAccess.GetLength(handle)];
             var read = 0;
             while (read < bytes.Length && await RandomAccess.ReadAsync(handle, bytes.AsMemory(read), read, ct).ConfigureAwait(false) is var n && n > 0) read += n;
@@ -282,7 +283,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         ct.ThrowIfCancellationRequested();
         try
         {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var handle = RecordFiles.OpenRead(path);
             // One read for the header of either created format (the OSC1 one is the shorter).
             Span<byte> start = stackalloc byte[CreatedRecord.HeaderLength];
             var read = SlottedRecord.ReadFully(handle, start, 0);
@@ -312,7 +313,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
     {
         try
         {
-            using var handle = File.OpenHandle(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var handle = RecordFiles.OpenRead(file);
             return CreatedRecord.Classify(handle) == CreatedRecord.Kind.Torn;
         }
         catch (FileNotFoundException) { return true; }
@@ -325,7 +326,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
     {
         ct.ThrowIfCancellationRequested();
         var temp = Path.Combine(Root, TempDir, Guid.NewGuid().ToString("N") + ".tmp");
-        using (var handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write))
+        using (var handle = RecordFiles.CreateNew(temp))
         {
             RandomAccess.Write(handle, buffers, 0);
             RandomAccess.FlushToDisk(handle);
@@ -343,33 +344,11 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
         DirectoryFlush.Flush(parent);
     }
 
-    private async Task<IDisposable> LockAsync(string key, CancellationToken ct)
-    {
-        var stripe = StripeOf(key);
-        var gate = _locks[stripe];
-        await gate.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            var lockPath = Path.Combine(Root, LockDir, stripe.ToString("x2", CultureInfo.InvariantCulture) + ".lock");
-            for (int attempt = 0; ; attempt++)
-            {
-                try
-                {
-                    var fs = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-                    return new Release(gate, fs);
-                }
-                catch (IOException) when (attempt < 2000)
-                {
-                    await Task.Delay(5, ct).ConfigureAwait(false);
-                }
-            }
-        }
-        catch
-        {
-            gate.Release();
-            throw;
-        }
-    }
+    /// <summary>Takes a key's lock (<see cref="StripeLocks"/>); disposing the result gives it back.</summary>
+    internal Task<IDisposable> LockAsync(string key, CancellationToken ct) => _locks.AcquireAsync(StripeOf(key), ct);
+
+    /// <summary>The lock file a key's operations lock across processes.</summary>
+    internal string LockPathOf(string key) => _locks.PathOf(StripeOf(key));
 
     // FNV-1a over the key's UTF-16 code units: the same stripe in every process, unlike string.GetHashCode.
     private static int StripeOf(string key)
@@ -382,17 +361,5 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
     private static void TryDelete(string path)
     {
         try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
-
-    private sealed class Release(SemaphoreSlim gate, FileStream lockFile) : IDisposable
-    {
-        private int _disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-            lockFile.Dispose();
-            gate.Release();
-        }
     }
 }
