@@ -14,7 +14,7 @@ namespace OrleansStream.Engine.State;
 /// indexed by slot. Open addressing with linear probing over one bucket array whose entries hold the slot and 32 bits of
 /// the key's hash, so a probe rejects other keys without touching per-slot arrays; key bytes live in a single byte arena,
 /// so looking up or adding a key allocates nothing per row. A key of one to four bigint or timestamp columns is instead
-/// kept as longs per slot (plus null bits for several columns) and looked up by value, hashed without encoding (same hash
+/// kept as longs and a byte of null bits per slot (a one-bigint key without its hash) and looked up by value, hashed without encoding (same hash
 /// as its encoding, so slots, key groups and persisted bytes do not change); it is encoded only when its bytes are asked
 /// for (<see cref="KeyBytes"/>). Removed slot ids are reused (last freed, first reused). Not thread-safe.
 /// </summary>
@@ -32,11 +32,11 @@ public sealed class KeyTable
     private readonly int _width;
     private ulong[] _buckets = new ulong[16];   // (uint)hash << 32 | slot + 1; 0 = empty
     private int _mask = 15;
-    private ulong[] _hashes = [];
+    private ulong[] _hashes = [];               // the full hash per slot, but for a one-bigint key (see HashOf)
     private KeyRef[] _keyRefs = [];             // Length FreeLength for a free slot; unused for a key kept by value
     private ulong[] _live = [];                 // a bit per slot, set while it holds a key: scans read 1 bit, not a KeyRef
     private long[] _keyValues = [];             // _width values per slot (0 for null)
-    private byte[] _nullBits = [];              // per slot: bit c set when column c is null, when _width >= 2
+    private byte[] _nullBits = [];              // per slot: bit c set when column c is null, for a key kept by value
     private byte[] _arena = [];
     private int _arenaLength;
     private long _garbage;                      // bytes of removed keys still in the arena
@@ -165,8 +165,7 @@ public sealed class KeyTable
         if (_width == 0) return _arena.AsSpan(_keyRefs[slot].Start, _keyRefs[slot].Length);
         // A key kept by value is encoded from its values when asked for (rarely: a removal's tombstone), not on every add.
         var key = _keyScratch.AsSpan(0, _width * FixedKeys.ColumnBytes);
-        if (_width == 1) EncodeInt64(_hashes[slot], _keyValues[slot], key);
-        else FixedKeys.Encode(_keyValues.AsSpan(slot * _width, _width), _nullBits[slot], key);
+        FixedKeys.Encode(_keyValues.AsSpan(slot * _width, _width), _nullBits[slot], key);
         return key;
     }
 
@@ -174,7 +173,7 @@ public sealed class KeyTable
     public void Remove(int slot)
     {
         CheckLive(slot);
-        var b = (int)_hashes[slot] & _mask;
+        var b = (int)HashOf(slot) & _mask;
         while ((int)(uint)_buckets[b] != slot + 1) b = (b + 1) & _mask;
         // Backward-shift deletion keeps linear probing correct without tombstones: move later entries of the cluster
         // into the hole unless their home bucket lies cyclically within (hole, entry].
@@ -227,7 +226,8 @@ public sealed class KeyTable
             for (var bits = _live[w]; bits != 0; bits &= bits - 1)
             {
                 var slot = (w << 6) + BitOperations.TrailingZeroCount(bits);
-                _buckets[EmptyBucketFrom(_buckets, (int)_hashes[slot] & _mask)] = Entry(_hashes[slot], slot);
+                var hash = HashOf(slot);
+                _buckets[EmptyBucketFrom(_buckets, (int)hash & _mask)] = Entry(hash, slot);
             }
         }
     }
@@ -286,7 +286,7 @@ public sealed class KeyTable
     {
         CheckLive(slot);
         ArgumentOutOfRangeException.ThrowIfLessThan(numKeyGroups, 1);
-        return KeyGroups.FromHash(_hashes[slot], numKeyGroups);
+        return KeyGroups.FromHash(HashOf(slot), numKeyGroups);
     }
 
     /// <summary>Reads a bigint or timestamp key column of a live slot without decoding the key; false when it is null.</summary>
@@ -461,6 +461,7 @@ public sealed class KeyTable
         if (!added) return slot;
         slot = Insert(bucket, hash, default);
         _keyValues[slot] = value;
+        _nullBits[slot] = value == 0 && hash == NullInt64Hash ? (byte)1 : (byte)0;
         return slot;
     }
 
@@ -491,18 +492,19 @@ public sealed class KeyTable
         }
     }
 
-    // Null is stored as value 0: the full hash tells a null key from the key 0 (their hashes differ), so only value 0 reads it.
+    // Null is stored as value 0 with its null bit: the full hash tells a null key from the key 0 (their hashes differ), so
+    // only value 0 reads the bit.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool SameInt64(int slot, long value, ulong hash) => _keyValues[slot] == value && (value != 0 || _hashes[slot] == hash);
+    private bool SameInt64(int slot, long value, ulong hash) =>
+        _keyValues[slot] == value && (value != 0 || (_nullBits[slot] != 0) == (hash == NullInt64Hash));
 
     private static readonly ulong NullInt64Hash = KeyHash.HashInt64Key(0, false);
 
-    // The encoding of a one-column key is a fixed key's, of one column.
-    private static void EncodeInt64(ulong hash, long value, Span<byte> key)
-    {
-        var valid = value != 0 || hash != NullInt64Hash;
-        FixedKeys.Encode(new ReadOnlySpan<long>(in value), valid ? 0 : 1, key);
-    }
+    // The full hash of a live slot's key. A one-bigint key is hashed again from its value and null bit (the hash of its
+    // encoding, as on the way in): only a removal, a bucket rebuild and a key group ask, and they would miss the cache on a
+    // stored hash as they do on the value, while a stored hash doubled the bytes per slot that every add writes and every
+    // growth copies (count-1m: a million keys). Wider keys keep theirs: a watermark's rebuild re-places most of them.
+    private ulong HashOf(int slot) => _width == 1 ? KeyHash.HashInt64Key(_keyValues[slot], _nullBits[slot] == 0) : _hashes[slot];
 
     // Finds, or when adding adds, the key of each row of a fixed key; returns the number found. Rows go a chunk at a time,
     // so that their values, flags and hashes stay in cache from being read to being probed; hashes come a chunk ahead of
@@ -642,8 +644,7 @@ public sealed class KeyTable
     }
 
     // A one-bigint key keeps no null bits: its null is the value 0 with the null key's hash (see SameInt64).
-    private bool IsNullValue(int slot, int column) =>
-        _width == 1 ? _keyValues[slot] == 0 && _hashes[slot] == NullInt64Hash : ((_nullBits[slot] >> column) & 1) != 0;
+    private bool IsNullValue(int slot, int column) => ((_nullBits[slot] >> column) & 1) != 0;
 
     private int GetOrAdd(ReadOnlySpan<byte> key, ulong hash, out bool added)
     {
@@ -707,8 +708,10 @@ public sealed class KeyTable
     // The value of an encoded one-bigint key: a marker byte, then 8 little-endian bytes (zeros for null).
     private static long Int64Of(ReadOnlySpan<byte> key)
     {
-        if (key.Length != 1 + sizeof(long) || key[0] > 1) throw new ArgumentException("The encoded key is not a bigint key.", nameof(key));
-        return BinaryPrimitives.ReadInt64LittleEndian(key[1..]);
+        // The encoder writes marker 1, or marker 0 with zero value bytes; anything else would not hash again to its hash.
+        var value = key.Length == 1 + sizeof(long) ? BinaryPrimitives.ReadInt64LittleEndian(key[1..]) : 0;
+        if (key.Length != 1 + sizeof(long) || key[0] > 1 || (key[0] == 0 && value != 0)) throw new ArgumentException("The encoded key is not a bigint key.", nameof(key));
+        return value;
     }
 
     // Adds a key whose probe ended at the empty bucket b: its bytes go to the arena, or for a key kept by value (key empty)
@@ -721,7 +724,7 @@ public sealed class KeyTable
             b = EmptyBucketFrom(_buckets, (int)hash & _mask);
         }
         var slot = AllocateSlot();
-        _hashes[slot] = hash;
+        if (_width != 1) _hashes[slot] = hash;
         if (_width == 0) _keyRefs[slot] = new KeyRef(AppendToArena(key), key.Length);
         _buckets[b] = Entry(hash, slot);
         _count++;
@@ -731,14 +734,17 @@ public sealed class KeyTable
     private int AllocateSlot()
     {
         var slot = _freeCount > 0 ? _free[--_freeCount] : _slotBound++;
-        if (slot == _hashes.Length)
+        if (slot == _live.Length << 6)
         {
-            var size = Math.Max(64, _hashes.Length * 2);
-            SlotArrays.Resize(ref _hashes, size);
-            if (_width == 0) SlotArrays.Resize(ref _keyRefs, size);
+            var size = Math.Max(64, _live.Length << 7);
             SlotArrays.Resize(ref _live, size >> 6);
-            if (_width > 0) SlotArrays.Resize(ref _keyValues, size * _width);
-            if (_width > 1) SlotArrays.Resize(ref _nullBits, size);
+            if (_width != 1) SlotArrays.Resize(ref _hashes, size);
+            if (_width == 0) SlotArrays.Resize(ref _keyRefs, size);
+            else
+            {
+                SlotArrays.Resize(ref _keyValues, size * _width);
+                SlotArrays.Resize(ref _nullBits, size);
+            }
         }
         _live[slot >> 6] |= 1UL << slot;
         return slot;

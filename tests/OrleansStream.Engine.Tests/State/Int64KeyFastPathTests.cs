@@ -1,4 +1,5 @@
 using Apache.Arrow;
+using OrleansStream.Engine.Operators.Aggregation;
 using OrleansStream.Engine.State;
 using static OrleansStream.Engine.Tests.State.StateTestData;
 
@@ -100,5 +101,52 @@ public class Int64KeyFastPathTests
         typed.TryGet([column], n, found);
         generic.TryGet([text], n, expected);
         Assert.Equal(expected, found);
+    }
+
+    // A key kept by value stores no hash: a removal, a bucket rebuild and a key group hash the value and its null bit again,
+    // so the null key and the key 0 (same value 0) must each find their own bucket and group, and restore as themselves.
+    [Fact]
+    public void KeyTable_NullAndZero_RemovedOneByOneAndByRebuild_AndRestored_StayDistinct()
+    {
+        var schema = Schema("k bigint");
+        AggregateSpec[] count = [new("count", null)];
+        var state = new AggregationState(schema, count);
+        object?[] values = [0L, null, 0L, 7L, null, -7L, 1L << 40, 0L];
+        state.Update([Column("bigint", values)], [null], values.Length, []);
+        var encoder = new KeyEncoder(schema);
+        var column = Column("bigint", 0L, null, 7L, -7L, 1L << 40);
+        var slots = new int[5];
+        Assert.Equal(5, state.Keys.TryGet([column], 5, slots));
+        for (var r = 0; r < 5; r++) Assert.Equal(KeyGroups.Of(encoder.EncodeRow([column], r), 128), state.Keys.KeyGroupOf(slots[r], 128));
+        var snapshot = ThroughIpc(state.Snapshot());
+
+        // One by one (backward shift) takes the null key, then by rebuild (most of the keys at once) the key 0 and 7.
+        state.Remove([slots[1]]);
+        state.Remove([slots[0], slots[2]]);
+        var found = new int[5];
+        Assert.Equal(2, state.Keys.TryGet([column], 5, found));
+        Assert.Equal([-1, -1, -1, slots[3], slots[4]], found);
+        // The freed slots come back for the null key and the key 0 (LIFO: into the slots of 7 and of 0).
+        state.Update([Column("bigint", null, 0L)], [null], 2, []);
+        Assert.Equal(4, state.Keys.TryGet([column], 5, found));
+        Assert.Equal(-1, found[2]);
+        Assert.Equal(["-7 | 1", "0 | 1", "1099511627776 | 1", "null | 1"], Sorted(state.Results([found[0], found[1], found[3], found[4]])));
+        Assert.Equal(KeyGroups.Of(encoder.EncodeRow([column], 1), 128), state.Keys.KeyGroupOf(found[1], 128));
+
+        var restored = new AggregationState(schema, count);
+        restored.Apply(snapshot);
+        var all = new List<int>();
+        restored.LiveSlots(all);
+        Assert.Equal(["-7 | 1", "0 | 3", "1099511627776 | 1", "7 | 1", "null | 2"], Sorted(restored.Results(all.ToArray())));
+    }
+
+    [Fact]
+    public void KeyTable_EncodedNullWithAValue_IsRefused()
+    {
+        var table = new KeyTable(Schema("k bigint"));
+        var nullWithValue = new byte[9];
+        nullWithValue[3] = 5; // marker 0 (null) but a nonzero value byte: it would not hash again to its own hash
+        Assert.Throws<ArgumentException>(() => table.GetOrAdd(nullWithValue, out _));
+        Assert.Throws<ArgumentException>(() => table.TryGet(nullWithValue, out _));
     }
 }
