@@ -323,7 +323,7 @@ internal static class EngineRunner
         var streams = NexmarkStreams.Of(input.Tables, t => paced(t, perSecond[t]));
         var writer = query.Build(streams).WriteStream.OutputMode(query.LatencyMode);
         var noop = r.LatencySink == "noop";
-        collector.EpochLog = LatencyEpochLog.FromEnvironment();
+        collector.EpochLog = LatencyEpochLog.FromEnvironment(query.Name);
         var gc = GcCounts.Now();
         var (cpu, wait, wall) = (Environment.CpuUsage.TotalTime, LatencyEpochLog.RunQueueWaitMs(), Stopwatch.StartNew());
         var run = await (noop ? writer.Format("noop") : writer.ForeachBatch((_, batchId) =>

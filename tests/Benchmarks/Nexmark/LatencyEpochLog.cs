@@ -5,7 +5,7 @@ using OrleansStream.Interfaces.Progress;
 namespace OrleansStream.Benchmarks.Nexmark;
 
 /// <summary>
-/// With NEXMARK_LATENCY_EPOCHS=FILE set, the engine child writes each paced latency run's epochs to FILE.&lt;n&gt; as CSV:
+/// With NEXMARK_LATENCY_EPOCHS=FILE set, the engine child writes each paced latency run's epochs to FILE.&lt;query&gt;.&lt;n&gt; as CSV:
 /// when the epoch's trigger started (Unix ms, and ms from the run's first), its input rows, the rows its source left behind
 /// (the backlog), its durationMs split, state figures, and, as its progress arrived, the process's GC counts, GC pause total,
 /// CPU time and the time its threads waited for a core (Linux schedstat: other load, or more runnable threads than cores),
@@ -19,9 +19,10 @@ internal sealed class LatencyEpochLog
 
     private LatencyEpochLog(string file) => _file = file;
 
-    /// <summary>The log asked for by the environment, or null.</summary>
-    public static LatencyEpochLog? FromEnvironment() =>
-        Environment.GetEnvironmentVariable("NEXMARK_LATENCY_EPOCHS") is { Length: > 0 } file ? new LatencyEpochLog($"{file}.{Interlocked.Increment(ref s_runs)}") : null;
+    /// <summary>The log of <paramref name="query"/>'s next paced run asked for by the environment, or null. Named by the query:
+    /// each query runs in its own engine process, whose run count starts again at 1.</summary>
+    public static LatencyEpochLog? FromEnvironment(string query) =>
+        Environment.GetEnvironmentVariable("NEXMARK_LATENCY_EPOCHS") is { Length: > 0 } file ? new LatencyEpochLog($"{file}.{query}.{Interlocked.Increment(ref s_runs)}") : null;
 
     /// <summary>Notes the process's GC counts, CPU time and run-queue wait as an epoch's progress arrives.</summary>
     public void OnProgress(StreamingQueryProgress p) =>
