@@ -30,6 +30,14 @@ public sealed class EpochSpan(Activity epoch) : IDisposable
         Activity.Current = epoch;
     }
 
+    /// <summary>A phase that ran beside the current one (a write-ahead overlapping the source tasks), ended now.</summary>
+    internal void CompletedBeside(string phase, DateTimeOffset start, DateTimeOffset end)
+    {
+        var current = Activity.Current;
+        Completed(phase, start, end);
+        Activity.Current = current;
+    }
+
     public void Succeeded()
     {
         EndPhase();

@@ -49,7 +49,8 @@ public sealed class QueryTelemetry(Guid queryId, string? queryName, Guid runId, 
         if (timing is { } t)
         {
             span.Completed("plan", t.Started, t.WriteAheadStarted);
-            span.Completed("write-ahead", t.WriteAheadStarted, t.WrittenAhead);
+            // A write-ahead still in flight (it overlaps the epoch's source tasks) is added once durable.
+            if (t.WrittenAhead != default) span.Completed("write-ahead", t.WriteAheadStarted, t.WrittenAhead);
         }
         return span;
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using OrleansStream.Engine.Telemetry;
 
 namespace OrleansStream.Engine.Execution.Streaming;
@@ -41,6 +42,8 @@ public sealed class EpochCoordinator
     private PlanTiming? _planned;
     /// <summary>The next epoch, planned and written ahead while the current one runs (<see cref="PlansAhead"/>); null when none is.</summary>
     private Task<PlannedEpoch?>? _ahead;
+    /// <summary>The write-ahead of the epoch planned in line, which may still be in flight while its source tasks run.</summary>
+    private Task<WriteAhead>? _writingAhead;
 
     public EpochCoordinator(IEpochRuntime runtime, CheckpointRecords records, EpochQuery query, EpochCoordinatorOptions options, TimeProvider time)
     {
@@ -123,7 +126,7 @@ public sealed class EpochCoordinator
         {
             _runtime.OnTrigger();
             var triggerStart = _time.GetUtcNow();
-            var (record, plannedAt) = await PlanAsync(triggerStart, cancellationToken);
+            var (record, plannedAt, writingAhead) = await PlanAsync(triggerStart, cancellationToken);
             if (record is null)
             {
                 // Before the round counts as idle: processAllAvailable and the status must find every epoch run committed.
@@ -135,7 +138,7 @@ public sealed class EpochCoordinator
                 await WaitAsync(_options.Trigger.IsDefault ? _idlePolling.Next() : _options.Trigger.NextTriggerDelay(_time.GetUtcNow()), realTime: _options.Trigger.IsDefault);
                 continue;
             }
-            await ExecuteWithRetriesAsync(record, plannedAt, cancellationToken, planNext: true);
+            await ExecuteWithRetriesAsync(record, plannedAt, cancellationToken, planNext: true, writingAhead);
             _idlePolling.OnEpoch();
             CompleteRound(idle: false);
             if (_options.Trigger.StopsAfterEpoch) break;
@@ -194,16 +197,20 @@ public sealed class EpochCoordinator
         return _query.Sources.ToDictionary(s => s.Id, s => captured.GetValueOrDefault(s.Id));
     }
 
-    /// <summary>One planning round: the epoch due next and when its trigger started, or none.</summary>
-    private async Task<(OffsetLogRecord? Record, DateTimeOffset TriggerStart)> PlanAsync(DateTimeOffset triggerStart, CancellationToken cancellationToken)
+    /// <summary>
+    /// One planning round: the epoch due next, when its trigger started, and its write-ahead when that is still in flight (an
+    /// epoch planned in line runs its source tasks beside it: <see cref="ExecuteAsync"/>); or none.
+    /// </summary>
+    private async Task<(OffsetLogRecord? Record, DateTimeOffset TriggerStart, Task<WriteAhead>? WritingAhead)> PlanAsync(DateTimeOffset triggerStart, CancellationToken cancellationToken)
     {
         PlanRound++;
         var batchId = LastRun + 1;
         if (await TakeAheadAsync() is { } ahead && ahead.Record.BatchId == batchId)
         {
             IsDataAvailable = true;
-            (_latestOffsetMs, _walCommitMs, _planned) = (ahead.LatestOffsetMs, ahead.WalCommitMs, ahead.Timing);
-            return (ahead.Record, ahead.TriggerStart);
+            var written = await ahead.Written;
+            (_latestOffsetMs, _walCommitMs, _planned) = (ahead.LatestOffsetMs, written.Ms, written.Timing);
+            return (ahead.Record, ahead.TriggerStart, null);
         }
         // A written-ahead epoch is re-run with exactly its recorded offsets, never planned afresh: its sources already
         // recorded what it consumed (a file source would skip its files for good).
@@ -211,21 +218,25 @@ public sealed class EpochCoordinator
         {
             _runtime.OnReplaying(batchId);
             IsDataAvailable = true;
-            return (writtenAhead, triggerStart);
+            return (writtenAhead, triggerStart, null);
         }
-        var (planned, hasData, latestOffsetMs) = await PlanNewAsync(batchId, triggerStart, CommitOf(batchId - 1)?.NextWatermarkMs ?? 0, cancellationToken);
+        var (planned, hasData, latestOffsetMs) = await PlanNewAsync(batchId, triggerStart, CommitOf(batchId - 1)?.NextWatermarkMs ?? 0, cancellationToken, awaitWriteAhead: false);
         _latestOffsetMs = latestOffsetMs;
         IsDataAvailable = hasData;
-        if (planned is null) return (null, triggerStart);
-        (_walCommitMs, _planned) = (planned.WalCommitMs, planned.Timing);
-        return (planned.Record, triggerStart);
+        if (planned is null) return (null, triggerStart, null);
+        // The epoch's span shows its planning now and its write-ahead once durable.
+        (_writingAhead, _planned) = (planned.Written, planned.Planning);
+        return (planned.Record, triggerStart, planned.Written);
     }
 
     /// <summary>
     /// Plans epoch <paramref name="batchId"/> from the sources' latest offsets and writes it ahead, if it is due. Touches no
     /// field the running epoch reads, so that it can run beside it (<see cref="PlansAhead"/>).
     /// </summary>
-    private async Task<(PlannedEpoch? Epoch, bool HasData, long LatestOffsetMs)> PlanNewAsync(long batchId, DateTimeOffset triggerStart, long watermark, CancellationToken cancellationToken)
+    /// <param name="awaitWriteAhead">Whether to return only once the write-ahead is durable; else it may still be in flight
+    /// (<see cref="PlannedEpoch.Written"/>).</param>
+    private async Task<(PlannedEpoch? Epoch, bool HasData, long LatestOffsetMs)> PlanNewAsync(long batchId, DateTimeOffset triggerStart, long watermark,
+        CancellationToken cancellationToken, bool awaitWriteAhead = true)
     {
         var watch = Stopwatch.StartNew();
         var planStarted = DateTimeOffset.UtcNow;
@@ -265,14 +276,22 @@ public sealed class EpochCoordinator
         foreach (var source in _query.Sources)
             if (end[source.Id] is { } to && to != start[source.Id]) _runtime.OnPlanned(source.Id, to);
 
-        // Write-ahead: the epoch's offsets are durable before any source task reads a row. The same write commits the
-        // epochs whose state has become durable since the last one.
-        watch.Restart();
-        var writeAheadStarted = DateTimeOffset.UtcNow;
+        // Write-ahead: the epoch's offsets are durable before anything of the epoch is (a state version, a sink commit): see
+        // ExecuteAsync. The same write commits the epochs whose state has become durable since the last one.
+        var planning = new PlanTiming(batchId, planStarted, DateTimeOffset.UtcNow, WrittenAhead: default);
+        var written = WriteAheadAsync(record, planning, cancellationToken);
+        if (awaitWriteAhead) await written;
+        return (new PlannedEpoch(record, triggerStart, latestOffsetMs, planning, written), true, latestOffsetMs);
+    }
+
+    /// <summary>Adds <paramref name="record"/> to the offset log and persists the records. The records are taken for the write
+    /// before this returns its task: nothing may change them until it completes.</summary>
+    private async Task<WriteAhead> WriteAheadAsync(OffsetLogRecord record, PlanTiming planning, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
         _records.Offsets.Add(record);
         await SaveAsync(cancellationToken, writingAhead: true);
-        var planned = new PlannedEpoch(record, triggerStart, latestOffsetMs, ProgressBuilder.Milliseconds(watch), new PlanTiming(batchId, planStarted, writeAheadStarted, DateTimeOffset.UtcNow));
-        return (planned, true, latestOffsetMs);
+        return new WriteAhead(ProgressBuilder.Milliseconds(watch), planning with { WrittenAhead = DateTimeOffset.UtcNow });
     }
 
     /// <summary>
@@ -281,8 +300,13 @@ public sealed class EpochCoordinator
     /// of a back-to-back run would have started once the running epoch ended. Started once the running epoch's source
     /// tasks were called (or, with a watermark, had answered): it runs on the host's scheduler between their answers.
     /// </summary>
-    private async Task<PlannedEpoch?> PlanAheadAsync(OffsetLogRecord running, long watermark, CancellationToken cancellationToken) =>
-        (await PlanNewAsync(running.BatchId + 1, _time.GetUtcNow(), watermark, cancellationToken)).Epoch;
+    /// <param name="writingAhead">The running epoch's write-ahead, when still in flight: one write at a time, so the next
+    /// epoch is planned once it is durable.</param>
+    private async Task<PlannedEpoch?> PlanAheadAsync(OffsetLogRecord running, long watermark, Task<WriteAhead>? writingAhead, CancellationToken cancellationToken)
+    {
+        if (writingAhead is not null) await writingAhead;
+        return (await PlanNewAsync(running.BatchId + 1, _time.GetUtcNow(), watermark, cancellationToken)).Epoch;
+    }
 
     /// <summary>The epoch planned ahead, once its write-ahead is durable; it throws what the write-ahead threw (the query fails,
     /// as when a write-ahead fails in line), since its record may be in the records without being durable.</summary>
@@ -293,17 +317,21 @@ public sealed class EpochCoordinator
         return await ahead;
     }
 
-    /// <summary>Waits for a write-ahead in flight, leaving its outcome to <see cref="TakeAheadAsync"/>.</summary>
+    /// <summary>Waits for a write-ahead in flight (the next epoch's, or the running one's), leaving its outcome to whoever
+    /// takes it (<see cref="TakeAheadAsync"/>, the running epoch).</summary>
     private async Task SettleAheadAsync()
     {
-        if (_ahead is not { IsCompleted: false } ahead) return;
-        try
+        foreach (var writing in new Task?[] { _ahead, _writingAhead })
         {
-            await ahead;
-        }
-        catch (Exception)
-        {
-            // Observed when taken, or the run is ending anyway.
+            if (writing is not { IsCompleted: false }) continue;
+            try
+            {
+                await writing;
+            }
+            catch (Exception)
+            {
+                // Observed when taken, or the run is ending anyway.
+            }
         }
     }
 
@@ -312,14 +340,45 @@ public sealed class EpochCoordinator
     /// partitions reload the last committed state, so the re-run is exactly-once. The epochs run before it but not
     /// committed are run again first, since the failure may have lost their state too.
     /// </summary>
-    private Task ExecuteWithRetriesAsync(OffsetLogRecord record, DateTimeOffset triggerStart, CancellationToken cancellationToken, bool planNext = false) =>
-        WithRetriesAsync(record.BatchId, async attempt =>
+    /// <param name="writingAhead">The epoch's write-ahead when still in flight: its failure is the query's, never retried
+    /// (as when it fails in line); the first attempt's source tasks run beside it.</param>
+    private async Task ExecuteWithRetriesAsync(OffsetLogRecord record, DateTimeOffset triggerStart, CancellationToken cancellationToken, bool planNext = false,
+        Task<WriteAhead>? writingAhead = null)
+    {
+        try
         {
-            if (attempt > 1) await RerunUncommittedAsync(record.BatchId, cancellationToken);
-            // Partitions change count only by reloading, and they can load only a committed version.
-            if (RescalesState(record)) await CommitRunEpochsAsync(cancellationToken);
-            await ExecuteAsync(record, triggerStart, cancellationToken, planNext);
-        });
+            await WithRetriesAsync(record.BatchId, async attempt =>
+            {
+                if (attempt > 1) await RerunUncommittedAsync(record.BatchId, cancellationToken);
+                // Partitions change count only by reloading, and they can load only a committed version.
+                if (RescalesState(record))
+                {
+                    await WrittenAheadAsync(writingAhead);
+                    await CommitRunEpochsAsync(cancellationToken);
+                }
+                await ExecuteAsync(record, triggerStart, cancellationToken, planNext, attempt == 1 ? writingAhead : null);
+            });
+        }
+        catch (WriteAheadFailedException failed)
+        {
+            failed.Failure.Throw();
+        }
+    }
+
+    /// <summary>Waits for a write-ahead in flight, if any; its failure comes out as <see cref="WriteAheadFailedException"/>,
+    /// which no retry takes.</summary>
+    private static async Task<WriteAhead?> WrittenAheadAsync(Task<WriteAhead>? writingAhead)
+    {
+        if (writingAhead is null) return null;
+        try
+        {
+            return await writingAhead;
+        }
+        catch (Exception ex)
+        {
+            throw new WriteAheadFailedException(ExceptionDispatchInfo.Capture(ex));
+        }
+    }
 
     /// <summary>
     /// Runs <paramref name="step"/> until it succeeds, again after each transient failure, with a growing pause, for as
@@ -337,7 +396,7 @@ public sealed class EpochCoordinator
                 await step(attempt);
                 return;
             }
-            catch (Exception ex) when (_runtime.IsTransient(ex) && !StopRequested)
+            catch (Exception ex) when (ex is not WriteAheadFailedException && _runtime.IsTransient(ex) && !StopRequested)
             {
                 var elapsed = _time.GetUtcNow() - started;
                 if (elapsed + delay > _options.EpochRetryBudget)
@@ -357,8 +416,16 @@ public sealed class EpochCoordinator
     }
 
     /// <param name="planNext">Whether the next epoch may be planned and written ahead while this one runs (<see cref="PlansAhead"/>).</param>
-    private async Task ExecuteAsync(OffsetLogRecord record, DateTimeOffset triggerStart, CancellationToken cancellationToken, bool planNext = false)
+    /// <param name="writingAhead">The epoch's own write-ahead, still in flight. Its source tasks run beside it: they read the
+    /// recorded range and stage rows in memory, nothing durable or visible (a failed attempt's staged rows are dropped, and a
+    /// re-run reads the same range), so the write's latency and theirs overlap instead of adding up on every epoch's critical
+    /// path. Its partitions (which make its state version durable) and sinks wait for the write.</param>
+    private async Task ExecuteAsync(OffsetLogRecord record, DateTimeOffset triggerStart, CancellationToken cancellationToken, bool planNext = false,
+        Task<WriteAhead>? writingAhead = null)
     {
+        // Written already (a fast or synchronous store), or failed: as an epoch planned with its write-ahead awaited.
+        if (writingAhead is { IsCompleted: true } && await WrittenAheadAsync(writingAhead) is { } done)
+            (_walCommitMs, _planned, writingAhead) = (done.Ms, done.Timing, null);
         using var scope = _options.Telemetry?.BeginEpochScope(record.BatchId);
         using var span = _options.Telemetry?.StartEpoch(record.BatchId, _planned);
         _planned = null; // a retried or re-run attempt was not planned again
@@ -374,13 +441,18 @@ public sealed class EpochCoordinator
         IReadOnlyList<string> files;
         var sourceTasks = attempt.RunSourceTasksAsync(cancellationToken);
         planNext &= _ahead is null && PlansAhead;
-        if (planNext && !PlansAheadAfterSourceTasks) _ahead = PlanAheadAsync(record, record.WatermarkMs, cancellationToken);
+        if (planNext && !PlansAheadAfterSourceTasks) _ahead = PlanAheadAsync(record, record.WatermarkMs, writingAhead, cancellationToken);
         try
         {
             sources = await sourceTasks;
+            if (await WrittenAheadAsync(writingAhead) is { } written)
+            {
+                _walCommitMs = written.Ms;
+                span?.CompletedBeside("write-ahead", written.Timing.WriteAheadStarted, written.Timing.WrittenAhead);
+            }
             // The partitions are called first: planning runs on this scheduler until its write-ahead is under way.
             var partitions = attempt.FinishPartitionsAsync(cancellationToken);
-            if (planNext && PlansAheadAfterSourceTasks) _ahead = PlanAheadAsync(record, _watermarks.Peek(record.WatermarkMs, sources.EventTime), cancellationToken);
+            if (planNext && PlansAheadAfterSourceTasks) _ahead = PlanAheadAsync(record, _watermarks.Peek(record.WatermarkMs, sources.EventTime), writingAhead: null, cancellationToken);
             operators = await partitions;
             // Each partition answered only once its version of the previous epoch was durable.
             if (_query.IsStateful) DurableThrough = Math.Max(DurableThrough, record.BatchId - 1);
@@ -392,8 +464,10 @@ public sealed class EpochCoordinator
         }
         catch (Exception)
         {
-            // A retry re-runs and commits epochs: not while the next epoch's write-ahead is in flight.
+            // A retry re-runs and commits epochs: not while the next epoch's write-ahead is in flight, nor this one's (whose
+            // failure, if it failed, is the one that counts).
             await SettleAheadAsync();
+            await WrittenAheadAsync(writingAhead);
             throw;
         }
         var addBatchMs = ProgressBuilder.Milliseconds(watch);
@@ -511,8 +585,17 @@ public sealed class EpochCoordinator
         }
     }
 
-    /// <summary>An epoch planned and written ahead, with its planning's timings.</summary>
-    private sealed record PlannedEpoch(OffsetLogRecord Record, DateTimeOffset TriggerStart, long LatestOffsetMs, long WalCommitMs, PlanTiming Timing);
+    /// <summary>An epoch planned, with its planning's timings and its write-ahead (complete unless planned to run beside it).</summary>
+    private sealed record PlannedEpoch(OffsetLogRecord Record, DateTimeOffset TriggerStart, long LatestOffsetMs, PlanTiming Planning, Task<WriteAhead> Written);
+
+    /// <summary>A write-ahead made durable: how long it took and the epoch's planning timings.</summary>
+    private sealed record WriteAhead(long Ms, PlanTiming Timing);
+
+    /// <summary>A write-ahead run beside its epoch failed: the query fails with <see cref="Failure"/>, as it does when one in line fails.</summary>
+    private sealed class WriteAheadFailedException(ExceptionDispatchInfo failure) : Exception("The write-ahead failed.", failure.SourceException)
+    {
+        public ExceptionDispatchInfo Failure => failure;
+    }
 
     private CommitLogRecord? CommitOf(long batchId) =>
         _uncommitted.Find(c => c.BatchId == batchId) ?? _records.Commits.Get(batchId);

@@ -10,10 +10,18 @@ internal sealed class FakeEpochRuntime(FakeEpochWorld world, HashSet<string> pla
     public List<long> Replayed { get; } = [];
     public List<(long BatchId, int Attempt)> Retries { get; } = [];
 
-    public Task SaveAsync(CheckpointRecords records, CancellationToken cancellationToken)
+    public async Task SaveAsync(CheckpointRecords records, CancellationToken cancellationToken)
     {
+        if (world.SlowWriteAheads && records.Offsets.Records.Any(o => world.Persisted.Offsets.Get(o.BatchId) is null))
+        {
+            // As a real store: the records are taken now and persisted when the write completes.
+            var taken = FakeEpochWorld.Copy(records);
+            var ends = new HashSet<string>(plannedEnds, StringComparer.Ordinal);
+            await world.WriteInFlight();
+            world.Persist(taken, ends);
+            return;
+        }
         world.Persist(records, plannedEnds);
-        return Task.CompletedTask;
     }
 
     public Task<int> DefaultStatePartitionsAsync(CancellationToken cancellationToken) => Task.FromResult(2);
@@ -94,6 +102,7 @@ internal sealed class FakeEpochAttempt(FakeEpochWorld world, OffsetLogRecord rec
         if (record.BatchId > 0) world.DurableVersions.Add(record.BatchId - 1);
         var count = previous + _rows.Count;
         world.StateVersions[record.BatchId] = count;
+        world.Events.Add($"partitions {record.BatchId}");
         var evicted = _rows.Count(r => r * 1000 <= record.WatermarkMs);
         _staged.Add(string.Create(CultureInfo.InvariantCulture,
             $"e{record.BatchId}:count={count}:wm={record.WatermarkMs}:late={record.LateWatermarkMs}:ts={record.BatchTimestampMs}:parts={record.StatePartitions[0]}:evicted={evicted}"));

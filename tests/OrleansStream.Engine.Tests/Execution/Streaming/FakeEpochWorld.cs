@@ -46,7 +46,11 @@ internal sealed class FakeEpochWorld
     public bool Watermarked { get; init; } = true;
     /// <summary>The coordinator's PlanAhead option.</summary>
     public bool PlanAhead { get; init; } = true;
-    /// <summary>The protocol's steps in the order they happened: "wal e" (offset record e persisted), "commit e", "sources e", "sink e".</summary>
+    /// <summary>Whether a save that adds an offset record is taken at once but persisted only at the next step of an epoch
+    /// (<see cref="Hook"/>), as a real store's write is still in flight while the coordinator goes on.</summary>
+    public bool SlowWriteAheads { get; init; }
+    private readonly List<TaskCompletionSource> _writesInFlight = [];
+    /// <summary>The protocol's steps in the order they happened: "wal e" (offset record e persisted), "commit e", "sources e", "partitions e", "sink e".</summary>
     public List<string> Events { get; } = [];
     public ManualTime Time { get; } = new(DateTimeOffset.FromUnixTimeSeconds(1_000_000));
 
@@ -88,8 +92,20 @@ internal sealed class FakeEpochWorld
         _fault = (step, occurrence, transient);
     }
 
+    /// <summary>A write taken and not yet persisted (<see cref="SlowWriteAheads"/>): it completes at the next step.</summary>
+    public Task WriteInFlight()
+    {
+        var write = new TaskCompletionSource();
+        _writesInFlight.Add(write);
+        return write.Task;
+    }
+
     public void Hook(EpochStep step)
     {
+        // A step of an epoch took time: the writes in flight meanwhile are persisted (or fail) first, in line.
+        var inFlight = _writesInFlight.ToList();
+        _writesInFlight.Clear();
+        foreach (var write in inFlight) write.SetResult();
         _seen[step] = _seen.GetValueOrDefault(step) + 1;
         // Occurrence 0: every time (a failure that outlasts the retry budget).
         if (_fault is not { } f || f.Step != step || (f.Occurrence != 0 && f.Occurrence != _seen[step])) return;
@@ -106,6 +122,8 @@ internal sealed class FakeEpochWorld
     public (EpochCoordinator Coordinator, FakeEpochRuntime Runtime) Start(TriggerPolicy? trigger = null, TimeSpan? retryBudget = null)
     {
         var lastCommitted = _persisted.LastCommitted;
+        // The process died with its writes in flight: they never reach the store.
+        _writesInFlight.Clear();
         foreach (var staged in StateVersions.Keys.Where(v => v > lastCommitted || !DurableVersions.Contains(v)).ToList()) StateVersions.Remove(staged);
         if (Stateful && lastCommitted >= 0) Assert.True(StateVersions.ContainsKey(lastCommitted), $"committed state version {lastCommitted} was not durable");
         var runtime = new FakeEpochRuntime(this, new HashSet<string>(_persistedPlannedEnds, StringComparer.Ordinal));
@@ -133,7 +151,9 @@ internal sealed class FakeEpochWorld
             var (coordinator, _) = Start();
             try
             {
-                await coordinator.RunAsync(CancellationToken.None);
+                // With writes in flight, a coordinator that waits for one before the epoch's next step would wait forever.
+                var run = coordinator.RunAsync(CancellationToken.None);
+                await (SlowWriteAheads ? run.WaitAsync(TimeSpan.FromSeconds(10)) : run);
                 return;
             }
             catch (CrashException)

@@ -1,0 +1,62 @@
+using OrleansStream.Engine.Execution.Streaming;
+
+namespace OrleansStream.Engine.Tests.Execution.Streaming;
+
+/// <summary>
+/// An epoch planned in line runs its source tasks while its offset record is being written: they only read the recorded
+/// range and stage rows in memory. Nothing of the epoch becomes durable or visible before the record is: its partitions
+/// (which make its state version durable) and its sink wait for the write, and a write that fails fails the query, never
+/// retried, with nothing of the epoch committed.
+/// </summary>
+public sealed class EpochCoordinatorWriteAheadTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task SourceTasks_RunWhileTheWriteAheadIsInFlight_PartitionsAndSinkOnlyAfterIt(bool stateful)
+    {
+        var world = new FakeEpochWorld { Stateful = stateful, Watermarked = false, PlanAhead = false, SlowWriteAheads = true };
+        world.Input.AddRange([1, 2, 3, 4, 5, 6, 7]);
+
+        await world.RunUntilIdleAsync();
+
+        Assert.Equal([0L, 1L, 2L, 3L], world.WriteAheads.Keys);
+        var events = world.Events;
+        string Order() => string.Join(", ", events);
+        for (var e = 0; e < 4; e++)
+        {
+            var wal = events.IndexOf($"wal {e}");
+            Assert.True(events.IndexOf($"sources {e}") < wal, $"epoch {e}'s source tasks waited for its write-ahead: {Order()}");
+            Assert.True(wal < events.IndexOf($"sink {e}"), $"epoch {e}'s sink committed before its write-ahead: {Order()}");
+            if (stateful) Assert.True(wal < events.IndexOf($"partitions {e}"), $"epoch {e}'s partitions ran before its write-ahead: {Order()}");
+        }
+        Assert.Equal(3, world.Persisted.LastCommitted);
+        Assert.Equal(world.Input.Select(v => $"v{v}"), world.Sink.Values.SelectMany(r => r).Where(r => r.StartsWith('v')));
+    }
+
+    [Fact]
+    public async Task WriteAheadInFlight_ThatFailsTransiently_FailsTheRun_NotRetried_AndARestartGivesTheSameOutput()
+    {
+        var reference = new FakeEpochWorld { Watermarked = false, PlanAhead = false };
+        reference.Input.AddRange([1, 2, 3, 4, 5, 6, 7]);
+        await reference.RunUntilIdleAsync();
+        var world = new FakeEpochWorld { Watermarked = false, PlanAhead = false, SlowWriteAheads = true };
+        world.Input.AddRange(reference.Input);
+        // Epoch 1's write-ahead fails after its source tasks ran (a write fails as the store answers, not when it starts).
+        world.FaultAt(EpochStep.BeforeWriteAhead, occurrence: 2, transient: true);
+        var (coordinator, runtime) = world.Start();
+
+        await Assert.ThrowsAsync<TransientFailureException>(() => coordinator.RunAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
+
+        Assert.Equal(1, world.Fired);
+        Assert.Empty(runtime.Retries);
+        Assert.Contains("sources 1", world.Events);
+        Assert.DoesNotContain("partitions 1", world.Events);
+        Assert.Equal([0L], world.Sink.Keys);
+        Assert.Equal([0L], world.WriteAheads.Keys);
+        Assert.DoesNotContain(1L, world.DurableVersions);
+
+        await world.RunUntilIdleAsync();
+        EpochCoordinatorCrashTests.AssertSameRun(reference, world, compareCommits: true);
+    }
+}
