@@ -13,7 +13,7 @@ namespace OrleansStream.Engine.Checkpointing;
 /// </summary>
 internal static partial class RecordFiles
 {
-    private const int ReadOnly = 0, WriteOnly = 1, Create = 0x40, Exclusive = 0x80, CloseOnExec = 0x80000;
+    private const int ReadOnly = 0, WriteOnly = 1, ReadWrite = 2, Create = 0x40, Exclusive = 0x80, CloseOnExec = 0x80000;
     private const int NoEntry = 2, Exists = 17, Denied = 13, NotPermitted = 1, IsDirectory = 21;
 
     /// <summary>The record at <paramref name="path"/>, to read.</summary>
@@ -34,6 +34,10 @@ internal static partial class RecordFiles
     public static SafeFileHandle CreateNew(string path) => OperatingSystem.IsLinux()
         ? Open(path, WriteOnly | Create | Exclusive | CloseOnExec)
         : File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete);
+
+    /// <summary>The file at <paramref name="path"/>, created if missing, to read and write, with no lock of .NET's on it
+    /// (Linux only: <see cref="StripeLocks"/> takes its own flock on it and keeps it open).</summary>
+    public static SafeFileHandle OpenOrCreateUnlocked(string path) => Open(path, ReadWrite | Create | CloseOnExec);
 
     private static SafeFileHandle Open(string path, int flags)
     {

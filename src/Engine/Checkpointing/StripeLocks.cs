@@ -18,7 +18,6 @@ namespace OrleansStream.Engine.Checkpointing;
 internal sealed partial class StripeLocks
 {
     private const int Exclusive = 2, NonBlocking = 4, Unlock = 8;
-    private const int ReadWrite = 2, Create = 0x40, CloseOnExec = 0x80000;
     private const int WouldBlock = 11, Interrupted = 4;
     // The wait for a lock another process holds: 2,000 tries 5 ms apart, as before.
     private const int Attempts = 2000;
@@ -60,7 +59,8 @@ internal sealed partial class StripeLocks
     private async Task<IDisposable> LockKeptAsync(int stripe, SemaphoreSlim gate, CancellationToken ct)
     {
         // A file closed after an unlock failed is opened again.
-        if (_files[stripe] is not { IsClosed: false } file) _files[stripe] = file = OpenKept(PathOf(stripe));
+        // Opened by the C library (RecordFiles): .NET would take a shared flock on a file opened for writing and shared, and keep it.
+        if (_files[stripe] is not { IsClosed: false } file) _files[stripe] = file = RecordFiles.OpenOrCreateUnlocked(PathOf(stripe));
         for (int attempt = 0; ; attempt++)
         {
             if (Flock(file, Exclusive | NonBlocking) == 0) return new Held(gate, file);
@@ -70,14 +70,6 @@ internal sealed partial class StripeLocks
             if (attempt >= Attempts) throw new IOException($"The checkpoint lock '{PathOf(stripe)}' is held by another process.");
             await Task.Delay(5, ct).ConfigureAwait(false);
         }
-    }
-
-    // Opened by the C library: .NET would take a shared flock on a file opened for writing and shared, and keep it.
-    private static SafeFileHandle OpenKept(string path)
-    {
-        var fd = Open(path, ReadWrite | Create | CloseOnExec, Convert.ToInt32("644", 8));
-        if (fd < 0) throw new IOException($"Could not open the checkpoint lock '{path}': {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}.");
-        return new SafeFileHandle(fd, ownsHandle: true);
     }
 
     private async Task<IDisposable> OpenExclusiveAsync(int stripe, SemaphoreSlim gate, CancellationToken ct)
@@ -94,9 +86,6 @@ internal sealed partial class StripeLocks
             }
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags, int mode);
 
     [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
     private static partial int Flock(SafeFileHandle fd, int operation);
