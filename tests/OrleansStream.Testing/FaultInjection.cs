@@ -19,7 +19,7 @@ public sealed class FaultInjection : IIncomingGrainCallFilter
     /// <summary>Registers this filter with an embedded silo.</summary>
     public void Register(ISiloBuilder silo) => silo.AddIncomingGrainCallFilter(this);
 
-    /// <summary>After the next call of <paramref name="method"/> (matching <paramref name="when"/>) completes, its activation is deactivated, losing its memory.</summary>
+    /// <summary>After the next call of <paramref name="method"/> ("Name", or "IGrainInterface.Name" for one interface's) (matching <paramref name="when"/>) completes, its activation is deactivated, losing its memory.</summary>
     public void DeactivateAfter(string method, Func<object?[], bool>? when = null) => _armed.Enqueue(new Fault(method, when, Throw: false));
 
     /// <summary>The next call of <paramref name="method"/> (matching <paramref name="when"/>) fails before it runs, as a call to a dead silo does.</summary>
@@ -46,7 +46,7 @@ public sealed class FaultInjection : IIncomingGrainCallFilter
     {
         lock (_armed)
         {
-            if (!_armed.TryPeek(out var next) || next.Method != context.InterfaceMethod.Name) return null;
+            if (!_armed.TryPeek(out var next) || !next.Matches(context.InterfaceMethod)) return null;
             var args = Enumerable.Range(0, context.Request.GetArgumentCount()).Select(context.Request.GetArgument).ToArray();
             if (next.When is { } when && !when(args)) return null;
             _armed.TryDequeue(out _);
@@ -54,5 +54,10 @@ public sealed class FaultInjection : IIncomingGrainCallFilter
         }
     }
 
-    private sealed record Fault(string Method, Func<object?[], bool>? When, bool Throw);
+    private sealed record Fault(string Method, Func<object?[], bool>? When, bool Throw)
+    {
+        // "Name" matches the method of any grain interface, "IInterface.Name" only that interface's.
+        public bool Matches(System.Reflection.MethodInfo method) =>
+            Method == method.Name || Method == $"{method.DeclaringType?.Name}.{method.Name}";
+    }
 }

@@ -84,12 +84,23 @@ internal sealed class TriggerGrain(
         Begin(new TriggerRun(request, compiled) { Resumed = true });
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         // Not a stop: the run continues in the next activation, so do not report it terminated.
         _deactivating = true;
-        _run?.RequestStop();
-        return Task.CompletedTask;
+        if (_run is not { Loop: { } loop } run) return;
+        run.RequestStop();
+        // The epoch in flight finishes in this activation (a graceful shutdown, a move): Orleans holds the grain's calls
+        // until then, so the next activation resumes after it rather than running it again beside it. Orleans bounds the
+        // wait (its deactivation timeout); past that, the writes of this activation's epoch are conditional and lose.
+        try
+        {
+            await loop.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            TriggerLog.LogWarningLeftRunning(logger, QueryKey, run.Request.RunId);
+        }
     }
 
     private void Begin(TriggerRun run)

@@ -21,6 +21,9 @@ internal static partial class TriggerLog
     [LoggerMessage(EventId = 1207, Level = LogLevel.Warning, Message = "Query {Query}: run {RunId} left this activation (deactivated); the next activation resumes it")]
     public static partial void LogWarningMoved(ILogger logger, Exception exception, string query, Guid runId);
 
+    [LoggerMessage(EventId = 1210, Level = LogLevel.Warning, Message = "Query {Query}: run {RunId} did not finish its epoch before its activation's deactivation timed out; the next activation re-runs it")]
+    public static partial void LogWarningLeftRunning(ILogger logger, string query, Guid runId);
+
     [LoggerMessage(EventId = 1208, Level = LogLevel.Warning, Message = "Query {Query}: stopped with epochs after {LastCommitted} run but not committed; the next run re-runs them")]
     public static partial void LogWarningLeftUncommitted(ILogger logger, Exception exception, string query, long lastCommitted);
 
