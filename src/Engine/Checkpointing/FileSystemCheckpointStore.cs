@@ -22,7 +22,7 @@ namespace OrleansStream.Engine.Checkpointing;
 /// on Linux each lock file is opened once and kept (<see cref="StripeLocks"/>).
 /// Internal files live under ".os-*" folders.
 /// </summary>
-public sealed class FileSystemCheckpointStore : ICheckpointStore
+public sealed class FileSystemCheckpointStore : ICheckpointStore, IDisposable
 {
     // A record created before created records were written in place ("OSC1"): a 16-byte version, the data. Still read.
     private static readonly byte[] Magic = "OSC1"u8.ToArray();
@@ -47,6 +47,9 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore
 
     /// <summary>The root directory.</summary>
     public string Root { get; }
+
+    /// <summary>Closes the lock files the store keeps open (the silo's container disposes its store when the silo stops).</summary>
+    public void Dispose() => _locks.Dispose();
 
     /// <summary>Whether a create flushes the file's directory after the file (<see cref="NewEntryFlush"/>).</summary>
     internal bool FlushesNewEntries { get; }

@@ -12,10 +12,12 @@ namespace OrleansStream.Engine.Checkpointing;
 /// taken by flock belongs to the open file, not to the process, so two store instances in one process exclude each other
 /// as two processes do, and the kernel gives it back when its holder dies. It is the lock .NET takes for
 /// <see cref="FileShare.None"/> on Linux, which a process of an earlier version still takes, so the two exclude each other
-/// too. Elsewhere the file is opened with <see cref="FileShare.None"/> per operation, as before. The kept files close with
-/// the store (their handles' finalizers); the store never deletes them, so a kept file is always the one at its path.
+/// too. Elsewhere the file is opened with <see cref="FileShare.None"/> per operation, as before. The kept files close when
+/// the store is disposed (a process that starts and stops silos must not keep 256 descriptors per store it let go); a
+/// store used after that opens the file per operation, as elsewhere. The store never deletes them, so a kept file is
+/// always the one at its path.
 /// </summary>
-internal sealed partial class StripeLocks
+internal sealed partial class StripeLocks : IDisposable
 {
     private const int Exclusive = 2, NonBlocking = 4, Unlock = 8;
     private const int WouldBlock = 11, Interrupted = 4;
@@ -25,6 +27,7 @@ internal sealed partial class StripeLocks
     private readonly string _directory;
     private readonly SemaphoreSlim[] _gates;
     private readonly SafeFileHandle?[] _files;
+    private volatile bool _disposed;
 
     public StripeLocks(string directory, int stripes)
     {
@@ -44,7 +47,7 @@ internal sealed partial class StripeLocks
         await gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            return OperatingSystem.IsLinux()
+            return OperatingSystem.IsLinux() && !_disposed
                 ? await LockKeptAsync(stripe, gate, ct).ConfigureAwait(false)
                 : await OpenExclusiveAsync(stripe, gate, ct).ConfigureAwait(false);
         }
@@ -63,7 +66,7 @@ internal sealed partial class StripeLocks
         if (_files[stripe] is not { IsClosed: false } file) _files[stripe] = file = RecordFiles.OpenOrCreateUnlocked(PathOf(stripe));
         for (int attempt = 0; ; attempt++)
         {
-            if (Flock(file, Exclusive | NonBlocking) == 0) return new Held(gate, file);
+            if (Flock(file, Exclusive | NonBlocking) == 0) return new Held(this, gate, file);
             var error = Marshal.GetLastPInvokeError();
             if (error == Interrupted) continue;
             if (error != WouldBlock) throw new IOException($"Could not lock '{PathOf(stripe)}': {Marshal.GetPInvokeErrorMessage(error)}.");
@@ -87,11 +90,25 @@ internal sealed partial class StripeLocks
         }
     }
 
+    /// <summary>Closes the kept lock files; the file of a stripe held now closes when its holder gives it back.</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        // Each file under its stripe's gate: a holder's unlock must not meet a closed file.
+        for (int stripe = 0; stripe < _files.Length; stripe++)
+        {
+            if (_files[stripe] is null || !_gates[stripe].Wait(0)) continue;
+            _files[stripe]!.Dispose();
+            _files[stripe] = null;
+            _gates[stripe].Release();
+        }
+    }
+
     [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
     private static partial int Flock(SafeFileHandle fd, int operation);
 
     // A kept lock file's stripe: unlocked, the file stays open.
-    private sealed class Held(SemaphoreSlim gate, SafeFileHandle file) : IDisposable
+    private sealed class Held(StripeLocks owner, SemaphoreSlim gate, SafeFileHandle file) : IDisposable
     {
         private int _disposed;
 
@@ -99,8 +116,8 @@ internal sealed partial class StripeLocks
         {
             if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
             // Closing the file unlocks it too: an unlock that failed must not leave a lock no one can take (the next holder
-            // in this store opens the file again).
-            if (Flock(file, Unlock) != 0) file.Dispose();
+            // in this store opens the file again). A store disposed while this was held no longer keeps it.
+            if (Flock(file, Unlock) != 0 || owner._disposed) file.Dispose();
             gate.Release();
         }
     }

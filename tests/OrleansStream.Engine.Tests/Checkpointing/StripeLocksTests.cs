@@ -67,6 +67,35 @@ public sealed class StripeLocksTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_disposed_store_keeps_no_lock_file_open_and_still_excludes_others_if_used_again()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var root = Path.Combine(_dir.Path, "disposed");
+        var store = new FileSystemCheckpointStore(root);
+        for (int i = 0; i < 64; i++) await store.PutIfAbsentAsync($"q/offsets/{i}", new byte[] { 1 });
+        var held = await store.LockAsync(Key, CancellationToken.None);
+        var lockDir = Path.GetDirectoryName(store.LockPathOf(Key))!;
+        Assert.True(OpenFilesUnder(lockDir) > 1);
+
+        store.Dispose();
+        // Only the stripe held now stays open, until it is given back.
+        Assert.Equal(1, OpenFilesUnder(lockDir));
+        Assert.Equal(1, await TryLockElsewhereAsync(store.LockPathOf(Key)));
+        held.Dispose();
+        Assert.Equal(0, OpenFilesUnder(lockDir));
+        Assert.Equal(0, await TryLockElsewhereAsync(store.LockPathOf(Key)));
+
+        // A late write after the dispose still takes the lock (a file per operation) and leaves nothing open.
+        await store.PutIfAbsentAsync("q/late", new byte[] { 2 });
+        Assert.Equal(new byte[] { 2 }, (await store.ReadAsync("q/late"))!.Data);
+        Assert.Equal(0, OpenFilesUnder(lockDir));
+    }
+
+    // This process's open file descriptors whose file is in the folder.
+    private static int OpenFilesUnder(string folder) => new DirectoryInfo("/proc/self/fd").EnumerateFileSystemInfos()
+        .Count(fd => fd.LinkTarget is { } target && target.StartsWith(folder + "/", StringComparison.Ordinal));
+
     // flock(1) in another process, without waiting: 0 when it got the lock (and gave it back), 1 when someone holds it.
     private static async Task<int> TryLockElsewhereAsync(string lockPath)
     {
