@@ -182,14 +182,21 @@ public sealed class AggregationState
     /// </summary>
     public void RemoveAtOrBelow(int keyColumn, long thresholdMicros, ReadOnlySpan<int> slots)
     {
-        foreach (var s in slots)
-            if (!_keys.IsLive(s) || !_keys.TryReadInt64(s, keyColumn, out var v) || v > thresholdMicros)
-                throw new ArgumentOutOfRangeException(nameof(slots), s, $"The slot holds no group whose key column {keyColumn} is at or below {thresholdMicros}.");
-        if (!_changes.OnRangeRemoved(keyColumn, thresholdMicros)) Remove(slots);
+        if (_changes.RangeRemoval is { } range && range.Column != keyColumn)
+        {
+            // Another column's range is recorded already: a tombstone per group (rare; checked first, as Remove does not).
+            foreach (var s in slots)
+                if (!_keys.IsLive(s) || !_keys.TryReadInt64(s, keyColumn, out var v) || v > thresholdMicros)
+                    throw new ArgumentOutOfRangeException(nameof(slots), s, $"The slot holds no group whose key column {keyColumn} is at or below {thresholdMicros}.");
+            Remove(slots);
+        }
         else
         {
+            // The key table checks each slot as it takes its key out (refusing the list with nothing removed): a second pass
+            // over the evicted slots, a watermark's third of the state or more, only to check them cost as much again.
+            _keys.RemoveAtOrBelow(keyColumn, thresholdMicros, slots);
+            _changes.OnRangeRemoved(keyColumn, thresholdMicros);
             _buffers.Reset(slots);
-            _keys.Remove(slots);
         }
         if (keyColumn == _floorColumn && thresholdMicros == _scannedAtMost) _floor = _floorAfterRemoval;
     }

@@ -173,6 +173,12 @@ public sealed class KeyTable
     public void Remove(int slot)
     {
         CheckLive(slot);
+        RemoveLive(slot);
+    }
+
+    // Takes a slot's key out of its bucket and frees it: the slot held a key until now (its live bit may be cleared already).
+    private void RemoveLive(int slot)
+    {
         var b = (int)HashOf(slot) & _mask;
         while ((int)(uint)_buckets[b] != slot + 1) b = (b + 1) & _mask;
         // Backward-shift deletion keeps linear probing correct without tombstones: move later entries of the cluster
@@ -200,24 +206,47 @@ public sealed class KeyTable
     /// instead: a deletion finds its bucket and shifts its cluster at a cache miss or two, and a rebuild spends one per key
     /// it keeps.
     /// </summary>
-    public void Remove(ReadOnlySpan<int> slots)
+    public void Remove(ReadOnlySpan<int> slots) => Remove(slots, -1, 0);
+
+    /// <summary>
+    /// <see cref="Remove(ReadOnlySpan{int})"/> of slots whose bigint or timestamp key column <paramref name="keyColumn"/> is
+    /// not null and at most <paramref name="atMost"/> (a watermark's eviction, listed by <see cref="SlotsWithInt64AtMost(int, long, List{int})"/>):
+    /// each slot is checked as its key is taken out, not in a pass of its own before; a slot that fails is refused with
+    /// nothing removed.
+    /// </summary>
+    internal void RemoveAtOrBelow(int keyColumn, long atMost, ReadOnlySpan<int> slots)
     {
-        if (slots.Length * 3 < _count)
+        if (_width > 0 && (uint)keyColumn < (uint)_width)
         {
-            foreach (var s in slots) CheckLive(s);
-            foreach (var s in slots) Remove(s);
+            Remove(slots, keyColumn, atMost);
             return;
         }
+        foreach (var s in slots)
+            if (!IsLive(s) || !TryReadInt64(s, keyColumn, out var v) || v > atMost)
+                throw new ArgumentOutOfRangeException(nameof(slots), s, $"The slot holds no key whose column {keyColumn} is at or below {atMost}.");
+        Remove(slots);
+    }
+
+    // Removes live slots, each listed once; with a key column (>= 0) of a key kept by value, also each with that column not
+    // null and at most atMost. A slot that fails is refused before anything changed.
+    private void Remove(ReadOnlySpan<int> slots, int keyColumn, long atMost)
+    {
         // Live bits first: a slot listed twice finds its bit clear, and the table is restored before anything else changed.
         for (var i = 0; i < slots.Length; i++)
         {
-            if (IsLive(slots[i]))
+            var slot = slots[i];
+            if (Removable(slot, keyColumn, atMost))
             {
-                _live[slots[i] >> 6] &= ~(1UL << slots[i]);
+                _live[slot >> 6] &= ~(1UL << slot);
                 continue;
             }
             foreach (var s in slots[..i]) _live[s >> 6] |= 1UL << s;
-            throw new ArgumentOutOfRangeException(nameof(slots), slots[i], "The slot holds no key or is listed twice.");
+            throw NotRemovable(slot, keyColumn, atMost);
+        }
+        if (slots.Length * 3 < _count)
+        {
+            foreach (var s in slots) RemoveLive(s);
+            return;
         }
         foreach (var s in slots) Free(s);
         System.Array.Clear(_buckets);
@@ -231,6 +260,14 @@ public sealed class KeyTable
             }
         }
     }
+
+    // A live slot, and with a key column (>= 0) one whose value there is not null and at most atMost.
+    private bool Removable(int slot, int keyColumn, long atMost) =>
+        IsLive(slot) && (keyColumn < 0 || (_keyValues[slot * _width + keyColumn] <= atMost && !IsNullValue(slot, keyColumn)));
+
+    private static ArgumentOutOfRangeException NotRemovable(int slot, int keyColumn, long atMost) =>
+        new("slots", slot, keyColumn < 0 ? "The slot holds no key or is listed twice."
+            : $"The slot holds no key whose column {keyColumn} is at or below {atMost}, or is listed twice.");
 
     // The slot's bookkeeping once its bucket is gone: its key bytes become garbage and its id goes to the free list.
     private void Free(int slot)

@@ -280,6 +280,43 @@ public class AggregationStateTests
         Assert.Equal(["6@9000", "8@4000"], Ends(restored, Scan(restored, 9_000)));
     }
 
+    // A watermark's eviction checks each slot as the key table takes it out (few slots one by one, a third of the state or
+    // more by a rebuild): a slot above the threshold, a null key, a free slot or one listed twice refuses the whole list, and
+    // the state stays as it was (every group, its count and its delta); a valid list removes exactly its groups.
+    [Theory]
+    [InlineData(2)]
+    [InlineData(40)]
+    public void RemoveAtOrBelow_RefusesABadSlotList_WithNothingRemoved(int evicted)
+    {
+        var state = new AggregationState(Schema("k bigint, end timestamp"), [new AggregateSpec("count", null)]);
+        var rows = Enumerable.Range(0, 60).Select(i => new object?[] { (long)i, i == 59 ? null : DateTimeOffset.FromUnixTimeMilliseconds(i < evicted ? 1_000 : 9_000) });
+        state.Merge(Partial(Batch("k bigint, end timestamp", [.. rows]), [0, 1], [("count", null)]), []);
+        state.MarkClean();
+        var below = new List<int>();
+        state.SlotsWithKeyAtMost(1, 1_000_000, below);
+        Assert.Equal(evicted, below.Count);
+        var above = new List<int>();
+        state.SlotsWithKeyAtMost(1, 9_000_000, above);
+        var nullSlot = Enumerable.Range(0, state.Keys.SlotBound).Except(above).Single();
+        var before = Sorted(AllResults(state));
+
+        foreach (var bad in new[] { above[^1], nullSlot, state.Keys.SlotBound, below[0] })
+        {
+            var slots = new List<int>(below) { bad };
+            Assert.Throws<ArgumentOutOfRangeException>(() => state.RemoveAtOrBelow(1, 1_000_000, CollectionsMarshal.AsSpan(slots)));
+            Assert.Equal(60, state.Count);
+            Assert.Equal(before, Sorted(AllResults(state)));
+            Assert.Equal(0, state.Delta().Length);
+        }
+
+        state.RemoveAtOrBelow(1, 1_000_000, CollectionsMarshal.AsSpan(below));
+        Assert.Equal(60 - evicted, state.Count);
+        Assert.Equal(before.Where(r => long.Parse(r.Split(" | ")[0], System.Globalization.CultureInfo.InvariantCulture) >= evicted), Sorted(AllResults(state)));
+        // The groups that stay are found again (the rebuild re-placed them), and a removed key is a new group.
+        state.Merge(Partial(Batch("k bigint, end timestamp", [0L, DateTimeOffset.FromUnixTimeMilliseconds(1_000)], [59L, DateTimeOffset.FromUnixTimeMilliseconds(9_000)]), [0, 1], [("count", null)]), []);
+        Assert.Equal(60 - evicted + 2, state.Count);
+    }
+
     [Fact]
     public void SlotsWithKeyAtMost_ComparesTheTimestampKey_NullNeverMatches()
     {
