@@ -19,7 +19,9 @@ namespace OrleansStream.Engine.State;
 /// background while the next epoch runs; the caller waits for it (<see cref="WhenWrittenAsync"/>) before it reports that
 /// epoch, and the query commits a version only after every partition reported so. Once enough versions follow the last
 /// snapshot and their deltas add up to half of it (replaying them would cost more than reading a snapshot), a snapshot of
-/// that version falls due. Like Spark's state store maintenance it stays off the commit path: the caller takes it after
+/// that version falls due, but no sooner than a minimum time after the last snapshot (or the load): like Spark's state store
+/// maintenance, which snapshots at most once per maintenance interval, so that a query running many short epochs a second
+/// does not encode and write its whole state every few epochs. Like Spark's maintenance it stays off the commit path: the caller takes it after
 /// the epoch (<see cref="TakeDueSnapshot"/>, at the latest before the state next changes) and it is written in the
 /// background. The files a snapshot makes unreachable are deleted only after its version has committed (an attempt that
 /// fails leaves the chain it would have shortened intact).
@@ -35,7 +37,10 @@ public sealed class VersionedStateStore
     private const string Snapshot = ".snapshot";
     private readonly ICheckpointStore _store;
     private readonly Action<Exception, string>? _onBackgroundFailure;
+    private readonly TimeProvider _time;
     private long _lastSnapshot = -1;
+    // When the last snapshot fell due (or the state was loaded or the store made): the minimum interval counts from here.
+    private long _lastSnapshotAt;
     private long _snapshotBytes = -1;
     private long _deltaBytesSinceSnapshot;
     private bool _cleanUpPending;
@@ -52,11 +57,14 @@ public sealed class VersionedStateStore
     /// <param name="store">The checkpoint store.</param>
     /// <param name="onBackgroundFailure">Told of a failure that fails nothing (a due snapshot or a clean-up that could not be
     /// written or deleted; the delta chain still restores every version), with a description; the host logs it.</param>
-    public VersionedStateStore(ICheckpointStore store, Action<Exception, string>? onBackgroundFailure = null)
+    /// <param name="time">The clock a snapshot's minimum interval is measured by (the system's when null).</param>
+    public VersionedStateStore(ICheckpointStore store, Action<Exception, string>? onBackgroundFailure = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         _store = store;
         _onBackgroundFailure = onBackgroundFailure;
+        _time = time ?? TimeProvider.System;
+        _lastSnapshotAt = _time.GetTimestamp();
     }
 
     /// <summary>
@@ -86,6 +94,7 @@ public sealed class VersionedStateStore
         _lastSnapshot = mine.Where(f => f.Snapshot && f.Version <= lastCommitted).Select(f => f.Version).DefaultIfEmpty(-1).Max();
         _snapshotBytes = -1;
         _deltaBytesSinceSnapshot = 0;
+        _lastSnapshotAt = _time.GetTimestamp();
         if (lastCommitted < 0) return false;
         if (storedPartitions == location.NumPartitions)
         {
@@ -157,14 +166,15 @@ public sealed class VersionedStateStore
     /// is encoded, or its delta detached (<see cref="IVersionedState.DetachDelta"/>: then built and encoded in the
     /// background), before this returns, so the caller may change it again at once; the write runs in the background until
     /// <see cref="WhenWrittenAsync"/>, which completes only once the file is durable and fails when building, encoding or
-    /// writing it failed. A snapshot merely due (every <paramref name="snapshotInterval"/> versions at least) is left to
+    /// writing it failed. A snapshot merely due (every <paramref name="snapshotInterval"/> versions at least, and
+    /// <paramref name="minSnapshotInterval"/> after the last one at least) is left to
     /// <see cref="TakeDueSnapshot"/>, after the epoch. Versions above <paramref name="lastCommitted"/> are kept when cleaning
     /// up. Returns the bytes written, including those of a snapshot taken since the last call and of the last version's
     /// detached delta (known once it was encoded), and whether they include a snapshot.
     /// </summary>
     /// <exception cref="InvalidOperationException">The previous version is still being written.</exception>
     public (long Bytes, bool Snapshot) BeginWrite(IVersionedState state, StatePartitionLocation location, long version, long lastCommitted,
-        int snapshotInterval, bool forceSnapshot)
+        int snapshotInterval, bool forceSnapshot, TimeSpan minSnapshotInterval = default)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(location);
@@ -199,7 +209,7 @@ public sealed class VersionedStateStore
             file = Serialize(state, delta);
             _deltaBytesSinceSnapshot += file.Memory.Length;
         }
-        if (!forceSnapshot && IsSnapshotDue(version, snapshotInterval))
+        if (!forceSnapshot && IsSnapshotDue(version, snapshotInterval, minSnapshotInterval))
         {
             _dueSnapshot = (dir + Name(version, true), version);
             OnSnapshot(version);
@@ -296,14 +306,16 @@ public sealed class VersionedStateStore
     }
 
     // A small state changing little (a latency-bound query) keeps its chain long; a snapshot of unknown size is due by count alone.
-    private bool IsSnapshotDue(long version, int snapshotInterval) =>
+    private bool IsSnapshotDue(long version, int snapshotInterval, TimeSpan minSnapshotInterval) =>
         version - _lastSnapshot >= snapshotInterval && _background.IsCompleted && !IsSnapshotPending
-        && (_snapshotBytes < 0 || _deltaBytesSinceSnapshot * 2 >= _snapshotBytes);
+        && (_snapshotBytes < 0 || _deltaBytesSinceSnapshot * 2 >= _snapshotBytes)
+        && _time.GetElapsedTime(_lastSnapshotAt) >= minSnapshotInterval;
 
     // The snapshot's size is known once it is encoded: at once when forced, in TakeDueSnapshot when due.
     private void OnSnapshot(long version)
     {
         _lastSnapshot = version;
+        _lastSnapshotAt = _time.GetTimestamp();
         _deltaBytesSinceSnapshot = 0;
         _cleanUpPending = true;
     }

@@ -124,6 +124,7 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
                 EvictThresholdMicros = Query.Physical.Watermarks.Count > 0 ? Query.Physical.InputWatermarkMs(stage.Id, record.WatermarkMs) * 1000 : null,
                 OutputMode = Query.Sink.OutputMode, StagePartitions = record.StatePartitions,
                 SinkKey = sinkKey, SinkProducer = sinkProducer, Sink = Query.Sink, SnapshotInterval = runtime.Options.StateSnapshotInterval,
+                SnapshotMinIntervalMs = (long)runtime.Options.StateSnapshotMinInterval.TotalMilliseconds,
             }));
         }
         return Task.WhenAll(calls);

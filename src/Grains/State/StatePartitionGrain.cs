@@ -143,7 +143,8 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
         await WhenFileWrittenAsync(epoch.BatchId - 1);
         var previousWriteMs = _files.LastWriteMs;
         _replica?.Record(epoch.BatchId, _operator.Delta());
-        var (bytes, snapshot) = _files.BeginWrite(_operator, Location(epoch), epoch.BatchId, epoch.LastCommitted, epoch.SnapshotInterval, _forceSnapshot);
+        var (bytes, snapshot) = _files.BeginWrite(_operator, Location(epoch), epoch.BatchId, epoch.LastCommitted, epoch.SnapshotInterval, _forceSnapshot,
+            TimeSpan.FromMilliseconds(epoch.SnapshotMinIntervalMs));
         _forceSnapshot = false;
         _version = epoch.BatchId;
         if (_files.IsSnapshotPending) TakeSnapshotAfterThisTurn(_operator);

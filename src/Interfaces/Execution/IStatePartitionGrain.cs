@@ -69,6 +69,8 @@ public sealed record PartitionEpoch
     [Id(16)] public required SinkSpec Sink { get; init; }
     /// <summary>Write a full snapshot every this many versions (deltas in between).</summary>
     [Id(17)] public required int SnapshotInterval { get; init; }
+    /// <summary>A snapshot falls due no sooner than this many milliseconds after the partition's last one (0: by versions alone).</summary>
+    [Id(21)] public long SnapshotMinIntervalMs { get; init; }
     /// <summary>How many stage calls the epoch's producers made to this partition for this attempt: finishing with fewer
     /// staged (an activation that lost them) fails the attempt instead of running the epoch on partial input.</summary>
     [Id(18)] public int ExpectedInputs { get; init; }

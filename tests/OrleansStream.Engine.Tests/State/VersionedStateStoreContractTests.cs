@@ -161,6 +161,85 @@ public abstract class VersionedStateStoreContractTests
         Assert.True(restored.AppliedBatches <= 1 + files.Count(f => string.CompareOrdinal(f, newestSnapshot) > 0));
     }
 
+    // A query running many short epochs a second would otherwise encode and write its whole state every few versions: a
+    // snapshot falls due no sooner than the minimum interval after the last (or the load), and the chain restores meanwhile.
+    [Fact]
+    public async Task Snapshot_FallsDueNoSoonerThanTheMinimumInterval_AndEveryVersionStillLoads()
+    {
+        var backend = CreateStore();
+        var clock = new ManualClock();
+        var state = new TestState();
+        var store = new VersionedStateStore(backend, time: clock);
+        var expected = new Dictionary<long, SortedDictionary<string, long>>();
+        var snapshotVersions = new List<long>();
+        for (var v = 0L; v < 14; v++)
+        {
+            state.Put($"k{v}", v).Put("k0", 100 + v);
+            if (v > 0) await store.WhenWrittenAsync(v - 1);
+            // Versions and bytes make a snapshot due from version 2 on; the clock reaches the interval only at version 9.
+            if (v == 9) clock.Advance(TimeSpan.FromSeconds(10));
+            store.BeginWrite(state, At(), v, v - 1, 2, false, TimeSpan.FromSeconds(10));
+            if (store.IsSnapshotPending)
+            {
+                snapshotVersions.Add(v);
+                store.TakeDueSnapshot(state, v);
+            }
+            expected[v] = new SortedDictionary<string, long>(state.Items);
+            await store.WhenIdleAsync();
+            if (v == 8)
+            {
+                // Nine versions and no snapshot: the chain of deltas alone restores the last.
+                await store.WhenWrittenAsync(8);
+                var chain = new TestState();
+                await new VersionedStateStore(backend).ReadVersionAsync(chain, At(), 1, 8);
+                Assert.Equal(expected[8], chain.Items);
+                Assert.Equal(9, chain.AppliedBatches);
+            }
+        }
+        await store.WhenWrittenAsync(13);
+        await store.WhenIdleAsync();
+        // The first snapshot's interval counts from the store's making: none until the clock moved, then one, then none
+        // again until another interval has passed.
+        Assert.Equal([9L], snapshotVersions);
+        var files = await FilesAsync(backend, At());
+        Assert.Equal(["00000000000000000009.snapshot"], files.Where(f => f.EndsWith(".snapshot", StringComparison.Ordinal)));
+
+        // Version 13 restores from the snapshot and the four deltas after it.
+        var restored = new TestState();
+        await new VersionedStateStore(backend).LoadAsync(restored, At(), 1, 13);
+        Assert.Equal(expected[13], restored.Items);
+        Assert.Equal(5, restored.AppliedBatches);
+
+        // Without a minimum interval the same versions snapshot by versions and bytes alone, as before.
+        var eager = new VersionedStateStore(CreateStore(), time: clock);
+        var eagerState = new TestState();
+        var eagerSnapshots = 0;
+        for (var v = 0L; v < 6; v++)
+        {
+            eagerState.Put($"k{v}", v).Put("k0", 100 + v);
+            if (v > 0) await eager.WhenWrittenAsync(v - 1);
+            eager.BeginWrite(eagerState, At(), v, v - 1, 2, false);
+            if (eager.IsSnapshotPending)
+            {
+                eagerSnapshots++;
+                eager.TakeDueSnapshot(eagerState, v);
+            }
+            await eager.WhenIdleAsync();
+        }
+        Assert.True(eagerSnapshots >= 1);
+    }
+
+    private sealed class ManualClock : TimeProvider
+    {
+        private long _ticks;
+
+        public void Advance(TimeSpan by) => _ticks += by.Ticks;
+
+        public override long GetTimestamp() => _ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+    }
+
     [Fact]
     public async Task ReadVersion_ReadsACommittedVersion_IgnoresStagedOnes_AndChangesNothing()
     {
