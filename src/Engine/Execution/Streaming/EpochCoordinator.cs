@@ -152,11 +152,12 @@ public sealed class EpochCoordinator
 
     /// <summary>
     /// Whether the next epoch is planned and written ahead while the current one runs (Spark 3.4's asynchronous progress
-    /// tracking, here with the offset write-ahead still durable before the epoch it records runs, and the commit still after
-    /// it). Only where the next epoch's plan cannot depend on the current one's outcome beyond its source tasks: no
-    /// processing-time timers (their next due time comes from this epoch's partitions' answers), and a trigger that runs
-    /// epochs back to back over a bounded backlog (AvailableNow; a polling trigger would cut its next epoch earlier than
-    /// Spark does, and a processing-time one plans at its tick). With a watermark the next epoch's comes from this epoch's
+    /// tracking, here with the offset write-ahead still durable before anything of the epoch it records is (its source
+    /// tasks run beside the write, as an epoch planned in line's do), and the commit still after it). Only where the next
+    /// epoch's plan cannot depend on the current one's outcome beyond its source tasks: no processing-time timers (their
+    /// next due time comes from this epoch's partitions' answers), and a trigger that runs epochs back to back over a
+    /// bounded backlog (AvailableNow; a polling trigger would cut its next epoch earlier than Spark does, and a
+    /// processing-time one plans at its tick). With a watermark the next epoch's comes from this epoch's
     /// event times, which its source tasks report (<see cref="PlansAheadAfterSourceTasks"/>).
     /// </summary>
     private bool PlansAhead => _options.PlanAhead && _options.Trigger.CapturesBounds && !_due.HasProcessingTimeTimers;
@@ -205,12 +206,22 @@ public sealed class EpochCoordinator
     {
         PlanRound++;
         var batchId = LastRun + 1;
-        if (await TakeAheadAsync() is { } ahead && ahead.Record.BatchId == batchId)
+        if (await TakeAheadAsync() is { } ahead)
         {
-            IsDataAvailable = true;
+            // An epoch planned ahead runs its source tasks beside its write-ahead still in flight, as one planned in line.
+            if (ahead.Record.BatchId == batchId && !ahead.Written.IsCompleted)
+            {
+                IsDataAvailable = true;
+                (_latestOffsetMs, _writingAhead, _planned) = (ahead.LatestOffsetMs, ahead.Written, ahead.Planning);
+                return (ahead.Record, ahead.TriggerStart, ahead.Written);
+            }
             var written = await ahead.Written;
-            (_latestOffsetMs, _walCommitMs, _planned) = (ahead.LatestOffsetMs, written.Ms, written.Timing);
-            return (ahead.Record, ahead.TriggerStart, null);
+            if (ahead.Record.BatchId == batchId)
+            {
+                IsDataAvailable = true;
+                (_latestOffsetMs, _walCommitMs, _planned) = (ahead.LatestOffsetMs, written.Ms, written.Timing);
+                return (ahead.Record, ahead.TriggerStart, null);
+            }
         }
         // A written-ahead epoch is re-run with exactly its recorded offsets, never planned afresh: its sources already
         // recorded what it consumed (a file source would skip its files for good).
@@ -305,11 +316,12 @@ public sealed class EpochCoordinator
     private async Task<PlannedEpoch?> PlanAheadAsync(OffsetLogRecord running, long watermark, Task<WriteAhead>? writingAhead, CancellationToken cancellationToken)
     {
         if (writingAhead is not null) await writingAhead;
-        return (await PlanNewAsync(running.BatchId + 1, _time.GetUtcNow(), watermark, cancellationToken)).Epoch;
+        return (await PlanNewAsync(running.BatchId + 1, _time.GetUtcNow(), watermark, cancellationToken, awaitWriteAhead: false)).Epoch;
     }
 
-    /// <summary>The epoch planned ahead, once its write-ahead is durable; it throws what the write-ahead threw (the query fails,
-    /// as when a write-ahead fails in line), since its record may be in the records without being durable.</summary>
+    /// <summary>The epoch planned ahead, once planned; its write-ahead may still be in flight (<see cref="PlannedEpoch.Written"/>,
+    /// whose failure fails the query, as when a write-ahead fails in line, since its record may be in the records without
+    /// being durable).</summary>
     private async Task<PlannedEpoch?> TakeAheadAsync()
     {
         if (_ahead is not { } ahead) return null;
@@ -317,21 +329,29 @@ public sealed class EpochCoordinator
         return await ahead;
     }
 
-    /// <summary>Waits for a write-ahead in flight (the next epoch's, or the running one's), leaving its outcome to whoever
-    /// takes it (<see cref="TakeAheadAsync"/>, the running epoch).</summary>
+    /// <summary>Waits for a write-ahead in flight (the next epoch's, with its planning, or the running one's), leaving its
+    /// outcome to whoever takes it (<see cref="TakeAheadAsync"/>, the running epoch).</summary>
     private async Task SettleAheadAsync()
     {
-        foreach (var writing in new Task?[] { _ahead, _writingAhead })
+        if (_ahead is { } ahead) await SettleAsync(ahead.IsCompletedSuccessfully ? ahead.Result?.Written : WrittenAfterPlanningAsync(ahead));
+        await SettleAsync(_writingAhead);
+    }
+
+    private static async Task WrittenAfterPlanningAsync(Task<PlannedEpoch?> planning)
+    {
+        if (await planning is { } planned) await planned.Written;
+    }
+
+    private static async Task SettleAsync(Task? writing)
+    {
+        if (writing is not { IsCompleted: false }) return;
+        try
         {
-            if (writing is not { IsCompleted: false }) continue;
-            try
-            {
-                await writing;
-            }
-            catch (Exception)
-            {
-                // Observed when taken, or the run is ending anyway.
-            }
+            await writing;
+        }
+        catch (Exception)
+        {
+            // Observed when taken, or the run is ending anyway.
         }
     }
 

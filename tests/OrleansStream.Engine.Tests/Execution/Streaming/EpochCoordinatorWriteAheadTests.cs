@@ -34,6 +34,67 @@ public sealed class EpochCoordinatorWriteAheadTests
         Assert.Equal(world.Input.Select(v => $"v{v}"), world.Sink.Values.SelectMany(r => r).Where(r => r.StartsWith('v')));
     }
 
+    // An epoch planned ahead (its write-ahead started while the epoch before it ran) runs its source tasks beside that write,
+    // as one planned in line does: here each write is persisted only when an epoch's source tasks run, so a coordinator
+    // that waited for the write before the source tasks would wait forever.
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public async Task EpochPlannedAhead_RunsItsSourceTasksWhileItsWriteAheadIsInFlight_PartitionsAndSinkOnlyAfterIt(bool stateful, bool watermarked)
+    {
+        var reference = new FakeEpochWorld { Stateful = stateful, Watermarked = watermarked };
+        reference.Input.AddRange([1, 2, 3, 4, 5, 6, 7]);
+        await reference.RunUntilIdleAsync();
+        var world = new FakeEpochWorld
+        {
+            Stateful = stateful, Watermarked = watermarked, PlanAhead = true, SlowWriteAheads = true, WriteAheadsPersistAt = EpochStep.AfterSourceTasks,
+        };
+        world.Input.AddRange(reference.Input);
+
+        await world.RunUntilIdleAsync();
+
+        var events = world.Events;
+        string Order() => string.Join(", ", events);
+        for (var e = 0; e < 4; e++)
+        {
+            var wal = events.IndexOf($"wal {e}");
+            Assert.True(wal >= 0 && events.IndexOf($"sources {e}") < wal, $"epoch {e}'s source tasks waited for its write-ahead: {Order()}");
+            Assert.True(wal < events.IndexOf($"sink {e}"), $"epoch {e}'s sink committed before its write-ahead: {Order()}");
+            if (stateful) Assert.True(wal < events.IndexOf($"partitions {e}"), $"epoch {e}'s partitions ran before its write-ahead: {Order()}");
+        }
+        EpochCoordinatorCrashTests.AssertSameRun(reference, world, compareCommits: true);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task WriteAheadOfAnEpochPlannedAhead_ThatFailsTransiently_FailsTheRun_NotRetried_AndARestartGivesTheSameOutput(bool watermarked)
+    {
+        var reference = new FakeEpochWorld { Watermarked = watermarked };
+        reference.Input.AddRange([1, 2, 3, 4, 5, 6, 7]);
+        await reference.RunUntilIdleAsync();
+        var world = new FakeEpochWorld { Watermarked = watermarked, SlowWriteAheads = true, WriteAheadsPersistAt = EpochStep.AfterSourceTasks };
+        world.Input.AddRange(reference.Input);
+        // Epoch 1's write-ahead, started while epoch 0 ran, fails as it is persisted (when epoch 1's source tasks ran).
+        world.FaultAt(EpochStep.BeforeWriteAhead, occurrence: 2, transient: true);
+        var (coordinator, runtime) = world.Start();
+
+        await Assert.ThrowsAsync<TransientFailureException>(() => coordinator.RunAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)));
+
+        Assert.Equal(1, world.Fired);
+        Assert.Empty(runtime.Retries);
+        Assert.Contains("sources 1", world.Events);
+        Assert.DoesNotContain("partitions 1", world.Events);
+        Assert.Equal([0L], world.Sink.Keys);
+        Assert.Equal([0L], world.WriteAheads.Keys);
+        Assert.DoesNotContain(1L, world.DurableVersions);
+
+        await world.RunUntilIdleAsync();
+        EpochCoordinatorCrashTests.AssertSameRun(reference, world, compareCommits: true);
+    }
+
     [Fact]
     public async Task WriteAheadInFlight_ThatFailsTransiently_FailsTheRun_NotRetried_AndARestartGivesTheSameOutput()
     {

@@ -49,6 +49,9 @@ internal sealed class FakeEpochWorld
     /// <summary>Whether a save that adds an offset record is taken at once but persisted only at the next step of an epoch
     /// (<see cref="Hook"/>), as a real store's write is still in flight while the coordinator goes on.</summary>
     public bool SlowWriteAheads { get; init; }
+    /// <summary>With <see cref="SlowWriteAheads"/>: the only step at which writes in flight are persisted (null: any step),
+    /// so that a write can be kept in flight until an epoch's source tasks have run.</summary>
+    public EpochStep? WriteAheadsPersistAt { get; init; }
     private readonly List<TaskCompletionSource> _writesInFlight = [];
     /// <summary>The protocol's steps in the order they happened: "wal e" (offset record e persisted), "commit e", "sources e", "partitions e", "sink e".</summary>
     public List<string> Events { get; } = [];
@@ -103,9 +106,12 @@ internal sealed class FakeEpochWorld
     public void Hook(EpochStep step)
     {
         // A step of an epoch took time: the writes in flight meanwhile are persisted (or fail) first, in line.
-        var inFlight = _writesInFlight.ToList();
-        _writesInFlight.Clear();
-        foreach (var write in inFlight) write.SetResult();
+        if (WriteAheadsPersistAt is null || WriteAheadsPersistAt == step)
+        {
+            var inFlight = _writesInFlight.ToList();
+            _writesInFlight.Clear();
+            foreach (var write in inFlight) write.SetResult();
+        }
         _seen[step] = _seen.GetValueOrDefault(step) + 1;
         // Occurrence 0: every time (a failure that outlasts the retry budget).
         if (_fault is not { } f || f.Step != step || (f.Occurrence != 0 && f.Occurrence != _seen[step])) return;
