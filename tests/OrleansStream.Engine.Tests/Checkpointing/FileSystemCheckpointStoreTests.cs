@@ -42,6 +42,42 @@ public sealed class FileSystemCheckpointStoreTests : CheckpointStoreContractTest
     }
 
     [Fact]
+    public async Task A_delete_waits_for_a_write_thread_and_leaves_the_callers_thread_free()
+    {
+        // A state partition's clean-up deletes the files a snapshot made unreachable one after the other, and an unlink
+        // blocks: on the caller's thread (a thread-pool worker) two partitions' clean-ups held both workers of a 2-core silo
+        // and its epochs stalled. A delete is a write thread's work, like a create: with every write thread held, the call
+        // returns and the file is still there; once one is free the delete runs.
+        var store = new FileSystemCheckpointStore(Path.Combine(_dir.Path, "delete"));
+        await store.PutIfAbsentAsync("q/1.delta", new byte[] { 1 });
+        var path = Path.Combine(store.Root, "q", "1.delta");
+        using var release = new ManualResetEventSlim();
+        using var held = new CountdownEvent(BlockingWrites.Threads);
+        var holders = Enumerable.Range(0, BlockingWrites.Threads).Select(_ => BlockingWrites.Run(() =>
+        {
+            held.Signal();
+            release.Wait();
+            return 0;
+        })).ToList();
+        Task<bool> delete;
+        try
+        {
+            Assert.True(held.Wait(TimeSpan.FromSeconds(30)));
+            delete = store.DeleteAsync("q/1.delta", null);
+            Assert.False(delete.IsCompleted);
+            Assert.True(File.Exists(path));
+        }
+        finally
+        {
+            release.Set();
+        }
+        Assert.True(await delete);
+        Assert.False(File.Exists(path));
+        Assert.Empty(await store.ListAsync(""));
+        await Task.WhenAll(holders);
+    }
+
+    [Fact]
     public async Task Keys_that_come_and_go_leave_no_files_behind_beyond_a_fixed_set_of_locks()
     {
         // A state partition writes a file per epoch and deletes old ones: the store's own files must not grow with them.
