@@ -65,6 +65,7 @@ internal sealed class GrainEpochRuntime(
             MinBatchesToRetain = options.MinBatchesToRetain,
             PollingDelay = options.PollingDelay,
             PlanAhead = options.PlanAhead,
+            WriteAheadGroup = options.WriteAheadGroup,
             NoDataProgressEventInterval = spec.Options.TryGetValue("noDataProgressEventInterval", out var interval) && long.TryParse(interval, CultureInfo.InvariantCulture, out var intervalMs)
                 ? TimeSpan.FromMilliseconds(intervalMs) : TimeSpan.FromSeconds(10),
             EpochRetryDelay = options.EpochRetryDelay,

@@ -18,6 +18,8 @@ internal sealed class OrleansStreamOptionsValidator : IValidateOptions<OrleansSt
         // Recovery plans from the last committed epoch's offset record: the logs never drop it.
         if (options.MinBatchesToRetain < 0)
             return ValidateOptionsResult.Fail($"{OrleansStreamOptions.SectionName}:MinBatchesToRetain is {options.MinBatchesToRetain}; it must be 0 or more.");
+        if (options.WriteAheadGroup < 1)
+            return ValidateOptionsResult.Fail($"{OrleansStreamOptions.SectionName}:WriteAheadGroup is {options.WriteAheadGroup}; it must be 1 or more.");
         if (options.StateSnapshotMinInterval < TimeSpan.Zero)
             return ValidateOptionsResult.Fail($"{OrleansStreamOptions.SectionName}:StateSnapshotMinInterval is {options.StateSnapshotMinInterval}; it must be 0 or more.");
         var checkpoints = options.Checkpoints;

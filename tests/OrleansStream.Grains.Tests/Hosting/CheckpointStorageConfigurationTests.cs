@@ -122,6 +122,14 @@ public sealed class CheckpointStorageConfigurationTests
     }
 
     [Fact]
+    public async Task A_write_ahead_group_below_one_stops_the_silo_naming_the_option()
+    {
+        using var host = SiloHost(o => o.WriteAheadGroup = 0);
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.Contains("OrleansStream:WriteAheadGroup is 0", e.Message);
+    }
+
+    [Fact]
     public async Task Invalid_timeouts_stop_the_silo_naming_each_option()
     {
         using var host = SiloHost(o =>

@@ -40,8 +40,12 @@ public sealed class EpochCoordinator
     private long? _nextTimerMs;
     /// <summary>When the last epoch planned was planned (wall clock), for its span.</summary>
     private PlanTiming? _planned;
-    /// <summary>The next epoch, planned and written ahead while the current one runs (<see cref="PlansAhead"/>); null when none is.</summary>
-    private Task<PlannedEpoch?>? _ahead;
+    /// <summary>The next epochs, planned and written ahead in one write while the current one runs (<see cref="PlansAhead"/>);
+    /// null when none are being planned.</summary>
+    private Task<IReadOnlyList<PlannedEpoch>>? _ahead;
+    /// <summary>Epochs planned ahead and taken from <see cref="_ahead"/>, not run yet, oldest first: the rest of a group written
+    /// ahead together (<see cref="EpochCoordinatorOptions.WriteAheadGroup"/>), whose write the first of them waited for.</summary>
+    private readonly List<PlannedEpoch> _queued = [];
     /// <summary>The write-ahead of the epoch planned in line, which may still be in flight while its source tasks run.</summary>
     private Task<WriteAhead>? _writingAhead;
 
@@ -61,7 +65,7 @@ public sealed class EpochCoordinator
     public CheckpointRecords Records => _records;
     /// <summary>State partitions per stateful operator in this run.</summary>
     public int StatePartitions { get; private set; }
-    /// <summary>The last epoch run through its sink commit: the last committed one, or up to two after it (one more when the next epoch is planned ahead).</summary>
+    /// <summary>The last epoch run through its sink commit: the last committed one, or a few after it (more when epochs are planned ahead, in groups).</summary>
     public long LastRun { get; private set; }
     /// <summary>The newest epoch whose state version every partition has made durable.</summary>
     public long DurableThrough { get; private set; }
@@ -158,7 +162,9 @@ public sealed class EpochCoordinator
     /// next due time comes from this epoch's partitions' answers), and a trigger that runs epochs back to back over a
     /// bounded backlog (AvailableNow; a polling trigger would cut its next epoch earlier than Spark does, and a
     /// processing-time one plans at its tick). With a watermark the next epoch's comes from this epoch's
-    /// event times, which its source tasks report (<see cref="PlansAheadAfterSourceTasks"/>).
+    /// event times, which its source tasks report (<see cref="PlansAheadAfterSourceTasks"/>). Without one, the epochs are
+    /// planned ahead in groups written in one write each (<see cref="EpochCoordinatorOptions.WriteAheadGroup"/>): the write-ahead
+    /// chain, one durable write at a time, then costs one flush per group instead of one per epoch.
     /// </summary>
     private bool PlansAhead => _options.PlanAhead && _options.Trigger.CapturesBounds && !_due.HasProcessingTimeTimers;
 
@@ -216,7 +222,9 @@ public sealed class EpochCoordinator
                 return (ahead.Record, ahead.TriggerStart, ahead.Written);
             }
             var written = await ahead.Written;
-            if (ahead.Record.BatchId == batchId)
+            // Not the epoch due (never expected): the rest of its group is in the offset log, re-run from there.
+            if (ahead.Record.BatchId != batchId) _queued.Clear();
+            else
             {
                 IsDataAvailable = true;
                 (_latestOffsetMs, _walCommitMs, _planned) = (ahead.LatestOffsetMs, written.Ms, written.Timing);
@@ -231,27 +239,26 @@ public sealed class EpochCoordinator
             IsDataAvailable = true;
             return (writtenAhead, triggerStart, null);
         }
-        var (planned, hasData, latestOffsetMs) = await PlanNewAsync(batchId, triggerStart, CommitOf(batchId - 1)?.NextWatermarkMs ?? 0, cancellationToken, awaitWriteAhead: false);
+        var (epoch, hasData, latestOffsetMs) = await PlanRecordAsync(batchId, _records.Offsets.Get(batchId - 1), triggerStart, CommitOf(batchId - 1)?.NextWatermarkMs ?? 0, cancellationToken);
         _latestOffsetMs = latestOffsetMs;
         IsDataAvailable = hasData;
-        if (planned is null) return (null, triggerStart, null);
+        if (epoch is null) return (null, triggerStart, null);
+        var planned = StartWriteAhead([epoch], cancellationToken)[0];
         // The epoch's span shows its planning now and its write-ahead once durable.
         (_writingAhead, _planned) = (planned.Written, planned.Planning);
         return (planned.Record, triggerStart, planned.Written);
     }
 
     /// <summary>
-    /// Plans epoch <paramref name="batchId"/> from the sources' latest offsets and writes it ahead, if it is due. Touches no
-    /// field the running epoch reads, so that it can run beside it (<see cref="PlansAhead"/>).
+    /// Plans epoch <paramref name="batchId"/> after <paramref name="previous"/> (the offset record of the epoch before it, in
+    /// the log or planned with it in one group) from the sources' latest offsets, if it is due; the caller writes it ahead
+    /// (<see cref="StartWriteAhead"/>). Touches no field the running epoch reads, so that it can run beside it (<see cref="PlansAhead"/>).
     /// </summary>
-    /// <param name="awaitWriteAhead">Whether to return only once the write-ahead is durable; else it may still be in flight
-    /// (<see cref="PlannedEpoch.Written"/>).</param>
-    private async Task<(PlannedEpoch? Epoch, bool HasData, long LatestOffsetMs)> PlanNewAsync(long batchId, DateTimeOffset triggerStart, long watermark,
-        CancellationToken cancellationToken, bool awaitWriteAhead = true)
+    private async Task<(EpochPlan? Epoch, bool HasData, long LatestOffsetMs)> PlanRecordAsync(long batchId, OffsetLogRecord? previous, DateTimeOffset triggerStart,
+        long watermark, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         var planStarted = DateTimeOffset.UtcNow;
-        var previous = _records.Offsets.Get(batchId - 1);
         var start = new Dictionary<string, string?>();
         var end = new Dictionary<string, string?>();
         var hasData = false;
@@ -287,60 +294,102 @@ public sealed class EpochCoordinator
         foreach (var source in _query.Sources)
             if (end[source.Id] is { } to && to != start[source.Id]) _runtime.OnPlanned(source.Id, to);
 
-        // Write-ahead: the epoch's offsets are durable before anything of the epoch is (a state version, a sink commit): see
-        // ExecuteAsync. The same write commits the epochs whose state has become durable since the last one.
         var planning = new PlanTiming(batchId, planStarted, DateTimeOffset.UtcNow, WrittenAhead: default);
-        var written = WriteAheadAsync(record, planning, cancellationToken);
-        if (awaitWriteAhead) await written;
-        return (new PlannedEpoch(record, triggerStart, latestOffsetMs, planning, written), true, latestOffsetMs);
-    }
-
-    /// <summary>Adds <paramref name="record"/> to the offset log and persists the records. The records are taken for the write
-    /// before this returns its task: nothing may change them until it completes.</summary>
-    private async Task<WriteAhead> WriteAheadAsync(OffsetLogRecord record, PlanTiming planning, CancellationToken cancellationToken)
-    {
-        var watch = Stopwatch.StartNew();
-        _records.Offsets.Add(record);
-        await SaveAsync(cancellationToken, writingAhead: true);
-        return new WriteAhead(ProgressBuilder.Milliseconds(watch), planning with { WrittenAhead = DateTimeOffset.UtcNow });
+        return (new EpochPlan(record, triggerStart, latestOffsetMs, planning), true, latestOffsetMs);
     }
 
     /// <summary>
-    /// Plans the epoch after <paramref name="running"/> while it runs, with <paramref name="watermark"/> (the running one's
-    /// where none moves, else the one its source tasks' event times give), and its trigger starting now, as the next trigger
-    /// of a back-to-back run would have started once the running epoch ended. Started once the running epoch's source
-    /// tasks were called (or, with a watermark, had answered): it runs on the host's scheduler between their answers.
+    /// Write-ahead: the epochs' offsets are durable before anything of them is (a state version, a sink commit): see
+    /// ExecuteAsync. One write for all of <paramref name="epochs"/> (a group planned ahead: one flush instead of one per
+    /// epoch); the same write commits the epochs whose state has become durable since the last one. The records are taken
+    /// for the write before this returns: nothing may change them until it completes. Each epoch's write-ahead may still be
+    /// in flight (<see cref="PlannedEpoch.Written"/>).
     /// </summary>
-    /// <param name="writingAhead">The running epoch's write-ahead, when still in flight: one write at a time, so the next
-    /// epoch is planned once it is durable.</param>
-    private async Task<PlannedEpoch?> PlanAheadAsync(OffsetLogRecord running, long watermark, Task<WriteAhead>? writingAhead, CancellationToken cancellationToken)
+    private List<PlannedEpoch> StartWriteAhead(IReadOnlyList<EpochPlan> epochs, CancellationToken cancellationToken)
     {
-        if (writingAhead is not null) await writingAhead;
-        return (await PlanNewAsync(running.BatchId + 1, _time.GetUtcNow(), watermark, cancellationToken, awaitWriteAhead: false)).Epoch;
+        var written = WriteAheadAsync(epochs, cancellationToken);
+        var planned = new List<PlannedEpoch>(epochs.Count);
+        foreach (var epoch in epochs)
+            planned.Add(new PlannedEpoch(epoch.Record, epoch.TriggerStart, epoch.LatestOffsetMs, epoch.Planning, WrittenAsync(written, epoch.Planning)));
+        return planned;
     }
 
-    /// <summary>The epoch planned ahead, once planned; its write-ahead may still be in flight (<see cref="PlannedEpoch.Written"/>,
-    /// whose failure fails the query, as when a write-ahead fails in line, since its record may be in the records without
-    /// being durable).</summary>
+    private async Task<(long Ms, DateTimeOffset At)> WriteAheadAsync(IReadOnlyList<EpochPlan> epochs, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        foreach (var epoch in epochs) _records.Offsets.Add(epoch.Record);
+        await SaveAsync(cancellationToken, writingAhead: true);
+        return (ProgressBuilder.Milliseconds(watch), DateTimeOffset.UtcNow);
+    }
+
+    private static async Task<WriteAhead> WrittenAsync(Task<(long Ms, DateTimeOffset At)> write, PlanTiming planning)
+    {
+        var (ms, at) = await write;
+        return new WriteAhead(ms, planning with { WrittenAhead = at });
+    }
+
+    /// <summary>
+    /// Plans up to <paramref name="count"/> epochs after <paramref name="after"/> (the running epoch, or the last one
+    /// queued) while the running one runs, with <paramref name="watermark"/> (the running one's where none moves, else the
+    /// one its source tasks' event times give), each with its trigger starting when planned, as the next trigger of a
+    /// back-to-back run would have started once the epoch before it ended; and writes them ahead in one write. Started once
+    /// the running epoch's source tasks were called (or, with a watermark, had answered): it runs on the host's scheduler
+    /// between their answers. Empty when no epoch is due.
+    /// </summary>
+    /// <param name="writingAhead">The running epoch's write-ahead, when still in flight: one write at a time, so the next
+    /// epochs are planned once it is durable, and the epochs run meanwhile need no write of their own.</param>
+    private async Task<IReadOnlyList<PlannedEpoch>> PlanAheadAsync(OffsetLogRecord after, long watermark, int count, Task<WriteAhead>? writingAhead,
+        CancellationToken cancellationToken)
+    {
+        if (writingAhead is not null) await writingAhead;
+        var epochs = new List<EpochPlan>(count);
+        var previous = after;
+        while (epochs.Count < count
+               && (await PlanRecordAsync(previous.BatchId + 1, previous, _time.GetUtcNow(), watermark, cancellationToken)).Epoch is { } epoch)
+        {
+            epochs.Add(epoch);
+            previous = epoch.Record;
+        }
+        return epochs.Count == 0 ? [] : StartWriteAhead(epochs, cancellationToken);
+    }
+
+    /// <summary>The next epoch planned ahead: the oldest queued, else the first of the group planned ahead, once planned (the
+    /// rest of the group is queued). Its write-ahead may still be in flight (<see cref="PlannedEpoch.Written"/>, whose
+    /// failure fails the query, as when a write-ahead fails in line, since its record may be in the records without being
+    /// durable).</summary>
     private async Task<PlannedEpoch?> TakeAheadAsync()
     {
+        if (_queued.Count > 0)
+        {
+            var queued = _queued[0];
+            _queued.RemoveAt(0);
+            return queued;
+        }
         if (_ahead is not { } ahead) return null;
         _ahead = null;
-        return await ahead;
+        var group = await ahead;
+        if (group.Count == 0) return null;
+        _queued.AddRange(group.Skip(1));
+        return group[0];
     }
 
     /// <summary>Waits for a write-ahead in flight (the next epoch's, with its planning, or the running one's), leaving its
     /// outcome to whoever takes it (<see cref="TakeAheadAsync"/>, the running epoch).</summary>
     private async Task SettleAheadAsync()
     {
-        if (_ahead is { } ahead) await SettleAsync(ahead.IsCompletedSuccessfully ? ahead.Result?.Written : WrittenAfterPlanningAsync(ahead));
+        if (_ahead is { } ahead) await SettleAsync(ahead.IsCompletedSuccessfully ? WrittenAsync(ahead.Result) : WrittenAfterPlanningAsync(ahead));
+        await SettleAsync(WrittenAsync(_queued));
         await SettleAsync(_writingAhead);
     }
 
-    private static async Task WrittenAfterPlanningAsync(Task<PlannedEpoch?> planning)
+    private static async Task WrittenAfterPlanningAsync(Task<IReadOnlyList<PlannedEpoch>> planning) => await WrittenAsync(await planning);
+
+    private static Task WrittenAsync(IReadOnlyList<PlannedEpoch> epochs) => epochs.Count switch
     {
-        if (await planning is { } planned) await planned.Written;
-    }
+        0 => Task.CompletedTask,
+        1 => epochs[0].Written,
+        _ => Task.WhenAll(epochs.Select(e => e.Written)),
+    };
 
     private static async Task SettleAsync(Task? writing)
     {
@@ -460,8 +509,10 @@ public sealed class EpochCoordinator
         IReadOnlyList<OperatorEpochResult> operators;
         IReadOnlyList<string> files;
         var sourceTasks = attempt.RunSourceTasksAsync(cancellationToken);
+        // Planned ahead from the last epoch planned (queued, or this one), so that one write covers the epochs run meanwhile.
         planNext &= _ahead is null && PlansAhead;
-        if (planNext && !PlansAheadAfterSourceTasks) _ahead = PlanAheadAsync(record, record.WatermarkMs, writingAhead, cancellationToken);
+        var after = _queued.Count > 0 ? _queued[^1].Record : record;
+        if (planNext && !PlansAheadAfterSourceTasks) _ahead = PlanAheadAsync(after, record.WatermarkMs, Math.Max(1, _options.WriteAheadGroup), writingAhead, cancellationToken);
         try
         {
             sources = await sourceTasks;
@@ -472,7 +523,7 @@ public sealed class EpochCoordinator
             }
             // The partitions are called first: planning runs on this scheduler until its write-ahead is under way.
             var partitions = attempt.FinishPartitionsAsync(cancellationToken);
-            if (planNext && PlansAheadAfterSourceTasks) _ahead = PlanAheadAsync(record, _watermarks.Peek(record.WatermarkMs, sources.EventTime), writingAhead: null, cancellationToken);
+            if (planNext && PlansAheadAfterSourceTasks) _ahead = PlanAheadAsync(record, _watermarks.Peek(record.WatermarkMs, sources.EventTime), count: 1, writingAhead: null, cancellationToken);
             operators = await partitions;
             // Each partition answered only once its version of the previous epoch was durable.
             if (_query.IsStateful) DurableThrough = Math.Max(DurableThrough, record.BatchId - 1);
@@ -604,6 +655,9 @@ public sealed class EpochCoordinator
             _runtime.OnCommitted(batchId);
         }
     }
+
+    /// <summary>An epoch planned, not yet written ahead.</summary>
+    private sealed record EpochPlan(OffsetLogRecord Record, DateTimeOffset TriggerStart, long LatestOffsetMs, PlanTiming Planning);
 
     /// <summary>An epoch planned, with its planning's timings and its write-ahead (complete unless planned to run beside it).</summary>
     private sealed record PlannedEpoch(OffsetLogRecord Record, DateTimeOffset TriggerStart, long LatestOffsetMs, PlanTiming Planning, Task<WriteAhead> Written);

@@ -21,6 +21,11 @@ public sealed record EpochCoordinatorOptions
     /// <summary>Whether the next epoch may be planned and written ahead while the current one runs, where its plan cannot
     /// depend on the current one's outcome (see the coordinator's PlansAhead); on by default.</summary>
     public bool PlanAhead { get; init; } = true;
+    /// <summary>With <see cref="PlanAhead"/> and no watermark: how many epochs are planned ahead together and written ahead in
+    /// one write (group commit: one flush of the offset log per group instead of one per epoch). The next group is planned
+    /// once the previous group's first epoch runs and their write is durable, so that the write is in flight while the
+    /// previous group's epochs run. 1 writes each epoch ahead alone.</summary>
+    public int WriteAheadGroup { get; init; } = 2;
     public TimeSpan EpochRetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan EpochRetryMaxDelay { get; init; } = TimeSpan.FromSeconds(2);
     public TimeSpan EpochRetryBudget { get; init; } = TimeSpan.FromMinutes(6);

@@ -15,7 +15,8 @@ public sealed class EpochCoordinatorPlanAheadTests
     [InlineData(true)]
     public async Task NextWriteAhead_IsWrittenWhileTheEpochRuns_AndBeforeItsOwnSourceTasks(bool stateful)
     {
-        var world = new FakeEpochWorld { Stateful = stateful, Watermarked = false };
+        // One epoch per write-ahead (groups of several: EpochCoordinatorGroupCommitTests).
+        var world = new FakeEpochWorld { Stateful = stateful, Watermarked = false, WriteAheadGroup = 1 };
         world.Input.AddRange([1, 2, 3, 4, 5, 6, 7]);
 
         await world.RunUntilIdleAsync();

@@ -47,9 +47,11 @@ public sealed class EpochCoordinatorWriteAheadTests
         var reference = new FakeEpochWorld { Stateful = stateful, Watermarked = watermarked };
         reference.Input.AddRange([1, 2, 3, 4, 5, 6, 7]);
         await reference.RunUntilIdleAsync();
+        // One epoch per write-ahead (groups of several: EpochCoordinatorGroupCommitTests).
         var world = new FakeEpochWorld
         {
             Stateful = stateful, Watermarked = watermarked, PlanAhead = true, SlowWriteAheads = true, WriteAheadsPersistAt = EpochStep.AfterSourceTasks,
+            WriteAheadGroup = 1,
         };
         world.Input.AddRange(reference.Input);
 
@@ -78,6 +80,18 @@ public sealed class EpochCoordinatorWriteAheadTests
             new FakeEpochWorld { Watermarked = watermarked, SlowWriteAheads = true, WriteAheadsPersistAt = EpochStep.AfterSourceTasks });
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task GroupWriteAhead_ThatFailsTransiently_FailsTheRun_NotRetried_NothingOfItsEpochsRun_AndARestartGivesTheSameOutput(int group)
+    {
+        // The second write covers epochs 1 to group (planned together while epoch 0 ran) and fails as epoch 1's source
+        // tasks ran: none of the group's epochs gets further, and the later ones do not even start.
+        var world = new FakeEpochWorld { Watermarked = false, SlowWriteAheads = true, WriteAheadsPersistAt = EpochStep.AfterSourceTasks, WriteAheadGroup = group };
+        await AssertAFailedWriteAheadFailsTheRunAsync(new FakeEpochWorld { Watermarked = false, PlanAhead = false }, world,
+            failed => Assert.DoesNotContain("sources 2", failed.Events));
+    }
+
     [Fact]
     public async Task WriteAheadInFlight_ThatFailsTransiently_FailsTheRun_NotRetried_AndARestartGivesTheSameOutput()
     {
@@ -89,7 +103,7 @@ public sealed class EpochCoordinatorWriteAheadTests
 
     // Epoch 1's write-ahead fails transiently: the run fails unretried with epoch 1's source tasks run and nothing of it
     // durable or visible, and a restart gives the reference's output.
-    private static async Task AssertAFailedWriteAheadFailsTheRunAsync(FakeEpochWorld reference, FakeEpochWorld world)
+    private static async Task AssertAFailedWriteAheadFailsTheRunAsync(FakeEpochWorld reference, FakeEpochWorld world, Action<FakeEpochWorld>? alsoAfterFailure = null)
     {
         reference.Input.AddRange([1, 2, 3, 4, 5, 6, 7]);
         await reference.RunUntilIdleAsync();
@@ -106,6 +120,7 @@ public sealed class EpochCoordinatorWriteAheadTests
         Assert.Equal([0L], world.Sink.Keys);
         Assert.Equal([0L], world.WriteAheads.Keys);
         Assert.DoesNotContain(1L, world.DurableVersions);
+        alsoAfterFailure?.Invoke(world);
 
         await world.RunUntilIdleAsync();
         EpochCoordinatorCrashTests.AssertSameRun(reference, world, compareCommits: true);

@@ -10,18 +10,28 @@ internal sealed class FakeEpochRuntime(FakeEpochWorld world, HashSet<string> pla
     public List<long> Replayed { get; } = [];
     public List<(long BatchId, int Attempt)> Retries { get; } = [];
 
+    private int _writesInFlight;
+
     public async Task SaveAsync(CheckpointRecords records, CancellationToken cancellationToken)
     {
-        if (world.SlowWriteAheads && records.Offsets.Records.Any(o => world.Persisted.Offsets.Get(o.BatchId) is null))
+        world.MostWritesInFlight = Math.Max(world.MostWritesInFlight, ++_writesInFlight);
+        try
         {
-            // As a real store: the records are taken now and persisted when the write completes.
-            var taken = FakeEpochWorld.Copy(records);
-            var ends = new HashSet<string>(plannedEnds, StringComparer.Ordinal);
-            await world.WriteInFlight();
-            world.Persist(taken, ends);
-            return;
+            if (world.SlowWriteAheads && records.Offsets.Records.Any(o => world.Persisted.Offsets.Get(o.BatchId) is null))
+            {
+                // As a real store: the records are taken now and persisted when the write completes.
+                var taken = FakeEpochWorld.Copy(records);
+                var ends = new HashSet<string>(plannedEnds, StringComparer.Ordinal);
+                await world.WriteInFlight();
+                world.Persist(taken, ends);
+                return;
+            }
+            world.Persist(records, plannedEnds);
         }
-        world.Persist(records, plannedEnds);
+        finally
+        {
+            _writesInFlight--;
+        }
     }
 
     public Task<int> DefaultStatePartitionsAsync(CancellationToken cancellationToken) => Task.FromResult(2);

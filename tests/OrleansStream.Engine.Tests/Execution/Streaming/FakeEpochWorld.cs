@@ -46,6 +46,10 @@ internal sealed class FakeEpochWorld
     public bool Watermarked { get; init; } = true;
     /// <summary>The coordinator's PlanAhead option.</summary>
     public bool PlanAhead { get; init; } = true;
+    /// <summary>The coordinator's WriteAheadGroup option (null: its default).</summary>
+    public int? WriteAheadGroup { get; init; }
+    /// <summary>The most writes a runtime of this world had in flight at once (the protocol allows one).</summary>
+    public int MostWritesInFlight { get; set; }
     /// <summary>Whether a save that adds an offset record is taken at once but persisted only at the next step of an epoch
     /// (<see cref="Hook"/>), as a real store's write is still in flight while the coordinator goes on.</summary>
     public bool SlowWriteAheads { get; init; }
@@ -124,6 +128,9 @@ internal sealed class FakeEpochWorld
 
     public void StopFaults() => _fault = null;
 
+    /// <summary>How often <paramref name="step"/> happened since the last <see cref="FaultAt"/> (or the world's start).</summary>
+    public int Seen(EpochStep step) => _seen.GetValueOrDefault(step);
+
     /// <summary>A new coordinator process over what was persisted; state partitions drop versions newer than the last commit.</summary>
     public (EpochCoordinator Coordinator, FakeEpochRuntime Runtime) Start(TriggerPolicy? trigger = null, TimeSpan? retryBudget = null)
     {
@@ -133,7 +140,7 @@ internal sealed class FakeEpochWorld
         foreach (var staged in StateVersions.Keys.Where(v => v > lastCommitted || !DurableVersions.Contains(v)).ToList()) StateVersions.Remove(staged);
         if (Stateful && lastCommitted >= 0) Assert.True(StateVersions.ContainsKey(lastCommitted), $"committed state version {lastCommitted} was not durable");
         var runtime = new FakeEpochRuntime(this, new HashSet<string>(_persistedPlannedEnds, StringComparer.Ordinal));
-        var coordinator = new EpochCoordinator(runtime, Copy(_persisted), Query, new EpochCoordinatorOptions
+        var options = new EpochCoordinatorOptions
         {
             Trigger = trigger ?? TriggerPolicy.AvailableNow,
             Resumed = Resumed,
@@ -144,7 +151,9 @@ internal sealed class FakeEpochWorld
             EpochRetryMaxDelay = TimeSpan.FromMilliseconds(4),
             EpochRetryBudget = retryBudget ?? TimeSpan.FromSeconds(10),
             Telemetry = Telemetry,
-        }, Time);
+        };
+        if (WriteAheadGroup is { } group) options = options with { WriteAheadGroup = group };
+        var coordinator = new EpochCoordinator(runtime, Copy(_persisted), Query, options, Time);
         return (coordinator, runtime);
     }
 
@@ -175,6 +184,9 @@ internal sealed class FakeEpochWorld
         foreach (var offsets in newOffsets)
             if (WriteAheads.TryGetValue(offsets.BatchId, out var first))
                 Assert.True(first.SameAs(offsets), $"batch {offsets.BatchId} planned twice with other offsets");
+        // A commit record is written only once its epoch's state version is durable.
+        foreach (var commit in newCommits)
+            if (Stateful) Assert.True(DurableVersions.Contains(commit.BatchId), $"batch {commit.BatchId} committed before its state version was durable");
         if (newOffsets.Count > 0) Hook(EpochStep.BeforeWriteAhead);
         if (newCommits.Count > 0) Hook(EpochStep.BeforeCommitRecord);
         _persisted = Copy(records);
