@@ -105,13 +105,7 @@ public sealed class EpochCoordinatorCrashTests
     {
         var world = new FakeEpochWorld { Stateful = stateful, Watermarked = watermarked, PlanAhead = planAhead, SlowWriteAheads = slowWriteAheads };
         arm?.Invoke(world);
-        foreach (var chunk in Chunks)
-        {
-            world.Time.Now += TimeSpan.FromSeconds(100);
-            world.Input.AddRange(chunk);
-            await world.RunUntilIdleAsync();
-            if (stopAfterFirstFire && world.Fired > 0) world.StopFaults();
-        }
+        await world.RunChunksAsync(Chunks, stopAfterFirstFire);
         return world;
     }
 

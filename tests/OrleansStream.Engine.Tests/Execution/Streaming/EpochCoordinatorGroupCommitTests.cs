@@ -101,13 +101,7 @@ public sealed class EpochCoordinatorGroupCommitTests
             Stateful = stateful, Watermarked = false, PlanAhead = planAhead, WriteAheadGroup = group, SlowWriteAheads = slowWriteAheads, WriteAheadsPersistAt = persistAt,
         };
         arm?.Invoke(world);
-        foreach (var chunk in Chunks)
-        {
-            world.Time.Now += TimeSpan.FromSeconds(100);
-            world.Input.AddRange(chunk);
-            await world.RunUntilIdleAsync();
-            if (stopAfterFirstFire && world.Fired > 0) world.StopFaults();
-        }
+        await world.RunChunksAsync(Chunks, stopAfterFirstFire);
         return world;
     }
 }

@@ -177,6 +177,19 @@ internal sealed class FakeEpochWorld
         }
     }
 
+    /// <summary>Adds each chunk of input 100 s after the one before and runs the query until it is idle; with
+    /// <paramref name="stopAfterFirstFire"/>, the armed fault fires no more once it has fired.</summary>
+    public async Task RunChunksAsync(IEnumerable<long[]> chunks, bool stopAfterFirstFire = false)
+    {
+        foreach (var chunk in chunks)
+        {
+            Time.Now += TimeSpan.FromSeconds(100);
+            Input.AddRange(chunk);
+            await RunUntilIdleAsync();
+            if (stopAfterFirstFire && Fired > 0) StopFaults();
+        }
+    }
+
     public void Persist(CheckpointRecords records, IReadOnlySet<string> plannedEnds)
     {
         var newOffsets = records.Offsets.Records.Where(o => _persisted.Offsets.Get(o.BatchId) is null).ToList();
