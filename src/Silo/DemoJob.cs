@@ -91,7 +91,10 @@ internal sealed class DemoJob(JobOptions options, IAnsiConsole? terminal = null)
             await generator;
             await query.StopAsync(CancellationToken.None);
         }
-        Console.WriteLine($"Stopped after batch {query.LastProgress?.BatchId}. Run again to resume from the checkpoint.");
+        // An AvailableNow run reads only what is there when it starts: on an empty folder it runs no batch at all.
+        Console.WriteLine(query.LastProgress is { } last
+            ? $"Stopped after batch {last.BatchId}. Run again to resume from the checkpoint."
+            : $"Stopped with no batch run: there was nothing new to read{(options.AvailableNow ? " when the query started" : "")}. Run again to resume from the checkpoint.");
         return 0;
     }
 

@@ -84,6 +84,20 @@ public sealed class OrleansStreamCliProcessTests(ITestOutputHelper output)
         Assert.Contains("Stopped after batch", screen);
     }
 
+    [Fact]
+    public async Task Job_AvailableNow_OnAnEmptyFolder_SaysNoBatchRan_AndTheNextRunReadsWhatArrivedMeanwhile()
+    {
+        // AvailableNow reads what is there at start: the job's generator writes its first file only after that.
+        using var dir = new TempDirectory();
+        var first = await RunCliAsync([], "job", "--available-now", "--data", dir.Path, "--sink", "json");
+        Assert.Contains("Stopped with no batch run: there was nothing new to read when the query started.", first);
+        Assert.DoesNotContain("progress: batchId=", first);
+
+        var second = await RunCliAsync([], "job", "--available-now", "--data", dir.Path, "--sink", "json");
+        Assert.Contains("progress: batchId=0 ", second);
+        Assert.Contains("Stopped after batch 0.", second);
+    }
+
     // The silo process takes a few seconds to open its gateway.
     private static async Task<StreamSession> ConnectAsync(int gateway, Process silo)
     {
