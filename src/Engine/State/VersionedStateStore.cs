@@ -19,9 +19,10 @@ namespace OrleansStream.Engine.State;
 /// background while the next epoch runs; the caller waits for it (<see cref="WhenWrittenAsync"/>) before it reports that
 /// epoch, and the query commits a version only after every partition reported so. Once enough versions follow the last
 /// snapshot and their deltas add up to half of it (replaying them would cost more than reading a snapshot), a snapshot of
-/// that version falls due, but no sooner than a minimum time after the last snapshot (or the load): like Spark's state store
-/// maintenance, which snapshots at most once per maintenance interval, so that a query running many short epochs a second
-/// does not encode and write its whole state every few epochs. Like Spark's maintenance it stays off the commit path: the caller takes it after
+/// that version falls due; with a minimum interval set, no sooner than that after the last snapshot (or the load), as Spark's
+/// state store maintenance snapshots at most once per maintenance interval (off by default: a query running hundreds of
+/// epochs a second then piles up deltas that one snapshot replaces and deletes at once). Like Spark's maintenance it stays
+/// off the commit path: the caller takes it after
 /// the epoch (<see cref="TakeDueSnapshot"/>, at the latest before the state next changes) and it is written in the
 /// background. The files a snapshot makes unreachable are deleted only after its version has committed (an attempt that
 /// fails leaves the chain it would have shortened intact).

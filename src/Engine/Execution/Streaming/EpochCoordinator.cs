@@ -214,22 +214,17 @@ public sealed class EpochCoordinator
         var batchId = LastRun + 1;
         if (await TakeAheadAsync() is { } ahead)
         {
-            // An epoch planned ahead runs its source tasks beside its write-ahead still in flight, as one planned in line.
-            if (ahead.Record.BatchId == batchId && !ahead.Written.IsCompleted)
+            // An epoch planned ahead runs as one planned in line: its source tasks beside its write-ahead if that is still in
+            // flight (ExecuteAsync takes a write already done, or failed, as one awaited in line).
+            if (ahead.Record.BatchId == batchId)
             {
                 IsDataAvailable = true;
                 (_latestOffsetMs, _writingAhead, _planned) = (ahead.LatestOffsetMs, ahead.Written, ahead.Planning);
                 return (ahead.Record, ahead.TriggerStart, ahead.Written);
             }
-            var written = await ahead.Written;
             // Not the epoch due (never expected): the rest of its group is in the offset log, re-run from there.
-            if (ahead.Record.BatchId != batchId) _queued.Clear();
-            else
-            {
-                IsDataAvailable = true;
-                (_latestOffsetMs, _walCommitMs, _planned) = (ahead.LatestOffsetMs, written.Ms, written.Timing);
-                return (ahead.Record, ahead.TriggerStart, null);
-            }
+            await ahead.Written;
+            _queued.Clear();
         }
         // A written-ahead epoch is re-run with exactly its recorded offsets, never planned afresh: its sources already
         // recorded what it consumed (a file source would skip its files for good).
@@ -377,7 +372,7 @@ public sealed class EpochCoordinator
     /// outcome to whoever takes it (<see cref="TakeAheadAsync"/>, the running epoch).</summary>
     private async Task SettleAheadAsync()
     {
-        if (_ahead is { } ahead) await SettleAsync(ahead.IsCompletedSuccessfully ? WrittenAsync(ahead.Result) : WrittenAfterPlanningAsync(ahead));
+        if (_ahead is { } ahead) await SettleAsync(WrittenAfterPlanningAsync(ahead));
         await SettleAsync(WrittenAsync(_queued));
         await SettleAsync(_writingAhead);
     }
