@@ -1,13 +1,14 @@
 namespace OrleansStream.Engine.State;
 
 /// <summary>
-/// A one-bigint key table's slots for keys in one dense range of values, indexed by value - base: a key in the range that
-/// was looked up before is found with one array read, without hashing it or probing the buckets. Source-side partial
-/// aggregation keys on ids (q12's bidder, q5's auction) that an epoch draws from a few thousand recent values, where the
-/// hash and the probe were most of the fold's cost per row. Laid out around the first batch a table receives after it was
-/// emptied, when that batch's values span fewer than <see cref="MostEntries"/> values; rows outside the range, and keys not
-/// yet in the map, go through the buckets as before. An entry only ever caches a key's slot in its table (0 = not cached), so it
-/// must be forgotten when the key is removed and the whole map when the table is cleared. Not thread-safe.
+/// A one-bigint key table's slots for keys in one dense range of values, indexed by value - base: a key in the range is
+/// found, or added, with one array read, without hashing it or probing the buckets. Source-side partial aggregation keys on
+/// ids (q12's bidder, q5's auction) that an epoch draws from a few thousand recent values, where the hash and the probe were
+/// most of the fold's cost per row. Laid out around the first batch a table receives after it was emptied (so no key in the
+/// range is in the buckets), when that batch's values span fewer than <see cref="MostEntries"/> values; rows outside the
+/// range, and the null key, go through the buckets as before. While the range is laid out, an entry is the only index of
+/// its key (0 = absent; the table never puts a key of the range in its buckets), so it must be forgotten when the key is
+/// removed and the whole map when the table is emptied. Not thread-safe.
 /// </summary>
 internal sealed class DenseSlotMap
 {
@@ -82,11 +83,12 @@ internal sealed class DenseSlotMap
     /// <summary>Entries in the range.</summary>
     public int Size => _size;
 
-    /// <summary>Forgets <paramref name="value"/>'s entry (its key was removed from the table).</summary>
-    public void Forget(long value)
+    /// <summary>Forgets <paramref name="value"/>'s entry (its key was removed from the table); false when it lies outside the range.</summary>
+    public bool Forget(long value)
     {
         var i = IndexOf(value);
         if (i >= 0) _slots[i] = 0;
+        return i >= 0;
     }
 
     /// <summary>Forgets every entry and the range (the table was emptied): the next batch may lay out another. Clears the

@@ -44,6 +44,7 @@ public sealed class KeyTable
     private int _freeCount;
     private int _slotBound;
     private int _count;
+    private int _denseResident;                 // keys held by the dense range's entries alone (see DenseEntryOf)
     private int[] _scratchSlots = [];
     private bool[] _scratchAdded = [];
     private ulong[] _scratchHashes = [];
@@ -179,6 +180,11 @@ public sealed class KeyTable
     // Takes a slot's key out of its bucket and frees it: the slot held a key until now (its live bit may be cleared already).
     private void RemoveLive(int slot)
     {
+        if (IsDenseResident(slot))
+        {
+            Free(slot);
+            return;
+        }
         var b = (int)HashOf(slot) & _mask;
         while ((int)(uint)_buckets[b] != slot + 1) b = (b + 1) & _mask;
         // Backward-shift deletion keeps linear probing correct without tombstones: move later entries of the cluster
@@ -255,6 +261,7 @@ public sealed class KeyTable
             for (var bits = _live[w]; bits != 0; bits &= bits - 1)
             {
                 var slot = (w << 6) + BitOperations.TrailingZeroCount(bits);
+                if (IsDenseResident(slot)) continue;
                 var hash = HashOf(slot);
                 _buckets[EmptyBucketFrom(_buckets, (int)hash & _mask)] = Entry(hash, slot);
             }
@@ -278,7 +285,8 @@ public sealed class KeyTable
             _keyRefs[slot].Length = FreeLength;
         }
         _live[slot >> 6] &= ~(1UL << slot);
-        _dense?.Forget(_keyValues[slot]);
+        // The null key is stored as 0: it must not forget the entry of the key 0.
+        if (_dense is not null && _nullBits[slot] == 0 && _dense.Forget(_keyValues[slot])) _denseResident--;
         if (_freeCount == _free.Length) SlotArrays.Resize(ref _free, Math.Max(16, _free.Length * 2));
         _free[_freeCount++] = slot;
         _count--;
@@ -382,6 +390,7 @@ public sealed class KeyTable
         _freeCount = 0;
         _slotBound = 0;
         _count = 0;
+        _denseResident = 0;
     }
 
     // Key columns of a key kept by value that are real arrays of the key fields' types (not the null type, which the encoder
@@ -449,8 +458,8 @@ public sealed class KeyTable
                     added[r] = false;
                     continue;
                 }
-                slots[r] = GetOrAddInt64(value, KeyHash.HashInt64Key(value, true), out added[r]);
-                entries[i] = slots[r] + 1;
+                slots[r] = AddDenseResident(value, (int)i);
+                added[r] = true;
                 continue;
             }
             slots[r] = GetOrAddInt64(value, KeyHash.HashInt64Key(value, true), out added[r]);
@@ -493,6 +502,12 @@ public sealed class KeyTable
 
     private int GetOrAddInt64(long value, ulong hash, out bool added)
     {
+        if (DenseEntryOf(value, hash) is var entry && entry >= 0)
+        {
+            var cached = _dense!.Entries[entry] - 1;
+            added = cached < 0;
+            return added ? AddDenseResident(value, entry) : cached;
+        }
         var slot = ProbeInt64(value, hash, out var bucket);
         added = slot < 0;
         if (!added) return slot;
@@ -502,7 +517,33 @@ public sealed class KeyTable
         return slot;
     }
 
-    private int FindInt64(long value, ulong hash) => ProbeInt64(value, hash, out _);
+    private int FindInt64(long value, ulong hash) =>
+        DenseEntryOf(value, hash) is var entry && entry >= 0 ? _dense!.Entries[entry] - 1 : ProbeInt64(value, hash, out _);
+
+    // While a dense range is laid out, a key not null whose value lies in it is held by its entry alone, never in the buckets:
+    // a table emptied every epoch (a partial aggregation's) found each epoch's new keys with a hash, a probe of buckets grown
+    // for the largest epoch and an insert there, all to be cleared again at its end (q12's source side: as much CPU as the
+    // entry lookups of all the rows). The range is laid out only in an empty table and forgotten only when it is emptied, so
+    // no key in it is ever in the buckets. The entry of value, or -1 (no range, out of it, or the null key: 0 with its hash).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int DenseEntryOf(long value, ulong hash) =>
+        _dense is { HasRange: true } dense && (value != 0 || hash != NullInt64Hash) ? dense.IndexOf(value) : -1;
+
+    // Adds a key held by its dense entry alone (see DenseEntryOf): a slot and its value, no bucket.
+    private int AddDenseResident(long value, int entry)
+    {
+        var slot = AllocateSlot();
+        _keyValues[slot] = value;
+        _nullBits[slot] = 0;
+        _count++;
+        _denseResident++;
+        _dense!.Entries[entry] = slot + 1;
+        return slot;
+    }
+
+    // A live slot whose key its dense entry alone holds.
+    private bool IsDenseResident(int slot) =>
+        _dense is { HasRange: true } dense && _nullBits[slot] == 0 && dense.IndexOf(_keyValues[slot]) >= 0;
 
     // The key's slot, or -1 with the empty bucket where it would go.
     private int ProbeInt64(long value, ulong hash, out int bucket)
@@ -755,7 +796,7 @@ public sealed class KeyTable
     // the caller then stores its values.
     private int Insert(int b, ulong hash, ReadOnlySpan<byte> key)
     {
-        if ((_count + 1) * 2L > _buckets.Length)
+        if ((_count - _denseResident + 1) * 2L > _buckets.Length)
         {
             GrowBuckets();
             b = EmptyBucketFrom(_buckets, (int)hash & _mask);

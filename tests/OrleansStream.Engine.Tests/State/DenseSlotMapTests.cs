@@ -73,6 +73,73 @@ public class DenseSlotMapTests
         Assert.Equal(11L, value);
     }
 
+    // Keys of the laid-out range are held by their entries alone (no bucket): lookups by column and by encoded key, the null
+    // key next to the key 0, removals one by one and by rebuild, and keys added again, all as in the plain table.
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void DenseTable_RangeKeysWithoutBuckets_FoundRemovedAndAddedAgain_AsInThePlainTable(int keepEvery)
+    {
+        var dense = new KeyTable(Schema("k bigint"), denseRange: true);
+        var plain = new KeyTable(Schema("k bigint"));
+        var inRange = Enumerable.Range(-50, 3_000).Select(i => (object?)(long)i).ToArray();   // 0 among them
+        Add(dense, Column("bigint", inRange), inRange.Length);
+        Add(plain, Column("bigint", inRange), inRange.Length);
+        Assert.True(dense.HasDenseRange);
+        // Nulls and values far outside the range go to the buckets; those in it stay with their entries.
+        var mixed = new object?[] { null, 0L, 1L << 40, -(1L << 40), 7L, null, 5_000_000L, 2_000L };
+        AddToBoth(dense, plain, mixed);
+        AssertSameLookups(dense, plain, [.. inRange, .. mixed, 3_000L, -51L, 123_456_789L]);
+
+        // The null key first (its stored value is 0: key 0 must stay), then all but every keepEvery-th key (a rebuild of the
+        // buckets when more than a third go), then the rest one by one.
+        var live = new List<int>();
+        plain.LiveSlots(live);
+        var nullSlot = plain.TryGet(new KeyEncoder(plain.KeySchema).EncodeRow([Column("bigint", [null])], 0), out var s0) ? s0 : -1;
+        dense.Remove(nullSlot);
+        plain.Remove(nullSlot);
+        AssertSameLookups(dense, plain, [null, 0L, 1L]);
+        var many = live.Where((s, i) => s != nullSlot && i % keepEvery != 0).ToArray();
+        dense.Remove(many);
+        plain.Remove(many);
+        AssertSameLookups(dense, plain, [.. inRange, .. mixed]);
+        live.Clear();
+        plain.LiveSlots(live);
+        foreach (var s in live.Take(live.Count / 2))
+        {
+            dense.Remove(s);
+            plain.Remove(s);
+        }
+        AssertSameLookups(dense, plain, [.. inRange, .. mixed]);
+        AddToBoth(dense, plain, [.. mixed, .. inRange]);
+        AssertSameLookups(dense, plain, [.. inRange, .. mixed]);
+        Assert.Equal(plain.Count, dense.Count);
+    }
+
+    private static void AddToBoth(KeyTable dense, KeyTable plain, object?[] values)
+    {
+        var (plainSlots, plainAdded) = Add(plain, Column("bigint", values), values.Length);
+        var (denseSlots, denseAdded) = Add(dense, Column("bigint", values), values.Length);
+        Assert.Equal(plainSlots, denseSlots);
+        Assert.Equal(plainAdded, denseAdded);
+    }
+
+    private static void AssertSameLookups(KeyTable dense, KeyTable plain, object?[] values)
+    {
+        var column = Column("bigint", values);
+        var expected = new int[values.Length];
+        var actual = new int[values.Length];
+        Assert.Equal(plain.TryGet([column], values.Length, expected), dense.TryGet([column], values.Length, actual));
+        Assert.Equal(expected, actual);
+        var encoder = new KeyEncoder(plain.KeySchema);
+        for (var r = 0; r < values.Length; r++)
+        {
+            var key = encoder.EncodeRow([column], r);
+            Assert.Equal(plain.TryGet(key, out var p) ? p : -1, dense.TryGet(key, out var d) ? d : -1);
+        }
+    }
+
     [Fact]
     public void DenseTable_ABatchSpanningTooManyValues_LaysOutNoRange_UntilTheTableIsCleared()
     {
