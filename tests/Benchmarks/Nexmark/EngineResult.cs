@@ -55,6 +55,12 @@ public sealed class EngineResult
     public double GcPauseSeconds { get; set; }
     /// <summary>GC collections during the throughput run, per generation 0, 1, 2.</summary>
     public int[] Collections { get; set; } = [0, 0, 0];
+    /// <summary>Thread-pool work items completed during the throughput run (grain turns, continuations, timer callbacks).</summary>
+    public long ThreadPoolWorkItems { get; set; }
+    /// <summary>Voluntary context switches of the process's threads during the run (blocking, futex waits, sched_yield spins).</summary>
+    public long VoluntaryContextSwitches { get; set; }
+    /// <summary>Involuntary context switches (preemption) of the process's threads during the run.</summary>
+    public long InvoluntaryContextSwitches { get; set; }
     /// <summary>The scaling run of a pinned process (<see cref="EngineRunRequest.ScalingSeconds"/>): the same query over rows
     /// enough to last that long; null when none ran (the scaling figures are then this run's).</summary>
     public EngineResult? Scaling { get; set; }

@@ -209,7 +209,8 @@ internal static class EngineRunner
             DropTables(tables, ScalingTables, input);
             var result = new EngineResult { Query = query.Name, Mode = throughput.Mode, Cores = throughput.Cores, PrebuildSeconds = prebuildSeconds };
             Summarise(result, epochs, query, meter);
-            Console.WriteLine($"  {query.Name}: scaling run {result.Events:N0} rows ({(repeated ? "the run's rows read again" : $"prebuilt in {prebuildSeconds:F1} s")}) in {meter.WallSeconds:F2} s wall, {meter.CpuSeconds:F2} s CPU, {result.DataEpochs} epochs");
+            Console.WriteLine($"  {query.Name}: scaling run {result.Events:N0} rows ({(repeated ? "the run's rows read again" : $"prebuilt in {prebuildSeconds:F1} s")}) in {meter.WallSeconds:F2} s wall, {meter.CpuSeconds:F2} s CPU, {result.DataEpochs} epochs; per epoch {PerEpoch(meter.CpuSeconds * 1000):F2} ms CPU, {PerEpoch(meter.ThreadPoolWorkItems):F0} pool work items, {PerEpoch(meter.VoluntarySwitches):F0} voluntary and {PerEpoch(meter.InvoluntarySwitches):F0} involuntary context switches");
+            double PerEpoch(double total) => total / Math.Max(1, result.DataEpochs);
             if (meter.WallSeconds >= r.ScalingSeconds || input.Events >= max || attempt == MaxScalingAttempts) return (result, repeated);
             (events, seconds) = (result.Events, result.WallSeconds);
         }
@@ -287,6 +288,9 @@ internal static class EngineRunner
         result.AllocatedBytes = meter.AllocatedBytes;
         result.GcPauseSeconds = meter.GcPauseSeconds;
         result.Collections = meter.Collections;
+        result.ThreadPoolWorkItems = meter.ThreadPoolWorkItems;
+        result.VoluntaryContextSwitches = meter.VoluntarySwitches;
+        result.InvoluntaryContextSwitches = meter.InvoluntarySwitches;
         var data = epochs.Where(p => p.NumInputRows > 0).ToList();
         result.Events = data.Sum(p => p.NumInputRows);
         result.DataEpochs = data.Count;

@@ -18,6 +18,8 @@ internal sealed class ProcessMeter : IDisposable
     private readonly long _allocatedStart = GC.GetTotalAllocatedBytes(precise: true);
     private readonly TimeSpan _pauseStart = GC.GetTotalPauseDuration();
     private readonly int[] _collectionsStart = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+    private readonly long _workItemsStart = ThreadPool.CompletedWorkItemCount;
+    private readonly (long Voluntary, long Involuntary) _switchesStart = ContextSwitches();
     private readonly Timer _sampler;
     private long _peakManaged;
     private bool _stopped;
@@ -46,6 +48,16 @@ internal sealed class ProcessMeter : IDisposable
     public double GcPauseSeconds { get; private set; }
     /// <summary>Collections during the interval, per generation (a gen-2 collection also counts as gen 0 and 1).</summary>
     public int[] Collections { get; private set; } = [0, 0, 0];
+    /// <summary>Thread-pool work items completed during the interval (every grain turn, continuation and timer callback).</summary>
+    public long ThreadPoolWorkItems { get; private set; }
+    /// <summary>
+    /// Context switches of the process's threads during the interval (Linux; 0 elsewhere): voluntary ones are a thread
+    /// blocking or yielding (an idle pool worker's sched_yield spin, a futex wait), involuntary ones preemption. Threads
+    /// that exited during the interval are missing from the count.
+    /// </summary>
+    public long VoluntarySwitches { get; private set; }
+    /// <summary>See <see cref="VoluntarySwitches"/>.</summary>
+    public long InvoluntarySwitches { get; private set; }
     /// <summary>Whether the resident high-water mark was reset at the start (false: it covers the whole process life).</summary>
     public bool PeakResidentIsPerInterval { get; private set; }
 
@@ -67,6 +79,9 @@ internal sealed class ProcessMeter : IDisposable
         AllocatedBytes = GC.GetTotalAllocatedBytes(precise: true) - _allocatedStart;
         GcPauseSeconds = (GC.GetTotalPauseDuration() - _pauseStart).TotalSeconds;
         Collections = [.. Enumerable.Range(0, 3).Select(g => GC.CollectionCount(g) - _collectionsStart[g])];
+        ThreadPoolWorkItems = ThreadPool.CompletedWorkItemCount - _workItemsStart;
+        var switches = ContextSwitches();
+        (VoluntarySwitches, InvoluntarySwitches) = (switches.Voluntary - _switchesStart.Voluntary, switches.Involuntary - _switchesStart.Involuntary);
         Sample();
         _sampler.Dispose();
         PeakResidentBytes = ReadPeakResident();
@@ -121,6 +136,30 @@ internal sealed class ProcessMeter : IDisposable
             PeakResidentIsPerInterval = true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException or DirectoryNotFoundException) { }
+    }
+
+    // Summed over /proc/self/task/*/status: /proc/self/status counts the main thread only.
+    private static (long Voluntary, long Involuntary) ContextSwitches()
+    {
+        long voluntary = 0, involuntary = 0;
+        if (!OperatingSystem.IsLinux()) return (0, 0);
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+            {
+                try
+                {
+                    foreach (var line in File.ReadLines(Path.Combine(task, "status")))
+                        if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal))
+                            voluntary += long.Parse(line.AsSpan("voluntary_ctxt_switches:".Length).Trim(), CultureInfo.InvariantCulture);
+                        else if (line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
+                            involuntary += long.Parse(line.AsSpan("nonvoluntary_ctxt_switches:".Length).Trim(), CultureInfo.InvariantCulture);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or DirectoryNotFoundException) { } // the thread exited
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DirectoryNotFoundException) { }
+        return (voluntary, involuntary);
     }
 
     private static long ReadPeakResident()
