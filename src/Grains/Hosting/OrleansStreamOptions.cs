@@ -64,7 +64,7 @@ public sealed class OrleansStreamOptions
     /// offset records written in one durable write (group commit; 1 writes each alone). A restart re-runs the epochs written
     /// ahead and not committed, up to about twice this many.
     /// </summary>
-    public int WriteAheadGroup { get; set; } = 2;
+    public int WriteAheadGroup { get; set; } = 8;
 
     /// <summary>State partitions per stateful operator for queries that do not set option "numStatePartitions"; 0 sizes it to the cluster (two per active silo).</summary>
     public int StatePartitions { get; set; }

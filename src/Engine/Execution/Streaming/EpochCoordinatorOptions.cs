@@ -25,7 +25,7 @@ public sealed record EpochCoordinatorOptions
     /// one write (group commit: one flush of the offset log per group instead of one per epoch). The next group is planned
     /// once the previous group's first epoch runs and their write is durable, so that the write is in flight while the
     /// previous group's epochs run. 1 writes each epoch ahead alone.</summary>
-    public int WriteAheadGroup { get; init; } = 2;
+    public int WriteAheadGroup { get; init; } = 8;
     public TimeSpan EpochRetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan EpochRetryMaxDelay { get; init; } = TimeSpan.FromSeconds(2);
     public TimeSpan EpochRetryBudget { get; init; } = TimeSpan.FromMinutes(6);
