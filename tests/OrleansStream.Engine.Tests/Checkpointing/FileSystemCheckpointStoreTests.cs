@@ -78,6 +78,20 @@ public sealed class FileSystemCheckpointStoreTests : CheckpointStoreContractTest
     }
 
     [Fact]
+    public async Task A_create_makes_its_folders_when_they_are_missing_even_after_they_were_removed()
+    {
+        // A create tries the file first and makes its folders only when they are missing (no check before each create):
+        // folders removed between two creates (a query's state deleted by hand) are made again, and the record is whole.
+        var store = new FileSystemCheckpointStore(Path.Combine(_dir.Path, "folders"));
+        await store.PutIfAbsentAsync("state/q/op0/n2/p0/0.delta", new byte[] { 1 });
+        Directory.Delete(Path.Combine(store.Root, "state"), recursive: true);
+        var etag = await store.PutIfAbsentAsync("state/q/op0/n2/p0/1.delta", new byte[] { 2 });
+        Assert.Equal(etag, (await store.ReadAsync("state/q/op0/n2/p0/1.delta"))!.ETag);
+        Assert.Equal(["state/q/op0/n2/p0/1.delta"], await store.ListAsync("state/"));
+        await Assert.ThrowsAsync<CheckpointConflictException>(() => store.PutIfAbsentAsync("state/q/op0/n2/p0/1.delta", new byte[] { 3 }));
+    }
+
+    [Fact]
     public async Task Keys_that_come_and_go_leave_no_files_behind_beyond_a_fixed_set_of_locks()
     {
         // A state partition writes a file per epoch and deletes old ones: the store's own files must not grow with them.
