@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 
@@ -30,8 +31,10 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore, IDisposable
     private const string LockDir = ".os-locks";
     private const string TempDir = ".os-tmp";
     private const int LockStripes = 256;
+    private const int KnownFolders = 4096;
 
     private readonly StripeLocks _locks;
+    private readonly ConcurrentDictionary<string, byte> _folders = new(StringComparer.Ordinal);
 
     /// <summary>Creates (if needed) a store under <paramref name="root"/>.</summary>
     public FileSystemCheckpointStore(string root)
@@ -82,18 +85,41 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore, IDisposable
     {
         ct.ThrowIfCancellationRequested();
         var directory = Path.GetDirectoryName(path)!;
-        CreateDirectoryDurably(directory);
         Span<byte> version = stackalloc byte[CreatedRecord.VersionLength];
         RandomNumberGenerator.Fill(version);
         var header = new byte[CreatedRecord.HeaderLength];
         CreatedRecord.WriteHeader(header, version, data.Length);
         ReadOnlyMemory<byte>[] record = [header, data, CreatedRecord.Hash(header, data.Span)];
-        if (!TryCreate(path, record) && !ReplaceTorn(path, record))
+        if (!TryCreateIn(directory, path, record) && !ReplaceTorn(path, record))
             throw new CheckpointConflictException(key, $"Checkpoint key '{key}' already exists.");
         // After the file's flush: where that flush made the name durable already (NewEntryFlush), this would only flush
         // the device's cache a second time.
         if (FlushesNewEntries) DirectoryFlush.Flush(directory);
         return Convert.ToHexStringLower(version);
+    }
+
+    // A folder this store made or found once is not checked again before each create: a state partition creates a file in
+    // its folder every epoch, and a check (a stat) before each was one system call in six of the create's. Nor is a
+    // missing folder found by a failed create in the normal course: an exception is dear, the first in a process most of
+    // all. A known folder removed since (a query's state deleted by hand) fails the create, and is made again.
+    private bool TryCreateIn(string directory, string path, ReadOnlyMemory<byte>[] record)
+    {
+        if (!_folders.ContainsKey(directory))
+        {
+            CreateDirectoryDurably(directory);
+            // Bounded: a store that sees folders come and go forgets them all now and then, and checks them again.
+            if (_folders.Count >= KnownFolders) _folders.Clear();
+            _folders.TryAdd(directory, 0);
+        }
+        try
+        {
+            return TryCreate(path, record);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            CreateDirectoryDurably(directory);
+            return TryCreate(path, record);
+        }
     }
 
     // Creates the file exclusively (O_CREAT | O_EXCL: of two creates one fails, in every process) and flushes its data and
@@ -203,6 +229,15 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore, IDisposable
     public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct = default)
     {
         CheckpointKeys.ValidatePrefix(prefix);
+        return BlockingWrites.Run(() => List(prefix, ct));
+    }
+
+    // On a write thread, like a delete: a listing opens every file under the prefix to tell a torn create from a record,
+    // and a state partition's clean-up lists its folder (a snapshot interval's deltas) before it deletes them. On the
+    // caller's thread-pool worker that blocked one of a 2-core silo's two workers while the epoch beside it waited.
+    private IReadOnlyList<string> List(string prefix, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
         int slash = prefix.LastIndexOf('/');
         var start = slash < 0 ? Root : Path.Combine(Root, prefix[..slash].Replace('/', Path.DirectorySeparatorChar));
         var keys = new List<string>();
@@ -216,7 +251,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore, IDisposable
             }
         }
         keys.Sort(StringComparer.Ordinal);
-        return Task.FromResult<IReadOnlyList<string>>(keys);
+        return keys;
     }
 
     /// <inheritdoc />

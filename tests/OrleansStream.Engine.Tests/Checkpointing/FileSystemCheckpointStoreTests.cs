@@ -78,6 +78,53 @@ public sealed class FileSystemCheckpointStoreTests : CheckpointStoreContractTest
     }
 
     [Fact]
+    public async Task A_listing_waits_for_a_write_thread_and_leaves_the_callers_thread_free()
+    {
+        // A state partition's clean-up lists its folder, and the listing opens every file in it to leave torn creates out:
+        // like a delete, it is a write thread's work. With every write thread held, the call returns at once; once one is
+        // free it lists the records, and a torn create is still not among them.
+        var store = new FileSystemCheckpointStore(Path.Combine(_dir.Path, "list"));
+        await store.PutIfAbsentAsync("q/1.delta", new byte[] { 1 });
+        await store.PutIfAbsentAsync("q/2.delta", new byte[] { 2 });
+        await File.WriteAllBytesAsync(Path.Combine(store.Root, "q", "3.delta"), CreatedRecord.Magic.ToArray());
+        using var release = new ManualResetEventSlim();
+        using var held = new CountdownEvent(BlockingWrites.Threads);
+        var holders = Enumerable.Range(0, BlockingWrites.Threads).Select(_ => BlockingWrites.Run(() =>
+        {
+            held.Signal();
+            release.Wait();
+            return 0;
+        })).ToList();
+        Task<IReadOnlyList<string>> listing;
+        try
+        {
+            Assert.True(held.Wait(TimeSpan.FromSeconds(30)));
+            listing = store.ListAsync("q/");
+            Assert.False(listing.IsCompleted);
+        }
+        finally
+        {
+            release.Set();
+        }
+        Assert.Equal(["q/1.delta", "q/2.delta"], await listing);
+        await Task.WhenAll(holders);
+    }
+
+    [Fact]
+    public async Task A_create_makes_its_folders_when_they_are_missing_even_after_they_were_removed()
+    {
+        // A create tries the file first and makes its folders only when they are missing (no check before each create):
+        // folders removed between two creates (a query's state deleted by hand) are made again, and the record is whole.
+        var store = new FileSystemCheckpointStore(Path.Combine(_dir.Path, "folders"));
+        await store.PutIfAbsentAsync("state/q/op0/n2/p0/0.delta", new byte[] { 1 });
+        Directory.Delete(Path.Combine(store.Root, "state"), recursive: true);
+        var etag = await store.PutIfAbsentAsync("state/q/op0/n2/p0/1.delta", new byte[] { 2 });
+        Assert.Equal(etag, (await store.ReadAsync("state/q/op0/n2/p0/1.delta"))!.ETag);
+        Assert.Equal(["state/q/op0/n2/p0/1.delta"], await store.ListAsync("state/"));
+        await Assert.ThrowsAsync<CheckpointConflictException>(() => store.PutIfAbsentAsync("state/q/op0/n2/p0/1.delta", new byte[] { 3 }));
+    }
+
+    [Fact]
     public async Task Keys_that_come_and_go_leave_no_files_behind_beyond_a_fixed_set_of_locks()
     {
         // A state partition writes a file per epoch and deletes old ones: the store's own files must not grow with them.
