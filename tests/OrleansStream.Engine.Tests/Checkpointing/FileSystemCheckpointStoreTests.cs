@@ -51,30 +51,22 @@ public sealed class FileSystemCheckpointStoreTests : CheckpointStoreContractTest
         var store = new FileSystemCheckpointStore(Path.Combine(_dir.Path, "delete"));
         await store.PutIfAbsentAsync("q/1.delta", new byte[] { 1 });
         var path = Path.Combine(store.Root, "q", "1.delta");
-        using var release = new ManualResetEventSlim();
-        using var held = new CountdownEvent(BlockingWrites.Threads);
-        var holders = Enumerable.Range(0, BlockingWrites.Threads).Select(_ => BlockingWrites.Run(() =>
-        {
-            held.Signal();
-            release.Wait();
-            return 0;
-        })).ToList();
+        var threads = HeldWriteThreads.Hold();
         Task<bool> delete;
         try
         {
-            Assert.True(held.Wait(TimeSpan.FromSeconds(30)));
             delete = store.DeleteAsync("q/1.delta", null);
             Assert.False(delete.IsCompleted);
             Assert.True(File.Exists(path));
         }
         finally
         {
-            release.Set();
+            threads.Release();
         }
         Assert.True(await delete);
         Assert.False(File.Exists(path));
         Assert.Empty(await store.ListAsync(""));
-        await Task.WhenAll(holders);
+        await threads.Done;
     }
 
     [Fact]
@@ -87,34 +79,26 @@ public sealed class FileSystemCheckpointStoreTests : CheckpointStoreContractTest
         await store.PutIfAbsentAsync("q/1.delta", new byte[] { 1 });
         await store.PutIfAbsentAsync("q/2.delta", new byte[] { 2 });
         await File.WriteAllBytesAsync(Path.Combine(store.Root, "q", "3.delta"), CreatedRecord.Magic.ToArray());
-        using var release = new ManualResetEventSlim();
-        using var held = new CountdownEvent(BlockingWrites.Threads);
-        var holders = Enumerable.Range(0, BlockingWrites.Threads).Select(_ => BlockingWrites.Run(() =>
-        {
-            held.Signal();
-            release.Wait();
-            return 0;
-        })).ToList();
+        var threads = HeldWriteThreads.Hold();
         Task<IReadOnlyList<string>> listing;
         try
         {
-            Assert.True(held.Wait(TimeSpan.FromSeconds(30)));
             listing = store.ListAsync("q/");
             Assert.False(listing.IsCompleted);
         }
         finally
         {
-            release.Set();
+            threads.Release();
         }
         Assert.Equal(["q/1.delta", "q/2.delta"], await listing);
-        await Task.WhenAll(holders);
+        await threads.Done;
     }
 
     [Fact]
     public async Task A_create_makes_its_folders_when_they_are_missing_even_after_they_were_removed()
     {
-        // A create tries the file first and makes its folders only when they are missing (no check before each create):
-        // folders removed between two creates (a query's state deleted by hand) are made again, and the record is whole.
+        // A create checks its folders once and then trusts them (no check before each create): folders removed between two
+        // creates (a query's state deleted by hand) are made again, and the record is whole.
         var store = new FileSystemCheckpointStore(Path.Combine(_dir.Path, "folders"));
         await store.PutIfAbsentAsync("state/q/op0/n2/p0/0.delta", new byte[] { 1 });
         Directory.Delete(Path.Combine(store.Root, "state"), recursive: true);
@@ -397,5 +381,33 @@ public sealed class FileSystemCheckpointStoreTests : CheckpointStoreContractTest
         Volatile.Write(ref done, true);
         Assert.True(await reads > 0);
         Assert.Equal(unchecked((byte)300), (await reader.ReadAsync("q/trigger"))!.Data[0]);
+    }
+
+    /// <summary>Every checkpoint write thread held busy until <see cref="Release"/>: work queued meanwhile waits for one.</summary>
+    private sealed class HeldWriteThreads
+    {
+        private readonly ManualResetEventSlim _release = new();
+        private readonly List<Task<int>> _holders;
+
+        private HeldWriteThreads(CountdownEvent held) =>
+            _holders = Enumerable.Range(0, BlockingWrites.Threads).Select(_ => BlockingWrites.Run(() =>
+            {
+                held.Signal();
+                _release.Wait();
+                return 0;
+            })).ToList();
+
+        /// <summary>Completes once every thread was released and its holder returned.</summary>
+        public Task Done => Task.WhenAll(_holders);
+
+        public static HeldWriteThreads Hold()
+        {
+            using var held = new CountdownEvent(BlockingWrites.Threads);
+            var threads = new HeldWriteThreads(held);
+            Assert.True(held.Wait(TimeSpan.FromSeconds(30)));
+            return threads;
+        }
+
+        public void Release() => _release.Set();
     }
 }
