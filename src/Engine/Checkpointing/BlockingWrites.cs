@@ -8,7 +8,7 @@ namespace OrleansStream.Engine.Checkpointing;
 /// goes back to its own scheduler as after any await. The writes stay synchronous calls on that thread (an async
 /// FileStream on Linux would make each write and the flush a pool work item of its own).
 /// A delete runs here too: an unlink blocks as well (0.1-0.3 ms on the benchmark machine), and a state partition's
-/// clean-up deletes its unreachable files one after the other. So does a listing, which opens each file it lists.
+/// clean-up deletes its unreachable files one after the other.
 /// </summary>
 internal static class BlockingWrites
 {

@@ -229,15 +229,6 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore, IDisposable
     public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct = default)
     {
         CheckpointKeys.ValidatePrefix(prefix);
-        return BlockingWrites.Run(() => List(prefix, ct));
-    }
-
-    // On a write thread, like a delete: a listing opens every file under the prefix to tell a torn create from a record,
-    // and a state partition's clean-up lists its folder (a snapshot interval's deltas) before it deletes them. On the
-    // caller's thread-pool worker that blocked one of a 2-core silo's two workers while the epoch beside it waited.
-    private IReadOnlyList<string> List(string prefix, CancellationToken ct)
-    {
-        ct.ThrowIfCancellationRequested();
         int slash = prefix.LastIndexOf('/');
         var start = slash < 0 ? Root : Path.Combine(Root, prefix[..slash].Replace('/', Path.DirectorySeparatorChar));
         var keys = new List<string>();
@@ -251,7 +242,7 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore, IDisposable
             }
         }
         keys.Sort(StringComparer.Ordinal);
-        return keys;
+        return Task.FromResult<IReadOnlyList<string>>(keys);
     }
 
     /// <inheritdoc />

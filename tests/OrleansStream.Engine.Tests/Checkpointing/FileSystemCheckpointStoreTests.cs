@@ -70,31 +70,6 @@ public sealed class FileSystemCheckpointStoreTests : CheckpointStoreContractTest
     }
 
     [Fact]
-    public async Task A_listing_waits_for_a_write_thread_and_leaves_the_callers_thread_free()
-    {
-        // A state partition's clean-up lists its folder, and the listing opens every file in it to leave torn creates out:
-        // like a delete, it is a write thread's work. With every write thread held, the call returns at once; once one is
-        // free it lists the records, and a torn create is still not among them.
-        var store = new FileSystemCheckpointStore(Path.Combine(_dir.Path, "list"));
-        await store.PutIfAbsentAsync("q/1.delta", new byte[] { 1 });
-        await store.PutIfAbsentAsync("q/2.delta", new byte[] { 2 });
-        await File.WriteAllBytesAsync(Path.Combine(store.Root, "q", "3.delta"), CreatedRecord.Magic.ToArray());
-        var threads = HeldWriteThreads.Hold();
-        Task<IReadOnlyList<string>> listing;
-        try
-        {
-            listing = store.ListAsync("q/");
-            Assert.False(listing.IsCompleted);
-        }
-        finally
-        {
-            threads.Release();
-        }
-        Assert.Equal(["q/1.delta", "q/2.delta"], await listing);
-        await threads.Done;
-    }
-
-    [Fact]
     public async Task A_create_makes_its_folders_when_they_are_missing_even_after_they_were_removed()
     {
         // A create checks its folders once and then trusts them (no check before each create): folders removed between two
