@@ -51,22 +51,30 @@ public sealed class FileSystemCheckpointStoreTests : CheckpointStoreContractTest
         var store = new FileSystemCheckpointStore(Path.Combine(_dir.Path, "delete"));
         await store.PutIfAbsentAsync("q/1.delta", new byte[] { 1 });
         var path = Path.Combine(store.Root, "q", "1.delta");
-        var threads = HeldWriteThreads.Hold();
+        using var release = new ManualResetEventSlim();
+        using var held = new CountdownEvent(BlockingWrites.Threads);
+        var holders = Enumerable.Range(0, BlockingWrites.Threads).Select(_ => BlockingWrites.Run(() =>
+        {
+            held.Signal();
+            release.Wait();
+            return 0;
+        })).ToList();
         Task<bool> delete;
         try
         {
+            Assert.True(held.Wait(TimeSpan.FromSeconds(30)));
             delete = store.DeleteAsync("q/1.delta", null);
             Assert.False(delete.IsCompleted);
             Assert.True(File.Exists(path));
         }
         finally
         {
-            threads.Release();
+            release.Set();
         }
         Assert.True(await delete);
         Assert.False(File.Exists(path));
         Assert.Empty(await store.ListAsync(""));
-        await threads.Done;
+        await Task.WhenAll(holders);
     }
 
     [Fact]
@@ -356,33 +364,5 @@ public sealed class FileSystemCheckpointStoreTests : CheckpointStoreContractTest
         Volatile.Write(ref done, true);
         Assert.True(await reads > 0);
         Assert.Equal(unchecked((byte)300), (await reader.ReadAsync("q/trigger"))!.Data[0]);
-    }
-
-    /// <summary>Every checkpoint write thread held busy until <see cref="Release"/>: work queued meanwhile waits for one.</summary>
-    private sealed class HeldWriteThreads
-    {
-        private readonly ManualResetEventSlim _release = new();
-        private readonly List<Task<int>> _holders;
-
-        private HeldWriteThreads(CountdownEvent held) =>
-            _holders = Enumerable.Range(0, BlockingWrites.Threads).Select(_ => BlockingWrites.Run(() =>
-            {
-                held.Signal();
-                _release.Wait();
-                return 0;
-            })).ToList();
-
-        /// <summary>Completes once every thread was released and its holder returned.</summary>
-        public Task Done => Task.WhenAll(_holders);
-
-        public static HeldWriteThreads Hold()
-        {
-            using var held = new CountdownEvent(BlockingWrites.Threads);
-            var threads = new HeldWriteThreads(held);
-            Assert.True(held.Wait(TimeSpan.FromSeconds(30)));
-            return threads;
-        }
-
-        public void Release() => _release.Set();
     }
 }
