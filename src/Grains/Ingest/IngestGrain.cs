@@ -95,8 +95,21 @@ internal sealed partial class IngestGrain(ICheckpointStore store, TimeProvider t
         return deleted;
     }
 
-    // Runs while appends are queued: each round writes everything queued so far as one segment.
+    // Runs while appends are queued. An append that arrives while the trim awaits the store finds this flush unfinished and
+    // only queues, so the flush looks again after the trim: ending there left such an append unanswered (an asynchronous
+    // listing, as the blob store's, made every append during a trim hang).
     private async Task FlushAsync()
+    {
+        do
+        {
+            await WriteQueuedAsync();
+            await TrimIfDueAsync();
+        }
+        while (_pending.Count > 0);
+    }
+
+    // Each round writes everything queued so far as one segment.
+    private async Task WriteQueuedAsync()
     {
         while (_pending.Count > 0)
         {
@@ -120,11 +133,13 @@ internal sealed partial class IngestGrain(ICheckpointStore store, TimeProvider t
                 foreach (var p in round) _unflushed.Remove((p.Append.ProducerId, p.Append.Sequence));
             }
         }
-        if (time.GetUtcNow().ToUnixTimeMilliseconds() - _lastTrimMs >= options.Value.TrimInterval.TotalMilliseconds)
-        {
-            try { await TrimAsync(); }
-            catch (Exception e) { LogWarningTrimFailed(logger, e, _declaration.Name, _log.Prefix); }
-        }
+    }
+
+    private async Task TrimIfDueAsync()
+    {
+        if (time.GetUtcNow().ToUnixTimeMilliseconds() - _lastTrimMs < options.Value.TrimInterval.TotalMilliseconds) return;
+        try { await TrimAsync(); }
+        catch (Exception e) { LogWarningTrimFailed(logger, e, _declaration.Name, _log.Prefix); }
     }
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Warning, Message = "Ingest {Ingest}: writing a segment under {Prefix} failed; {Appends} appends fail and the activation is replaced")]

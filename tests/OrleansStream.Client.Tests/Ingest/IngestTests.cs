@@ -17,6 +17,7 @@ public sealed class IngestTests : IAsyncLifetime
     private const string Schema = "id BIGINT NOT NULL, user STRING";
     private readonly TempDirectory _data = new();
     private readonly LoseFirstAppendAnswer _loseAnswer = new();
+    private readonly CountAppends _appends = new();
     private PausableCheckpointStore _store = null!;
     private StreamSession _session = null!;
 
@@ -25,6 +26,7 @@ public sealed class IngestTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         _store?.Resume(); // null when no grain ever reached the store
+        _store?.ResumeReaderListings();
         await _session.DisposeAsync();
         _data.Dispose();
     }
@@ -112,6 +114,25 @@ public sealed class IngestTests : IAsyncLifetime
         _store.Resume();
         await Task.WhenAll(writes);
         Assert.Equal(Enumerable.Range(0, 40).Select(i => (long)i), await ReadAllIdsAsync("slow"));
+    }
+
+    [Fact]
+    public async Task Write_WhileThePartitionTrimsItsLog_IsStoredAndAnswered()
+    {
+        await _session.CreateIngestAsync("trimming", Schema, new IngestOptions { Partitions = 1 });
+        var writer = _session.Ingest("trimming");
+        _store.PauseReaderListings();
+        // Its segment is written and answered, then the flush trims (every time here) and the trim's first listing waits.
+        await writer.WriteAsync([[0L, "a"]]);
+        await WaitUntilAsync(() => _store.ReaderListings > 0);
+
+        var arrived = _appends.Arrived;
+        var duringTrim = writer.WriteAsync([[1L, "a"]]);
+        await WaitUntilAsync(() => _appends.Arrived > arrived);
+        _store.ResumeReaderListings();
+
+        await duringTrim.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal([0L, 1L], await ReadAllIdsAsync("trimming"));
     }
 
     [Fact]
@@ -249,8 +270,28 @@ public sealed class IngestTests : IAsyncLifetime
                 o.TrimInterval = TimeSpan.Zero;
             });
             silo.AddIncomingGrainCallFilter(_loseAnswer);
+            silo.AddIncomingGrainCallFilter(_appends);
         },
     });
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!condition()) await Task.Delay(10, timeout.Token);
+    }
+
+    /// <summary>Counts the appends that reached an ingest grain (before the grain runs them).</summary>
+    private sealed class CountAppends : IIncomingGrainCallFilter
+    {
+        public int Arrived;
+
+        public Task Invoke(IIncomingGrainCallContext context)
+        {
+            if (context.InterfaceMethod.DeclaringType == typeof(IIngestGrain) && context.InterfaceMethod.Name == nameof(IIngestGrain.AppendAsync))
+                Interlocked.Increment(ref Arrived);
+            return context.Invoke();
+        }
+    }
 
     /// <summary>Once armed, the next append is stored and then its answer is lost, as a timed-out call's is.</summary>
     private sealed class LoseFirstAppendAnswer : IIncomingGrainCallFilter
