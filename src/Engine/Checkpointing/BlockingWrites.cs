@@ -4,9 +4,10 @@ namespace OrleansStream.Engine.Checkpointing;
 /// Threads of their own for the file store's writes, which block in a data flush (fdatasync, 0.1–1 ms and more on a busy
 /// disk). Run on a thread-pool worker, a flush takes that worker from the silo for its whole length: on a 2-core silo the
 /// pool has two, and the offset write-ahead of the next epoch, written while the current epoch runs, left its source tasks
-/// one worker, so they ran one after the other. Here a flush blocks a thread that no grain needs; the caller's continuation
-/// goes back to its own scheduler as after any await. The writes stay synchronous calls on that thread (an async
-/// FileStream on Linux would make each write and the flush a pool work item of its own).
+/// one worker, so they ran one after the other. Here a flush blocks a thread that no grain needs. The caller's continuation
+/// never runs on a write thread, even after ConfigureAwait(false): code that went on there and then waited for another
+/// write would hold a write thread, and four such callers would wait for ever. The writes stay synchronous calls on that
+/// thread (an async FileStream on Linux would make each write and the flush a pool work item of its own).
 /// A delete runs here too: an unlink blocks as well (0.1-0.3 ms on the benchmark machine), and a state partition's
 /// clean-up deletes its unreachable files one after the other.
 /// </summary>
@@ -26,7 +27,7 @@ internal static class BlockingWrites
     /// <summary>Runs <paramref name="write"/> on one of the write threads; the task completes with its result or exception.</summary>
     public static Task<T> Run<T>(Func<T> write)
     {
-        var done = new TaskCompletionSource<T>();
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         Action item = () =>
         {
             try

@@ -37,6 +37,20 @@ public sealed class BlockingWritesTests
     }
 
     [Fact]
+    public async Task Code_after_an_awaited_write_runs_off_the_write_threads_so_a_caller_that_then_blocks_holds_none()
+    {
+        // Each caller resumes without its context and then waits synchronously for a second write. Had the continuations
+        // run on the write threads that finished the first writes, all four would be held and no second write could run.
+        var callers = Enumerable.Range(0, BlockingWrites.Threads).Select(async _ =>
+        {
+            await BlockingWrites.Run(() => 0).ConfigureAwait(false);
+            var onWriteThread = Thread.CurrentThread.Name == "OrleansStream checkpoint write";
+            return (onWriteThread, Second: BlockingWrites.Run(() => 1).Wait(TimeSpan.FromSeconds(10)));
+        }).ToList();
+        Assert.All(await Task.WhenAll(callers), c => Assert.Equal((false, true), c));
+    }
+
+    [Fact]
     public async Task Writes_from_many_callers_each_run_once_and_complete_in_each_callers_order()
     {
         // Write threads that went to sleep on an empty queue are woken for every write, whichever thread queues it.
