@@ -381,7 +381,8 @@ public sealed class VersionedStateStore
             {
                 try
                 {
-                    await _store.DeleteAsync(old[i], null).ConfigureAwait(false);
+                    // Files this store found or wrote: no need to ask whether each is a whole record first.
+                    await _store.DeleteUncheckedAsync(old[i]).ConfigureAwait(false);
                 }
                 catch
                 {
