@@ -24,4 +24,11 @@ public interface ICheckpointStore
     /// <summary>Deletes <paramref name="key"/> (only if its ETag is <paramref name="etag"/> when one is given); false when it did not exist.</summary>
     /// <exception cref="CheckpointConflictException">An ETag was given and the current one differs.</exception>
     Task<bool> DeleteAsync(string key, string? etag, CancellationToken ct = default);
+
+    /// <summary>
+    /// Deletes <paramref name="key"/> whatever it holds (a record, one a crash cut short, nothing at all), without saying
+    /// which: for a caller that created the key itself and needs no answer (a state partition deleting the versions a
+    /// snapshot replaced). By default <see cref="DeleteAsync"/> without an ETag.
+    /// </summary>
+    Task DeleteUncheckedAsync(string key, CancellationToken ct = default) => DeleteAsync(key, null, ct);
 }

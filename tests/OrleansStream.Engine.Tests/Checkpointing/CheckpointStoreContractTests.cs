@@ -105,6 +105,22 @@ public abstract class CheckpointStoreContractTests
         Assert.Empty(await store.ListAsync("a/"));
     }
 
+    [Fact]
+    public async Task Delete_unchecked_removes_a_record_and_is_a_no_op_for_a_missing_key()
+    {
+        var store = CreateStore();
+        await store.PutIfAbsentAsync("a/1", B("1"));
+        await store.PutIfAbsentAsync("a/2", B("2"));
+        await store.DeleteUncheckedAsync("a/1");
+        Assert.Null(await store.ReadAsync("a/1"));
+        Assert.Equal(["a/2"], await store.ListAsync("a/"));
+        await store.DeleteUncheckedAsync("a/1");
+        await store.DeleteUncheckedAsync("missing/folder/key");
+        // The key can be created again.
+        await store.PutIfAbsentAsync("a/1", B("3"));
+        Assert.Equal(B("3"), (await store.ReadAsync("a/1"))!.Data.ToArray());
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("../escape")]

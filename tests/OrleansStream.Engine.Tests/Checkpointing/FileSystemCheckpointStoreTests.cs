@@ -216,6 +216,17 @@ public sealed class FileSystemCheckpointStoreTests : CheckpointStoreContractTest
     }
 
     [Fact]
+    public async Task An_unchecked_delete_removes_a_torn_create_too()
+    {
+        var root = Path.Combine(_dir.Path, "torn-unchecked-delete");
+        var store = new FileSystemCheckpointStore(root);
+        Directory.CreateDirectory(Path.Combine(root, "q"));
+        await File.WriteAllBytesAsync(Path.Combine(root, "q", "1.delta"), "OSC3"u8.ToArray());
+        await store.DeleteUncheckedAsync("q/1.delta");
+        Assert.False(File.Exists(Path.Combine(root, "q", "1.delta")));
+    }
+
+    [Fact]
     public async Task A_whole_record_of_any_format_or_a_file_that_is_no_record_is_never_created_over()
     {
         var root = Path.Combine(_dir.Path, "no-overwrite");

@@ -482,6 +482,61 @@ public abstract class VersionedStateStoreContractTests
         Assert.Equal(state.Items, restored.Items);
     }
 
+    // The clean-up deletes from the files the store found at its load and wrote since, not from a listing: the files of
+    // the run before a restart are among them, and a delete that failed is tried again by the next clean-up.
+    [Fact]
+    public async Task BeginWrite_AfterARestartAndASnapshot_DeletesTheEarlierRunsVersionsToo_AndRetriesAFailedDelete()
+    {
+        var backend = new DeleteFailingStore(CreateStore());
+        var state = new TestState();
+        var first = new VersionedStateStore(backend);
+        for (var v = 0L; v < 3; v++)
+        {
+            state.Put($"k{v}", v);
+            if (v > 0) await first.WhenWrittenAsync(v - 1);
+            first.BeginWrite(state, At(), v, v - 1, 100, false);
+        }
+        await first.WhenWrittenAsync(2);
+
+        // A restart: a new store loads version 2 and writes on, with a snapshot due at version 3.
+        var restored = new TestState();
+        var failures = new List<string>();
+        var store = new VersionedStateStore(backend, (_, what) => { lock (failures) failures.Add(what); });
+        await store.LoadAsync(restored, At(), 1, 2);
+        restored.Put("k3", 3);
+        store.BeginWrite(restored, At(), 3, 2, 1, false);
+        Assert.True(store.IsSnapshotPending);
+        store.TakeDueSnapshot(restored, 3);
+        await store.WhenWrittenAsync(3);
+        await store.WhenIdleAsync();
+
+        // Version 3 commits; its clean-up fails at the first delete (and stops there, as a failing store fails them all).
+        backend.FailNextDelete = true;
+        restored.Put("k4", 4);
+        store.BeginWrite(restored, At(), 4, 3, 100, false);
+        await store.WhenWrittenAsync(4);
+        await store.WhenIdleAsync();
+        Assert.Contains(failures, f => f.Contains("before 3", StringComparison.Ordinal));
+        Assert.Equal(5, (await FilesAsync(backend, At())).Count(f => f.EndsWith(".delta", StringComparison.Ordinal)));
+
+        // The next snapshot's clean-up deletes those left over as well.
+        restored.Put("k5", 5);
+        store.BeginWrite(restored, At(), 5, 4, 1, false);
+        store.TakeDueSnapshot(restored, 5);
+        await store.WhenWrittenAsync(5);
+        await store.WhenIdleAsync();
+        restored.Put("k6", 6);
+        store.BeginWrite(restored, At(), 6, 5, 100, false);
+        await store.WhenWrittenAsync(6);
+        await store.WhenIdleAsync();
+        Assert.Equal(["00000000000000000005.delta", "00000000000000000005.snapshot", "00000000000000000006.delta"], await FilesAsync(backend, At()));
+
+        var again = new TestState();
+        await new VersionedStateStore(backend).LoadAsync(again, At(), 1, 6);
+        Assert.Equal(restored.Items, again.Items);
+        Assert.Equal(7, again.Items.Count);
+    }
+
     [Fact]
     public async Task TakeDueSnapshot_OfAnotherVersion_TakesNothing()
     {
@@ -798,6 +853,27 @@ public abstract class VersionedStateStoreContractTests
         public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct = default) => inner.ListAsync(prefix, ct);
 
         public Task<bool> DeleteAsync(string key, string? etag, CancellationToken ct = default) => inner.DeleteAsync(key, etag, ct);
+    }
+
+    /// <summary>A backend whose next delete fails once <see cref="FailNextDelete"/> is set.</summary>
+    private sealed class DeleteFailingStore(ICheckpointStore inner) : ICheckpointStore
+    {
+        public bool FailNextDelete { get; set; }
+
+        public Task<string> PutIfAbsentAsync(string key, ReadOnlyMemory<byte> data, CancellationToken ct = default) => inner.PutIfAbsentAsync(key, data, ct);
+
+        public Task<CheckpointBlob?> ReadAsync(string key, CancellationToken ct = default) => inner.ReadAsync(key, ct);
+
+        public Task<string> ReplaceAsync(string key, ReadOnlyMemory<byte> data, string etag, CancellationToken ct = default) => inner.ReplaceAsync(key, data, etag, ct);
+
+        public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct = default) => inner.ListAsync(prefix, ct);
+
+        public Task<bool> DeleteAsync(string key, string? etag, CancellationToken ct = default)
+        {
+            if (!FailNextDelete) return inner.DeleteAsync(key, etag, ct);
+            FailNextDelete = false;
+            throw new IOException($"Deleting '{key}' failed.");
+        }
     }
 
     /// <summary>A backend whose puts wait until <see cref="Open"/> (and fail while <see cref="FailPuts"/>).</summary>
