@@ -23,6 +23,9 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
     private readonly int _numKeyGroups = records.NumKeyGroups;
     private int _sourceTasks;
 
+    /// <summary>The attempt's id, as its source tasks, partitions and sinks know it.</summary>
+    public Guid Id => _attempt;
+
     private CompiledQuery Query => runtime.Run.Query;
 
     public async Task<SourceTasksResult> RunSourceTasksAsync(CancellationToken cancellationToken)
