@@ -23,6 +23,9 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
     private readonly int _numKeyGroups = records.NumKeyGroups;
     private int _sourceTasks;
 
+    /// <summary>The attempt's id, as its source tasks, partitions and sinks know it.</summary>
+    public Guid Id => _attempt;
+
     private CompiledQuery Query => runtime.Run.Query;
 
     public async Task<SourceTasksResult> RunSourceTasksAsync(CancellationToken cancellationToken)
@@ -151,10 +154,18 @@ internal sealed class GrainEpochAttempt(GrainEpochRuntime runtime, OffsetLogReco
 
     public async Task<IReadOnlyList<string>> CommitSinksAsync(CancellationToken cancellationToken)
     {
+        var files = Query.Sink.DiscardsRows ? [] : await CommitSinkPartitionsAsync();
+        await runtime.Hooks.OnSinkCommittedAsync(runtime.QueryKey, record.BatchId);
+        return files;
+    }
+
+    // A sink that discards rows is handed none, so its partitions have nothing to commit (or to tell the subscriptions, which
+    // publish the epoch when it commits): the epoch skips their round trip.
+    private async Task<IReadOnlyList<string>> CommitSinkPartitionsAsync()
+    {
         var run = runtime.Run;
         var files = await Task.WhenAll(_sinkKeys.Select(k => runtime.Grains.Reference<ISinkGrain>(k)
             .CommitAsync(_attempt, record.BatchId, _deliveries.GetValueOrDefault(k), Query.Sink, run.Request.Observer, run.Request.QueryId, run.Request.RunId)));
-        await runtime.Hooks.OnSinkCommittedAsync(runtime.QueryKey, record.BatchId);
         return files.SelectMany(f => f).Order(StringComparer.Ordinal).ToList();
     }
 

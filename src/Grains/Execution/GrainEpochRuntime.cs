@@ -30,6 +30,9 @@ internal sealed class GrainEpochRuntime(
     Action keepAlive) : IEpochRuntime
 {
     private readonly Dictionary<string, IStreamSource> _connectors = run.Query.Sources.ToDictionary(s => s.Relation.SourceId, s => s.Connector);
+    // The last attempt started at each epoch not committed yet: the one its commit record commits, which the subscriptions
+    // publish (an earlier attempt's recorded output is not it).
+    private readonly Dictionary<long, Guid> _attempts = new();
 
     public IGrainFactory Grains => grains;
     public TriggerRun Run => run;
@@ -127,7 +130,12 @@ internal sealed class GrainEpochRuntime(
     private SourcePlanningState PlanningState(string sourceId) =>
         state.State.Sources.TryGetValue(sourceId, out var s) ? s : state.State.Sources[sourceId] = new SourcePlanningState();
 
-    public IEpochAttempt StartAttempt(OffsetLogRecord record, CheckpointRecords records) => new GrainEpochAttempt(this, record, records);
+    public IEpochAttempt StartAttempt(OffsetLogRecord record, CheckpointRecords records)
+    {
+        var attempt = new GrainEpochAttempt(this, record, records);
+        _attempts[record.BatchId] = attempt.Id;
+        return attempt;
+    }
 
     public Task WhenStateDurableAsync(OffsetLogRecord record, CancellationToken cancellationToken) =>
         Task.WhenAll(record.StatePartitions.SelectMany(op => Enumerable.Range(0, op.Value).Select(p =>
@@ -162,7 +170,8 @@ internal sealed class GrainEpochRuntime(
     public void OnCommitted(long batchId)
     {
         TriggerLog.LogInformationBatchCommitted(logger, queryKey, batchId);
-        _ = grains.Reference<ISubscriptionGrain>(queryKey).CommittedAsync(batchId);
+        _attempts.Remove(batchId, out var attempt);
+        _ = grains.Reference<ISubscriptionGrain>(queryKey).CommittedAsync(batchId, attempt, run.Query.Sink.OutputMode);
     }
 
     public void OnLeftUncommitted(Exception exception, long lastCommitted) => TriggerLog.LogWarningLeftUncommitted(logger, exception, queryKey, lastCommitted);

@@ -49,9 +49,12 @@ internal sealed class SinkGrain(ConnectorFactory connectors) : Grain, ISinkGrain
         }
     }
 
-    // Subscriptions publish the epoch when the trigger commits it; they learn of its rows here, in producer order.
+    // Subscriptions publish the epoch when the trigger commits it; they learn of its rows here, in producer order. A partition
+    // handed nothing (every epoch of a noop sink) has nothing to tell them: the commit publishes the epoch without its rows,
+    // and the epoch does not wait for a round trip to the subscriptions.
     private Task PublishOutputAsync(long batchId, SinkSpec sink)
     {
+        if (_output.Count == 0) return Task.CompletedTask;
         var key = this.GetPrimaryKeyString();
         var parts = _output.OrderBy(o => o.TaskIndex).Select(o => o.Bytes).ToList();
         return GrainFactory.Reference<ISubscriptionGrain>(key[..key.LastIndexOf('|')]).StageOutputAsync(_attempt, batchId, key, sink.OutputMode, parts);

@@ -64,22 +64,38 @@ internal sealed partial class SubscriptionGrain(IOptions<OrleansStreamOptions> o
         return Task.CompletedTask;
     }
 
-    public Task CommittedAsync(long batchId)
+    public Task CommittedAsync(long batchId, Guid attempt, string outputMode)
     {
         Expire();
+        // A sink partition handed no rows records nothing, so what is recorded for this epoch may be an earlier attempt's only.
+        if (attempt != Guid.Empty && _pending.TryGetValue(batchId, out var recorded) && recorded.Attempt != attempt) _pending.Remove(batchId);
         // Commit records are written in batch order, so every epoch up to this one is committed, whichever of these one-way
-        // messages arrives first.
-        foreach (var id in _pending.Keys.Where(k => k <= batchId).ToList())
+        // messages arrives first; one that no sink partition recorded is published without rows.
+        var first = FirstUnpublished(batchId);
+        while (_pending.Count > 0 && _pending.Keys.First() < first) _pending.Remove(_pending.Keys.First());
+        for (var id = first; id <= batchId; id++)
         {
-            var pending = _pending[id];
-            _pending.Remove(id);
-            var epoch = new ResultEpoch { BatchId = id, OutputMode = pending.OutputMode, Parts = pending.Parts.Values.SelectMany(p => p).ToList() };
-            _retained.AddLast(epoch);
-            while (_retained.Count > _retain) _retained.RemoveFirst();
-            foreach (var (subscriberId, subscriber) in _subscribers) Send(subscriberId, subscriber, epoch);
+            if (_pending.Remove(id, out var pending)) Publish(new ResultEpoch { BatchId = id, OutputMode = pending.OutputMode, Parts = pending.Parts.Values.SelectMany(p => p).ToList() });
+            else Publish(new ResultEpoch { BatchId = id, OutputMode = outputMode, Parts = [] });
         }
         _lastCommitted = Math.Max(_lastCommitted, batchId);
         return Task.CompletedTask;
+    }
+
+    // The epochs after the last published one, up to the retained count (older ones would not be retained); after the grain
+    // moved, the first commit it hears of starts it (the epochs committed meanwhile are not delivered), or the oldest recorded.
+    private long FirstUnpublished(long batchId)
+    {
+        var first = _lastCommitted >= 0 ? _lastCommitted + 1 : batchId;
+        if (_pending.Count > 0) first = Math.Min(first, _pending.Keys.First());
+        return Math.Max(first, batchId - _retain + 1);
+    }
+
+    private void Publish(ResultEpoch epoch)
+    {
+        _retained.AddLast(epoch);
+        while (_retained.Count > _retain) _retained.RemoveFirst();
+        foreach (var (subscriberId, subscriber) in _subscribers) Send(subscriberId, subscriber, epoch);
     }
 
     // One chain per subscriber keeps its epochs in order; a subscriber with a full chain is not reading its messages (its

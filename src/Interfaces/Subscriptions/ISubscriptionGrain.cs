@@ -20,11 +20,14 @@ public interface ISubscriptionGrain : IGrainWithStringKey
     [Alias("Unsubscribe")] Task UnsubscribeAsync(Guid subscriberId);
 
     /// <summary>Records what sink partition <paramref name="sinkKey"/> committed for an attempt at <paramref name="batchId"/>
-    /// (a newer attempt replaces what an older one recorded). Published when the epoch commits.</summary>
+    /// (a newer attempt replaces what an older one recorded). Published when the epoch commits. A partition that was handed
+    /// no rows records nothing: the epoch's commit publishes it without them.</summary>
     [Alias("StageOutput")] Task StageOutputAsync(Guid attempt, long batchId, string sinkKey, string outputMode, [Immutable] IReadOnlyList<byte[]> parts);
 
-    /// <summary>The trigger wrote the commit record of <paramref name="batchId"/>: publish its output.</summary>
-    [OneWay, Alias("Committed")] Task CommittedAsync(long batchId);
+    /// <summary>The trigger wrote the commit record of <paramref name="batchId"/>, whose committed attempt is
+    /// <paramref name="attempt"/> (<see cref="Guid.Empty"/>: not known): publish its output, which is empty (in
+    /// <paramref name="outputMode"/>) when no sink partition recorded any for that attempt.</summary>
+    [OneWay, Alias("CommittedAttempt")] Task CommittedAsync(long batchId, Guid attempt, string outputMode);
 }
 
 /// <summary>The subscription lease.</summary>

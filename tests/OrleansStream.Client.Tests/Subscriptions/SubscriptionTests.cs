@@ -139,6 +139,38 @@ public sealed class SubscriptionTests(SessionFixture fixture)
         await query.StopAsync();
     }
 
+    [Fact]
+    public async Task SinkHandedNoRows_EachCommittedEpochIsStillDeliveredOnce_InBatchOrder_AndResumable()
+    {
+        // A noop sink is never handed rows, so its partitions record nothing with the subscriptions: the commits publish the epochs.
+        var input = Session.CreateMemoryStream<int>();
+        var query = await input.ToDF().WriteStream.Format("noop").QueryName("subscribe_noop").StartAsync();
+        await using (var first = await query.SubscribeAsync())
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await input.AddDataAsync(i);
+                await query.ProcessAllAvailableAsync();
+            }
+            var changes = await TakeAsync(first, 3);
+            Assert.Equal([0L, 1L, 2L], changes.Select(c => c.BatchId));
+            Assert.All(changes, c => Assert.Equal("append", c.OutputMode));
+            Assert.All(changes, c => Assert.Empty(c.Rows));
+        }
+        // Disconnected: two more epochs commit, retained for a subscriber that resumes.
+        for (var i = 3; i < 5; i++)
+        {
+            await input.AddDataAsync(i);
+            await query.ProcessAllAvailableAsync();
+        }
+        await using (var resumed = await query.SubscribeAsync(0))
+        {
+            var missed = await TakeAsync(resumed, 4);
+            Assert.Equal([1L, 2L, 3L, 4L], missed.Select(c => c.BatchId));
+        }
+        await query.StopAsync();
+    }
+
     internal static async Task<List<ResultChange>> TakeAsync(ResultSubscription subscription, int count)
     {
         using var timeout = new CancellationTokenSource(Patience);

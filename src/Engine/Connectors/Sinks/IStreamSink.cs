@@ -13,7 +13,8 @@ public interface IStreamSink
     /// <summary>How an epoch's rows are spread over writers.</summary>
     SinkPartitioning Partitioning => SinkPartitioning.Single;
 
-    /// <summary>True when the sink throws rows away (noop): producers then do not ship them.</summary>
+    /// <summary>True when the sink throws rows away (noop): producers then do not ship them, and no writer is opened or
+    /// committed (it would be handed nothing).</summary>
     bool DiscardsRows => false;
 
     /// <summary>Called once when a query starts (before its first run), e.g. to claim an output folder.</summary>
