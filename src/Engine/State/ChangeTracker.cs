@@ -26,6 +26,24 @@ internal sealed class ChangeTracker
         if (word >= _dirtyWords) _dirtyWords = word + 1;
     }
 
+    /// <summary>Makes room for the bits of <paramref name="words"/> words of slots, so that recording them later allocates nothing.</summary>
+    public void Reserve(int words)
+    {
+        if (words > _dirty.Length) SlotArrays.Resize(ref _dirty, Math.Max(words, Math.Max(4, _dirty.Length * 2)));
+    }
+
+    /// <summary>Records a write to every slot whose bit is set in <paramref name="slotBits"/> (word w holds slots 64w..64w+63),
+    /// as <see cref="MarkDirty(int)"/> of each would.</summary>
+    public void MarkDirty(ReadOnlySpan<ulong> slotBits)
+    {
+        var words = slotBits.Length;
+        while (words > 0 && slotBits[words - 1] == 0) words--;
+        if (words == 0) return;
+        Reserve(words);
+        for (var w = 0; w < words; w++) _dirty[w] |= slotBits[w];
+        if (words > _dirtyWords) _dirtyWords = words;
+    }
+
     /// <summary>Call when a key is added: it is no longer a removal.</summary>
     public void OnAdded(ReadOnlySpan<byte> encodedKey)
     {

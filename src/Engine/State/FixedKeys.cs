@@ -66,7 +66,40 @@ internal static class FixedKeys
     {
         var columns = new Columns();
         for (var c = 0; c < keyColumns.Count; c++) columns.Set(c, keyColumns[c], start, flags.Length);
+        if (columns.NoNulls && KeyHashLanes.IsAccelerated)
+        {
+            KeyHashLanes.HashInt64Columns(keyColumns.Count, columns.Values0, columns.Values1, columns.Values2, columns.Values3, hashes);
+            LoadValues(keyColumns.Count, columns, values, flags);
+            return;
+        }
         LoadRows(keyColumns.Count, columns, values, flags, hashes);
+    }
+
+    // LoadRows for columns without nulls whose hashes are made apart (in vector lanes): values row by row, and the zero flag.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void LoadValues(int width, in Columns columns, Span<long> values, Span<byte> flags)
+    {
+        for (var r = 0; r < flags.Length; r++)
+        {
+            var row = values.Slice(r * width, width);
+            long v0 = columns.Values0[r], v1 = columns.Values1[r];
+            row[0] = v0;
+            row[1] = v1;
+            var zero = v0 == 0 || v1 == 0;
+            if (width > 2)
+            {
+                var v2 = columns.Values2[r];
+                row[2] = v2;
+                zero |= v2 == 0;
+                if (width > 3)
+                {
+                    var v3 = columns.Values3[r];
+                    row[3] = v3;
+                    zero |= v3 == 0;
+                }
+            }
+            flags[r] = zero ? ZeroFlag : (byte)0;
+        }
     }
 
     /// <summary>Writes the <see cref="KeyEncoder"/> encoding of one key (<see cref="ColumnBytes"/> per column) to <paramref name="key"/>.</summary>
@@ -142,6 +175,9 @@ internal static class FixedKeys
         public ReadOnlySpan<long> Values0, Values1, Values2, Values3;
         public ReadOnlySpan<byte> Validity0, Validity1, Validity2, Validity3;
         public int Offset0, Offset1, Offset2, Offset3;
+
+        // No set column has a validity bitmap (the unset ones have none either).
+        public readonly bool NoNulls => Validity0.IsEmpty && Validity1.IsEmpty && Validity2.IsEmpty && Validity3.IsEmpty;
 
         public void Set(int c, IArrowArray column, int start, int count)
         {

@@ -68,7 +68,7 @@ public static class KeyGroups
         var validity = ArrowSpans.Validity(column);
         if (validity.IsEmpty)
         {
-            for (var r = 0; r < values.Length; r++) hashes[r] = KeyHash.HashInt64Key(values[r], true);
+            KeyHashLanes.HashInt64Keys(values, hashes);
             return;
         }
         var offset = column.Offset;
@@ -79,6 +79,18 @@ public static class KeyGroups
     {
         var values = ArrowSpans.Values<long>(column)[..length];
         var validity = ArrowSpans.Validity(column);
+        if (validity.IsEmpty && KeyHashLanes.IsAccelerated)
+        {
+            // Hashed a chunk at a time in vector lanes, the chunk's hashes kept in the L1 cache until grouped.
+            Span<ulong> hashes = stackalloc ulong[Math.Min(length, FixedKeys.ChunkRows)];
+            for (var start = 0; start < length; start += hashes.Length)
+            {
+                var n = Math.Min(hashes.Length, length - start);
+                KeyHashLanes.HashInt64Keys(values.Slice(start, n), hashes);
+                for (var r = 0; r < n; r++) groups[start + r] = FromHash(hashes[r], numKeyGroups);
+            }
+            return;
+        }
         var offset = column.Offset;
         for (var r = 0; r < values.Length; r++)
         {

@@ -107,6 +107,42 @@ public class AggregationStateTests
         }
     }
 
+    // Touched groups are recorded as changes a word of slots at a time, when the touched list starts over or a delta is
+    // taken: whatever the order of merges, deltas and checkpoints, a delta lists exactly the groups written since the last
+    // MarkClean, as when each touch marked its group at once.
+    [Fact]
+    public void Delta_ListsEveryGroupTouchedSinceTheLastCheckpoint_AcrossTouchedLists()
+    {
+        var state = new AggregationState(Schema("k bigint"), [new AggregateSpec("count", null)]);
+        (string, int?)[] aggregates = [("count", null)];
+        RecordBatch Keys(params long[] keys) => Partial(Batch("k bigint", keys.Select(k => new object?[] { k }).ToArray()), [0], aggregates);
+        long[] DeltaKeys() => Rows(state.Delta()).Select(r => (long)r[1]!).Order().ToArray();
+
+        // Two epochs (two touched lists) without a delta between them: both epochs' groups.
+        state.Merge(Keys(1, 2, 300), []);
+        state.Merge(Keys(2, 4), []);
+        Assert.Equal([1L, 2, 4, 300], DeltaKeys());
+        state.MarkClean();
+
+        // A checkpoint without a delta taken forgets the touches before it.
+        state.Merge(Keys(5), []);
+        state.MarkClean();
+        Assert.Empty(DeltaKeys());
+
+        // Merges into one list on both sides of a delta: the second delta holds the first's groups and the later ones.
+        var touched = new List<int>();
+        state.Merge(Keys(1), touched);
+        Assert.Equal([1L], DeltaKeys());
+        state.Merge(Keys(64, 1), touched);
+        Assert.Equal([1L, 64], DeltaKeys());
+        state.MarkClean();
+        state.Merge(Keys(2), []);
+        Assert.Equal([2L], DeltaKeys());
+
+        // Results of a slot that holds no group are refused; the epoch's own lists of live slots go unchecked.
+        Assert.Throws<ArgumentOutOfRangeException>(() => state.Results([state.Keys.SlotBound + 3]));
+    }
+
     private static int SlotOf1(AggregationState state, string key)
     {
         var slots = new int[1];

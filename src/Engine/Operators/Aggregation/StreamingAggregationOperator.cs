@@ -127,8 +127,9 @@ public sealed class StreamingAggregationOperator : IStatefulOperator, IKeyLookup
             _state.SlotsWithKeyAtMost(column, threshold, _final);
     }
 
-    private RecordBatch Results(List<int> slots, BatchBuffers? buffers = null) =>
-        WindowStructs.Build(_state.Results(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slots), buffers), _binding, OutputSchema);
+    // The epoch's own lists (touched, final, live groups) hold live slots by construction: their results go unchecked.
+    private RecordBatch Results(List<int> slots, BatchBuffers? buffers) =>
+        WindowStructs.Build(_state.LiveResults(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slots), buffers), _binding, OutputSchema);
 
     /// <inheritdoc />
     /// <remarks>The state's key columns named as the query outputs them (a window is two, "window.start" and "window.end").</remarks>
@@ -156,7 +157,8 @@ public sealed class StreamingAggregationOperator : IStatefulOperator, IKeyLookup
 
     // The aggregation's output columns (its projection of keys and aggregates, as the stage's pipeline starts with).
     private RecordBatch LookupRows(List<int> slots) =>
-        (_outputProjection ??= new ProjectOperator(_binding.OutputExprs, OutputSchema)).Process(Results(slots), new EpochContext(0, 0));
+        (_outputProjection ??= new ProjectOperator(_binding.OutputExprs, OutputSchema))
+            .Process(WindowStructs.Build(_state.Results(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(slots)), _binding, OutputSchema), new EpochContext(0, 0));
 
     private static Schema LookupKeySchemaOf(AggregateBinding binding, Schema stateKeys)
     {
