@@ -13,8 +13,8 @@ internal static class KeyHash
     /// <summary>The seed for key hashing. Changing it moves every key to a different key group and breaks restored state.</summary>
     public const ulong DefaultSeed = 0x5BD1E9955BD1E995UL;
 
-    private const ulong M = 0xC6A4A7935BD1E995UL;
-    private const int R = 47;
+    internal const ulong M = 0xC6A4A7935BD1E995UL;
+    internal const int R = 47;
 
     /// <summary>MurmurHash64A of <paramref name="data"/> (words read little-endian on every platform).</summary>
     public static ulong Hash(ReadOnlySpan<byte> data, ulong seed = DefaultSeed)

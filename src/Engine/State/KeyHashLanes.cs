@@ -14,9 +14,6 @@ namespace OrleansStream.Engine.State;
 /// </summary>
 internal static class KeyHashLanes
 {
-    private const ulong M = 0xC6A4A7935BD1E995UL;
-    private const int R = 47;
-
     /// <summary>True where eight rows hash at once.</summary>
     public static bool IsAccelerated => Vector512.IsHardwareAccelerated && Avx512DQ.IsSupported;
 
@@ -29,8 +26,8 @@ internal static class KeyHashLanes
         {
             ref var source = ref Unsafe.As<long, ulong>(ref MemoryMarshal.GetReference(values));
             ref var target = ref MemoryMarshal.GetReference(hashes);
-            var m = Vector512.Create(M);
-            var start = Vector512.Create(KeyHash.DefaultSeed ^ unchecked(9UL * M));
+            var m = Vector512.Create(KeyHash.M);
+            var start = Vector512.Create(KeyHash.DefaultSeed ^ unchecked(9UL * KeyHash.M));
             for (; r <= values.Length - Vector512<ulong>.Count; r += Vector512<ulong>.Count)
             {
                 var v = Vector512.LoadUnsafe(ref source, (nuint)r);
@@ -54,7 +51,7 @@ internal static class KeyHashLanes
         if (IsAccelerated)
         {
             ref var target = ref MemoryMarshal.GetReference(hashes);
-            var m = Vector512.Create(M);
+            var m = Vector512.Create(KeyHash.M);
             var start = Vector512.Create(KeyHash.StartInt64Columns(width));
             for (; r <= n - Vector512<ulong>.Count; r += Vector512<ulong>.Count)
             {
@@ -101,7 +98,7 @@ internal static class KeyHashLanes
     private static Vector512<ulong> Mix(Vector512<ulong> k, Vector512<ulong> m)
     {
         k *= m;
-        k ^= Vector512.ShiftRightLogical(k, R);
+        k ^= Vector512.ShiftRightLogical(k, KeyHash.R);
         return k * m;
     }
 
@@ -109,8 +106,8 @@ internal static class KeyHashLanes
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<ulong> Finish(Vector512<ulong> h, Vector512<ulong> m)
     {
-        h ^= Vector512.ShiftRightLogical(h, R);
+        h ^= Vector512.ShiftRightLogical(h, KeyHash.R);
         h *= m;
-        return h ^ Vector512.ShiftRightLogical(h, R);
+        return h ^ Vector512.ShiftRightLogical(h, KeyHash.R);
     }
 }

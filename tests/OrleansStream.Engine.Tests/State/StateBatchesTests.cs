@@ -7,7 +7,7 @@ namespace OrleansStream.Engine.Tests.State;
 public class StateBatchesTests
 {
     // A delta's rows are its removed keys, then its live ones: "__deleted" is true for exactly the first `removed` rows, at
-    // every count (whole bytes of bits and parts of one), and a delta written and read back removes and keeps those keys.
+    // every count (whole bytes of bits and parts of one), and still after the batch is written and read back (Arrow IPC).
     [Theory]
     [InlineData(0, 0)]
     [InlineData(0, 5)]
