@@ -8,6 +8,8 @@ public sealed class StreamingQuery
 {
     private static readonly TimeSpan WaitSlice = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MovedRetryDelay = TimeSpan.FromMilliseconds(100);
+    private const int MovedRetries = 50;
     private static readonly TimeSpan ObserverGracePeriod = TimeSpan.FromSeconds(5);
     private readonly StreamSession _session;
     private readonly IStreamingQueryGrain _grain;
@@ -93,7 +95,7 @@ public sealed class StreamingQuery
     public async Task ProcessAllAvailableAsync(CancellationToken cancellationToken = default)
     {
         await ThrowIfFailedAsync().ConfigureAwait(false);
-        var ticket = await _grain.MarkAvailableAsync().ConfigureAwait(false);
+        var ticket = await MarkAvailableAsync(cancellationToken).ConfigureAwait(false);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -108,10 +110,33 @@ public sealed class StreamingQuery
                 await _terminated.Task.ConfigureAwait(false);
                 throw Exception!;
             }
+            catch (QueryCoordinatorMovedException)
+            {
+                // Tickets count one activation's planning rounds: the current activation issues a new one, which covers
+                // every row the first one did.
+                ticket = await MarkAvailableAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
             if (done) break;
         }
         await RefreshProgressAsync().ConfigureAwait(false);
         await ThrowIfFailedAsync().ConfigureAwait(false);
+    }
+
+    // A superseded activation of the trigger answers until it has deactivated, which takes a moment.
+    private async Task<long> MarkAvailableAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await _grain.MarkAvailableAsync().ConfigureAwait(false);
+            }
+            catch (QueryCoordinatorMovedException) when (attempt < MovedRetries)
+            {
+                await Task.Delay(MovedRetryDelay, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>Waits until the query stops or fails; rethrows its error.</summary>

@@ -80,7 +80,15 @@ internal sealed class GrainEpochRuntime(
     public async Task SaveAsync(CheckpointRecords records, CancellationToken cancellationToken)
     {
         TriggerStateMapping.Apply(records, state.State);
-        await state.WriteStateAsync();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (Orleans.Storage.InconsistentStateException)
+        {
+            run.Superseded = true;
+            throw;
+        }
     }
 
     public async Task<int> DefaultStatePartitionsAsync(CancellationToken cancellationToken) =>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 using OrleansStream.Engine.Execution.Streaming;
 using OrleansStream.Grains.Hosting;
 using OrleansStream.Grains.Connectors;
@@ -33,11 +34,13 @@ internal sealed class TriggerGrain(
     private TriggerRun? _run;
     private RunRequest? _pendingResume;
     private bool _deactivating;
+    private bool _superseded;
 
     private string QueryKey => this.GetPrimaryKeyString();
 
     public async Task StartRunAsync(RunRequest request)
     {
+        ThrowIfSuperseded();
         // A run the cluster resumed by itself (its client is gone) is taken over by a new start; a run that an activation
         // would resume but has not yet begun is simply replaced, so that the new run does all the work and reports it.
         _pendingResume = null;
@@ -64,6 +67,7 @@ internal sealed class TriggerGrain(
 
     private async Task ResumePendingRunAsync()
     {
+        ThrowIfSuperseded();
         if (_pendingResume is not { } request) return;
         _pendingResume = null;
         TriggerLog.LogWarningResuming(logger, QueryKey, request.RunId);
@@ -81,7 +85,33 @@ internal sealed class TriggerGrain(
             _ = GrainFactory.GetGrain<IQueryCatalogGrain>(IQueryCatalogGrain.ClusterKey).RunStoppedAsync(request.QueryId, request.RunId, ex.Message);
             return;
         }
-        Begin(new TriggerRun(request, compiled) { Resumed = true });
+        if (await ClaimRecordAsync(request)) Begin(new TriggerRun(request, compiled) { Resumed = true });
+    }
+
+    // Another activation may still run the query: when a silo dies with the grain directory's entry for this grain, a call
+    // activates it again while the first activation goes on elsewhere. Calls reach this one now, so its writes must be the
+    // ones that win: writing the record before the run begins makes the other's next conditional write lose, and that one
+    // steps down. A storage failure here is left to the run, whose own writes settle it the same way.
+    private async Task<bool> ClaimRecordAsync(RunRequest request)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await state.WriteStateAsync();
+                return true;
+            }
+            catch (InconsistentStateException) when (attempt < 5)
+            {
+                await state.ReadStateAsync();
+                if (state.State.ActiveRun?.RunId != request.RunId) return false;
+            }
+            catch (Exception ex) when (ex is OrleansException or IOException or TimeoutException)
+            {
+                TriggerLog.LogWarningClaimFailed(logger, ex, QueryKey, request.RunId);
+                return true;
+            }
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -157,6 +187,7 @@ internal sealed class TriggerGrain(
         var deadline = Stopwatch.StartNew();
         while (true)
         {
+            ThrowIfSuperseded();
             if (run.Error is { } error) throw new StreamingQueryException(error);
             if (!run.IsActive || run.Coordinator.LastIdleRound >= ticket) return true;
             var remaining = maxWait - deadline.Elapsed;
@@ -186,6 +217,10 @@ internal sealed class TriggerGrain(
             await run.Coordinator.RunAsync(CancellationToken.None);
             await TerminateAsync(run, null);
         }
+        catch (Exception ex) when (run.Superseded)
+        {
+            StepDown(run, ex);
+        }
         catch (Exception ex) when (_deactivating)
         {
             TriggerLog.LogWarningMoved(logger, ex, QueryKey, run.Request.RunId);
@@ -196,6 +231,21 @@ internal sealed class TriggerGrain(
             TriggerLog.LogErrorQueryFailed(logger, ex, QueryKey, run.Request.RunId);
             await TerminateAsync(run, ex);
         }
+    }
+
+    // The run goes on in the activation that won: neither the catalog nor the client hears of an end. Calls still reaching
+    // this activation are told to call again, and it deactivates as soon as they have left.
+    private void StepDown(TriggerRun run, Exception ex)
+    {
+        TriggerLog.LogWarningSuperseded(logger, ex, QueryKey, run.Request.RunId);
+        _superseded = true;
+        run.Terminate(ex);
+        this.DeactivateOnIdle();
+    }
+
+    private void ThrowIfSuperseded()
+    {
+        if (_superseded) throw new QueryCoordinatorMovedException(QueryKey);
     }
 
     private async Task TerminateAsync(TriggerRun run, Exception? error)

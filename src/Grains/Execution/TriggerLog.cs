@@ -21,6 +21,12 @@ internal static partial class TriggerLog
     [LoggerMessage(EventId = 1207, Level = LogLevel.Warning, Message = "Query {Query}: run {RunId} left this activation (deactivated); the next activation resumes it")]
     public static partial void LogWarningMoved(ILogger logger, Exception exception, string query, Guid runId);
 
+    [LoggerMessage(EventId = 1211, Level = LogLevel.Warning, Message = "Query {Query}: another activation of its trigger wrote the checkpoint record; this one leaves run {RunId} to it and deactivates")]
+    public static partial void LogWarningSuperseded(ILogger logger, Exception exception, string query, Guid runId);
+
+    [LoggerMessage(EventId = 1212, Level = LogLevel.Warning, Message = "Query {Query}: could not write the checkpoint record before resuming run {RunId}; resuming without it")]
+    public static partial void LogWarningClaimFailed(ILogger logger, Exception exception, string query, Guid runId);
+
     [LoggerMessage(EventId = 1210, Level = LogLevel.Warning, Message = "Query {Query}: run {RunId} did not finish its epoch before its activation's deactivation timed out; the next activation re-runs it")]
     public static partial void LogWarningLeftRunning(ILogger logger, string query, Guid runId);
 

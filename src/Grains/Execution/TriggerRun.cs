@@ -17,6 +17,8 @@ internal sealed class TriggerRun(RunRequest request, CompiledQuery query)
     /// <summary>Whether the cluster resumed this run after its coordinator moved (a new start of the query replaces it).</summary>
     public bool Resumed { get; init; }
     public bool IsActive { get; private set; } = true;
+    /// <summary>Whether another activation of the trigger wrote the checkpoint record this run's write expected: that one runs the query now.</summary>
+    public bool Superseded { get; set; }
     public string? Error { get; private set; }
     public IEnumerable<string> Progress => _progress;
     /// <summary>The source offsets of this run's progress, read as JSON.</summary>

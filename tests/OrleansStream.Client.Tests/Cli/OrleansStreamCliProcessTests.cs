@@ -45,11 +45,12 @@ public sealed class OrleansStreamCliProcessTests(ITestOutputHelper output)
             Assert.Contains("batch 0 input rows 3", await RunCliAsync(environment, "progress", "cli_e2e"));
 
             // On a terminal (a pseudo-terminal of script(1)), --follow draws one view and redraws it in place as epochs come.
+            // The view arrives in pieces: wait for the new epoch's panel and the table drawn after it.
             var live = await FollowInTerminalAsync(environment, "cli_e2e", until: text => text.Contains("Latest epoch"), then: async () =>
             {
                 await numbers.AddDataAsync(4, 5);
                 await query.ProcessAllAvailableAsync();
-            }, finallyUntil: text => Regex.IsMatch(text, @"Input rows\s+2\s"));
+            }, finallyUntil: text => Regex.IsMatch(text, @"Input rows\s+2\s[\s\S]*Recent epochs[\s\S]*addBatch"));
             Assert.Matches(@"Batch\s+1\s", live);
             Assert.Contains("Recent epochs", live);
             Assert.Contains("addBatch", live);
