@@ -10,22 +10,18 @@ using OrleansStream.Plan.Types;
 namespace OrleansStream.Grains.Ingest;
 
 /// <summary>
-/// One ingest partition. Appends queue up while a flush runs and go to the log together in the next one (group commit), so
-/// many small appends cost one segment write; each caller is answered once its segment is durable. Past
-/// <see cref="IngestGrainOptions.MaxUnflushedBytes"/> of queued data an append waits for a flush before it queues.
-/// Reentrant so that appends queue while a flush awaits the store; all turns still run one at a time.
+/// One ingest partition: binds its log and its <see cref="IngestAppendQueue"/> (group commit, bounded by
+/// <see cref="IngestGrainOptions.MaxUnflushedBytes"/>) to Orleans, and trims the log after a write when a trim is due.
+/// Reentrant so that appends queue while a write awaits the store; all turns still run one at a time.
 /// </summary>
 [Reentrant]
 internal sealed partial class IngestGrain(ICheckpointStore store, TimeProvider time, IOptions<IngestGrainOptions> options, ILogger<IngestGrain> logger)
     : Grain, IIngestGrain
 {
-    private readonly List<(IngestAppend Append, TaskCompletionSource<long> Done)> _pending = [];
-    private readonly Dictionary<(string, long), Task<long>> _unflushed = [];
     private IngestDeclaration _declaration = null!;
     private Schema _schema = null!;
     private IngestPartitionLog _log = null!;
-    private long _pendingBytes;
-    private Task _flushing = Task.CompletedTask;
+    private IngestAppendQueue _queue = null!;
     private long _lastTrimMs;
     private int _partition;
     private Task<int> _trimming = Task.FromResult(0);
@@ -41,42 +37,25 @@ internal sealed partial class IngestGrain(ICheckpointStore store, TimeProvider t
             throw new ArgumentException($"Ingest '{name}' has {_declaration.Partitions} partitions; there is no partition {partition}.");
         _schema = DataTypes.ParseSchema(_declaration.SchemaDdl);
         _log = await IngestPartitionLog.OpenAsync(store, name, partition, _schema, cancellationToken);
+        _queue = new IngestAppendQueue(_log,
+            appends => _log.AppendAsync(appends, time.GetUtcNow().ToUnixTimeMilliseconds(), CancellationToken.None),
+            TrimIfDueAsync, OnWriteFailed, options.Value.MaxUnflushedBytes);
         _lastTrimMs = time.GetUtcNow().ToUnixTimeMilliseconds();
     }
 
     public async Task<long> AppendAsync(IngestBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var id = (batch.ProducerId, batch.Sequence);
-        if (_log.TryFindAppended(batch.ProducerId, batch.Sequence, out var stored)) return stored;
-        if (_unflushed.TryGetValue(id, out var queued)) return await queued;
+        // A retry of an append seen before is answered without reading its rows again.
+        if (_queue.TryFind(batch.ProducerId, batch.Sequence, out var known)) return await known;
         var rows = ArrowIpc.Deserialize(batch.ArrowIpc);
         IngestBatchValidator.Validate(_declaration.Name, _schema, rows);
-        while (_pendingBytes >= options.Value.MaxUnflushedBytes)
-        {
-            await _flushing;
-            // The same append may have been retried and queued while this one waited.
-            if (_log.TryFindAppended(batch.ProducerId, batch.Sequence, out stored)) return stored;
-            if (_unflushed.TryGetValue(id, out queued)) return await queued;
-        }
-        var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pending.Add((new IngestAppend(batch.ProducerId, batch.Sequence, rows), done));
-        _unflushed[id] = done.Task;
-        _pendingBytes += batch.ArrowIpc.Length;
-        if (_flushing.IsCompleted) _flushing = FlushAsync();
-        return await done.Task;
+        return await _queue.AppendAsync(new IngestAppend(batch.ProducerId, batch.Sequence, rows), batch.ArrowIpc.Length);
     }
 
     public Task<long> GetEndOffsetAsync() => Task.FromResult(_log.End);
 
-    // Appends still queued count too: a producer resuming from here must not reuse their sequences.
-    public Task<long?> GetLastSequenceAsync(string producerId)
-    {
-        var last = _log.LastSequence(producerId);
-        foreach (var (producer, sequence) in _unflushed.Keys)
-            if (producer == producerId && (last is null || sequence > last)) last = sequence;
-        return Task.FromResult(last);
-    }
+    public Task<long?> GetLastSequenceAsync(string producerId) => Task.FromResult(_queue.LastSequence(producerId));
 
     // One trim at a time: two interleaved ones would both take the oldest segment.
     public Task<int> TrimAsync()
@@ -95,44 +74,11 @@ internal sealed partial class IngestGrain(ICheckpointStore store, TimeProvider t
         return deleted;
     }
 
-    // Runs while appends are queued. An append that arrives while the trim awaits the store finds this flush unfinished and
-    // only queues, so the flush looks again after the trim: ending there left such an append unanswered (an asynchronous
-    // listing, as the blob store's, made every append during a trim hang).
-    private async Task FlushAsync()
+    // A conflict means another activation wrote this offset; any failure leaves this copy's view of the log uncertain.
+    private void OnWriteFailed(Exception e, int appends)
     {
-        do
-        {
-            await WriteQueuedAsync();
-            await TrimIfDueAsync();
-        }
-        while (_pending.Count > 0);
-    }
-
-    // Each round writes everything queued so far as one segment.
-    private async Task WriteQueuedAsync()
-    {
-        while (_pending.Count > 0)
-        {
-            var round = _pending.ToArray();
-            _pending.Clear();
-            _pendingBytes = 0;
-            try
-            {
-                var offsets = await _log.AppendAsync(round.Select(p => p.Append).ToArray(), time.GetUtcNow().ToUnixTimeMilliseconds(), CancellationToken.None);
-                for (int i = 0; i < round.Length; i++) round[i].Done.SetResult(offsets[i]);
-            }
-            catch (Exception e)
-            {
-                LogWarningFlushFailed(logger, e, _declaration.Name, _log.Prefix, round.Length);
-                foreach (var p in round) p.Done.SetException(e);
-                // A conflict means another activation wrote this offset; any failure leaves this copy's view of the log uncertain.
-                DeactivateOnIdle();
-            }
-            finally
-            {
-                foreach (var p in round) _unflushed.Remove((p.Append.ProducerId, p.Append.Sequence));
-            }
-        }
+        LogWarningFlushFailed(logger, e, _declaration.Name, _log.Prefix, appends);
+        DeactivateOnIdle();
     }
 
     private async Task TrimIfDueAsync()
