@@ -25,13 +25,16 @@ public sealed class FaultInjection : IIncomingGrainCallFilter
     /// <summary>The next call of <paramref name="method"/> (matching <paramref name="when"/>) fails before it runs, as a call to a dead silo does.</summary>
     public void FailNext(string method, Func<object?[], bool>? when = null) => _armed.Enqueue(new Fault(method, when, Throw: true));
 
+    /// <summary>The next call of <paramref name="method"/> fails before it runs with <paramref name="exception"/>.</summary>
+    public void FailNextWith(string method, Exception exception) => _armed.Enqueue(new Fault(method, null, Throw: true, exception));
+
     public async Task Invoke(IIncomingGrainCallContext context)
     {
         var fault = Take(context);
         if (fault is { Throw: true })
         {
             Interlocked.Increment(ref _fired);
-            throw new OrleansException($"Injected fault: {context.InterfaceMethod.Name} of {context.TargetId} failed.");
+            throw fault.Exception ?? new OrleansException($"Injected fault: {context.InterfaceMethod.Name} of {context.TargetId} failed.");
         }
         await context.Invoke();
         if (fault is not null)
@@ -54,7 +57,7 @@ public sealed class FaultInjection : IIncomingGrainCallFilter
         }
     }
 
-    private sealed record Fault(string Method, Func<object?[], bool>? When, bool Throw)
+    private sealed record Fault(string Method, Func<object?[], bool>? When, bool Throw, Exception? Exception = null)
     {
         // "Name" matches the method of any grain interface, "IInterface.Name" only that interface's.
         public bool Matches(System.Reflection.MethodInfo method) =>

@@ -40,10 +40,10 @@ public sealed class StreamingQuery
     /// <summary>The error that terminated the run, if it failed.</summary>
     public StreamingQueryException? Exception { get; private set; }
     /// <summary>The current status (asks the cluster).</summary>
-    public QueryStatus Status => _grain.GetStatusAsync().GetAwaiter().GetResult();
+    public QueryStatus Status => GetStatusAsync().GetAwaiter().GetResult();
 
     /// <summary>The status, without blocking (includes the silo that coordinates the query).</summary>
-    public Task<QueryStatus> GetStatusAsync() => _grain.GetStatusAsync();
+    public Task<QueryStatus> GetStatusAsync() => RetryIfMovedAsync(_grain.GetStatusAsync);
     /// <summary>The progress of the last committed epoch of this run, or null.</summary>
     public StreamingQueryProgress? LastProgress { get { lock (_gate) return _progress.Count == 0 ? null : _progress[^1]; } }
     /// <summary>The progress of recent epochs of this run, oldest first.</summary>
@@ -123,14 +123,17 @@ public sealed class StreamingQuery
         await ThrowIfFailedAsync().ConfigureAwait(false);
     }
 
-    // A superseded activation of the trigger answers until it has deactivated, which takes a moment.
-    private async Task<long> MarkAvailableAsync(CancellationToken cancellationToken)
+    private Task<long> MarkAvailableAsync(CancellationToken cancellationToken) => RetryIfMovedAsync(_grain.MarkAvailableAsync, cancellationToken);
+
+    // A call that reached an activation of the trigger that another superseded (after a silo died) reaches the current one
+    // when made again, once the superseded one has deactivated, which takes a moment.
+    private static async Task<T> RetryIfMovedAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken = default)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await _grain.MarkAvailableAsync().ConfigureAwait(false);
+                return await call().ConfigureAwait(false);
             }
             catch (QueryCoordinatorMovedException) when (attempt < MovedRetries)
             {
@@ -158,8 +161,12 @@ public sealed class StreamingQuery
     /// <summary>Stops the query after its running epoch.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        await _grain.StopAsync(cancellationToken).ConfigureAwait(false);
-        OnTerminated((await _grain.GetStatusAsync().ConfigureAwait(false)).Error);
+        await RetryIfMovedAsync(async () =>
+        {
+            await _grain.StopAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+        OnTerminated((await GetStatusAsync().ConfigureAwait(false)).Error);
         await _terminated.Task.ConfigureAwait(false);
     }
 
@@ -275,7 +282,7 @@ public sealed class StreamingQuery
 
     private async Task RefreshProgressAsync()
     {
-        var json = await _grain.GetRecentProgressAsync().ConfigureAwait(false);
+        var json = await RetryIfMovedAsync(_grain.GetRecentProgressAsync).ConfigureAwait(false);
         var progress = json.Select(StreamingQueryProgress.FromJson).Where(p => p.RunId == RunId).ToList();
         lock (_gate) if (progress.Count >= _progress.Count) _progress = progress;
         foreach (var p in progress) Publish(p);

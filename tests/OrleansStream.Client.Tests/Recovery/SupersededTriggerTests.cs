@@ -97,6 +97,29 @@ public sealed class SupersededTriggerTests : IAsyncLifetime
         await query.StopAsync();
     }
 
+    // Until a superseded activation has deactivated, calls that reach it are told to call again: the client does.
+    [Fact]
+    public async Task CallsAnsweredThatTheTriggerMoved_AreMadeAgainByTheClient()
+    {
+        var input = _session.CreateMemoryStream<string>();
+        var query = await input.ToDF().GroupBy("value").Count()
+            .WriteStream.OutputMode(OutputMode.Complete).Format("memory").QueryName("moved_trigger").StartAsync();
+        await input.AddDataAsync("a");
+
+        _faults.FailNextWith("ITriggerGrain.MarkAvailableAsync", new QueryCoordinatorMovedException("moved_trigger"));
+        _faults.FailNextWith("ITriggerGrain.WaitForTicketAsync", new QueryCoordinatorMovedException("moved_trigger"));
+        _faults.FailNextWith("ITriggerGrain.GetRecentProgressAsync", new QueryCoordinatorMovedException("moved_trigger"));
+        await query.ProcessAllAvailableAsync();
+        _faults.FailNextWith("ITriggerGrain.GetStatusAsync", new QueryCoordinatorMovedException("moved_trigger"));
+        Assert.True((await query.GetStatusAsync()).IsActive);
+        Assert.Equal(["a:1"], Scenario.Plain(await _session.Table("moved_trigger").CollectAsync()));
+
+        _faults.FailNextWith("ITriggerGrain.StopRunAsync", new QueryCoordinatorMovedException("moved_trigger"));
+        await query.StopAsync();
+        Assert.False(query.IsActive);
+        Assert.Equal(5, _faults.Fired);
+    }
+
     /// <summary>Rewrites the query trigger's record (its own bytes, a new ETag), as another activation's write would, once
     /// the sinks of one epoch committed.</summary>
     private sealed class OtherWriter : IEpochHooks
