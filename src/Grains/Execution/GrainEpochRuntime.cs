@@ -33,6 +33,8 @@ internal sealed class GrainEpochRuntime(
     // The last attempt started at each epoch not committed yet: the one its commit record commits, which the subscriptions
     // publish (an earlier attempt's recorded output is not it).
     private readonly Dictionary<long, Guid> _attempts = new();
+    /// <summary>The last progress report being written (off the trigger's turn).</summary>
+    private Task<string> _written = Task.FromResult("");
 
     public IGrainFactory Grains => grains;
     public TriggerRun Run => run;
@@ -163,8 +165,35 @@ internal sealed class GrainEpochRuntime(
 
     public void OnProgress(EpochProgress progress)
     {
+        // What the report reads that may change by the time it is written: the stall up to now, each source's backlog.
+        var stallMs = storageHealth.StalledMsBetween(progress.TriggerStart, progress.End);
+        var backlogs = new IReadOnlyDictionary<string, string>[run.Query.Sources.Count];
+        for (var i = 0; i < backlogs.Length; i++) backlogs[i] = run.Query.Sources[i].Connector.Backlog;
+        // Writing the report (Spark's object, its JSON) is off the trigger's turn: the next epoch runs meanwhile. The
+        // reports are written one after the other (OffsetJson reads each offset once, in order) and handed out in order.
+        var written = _written = _written.ContinueWith(_ => WrittenProgress.Write(ProgressReport.Of(progress, run, stallMs, backlogs)),
+            CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        run.ProgressReported = ReportAsync(run.ProgressReported, written);
+    }
+
+    public Task WhenProgressReportedAsync(CancellationToken cancellationToken) => run.ProgressReported;
+
+    // Continues on the trigger's turn (the grain's scheduler), after the previous report: the run's recent progress, the
+    // observer and the catalog get each epoch's once, in order. Never faults: the run's end awaits it.
+    private async Task ReportAsync(Task previous, Task<string> written)
+    {
+        await previous;
+        string json;
+        try
+        {
+            json = await written;
+        }
+        catch (Exception ex)
+        {
+            TriggerLog.LogErrorProgressNotWritten(logger, ex, queryKey);
+            return;
+        }
         // The client in this process takes the object the JSON was written from; one elsewhere reads the JSON.
-        var json = WrittenProgress.Write(ProgressReport.Of(progress, run, storageHealth));
         run.AddProgress(json, options.RecentProgressCount);
         if (run.Request.Observer is { } observer) _ = observer.OnProgress(run.Request.RunId, json);
         // One-way: the epoch never waits for the catalog, and a catalog that is down never fails the query.

@@ -1,18 +1,21 @@
 using OrleansStream.Interfaces.Progress;
 using OrleansStream.Engine.Execution.Streaming;
-using OrleansStream.Grains.Storage;
+using OrleansStream.Engine.Connectors;
 
 namespace OrleansStream.Grains.Execution;
 
 /// <summary>An epoch's progress as Spark's progress (written as its JSON), with the query's identity and descriptions and the silo's storage stall.</summary>
 internal static class ProgressReport
 {
-    public static StreamingQueryProgress Of(EpochProgress p, TriggerRun run, CheckpointStoreHealth storageHealth)
+    /// <param name="storageStallMs">The silo's checkpoint storage stall during the epoch (ms).</param>
+    /// <param name="backlogs">Each of the run's sources' backlog when the epoch ended, in the order of its sources.</param>
+    public static StreamingQueryProgress Of(EpochProgress p, TriggerRun run, long storageStallMs, IReadOnlyList<IReadOnlyDictionary<string, string>> backlogs)
     {
-        var connectors = run.Query.Sources.ToDictionary(s => s.Relation.SourceId, s => s.Connector);
+        var connectors = new Dictionary<string, (IStreamSource Connector, IReadOnlyDictionary<string, string> Backlog)>(run.Query.Sources.Count);
+        for (var i = 0; i < run.Query.Sources.Count; i++) connectors[run.Query.Sources[i].Relation.SourceId] = (run.Query.Sources[i].Connector, backlogs[i]);
         // Spark writes durationMs with its keys sorted.
         var durations = p.DurationMs
-            .Append(new("checkpointStorageStall", storageHealth.StalledMsBetween(p.TriggerStart, p.End)))
+            .Append(new("checkpointStorageStall", storageStallMs))
             .OrderBy(d => d.Key, StringComparer.Ordinal)
             .ToDictionary(d => d.Key, d => d.Value);
         return new StreamingQueryProgress
@@ -29,7 +32,7 @@ internal static class ProgressReport
             DurationMs = durations,
             Sources = p.Sources.Select(s => new SourceProgress
             {
-                Description = connectors[s.SourceId].Description,
+                Description = connectors[s.SourceId].Connector.Description,
                 StartOffset = run.OffsetJson.Of(s.SourceId, s.StartOffset),
                 EndOffset = run.OffsetJson.Of(s.SourceId, s.EndOffset),
                 LatestOffset = run.OffsetJson.Of(s.SourceId, s.EndOffset),

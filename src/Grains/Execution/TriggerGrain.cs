@@ -168,6 +168,7 @@ internal sealed class TriggerGrain(
     public async Task<IReadOnlyList<string>> GetRecentProgressAsync()
     {
         await ResumePendingRunAsync();
+        if (_run is { } run) await run.ProgressReported;
         return _run?.Progress.ToList() ?? [];
     }
 
@@ -250,6 +251,8 @@ internal sealed class TriggerGrain(
 
     private async Task TerminateAsync(TriggerRun run, Exception? error)
     {
+        // The client fetches the last progress once it hears of the end.
+        await run.ProgressReported;
         run.Terminate(error);
         if (_deactivating) return;
         if (state.State.ActiveRun?.RunId == run.Request.RunId)

@@ -36,6 +36,9 @@ internal static partial class TriggerLog
     [LoggerMessage(EventId = 1209, Level = LogLevel.Warning, Message = "Query {Query} is falling behind: {Source} has more input than an epoch admits ({Backlog}); epochs stay bounded by maxRowsPerTrigger / maxBytesPerTrigger / maxFilesPerTrigger or OrleansStream__EpochMemoryBudgetBytes")]
     public static partial void LogWarningFallingBehind(ILogger logger, string query, string source, string backlog);
 
+    [LoggerMessage(EventId = 1213, Level = LogLevel.Error, Message = "Query {Query}: an epoch's progress could not be written; it is not reported")]
+    public static partial void LogErrorProgressNotWritten(ILogger logger, Exception exception, string query);
+
     // A user's exception can quote a connection string (a sink's, a lookup's): the log gets its text with credentials masked.
     public static void LogErrorQueryFailed(ILogger logger, Exception exception, string query, Guid runId)
     {

@@ -21,6 +21,9 @@ internal sealed class TriggerRun(RunRequest request, CompiledQuery query)
     public bool Superseded { get; set; }
     public string? Error { get; private set; }
     public IEnumerable<string> Progress => _progress;
+    /// <summary>Completes once every progress of the run reported so far is in <see cref="Progress"/> and sent to the
+    /// observer (progress is written off the trigger's turn); never faults.</summary>
+    public Task ProgressReported { get; set; } = Task.CompletedTask;
     /// <summary>The source offsets of this run's progress, read as JSON.</summary>
     public OffsetJson OffsetJson { get; } = new();
     /// <summary>When the run last logged that it falls behind (real time: it only spaces log lines).</summary>

@@ -137,6 +137,7 @@ public sealed class EpochCoordinator
                 await CommitWithRetriesAsync(cancellationToken);
                 if (!WasIdle) _runtime.OnIdle();
                 ReportIdleProgress(triggerStart);
+                await _runtime.WhenProgressReportedAsync(cancellationToken);
                 CompleteRound(idle: true);
                 if (_options.Trigger.StopsWhenIdle) break;
                 await WaitAsync(_options.Trigger.IsDefault ? _idlePolling.Next() : _options.Trigger.NextTriggerDelay(_time.GetUtcNow()), realTime: _options.Trigger.IsDefault);

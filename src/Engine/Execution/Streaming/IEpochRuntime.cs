@@ -49,7 +49,13 @@ public interface IEpochRuntime
     /// <summary>The query went idle (once per idle stretch).</summary>
     void OnIdle();
 
+    /// <summary>An epoch's (or an idle trigger's) progress, in order. The host may report it after this returns (written off
+    /// the coordinator's turn, so that the next epoch need not wait for it): <see cref="WhenProgressReportedAsync"/>.</summary>
     void OnProgress(EpochProgress progress);
+
+    /// <summary>Returns once every progress passed to <see cref="OnProgress"/> so far has been reported: a round counts as
+    /// idle only then, so that processAllAvailable finds the progress of every epoch it waited for.</summary>
+    Task WhenProgressReportedAsync(CancellationToken cancellationToken);
 
     void OnReplaying(long batchId);
 

@@ -66,6 +66,26 @@ public sealed class EpochCoordinatorTests
     }
 
     [Fact]
+    public async Task IdleRound_CountsOnlyOnceEveryProgressWasReported()
+    {
+        // The host reports progress off the coordinator's turn: processAllAvailable must still find every epoch's.
+        var world = new FakeEpochWorld();
+        world.Input.AddRange([1, 2, 3]);
+        var (coordinator, runtime) = world.Start(TriggerPolicy.ProcessingTime(TimeSpan.Zero));
+        var reported = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        runtime.ProgressReported = reported.Task;
+        var run = coordinator.RunAsync(CancellationToken.None);
+        await Eventually(() => world.Persisted.LastCommitted == 1 && !coordinator.IsTriggerActive);
+        await Task.Delay(100);
+
+        Assert.Equal(0, coordinator.LastIdleRound);
+        reported.SetResult();
+        await Eventually(() => coordinator.LastIdleRound > 0);
+        coordinator.RequestStop();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task ResumedRun_AnswersProcessAllAvailable_OnlyAfterItsReplayedAndDueEpochsCommitted()
     {
         // The first run wrote epoch 1 ahead and crashed before committing it; more input arrived meanwhile.

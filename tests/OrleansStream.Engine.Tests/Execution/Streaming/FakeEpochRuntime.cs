@@ -69,6 +69,9 @@ internal sealed class FakeEpochRuntime(FakeEpochWorld world, HashSet<string> pla
     public void OnTrigger() { }
     public void OnIdle() { }
     public void OnProgress(EpochProgress progress) => Progress.Add(progress);
+    /// <summary>What <see cref="WhenProgressReportedAsync"/> returns: a test holds it to stand for a report still being written.</summary>
+    public Task ProgressReported { get; set; } = Task.CompletedTask;
+    public Task WhenProgressReportedAsync(CancellationToken cancellationToken) => ProgressReported;
     public void OnReplaying(long batchId) => Replayed.Add(batchId);
     public void OnRetrying(Exception exception, long batchId, int attempt)
     {
