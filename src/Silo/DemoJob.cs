@@ -76,9 +76,11 @@ internal sealed class DemoJob(JobOptions options, IAnsiConsole? terminal = null)
             .StartAsync(cancellationToken);
         Console.WriteLine($"Query {query.Id} (run {query.RunId}) reading {(options.Ingest ? $"ingest {IngestName}" : options.Redis is null ? input : $"Redis streams {options.Streams}")}, writing {output}");
 
-        var generator = !options.Generate ? Task.CompletedTask
-            : options.Ingest ? GenerateIngestAsync(session, cancellationToken)
+        Task StartGenerating() => options.Ingest ? GenerateIngestAsync(session, cancellationToken)
             : redis is not null ? GenerateRedisAsync(redis.GetDatabase(), cancellationToken) : GenerateAsync(input, cancellationToken);
+        // An AvailableNow run reads what is there when it starts, so its generator writes once the run is over, for the next
+        // run: started beside the run, its first events landed before the run took its bounds or after, as the load decided.
+        var generator = options.Generate && !options.AvailableNow ? StartGenerating() : Task.CompletedTask;
         try
         {
             var wait = WaitAsync(query, printer, cancellationToken);
@@ -88,6 +90,8 @@ internal sealed class DemoJob(JobOptions options, IAnsiConsole? terminal = null)
         finally
         {
             options.StopGenerating = true;
+            // Told to stop, a generator writes one round and ends.
+            if (options.Generate && options.AvailableNow) generator = StartGenerating();
             await generator;
             await query.StopAsync(CancellationToken.None);
         }
@@ -139,11 +143,12 @@ internal sealed class DemoJob(JobOptions options, IAnsiConsole? terminal = null)
     private async Task GenerateRedisAsync(StackExchange.Redis.IDatabase redis, CancellationToken cancellationToken)
     {
         var random = new Random();
-        while (!options.StopGenerating && !cancellationToken.IsCancellationRequested)
+        do
         {
-            try { await Task.Delay(TimeSpan.FromMilliseconds(700), cancellationToken); } catch (OperationCanceledException) { }
+            if (!options.StopGenerating) try { await Task.Delay(TimeSpan.FromMilliseconds(700), cancellationToken); } catch (OperationCanceledException) { }
             await AddEventsAsync(redis, random, CancellationToken.None);
         }
+        while (!options.StopGenerating && !cancellationToken.IsCancellationRequested);
     }
 
     // Five random events, XADDed to the first of the job's streams.
@@ -168,7 +173,7 @@ internal sealed class DemoJob(JobOptions options, IAnsiConsole? terminal = null)
         var written = 0;
         async Task WriteLoopAsync()
         {
-            while (!options.StopGenerating && !cancellationToken.IsCancellationRequested)
+            do
             {
                 var write = Interlocked.Increment(ref written);
                 var ts = DateTime.UtcNow;
@@ -176,8 +181,9 @@ internal sealed class DemoJob(JobOptions options, IAnsiConsole? terminal = null)
                 for (var i = 0; i < rows.Length; i++) rows[i] = [$"{run}-{write}-{i}", Actions[i % Actions.Length], i + 0.5, ts];
                 await writer.WriteAsync(rows, CancellationToken.None);
                 Console.WriteLine($"ingest: acknowledged {run}-{write}");
-                try { await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken); } catch (OperationCanceledException) { }
+                if (!options.StopGenerating) try { await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken); } catch (OperationCanceledException) { }
             }
+            while (!options.StopGenerating && !cancellationToken.IsCancellationRequested);
         }
         await Task.WhenAll(WriteLoopAsync(), WriteLoopAsync());
     }
@@ -186,7 +192,7 @@ internal sealed class DemoJob(JobOptions options, IAnsiConsole? terminal = null)
     {
         var next = Directory.GetFiles(input, "events-*.json").Length;
         var random = new Random(next);
-        while (!options.StopGenerating && !cancellationToken.IsCancellationRequested)
+        do
         {
             var text = new StringBuilder();
             for (var i = 0; i < 5; i++)
@@ -197,8 +203,9 @@ internal sealed class DemoJob(JobOptions options, IAnsiConsole? terminal = null)
             var file = Path.Combine(input, $"events-{next++:D6}.json");
             await File.WriteAllTextAsync(file + ".tmp", text.ToString(), CancellationToken.None);
             File.Move(file + ".tmp", file);
-            try { await Task.Delay(TimeSpan.FromMilliseconds(700), cancellationToken); } catch (OperationCanceledException) { }
+            if (!options.StopGenerating) try { await Task.Delay(TimeSpan.FromMilliseconds(700), cancellationToken); } catch (OperationCanceledException) { }
         }
+        while (!options.StopGenerating && !cancellationToken.IsCancellationRequested);
     }
 
     /// <summary>Each user's running count and amount (cents), emitted once per epoch in which the user has events.</summary>

@@ -36,7 +36,7 @@ internal sealed class JobOptions
         private readonly Option<string> _sink = new("--sink") { Description = "The sink format: console, json, csv or parquet.", DefaultValueFactory = _ => "console" };
         private readonly Option<long> _maxFiles = new("--max-files-per-trigger") { Description = "Files read per epoch at most.", DefaultValueFactory = _ => 10, HelpName = "N" };
         private readonly Option<string> _interval = new("--interval") { Description = "The processing-time trigger interval, e.g. \"1 second\".", DefaultValueFactory = _ => "1 second" };
-        private readonly Option<bool> _availableNow = new("--available-now") { Description = "Trigger.AvailableNow instead of --interval: read what is there at start, in epochs of --max-files-per-trigger, then stop." };
+        private readonly Option<bool> _availableNow = new("--available-now") { Description = "Trigger.AvailableNow instead of --interval: read what is there at start, in epochs of --max-files-per-trigger, then stop (the generator then writes one round of events for the next run)." };
         private readonly Option<bool> _windowed = new("--windowed") { Description = "Per-user counts in 10-second event-time windows (Append mode, watermark 5 seconds)." };
         private readonly Option<bool> _joined = new("--joined") { Description = "Each view with the same user's buys of the 10 seconds after it, or alone once none can come (a stream-stream left outer join)." };
         private readonly Option<bool> _runningTotals = new("--running-totals") { Description = "Each user's running count and amount (flatMapGroupsWithState, Append mode)." };
