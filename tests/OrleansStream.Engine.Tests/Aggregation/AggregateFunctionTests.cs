@@ -165,6 +165,46 @@ public class AggregateFunctionTests
             values.Select(Print));
     }
 
+    // min and max of a batch whose rows are all in one group (an aggregation without grouping keys, a window's run) find
+    // the best value in vector lanes for integers, the last partial vector overlapping the one before: the values are those
+    // of comparing row by row, wherever the extreme lies (first row, last row, the overlap) and whatever the batch's length.
+    [Theory]
+    [InlineData("bigint")]
+    [InlineData("int")]
+    [InlineData("smallint")]
+    [InlineData("tinyint")]
+    [InlineData("boolean")]
+    public void MinMax_OfOneGroup_EqualTheRowByRowValues(string type)
+    {
+        var random = new Random(11);
+        foreach (var length in new[] { 2, 15, 16, 17, 63, 64, 65, 127, 1_000, 4_099 })
+            foreach (var extremeAt in new[] { 0, length - 1, length / 2, -1 })
+            {
+                var raw = Enumerable.Range(0, length).Select(_ => (long)random.Next(-100, 100)).ToArray();
+                if (extremeAt >= 0)
+                {
+                    raw[extremeAt] = 120;
+                    raw[(extremeAt + 1) % length] = -120;
+                }
+                object Typed(long v) => type switch
+                {
+                    "bigint" => v * 1_000_000_000_000L,
+                    "int" => (int)v * 1_000_000,
+                    "smallint" => (short)(v * 100),
+                    "tinyint" => (sbyte)v,
+                    _ => v > 0,
+                };
+                var values = raw.Select(Typed).ToArray();
+                var buffers = new AggregateBuffers([new AggregateSpec("min", Column(type, values[0]).Data.DataType), new AggregateSpec("max", Column(type, values[0]).Data.DataType)]);
+                buffers.EnsureCapacity(1);
+                var column = Column(type, values);
+                buffers.Update(new int[length], [column, column]);
+                var result = Rows(new RecordBatch(new Schema(buffers.ResultFields, null), buffers.Evaluate([0]), 1)).Single();
+                var ordered = values.OrderBy(v => v).ToArray();
+                Assert.Equal([ordered[0], ordered[^1]], result);
+            }
+    }
+
     // count(*) over a batch of many rows per slot counts alternate rows in a second lane (a hot key's increments no longer
     // wait for each other): the counts are the row-by-row counts, whatever the batch's length (odd or even), the slots
     // skipped (-1) and the batches before and after, including ones too short for the lanes.

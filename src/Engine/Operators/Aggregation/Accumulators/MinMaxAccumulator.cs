@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Apache.Arrow;
 using Apache.Arrow.Types;
 using OrleansStream.Engine.Data;
@@ -78,12 +80,9 @@ internal sealed class MinMaxAccumulator<T, TOrder> : Accumulator
         var validity = ArrowSpans.Validity(column);
         if (slots.Length > 1 && validity.IsEmpty && slots[0] >= 0 && slots.IndexOfAnyExcept(slots[0]) < 0)
         {
-            // Every row in one group (no grouping keys, as q7's max per window a run at a time): the best value is kept in a
-            // register and offered once, the same comparisons in the same order as offering each row.
-            var best = values[0];
-            for (var r = 1; r < slots.Length; r++)
-                if (_max ? TOrder.Less(best, values[r]) : TOrder.Less(values[r], best)) best = values[r];
-            Offer(slots[0], best);
+            // Every row in one group (no grouping keys, as q7's max per window a run at a time): the best value is found
+            // first and offered once, as offering each row would end.
+            Offer(slots[0], Best(values[..slots.Length]));
             return;
         }
         var offset = column.Offset;
@@ -92,6 +91,46 @@ internal sealed class MinMaxAccumulator<T, TOrder> : Accumulator
             var s = slots[r];
             if (s >= 0 && ArrowSpans.IsValid(validity, offset, r)) Offer(s, values[r]);
         }
+    }
+
+    // The greatest (max) or least (min) of the values, the first of equal ones. Integers go a vector at a time: equal
+    // integers are the same value, so which of them is kept makes no difference (q7's max of a 65,536-row batch compared a
+    // row at a time cost as much as its watermark's pass over the times and the window runs' together).
+    private T Best(ReadOnlySpan<T> values)
+    {
+        if (IsIntegerOrder && Vector512.IsHardwareAccelerated && values.Length >= 2 * Vector512<T>.Count) return BestInLanes(values);
+        var best = values[0];
+        for (var r = 1; r < values.Length; r++)
+            if (_max ? TOrder.Less(best, values[r]) : TOrder.Less(values[r], best)) best = values[r];
+        return best;
+    }
+
+    // NumberOrder of a primitive integer type that vectors hold (not Int128, whose decimals go a value at a time).
+    private static bool IsIntegerOrder =>
+        typeof(TOrder) == typeof(NumberOrder<long>) || typeof(TOrder) == typeof(NumberOrder<int>) || typeof(TOrder) == typeof(NumberOrder<short>)
+        || typeof(TOrder) == typeof(NumberOrder<sbyte>) || typeof(TOrder) == typeof(NumberOrder<byte>);
+
+    private T BestInLanes(ReadOnlySpan<T> values)
+    {
+        ref var start = ref MemoryMarshal.GetReference(values);
+        var lanes = Vector512<T>.Count;
+        var best = Vector512.LoadUnsafe(ref start);
+        var r = lanes;
+        for (; r <= values.Length - lanes; r += lanes)
+        {
+            var v = Vector512.LoadUnsafe(ref start, (nuint)r);
+            best = _max ? Vector512.Max(best, v) : Vector512.Min(best, v);
+        }
+        // The last, partial vector overlaps the previous one: a value counted twice does not change a max or min.
+        if (r < values.Length)
+        {
+            var v = Vector512.LoadUnsafe(ref start, (nuint)(values.Length - lanes));
+            best = _max ? Vector512.Max(best, v) : Vector512.Min(best, v);
+        }
+        var result = best[0];
+        for (var lane = 1; lane < lanes; lane++)
+            if (_max ? TOrder.Less(result, best[lane]) : TOrder.Less(best[lane], result)) result = best[lane];
+        return result;
     }
 
     private void Offer(int slot, T value)
