@@ -48,6 +48,10 @@ public sealed class EpochCoordinator
     private readonly List<PlannedEpoch> _queued = [];
     /// <summary>The write-ahead of the epoch planned in line, which may still be in flight while its source tasks run.</summary>
     private Task<WriteAhead>? _writingAhead;
+    /// <summary>How many epochs the next group planned ahead takes: more while epochs wait on their group's write.</summary>
+    private readonly WriteAheadGrouping _grouping;
+    /// <summary>How many epochs the group taken last held (the epoch before the first group was planned alone).</summary>
+    private int _takenGroupSize = 1;
 
     public EpochCoordinator(IEpochRuntime runtime, CheckpointRecords records, EpochQuery query, EpochCoordinatorOptions options, TimeProvider time)
     {
@@ -60,6 +64,7 @@ public sealed class EpochCoordinator
         _due = new EpochDuePolicy(query);
         _progress = new ProgressBuilder(query);
         _idlePolling = new IdlePolling(options.PollingDelay);
+        _grouping = new WriteAheadGrouping(options.WriteAheadGroup, options.WriteAheadGroupGrowth);
     }
 
     public CheckpointRecords Records => _records;
@@ -359,12 +364,15 @@ public sealed class EpochCoordinator
         {
             var queued = _queued[0];
             _queued.RemoveAt(0);
+            _grouping.OnQueuedTaken(_ahead is { IsCompletedSuccessfully: true } next && next.Result is [var first, ..] && first.Written.IsCompleted);
             return queued;
         }
         if (_ahead is not { } ahead) return null;
         _ahead = null;
         var group = await ahead;
         if (group.Count == 0) return null;
+        _grouping.OnGroupTaken(group[0].Written.IsCompleted, _takenGroupSize);
+        _takenGroupSize = group.Count;
         _queued.AddRange(group.Skip(1));
         return group[0];
     }
@@ -508,7 +516,7 @@ public sealed class EpochCoordinator
         // Planned ahead from the last epoch planned (queued, or this one), so that one write covers the epochs run meanwhile.
         planNext &= _ahead is null && PlansAhead;
         var after = _queued.Count > 0 ? _queued[^1].Record : record;
-        if (planNext && !PlansAheadAfterSourceTasks) _ahead = PlanAheadAsync(after, record.WatermarkMs, Math.Max(1, _options.WriteAheadGroup), writingAhead, cancellationToken);
+        if (planNext && !PlansAheadAfterSourceTasks) _ahead = PlanAheadAsync(after, record.WatermarkMs, _grouping.Size, writingAhead, cancellationToken);
         try
         {
             sources = await sourceTasks;

@@ -24,8 +24,12 @@ public sealed record EpochCoordinatorOptions
     /// <summary>With <see cref="PlanAhead"/> and no watermark: how many epochs are planned ahead together and written ahead in
     /// one write (group commit: one flush of the offset log per group instead of one per epoch). The next group is planned
     /// once the previous group's first epoch runs and their write is durable, so that the write is in flight while the
-    /// previous group's epochs run. 1 writes each epoch ahead alone.</summary>
+    /// previous group's epochs run. 1 writes each epoch ahead alone. The size a run starts with: groups grow while their
+    /// epochs wait on their write (<see cref="WriteAheadGroupGrowth"/>).</summary>
     public int WriteAheadGroup { get; init; } = 8;
+    /// <summary>How many times <see cref="WriteAheadGroup"/> a group may grow to while epochs wait on their group's write
+    /// (see <see cref="WriteAheadGrouping"/>); 1 keeps every group at <see cref="WriteAheadGroup"/>.</summary>
+    public int WriteAheadGroupGrowth { get; init; } = 8;
     public TimeSpan EpochRetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan EpochRetryMaxDelay { get; init; } = TimeSpan.FromSeconds(2);
     public TimeSpan EpochRetryBudget { get; init; } = TimeSpan.FromMinutes(6);

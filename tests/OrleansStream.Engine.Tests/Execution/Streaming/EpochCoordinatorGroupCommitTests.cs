@@ -50,6 +50,37 @@ public sealed class EpochCoordinatorGroupCommitTests
         Assert.True(events.IndexOf("sources 1") < events.IndexOf("wal 1"), $"epoch 1's source tasks waited for its group's write: {Order()}");
     }
 
+    // Each group's write is durable only when its first epoch runs (a write slower than the previous group's epochs): the
+    // groups double while their epochs wait on the write, up to WriteAheadGroupGrowth times the configured size, with the
+    // same epochs, order and exactly-once output as a run planned in line.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task EpochsWaitingOnTheirGroupsWrite_GrowTheGroupsUpToTheirLimit(bool stateful)
+    {
+        long[][] chunks = [Enumerable.Range(1, 80).Select(r => (long)r).ToArray()];
+        var reference = new FakeEpochWorld { Stateful = stateful, Watermarked = false, PlanAhead = false };
+        await reference.RunChunksAsync(chunks);
+        var world = new FakeEpochWorld
+        {
+            Stateful = stateful, Watermarked = false, WriteAheadGroup = 2, WriteAheadGroupGrowth = 4, SlowWriteAheads = true,
+            WriteAheadsPersistWithTheirFirstEpoch = true,
+        };
+        await world.RunChunksAsync(chunks);
+
+        EpochCoordinatorCrashTests.AssertSameRun(reference, world, compareCommits: true);
+        Assert.Equal(1, world.MostWritesInFlight);
+        var sizes = world.Saves.Where(s => s.Offsets.Length > 0).Select(s => s.Offsets.Length).ToList();
+        // Epoch 0 alone, then groups of 2, 4 and 8, the last one cut by the end of the backlog.
+        Assert.Equal([1, 2, 4, 8, 8, 8, 8, 1], sizes);
+        var events = world.Events;
+        foreach (var (batchId, _) in world.WriteAheads)
+        {
+            Assert.True(events.IndexOf($"wal {batchId}") < events.IndexOf($"sink {batchId}"), $"epoch {batchId}'s sink committed before its write-ahead");
+            if (stateful) Assert.True(events.IndexOf($"wal {batchId}") < events.IndexOf($"partitions {batchId}"), $"epoch {batchId}'s partitions ran before its write-ahead");
+        }
+    }
+
     public static TheoryData<EpochStep, int, bool> Crashes()
     {
         var data = new TheoryData<EpochStep, int, bool>();

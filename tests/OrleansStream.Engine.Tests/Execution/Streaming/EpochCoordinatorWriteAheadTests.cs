@@ -51,7 +51,7 @@ public sealed class EpochCoordinatorWriteAheadTests
         var world = new FakeEpochWorld
         {
             Stateful = stateful, Watermarked = watermarked, PlanAhead = true, SlowWriteAheads = true, WriteAheadsPersistAt = EpochStep.AfterSourceTasks,
-            WriteAheadGroup = 1,
+            WriteAheadGroup = 1, WriteAheadGroupGrowth = 1,
         };
         world.Input.AddRange(reference.Input);
 

@@ -17,12 +17,12 @@ internal sealed class FakeEpochRuntime(FakeEpochWorld world, HashSet<string> pla
         world.MostWritesInFlight = Math.Max(world.MostWritesInFlight, ++_writesInFlight);
         try
         {
-            if (world.SlowWriteAheads && records.Offsets.Records.Any(o => world.Persisted.Offsets.Get(o.BatchId) is null))
+            if (world.SlowWriteAheads && records.Offsets.Records.Where(o => world.Persisted.Offsets.Get(o.BatchId) is null).Select(o => (long?)o.BatchId).Min() is { } first)
             {
                 // As a real store: the records are taken now and persisted when the write completes.
                 var taken = FakeEpochWorld.Copy(records);
                 var ends = new HashSet<string>(plannedEnds, StringComparer.Ordinal);
-                await world.WriteInFlight();
+                await world.WriteInFlight(first);
                 world.Persist(taken, ends);
                 return;
             }
@@ -103,7 +103,7 @@ internal sealed class FakeEpochAttempt(FakeEpochWorld world, OffsetLogRecord rec
             ? new Dictionary<int, EventTimeStats>()
             : new Dictionary<int, EventTimeStats> { [0] = new(_rows.Min() * 1_000_000, _rows.Max() * 1_000_000, _rows.Sum() * 1e6, _rows.Count) };
         world.Events.Add($"sources {record.BatchId}");
-        world.Hook(EpochStep.AfterSourceTasks);
+        world.Hook(EpochStep.AfterSourceTasks, record.BatchId);
         return Task.FromResult(new SourceTasksResult(new Dictionary<string, long> { [FakeEpochWorld.Source] = _rows.Count }, _rows.Count, eventTime));
     }
 

@@ -56,7 +56,13 @@ internal sealed class FakeEpochWorld
     /// <summary>With <see cref="SlowWriteAheads"/>: the only step at which writes in flight are persisted (null: any step),
     /// so that a write can be kept in flight until an epoch's source tasks have run.</summary>
     public EpochStep? WriteAheadsPersistAt { get; init; }
-    private readonly List<TaskCompletionSource> _writesInFlight = [];
+    /// <summary>With <see cref="SlowWriteAheads"/>: a write in flight is persisted only when the first epoch it records runs
+    /// its source tasks (beside its write), as a write slower than all the epochs run meanwhile: every group's first epoch
+    /// then waits on its group's write.</summary>
+    public bool WriteAheadsPersistWithTheirFirstEpoch { get; init; }
+    /// <summary>The coordinator's WriteAheadGroupGrowth option (null: its default).</summary>
+    public int? WriteAheadGroupGrowth { get; init; }
+    private readonly List<(TaskCompletionSource Write, long FirstBatchId)> _writesInFlight = [];
     /// <summary>The protocol's steps in the order they happened: "wal e" (offset record e persisted), "commit e", "sources e", "partitions e", "sink e".</summary>
     public List<string> Events { get; } = [];
     public ManualTime Time { get; } = new(DateTimeOffset.FromUnixTimeSeconds(1_000_000));
@@ -100,21 +106,23 @@ internal sealed class FakeEpochWorld
     }
 
     /// <summary>A write taken and not yet persisted (<see cref="SlowWriteAheads"/>): it completes at the next step.</summary>
-    public Task WriteInFlight()
+    public Task WriteInFlight(long firstBatchId)
     {
         var write = new TaskCompletionSource();
-        _writesInFlight.Add(write);
+        _writesInFlight.Add((write, firstBatchId));
         return write.Task;
     }
 
-    public void Hook(EpochStep step)
+    /// <param name="batchId">The epoch whose step this is, where the step has one.</param>
+    public void Hook(EpochStep step, long? batchId = null)
     {
         // A step of an epoch took time: the writes in flight meanwhile are persisted (or fail) first, in line.
-        if (WriteAheadsPersistAt is null || WriteAheadsPersistAt == step)
+        if (WriteAheadsPersistWithTheirFirstEpoch ? step == EpochStep.AfterSourceTasks && batchId is not null
+            : WriteAheadsPersistAt is null || WriteAheadsPersistAt == step)
         {
-            var inFlight = _writesInFlight.ToList();
-            _writesInFlight.Clear();
-            foreach (var write in inFlight) write.SetResult();
+            var inFlight = _writesInFlight.Where(w => batchId is not { } b || !WriteAheadsPersistWithTheirFirstEpoch || w.FirstBatchId <= b).ToList();
+            _writesInFlight.RemoveAll(inFlight.Contains);
+            foreach (var (write, _) in inFlight) write.SetResult();
         }
         _seen[step] = _seen.GetValueOrDefault(step) + 1;
         // Occurrence 0: every time (a failure that outlasts the retry budget).
@@ -153,6 +161,7 @@ internal sealed class FakeEpochWorld
             Telemetry = Telemetry,
         };
         if (WriteAheadGroup is { } group) options = options with { WriteAheadGroup = group };
+        if (WriteAheadGroupGrowth is { } growth) options = options with { WriteAheadGroupGrowth = growth };
         var coordinator = new EpochCoordinator(runtime, Copy(_persisted), Query, options, Time);
         return (coordinator, runtime);
     }
