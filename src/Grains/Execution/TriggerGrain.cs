@@ -35,6 +35,7 @@ internal sealed class TriggerGrain(
     private RunRequest? _pendingResume;
     private bool _deactivating;
     private bool _superseded;
+    private Task _resuming = Task.CompletedTask;
 
     private string QueryKey => this.GetPrimaryKeyString();
 
@@ -65,11 +66,35 @@ internal sealed class TriggerGrain(
         return Task.CompletedTask;
     }
 
-    private async Task ResumePendingRunAsync()
+    // Calls interleave (the grain is reentrant): every call that arrives while the run resumes waits for it, rather than
+    // finding no run and answering "Stopped" (the client then ended its query). A resume that fails is tried again by the
+    // next call.
+    private Task ResumePendingRunAsync()
     {
         ThrowIfSuperseded();
-        if (_pendingResume is not { } request) return;
-        _pendingResume = null;
+        if (_pendingResume is { } request)
+        {
+            _pendingResume = null;
+            _resuming = ResumeAsync(request);
+        }
+        return _resuming;
+    }
+
+    private async Task ResumeAsync(RunRequest request)
+    {
+        try
+        {
+            await ResumeOnceAsync(request);
+        }
+        catch
+        {
+            _pendingResume ??= request;
+            throw;
+        }
+    }
+
+    private async Task ResumeOnceAsync(RunRequest request)
+    {
         TriggerLog.LogWarningResuming(logger, QueryKey, request.RunId);
         CompiledQuery compiled;
         try
