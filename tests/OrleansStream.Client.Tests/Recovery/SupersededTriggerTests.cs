@@ -18,6 +18,7 @@ public sealed class SupersededTriggerTests : IAsyncLifetime
     private readonly TempDirectory _data = new();
     private readonly OtherWriter _other = new();
     private readonly FaultInjection _faults = new();
+    private HeldTriggerWrites _held = null!;
     private StreamSession _session = null!;
 
     public async Task InitializeAsync() => _session = await StreamSession.StartLocalAsync(new EmbeddedSiloOptions
@@ -26,6 +27,7 @@ public sealed class SupersededTriggerTests : IAsyncLifetime
         ConfigureSilo = silo =>
         {
             _faults.Register(silo);
+            silo.Services.AddSingleton<ICheckpointStore>(_ => _held = new HeldTriggerWrites(new FileSystemCheckpointStore(Path.Combine(_data.Path, "checkpoints"))));
             silo.Services.AddSingleton<IEpochHooks>(sp => _other.Bind(sp.GetRequiredService<ICheckpointStore>()));
             silo.Services.Configure<OrleansStreamOptions>(o => o.EpochRetryDelay = TimeSpan.FromMilliseconds(50));
         },
@@ -118,6 +120,66 @@ public sealed class SupersededTriggerTests : IAsyncLifetime
         await query.StopAsync();
         Assert.False(query.IsActive);
         Assert.Equal(5, _faults.Fired);
+    }
+
+    // The first call after a move resumes the run (compile, the record's write); a status call arriving meanwhile must wait
+    // for it: answering "Stopped" then made the client end its query (a cluster soak test's failure).
+    [Fact]
+    public async Task StatusAskedWhileTheRunResumes_WaitsForIt_AndSaysActive()
+    {
+        var input = _session.CreateMemoryStream<string>();
+        var query = await input.ToDF().GroupBy("value").Count()
+            .WriteStream.OutputMode(OutputMode.Complete).Format("memory").QueryName("resuming_trigger").StartAsync();
+        await input.AddDataAsync("a");
+        await query.ProcessAllAvailableAsync();
+
+        _faults.DeactivateAfter("ITriggerGrain.GetStatusAsync");
+        await query.GetStatusAsync();
+        _held.Hold();
+        var resuming = query.GetStatusAsync();
+        await _held.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+        var during = query.GetStatusAsync();
+        await Task.Delay(300);
+        _held.Release();
+
+        Assert.True((await resuming).IsActive);
+        var status = await during;
+        Assert.True(status.IsActive, status.Message);
+        Assert.True(query.IsActive);
+        await query.StopAsync();
+    }
+
+    /// <summary>A real file-system store whose writes of a trigger's record wait while the test holds them.</summary>
+    private sealed class HeldTriggerWrites(ICheckpointStore inner) : ICheckpointStore
+    {
+        private volatile TaskCompletionSource _gate = Open();
+        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Reached => _reached.Task;
+        public void Hold() => _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        public void Release() => _gate.TrySetResult();
+
+        public async Task<string> ReplaceAsync(string key, ReadOnlyMemory<byte> data, string etag, CancellationToken ct = default)
+        {
+            if (key.EndsWith("/trigger", StringComparison.Ordinal) && !_gate.Task.IsCompleted)
+            {
+                _reached.TrySetResult();
+                await _gate.Task.WaitAsync(ct);
+            }
+            return await inner.ReplaceAsync(key, data, etag, ct);
+        }
+
+        public Task<CheckpointBlob?> ReadAsync(string key, CancellationToken ct = default) => inner.ReadAsync(key, ct);
+        public Task<string> PutIfAbsentAsync(string key, ReadOnlyMemory<byte> data, CancellationToken ct = default) => inner.PutIfAbsentAsync(key, data, ct);
+        public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct = default) => inner.ListAsync(prefix, ct);
+        public Task<bool> DeleteAsync(string key, string? etag, CancellationToken ct = default) => inner.DeleteAsync(key, etag, ct);
+
+        private static TaskCompletionSource Open()
+        {
+            var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            open.SetResult();
+            return open;
+        }
     }
 
     /// <summary>Rewrites the query trigger's record (its own bytes, a new ETag), as another activation's write would, once
