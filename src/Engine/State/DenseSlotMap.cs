@@ -67,6 +67,28 @@ internal sealed class DenseSlotMap
         return true;
     }
 
+    /// <summary>
+    /// Lays out a range of <paramref name="size"/> entries (at most <see cref="MaxEntries"/>) around the values
+    /// <paramref name="min"/> to <paramref name="max"/>, a span of at most <paramref name="size"/> values, with a quarter of
+    /// the room left below them and the rest above, as <see cref="TryLayOut"/> does: for a table that holds keys already,
+    /// which then moves its keys of the range into their entries (none may stay in its buckets).
+    /// </summary>
+    public void LayOut(long min, long max, int size)
+    {
+        if ((uint)(size - 1) >= MaxEntries || (Int128)max - min >= size)
+            throw new ArgumentOutOfRangeException(nameof(size), size, $"A range spans at most {MaxEntries} values and holds min..max.");
+        var low = Int128.Max(long.MinValue, min - ((size - 1 - ((Int128)max - min)) / 4));
+        low = Int128.Min(low, (Int128)long.MaxValue - (size - 1));
+        _base = (long)low;
+        _size = size;
+        _judged = true;
+        if (_slots.Length < _size) _slots = SlotArrays.New<int>(_size);
+        else System.Array.Clear(_slots, 0, _size);
+    }
+
+    /// <summary>Bytes held by the entries.</summary>
+    public long EstimatedBytes => _slots.Length * 4L;
+
     /// <summary>The entry index of <paramref name="value"/>, or -1 outside the range.</summary>
     public int IndexOf(long value)
     {

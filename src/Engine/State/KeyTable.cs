@@ -49,7 +49,11 @@ public sealed class KeyTable
     private bool[] _scratchAdded = [];
     private ulong[] _scratchHashes = [];
     private readonly byte[] _keyScratch = new byte[FixedKeys.MaxColumns * FixedKeys.ColumnBytes];   // KeyBytes of a key kept by value
-    private readonly DenseSlotMap? _dense;      // one bigint key: slots of a dense range of values, looked up without hashing
+    private DenseSlotMap? _dense;               // one bigint key: slots of a dense range of values, looked up without hashing
+    // A table of one bigint key that is not emptied every epoch (a state's) judges at this many keys, and at each doubling,
+    // whether its keys are dense enough to move into a range (see TryMoveIntoDenseRange); int.MaxValue when it never does.
+    private int _nextDenseJudgement = int.MaxValue;
+    private readonly bool _densePerEpoch;       // built with denseRange: judged by the first batch after each Clear only
 
     /// <summary>Creates an empty table for keys of <paramref name="keySchema"/>.</summary>
     /// <exception cref="NotSupportedException">A key column's type cannot be a key.</exception>
@@ -68,8 +72,19 @@ public sealed class KeyTable
         _encoder = new KeyEncoder(keySchema);
         var fields = keySchema.FieldsList;
         _width = fields.Count == 1 && FixedKeys.IsInt64Type(fields[0].DataType) ? 1 : FixedKeys.WidthOf(keySchema);
+        _densePerEpoch = denseRange;
         if (denseRange && _width == 1) _dense = new DenseSlotMap();
+        else if (_width == 1) _nextDenseJudgement = MinDenseStateKeys;
     }
+
+    /// <summary>Keys a table must hold before it judges whether they are dense enough to move into a range.</summary>
+    internal const int MinDenseStateKeys = 1 << 14;
+
+    /// <summary>A range laid out around a table's keys spans at most this many values per key it holds then.</summary>
+    internal const int DenseStateValuesPerKey = 8;
+
+    // Keys read to judge a range: enough that its least and greatest 1% are a few dozen keys each.
+    private const int DenseStateSample = 4096;
 
     /// <summary>The key schema.</summary>
     public Schema KeySchema => _encoder.KeySchema;
@@ -85,7 +100,7 @@ public sealed class KeyTable
 
     /// <summary>Estimated memory held by the table, in bytes.</summary>
     public long EstimatedBytes =>
-        _buckets.Length * 8L + _hashes.Length * 8L + _keyRefs.Length * 8L + _live.Length * 8L + _keyValues.Length * 8L + _nullBits.Length + _arena.Length
+        (_dense?.EstimatedBytes ?? 0) + _buckets.Length * 8L + _hashes.Length * 8L + _keyRefs.Length * 8L + _live.Length * 8L + _keyValues.Length * 8L + _nullBits.Length + _arena.Length
         + _free.Length * 4L + _scratchSlots.Length * 5L + _scratchHashes.Length * 8L;
 
     /// <summary>Finds or adds the key of each of the first <paramref name="length"/> rows: <c>slots[r]</c> is the row's slot and
@@ -382,6 +397,7 @@ public sealed class KeyTable
     /// <summary>Removes every key and forgets all slot ids (the next key gets slot 0), keeping the allocated capacity.</summary>
     public void Clear()
     {
+        if (_width == 1 && !_densePerEpoch) _nextDenseJudgement = MinDenseStateKeys;
         _dense?.Clear(_keyValues.AsSpan(0, _slotBound));
         System.Array.Clear(_buckets);
         System.Array.Clear(_live);
@@ -414,6 +430,7 @@ public sealed class KeyTable
 
     private void GetOrAddInt64(IArrowArray column, int length, Span<int> slots, Span<bool> added)
     {
+        if (_count >= _nextDenseJudgement) TryMoveIntoDenseRange();
         if (_dense is not null && column.NullCount == 0 && _dense.TryLayOut(ArrowSpans.Values<long>(column)[..length], _count == 0))
         {
             GetOrAddDense(ArrowSpans.Values<long>(column)[..length], slots, added);
@@ -437,6 +454,62 @@ public sealed class KeyTable
         }
     }
 
+    // A state's table of one bigint key (count-1m: 1M keys over 0..999,999, half of them in each of two partitions) found
+    // every row's key with a hash, a bucket that misses the cache and the slot's value that misses it again: a third of the
+    // query's CPU. When its keys span at most DenseStateValuesPerKey values per key (judged at MinDenseStateKeys keys and at
+    // every doubling, a scan of the keys each time), the keys move into a range twice their span, each found by one entry
+    // read, and the buckets shrink to the keys outside it (the nulls, and those beyond the range, as ever). Slots, and so
+    // everything the table gives (deltas, key groups), stay the same.
+    private void TryMoveIntoDenseRange()
+    {
+        _nextDenseJudgement = _count >= int.MaxValue / 2 ? int.MaxValue : _count * 2;
+        if (_dense is { HasRange: true }) return;
+        // The range is judged from a sample of the keys, whose least and greatest 1% it leaves out: a few keys far away (a
+        // sentinel, an outlier) stay in the buckets instead of keeping every other key there.
+        Span<long> sample = stackalloc long[DenseStateSample];
+        var step = Math.Max(1, _count / DenseStateSample);
+        var taken = 0;
+        var words = (_slotBound + 63) >> 6;
+        var seen = 0;
+        for (var w = 0; w < words && taken < sample.Length; w++)
+            for (var bits = _live[w]; bits != 0 && taken < sample.Length; bits &= bits - 1, seen++)
+            {
+                var s = (w << 6) + BitOperations.TrailingZeroCount(bits);
+                if (seen % step == 0 && _nullBits[s] == 0) sample[taken++] = _keyValues[s];
+            }
+        if (taken == 0) return;
+        sample = sample[..taken];
+        sample.Sort();
+        long min = sample[taken / 100], max = sample[taken - 1 - taken / 100];
+        var span = (Int128)max - min + 1;
+        if (span > (Int128)_count * DenseStateValuesPerKey || span > DenseSlotMap.MaxEntries) return;
+        (_dense ??= new DenseSlotMap()).LayOut(min, max, (int)Int128.Min(DenseSlotMap.MaxEntries, span * 2));
+        var entries = _dense.Entries;
+        var outside = 0;
+        for (var w = 0; w < words; w++)
+            for (var bits = _live[w]; bits != 0; bits &= bits - 1)
+            {
+                var s = (w << 6) + BitOperations.TrailingZeroCount(bits);
+                if (_nullBits[s] == 0 && _dense.IndexOf(_keyValues[s]) is var i && i >= 0) entries[i] = s + 1;
+                else outside++;
+            }
+        _denseResident = _count - outside;
+        // The buckets hold the keys outside the range alone, at most half full as ever.
+        var size = 16;
+        while (size < 2L * (outside + 1)) size <<= 1;
+        _buckets = size < _buckets.Length ? SlotArrays.New<ulong>(size) : _buckets;
+        _mask = _buckets.Length - 1;
+        System.Array.Clear(_buckets);
+        for (var w = 0; w < words; w++)
+            for (var bits = _live[w]; bits != 0; bits &= bits - 1)
+            {
+                var slot = (w << 6) + BitOperations.TrailingZeroCount(bits);
+                if (IsDenseResident(slot)) continue;
+                var hash = HashOf(slot);
+                _buckets[EmptyBucketFrom(_buckets, (int)hash & _mask)] = Entry(hash, slot);
+            }
+    }
+
     // Rows without nulls while a dense range is laid out: a key in the range found before is read from its entry; the rest
     // are hashed and probed as ever (a key in the range then gets its entry).
     private void GetOrAddDense(ReadOnlySpan<long> values, Span<int> slots, Span<bool> added)
@@ -445,8 +518,11 @@ public sealed class KeyTable
         var entries = dense.Entries;
         var first = dense.Base;
         var size = (ulong)dense.Size;
+        // A state's range (a million keys) misses the cache on each entry as the buckets did: read ahead as they are.
+        var prefetch = Sse.IsSupported && size > 1 << 15;
         for (var r = 0; r < values.Length; r++)
         {
+            if (prefetch && r + PrefetchDistance < values.Length) PrefetchEntry(entries, (ulong)(values[r + PrefetchDistance] - first), size);
             var value = values[r];
             var i = (ulong)(value - first);
             if (i < size)
@@ -486,6 +562,11 @@ public sealed class KeyTable
     {
         if (_scratchHashes.Length < length) _scratchHashes = new ulong[Math.Max(length, _scratchHashes.Length * 2)];
         return _scratchHashes.AsSpan(0, length);
+    }
+
+    private static unsafe void PrefetchEntry(int[] entries, ulong index, ulong size)
+    {
+        if (index < size) Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(entries), (nint)index)));
     }
 
     private unsafe void PrefetchBucket(ulong hash) =>

@@ -183,6 +183,80 @@ public class DenseSlotMapTests
         Assert.True(map.IndexOf(1_500 + map.Size / 2) >= 0);
     }
 
+    // A state's table (never emptied) whose keys turn out dense moves them into a range once it holds enough of them, and
+    // gives every row the slot and added flag a table of the same keys and a constant second column gives (hashed as ever):
+    // through batches in and far outside the range, nulls, removals one by one and many at once, and keys added again.
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void StateTable_DenseKeys_MoveIntoARange_AndGiveTheHashedTablesSlots(int keepEvery)
+    {
+        var state = new KeyTable(Schema("k bigint"));
+        var hashed = new KeyTable(Schema("k bigint, c bigint"));
+        var random = new Random(5);
+        const int span = 3 * KeyTable.MinDenseStateKeys;
+        for (var batch = 0; batch < 12; batch++)
+        {
+            var n = 2_000 + random.Next(8_000);
+            var values = new object?[n];
+            for (var i = 0; i < n; i++)
+            {
+                var pick = random.Next(1_000);
+                values[i] = pick == 0 ? null : pick < 5 ? random.NextInt64(-1L << 40, 1L << 40) : (long)random.Next(span) - 100;
+            }
+            AddToStateAndHashed(state, hashed, values);
+            if (batch % 4 == 3)
+            {
+                var live = new List<int>();
+                hashed.LiveSlots(live);
+                var removed = live.Where((_, i) => i % keepEvery == 0).ToArray();
+                foreach (var s in removed.Take(50))
+                {
+                    state.Remove(s);
+                    hashed.Remove(s);
+                }
+                state.Remove(removed.AsSpan(50));
+                hashed.Remove(removed.AsSpan(50));
+                Assert.Equal(hashed.Count, state.Count);
+            }
+        }
+        Assert.True(state.HasDenseRange);
+        AddToStateAndHashed(state, hashed, [null, 0L, -100L, span - 101L, -(1L << 41), 1L << 41, .. Enumerable.Range(0, span).Select(i => (object?)(long)i)]);
+        var all = Enumerable.Range(-200, span + 400).Select(i => (object?)(long)i).Append(null).Append(1L << 41).ToArray();
+        var expected = new int[all.Length];
+        var actual = new int[all.Length];
+        Assert.Equal(hashed.TryGet([Column("bigint", all), Zeros(all.Length)], all.Length, expected), state.TryGet([Column("bigint", all)], all.Length, actual));
+        Assert.Equal(expected, actual);
+        foreach (var s in actual.Where(s => s >= 0))
+            Assert.Equal(hashed.TryReadInt64(s, 0, out var h) ? h : (long?)null, state.TryReadInt64(s, 0, out var v) ? v : null);
+    }
+
+    [Fact]
+    public void StateTable_SparseKeys_StayHashed()
+    {
+        var table = new KeyTable(Schema("k bigint"));
+        var random = new Random(3);
+        for (var batch = 0; batch < 5; batch++)
+        {
+            var values = Enumerable.Range(0, 10_000).Select(_ => (object?)random.NextInt64(0, 1L << 40)).ToArray();
+            Add(table, Column("bigint", values), values.Length);
+        }
+        Assert.True(table.Count > 2 * KeyTable.MinDenseStateKeys);
+        Assert.False(table.HasDenseRange);
+    }
+
+    private static void AddToStateAndHashed(KeyTable state, KeyTable hashed, object?[] values)
+    {
+        var slots = new int[values.Length];
+        var added = new bool[values.Length];
+        hashed.GetOrAdd([Column("bigint", values), Zeros(values.Length)], values.Length, slots, added);
+        var (stateSlots, stateAdded) = Add(state, Column("bigint", values), values.Length);
+        Assert.Equal(slots, stateSlots);
+        Assert.Equal(added, stateAdded);
+    }
+
+    private static IArrowArray Zeros(int n) => Column("bigint", Enumerable.Repeat((object?)0L, n).ToArray());
+
     private static object Value(string type, long v) => type == "bigint" ? v : DateTime.UnixEpoch.AddTicks((v % 1_000_000_000_000L) * 10);
 
     private static (int[] Slots, bool[] Added) Add(KeyTable table, IArrowArray column, int n)
