@@ -140,4 +140,21 @@ public class PartialDenseCountTests
         Assert.True(aggregator.RowsCountedDensely is > 0 and < 600);
         Assert.Equal(Expected(batches, CountAll), Printed(partial));
     }
+
+    [Fact]
+    public void Finish_WhenPassedRowsAreCounted_GivesEachRowACountOfOne()
+    {
+        // A million keys (count-1m): judged unreduced after 100 rows; each passed row's counts are 1, or 0 for a null v.
+        var random = new Random(6);
+        var batches = Enumerable.Range(0, 3).Select(b => Batch(Ddl, Enumerable.Range(0, 300).Select(i => new object?[]
+        {
+            (long)random.Next(1_000_000_000), b == 2 && i % 3 == 0 ? null : i,
+        }).ToArray())).ToList();
+        var aggregator = Aggregator(CountBoth, judgedAfterRows: 100);
+        AddAll(aggregator, batches, CountBoth);
+        var partial = aggregator.Finish();
+        Assert.Equal(900, partial.Length);
+        Assert.Equal(500, aggregator.RowsPassedAsOnes);   // the rest of the first batch and the second; the third has nulls
+        Assert.Equal(Expected(batches, CountBoth), Printed(partial));
+    }
 }

@@ -40,6 +40,8 @@ public sealed class PartialAggregator
     private readonly List<RecordBatch> _passed = [];
     private readonly DenseCountFold? _denseCounts;   // count aggregates by one bigint key: rows counted without the key table
     private bool _denseRefused;                      // the epoch's rows went to the key table: counted densely from the next
+    private readonly bool _countsOnly;               // every aggregate is a count
+    private IArrowArray? _ones;                      // a row's partial count, 1, for as many rows as the longest batch passed
     private int[] _slots = [];
     private bool[] _added = [];
     private int[] _identity = [];
@@ -77,8 +79,8 @@ public sealed class PartialAggregator
             _rowBuffers = new AggregateBuffers(aggregates);
             _judgedAfterRows = judgedAfterRows;
         }
-        if (keySchema.FieldsList is [{ DataType.TypeId: ArrowTypeId.Int64 }] && aggregates.Count > 0 && aggregates.All(a => a.Kind == AggregateKind.Count))
-            _denseCounts = new DenseCountFold();
+        _countsOnly = aggregates.Count > 0 && aggregates.All(a => a.Kind == AggregateKind.Count);
+        if (keySchema.FieldsList is [{ DataType.TypeId: ArrowTypeId.Int64 }] && _countsOnly) _denseCounts = new DenseCountFold();
     }
 
     /// <summary>True when this aggregator passes unreduced rows on unfolded (see remarks).</summary>
@@ -95,6 +97,9 @@ public sealed class PartialAggregator
 
     /// <summary>Rows counted without the key table since this aggregator was created (see <see cref="DenseCountFold"/>).</summary>
     internal long RowsCountedDensely { get; private set; }
+
+    /// <summary>Rows passed on unfolded whose partial counts were the shared column of ones (see <see cref="RowPartials"/>).</summary>
+    internal long RowsPassedAsOnes { get; private set; }
 
     /// <summary>Adds the first <paramref name="length"/> rows: key <c>keyColumns[*][r]</c>, argument <c>inputs[i][r]</c> of aggregate i
     /// (null for count(*)). The partial buffers of rows passed on unfolded are rented from <paramref name="buffers"/> when there
@@ -207,12 +212,33 @@ public sealed class PartialAggregator
     // cleared after each batch.
     private RecordBatch RowPartials(IReadOnlyList<IArrowArray> keyColumns, IReadOnlyList<IArrowArray?> inputs, int length, BatchBuffers? owner)
     {
+        if (_countsOnly && CountsEveryRow(inputs))
+        {
+            // Every row's partial count is 1 (count-1m's rows, a key each): one column of ones kept for every batch, instead
+            // of counting each row into buffers, writing them out and clearing them again.
+            var ones = Ones(length);
+            RowsPassedAsOnes += length;
+            return new RecordBatch(PartialSchema, [.. keyColumns, .. Enumerable.Repeat(ones, _buffers.Fields.Count)], length);
+        }
         var slots = Identity(length);
         _rowBuffers!.EnsureCapacity(length);
         _rowBuffers.Update(slots, inputs);
         var buffers = _rowBuffers.WritePartial(slots, owner);
         _rowBuffers.Clear();
         return new RecordBatch(PartialSchema, [.. keyColumns, .. buffers], length);
+    }
+
+    // length ones (bigint), a slice of a column kept across calls: immutable, and owned by no batch, so no owner returns it.
+    private IArrowArray Ones(int length)
+    {
+        if (_ones is null || _ones.Length < length)
+        {
+            var n = Math.Max(length, (_ones?.Length ?? 0) * 2);
+            var bytes = ArrayFactory.NewValues<long>(n);
+            MemoryMarshal.Cast<byte, long>(bytes.AsSpan()).Fill(1);
+            _ones = ArrayFactory.Primitive(Int64Type.Default, bytes, null, n);
+        }
+        return _ones.Length == length ? _ones : ArrowArrayFactory.Slice(_ones, 0, length);
     }
 
     // 0, 1, ..., length - 1, from an array kept across calls.
