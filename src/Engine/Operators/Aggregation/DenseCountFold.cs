@@ -16,7 +16,7 @@ namespace OrleansStream.Engine.Operators.Aggregation;
 internal sealed class DenseCountFold
 {
     private int[] _even = [], _odd = [];   // rows of entry value - base at even / odd positions of their batch
-    private int[] _seen = [];              // entries in first-seen order
+    private int[] _seen = new int[1024];   // entries in first-seen order (an epoch's keys: grown when full, rarely)
     private int _keys;
     private long _base;
     private int _size;                     // entries of the laid-out range; 0 while none is
@@ -60,7 +60,6 @@ internal sealed class DenseCountFold
             // Zeroed once; Drain clears only the entries it read, so they stay zero from epoch to epoch.
             _even = new int[most];
             _odd = new int[most];
-            _seen = new int[most];
         }
         return true;
     }
@@ -83,7 +82,11 @@ internal sealed class DenseCountFold
             if (i >= size) break;
             ref var a = ref even[(int)i];
             // A key is new when neither lane has counted it: the other lane is read only then.
-            if (a == 0 && odd[(int)i] == 0) seen[keys++] = (int)i;
+            if (a == 0 && odd[(int)i] == 0)
+            {
+                if (keys == seen.Length) seen = Grow();
+                seen[keys++] = (int)i;
+            }
             a++;
             var j = (ulong)(values[r + 1] - first);
             if (j >= size)
@@ -92,7 +95,11 @@ internal sealed class DenseCountFold
                 goto done;
             }
             ref var b = ref odd[(int)j];
-            if (b == 0 && even[(int)j] == 0) seen[keys++] = (int)j;
+            if (b == 0 && even[(int)j] == 0)
+            {
+                if (keys == seen.Length) seen = Grow();
+                seen[keys++] = (int)j;
+            }
             b++;
         }
         if (r + 1 == values.Length)
@@ -101,7 +108,11 @@ internal sealed class DenseCountFold
             if (i < size)
             {
                 ref var a = ref even[(int)i];
-                if (a == 0 && odd[(int)i] == 0) seen[keys++] = (int)i;
+                if (a == 0 && odd[(int)i] == 0)
+                {
+                    if (keys == seen.Length) seen = Grow();
+                    seen[keys++] = (int)i;
+                }
                 a++;
                 r++;
             }
@@ -110,6 +121,13 @@ internal sealed class DenseCountFold
         _keys = keys;
         Rows += r;
         return r;
+    }
+
+    // Twice the room for first-seen entries (at most the range's entries are ever needed).
+    private int[] Grow()
+    {
+        System.Array.Resize(ref _seen, (int)Math.Min(_size, 2L * _seen.Length));
+        return _seen;
     }
 
     /// <summary>Writes each counted key (first-seen order) and its count to <paramref name="keys"/> and
