@@ -18,6 +18,7 @@ public class HashAggregationBenchmarks
     private readonly List<int> _touched = new();
     private IArrowArray[] _bidder = null!, _channel = null!, _mixed = null!, _windowOnly = null!;
     private IArrowArray?[] _inputs = null!, _windowInputs = null!;
+    private PartialAggregator _countPerBidder = null!;
     private PartialAggregator _partialInt64 = null!, _partialString = null!, _partialWindow = null!, _partialWindowOnly = null!;
     private AggregationState _stateInt64 = null!, _stateString = null!, _stateMillion = null!, _stateWindow = null!, _countMillion = null!;
     private RecordBatch _countPartials = null!;
@@ -39,6 +40,7 @@ public class HashAggregationBenchmarks
         var int64Key = DataTypes.ParseSchema("key BIGINT");
         var stringKey = DataTypes.ParseSchema("key STRING");
         _partialInt64 = new PartialAggregator(int64Key, Aggregates);
+        _countPerBidder = new PartialAggregator(int64Key, [new AggregateSpec("count", null)]);
         _partialString = new PartialAggregator(stringKey, Aggregates);
         _stateInt64 = new AggregationState(int64Key, Aggregates);
         _stateString = new AggregationState(stringKey, Aggregates);
@@ -72,6 +74,14 @@ public class HashAggregationBenchmarks
     {
         _partialInt64.Add(_bidder, _inputs, MicroData.Rows);
         return _partialInt64.Finish();
+    }
+
+    /// <summary>q12's partial aggregation: count(*) per bidder, counted densely (no key table).</summary>
+    [Benchmark(OperationsPerInvoke = MicroData.Rows)]
+    public RecordBatch PartialCountPerBidder()
+    {
+        _countPerBidder.Add(_bidder, [null], MicroData.Rows);
+        return _countPerBidder.Finish();
     }
 
     /// <summary>Partial aggregation on string keys.</summary>

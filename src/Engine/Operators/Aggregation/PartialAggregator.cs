@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Apache.Arrow;
 using Apache.Arrow.Types;
 using OrleansStream.Engine.Data;
@@ -37,6 +38,10 @@ public sealed class PartialAggregator
     private readonly AggregateBuffers? _rowBuffers;   // a partial row per input row, when passing rows unfolded
     private readonly int _judgedAfterRows;
     private readonly List<RecordBatch> _passed = [];
+    private readonly DenseCountFold? _denseCounts;   // count aggregates by one bigint key: rows counted without the key table
+    private bool _denseRefused;                      // the epoch's rows went to the key table: counted densely from the next
+    private readonly bool _countsOnly;               // every aggregate is a count
+    private IArrowArray? _ones;                      // a row's partial count, 1, for as many rows as the longest batch passed
     private int[] _slots = [];
     private bool[] _added = [];
     private int[] _identity = [];
@@ -74,6 +79,8 @@ public sealed class PartialAggregator
             _rowBuffers = new AggregateBuffers(aggregates);
             _judgedAfterRows = judgedAfterRows;
         }
+        _countsOnly = aggregates.Count > 0 && aggregates.All(a => a.Kind == AggregateKind.Count);
+        if (keySchema.FieldsList is [{ DataType.TypeId: ArrowTypeId.Int64 }] && _countsOnly) _denseCounts = new DenseCountFold();
     }
 
     /// <summary>True when this aggregator passes unreduced rows on unfolded (see remarks).</summary>
@@ -83,10 +90,16 @@ public sealed class PartialAggregator
     public Schema PartialSchema { get; }
 
     /// <summary>Number of distinct keys folded since the last <see cref="Finish"/> (rows passed unfolded not counted).</summary>
-    public int Count => _keys.Count;
+    public int Count => _keys.Count + (_denseCounts?.Keys ?? 0);
 
     /// <summary>Estimated memory held, in bytes.</summary>
-    public long EstimatedBytes => _keys.EstimatedBytes + _buffers.EstimatedBytes + _slots.Length * 5L;
+    public long EstimatedBytes => _keys.EstimatedBytes + _buffers.EstimatedBytes + _slots.Length * 5L + (_denseCounts?.EstimatedBytes ?? 0);
+
+    /// <summary>Rows counted without the key table since this aggregator was created (see <see cref="DenseCountFold"/>).</summary>
+    internal long RowsCountedDensely { get; private set; }
+
+    /// <summary>Rows passed on unfolded whose partial counts were the shared column of ones (see <see cref="RowPartials"/>).</summary>
+    internal long RowsPassedAsOnes { get; private set; }
 
     /// <summary>Adds the first <paramref name="length"/> rows: key <c>keyColumns[*][r]</c>, argument <c>inputs[i][r]</c> of aggregate i
     /// (null for count(*)). The partial buffers of rows passed on unfolded are rented from <paramref name="buffers"/> when there
@@ -114,13 +127,77 @@ public sealed class PartialAggregator
             Add(Rows(keyColumns, head, length - head)!, Rows(inputs, head, length - head), length - head, buffers);
             return;
         }
-        _buffers.Update(Locate(keyColumns, length), inputs);
+        var counted = CountDensely(keyColumns, inputs, length);
+        if (counted == 0) _buffers.Update(Locate(keyColumns, length), inputs);
+        else if (counted < length)
+            _buffers.Update(Locate(Rows(keyColumns, counted, length - counted)!, length - counted), Rows(inputs, counted, length - counted));
         _rowsFolded += length;
-        if (_rowBuffers is not null && !_passing && _rowsFolded >= _judgedAfterRows && _keys.Count > UnreducedShare * _rowsFolded)
+        if (_rowBuffers is not null && !_passing && _rowsFolded >= _judgedAfterRows && Count > UnreducedShare * _rowsFolded)
         {
             _passing = true;
             _epochsPassed = 0;
         }
+    }
+
+    // Counts the leading rows whose keys lie in the dense range (see DenseCountFold) and returns how many; 0 when the rows
+    // cannot be counted so (a null key, a count(col) input with nulls, the epoch already in the key table). A key outside
+    // the range moves the counted keys into the key table, where the epoch's other rows then go, so no key is in both.
+    private int CountDensely(IReadOnlyList<IArrowArray> keyColumns, IReadOnlyList<IArrowArray?> inputs, int length)
+    {
+        var dense = _denseCounts;
+        if (dense is null || _denseRefused || length == 0) return 0;
+        var column = keyColumns.Count == 1 ? keyColumns[0] : null;
+        if (column is null || column.NullCount != 0 || column.Data.DataType.TypeId != ArrowTypeId.Int64 || column.Length < length
+            || !CountsEveryRow(inputs) || dense.Rows + length > int.MaxValue)
+        {
+            SpillDense();
+            return 0;
+        }
+        var values = ArrowSpans.Values<long>(column)[..length];
+        // Laid out only while the key table is empty, so that no key of the range is in both.
+        if (!dense.IsActive && (_keys.Count != 0 || !dense.TryLayOut(values)))
+        {
+            _denseRefused = true;
+            return 0;
+        }
+        var counted = dense.Count(values);
+        RowsCountedDensely += counted;
+        if (counted < length) SpillDense();
+        return counted;
+    }
+
+    // Every input counts every row: count(*)'s absent input, or a column without nulls (a null-typed column counts none).
+    private static bool CountsEveryRow(IReadOnlyList<IArrowArray?> inputs)
+    {
+        foreach (var input in inputs)
+            if (input is not null && (input.NullCount != 0 || input.Data.DataType.TypeId == ArrowTypeId.Null)) return false;
+        return true;
+    }
+
+    // The densely counted keys join the key table (laid out as Finish's batch), and the epoch's rows go there from now on.
+    private void SpillDense()
+    {
+        _denseRefused = true;
+        if (_denseCounts is not { IsActive: true }) return;
+        var partial = DenseBatch(null);
+        _buffers.Merge(LocateKeys([partial.Column(0)], partial.Length), partial, 1);
+    }
+
+    // The densely counted keys in first-seen order and their counts, in the PartialSchema layout (each count's buffer is the
+    // key's row count); forgets them.
+    private RecordBatch DenseBatch(BatchBuffers? owner)
+    {
+        var dense = _denseCounts!;
+        var n = dense.Keys;
+        var keys = ArrayFactory.NewValues<long>(n, owner);
+        var counts = ArrayFactory.NewValues<long>(n, owner);
+        dense.Drain(MemoryMarshal.Cast<byte, long>(keys.Span), MemoryMarshal.Cast<byte, long>(counts.Span));
+        var fields = PartialSchema.FieldsList;
+        var columns = new IArrowArray[fields.Count];
+        columns[0] = ArrayFactory.Primitive(fields[0].DataType, keys, null, n);
+        var countColumn = ArrayFactory.Primitive(fields[1].DataType, counts, null, n);
+        for (var c = 1; c < columns.Length; c++) columns[c] = countColumn;
+        return new RecordBatch(PartialSchema, columns, n);
     }
 
     // Rows [offset, offset + length) of each column (an absent input, count(*)'s, stays absent).
@@ -135,12 +212,33 @@ public sealed class PartialAggregator
     // cleared after each batch.
     private RecordBatch RowPartials(IReadOnlyList<IArrowArray> keyColumns, IReadOnlyList<IArrowArray?> inputs, int length, BatchBuffers? owner)
     {
+        if (_countsOnly && CountsEveryRow(inputs))
+        {
+            // Every row's partial count is 1 (count-1m's rows, a key each): one column of ones kept for every batch, instead
+            // of counting each row into buffers, writing them out and clearing them again.
+            var ones = Ones(length);
+            RowsPassedAsOnes += length;
+            return new RecordBatch(PartialSchema, [.. keyColumns, .. Enumerable.Repeat(ones, _buffers.Fields.Count)], length);
+        }
         var slots = Identity(length);
         _rowBuffers!.EnsureCapacity(length);
         _rowBuffers.Update(slots, inputs);
         var buffers = _rowBuffers.WritePartial(slots, owner);
         _rowBuffers.Clear();
         return new RecordBatch(PartialSchema, [.. keyColumns, .. buffers], length);
+    }
+
+    // length ones (bigint), a slice of a column kept across calls: immutable, and owned by no batch, so no owner returns it.
+    private IArrowArray Ones(int length)
+    {
+        if (_ones is null || _ones.Length < length)
+        {
+            var n = Math.Max(length, (_ones?.Length ?? 0) * 2);
+            var bytes = ArrayFactory.NewValues<long>(n);
+            MemoryMarshal.Cast<byte, long>(bytes.AsSpan()).Fill(1);
+            _ones = ArrayFactory.Primitive(Int64Type.Default, bytes, null, n);
+        }
+        return _ones.Length == length ? _ones : ArrowArrayFactory.Slice(_ones, 0, length);
     }
 
     // 0, 1, ..., length - 1, from an array kept across calls.
@@ -201,6 +299,12 @@ public sealed class PartialAggregator
 
     private Span<int> Locate(IReadOnlyList<IArrowArray> keyColumns, int length)
     {
+        SpillDense();
+        return LocateKeys(keyColumns, length);
+    }
+
+    private Span<int> LocateKeys(IReadOnlyList<IArrowArray> keyColumns, int length)
+    {
         if (_slots.Length < length)
         {
             _slots = new int[Math.Max(length, _slots.Length * 2)];
@@ -224,14 +328,21 @@ public sealed class PartialAggregator
     /// once nothing reads the batch).</summary>
     public RecordBatch Finish(BatchBuffers? owner = null)
     {
-        // Nothing is ever removed, so slots were handed out densely in first-seen order.
-        var n = _keys.Count;
-        var slots = Identity(n);
-        var keys = _keys.LiveKeyColumns(slots, owner);
-        var buffers = _buffers.WritePartial(slots, owner);
-        var batch = new RecordBatch(PartialSchema, [.. keys, .. buffers], n);
-        _keys.Clear();
-        _buffers.Clear();
+        RecordBatch batch;
+        // Rows counted densely are all the folded rows: any that went to the key table took the counted keys there first.
+        if (_denseCounts is { IsActive: true }) batch = DenseBatch(owner);
+        else
+        {
+            // Nothing is ever removed, so slots were handed out densely in first-seen order.
+            var slots = Identity(_keys.Count);
+            var keys = _keys.LiveKeyColumns(slots, owner);
+            var buffers = _buffers.WritePartial(slots, owner);
+            batch = new RecordBatch(PartialSchema, [.. keys, .. buffers], slots.Length);
+            _keys.Clear();
+            _buffers.Clear();
+        }
+        var n = batch.Length;
+        _denseRefused = false;
         _rowsFolded = 0;
         if (_passing && ++_epochsPassed > PassingEpochs) _passing = false;
         if (_passed.Count == 0) return batch;
