@@ -44,10 +44,7 @@ public sealed class SupersededTriggerTests : IAsyncLifetime
     [Fact]
     public async Task TriggerRecordWrittenByAnotherActivationMidEpoch_TheLoserStepsDown_AndTheQueryGoesOnUndisturbed()
     {
-        var input = _session.CreateMemoryStream<string>();
-        var query = await input.ToDF().GroupBy("value").Count()
-            .WriteStream.OutputMode(OutputMode.Complete).Format("memory").QueryName("superseded_trigger")
-            .Option("numStatePartitions", "2").StartAsync();
+        var (input, query) = await StartCountAsync("superseded_trigger", statePartitions: "2");
         await input.AddDataAsync("a", "b");
         await query.ProcessAllAvailableAsync();
 
@@ -75,10 +72,7 @@ public sealed class SupersededTriggerTests : IAsyncLifetime
     [Fact]
     public async Task ResumedActivation_WritesTheRecordBeforeItsRunBegins_SoAnEarlierActivationsNextWriteLoses()
     {
-        var input = _session.CreateMemoryStream<string>();
-        var query = await input.ToDF().GroupBy("value").Count()
-            .WriteStream.OutputMode(OutputMode.Complete).Format("memory").QueryName("claimed_trigger")
-            .Option("numStatePartitions", "2").StartAsync();
+        var (input, query) = await StartCountAsync("claimed_trigger", statePartitions: "2");
         await input.AddDataAsync("a", "b");
         await query.ProcessAllAvailableAsync();
         var before = await _other.ReadTriggerRecordAsync();
@@ -103,9 +97,7 @@ public sealed class SupersededTriggerTests : IAsyncLifetime
     [Fact]
     public async Task CallsAnsweredThatTheTriggerMoved_AreMadeAgainByTheClient()
     {
-        var input = _session.CreateMemoryStream<string>();
-        var query = await input.ToDF().GroupBy("value").Count()
-            .WriteStream.OutputMode(OutputMode.Complete).Format("memory").QueryName("moved_trigger").StartAsync();
+        var (input, query) = await StartCountAsync("moved_trigger");
         await input.AddDataAsync("a");
 
         _faults.FailNextWith("ITriggerGrain.MarkAvailableAsync", new QueryCoordinatorMovedException("moved_trigger"));
@@ -127,9 +119,7 @@ public sealed class SupersededTriggerTests : IAsyncLifetime
     [Fact]
     public async Task StatusAskedWhileTheRunResumes_WaitsForIt_AndSaysActive()
     {
-        var input = _session.CreateMemoryStream<string>();
-        var query = await input.ToDF().GroupBy("value").Count()
-            .WriteStream.OutputMode(OutputMode.Complete).Format("memory").QueryName("resuming_trigger").StartAsync();
+        var (input, query) = await StartCountAsync("resuming_trigger");
         await input.AddDataAsync("a");
         await query.ProcessAllAvailableAsync();
 
@@ -147,6 +137,16 @@ public sealed class SupersededTriggerTests : IAsyncLifetime
         Assert.True(status.IsActive, status.Message);
         Assert.True(query.IsActive);
         await query.StopAsync();
+    }
+
+    // Every test runs a count per value, Complete mode, into the memory table named after its query.
+    private async Task<(MemoryStream<string> Input, StreamingQuery Query)> StartCountAsync(string name, string? statePartitions = null)
+    {
+        var input = _session.CreateMemoryStream<string>();
+        var writer = input.ToDF().GroupBy("value").Count().WriteStream.OutputMode(OutputMode.Complete).Format("memory").QueryName(name);
+        if (statePartitions is not null) writer = writer.Option("numStatePartitions", statePartitions);
+        var query = await writer.StartAsync();
+        return (input, query);
     }
 
     /// <summary>A real file-system store whose writes of a trigger's record wait while the test holds them.</summary>
