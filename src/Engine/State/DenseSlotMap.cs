@@ -48,21 +48,7 @@ internal sealed class DenseSlotMap
         if (_size > 0) return true;
         if (_judged || !tableEmpty || values.IsEmpty) return false;
         _judged = true;
-        var step = Math.Max(1, values.Length / SampledRows);
-        long min = values[0], max = values[0];
-        for (var i = step; i < values.Length; i += step)
-        {
-            var v = values[i];
-            if (v < min) min = v;
-            if (v > max) max = v;
-        }
-        var most = MostEntries(values.Length);
-        // In 128 bits: max - min overflows a long for values far apart, and the room may reach past either end of a long.
-        if ((Int128)max - min >= most) return false;
-        var low = Int128.Max(long.MinValue, min - ((most - 1 - ((Int128)max - min)) / 4));
-        low = Int128.Min(low, (Int128)long.MaxValue - (most - 1));
-        _base = (long)low;
-        _size = most;
+        if (!TryRangeAround(values, out _base, out _size)) return false;
         if (_slots.Length < _size) _slots = SlotArrays.New<int>(Math.Max(_size, Math.Min(MaxEntries, _slots.Length * 2)));
         return true;
     }
@@ -77,13 +63,42 @@ internal sealed class DenseSlotMap
     {
         if ((uint)(size - 1) >= MaxEntries || (Int128)max - min >= size)
             throw new ArgumentOutOfRangeException(nameof(size), size, $"A range spans at most {MaxEntries} values and holds min..max.");
-        var low = Int128.Max(long.MinValue, min - ((size - 1 - ((Int128)max - min)) / 4));
-        low = Int128.Min(low, (Int128)long.MaxValue - (size - 1));
-        _base = (long)low;
+        _base = BaseAround(min, max, size);
         _size = size;
         _judged = true;
         if (_slots.Length < _size) _slots = SlotArrays.New<int>(_size);
         else System.Array.Clear(_slots, 0, _size);
+    }
+
+    /// <summary>
+    /// The range a batch lays out (<see cref="TryLayOut"/>, and a partial aggregation's dense count): its first value and
+    /// <see cref="MostEntries"/> entries, around the span read from about <see cref="SampledRows"/> rows spread over
+    /// <paramref name="values"/> (not empty, without nulls); false (and no entries) when they span that many values or more.
+    /// </summary>
+    public static bool TryRangeAround(ReadOnlySpan<long> values, out long first, out int size)
+    {
+        var step = Math.Max(1, values.Length / SampledRows);
+        long min = values[0], max = values[0];
+        for (var i = step; i < values.Length; i += step)
+        {
+            var v = values[i];
+            if (v < min) min = v;
+            if (v > max) max = v;
+        }
+        var most = MostEntries(values.Length);
+        // In 128 bits: max - min overflows a long for values far apart.
+        var fits = (Int128)max - min < most;
+        first = fits ? BaseAround(min, max, most) : 0;
+        size = fits ? most : 0;
+        return fits;
+    }
+
+    // The first value of a range of size entries holding min..max: a quarter of the room left below them and the rest
+    // above (ids grow with time), kept within a long (in 128 bits: the room may reach past either end of one).
+    private static long BaseAround(long min, long max, int size)
+    {
+        var low = Int128.Max(long.MinValue, min - ((size - 1 - ((Int128)max - min)) / 4));
+        return (long)Int128.Min(low, (Int128)long.MaxValue - (size - 1));
     }
 
     /// <summary>Bytes held by the entries.</summary>

@@ -39,21 +39,8 @@ internal sealed class DenseCountFold
     {
         if (_size > 0) return true;
         if (values.IsEmpty) return false;
-        var step = Math.Max(1, values.Length / DenseSlotMap.SampledRows);
-        long min = values[0], max = values[0];
-        for (var i = step; i < values.Length; i += step)
-        {
-            var v = values[i];
-            if (v < min) min = v;
-            if (v > max) max = v;
-        }
-        var most = DenseSlotMap.MostEntries(values.Length);
-        // In 128 bits: max - min overflows a long for values far apart, and the room may reach past either end of a long.
-        if ((Int128)max - min >= most) return false;
-        // Ids grow with time: most of the room is left above, for the epoch's later batches.
-        var low = Int128.Max(long.MinValue, min - ((most - 1 - ((Int128)max - min)) / 4));
-        low = Int128.Min(low, (Int128)long.MaxValue - (most - 1));
-        _base = (long)low;
+        if (!DenseSlotMap.TryRangeAround(values, out var first, out var most)) return false;
+        _base = first;
         _size = most;
         if (_even.Length < most)
         {
