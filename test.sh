@@ -32,6 +32,8 @@ dotnet test OrleansStream.sln -c Release --no-build -nologo -v minimal --logger 
 rc=${PIPESTATUS[0]}
 set -e
 echo "== test summary (exit $rc) =="
-grep -E "^\s+Failed |^\s+(Error Message|Assert|Expected|Actual)|Test Run Aborted|aborted|Total tests|^\s+(Passed|Failed):" "$log" | cut -c1-400 | tail -n 80 || true
+grep -E "^\s+Failed |Test Run Aborted|aborted|Total tests|^\s+(Passed|Failed):" "$log" | cut -c1-400 | tail -n 40 || true
+# Each failure's message and the start of its stack and output, which CI shows.
+awk '/^  Failed / { n = 60 } n > 0 { print; n-- }' "$log" | cut -c1-400 | head -n 240 || true
 rm -f "$log"
 exit "$rc"

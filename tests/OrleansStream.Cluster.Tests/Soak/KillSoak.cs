@@ -102,6 +102,7 @@ internal sealed class KillSoak(string siloAssembly, int seed, Action<string> rep
                 {
                     failures++;
                     report($"kill {k + 1}: the query failed: {query.Exception?.Message}; starting it again");
+                    ReportLogs(silos.Concat(dead));
                     query = await StartQueryAsync(session, input, output);
                 }
                 recoveries.Add(recovered.TotalSeconds);
@@ -116,7 +117,7 @@ internal sealed class KillSoak(string siloAssembly, int seed, Action<string> rep
         }
         catch
         {
-            foreach (var silo in silos.Concat(dead)) report($"--- {silo.Name} ---\n{string.Join('\n', silo.Log.Split('\n').TakeLast(40))}");
+            ReportLogs(silos.Concat(dead));
             throw;
         }
         finally
@@ -125,6 +126,11 @@ internal sealed class KillSoak(string siloAssembly, int seed, Action<string> rep
         }
         report($"cluster soak: {kills} kill rounds, {files} files");
         return new SoakResult(kills, SoakInput.ExpectedWindows(files), await ReadWindowsAsync(output, root), recoveries, failures);
+    }
+
+    private void ReportLogs(IEnumerable<SiloProcess> silos)
+    {
+        foreach (var silo in silos) report($"--- {silo.Name} ---\n{string.Join('\n', silo.Log.Split('\n').TakeLast(40))}");
     }
 
     private static async Task<long> CommittedAsync(StreamingQuery query)
