@@ -54,6 +54,7 @@ internal sealed class TriggerGrain(
             throw new InvalidOperationException($"Cannot start query with id {request.QueryId} as another query with same id is already active. Perhaps you are attempting to restart a query from checkpoint '{request.Spec.CheckpointLocation}' that is already active.");
         var compiled = await CompiledQuery.CompileAsync(request.Spec, connectors, paths, QueryKey);
         state.State.ActiveRun = request;
+        state.State.LastRunError = null;
         await state.WriteStateAsync();
         Begin(new TriggerRun(request, compiled));
     }
@@ -106,8 +107,10 @@ internal sealed class TriggerGrain(
             // The query can no longer start here (its source vanished, the silo's roots changed): end the run, keep the grain usable.
             TriggerLog.LogErrorQueryFailed(logger, ex, QueryKey, request.RunId);
             state.State.ActiveRun = null;
+            state.State.LastRunError = ex.Message;
             await state.WriteStateAsync();
             _ = GrainFactory.GetGrain<IQueryCatalogGrain>(IQueryCatalogGrain.ClusterKey).RunStoppedAsync(request.QueryId, request.RunId, ex.Message);
+            if (request.Observer is { } observer) _ = observer.OnTerminated(request.RunId, ex.Message);
             return;
         }
         if (await ClaimRecordAsync(request)) Begin(new TriggerRun(request, compiled) { Resumed = true });
@@ -183,7 +186,7 @@ internal sealed class TriggerGrain(
     {
         await ResumePendingRunAsync();
         var status = (_run?.Status(state.State.LastCommitted)
-            ?? new QueryStatus { Message = "Stopped", LastCommittedBatchId = state.State.LastCommitted }) with { Silo = silo.SiloAddress.Endpoint.ToString() };
+            ?? new QueryStatus { Message = "Stopped", Error = state.State.LastRunError, LastCommittedBatchId = state.State.LastCommitted }) with { Silo = silo.SiloAddress.Endpoint.ToString() };
         // No progress is reported while checkpoint storage does not answer: the status is the live signal.
         return status.IsActive && storageHealth.CurrentStallStarted is { } stalled
             ? status with { Message = $"Waiting for checkpoint storage (stalled {(time.GetUtcNow() - stalled).TotalSeconds:F0} s)" }
@@ -283,6 +286,7 @@ internal sealed class TriggerGrain(
         if (state.State.ActiveRun?.RunId == run.Request.RunId)
         {
             state.State.ActiveRun = null;
+            state.State.LastRunError = run.Error;
             try
             {
                 await state.WriteStateAsync();

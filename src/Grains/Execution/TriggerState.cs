@@ -30,6 +30,10 @@ public sealed class TriggerState
     /// <summary>The run in progress, so that a new activation (after the coordinator's silo died) resumes it; null when stopped.</summary>
     [Id(7)] public RunRequest? ActiveRun { get; set; }
 
+    /// <summary>Why the last run ended, when it failed (null when it stopped or another run started since): the status of a
+    /// stopped query names it, whichever activation of the trigger answers.</summary>
+    [Id(8)] public string? LastRunError { get; set; }
+
     /// <summary>The last committed epoch, or -1.</summary>
     public long LastCommitted => Commits.Count == 0 ? -1 : Commits.Keys.Last();
 }

@@ -92,6 +92,7 @@ internal sealed class TriggerStateEncoding(Serializer serializer)
         StatePartitions = state.StatePartitions,
         EventTimeMaxMs = state.EventTimeMaxMs,
         WatermarkPolicy = state.WatermarkPolicy,
+        LastRunError = state.LastRunError,
     };
 
     private byte[] Encoded<T>(T value) where T : class =>

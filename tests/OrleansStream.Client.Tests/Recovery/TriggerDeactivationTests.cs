@@ -74,6 +74,27 @@ public sealed class TriggerDeactivationTests : IAsyncLifetime
         await query.StopAsync();
     }
 
+    [Fact]
+    public async Task FailedQuery_KeepsItsErrorInTheStatus_AfterTheTriggerMoved()
+    {
+        var input = _session.CreateMemoryStream<string>();
+        var query = await input.ToDF().WriteStream
+            .ForeachBatch((_, _) => throw new InvalidOperationException("the warehouse refused batch 0")).StartAsync();
+        await input.AddDataAsync("a");
+        var error = await Assert.ThrowsAsync<StreamingQueryException>(() => query.AwaitTerminationAsync());
+        Assert.Contains("the warehouse refused batch 0", error.Message);
+
+        // The trigger that ran the query deactivates (a silo died, Orleans moved it): a client that did not hear of the end
+        // asks the next activation, which has no run of its own, and must still learn why the query stopped.
+        _faults.DeactivateAfter("ITriggerGrain.GetStatusAsync");
+        await query.GetStatusAsync();
+        var status = await query.GetStatusAsync();
+
+        Assert.Equal(1, _faults.Fired);
+        Assert.False(status.IsActive);
+        Assert.Contains("the warehouse refused batch 0", status.Error);
+    }
+
     /// <summary>Counts each batch's sink commits and holds one batch's commit record until released.</summary>
     private sealed class SinkCommits : IEpochHooks
     {

@@ -25,7 +25,7 @@ public sealed class CheckpointStateSerializerTests
 
     private static TriggerState SampleState()
     {
-        var state = new TriggerState { NumKeyGroups = 128, WatermarkPolicy = "min" };
+        var state = new TriggerState { NumKeyGroups = 128, WatermarkPolicy = "min", LastRunError = "the sink refused batch 2" };
         for (long batch = 0; batch < 3; batch++)
         {
             state.Offsets[batch] = new OffsetRecord
@@ -49,6 +49,7 @@ public sealed class CheckpointStateSerializerTests
     {
         Assert.Equal(128, back.NumKeyGroups);
         Assert.Equal("min", back.WatermarkPolicy);
+        Assert.Equal("the sink refused batch 2", back.LastRunError);
         Assert.Equal([0L, 1L, 2L], back.Offsets.Keys);
         Assert.Equal(SampleState().Offsets[2].End, back.Offsets[2].End);
         Assert.Equal(SampleState().Offsets[1].Start, back.Offsets[1].Start);
