@@ -79,6 +79,29 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts a silo from <paramref name="start"/> and waits until it is healthy. Ports are picked free by this process, and
+    /// another process (a parallel test project) can take one before the silo binds it: a silo that exits saying so is
+    /// started again, on the new ports <paramref name="start"/> picks, at most three times. Any other exit fails. The caller
+    /// owns every silo <paramref name="start"/> made, exited or not.
+    /// </summary>
+    public static async Task<SiloProcess> StartHealthyAsync(Func<SiloProcess> start, TimeSpan timeout)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var silo = start();
+            try
+            {
+                await silo.WaitHealthyAsync(timeout);
+                return silo;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && silo.HasExited && silo.Log.Contains("Address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                // Started again below.
+            }
+        }
+    }
+
     /// <summary>kill -9.</summary>
     public void Kill()
     {

@@ -63,15 +63,20 @@ internal sealed class KillSoak(string siloAssembly, int seed, Action<string> rep
         var clusterId = "soak" + Guid.NewGuid().ToString("N")[..8];
         var container = "soak" + Guid.NewGuid().ToString("N")[..12];
         var next = 0;
-        SiloProcess NewSilo() => StartSilo($"S{next++}", clusterId, redis, container, data);
-        var silos = Enumerable.Range(0, 3).Select(_ => NewSilo()).ToList();
-        var dead = new List<SiloProcess>();
+        var started = new List<SiloProcess>();
+        SiloProcess NewSilo()
+        {
+            var silo = StartSilo($"S{Interlocked.Increment(ref next) - 1}", clusterId, redis, container, data);
+            lock (started) started.Add(silo);
+            return silo;
+        }
+        var silos = new List<SiloProcess>();
         var files = 0;
         var recoveries = new List<double>();
         var failures = 0;
         try
         {
-            await Task.WhenAll(silos.Select(s => s.WaitHealthyAsync(TimeSpan.FromSeconds(90))));
+            silos.AddRange(await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => SiloProcess.StartHealthyAsync(NewSilo, TimeSpan.FromSeconds(90)))));
             await using var session = await StreamSession.ConnectAsync(new StreamSessionOptions { Clustering = "Redis", RedisConnectionString = redis.ConnectionString, ClusterId = clusterId });
             SoakInput.Write(input, files++);
             var query = await StartQueryAsync(session, input, output);
@@ -94,7 +99,6 @@ internal sealed class KillSoak(string siloAssembly, int seed, Action<string> rep
                 {
                     victim.Kill();
                     silos.Remove(victim);
-                    dead.Add(victim);
                     silos.Add(NewSilo());
                 }
                 var (recovered, failed) = await WaitForCommitAfterAsync(query, before, TimeSpan.FromSeconds(240));
@@ -102,7 +106,7 @@ internal sealed class KillSoak(string siloAssembly, int seed, Action<string> rep
                 {
                     failures++;
                     report($"kill {k + 1}: the query failed: {query.Exception?.Message}; starting it again");
-                    ReportLogs(silos.Concat(dead));
+                    ReportLogs(started);
                     query = await StartQueryAsync(session, input, output);
                 }
                 recoveries.Add(recovered.TotalSeconds);
@@ -117,12 +121,12 @@ internal sealed class KillSoak(string siloAssembly, int seed, Action<string> rep
         }
         catch
         {
-            ReportLogs(silos.Concat(dead));
+            ReportLogs(started);
             throw;
         }
         finally
         {
-            foreach (var silo in silos.Concat(dead)) await silo.DisposeAsync();
+            foreach (var silo in started) await silo.DisposeAsync();
         }
         report($"cluster soak: {kills} kill rounds, {files} files");
         return new SoakResult(kills, SoakInput.ExpectedWindows(files), await ReadWindowsAsync(output, root), recoveries, failures);
