@@ -236,8 +236,10 @@ public sealed class VersionedStateStore
         var key = dir + Name(version, forceSnapshot);
         var options = state.CompressCheckpoints ? Compressed : null;
         if (detached is not null || file is not null) _files.Add((key, version));
+        // A delta encoded here is handed to the backend at once, on the caller's thread: its write blocks elsewhere (the file
+        // store's write threads, the blob client's I/O), and a thread-pool hop only to start it cost every epoch a hand-off.
         _lastWrite = (version, detached is not null ? Task.Run(() => WriteDetachedAsync(key, detached, options, version))
-            : file is null ? Task.CompletedTask : Task.Run(() => PutAsync(key, file, Stopwatch.GetTimestamp())));
+            : file is null ? Task.CompletedTask : PutAsync(key, file, Stopwatch.GetTimestamp()));
         return (written, snapshotWritten);
     }
 

@@ -132,6 +132,33 @@ public class AggregateExchangeWriterTests
         Assert.Equal(groupedByK ? 15 : 3, expected.Count);
     }
 
+    // A batch's runs of one window are found a vector of times at a time: a run ends at whichever row of a vector (or the
+    // batch's last) first leaves its window, a row at the window's very end starts the next window's run, and a row back in
+    // the window before (its last microsecond) starts a run of its own. Every window holds exactly its rows.
+    [Fact]
+    public void TumblingWindowRuns_EndingAtAnyRowOfAVector_HoldEveryRowInItsWindow()
+    {
+        var binding = Bind("window(t, '10 seconds')");
+        const int length = 37;
+        for (var boundary = 1; boundary < length; boundary++)
+            foreach (var back in new[] { -1, boundary + 1 + boundary % 9 })
+            {
+                var rows = Enumerable.Range(0, length).Select(i => new object?[]
+                {
+                    1L,
+                    i == back ? Micros(9_999_999) : i < boundary ? Micros(9_000_000 + i * 1000) : Micros(10_000_000 + (i - boundary) * 1000),
+                    (long)i,
+                }).ToArray();
+                var writer = new AggregateExchangeWriter(binding);
+                writer.Add(Batch(Ddl, rows), new EpochContext(0, 0));
+                var op = new StreamingAggregationOperator(binding, "update", null);
+                var output = op.Process([writer.Finish()!], new StatefulContext(0, null, null));
+
+                var actual = Rows(output).Select(r => Print([r[0], .. (object?[])r[1]!, .. r[2..]])).Order(StringComparer.Ordinal).ToList();
+                Assert.Equal(Expected(rows, 10_000_000, 10_000_000, 0), actual);
+            }
+    }
+
     // A sliding window's panes (tumbling windows a slide long) are folded as a tumbling window's rows are: a batch in one pane,
     // or in a few runs of one pane each, by k alone a run at a time, the run's partials joining the panes' before they are
     // merged into their windows; a batch of one time (processing time) at once; too many runs pane by pane. Every window

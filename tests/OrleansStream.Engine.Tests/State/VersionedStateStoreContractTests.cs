@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Apache.Arrow;
 using OrleansStream.Engine.Checkpointing;
 using OrleansStream.Engine.Data;
@@ -312,6 +313,22 @@ public abstract class VersionedStateStoreContractTests
         backend.Open();
         await written;
         Assert.True(store.LastWriteMs >= 0);
+
+        var restored = new TestState();
+        await new VersionedStateStore(backend).LoadAsync(restored, At(), 1, 0);
+        Assert.Equal(new SortedDictionary<string, long> { ["a"] = 1 }, restored.Items);
+    }
+
+    // An encoded delta is handed to the backend before BeginWrite returns, on the caller's thread: a partition's epoch
+    // spends no thread-pool hop only to start its version's write.
+    [Fact]
+    public async Task BeginWrite_OfADelta_HandsItToTheBackendBeforeItReturns_OnTheCallersThread()
+    {
+        var backend = new WatchedStore(CreateStore());
+        var store = new VersionedStateStore(backend);
+        store.BeginWrite(new TestState().Put("a", 1), At(), 0, -1, 10, false);
+        Assert.Equal([Environment.CurrentManagedThreadId], backend.PutThreads);
+        await store.WhenWrittenAsync(0);
 
         var restored = new TestState();
         await new VersionedStateStore(backend).LoadAsync(restored, At(), 1, 0);
@@ -874,6 +891,28 @@ public abstract class VersionedStateStoreContractTests
             FailNextDelete = false;
             throw new IOException($"Deleting '{key}' failed.");
         }
+    }
+
+    /// <summary>A backend that records the thread each put was called on.</summary>
+    private sealed class WatchedStore(ICheckpointStore inner) : ICheckpointStore
+    {
+        private readonly ConcurrentQueue<int> _putThreads = new();
+
+        public IReadOnlyList<int> PutThreads => _putThreads.ToList();
+
+        public Task<string> PutIfAbsentAsync(string key, ReadOnlyMemory<byte> data, CancellationToken ct = default)
+        {
+            _putThreads.Enqueue(Environment.CurrentManagedThreadId);
+            return inner.PutIfAbsentAsync(key, data, ct);
+        }
+
+        public Task<CheckpointBlob?> ReadAsync(string key, CancellationToken ct = default) => inner.ReadAsync(key, ct);
+
+        public Task<string> ReplaceAsync(string key, ReadOnlyMemory<byte> data, string etag, CancellationToken ct = default) => inner.ReplaceAsync(key, data, etag, ct);
+
+        public Task<IReadOnlyList<string>> ListAsync(string prefix, CancellationToken ct = default) => inner.ListAsync(prefix, ct);
+
+        public Task<bool> DeleteAsync(string key, string? etag, CancellationToken ct = default) => inner.DeleteAsync(key, etag, ct);
     }
 
     /// <summary>A backend whose puts wait until <see cref="Open"/> (and fail while <see cref="FailPuts"/>).</summary>

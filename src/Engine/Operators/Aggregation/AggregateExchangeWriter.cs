@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.InteropServices;
 using Apache.Arrow;
 using OrleansStream.Engine.Analysis;
@@ -179,15 +180,13 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
         var most = MostRuns(length);
         var runs = _runs;
         runs.Clear();
-        long start = 0, end = 0;
-        for (var i = 0; i < times.Length; i++)
+        for (var i = 0; i < times.Length;)
         {
-            var t = times[i];
-            if (i > 0 && t >= start && t < end) continue;
             if (runs.Count == most) return false;
-            start = window.LatestStart(t);
-            end = start + window.SlideMicros;   // a pane's end: the same rows' first window starts at start (size: a tumbling one's)
+            var start = window.LatestStart(times[i]);
             runs.Add((i, start));
+            // A pane's end: the same rows' first window starts at start (size: a tumbling one's).
+            i = RunEnd(times, i + 1, start, start + window.SlideMicros);
         }
         for (var r = 0; r < runs.Count; r++)
         {
@@ -196,6 +195,22 @@ public sealed class AggregateExchangeWriter : IExchangeWriter
             AddOneWindow(length, keys, inputs, timeKey, _rows, from, to, runStart, runStart + window.SizeMicros, inRowOrder: true);
         }
         return true;
+    }
+
+    // The first row from `from` on whose time lies outside [start, end): where the run ends. A run is usually thousands of
+    // rows (event time in order), so its rows are checked a vector at a time, and one by one only in the vector that ends it.
+    private static int RunEnd(ReadOnlySpan<long> times, int from, long start, long end)
+    {
+        var i = from;
+        var lo = new Vector<long>(start);
+        var hi = new Vector<long>(end);
+        for (; i <= times.Length - Vector<long>.Count; i += Vector<long>.Count)
+        {
+            var v = new Vector<long>(times[i..]);
+            if (!Vector.GreaterThanOrEqualAll(v, lo) || !Vector.LessThanAll(v, hi)) break;
+        }
+        while (i < times.Length && times[i] >= start && times[i] < end) i++;
+        return i;
     }
 
     // Runs of one window each a batch of length rows may hold to be folded a run at a time.
