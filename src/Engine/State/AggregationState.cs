@@ -34,19 +34,10 @@ public sealed class AggregationState
     /// <exception cref="NotSupportedException">A key type or aggregate is not supported.</exception>
     /// <exception cref="AnalysisException">An aggregate's function or argument type is invalid.</exception>
     public AggregationState(Schema keySchema, IReadOnlyList<AggregateSpec> aggregates)
-        : this(keySchema, aggregates, windowStartColumn: -1)
-    {
-    }
-
-    /// <summary>Creates an empty state whose key columns <paramref name="windowStartColumn"/> and the next are a time window's
-    /// start and end (-1: none), so that its key table may hold the keys window by window (see <see cref="KeyTable.ForWindowKeys"/>).</summary>
-    /// <exception cref="NotSupportedException">A key type or aggregate is not supported.</exception>
-    /// <exception cref="AnalysisException">An aggregate's function or argument type is invalid.</exception>
-    internal AggregationState(Schema keySchema, IReadOnlyList<AggregateSpec> aggregates, int windowStartColumn)
     {
         ArgumentNullException.ThrowIfNull(keySchema);
         ArgumentNullException.ThrowIfNull(aggregates);
-        _keys = windowStartColumn >= 0 ? KeyTable.ForWindowKeys(keySchema, windowStartColumn) : new KeyTable(keySchema);
+        _keys = new KeyTable(keySchema);
         _buffers = new AggregateBuffers(aggregates);
         _changes = new ChangeTracker(keySchema);
         _applyEncoder = new KeyEncoder(keySchema);

@@ -45,8 +45,6 @@ public sealed class KeyTable
     private int _slotBound;
     private int _count;
     private int _denseResident;                 // keys held by the dense range's entries alone (see DenseEntryOf)
-    private readonly WindowKeyIndex? _windows;  // a window key's keys without nulls, window by window (see ForWindowKeys)
-    private int _windowResident;                // keys held by _windows alone
     private int[] _scratchSlots = [];
     private bool[] _scratchAdded = [];
     private ulong[] _scratchHashes = [];
@@ -79,25 +77,6 @@ public sealed class KeyTable
         else if (_width == 1) _nextDenseJudgement = MinDenseStateKeys;
     }
 
-    private KeyTable(Schema keySchema, int windowStartColumn)
-        : this(keySchema, denseRange: false)
-    {
-        if (_width == 3 && windowStartColumn is 0 or 1) _windows = new WindowKeyIndex(windowStartColumn);
-    }
-
-    /// <summary>A table for keys of <paramref name="keySchema"/> whose columns <paramref name="windowStartColumn"/> and the next
-    /// are a time window's start and end: a key of three bigint or timestamp columns without nulls is then found window by
-    /// window (see <see cref="WindowKeyIndex"/>), any other key as by <see cref="KeyTable(Schema)"/>. The slots, and everything
-    /// else the table gives, are the same either way.</summary>
-    /// <exception cref="NotSupportedException">A key column's type cannot be a key.</exception>
-    internal static KeyTable ForWindowKeys(Schema keySchema, int windowStartColumn) => new(keySchema, windowStartColumn);
-
-    /// <summary>True while keys are held window by window (see <see cref="ForWindowKeys"/>).</summary>
-    internal bool HasWindowIndex => _windows is not null;
-
-    /// <summary>Windows the window index holds keys of (0 without one).</summary>
-    internal int WindowsHeld => _windows?.Windows ?? 0;
-
     /// <summary>Keys a table must hold before it judges whether they are dense enough to move into a range.</summary>
     internal const int MinDenseStateKeys = 1 << 14;
 
@@ -121,7 +100,7 @@ public sealed class KeyTable
 
     /// <summary>Estimated memory held by the table, in bytes.</summary>
     public long EstimatedBytes =>
-        (_dense?.EstimatedBytes ?? 0) + (_windows?.EstimatedBytes ?? 0) + _buckets.Length * 8L + _hashes.Length * 8L + _keyRefs.Length * 8L + _live.Length * 8L + _keyValues.Length * 8L + _nullBits.Length + _arena.Length
+        (_dense?.EstimatedBytes ?? 0) + _buckets.Length * 8L + _hashes.Length * 8L + _keyRefs.Length * 8L + _live.Length * 8L + _keyValues.Length * 8L + _nullBits.Length + _arena.Length
         + _free.Length * 4L + _scratchSlots.Length * 5L + _scratchHashes.Length * 8L;
 
     /// <summary>Finds or adds the key of each of the first <paramref name="length"/> rows: <c>slots[r]</c> is the row's slot and
@@ -132,7 +111,6 @@ public sealed class KeyTable
         if (IsTyped(keyColumns, length))
         {
             if (_width == 1) GetOrAddInt64(keyColumns[0], length, slots, added);
-            else if (_windows is not null && NoNulls(keyColumns)) ProbeWindowRows(keyColumns, length, slots, added, add: true);
             else ProbeFixedRows(keyColumns, length, slots, added, add: true);
             return;
         }
@@ -170,9 +148,7 @@ public sealed class KeyTable
     {
         if (slots.Length < length) throw new ArgumentException($"The slots span must hold {length} entries.", nameof(slots));
         if (IsTyped(keyColumns, length))
-            return _width == 1 ? TryGetInt64(keyColumns[0], length, slots)
-                : _windows is not null && NoNulls(keyColumns) ? ProbeWindowRows(keyColumns, length, slots, default, add: false)
-                : ProbeFixedRows(keyColumns, length, slots, default, add: false);
+            return _width == 1 ? TryGetInt64(keyColumns[0], length, slots) : ProbeFixedRows(keyColumns, length, slots, default, add: false);
         var found = 0;
         _encoder.Encode(keyColumns, length);
         for (var r = 0; r < length; r++)
@@ -221,14 +197,6 @@ public sealed class KeyTable
     {
         if (IsDenseResident(slot))
         {
-            Free(slot);
-            return;
-        }
-        if (IsWindowResident(slot))
-        {
-            var at = slot * _width;
-            var windows = _windows!;
-            windows.Remove(_keyValues[at + windows.StartColumn], _keyValues[at + windows.StartColumn + 1], _keyValues[at + windows.InnerColumn]);
             Free(slot);
             return;
         }
@@ -296,48 +264,23 @@ public sealed class KeyTable
             foreach (var s in slots[..i]) _live[s >> 6] |= 1UL << s;
             throw NotRemovable(slot, keyColumn, atMost);
         }
-        if (TryDropWindows(slots, keyColumn, atMost)) return;
         if (slots.Length * 3 < _count)
         {
             foreach (var s in slots) RemoveLive(s);
             return;
         }
-        foreach (var s in slots)
-        {
-            if (IsWindowResident(s)) RemoveLive(s);
-            else Free(s);
-        }
+        foreach (var s in slots) Free(s);
         System.Array.Clear(_buckets);
         for (var w = 0; w < (_slotBound + 63) >> 6; w++)
         {
             for (var bits = _live[w]; bits != 0; bits &= bits - 1)
             {
                 var slot = (w << 6) + BitOperations.TrailingZeroCount(bits);
-                if (IsDenseResident(slot) || IsWindowResident(slot)) continue;
+                if (IsDenseResident(slot)) continue;
                 var hash = HashOf(slot);
                 _buckets[EmptyBucketFrom(_buckets, (int)hash & _mask)] = Entry(hash, slot);
             }
         }
-    }
-
-    // A watermark's eviction by a window column (live bits cleared already): when the slots' keys held by the window index
-    // are every key of the windows at or below atMost, those windows go at once and their slots are only freed; keys with
-    // a null leave the buckets as ever. False, with nothing changed, otherwise.
-    private bool TryDropWindows(ReadOnlySpan<int> slots, int keyColumn, long atMost)
-    {
-        if (_windows is not { } windows || keyColumn < 0 || !windows.IsWindowColumn(keyColumn)) return false;
-        var residents = 0;
-        foreach (var s in slots)
-            if (_nullBits[s] == 0) residents++;
-        // Each listed resident is at or below atMost (checked), and listed once: as many as the windows hold are all of them.
-        if (residents != windows.CountAtOrBelow(keyColumn, atMost)) return false;
-        windows.DropAtOrBelow(keyColumn, atMost);
-        foreach (var s in slots)
-        {
-            if (_nullBits[s] == 0) Free(s);
-            else RemoveLive(s);
-        }
-        return true;
     }
 
     // A live slot, and with a key column (>= 0) one whose value there is not null and at most atMost.
@@ -357,7 +300,6 @@ public sealed class KeyTable
             _keyRefs[slot].Length = FreeLength;
         }
         _live[slot >> 6] &= ~(1UL << slot);
-        if (IsWindowResident(slot)) _windowResident--;
         // The null key is stored as 0: it must not forget the entry of the key 0.
         if (_dense is not null && _nullBits[slot] == 0 && _dense.Forget(_keyValues[slot])) _denseResident--;
         if (_freeCount == _free.Length) SlotArrays.Resize(ref _free, Math.Max(16, _free.Length * 2));
@@ -457,8 +399,6 @@ public sealed class KeyTable
     {
         if (_width == 1 && !_densePerEpoch) _nextDenseJudgement = MinDenseStateKeys;
         _dense?.Clear(_keyValues.AsSpan(0, _slotBound));
-        _windows?.Clear();
-        _windowResident = 0;
         System.Array.Clear(_buckets);
         System.Array.Clear(_live);
         _arenaLength = 0;
@@ -723,11 +663,7 @@ public sealed class KeyTable
     // encoding, as on the way in): only a removal, a bucket rebuild and a key group ask, and they would miss the cache on a
     // stored hash as they do on the value, while a stored hash doubled the bytes per slot that every add writes and every
     // growth copies (count-1m: a million keys). Wider keys keep theirs: a watermark's rebuild re-places most of them.
-    // A key the window index holds keeps no hash either: only a key group asks for it (see ForWindowKeys).
-    private ulong HashOf(int slot) =>
-        _width == 1 ? KeyHash.HashInt64Key(_keyValues[slot], _nullBits[slot] == 0)
-        : IsWindowResident(slot) ? KeyHash.HashInt64Columns(_keyValues.AsSpan(slot * _width, _width), 0)
-        : _hashes[slot];
+    private ulong HashOf(int slot) => _width == 1 ? KeyHash.HashInt64Key(_keyValues[slot], _nullBits[slot] == 0) : _hashes[slot];
 
     // Finds, or when adding adds, the key of each row of a fixed key; returns the number found. Rows go a chunk at a time,
     // so that their values, flags and hashes stay in cache from being read to being probed; hashes come a chunk ahead of
@@ -756,107 +692,17 @@ public sealed class KeyTable
                     if (r + KeyPrefetchDistance < n) PrefetchKeyValues(hashes[r + KeyPrefetchDistance]);
                 }
                 var key = values.Slice(r * width, width);
-                int slot;
-                if (_windows is not null && (flags[r] & FixedKeys.NullBits) == 0)
+                var slot = ProbeFixed(key, flags[r], hashes[r], out var bucket);
+                if (add)
                 {
-                    slot = WindowSlot(key, add, out var isNew);
-                    if (add) added[start + r] = isNew;
-                }
-                else
-                {
-                    slot = ProbeFixed(key, flags[r], hashes[r], out var bucket);
-                    if (add)
-                    {
-                        added[start + r] = slot < 0;
-                        if (slot < 0) slot = InsertFixed(bucket, hashes[r], key, flags[r]);
-                    }
+                    added[start + r] = slot < 0;
+                    if (slot < 0) slot = InsertFixed(bucket, hashes[r], key, flags[r]);
                 }
                 slots[start + r] = slot;
                 if (slot >= 0) found++;
             }
         }
         return found;
-    }
-
-    // A window key's rows without nulls (see ForWindowKeys): the window is looked up again only when it changes from the
-    // previous row's, and the key within it in that window's table alone; the key is not hashed. Returns the number found.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private int ProbeWindowRows(IReadOnlyList<IArrowArray> keyColumns, int length, Span<int> slots, Span<bool> added, bool add)
-    {
-        var windows = _windows!;
-        var starts = ArrowSpans.Values<long>(keyColumns[windows.StartColumn]);
-        var ends = ArrowSpans.Values<long>(keyColumns[windows.StartColumn + 1]);
-        var inners = ArrowSpans.Values<long>(keyColumns[windows.InnerColumn]);
-        var window = -1;
-        long start = 0, end = 0;
-        var found = 0;
-        for (var r = 0; r < length; r++)
-        {
-            if (window < 0 || starts[r] != start || ends[r] != end)
-            {
-                (start, end) = (starts[r], ends[r]);
-                window = windows.WindowOf(start, end, add);
-                if (window < 0)
-                {
-                    slots[r] = -1;
-                    continue;
-                }
-            }
-            var inner = inners[r];
-            var slot = windows.Find(window, inner, out var entry);
-            if (slot < 0 && add)
-            {
-                slot = AddWindowResident(start, end, inner);
-                windows.Add(window, entry, inner, slot);
-                added[r] = true;
-            }
-            else if (add) added[r] = false;
-            slots[r] = slot;
-            if (slot >= 0) found++;
-        }
-        return found;
-    }
-
-    // The slot of one window key without nulls (its values by key column), added when absent and add is set; -1 when absent.
-    private int WindowSlot(ReadOnlySpan<long> key, bool add, out bool added)
-    {
-        var windows = _windows!;
-        long start = key[windows.StartColumn], end = key[windows.StartColumn + 1], inner = key[windows.InnerColumn];
-        added = false;
-        var window = windows.WindowOf(start, end, add);
-        if (window < 0) return -1;
-        var slot = windows.Find(window, inner, out var entry);
-        if (slot >= 0 || !add) return slot;
-        slot = AddWindowResident(start, end, inner);
-        windows.Add(window, entry, inner, slot);
-        added = true;
-        return slot;
-    }
-
-    // A slot and its values for a key the window index alone holds (no bucket, no hash kept: see HashOf).
-    private int AddWindowResident(long start, long end, long inner)
-    {
-        var slot = AllocateSlot();
-        var windows = _windows!;
-        var at = slot * _width;
-        _keyValues[at + windows.StartColumn] = start;
-        _keyValues[at + windows.StartColumn + 1] = end;
-        _keyValues[at + windows.InnerColumn] = inner;
-        _nullBits[slot] = 0;
-        _count++;
-        _windowResident++;
-        return slot;
-    }
-
-    // A live slot whose key the window index alone holds: a key without nulls of a table with the index.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool IsWindowResident(int slot) => _windows is not null && _nullBits[slot] == 0;
-
-    private static bool NoNulls(IReadOnlyList<IArrowArray> keyColumns)
-    {
-        for (var c = 0; c < keyColumns.Count; c++)
-            if (keyColumns[c].NullCount != 0) return false;
-        return true;
     }
 
     // Adds a key whose probe ended at the empty bucket b.
@@ -1007,7 +853,6 @@ public sealed class KeyTable
         Span<long> values = stackalloc long[FixedKeys.MaxColumns];
         values = values[.._width];
         var flags = FixedKeys.Decode(key, values);
-        if (_windows is not null && (flags & FixedKeys.NullBits) == 0) return WindowSlot(values, add, out added);
         var slot = ProbeFixed(values, flags, hash, out var bucket);
         added = add && slot < 0;
         return added ? InsertFixed(bucket, hash, values, flags) : slot;
@@ -1032,7 +877,7 @@ public sealed class KeyTable
     // the caller then stores its values.
     private int Insert(int b, ulong hash, ReadOnlySpan<byte> key)
     {
-        if ((_count - _denseResident - _windowResident + 1) * 2L > _buckets.Length)
+        if ((_count - _denseResident + 1) * 2L > _buckets.Length)
         {
             GrowBuckets();
             b = EmptyBucketFrom(_buckets, (int)hash & _mask);

@@ -36,10 +36,7 @@ public sealed class StreamingAggregationOperator : IStatefulOperator, IKeyLookup
     public StreamingAggregationOperator(AggregateBinding binding, string outputMode, int? eventTimeColumn)
     {
         _binding = binding ?? throw new ArgumentNullException(nameof(binding));
-        // A time window's keys are held window by window: its partials come a window at a time and a watermark closes
-        // whole windows (see WindowKeyIndex).
-        var window = binding.TimeKey is { } t && binding.Keys[t].Kind == GroupingKind.Window ? binding.StateColumnOf(t) : -1;
-        _state = new AggregationState(binding.StateKeySchema, binding.Aggregates, window);
+        _state = new AggregationState(binding.StateKeySchema, binding.Aggregates);
         _outputMode = outputMode;
         _eventTimeColumn = eventTimeColumn;
         OutputSchema = binding.ResultSchema;
