@@ -270,6 +270,12 @@ public sealed class KeyTable
             return;
         }
         foreach (var s in slots) Free(s);
+        RebuildBuckets();
+    }
+
+    // Empties the buckets and places every live key that no dense range entry holds again.
+    private void RebuildBuckets()
+    {
         System.Array.Clear(_buckets);
         for (var w = 0; w < (_slotBound + 63) >> 6; w++)
         {
@@ -499,15 +505,7 @@ public sealed class KeyTable
         while (size < 2L * (outside + 1)) size <<= 1;
         _buckets = size < _buckets.Length ? SlotArrays.New<ulong>(size) : _buckets;
         _mask = _buckets.Length - 1;
-        System.Array.Clear(_buckets);
-        for (var w = 0; w < words; w++)
-            for (var bits = _live[w]; bits != 0; bits &= bits - 1)
-            {
-                var slot = (w << 6) + BitOperations.TrailingZeroCount(bits);
-                if (IsDenseResident(slot)) continue;
-                var hash = HashOf(slot);
-                _buckets[EmptyBucketFrom(_buckets, (int)hash & _mask)] = Entry(hash, slot);
-            }
+        RebuildBuckets();
     }
 
     // Rows without nulls while a dense range is laid out: a key in the range found before is read from its entry; the rest
