@@ -48,7 +48,7 @@ internal sealed class DenseSlotMap
         if (_size > 0) return true;
         if (_judged || !tableEmpty || values.IsEmpty) return false;
         _judged = true;
-        if (!TryRangeAround(values, out _base, out _size)) return false;
+        if (!TryRangeAround(values, out _base, out _size, out _, out _)) return false;
         if (_slots.Length < _size) _slots = SlotArrays.New<int>(Math.Max(_size, Math.Min(MaxEntries, _slots.Length * 2)));
         return true;
     }
@@ -74,11 +74,13 @@ internal sealed class DenseSlotMap
     /// The range a batch lays out (<see cref="TryLayOut"/>, and a partial aggregation's dense count): its first value and
     /// <see cref="MostEntries"/> entries, around the span read from about <see cref="SampledRows"/> rows spread over
     /// <paramref name="values"/> (not empty, without nulls); false (and no entries) when they span that many values or more.
+    /// <paramref name="min"/> and <paramref name="max"/> are the sampled span.
     /// </summary>
-    public static bool TryRangeAround(ReadOnlySpan<long> values, out long first, out int size)
+    public static bool TryRangeAround(ReadOnlySpan<long> values, out long first, out int size, out long min, out long max)
     {
         var step = Math.Max(1, values.Length / SampledRows);
-        long min = values[0], max = values[0];
+        min = values[0];
+        max = values[0];
         for (var i = step; i < values.Length; i += step)
         {
             var v = values[i];

@@ -47,18 +47,10 @@ internal sealed class DenseCountFold
     {
         if (_size > 0) return true;
         if (values.IsEmpty) return false;
-        if (!DenseSlotMap.TryRangeAround(values, out var first, out var most)) return false;
+        if (!DenseSlotMap.TryRangeAround(values, out var first, out var most, out var min, out var max)) return false;
         _base = first;
         _size = most;
-        // The lanes: twice the sampled span (the same rows TryRangeAround read), a quarter of the room below it.
-        var step = Math.Max(1, values.Length / DenseSlotMap.SampledRows);
-        long min = values[0], max = values[0];
-        for (var i = step; i < values.Length; i += step)
-        {
-            var v = values[i];
-            if (v < min) min = v;
-            if (v > max) max = v;
-        }
+        // The lanes: twice the sampled span, a quarter of the room below it.
         var span = (int)(max - min + 1);   // below most, which fits an int
         var length = (int)Math.Min(most, Math.Max(MinLaneEntries, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)span * 2)));
         // Zeroed once; Drain clears only the entries it read, so lanes long enough are reused as they are.
