@@ -14,7 +14,7 @@ public static class NexmarkMarkdown
         s.AppendLine(Inv($"## Nexmark, {report.Events:N0} {(joins ? "events per query (bids; for a join, the rows of the tables it reads together)" : "bids")}, event-time rate {report.EventTimeRate:N0} ev/s"));
         s.AppendLine();
         s.AppendLine(Inv($"`dotnet run -c Release --project tests/Benchmarks -- {report.Command}` — {report.StartedUtc:yyyy-MM-dd HH:mm} UTC, {report.Runtime}, {report.CoresAvailable} cores{(report.LoadAverage.Length > 0 ? $", load average (1/5/15 min) {report.LoadAverage}" : "")}."));
-        s.AppendLine(Inv($"Engine source: {report.Source}; noop sink; Trigger.AvailableNow over the backlog; one embedded silo per query in its own process, timed after a warm-up of 40 epochs of 20,000 generated rows (3 files of a file source) and until the JIT is idle."));
+        s.AppendLine(Inv($"Engine source: {report.Source}; noop sink; Trigger.AvailableNow over the backlog; one embedded silo per query in its own process, timed after a warm-up of 40 epochs of 20,000 generated rows (3 files of a file source; prebuilt, then 3 epochs of the run's rows per batch) and until the JIT is idle."));
         s.AppendLine("Per core = per CPU second of the whole process (all threads: silo, GC, DuckDB's); cores used = CPU s / wall s. "
             + (report.InputPrebuilt
                 ? "The engine, the hand loop and Rx read the bids generated into memory before timing (only the columns the query reads); 'generator /core' is the cost of making them, in none of the other figures. "
