@@ -875,12 +875,14 @@ public sealed class KeyTable
     // the caller then stores its values.
     private int Insert(int b, ulong hash, ReadOnlySpan<byte> key)
     {
+        ulong[]? outgrown = null;
         if ((_count - _denseResident + 1) * 2L > _buckets.Length)
         {
+            outgrown = _buckets;
             GrowBuckets();
             b = EmptyBucketFrom(_buckets, (int)hash & _mask);
         }
-        var slot = AllocateSlot();
+        var slot = AllocateSlot(outgrown);
         if (_width != 1) _hashes[slot] = hash;
         if (_width == 0) _keyRefs[slot] = new KeyRef(AppendToArena(key), key.Length);
         _buckets[b] = Entry(hash, slot);
@@ -888,14 +890,18 @@ public sealed class KeyTable
         return slot;
     }
 
-    private int AllocateSlot()
+    // A slot for a new key, the per-slot arrays grown when full. The buckets a table outgrows are twice its slots, and both
+    // grow on the same key (the one that fills half the buckets fills the slots): the outgrown buckets, when the caller has
+    // just replaced them, are exactly the size the grown hashes need, and become them instead of a new array (a sixth of
+    // what a three-column key's growth allocated, and memory already faulted in).
+    private int AllocateSlot(ulong[]? outgrownBuckets = null)
     {
         var slot = _freeCount > 0 ? _free[--_freeCount] : _slotBound++;
         if (slot == _live.Length << 6)
         {
             var size = Math.Max(64, _live.Length << 7);
             SlotArrays.Resize(ref _live, size >> 6);
-            if (_width != 1) SlotArrays.Resize(ref _hashes, size);
+            if (_width != 1 && !SlotArrays.ResizeInto(ref _hashes, outgrownBuckets, size)) SlotArrays.Resize(ref _hashes, size);
             if (_width == 0) SlotArrays.Resize(ref _keyRefs, size);
             else
             {

@@ -36,6 +36,20 @@ internal static class SlotArrays
         return array;
     }
 
+    /// <summary>
+    /// <see cref="Resize{T}"/> into <paramref name="spare"/>, an array its owner no longer reads (one it has just outgrown),
+    /// when it has exactly <paramref name="length"/> elements and the array grows: its content is overwritten (the old
+    /// elements, then zeros), so the resize allocates nothing. False, and nothing done, otherwise.
+    /// </summary>
+    public static bool ResizeInto<T>(ref T[] array, T[]? spare, int length) where T : unmanaged
+    {
+        if (spare is null || spare.Length != length || length <= array.Length || ReferenceEquals(spare, array)) return false;
+        array.CopyTo(spare, 0);
+        spare.AsSpan(array.Length).Clear();
+        array = spare;
+        return true;
+    }
+
     /// <summary><see cref="System.Array.Resize{T}"/> into an array from <see cref="New{T}"/>: the old elements copied, new ones zero.</summary>
     public static void Resize<T>(ref T[] array, int length) where T : unmanaged
     {

@@ -141,6 +141,38 @@ public class KeyTableTests
         Assert.True(table.EstimatedBytes > n * 8L);
     }
 
+    // Keys added one at a time double the arrays; the buckets a table outgrows become its hashes,
+    // which grow on the same key to the same size: what the growth allocates is less than twice the table it leaves (a
+    // new array per doubling of everything, hashes included, was twice).
+    [Fact]
+    public void GetOrAdd_OneKeyAtATime_ReusesTheOutgrownBucketsAsHashes()
+    {
+        const int n = 100_000;
+        var table = new KeyTable(Schema("k bigint, w bigint"));
+        Span<long> values = stackalloc long[2];
+        Span<byte> key = stackalloc byte[2 * FixedKeys.ColumnBytes];
+        var misplaced = 0;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < n; i++)
+        {
+            values[0] = i * 1_000_003L;
+            values[1] = i % 7;
+            FixedKeys.Encode(values, 0, key);
+            if (table.GetOrAdd(key, out _) != i) misplaced++;
+        }
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, misplaced);
+        Assert.True(allocated < table.EstimatedBytes * 17 / 10, $"Adding {n} keys allocated {allocated} bytes for a table of {table.EstimatedBytes}.");
+        for (var i = 0; i < n; i += 997)
+        {
+            values[0] = i * 1_000_003L;
+            values[1] = i % 7;
+            FixedKeys.Encode(values, 0, key);
+            Assert.True(table.TryGet(key, out var slot) && slot == i);
+            Assert.Equal(KeyGroups.Of(key, 128), table.KeyGroupOf(i, 128));   // the hash kept in the reused array
+        }
+    }
+
     [Fact]
     public void Clear_StartsOverFromSlotZero()
     {

@@ -26,6 +26,22 @@ public class SlotArraysTests
         Assert.Equal([1L, 2], array);
     }
 
+    [Fact]
+    public void ResizeInto_a_spare_of_the_size_overwrites_it_with_the_values_and_zeros()
+    {
+        var array = new ulong[] { 1, 2, 3 };
+        var spare = Enumerable.Repeat(ulong.MaxValue, 8).ToArray();
+        Assert.True(SlotArrays.ResizeInto(ref array, spare, 8));
+        Assert.Same(spare, array);
+        Assert.Equal([1UL, 2, 3, 0, 0, 0, 0, 0], array);
+
+        var other = new ulong[7];
+        Assert.False(SlotArrays.ResizeInto(ref array, other, 16));   // not the size asked for
+        Assert.False(SlotArrays.ResizeInto(ref array, new ulong[4], 4));   // would shrink
+        Assert.False(SlotArrays.ResizeInto(ref array, null, 16));
+        Assert.Same(spare, array);
+    }
+
     // Arrays offered huge pages are allocated uninitialised (the advice must come before the first write) and zeroed after:
     // memory the pinned heap hands out again, written with ones before, still reads as zeros, and a resize keeps the values.
     [Fact]
