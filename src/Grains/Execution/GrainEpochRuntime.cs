@@ -46,7 +46,7 @@ internal sealed class GrainEpochRuntime(
 
     /// <summary>The query's shape as the coordinator sees it.</summary>
     public static EpochQuery QueryOf(CompiledQuery query) =>
-        EpochQuery.From(query.Physical, query.Sink.OutputMode, query.Sources.Select(s => (s.Relation.SourceId, s.Connector.NumPartitions)))
+        EpochQuery.From(query.Physical, query.Sink.OutputMode, query.Sources.Select(s => (s.Relation.SourceId, s.Connector.NumPartitions)), query.Sink.DiscardsRows)
             with { StaticLeaves = query.StaticSources.Select(s => s.Relation.SourceId).ToList() };
 
     /// <summary>The coordinator's options for a run: the query's trigger and options over the silo's defaults.</summary>

@@ -33,12 +33,10 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
 {
     private readonly PlanCache _plans = new(connectors);
     private readonly VersionedStateStore _files = new(store, (e, message) => StateLog.LogWarningStateStore(logger, e, message));
-    // Keyed by (producer stage, producer): the order the epoch's input is consumed in, whatever order the calls came in.
-    private readonly SortedDictionary<(int Stage, int Producer), List<(int InputIndex, ReadOnlyMemory<byte> Bytes)>> _staged = new();
+    // Per attempt: the next epoch's source tasks may stage here while this partition still finishes the epoch before it.
+    private readonly StagedInputs _staged = new();
     // The running epoch's input bytes, handed back to the pool they were lent from once the epoch no longer reads them.
     private readonly List<ReadOnlyMemory<byte>> _consumed = [];
-    private Guid _attempt;
-    private int _stagedCalls;
     private IStatefulOperator? _operator;
     // The plan the operator was made for: a query restarted on the same checkpoint with another plan (another processor)
     // must not find the previous run's operator here.
@@ -54,10 +52,7 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
 
     public Task StageAsync(Guid attempt, long batchId, int inputIndex, int producerStage, int producer, ReadOnlyMemory<byte> arrowIpc)
     {
-        Reset(attempt);
-        if (!_staged.TryGetValue((producerStage, producer), out var list)) _staged[(producerStage, producer)] = list = new();
-        list.Add((inputIndex, arrowIpc));
-        _stagedCalls++;
+        _staged.Add(attempt, batchId, inputIndex, producerStage, producer, arrowIpc);
         return Task.CompletedTask;
     }
 
@@ -76,10 +71,13 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
 
     private async Task<PartitionResult> RunEpochAsync(PartitionEpoch epoch)
     {
-        Reset(epoch.Attempt);
+        // Taken before anything is awaited: stage calls of the next epoch's attempt may interleave with the awaits below.
+        // A failed attempt's input, never read, goes back to the pool.
+        var pool = Pool;
+        var (staged, stagedCalls) = _staged.Take(epoch.Attempt, epoch.BatchId, bytes => pool.TakeBack(bytes));
         // Staged rows live in activation memory: if Orleans replaced the activation they reached, running on what is left
         // would commit the epoch without them.
-        StagedInputMissingException.ThrowIfMissing($"State partition {this.GetPrimaryKeyString()}", epoch.BatchId, epoch.ExpectedInputs, _stagedCalls);
+        StagedInputMissingException.ThrowIfMissing($"State partition {this.GetPrimaryKeyString()}", epoch.BatchId, epoch.ExpectedInputs, stagedCalls);
         var (plan, _) = _plans.Get(epoch.PlanJson);
         var stage = plan.Stages[epoch.StageId];
         var spec = stage.Operator ?? throw new InvalidOperationException($"Stage {epoch.StageId} has no keyed operator.");
@@ -104,14 +102,11 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
         _version = long.MinValue;
         var input = new List<KeyedInput>();
         _consumed.Clear();
-        foreach (var list in _staged.Values)
-            foreach (var (inputIndex, ipc) in list)
-            {
-                _consumed.Add(ipc);
-                foreach (var batch in ArrowIpc.DeserializeMany(ipc)) input.Add(new KeyedInput(inputIndex, batch));
-            }
-        _staged.Clear();
-        _stagedCalls = 0;
+        foreach (var (inputIndex, ipc) in staged)
+        {
+            _consumed.Add(ipc);
+            foreach (var batch in ArrowIpc.DeserializeMany(ipc)) input.Add(new KeyedInput(inputIndex, batch));
+        }
         // The operator's output columns may be rented here: they are read only until the rows are handed on (serialized).
         var outputBuffers = new BatchBuffers(Pool);
         var context = new StatefulContext(epoch.BatchId, epoch.LateThresholdMicros, epoch.EvictThresholdMicros)
@@ -283,18 +278,5 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
     {
         var pool = Pool;
         foreach (var b in bytes) pool.TakeBack(b);
-    }
-
-    private void Reset(Guid attempt)
-    {
-        if (_attempt == attempt) return;
-        _attempt = attempt;
-        // A failed attempt's input, never read: its arrays go back to the pool.
-        var pool = Pool;
-        foreach (var list in _staged.Values)
-            foreach (var (_, bytes) in list)
-                pool.TakeBack(bytes);
-        _staged.Clear();
-        _stagedCalls = 0;
     }
 }

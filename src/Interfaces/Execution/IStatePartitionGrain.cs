@@ -15,8 +15,10 @@ public interface IStatePartitionGrain : IGrainWithStringKey
     /// <paramref name="producer"/> of <paramref name="producerStage"/> (a source task, whose stage is -1, or a partition of an
     /// upstream keyed stage) for the attempt. The epoch's input is consumed ordered by (producer stage, producer).
     /// The caller must not read or change <paramref name="arrowIpc"/> afterwards: within a silo it is passed on without a copy,
-    /// and the partition may hand its array back to the pool it came from once the epoch is done with it.</summary>
-    [Alias("Stage")] Task StageAsync(Guid attempt, long batchId, int inputIndex, int producerStage, int producer, [Immutable] ReadOnlyMemory<byte> arrowIpc);
+    /// and the partition may hand its array back to the pool it came from once the epoch is done with it.
+    /// Interleaves with <see cref="FinishAsync"/>: the next epoch's source tasks stage here while the partition still
+    /// finishes the epoch before it (which took its own attempt's input first).</summary>
+    [AlwaysInterleave, Alias("Stage")] Task StageAsync(Guid attempt, long batchId, int inputIndex, int producerStage, int producer, [Immutable] ReadOnlyMemory<byte> arrowIpc);
 
     /// <summary>
     /// All input of the epoch is staged: run the keyed operator and the pipeline, hand the rows on, and start writing state version e. Returns

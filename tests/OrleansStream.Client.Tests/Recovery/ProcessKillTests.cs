@@ -197,17 +197,20 @@ public sealed class ProcessKillTests(ITestOutputHelper output)
     }
 
     // With a watermark the next epoch is written ahead once the running one's source tasks have answered, with the watermark
-    // their event times give. Killed in batch 2's commit (the first epoch that emits a window), batch 3 is already written
-    // ahead; the restart runs both again from their records: every window once, none lost, counts applied once.
+    // their event times give, and its source tasks run ahead. Killed in batch 2's commit (the first epoch that emits a
+    // window), batch 3 is already written ahead and its rows staged at the partitions: two epochs in flight. The restart
+    // runs both again from their records: every window once, none lost, counts applied once.
     [Fact]
     public async Task AvailableNow_Windowed_KillWhileTheNextEpochIsWrittenAhead_NoWindowIsEmittedTwice()
     {
         using var dir = new TempDirectory();
         var input = WriteWindowedBuys(dir);
         string[] job = ["job", "--windowed", "--data", dir.Path, "--no-generate", "--available-now", "--sink", "json", "--max-files-per-trigger", "1"];
-        await KillWithTheNextEpochWrittenAheadAsync(dir, job, batch: 2);
+        var staged = dir.Sub("staged");
+        await KillWithTheNextEpochWrittenAheadAsync(dir, job, batch: 2, RecordStagedBatches.SiloEnvironment(staged));
         var outDir = Path.Combine(dir.Path, "demo", "out");
         Assert.False(File.Exists(Path.Combine(outDir, "_spark_metadata", "2")), "batch 2 must not be committed before the kill");
+        Assert.True(File.Exists(RecordStagedBatches.Marker(staged, 3)), "batch 3's source tasks did not stage rows while batch 2 finished");
         Assert.Contains(Directory.GetFiles(dir.Path, "*", SearchOption.AllDirectories).Where(f => !f.StartsWith(input, StringComparison.Ordinal) && !f.StartsWith(outDir, StringComparison.Ordinal)),
             f => File.ReadAllBytes(f).AsSpan().IndexOf("events-000003.json"u8) >= 0);
 
@@ -239,10 +242,12 @@ public sealed class ProcessKillTests(ITestOutputHelper output)
 
     /// <summary>Runs <paramref name="job"/> hanging in <paramref name="batch"/>'s commit and kills it there, once the next
     /// epoch's write-ahead, which runs beside the batch and is not held by its hang, has had its turn.</summary>
-    private async Task KillWithTheNextEpochWrittenAheadAsync(TempDirectory dir, string[] job, int batch)
+    private async Task KillWithTheNextEpochWrittenAheadAsync(TempDirectory dir, string[] job, int batch, Dictionary<string, string>? environment = null)
     {
         var marker = Path.Combine(dir.Path, "hanging");
-        using var first = StartJob(job, HangEpochs.SiloEnvironment(batch, marker));
+        var hang = HangEpochs.SiloEnvironment(batch, marker);
+        foreach (var (k, v) in environment ?? []) hang[k] = v;
+        using var first = StartJob(job, hang);
         await WaitForFileAsync(marker, first, TimeSpan.FromSeconds(90));
         await Task.Delay(TimeSpan.FromSeconds(1));
         first.Kill(entireProcessTree: true);

@@ -52,6 +52,9 @@ public sealed class EpochCoordinator
     private readonly WriteAheadGrouping _grouping;
     /// <summary>How many epochs the group taken last held (the epoch before the first group was planned alone).</summary>
     private int _takenGroupSize = 1;
+    /// <summary>The next epoch's first attempt, started once it was planned ahead, while the running epoch still finishes
+    /// (<see cref="RunsSourceTasksAhead"/>); null when none was started.</summary>
+    private Task<EarlyAttempt?>? _early;
 
     public EpochCoordinator(IEpochRuntime runtime, CheckpointRecords records, EpochQuery query, EpochCoordinatorOptions options, TimeProvider time)
     {
@@ -123,7 +126,9 @@ public sealed class EpochCoordinator
         }
         finally
         {
-            // Nothing else may write the records while a write-ahead is in flight (the host's own writes included).
+            // No source task of this run stages rows after it ended, and nothing else may write the records while a
+            // write-ahead is in flight (the host's own writes included).
+            await SettleEarlyAsync();
             await SettleAheadAsync();
         }
         await CommitAtStopAsync(cancellationToken);
@@ -178,6 +183,15 @@ public sealed class EpochCoordinator
     /// their event times (as the running epoch's commit record's will be), then it is planned beside the partitions and the
     /// sink commit.</summary>
     private bool PlansAheadAfterSourceTasks => _watermarks.HasWatermarks;
+
+    /// <summary>
+    /// Whether the next epoch planned ahead also starts its source tasks while the running epoch's partitions, sink commit and
+    /// commit go on: they read the recorded range and stage rows at the partitions (which keep each attempt's rows apart),
+    /// nothing durable or visible, as an epoch's source tasks already run beside its own write-ahead. The epochs' work then
+    /// overlaps on the cores instead of meeting at every epoch's end. Not when source tasks hand rows to a sink: a sink
+    /// keeps the rows of one attempt at a time. The next epoch's partitions still run after the running epoch's commit.
+    /// </summary>
+    private bool RunsSourceTasksAhead => PlansAhead && _query.SourceTasksRunAhead;
 
     // Key groups are fixed at a query's first start; the partition count may change between runs (rescaling).
     private async Task PrepareAsync(CancellationToken cancellationToken)
@@ -429,7 +443,7 @@ public sealed class EpochCoordinator
                     await WrittenAheadAsync(writingAhead);
                     await CommitRunEpochsAsync(cancellationToken);
                 }
-                await ExecuteAsync(record, triggerStart, cancellationToken, planNext, attempt == 1 ? writingAhead : null);
+                await ExecuteAsync(record, triggerStart, cancellationToken, planNext, attempt == 1 ? writingAhead : null, firstAttempt: attempt == 1 && planNext);
             });
         }
         catch (WriteAheadFailedException failed)
@@ -493,9 +507,12 @@ public sealed class EpochCoordinator
     /// recorded range and stage rows in memory, nothing durable or visible (a failed attempt's staged rows are dropped, and a
     /// re-run reads the same range), so the write's latency and theirs overlap instead of adding up on every epoch's critical
     /// path. Its partitions (which make its state version durable) and sinks wait for the write.</param>
+    /// <param name="firstAttempt">Whether this is the epoch's first attempt in the run's loop: it may take the attempt started
+    /// ahead for it (<see cref="RunsSourceTasksAhead"/>).</param>
     private async Task ExecuteAsync(OffsetLogRecord record, DateTimeOffset triggerStart, CancellationToken cancellationToken, bool planNext = false,
-        Task<WriteAhead>? writingAhead = null)
+        Task<WriteAhead>? writingAhead = null, bool firstAttempt = false)
     {
+        var early = await TakeEarlyAsync(record, firstAttempt);
         // Written already (a fast or synchronous store), or failed: as an epoch planned with its write-ahead awaited.
         if (writingAhead is { IsCompleted: true } && await WrittenAheadAsync(writingAhead) is { } done)
             (_walCommitMs, _planned, writingAhead) = (done.Ms, done.Timing, null);
@@ -506,13 +523,14 @@ public sealed class EpochCoordinator
         var watch = Stopwatch.StartNew();
         IsTriggerActive = true;
         // The attempt takes what it needs of the records now: a write-ahead beside it moves commits into them before they are durable.
-        var attempt = _runtime.StartAttempt(record, _records);
+        var attempt = early?.Attempt ?? _runtime.StartAttempt(record, _records);
         var queryPlanningMs = ProgressBuilder.Milliseconds(watch);
         watch.Restart();
         SourceTasksResult sources;
         IReadOnlyList<OperatorEpochResult> operators;
         IReadOnlyList<string> files;
-        var sourceTasks = attempt.RunSourceTasksAsync(cancellationToken);
+        var sourceTasks = early?.Sources ?? attempt.RunSourceTasksAsync(cancellationToken);
+        var runsNextAhead = planNext && RunsSourceTasksAhead;
         // Planned ahead from the last epoch planned (queued, or this one), so that one write covers the epochs run meanwhile.
         planNext &= _ahead is null && PlansAhead;
         var after = _queued.Count > 0 ? _queued[^1].Record : record;
@@ -528,6 +546,7 @@ public sealed class EpochCoordinator
             // The partitions are called first: planning runs on this scheduler until its write-ahead is under way.
             var partitions = attempt.FinishPartitionsAsync(cancellationToken);
             if (planNext && PlansAheadAfterSourceTasks) _ahead = PlanAheadAsync(record, _watermarks.Peek(record.WatermarkMs, sources.EventTime), count: 1, writingAhead: null, cancellationToken);
+            if (runsNextAhead) _early = StartAheadAsync(record.BatchId + 1, cancellationToken);
             operators = await partitions;
             // Each partition answered only once its version of the previous epoch was durable.
             if (_query.IsStateful) DurableThrough = Math.Max(DurableThrough, record.BatchId - 1);
@@ -540,7 +559,8 @@ public sealed class EpochCoordinator
         catch (Exception)
         {
             // A retry re-runs and commits epochs: not while the next epoch's write-ahead is in flight, nor this one's (whose
-            // failure, if it failed, is the one that counts).
+            // failure, if it failed, is the one that counts), nor while the next epoch's source tasks still stage rows.
+            await SettleEarlyAsync();
             await SettleAheadAsync();
             await WrittenAheadAsync(writingAhead);
             throw;
@@ -587,6 +607,7 @@ public sealed class EpochCoordinator
     /// <summary>Runs again, from their offset records, the epochs before <paramref name="before"/> whose state is not known durable.</summary>
     private async Task RerunUncommittedAsync(long before, CancellationToken cancellationToken)
     {
+        await SettleEarlyAsync();
         await SettleAheadAsync();
         _uncommitted.RemoveAll(c => c.BatchId > DurableThrough);
         await SaveAsync(cancellationToken);
@@ -659,6 +680,79 @@ public sealed class EpochCoordinator
             _runtime.OnCommitted(batchId);
         }
     }
+
+    /// <summary>
+    /// Starts the first attempt at epoch <paramref name="batchId"/>, the next to run, once it is planned ahead (queued, or
+    /// the first of the group being planned), and its source tasks (<see cref="RunsSourceTasksAhead"/>); null when none is
+    /// planned. Never fails: a planning that failed fails where the loop takes it (<see cref="TakeAheadAsync"/>).
+    /// </summary>
+    private async Task<EarlyAttempt?> StartAheadAsync(long batchId, CancellationToken cancellationToken)
+    {
+        PlannedEpoch? next = null;
+        if (_queued.Count > 0) next = _queued[0];
+        else if (_ahead is { } ahead)
+        {
+            try
+            {
+                if (await ahead is [var first, ..]) next = first;
+            }
+            catch (Exception)
+            {
+                return null;
+            }
+        }
+        if (next is null || next.Record.BatchId != batchId || StopRequested) return null;
+        // As the attempt would take them at the epoch's start: no commit is moved into the records before then.
+        var lastCommitted = _records.LastCommitted;
+        var attempt = _runtime.StartAttempt(next.Record, _records);
+        Task<SourceTasksResult> sources;
+        try
+        {
+            sources = attempt.RunSourceTasksAsync(cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            // Fails the epoch it was for where its source tasks' failure would, inside its run (and its retries).
+            sources = Task.FromException<SourceTasksResult>(ex);
+        }
+        return new EarlyAttempt(next.Record, lastCommitted, attempt, sources);
+    }
+
+    /// <summary>The attempt started ahead for <paramref name="record"/>, if one was and it may run: its epoch's first attempt,
+    /// planned as started, the records unchanged since. Any other is settled and dropped (its staged rows never finish).</summary>
+    private async Task<EarlyAttempt?> TakeEarlyAsync(OffsetLogRecord record, bool firstAttempt)
+    {
+        if (_early is not { } starting) return null;
+        _early = null;
+        if (await starting is not { } early) return null;
+        if (firstAttempt && ReferenceEquals(early.Record, record) && early.LastCommitted == _records.LastCommitted) return early;
+        await DropAsync(early);
+        return null;
+    }
+
+    // Its source tasks' failure, if they failed, is no epoch's: the epoch runs again under a new attempt.
+    private static async Task DropAsync(EarlyAttempt early)
+    {
+        try
+        {
+            await early.Sources;
+        }
+        catch (Exception)
+        {
+        }
+    }
+
+    /// <summary>Waits for the source tasks started ahead, if any, and drops their attempt: a failure or the run's end
+    /// comes before the epoch it was for runs.</summary>
+    private async Task SettleEarlyAsync()
+    {
+        if (_early is not { } starting) return;
+        _early = null;
+        if (await starting is { } early) await DropAsync(early);
+    }
+
+    /// <summary>An epoch's first attempt started ahead, with its source tasks running; the records' last commit when it started.</summary>
+    private sealed record EarlyAttempt(OffsetLogRecord Record, long LastCommitted, IEpochAttempt Attempt, Task<SourceTasksResult> Sources);
 
     /// <summary>An epoch planned, not yet written ahead.</summary>
     private sealed record EpochPlan(OffsetLogRecord Record, DateTimeOffset TriggerStart, long LatestOffsetMs, PlanTiming Planning);

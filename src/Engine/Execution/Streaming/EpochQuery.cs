@@ -14,9 +14,17 @@ public sealed record EpochQuery(IReadOnlyList<EpochSource> Sources, IReadOnlyLis
 
     public bool IsStateful => Operators.Count > 0;
 
-    /// <summary>The query's shape from its physical plan; <paramref name="sourcePartitions"/> gives each source's task count.</summary>
-    public static EpochQuery From(PhysicalPlan physical, string outputMode, IEnumerable<(string SourceId, int NumPartitions)> sourcePartitions) => new(
+    /// <summary>Whether an epoch's source tasks may run while the epoch before it still finishes: they hand no rows to a
+    /// sink (a sink keeps one attempt's rows at a time; keyed partitions keep each attempt's apart).</summary>
+    public bool SourceTasksRunAhead { get; init; }
+
+    /// <summary>The query's shape from its physical plan; <paramref name="sourcePartitions"/> gives each source's task count;
+    /// <paramref name="sinkDiscardsRows"/> whether its sink is handed no rows at all (the noop sink).</summary>
+    public static EpochQuery From(PhysicalPlan physical, string outputMode, IEnumerable<(string SourceId, int NumPartitions)> sourcePartitions, bool sinkDiscardsRows) => new(
         sourcePartitions.Select(s => new EpochSource(s.SourceId, s.NumPartitions)).ToList(),
         physical.KeyedStages.Select(s => new EpochOperator(s.Id, s.Operator!.Name, EpochDuePolicy.EvictsByWatermark(s.Operator, outputMode)) { UsesProcessingTimeTimers = s.Operator.UsesProcessingTimeTimers }).ToList(),
-        physical.Watermarks);
+        physical.Watermarks)
+    {
+        SourceTasksRunAhead = !physical.SourcesOutputToSink || sinkDiscardsRows,
+    };
 }

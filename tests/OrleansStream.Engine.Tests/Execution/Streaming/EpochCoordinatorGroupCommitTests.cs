@@ -65,6 +65,9 @@ public sealed class EpochCoordinatorGroupCommitTests
         {
             Stateful = stateful, Watermarked = false, WriteAheadGroup = 2, WriteAheadGroupGrowth = 4, SlowWriteAheads = true,
             WriteAheadsPersistWithTheirFirstEpoch = true,
+            // Source tasks started ahead would persist each group's write (as this fake does at its first epoch's source
+            // tasks) before the group is taken: no epoch would wait on its write, and the groups would not grow.
+            SourceTasksRunAhead = false,
         };
         await world.RunChunksAsync(chunks);
 

@@ -91,7 +91,11 @@ internal sealed class FakeEpochWorld
     public EpochQuery Query => new(
         [new EpochSource(Source, 2)],
         Stateful ? [new EpochOperator(0, "fakeCount", EvictsByWatermark: true)] : [],
-        Watermarked ? [new WatermarkSpec(0, "ts", 5000)] : []) { StaticLeaves = StaticVersion is null ? [] : [StaticLeaf] };
+        Watermarked ? [new WatermarkSpec(0, "ts", 5000)] : []) { StaticLeaves = StaticVersion is null ? [] : [StaticLeaf], SourceTasksRunAhead = SourceTasksRunAhead };
+
+    /// <summary>The query's <see cref="EpochQuery.SourceTasksRunAhead"/>: under AvailableNow the next epoch's source tasks start
+    /// while the running epoch finishes.</summary>
+    public bool SourceTasksRunAhead { get; init; } = true;
 
     /// <summary>The id of the static leaf (a batch relation the query reads every epoch) when <see cref="StaticVersion"/> is set.</summary>
     public const string StaticLeaf = "static";
