@@ -96,6 +96,7 @@ public sealed class StreamingQuery
     {
         await ThrowIfFailedAsync().ConfigureAwait(false);
         var ticket = await MarkAvailableAsync(cancellationToken).ConfigureAwait(false);
+        var rejected = 0;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -117,6 +118,12 @@ public sealed class StreamingQuery
                 ticket = await MarkAvailableAsync(cancellationToken).ConfigureAwait(false);
                 continue;
             }
+            catch (OrleansMessageRejectionException) when (++rejected < MovedRetries)
+            {
+                // The call went to a silo or gateway that just died: the wait is asked again through the ones alive.
+                await Task.Delay(MovedRetryDelay, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
             if (done) break;
         }
         await RefreshProgressAsync().ConfigureAwait(false);
@@ -126,7 +133,8 @@ public sealed class StreamingQuery
     private Task<long> MarkAvailableAsync(CancellationToken cancellationToken) => RetryIfMovedAsync(_grain.MarkAvailableAsync, cancellationToken);
 
     // A call that reached an activation of the trigger that another superseded (after a silo died) reaches the current one
-    // when made again, once the superseded one has deactivated, which takes a moment.
+    // when made again, once the superseded one has deactivated, which takes a moment; one that a dead silo or gateway
+    // rejected (it died as the call went out: the cluster test saw it) reaches a live one when made again.
     private static async Task<T> RetryIfMovedAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken = default)
     {
         for (var attempt = 1; ; attempt++)
@@ -135,7 +143,7 @@ public sealed class StreamingQuery
             {
                 return await call().ConfigureAwait(false);
             }
-            catch (QueryCoordinatorMovedException) when (attempt < MovedRetries)
+            catch (Exception ex) when (ex is QueryCoordinatorMovedException or OrleansMessageRejectionException && attempt < MovedRetries)
             {
                 await Task.Delay(MovedRetryDelay, cancellationToken).ConfigureAwait(false);
             }
