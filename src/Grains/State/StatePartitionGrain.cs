@@ -108,7 +108,7 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
             foreach (var batch in ArrowIpc.DeserializeMany(ipc)) input.Add(new KeyedInput(inputIndex, batch));
         }
         // The operator's output columns may be rented here: they are read only until the rows are handed on (serialized).
-        var outputBuffers = new BatchBuffers(Pool);
+        var outputBuffers = new BatchBuffers(pool);
         var context = new StatefulContext(epoch.BatchId, epoch.LateThresholdMicros, epoch.EvictThresholdMicros)
         {
             OwnedKeyGroups = KeyGroups.KeyGroupRange(epoch.Partition, epoch.NumKeyGroups, epoch.NumPartitions),
