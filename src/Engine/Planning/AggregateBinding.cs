@@ -46,6 +46,16 @@ public sealed class AggregateBinding
         ResultSchema = resultSchema;
         OutputExprs = outputs;
         OutputSchema = outputSchema;
+        // Read per batch by the exchange writers and operators: found once, not by a query over the keys at each read.
+        TimeKey = IndexOfKey(keys, k => k.Kind != GroupingKind.Plain);
+        SessionKey = IndexOfKey(keys, k => k.Kind == GroupingKind.Session);
+    }
+
+    private static int? IndexOfKey(IReadOnlyList<GroupingKey> keys, Func<GroupingKey, bool> match)
+    {
+        for (var i = 0; i < keys.Count; i++)
+            if (match(keys[i])) return i;
+        return null;
     }
 
     /// <summary>The schema of the aggregation's input.</summary>
@@ -67,9 +77,9 @@ public sealed class AggregateBinding
     /// <summary>The aggregation's output schema as the user sees it.</summary>
     public Schema OutputSchema { get; }
     /// <summary>The index of the time-window or session key, if any.</summary>
-    public int? TimeKey => Keys.Select((k, i) => (k, i)).Where(x => x.k.Kind != GroupingKind.Plain).Select(x => (int?)x.i).FirstOrDefault();
+    public int? TimeKey { get; }
     /// <summary>The index of the session key, if any.</summary>
-    public int? SessionKey => Keys.Select((k, i) => (k, i)).Where(x => x.k.Kind == GroupingKind.Session).Select(x => (int?)x.i).FirstOrDefault();
+    public int? SessionKey { get; }
 
     /// <summary>The first state key column of grouping key <paramref name="key"/> (its start column for a window).</summary>
     public int StateColumnOf(int key)
