@@ -49,7 +49,9 @@ public sealed class VersionedStateStore
     private long _unreportedBytes;
     // The last detached delta's version and encoded bytes, set by its background write once encoded: the next BeginWrite
     // (which runs only after that write completed) counts them.
+    // Encoded by the write threads, counted by the next BeginWrite: two versions' writes may be in flight at once.
     private (long Version, long Bytes) _detachedWritten = (long.MinValue, 0);
+    private readonly object _detachedGate = new();
     private Task _background = Task.CompletedTask;
     // This partition's files (key, version) as found by the last load and written since, in version order: the clean-up
     // deletes those a committed snapshot replaced from here. It listed the folder instead, and a listing opens every file
@@ -61,7 +63,12 @@ public sealed class VersionedStateStore
     private long _snapshotWritten = -1;
     // Files a clean-up failed to delete, set by it when it ended: the next clean-up tries them again.
     private string[] _undeleted = [];
-    private (long Version, Task Task) _lastWrite = (long.MinValue, Task.CompletedTask);
+    /// <summary>How many versions' writes may be in flight at once: a version is begun while the one before it is still
+    /// being flushed, so that one flush per epoch is not every epoch's floor.</summary>
+    public const int MaxWritesInFlight = 2;
+    // The versions begun and not known durable, oldest first (a failed one stays: it fails every wait through it).
+    private readonly List<(long Version, Task Task)> _writes = [];
+    private long _lastVersion = long.MinValue;
     private long _lastWriteMs;
 
     /// <summary>Creates a store over <paramref name="store"/>.</summary>
@@ -92,9 +99,10 @@ public sealed class VersionedStateStore
         ArgumentNullException.ThrowIfNull(location);
         // A version still being written, a snapshot still being written or old versions still being deleted would race the
         // listing below. A failed write is why we reload; the version it meant is above the committed one and deleted here.
-        await _lastWrite.Task.ContinueWith(_ => { }, TaskScheduler.Default);
+        await Task.WhenAll(_writes.Select(w => w.Task)).ContinueWith(_ => { }, TaskScheduler.Default);
         await _background;
-        _lastWrite = (lastCommitted, Task.CompletedTask);
+        _writes.Clear();
+        _lastVersion = lastCommitted;
         _cleanUpPending = false;
         _dueSnapshot = default;
         _unreportedBytes = 0;
@@ -187,20 +195,23 @@ public sealed class VersionedStateStore
     /// up. Returns the bytes written, including those of a snapshot taken since the last call and of the last version's
     /// detached delta (known once it was encoded), and whether they include a snapshot.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The previous version is still being written.</exception>
+    /// <exception cref="InvalidOperationException"><see cref="MaxWritesInFlight"/> versions are still being written.</exception>
     public (long Bytes, bool Snapshot) BeginWrite(IVersionedState state, StatePartitionLocation location, long version, long lastCommitted,
         int snapshotInterval, bool forceSnapshot, TimeSpan minSnapshotInterval = default)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(location);
-        if (!_lastWrite.Task.IsCompleted) throw new InvalidOperationException($"State version {_lastWrite.Version} is still being written.");
+        _writes.RemoveAll(w => w.Task.IsCompletedSuccessfully);
+        if (_writes.Count(w => !w.Task.IsCompleted) >= MaxWritesInFlight)
+            throw new InvalidOperationException($"State version {_writes[0].Version} is still being written, and {MaxWritesInFlight - 1} after it.");
         var dir = location.Directory();
         CleanUpIfCommitted(dir, lastCommitted);
         var written = _unreportedBytes;
         var snapshotWritten = written > 0;
         _unreportedBytes = 0;
-        var (detachedVersion, detachedBytes) = _detachedWritten;
-        _detachedWritten = (long.MinValue, 0);
+        (long, long) encoded;
+        lock (_detachedGate) (encoded, _detachedWritten) = (_detachedWritten, (long.MinValue, 0));
+        var (detachedVersion, detachedBytes) = encoded;
         written += detachedBytes;
         // A delta that a snapshot at its own version replaced no longer counts towards the next snapshot.
         if (detachedVersion > _lastSnapshot) _deltaBytesSinceSnapshot += detachedBytes;
@@ -238,30 +249,36 @@ public sealed class VersionedStateStore
         if (detached is not null || file is not null) _files.Add((key, version));
         // A delta encoded here is handed to the backend at once, on the caller's thread: its write blocks elsewhere (the file
         // store's write threads, the blob client's I/O), and a thread-pool hop only to start it cost every epoch a hand-off.
-        _lastWrite = (version, detached is not null ? Task.Run(() => WriteDetachedAsync(key, detached, options, version))
-            : file is null ? Task.CompletedTask : PutAsync(key, file, Stopwatch.GetTimestamp()));
+        _writes.Add((version, detached is not null ? Task.Run(() => WriteDetachedAsync(key, detached, options, version))
+            : file is null ? Task.CompletedTask : PutAsync(key, file, Stopwatch.GetTimestamp())));
+        _lastVersion = version;
         return (written, snapshotWritten);
     }
 
     // Builds and encodes a detached delta off the epoch's path, then writes it like any version (WhenWrittenAsync fails with
-    // whatever failed here). Its bytes are counted by the next BeginWrite, which runs only once this has completed.
+    // whatever failed here). Its bytes are counted by a later BeginWrite (added up, should two versions' writes end between two).
     private async Task WriteDetachedAsync(string key, IDetachedDelta delta, IpcOptions? options, long version)
     {
         var started = Stopwatch.GetTimestamp();
         IMemoryOwner<byte> file;
         using (delta) file = ArrowIpc.SerializePooled(delta.Build(), options, ArrowBufferPool.Shared.Arrays);
-        _detachedWritten = (version, file.Memory.Length);
+        lock (_detachedGate) _detachedWritten = (Math.Max(version, _detachedWritten.Version), _detachedWritten.Bytes + file.Memory.Length);
         await PutAsync(key, file, started).ConfigureAwait(false);
     }
 
     /// <summary>The last version begun (or loaded: then it is durable already); <see cref="long.MinValue"/> before any.</summary>
-    public long LastVersion => _lastWrite.Version;
+    public long LastVersion => _lastVersion;
 
-    /// <summary>Completes when <paramref name="version"/>, the last version begun, is durable; rethrows its write's failure.</summary>
-    /// <exception cref="InvalidOperationException">(In the task) <paramref name="version"/> is not <see cref="LastVersion"/>.</exception>
-    public Task WhenWrittenAsync(long version) => _lastWrite.Version == version
-        ? _lastWrite.Task
-        : Task.FromException(new InvalidOperationException($"State version {version} was not written by this store (its last is {_lastWrite.Version})."));
+    /// <summary>Completes when every version up to <paramref name="version"/> that this store began is durable (those it
+    /// loaded are); rethrows a failed write's failure.</summary>
+    /// <exception cref="InvalidOperationException">(In the task) <paramref name="version"/> is above <see cref="LastVersion"/>.</exception>
+    public Task WhenWrittenAsync(long version)
+    {
+        if (version > _lastVersion)
+            return Task.FromException(new InvalidOperationException($"State version {version} was not written by this store (its last is {_lastVersion})."));
+        var through = _writes.Where(w => w.Version <= version).Select(w => w.Task).ToList();
+        return through.Count switch { 0 => Task.CompletedTask, 1 => through[0], _ => Task.WhenAll(through) };
+    }
 
     /// <summary>How long the last version's background write took (ms, with building and encoding a detached delta; 0 when
     /// it had nothing to write).</summary>

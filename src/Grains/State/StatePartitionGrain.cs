@@ -134,8 +134,9 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
         _consumed.Clear();
 
         var watch = Stopwatch.StartNew();
-        // The previous version was written while this epoch ran; once it is durable, this answer lets the trigger commit it.
-        await WhenFileWrittenAsync(epoch.BatchId - 1);
+        // The versions before were written while this epoch ran: two may be in flight (the previous one's flush need not
+        // end within this epoch), so this answer waits for the one before the previous, and lets the trigger commit it.
+        await _files.WhenWrittenAsync(epoch.BatchId - VersionedStateStore.MaxWritesInFlight);
         var previousWriteMs = _files.LastWriteMs;
         _replica?.Record(epoch.BatchId, _operator.Delta());
         var (bytes, snapshot) = _files.BeginWrite(_operator, Location(epoch), epoch.BatchId, epoch.LastCommitted, epoch.SnapshotInterval, _forceSnapshot,

@@ -22,13 +22,13 @@ public interface IStatePartitionGrain : IGrainWithStringKey
 
     /// <summary>
     /// All input of the epoch is staged: run the keyed operator and the pipeline, hand the rows on, and start writing state version e. Returns
-    /// once version e-1 is durable; version e is written while the next epoch runs (see <see cref="WhenWrittenAsync"/>).
+    /// once version e-2 is durable; versions e-1 and e are written while the next epochs run (see <see cref="WhenWrittenAsync"/>).
     /// </summary>
     /// <exception cref="StateVersionUnavailableException">This activation does not hold version e-1 and the checkpoint
     /// does not either (e-1 is not committed): the epochs after the last committed one must run again.</exception>
     [Alias("Finish")] Task<PartitionResult> FinishAsync(PartitionEpoch epoch);
 
-    /// <summary>Completes when state version <paramref name="version"/>, the last this partition ran, is durable.</summary>
+    /// <summary>Completes when state version <paramref name="version"/>, the last this partition ran, and every version before it are durable.</summary>
     /// <exception cref="StateVersionUnavailableException">This activation did not run that version (it was activated since).</exception>
     [Alias("WhenWritten")] Task WhenWrittenAsync(long version);
 

@@ -225,6 +225,43 @@ public sealed class ProcessKillTests(ITestOutputHelper output)
         Assert.Equal(["00:00 u0 2", "00:00 u1 2", "00:20 u0 2", "00:20 u1 2", "00:40 u0 2", "00:40 u1 2"], windows);
     }
 
+    // A partition answers an epoch once its version two epochs before is durable, so two versions' flushes may be in flight.
+    // Version 2's flush never ends here: epoch 3 still runs through its sink, epoch 4 waits; killed then, with versions 2
+    // and 3 durable nowhere, batch 1 the last committed. The restart re-runs from there: every window once.
+    [Fact]
+    public async Task AvailableNow_Windowed_KillWithTwoStateVersionsBeingWritten_NoWindowIsEmittedTwice()
+    {
+        using var dir = new TempDirectory();
+        WriteWindowedBuys(dir);
+        string[] job = ["job", "--windowed", "--data", dir.Path, "--no-generate", "--available-now", "--sink", "json", "--max-files-per-trigger", "1"];
+        var marker = Path.Combine(dir.Path, "held");
+        var outDir = Path.Combine(dir.Path, "demo", "out");
+        using (var first = StartJob(job, HoldStateFlush.SiloEnvironment(2, marker)))
+        {
+            await WaitForFileAsync(marker, first, TimeSpan.FromSeconds(90));
+            // Epoch 3 needs only version 1 durable: it runs through its sink commit while version 2's flush is held.
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (!File.Exists(Path.Combine(outDir, "_spark_metadata", "3")) && DateTime.UtcNow < deadline) await Task.Delay(100);
+            Log($"kill -9 of process {first.Id} with state version 2's flush held");
+            first.Kill(entireProcessTree: true);
+            await first.WaitForExitAsync();
+        }
+        // Batch 3's sink committed (its file-sink log entry written) while state version 2 was not durable: the trigger's
+        // commit log stops before batch 2, so the restart runs batches 2 and 3 again, and the sink skips what its log has.
+        Assert.Contains(Directory.GetFiles(outDir), f => Path.GetFileName(f).StartsWith("part-00003", StringComparison.Ordinal));
+        Assert.True(File.Exists(Path.Combine(outDir, "_spark_metadata", "3")), "batch 3's sink did not commit while version 2's flush was held");
+
+        using (var second = StartJob(job, new()))
+        {
+            Assert.True(second.WaitForExit(TimeSpan.FromSeconds(120)), "the resumed job did not finish");
+            Assert.Equal(0, second.ExitCode);
+        }
+        await using var session = await StreamSession.StartLocalAsync(new StreamSessionOptions { DataDirectory = Path.Combine(dir.Path, "reader") });
+        var rows = await session.Read.Schema("window STRUCT<start: TIMESTAMP, end: TIMESTAMP>, user STRING, events BIGINT").Json(outDir).CollectAsync();
+        var windows = rows.Select(r => $"{r.Get<Row>("window").Get<DateTime>(0):mm:ss} {r["user"]} {r["events"]}").Order().ToList();
+        Assert.Equal(["00:00 u0 2", "00:00 u1 2", "00:20 u0 2", "00:20 u1 2", "00:40 u0 2", "00:40 u1 2"], windows);
+    }
+
     /// <summary>File f: events at f*20 + i seconds (i = 0..4; i = 0 a "view" the job filters out), users u0/u1 alternating, so
     /// every window [f*20, f*20+10) ends with 2 buys per user; the watermark (max - 5 s) closes file f's window in the epoch
     /// after it. Returns the input folder.</summary>

@@ -309,14 +309,42 @@ public abstract class VersionedStateStoreContractTests
         var written = store.WhenWrittenAsync(0);
         await Task.Delay(50);
         Assert.False(written.IsCompleted);
-        Assert.Throws<InvalidOperationException>(() => store.BeginWrite(state, At(), 1, -1, 10, false));
+        // The next version may be begun while this one is being written (MaxWritesInFlight), a third may not; a wait for
+        // the next one waits for both.
+        store.BeginWrite(state, At(), 1, -1, 10, false);
+        state.Put("c", 4);
+        Assert.Throws<InvalidOperationException>(() => store.BeginWrite(state, At(), 2, -1, 10, false));
+        var both = store.WhenWrittenAsync(1);
+        Assert.False(both.IsCompleted);
         backend.Open();
         await written;
+        await both;
         Assert.True(store.LastWriteMs >= 0);
 
         var restored = new TestState();
+        await new VersionedStateStore(backend).LoadAsync(restored, At(), 1, 1);
+        Assert.Equal(new SortedDictionary<string, long> { ["a"] = 2, ["b"] = 3 }, restored.Items);
+        restored = new TestState();
         await new VersionedStateStore(backend).LoadAsync(restored, At(), 1, 0);
         Assert.Equal(new SortedDictionary<string, long> { ["a"] = 1 }, restored.Items);
+    }
+
+    // Two versions' writes in flight: the older one's failure fails every wait through it, though the newer one was written.
+    [Fact]
+    public async Task AFailedWrite_FailsTheWaitForALaterVersion_BegunWhileItWasInFlight()
+    {
+        var backend = new GatedStore(CreateStore()) { FailPutsOf = 0L.ToString("D20", System.Globalization.CultureInfo.InvariantCulture) };
+        var state = new TestState().Put("a", 1);
+        var store = new VersionedStateStore(backend);
+        store.BeginWrite(state, At(), 0, -1, 10, false);
+        state.Put("a", 2);
+        store.BeginWrite(state, At(), 1, -1, 10, false);
+        var through = store.WhenWrittenAsync(1);
+        backend.Open();
+
+        await Assert.ThrowsAsync<IOException>(() => through);
+        await Assert.ThrowsAsync<IOException>(() => store.WhenWrittenAsync(1));
+        await Assert.ThrowsAsync<IOException>(() => store.WhenWrittenAsync(0));
     }
 
     // An encoded delta is handed to the backend before BeginWrite returns, on the caller's thread: a partition's epoch
@@ -922,12 +950,15 @@ public abstract class VersionedStateStoreContractTests
 
         public bool FailPuts { get; set; }
 
+        /// <summary>Fails only the puts of keys that contain this (null: as <see cref="FailPuts"/> says).</summary>
+        public string? FailPutsOf { get; set; }
+
         public void Open() => _gate.TrySetResult();
 
         public async Task<string> PutIfAbsentAsync(string key, ReadOnlyMemory<byte> data, CancellationToken ct = default)
         {
             await _gate.Task;
-            if (FailPuts) throw new IOException($"Writing '{key}' failed.");
+            if (FailPuts || (FailPutsOf is { } part && key.Contains(part, StringComparison.Ordinal))) throw new IOException($"Writing '{key}' failed.");
             return await inner.PutIfAbsentAsync(key, data, ct);
         }
 

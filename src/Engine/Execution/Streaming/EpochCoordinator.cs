@@ -548,8 +548,9 @@ public sealed class EpochCoordinator
             if (planNext && PlansAheadAfterSourceTasks) _ahead = PlanAheadAsync(record, _watermarks.Peek(record.WatermarkMs, sources.EventTime), count: 1, writingAhead: null, cancellationToken);
             if (runsNextAhead) _early = StartAheadAsync(record.BatchId + 1, cancellationToken);
             operators = await partitions;
-            // Each partition answered only once its version of the previous epoch was durable.
-            if (_query.IsStateful) DurableThrough = Math.Max(DurableThrough, record.BatchId - 1);
+            // Each partition answered only once its version of the epoch before the previous one was durable (the previous
+            // one's may still be in flight: VersionedStateStore.MaxWritesInFlight).
+            if (_query.IsStateful) DurableThrough = Math.Max(DurableThrough, record.BatchId - State.VersionedStateStore.MaxWritesInFlight);
             if (_due.HasProcessingTimeTimers)
                 _nextTimerMs = operators.SelectMany(o => o.Results).Select(r => r.NextProcessingTimerMs).Where(t => t is not null).Min();
             span?.Begin("sink commit");
@@ -569,7 +570,7 @@ public sealed class EpochCoordinator
 
         span?.Begin("commit");
         watch.Restart();
-        _uncommitted.Add(new CommitLogRecord(record.BatchId, _watermarks.Next(record.WatermarkMs, sources.EventTime)));
+        _uncommitted.Add(new CommitLogRecord(record.BatchId, _watermarks.Next(record.BatchId, record.WatermarkMs, sources.EventTime)));
         LastRun = record.BatchId;
         // Without state the epoch is durable once its sink committed, and its commit record rides on the next epoch's
         // write-ahead like a stateful one's (or is written alone when the query goes idle, waits or stops): one durable
@@ -612,6 +613,7 @@ public sealed class EpochCoordinator
         _uncommitted.RemoveAll(c => c.BatchId > DurableThrough);
         await SaveAsync(cancellationToken);
         LastRun = DurableThrough = _records.LastCommitted;
+        _watermarks.Reset();
         foreach (var record in _records.Offsets.Records.Where(o => o.BatchId > LastRun && o.BatchId < before).ToList())
         {
             _runtime.OnReplaying(record.BatchId);
@@ -668,6 +670,7 @@ public sealed class EpochCoordinator
             var commit = _uncommitted[0];
             _uncommitted.RemoveAt(0);
             _records.Commits.Add(commit);
+            _watermarks.OnCommitted(commit.BatchId);
             foreach (var (id, partitions) in _records.Offsets.Get(commit.BatchId)!.StatePartitions) _records.StatePartitions[id] = partitions;
             committed.Add(commit.BatchId);
         }

@@ -112,7 +112,7 @@ internal sealed class FakeEpochAttempt(FakeEpochWorld world, OffsetLogRecord rec
         if (!world.Stateful) return Task.FromResult<IReadOnlyList<OperatorEpochResult>>([]);
         var previous = record.BatchId == 0 ? 0 : world.StateVersions.TryGetValue(record.BatchId - 1, out var p) ? p
             : throw new InvalidOperationException($"state version {record.BatchId - 1} is missing for batch {record.BatchId}");
-        if (record.BatchId > 0) world.DurableVersions.Add(record.BatchId - 1);
+        if (record.BatchId > 1) world.DurableVersions.Add(record.BatchId - 2);
         var count = previous + _rows.Count;
         world.StateVersions[record.BatchId] = count;
         world.Events.Add($"partitions {record.BatchId}");

@@ -74,7 +74,7 @@ internal sealed class FakeEpochWorld
     public SortedDictionary<long, IReadOnlyList<string>> SinkLog { get; } = new();
     /// <summary>Durable state versions of the operator: batch id → running count.</summary>
     public Dictionary<long, long> StateVersions { get; } = new();
-    /// <summary>Versions written durably (a partition answers epoch e only once version e-1 is; a wait makes the waited one so).</summary>
+    /// <summary>Versions written durably (a partition answers epoch e only once version e-2 is; a wait makes the waited one so).</summary>
     public HashSet<long> DurableVersions { get; } = [];
     /// <summary>Every offset record as first persisted, per batch id.</summary>
     public SortedDictionary<long, OffsetLogRecord> WriteAheads { get; } = new();
