@@ -118,7 +118,9 @@ internal static class EngineRunner
         var result = new EngineResult { Query = query.Name, Mode = query.Mode.ToString(), PrunedSchema = primaryPruned, Cores = Environment.ProcessorCount, PrebuildSeconds = prebuildSeconds };
         using var timeline = EpochTimeline.FromEnvironment();
         timeline?.Record();
+        PerfControl.Enable();
         var (epochs, meter) = await ThroughputAsync(query, collector, files ? FileStreams(r.BidsDirectory, r.FilesPerTrigger, primaryPruned) : Generated(RunTables, r.Events, r.RowsPerBatch));
+        PerfControl.Disable();
         timeline?.Write();
         Summarise(result, epochs, query, meter);
         Console.WriteLine($"  {query.Name}: engine {result.Events:N0} bids in {result.WallSeconds:F2} s wall, {result.CpuSeconds:F2} s CPU, {result.DataEpochs} epochs");

@@ -1,0 +1,25 @@
+namespace OrleansStream.Benchmarks.Nexmark;
+
+/// <summary>
+/// With NEXMARK_PERF_CONTROL=CTL[,ACK] set (the FIFOs of <c>perf record --control=fifo:CTL,ACK -D -1</c>), the engine child
+/// enables perf around each throughput run and disables it after, so that a profile holds only the timed epochs, not the
+/// prebuild, the warm-up or the JIT.
+/// </summary>
+internal static class PerfControl
+{
+    private static readonly string[]? Fifos = Environment.GetEnvironmentVariable("NEXMARK_PERF_CONTROL") is { Length: > 0 } v ? v.Split(',') : null;
+
+    /// <summary>Starts perf's sampling (no-op without the variable).</summary>
+    public static void Enable() => Send("enable");
+
+    /// <summary>Stops perf's sampling (no-op without the variable).</summary>
+    public static void Disable() => Send("disable");
+
+    private static void Send(string command)
+    {
+        if (Fifos is null) return;
+        File.WriteAllText(Fifos[0], command + "\n");
+        // perf answers "ack" once the command took effect: the run starts only then.
+        if (Fifos.Length > 1) using (var ack = new StreamReader(Fifos[1])) ack.ReadLine();
+    }
+}
