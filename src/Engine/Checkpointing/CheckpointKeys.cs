@@ -11,10 +11,12 @@ public static class CheckpointKeys
         if (key.Contains('\\')) throw new ArgumentException($"Checkpoint key '{key}' must use '/' separators, not backslashes.", nameof(key));
         if (key[0] == '/' || Path.IsPathRooted(key) || (key.Length > 1 && key[1] == ':'))
             throw new ArgumentException($"Checkpoint key '{key}' must be a relative path.", nameof(key));
-        foreach (var segment in key.Split('/'))
+        // Every write validates its key: the segments are read in place, not split into strings.
+        foreach (var range in key.AsSpan().Split('/'))
         {
+            var segment = key.AsSpan(range);
             if (segment.Length == 0) throw new ArgumentException($"Checkpoint key '{key}' has an empty segment.", nameof(key));
-            if (segment == ".." || segment == ".") throw new ArgumentException($"Checkpoint key '{key}' must not contain '.' or '..' segments.", nameof(key));
+            if (segment is ".." or ".") throw new ArgumentException($"Checkpoint key '{key}' must not contain '.' or '..' segments.", nameof(key));
         }
         foreach (var c in key)
             if (char.IsControl(c)) throw new ArgumentException($"Checkpoint key '{key}' contains a control character.", nameof(key));

@@ -46,13 +46,18 @@ internal static class CreatedRecord
         version.CopyTo(header[8..]);
     }
 
-    /// <summary>The hash of <paramref name="header"/> and <paramref name="data"/>.</summary>
-    public static byte[] Hash(ReadOnlySpan<byte> header, ReadOnlySpan<byte> data)
+    // One hasher per write thread, reset for each record: a state partition writes one every epoch.
+    [ThreadStatic] private static XxHash128? _hasher;
+
+    /// <summary>Writes the hash of <paramref name="header"/> and <paramref name="data"/> (<see cref="HashLength"/> bytes) to
+    /// <paramref name="destination"/>.</summary>
+    public static void Hash(ReadOnlySpan<byte> header, ReadOnlySpan<byte> data, Span<byte> destination)
     {
-        var hash = new XxHash128();
+        var hash = _hasher ??= new XxHash128();
+        hash.Reset();
         hash.Append(header);
         hash.Append(data);
-        return hash.GetCurrentHash();
+        hash.GetCurrentHash(destination);
     }
 
     /// <summary>What a file of <paramref name="fileLength"/> bytes starting with <paramref name="start"/> (its first

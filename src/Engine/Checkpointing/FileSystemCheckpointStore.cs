@@ -87,9 +87,12 @@ public sealed class FileSystemCheckpointStore : ICheckpointStore, IDisposable
         var directory = Path.GetDirectoryName(path)!;
         Span<byte> version = stackalloc byte[CreatedRecord.VersionLength];
         RandomNumberGenerator.Fill(version);
-        var header = new byte[CreatedRecord.HeaderLength];
-        CreatedRecord.WriteHeader(header, version, data.Length);
-        ReadOnlyMemory<byte>[] record = [header, data, CreatedRecord.Hash(header, data.Span)];
+        // The header and the hash that frame the data, in one array.
+        var framing = new byte[CreatedRecord.HeaderLength + CreatedRecord.HashLength];
+        var header = framing.AsMemory(0, CreatedRecord.HeaderLength);
+        CreatedRecord.WriteHeader(header.Span, version, data.Length);
+        CreatedRecord.Hash(header.Span, data.Span, framing.AsSpan(CreatedRecord.HeaderLength));
+        ReadOnlyMemory<byte>[] record = [header, data, framing.AsMemory(CreatedRecord.HeaderLength)];
         if (!TryCreateIn(directory, path, record) && !ReplaceTorn(path, record))
             throw new CheckpointConflictException(key, $"Checkpoint key '{key}' already exists.");
         // After the file's flush: where that flush made the name durable already (NewEntryFlush), this would only flush

@@ -21,18 +21,27 @@ internal static class TriggerStateMapping
 
     public static void Apply(CheckpointRecords records, TriggerState state)
     {
-        var offsets = records.Offsets.BatchIds.ToHashSet();
-        foreach (var gone in state.Offsets.Keys.Where(k => !offsets.Contains(k)).ToList()) state.Offsets.Remove(gone);
+        // Twice an epoch (write-ahead and commit): the logs are looked up, not copied into sets first.
+        RemoveAbsent(state.Offsets, records.Offsets.Get);
         foreach (var record in records.Offsets.Records)
             if (!state.Offsets.ContainsKey(record.BatchId)) state.Offsets[record.BatchId] = ToWire(record);
-        var commits = records.Commits.Records.Select(c => c.BatchId).ToHashSet();
-        foreach (var gone in state.Commits.Keys.Where(k => !commits.Contains(k)).ToList()) state.Commits.Remove(gone);
+        RemoveAbsent(state.Commits, records.Commits.Get);
         foreach (var commit in records.Commits.Records)
             if (!state.Commits.ContainsKey(commit.BatchId)) state.Commits[commit.BatchId] = new CommitRecord(commit.BatchId, commit.NextWatermarkMs);
         state.NumKeyGroups = records.NumKeyGroups;
         state.WatermarkPolicy = records.WatermarkPolicy;
         Replace(state.StatePartitions, records.StatePartitions);
         Replace(state.EventTimeMaxMs, records.EventTimeMaxMs);
+    }
+
+    // Removes the batch ids the log no longer holds (usually none or one: the log trims its oldest).
+    private static void RemoveAbsent<TValue, TRecord>(SortedDictionary<long, TValue> state, Func<long, TRecord?> inLog) where TRecord : class
+    {
+        List<long>? gone = null;
+        foreach (var batchId in state.Keys)
+            if (inLog(batchId) is null) (gone ??= []).Add(batchId);
+        if (gone is not null)
+            foreach (var batchId in gone) state.Remove(batchId);
     }
 
     private static OffsetLogRecord ToEngine(OffsetRecord r) => new()

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using OrleansStream.Engine.Data;
 using OrleansStream.Engine.Operators;
@@ -10,9 +11,18 @@ namespace OrleansStream.Grains.State;
 /// <summary>Routes an exchange writer's output to the partitions of a keyed stage.</summary>
 internal static class Exchange
 {
+    // Every epoch routes to, and waits on, the same few partitions: their keys are made once, not once a call. Bounded: a
+    // silo that ran many queries forgets them all now and then.
+    private static readonly ConcurrentDictionary<(string QueryKey, int StageId, int Partition), string> Keys = new();
+    private const int MaxKeys = 4096;
+
     /// <summary>The grain key of partition <paramref name="partition"/> of keyed stage <paramref name="stageId"/>.</summary>
-    public static string PartitionKey(string queryKey, int stageId, int partition) =>
-        string.Create(CultureInfo.InvariantCulture, $"{queryKey}|stage{stageId}|{partition}");
+    public static string PartitionKey(string queryKey, int stageId, int partition)
+    {
+        if (Keys.TryGetValue((queryKey, stageId, partition), out var key)) return key;
+        if (Keys.Count >= MaxKeys) Keys.Clear();
+        return Keys.GetOrAdd((queryKey, stageId, partition), static k => string.Create(CultureInfo.InvariantCulture, $"{k.QueryKey}|stage{k.StageId}|{k.Partition}"));
+    }
 
     /// <summary>
     /// Stages the writer's rows for input <paramref name="inputIndex"/> of stage <paramref name="stageId"/> at the partitions

@@ -128,6 +128,9 @@ public abstract class CheckpointStoreContractTests
     [InlineData("/rooted")]
     [InlineData("a\\b")]
     [InlineData("a//b")]
+    [InlineData("a/./b")]
+    [InlineData("trailing/")]
+    [InlineData(".")]
     public async Task Invalid_keys_are_rejected(string key)
     {
         var store = CreateStore();

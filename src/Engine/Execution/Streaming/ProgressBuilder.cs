@@ -77,25 +77,35 @@ public sealed class ProgressBuilder(EpochQuery query)
         };
     }
 
-    private static EpochProgress.StateOperator StateOperator(OperatorEpochResult op) => new(
-        op.Name,
-        op.Results.Sum(r => r.NumRowsTotal),
-        op.Results.Sum(r => r.NumRowsUpdated),
-        op.Results.Sum(r => r.NumRowsRemoved),
-        op.Results.Sum(r => r.NumRowsDroppedByWatermark),
-        op.Results.Sum(r => r.MemoryUsedBytes),
-        op.Results.Count == 0 ? 0 : op.Results.Max(r => r.CommitTimeMs),
-        op.Partitions,
-        op.Results.Sum(r => r.StateBytesWritten),
-        op.Results.Count(r => r.WroteSnapshot),
-        op.Results.Count == 0 ? 0 : op.Results.Max(r => r.PreviousWriteMs))
+    // One pass over the partitions' answers (every epoch builds this; a LINQ pass per counter allocated an enumerator each).
+    private static EpochProgress.StateOperator StateOperator(OperatorEpochResult op)
     {
-        AllUpdatesTimeMs = op.Results.Sum(r => r.AllUpdatesTimeMs),
-        AllRemovalsTimeMs = op.Results.Sum(r => r.AllRemovalsTimeMs),
-        NumStateStoreInstances = op.Partitions,
-        CustomMetrics = op.Results.SelectMany(r => r.CustomMetrics).GroupBy(m => m.Key, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Sum(m => m.Value), StringComparer.Ordinal),
-    };
+        long total = 0, updated = 0, removed = 0, dropped = 0, memory = 0, commitMs = 0, bytes = 0, snapshots = 0, previousWriteMs = 0, updatesMs = 0, removalsMs = 0;
+        var metrics = new Dictionary<string, long>(StringComparer.Ordinal);
+        for (var i = 0; i < op.Results.Count; i++)
+        {
+            var r = op.Results[i];
+            total += r.NumRowsTotal;
+            updated += r.NumRowsUpdated;
+            removed += r.NumRowsRemoved;
+            dropped += r.NumRowsDroppedByWatermark;
+            memory += r.MemoryUsedBytes;
+            commitMs = Math.Max(commitMs, r.CommitTimeMs);
+            bytes += r.StateBytesWritten;
+            snapshots += r.WroteSnapshot ? 1 : 0;
+            previousWriteMs = Math.Max(previousWriteMs, r.PreviousWriteMs);
+            updatesMs += r.AllUpdatesTimeMs;
+            removalsMs += r.AllRemovalsTimeMs;
+            foreach (var (name, value) in r.CustomMetrics) metrics[name] = metrics.GetValueOrDefault(name) + value;
+        }
+        return new(op.Name, total, updated, removed, dropped, memory, commitMs, op.Partitions, bytes, snapshots, previousWriteMs)
+        {
+            AllUpdatesTimeMs = updatesMs,
+            AllRemovalsTimeMs = removalsMs,
+            NumStateStoreInstances = op.Partitions,
+            CustomMetrics = metrics,
+        };
+    }
 
     // Spark reports the event times seen in the epoch and the watermark it ran with, as ISO-8601 UTC.
     private Dictionary<string, string> EventTime(OffsetLogRecord record, IReadOnlyDictionary<int, EventTimeStats> eventTime)
