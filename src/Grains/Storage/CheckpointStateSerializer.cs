@@ -1,3 +1,4 @@
+using System.Buffers;
 using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansStream.Grains.Execution;
@@ -28,6 +29,10 @@ internal sealed class CheckpointStateSerializer(Serializer serializer, IGrainSto
         body.Span.CopyTo(data.AsSpan(Marker.Length));
         return new BinaryData(data);
     }
+
+    /// <summary>The trigger's record (written twice an epoch) in a rented array, to dispose once it is written; null for any
+    /// other state (<see cref="Serialize{T}"/>).</summary>
+    public IMemoryOwner<byte>? SerializeRented<T>(T? input) => input is TriggerState trigger ? _trigger.EncodeRented(trigger) : null;
 
     public T? Deserialize<T>(BinaryData input)
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using Orleans.Serialization;
@@ -27,25 +28,46 @@ internal sealed class TriggerStateEncoding(Serializer serializer)
     /// <summary>Whether <paramref name="data"/> is a record in this format.</summary>
     public static bool Handles(ReadOnlySpan<byte> data) => data.StartsWith(Marker);
 
+    /// <summary>The record of <paramref name="state"/>, in an array of its own.</summary>
     public byte[] Encode(TriggerState state)
+    {
+        var parts = Parts(state);
+        var data = new byte[parts.Length];
+        Write(parts, state, data);
+        return data;
+    }
+
+    /// <summary>The record of <paramref name="state"/>, in an array rented from the shared pool: dispose it once written.
+    /// (The trigger writes its record twice an epoch, a few kilobytes each time.)</summary>
+    public IMemoryOwner<byte> EncodeRented(TriggerState state)
+    {
+        var parts = Parts(state);
+        var array = ArrayPool<byte>.Shared.Rent(parts.Length);
+        Write(parts, state, array);
+        return new Rented(array, parts.Length);
+    }
+
+    private (byte[] Core, byte[]? Run, byte[][] Offsets, int Length) Parts(TriggerState state)
     {
         var core = serializer.SerializeToArray(WithoutLogs(state));
         var run = state.ActiveRun is null ? null : Encoded(state.ActiveRun);
         var offsets = new byte[state.Offsets.Count][];
         var i = 0;
         foreach (var record in state.Offsets.Values) offsets[i++] = Encoded(record);
-
         var length = Marker.Length + 4 + core.Length + 4 + (run?.Length ?? 0) + 4 + 4 + 16 * state.Commits.Count;
         foreach (var record in offsets) length += 4 + record.Length;
-        var data = new byte[length];
-        var span = data.AsSpan();
+        return (core, run, offsets, length);
+    }
+
+    private static void Write((byte[] Core, byte[]? Run, byte[][] Offsets, int Length) parts, TriggerState state, Span<byte> span)
+    {
         Marker.CopyTo(span);
         var at = Marker.Length;
-        at = WritePart(span, at, core);
-        at = WritePart(span, at, run);
-        BinaryPrimitives.WriteInt32LittleEndian(span[at..], offsets.Length);
+        at = WritePart(span, at, parts.Core);
+        at = WritePart(span, at, parts.Run);
+        BinaryPrimitives.WriteInt32LittleEndian(span[at..], parts.Offsets.Length);
         at += 4;
-        foreach (var record in offsets) at = WritePart(span, at, record);
+        foreach (var record in parts.Offsets) at = WritePart(span, at, record);
         BinaryPrimitives.WriteInt32LittleEndian(span[at..], state.Commits.Count);
         at += 4;
         foreach (var commit in state.Commits.Values)
@@ -54,7 +76,6 @@ internal sealed class TriggerStateEncoding(Serializer serializer)
             BinaryPrimitives.WriteInt64LittleEndian(span[(at + 8)..], commit.NextWatermarkMs);
             at += 16;
         }
-        return data;
     }
 
     /// <exception cref="InvalidDataException">The record is cut short or its parts do not add up.</exception>
@@ -119,6 +140,19 @@ internal sealed class TriggerStateEncoding(Serializer serializer)
     }
 
     private static InvalidDataException Invalid(string what) => new($"Trigger record (OST1) is not whole: {what}.");
+
+    // A record in a rented array, given back once written.
+    private sealed class Rented(byte[] array, int length) : IMemoryOwner<byte>
+    {
+        private byte[]? _array = array;
+
+        public Memory<byte> Memory => (_array ?? throw new ObjectDisposedException(nameof(Rented))).AsMemory(0, length);
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _array, null) is { } returned) ArrayPool<byte>.Shared.Return(returned);
+        }
+    }
 
     /// <summary>Reads the parts of a record in order, checking each length against what is left.</summary>
     private struct PartReader(ReadOnlyMemory<byte> data, int at)

@@ -76,6 +76,21 @@ public sealed class CheckpointStateSerializerTests
     }
 
     [Fact]
+    public void TriggerState_InARentedArray_IsTheSameRecord_AndOtherStatesAreNotRented()
+    {
+        var serializer = Create();
+        var state = SampleState();
+        var whole = serializer.Serialize(state).ToArray();
+        byte[] rentedBytes;
+        using (var rented = serializer.SerializeRented(state)!)
+            rentedBytes = rented.Memory.ToArray();
+
+        Assert.Equal(whole, rentedBytes);
+        AssertSample(Create().Deserialize<TriggerState>(new BinaryData(rentedBytes))!);
+        Assert.Null(serializer.SerializeRented(new OrleansStream.Grains.Queries.QueryCatalogState()));
+    }
+
+    [Fact]
     public void ATriggerRecordInTheBinaryFormatBefore_StillLoads()
     {
         // What the serializer wrote for the trigger before "OST1": the whole state in Orleans' binary format behind "OSB1".
