@@ -47,7 +47,7 @@ internal sealed class TriggerStateEncoding(Serializer serializer)
         return new Rented(array, parts.Length);
     }
 
-    private (byte[] Core, byte[]? Run, byte[][] Offsets, int Length) Parts(TriggerState state)
+    private RecordParts Parts(TriggerState state)
     {
         var core = serializer.SerializeToArray(WithoutLogs(state));
         var run = state.ActiveRun is null ? null : Encoded(state.ActiveRun);
@@ -56,10 +56,10 @@ internal sealed class TriggerStateEncoding(Serializer serializer)
         foreach (var record in state.Offsets.Values) offsets[i++] = Encoded(record);
         var length = Marker.Length + 4 + core.Length + 4 + (run?.Length ?? 0) + 4 + 4 + 16 * state.Commits.Count;
         foreach (var record in offsets) length += 4 + record.Length;
-        return (core, run, offsets, length);
+        return new RecordParts(core, run, offsets, length);
     }
 
-    private static void Write((byte[] Core, byte[]? Run, byte[][] Offsets, int Length) parts, TriggerState state, Span<byte> span)
+    private static void Write(RecordParts parts, TriggerState state, Span<byte> span)
     {
         Marker.CopyTo(span);
         var at = Marker.Length;
@@ -140,6 +140,9 @@ internal sealed class TriggerStateEncoding(Serializer serializer)
     }
 
     private static InvalidDataException Invalid(string what) => new($"Trigger record (OST1) is not whole: {what}.");
+
+    // The encoded parts of a record, and its length.
+    private readonly record struct RecordParts(byte[] Core, byte[]? Run, byte[][] Offsets, int Length);
 
     // A record in a rented array, given back once written.
     private sealed class Rented(byte[] array, int length) : IMemoryOwner<byte>
