@@ -47,9 +47,8 @@ public sealed class VersionedStateStore
     private bool _cleanUpPending;
     private (string? Key, long Version) _dueSnapshot;
     private long _unreportedBytes;
-    // The last detached delta's version and encoded bytes, set by its background write once encoded: the next BeginWrite
-    // (which runs only after that write completed) counts them.
-    // Encoded by the write threads, counted by the next BeginWrite: two versions' writes may be in flight at once.
+    // The detached deltas' latest version and encoded bytes, added by their background writes once encoded and taken by
+    // the next BeginWrite: two versions' writes may be in flight at once, so both may add before one takes.
     private (long Version, long Bytes) _detachedWritten = (long.MinValue, 0);
     private readonly object _detachedGate = new();
     private Task _background = Task.CompletedTask;
@@ -203,7 +202,7 @@ public sealed class VersionedStateStore
         ArgumentNullException.ThrowIfNull(location);
         _writes.RemoveAll(w => w.Task.IsCompletedSuccessfully);
         if (_writes.Count(w => !w.Task.IsCompleted) >= MaxWritesInFlight)
-            throw new InvalidOperationException($"State version {_writes[0].Version} is still being written, and {MaxWritesInFlight - 1} after it.");
+            throw new InvalidOperationException($"State version {_writes.First(w => !w.Task.IsCompleted).Version} is still being written, and {MaxWritesInFlight - 1} after it.");
         var dir = location.Directory();
         CleanUpIfCommitted(dir, lastCommitted);
         var written = _unreportedBytes;
