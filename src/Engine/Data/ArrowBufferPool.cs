@@ -1,7 +1,4 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using Apache.Arrow;
 
 namespace OrleansStream.Engine.Data;
 
@@ -9,7 +6,6 @@ namespace OrleansStream.Engine.Data;
 /// The byte arrays behind the Arrow buffers of batches that have one owner (<see cref="BatchBuffers"/>), reused from batch to
 /// batch: a source that builds a fresh 200,000-row epoch of columns every few milliseconds otherwise hands the GC large
 /// arrays faster than it collects them (each one a large-object allocation, paid in page faults and gen-2 collections).
-/// The same arrays carry an exchange's serialized parts to the partitions of the silo (<see cref="Lend"/>, <see cref="TakeBack"/>).
 /// Counts the arrays rented and returned, so that a test sees none left out. Thread-safe.
 /// </summary>
 public sealed class ArrowBufferPool
@@ -20,11 +16,8 @@ public sealed class ArrowBufferPool
     private const int MaxArraysPerSize = 64;
 
     private readonly ArrayPool<byte> _arrays = ArrayPool<byte>.Create(MaxArrayBytes, MaxArraysPerSize);
-    // Arrays of serialized batches handed to a reader that may give them back (TakeBack). Weak: an array whose bytes went to
-    // another process (the reader got a copy) is never given back, and is collected as any other.
-    private readonly ConditionalWeakTable<byte[], object> _lent = new();
     private readonly CountingPool _counting;
-    private long _rented, _returned, _lentCount, _takenBack;
+    private long _rented, _returned;
 
     /// <summary>An empty pool.</summary>
     public ArrowBufferPool() => _counting = new CountingPool(this);
@@ -40,12 +33,6 @@ public sealed class ArrowBufferPool
 
     /// <summary>Arrays returned so far.</summary>
     public long Returned => Interlocked.Read(ref _returned);
-
-    /// <summary>Serialized batches lent so far (<see cref="Lend"/>).</summary>
-    public long LentCount => Interlocked.Read(ref _lentCount);
-
-    /// <summary>Lent arrays given back so far (<see cref="TakeBack"/>).</summary>
-    public long TakenBack => Interlocked.Read(ref _takenBack);
 
     /// <summary>This pool as an <see cref="ArrayPool{T}"/> (counted as <see cref="Rent"/> and <see cref="Return"/> are), for
     /// serializers that rent and grow their own buffer.</summary>
@@ -63,33 +50,6 @@ public sealed class ArrowBufferPool
     {
         Interlocked.Increment(ref _returned);
         _arrays.Return(array);
-    }
-
-    /// <summary>
-    /// <paramref name="batch"/> as an Arrow IPC stream in an array of this pool, for a reader that gives it back with
-    /// <see cref="TakeBack"/> once nothing it made of the bytes is read any more (one owner at a time: the writer must not
-    /// touch the bytes after handing them on). A reader that never gives it back (one that keeps the batch, or one in
-    /// another process, which reads a copy) leaves it to the garbage collector.
-    /// </summary>
-    public ReadOnlyMemory<byte> Lend(RecordBatch batch)
-    {
-        var bytes = ArrowIpc.SerializeRented(batch, _counting);
-        _lent.Add(bytes.Array!, bytes.Array!);
-        Interlocked.Increment(ref _lentCount);
-        return bytes;
-    }
-
-    /// <summary>
-    /// Returns the array behind <paramref name="bytes"/> to the pool when <see cref="Lend"/> made it and it was not given back
-    /// already; the caller must not read the bytes, nor anything made of them, afterwards. False (and nothing done) for any
-    /// other memory, e.g. a copy received from another process.
-    /// </summary>
-    public bool TakeBack(ReadOnlyMemory<byte> bytes)
-    {
-        if (!MemoryMarshal.TryGetArray(bytes, out var segment) || segment.Array is not { } array || !_lent.Remove(array)) return false;
-        Interlocked.Increment(ref _takenBack);
-        Return(array);
-        return true;
     }
 
     // The pool as an ArrayPool, counted, for serializers that rent and grow their own buffer.

@@ -37,6 +37,38 @@ public sealed class BatchBuffers
         _pool.Return(array);
     }
 
+    /// <summary>
+    /// A copy of <paramref name="batch"/> whose every buffer (children's and dictionaries' too) is an array rented here,
+    /// owned by this owner: a reader can keep it after the batch's own owner released the batch.
+    /// </summary>
+    public RecordBatch OwnedCopy(RecordBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var columns = new IArrowArray[batch.ColumnCount];
+        for (var c = 0; c < columns.Length; c++) columns[c] = ArrowArrayFactory.BuildArray(Copy(batch.Column(c).Data));
+        return Own(new RecordBatch(batch.Schema, columns, batch.Length));
+    }
+
+    // Buffers are copied whole (a sliced array keeps its offset into them): a block copy each, whatever the type.
+    private ArrayData Copy(ArrayData data)
+    {
+        var buffers = new ArrowBuffer[data.Buffers.Length];
+        for (var b = 0; b < buffers.Length; b++)
+        {
+            var source = data.Buffers[b].Span;
+            if (source.IsEmpty)
+            {
+                buffers[b] = ArrowBuffer.Empty;
+                continue;
+            }
+            var array = Rent(source.Length);
+            source.CopyTo(array);
+            buffers[b] = new ArrowBuffer(array.AsMemory(0, source.Length));
+        }
+        var children = data.Children is { Length: > 0 } c ? System.Array.ConvertAll(c, Copy) : data.Children;
+        return new ArrayData(data.DataType, data.Length, data.NullCount, data.Offset, buffers, children, data.Dictionary is { } d ? Copy(d) : null);
+    }
+
     /// <summary>Makes this the owner of <paramref name="batch"/>'s arrays and returns the batch.</summary>
     public RecordBatch Own(RecordBatch batch)
     {

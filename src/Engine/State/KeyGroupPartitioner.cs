@@ -17,7 +17,21 @@ public static class KeyGroupPartitioner
 
     /// <summary><see cref="Split(RecordBatch, IReadOnlyList{int}, int, int)"/>, the parts' columns rented from
     /// <paramref name="buffers"/> (the owner of <paramref name="batch"/>'s arrays, which then also holds the parts') when there is one.</summary>
-    public static RecordBatch?[] Split(RecordBatch batch, IReadOnlyList<int> routingColumns, int numKeyGroups, int numPartitions, BatchBuffers? buffers)
+    public static RecordBatch?[] Split(RecordBatch batch, IReadOnlyList<int> routingColumns, int numKeyGroups, int numPartitions, BatchBuffers? buffers) =>
+        Split(batch, routingColumns, numKeyGroups, numPartitions, buffers, null);
+
+    /// <summary>
+    /// <see cref="Split(RecordBatch, IReadOnlyList{int}, int, int)"/>, each part in arrays rented from <paramref name="pool"/>
+    /// by an owner of its own (<see cref="BatchBuffers.Of"/>), never <paramref name="batch"/> itself: a part handed to a
+    /// reader in the same process outlives the batch, and the reader releases it once done.
+    /// </summary>
+    public static RecordBatch?[] SplitOwned(RecordBatch batch, IReadOnlyList<int> routingColumns, int numKeyGroups, int numPartitions, ArrowBufferPool pool)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        return Split(batch, routingColumns, numKeyGroups, numPartitions, null, pool);
+    }
+
+    private static RecordBatch?[] Split(RecordBatch batch, IReadOnlyList<int> routingColumns, int numKeyGroups, int numPartitions, BatchBuffers? buffers, ArrowBufferPool? ownPool)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(routingColumns);
@@ -29,7 +43,7 @@ public static class KeyGroupPartitioner
         // No key (a global aggregation): every row has the empty key.
         if (routingColumns.Count == 0)
         {
-            result[KeyGroups.PartitionOf(KeyGroups.EmptyKeyGroup, numKeyGroups, numPartitions)] = batch;
+            result[KeyGroups.PartitionOf(KeyGroups.EmptyKeyGroup, numKeyGroups, numPartitions)] = Whole(batch, ownPool);
             return result;
         }
         var partitions = ArrayPool<int>.Shared.Rent(n);
@@ -37,7 +51,7 @@ public static class KeyGroupPartitioner
         try
         {
             PartitionsOf(batch, routingColumns, numKeyGroups, numPartitions, partitions.AsSpan(0, n));
-            Scatter(batch, partitions.AsSpan(0, n), order.AsSpan(0, n), result, buffers);
+            Scatter(batch, partitions.AsSpan(0, n), order.AsSpan(0, n), result, buffers, ownPool);
         }
         finally
         {
@@ -52,7 +66,11 @@ public static class KeyGroupPartitioner
         Split(batch, routingColumns, numKeyGroups, numPartitions)[partition] ?? TakeKernel.TakeRows(batch, []);
 
     // Counting sort of the row indices by partition (stable, so each partition keeps row order), then one gather per partition.
-    private static void Scatter(RecordBatch batch, ReadOnlySpan<int> partitions, Span<int> order, RecordBatch?[] result, BatchBuffers? buffers)
+    // The batch itself, or an owned copy of it when every part needs an owner of its own.
+    private static RecordBatch Whole(RecordBatch batch, ArrowBufferPool? ownPool) =>
+        ownPool is null ? batch : new BatchBuffers(ownPool).OwnedCopy(batch);
+
+    private static void Scatter(RecordBatch batch, ReadOnlySpan<int> partitions, Span<int> order, RecordBatch?[] result, BatchBuffers? buffers, ArrowBufferPool? ownPool)
     {
         var numPartitions = result.Length;
         Span<int> starts = numPartitions <= 256 ? stackalloc int[numPartitions + 1] : new int[numPartitions + 1];
@@ -61,7 +79,7 @@ public static class KeyGroupPartitioner
         for (var p = 0; p < numPartitions; p++)
         {
             if (starts[p + 1] != partitions.Length) continue;
-            result[p] = batch;
+            result[p] = Whole(batch, ownPool);
             return;
         }
         for (var p = 0; p < numPartitions; p++) starts[p + 1] += starts[p];
@@ -69,7 +87,15 @@ public static class KeyGroupPartitioner
         starts[..numPartitions].CopyTo(next);
         for (var i = 0; i < partitions.Length; i++) order[next[partitions[i]]++] = i;
         for (var p = 0; p < numPartitions; p++)
-            if (starts[p + 1] > starts[p]) result[p] = TakeKernel.TakeRows(batch, order[starts[p]..starts[p + 1]], buffers);
+            if (starts[p + 1] > starts[p])
+            {
+                if (ownPool is null) result[p] = TakeKernel.TakeRows(batch, order[starts[p]..starts[p + 1]], buffers);
+                else
+                {
+                    var owner = new BatchBuffers(ownPool);
+                    result[p] = owner.Own(TakeKernel.TakeRows(batch, order[starts[p]..starts[p + 1]], owner));
+                }
+            }
     }
 
     private static void PartitionsOf(RecordBatch batch, IReadOnlyList<int> routingColumns, int numKeyGroups, int numPartitions, Span<int> partitions)

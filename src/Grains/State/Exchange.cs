@@ -26,22 +26,22 @@ internal static class Exchange
 
     /// <summary>
     /// Stages the writer's rows for input <paramref name="inputIndex"/> of stage <paramref name="stageId"/> at the partitions
-    /// they hash to, counting each stage call in <paramref name="deliveries"/>. Each part's bytes are lent from
-    /// <paramref name="pool"/>: a partition in this silo that is done with them gives the array back.
+    /// they hash to, counting each stage call in <paramref name="deliveries"/>. Each part is in arrays of
+    /// <paramref name="pool"/> with an owner of its own, handed to the partition with the part: one in this silo releases
+    /// them once done, the writer's batch and its owner are the caller's.
     /// </summary>
     public static async Task RouteAsync(IGrainFactory grains, ArrowBufferPool pool, IExchangeWriter writer, string queryKey, int stageId, int inputIndex, int partitions,
         int numKeyGroups, Guid attempt, long batchId, int producerStage, int producer, Dictionary<string, int> deliveries)
     {
         if (writer.Finish() is not { } batch) return;
-        // A writer's batch in arrays of the epoch's owner (released once everything is shipped) has its parts rented there too.
-        var parts = KeyGroupPartitioner.Split(batch, writer.RoutingColumns, numKeyGroups, partitions, BatchBuffers.Of(batch));
+        var parts = KeyGroupPartitioner.SplitOwned(batch, writer.RoutingColumns, numKeyGroups, partitions, pool);
         var calls = new List<Task>();
         for (var p = 0; p < parts.Length; p++)
             if (parts[p] is { } part)
             {
                 var key = PartitionKey(queryKey, stageId, p);
                 deliveries[key] = deliveries.GetValueOrDefault(key) + 1;
-                calls.Add(grains.Reference<IStatePartitionGrain>(key).StageAsync(attempt, batchId, inputIndex, producerStage, producer, pool.Lend(part)));
+                calls.Add(grains.Reference<IStatePartitionGrain>(key).StageAsync(attempt, batchId, inputIndex, producerStage, producer, new ExchangeRows(part)));
             }
         await Task.WhenAll(calls);
     }

@@ -35,8 +35,8 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
     private readonly VersionedStateStore _files = new(store, (e, message) => StateLog.LogWarningStateStore(logger, e, message));
     // Per attempt: the next epoch's source tasks may stage here while this partition still finishes the epoch before it.
     private readonly StagedInputs _staged = new();
-    // The running epoch's input bytes, handed back to the pool they were lent from once the epoch no longer reads them.
-    private readonly List<ReadOnlyMemory<byte>> _consumed = [];
+    // The running epoch's input parts, whose pooled arrays are released once the epoch no longer reads them.
+    private readonly List<RecordBatch> _consumed = [];
     private IStatefulOperator? _operator;
     // The plan the operator was made for: a query restarted on the same checkpoint with another plan (another processor)
     // must not find the previous run's operator here.
@@ -50,9 +50,9 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
     private (string Plan, int Partitions) _replicaFor;
     private bool _running;
 
-    public Task StageAsync(Guid attempt, long batchId, int inputIndex, int producerStage, int producer, ReadOnlyMemory<byte> arrowIpc)
+    public Task StageAsync(Guid attempt, long batchId, int inputIndex, int producerStage, int producer, ExchangeRows rows)
     {
-        _staged.Add(attempt, batchId, inputIndex, producerStage, producer, arrowIpc);
+        _staged.Add(attempt, batchId, inputIndex, producerStage, producer, rows.Rows);
         return Task.CompletedTask;
     }
 
@@ -73,8 +73,7 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
     {
         // Taken before anything is awaited: stage calls of the next epoch's attempt may interleave with the awaits below.
         // A failed attempt's input, never read, goes back to the pool.
-        var pool = Pool;
-        var (staged, stagedCalls) = _staged.Take(epoch.Attempt, epoch.BatchId, bytes => pool.TakeBack(bytes));
+        var (staged, stagedCalls) = _staged.Take(epoch.Attempt, epoch.BatchId, static rows => BatchBuffers.Release(rows));
         // Staged rows live in activation memory: if Orleans replaced the activation they reached, running on what is left
         // would commit the epoch without them.
         StagedInputMissingException.ThrowIfMissing($"State partition {this.GetPrimaryKeyString()}", epoch.BatchId, epoch.ExpectedInputs, stagedCalls);
@@ -102,13 +101,13 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
         _version = long.MinValue;
         var input = new List<KeyedInput>();
         _consumed.Clear();
-        foreach (var (inputIndex, ipc) in staged)
+        foreach (var (inputIndex, part) in staged)
         {
-            _consumed.Add(ipc);
-            foreach (var batch in ArrowIpc.DeserializeMany(ipc)) input.Add(new KeyedInput(inputIndex, batch));
+            _consumed.Add(part);
+            input.Add(new KeyedInput(inputIndex, part));
         }
         // The operator's output columns may be rented here: they are read only until the rows are handed on (serialized).
-        var outputBuffers = new BatchBuffers(pool);
+        var outputBuffers = new BatchBuffers(Pool);
         var context = new StatefulContext(epoch.BatchId, epoch.LateThresholdMicros, epoch.EvictThresholdMicros)
         {
             OwnedKeyGroups = KeyGroups.KeyGroupRange(epoch.Partition, epoch.NumKeyGroups, epoch.NumPartitions),
@@ -128,9 +127,9 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
         {
             outputBuffers.ReleaseRented();
         }
-        // An operator that copies what it keeps of its input is done with the input bytes (and its output is handed on):
+        // An operator that copies what it keeps of its input is done with the input parts (and its output is handed on):
         // their arrays go back to the pool. Input an operator may keep, or an epoch that failed, leaves them to the GC.
-        if (!_operator.RetainsInput) GiveBack(_consumed);
+        if (!_operator.RetainsInput) foreach (var part in _consumed) BatchBuffers.Release(part);
         _consumed.Clear();
 
         var watch = Stopwatch.StartNew();
@@ -274,10 +273,4 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
     }
 
     private ArrowBufferPool Pool => ArrowBufferPool.Of(ServiceProvider);
-
-    private void GiveBack(List<ReadOnlyMemory<byte>> bytes)
-    {
-        var pool = Pool;
-        foreach (var b in bytes) pool.TakeBack(b);
-    }
 }

@@ -14,11 +14,11 @@ public interface IStatePartitionGrain : IGrainWithStringKey
     /// <summary>Stages rows for input <paramref name="inputIndex"/> of the stage's keyed operator, routed here by
     /// <paramref name="producer"/> of <paramref name="producerStage"/> (a source task, whose stage is -1, or a partition of an
     /// upstream keyed stage) for the attempt. The epoch's input is consumed ordered by (producer stage, producer).
-    /// The caller must not read or change <paramref name="arrowIpc"/> afterwards: within a silo it is passed on without a copy,
-    /// and the partition may hand its array back to the pool it came from once the epoch is done with it.
+    /// The caller hands <paramref name="rows"/> over: within a silo the batch itself is passed on, and the partition releases
+    /// its pooled arrays once the epoch is done with it.
     /// Interleaves with <see cref="FinishAsync"/>: the next epoch's source tasks stage here while the partition still
     /// finishes the epoch before it (which took its own attempt's input first).</summary>
-    [AlwaysInterleave, Alias("Stage")] Task StageAsync(Guid attempt, long batchId, int inputIndex, int producerStage, int producer, [Immutable] ReadOnlyMemory<byte> arrowIpc);
+    [AlwaysInterleave, Alias("Stage")] Task StageAsync(Guid attempt, long batchId, int inputIndex, int producerStage, int producer, [Immutable] ExchangeRows rows);
 
     /// <summary>
     /// All input of the epoch is staged: run the keyed operator and the pipeline, hand the rows on, and start writing state version e. Returns

@@ -51,18 +51,6 @@ public static class ArrowIpc
         return WritePooled([batch], batch.Schema, options, pool);
     }
 
-    /// <summary>
-    /// Serializes one batch (with its schema) into an array rented from <paramref name="pool"/>, which the caller then owns:
-    /// the result is the bytes written, at the start of that array; return the array to the pool once they are not read.
-    /// </summary>
-    public static ArraySegment<byte> SerializeRented(RecordBatch batch, ArrayPool<byte> pool)
-    {
-        ArgumentNullException.ThrowIfNull(batch);
-        ArgumentNullException.ThrowIfNull(pool);
-        using var stream = WritePooled([batch], batch.Schema, null, pool);
-        return stream.Detach();
-    }
-
     private static PooledBufferStream WritePooled(IReadOnlyList<RecordBatch> batches, Schema schema, IpcOptions? options = null, ArrayPool<byte>? pool = null)
     {
         ArgumentNullException.ThrowIfNull(batches);

@@ -6,8 +6,7 @@ namespace OrleansStream.Plan.Data;
 /// A write-only stream over a buffer rented from <see cref="ArrayPool{T}.Shared"/> (or a pool of the caller's). Serializers that must end in an
 /// exactly sized <c>byte[]</c> write here and copy once (<see cref="ToArray"/>), instead of growing a MemoryStream by
 /// doubling (each step a new array) and then copying it out anyway. Those that only pass the bytes on read them in place
-/// (<see cref="Memory"/>) until the stream is disposed; those that hand the bytes on to a reader that gives the array back
-/// take it out of the stream (<see cref="Detach"/>).
+/// (<see cref="Memory"/>) until the stream is disposed.
 /// </summary>
 internal sealed class PooledBufferStream : Stream, IMemoryOwner<byte>
 {
@@ -48,16 +47,6 @@ internal sealed class PooledBufferStream : Stream, IMemoryOwner<byte>
 
     /// <summary>The bytes written so far, in the rented buffer: valid until the stream is disposed.</summary>
     public Memory<byte> Memory => _buffer.AsMemory(0, _length);
-
-    /// <summary>The bytes written so far in the rented buffer, which the caller now owns (and returns to the pool once they are
-    /// no longer read); the stream is left empty and returns nothing on dispose.</summary>
-    public ArraySegment<byte> Detach()
-    {
-        var bytes = new ArraySegment<byte>(_buffer, 0, _length);
-        _buffer = [];
-        _length = 0;
-        return bytes;
-    }
 
     /// <summary>The bytes written so far, as a new array of exactly that length.</summary>
     public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();

@@ -6,6 +6,7 @@ using OrleansStream.Engine.Planning.Physical;
 using OrleansStream.Engine.Sources.Nexmark;
 using OrleansStream.Plan.Logical;
 using OrleansStream.Plan.Sql;
+using OrleansStream.Engine.Tests.State;
 using static OrleansStream.Engine.Tests.Expressions.TestData;
 
 namespace OrleansStream.Engine.Tests.Data;
@@ -43,6 +44,31 @@ public sealed class BatchBuffersTests
             Assert.False(BatchBuffers.Release(plain));
         }
         Assert.Equal(pool.Rented, pool.Returned);
+    }
+
+    [Fact]
+    public void AnOwnedCopy_HoldsTheValuesOfAnyColumnType_InArraysOfItsOwner_AndOutlivesTheOriginalsRelease()
+    {
+        var pool = new ArrowBufferPool();
+        var original = _generator.Bids(50, 2_000, NexmarkSchemas.Bid, pool);
+        var nested = StateTestData.Batch("id bigint, tags array<string>, s struct<a: int, b: string>, m map<string, bigint>",
+            [1L, new object?[] { "x", null }, new object?[] { 1, "one" }, new Dictionary<object, object?> { ["k"] = 2L }],
+            [null, null, null, null],
+            [3L, new object?[] { }, new object?[] { null, "three" }, new Dictionary<object, object?>()]);
+        var expected = ArrowIpc.Deserialize(ArrowIpc.Serialize(original));
+
+        var owner = new BatchBuffers(pool);
+        var copy = owner.OwnedCopy(original.Slice(100, 1_500));
+        var nestedCopy = new BatchBuffers(pool).OwnedCopy(nested.Slice(1, 2));
+
+        Assert.Same(owner, BatchBuffers.Of(copy));
+        Assert.True(BatchBuffers.Release(original));
+        // The original's arrays now carry another batch: the copy must not see it.
+        _generator.Bids(9_000, 2_000, NexmarkSchemas.Bid, pool);
+        AssertSameValues(expected.Slice(100, 1_500), copy);
+        Assert.Equal(StateTestData.Rows(nested.Slice(1, 2)).Select(StateTestData.Print), StateTestData.Rows(nestedCopy).Select(StateTestData.Print));
+        Assert.True(BatchBuffers.Release(copy));
+        Assert.True(BatchBuffers.Release(nestedCopy));
     }
 
     [Fact]

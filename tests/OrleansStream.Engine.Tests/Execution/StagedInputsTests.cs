@@ -1,10 +1,15 @@
+using Apache.Arrow;
 using OrleansStream.Engine.Execution;
 
 namespace OrleansStream.Engine.Tests.Execution;
 
 public sealed class StagedInputsTests
 {
-    private static ReadOnlyMemory<byte> Bytes(byte b) => new[] { b };
+    // A one-row part tagged b.
+    private static RecordBatch Bytes(byte b) =>
+        new RecordBatch.Builder().Append("tag", false, c => c.Int64(v => v.Append(b))).Build();
+
+    private static byte Tag(RecordBatch part) => (byte)((Int64Array)part.Column(0)).GetValue(0)!.Value;
 
     [Fact]
     public void Take_GivesTheAttemptsInputInProducerOrder_WhateverOrderItCameIn()
@@ -19,7 +24,7 @@ public sealed class StagedInputsTests
         var (parts, calls) = staged.Take(attempt, 3, _ => Assert.Fail("nothing to drop"));
 
         Assert.Equal(4, calls);
-        Assert.Equal(new byte[] { 1, 2, 3, 4 }, parts.Select(p => p.Bytes.Span[0]).ToArray());
+        Assert.Equal(new byte[] { 1, 2, 3, 4 }, parts.Select(p => Tag(p.Rows)).ToArray());
         Assert.Equal([0, 1, 0, 0], parts.Select(p => p.InputIndex));
         Assert.Equal(0, staged.AttemptCount);
     }
@@ -37,14 +42,14 @@ public sealed class StagedInputsTests
         staged.Add(next, 6, 0, -1, 1, Bytes(21));
         var dropped = new List<byte>();
 
-        var (parts, calls) = staged.Take(running, 5, b => dropped.Add(b.Span[0]));
+        var (parts, calls) = staged.Take(running, 5, b => dropped.Add(Tag(b)));
 
-        Assert.Equal((1, 30), (calls, (int)parts.Single().Bytes.Span[0]));
+        Assert.Equal((1, 30), (calls, (int)Tag(parts.Single().Rows)));
         Assert.Equal(new byte[] { 10, 11 }, dropped.Order().ToArray());
         Assert.Equal(1, staged.AttemptCount);
-        var (later, laterCalls) = staged.Take(next, 6, b => dropped.Add(b.Span[0]));
+        var (later, laterCalls) = staged.Take(next, 6, b => dropped.Add(Tag(b)));
         Assert.Equal(2, laterCalls);
-        Assert.Equal(new byte[] { 20, 21 }, later.Select(p => p.Bytes.Span[0]).ToArray());
+        Assert.Equal(new byte[] { 20, 21 }, later.Select(p => Tag(p.Rows)).ToArray());
     }
 
     // An activation that lost what was staged (or an attempt nothing was staged for) answers with no calls: the caller

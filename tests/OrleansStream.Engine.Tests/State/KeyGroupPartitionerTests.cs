@@ -1,4 +1,5 @@
 using Apache.Arrow;
+using OrleansStream.Engine.Data;
 using OrleansStream.Engine.State;
 using static OrleansStream.Engine.Tests.State.StateTestData;
 
@@ -49,5 +50,44 @@ public class KeyGroupPartitionerTests
             Assert.Equal(expected[p].Select(r => ids[r]), ((Int32Array)parts[p]!.Column(2)).ToArray());
             Assert.Equal(expected[p].Select(r => Print(Rows(batch)[r])), Rows(parts[p]!).Select(Print));
         }
+    }
+
+    [Theory]
+    [InlineData(new[] { 0 }, 1)]
+    [InlineData(new[] { 0 }, 3)]
+    [InlineData(new[] { 0, 1 }, 5)]
+    [InlineData(new int[0], 4)]
+    public void SplitOwned_GivesEachPartAnOwnerOfItsOwn_NeverTheBatch_WithTheSameRows(int[] routing, int partitions)
+    {
+        var batch = Sample(1200).Slice(150, 1000);
+        var expected = KeyGroupPartitioner.Split(batch, routing, 128, partitions);
+        var pool = new ArrowBufferPool();
+
+        var parts = KeyGroupPartitioner.SplitOwned(batch, routing, 128, partitions, pool);
+
+        var owners = new List<BatchBuffers>();
+        for (var p = 0; p < partitions; p++)
+        {
+            if (expected[p] is null)
+            {
+                Assert.Null(parts[p]);
+                continue;
+            }
+            var part = parts[p]!;
+            Assert.NotSame(batch, part);
+            Assert.Equal(Rows(expected[p]!).Select(Print), Rows(part).Select(Print));
+            owners.Add(BatchBuffers.Of(part)!);
+        }
+        Assert.Equal(owners.Count, owners.Distinct().Count());
+        Assert.True(pool.Rented > 0);
+        // A part's reader releases it alone: the others read on, and every array is back once all are released.
+        for (var p = 0; p < partitions; p++)
+        {
+            if (parts[p] is not { } part) continue;
+            Assert.True(BatchBuffers.Release(part));
+            for (var q = p + 1; q < partitions; q++)
+                if (parts[q] is { } other) Assert.Equal(Rows(expected[q]!).Select(Print), Rows(other).Select(Print));
+        }
+        Assert.Equal(pool.Rented, pool.Returned);
     }
 }

@@ -1,17 +1,27 @@
+using Apache.Arrow;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Serialization;
+using OrleansStream.Engine.Data;
+using OrleansStream.Engine.Sources.Nexmark;
+using OrleansStream.Grains.State;
+using OrleansStream.Interfaces.Execution;
+using OrleansStream.Plan.Data;
 
 namespace OrleansStream.Grains.Tests.Execution;
 
 /// <summary>
-/// <c>IStatePartitionGrain.StageAsync</c> took an exchange part as <c>byte[]</c> until it took <c>ReadOnlyMemory&lt;byte&gt;</c>
-/// under the same alias. In a cluster upgraded one silo at a time, a source task on a silo of either version stages parts
-/// on partitions of the other: the argument's field must read across the change, both ways. The two messages below have
-/// the invokable's shape (the argument's field after the others, by id) with the old and the new type.
+/// <c>IStatePartitionGrain.StageAsync</c> took an exchange part as <c>byte[]</c>, then as <c>ReadOnlyMemory&lt;byte&gt;</c>
+/// (both an Arrow IPC stream), and now as <see cref="ExchangeRows"/>, under the same alias. In a cluster upgraded one silo
+/// at a time, a source task on a silo of any version stages parts on partitions of another: the argument's field must read
+/// across the changes, every way. The messages below have the invokable's shape (the argument's field after the others, by
+/// id) with each type. Within a silo the part is not copied at all.
 /// </summary>
 public sealed class ExchangePartWireTests
 {
-    private static readonly Serializer Serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>();
+    private static readonly IServiceProvider Services = new ServiceCollection()
+        .AddSerializer(b => b.AddAssembly(typeof(ExchangeRowsCodec).Assembly)).BuildServiceProvider();
+    private static readonly Serializer Serializer = Services.GetRequiredService<Serializer>();
+    private static readonly RecordBatch Bids = new NexmarkGenerator(NexmarkConfig.Default).Bids(100, 1_500);
 
     [Fact]
     public void A_part_sent_as_a_byte_array_reads_as_memory_and_back()
@@ -29,15 +39,57 @@ public sealed class ExchangePartWireTests
     }
 
     [Fact]
-    public void An_empty_part_reads_as_empty_both_ways()
+    public void A_part_sent_as_rows_reads_as_the_ipc_stream_the_previous_versions_decode()
     {
-        Assert.True(Serializer.Deserialize<MemoryStage>(Serializer.SerializeToArray(new ArrayStage(Guid.Empty, 0, 0, [])))!.ArrowIpc.IsEmpty);
-        Assert.Empty(Serializer.Deserialize<ArrayStage>(Serializer.SerializeToArray(new MemoryStage(Guid.Empty, 0, 0, ReadOnlyMemory<byte>.Empty)))!.ArrowIpc);
+        var attempt = Guid.NewGuid();
+        var message = Serializer.SerializeToArray(new RowsStage(attempt, 9, 4, new ExchangeRows(Bids)));
+
+        var asMemory = Serializer.Deserialize<MemoryStage>(message)!;
+        Assert.Equal((attempt, 9L, 4), (asMemory.Attempt, asMemory.BatchId, asMemory.Producer));
+        AssertSameRows(Bids, Assert.Single(ArrowIpc.DeserializeMany(asMemory.ArrowIpc)));
+        AssertSameRows(Bids, ArrowIpc.Deserialize(Serializer.Deserialize<ArrayStage>(message)!.ArrowIpc));
     }
+
+    [Fact]
+    public void A_part_sent_as_ipc_bytes_by_a_previous_version_reads_as_rows()
+    {
+        var attempt = Guid.NewGuid();
+        var ipc = ArrowIpc.Serialize(Bids);
+
+        var fromMemory = Serializer.Deserialize<RowsStage>(Serializer.SerializeToArray(new MemoryStage(attempt, 10, 5, ipc)))!;
+        Assert.Equal((attempt, 10L, 5), (fromMemory.Attempt, fromMemory.BatchId, fromMemory.Producer));
+        AssertSameRows(Bids, fromMemory.Rows.Rows);
+        AssertSameRows(Bids, Serializer.Deserialize<RowsStage>(Serializer.SerializeToArray(new ArrayStage(attempt, 11, 6, ipc)))!.Rows.Rows);
+    }
+
+    [Fact]
+    public void Rows_in_pooled_arrays_travel_between_silos_as_a_copy_and_within_one_as_themselves()
+    {
+        var pool = new ArrowBufferPool();
+        var owner = new BatchBuffers(pool);
+        var part = new ExchangeRows(owner.OwnedCopy(Bids));
+
+        var received = Serializer.Deserialize<ExchangeRows>(Serializer.SerializeToArray(part))!;
+        Assert.False(BatchBuffers.IsPooled(received.Rows));   // its own bytes, nothing of the sender's pool
+        Assert.True(BatchBuffers.Release(part.Rows));          // the sender's arrays are still whole after encoding
+        AssertSameRows(Bids, received.Rows);
+        Assert.Equal(pool.Rented, pool.Returned);
+
+        Assert.Same(part, Services.GetRequiredService<DeepCopier>().Copy(part));
+    }
+
+    private static void AssertSameRows(RecordBatch expected, RecordBatch actual) =>
+        Assert.Equal(Rows(expected), Rows(actual));
+
+    private static List<string> Rows(RecordBatch batch) =>
+        Enumerable.Range(0, batch.Length).Select(r => string.Join("|", Enumerable.Range(0, batch.ColumnCount).Select(c => ArrowValues.GetValue(batch.Column(c), r)?.ToString()))).ToList();
 
     [GenerateSerializer]
     public sealed record ArrayStage([property: Id(0)] Guid Attempt, [property: Id(1)] long BatchId, [property: Id(2)] int Producer, [property: Id(3)] byte[] ArrowIpc);
 
     [GenerateSerializer]
     public sealed record MemoryStage([property: Id(0)] Guid Attempt, [property: Id(1)] long BatchId, [property: Id(2)] int Producer, [property: Id(3)] ReadOnlyMemory<byte> ArrowIpc);
+
+    [GenerateSerializer]
+    public sealed record RowsStage([property: Id(0)] Guid Attempt, [property: Id(1)] long BatchId, [property: Id(2)] int Producer, [property: Id(3)] ExchangeRows Rows);
 }

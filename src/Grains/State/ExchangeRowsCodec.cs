@@ -1,0 +1,45 @@
+using System.Buffers;
+using Orleans.Serialization;
+using Orleans.Serialization.Buffers;
+using Orleans.Serialization.Cloning;
+using Orleans.Serialization.Codecs;
+using Orleans.Serialization.WireProtocol;
+using OrleansStream.Interfaces.Execution;
+
+namespace OrleansStream.Grains.State;
+
+/// <summary>
+/// <see cref="ExchangeRows"/> on the wire, for a call that leaves the silo: the part as one Arrow IPC stream (schema and
+/// batch), read back as a batch over the received bytes. Within the silo no codec runs (<see cref="ExchangeRowsCopier"/>).
+/// The bytes are framed as a <c>byte[]</c> or <c>ReadOnlyMemory&lt;byte&gt;</c> field is, which is what the stage call
+/// carried before (an IPC stream): silos of both versions read each other's parts during a rolling upgrade.
+/// </summary>
+[RegisterSerializer]
+internal sealed class ExchangeRowsCodec : IFieldCodec<ExchangeRows>
+{
+    public void WriteField<TBufferWriter>(ref Writer<TBufferWriter> writer, uint fieldIdDelta, Type? expectedType, ExchangeRows? value)
+        where TBufferWriter : IBufferWriter<byte>
+    {
+        if (ReferenceCodec.TryWriteReferenceField(ref writer, fieldIdDelta, expectedType, value)) return;
+        writer.WriteFieldHeader(fieldIdDelta, expectedType, typeof(ExchangeRows), WireType.LengthPrefixed);
+        using var ipc = ArrowIpc.SerializePooled(value.Rows);
+        var bytes = ipc.Memory.Span;
+        writer.WriteVarUInt32((uint)bytes.Length);
+        writer.Write(bytes);
+    }
+
+    public ExchangeRows ReadValue<TInput>(ref Reader<TInput> reader, Field field)
+    {
+        if (field.WireType == WireType.Reference) return ReferenceCodec.ReadReference<ExchangeRows, TInput>(ref reader, field)!;
+        field.EnsureWireType(WireType.LengthPrefixed);
+        // A batch read from IPC refers to its bytes: they must outlive the message's buffers, so they get an array of their own.
+        var bytes = reader.ReadBytes(reader.ReadVarUInt32());
+        var result = new ExchangeRows(ArrowIpc.Deserialize(bytes));
+        ReferenceCodec.RecordObject(reader.Session, result);
+        return result;
+    }
+}
+
+/// <summary>An <see cref="ExchangeRows"/> is passed on as it is within a silo: the receiving partition becomes its owner.</summary>
+[RegisterCopier]
+internal sealed class ExchangeRowsCopier : ShallowCopier<ExchangeRows>;
