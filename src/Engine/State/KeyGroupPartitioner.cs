@@ -65,11 +65,11 @@ public static class KeyGroupPartitioner
     public static RecordBatch Owned(RecordBatch batch, IReadOnlyList<int> routingColumns, int numKeyGroups, int numPartitions, int partition) =>
         Split(batch, routingColumns, numKeyGroups, numPartitions)[partition] ?? TakeKernel.TakeRows(batch, []);
 
-    // Counting sort of the row indices by partition (stable, so each partition keeps row order), then one gather per partition.
     // The batch itself, or an owned copy of it when every part needs an owner of its own.
     private static RecordBatch Whole(RecordBatch batch, ArrowBufferPool? ownPool) =>
         ownPool is null ? batch : new BatchBuffers(ownPool).OwnedCopy(batch);
 
+    // Counting sort of the row indices by partition (stable, so each partition keeps row order), then one gather per partition.
     private static void Scatter(RecordBatch batch, ReadOnlySpan<int> partitions, Span<int> order, RecordBatch?[] result, BatchBuffers? buffers, ArrowBufferPool? ownPool)
     {
         var numPartitions = result.Length;

@@ -39,6 +39,8 @@ public sealed class EngineRunRequest
     /// <summary>Milliseconds between two latency files.</summary>
     public double LatencyFileIntervalMs { get; set; }
     public long? LatencyMaxRowsPerTrigger { get; set; }
+    /// <summary>Input events/s of every latency run (null: <see cref="LatencyFractions"/> of the saturated rate).</summary>
+    public double? LatencyRate { get; set; }
     /// <summary>Latency input rates as fractions of the saturated rate, one latency run each.</summary>
     public double[] LatencyFractions { get; set; } = [0.1];
     /// <summary>The latency runs' sink: "noop" (a row is visible when its epoch has committed: progress timestamp +

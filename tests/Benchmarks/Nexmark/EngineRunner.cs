@@ -148,7 +148,7 @@ internal static class EngineRunner
             }
             foreach (var fraction in r.LatencyFractions)
             {
-                var rate = fraction * result.Events / result.WallSeconds;
+                var rate = LatencyRate(r, result, fraction);
                 var latency = files
                     ? await MeasureFileLatencyAsync(r, query, collector, rate, (directory, count) => FileStreams(directory, count, primaryPruned), $"latency-in-{result.Latencies.Count}")
                     : await MeasureNexmarkLatencyAsync(r, query, collector, rate, Paced);
@@ -229,7 +229,12 @@ internal static class EngineRunner
 
     /// <summary>Rows an event-time query's paced latency runs read: enough for --latency-seconds at the highest fraction.</summary>
     private static long LatencyRows(EngineRunRequest r, EngineResult result) =>
-        Math.Max(result.Events, Math.Min(MaxLatencyRows, (long)Math.Ceiling(r.LatencyFractions.Max() * result.Events / result.WallSeconds * r.LatencySeconds)));
+        Math.Max(result.Events, Math.Min(MaxLatencyRows, (long)Math.Ceiling(r.LatencyFractions.Max(f => LatencyRate(r, result, f)) * r.LatencySeconds)));
+
+    /// <summary>The input events/s of the latency run at <paramref name="fraction"/>: the fixed rate asked for, else that
+    /// fraction of the throughput run's.</summary>
+    private static double LatencyRate(EngineRunRequest r, EngineResult result, double fraction) =>
+        r.LatencyRate ?? fraction * result.Events / result.WallSeconds;
 
     /// <summary>
     /// The prebuilt tables an event-time query's latency runs read: the throughput run's when they last the paced run,
