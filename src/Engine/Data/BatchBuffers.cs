@@ -38,6 +38,16 @@ public sealed class BatchBuffers
     }
 
     /// <summary>
+    /// <paramref name="length"/> bytes of an array rented here, of unspecified content, owned until release: for bytes a
+    /// batch read from them will refer to (an Arrow IPC stream received, whose batch this owner then owns).
+    /// </summary>
+    public Memory<byte> RentBytes(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        return Rent(length).AsMemory(0, length);
+    }
+
+    /// <summary>
     /// A copy of <paramref name="batch"/> whose every buffer (children's and dictionaries' too) is an array rented here,
     /// owned by this owner: a reader can keep it after the batch's own owner released the batch.
     /// </summary>

@@ -18,7 +18,9 @@ namespace OrleansStream.Grains.Tests.Execution;
 /// </summary>
 public sealed class ExchangePartWireTests
 {
-    private static readonly IServiceProvider Services = new ServiceCollection()
+    // The receiving silo's pool (a silo registers its own, or uses the shared one).
+    private static readonly ArrowBufferPool ReceiverPool = new();
+    private static readonly IServiceProvider Services = new ServiceCollection().AddSingleton(ReceiverPool)
         .AddSerializer(b => b.AddAssembly(typeof(ExchangeRowsCodec).Assembly)).BuildServiceProvider();
     private static readonly Serializer Serializer = Services.GetRequiredService<Serializer>();
     private static readonly RecordBatch Bids = new NexmarkGenerator(NexmarkConfig.Default).Bids(100, 1_500);
@@ -70,10 +72,17 @@ public sealed class ExchangePartWireTests
         var part = new ExchangeRows(owner.OwnedCopy(Bids));
 
         var received = Serializer.Deserialize<ExchangeRows>(Serializer.SerializeToArray(part))!;
-        Assert.False(BatchBuffers.IsPooled(received.Rows));   // its own bytes, nothing of the sender's pool
+        Assert.NotSame(BatchBuffers.Of(part.Rows), BatchBuffers.Of(received.Rows));   // bytes of its own, owned by its batch
         Assert.True(BatchBuffers.Release(part.Rows));          // the sender's arrays are still whole after encoding
         AssertSameRows(Bids, received.Rows);
         Assert.Equal(pool.Rented, pool.Returned);
+        // The receiver's bytes are rented from its silo's pool and go back when its partition releases the part.
+        var (rented, returned) = (ReceiverPool.Rented, ReceiverPool.Returned);
+        var again = Serializer.Deserialize<ExchangeRows>(Serializer.SerializeToArray(new ExchangeRows(Bids)))!;
+        Assert.Equal((rented + 1, returned), (ReceiverPool.Rented, ReceiverPool.Returned));
+        AssertSameRows(Bids, again.Rows);
+        Assert.True(BatchBuffers.Release(again.Rows));
+        Assert.Equal(returned + 1, ReceiverPool.Returned);
 
         Assert.Same(part, Services.GetRequiredService<DeepCopier>().Copy(part));
     }
