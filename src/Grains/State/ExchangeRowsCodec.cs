@@ -1,20 +1,21 @@
 using System.Buffers;
-using OrleansStream.Engine.Data;
 using Orleans.Serialization;
 using Orleans.Serialization.Buffers;
 using Orleans.Serialization.Cloning;
 using Orleans.Serialization.Codecs;
 using Orleans.Serialization.WireProtocol;
+using OrleansStream.Engine.Data;
 using OrleansStream.Interfaces.Execution;
 
 namespace OrleansStream.Grains.State;
 
 /// <summary>
-/// <see cref="ExchangeRows"/> on the wire, for a call that leaves the silo: the part as one Arrow IPC stream (schema and
-/// batch), read back as a batch over the received bytes, which are rented from the receiving silo's pool and owned by the
-/// batch (the partition releases them as it does a part from its own silo). Within the silo no codec runs (<see cref="ExchangeRowsCopier"/>).
-/// The bytes are framed as a <c>byte[]</c> or <c>ReadOnlyMemory&lt;byte&gt;</c> field is, which is what the stage call
-/// carried before (an IPC stream): silos of both versions read each other's parts during a rolling upgrade.
+/// <see cref="ExchangeRows"/> on the wire, for a call that leaves the silo (within it no codec runs:
+/// <see cref="ExchangeRowsCopier"/>): the part as one Arrow IPC stream (schema and batch), read back as a batch over the
+/// received bytes, which are rented from the receiving silo's pool and owned by the batch (the partition releases them as
+/// it does a part from its own silo). The bytes are framed as a <c>byte[]</c> or <c>ReadOnlyMemory&lt;byte&gt;</c> field
+/// is, which is what the stage call carried before (an IPC stream): silos of both versions read each other's parts during
+/// a rolling upgrade.
 /// </summary>
 [RegisterSerializer]
 internal sealed class ExchangeRowsCodec(IServiceProvider services) : IFieldCodec<ExchangeRows>
