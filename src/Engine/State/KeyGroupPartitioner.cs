@@ -65,9 +65,25 @@ public static class KeyGroupPartitioner
     public static RecordBatch Owned(RecordBatch batch, IReadOnlyList<int> routingColumns, int numKeyGroups, int numPartitions, int partition) =>
         Split(batch, routingColumns, numKeyGroups, numPartitions)[partition] ?? TakeKernel.TakeRows(batch, []);
 
-    // The batch itself, or an owned copy of it when every part needs an owner of its own.
-    private static RecordBatch Whole(RecordBatch batch, ArrowBufferPool? ownPool) =>
-        ownPool is null ? batch : new BatchBuffers(ownPool).OwnedCopy(batch);
+    // The batch itself, or an owned copy of it when every part needs an owner of its own: a gather of every row, which
+    // copies just the batch's rows where a block copy of a slice's buffers would copy (and a partition that keeps its
+    // input would keep) all of the batch it was sliced from; a block copy for column types the gather does not handle.
+    private static RecordBatch Whole(RecordBatch batch, ArrowBufferPool? ownPool)
+    {
+        if (ownPool is null) return batch;
+        var owner = new BatchBuffers(ownPool);
+        if (!batch.Schema.FieldsList.All(f => TakeKernel.Supports(f.DataType))) return owner.OwnedCopy(batch);
+        var rows = ArrayPool<int>.Shared.Rent(batch.Length);
+        try
+        {
+            for (var i = 0; i < batch.Length; i++) rows[i] = i;
+            return owner.Own(TakeKernel.TakeRows(batch, rows.AsSpan(0, batch.Length), owner));
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(rows);
+        }
+    }
 
     // Counting sort of the row indices by partition (stable, so each partition keeps row order), then one gather per partition.
     private static void Scatter(RecordBatch batch, ReadOnlySpan<int> partitions, Span<int> order, RecordBatch?[] result, BatchBuffers? buffers, ArrowBufferPool? ownPool)

@@ -90,4 +90,26 @@ public class KeyGroupPartitionerTests
         }
         Assert.Equal(pool.Rented, pool.Returned);
     }
+
+    [Theory]
+    [InlineData(new int[0], 4)]
+    [InlineData(new[] { 0 }, 1)]
+    public void SplitOwned_OfASliceThatGoesWhole_CopiesOnlyItsRows_NotTheBatchItWasSlicedFrom(int[] routing, int partitions)
+    {
+        var big = Sample(100_000);
+        var slice = big.Slice(40_000, 100);
+        var pool = new ArrowBufferPool();
+
+        var part = Assert.Single(KeyGroupPartitioner.SplitOwned(slice, routing, 128, partitions, pool), p => p is not null)!;
+
+        Assert.Equal(Rows(slice).Select(Print), Rows(part).Select(Print));
+        // A hundred rows of a long, a short string, an int and a timestamp: a few KB, where the batch sliced from is megabytes.
+        Assert.True(BufferBytes(part) < 16_384, $"the part holds {BufferBytes(part):N0} bytes");
+        Assert.True(BufferBytes(big) > 1_000_000);
+        Assert.True(BatchBuffers.Release(part));
+        Assert.Equal(pool.Rented, pool.Returned);
+    }
+
+    private static long BufferBytes(RecordBatch batch) =>
+        Enumerable.Range(0, batch.ColumnCount).Sum(c => batch.Column(c).Data.Buffers.Sum(b => (long)b.Length));
 }

@@ -22,6 +22,14 @@ internal static class TakeKernel
         return new RecordBatch(batch.Schema, columns, indices.Length);
     }
 
+    /// <summary>True when <see cref="Take"/> handles arrays of <paramref name="type"/>, children included.</summary>
+    public static bool Supports(IArrowType type) => type switch
+    {
+        NullType or BooleanType or FixedWidthType or StringType or BinaryType => true,
+        StructType or ListType or MapType => ((NestedType)type).Fields.All(f => Supports(f.DataType)),
+        _ => false,
+    };
+
     /// <summary>A new array whose row i is row <c>indices[i]</c> of <paramref name="array"/> (null when the index is negative).
     /// With <paramref name="buffers"/> (the batch's owner) and no negative index, a fixed-width or string column is written into
     /// arrays rented there: every byte of them is written, where a null row would leave a rented array's old bytes under it.</summary>
