@@ -56,6 +56,9 @@ public sealed class ClusterFailoverTests(PublishedSilo published, ITestOutputHel
             var triggerSilo = (await query.GetStatusAsync()).Silo!;
             var candidates = silos.Where(s => !triggerSilo.EndsWith(":" + s.SiloPort.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)).ToList();
             File.WriteAllText(Path.Combine(root, "pause"), "");
+            // The hook catches a partition finishing an epoch: one more file makes sure an epoch comes, even when the query
+            // had taken all the first files by now (one full CI run waited 90 s for a pause that never came).
+            WriteFile(input, FirstFiles);
             var victim = await WaitForPausedAsync(candidates, root, TimeSpan.FromSeconds(90));
             var inFlight = query.LastProgress!.BatchId + 1;
             var killedAt = Stopwatch.StartNew();
@@ -70,7 +73,7 @@ public sealed class ClusterFailoverTests(PublishedSilo published, ITestOutputHel
             await query.ProcessAllAvailableAsync();
             var beforeRestart = query.LastProgress!.BatchId;
             // More input, then the whole cluster dies without stopping the query.
-            for (var f = FirstFiles; f < FirstFiles + LaterFiles; f++) WriteFile(input, f);
+            for (var f = FirstFiles + 1; f < FirstFiles + LaterFiles; f++) WriteFile(input, f);
             foreach (var silo in silos) silo.Kill();
             await DisposeQuietlyAsync(session);
             Report($"killed the whole cluster after batch {beforeRestart}");
