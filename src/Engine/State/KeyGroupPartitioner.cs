@@ -15,11 +15,6 @@ public static class KeyGroupPartitioner
     public static RecordBatch?[] Split(RecordBatch batch, IReadOnlyList<int> routingColumns, int numKeyGroups, int numPartitions) =>
         Split(batch, routingColumns, numKeyGroups, numPartitions, null);
 
-    /// <summary><see cref="Split(RecordBatch, IReadOnlyList{int}, int, int)"/>, the parts' columns rented from
-    /// <paramref name="buffers"/> (the owner of <paramref name="batch"/>'s arrays, which then also holds the parts') when there is one.</summary>
-    public static RecordBatch?[] Split(RecordBatch batch, IReadOnlyList<int> routingColumns, int numKeyGroups, int numPartitions, BatchBuffers? buffers) =>
-        Split(batch, routingColumns, numKeyGroups, numPartitions, buffers, null);
-
     /// <summary>
     /// <see cref="Split(RecordBatch, IReadOnlyList{int}, int, int)"/>, each part in arrays rented from <paramref name="pool"/>
     /// by an owner of its own (<see cref="BatchBuffers.Of"/>), never <paramref name="batch"/> itself: a part handed to a
@@ -28,10 +23,11 @@ public static class KeyGroupPartitioner
     public static RecordBatch?[] SplitOwned(RecordBatch batch, IReadOnlyList<int> routingColumns, int numKeyGroups, int numPartitions, ArrowBufferPool pool)
     {
         ArgumentNullException.ThrowIfNull(pool);
-        return Split(batch, routingColumns, numKeyGroups, numPartitions, null, pool);
+        return Split(batch, routingColumns, numKeyGroups, numPartitions, pool);
     }
 
-    private static RecordBatch?[] Split(RecordBatch batch, IReadOnlyList<int> routingColumns, int numKeyGroups, int numPartitions, BatchBuffers? buffers, ArrowBufferPool? ownPool)
+    // With ownPool, every part is gathered into arrays of an owner of its own; without, into new arrays (the whole batch as it is).
+    private static RecordBatch?[] Split(RecordBatch batch, IReadOnlyList<int> routingColumns, int numKeyGroups, int numPartitions, ArrowBufferPool? ownPool)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(routingColumns);
@@ -51,7 +47,7 @@ public static class KeyGroupPartitioner
         try
         {
             PartitionsOf(batch, routingColumns, numKeyGroups, numPartitions, partitions.AsSpan(0, n));
-            Scatter(batch, partitions.AsSpan(0, n), order.AsSpan(0, n), result, buffers, ownPool);
+            Scatter(batch, partitions.AsSpan(0, n), order.AsSpan(0, n), result, ownPool);
         }
         finally
         {
@@ -71,13 +67,12 @@ public static class KeyGroupPartitioner
     private static RecordBatch Whole(RecordBatch batch, ArrowBufferPool? ownPool)
     {
         if (ownPool is null) return batch;
-        var owner = new BatchBuffers(ownPool);
-        if (!batch.Schema.FieldsList.All(f => TakeKernel.Supports(f.DataType))) return owner.OwnedCopy(batch);
+        if (!batch.Schema.FieldsList.All(f => TakeKernel.Supports(f.DataType))) return new BatchBuffers(ownPool).OwnedCopy(batch);
         var rows = ArrayPool<int>.Shared.Rent(batch.Length);
         try
         {
             for (var i = 0; i < batch.Length; i++) rows[i] = i;
-            return owner.Own(TakeKernel.TakeRows(batch, rows.AsSpan(0, batch.Length), owner));
+            return Gather(batch, rows.AsSpan(0, batch.Length), ownPool);
         }
         finally
         {
@@ -86,7 +81,7 @@ public static class KeyGroupPartitioner
     }
 
     // Counting sort of the row indices by partition (stable, so each partition keeps row order), then one gather per partition.
-    private static void Scatter(RecordBatch batch, ReadOnlySpan<int> partitions, Span<int> order, RecordBatch?[] result, BatchBuffers? buffers, ArrowBufferPool? ownPool)
+    private static void Scatter(RecordBatch batch, ReadOnlySpan<int> partitions, Span<int> order, RecordBatch?[] result, ArrowBufferPool? ownPool)
     {
         var numPartitions = result.Length;
         Span<int> starts = numPartitions <= 256 ? stackalloc int[numPartitions + 1] : new int[numPartitions + 1];
@@ -103,15 +98,15 @@ public static class KeyGroupPartitioner
         starts[..numPartitions].CopyTo(next);
         for (var i = 0; i < partitions.Length; i++) order[next[partitions[i]]++] = i;
         for (var p = 0; p < numPartitions; p++)
-            if (starts[p + 1] > starts[p])
-            {
-                if (ownPool is null) result[p] = TakeKernel.TakeRows(batch, order[starts[p]..starts[p + 1]], buffers);
-                else
-                {
-                    var owner = new BatchBuffers(ownPool);
-                    result[p] = owner.Own(TakeKernel.TakeRows(batch, order[starts[p]..starts[p + 1]], owner));
-                }
-            }
+            if (starts[p + 1] > starts[p]) result[p] = Gather(batch, order[starts[p]..starts[p + 1]], ownPool);
+    }
+
+    // The given rows in new arrays, or in arrays of a new owner of ownPool's.
+    private static RecordBatch Gather(RecordBatch batch, ReadOnlySpan<int> rows, ArrowBufferPool? ownPool)
+    {
+        if (ownPool is null) return TakeKernel.TakeRows(batch, rows);
+        var owner = new BatchBuffers(ownPool);
+        return owner.Own(TakeKernel.TakeRows(batch, rows, owner));
     }
 
     private static void PartitionsOf(RecordBatch batch, IReadOnlyList<int> routingColumns, int numKeyGroups, int numPartitions, Span<int> partitions)
