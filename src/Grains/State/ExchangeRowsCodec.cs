@@ -27,6 +27,7 @@ internal sealed class ExchangeRowsCodec(IServiceProvider services) : IFieldCodec
     {
         if (ReferenceCodec.TryWriteReferenceField(ref writer, fieldIdDelta, expectedType, value)) return;
         writer.WriteFieldHeader(fieldIdDelta, expectedType, typeof(ExchangeRows), WireType.LengthPrefixed);
+        value.NoteEncoded();
         using var ipc = ArrowIpc.SerializePooled(value.Rows);
         var bytes = ipc.Memory.Span;
         writer.WriteVarUInt32((uint)bytes.Length);

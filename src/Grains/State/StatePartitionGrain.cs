@@ -52,6 +52,7 @@ internal sealed class StatePartitionGrain(ConnectorFactory connectors, ICheckpoi
 
     public Task StageAsync(Guid attempt, long batchId, int inputIndex, int producerStage, int producer, ExchangeRows rows)
     {
+        rows.NoteReceived();
         _staged.Add(attempt, batchId, inputIndex, producerStage, producer, rows.Rows);
         return Task.CompletedTask;
     }

@@ -65,6 +65,17 @@ public sealed class ExchangePartWireTests
     }
 
     [Fact]
+    public void A_part_encoded_for_another_silo_is_the_senders_to_release_unless_a_partition_of_its_silo_received_it()
+    {
+        var part = new ExchangeRows(Bids);
+        Assert.False(part.SentAsCopyOnly);          // not sent yet, or handed to a partition of this silo as it is
+        Serializer.SerializeToArray(part);
+        Assert.True(part.SentAsCopyOnly);           // left the silo as bytes only: the sender releases it once the call completed
+        part.NoteReceived();                        // re-sent after a rejection, to an activation in the sender's silo
+        Assert.False(part.SentAsCopyOnly);
+    }
+
+    [Fact]
     public void Rows_in_pooled_arrays_travel_between_silos_as_a_copy_and_within_one_as_themselves()
     {
         var pool = new ArrowBufferPool();
