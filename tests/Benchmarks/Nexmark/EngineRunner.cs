@@ -50,14 +50,18 @@ internal static class EngineRunner
         var query = NexmarkQueries.Get(r.Query);
         var prebuilt = r.Source == "prebuilt";
         var tables = new PrebuiltTables();
+        // The prebuilt source reads this process's memory: only the silos of this process have it.
+        Action<Orleans.Hosting.ISiloBuilder>? configure = prebuilt ? silo => silo.Services.AddSingleton(tables).AddSource<PrebuiltSourceProvider>() : null;
+        var (siloPort, dataDirectory) = (OtherSilos.FreePort(), Path.Combine(r.WorkDirectory, "data"));
         await using var session = await StreamSession.StartLocalAsync(new EmbeddedSiloOptions
         {
-            DataDirectory = Path.Combine(r.WorkDirectory, "data"),
+            DataDirectory = dataDirectory,
+            SiloPort = siloPort,
             // Orleans warns on every start that the process runs workstation GC (as the silo host does): keep the output readable.
             LogLevel = Microsoft.Extensions.Logging.LogLevel.Error,
-            // The prebuilt source reads this process's memory: only this embedded silo has it.
-            ConfigureSilo = prebuilt ? silo => silo.Services.AddSingleton(tables).AddSource<PrebuiltSourceProvider>() : null,
+            ConfigureSilo = configure,
         });
+        await using var others = await OtherSilos.StartAsync(r.Silos - 1, siloPort, dataDirectory, configure);
         // As the nexmark source's default, and fixed, so that the prebuilt batches are cut where the source's reads cut them.
         var partitions = Math.Clamp(Environment.ProcessorCount, 1, 8);
         var prebuildSeconds = 0.0;

@@ -51,6 +51,9 @@ public sealed class NexmarkOptions
     /// <summary>Input events/s of every latency run instead of fractions of the saturated rate (null: the fractions), so
     /// that alternated runs of two builds compare at one rate rather than at each run's own measurement.</summary>
     public double? LatencyRate { get; set; }
+    /// <summary>Silos the engine runs on, all in its process (the first embedded, the others joining its cluster over
+    /// loopback): with more than one, an exchange's parts for another silo's partitions cross as Arrow IPC over TCP.</summary>
+    public int Silos { get; set; } = 1;
     /// <summary>Baselines to run: hand, rx, duckdb (any subset).</summary>
     public IReadOnlySet<string> Baselines { get; set; } = new HashSet<string> { "hand", "rx", "duckdb" };
     /// <summary>Runs per query of the engine and of each baseline, alternating; each figure is the median run's. On a shared
@@ -108,6 +111,7 @@ public sealed class NexmarkOptions
                 case "--latency-interval-ms": o.LatencyFileIntervalMs = Double(); break;
                 case "--latency-max-rows-per-trigger": o.LatencyMaxRowsPerTrigger = Long(); break;
                 case "--latency-rate": o.LatencyRate = Double(); break;
+                case "--silos": o.Silos = checked((int)Long()); break;
                 case "--baselines": o.Baselines = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(b => b != "none").ToHashSet(); break;
                 case "--work": o.Work = Value(); break;
                 case "--runs": o.Runs = checked((int)Long()); break;
@@ -124,10 +128,11 @@ public sealed class NexmarkOptions
             throw new ArgumentException($"--latency-max-rows-per-trigger takes a positive row count (not {o.LatencyMaxRowsPerTrigger}).");
         if (o.LatencyRate <= 0) throw new ArgumentException($"--latency-rate takes events per second above 0 (not {o.LatencyRate}).");
         if (o.ScalingSeconds < 0) throw new ArgumentException("--scaling-seconds must not be negative.");
+        if (o.Silos is < 1 or > 8) throw new ArgumentException($"--silos takes 1 to 8 silos (not {o.Silos}).");
         return o;
     }
 
     /// <summary>The usage line.</summary>
     public const string Usage = "nexmark [--events N] [--rate EV_PER_S] [--queries q0,q1,...] [--out DIR] [--seed S] [--source prebuilt|nexmark|files] [--rows-per-batch N] [--bids-per-file N] " +
-        "[--cores 1,2] [--scaling-seconds S] [--latency-fractions 0.1,0.8] [--latency-queries q1,q12] [--latency-sink noop|foreachbatch] [--files-per-trigger N] [--format parquet|json] [--latency-seconds S] [--latency-interval-ms MS] [--latency-max-rows-per-trigger N] [--latency-rate EVENTS_PER_S] [--baselines hand,rx,duckdb|none] [--schema pruned|full|both] [--runs N] [--work DIR]";
+        "[--cores 1,2] [--scaling-seconds S] [--latency-fractions 0.1,0.8] [--latency-queries q1,q12] [--latency-sink noop|foreachbatch] [--files-per-trigger N] [--format parquet|json] [--latency-seconds S] [--latency-interval-ms MS] [--latency-max-rows-per-trigger N] [--latency-rate EVENTS_PER_S] [--silos N] [--baselines hand,rx,duckdb|none] [--schema pruned|full|both] [--runs N] [--work DIR]";
 }
