@@ -12,11 +12,11 @@ namespace OrleansStream.Interfaces.Execution;
 [Immutable]
 public sealed class ExchangeRows
 {
-    /// <summary>The part <paramref name="rows"/>.</summary>
-    public ExchangeRows(RecordBatch rows) => Rows = rows ?? throw new ArgumentNullException(nameof(rows));
-
     private int _encoded;
     private int _received;
+
+    /// <summary>The part <paramref name="rows"/>.</summary>
+    public ExchangeRows(RecordBatch rows) => Rows = rows ?? throw new ArgumentNullException(nameof(rows));
 
     /// <summary>The part's rows.</summary>
     public RecordBatch Rows { get; }
@@ -26,11 +26,11 @@ public sealed class ExchangeRows
     /// received by a partition (a message Orleans re-sends after a rejection may reach an activation in the sender's silo,
     /// which then holds the instance). Read once the call completed: the sender's arrays are then its own to release.
     /// </summary>
-    public bool SentAsCopyOnly => Volatile.Read(ref _encoded) != 0 && Volatile.Read(ref _received) == 0;
+    internal bool SentAsCopyOnly => Volatile.Read(ref _encoded) != 0 && Volatile.Read(ref _received) == 0;
 
     /// <summary>Notes that the part was encoded for a call that leaves the silo (its codec calls this).</summary>
-    public void NoteEncoded() => Volatile.Write(ref _encoded, 1);
+    internal void NoteEncoded() => Volatile.Write(ref _encoded, 1);
 
     /// <summary>Notes that a partition received this instance itself: its arrays are the partition's now.</summary>
-    public void NoteReceived() => Volatile.Write(ref _received, 1);
+    internal void NoteReceived() => Volatile.Write(ref _received, 1);
 }
