@@ -46,6 +46,8 @@ public sealed class EngineRunRequest
     /// <summary>The latency runs' sink: "noop" (a row is visible when its epoch has committed: progress timestamp +
     /// triggerExecution) or "foreachbatch" (when the foreachBatch function is called with its epoch's rows, shipped to the client).</summary>
     public string LatencySink { get; set; } = "noop";
+    /// <summary>Which run of the query this process is (from 1).</summary>
+    public int Run { get; set; } = 1;
     /// <summary>Silos in the engine's process (the embedded one and the others joining its cluster).</summary>
     public int Silos { get; set; } = 1;
     /// <summary>Where the child writes its <see cref="EngineResult"/>.</summary>

@@ -124,7 +124,7 @@ internal static class EngineRunner
         PerfControl.Enable();
         var (epochs, meter) = await ThroughputAsync(query, collector, files ? FileStreams(r.BidsDirectory, r.FilesPerTrigger, primaryPruned) : Generated(RunTables, r.Events, r.RowsPerBatch));
         PerfControl.Disable();
-        timeline?.Write();
+        timeline?.Write(string.Create(CultureInfo.InvariantCulture, $"{query.Name}.run{r.Run}"));
         Summarise(result, epochs, query, meter);
         Console.WriteLine($"  {query.Name}: engine {result.Events:N0} bids in {result.WallSeconds:F2} s wall, {result.CpuSeconds:F2} s CPU, {result.DataEpochs} epochs");
         if (files && r.Schema == "both")
@@ -215,7 +215,7 @@ internal static class EngineRunner
             });
             timeline?.Record();
             var (epochs, meter) = await ThroughputAsync(query, collector, streams);
-            timeline?.Write("scaling");
+            timeline?.Write(string.Create(CultureInfo.InvariantCulture, $"{query.Name}.scaling.run{r.Run}"));
             DropTables(tables, ScalingTables, input);
             var result = new EngineResult { Query = query.Name, Mode = throughput.Mode, Cores = throughput.Cores, PrebuildSeconds = prebuildSeconds };
             Summarise(result, epochs, query, meter);

@@ -6,7 +6,8 @@ namespace OrleansStream.Benchmarks.Nexmark;
 
 /// <summary>
 /// With NEXMARK_EPOCH_TIMELINE=FILE set, the engine child listens to the engine's epoch spans (plan, write-ahead, run, sink
-/// commit, commit) of its throughput run and writes them to FILE as CSV (batch, phase, start µs, end µs from the first span),
+/// commit, commit) of its throughput run and writes them as CSV (batch, phase, start µs, end µs from the first span) to a
+/// file named after FILE, the query, the run and the core count (<see cref="Write"/>),
 /// so that where an epoch's critical path waits on one thread can be read off: the gaps between one epoch's run and the
 /// next are serial steps (planning, the write-ahead) unless they overlap the run.
 /// </summary>
@@ -46,9 +47,9 @@ internal sealed class EpochTimeline : IDisposable
         _spans.Enqueue((activity.TraceId, batch, batch is null ? activity.OperationName : "epoch", activity.StartTimeUtc, activity.StartTimeUtc + activity.Duration));
     }
 
-    /// <summary>Writes the recorded spans to the file the environment names (<paramref name="run"/>: the scaling run's, to
-    /// FILE.scaling.&lt;cores&gt;).</summary>
-    public void Write(string? run = null)
+    /// <summary>Writes the recorded spans to FILE.&lt;<paramref name="run"/>&gt;.&lt;cores&gt;, FILE being what the environment
+    /// names: each run of each query a file of its own (one suite runs every query several times, each in a process of its own).</summary>
+    public void Write(string run)
     {
         var batches = _spans.Where(s => s.Batch is not null).GroupBy(s => s.Trace).ToDictionary(g => g.Key, g => g.First().Batch!.Value);
         var spans = _spans.Where(s => batches.ContainsKey(s.Trace)).Select(s => (Batch: batches[s.Trace], s.Phase, s.Start, s.End)).ToList();
@@ -56,7 +57,7 @@ internal sealed class EpochTimeline : IDisposable
         var origin = spans.Min(s => s.Start);
         var lines = spans.OrderBy(s => s.Start).Select(s => string.Create(CultureInfo.InvariantCulture,
             $"{s.Batch},{s.Phase},{(s.Start - origin).Ticks / 10},{(s.End - origin).Ticks / 10}"));
-        var path = string.Create(CultureInfo.InvariantCulture, $"{Environment.GetEnvironmentVariable("NEXMARK_EPOCH_TIMELINE")}{(run is null ? "" : "." + run)}.{Environment.ProcessorCount}");
+        var path = string.Create(CultureInfo.InvariantCulture, $"{Environment.GetEnvironmentVariable("NEXMARK_EPOCH_TIMELINE")}.{run}.{Environment.ProcessorCount}");
         File.WriteAllLines(path, ["batch,phase,startUs,endUs", .. lines]);
     }
 

@@ -241,7 +241,7 @@ public static class NexmarkSuite
             Query = query.Name, Source = options.Source, Events = options.Events, RowsPerBatch = options.RowsPerBatch, BidsDirectory = bids, WarmupDirectory = warmup, WorkDirectory = directory, Format = options.Format,
             FilesPerTrigger = options.FilesPerTrigger, Schema = options.Schema, Seed = options.Seed, EventsPerSecond = options.Rate,
             LatencyFirstBid = options.Events * 2, LatencySeconds = latency ? options.LatencySeconds : 0, LatencyFileIntervalMs = options.LatencyFileIntervalMs, LatencyMaxRowsPerTrigger = options.LatencyMaxRowsPerTrigger, LatencyRate = options.LatencyRate,
-            LatencyFractions = [.. options.LatencyFractions], LatencySink = options.LatencySink, Silos = options.Silos,
+            LatencyFractions = [.. options.LatencyFractions], LatencySink = options.LatencySink, Silos = options.Silos, Run = run + 1,
             ScalingSeconds = cores > 0 && options.Cores.Count > 1 ? options.ScalingSeconds : 0, ResultPath = Path.Combine(directory, "result.json"),
         };
         var requestPath = Path.Combine(directory, "request.json");
