@@ -126,7 +126,7 @@ internal static class EngineRunner
         PerfControl.Disable();
         timeline?.Write(string.Create(CultureInfo.InvariantCulture, $"{query.Name}.run{r.Run}"));
         Summarise(result, epochs, query, meter);
-        Console.WriteLine($"  {query.Name}: engine {result.Events:N0} bids in {result.WallSeconds:F2} s wall, {result.CpuSeconds:F2} s CPU, {result.DataEpochs} epochs");
+        Console.WriteLine($"  {query.Name}: engine {result.Events:N0} bids in {result.WallSeconds:F2} s wall, {result.CpuSeconds:F2} s CPU, {result.DataEpochs} epochs, {meter.CompiledMethods} methods compiled");
         if (files && r.Schema == "both")
         {
             var (full, fullMeter) = await ThroughputAsync(query, collector, FileStreams(r.BidsDirectory, r.FilesPerTrigger, false));

@@ -19,6 +19,7 @@ internal sealed class ProcessMeter : IDisposable
     private readonly TimeSpan _pauseStart = GC.GetTotalPauseDuration();
     private readonly int[] _collectionsStart = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
     private readonly long _workItemsStart = ThreadPool.CompletedWorkItemCount;
+    private readonly long _compiledStart = System.Runtime.JitInfo.GetCompiledMethodCount();
     private readonly (long Voluntary, long Involuntary) _switchesStart = ContextSwitches();
     private readonly Timer _sampler;
     private long _peakManaged;
@@ -48,6 +49,8 @@ internal sealed class ProcessMeter : IDisposable
     public double GcPauseSeconds { get; private set; }
     /// <summary>Collections during the interval, per generation (a gen-2 collection also counts as gen 0 and 1).</summary>
     public int[] Collections { get; private set; } = [0, 0, 0];
+    /// <summary>Methods the JIT compiled during the interval: a warm run compiles next to none.</summary>
+    public long CompiledMethods { get; private set; }
     /// <summary>Thread-pool work items completed during the interval (every grain turn, continuation and timer callback).</summary>
     public long ThreadPoolWorkItems { get; private set; }
     /// <summary>
@@ -80,6 +83,7 @@ internal sealed class ProcessMeter : IDisposable
         GcPauseSeconds = (GC.GetTotalPauseDuration() - _pauseStart).TotalSeconds;
         Collections = [.. Enumerable.Range(0, 3).Select(g => GC.CollectionCount(g) - _collectionsStart[g])];
         ThreadPoolWorkItems = ThreadPool.CompletedWorkItemCount - _workItemsStart;
+        CompiledMethods = System.Runtime.JitInfo.GetCompiledMethodCount() - _compiledStart;
         var switches = ContextSwitches();
         (VoluntarySwitches, InvoluntarySwitches) = (switches.Voluntary - _switchesStart.Voluntary, switches.Involuntary - _switchesStart.Involuntary);
         Sample();
