@@ -52,16 +52,17 @@ internal static class EngineRunner
         var tables = new PrebuiltTables();
         // The prebuilt source reads this process's memory: only the silos of this process have it.
         Action<Orleans.Hosting.ISiloBuilder>? configure = prebuilt ? silo => silo.Services.AddSingleton(tables).AddSource<PrebuiltSourceProvider>() : null;
-        var (siloPort, dataDirectory) = (OtherSilos.FreePort(), Path.Combine(r.WorkDirectory, "data"));
-        await using var session = await StreamSession.StartLocalAsync(new EmbeddedSiloOptions
+        var embedded = new EmbeddedSiloOptions
         {
-            DataDirectory = dataDirectory,
-            SiloPort = siloPort,
+            DataDirectory = Path.Combine(r.WorkDirectory, "data"),
+            // A port of its own, known before it starts: the other silos (--silos) join it there.
+            SiloPort = OtherSilos.FreePort(),
             // Orleans warns on every start that the process runs workstation GC (as the silo host does): keep the output readable.
             LogLevel = Microsoft.Extensions.Logging.LogLevel.Error,
             ConfigureSilo = configure,
-        });
-        await using var others = await OtherSilos.StartAsync(r.Silos - 1, siloPort, dataDirectory, configure);
+        };
+        await using var session = await StreamSession.StartLocalAsync(embedded);
+        await using var others = await OtherSilos.StartAsync(r.Silos - 1, embedded, configure);
         // As the nexmark source's default, and fixed, so that the prebuilt batches are cut where the source's reads cut them.
         var partitions = Math.Clamp(Environment.ProcessorCount, 1, 8);
         var prebuildSeconds = 0.0;

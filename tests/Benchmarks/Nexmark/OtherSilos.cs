@@ -15,26 +15,36 @@ internal sealed class OtherSilos : IAsyncDisposable
 {
     private readonly List<IHost> _hosts = [];
 
-    /// <summary>Starts <paramref name="count"/> silos joining the embedded silo listening on <paramref name="primarySiloPort"/>.</summary>
-    public static async Task<OtherSilos> StartAsync(int count, int primarySiloPort, string dataDirectory, Action<Orleans.Hosting.ISiloBuilder>? configure)
+    /// <summary>Starts <paramref name="count"/> silos joining the embedded silo of <paramref name="embedded"/> (its silo port,
+    /// service and cluster ids, data directory); a silo that fails to start stops those started before it.</summary>
+    public static async Task<OtherSilos> StartAsync(int count, OrleansStream.Client.EmbeddedSiloOptions embedded, Action<Orleans.Hosting.ISiloBuilder>? configure)
     {
         var silos = new OtherSilos();
-        for (var i = 0; i < count; i++)
+        try
         {
-            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-            builder.Logging.SetMinimumLevel(LogLevel.Error);
-            builder.UseOrleans(silo =>
-            {
-                // The embedded silo's service and cluster ids (its defaults).
-                silo.UseLocalhostClustering(FreePort(), FreePort(), new IPEndPoint(IPAddress.Loopback, primarySiloPort), "orleansstream", "orleansstream");
-                silo.AddOrleansStream(o => o.DataDirectory = dataDirectory);
-                configure?.Invoke(silo);
-            });
-            var host = builder.Build();
-            silos._hosts.Add(host);
-            await host.StartAsync();
+            for (var i = 0; i < count; i++) await silos.StartOneAsync(embedded, configure);
+        }
+        catch
+        {
+            await silos.DisposeAsync();
+            throw;
         }
         return silos;
+    }
+
+    private async Task StartOneAsync(OrleansStream.Client.EmbeddedSiloOptions embedded, Action<Orleans.Hosting.ISiloBuilder>? configure)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.SetMinimumLevel(LogLevel.Error);
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(FreePort(), FreePort(), new IPEndPoint(IPAddress.Loopback, embedded.SiloPort), embedded.ServiceId, embedded.ClusterId);
+            silo.AddOrleansStream(o => o.DataDirectory = embedded.DataDirectory!);
+            configure?.Invoke(silo);
+        });
+        var host = builder.Build();
+        _hosts.Add(host);
+        await host.StartAsync();
     }
 
     /// <summary>A loopback port free now.</summary>

@@ -73,15 +73,15 @@ public sealed class ExchangePartsTests
     {
         using var dir = new TempDirectory();
         var (poolA, poolB) = (new ArrowBufferPool(), new ArrowBufferPool());
-        var (siloPort, cluster) = (Ports.Free(), "parts-" + Guid.NewGuid().ToString("N")[..8]);
-        await using var session = await StreamSession.StartLocalAsync(new EmbeddedSiloOptions
+        var embedded = new EmbeddedSiloOptions
         {
             DataDirectory = dir.Path,
-            SiloPort = siloPort,
-            ClusterId = cluster,
+            SiloPort = Ports.Free(),
+            ClusterId = "parts-" + Guid.NewGuid().ToString("N")[..8],
             ConfigureSilo = silo => silo.Services.AddSingleton(poolA),
-        });
-        using var siloB = await StartSecondSiloAsync(dir.Path, cluster, siloPort, poolB);
+        };
+        await using var session = await StreamSession.StartLocalAsync(embedded);
+        using var siloB = await StartSecondSiloAsync(embedded, poolB);
         var input = session.CreateMemoryStream<long>();
         // Eight partitions over two silos: each epoch's source task sends parts to both.
         var counts = await input.ToDF().GroupBy("value").Agg(Count().As("n"))
@@ -104,14 +104,14 @@ public sealed class ExchangePartsTests
     }
 
     // A silo joining the embedded one's cluster (development clustering, the embedded silo as primary), with its own pool.
-    private static async Task<IHost> StartSecondSiloAsync(string dataDirectory, string cluster, int primarySiloPort, ArrowBufferPool pool)
+    private static async Task<IHost> StartSecondSiloAsync(EmbeddedSiloOptions embedded, ArrowBufferPool pool)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(Ports.Free(), Ports.Free(), new IPEndPoint(IPAddress.Loopback, primarySiloPort), serviceId: "orleansstream", clusterId: cluster);
-            silo.AddOrleansStream(o => o.DataDirectory = dataDirectory);
+            silo.UseLocalhostClustering(Ports.Free(), Ports.Free(), new IPEndPoint(IPAddress.Loopback, embedded.SiloPort), embedded.ServiceId, embedded.ClusterId);
+            silo.AddOrleansStream(o => o.DataDirectory = embedded.DataDirectory!);
             silo.Services.AddSingleton(pool);
         });
         var host = builder.Build();
