@@ -1,3 +1,5 @@
+using OrleansStream.Engine.Data;
+
 namespace OrleansStream.Engine.State;
 
 /// <summary>
@@ -8,10 +10,12 @@ namespace OrleansStream.Engine.State;
 /// which, like the large-object heap, is collected with gen 2 and never copied, whatever threshold the host sets.
 /// </summary>
 /// <remarks>
-/// An array of <see cref="HugePageBytes"/> or more is also offered transparent huge pages (<see cref="HugePages"/>): a
+/// An array of <see cref="HugePageBytes"/> or more is also offered transparent huge pages (<see cref="PageAdvice"/>): a
 /// million-key table's buckets and values are read at random, one row at a time, and with 4 KB pages nearly every such
 /// read also missed the TLB, and each first write of a page faulted (count-1m: 13% of its CPU in page faults while its
-/// state grew). Pinned, the array never moves, so the advice stays with its memory.
+/// state grew). Pinned, the array never moves, so the advice stays with its memory. Every pinned array's memory is faulted
+/// in at once before it is written (<see cref="PageAdvice.FaultIn{T}"/>), and a resize zeroes only the new elements: a
+/// 50,000-key partition's growth took a tenth of q12's CPU in page faults, one first write of a 4 KB page at a time.
 /// </remarks>
 internal static class SlotArrays
 {
@@ -26,13 +30,22 @@ internal static class SlotArrays
     /// <summary>A zeroed array of <paramref name="length"/> elements, where a long-lived array of that size belongs.</summary>
     public static T[] New<T>(int length) where T : unmanaged
     {
+        var array = NewUninitialized<T>(length, out var cleared);
+        if (!cleared) System.Array.Clear(array);
+        return array;
+    }
+
+    // A pinned array's memory is offered huge pages (when large enough) and faulted in at once before anything writes it,
+    // and the caller then writes every element. Cleared: whether it is zeroed already (an array below the pinned size is).
+    private static T[] NewUninitialized<T>(int length, out bool cleared) where T : unmanaged
+    {
         var bytes = (long)length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-        if (bytes < LongLivedBytes) return new T[length];
-        if (bytes < HugePageBytes || !HugePages.Supported) return GC.AllocateArray<T>(length, pinned: true);
-        // Uninitialised, so that the advice comes before the first write: zeroing then faults the memory in as huge pages.
+        cleared = bytes < LongLivedBytes;
+        if (cleared) return new T[length];
         var array = GC.AllocateUninitializedArray<T>(length, pinned: true);
-        HugePages.Advise(array);
-        System.Array.Clear(array);
+        // The advice comes before the first write: the fault-in then maps the memory as huge pages.
+        if (bytes >= HugePageBytes) PageAdvice.OfferHugePages(array);
+        PageAdvice.FaultIn(array);
         return array;
     }
 
@@ -54,8 +67,11 @@ internal static class SlotArrays
     public static void Resize<T>(ref T[] array, int length) where T : unmanaged
     {
         if (array.Length == length) return;
-        var resized = New<T>(length);
-        array.AsSpan(0, Math.Min(array.Length, length)).CopyTo(resized);
+        var resized = NewUninitialized<T>(length, out var cleared);
+        var kept = Math.Min(array.Length, length);
+        array.AsSpan(0, kept).CopyTo(resized);
+        // Only the new elements are zeroed: the kept ones were just written.
+        if (!cleared) resized.AsSpan(kept).Clear();
         array = resized;
     }
 }

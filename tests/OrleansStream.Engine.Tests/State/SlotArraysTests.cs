@@ -42,12 +42,14 @@ public class SlotArraysTests
         Assert.Same(spare, array);
     }
 
-    // Arrays offered huge pages are allocated uninitialised (the advice must come before the first write) and zeroed after:
-    // memory the pinned heap hands out again, written with ones before, still reads as zeros, and a resize keeps the values.
-    [Fact]
-    public void A_huge_page_array_is_zeroed_even_over_reused_memory()
+    // Pinned arrays are allocated uninitialised (their memory is advised and faulted in before the first write) and zeroed
+    // after: memory the pinned heap hands out again, written with ones before, still reads as zeros, and a resize keeps the
+    // values and zeroes the rest. Both below and above the size offered huge pages.
+    [Theory]
+    [InlineData(SlotArrays.LongLivedBytes / sizeof(long) + 1)]
+    [InlineData(SlotArrays.HugePageBytes / sizeof(long) * 2)]
+    public void A_pinned_array_is_zeroed_even_over_reused_memory(int length)
     {
-        var length = SlotArrays.HugePageBytes / sizeof(long) * 2;
         for (var round = 0; round < 3; round++)
         {
             long[]? dirty = GC.AllocateUninitializedArray<long>(length, pinned: true);
@@ -61,9 +63,18 @@ public class SlotArraysTests
             Assert.Equal(-1, System.Array.FindIndex(array, v => v != 0));
             Assert.Equal(GC.MaxGeneration, GC.GetGeneration(array));
         }
-        var grown = new long[] { 5, 6, 7 };
-        SlotArrays.Resize(ref grown, length);
-        Assert.Equal([5L, 6, 7], grown[..3]);
-        Assert.Equal(-1, System.Array.FindIndex(grown, 3, v => v != 0));
+        for (var round = 0; round < 3; round++)
+        {
+            long[]? dirty = GC.AllocateUninitializedArray<long>(length, pinned: true);
+            System.Array.Fill(dirty, -1L);
+            dirty = null;
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            var grown = new long[] { 5, 6, 7 };
+            SlotArrays.Resize(ref grown, length);
+            Assert.Equal([5L, 6, 7], grown[..3]);
+            Assert.Equal(-1, System.Array.FindIndex(grown, 3, v => v != 0));
+        }
     }
 }

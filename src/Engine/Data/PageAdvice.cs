@@ -1,0 +1,66 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace OrleansStream.Engine.Data;
+
+/// <summary>
+/// Advice to the kernel about a pinned array's memory (Linux <c>madvise</c>): transparent huge pages for tables read at
+/// random, and faulting in fresh memory at once before the caller writes all of it. Advice only: where the kernel does not
+/// know it, or refuses, nothing changes (and it is not given again).
+/// </summary>
+internal static partial class PageAdvice
+{
+    private const long HugePageBytes = 2 << 20;
+    private const long SmallPageBytes = 4096;
+    private const int MadvHugePage = 14;
+    private const int MadvPopulateWrite = 23;
+    private static int _hugePagesRefused;
+    private static int _faultInRefused;
+
+    /// <summary>True where huge pages can be offered (Linux on x64 or arm64, not refused before).</summary>
+    public static bool HugePagesSupported =>
+        OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64 && Volatile.Read(ref _hugePagesRefused) == 0;
+
+    /// <summary>
+    /// Offers transparent huge pages (<c>MADV_HUGEPAGE</c>) for the whole 2 MB pages inside <paramref name="array"/>, which
+    /// must be pinned (it must not move away from the advised memory): one TLB entry then covers 2 MB instead of 4 KB, and
+    /// the first write faults a page in once per 2 MB. Give it before anything writes the array.
+    /// </summary>
+    public static void OfferHugePages<T>(T[] array) where T : unmanaged
+    {
+        if (HugePagesSupported) Advise(array, HugePageBytes, MadvHugePage, ref _hugePagesRefused);
+    }
+
+    /// <summary>
+    /// Faults in the whole pages inside <paramref name="array"/> in one call (Linux 5.14+ <c>MADV_POPULATE_WRITE</c>), for
+    /// fresh memory the caller is about to write all of: the kernel maps the pages in one pass, where the first write of each
+    /// page would take a fault of its own (on this project's 2-core VM 11 µs a 4 KB page one by one, 6 µs in one call; a
+    /// 200,000-key state's growth was a tenth of its query's CPU in those faults). Pages already mapped stay as they are,
+    /// and their content too.
+    /// </summary>
+    public static void FaultIn<T>(T[] array) where T : unmanaged
+    {
+        if (OperatingSystem.IsLinux()) Advise(array, SmallPageBytes, MadvPopulateWrite, ref _faultInRefused);
+    }
+
+    private static unsafe void Advise<T>(T[] array, long pageBytes, int advice, ref int refused) where T : unmanaged
+    {
+        if (Volatile.Read(ref refused) != 0 || array.Length == 0) return;
+        var start = (long)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+        var end = start + (long)array.Length * sizeof(T);
+        var first = (start + pageBytes - 1) & ~(pageBytes - 1);
+        var last = end & ~(pageBytes - 1);
+        if (last <= first) return;
+        try
+        {
+            if (Madvise((nint)first, (nuint)(last - first), advice) != 0) Volatile.Write(ref refused, 1);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            Volatile.Write(ref refused, 1);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
+    private static partial int Madvise(nint address, nuint length, int advice);
+}
