@@ -122,9 +122,9 @@ internal static class EngineRunner
         var result = new EngineResult { Query = query.Name, Mode = query.Mode.ToString(), PrunedSchema = primaryPruned, Cores = Environment.ProcessorCount, PrebuildSeconds = prebuildSeconds };
         using var timeline = EpochTimeline.FromEnvironment();
         timeline?.Record();
-        PerfControl.Enable();
+        PerfControl.Enable(PerfControl.Throughput);
         var (epochs, meter) = await ThroughputAsync(query, collector, files ? FileStreams(r.BidsDirectory, r.FilesPerTrigger, primaryPruned) : Generated(RunTables, r.Events, r.RowsPerBatch));
-        PerfControl.Disable();
+        PerfControl.Disable(PerfControl.Throughput);
         timeline?.Write(string.Create(CultureInfo.InvariantCulture, $"{query.Name}.run{r.Run}"));
         Summarise(result, epochs, query, meter);
         Console.WriteLine($"  {query.Name}: engine {result.Events:N0} bids in {result.WallSeconds:F2} s wall, {result.CpuSeconds:F2} s CPU, {result.DataEpochs} epochs, {meter.CompiledMethods} methods compiled");
@@ -215,7 +215,9 @@ internal static class EngineRunner
                 return (repeated ? source.Option("repeat", true).Option("numRows", input.Rows(table)) : source).Load();
             });
             timeline?.Record();
+            PerfControl.Enable(PerfControl.Scaling);
             var (epochs, meter) = await ThroughputAsync(query, collector, streams);
+            PerfControl.Disable(PerfControl.Scaling);
             timeline?.Write(string.Create(CultureInfo.InvariantCulture, $"{query.Name}.scaling.run{r.Run}"));
             DropTables(tables, ScalingTables, input);
             var result = new EngineResult { Query = query.Name, Mode = throughput.Mode, Cores = throughput.Cores, PrebuildSeconds = prebuildSeconds };
