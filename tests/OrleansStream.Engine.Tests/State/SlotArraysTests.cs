@@ -52,29 +52,28 @@ public class SlotArraysTests
     {
         for (var round = 0; round < 3; round++)
         {
-            long[]? dirty = GC.AllocateUninitializedArray<long>(length, pinned: true);
-            System.Array.Fill(dirty, -1L);
-            dirty = null;
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            GC.Collect();
+            LeaveDirtyPinnedMemory(length);
             var array = SlotArrays.New<long>(length);
             Assert.Equal(length, array.Length);
             Assert.Equal(-1, System.Array.FindIndex(array, v => v != 0));
             Assert.Equal(GC.MaxGeneration, GC.GetGeneration(array));
-        }
-        for (var round = 0; round < 3; round++)
-        {
-            long[]? dirty = GC.AllocateUninitializedArray<long>(length, pinned: true);
-            System.Array.Fill(dirty, -1L);
-            dirty = null;
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            GC.Collect();
+
+            LeaveDirtyPinnedMemory(length);
             var grown = new long[] { 5, 6, 7 };
             SlotArrays.Resize(ref grown, length);
             Assert.Equal([5L, 6, 7], grown[..3]);
             Assert.Equal(-1, System.Array.FindIndex(grown, 3, v => v != 0));
         }
+    }
+
+    // A pinned array of the length, written with ones and collected: the pinned heap may hand its memory out again.
+    private static void LeaveDirtyPinnedMemory(int length)
+    {
+        long[]? dirty = GC.AllocateUninitializedArray<long>(length, pinned: true);
+        System.Array.Fill(dirty, -1L);
+        dirty = null;
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
     }
 }
