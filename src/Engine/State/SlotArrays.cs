@@ -23,9 +23,9 @@ internal static class SlotArrays
     /// large-object threshold).</summary>
     public const int LongLivedBytes = 85_000;
 
-    /// <summary>Arrays of at least this many bytes are offered huge pages: a few 2 MB pages' worth, so most of the array
-    /// lies in whole aligned huge pages.</summary>
-    public const int HugePageBytes = 4 << 20;
+    /// <summary>Arrays of at least this many bytes (one huge page's) are offered huge pages for the whole aligned 2 MB pages
+    /// inside them: none or one in an array below 4 MB, most of a larger one.</summary>
+    public const int HugePageBytes = 2 << 20;
 
     /// <summary>A zeroed array of <paramref name="length"/> elements, where a long-lived array of that size belongs.</summary>
     public static T[] New<T>(int length) where T : unmanaged
