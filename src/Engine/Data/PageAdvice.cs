@@ -6,7 +6,8 @@ namespace OrleansStream.Engine.Data;
 /// <summary>
 /// Advice to the kernel about a pinned array's memory (Linux <c>madvise</c>): transparent huge pages for tables read at
 /// random, and faulting in fresh memory at once before the caller writes all of it. Advice only: where the kernel does not
-/// know it, or refuses, nothing changes (and it is not given again).
+/// know it, nothing changes (and it is not given again); where it refuses once (no memory to fault in), the caller's
+/// writes fault the pages in as they would without it.
 /// </summary>
 internal static partial class PageAdvice
 {
@@ -14,6 +15,7 @@ internal static partial class PageAdvice
     private const long SmallPageBytes = 4096;
     private const int MadvHugePage = 14;
     private const int MadvPopulateWrite = 23;
+    private const int EInval = 22;
     private static int _hugePagesRefused;
     private static int _faultInRefused;
 
@@ -53,7 +55,9 @@ internal static partial class PageAdvice
         if (last <= first) return;
         try
         {
-            if (Madvise((nint)first, (nuint)(last - first), advice) != 0) Volatile.Write(ref refused, 1);
+            // Only a kernel that does not know the advice (EINVAL) is not asked again; a call that failed for want of
+            // memory leaves the pages to fault on first write, as without it.
+            if (Madvise((nint)first, (nuint)(last - first), advice) != 0 && Marshal.GetLastPInvokeError() == EInval) Volatile.Write(ref refused, 1);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
