@@ -19,10 +19,6 @@ internal static partial class PageAdvice
     private static int _hugePagesRefused;
     private static int _faultInRefused;
 
-    /// <summary>True where huge pages can be offered (Linux on x64 or arm64, not refused before).</summary>
-    public static bool HugePagesSupported =>
-        OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64 && Volatile.Read(ref _hugePagesRefused) == 0;
-
     /// <summary>
     /// Offers transparent huge pages (<c>MADV_HUGEPAGE</c>) for the whole 2 MB pages inside <paramref name="array"/>, which
     /// must be pinned (it must not move away from the advised memory): one TLB entry then covers 2 MB instead of 4 KB, and
@@ -30,7 +26,9 @@ internal static partial class PageAdvice
     /// </summary>
     public static void OfferHugePages<T>(T[] array) where T : unmanaged
     {
-        if (HugePagesSupported) Advise(array, HugePageBytes, MadvHugePage, ref _hugePagesRefused);
+        // Linux on x64 or arm64: where its transparent huge pages are 2 MB.
+        if (OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64)
+            Advise(array, HugePageBytes, MadvHugePage, ref _hugePagesRefused);
     }
 
     /// <summary>
