@@ -279,6 +279,28 @@ public class KernelFastPathTests
     }
 
     [Fact]
+    public void Long_columns_with_double_constants_match_the_row_by_row_conversion_at_every_length()
+    {
+        // Lane by lane where the machine converts longs in vectors, row by row in the tail: both round as (double)x does,
+        // past 2^53 too, and keep the operands' order (a constant on the left of a minus).
+        foreach (var n in Lengths)
+        {
+            var all = SomeLongs(n + 3, n).Select((v, i) => v is { } x && i % 5 == 1 ? x * 100_000_000_000_003L : v).ToArray();
+            var batch = Batch(("l", Longs(all).Slice(3, n)));
+            var times = Eval("l * 0.908D", batch);
+            var plus = Eval("l + 0.1D", batch);
+            var minus = Eval("0.3D - l", batch);
+            for (var i = 0; i < n; i++)
+            {
+                var x = all[i + 3];
+                Assert.Equal(x is { } a ? (double)a * 0.908 : null, Value(times, i));
+                Assert.Equal(x is { } b ? (double)b + 0.1 : null, Value(plus, i));
+                Assert.Equal(x is { } c ? 0.3 - (double)c : null, Value(minus, i));
+            }
+        }
+    }
+
+    [Fact]
     public void Case_with_long_literals_and_sliced_conditions()
     {
         var longText = new string('é', 20) + "-long";

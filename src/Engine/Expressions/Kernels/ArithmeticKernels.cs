@@ -75,11 +75,7 @@ internal static class ArithmeticKernels
     {
         var n = x.Length;
         var bytes = ArrayFactory.NewValues<double>(n, buffers);
-        var z = MemoryMarshal.Cast<byte, double>(bytes.Span);
-        if (constantLeft)
-            for (var i = 0; i < n; i++) z[i] = TOp.Apply(k, double.CreateTruncating(x[i]));
-        else
-            for (var i = 0; i < n; i++) z[i] = TOp.Apply(double.CreateTruncating(x[i]), k);
+        ArithmeticLoops.IntegralByDouble<T, TOp>(x, k, constantLeft, MemoryMarshal.Cast<byte, double>(bytes.Span)[..n]);
         return ArrayFactory.Primitive(DoubleType.Default, bytes, Bitmaps.Validity(src), n);
     }
 
