@@ -122,8 +122,8 @@ internal static class EngineRunner
         var result = new EngineResult { Query = query.Name, Mode = query.Mode.ToString(), PrunedSchema = primaryPruned, Cores = Environment.ProcessorCount, PrebuildSeconds = prebuildSeconds };
         using var timeline = EpochTimeline.FromEnvironment();
         timeline?.Record();
-        PerfControl.Enable(PerfControl.Throughput);
-        var (epochs, meter) = await ThroughputAsync(query, collector, files ? FileStreams(r.BidsDirectory, r.FilesPerTrigger, primaryPruned) : Generated(RunTables, r.Events, r.RowsPerBatch));
+        var (epochs, meter) = await ThroughputAsync(query, collector, files ? FileStreams(r.BidsDirectory, r.FilesPerTrigger, primaryPruned) : Generated(RunTables, r.Events, r.RowsPerBatch),
+            PerfControl.Throughput);
         PerfControl.Disable(PerfControl.Throughput);
         timeline?.Write(string.Create(CultureInfo.InvariantCulture, $"{query.Name}.run{r.Run}"));
         Summarise(result, epochs, query, meter);
@@ -215,8 +215,7 @@ internal static class EngineRunner
                 return (repeated ? source.Option("repeat", true).Option("numRows", input.Rows(table)) : source).Load();
             });
             timeline?.Record();
-            PerfControl.Enable(PerfControl.Scaling);
-            var (epochs, meter) = await ThroughputAsync(query, collector, streams);
+            var (epochs, meter) = await ThroughputAsync(query, collector, streams, PerfControl.Scaling);
             PerfControl.Disable(PerfControl.Scaling);
             timeline?.Write(string.Create(CultureInfo.InvariantCulture, $"{query.Name}.scaling.run{r.Run}"));
             DropTables(tables, ScalingTables, input);
@@ -280,10 +279,12 @@ internal static class EngineRunner
     private static DataStreamReader NexmarkSource(StreamSession session, EngineRunRequest r, string table) =>
         session.ReadStream.Format("nexmark").Option("table", table).Option("seed", r.Seed).Option("eventsPerSecond", r.EventsPerSecond);
 
-    /// <summary>One throughput run: the whole backlog with Trigger.AvailableNow into the noop sink.</summary>
-    private static async Task<(IReadOnlyList<StreamingQueryProgress> Epochs, ProcessMeter Meter)> ThroughputAsync(NexmarkQuery query, ProgressCollector collector, NexmarkStreams streams)
+    /// <summary>One throughput run: the whole backlog with Trigger.AvailableNow into the noop sink; <paramref name="profiledRun"/> names
+    /// it for perf (<see cref="PerfControl"/>), whose sampling starts after the meter's collection (the caller stops it).</summary>
+    private static async Task<(IReadOnlyList<StreamingQueryProgress> Epochs, ProcessMeter Meter)> ThroughputAsync(NexmarkQuery query, ProgressCollector collector, NexmarkStreams streams,
+        string? profiledRun = null)
     {
-        using var meter = ProcessMeter.Start();
+        using var meter = ProcessMeter.Start(profiledRun is null ? null : () => PerfControl.Enable(profiledRun));
         var run = await query.Build(streams).WriteStream.OutputMode(query.Mode).Format("noop").Trigger(Trigger.AvailableNow()).StartAsync();
         await run.AwaitTerminationAsync();
         meter.Stop();

@@ -64,11 +64,13 @@ internal sealed class ProcessMeter : IDisposable
     /// <summary>Whether the resident high-water mark was reset at the start (false: it covers the whole process life).</summary>
     public bool PeakResidentIsPerInterval { get; private set; }
 
-    /// <summary>Starts measuring now.</summary>
-    public static ProcessMeter Start()
+    /// <summary>Starts measuring now, after a full collection; <paramref name="beforeMeasuring"/> runs between the two (a
+    /// profiler's start: the collection before the interval is in no figure, and should be in no profile of it either).</summary>
+    public static ProcessMeter Start(Action? beforeMeasuring = null)
     {
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
+        beforeMeasuring?.Invoke();
         return new ProcessMeter();
     }
 
