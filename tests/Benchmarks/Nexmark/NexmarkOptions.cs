@@ -69,8 +69,10 @@ public sealed class NexmarkOptions
         for (var i = 0; i < args.Count; i++)
         {
             string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
-            long Long() => long.Parse(Value().Replace("_", "", StringComparison.Ordinal), NumberStyles.Integer, CultureInfo.InvariantCulture);
-            double Double() => double.Parse(Value(), CultureInfo.InvariantCulture);
+            long Long() => long.TryParse(Value().Replace("_", "", StringComparison.Ordinal), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : throw NotANumber();
+            double Double() => double.TryParse(Value(), CultureInfo.InvariantCulture, out var d) ? d : throw NotANumber();
+            // Called once Value() has moved i to the option's value.
+            ArgumentException NotANumber() => new($"{args[i - 1]} takes a number (not '{args[i]}').");
             switch (args[i])
             {
                 case "--events": o.Events = Long(); break;
@@ -84,12 +86,12 @@ public sealed class NexmarkOptions
                     break;
                 case "--cores":
                     o.Cores = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                        .Select(c => int.Parse(c, CultureInfo.InvariantCulture)).Distinct().Order()];
+                        .Select(c => int.TryParse(c, CultureInfo.InvariantCulture, out var n) ? n : throw NotANumber()).Distinct().Order()];
                     if (o.Cores.Any(c => c < 1 || c > Environment.ProcessorCount))
                         throw new ArgumentException($"--cores takes core counts from 1 to {Environment.ProcessorCount} (this machine's).");
                     break;
                 case "--latency-fractions":
-                    o.LatencyFractions = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(f => double.Parse(f, CultureInfo.InvariantCulture))];
+                    o.LatencyFractions = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(f => double.TryParse(f, CultureInfo.InvariantCulture, out var d) ? d : throw NotANumber())];
                     if (o.LatencyFractions.Count == 0 || o.LatencyFractions.Any(f => f is <= 0 or > 1)) throw new ArgumentException("--latency-fractions takes fractions in (0, 1].");
                     break;
                 case "--latency-sink":

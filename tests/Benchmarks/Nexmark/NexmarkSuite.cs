@@ -15,10 +15,19 @@ namespace OrleansStream.Benchmarks.Nexmark;
 /// </summary>
 public static class NexmarkSuite
 {
-    /// <summary>Runs the suite.</summary>
+    /// <summary>Runs the suite; a bad option ends it with one line naming the option and exit code 2.</summary>
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
-        var options = NexmarkOptions.Parse(args);
+        NexmarkOptions options;
+        try
+        {
+            options = NexmarkOptions.Parse(args);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+        {
+            await Console.Error.WriteLineAsync($"nexmark: {e.Message}");
+            return 2;
+        }
         var work = Path.GetFullPath(options.Work ?? Path.Combine(Path.GetTempPath(), "nexmark-" + Guid.NewGuid().ToString("N")[..8]));
         var bidsDirectory = Path.Combine(work, "bids");
         var warmupDirectory = Path.Combine(work, "warmup");
