@@ -71,6 +71,7 @@ public sealed class NexmarkOptions
             string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
             long Long() => long.TryParse(Value().Replace("_", "", StringComparison.Ordinal), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : throw NotANumber();
             double Double() => double.TryParse(Value(), CultureInfo.InvariantCulture, out var d) ? d : throw NotANumber();
+            int Int() => Long() is var n && n is >= int.MinValue and <= int.MaxValue ? (int)n : throw NotANumber();
             // Called once Value() has moved i to the option's value.
             ArgumentException NotANumber() => new($"{args[i - 1]} takes a number (not '{args[i]}').");
             switch (args[i])
@@ -102,8 +103,8 @@ public sealed class NexmarkOptions
                     o.LatencyQueries = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(q => NexmarkQueries.Get(q).Name).ToHashSet();
                     break;
                 case "--rows-per-batch": o.RowsPerBatch = Long(); break;
-                case "--bids-per-file": o.BidsPerFile = checked((int)Long()); break;
-                case "--files-per-trigger": o.FilesPerTrigger = checked((int)Long()); break;
+                case "--bids-per-file": o.BidsPerFile = Int(); break;
+                case "--files-per-trigger": o.FilesPerTrigger = Int(); break;
                 case "--format":
                     o.Format = Value().ToLowerInvariant();
                     if (o.Format is not ("parquet" or "json")) throw new ArgumentException("--format takes parquet or json.");
@@ -113,10 +114,10 @@ public sealed class NexmarkOptions
                 case "--latency-interval-ms": o.LatencyFileIntervalMs = Double(); break;
                 case "--latency-max-rows-per-trigger": o.LatencyMaxRowsPerTrigger = Long(); break;
                 case "--latency-rate": o.LatencyRate = Double(); break;
-                case "--silos": o.Silos = checked((int)Long()); break;
+                case "--silos": o.Silos = Int(); break;
                 case "--baselines": o.Baselines = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(b => b != "none").ToHashSet(); break;
                 case "--work": o.Work = Value(); break;
-                case "--runs": o.Runs = checked((int)Long()); break;
+                case "--runs": o.Runs = Int(); break;
                 case "--schema":
                     o.Schema = Value().ToLowerInvariant();
                     if (o.Schema is not ("pruned" or "full" or "both")) throw new ArgumentException("--schema takes pruned, full or both.");

@@ -23,7 +23,7 @@ public static class NexmarkSuite
         {
             options = NexmarkOptions.Parse(args);
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+        catch (ArgumentException e)
         {
             await Console.Error.WriteLineAsync($"nexmark: {e.Message}");
             return 2;
